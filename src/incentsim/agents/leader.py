@@ -1,0 +1,163 @@
+"""Leaders: prefecture party secretaries as ``mesa.Agent`` objects.
+
+Each leader carries traits (ability, unobserved; age; insider or outsider;
+connection to the provincial patron; intrinsic public-service motivation; how
+well they read the promotion rule) and the state of their term. The yearly
+choice is made for all leaders at once by :func:`decide` (vectorised), then
+written back to the agents.
+
+The decision rule (DESIGN §2). Each leader scores every plan in a shared
+candidate set (four budget shares and a borrowing level) by
+
+    U = career_weight * Evaluator.score(forecast indicators)
+        + intrinsic_weight * local welfare(forecast indicators)
+        + mechanism terms (lifelong accountability, rankings, inspections)
+        - career_weight * P(failing a veto target)
+
+and picks one by softmax (Gumbel-max) with temperature
+``behaviour.choice_temperature``: bounded rationality (McFadden 1974).
+
+* ``career_weight = career_value * perception * eligible * (discount * memory)**k
+  * (1 - hazard)**k / norm`` with ``k`` years to the next evaluation: the
+  evaluation weighs recent years more (``promotion.memory``), the future is
+  discounted, and a leader who will be past ``tenure.promotion_age_limit`` at
+  the next evaluation has no career concern (Kou & Tsai 2014 on age limits).
+  Investment cycles before evaluations follow from this (Guo 2009).
+* ``intrinsic_weight = public_service_motivation * (1 + insider_local_weight *
+  insider)``: insiders weigh local welfare more (Persson & Zhuravskaya 2016).
+* Statistics: the leader then inflates reported growth by
+  ``m = career_weight * dScore/dgrowth / (2 * manipulation_cost * cost_multiplier)``
+  (clipped to ``behaviour.max_manipulation``): a quadratic cost of faking, so
+  faking follows the marginal reward of the indicator in the rule (Wallace
+  2016); pollution reports are shaded the same way when they can be faked.
+"""
+
+from __future__ import annotations
+
+import mesa
+import numpy as np
+from scipy.special import ndtr
+
+from incentsim.economy import forecast
+from incentsim.rules.promotion import EvalContext
+
+WELFARE_INDICATORS = ("growth_true", "services", "environment", "satisfaction", "debt")
+VETO_INDICATOR = {"pollution_growth": "environment", "debt_to_gdp": "debt", "petitions": "stability"}
+FD_STEP = 1e-3
+
+
+class Leader(mesa.discrete_space.CellAgent):
+    """A prefecture party secretary."""
+
+    def __init__(self, model, *, ability, age, insider, connected, motivation, perception,
+                 term_length):
+        super().__init__(model)
+        self.ability = float(ability)
+        self.age = float(age)
+        self.insider = bool(insider)
+        self.connected = bool(connected)
+        self.motivation = float(motivation)
+        self.perception = float(perception)
+        self.term_length = int(term_length)
+        self.tenure_year = 0
+        self.years_in_post = 0
+        self.terms_served = 0
+        self.shares = np.array([0.4, 0.3, 0.15, 0.15])
+        self.borrowing = 0.0
+        self.manipulation = 0.0
+        self.underreport = 0.0
+        self.score = np.nan
+        self.rank_pct = np.nan
+
+    @property
+    def leader_id(self) -> int:
+        return int(self.unique_id)
+
+    @property
+    def prefecture(self) -> int:
+        return int(self.cell.coordinate)
+
+    @property
+    def years_to_evaluation(self) -> int:
+        return self.term_length - self.tenure_year
+
+
+def candidate_plans(n: int, rng: np.random.Generator) -> np.ndarray:
+    """The shared candidate set: (n, 5) budget shares (Dirichlet) and borrowing.
+
+    The first rows are the corner-leaning and even plans, so every kind of
+    plan is available whatever ``n``.
+    """
+    shares = rng.dirichlet(np.ones(4), size=n)
+    anchors = np.vstack([np.full(4, 0.25), 0.1 + 0.6 * np.eye(4)])[:n]
+    shares[: len(anchors)] = anchors
+    borrowing = rng.choice(np.array([0.0, 0.0, 0.01, 0.02, 0.04]), size=n)
+    return np.column_stack([shares, borrowing])
+
+
+def decide(model, leaders: list[Leader]) -> None:
+    """Choose every leader's plan, manipulation and pollution reporting."""
+    sc = model.config
+    beh, econ, promo, ten = sc.behaviour, sc.economy, sc.promotion, sc.tenure
+    st = model.state
+    rng = model.streams["leaders"]
+    n = len(leaders)
+    get = np.fromiter
+    k = get((ld.term_length - ld.tenure_year for ld in leaders), float, n)
+    age = get((ld.age for ld in leaders), float, n)
+    perception = get((ld.perception for ld in leaders), float, n)
+    insider = get((ld.insider for ld in leaders), float, n)
+    motivation = get((ld.motivation for ld in leaders), float, n)
+    connected = get((ld.connected for ld in leaders), float, n)
+    term = get((ld.term_length for ld in leaders), float, n)
+
+    memory = promo.memory
+    norm = np.where(memory < 1.0, (1.0 - memory**term) / (1.0 - memory), term) if memory > 0 else 1.0
+    eligible = (age + k) < ten.promotion_age_limit
+    career = (beh.career_value * perception * eligible
+              * (beh.discount * memory * (1.0 - ten.early_turnover_hazard)) ** k / norm)
+    intrinsic = motivation * (1.0 + beh.insider_local_weight * insider)
+
+    pred = forecast(st, model.candidates, st.budget_share, econ, st.expected_growth,
+                    st.expected_income_growth, beh.petition_propensity)
+    pred["connected"] = connected[:, None]
+    pred["age"] = (age + k)[:, None]
+    ctx = model.upper.forecast_context()
+    score = model.evaluator.score(pred, ctx)
+    scale = st.indicator_scale
+    welfare = sum(np.asarray(pred[w]) / scale[w.replace("_true", "")] for w in WELFARE_INDICATORS)
+    util = career[:, None] * score + intrinsic[:, None] * welfare / len(WELFARE_INDICATORS)
+    for mech in model.mechanisms:
+        util = util + mech.decision_utility(model, pred)
+    for key, limit in promo.veto.items():
+        ind = VETO_INDICATOR[key]
+        value = -pred[ind]
+        util = util - career[:, None] * ndtr((value - limit) / scale[ind])
+    gumbel = -np.log(-np.log(rng.random(util.shape)))
+    choice = np.argmax(util / beh.choice_temperature + gumbel, axis=1)
+
+    rows = np.arange(n)
+    plan = model.candidates[choice]
+    chosen = {key: np.broadcast_to(v, util.shape)[rows, choice][:, None]
+              for key, v in pred.items()}
+    cost = beh.manipulation_cost * model.manipulation_cost_multiplier * (1.0 + intrinsic)
+    m = career * _marginal(model, chosen, ctx, "growth") / (2.0 * cost)
+    manip = np.clip(m, 0.0, beh.max_manipulation)
+    if model.pollution_manipulable:
+        u = career * _marginal(model, chosen, ctx, "environment") / (2.0 * cost)
+        under = np.clip(u, 0.0, beh.max_manipulation)
+    else:
+        under = np.zeros(n)
+    for i, ld in enumerate(leaders):
+        ld.shares = plan[i, :4]
+        ld.borrowing = float(plan[i, 4])
+        ld.manipulation = float(manip[i])
+        ld.underreport = float(under[i])
+
+
+def _marginal(model, ind: dict, ctx: EvalContext, name: str) -> np.ndarray:
+    """Finite-difference marginal score of indicator ``name`` (>= 0)."""
+    up = dict(ind)
+    up[name] = ind[name] + FD_STEP
+    d = (model.evaluator.score(up, ctx) - model.evaluator.score(ind, ctx)) / FD_STEP
+    return np.maximum(d, 0.0).ravel()

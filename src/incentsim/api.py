@@ -1,0 +1,65 @@
+"""The Python API for notebooks: :func:`simulate` and :class:`SimulationResult`."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from incentsim.model import IncentModel
+from incentsim.outcomes import OUTCOME_NAMES, PANEL_COLUMNS
+from incentsim.scenario import Scenario, load_scenario
+
+
+@dataclass
+class SimulationResult:
+    """What one simulation produced.
+
+    ``timeseries``: one row per recorded year (``year`` 1..horizon) with the
+    outcomes of :data:`incentsim.outcomes.OUTCOMES`. ``leaders``: the
+    leader-year panel (columns :data:`incentsim.outcomes.PANEL_COLUMNS`).
+    """
+
+    scenario: Scenario
+    seed: int
+    timeseries: pd.DataFrame
+    leaders: pd.DataFrame
+    info: dict[str, Any] = field(default_factory=dict)
+
+    def summary(self) -> dict[str, float]:
+        """Mean of each outcome over the recorded years, and its final value."""
+        ts = self.timeseries
+        out: dict[str, float] = {}
+        for name in OUTCOME_NAMES:
+            out[f"{name}_mean"] = float(ts[name].mean())
+            out[f"{name}_final"] = float(ts[name].iloc[-1])
+        return out
+
+
+def simulate(
+    scenario: str | Path | Mapping[str, Any] | Scenario = None,
+    seed: int = 0,
+    overrides: Mapping[str, Any] | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> SimulationResult:
+    """Run one simulation and return its outcomes.
+
+    ``scenario`` is a path to a YAML/TOML file, a mapping, or a
+    :class:`~incentsim.scenario.Scenario` (``None``: the embedded defaults);
+    ``overrides`` maps dotted keys (``{"tenure.term_length": 7}``) to values.
+    The scenario is validated before anything runs. ``progress``, if given,
+    is called as ``progress(done_years, total_years)`` after each year.
+    """
+    sc = load_scenario(scenario if scenario is not None else {}, overrides)
+    model = IncentModel(sc, seed=seed)
+    total = sc.world.burn_in + sc.world.horizon
+    for i in range(total):
+        model.step()
+        if progress is not None:
+            progress(i + 1, total)
+    ts = pd.DataFrame.from_records(model.records, columns=["year", *OUTCOME_NAMES])
+    panel = pd.DataFrame({c: model.panel[c] for c in PANEL_COLUMNS})
+    return SimulationResult(scenario=sc, seed=int(seed), timeseries=ts, leaders=panel)

@@ -1,0 +1,196 @@
+"""Prefecture economy: state arrays and the effects of public spending.
+
+One row per prefecture. The leader's budget is split into four uses
+(:data:`USES`); each use has diminishing returns (square root of its share of
+GDP, "best projects first"):
+
+* investment — adds to infrastructure, and construction adds to this year's
+  output with multiplier ``public_investment_multiplier`` (the channel behind
+  investment-led growth spikes, Guo 2009);
+* services — education and health: raise service quality now (citizens feel
+  it at once) and human capital with a lag;
+* environment — enforcement: builds an abatement stock that cuts pollution
+  and costs firms compliance;
+* subsidy — support for incumbent firms: cheaper capital and protection from
+  exit.
+
+The same functions serve the simulation and the leaders' forecasts, so
+leaders respond to the economy's true short-run effects (and only those:
+they ignore the slow channels — infrastructure and human capital — that
+outlast their term).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from incentsim.agents.citizens import logistic, satisfaction_index
+
+USES = ("investment", "services", "environment", "subsidy")
+INV, SRV, ENV, SUB = range(4)
+
+#: reference spending shares of GDP that give quality index 1.0
+REF_SERVICES = 0.045
+REF_ENVIRONMENT = 0.02
+SERVICES_RENEWAL = 0.3
+HUMAN_CAPITAL_LAG = 0.1
+ABATEMENT_RENEWAL = 0.2
+ABATEMENT_EFFECT = 0.5
+INFRA_DEPRECIATION = 0.05
+POLLUTION_SCALE_ELASTICITY = 0.6
+FIRM_TRUST_ADJUSTMENT = 0.2
+TURNOVER_TRUST_LOSS = 0.25
+
+
+@dataclass
+class PrefectureState:
+    """Everything the model knows about each prefecture this year."""
+
+    n: int
+    productivity: np.ndarray  # z_p, fixed heterogeneity
+    fiscal_capacity: np.ndarray
+    emission_intensity: np.ndarray
+    local_level: np.ndarray  # log level of accumulated local shocks
+    local_growth_shock: np.ndarray
+    gdp: np.ndarray
+    private_output: np.ndarray
+    private_output_prev: np.ndarray
+    private_capital: np.ndarray
+    pub_output: np.ndarray
+    infrastructure: np.ndarray
+    infra_ratio0: float
+    services: np.ndarray
+    human_capital: np.ndarray
+    abatement: np.ndarray
+    pollution: np.ndarray
+    debt: np.ndarray
+    revenue: np.ndarray
+    firm_trust: np.ndarray
+    shares: np.ndarray  # n x 4
+    spending: np.ndarray  # n x 4, this year's spending by use
+    spending_prev: np.ndarray
+    borrowing: np.ndarray
+    manipulation: np.ndarray
+    underreport: np.ndarray
+    growth_true: np.ndarray
+    growth_reported: np.ndarray
+    pollution_growth: np.ndarray
+    pollution_growth_reported: np.ndarray
+    at_risk_share: np.ndarray
+    subsidy_rate: np.ndarray
+    protection: np.ndarray
+    satisfaction_mean: np.ndarray
+    firm_survey: np.ndarray
+    petitions: np.ndarray
+    transfers_next: np.ndarray
+    scandal: np.ndarray
+    turnover: np.ndarray
+    last_score: np.ndarray
+    rank_pct: np.ndarray
+    indicators: dict[str, np.ndarray] = field(default_factory=dict)
+    indicator_scale: dict[str, float] = field(default_factory=dict)
+    term_sum: dict[str, np.ndarray] = field(default_factory=dict)
+    term_weight: np.ndarray = None  # type: ignore[assignment]
+    term_baseline: dict[str, np.ndarray] = field(default_factory=dict)
+
+    @property
+    def debt_to_gdp(self) -> np.ndarray:
+        return self.debt / self.gdp
+
+
+def budget(state: PrefectureState, tax_rate: float, interest: float) -> np.ndarray:
+    """Discretionary budget: taxes on last year's GDP + borrowing + transfers - interest."""
+    b = (tax_rate * state.fiscal_capacity * state.gdp + state.borrowing * state.gdp
+         + state.transfers_next - interest * state.debt)
+    return np.maximum(b, 0.0)
+
+
+def public_output(spend_share_gdp: np.ndarray, econ) -> np.ndarray:
+    """Output from public spending this year, as a share of GDP.
+
+    ``spend_share_gdp[..., k]`` is spending on use k over GDP. Investment
+    counts with its construction multiplier and diminishing returns
+    (``mult * sqrt(s * REF)``, equal to ``mult * s`` at the reference
+    share); services and environment spending count at the smaller
+    multiplier; subsidies are transfers and add nothing directly.
+    """
+    s = spend_share_gdp
+    ref_inv = 0.05
+    return (
+        econ.public_investment_multiplier * np.sqrt(ref_inv * s[..., INV])
+        + econ.other_spending_multiplier * (s[..., SRV] + s[..., ENV])
+    )
+
+
+def services_next(services, spend_share_srv):
+    """Service quality: renewed toward sqrt(spending / reference)."""
+    return (1 - SERVICES_RENEWAL) * services + SERVICES_RENEWAL * np.sqrt(
+        spend_share_srv / REF_SERVICES
+    )
+
+
+def abatement_next(abatement, spend_share_env):
+    """Abatement stock: renewed toward sqrt(environment spending / reference)."""
+    return (1 - ABATEMENT_RENEWAL) * abatement + ABATEMENT_RENEWAL * np.sqrt(
+        spend_share_env / REF_ENVIRONMENT
+    )
+
+
+def protection(spend_share_sub, econ):
+    """Probability that a would-be exiting firm is kept alive by local support."""
+    return np.minimum(1.0, econ.protection_efficiency * np.sqrt(spend_share_sub))
+
+
+def subsidy_rate(subsidy_share_gdp, gdp, private_capital, econ):
+    """Subsidy as a share of firms' user cost of capital (lowers the hurdle)."""
+    return subsidy_share_gdp * gdp / ((econ.hurdle_rate + econ.depreciation)
+                                      * np.maximum(private_capital, 1e-9))
+
+
+def forecast(state: PrefectureState, cand: np.ndarray, budget_share: np.ndarray, econ,
+             expected_growth: np.ndarray, expected_income_growth: np.ndarray,
+             petition_propensity: float) -> dict:
+    """Indicators each leader expects from each candidate plan.
+
+    ``cand`` is (C, 5): four budget shares and a borrowing level (share of
+    GDP). ``budget_share`` is each prefecture's pre-borrowing budget over GDP.
+    Returns a dict of (L, C) arrays with the indicator names of
+    :mod:`incentsim.rules.promotion` plus ``growth_true`` and ``debt_now``.
+    """
+    b = budget_share[:, None] + cand[None, :, 4]  # (L, C) budget incl. borrowing / GDP
+    spend = b[..., None] * cand[None, :, :4]  # (L, C, 4)
+    pub_now = state.pub_output[:, None] / state.gdp[:, None]
+    private_share = 1.0 - pub_now
+    prot = protection(spend[..., SUB], econ)
+    subsidy = subsidy_rate(spend[..., SUB], state.gdp[:, None],
+                           state.private_capital[:, None], econ)
+    growth = (
+        expected_growth[:, None] * private_share
+        + (public_output(spend, econ) - pub_now)
+        + state.at_risk_share[:, None] * prot * private_share
+        + econ.capital_share * 0.5 * np.log1p(subsidy) * private_share
+    )
+    abate = abatement_next(state.abatement[:, None], spend[..., ENV])
+    poll_growth = (POLLUTION_SCALE_ELASTICITY * expected_growth[:, None]
+                   - ABATEMENT_EFFECT * (abate - state.abatement[:, None]))
+    services = services_next(state.services[:, None], spend[..., SRV])
+    pollution = state.pollution[:, None] * (1.0 + poll_growth)
+    surprise = growth - expected_income_growth[:, None]
+    sat = logistic(satisfaction_index(services, surprise, pollution))
+    debt = -(state.debt[:, None] * (1.0 - econ.debt_repayment)
+             + cand[None, :, 4] * state.gdp[:, None]) / state.gdp[:, None]
+    firm = logistic(2.0 * state.firm_trust[:, None] - 1.0 + 2.0 * subsidy)
+    return {
+        "growth": growth,
+        "growth_true": growth,
+        "environment": -poll_growth,
+        "services": services,
+        "debt": debt,
+        "debt_now": -state.debt_to_gdp[:, None],
+        "satisfaction": sat,
+        "firm_survey": firm,
+        "stability": state.indicators["stability"][:, None]
+        + 1000.0 * petition_propensity * (sat - state.satisfaction_mean[:, None]),
+    }

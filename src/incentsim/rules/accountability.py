@@ -1,0 +1,292 @@
+"""Accountability mechanisms: composable additions to the evaluation system.
+
+Each mechanism is a small class with declared metadata, a ``Params`` model
+(validated with the scenario) and a few hooks the model calls at fixed points
+of the year. A hook a mechanism does not override does nothing, and a
+mechanism that is absent (or ``enabled: false``) is never constructed, so a
+scenario without it reproduces the baseline bit for bit. Every mechanism
+draws random numbers only from its own stream.
+
+Hooks (all optional):
+
+``adjust_score(score, ind, ctx)``
+    change the evaluator's score (bottom-up information feeding the rule);
+    leaders anticipate it because they forecast with the same evaluator.
+``manipulation_cost()``
+    multiplier on the leader's marginal cost of inflating statistics.
+``pollution_manipulable``
+    whether reported pollution can be faked at all.
+``decision_utility(model, pred)``
+    extra utility for each leader x candidate allocation.
+``after_reports(model)``
+    act on the year's reports (audits, inspections).
+``trust_news(model)``
+    extra per-prefecture news that citizens read (published rankings).
+``transfers(model)``
+    per-prefecture fiscal transfers added to next year's budget.
+``after_petitions(model)``
+    act on the year's petitions.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Annotated, ClassVar
+
+import numpy as np
+from pydantic import BaseModel, ConfigDict, Field
+
+from incentsim.rules.registry import Registry
+
+if TYPE_CHECKING:  # pragma: no cover
+    from incentsim.model import IncentModel
+
+Prob = Annotated[float, Field(ge=0.0, le=1.0)]
+NonNeg = Annotated[float, Field(ge=0.0, le=1e6)]
+
+
+class MechanismParams(BaseModel):
+    """Common parameters: every mechanism can be switched off in place."""
+
+    model_config = ConfigDict(extra="forbid", strict=True, allow_inf_nan=False)
+    enabled: bool = True
+
+
+class Mechanism:
+    """Base class; subclasses declare metadata, ``Params`` and hooks."""
+
+    name: ClassVar[str] = ""
+    description: ClassVar[str] = ""
+    source: ClassVar[str] = ""
+    #: whether the mechanism draws random numbers
+    stochastic: ClassVar[bool] = False
+    Params: ClassVar[type[MechanismParams]] = MechanismParams
+    pollution_manipulable: ClassVar[bool] = True
+
+    def __init__(self, params: MechanismParams, rng: np.random.Generator) -> None:
+        self.params = params
+        self.rng = rng
+
+    def adjust_score(self, score, ind, ctx):
+        return score
+
+    def manipulation_cost(self) -> float:
+        return 1.0
+
+    def decision_utility(self, model: IncentModel, pred) -> np.ndarray | float:
+        return 0.0
+
+    def after_reports(self, model: IncentModel) -> None:
+        return None
+
+    def trust_news(self, model: IncentModel) -> np.ndarray | float:
+        return 0.0
+
+    def transfers(self, model: IncentModel) -> np.ndarray | float:
+        return 0.0
+
+    def after_petitions(self, model: IncentModel) -> None:
+        return None
+
+
+MECHANISMS: Registry[type[Mechanism]] = Registry("accountability mechanism")
+
+
+@MECHANISMS.register
+class StatisticalAudit(Mechanism):
+    """Independent assessors audit reported growth.
+
+    Rule: each year a leader who inflated growth by m is caught with
+    probability ``intensity * m / (m + 0.01)`` (bigger lies are easier to
+    see). A caught leader's report is corrected to the true figure, a scandal
+    hits local trust, and the leader is dismissed with probability
+    ``dismissal_prob``. Leaders anticipate it: the marginal cost of inflating
+    statistics is multiplied by ``1 + deterrence * intensity``.
+    """
+
+    name = "statistical_audit"
+    description = "Independent assessors detect manipulated statistics"
+    source = "Wallace (2016) Br. J. Polit. Sci. 46; NBS statistical inspections (2017)"
+    stochastic = True
+
+    class Params(MechanismParams):
+        intensity: Prob = 0.6
+        dismissal_prob: Prob = 0.3
+        deterrence: NonNeg = 8.0
+
+    def manipulation_cost(self) -> float:
+        return 1.0 + self.params.deterrence * self.params.intensity
+
+    def after_reports(self, model):
+        m = model.state.manipulation
+        p = self.params.intensity * m / (m + 0.01)
+        caught = self.rng.random(m.shape) < p
+        model.register_scandal(caught, dismissal_prob=self.params.dismissal_prob, rng=self.rng)
+
+
+@MECHANISMS.register
+class LifelongAccountability(Mechanism):
+    """Debt and environmental damage are traced back to the leader for life.
+
+    Rule: the leader's utility loses ``strength`` x (increase in debt/GDP +
+    increase in pollution), each in peer standard deviations, whatever the
+    years left to evaluation or the leader's age: the damage follows the
+    leader after departure, so short horizons no longer discount it.
+    """
+
+    name = "lifelong_accountability"
+    description = "Debt and environmental damage traced back to a leader after departure"
+    source = "CCP Central Committee (2015) lifelong accountability for ecological damage; seed 002"
+
+    class Params(MechanismParams):
+        strength: NonNeg = 1.5
+
+    def decision_utility(self, model, pred):
+        sc = model.state.indicator_scale
+        debt_rise = (pred["debt_now"] - pred["debt"]) / sc["debt"]
+        pollution_rise = -pred["environment"] / sc["environment"]
+        return -self.params.strength * (debt_rise + pollution_rise)
+
+
+@MECHANISMS.register
+class VerticalEnvironmentalManagement(Mechanism):
+    """Central monitoring of pollution and inspection campaigns.
+
+    Rule: pollution is measured by central monitors, so reported pollution
+    equals true pollution (no under-reporting); inspections cut emissions
+    intensity by ``inspection_effect`` a year in inspected prefectures
+    (share ``coverage``), and leaders anticipate a penalty ``pressure`` per
+    peer-SD of pollution growth.
+    """
+
+    name = "vertical_environmental_management"
+    description = "Central pollution monitoring and inspections; pollution data not manipulable"
+    source = "Central Environmental Inspection (2016-); Greenstone, He, Jia & Liu (2022) AER:I"
+    stochastic = True
+    pollution_manipulable = False
+
+    class Params(MechanismParams):
+        coverage: Prob = 0.25
+        inspection_effect: Prob = 0.09
+        pressure: NonNeg = 0.5
+
+    def decision_utility(self, model, pred):
+        return self.params.pressure * pred["environment"] / model.state.indicator_scale["environment"]
+
+    def after_reports(self, model):
+        inspected = self.rng.random(model.n_prefectures) < self.params.coverage
+        model.state.emission_intensity *= np.where(inspected, 1.0 - self.params.inspection_effect, 1.0)
+
+
+@MECHANISMS.register
+class PublicRanking(Mechanism):
+    """Published rankings of prefectures, with comments, read by residents.
+
+    Rule: each year the prefectures of a province are ranked on mean resident
+    satisfaction and the ranking is published. Residents read the rank as news
+    (``news_weight`` x (percentile - 0.5)); leaders value their published rank
+    (``reputation`` x satisfaction z-score), so the ranking adds a bottom-up
+    incentive even when the promotion rule ignores residents.
+    """
+
+    name = "public_ranking"
+    description = "Published rankings of localities with comments (PPGPA)"
+    source = "UNDP PPGPA project (seed 001): publicity of rankings with comments"
+
+    class Params(MechanismParams):
+        news_weight: NonNeg = 0.1
+        reputation: NonNeg = 0.5
+
+    def decision_utility(self, model, pred):
+        sc = model.state.indicator_scale
+        return self.params.reputation * pred["satisfaction"] / sc["satisfaction"]
+
+    def trust_news(self, model):
+        pct = model.province_percentile(model.state.satisfaction_mean)
+        return self.params.news_weight * (pct - 0.5)
+
+
+@MECHANISMS.register
+class CitizenSurvey(Mechanism):
+    """A resident survey feeds the evaluation.
+
+    Rule: score <- (1 - weight) * score + weight * z(satisfaction), where
+    satisfaction is the survey mean among province peers.
+    """
+
+    name = "citizen_survey"
+    description = "Resident satisfaction survey feeds the promotion score"
+    source = "UNDP PPGPA (seed 001); Qingyuan farmers' feedback (seed 004)"
+
+    class Params(MechanismParams):
+        weight: Prob = 0.3
+
+    def adjust_score(self, score, ind, ctx):
+        w = self.params.weight
+        return (1.0 - w) * score + w * ctx.z(ind, "satisfaction")
+
+
+@MECHANISMS.register
+class FirmSurvey(Mechanism):
+    """A business-environment survey of firms feeds the evaluation.
+
+    Rule: score <- (1 - weight) * score + weight * z(firm_survey).
+    """
+
+    name = "firm_survey"
+    description = "Business-environment survey of firms feeds the promotion score"
+    source = "World Bank subnational Doing Business; seed 002 (bottom-up accountability)"
+
+    class Params(MechanismParams):
+        weight: Prob = 0.2
+
+    def adjust_score(self, score, ind, ctx):
+        w = self.params.weight
+        return (1.0 - w) * score + w * ctx.z(ind, "firm_survey")
+
+
+@MECHANISMS.register
+class PerformanceTransfers(Mechanism):
+    """Fiscal transfers tied to results.
+
+    Rule: next year's budget gains ``share`` x revenue x 2 x (score percentile
+    - 0.5): the province moves money from its worst to its best performers
+    under the scenario's own rule.
+    """
+
+    name = "performance_transfers"
+    description = "Fiscal transfers tied to evaluation results"
+    source = "Performance-based budgeting pilots (seed 002, session 2)"
+
+    class Params(MechanismParams):
+        share: Prob = 0.1
+
+    def transfers(self, model):
+        pct = model.province_percentile(model.state.last_score)
+        return self.params.share * model.state.revenue * 2.0 * (pct - 0.5)
+
+
+@MECHANISMS.register
+class PetitionChannel(Mechanism):
+    """Petitions reach the upper level and get some grievances redressed.
+
+    Rule: the score loses ``weight`` x z(petitions per 1,000 residents); a
+    share ``redress`` of petitioners get their grievance settled, which lifts
+    their satisfaction and, because the centre is credited, their trust in
+    the central government.
+    """
+
+    name = "petition_channel"
+    description = "Petitions counted in evaluation; grievances partly redressed"
+    source = "Letters and Visits (xinfang) system; Dimitrov (2015); Chen (2012)"
+    stochastic = True
+
+    class Params(MechanismParams):
+        weight: Prob = 0.2
+        redress: Prob = 0.3
+
+    def adjust_score(self, score, ind, ctx):
+        w = self.params.weight
+        return (1.0 - w) * score + w * ctx.z(ind, "stability")
+
+    def after_petitions(self, model):
+        model.citizens.redress(self.params.redress, self.rng)

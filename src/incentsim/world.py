@@ -1,0 +1,68 @@
+"""Geography: provinces, prefectures and the graph that links them.
+
+Prefectures of a province form a ring with one chord per prefecture (near
+neighbours and a shortcut, like a small-world lattice); provinces are linked in
+a ring and by ``world.cross_province_links`` random extra links per province.
+The graph carries spillovers (growth, pollution), yardstick peers and trust
+contagion. Positions place each province on a large circle and its
+prefectures on a small one, for drawing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import networkx as nx
+import numpy as np
+
+
+@dataclass
+class Geography:
+    graph: nx.Graph
+    province: np.ndarray  # prefecture -> province index
+    positions: dict[int, tuple[float, float]]
+    spillover: np.ndarray  # row-normalised adjacency (N x N); zero row for isolated nodes
+
+    @property
+    def n(self) -> int:
+        return len(self.province)
+
+
+def build_geography(
+    n_provinces: int, per_province: int, cross_links: int, rng: np.random.Generator
+) -> Geography:
+    n = n_provinces * per_province
+    province = np.repeat(np.arange(n_provinces), per_province)
+    g = nx.Graph()
+    positions: dict[int, tuple[float, float]] = {}
+    big = 1.0 if n_provinces > 1 else 0.0
+    small = 0.9 * np.sin(np.pi / max(n_provinces, 2)) if n_provinces > 1 else 1.0
+    for j in range(n_provinces):
+        cx, cy = big * np.cos(2 * np.pi * j / n_provinces), big * np.sin(2 * np.pi * j / n_provinces)
+        members = [j * per_province + k for k in range(per_province)]
+        for k, node in enumerate(members):
+            a = 2 * np.pi * k / per_province
+            positions[node] = (float(cx + small * np.cos(a)), float(cy + small * np.sin(a)))
+            g.add_node(node, province=j)
+        if per_province > 1:
+            for k in range(per_province):
+                g.add_edge(members[k], members[(k + 1) % per_province])
+            if per_province > 3:
+                for k in range(per_province):
+                    other = members[(k + int(rng.integers(2, per_province - 1))) % per_province]
+                    if other != members[k]:
+                        g.add_edge(members[k], other)
+    if n_provinces > 1:
+        for j in range(n_provinces):
+            nxt = (j + 1) % n_provinces
+            g.add_edge(j * per_province + int(rng.integers(per_province)),
+                       nxt * per_province + int(rng.integers(per_province)))
+            for _ in range(cross_links):
+                other = int(rng.integers(n_provinces - 1))
+                other += other >= j
+                g.add_edge(j * per_province + int(rng.integers(per_province)),
+                           other * per_province + int(rng.integers(per_province)))
+    adj = nx.to_numpy_array(g, nodelist=range(n))
+    deg = adj.sum(axis=1, keepdims=True)
+    spill = np.divide(adj, deg, out=np.zeros_like(adj), where=deg > 0)
+    return Geography(graph=g, province=province, positions=positions, spillover=spill)
