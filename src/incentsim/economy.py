@@ -32,7 +32,7 @@ USES = ("investment", "services", "environment", "subsidy")
 INV, SRV, ENV, SUB = range(4)
 
 #: reference spending shares of GDP that give quality index 1.0
-REF_SERVICES = 0.045
+REF_SERVICES = 0.035
 REF_ENVIRONMENT = 0.02
 SERVICES_RENEWAL = 0.3
 HUMAN_CAPITAL_LAG = 0.1
@@ -42,6 +42,7 @@ INFRA_DEPRECIATION = 0.05
 POLLUTION_SCALE_ELASTICITY = 0.6
 FIRM_TRUST_ADJUSTMENT = 0.2
 TURNOVER_TRUST_LOSS = 0.25
+SUBSIDY_OUTPUT = 0.15
 
 
 @dataclass
@@ -78,7 +79,6 @@ class PrefectureState:
     growth_reported: np.ndarray
     pollution_growth: np.ndarray
     pollution_growth_reported: np.ndarray
-    at_risk_share: np.ndarray
     subsidy_rate: np.ndarray
     protection: np.ndarray
     satisfaction_mean: np.ndarray
@@ -149,6 +149,16 @@ def subsidy_rate(subsidy_share_gdp, gdp, private_capital, econ):
                                       * np.maximum(private_capital, 1e-9))
 
 
+def subsidy_boost(rate):
+    """Output multiplier from support to incumbent firms (cheap inputs, orders).
+
+    ``1 + SUBSIDY_OUTPUT * log(1 + rate)``: support raises incumbents' output
+    this year, with diminishing returns — the short-run gain that makes
+    protecting local firms attractive under growth targets (seed 002).
+    """
+    return 1.0 + SUBSIDY_OUTPUT * np.log1p(rate)
+
+
 def forecast(state: PrefectureState, cand: np.ndarray, budget_share: np.ndarray, econ,
              expected_growth: np.ndarray, expected_income_growth: np.ndarray,
              petition_propensity: float) -> dict:
@@ -163,14 +173,13 @@ def forecast(state: PrefectureState, cand: np.ndarray, budget_share: np.ndarray,
     spend = b[..., None] * cand[None, :, :4]  # (L, C, 4)
     pub_now = state.pub_output[:, None] / state.gdp[:, None]
     private_share = 1.0 - pub_now
-    prot = protection(spend[..., SUB], econ)
     subsidy = subsidy_rate(spend[..., SUB], state.gdp[:, None],
                            state.private_capital[:, None], econ)
+    boost_now = subsidy_boost(state.subsidy_rate)[:, None]
     growth = (
         expected_growth[:, None] * private_share
         + (public_output(spend, econ) - pub_now)
-        + state.at_risk_share[:, None] * prot * private_share
-        + econ.capital_share * 0.5 * np.log1p(subsidy) * private_share
+        + (subsidy_boost(subsidy) / boost_now - 1.0) * private_share
     )
     abate = abatement_next(state.abatement[:, None], spend[..., ENV])
     poll_growth = (POLLUTION_SCALE_ELASTICITY * expected_growth[:, None]

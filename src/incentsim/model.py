@@ -128,7 +128,7 @@ class IncentModel(mesa.Model):
             borrowing=zeros.copy(), manipulation=zeros.copy(), underreport=zeros.copy(),
             growth_true=np.full(n, INITIAL_GROWTH), growth_reported=np.full(n, INITIAL_GROWTH),
             pollution_growth=zeros.copy(), pollution_growth_reported=zeros.copy(),
-            at_risk_share=zeros.copy(), subsidy_rate=zeros.copy(), protection=zeros.copy(),
+            subsidy_rate=zeros.copy(), protection=zeros.copy(),
             satisfaction_mean=np.full(n, 0.65), firm_survey=np.full(n, 0.6),
             petitions=zeros.copy(), transfers_next=zeros.copy(),
             scandal=np.zeros(n, bool), turnover=np.zeros(n, bool),
@@ -299,14 +299,14 @@ class IncentModel(mesa.Model):
         env_mult = (st.productivity * np.exp(self.national_level + national + st.local_level
                                              + econ.ability_effect * ability)
                     * st.human_capital**econ.human_capital_elasticity
-                    * infra**econ.infrastructure_elasticity * np.maximum(compliance, 0.1))
+                    * infra**econ.infrastructure_elasticity * np.maximum(compliance, 0.1)
+                    * eco.subsidy_boost(st.subsidy_rate))
         confidence = 0.5 + st.firm_trust
         fy = self.firms.step(env_mult, st.subsidy_rate, confidence, st.protection, self.frontier)
         self.national_level += 0.5 * national
         st.private_output_prev = st.private_output
         st.private_output = fy.output
         st.private_capital = fy.capital
-        st.at_risk_share = fy.at_risk_output / np.maximum(fy.output, 1e-12)
         st.pub_output = eco.public_output(spend_gdp, econ) * gdp_prev
         st.gdp = np.maximum(fy.output + st.pub_output, 1e-9)
         st.growth_true = st.gdp / gdp_prev - 1.0

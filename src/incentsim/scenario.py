@@ -93,9 +93,9 @@ class Economy(_Section):
     """Structural parameters of the economy (uncertainties)."""
 
     national_shock_sd: Sd = 0.015
-    local_shock_sd: Sd = 0.045
+    local_shock_sd: Sd = 0.05
     local_shock_persistence: Frac = 0.1
-    frontier_growth: Annotated[float, Field(ge=-0.2, le=0.5)] = 0.045
+    frontier_growth: Annotated[float, Field(ge=-0.2, le=0.5)] = 0.06
     capital_share: Annotated[float, Field(gt=0.0, lt=1.0)] = 0.4
     depreciation: Frac = 0.08
     hurdle_rate: Frac = 0.06
@@ -114,7 +114,7 @@ class Economy(_Section):
     growth_spillover: Frac = 0.1
     ability_effect: Annotated[float, Field(ge=0.0, le=0.1)] = 0.006
     protection_efficiency: NonNeg = 3.0
-    emission_intensity_decline: Annotated[float, Field(ge=-0.5, le=0.5)] = 0.03
+    emission_intensity_decline: Annotated[float, Field(ge=-0.5, le=0.5)] = 0.05
     environmental_compliance_cost: Frac = 0.05
 
 
@@ -123,6 +123,7 @@ class Behaviour(_Section):
 
     n_candidates: Annotated[int, Field(ge=2, le=4096)] = 64
     choice_temperature: Pos = 0.15
+    budget_inertia: NonNeg = 3.0
     career_value: NonNeg = 3.0
     discount: Frac = 0.85
     perception_noise: Sd = 0.2
@@ -136,12 +137,13 @@ class Behaviour(_Section):
     trust_loss_rate: Frac = 0.12
     tacitus_threshold: Frac = 0.35
     social_influence: Frac = 0.1
-    central_credit: NonNeg = 0.8
+    central_credit: NonNeg = 1.0
+    central_premium: Frac = 0.2
     central_blame: NonNeg = 0.15
     scandal_trust_shock: Frac = 0.1
     petition_threshold: Frac = 0.3
     petition_propensity: Frac = 0.05
-    citizen_noise: Annotated[float, Field(ge=0.0, le=10.0)] = 1.0
+    citizen_noise: Annotated[float, Field(ge=0.0, le=10.0)] = 0.5
 
 
 class Weights(_Section):
@@ -170,8 +172,8 @@ class Promotion(_Section):
     veto: dict[VetoKey, float] = Field(default_factory=dict)
     noise: NonNeg = 0.3
     memory: Frac = 0.5
-    capacity: Frac = 0.09
-    min_percentile: Frac = 0.5
+    capacity: Frac = 0.2
+    min_percentile: Frac = 0.3
 
 
 class Tenure(_Section):
@@ -185,7 +187,7 @@ class Tenure(_Section):
     connected_prob: Prob = 0.3
     promotion_age_limit: Annotated[int, Field(ge=30, le=90)] = 58
     retirement_age: Annotated[int, Field(ge=30, le=90)] = 60
-    appointment_age_mean: Annotated[float, Field(ge=25, le=80)] = 47.0
+    appointment_age_mean: Annotated[float, Field(ge=25, le=80)] = 45.0
     appointment_age_sd: Annotated[float, Field(ge=0, le=20)] = 3.5
 
     @model_validator(mode="after")

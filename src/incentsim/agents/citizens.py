@@ -21,10 +21,11 @@ Behavioural rules (one year, all citizens at once):
    its credibility, people will give negative comments on whatever it says
    or does"). Then it moves toward the neighbours' mean
    (``social_influence``), and scandals knock it down.
-4. Trust in the centre follows the same news, but citizens credit the centre
-   for gains (``central_credit``) and mostly blame local government for
-   losses (``central_blame``): hierarchical trust (Li 2004; Cunningham, Saich
-   & Turiel 2020).
+4. Trust in the centre moves toward satisfaction plus a premium
+   (``central_premium``): citizens credit the centre for gains
+   (``central_credit`` x the gain rate) and mostly blame local government for
+   losses (``central_blame`` x the loss rate): hierarchical trust (Li 2004;
+   Cunningham, Saich & Turiel 2020).
 5. A citizen whose satisfaction is below ``petition_threshold`` petitions
    with probability ``petition_propensity`` x the shortfall share.
 """
@@ -37,7 +38,7 @@ import numpy as np
 SATISFACTION_SERVICES = 2.0
 SATISFACTION_INCOME = 6.0
 SATISFACTION_POLLUTION = 1.2
-SATISFACTION_BASE = 0.6
+SATISFACTION_BASE = 1.1
 
 
 def satisfaction_index(services, income_surprise, pollution, news=0.0):
@@ -112,8 +113,9 @@ class CitizenPopulation:
         good = gap > 0.0
         tacitus = np.minimum(1.0, self.trust_local / self.threshold) if self.threshold > 0 else 1.0
         dl = np.where(good, beh.trust_gain_rate * tacitus * gap, beh.trust_loss_rate * gap)
-        dc = np.where(good, beh.central_credit * beh.trust_gain_rate * gap,
-                      beh.central_blame * beh.trust_loss_rate * gap)
+        gap_c = np.minimum(1.0, self.satisfaction + beh.central_premium) - self.trust_central
+        dc = np.where(gap_c > 0.0, beh.central_credit * beh.trust_gain_rate * gap_c,
+                      beh.central_blame * beh.trust_loss_rate * gap_c)
         trust = self.trust_local + dl
         if self.neighbours.shape[1]:
             trust += beh.social_influence * (trust[self.neighbours].mean(axis=1) - trust)

@@ -10,9 +10,11 @@ The decision rule (DESIGN §2). Each leader scores every plan in a shared
 candidate set (four budget shares and a borrowing level) by
 
     U = career_weight * Evaluator.score(forecast indicators)
-        + intrinsic_weight * local welfare(forecast indicators)
+        + intrinsic_weight * local welfare(forecast indicators)  [WELFARE_SCALE units]
         + mechanism terms (lifelong accountability, rankings, inspections)
         - career_weight * P(failing a veto target)
+        - budget_inertia * |plan shares - last year's shares|^2
+
 
 and picks one by softmax (Gumbel-max) with temperature
 ``behaviour.choice_temperature``: bounded rationality (McFadden 1974).
@@ -25,6 +27,8 @@ and picks one by softmax (Gumbel-max) with temperature
   Investment cycles before evaluations follow from this (Guo 2009).
 * ``intrinsic_weight = public_service_motivation * (1 + insider_local_weight *
   insider)``: insiders weigh local welfare more (Persson & Zhuravskaya 2016).
+* Budgets are incremental: moving shares away from last year's budget costs
+  ``behaviour.budget_inertia`` per squared share (Wildavsky 1964).
 * Statistics: the leader then inflates reported growth by
   ``m = career_weight * dScore/dgrowth / (2 * manipulation_cost * cost_multiplier)``
   (clipped to ``behaviour.max_manipulation``): a quadratic cost of faking, so
@@ -41,7 +45,9 @@ from scipy.special import ndtr
 from incentsim.economy import forecast
 from incentsim.rules.promotion import EvalContext
 
-WELFARE_INDICATORS = ("growth_true", "services", "environment", "satisfaction", "debt")
+#: what a leader's intrinsic motivation values, in natural units of one "notable change"
+WELFARE_SCALE = {"growth_true": 0.05, "services": 0.2, "environment": 0.05,
+                 "satisfaction": 0.1, "debt": 0.1}
 VETO_INDICATOR = {"pollution_growth": "environment", "debt_to_gdp": "debt", "petitions": "stability"}
 FD_STEP = 1e-3
 
@@ -88,7 +94,7 @@ def candidate_plans(n: int, rng: np.random.Generator) -> np.ndarray:
     The first rows are the corner-leaning and even plans, so every kind of
     plan is available whatever ``n``.
     """
-    shares = rng.dirichlet(np.ones(4), size=n)
+    shares = rng.dirichlet(np.full(4, 2.0), size=n)
     anchors = np.vstack([np.full(4, 0.25), 0.1 + 0.6 * np.eye(4)])[:n]
     shares[: len(anchors)] = anchors
     borrowing = rng.choice(np.array([0.0, 0.0, 0.01, 0.02, 0.04]), size=n)
@@ -125,8 +131,10 @@ def decide(model, leaders: list[Leader]) -> None:
     ctx = model.upper.forecast_context()
     score = model.evaluator.score(pred, ctx)
     scale = st.indicator_scale
-    welfare = sum(np.asarray(pred[w]) / scale[w.replace("_true", "")] for w in WELFARE_INDICATORS)
-    util = career[:, None] * score + intrinsic[:, None] * welfare / len(WELFARE_INDICATORS)
+    welfare = sum(np.asarray(pred[w]) / s for w, s in WELFARE_SCALE.items())
+    util = career[:, None] * score + intrinsic[:, None] * welfare / len(WELFARE_SCALE)
+    drift = model.candidates[None, :, :4] - st.shares[:, None, :]
+    util = util - beh.budget_inertia * (drift**2).sum(axis=2)
     for mech in model.mechanisms:
         util = util + mech.decision_utility(model, pred)
     for key, limit in promo.veto.items():
