@@ -1,0 +1,277 @@
+"""Sacred-tracked simulation runs.
+
+One Sacred ``Experiment`` whose configuration is a scenario (the same schema as
+:func:`incentsim.simulate`) plus ``seed``. Every run
+
+* validates its configuration with :func:`incentsim.load_scenario` before it
+  starts (a config hook) and again inside the main function, so a typo in a
+  nested key is a :class:`~incentsim.scenario.ScenarioError`, never silently
+  accepted;
+* logs every outcome of every simulated year with ``log_scalar`` (step = year);
+* stores ``timeseries.parquet`` and ``leaders.parquet`` as artifacts (and
+  ``outcomes.png`` when asked for figures);
+* keeps a summary in ``info`` (``info.json``): scenario name, rule,
+  mechanisms, seed and ``summary`` (``<outcome>_mean`` / ``<outcome>_final``).
+
+Python callers use :func:`run_tracked`; Sacred users run::
+
+    python -m incentsim.experiment with configs/gdp_tournament.yaml seed=3
+    python -m incentsim.experiment print_config with tenure.term_length=7
+
+(Sacred's ``with`` reads YAML or JSON files; ``incentsim run`` also reads TOML.)
+Runs go to ``results/runs/`` unless ``$INCENTSIM_RUNS_DIR`` or ``-F DIR`` says
+otherwise.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import os
+import sys
+import tempfile
+import threading
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import Any
+
+import warnings
+
+with warnings.catch_warnings():  # Sacred 0.8.7 imports pkg_resources (setuptools<81)
+    warnings.filterwarnings("ignore", message="pkg_resources is deprecated")
+    from sacred import SETTINGS, Experiment
+    from sacred.observers import FileStorageObserver
+
+from incentsim.api import SimulationResult, simulate
+from incentsim.outcomes import OUTCOME_NAMES
+from incentsim.scenario import Scenario, ScenarioError, load_scenario
+
+# Keep Sacred lean: no py-cpuinfo / nvidia-smi probes per run (they cost ~1 s),
+# capture stdout through sys (no tee subprocess), no deep config read-only proxies.
+SETTINGS.CAPTURE_MODE = "sys"
+SETTINGS.HOST_INFO.INCLUDE_CPU_INFO = False
+SETTINGS.HOST_INFO.INCLUDE_GPU_INFO = False
+SETTINGS.DISCOVER_DEPENDENCIES = "none"
+
+#: environment variable naming the default runs directory
+RUNS_DIR_ENV = "INCENTSIM_RUNS_DIR"
+#: default runs directory (relative to the working directory)
+DEFAULT_RUNS_DIR = "results/runs"
+#: scenario sections that are config entries of the experiment
+SECTIONS = ("world", "economy", "behaviour", "promotion", "tenure", "accountability")
+
+_LOCK = threading.Lock()
+
+
+def default_runs_dir() -> Path:
+    """``$INCENTSIM_RUNS_DIR`` if set, else ``results/runs``."""
+    return Path(os.environ.get(RUNS_DIR_ENV) or DEFAULT_RUNS_DIR)
+
+
+def default_config() -> dict[str, Any]:
+    """The embedded default scenario as a Sacred config (plus ``seed``).
+
+    ``world`` keeps only ``scale`` and the keys a scale preset does not set, so
+    ``with world.scale=province`` still picks the preset's sizes.
+    """
+    d = Scenario().to_dict()
+    from incentsim.scenario import SCALES
+
+    d["world"] = {k: v for k, v in d["world"].items() if k not in SCALES["small"]}
+    d["seed"] = 0
+    return d
+
+
+def _plain(obj: Any) -> Any:
+    """Sacred's read-only containers -> plain dicts/lists (via JSON)."""
+    return json.loads(json.dumps(obj))
+
+
+def task_key(scenario: Scenario | Mapping[str, Any], seed: int) -> str:
+    """Stable hash of a fully resolved scenario and a seed (resumable sweeps)."""
+    d = scenario.to_dict() if isinstance(scenario, Scenario) else dict(scenario)
+    blob = json.dumps({"scenario": d, "seed": int(seed)}, sort_keys=True, default=str)
+    return hashlib.sha256(blob.encode()).hexdigest()[:16]
+
+
+def scenario_of(config: Mapping[str, Any]) -> Scenario:
+    """Validate a Sacred config (scenario + seed) as a :class:`Scenario`."""
+    data = {k: v for k, v in _plain(dict(config)).items() if k != "seed"}
+    return load_scenario(data)
+
+
+def _outcome_figure(res: SimulationResult, path: Path) -> None:
+    from incentsim.plots import timeseries_figure
+
+    fig = timeseries_figure({res.scenario.name: [res.timeseries]})
+    fig.savefig(path, dpi=110)
+    import matplotlib.pyplot as plt
+
+    plt.close(fig)
+
+
+def record(run: Any, res: SimulationResult, *, figures: bool = False) -> dict[str, float]:
+    """Log outcomes, artifacts and the summary of ``res`` into a Sacred ``run``."""
+    ts = res.timeseries
+    years = [int(y) for y in ts["year"]]
+    for name in OUTCOME_NAMES:
+        for year, value in zip(years, ts[name].tolist()):
+            run.log_scalar(name, float(value), year)
+    summary = {k: float(v) for k, v in res.summary().items()}
+    sc = res.scenario
+    run.info.update({
+        "scenario": sc.name,
+        "rule": sc.promotion.rule,
+        "mechanisms": [name for name, _ in sc.mechanisms()],
+        "seed": int(res.seed),
+        "years": len(ts),
+        "task_key": task_key(sc, res.seed),
+        "summary": summary,
+    })
+    with tempfile.TemporaryDirectory(prefix="incentsim-") as tmp:
+        tmp_path = Path(tmp)
+        ts.to_parquet(tmp_path / "timeseries.parquet", index=False)
+        res.leaders.to_parquet(tmp_path / "leaders.parquet", index=False)
+        run.add_artifact(str(tmp_path / "timeseries.parquet"), "timeseries.parquet")
+        run.add_artifact(str(tmp_path / "leaders.parquet"), "leaders.parquet")
+        if figures:
+            _outcome_figure(res, tmp_path / "outcomes.png")
+            run.add_artifact(str(tmp_path / "outcomes.png"), "outcomes.png")
+    return summary
+
+
+def make_experiment(
+    holder: dict[str, Any] | None = None,
+    figures: bool = False,
+    progress: Callable[[int, int], None] | None = None,
+) -> Experiment:
+    """Build the incentsim Sacred experiment (no observers attached).
+
+    ``holder`` (a dict) receives the :class:`SimulationResult` of the run under
+    ``"result"``, so Python callers get it back without Sacred serialising it.
+    """
+    ex = Experiment("incentsim", save_git_info=False)
+    ex.add_config(default_config())
+
+    @ex.config_hook
+    def _validate_before_start(config, command_name, logger):  # noqa: ARG001
+        scenario_of(config)  # raises ScenarioError before any run directory exists
+        return {}
+
+    @ex.main
+    def main(_run, _config, seed, name, description, world, economy, behaviour,  # noqa: ARG001
+             promotion, tenure, accountability):
+        """Simulate one scenario with one seed and track everything it produced."""
+        sc = scenario_of(_config)
+        res = simulate(sc, seed=int(seed), progress=progress)
+        summary = record(_run, res, figures=figures)
+        if holder is not None:
+            holder["result"] = res
+        return {k: summary[k] for k in ("gdp_growth_true_mean", "trust_local_final")}
+
+    return ex
+
+
+def ensure_runs_dir(runs_dir: str | Path) -> Path:
+    """Create ``runs_dir`` if needed; ``OSError`` with a clear message if unwritable."""
+    p = Path(runs_dir)
+    try:
+        p.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise OSError(f"cannot create runs directory {p}: {exc.strerror or exc}") from None
+    if not p.is_dir() or not os.access(p, os.W_OK | os.X_OK):
+        raise OSError(f"runs directory {p} is not writable")
+    return p
+
+
+def mark_done(runs_dir: Path, key: str, run_id: Any) -> None:
+    """Record (atomically) that task ``key`` completed as run ``run_id``."""
+    done = runs_dir / "_done"
+    done.mkdir(exist_ok=True)
+    tmp = done / f".{key}.{os.getpid()}.tmp"
+    tmp.write_text(json.dumps({"run_id": str(run_id)}))
+    os.replace(tmp, done / f"{key}.json")
+
+
+def finished_run(runs_dir: str | Path, key: str) -> str | None:
+    """Id of a COMPLETED run of task ``key`` in ``runs_dir``, or ``None``."""
+    runs_dir = Path(runs_dir)
+    marker = runs_dir / "_done" / f"{key}.json"
+    try:
+        run_id = json.loads(marker.read_text())["run_id"]
+        status = json.loads((runs_dir / str(run_id) / "run.json").read_text())["status"]
+    except (OSError, ValueError, KeyError):
+        return None
+    return str(run_id) if status == "COMPLETED" else None
+
+
+def run_tracked(
+    scenario: str | Path | Mapping[str, Any] | Scenario | None,
+    seed: int = 0,
+    runs_dir: str | Path | None = None,
+    overrides: Mapping[str, Any] | None = None,
+    *,
+    info: Mapping[str, Any] | None = None,
+    figures: bool = False,
+    progress: Callable[[int, int], None] | None = None,
+) -> tuple[str, SimulationResult]:
+    """Run one Sacred-tracked simulation; return ``(run_id, SimulationResult)``.
+
+    ``scenario``/``overrides`` as for :func:`incentsim.simulate` (validated first:
+    :class:`ScenarioError` before anything is written). The run is stored by a
+    ``FileStorageObserver`` in ``runs_dir`` (default: :func:`default_runs_dir`).
+    ``info`` entries are added to the run's ``info.json`` (e.g. a sweep name).
+    ``figures=True`` also stores ``outcomes.png``. Thread-safe (runs in one
+    process are serialised).
+    """
+    sc = load_scenario(scenario if scenario is not None else {}, overrides)
+    runs = ensure_runs_dir(runs_dir if runs_dir is not None else default_runs_dir())
+    holder: dict[str, Any] = {}
+    config = sc.to_dict()
+    config["seed"] = int(seed)
+    with _LOCK:
+        ex = make_experiment(holder, figures=figures, progress=progress)
+        ex.observers.append(FileStorageObserver(str(runs)))
+        run = ex.run(
+            config_updates=config,
+            info=dict(info or {}),
+            options={"--force": True, "--capture": "no", "--loglevel": "ERROR"},
+        )
+    mark_done(runs, run.info["task_key"], run._id)
+    return str(run._id), holder["result"]
+
+
+def _sacred_main(argv: list[str]) -> None:  # pragma: no cover - exercised via subprocess
+    """``python -m incentsim.experiment ...``: Sacred's own command line."""
+    argv = list(argv)
+    # a YAML/JSON config file without `name` names the scenario after the file
+    if "with" in argv:
+        for tok in argv[argv.index("with") + 1:]:
+            p = Path(tok)
+            if "=" not in tok and p.suffix in (".yaml", ".yml", ".json") and p.is_file():
+                import yaml
+
+                data = yaml.safe_load(p.read_text()) or {}
+                if isinstance(data, dict) and "name" not in data:
+                    argv.append(f"name={p.stem}")
+    if not any(a in ("-F", "--file_storage") or a.startswith("--file_storage=")
+               for a in argv) and "-u" not in argv and "--unobserved" not in argv:
+        ex_obs = FileStorageObserver(str(ensure_runs_dir(default_runs_dir())))
+    else:
+        ex_obs = None
+    ex = make_experiment()
+    if ex_obs is not None:
+        ex.observers.append(ex_obs)
+    try:
+        ex.run_commandline(argv)
+    except ScenarioError as exc:
+        print(f"incentsim.experiment: {exc.one_line()}", file=sys.stderr)
+        raise SystemExit(2) from None
+
+
+# Sacred users who import the module get a ready experiment object.
+ex = make_experiment()
+
+if __name__ == "__main__":  # pragma: no cover
+    _sacred_main(sys.argv)
