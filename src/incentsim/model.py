@@ -250,6 +250,7 @@ class IncentModel(mesa.Model):
         st = self.state
         n = self.n_prefectures
         leaders = self.leader_at
+        self.year += 1
         for ld in leaders:
             ld.tenure_year += 1
             ld.years_in_post += 1
@@ -361,7 +362,6 @@ class IncentModel(mesa.Model):
         st.turnover = new
         self._reset_terms(new | fate["reappointed"])
         self.check_invariants()
-        self.year += 1
 
     # ----------------------------------------------------------------- recording
 
@@ -420,6 +420,11 @@ class IncentModel(mesa.Model):
             growth_spend = np.where(st.spending_prev > 0, st.spending / st.spending_prev - 1.0,
                                     np.nan)
         rel = st.growth_reported - self.upper.peer_mean(st.growth_reported)
+        alive_p = np.maximum(fy.alive_start, 1.0)
+        tfp_p = fy.tfp_num / np.maximum(fy.tfp_den, 1e-12)
+        tfp_prev = getattr(self, "_tfp_pref_prev", tfp_p)
+        self._tfp_pref_prev = tfp_p
+        protected_p = np.bincount(self.firms.prefecture, self.firms.protected, n) / alive_p
         cols = {
             "year": np.full(n, self.year), "prefecture": np.arange(n), "province": self.province,
             "leader_id": [ld.leader_id for ld in leaders],
@@ -439,6 +444,8 @@ class IncentModel(mesa.Model):
             "gdp_growth_true": st.growth_true, "gdp_growth_reported": st.growth_reported,
             "relative_growth_reported": rel, "pollution_growth": st.pollution_growth,
             "debt_to_gdp": st.debt_to_gdp, "satisfaction": st.satisfaction_mean,
+            "firm_exit_rate": fy.exits / alive_p, "firm_entry_rate": fy.entries / alive_p,
+            "protected_share": protected_p, "tfp_growth": tfp_p / tfp_prev - 1.0,
             "log_gdp": np.log(st.gdp), "score": fate["score"], "rank_pct": fate["rank_pct"],
             "evaluated": evaluated, "promoted": fate["promoted"], "dismissed": fate["dismissed"],
             "scandal": st.scandal.copy(),

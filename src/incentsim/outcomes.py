@@ -65,6 +65,7 @@ PANEL_COLUMNS = (
     "borrowing", "manipulation", "pollution_underreport",
     "investment_spending_growth", "services_spending_growth",
     "gdp_growth_true", "gdp_growth_reported", "relative_growth_reported",
-    "pollution_growth", "debt_to_gdp", "satisfaction", "log_gdp",
+    "pollution_growth", "debt_to_gdp", "satisfaction", "firm_exit_rate", "firm_entry_rate",
+    "protected_share", "tfp_growth", "log_gdp",
     "score", "rank_pct", "evaluated", "promoted", "dismissed", "scandal",
 )

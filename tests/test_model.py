@@ -1,0 +1,158 @@
+"""The model: invariants every year, seeding, agents reachable, upper-level turnover."""
+
+import numpy as np
+import pandas as pd
+import pytest
+from mesa import Agent
+
+import incentsim
+from incentsim.agents.leader import Leader
+from incentsim.model import IncentModel, InvariantError
+from incentsim.outcomes import OUTCOME_NAMES, PANEL_COLUMNS
+
+TS_REQUIRED = ["year", "gdp_growth_true", "gdp_growth_reported", "manipulation_gap",
+               "investment_rate", "tfp_growth", "firm_entry_rate", "firm_exit_rate",
+               "public_services", "pollution", "debt_to_gdp", "trust_local", "trust_central",
+               "firm_trust", "petitions", "promotion_rate"]
+PANEL_REQUIRED = ["year", "prefecture", "province", "leader_id", "tenure_year", "term_length",
+                  "age", "insider", "connected", "ability", "investment_share",
+                  "public_services_share", "environment_share", "subsidy_share", "manipulation",
+                  "gdp_growth_true", "gdp_growth_reported", "evaluated", "promoted", "dismissed"]
+
+
+def test_result_frames_have_the_promised_columns(tiny):
+    res = incentsim.simulate(tiny, seed=0)
+    assert set(TS_REQUIRED) <= set(res.timeseries.columns)
+    assert list(res.timeseries.columns) == ["year", *OUTCOME_NAMES]
+    assert set(PANEL_REQUIRED) <= set(res.leaders.columns) == set(PANEL_COLUMNS)
+    h = tiny["world"]["horizon"]
+    assert list(res.timeseries.year) == list(range(1, h + 1))
+    assert len(res.leaders) == h * 6
+    assert res.leaders.groupby("year").prefecture.nunique().eq(6).all()
+
+
+@pytest.mark.parametrize("rule", ["gdp_tournament", "citizen_satisfaction", "random"])
+def test_invariants_hold_every_year(tiny, rule):
+    tiny["promotion"] = {"rule": rule}
+    tiny["accountability"] = {"statistical_audit": {}, "petition_channel": {},
+                              "performance_transfers": {}}
+    model = IncentModel(tiny, seed=2)
+    for _ in range(12):
+        model.step()
+        st, f, c = model.state, model.firms, model.citizens
+        np.testing.assert_allclose(st.shares.sum(axis=1), 1.0)
+        assert (st.shares >= 0).all()
+        assert ((c.trust_local >= 0) & (c.trust_local <= 1)).all()
+        assert ((c.trust_central >= 0) & (c.trust_central <= 1)).all()
+        assert (f.capital >= 0).all() and np.isfinite(f.capital).all()
+        assert (f.output[~f.alive] == 0).all(), "only alive firms produce"
+        assert (f.output[f.alive & (f.age > 0)] > 0).all()  # entrants produce next year
+        assert np.isfinite(st.gdp).all() and (st.gdp > 0).all()
+        assert (st.debt >= 0).all() and (st.pollution > 0).all()
+        assert len(model.leaders) == model.n_prefectures
+        assert [ld.prefecture for ld in model.leaders] == list(range(model.n_prefectures))
+
+
+def test_broken_invariant_names_year_prefecture_and_quantity(tiny):
+    model = IncentModel(tiny, seed=0)
+    model.step()
+    model.state.services[4] = np.nan
+    with pytest.raises(InvariantError) as info:
+        model.check_invariants()
+    msg = str(info.value)
+    assert "prefecture 4" in msg and "services" in msg and "year" in msg
+
+
+def test_same_seed_same_frames_different_seed_differs(tiny):
+    a, b, c = (incentsim.simulate(tiny, seed=s) for s in (5, 5, 6))
+    pd.testing.assert_frame_equal(a.timeseries, b.timeseries)
+    pd.testing.assert_frame_equal(a.leaders, b.leaders)
+    assert not a.timeseries.equals(c.timeseries)
+
+
+def test_a_path_a_dict_and_a_scenario_give_the_same_run(tmp_path, tiny):
+    import yaml
+
+    p = tmp_path / "tiny.yaml"
+    p.write_text(yaml.safe_dump({**tiny, "name": "tiny"}))
+    sc = incentsim.load_scenario(p)
+    r1 = incentsim.simulate(p, seed=1)
+    r2 = incentsim.simulate({**tiny, "name": "tiny"}, seed=1)
+    r3 = incentsim.simulate(sc, seed=1)
+    pd.testing.assert_frame_equal(r1.timeseries, r2.timeseries)
+    pd.testing.assert_frame_equal(r1.timeseries, r3.timeseries)
+
+
+def test_firms_and_citizens_are_reachable_as_mesa_agents(tiny):
+    model = IncentModel(tiny, seed=0)
+    model.step()
+    firms = model.firms.agents(prefecture=2)
+    assert len(firms) == int((model.firms.alive & (model.firms.prefecture == 2)).sum())
+    f = next(iter(firms))
+    assert isinstance(f, Agent) and f.prefecture == 2 and f.alive
+    assert f.capital == model.firms.capital[f.row]
+    assert model.firms.agent(f.row) is f  # one view per firm
+    citizens = model.citizens.agents(prefecture=1)
+    c = next(iter(citizens))
+    assert isinstance(c, Agent) and c.prefecture == 1
+    assert c.trust_local == model.citizens.trust_local[c.row]
+    assert all(model.citizens.prefecture[j] == 1 for j in c.neighbours)
+    rich = firms.select(lambda a: a.capital > np.median(model.firms.capital[model.firms.alive]))
+    assert 0 < len(rich) < len(firms)
+
+
+def test_firm_view_follows_the_firm_not_the_slot(tiny):
+    model = IncentModel(tiny, seed=0)
+    f = model.firms.agent(0)
+    model.firms.firm_id[0] = 10**9  # slot reused by an entrant
+    assert f.alive is False and f.capital is None
+
+
+def test_leaders_are_agents_on_the_prefecture_network(tiny):
+    model = IncentModel(tiny, seed=0)
+    assert all(isinstance(ld, Leader) for ld in model.leaders)
+    for p, ld in enumerate(model.leaders):
+        assert ld.cell is model.space[p]
+    assert model.space.G.number_of_nodes() == 6
+    provinces = {model.space.G.nodes[p]["province"] for p in range(6)}
+    assert provinces == {0, 1}
+
+
+def _long(tiny, **tenure):
+    tiny["world"]["horizon"] = 40
+    tiny["tenure"] = tenure
+    return incentsim.simulate(tiny, seed=4).leaders
+
+
+def test_promotion_only_at_evaluation_and_never_past_the_age_limit(tiny):
+    panel = _long(tiny, promotion_age_limit=55, retirement_age=60)
+    promoted = panel[panel.promoted]
+    assert len(promoted) > 0
+    assert promoted.evaluated.all()
+    assert (promoted.age < 55).all()
+    assert (panel.age < 61).all()
+
+
+def test_no_reappointment_means_no_second_terms(tiny):
+    panel = _long(tiny, reappointment_prob=0.0, early_turnover_hazard=0.0, rotation_prob=0.0)
+    assert panel.years_in_post.max() <= panel.term_length.max()
+    panel = _long(tiny, reappointment_prob=1.0, early_turnover_hazard=0.0, rotation_prob=0.0)
+    assert panel.years_in_post.max() > panel.term_length.max()
+
+
+def test_promotion_slots_limit_promotions_per_province(tiny):
+    tiny["promotion"] = {"capacity": 0.0}
+    assert not incentsim.simulate(tiny, seed=0).leaders.promoted.any()
+    tiny["world"]["horizon"] = 40
+    tiny["promotion"] = {"capacity": 1.0 / 3.0, "min_percentile": 0.0}  # one slot a year
+    panel = incentsim.simulate(tiny, seed=0).leaders
+    assert panel.groupby(["year", "province"]).promoted.sum().max() == 1
+
+
+def test_insider_probability_controls_appointments(tiny):
+    tiny["world"]["horizon"] = 30
+    none = _long(dict(tiny), insider_prob=0.0)
+    all_in = _long(dict(tiny), insider_prob=1.0, rotation_prob=0.0)
+    late = lambda p: p[p.year > 20]  # noqa: E731  (initial leaders have turned over)
+    assert not late(none).insider.any()
+    assert late(all_in).insider.all()

@@ -1,0 +1,131 @@
+"""Promotion rules: declared metadata is true, and scripted tiny worlds rank as documented."""
+
+import numpy as np
+import pytest
+
+from incentsim.rules.promotion import INDICATORS, PROMOTION_RULES, EvalContext
+from incentsim.scenario import load_scenario
+
+REQUIRED = {"gdp_tournament", "growth_target", "balanced_scorecard", "citizen_satisfaction",
+            "hybrid", "improvement", "patronage", "seniority", "random"}
+RULES = PROMOTION_RULES.names()
+
+
+def params(rule, **extra):
+    promo = {"rule": rule, **extra}
+    if PROMOTION_RULES[rule].uses_weights and "weights" not in extra:
+        promo["weights"] = {"growth": 0.25, "environment": 0.25, "services": 0.25, "debt": 0.25}
+    return load_scenario({"promotion": promo}).promotion
+
+
+def world(**overrides):
+    """Four leaders in one province; growth 2..8 %, everything else equal."""
+    ind = {k: np.zeros(4) for k in INDICATORS}
+    ind["growth"] = np.array([0.02, 0.08, 0.05, 0.04])
+    ind["age"] = np.array([50.0, 50.0, 50.0, 50.0])
+    ind.update({k: np.asarray(v, float) for k, v in overrides.items()})
+    return ind
+
+
+def ctx(ind, baseline=None, target=0.06):
+    return EvalContext(peer_mean={k: np.mean(v) for k, v in ind.items()},
+                       scale={k: 0.02 for k in ind},
+                       baseline=baseline or {k: np.zeros(4) for k in ind}, target=target)
+
+
+def ranking(rule, ind, c=None, **extra):
+    r = PROMOTION_RULES[rule](params(rule, **extra))
+    return list(np.argsort(-r.score(ind, c or ctx(ind)), kind="stable"))
+
+
+def test_registry_holds_every_required_rule_documented():
+    assert REQUIRED <= set(RULES)
+    for cls in PROMOTION_RULES:
+        assert cls.description and cls.source, cls.name
+        assert cls.__doc__ and "Rule:" in cls.__doc__, f"{cls.name} docstring states its rule"
+        assert set(cls.observes) <= set(INDICATORS)
+
+
+@pytest.mark.parametrize("rule", RULES)
+def test_score_ignores_indicators_the_rule_does_not_observe(rule):
+    r = PROMOTION_RULES[rule](params(rule))
+    ind = world()
+    rng = np.random.default_rng(0)
+    base = r.score(ind, ctx(ind), rng=np.random.default_rng(1) if r.stochastic else None)
+    for k in set(INDICATORS) - set(r.observes):
+        moved = dict(ind)
+        moved[k] = rng.normal(size=4) * 10
+        c = ctx(ind)  # same peers: only the leader's own unobserved value moves
+        again = r.score(moved, c, rng=np.random.default_rng(1) if r.stochastic else None)
+        np.testing.assert_array_equal(base, again, err_msg=f"{rule} reacted to {k}")
+
+
+@pytest.mark.parametrize("rule", RULES)
+def test_declared_stochasticity_is_true(rule):
+    r = PROMOTION_RULES[rule](params(rule))
+    ind = world()
+    a = r.score(ind, ctx(ind), rng=np.random.default_rng(1))
+    b = r.score(ind, ctx(ind), rng=np.random.default_rng(2))
+    assert (not np.array_equal(a, b)) == r.stochastic
+
+
+def test_gdp_tournament_ranks_by_growth():
+    assert ranking("gdp_tournament", world()) == [1, 2, 3, 0]
+
+
+def test_growth_target_rewards_meeting_the_target_with_diminishing_gains():
+    r = PROMOTION_RULES["growth_target"](params("growth_target"))
+    ind = world(growth=[0.02, 0.06, 0.10, 0.14])
+    s = r.score(ind, ctx(ind, target=0.06))
+    assert s[1] == pytest.approx(0.5)  # exactly on target
+    assert list(np.argsort(-s)) == [3, 2, 1, 0]
+    assert s[2] - s[1] > s[3] - s[2]  # beating the target by more gains less
+
+
+def test_balanced_scorecard_trades_growth_for_environment():
+    ind = world(environment=[0.05, -0.05, 0.0, 0.0])
+    assert ranking("gdp_tournament", ind)[0] == 1
+    w = {"growth": 0.2, "environment": 0.8}
+    assert ranking("balanced_scorecard", ind, weights=w)[0] == 0
+
+
+def test_citizen_satisfaction_ranks_on_survey_alone():
+    ind = world(satisfaction=[0.9, 0.5, 0.6, 0.7])
+    assert ranking("citizen_satisfaction", ind) == [0, 3, 2, 1]
+
+
+def test_hybrid_interpolates_between_official_score_and_residents():
+    ind = world(satisfaction=[0.9, 0.5, 0.6, 0.7])
+    official = {"growth": 1.0}
+    assert ranking("hybrid", ind, resident_weight=0.0, weights=official) == [1, 2, 3, 0]
+    assert ranking("hybrid", ind, resident_weight=1.0, weights=official) == [0, 3, 2, 1]
+
+
+def test_improvement_rewards_change_not_level():
+    ind = world(growth=[0.10, 0.08, 0.06, 0.04])
+    base = {k: np.zeros(4) for k in INDICATORS}
+    base["growth"] = np.array([0.12, 0.08, 0.02, 0.03])
+    c = ctx(ind, baseline=base)
+    assert ranking("improvement", ind, c, weights={"growth": 1.0}) == [2, 3, 1, 0]
+
+
+def test_patronage_connections_dominate():
+    ind = world(connected=[1, 0, 0, 1])
+    order = ranking("patronage", ind)
+    assert set(order[:2]) == {0, 3} and order[0] == 3  # connected first, then by growth
+
+
+def test_seniority_oldest_first():
+    ind = world(age=[50, 57, 45, 52])
+    assert ranking("seniority", ind) == [1, 3, 0, 2]
+
+
+def test_random_is_a_fair_lottery_and_uninformative_to_forecast():
+    r = PROMOTION_RULES["random"](params("random"))
+    ind = world()
+    assert np.all(r.score(ind, ctx(ind)) == 0.5)  # forecast: no action changes the odds
+    rng = np.random.default_rng(0)
+    wins = np.zeros(4)
+    for _ in range(4000):
+        wins[np.argmax(r.score(ind, ctx(ind), rng=rng))] += 1
+    assert np.all(np.abs(wins / 4000 - 0.25) < 0.03)
