@@ -1,0 +1,182 @@
+"""``incentsim validate``: does the model reproduce the empirical record?
+
+Runs the scenario arms the stylized facts of DESIGN.md §6 and the calibration
+moments of calibration.md need (every run tracked with Sacred when
+:func:`incentsim.experiment.run_tracked` is available), pools the leader-year
+panels and timeseries across seeds, runs on them the statistics the papers ran
+on real data, and writes ``report.{md,html,json}`` and figures.
+
+Exit code: 0 if every fact is reproduced, 1 if any is not (2 for usage errors).
+With ``--strict-calibration`` a moment outside its band also gives 1.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as _dt
+import json
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from incentsim.validation import calibration as cal
+from incentsim.validation import facts as fx
+from incentsim.validation.report import fact_line, moment_line, write_report
+from incentsim.validation.runs import ARMS, RunData, default_config_dir, run_arms
+
+#: settings of the two modes; ``--seeds`` and ``--scale`` override them
+MODES: dict[str, dict[str, Any]] = {
+    "full": {"seeds": 40, "world": {"world.scale": "province"}},
+    "quick": {"seeds": 6, "world": {"world.scale": "small", "world.horizon": 30}},
+}
+
+#: what was changed in the model because of a failed fact, and why (kept in the report)
+MODEL_CHANGES: list[str] = []
+
+
+def required_arms() -> list[str]:
+    out = fx.needed_arms()
+    for a in cal.needed_arms():
+        if a not in out:
+            out.append(a)
+    return out
+
+
+def analyse(data: RunData, scenario: Any = None) -> dict[str, Any]:
+    """Every fact and moment on pooled run data (no running, no writing)."""
+    panels, ts = data.panels, data.timeseries
+    facts = [fx.evaluate_fact(f, panels, ts) for f in fx.FACTS]
+    summary = []
+    for num in sorted({f["number"] for f in facts}):
+        claims = [f for f in facts if f["number"] == num]
+        summary.append({"number": num, "title": _FACT_TITLES.get(num, claims[0]["title"]),
+                        "reproduced": all(c["reproduced"] for c in claims),
+                        "claims": [{"id": c["id"], "reproduced": c["reproduced"]}
+                                   for c in claims]})
+    if scenario is None:
+        from incentsim.scenario import load_scenario
+        cfg = Path(data.settings.get("config_dir", default_config_dir())) / "gdp_tournament.yaml"
+        scenario = load_scenario(cfg, data.settings.get("world") or None)
+    moments = [cal.evaluate_moment(m, panels, ts, scenario) for m in cal.MOMENTS]
+    return {
+        "facts": facts, "fact_summary": summary, "calibration": moments,
+        "table1": fx.table1(panels),
+        "all_facts_reproduced": all(s["reproduced"] for s in summary),
+        "all_moments_within": all(m["within"] for m in moments),
+        "notes": list(MODEL_CHANGES),
+    }
+
+
+_FACT_TITLES = {
+    1: "promotion rises with relative growth",
+    2: "political budget cycle, dampened by long terms and lifelong accountability",
+    3: "seed 002 Table 1: penultimate-year priorities by regime",
+    4: "insiders spend more on services and are promoted less",
+    5: "multitask: growth-only under-provides services, raises pollution; "
+       "environment target lowers pollution and growth",
+    6: "manipulation rises with growth weight, falls with audits",
+    7: "citizen-satisfaction weighting: more services and trust, less measured growth",
+    8: "protection of incumbents lowers firm exit and TFP growth",
+}
+
+
+def _git() -> str:
+    try:
+        return subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True,
+                              text=True, timeout=5, cwd=Path(__file__).parent).stdout.strip()
+    except Exception:
+        return "?"
+
+
+def run_validation(seeds: int | None = None, quick: bool = False, scale: str | None = None,
+                   out_dir: str | Path = "results/validation", workers: int | None = None,
+                   tracked: bool = True, config_dir: str | Path | None = None,
+                   progress: bool = False) -> dict[str, Any]:
+    """Run, analyse and write the report; returns the result dict (as in report.json)."""
+    mode = "quick" if quick else "full"
+    cfg = MODES[mode]
+    n = seeds or cfg["seeds"]
+    world = dict(cfg["world"])
+    if scale:
+        world["world.scale"] = scale
+    arms = required_arms()
+    t0 = time.time()
+
+    def _prog(done: int, total: int) -> None:
+        if progress and (done == total or done % 10 == 0):
+            print(f"  runs {done}/{total}  ({time.time() - t0:.0f} s)", file=sys.stderr)
+
+    data = run_arms(arms, range(n), world=world, config_dir=config_dir, workers=workers,
+                    tracked=tracked, progress=_prog)
+    result = analyse(data)
+    from incentsim import __version__ as version  # type: ignore[attr-defined]
+    result["settings"] = {
+        "mode": mode, "seeds": list(range(n)), "world": world, "n_runs": n * len(arms),
+        "tracked": data.tracked, "seconds": round(time.time() - t0, 1),
+        "version": version, "git": _git(),
+        "date": _dt.datetime.now().isoformat(timespec="seconds"),
+    }
+    result["arms"] = [{"name": a, "config": ARMS[a].config, "overrides": dict(ARMS[a].overrides),
+                       "description": ARMS[a].description} for a in arms]
+    paths = write_report(result, out_dir, data.panels)
+    result["paths"] = {k: str(v) for k, v in paths.items()}
+    return result
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="incentsim validate",
+        description="Check the stylized facts (DESIGN.md §6) and calibration moments "
+                    "(calibration.md) on simulated data; exit 1 if a fact is not reproduced.")
+    p.add_argument("--seeds", type=int, default=None,
+                   help="seeds per scenario (default 40; 6 with --quick)")
+    p.add_argument("--quick", action="store_true",
+                   help="fewer seeds, small world, 30-year horizon (about a minute)")
+    p.add_argument("--scale", choices=["small", "province", "national"], default=None,
+                   help="world.scale of every run (default province; small with --quick)")
+    p.add_argument("--out", default="results/validation", help="report directory")
+    p.add_argument("--workers", type=int, default=None, help="parallel processes (default 2)")
+    p.add_argument("--no-track", action="store_true",
+                   help="call incentsim.simulate directly instead of tracked runs")
+    p.add_argument("--configs", default=None, help="directory of scenario configs")
+    p.add_argument("--strict-calibration", action="store_true",
+                   help="also exit 1 when a calibration moment is outside its band")
+    p.add_argument("--json", action="store_true", help="print the JSON summary to stdout")
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of ``incentsim validate``; returns the exit code."""
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as e:
+        return int(e.code or 0) if e.code in (0, None) else 2
+    if args.seeds is not None and args.seeds < 2:
+        print("incentsim validate: --seeds must be at least 2 (intervals across seeds)",
+              file=sys.stderr)
+        return 2
+    res = run_validation(seeds=args.seeds, quick=args.quick, scale=args.scale, out_dir=args.out,
+                         workers=args.workers, tracked=not args.no_track,
+                         config_dir=args.configs, progress=True)
+    if args.json:
+        print(json.dumps({"facts": {f["id"]: f["reproduced"] for f in res["facts"]},
+                          "moments": {m["id"]: m["within"] for m in res["calibration"]},
+                          "all_facts_reproduced": res["all_facts_reproduced"]}))
+    else:
+        for f in res["facts"]:
+            print(fact_line(f))
+        print()
+        for m in res["calibration"]:
+            print(moment_line(m))
+        print(f"\nreport: {res['paths']['md']} (html, json beside it)")
+    code = 0 if res["all_facts_reproduced"] else 1
+    if args.strict_calibration and not res["all_moments_within"]:
+        code = 1
+    return code
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

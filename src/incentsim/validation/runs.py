@@ -1,0 +1,206 @@
+"""The scenario arms the facts need, and running them over seeds.
+
+Every arm is a shipped config plus (for a few contrasts) dotted overrides. Each
+(arm, seed) is one run. If :mod:`incentsim.experiment` provides ``run_tracked``
+the run goes through it, so Sacred records it like any other run; otherwise
+:func:`incentsim.simulate` is called directly (the *tracking seam* is
+:func:`run_one`).
+"""
+
+from __future__ import annotations
+
+import inspect
+import os
+from collections.abc import Callable, Iterable, Mapping
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+
+def default_config_dir() -> Path:
+    here = Path(__file__).resolve()
+    for parent in here.parents:
+        if (parent / "configs" / "gdp_tournament.yaml").exists():
+            return parent / "configs"
+    return Path.cwd() / "configs"
+
+
+@dataclass(frozen=True)
+class Arm:
+    """One scenario the facts compare: a config file and optional overrides."""
+
+    name: str
+    config: str
+    overrides: Mapping[str, Any] = field(default_factory=dict)
+    description: str = ""
+
+
+#: every arm the suite may need, by name
+ARMS: dict[str, Arm] = {a.name: a for a in (
+    Arm("gdp_tournament", "gdp_tournament.yaml",
+        description="growth-only tournament (pre-2008; stands for 2000-07)"),
+    Arm("balanced_scorecard", "balanced_scorecard.yaml",
+        description="post-2008 scorecard (stands for 2008-15)"),
+    Arm("long_terms", "long_terms.toml", description="tournament with 7-year terms"),
+    Arm("lifelong_accountability", "lifelong_accountability.yaml",
+        description="tournament + lifelong accountability"),
+    Arm("citizen_satisfaction", "citizen_satisfaction.yaml",
+        description="ranked on resident satisfaction alone"),
+    Arm("independent_audit", "independent_audit.yaml",
+        description="tournament + strong statistical audits"),
+    Arm("vertical_environment", "vertical_environment.yaml",
+        description="tournament + central pollution monitoring and inspections"),
+    Arm("environment_target", "gdp_tournament.yaml",
+        {"promotion.rule": "balanced_scorecard",
+         "promotion.weights": {"growth": 0.7, "environment": 0.3}},
+        description="tournament scored 70 % growth + 30 % environment (same audits)"),
+    Arm("balanced_weak_audit", "balanced_scorecard.yaml",
+        {"accountability.statistical_audit.intensity": 0.05},
+        description="balanced scorecard (growth weight 0.4) with the tournament's weak audits"),
+    Arm("no_protection", "gdp_tournament.yaml", {"economy.protection_efficiency": 0.0},
+        description="tournament where firm support cannot keep loss-makers alive"),
+)}
+
+
+@dataclass
+class RunData:
+    """Pooled output of all runs: leader-year panels and timeseries, by arm."""
+
+    panels: dict[str, pd.DataFrame]
+    timeseries: dict[str, pd.DataFrame]
+    settings: dict[str, Any] = field(default_factory=dict)
+    tracked: bool = False
+
+    def arms(self) -> list[str]:
+        return sorted(self.panels)
+
+
+def _tracked_runner() -> Callable[..., Any] | None:
+    try:
+        from incentsim import experiment  # type: ignore[attr-defined]
+    except Exception:
+        return None
+    return getattr(experiment, "run_tracked", None)
+
+
+def run_one(config: str, seed: int, overrides: Mapping[str, Any], tracked: bool = True
+            ) -> tuple[pd.DataFrame, pd.DataFrame, bool]:
+    """One run; returns ``(leaders, timeseries, was_tracked)``. The tracking seam."""
+    runner = _tracked_runner() if tracked else None
+    if runner is not None:
+        params = inspect.signature(runner).parameters
+        kw: dict[str, Any] = {}
+        if "overrides" in params:
+            kw["overrides"] = dict(overrides)
+        if "seed" in params:
+            kw["seed"] = seed
+        if "tags" in params:
+            kw["tags"] = ["validate"]
+        try:
+            res = runner(config, **kw)
+        except TypeError:
+            res = None
+        if res is not None:
+            res = getattr(res, "result", res)
+            if hasattr(res, "leaders") and hasattr(res, "timeseries"):
+                return res.leaders, res.timeseries, True
+    from incentsim.api import simulate
+
+    res = simulate(config, seed=seed, overrides=dict(overrides))
+    return res.leaders, res.timeseries, False
+
+
+def _job(args: tuple[str, str, int, dict[str, Any], bool]) -> tuple[str, int, pd.DataFrame,
+                                                                       pd.DataFrame, bool]:
+    arm, config, seed, overrides, tracked = args
+    leaders, ts, was_tracked = run_one(config, seed, overrides, tracked)
+    return arm, seed, leaders, ts, was_tracked
+
+
+def run_arms(arms: Iterable[str], seeds: Iterable[int], world: Mapping[str, Any] | None = None,
+             config_dir: str | Path | None = None, workers: int | None = None,
+             tracked: bool = True, progress: Callable[[int, int], None] | None = None
+             ) -> RunData:
+    """Run every arm on every seed (same seeds in every arm) and pool the output.
+
+    ``world`` are extra overrides for every run (e.g. ``{"world.scale": "province"}``).
+    Panels get ``seed`` and ``arm`` columns and a ``unit`` id (arm×seed×prefecture)
+    unique across runs, for fixed effects and clustering.
+    """
+    cdir = Path(config_dir) if config_dir else default_config_dir()
+    seeds = list(seeds)
+    jobs = []
+    for a in arms:
+        arm = ARMS[a]
+        ov = {**dict(world or {}), **dict(arm.overrides)}
+        for s in seeds:
+            jobs.append((a, str(cdir / arm.config), int(s), ov, tracked))
+    workers = workers or min(2, os.cpu_count() or 1)
+    out: list[tuple[str, int, pd.DataFrame, pd.DataFrame, bool]] = []
+    if workers > 1 and len(jobs) > 1:
+        with ProcessPoolExecutor(max_workers=workers) as ex:
+            for i, r in enumerate(ex.map(_job, jobs, chunksize=1)):
+                out.append(r)
+                if progress:
+                    progress(i + 1, len(jobs))
+    else:
+        for i, j in enumerate(jobs):
+            out.append(_job(j))
+            if progress:
+                progress(i + 1, len(jobs))
+    panels: dict[str, list[pd.DataFrame]] = {}
+    series: dict[str, list[pd.DataFrame]] = {}
+    any_tracked = False
+    for arm, seed, leaders, ts, was_tracked in out:
+        any_tracked |= was_tracked
+        p = leaders.copy()
+        p["seed"] = seed
+        p["arm"] = arm
+        panels.setdefault(arm, []).append(p)
+        t = ts.copy()
+        t["seed"] = seed
+        t["arm"] = arm
+        series.setdefault(arm, []).append(t)
+    return RunData(
+        panels={a: prepare_panel(pd.concat(v, ignore_index=True)) for a, v in panels.items()},
+        timeseries={a: pd.concat(v, ignore_index=True) for a, v in series.items()},
+        settings={"seeds": seeds, "world": dict(world or {}), "config_dir": str(cdir)},
+        tracked=any_tracked,
+    )
+
+
+def prepare_panel(p: pd.DataFrame) -> pd.DataFrame:
+    """Add the identifiers and derived columns every estimator uses.
+
+    * ``unit``: prefecture unique per (arm, seed) — the fixed-effect and cluster id;
+    * ``seed_year``: year unique per (arm, seed) — years are separate draws per run;
+    * ``penultimate``: 1 in the last full year before the end-of-term evaluation
+      (``years_to_evaluation == 0``; see :mod:`incentsim.validation.facts`);
+    * ``term_id`` and ``term_rel_growth``: the current term of a leader in a post and
+      the mean reported growth relative to province peers over it to date;
+    * ``lag_gdp_growth``: the prefecture's reported growth the year before.
+    """
+    p = p.copy()
+    if "arm" not in p:
+        p["arm"] = "panel"
+    if "seed" not in p:
+        p["seed"] = 0
+    key = p["arm"].astype(str) + ":" + p["seed"].astype(str)
+    p["unit"] = key + ":" + p["prefecture"].astype(str)
+    p["seed_year"] = key + ":" + p["year"].astype(str)
+    p["penultimate"] = (p["years_to_evaluation"] == 0).astype(float)
+    p = p.sort_values(["unit", "year"], kind="stable").reset_index(drop=True)
+    prev_leader = p.groupby("unit")["leader_id"].shift()
+    prev_tenure = p.groupby("unit")["tenure_year"].shift()
+    new_term = prev_leader.isna() | (prev_leader != p["leader_id"]) | (
+        p["tenure_year"] <= prev_tenure)
+    p["term_id"] = new_term.cumsum()
+    p["term_rel_growth"] = p.groupby("term_id")["relative_growth_reported"].transform(
+        lambda s: s.expanding().mean())
+    p["lag_gdp_growth"] = p.groupby("unit")["gdp_growth_reported"].shift()
+    for c in ("insider", "connected", "evaluated", "promoted", "dismissed"):
+        p[c] = p[c].astype(float)
+    return p
