@@ -140,7 +140,7 @@ class Behaviour(_Section):
     central_credit: NonNeg = 1.0
     central_premium: Frac = 0.2
     central_blame: NonNeg = 0.15
-    scandal_trust_shock: Frac = 0.1
+    scandal_trust_shock: Frac = 0.05
     petition_threshold: Frac = 0.3
     petition_propensity: Frac = 0.05
     citizen_noise: Annotated[float, Field(ge=0.0, le=10.0)] = 0.5
