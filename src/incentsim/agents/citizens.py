@@ -3,31 +3,48 @@
 State per citizen: skill (fixed), income, expected income growth,
 satisfaction, trust in local government, trust in the central government,
 and whether they petitioned this year. Each citizen has ``k`` network
-neighbours in the same prefecture (two lattice neighbours plus random
-long-range ties: a small world), stored as an index matrix so social
-influence is one gather.
+neighbours in the same prefecture (the two lattice neighbours ``j +- 1``
+around the prefecture's ring plus ``k - 2`` random long-range ties, fixed at
+set-up: a small world).
 
-Behavioural rules (one year, all citizens at once):
+Behavioural rules (one year, every citizen ``i`` of prefecture ``p``; the
+naive reference ``benchmarks/naive.py`` implements exactly these, one Mesa
+agent per citizen):
 
-1. Income = prefecture wage x skill x idiosyncratic shock; expectations of
-   income growth adapt (``behaviour.expectation_adjustment``).
-2. Satisfaction = logistic(services quality, income growth against
-   expectations, pollution, published-ranking news, noise) — performance
+1. Income. One standard-normal shock ``e_i`` a year moves both income and
+   mood: ``income = wage_p * skill_i * exp(0.03 e_i)``; ``growth = income /
+   income_prev - 1``; ``surprise = growth - expected_growth``;
+   ``expected_growth += behaviour.expectation_adjustment * surprise``.
+2. Satisfaction = ``logistic(satisfaction_index(services_p, surprise,
+   pollution_p, news_p) + behaviour.citizen_noise * e_i)`` — performance
    judged against expectations.
 3. Trust in local government moves toward satisfaction, asymmetrically:
-   losses move it at ``trust_loss_rate``, gains at ``trust_gain_rate``; when
-   trust is below ``tacitus_threshold``, good news is discounted in
-   proportion (the "Tacitus trap" named in seed 002: "if an authority loses
-   its credibility, people will give negative comments on whatever it says
-   or does"). Then it moves toward the neighbours' mean
-   (``social_influence``), and scandals knock it down.
+   with ``gap = satisfaction - trust_local``, gains (``gap > 0``) move it by
+   ``trust_gain_rate * min(1, trust_local / tacitus_threshold) * gap`` (the
+   "Tacitus trap" named in seed 002: below the threshold good news is
+   discounted in proportion; "if an authority loses its credibility, people
+   will give negative comments on whatever it says or does") and losses by
+   ``trust_loss_rate * gap``. Then, with every citizen's moved trust ``t``,
+   ``t += social_influence * (mean of the neighbours' t - t)``; finally
+   ``trust_local = clip(t - scandal_shock_p, 0, 1)``.
 4. Trust in the centre moves toward satisfaction plus a premium
-   (``central_premium``): citizens credit the centre for gains
-   (``central_credit`` x the gain rate) and mostly blame local government for
-   losses (``central_blame`` x the loss rate): hierarchical trust (Li 2004;
-   Cunningham, Saich & Turiel 2020).
-5. A citizen whose satisfaction is below ``petition_threshold`` petitions
-   with probability ``petition_propensity`` x the shortfall share.
+   (``central_premium``); citizens credit the centre for gains and mostly
+   blame local government for losses (hierarchical trust: Li 2004;
+   Cunningham, Saich & Turiel 2020): with ``gap_c = min(1, satisfaction +
+   central_premium) - trust_central``, ``trust_central = clip(trust_central +
+   gap_c * (central_credit * trust_gain_rate if gap_c > 0 else central_blame *
+   trust_loss_rate), 0, 1)``.
+5. Petitions. A citizen whose satisfaction is below ``petition_threshold``
+   petitions with probability ``4 * petition_propensity * (petition_threshold -
+   satisfaction) / petition_threshold``.
+
+Implementation (DESIGN §3): state is float32 columns (one slot per citizen,
+fixed slots per prefecture, so per-prefecture inputs broadcast over a
+``(prefectures, citizens)`` view instead of being gathered, and
+per-prefecture means are row means). A year is stepped in chunks of whole
+prefectures, each with its own SFC64 stream, on a small thread pool
+(:mod:`incentsim.agents.fastrng`): reproducible for a seed whatever the
+number of threads.
 """
 
 from __future__ import annotations
@@ -35,10 +52,16 @@ from __future__ import annotations
 import mesa
 import numpy as np
 
+from incentsim.agents.fastrng import chunk_bounds, normals, run_chunks, spawn_streams, uniforms
+
 SATISFACTION_SERVICES = 2.0
 SATISFACTION_INCOME = 6.0
 SATISFACTION_POLLUTION = 1.2
 SATISFACTION_BASE = 1.1
+INCOME_SHOCK_SD = 0.03
+PETITION_SCALE = 4.0
+
+F32 = np.float32
 
 
 def satisfaction_index(services, income_surprise, pollution, news=0.0):
@@ -56,8 +79,28 @@ def logistic(x):
     return 1.0 / (1.0 + np.exp(-x))
 
 
+def _column(name: str, dtype):
+    """A state column: reads the array; assignment copies into it (keeps dtype and buffer)."""
+    attr = "_" + name
+
+    def get(self):
+        return getattr(self, attr)
+
+    def set(self, value):
+        getattr(self, attr)[...] = np.asarray(value, dtype=dtype)
+
+    return property(get, set, doc=f"{name} of every citizen ({np.dtype(dtype).name}).")
+
+
 class CitizenPopulation:
     """Columnar state of all citizens (fixed slots per prefecture)."""
+
+    income = _column("income", F32)
+    expected_growth = _column("expected_growth", F32)
+    satisfaction = _column("satisfaction", F32)
+    trust_local = _column("trust_local", F32)
+    trust_central = _column("trust_central", F32)
+    petitioned = _column("petitioned", bool)
 
     def __init__(self, model, per_prefecture: int, n_pref: int, rng: np.random.Generator):
         self.model = model
@@ -65,87 +108,189 @@ class CitizenPopulation:
         k = model.config.world.citizen_neighbours
         self.rng = rng
         self.per_prefecture = per_prefecture
+        self.n_pref = n_pref
         n = n_pref * per_prefecture
         self.prefecture = np.repeat(np.arange(n_pref, dtype=np.int32), per_prefecture)
-        self.skill = np.exp(0.4 * rng.standard_normal(n) - 0.08)
-        self.income = self.skill.copy()
-        self.expected_growth = np.full(n, 0.08)
-        self.satisfaction = np.full(n, 0.65)
-        self.trust_local = np.clip(0.6 + 0.1 * rng.standard_normal(n), 0.0, 1.0)
-        self.trust_central = np.clip(0.85 + 0.05 * rng.standard_normal(n), 0.0, 1.0)
-        self.petitioned = np.zeros(n, dtype=bool)
-        self.neighbours = self._network(n_pref, per_prefecture, k, rng)
+        self.skill = np.exp(0.4 * rng.standard_normal(n) - 0.08).astype(F32)
+        self._income = self.skill.copy()
+        self._expected_growth = np.full(n, 0.08, dtype=F32)
+        self._satisfaction = np.full(n, 0.65, dtype=F32)
+        self._trust_local = np.clip(0.6 + 0.1 * rng.standard_normal(n), 0.0, 1.0).astype(F32)
+        self._trust_central = np.clip(0.85 + 0.05 * rng.standard_normal(n), 0.0, 1.0).astype(F32)
+        self._petitioned = np.zeros(n, dtype=bool)
+        self.k = k if per_prefecture >= 2 else 0
+        self.n_lattice = min(self.k, 2)
+        self._bounds = chunk_bounds(n_pref, per_prefecture)
+        self._ties = self._random_ties(n_pref, per_prefecture, self.k - self.n_lattice, rng)
+        self._streams = spawn_streams(rng, len(self._bounds))
+        self._neighbours: np.ndarray | None = None
         self.threshold = beh.tacitus_threshold
         self._views: dict[int, Citizen] = {}
 
-    @staticmethod
-    def _network(n_pref: int, per: int, k: int, rng: np.random.Generator) -> np.ndarray:
-        """Neighbour index matrix (n x k): lattice ties +-1 and random ties."""
+    def _random_ties(self, n_pref: int, per: int, k_rand: int, rng: np.random.Generator) -> np.ndarray:
+        """Random ties as chunk-local row indices, ``(k_rand, n)`` intp (no index casts).
+
+        Citizen ``j`` of a prefecture is tied to ``(j + d) % per`` with ``d``
+        uniform on ``1..per-1`` (never to themselves).
+        """
         n = n_pref * per
-        if k == 0 or per < 2:
-            return np.zeros((n, 0), dtype=np.int64)
-        base = np.repeat(np.arange(n_pref) * per, per)
-        j = np.tile(np.arange(per), n_pref)
-        offsets = [1, -1][: min(k, 2)]
-        cols = [base + (j + o) % per for o in offsets]
-        for _ in range(k - len(offsets)):
-            cols.append(base + (j + rng.integers(1, per, n)) % per)
-        return np.stack(cols, axis=1)
+        ties = np.empty((k_rand, n), dtype=np.intp)
+        j = np.tile(np.arange(per, dtype=np.int64), n_pref)
+        p = self.prefecture
+        for c in range(k_rand):
+            other = (j + rng.integers(1, per, n)) % per
+            ties[c] = other
+        for lo, hi in self._bounds:
+            a, b = lo * per, hi * per
+            ties[:, a:b] += (p[a:b].astype(np.intp) - lo) * per
+        return ties
+
+    @property
+    def neighbours(self) -> np.ndarray:
+        """Neighbour index matrix ``(n, k)``: lattice ties ``+1``, ``-1``, then random ties."""
+        if self._neighbours is None:
+            per, n = self.per_prefecture, len(self.prefecture)
+            if self.k == 0:
+                self._neighbours = np.zeros((n, 0), dtype=np.int64)
+            else:
+                base = self.prefecture.astype(np.int64) * per
+                j = np.arange(n) - base
+                cols = [base + (j + o) % per for o in (1, -1)[: self.n_lattice]]
+                chunk_start = np.empty(n, dtype=np.int64)
+                for lo, hi in self._bounds:
+                    chunk_start[lo * per:hi * per] = lo * per
+                cols += [chunk_start + t for t in self._ties]
+                self._neighbours = np.stack(cols, axis=1)
+        return self._neighbours
 
     def __len__(self) -> int:
         return len(self.prefecture)
 
     def step(self, wage, services, pollution, news, scandal_shock) -> None:
         beh = self.model.config.behaviour
-        rng = self.rng
-        pref = self.prefecture
-        n = len(pref)
-        noise = rng.standard_normal(n)  # one shock a year moves income and mood
-        income = wage[pref] * self.skill * np.exp(0.03 * noise)
-        growth = income / self.income - 1.0
-        surprise = growth - self.expected_growth
-        self.expected_growth += beh.expectation_adjustment * surprise
-        self.income = income
-        x = satisfaction_index(services[pref], surprise, pollution[pref], news[pref])
-        self.satisfaction = logistic(x + beh.citizen_noise * noise)
+        base = np.asarray(satisfaction_index(services, 0.0, pollution, news), dtype=F32)
+        base = np.broadcast_to(base, (self.n_pref,))
+        wage = np.broadcast_to(np.asarray(wage, dtype=F32), (self.n_pref,))
+        shock = np.broadcast_to(np.asarray(scandal_shock, dtype=F32), (self.n_pref,))
+        thr = self.threshold
+        gain, loss = beh.trust_gain_rate, beh.trust_loss_rate
+        par = dict(
+            adj=F32(beh.expectation_adjustment), noise_sd=F32(beh.citizen_noise),
+            tac=F32(gain / thr) if thr > 0 else None, thr=F32(thr), gain=F32(gain), loss=F32(loss),
+            credit=F32(beh.central_credit * gain), blame=F32(beh.central_blame * loss),
+            premium=F32(beh.central_premium),
+            si=F32(beh.social_influence), pthr=F32(beh.petition_threshold),
+            pscale=F32(PETITION_SCALE * beh.petition_propensity / max(beh.petition_threshold, 1e-9)),
+        )
+        run_chunks(lambda i: self._step_chunk(i, wage, base, shock, par), len(self._bounds))
 
-        gap = self.satisfaction - self.trust_local
+    def _step_chunk(self, i: int, wage, base, shock, par) -> None:
+        lo, hi = self._bounds[i]
+        per = self.per_prefecture
+        a, b = lo * per, hi * per
+        rows = (hi - lo, per)
+        bg = self._streams[i]
+        inc_prev = self._income[a:b]
+        eg = self._expected_growth[a:b]
+        tl = self._trust_local[a:b]
+        tc = self._trust_central[a:b]
+
+        # 1. income and expectations (one shock e moves income and mood)
+        e = normals(bg, b - a)
+        inc = e * F32(INCOME_SHOCK_SD)
+        np.exp(inc, out=inc)
+        inc.reshape(rows)[...] *= wage[lo:hi, None]
+        inc *= self.skill[a:b]
+        surprise = np.divide(inc, inc_prev)
+        surprise -= F32(1.0)
+        surprise -= eg
+        eg += par["adj"] * surprise
+        inc_prev[...] = inc
+
+        # 2. satisfaction = logistic(index + noise)
+        x = surprise
+        x *= F32(SATISFACTION_INCOME)
+        e *= par["noise_sd"]
+        x += e
+        x.reshape(rows)[...] += base[lo:hi, None]
+        np.negative(x, out=x)
+        np.exp(x, out=x)
+        x += F32(1.0)
+        sat = self._satisfaction[a:b]
+        np.reciprocal(x, out=sat)
+
+        # 3-4. trust moves toward satisfaction (asymmetric, Tacitus trap); the centre
+        gap = np.subtract(sat, tl)
         good = gap > 0.0
-        tacitus = np.minimum(1.0, self.trust_local / self.threshold) if self.threshold > 0 else 1.0
-        dl = np.where(good, beh.trust_gain_rate * tacitus * gap, beh.trust_loss_rate * gap)
-        gap_c = np.minimum(1.0, self.satisfaction + beh.central_premium) - self.trust_central
-        dc = np.where(gap_c > 0.0, beh.central_credit * beh.trust_gain_rate * gap_c,
-                      beh.central_blame * beh.trust_loss_rate * gap_c)
-        trust = self.trust_local + dl
-        if self.neighbours.shape[1]:
-            trust += beh.social_influence * (trust[self.neighbours].mean(axis=1) - trust)
-        self.trust_local = np.clip(trust - scandal_shock[pref], 0.0, 1.0)
-        self.trust_central = np.clip(self.trust_central + dc, 0.0, 1.0)
+        dl = gap * par["loss"]
+        if par["tac"] is not None:
+            gains = np.minimum(tl, par["thr"])
+            gains *= par["tac"]
+            gains *= gap
+        else:
+            gains = gap * par["gain"]
+        np.copyto(dl, gains, where=good)
+        gap_c = np.add(sat, par["premium"])
+        np.minimum(gap_c, F32(1.0), out=gap_c)
+        gap_c -= tc
+        dc = gap_c * par["blame"]
+        np.multiply(gap_c, par["credit"], out=gains)
+        np.greater(gap_c, 0.0, out=good)
+        np.copyto(dc, gains, where=good)
+        tc += dc
+        np.clip(tc, F32(0.0), F32(1.0), out=tc)
+        t = np.add(tl, dl)
+        if self.k:
+            t2 = t.reshape(rows)
+            acc = np.empty_like(t)
+            acc2 = acc.reshape(rows)
+            acc2[:, :-1] = t2[:, 1:]
+            acc2[:, -1] = t2[:, 0]
+            if self.n_lattice == 2:
+                acc2[:, 1:] += t2[:, :-1]
+                acc2[:, 0] += t2[:, -1]
+            for ties in self._ties:
+                acc += t[ties[a:b]]
+            t *= F32(1.0) - par["si"]
+            acc *= par["si"] / F32(self.k)
+            t += acc
+        t.reshape(rows)[...] -= shock[lo:hi, None]
+        np.clip(t, F32(0.0), F32(1.0), out=tl)
 
-        short = np.flatnonzero(self.satisfaction < beh.petition_threshold)
-        self.petitioned[:] = False
-        share = (beh.petition_threshold - self.satisfaction[short]) / max(beh.petition_threshold, 1e-9)
-        self.petitioned[short[rng.random(len(short)) < beh.petition_propensity * 4.0 * share]] = True
+        # 5. petitions
+        pet = self._petitioned[a:b]
+        pet[...] = False
+        short = np.flatnonzero(sat < par["pthr"])
+        if len(short):
+            prob = par["pthr"] - sat[short]
+            prob *= par["pscale"]
+            pet[short[uniforms(bg, len(short)) < prob]] = True
 
     def redress(self, share: float, rng: np.random.Generator) -> None:
         """Settle a share of this year's petitions (petition channel)."""
         beh = self.model.config.behaviour
-        who = np.flatnonzero(self.petitioned)
+        who = np.flatnonzero(self._petitioned)
         settled = who[rng.random(len(who)) < share]
-        self.satisfaction[settled] = np.maximum(self.satisfaction[settled], beh.petition_threshold)
-        self.trust_central[settled] = np.minimum(
-            1.0, self.trust_central[settled] + beh.central_credit * beh.trust_gain_rate
+        self._satisfaction[settled] = np.maximum(self._satisfaction[settled], beh.petition_threshold)
+        self._trust_central[settled] = np.minimum(
+            1.0, self._trust_central[settled] + beh.central_credit * beh.trust_gain_rate
         )
 
     def means(self, n_pref: int) -> dict[str, np.ndarray]:
-        pref = self.prefecture
-        cnt = np.bincount(pref, minlength=n_pref).astype(float)
-        bc = np.bincount
+        """Per-prefecture means (float64): satisfaction, trusts, expected income growth,
+        and petitions per 1,000 citizens."""
+        rows = (n_pref, self.per_prefecture)
+
+        def mean(x):
+            return x.reshape(rows).mean(axis=1, dtype=np.float64)
+
         return {
-            "satisfaction": bc(pref, self.satisfaction, n_pref) / cnt,
-            "trust_local": bc(pref, self.trust_local, n_pref) / cnt,
-            "trust_central": bc(pref, self.trust_central, n_pref) / cnt,
-            "petitions": 1000.0 * bc(pref, self.petitioned, n_pref) / cnt,
+            "satisfaction": mean(self._satisfaction),
+            "trust_local": mean(self._trust_local),
+            "trust_central": mean(self._trust_central),
+            "expected_growth": mean(self._expected_growth),
+            "petitions": 1000.0 * np.count_nonzero(self._petitioned.reshape(rows), axis=1)
+            / self.per_prefecture,
         }
 
     # ---------------------------------------------------------------- agent views

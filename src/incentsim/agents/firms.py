@@ -6,25 +6,40 @@ whole-array operations (DESIGN §3). :meth:`FirmPopulation.agent` returns a
 :class:`Firm` — a ``mesa.Agent`` view on one row — for inspection, selection
 and visualisation, without putting Python objects in the hot loop.
 
-Behavioural rules (one year, all firms at once):
+Behavioural rules (one year, every slot ``i`` of prefecture ``p``; the naive
+reference ``benchmarks/naive.py`` implements exactly these, one Mesa agent per
+firm):
 
 1. Productivity follows a random walk with drift: incumbents learn at
-   ``incumbent_learning`` x frontier growth; shocks have SD
-   ``economy.firm_productivity_sd``.
-2. Output ``y = M_p * a * k**alpha`` where ``M_p`` is the prefecture's
-   environment (national and local shocks, human capital, infrastructure,
-   leader ability, environmental compliance cost).
+   ``INCUMBENT_LEARNING`` x frontier growth; shocks have SD
+   ``sd = economy.firm_productivity_sd``:
+   ``a *= exp(INCUMBENT_LEARNING * frontier_growth - sd**2 / 2 + sd * e)``,
+   ``e`` standard normal (drawn for every slot, alive or not).
+2. Output ``y = M_p * a * k**alpha`` for an alive firm (0 otherwise) where
+   ``M_p`` is the prefecture's environment (national and local shocks, human
+   capital, infrastructure, leader ability, environmental compliance cost).
 3. Net investment rate ``psi * confidence_p * log(MPK * (1 + s_p) / (r + delta))``
-   clipped to [-delta, 0.4]: firms invest when the marginal product of capital,
-   raised by the leader's subsidies ``s_p``, beats the user cost of capital;
-   confidence in local policy scales the response (Zhu & Zhang 2017 on policy
-   predictability).
+   with ``MPK = alpha * y / k``, clipped to ``[-delta, 0.4]``: firms invest
+   when the marginal product of capital, raised by the leader's subsidies
+   ``s_p``, beats the user cost of capital; confidence in local policy scales
+   the response (Zhu & Zhang 2017 on policy predictability). Gross investment
+   is ``k * (rate + delta)``; then ``k *= 1 + rate`` and the firm ages a year.
 4. Exit when productivity falls below ``economy.exit_threshold`` x the frontier
    (unprofitable at going prices, Hopenhayn 1992), unless the prefecture
    protects the firm (probability ``protection_p`` set by subsidies): seed 002's
-   "lack of creative destruction".
-5. Entry into empty slots with probability ``economy.entry_rate`` x
-   confidence; entrants draw productivity around the moving frontier.
+   "lack of creative destruction". A protected firm is flagged ``protected``
+   for the year.
+5. Entry into empty slots (including those just vacated) with probability
+   ``economy.entry_rate`` x ``confidence_p``; an entrant is private, aged 0,
+   draws productivity ``frontier * exp(entrant_productivity_sd * e)`` and
+   starts with ``ENTRANT_CAPITAL`` x its steady-state capital
+   ``(alpha * M_p * a / (r + delta)) ** (1 / (1 - alpha))``.
+
+Implementation: float32 state, one ``(prefectures, firms)`` view so the
+prefecture's inputs broadcast instead of being gathered and its totals are
+row sums; stepped in chunks of whole prefectures, each with its own SFC64
+stream, on a small thread pool (:mod:`incentsim.agents.fastrng`) —
+reproducible for a seed whatever the number of threads.
 """
 
 from __future__ import annotations
@@ -34,9 +49,15 @@ from dataclasses import dataclass
 import mesa
 import numpy as np
 
+from incentsim.agents.fastrng import chunk_bounds, normals, run_chunks, spawn_streams, uniforms
+
 INCUMBENT_LEARNING = 0.3
 INITIAL_ALIVE = 0.85
 ENTRANT_CAPITAL = 0.3
+MAX_INVESTMENT_RATE = 0.4
+
+F32 = np.float32
+F64 = np.float64
 
 
 @dataclass
@@ -54,26 +75,46 @@ class FirmYear:
     tfp_den: np.ndarray
 
 
+def _column(name: str, dtype):
+    attr = "_" + name
+
+    def get(self):
+        return getattr(self, attr)
+
+    def set(self, value):
+        getattr(self, attr)[...] = np.asarray(value, dtype=dtype)
+
+    return property(get, set, doc=f"{name} of every firm slot ({np.dtype(dtype).name}).")
+
+
 class FirmPopulation:
     """Columnar state of all firms (one row per slot)."""
+
+    productivity = _column("productivity", F32)
+    capital = _column("capital", F32)
+    output = _column("output", F32)
 
     def __init__(self, model, per_prefecture: int, env_mult: np.ndarray, rng: np.random.Generator):
         self.model = model
         econ = model.config.economy
         n_pref = len(env_mult)
+        self.n_pref = n_pref
         self.per_prefecture = per_prefecture
         n = n_pref * per_prefecture
         self.rng = rng
         self.prefecture = np.repeat(np.arange(n_pref, dtype=np.int32), per_prefecture)
         self.alive = rng.random(n) < INITIAL_ALIVE
-        self.productivity = np.exp(econ.entrant_productivity_sd * rng.standard_normal(n))
+        self._productivity = np.exp(econ.entrant_productivity_sd * rng.standard_normal(n)).astype(F32)
         self.soe = rng.random(n) < 0.25
         self.age = rng.integers(0, 20, n).astype(np.int16)
-        self.capital = self._steady_capital(env_mult[self.prefecture] * self.productivity)
-        self.output = np.zeros(n)
+        self._capital = self._steady_capital(
+            np.repeat(np.asarray(env_mult, F64), per_prefecture) * self._productivity).astype(F32)
+        self._output = np.zeros(n, dtype=F32)
         self.protected = np.zeros(n, dtype=bool)
         self.firm_id = np.arange(n, dtype=np.int64)
         self._next_id = n
+        self._bounds = chunk_bounds(n_pref, per_prefecture)
+        self._streams = spawn_streams(rng, len(self._bounds))
         self._views: dict[int, Firm] = {}
 
     def _steady_capital(self, mult: np.ndarray) -> np.ndarray:
@@ -93,85 +134,139 @@ class FirmPopulation:
         frontier: float,
     ) -> FirmYear:
         econ = self.model.config.economy
-        rng = self.rng
-        n_pref = len(env_mult)
-        pref = self.prefecture
-        alive = self.alive
+        n_pref = self.n_pref
         alpha = econ.capital_share
         sd = econ.firm_productivity_sd
-        drift = INCUMBENT_LEARNING * econ.frontier_growth - 0.5 * sd * sd
-
-        self.productivity *= np.exp(drift + sd * rng.standard_normal(len(pref)))
-        kpow = self.capital**alpha
-        out = np.where(alive, env_mult[pref] * self.productivity * kpow, 0.0)
-        self.output = out
         user_cost = econ.hurdle_rate + econ.depreciation
-        mpk = alpha * out / np.maximum(self.capital, 1e-12)
-        with np.errstate(divide="ignore"):
-            signal = np.log(np.maximum(mpk * (1.0 + subsidy_rate[pref]), 1e-12) / user_cost)
-        rate = np.clip(
-            self.model.config.behaviour.firm_investment_sensitivity * confidence[pref] * signal, -econ.depreciation, 0.4
+
+        def per_pref(x):
+            return np.broadcast_to(np.asarray(x, dtype=F64), (n_pref,))
+
+        env_mult, subsidy_rate, confidence, protection = map(
+            per_pref, (env_mult, subsidy_rate, confidence, protection))
+        par = dict(
+            alpha=F32(alpha), drift=F32(INCUMBENT_LEARNING * econ.frontier_growth - 0.5 * sd * sd),
+            sd=F32(sd), env=env_mult.astype(F32),
+            # log(MPK (1 + s) / user cost) = log(alpha y / k) + log((1 + s) / user cost)
+            log_sub=np.log((1.0 + subsidy_rate) / user_cost).astype(F32),
+            slope=(self.model.config.behaviour.firm_investment_sensitivity * confidence).astype(F32),
+            delta=F32(econ.depreciation), weak=F32(econ.exit_threshold * frontier),
+            protection=protection, entry=econ.entry_rate * confidence,
+            frontier=frontier, entrant_sd=F32(econ.entrant_productivity_sd),
         )
-        rate = np.where(alive, rate, 0.0)
-        gross_inv = self.capital * (rate + econ.depreciation) * alive
-
-        weak = alive & (self.productivity < econ.exit_threshold * frontier)
-        weak_idx = np.flatnonzero(weak)
-        saved = rng.random(len(weak_idx)) < protection[pref[weak_idx]]
-        self.protected[:] = False
-        self.protected[weak_idx[saved]] = True
-        exiting = weak_idx[~saved]
-
-        bc = np.bincount
-        year = FirmYear(
-            output=bc(pref, out, n_pref),
-            capital=bc(pref, self.capital * alive, n_pref),
-            investment=bc(pref, gross_inv, n_pref),
-            entries=np.zeros(n_pref),
-            exits=bc(pref[exiting], minlength=n_pref).astype(float),
-            alive_start=bc(pref, alive, n_pref).astype(float),
-            at_risk_output=bc(pref[weak_idx], out[weak_idx], n_pref),
-            tfp_num=bc(pref, self.productivity * kpow * alive, n_pref),
-            tfp_den=bc(pref, kpow * alive, n_pref),
-        )
-        self.capital *= 1.0 + rate
-        self.age += alive
-        self.alive[exiting] = False
-        self.output[exiting] = 0.0
-
-        empty = np.flatnonzero(~self.alive)
-        enter = rng.random(len(empty)) < econ.entry_rate * confidence[pref[empty]]
-        slots = empty[enter]
+        agg = np.zeros((9, n_pref))
+        entrants: list[np.ndarray] = [np.empty(0, np.intp)] * len(self._bounds)
+        run_chunks(lambda i: self._step_chunk(i, par, agg, entrants), len(self._bounds))
+        slots = np.concatenate(entrants)
         if len(slots):
-            self.alive[slots] = True
-            self.productivity[slots] = frontier * np.exp(
-                econ.entrant_productivity_sd * rng.standard_normal(len(slots))
-            )
-            self.capital[slots] = ENTRANT_CAPITAL * self._steady_capital(
-                env_mult[pref[slots]] * self.productivity[slots]
-            )
-            self.age[slots] = 0
-            self.soe[slots] = False
             self.firm_id[slots] = np.arange(self._next_id, self._next_id + len(slots))
             self._next_id += len(slots)
-            year.entries = bc(pref[slots], minlength=n_pref).astype(float)
-        return year
+        return FirmYear(output=agg[0], capital=agg[1], investment=agg[2], entries=agg[3],
+                        exits=agg[4], alive_start=agg[5], at_risk_output=agg[6],
+                        tfp_num=agg[7], tfp_den=agg[8])
+
+    def _step_chunk(self, i: int, par: dict, agg: np.ndarray, entrants: list) -> None:
+        lo, hi = self._bounds[i]
+        per = self.per_prefecture
+        a, b = lo * per, hi * per
+        rows = (hi - lo, per)
+        bg = self._streams[i]
+        alive = self.alive[a:b]
+        prod = self._productivity[a:b]
+        cap = self._capital[a:b]
+
+        def rsum(x, out_row):  # prefecture totals of this chunk
+            agg[out_row, lo:hi] = x.reshape(rows).sum(axis=1, dtype=F64)
+
+        # 1. productivity random walk
+        e = normals(bg, b - a)
+        e *= par["sd"]
+        e += par["drift"]
+        np.exp(e, out=e)
+        prod *= e
+        # 2. output
+        logk = np.log(cap)
+        kpow = logk * par["alpha"]
+        np.exp(kpow, out=kpow)
+        kpow *= alive
+        out = self._output[a:b]
+        np.multiply(prod, kpow, out=out)
+        rsum(out, 7)
+        rsum(kpow, 8)
+        out.reshape(rows)[...] *= par["env"][lo:hi, None]
+        rsum(out, 0)
+        # 3. investment: log MPK = log(alpha) + log(y) - log(k) = log(alpha M a) + (alpha - 1) log k
+        sig = logk
+        sig *= par["alpha"] - F32(1.0)
+        lp = np.log(prod)
+        sig += lp
+        sig.reshape(rows)[...] += (np.log(par["alpha"] * par["env"][lo:hi]) + par["log_sub"][lo:hi])[:, None]
+        sig.reshape(rows)[...] *= par["slope"][lo:hi, None]
+        rate = np.clip(sig, -par["delta"], F32(MAX_INVESTMENT_RATE), out=sig)
+        rate *= alive
+        capa = cap * alive
+        rsum(capa, 1)
+        inv = rate + par["delta"]
+        inv *= capa
+        rsum(inv, 2)
+        rsum(alive, 5)
+        # 4. exit unless protected
+        weak = np.flatnonzero(alive & (prod < par["weak"]))
+        pw = self.prefecture[a:b][weak]
+        saved = uniforms(bg, len(weak)) < par["protection"][pw]
+        prot = self.protected[a:b]
+        prot[...] = False
+        prot[weak[saved]] = True
+        exiting = weak[~saved]
+        agg[6, lo:hi] = np.bincount(pw - lo, out[weak], hi - lo)
+        agg[4, lo:hi] = np.bincount(pw[~saved] - lo, minlength=hi - lo)
+        rate += F32(1.0)
+        cap *= rate
+        self.age[a:b] += alive
+        alive[exiting] = False
+        out[exiting] = 0.0
+        # 5. entry into empty slots
+        empty = np.flatnonzero(~alive)
+        pe = self.prefecture[a:b][empty]
+        enter = uniforms(bg, len(empty)) < par["entry"][pe]
+        slots = empty[enter]
+        if len(slots):
+            ps = pe[enter]
+            alive[slots] = True
+            z = normals(bg, len(slots))
+            z *= par["entrant_sd"]
+            np.exp(z, out=z)
+            z *= F32(par["frontier"])
+            prod[slots] = z
+            cap[slots] = ENTRANT_CAPITAL * self._steady_capital(par["env"][ps].astype(F64) * z)
+            self.age[a:b][slots] = 0
+            self.soe[a:b][slots] = False
+            agg[3, lo:hi] = np.bincount(ps - lo, minlength=hi - lo)
+            entrants[i] = slots + a
 
     def survey(self, firm_trust: np.ndarray, subsidy_rate: np.ndarray) -> np.ndarray:
         """Mean business-environment rating (0..1) of alive firms, per prefecture.
 
-        A firm's rating rises with its trust in local government and with the
-        subsidies it receives, and with its own productivity relative to the
-        prefecture (profitable firms rate the environment better).
+        A firm's rating is ``logistic(2 * firm_trust_p - 1 + 2 * s_p + 0.5 *
+        (log a - mean log a of the prefecture's alive firms))``: it rises with
+        its trust in local government and with the subsidies it receives, and
+        with its own productivity relative to the prefecture (profitable firms
+        rate the environment better).
         """
-        pref = self.prefecture
-        n_pref = len(firm_trust)
-        logp = np.log(np.maximum(self.productivity, 1e-12))
-        cnt = np.maximum(np.bincount(pref, self.alive, n_pref), 1)
-        mean_logp = np.bincount(pref, logp * self.alive, n_pref) / cnt
-        x = 2.0 * firm_trust[pref] - 1.0 + 2.0 * subsidy_rate[pref] + 0.5 * (logp - mean_logp[pref])
-        rating = 1.0 / (1.0 + np.exp(-x))
-        return np.bincount(pref, rating * self.alive, n_pref) / cnt
+        rows = (self.n_pref, self.per_prefecture)
+        alive = self.alive.reshape(rows)
+        cnt = np.maximum(np.count_nonzero(alive, axis=1), 1)
+        logp = np.log(np.maximum(self._productivity, F32(1e-30))).reshape(rows)
+        mean_logp = np.where(alive, logp, F32(0.0)).sum(axis=1, dtype=F64) / cnt
+        c = (2.0 * np.asarray(firm_trust) - 1.0 + 2.0 * np.asarray(subsidy_rate)
+             - 0.5 * mean_logp).astype(F32)
+        x = logp * F32(-0.5)
+        x -= c[:, None]
+        np.exp(x, out=x)
+        x += F32(1.0)
+        np.reciprocal(x, out=x)
+        x *= alive
+        return x.sum(axis=1, dtype=F64) / cnt
 
     # ---------------------------------------------------------------- agent views
 

@@ -1,0 +1,108 @@
+"""Fast float32 random draws and chunked, thread-parallel stepping of populations.
+
+Random-number generation dominates the cost of stepping millions of agents, so
+the populations draw raw 64-bit words from an SFC64 bit generator (the fastest
+of numpy's generators here) and turn them into float32 variates themselves:
+
+* :func:`uniforms` — each 64-bit word gives two 24-bit uniforms on (0, 1)
+  (``(u >> 8 + 0.5) / 2**24``: never exactly 0 or 1);
+* :func:`normals` — exact Box–Muller on pairs of those uniforms: one 64-bit
+  word per standard normal. With 24-bit uniforms the largest possible draw is
+  ``sqrt(2 ln 2**25) = 5.9`` standard deviations (a tail of probability
+  4e-9 is cut off), which no rule of the model can notice.
+
+This is three times faster than ``Generator.standard_normal(dtype=float32)``
+(numpy's ziggurat takes one call through a function pointer per draw).
+
+Populations are stepped in *chunks* of whole prefectures (:func:`chunk_bounds`,
+about :data:`CHUNK_AGENTS` agents each, so a chunk's working arrays stay in
+the CPU cache). Every chunk owns its own random stream, spawned once from the
+population's generator, so the draws a chunk makes do not depend on which
+thread steps it, nor on how many threads there are: results are reproducible
+for a given seed on any machine. :func:`run_chunks` maps chunks over a small
+thread pool (numpy releases the GIL inside its loops and in ``random_raw``).
+"""
+
+from __future__ import annotations
+
+import os
+from concurrent.futures import ThreadPoolExecutor
+
+import numpy as np
+
+#: target agents per chunk (whole prefectures; keeps temporaries in L2/L3 cache)
+CHUNK_AGENTS = 32_768
+_INV24 = np.float32(2.0**-24)
+_HALF24 = np.float32(0.5 * 2.0**-24)
+_TWO_PI = np.float32(2.0 * np.pi)
+
+_pool: ThreadPoolExecutor | None = None
+
+
+def n_threads() -> int:
+    """Worker threads for chunked stepping (``INCENTSIM_THREADS``, default: CPUs, at most 8)."""
+    env = os.environ.get("INCENTSIM_THREADS")
+    if env:
+        return max(1, int(env))
+    try:
+        cpus = len(os.sched_getaffinity(0))
+    except AttributeError:  # pragma: no cover - not Linux
+        cpus = os.cpu_count() or 1
+    return max(1, min(cpus, 8))
+
+
+def run_chunks(fn, n_chunks: int) -> None:
+    """Call ``fn(i)`` for every chunk ``i``, on a thread pool when it pays."""
+    global _pool
+    workers = min(n_threads(), n_chunks)
+    if workers <= 1:
+        for i in range(n_chunks):
+            fn(i)
+        return
+    if _pool is None or _pool._max_workers < workers:
+        _pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="incentsim")
+    for f in [_pool.submit(fn, i) for i in range(n_chunks)]:
+        f.result()
+
+
+def chunk_bounds(n_pref: int, per_prefecture: int, target: int = CHUNK_AGENTS) -> list[tuple[int, int]]:
+    """Prefecture ranges ``(lo, hi)`` of about ``target`` agents each (depends only on sizes)."""
+    step = max(1, target // max(per_prefecture, 1))
+    return [(lo, min(lo + step, n_pref)) for lo in range(0, n_pref, step)]
+
+
+def spawn_streams(rng: np.random.Generator, n: int) -> list[np.random.SFC64]:
+    """``n`` independent SFC64 bit generators, seeded from ``rng`` (one draw)."""
+    root = np.random.SeedSequence(int(rng.integers(0, 2**63)))
+    return [np.random.SFC64(s) for s in root.spawn(n)]
+
+
+def uniforms(bitgen: np.random.SFC64, n: int) -> np.ndarray:
+    """``n`` float32 uniforms on the open interval (0, 1)."""
+    if n == 0:
+        return np.empty(0, np.float32)
+    u = bitgen.random_raw((n + 1) // 2).view(np.uint32)[:n]
+    u >>= 8
+    f = u.astype(np.float32)
+    f *= _INV24
+    f += _HALF24
+    return f
+
+
+def normals(bitgen: np.random.SFC64, n: int) -> np.ndarray:
+    """``n`` float32 standard normals (Box–Muller on 24-bit uniforms)."""
+    if n == 0:
+        return np.empty(0, np.float32)
+    h = (n + 1) // 2
+    u = uniforms(bitgen, 2 * h)
+    r = np.log(u[:h])
+    r *= -2.0
+    np.sqrt(r, out=r)
+    theta = u[h:]
+    theta *= _TWO_PI
+    out = np.empty(2 * h, np.float32)
+    np.cos(theta, out=out[:h])
+    np.sin(theta, out=out[h:])
+    out[:h] *= r
+    out[h:] *= r
+    return out[:n]
