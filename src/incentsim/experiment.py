@@ -88,10 +88,38 @@ def _plain(obj: Any) -> Any:
     return json.loads(json.dumps(obj))
 
 
+#: the files whose code decides what a simulation produces
+_MODEL_FILES = ("api.py", "model.py", "economy.py", "upper.py", "scenario.py", "seeding.py",
+                "world.py", "outcomes.py", "agents", "rules")
+_FINGERPRINT: str | None = None
+
+
+def code_fingerprint() -> str:
+    """Short hash of the simulation code (a finished run is reused only if it matches)."""
+    global _FINGERPRINT
+    if _FINGERPRINT is None:
+        root = Path(__file__).parent
+        h = hashlib.sha256()
+        for name in _MODEL_FILES:
+            p = root / name
+            files = sorted(p.rglob("*.py")) if p.is_dir() else [p]
+            for f in files:
+                if f.is_file():
+                    h.update(str(f.relative_to(root)).encode())
+                    h.update(f.read_bytes())
+        _FINGERPRINT = h.hexdigest()[:12]
+    return _FINGERPRINT
+
+
 def task_key(scenario: Scenario | Mapping[str, Any], seed: int) -> str:
-    """Stable hash of a fully resolved scenario and a seed (resumable sweeps)."""
+    """Stable hash of a fully resolved scenario, a seed and the simulation code.
+
+    Two runs with the same key produce identical outcomes; a resumed sweep
+    skips a point whose key already completed.
+    """
     d = scenario.to_dict() if isinstance(scenario, Scenario) else dict(scenario)
-    blob = json.dumps({"scenario": d, "seed": int(seed)}, sort_keys=True, default=str)
+    blob = json.dumps({"scenario": d, "seed": int(seed), "code": code_fingerprint()},
+                      sort_keys=True, default=str)
     return hashlib.sha256(blob.encode()).hexdigest()[:16]
 
 
@@ -194,13 +222,21 @@ def mark_done(runs_dir: Path, key: str, run_id: Any) -> None:
     os.replace(tmp, done / f"{key}.json")
 
 
-def finished_run(runs_dir: str | Path, key: str) -> str | None:
-    """Id of a COMPLETED run of task ``key`` in ``runs_dir``, or ``None``."""
+def finished_run(runs_dir: str | Path, key: str, invocation: str | None = None) -> str | None:
+    """Id of the latest COMPLETED run of task ``key`` in ``runs_dir``, or ``None``.
+
+    With ``invocation``, only a run made by that invocation counts (a retried
+    batch does not repeat what its first attempt finished).
+    """
     runs_dir = Path(runs_dir)
     marker = runs_dir / "_done" / f"{key}.json"
     try:
         run_id = json.loads(marker.read_text())["run_id"]
         status = json.loads((runs_dir / str(run_id) / "run.json").read_text())["status"]
+        if invocation is not None:
+            info = json.loads((runs_dir / str(run_id) / "info.json").read_text())
+            if info.get("invocation") != invocation:
+                return None
     except (OSError, ValueError, KeyError):
         return None
     return str(run_id) if status == "COMPLETED" else None

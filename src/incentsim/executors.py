@@ -1,0 +1,241 @@
+"""Where tracked runs execute: in-process, a local process pool, or Dask.
+
+A :class:`Task` is one (resolved scenario, seed) pair. Tasks are sent in
+batches; a worker runs each with :func:`incentsim.experiment.run_tracked` (so
+every run is Sacred-tracked in ``runs_dir``) and returns a compact
+:class:`TaskResult` (run id, summary, optionally the timeseries). A failing
+simulation is reported in its result, not raised; a worker that dies has its
+batch retried (process pool: once on a fresh pool; Dask: ``retries=2`` plus
+the scheduler's own rescheduling), and tasks still unfinished are reported as
+failed. Results depend only on (scenario, seed): bit-identical whatever the
+executor or number of workers.
+
+Executors: ``serial`` (in this process, with a per-year progress callback),
+``local`` (``concurrent.futures`` process pool, the default), ``dask``
+(``scheduler=None``: a ``LocalCluster`` on 127.0.0.1; else the address of a
+running ``dask scheduler``, e.g. ``tcp://10.0.0.5:8786``). With Dask, workers
+write runs into ``runs_dir`` themselves, so it must be a path every worker can
+reach (a shared filesystem); start workers with ``--nthreads 1``.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import multiprocessing
+import os
+import traceback
+import uuid
+from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import as_completed as cf_as_completed
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from incentsim.experiment import finished_run, run_tracked, task_key
+from incentsim.scenario import Scenario
+
+EXECUTORS = ("local", "serial", "dask")
+
+
+@dataclass(frozen=True)
+class Task:
+    """One simulation to run: a resolved scenario dict, a seed and extra info."""
+
+    scenario: dict[str, Any]
+    seed: int
+    info: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def key(self) -> str:
+        return task_key(self.scenario, self.seed)
+
+    @classmethod
+    def of(cls, scenario: Scenario, seed: int, **info: Any) -> Task:
+        return cls(scenario.to_dict(), int(seed), dict(info))
+
+
+@dataclass
+class TaskResult:
+    """What came back for one task."""
+
+    key: str
+    seed: int
+    scenario: str
+    run_id: str | None = None
+    summary: dict[str, float] | None = None
+    timeseries: pd.DataFrame | None = None
+    error: str | None = None
+    skipped: bool = False  # finished before (resumed sweep): not run again
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None
+
+
+def _from_finished(task: Task, runs_dir: Path, run_id: str, keep_timeseries: bool) -> TaskResult:
+    import json
+
+    d = runs_dir / run_id
+    info = json.loads((d / "info.json").read_text())
+    ts = pd.read_parquet(d / "timeseries.parquet") if keep_timeseries else None
+    return TaskResult(task.key, task.seed, task.scenario.get("name", ""), run_id,
+                      info.get("summary"), ts, skipped=True)
+
+
+def run_task(task: Task, runs_dir: str | Path, skip_done: bool = False,
+             keep_timeseries: bool = True,
+             progress: Callable[[int, int], None] | None = None) -> TaskResult:
+    """Run one task tracked in ``runs_dir`` (or reuse a finished run if ``skip_done``)."""
+    runs_dir = Path(runs_dir)
+    if skip_done or task.info.get("invocation"):
+        done = finished_run(runs_dir, task.key,
+                            None if skip_done else task.info.get("invocation"))
+        if done is not None:
+            return _from_finished(task, runs_dir, done, keep_timeseries)
+    name = task.scenario.get("name", "")
+    try:
+        run_id, res = run_tracked(task.scenario, task.seed, runs_dir, info=task.info,
+                                  progress=progress)
+    except Exception as exc:  # noqa: BLE001 - reported per task
+        last = traceback.format_exception_only(type(exc), exc)[-1].strip()
+        return TaskResult(task.key, task.seed, name, error=last)
+    return TaskResult(task.key, task.seed, name, run_id, res.summary(),
+                      res.timeseries if keep_timeseries else None)
+
+
+def run_batch(batch: Sequence[Task], runs_dir: str, skip_done: bool = False,
+              keep_timeseries: bool = True) -> list[TaskResult]:
+    """Worker entry point: run a batch of tasks (importable by Dask workers)."""
+    return [run_task(t, runs_dir, skip_done, keep_timeseries) for t in batch]
+
+
+def batches(tasks: Sequence[Task], size: int) -> list[list[Task]]:
+    return [list(tasks[i:i + size]) for i in range(0, len(tasks), size)]
+
+
+def default_jobs() -> int:
+    return max(1, min(os.cpu_count() or 1, 8))
+
+
+def execute(
+    tasks: Sequence[Task],
+    runs_dir: str | Path,
+    *,
+    executor: str = "local",
+    jobs: int | None = None,
+    scheduler: str | None = None,
+    batch_size: int | None = None,
+    skip_done: bool = False,
+    keep_timeseries: bool = True,
+    on_result: Callable[[TaskResult], None] | None = None,
+    year_progress: Callable[[int, int], None] | None = None,
+) -> list[TaskResult]:
+    """Run ``tasks`` and return their results in task order.
+
+    ``skip_done``: tasks whose (scenario, seed) already completed in ``runs_dir``
+    are not run again (their stored summary is returned, ``skipped=True``).
+    ``on_result`` is called as each result arrives (progress bars).
+    """
+    if executor not in EXECUTORS:
+        raise ValueError(f"unknown executor {executor!r}; use one of {', '.join(EXECUTORS)}")
+    runs_dir = Path(runs_dir).resolve()
+    invocation = uuid.uuid4().hex[:12]
+    tasks = [Task(t.scenario, t.seed, {**t.info, "invocation": invocation}) for t in tasks]
+    results: dict[int, TaskResult] = {}
+    todo: list[int] = []
+    for i, t in enumerate(tasks):
+        done = finished_run(runs_dir, t.key) if skip_done else None
+        if done is not None:
+            results[i] = _from_finished(t, runs_dir, done, keep_timeseries)
+            if on_result:
+                on_result(results[i])
+        else:
+            todo.append(i)
+    jobs = jobs or default_jobs()
+    if executor == "local" and (jobs == 1 or len(todo) <= 1):
+        executor = "serial"
+    if executor == "serial":
+        for i in todo:
+            results[i] = run_task(tasks[i], runs_dir, skip_done, keep_timeseries, year_progress)
+            if on_result:
+                on_result(results[i])
+    else:
+        size = batch_size or max(1, min(16, math.ceil(len(todo) / (jobs * 4))))
+        groups = [todo[i:i + size] for i in range(0, len(todo), size)]
+        run = _run_dask if executor == "dask" else _run_pool
+        for idx_group, out in run(groups, tasks, str(runs_dir), jobs, scheduler,
+                                  skip_done, keep_timeseries):
+            for i, r in zip(idx_group, out):
+                results[i] = r
+                if on_result:
+                    on_result(r)
+    return [results[i] for i in range(len(tasks))]
+
+
+def _failed(idx_group: list[int], tasks: Sequence[Task], why: str) -> list[TaskResult]:
+    return [TaskResult(tasks[i].key, tasks[i].seed, tasks[i].scenario.get("name", ""),
+                       error=why) for i in idx_group]
+
+
+def _run_pool(groups, tasks, runs_dir, jobs, scheduler, skip_done, keep) -> Iterable:
+    """Process pool; a batch whose worker died is retried once on a fresh pool."""
+    # forkserver: workers fork from a server that imported incentsim once (fast
+    # start, no threads of this process inherited)
+    ctx = multiprocessing.get_context("forkserver")
+    ctx.set_forkserver_preload(["incentsim.executors"])
+    pending = list(groups)
+    for attempt in range(2):
+        if not pending:
+            return
+        lost = []
+        with ProcessPoolExecutor(max_workers=min(jobs, len(pending)), mp_context=ctx) as pool:
+            futs = {pool.submit(run_batch, [tasks[i] for i in g], runs_dir, skip_done, keep): g
+                    for g in pending}
+            for fut in cf_as_completed(futs):
+                g = futs[fut]
+                try:
+                    yield g, fut.result()
+                except BrokenProcessPool:
+                    lost.append(g)
+                except Exception as exc:  # noqa: BLE001
+                    yield g, _failed(g, tasks, f"{type(exc).__name__}: {exc}")
+        pending = lost
+    for g in pending:
+        yield g, _failed(g, tasks, "worker process died twice; run again to retry")
+
+
+def _run_dask(groups, tasks, runs_dir, jobs, scheduler, skip_done, keep) -> Iterable:
+    """Dask distributed: a given scheduler address, or a LocalCluster on loopback."""
+    from distributed import Client, LocalCluster, as_completed
+
+    cluster = None
+    logging.getLogger("distributed").setLevel(logging.WARNING)
+    if scheduler:
+        client = Client(scheduler, timeout="20s")
+    else:
+        cluster = LocalCluster(n_workers=jobs, threads_per_worker=1, processes=True,
+                               host="127.0.0.1", dashboard_address=":0",
+                               silence_logs=logging.ERROR)
+        client = Client(cluster)
+    try:
+        futs = {}
+        for g in groups:
+            # a retried batch skips what its first attempt finished (task.info["invocation"])
+            f = client.submit(run_batch, [tasks[i] for i in g], runs_dir, skip_done, keep,
+                              retries=2, pure=False)
+            futs[f] = g
+        for fut in as_completed(list(futs)):
+            g = futs[fut]
+            try:
+                yield g, fut.result()
+            except Exception as exc:  # noqa: BLE001 - e.g. KilledWorker after retries
+                yield g, _failed(g, tasks, f"{type(exc).__name__}: {exc}")
+    finally:
+        client.close()
+        if cluster is not None:
+            cluster.close()
