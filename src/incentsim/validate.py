@@ -82,6 +82,14 @@ _FACT_TITLES = {
 }
 
 
+def _default_runs_dir() -> str:
+    try:
+        from incentsim.experiment import default_runs_dir
+        return str(default_runs_dir())
+    except Exception:
+        return "?"
+
+
 def _git() -> str:
     try:
         return subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True,
@@ -93,7 +101,8 @@ def _git() -> str:
 def run_validation(seeds: int | None = None, quick: bool = False, scale: str | None = None,
                    out_dir: str | Path = "results/validation", workers: int | None = None,
                    tracked: bool = True, config_dir: str | Path | None = None,
-                   progress: bool = False) -> dict[str, Any]:
+                   progress: bool = False, runs_dir: str | Path | None = None
+                   ) -> dict[str, Any]:
     """Run, analyse and write the report; returns the result dict (as in report.json)."""
     mode = "quick" if quick else "full"
     cfg = MODES[mode]
@@ -109,12 +118,14 @@ def run_validation(seeds: int | None = None, quick: bool = False, scale: str | N
             print(f"  runs {done}/{total}  ({time.time() - t0:.0f} s)", file=sys.stderr)
 
     data = run_arms(arms, range(n), world=world, config_dir=config_dir, workers=workers,
-                    tracked=tracked, progress=_prog)
+                    tracked=tracked, progress=_prog, runs_dir=runs_dir)
     result = analyse(data)
     from incentsim import __version__ as version  # type: ignore[attr-defined]
     result["settings"] = {
         "mode": mode, "seeds": list(range(n)), "world": world, "n_runs": n * len(arms),
-        "tracked": data.tracked, "seconds": round(time.time() - t0, 1),
+        "tracked": data.tracked,
+        "runs_dir": (str(runs_dir or _default_runs_dir()) if data.tracked else None),
+        "sacred_run_ids": data.run_ids, "seconds": round(time.time() - t0, 1),
         "version": version, "git": _git(),
         "date": _dt.datetime.now().isoformat(timespec="seconds"),
     }
@@ -140,6 +151,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--workers", type=int, default=None, help="parallel processes (default 2)")
     p.add_argument("--no-track", action="store_true",
                    help="call incentsim.simulate directly instead of tracked runs")
+    p.add_argument("--runs-dir", default=None,
+                   help="Sacred runs directory (default $INCENTSIM_RUNS_DIR or results/runs)")
     p.add_argument("--configs", default=None, help="directory of scenario configs")
     p.add_argument("--strict-calibration", action="store_true",
                    help="also exit 1 when a calibration moment is outside its band")
@@ -160,7 +173,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     res = run_validation(seeds=args.seeds, quick=args.quick, scale=args.scale, out_dir=args.out,
                          workers=args.workers, tracked=not args.no_track,
-                         config_dir=args.configs, progress=True)
+                         config_dir=args.configs, progress=True, runs_dir=args.runs_dir)
     if args.json:
         print(json.dumps({"facts": {f["id"]: f["reproduced"] for f in res["facts"]},
                           "moments": {m["id"]: m["within"] for m in res["calibration"]},

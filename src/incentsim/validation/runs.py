@@ -9,7 +9,7 @@ the run goes through it, so Sacred records it like any other run; otherwise
 
 from __future__ import annotations
 
-import inspect
+import multiprocessing
 import os
 from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import ProcessPoolExecutor
@@ -73,6 +73,7 @@ class RunData:
     timeseries: dict[str, pd.DataFrame]
     settings: dict[str, Any] = field(default_factory=dict)
     tracked: bool = False
+    run_ids: dict[str, list[str]] = field(default_factory=dict)
 
     def arms(self) -> list[str]:
         return sorted(self.panels)
@@ -80,50 +81,40 @@ class RunData:
 
 def _tracked_runner() -> Callable[..., Any] | None:
     try:
-        from incentsim import experiment  # type: ignore[attr-defined]
-    except Exception:
+        from incentsim.experiment import run_tracked
+    except Exception:  # experiment module absent or broken: fall back to simulate
         return None
-    return getattr(experiment, "run_tracked", None)
+    return run_tracked
 
 
-def run_one(config: str, seed: int, overrides: Mapping[str, Any], tracked: bool = True
-            ) -> tuple[pd.DataFrame, pd.DataFrame, bool]:
-    """One run; returns ``(leaders, timeseries, was_tracked)``. The tracking seam."""
+def run_one(config: str, seed: int, overrides: Mapping[str, Any], tracked: bool = True,
+            runs_dir: str | None = None, info: Mapping[str, Any] | None = None
+            ) -> tuple[pd.DataFrame, pd.DataFrame, str | None]:
+    """One run; returns ``(leaders, timeseries, sacred_run_id or None)``. The tracking seam:
+    :func:`incentsim.experiment.run_tracked` when available and ``tracked``, else
+    :func:`incentsim.simulate`."""
     runner = _tracked_runner() if tracked else None
     if runner is not None:
-        params = inspect.signature(runner).parameters
-        kw: dict[str, Any] = {}
-        if "overrides" in params:
-            kw["overrides"] = dict(overrides)
-        if "seed" in params:
-            kw["seed"] = seed
-        if "tags" in params:
-            kw["tags"] = ["validate"]
-        try:
-            res = runner(config, **kw)
-        except TypeError:
-            res = None
-        if res is not None:
-            res = getattr(res, "result", res)
-            if hasattr(res, "leaders") and hasattr(res, "timeseries"):
-                return res.leaders, res.timeseries, True
+        run_id, res = runner(config, seed=seed, runs_dir=runs_dir, overrides=dict(overrides),
+                             info=dict(info or {}))
+        return res.leaders, res.timeseries, str(run_id)
     from incentsim.api import simulate
 
     res = simulate(config, seed=seed, overrides=dict(overrides))
-    return res.leaders, res.timeseries, False
+    return res.leaders, res.timeseries, None
 
 
-def _job(args: tuple[str, str, int, dict[str, Any], bool]) -> tuple[str, int, pd.DataFrame,
-                                                                       pd.DataFrame, bool]:
-    arm, config, seed, overrides, tracked = args
-    leaders, ts, was_tracked = run_one(config, seed, overrides, tracked)
-    return arm, seed, leaders, ts, was_tracked
+def _job(args: tuple) -> tuple[str, int, pd.DataFrame, pd.DataFrame, str | None]:
+    arm, config, seed, overrides, tracked, runs_dir = args
+    leaders, ts, run_id = run_one(config, seed, overrides, tracked, runs_dir,
+                                  info={"purpose": "incentsim validate", "arm": arm})
+    return arm, seed, leaders, ts, run_id
 
 
 def run_arms(arms: Iterable[str], seeds: Iterable[int], world: Mapping[str, Any] | None = None,
              config_dir: str | Path | None = None, workers: int | None = None,
-             tracked: bool = True, progress: Callable[[int, int], None] | None = None
-             ) -> RunData:
+             tracked: bool = True, progress: Callable[[int, int], None] | None = None,
+             runs_dir: str | Path | None = None) -> RunData:
     """Run every arm on every seed (same seeds in every arm) and pool the output.
 
     ``world`` are extra overrides for every run (e.g. ``{"world.scale": "province"}``).
@@ -137,11 +128,15 @@ def run_arms(arms: Iterable[str], seeds: Iterable[int], world: Mapping[str, Any]
         arm = ARMS[a]
         ov = {**dict(world or {}), **dict(arm.overrides)}
         for s in seeds:
-            jobs.append((a, str(cdir / arm.config), int(s), ov, tracked))
+            jobs.append((a, str(cdir / arm.config), int(s), ov, tracked,
+                         str(runs_dir) if runs_dir else None))
     workers = workers or min(2, os.cpu_count() or 1)
-    out: list[tuple[str, int, pd.DataFrame, pd.DataFrame, bool]] = []
+    out: list[tuple[str, int, pd.DataFrame, pd.DataFrame, str | None]] = []
     if workers > 1 and len(jobs) > 1:
-        with ProcessPoolExecutor(max_workers=workers) as ex:
+        # spawn, not fork: the model steps populations on a thread pool, and forking a
+        # multi-threaded process can deadlock
+        ctx = multiprocessing.get_context("spawn")
+        with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as ex:
             for i, r in enumerate(ex.map(_job, jobs, chunksize=1)):
                 out.append(r)
                 if progress:
@@ -153,9 +148,10 @@ def run_arms(arms: Iterable[str], seeds: Iterable[int], world: Mapping[str, Any]
                 progress(i + 1, len(jobs))
     panels: dict[str, list[pd.DataFrame]] = {}
     series: dict[str, list[pd.DataFrame]] = {}
-    any_tracked = False
-    for arm, seed, leaders, ts, was_tracked in out:
-        any_tracked |= was_tracked
+    run_ids: dict[str, list[str]] = {}
+    for arm, seed, leaders, ts, run_id in out:
+        if run_id is not None:
+            run_ids.setdefault(arm, []).append(run_id)
         p = leaders.copy()
         p["seed"] = seed
         p["arm"] = arm
@@ -168,7 +164,8 @@ def run_arms(arms: Iterable[str], seeds: Iterable[int], world: Mapping[str, Any]
         panels={a: prepare_panel(pd.concat(v, ignore_index=True)) for a, v in panels.items()},
         timeseries={a: pd.concat(v, ignore_index=True) for a, v in series.items()},
         settings={"seeds": seeds, "world": dict(world or {}), "config_dir": str(cdir)},
-        tracked=any_tracked,
+        tracked=bool(run_ids) and sum(map(len, run_ids.values())) == len(jobs),
+        run_ids=run_ids,
     )
 
 

@@ -168,12 +168,13 @@ def logit(df: pd.DataFrame, y: str, x: list[str], cluster: str) -> dict[str, Any
 
     cols = list(dict.fromkeys([y, *x, cluster]))
     d = df[cols].replace([np.inf, -np.inf], np.nan).dropna()
+    x = [c for i, c in enumerate(x) if i == 0 or d[c].nunique() > 1]  # constant controls out
     X = sm.add_constant(d[x].astype(float), has_constant="add")
     groups = pd.factorize(d[cluster])[0]
     res = sm.Logit(d[y].astype(float), X).fit(
         disp=0, maxiter=200, cov_type="cluster", cov_kwds={"groups": groups})
     margeff = res.get_margeff(at="overall")
-    me = pd.Series(np.asarray(margeff.margeff), index=x)
+    me = pd.Series(np.asarray(margeff.margeff), index=[c for c in X.columns if c != "const"])
     return {"coef": res.params, "se": res.bse, "z": res.tvalues, "p": res.pvalues,
             "ci": res.conf_int(ALPHA), "n": int(res.nobs), "n_clusters": int(groups.max() + 1),
             "margeff": me, "mean_y": float(d[y].mean())}

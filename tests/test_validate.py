@@ -1,0 +1,202 @@
+"""The validation suite: estimators on data with a known answer, verdict rules, and
+``incentsim validate --quick`` end to end (report structure; verdicts follow from
+the estimates — not that the model passes every fact)."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from incentsim.validation import facts as fx
+from incentsim.validation.runs import prepare_panel
+from incentsim.validation.stats import Estimate, fe_ols, paired_contrast
+
+
+def synthetic_panel(cycle: float = 0.0, promo_slope: float = 0.0, n_seeds: int = 4,
+                    n_pref: int = 30, n_years: int = 30, term: int = 5,
+                    seed: int = 0) -> pd.DataFrame:
+    """A leader-year panel with a known budget cycle and a known promotion slope.
+
+    Investment spending growth = prefecture effect + year effect + ``cycle`` in the
+    penultimate year (years_to_evaluation == 0) + noise. Promotion among evaluated
+    leaders is logistic in the term-average relative growth with slope
+    ``promo_slope`` per pp.
+    """
+    rng = np.random.default_rng(seed)
+    rows = []
+    leader = 0
+    for s in range(n_seeds):
+        year_fx = rng.normal(0, 0.05, n_years)
+        for i in range(n_pref):
+            pref_fx = rng.normal(0, 0.05)
+            tenure = int(rng.integers(0, term))
+            leader += 1
+            rel_sum, k = 0.0, 0
+            for t in range(n_years):
+                tenure += 1
+                rel = rng.normal(0, 0.03)
+                rel_sum += rel
+                k += 1
+                yte = term - tenure
+                evaluated = yte == 0
+                promoted = False
+                if evaluated:
+                    z = -2.0 + promo_slope * 100 * rel_sum / k
+                    promoted = rng.random() < 1 / (1 + np.exp(-z))
+                rows.append(dict(
+                    seed=s, arm="synthetic", year=t + 1, prefecture=i, province=i // 5,
+                    leader_id=leader, tenure_year=tenure, years_to_evaluation=yte,
+                    years_in_post=tenure, term_length=term, age=rng.normal(49, 3),
+                    insider=rng.random() < 0.4, connected=rng.random() < 0.3,
+                    investment_spending_growth=pref_fx + year_fx[t]
+                    + cycle * evaluated + rng.normal(0, 0.2),
+                    services_spending_growth=rng.normal(0, 0.2),
+                    gdp_growth_reported=0.08 + rel, relative_growth_reported=rel,
+                    log_gdp=rng.normal(7, 0.5), evaluated=evaluated, promoted=promoted,
+                    dismissed=False, public_services_share=rng.uniform(0.1, 0.3)))
+                if evaluated:
+                    tenure, rel_sum, k = 0, 0.0, 0
+                    leader += 1
+    return prepare_panel(pd.DataFrame(rows))
+
+
+# ------------------------------------------------------------------ estimators
+
+def test_fe_ols_matches_dummy_regression_on_unbalanced_panel():
+    import statsmodels.formula.api as smf
+
+    rng = np.random.default_rng(1)
+    n_u, n_t = 12, 9
+    d = pd.DataFrame([(u, t) for u in range(n_u) for t in range(n_t)], columns=["u", "t"])
+    d = d.sample(frac=0.8, random_state=2).reset_index(drop=True)  # unbalanced
+    d["x"] = rng.normal(size=len(d)) + 0.1 * d["u"]
+    d["y"] = 0.7 * d["x"] + 0.3 * d["u"] - 0.2 * d["t"] + rng.normal(size=len(d))
+    ours = fe_ols(d, "y", ["x"], ["u", "t"], "u")
+    ref = smf.ols("y ~ x + C(u) + C(t)", d).fit()
+    assert ours["coef"]["x"] == pytest.approx(ref.params["x"], rel=1e-6)
+
+
+def test_paired_contrast_known_answer():
+    a = pd.Series([1.0, 2.0, 3.0, 4.0])
+    b = pd.Series([0.5, 1.4, 2.6, 3.5])
+    e = paired_contrast(a, b)
+    assert e.value == pytest.approx(0.5)
+    assert e.ci_low < 0.5 < e.ci_high and e.p < 0.05 and e.n == 4
+
+
+# ------------------------------------------------------------------ verdict rules
+
+def test_sign_rule():
+    F = fx.BudgetCycle  # expected > 0
+    assert F.verdict(Estimate(1.0, 0.5, 1.5, 0.01, 100))
+    assert not F.verdict(Estimate(1.0, -0.5, 2.5, 0.2, 100))     # not significant
+    assert not F.verdict(Estimate(-1.0, -1.5, -0.5, 0.01, 100))  # wrong sign
+    assert not F.verdict(Estimate(float("nan"), 0, 0, float("nan"), 0))
+    G = fx.CycleDampedByLongTerms  # expected < 0
+    assert G.verdict(Estimate(-1.0, -1.5, -0.5, 0.001, 100))
+    assert not G.verdict(Estimate(1.0, 0.5, 1.5, 0.001, 100))
+
+
+def test_not_positive_rule():
+    F = fx.Table1Balanced
+    assert F.verdict(Estimate(-0.5, -1.0, 0.0, 0.06, 100))
+    assert F.verdict(Estimate(0.3, -0.1, 0.7, 0.2, 100))
+    assert F.verdict(Estimate(-0.5, -0.9, -0.1, 0.01, 100))
+    assert not F.verdict(Estimate(0.5, 0.1, 0.9, 0.01, 100))
+
+
+def test_every_fact_is_registered_with_metadata():
+    ids = [f.id for f in fx.FACTS]
+    assert len(ids) == len(set(ids))
+    assert {f.number for f in fx.FACTS} == set(range(1, 9))
+    for f in fx.FACTS:
+        assert f.source and f.claim and f.scenarios and f.statistic
+        assert f.expected_sign in (-1, 1) and f.rule in ("sign", "not_positive")
+
+
+# ------------------------------------------------------- facts on known-answer panels
+
+def test_budget_cycle_detected_in_synthetic_panel():
+    p = synthetic_panel(cycle=0.15)
+    r = fx.evaluate_fact(fx.BudgetCycle, {"gdp_tournament": p}, {})
+    e = r["estimate"]
+    assert r["reproduced"]
+    assert e["ci_low"] < 15.0 < e["ci_high"]  # the known cycle, in percentage points
+
+
+def test_no_budget_cycle_in_null_panel():
+    p = synthetic_panel(cycle=0.0, seed=3)
+    r = fx.evaluate_fact(fx.BudgetCycle, {"gdp_tournament": p}, {})
+    assert not r["reproduced"]
+    assert r["estimate"]["ci_low"] < 0.0 < r["estimate"]["ci_high"]
+
+
+def test_cycle_dampening_detected():
+    strong = synthetic_panel(cycle=0.2, seed=4)
+    weak = synthetic_panel(cycle=0.05, seed=5).assign(arm="long_terms")
+    weak = prepare_panel(weak)
+    r = fx.evaluate_fact(fx.CycleDampedByLongTerms,
+                         {"gdp_tournament": strong, "long_terms": weak}, {})
+    assert r["reproduced"]
+    assert r["estimate"]["ci_low"] < -15.0 < r["estimate"]["ci_high"]
+
+
+def test_promotion_slope_detected_and_null():
+    yes = fx.evaluate_fact(fx.PromotionOnRelativeGrowth,
+                           {"gdp_tournament": synthetic_panel(promo_slope=0.8, seed=6)}, {})
+    no = fx.evaluate_fact(fx.PromotionOnRelativeGrowth,
+                          {"gdp_tournament": synthetic_panel(promo_slope=0.0, seed=7)}, {})
+    assert yes["reproduced"] and yes["estimate"]["ci_low"] < 0.8 < yes["estimate"]["ci_high"]
+    assert not no["reproduced"]
+
+
+def test_missing_arm_is_a_failed_fact_not_a_crash():
+    r = fx.evaluate_fact(fx.CycleDampedByLongTerms, {"gdp_tournament": synthetic_panel()}, {})
+    assert not r["reproduced"] and "missing" in r["estimate"]["detail"]["error"]
+
+
+def test_table1_has_published_rows():
+    rows = fx.table1({"gdp_tournament": synthetic_panel(cycle=0.1)})
+    assert len(rows) == 6
+    assert rows[0]["published_coef"] == 1.118 and rows[0]["published_t"] == 1.81
+    assert np.isfinite(rows[0]["sim_coef"])
+    assert not np.isfinite(rows[1]["sim_coef"])  # balanced arm not run
+
+
+# ------------------------------------------------------------------ end to end
+
+@pytest.mark.slow
+def test_validate_quick_end_to_end(tmp_path):
+    from incentsim.validate import main
+    from incentsim.validation.calibration import MOMENTS
+
+    out = tmp_path / "validation"
+    code = main(["--quick", "--out", str(out), "--runs-dir", str(tmp_path / "runs")])
+    for name in ("report.md", "report.html", "report.json"):
+        assert (out / name).stat().st_size > 0
+    res = json.loads((out / "report.json").read_text())
+    assert code == (0 if res["all_facts_reproduced"] else 1)
+    assert res["settings"]["mode"] == "quick" and res["settings"]["tracked"]
+    by_id = {c.id: c for c in fx.FACTS}
+    assert [f["id"] for f in res["facts"]] == list(by_id)
+    for f in res["facts"]:
+        e = f["estimate"]
+        est = Estimate(*(np.nan if e[k] is None else e[k]
+                         for k in ("value", "ci_low", "ci_high", "p")), e["n"])
+        assert f["reproduced"] == by_id[f["id"]].verdict(est), f["id"]
+        if "error" not in e["detail"]:
+            assert e["ci_low"] <= e["value"] <= e["ci_high"], f["id"]
+    for s in res["fact_summary"]:
+        claims = [f for f in res["facts"] if f["number"] == s["number"]]
+        assert s["reproduced"] == all(c["reproduced"] for c in claims)
+    assert [m["id"] for m in res["calibration"]] == [m.id for m in MOMENTS]
+    for m in res["calibration"]:
+        v, (lo, hi) = m["estimate"]["value"], m["band"]
+        assert m["within"] == (v is not None and lo - 1e-9 <= v <= hi + 1e-9)
+    assert len(res["table1"]) == 6
+    md = (out / "report.md").read_text()
+    assert "Table 1" in md and "Fact 8" in md and "Calibration" in md
+    assert "data:image/png;base64," in (out / "report.html").read_text()
