@@ -28,6 +28,11 @@ import numpy as np
 
 from incentsim.agents.citizens import logistic, satisfaction_index
 
+#: one "notable change" of each indicator, in its own units: how intrinsic
+#: motivation and the mechanisms' penalties weigh indicators against each other
+NATURAL_SCALE = {"growth": 0.05, "growth_true": 0.05, "services": 0.2, "environment": 0.05,
+                 "satisfaction": 0.1, "debt": 0.1, "firm_survey": 0.1, "stability": 1.0}
+
 USES = ("investment", "services", "environment", "subsidy")
 INV, SRV, ENV, SUB = range(4)
 
@@ -182,7 +187,7 @@ def forecast(state: PrefectureState, cand: np.ndarray, budget_share: np.ndarray,
         + (subsidy_boost(subsidy) / boost_now - 1.0) * private_share
     )
     abate = abatement_next(state.abatement[:, None], spend[..., ENV])
-    poll_growth = (POLLUTION_SCALE_ELASTICITY * expected_growth[:, None]
+    poll_growth = (POLLUTION_SCALE_ELASTICITY * growth
                    - ABATEMENT_EFFECT * (abate - state.abatement[:, None]))
     services = services_next(state.services[:, None], spend[..., SRV])
     pollution = state.pollution[:, None] * (1.0 + poll_growth)

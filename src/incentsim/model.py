@@ -158,7 +158,7 @@ class IncentModel(mesa.Model):
         st.infra_ratio0 = 0.35
         st.infrastructure = st.infra_ratio0 * st.gdp
         st.debt = INITIAL_DEBT * st.gdp
-        self.private_output0 = out.copy()
+        self.gdp0 = st.gdp.copy()
         st.pollution = st.emission_intensity.copy()
         st.indicators = self._indicators()
         wage = self._wage()
@@ -316,7 +316,7 @@ class IncentModel(mesa.Model):
 
         st.emission_intensity *= 1.0 - econ.emission_intensity_decline
         raw = (st.emission_intensity
-               * (st.private_output / self.private_output0) ** eco.POLLUTION_SCALE_ELASTICITY
+               * (st.gdp / self.gdp0) ** eco.POLLUTION_SCALE_ELASTICITY
                * np.exp(-eco.ABATEMENT_EFFECT * (st.abatement - 1.0)))
         raw = (1 - econ.pollution_spillover) * raw + econ.pollution_spillover * (
             self.geo.spillover @ raw + (self.geo.spillover.sum(axis=1) == 0) * raw)

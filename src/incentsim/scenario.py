@@ -128,7 +128,7 @@ class Behaviour(_Section):
     discount: Frac = 0.85
     perception_noise: Sd = 0.2
     public_service_motivation: Frac = 0.35
-    insider_local_weight: NonNeg = 0.6
+    insider_local_weight: NonNeg = 1.5
     manipulation_cost: Pos = 60.0
     max_manipulation: Frac = 0.08
     firm_investment_sensitivity: NonNeg = 0.6
@@ -171,7 +171,7 @@ class Promotion(_Section):
     patronage_strength: NonNeg = 3.0
     veto: dict[VetoKey, float] = Field(default_factory=dict)
     noise: NonNeg = 0.3
-    memory: Frac = 0.5
+    memory: Frac = 0.75
     capacity: Frac = 0.2
     min_percentile: Frac = 0.3
 

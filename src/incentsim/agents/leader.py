@@ -10,7 +10,7 @@ The decision rule (DESIGN §2). Each leader scores every plan in a shared
 candidate set (four budget shares and a borrowing level) by
 
     U = career_weight * Evaluator.score(forecast indicators)
-        + intrinsic_weight * local welfare(forecast indicators)  [WELFARE_SCALE units]
+        + intrinsic_weight * local welfare(forecast indicators)  [NATURAL_SCALE units]
         + mechanism terms (lifelong accountability, rankings, inspections)
         - career_weight * P(failing a veto target)
         - budget_inertia * |plan shares - last year's shares|^2
@@ -42,12 +42,10 @@ import mesa
 import numpy as np
 from scipy.special import ndtr
 
-from incentsim.economy import forecast
+from incentsim.economy import NATURAL_SCALE, forecast
 from incentsim.rules.promotion import EvalContext
 
-#: what a leader's intrinsic motivation values, in natural units of one "notable change"
-WELFARE_SCALE = {"growth_true": 0.05, "services": 0.2, "environment": 0.05,
-                 "satisfaction": 0.1, "debt": 0.1}
+WELFARE = ("growth_true", "services", "environment", "satisfaction", "debt")
 VETO_INDICATOR = {"pollution_growth": "environment", "debt_to_gdp": "debt", "petitions": "stability"}
 FD_STEP = 1e-3
 
@@ -131,8 +129,8 @@ def decide(model, leaders: list[Leader]) -> None:
     ctx = model.upper.forecast_context()
     score = model.evaluator.score(pred, ctx)
     scale = st.indicator_scale
-    welfare = sum(np.asarray(pred[w]) / s for w, s in WELFARE_SCALE.items())
-    util = career[:, None] * score + intrinsic[:, None] * welfare / len(WELFARE_SCALE)
+    welfare = sum(np.asarray(pred[w]) / NATURAL_SCALE[w] for w in WELFARE)
+    util = career[:, None] * score + intrinsic[:, None] * welfare / len(WELFARE)
     drift = model.candidates[None, :, :4] - st.shares[:, None, :]
     util = util - beh.budget_inertia * (drift**2).sum(axis=2)
     for mech in model.mechanisms:

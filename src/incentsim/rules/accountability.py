@@ -35,6 +35,7 @@ from typing import TYPE_CHECKING, Annotated, ClassVar
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
+from incentsim.economy import NATURAL_SCALE
 from incentsim.rules.registry import Registry
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -127,8 +128,8 @@ class StatisticalAudit(Mechanism):
 class LifelongAccountability(Mechanism):
     """Debt and environmental damage are traced back to the leader for life.
 
-    Rule: the leader's utility loses ``strength`` x (increase in debt/GDP +
-    increase in pollution), each in peer standard deviations, whatever the
+    Rule: the leader's utility loses ``strength`` x (rise in debt/GDP per 0.1
+    + pollution growth per 5 %) (:data:`~incentsim.economy.NATURAL_SCALE`), whatever the
     years left to evaluation or the leader's age: the damage follows the
     leader after departure, so short horizons no longer discount it.
     """
@@ -138,12 +139,11 @@ class LifelongAccountability(Mechanism):
     source = "CCP Central Committee (2015) lifelong accountability for ecological damage; seed 002"
 
     class Params(MechanismParams):
-        strength: NonNeg = 1.5
+        strength: NonNeg = 0.15
 
     def decision_utility(self, model, pred):
-        sc = model.state.indicator_scale
-        debt_rise = (pred["debt_now"] - pred["debt"]) / sc["debt"]
-        pollution_rise = -pred["environment"] / sc["environment"]
+        debt_rise = (pred["debt_now"] - pred["debt"]) / NATURAL_SCALE["debt"]
+        pollution_rise = -pred["environment"] / NATURAL_SCALE["environment"]
         return -self.params.strength * (debt_rise + pollution_rise)
 
 
@@ -155,7 +155,7 @@ class VerticalEnvironmentalManagement(Mechanism):
     equals true pollution (no under-reporting); inspections cut emissions
     intensity by ``inspection_effect`` a year in inspected prefectures
     (share ``coverage``), and leaders anticipate a penalty ``pressure`` per
-    peer-SD of pollution growth.
+    5 % of pollution growth.
     """
 
     name = "vertical_environmental_management"
@@ -170,7 +170,7 @@ class VerticalEnvironmentalManagement(Mechanism):
         pressure: NonNeg = 0.5
 
     def decision_utility(self, model, pred):
-        return self.params.pressure * pred["environment"] / model.state.indicator_scale["environment"]
+        return self.params.pressure * pred["environment"] / NATURAL_SCALE["environment"]
 
     def after_reports(self, model):
         inspected = self.rng.random(model.n_prefectures) < self.params.coverage
@@ -184,7 +184,7 @@ class PublicRanking(Mechanism):
     Rule: each year the prefectures of a province are ranked on mean resident
     satisfaction and the ranking is published. Residents read the rank as news
     (``news_weight`` x (percentile - 0.5)); leaders value their published rank
-    (``reputation`` x satisfaction z-score), so the ranking adds a bottom-up
+    (``reputation`` per 0.1 of satisfaction), so the ranking adds a bottom-up
     incentive even when the promotion rule ignores residents.
     """
 
@@ -197,8 +197,7 @@ class PublicRanking(Mechanism):
         reputation: NonNeg = 0.5
 
     def decision_utility(self, model, pred):
-        sc = model.state.indicator_scale
-        return self.params.reputation * pred["satisfaction"] / sc["satisfaction"]
+        return self.params.reputation * pred["satisfaction"] / NATURAL_SCALE["satisfaction"]
 
     def trust_news(self, model):
         pct = model.province_percentile(model.state.satisfaction_mean)
