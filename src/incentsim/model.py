@@ -82,6 +82,11 @@ class IncentModel(mesa.Model):
         self.manipulation_cost_multiplier = float(
             np.prod([m.manipulation_cost() for m in self.mechanisms]))
         self.pollution_manipulable = all(m.pollution_manipulable for m in self.mechanisms)
+        read = {k for m in self.mechanisms for k in m.observes}
+        if rule.uses_weights:
+            read |= {k for k, w in sc.promotion.weights.model_dump().items() if w > 0}
+        #: firms answer the business-environment survey only when something reads it
+        self.surveys_firms = "firm_survey" in read
         self.candidates = candidate_plans(sc.behaviour.n_candidates, rng)
         self.growth_target = np.full(
             n, sc.promotion.growth_target + sc.promotion.target_escalation)
@@ -345,7 +350,8 @@ class IncentModel(mesa.Model):
         target = np.clip(0.7 + 0.5 * st.subsidy_rate - eco.TURNOVER_TRUST_LOSS * st.turnover
                          - 0.3 * st.scandal, 0.0, 1.0)
         st.firm_trust += eco.FIRM_TRUST_ADJUSTMENT * (target - st.firm_trust)
-        st.firm_survey = self.firms.survey(st.firm_trust, st.subsidy_rate)
+        if self.surveys_firms:
+            st.firm_survey = self.firms.survey(st.firm_trust, st.subsidy_rate)
 
         # 7. indicators, term record, evaluation, turnover
         st.indicators = self._indicators()

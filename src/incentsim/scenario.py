@@ -94,7 +94,8 @@ class Economy(_Section):
 
     national_shock_sd: Sd = 0.015
     local_shock_sd: Sd = 0.05
-    local_shock_persistence: Frac = 0.1
+    #: AR(1) coefficient of local growth shocks (< 0: partly transitory, mean-reverting)
+    local_shock_persistence: Annotated[float, Field(ge=-0.9, le=0.9)] = -0.1
     frontier_growth: Annotated[float, Field(ge=-0.2, le=0.5)] = 0.06
     capital_share: Annotated[float, Field(gt=0.0, lt=1.0)] = 0.4
     depreciation: Frac = 0.08

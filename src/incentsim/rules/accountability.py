@@ -60,6 +60,8 @@ class Mechanism:
     source: ClassVar[str] = ""
     #: whether the mechanism draws random numbers
     stochastic: ClassVar[bool] = False
+    #: indicators the mechanism reads (surveys are only run when something reads them)
+    observes: ClassVar[tuple[str, ...]] = ()
     Params: ClassVar[type[MechanismParams]] = MechanismParams
     pollution_manipulable: ClassVar[bool] = True
 
@@ -191,6 +193,7 @@ class PublicRanking(Mechanism):
     name = "public_ranking"
     description = "Published rankings of localities with comments (PPGPA)"
     source = "UNDP PPGPA project (seed 001): publicity of rankings with comments"
+    observes = ("satisfaction",)
 
     class Params(MechanismParams):
         news_weight: NonNeg = 0.1
@@ -215,6 +218,7 @@ class CitizenSurvey(Mechanism):
     name = "citizen_survey"
     description = "Resident satisfaction survey feeds the promotion score"
     source = "UNDP PPGPA (seed 001); Qingyuan farmers' feedback (seed 004)"
+    observes = ("satisfaction",)
 
     class Params(MechanismParams):
         weight: Prob = 0.3
@@ -234,6 +238,7 @@ class FirmSurvey(Mechanism):
     name = "firm_survey"
     description = "Business-environment survey of firms feeds the promotion score"
     source = "World Bank subnational Doing Business; seed 002 (bottom-up accountability)"
+    observes = ("firm_survey",)
 
     class Params(MechanismParams):
         weight: Prob = 0.2
@@ -278,6 +283,7 @@ class PetitionChannel(Mechanism):
     description = "Petitions counted in evaluation; grievances partly redressed"
     source = "Letters and Visits (xinfang) system; Dimitrov (2015); Chen (2012)"
     stochastic = True
+    observes = ("stability",)
 
     class Params(MechanismParams):
         weight: Prob = 0.2
