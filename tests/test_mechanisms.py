@@ -111,3 +111,11 @@ def test_vertical_management_makes_pollution_reports_true(tiny):
     assert (panel.pollution_underreport == 0).all()
     sc["accountability"] = {}
     assert (incentsim.simulate(sc, seed=1).leaders.pollution_underreport > 0).any()
+
+
+def test_every_mechanism_class_is_registered_and_in_the_schema():
+    from incentsim.rules.accountability import Mechanism
+    from incentsim.scenario import Accountability
+
+    defined = {c.name for c in Mechanism.__subclasses__()}
+    assert defined == set(MECHANISMS.names()) == set(Accountability.model_fields)

@@ -129,3 +129,21 @@ def test_random_is_a_fair_lottery_and_uninformative_to_forecast():
     for _ in range(4000):
         wins[np.argmax(r.score(ind, ctx(ind), rng=rng))] += 1
     assert np.all(np.abs(wins / 4000 - 0.25) < 0.03)
+
+
+def test_every_rule_class_is_registered():
+    from incentsim.rules.promotion import PromotionRule
+
+    defined = {c.name for c in PromotionRule.__subclasses__()}
+    assert defined == set(RULES)
+
+
+def test_reference_page_is_generated_from_the_registry():
+    from pathlib import Path
+
+    from incentsim.rules.catalog import catalog_markdown
+
+    page = Path(__file__).resolve().parents[1] / "docs" / "rules.md"
+    assert page.read_text() == catalog_markdown(), "run: python -m incentsim.rules.catalog"
+    for name in RULES:
+        assert f"### `{name}`" in page.read_text()

@@ -1,0 +1,57 @@
+"""The catalogue of promotion rules and accountability mechanisms, from the registries.
+
+One source feeds the command line (``incentsim rules``), the reference page
+``docs/rules.md`` (regenerated with ``python -m incentsim.rules.catalog``; a
+test fails when it is out of date) and the scenario schema.
+"""
+
+from __future__ import annotations
+
+import inspect
+import sys
+from pathlib import Path
+
+from incentsim.rules.accountability import MECHANISMS
+from incentsim.rules.promotion import PROMOTION_RULES
+
+
+def _rule_text(cls) -> str:
+    doc = inspect.getdoc(cls) or ""
+    return " ".join(doc.split("\n\n", 1)[1].split()) if "\n\n" in doc else ""
+
+
+def _params(cls) -> str:
+    fields = getattr(cls, "Params", None)
+    if fields is None:
+        return ""
+    return ", ".join(f"`{k}`={v.default!r}" for k, v in fields.model_fields.items())
+
+
+def catalog_markdown() -> str:
+    lines = ["# Promotion rules and accountability mechanisms", "",
+             "Generated from the registries by `python -m incentsim.rules.catalog`; "
+             "do not edit by hand.", "", "## Promotion rules (`promotion.rule`)", ""]
+    for cls in PROMOTION_RULES:
+        lines += [f"### `{cls.name}`", "", f"{cls.description}.", "", _rule_text(cls), "",
+                  f"- observes: {', '.join(cls.observes) or '(nothing)'}",
+                  f"- stochastic: {'yes' if cls.stochastic else 'no'}",
+                  f"- uses `promotion.weights`: {'yes' if cls.uses_weights else 'no'}",
+                  f"- source: {cls.source}", ""]
+    lines += ["## Accountability mechanisms (`accountability.<name>`)", ""]
+    for cls in MECHANISMS:
+        lines += [f"### `{cls.name}`", "", f"{cls.description}.", "", _rule_text(cls), "",
+                  f"- parameters: {_params(cls)}",
+                  f"- stochastic: {'yes' if cls.stochastic else 'no'}",
+                  f"- source: {cls.source}", ""]
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    path = Path(argv[0]) if argv else Path("docs/rules.md")
+    path.write_text(catalog_markdown())
+    print(f"wrote {path}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
