@@ -4,12 +4,12 @@ Random-number generation dominates the cost of stepping millions of agents, so
 the populations draw raw 64-bit words from an SFC64 bit generator (the fastest
 of numpy's generators here) and turn them into float32 variates themselves:
 
-* :func:`uniforms` — each 64-bit word gives two 24-bit uniforms on (0, 1)
-  (``(u >> 8 + 0.5) / 2**24``: never exactly 0 or 1);
+* :func:`uniforms` — each 64-bit word gives two 23-bit uniforms on (0, 1)
+  (``((u >> 9) + 0.5) / 2**23``, exact in float32: never 0 or 1);
 * :func:`normals` — exact Box–Muller on pairs of those uniforms: one 64-bit
-  word per standard normal. With 24-bit uniforms the largest possible draw is
-  ``sqrt(2 ln 2**25) = 5.9`` standard deviations (a tail of probability
-  4e-9 is cut off), which no rule of the model can notice.
+  word per standard normal. With 23-bit uniforms the largest possible draw is
+  ``sqrt(2 ln 2**24) = 5.8`` standard deviations (a tail of probability
+  7e-9 is cut off), which no rule of the model can notice.
 
 This is three times faster than ``Generator.standard_normal(dtype=float32)``
 (numpy's ziggurat takes one call through a function pointer per draw).
@@ -32,8 +32,8 @@ import numpy as np
 
 #: target agents per chunk (whole prefectures; keeps temporaries in L2/L3 cache)
 CHUNK_AGENTS = 32_768
-_INV24 = np.float32(2.0**-24)
-_HALF24 = np.float32(0.5 * 2.0**-24)
+_INV23 = np.float32(2.0**-23)
+_HALF23 = np.float32(0.5 * 2.0**-23)
 _TWO_PI = np.float32(2.0 * np.pi)
 
 _pool: ThreadPoolExecutor | None = None
@@ -65,8 +65,9 @@ def run_chunks(fn, n_chunks: int) -> None:
         f.result()
 
 
-def chunk_bounds(n_pref: int, per_prefecture: int, target: int = CHUNK_AGENTS) -> list[tuple[int, int]]:
+def chunk_bounds(n_pref: int, per_prefecture: int, target: int | None = None) -> list[tuple[int, int]]:
     """Prefecture ranges ``(lo, hi)`` of about ``target`` agents each (depends only on sizes)."""
+    target = CHUNK_AGENTS if target is None else target
     step = max(1, target // max(per_prefecture, 1))
     return [(lo, min(lo + step, n_pref)) for lo in range(0, n_pref, step)]
 
@@ -82,15 +83,15 @@ def uniforms(bitgen: np.random.SFC64, n: int) -> np.ndarray:
     if n == 0:
         return np.empty(0, np.float32)
     u = bitgen.random_raw((n + 1) // 2).view(np.uint32)[:n]
-    u >>= 8
+    u >>= 9
     f = u.astype(np.float32)
-    f *= _INV24
-    f += _HALF24
+    f *= _INV23
+    f += _HALF23
     return f
 
 
 def normals(bitgen: np.random.SFC64, n: int) -> np.ndarray:
-    """``n`` float32 standard normals (Box–Muller on 24-bit uniforms)."""
+    """``n`` float32 standard normals (Box–Muller on 23-bit uniforms)."""
     if n == 0:
         return np.empty(0, np.float32)
     h = (n + 1) // 2

@@ -1,0 +1,73 @@
+"""``incentsim bench`` reports every required number, with sane values (small scale, no timing asserts)."""
+
+import json
+import math
+
+import numpy as np
+import pytest
+
+from incentsim import bench
+from incentsim.agents import fastrng
+
+REQUIRED = ["setup_s", "seconds_per_year", "agent_updates_per_s", "population_updates_per_s",
+            "leader_ms_per_year", "decide_ms_per_year", "evaluate_ms_per_year",
+            "peak_memory_mib", "total_run_s", "naive_speedup", "copy_bandwidth_gb_s",
+            "bandwidth_bound_updates_per_s", "bandwidth_fraction"]
+
+
+@pytest.fixture(scope="module")
+def report(tmp_path_factory):
+    path = tmp_path_factory.mktemp("bench") / "bench.json"
+    assert bench.main(["--scale", "small", "--years", "3", "--naive-size", "600",
+                       "--naive-years", "1", "--json", str(path)]) == 0
+    return json.loads(path.read_text())
+
+
+def test_every_field_is_reported(report):
+    for key in REQUIRED:
+        assert key in report, key
+        assert isinstance(report[key], float) and math.isfinite(report[key]) and report[key] > 0, key
+    assert set(report["targets"]) == set(bench.TARGETS)
+    assert report["machine"]["cpus"] >= 1
+
+
+def test_values_are_consistent(report):
+    assert report["scale"] == "small"
+    assert report["agents"] == report["firms"] + report["citizens"] == 30 * (150 + 300)
+    assert report["years_simulated"] == report["burn_in"] + 3
+    assert report["timeseries_rows"] == 3
+    assert report["total_run_s"] >= report["setup_s"]
+    assert report["population_s_per_year"] <= report["seconds_per_year"]
+    assert report["agent_updates_per_s"] == pytest.approx(report["agents"] / report["seconds_per_year"])
+    assert 0 < report["bandwidth_fraction"] < 1
+    assert 20 < report["bytes_per_agent"]["mean"] < 200
+    assert 50 < report["peak_memory_mib"] < 4096
+    assert report["naive"]["agents"] >= 500
+
+
+def test_table_prints(capsys, report):
+    text = bench.table(report)
+    assert "speed-up vs naive" in text and "peak memory" in text
+
+
+def test_results_do_not_depend_on_threads(monkeypatch):
+    """Each chunk has its own stream: 1 or 2 threads, the same numbers."""
+    import incentsim
+
+    monkeypatch.setattr(fastrng, "CHUNK_AGENTS", 1000)
+    runs = []
+    for threads in ("1", "2"):
+        monkeypatch.setenv("INCENTSIM_THREADS", threads)
+        res = incentsim.simulate(seed=3, overrides={"world.horizon": 3, "world.burn_in": 1})
+        runs.append(res.timeseries)
+    np.testing.assert_array_equal(runs[0].to_numpy(), runs[1].to_numpy())
+
+
+def test_fast_draws_have_the_right_distribution():
+    bg = np.random.SFC64(0)
+    z = fastrng.normals(bg, 400_001)
+    u = fastrng.uniforms(bg, 400_001)
+    assert z.dtype == u.dtype == np.float32 and len(z) == len(u) == 400_001
+    assert abs(z.mean()) < 0.01 and abs(z.std() - 1) < 0.01 and abs((z**4).mean() - 3) < 0.05
+    assert abs((z > 1.96).mean() - 0.025) < 0.002
+    assert 0 < u.min() and u.max() < 1 and abs(u.mean() - 0.5) < 0.003
