@@ -60,13 +60,42 @@ def analyse(data: RunData, scenario: Any = None) -> dict[str, Any]:
         cfg = Path(data.settings.get("config_dir", default_config_dir())) / "gdp_tournament.yaml"
         scenario = load_scenario(cfg, data.settings.get("world") or None)
     moments = [cal.evaluate_moment(m, panels, ts, scenario) for m in cal.MOMENTS]
+    notes = list(MODEL_CHANGES) or [
+        "No model mechanism has been changed by the validation suite itself: the verdict "
+        "rules and bands are fixed in code, and failures are handed to the model's "
+        "mechanisms (model.py, agents/, upper.py, rules/), never to the expectations. "
+        "Open failures at this commit:"]
+    for f in facts:
+        if not f["reproduced"]:
+            notes.append(f"open: fact {f['id']} ({f['title']}) — " + _evidence(f))
+    for m in moments:
+        if not m["within"]:
+            e = m["estimate"]
+            v = e["value"]
+            lo, hi = m["band"]
+            sc = m["scale"]
+            notes.append(f"open: moment {m['name']} = "
+                         f"{'n/a' if v is None else round(v * sc, 3)} {m['unit']}, "
+                         f"band {round(lo * sc, 3)}–{round(hi * sc, 3)}"
+                         + (f" ({e['detail']['error']})" if "error" in e["detail"] else ""))
     return {
         "facts": facts, "fact_summary": summary, "calibration": moments,
         "table1": fx.table1(panels),
         "all_facts_reproduced": all(s["reproduced"] for s in summary),
         "all_moments_within": all(m["within"] for m in moments),
-        "notes": list(MODEL_CHANGES),
+        "notes": notes,
     }
+
+
+def _evidence(f: dict) -> str:
+    e = f["estimate"]
+    if "error" in e["detail"]:
+        return f"could not estimate: {e['detail']['error']}"
+    extra = {k: v for k, v in e["detail"].items() if k.startswith(("coef_", "mean_", "diff_",
+                                                                       "share_", "promotion_"))}
+    more = "; ".join(f"{k} = {v:.4g}" for k, v in extra.items() if isinstance(v, float))
+    return (f"estimate {e['value']:.4g} [{e['ci_low']:.4g}, {e['ci_high']:.4g}], "
+            f"p = {e['p']:.3g}, expected {f['expected']}" + (f" ({more})" if more else ""))
 
 
 _FACT_TITLES = {

@@ -115,6 +115,11 @@ def _vertical_env(panels, ts, scenario) -> Estimate:
     a = ts["vertical_environment"].groupby("seed")["pollution"].mean()
     b = ts[BASE].groupby("seed")["pollution"].mean()
     est = paired_contrast(a, b, relative=True)
+    for label, sel in (("first_3_years", lambda t: t[t["year"] <= t["year"].min() + 2]),
+                       ("final_year", lambda t: t[t["year"] == t["year"].max()])):
+        va = sel(ts["vertical_environment"]).groupby("seed")["pollution"].mean()
+        vb = sel(ts[BASE]).groupby("seed")["pollution"].mean()
+        est.detail[f"effect_{label}"] = paired_contrast(va, vb, relative=True).value
     est.detail["note"] = ("all prefectures, mean over recorded years; "
                           "vertical_environment vs gdp_tournament, same seeds")
     return est

@@ -23,7 +23,7 @@ def fmt(x: Any, digits: int = 3) -> str:
         return str(x)
     if not math.isfinite(v):
         return "n/a"
-    if v != 0 and (abs(v) >= 1e4 or abs(v) < 10 ** -(digits + 1)):
+    if v != 0 and (abs(v) >= 1e4 or abs(v) < 0.1):
         return f"{v:.{digits}g}"
     return f"{v:.{digits}f}"
 
