@@ -349,7 +349,12 @@ def _maybe(x) -> float | str:
 
 
 def leaders_frame(model: IncentModel) -> pd.DataFrame:
-    """One row per prefecture with its sitting leader."""
+    """One row per prefecture with its sitting leader and the latest evaluation score/rank."""
+    n = model.n_prefectures
+    if model.year > 0:  # scored every year on the term record
+        score, rank = np.asarray(model.state.last_score), np.asarray(model.state.rank_pct)
+    else:
+        score = rank = np.full(n, np.nan)
     return pd.DataFrame({
         "prefecture": np.arange(model.n_prefectures),
         "province": np.asarray(model.province),
@@ -358,8 +363,8 @@ def leaders_frame(model: IncentModel) -> pd.DataFrame:
         "age": [round(float(ld.age), 1) for ld in model.leader_at],
         "insider": [bool(ld.insider) for ld in model.leader_at],
         "connected": [bool(ld.connected) for ld in model.leader_at],
-        "score": [_maybe(ld.score) for ld in model.leader_at],
-        "rank pct": [_maybe(ld.rank_pct) for ld in model.leader_at],
+        "score": [_maybe(x) for x in score],
+        "rank pct": [_maybe(x) for x in rank],
     })
 
 
@@ -419,9 +424,9 @@ COMPONENTS = [(TimeSeries, 0), (PrefectureNetwork, 0), (LeadersTable, 0)]
 
 #: grid layout of COMPONENTS: time series across the top, network and table below
 LAYOUT = [
-    {"i": 0, "x": 0, "y": 0, "w": 12, "h": 15, "moved": False},
-    {"i": 1, "x": 0, "y": 15, "w": 6, "h": 14, "moved": False},
-    {"i": 2, "x": 6, "y": 15, "w": 6, "h": 14, "moved": False},
+    {"i": 0, "x": 0, "y": 0, "w": 12, "h": 13, "moved": False},
+    {"i": 1, "x": 0, "y": 13, "w": 6, "h": 14, "moved": False},
+    {"i": 2, "x": 6, "y": 13, "w": 6, "h": 14, "moved": False},
 ]
 
 

@@ -1,0 +1,212 @@
+"""The explorer driven for real: ``incentsim app`` in a subprocess, Debian's chromium via Playwright.
+
+The browser is the system's ``/usr/bin/chromium`` (installed by ``make test`` with
+apt), never a browser build downloaded by Playwright. The test opens the page,
+steps the model, changes the promotion rule, resets and steps again, and checks
+that the plots and the network picture changed; it saves a screenshot in its
+output directory (and to ``$INCENTSIM_SCREENSHOT`` when set, which is how
+``docs/img/explorer.png`` is made).
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import shutil
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-quic",
+    "--no-first-run", "--disable-component-update", "--disable-sync",
+    "--disable-dev-shm-usage",
+]
+START_TIMEOUT_S = 120
+UI_TIMEOUT_MS = 30_000
+
+if not Path(CHROMIUM).exists():
+    if os.environ.get("CI"):
+        pytest.fail(f"{CHROMIUM} is missing: `make test` installs Debian's chromium with apt",
+                    pytrace=False)
+    pytest.skip(f"{CHROMIUM} not installed (make test installs it)", allow_module_level=True)
+
+playwright_api = pytest.importorskip("playwright.sync_api")
+expect = playwright_api.expect
+Image = pytest.importorskip("PIL.Image")
+
+pytestmark = pytest.mark.slow
+
+
+def _server_command(port: int) -> list[str]:
+    script = Path(sys.executable).with_name("incentsim")
+    head = [str(script)] if script.exists() else [sys.executable, "-m", "incentsim.cli"]
+    return head + ["app", "--host", "127.0.0.1", "--port", str(port), "--no-browser",
+                   "--scale", "small"]
+
+
+@pytest.fixture
+def server(tmp_path):
+    from incentsim.app import free_port
+
+    port = free_port()
+    url = f"http://127.0.0.1:{port}/"
+    log = open(tmp_path / "server.log", "w")
+    env = dict(os.environ, SOLARA_TELEMETRY_MIXPANEL_ENABLE="False", PYTHONUNBUFFERED="1")
+    proc = subprocess.Popen(_server_command(port), stdout=log, stderr=subprocess.STDOUT,
+                            cwd=tmp_path, env=env, start_new_session=True)
+    try:
+        deadline = time.monotonic() + START_TIMEOUT_S
+        while True:
+            if proc.poll() is not None:
+                pytest.fail(f"incentsim app exited with {proc.returncode}:\n"
+                            + (tmp_path / "server.log").read_text())
+            try:
+                with urllib.request.urlopen(url, timeout=5) as r:
+                    if r.status == 200:
+                        break
+            except OSError:
+                pass
+            if time.monotonic() > deadline:
+                pytest.fail("incentsim app did not serve the page in time:\n"
+                            + (tmp_path / "server.log").read_text())
+            time.sleep(0.3)
+        yield url
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(timeout=15)
+        log.close()
+
+
+@pytest.fixture
+def page(tmp_path):
+    with playwright_api.sync_playwright() as pw:
+        ctx = pw.chromium.launch_persistent_context(
+            str(tmp_path / "chromium-profile"), executable_path=CHROMIUM, headless=True,
+            args=CHROMIUM_ARGS, viewport={"width": 1500, "height": 1250}, timeout=60_000)
+        ctx.set_default_timeout(UI_TIMEOUT_MS)
+        try:
+            yield ctx.pages[0] if ctx.pages else ctx.new_page()
+        finally:
+            ctx.close()
+
+
+def _img(page, component: str):
+    return page.locator(f".incentsim-{component} img")
+
+
+def _snapshot(page, component: str) -> tuple[str, np.ndarray]:
+    """The image's (blob) src and its pixels once loaded."""
+    img = _img(page, component)
+    expect(img).to_be_visible()
+    page.wait_for_function(
+        "el => el.complete && el.naturalWidth > 0", arg=img.element_handle(),
+        timeout=UI_TIMEOUT_MS)
+    src = img.get_attribute("src")
+    png = img.screenshot()
+    return src, np.asarray(Image.open(io.BytesIO(png)).convert("RGB"), dtype=np.int16)
+
+
+def _wait_new(page, component: str, old_src: str) -> None:
+    expect(_img(page, component)).not_to_have_attribute("src", old_src)
+
+
+def _changed(a: np.ndarray, b: np.ndarray) -> float:
+    """Share of pixels that differ (images of different size count as all changed)."""
+    if a.shape != b.shape:
+        return 1.0
+    return float((np.abs(a - b).sum(axis=2) > 0).mean())
+
+
+_BOTH_NEW = """([ts, net]) => {
+    const a = document.querySelector('.incentsim-timeseries img');
+    const b = document.querySelector('.incentsim-network img');
+    return a && b && a.src !== ts && b.src !== net && a.complete && b.complete;
+}"""
+
+
+def _step(page, n: int) -> None:
+    """Click Step n times, each time waiting for both new pictures (polled every frame)."""
+    for _ in range(n):
+        old = [_img(page, c).get_attribute("src") for c in ("timeseries", "network")]
+        page.get_by_role("button", name="Step").click()
+        page.wait_for_function(_BOTH_NEW, arg=old, polling="raf", timeout=UI_TIMEOUT_MS)
+
+
+def _choose(page, label: str, option: str) -> None:
+    page.locator(f".v-select:has(label:text-is('{label}'))").click()
+    page.locator(".v-menu__content:visible .v-list-item", has_text=option).first.click()
+    expect(page.locator(f".v-select:has(label:text-is('{label}'))")).to_contain_text(option)
+
+
+def test_explorer_in_chromium(server, page, tmp_path):
+    t0 = time.monotonic()
+    page.goto(server, timeout=60_000, wait_until="domcontentloaded")
+    header = page.locator(".incentsim-timeseries")
+    expect(header).to_contain_text("Not stepped yet", timeout=90_000)
+    expect(header).to_contain_text("gdp_tournament")
+    expect(page.locator(".incentsim-leaders")).to_contain_text("rank pct")
+    expect(page.locator(".incentsim-leaders")).to_contain_text("1-10 of 30")
+    load_s = time.monotonic() - t0
+
+    # step the baseline: plots fill in
+    _, ts_start = _snapshot(page, "timeseries")
+    t1 = time.monotonic()
+    _step(page, 4)
+    step_s = (time.monotonic() - t1) / 4
+    expect(header).to_contain_text("Year 3")
+    _, ts_a = _snapshot(page, "timeseries")
+    net_src, net_a = _snapshot(page, "network")
+    assert _changed(ts_start, ts_a) > 0.01
+
+    # change the rule, reset (controls apply on reset), step again
+    _choose(page, "Promotion rule", "citizen_satisfaction")
+    page.get_by_role("button", name="Reset").click()
+    expect(header).to_contain_text("citizen_satisfaction")
+    expect(header).to_contain_text("Not stepped yet")
+    _step(page, 6)
+    expect(header).to_contain_text("Year 5")
+    _wait_new(page, "network", net_src)
+    _, ts_b = _snapshot(page, "timeseries")
+    net_src, net_b = _snapshot(page, "network")
+    assert _changed(ts_a, ts_b) > 0.01, "time-series plots did not change"
+    assert _changed(net_a, net_b) > 0.001, "network did not change"
+
+    # recolour the network by another outcome
+    _choose(page, "Colour prefectures by", "pollution")
+    _wait_new(page, "network", net_src)
+    _, net_c = _snapshot(page, "network")
+    assert _changed(net_b, net_c) > 0.001
+
+    # the province scale stays responsive: time click-to-new-picture per step
+    _choose(page, "World scale", "province")
+    page.get_by_role("button", name="Reset").click()
+    expect(header).to_contain_text("40 prefectures")
+    t2 = time.monotonic()
+    _step(page, 8)
+    province_step_s = (time.monotonic() - t2) / 8
+    expect(header).to_contain_text("Year 7")
+    assert province_step_s < 5.0, f"{province_step_s:.2f} s per step at province scale"
+
+    page.evaluate("() => { window.scrollTo(0, 0); for (const e of document.querySelectorAll('*'))"
+                  " { if (e.scrollTop) e.scrollTop = 0; } }")
+    shot = tmp_path / "explorer.png"
+    page.screenshot(path=str(shot), full_page=True)
+    assert shot.stat().st_size > 10_000
+    target = os.environ.get("INCENTSIM_SCREENSHOT")
+    if target:
+        Path(target).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(shot, target)
+    print(f"explorer: page ready in {load_s:.1f} s; click-to-picture per step "
+          f"{step_s * 1000:.0f} ms (small), {province_step_s * 1000:.0f} ms (province); "
+          f"screenshot {shot}")
