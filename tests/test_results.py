@@ -1,0 +1,93 @@
+"""load_runs returns what was run, filters, and keeps an index."""
+
+from __future__ import annotations
+
+import shutil
+import time
+
+import pandas as pd
+import pytest
+
+import incentsim
+from incentsim.experiment import run_tracked
+from incentsim.outcomes import OUTCOME_NAMES
+from incentsim.results import load_run, load_runs, read_artifact, refresh_index
+
+from cli_helpers import FAST_OVERRIDES, ROOT
+
+CONFIGS = [ROOT / "configs" / "gdp_tournament.yaml", ROOT / "configs" / "long_terms.toml"]
+
+
+@pytest.fixture(scope="module")
+def runs_dir(tmp_path_factory):
+    d = tmp_path_factory.mktemp("runs")
+    for cfg in CONFIGS:
+        for seed in (0, 1):
+            run_tracked(cfg, seed, d, overrides=FAST_OVERRIDES, info={"sweep": "demo"})
+    return d
+
+
+def test_load_runs_returns_what_was_run(runs_dir):
+    runs, metrics = load_runs(runs_dir)
+    assert len(runs) == 4
+    assert sorted(zip(runs.scenario, runs.seed)) == [
+        ("gdp_tournament", 0), ("gdp_tournament", 1), ("long_terms", 0), ("long_terms", 1)]
+    assert (runs.status == "COMPLETED").all()
+    assert set(runs[runs.scenario == "long_terms"]["tenure.term_length"]) == {7}
+    assert (runs["world.horizon"] == 5).all() and (runs.sweep == "demo").all()
+    res = incentsim.simulate(CONFIGS[1], seed=1, overrides=FAST_OVERRIDES)
+    row = runs[(runs.scenario == "long_terms") & (runs.seed == 1)].iloc[0]
+    for k, v in res.summary().items():
+        assert row[k] == pytest.approx(v, nan_ok=True)
+    m = metrics[metrics.run_id == row.run_id]
+    assert set(m.outcome) == set(OUTCOME_NAMES)
+    assert len(m) == len(OUTCOME_NAMES) * len(res.timeseries)
+    wide = m.pivot(index="year", columns="outcome", values="value").reset_index()
+    pd.testing.assert_series_equal(wide["trust_local"], res.timeseries["trust_local"],
+                                   check_names=False)
+    pd.testing.assert_frame_equal(read_artifact(runs_dir, row.run_id, "timeseries.parquet"),
+                                  res.timeseries)
+    one = load_run(runs_dir, row.run_id)
+    assert one["config"]["seed"] == 1 and set(one["artifacts"]) >= {"leaders.parquet"}
+
+
+def test_filters(runs_dir):
+    runs, metrics = load_runs(runs_dir, scenario="long_terms", seed=0)
+    assert len(runs) == 1 and set(metrics.run_id) == set(runs.run_id)
+    assert len(load_runs(runs_dir, rule=["gdp_tournament"]).runs) == 4
+    assert len(load_runs(runs_dir, tenure__term_length=7).runs) == 2
+    assert len(load_runs(runs_dir, filters={"tenure.term_length": 5}).runs) == 2
+    assert len(load_runs(runs_dir, status="completed").runs) == 4
+    assert len(load_runs(runs_dir, since="2999-01-01").runs) == 0
+    assert len(load_runs(runs_dir, until=pd.Timestamp.now().strftime("%Y-%m-%d")).runs) == 4
+    assert len(load_runs(runs_dir, seed=lambda s: s > 0).runs) == 2
+
+
+def test_index_reparses_only_new_or_changed_runs(tmp_path, runs_dir):
+    d = tmp_path / "runs"
+    shutil.copytree(runs_dir, d)
+    shutil.rmtree(d / "_index", ignore_errors=True)
+    assert refresh_index(d)[2] == 4
+    assert (d / "_index" / "runs.parquet").exists()
+    assert refresh_index(d)[2] == 0  # nothing changed: nothing re-read
+    run_tracked(CONFIGS[0], 5, d, overrides=FAST_OVERRIDES)
+    assert refresh_index(d)[2] == 1
+    shutil.rmtree(d / "1")
+    runs, metrics = load_runs(d)
+    assert sorted(runs.run_id) == [2, 3, 4, 5] and 1 not in set(metrics.run_id)
+
+
+def test_fast_on_thousands_of_runs(tmp_path, runs_dir):
+    d = tmp_path / "many"
+    d.mkdir()
+    for i in range(1, 1001):
+        shutil.copytree(runs_dir / "1", d / str(i))
+    t = time.perf_counter()
+    runs, metrics = load_runs(d)
+    first = time.perf_counter() - t
+    t = time.perf_counter()
+    runs2, metrics2 = load_runs(d)
+    second = time.perf_counter() - t
+    assert len(runs) == len(runs2) == 1000
+    assert len(metrics2) == 1000 * len(OUTCOME_NAMES) * 5
+    assert second < 3.0 and second < first / 2, (first, second)
