@@ -150,6 +150,11 @@ def _choose(page, label: str, option: str) -> None:
 
 
 def test_explorer_in_chromium(server, page, tmp_path):
+    outside, failed = [], []
+    page.on("request", lambda r: outside.append(r.url)
+            if r.url.startswith(("http:", "https:", "ws:", "wss:"))
+            and not r.url.split("/")[2].startswith("127.0.0.1:") else None)
+    page.on("response", lambda r: failed.append(f"{r.status} {r.url}") if r.status >= 400 else None)
     t0 = time.monotonic()
     page.goto(server, timeout=60_000, wait_until="domcontentloaded")
     header = page.locator(".incentsim-timeseries")
@@ -200,6 +205,9 @@ def test_explorer_in_chromium(server, page, tmp_path):
 
     page.evaluate("() => { window.scrollTo(0, 0); for (const e of document.querySelectorAll('*'))"
                   " { if (e.scrollTop) e.scrollTop = 0; } }")
+    assert not outside, f"the page fetched from outside localhost: {outside}"
+    assert not failed, f"requests failed: {failed}"
+
     shot = tmp_path / "explorer.png"
     page.screenshot(path=str(shot), full_page=True)
     assert shot.stat().st_size > 10_000
