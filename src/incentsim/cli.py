@@ -300,6 +300,9 @@ def _compare_text(df, names, outcomes) -> str:
 
 
 def cmd_compare(args) -> int:
+    import matplotlib
+
+    matplotlib.use("Agg")  # files only, never a window
     from incentsim.executors import Task
     from incentsim.experiment import ensure_runs_dir
     from incentsim.plots import timeseries_figure

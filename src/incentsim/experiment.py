@@ -130,6 +130,9 @@ def scenario_of(config: Mapping[str, Any]) -> Scenario:
 
 
 def _outcome_figure(res: SimulationResult, path: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
     from incentsim.plots import timeseries_figure
 
     fig = timeseries_figure({res.scenario.name: [res.timeseries]})
