@@ -280,8 +280,35 @@ def compare_frame(groups: dict[str, list], outcomes: Sequence[str]):
     return pd.DataFrame(rows)
 
 
+def _compare_long_text(df, names, outcomes) -> str:
+    """Many scenarios: one block per outcome, one row per scenario."""
+    from incentsim.outcomes import BY_NAME
+
+    blocks = []
+    for o in outcomes:
+        rows = []
+        for n in names:
+            cells = [n]
+            for stat in ("average", "final"):
+                r = df[(df.outcome == o) & (df.stat == stat) & (df.scenario == n)].iloc[0]
+                cells.append(_fmt(r["mean"], r["mean"] - r["ci_low"]))
+                if n == names[0]:
+                    cells.append("(reference)")
+                else:
+                    sig = " *" if not math.isnan(r["diff_low"]) and (
+                        r["diff_low"] > 0 or r["diff_high"] < 0) else "  "
+                    cells.append(_fmt(r["diff"], r["diff"] - r["diff_low"], signed=True) + sig)
+            rows.append(cells)
+        blocks.append(f"{o} ({BY_NAME[o].unit})\n" + table(
+            rows, ["scenario", "average", f"Δ vs {names[0]}", "final", f"Δ vs {names[0]}"]))
+    return "\n\n".join(blocks)
+
+
 def _compare_text(df, names, outcomes) -> str:
     from incentsim.outcomes import BY_NAME
+
+    if len(names) > 3:
+        return _compare_long_text(df, names, outcomes)
 
     header = ["outcome (unit)", "stat", *names, *[f"Δ {n} vs first" if len(names) > 2 else "Δ vs " + names[0] for n in names[1:]]]
     rows = []
