@@ -1,6 +1,6 @@
 """Prefecture economy: state arrays and the effects of public spending.
 
-One row per prefecture. The leader's budget is split into four uses
+One row per prefecture. The leader's budget is split into five uses
 (:data:`USES`); each use has diminishing returns (square root of its share of
 GDP, "best projects first"):
 
@@ -12,7 +12,12 @@ GDP, "best projects first"):
 * environment — enforcement: builds an abatement stock that cuts pollution
   and costs firms compliance;
 * subsidy — support for incumbent firms: cheaper capital and protection from
-  exit.
+  exit;
+* innovation — science and technology: builds an innovation stock that moves
+  the prefecture's technology frontier (and, through spillovers, the
+  nation's) over years — no indicator of any rule moves within the year, so
+  only intrinsic motivation pays for it (seed 002: innovation-driven
+  development).
 
 The same functions serve the simulation and the leaders' forecasts, so
 leaders respond to the economy's true short-run effects (and only those:
@@ -31,18 +36,22 @@ from incentsim.agents.citizens import logistic, satisfaction_index
 #: one "notable change" of each indicator, in its own units: how intrinsic
 #: motivation and the mechanisms' penalties weigh indicators against each other
 NATURAL_SCALE = {"growth": 0.05, "growth_true": 0.05, "services": 0.2, "environment": 0.05,
-                 "satisfaction": 0.1, "debt": 0.1, "firm_survey": 0.1, "stability": 1.0}
+                 "satisfaction": 0.1, "debt": 0.1, "firm_survey": 0.1, "stability": 1.0,
+                 "innovation": 0.2}
 
-USES = ("investment", "services", "environment", "subsidy")
-INV, SRV, ENV, SUB = range(4)
+USES = ("investment", "services", "environment", "subsidy", "innovation")
+INV, SRV, ENV, SUB, INN = range(5)
+N_USES = len(USES)
 
 #: reference spending shares of GDP that give quality index 1.0
 REF_SERVICES = 0.035
 REF_ENVIRONMENT = 0.02
+REF_INNOVATION = 0.025
+INNOVATION_RENEWAL = 0.15
 SERVICES_RENEWAL = 0.5
 HUMAN_CAPITAL_LAG = 0.1
 ABATEMENT_RENEWAL = 0.2
-ABATEMENT_EFFECT = 0.5
+ABATEMENT_EFFECT = 0.15
 INFRA_DEPRECIATION = 0.05
 POLLUTION_SCALE_ELASTICITY = 0.6
 FIRM_TRUST_ADJUSTMENT = 0.2
@@ -70,12 +79,14 @@ class PrefectureState:
     services: np.ndarray
     human_capital: np.ndarray
     abatement: np.ndarray
+    innovation: np.ndarray
+    frontier_gap: np.ndarray  # log local frontier relative to the national frontier
     pollution: np.ndarray
     debt: np.ndarray
     revenue: np.ndarray
     firm_trust: np.ndarray
-    shares: np.ndarray  # n x 4
-    spending: np.ndarray  # n x 4, this year's spending by use
+    shares: np.ndarray  # n x N_USES
+    spending: np.ndarray  # n x N_USES, this year's spending by use
     spending_prev: np.ndarray
     borrowing: np.ndarray
     manipulation: np.ndarray
@@ -143,6 +154,13 @@ def abatement_next(abatement, spend_share_env):
     )
 
 
+def innovation_next(innovation, spend_share_inn):
+    """Innovation stock: renewed toward sqrt(science & technology spending / reference)."""
+    return (1 - INNOVATION_RENEWAL) * innovation + INNOVATION_RENEWAL * np.sqrt(
+        spend_share_inn / REF_INNOVATION
+    )
+
+
 def protection(spend_share_sub, econ):
     """Probability that a would-be exiting firm is kept alive by local support."""
     return np.minimum(1.0, econ.protection_efficiency * np.sqrt(spend_share_sub))
@@ -169,13 +187,14 @@ def forecast(state: PrefectureState, cand: np.ndarray, budget_share: np.ndarray,
              petition_propensity: float) -> dict:
     """Indicators each leader expects from each candidate plan.
 
-    ``cand`` is (C, 5): four budget shares and a borrowing level (share of
+    ``cand`` is (C, N_USES + 1): budget shares and a borrowing level (share of
     GDP). ``budget_share`` is each prefecture's pre-borrowing budget over GDP.
     Returns a dict of (L, C) arrays with the indicator names of
     :mod:`incentsim.rules.promotion` plus ``growth_true`` and ``debt_now``.
     """
-    b = budget_share[:, None] + cand[None, :, 4]  # (L, C) budget incl. borrowing / GDP
-    spend = b[..., None] * cand[None, :, :4]  # (L, C, 4)
+    borrow = cand[None, :, N_USES]
+    b = budget_share[:, None] + borrow  # (L, C) budget incl. borrowing / GDP
+    spend = b[..., None] * cand[None, :, :N_USES]  # (L, C, N_USES)
     pub_now = state.pub_output[:, None] / state.gdp[:, None]
     private_share = 1.0 - pub_now
     subsidy = subsidy_rate(spend[..., SUB], state.gdp[:, None],
@@ -194,7 +213,7 @@ def forecast(state: PrefectureState, cand: np.ndarray, budget_share: np.ndarray,
     surprise = growth - expected_income_growth[:, None]
     sat = logistic(satisfaction_index(services, surprise, pollution))
     debt = -(state.debt[:, None] * (1.0 - econ.debt_repayment)
-             + cand[None, :, 4] * state.gdp[:, None]) / state.gdp[:, None]
+             + borrow * state.gdp[:, None]) / state.gdp[:, None]
     firm = logistic(2.0 * state.firm_trust[:, None] - 1.0 + 2.0 * subsidy)
     return {
         "growth": growth,
@@ -202,6 +221,7 @@ def forecast(state: PrefectureState, cand: np.ndarray, budget_share: np.ndarray,
         "environment": -poll_growth,
         "services": services,
         "debt": debt,
+        "innovation": innovation_next(state.innovation[:, None], spend[..., INN]),
         "debt_now": -state.debt_to_gdp[:, None],
         "satisfaction": sat,
         "firm_survey": firm,

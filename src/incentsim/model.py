@@ -43,6 +43,8 @@ SCALE_SMOOTHING = 0.3
 INITIAL_PUBLIC_SHARE = 0.1
 INITIAL_DEBT = 0.2
 INITIAL_GROWTH = 0.08
+#: entry rate at which creative destruction neither speeds nor slows the frontier
+ENTRY_REFERENCE = 0.05
 
 
 class InvariantError(RuntimeError):
@@ -94,6 +96,8 @@ class IncentModel(mesa.Model):
         z = np.exp(0.25 * rng.standard_normal(n))
         self.state = self._initial_state(z, rng)
         self.frontier = 1.0
+        self.entry_rate = ENTRY_REFERENCE
+        self.state.entry_rate = np.full(n, ENTRY_REFERENCE)
         self.national_level = 0.0
         self.firms = FirmPopulation(self, w.firms_per_prefecture, z, self.streams["firms"])
         self.citizens = CitizenPopulation(self, w.citizens_per_prefecture, n,
@@ -119,7 +123,7 @@ class IncentModel(mesa.Model):
     def _initial_state(self, z: np.ndarray, rng: np.random.Generator) -> eco.PrefectureState:
         n = self.n_prefectures
         ones, zeros = np.ones(n), np.zeros(n)
-        shares = np.tile([0.4, 0.3, 0.15, 0.15], (n, 1))
+        shares = np.tile([0.3, 0.3, 0.15, 0.15, 0.1], (n, 1))
         st = eco.PrefectureState(
             n=n, productivity=z, fiscal_capacity=rng.uniform(0.7, 1.3, n),
             emission_intensity=np.exp(0.3 * rng.standard_normal(n)),
@@ -129,7 +133,9 @@ class IncentModel(mesa.Model):
             infrastructure=ones.copy(), infra_ratio0=1.0, services=ones.copy(),
             human_capital=ones.copy(), abatement=ones.copy(), pollution=ones.copy(),
             debt=zeros.copy(), revenue=zeros.copy(), firm_trust=np.full(n, 0.6),
-            shares=shares, spending=np.zeros((n, 4)), spending_prev=np.zeros((n, 4)),
+            innovation=ones.copy(), frontier_gap=zeros.copy(),
+            shares=shares, spending=np.zeros((n, eco.N_USES)),
+            spending_prev=np.zeros((n, eco.N_USES)),
             borrowing=zeros.copy(), manipulation=zeros.copy(), underreport=zeros.copy(),
             growth_true=np.full(n, INITIAL_GROWTH), growth_reported=np.full(n, INITIAL_GROWTH),
             pollution_growth=zeros.copy(), pollution_growth_reported=zeros.copy(),
@@ -271,7 +277,12 @@ class IncentModel(mesa.Model):
         st.local_growth_shock += econ.growth_spillover * (
             self.geo.spillover @ st.local_growth_shock - st.local_growth_shock)
         st.local_level += st.local_growth_shock
-        self.frontier *= np.exp(econ.frontier_growth)
+        self.frontier *= np.exp(econ.frontier_growth
+                                + econ.churn_spillover * (self.entry_rate - ENTRY_REFERENCE)
+                                + econ.innovation_effect * (st.innovation.mean() - 1.0))
+        st.frontier_gap = ((1.0 - econ.frontier_convergence) * st.frontier_gap
+                           + econ.churn_spillover * (st.entry_rate - ENTRY_REFERENCE)
+                           + econ.innovation_effect * (st.innovation - 1.0))
 
         # 2. leaders decide
         gdp_prev = st.gdp.copy()
@@ -295,6 +306,7 @@ class IncentModel(mesa.Model):
         st.human_capital += eco.HUMAN_CAPITAL_LAG * (st.services - st.human_capital)
         st.abatement = eco.abatement_next(st.abatement, spend_gdp[:, eco.ENV])
         st.infrastructure = (1 - eco.INFRA_DEPRECIATION) * st.infrastructure + st.spending[:, eco.INV]
+        st.innovation = eco.innovation_next(st.innovation, spend_gdp[:, eco.INN])
         st.protection = eco.protection(spend_gdp[:, eco.SUB], econ)
         st.subsidy_rate = eco.subsidy_rate(spend_gdp[:, eco.SUB], gdp_prev, st.private_capital, econ)
 
@@ -308,7 +320,10 @@ class IncentModel(mesa.Model):
                     * infra**econ.infrastructure_elasticity * np.maximum(compliance, 0.1)
                     * eco.subsidy_boost(st.subsidy_rate))
         confidence = 0.5 + st.firm_trust
-        fy = self.firms.step(env_mult, st.subsidy_rate, confidence, st.protection, self.frontier)
+        fy = self.firms.step(env_mult, st.subsidy_rate, confidence, st.protection,
+                             self.frontier * np.exp(st.frontier_gap))
+        st.entry_rate = fy.entries / np.maximum(fy.alive_start, 1.0)
+        self.entry_rate = float(fy.entries.sum() / max(fy.alive_start.sum(), 1.0))
         self.national_level += 0.5 * national
         st.private_output_prev = st.private_output
         st.private_output = fy.output
@@ -325,6 +340,8 @@ class IncentModel(mesa.Model):
                * np.exp(-eco.ABATEMENT_EFFECT * (st.abatement - 1.0)))
         raw = (1 - econ.pollution_spillover) * raw + econ.pollution_spillover * (
             self.geo.spillover @ raw + (self.geo.spillover.sum(axis=1) == 0) * raw)
+        for mech in self.mechanisms:
+            raw = raw * mech.pollution_factor(self)
         pollution_prev = st.pollution
         st.pollution = raw
         st.pollution_growth = st.pollution / pollution_prev - 1.0
@@ -344,9 +361,7 @@ class IncentModel(mesa.Model):
         means = self.citizens.means(n)
         st.satisfaction_mean = means["satisfaction"]
         st.petitions = means["petitions"]
-        st.expected_income_growth = np.bincount(
-            self.citizens.prefecture, self.citizens.expected_growth, n) / np.bincount(
-            self.citizens.prefecture, minlength=n)
+        st.expected_income_growth = means["expected_growth"]
         target = np.clip(0.7 + 0.5 * st.subsidy_rate - eco.TURNOVER_TRUST_LOSS * st.turnover
                          - 0.3 * st.scandal, 0.0, 1.0)
         st.firm_trust += eco.FIRM_TRUST_ADJUSTMENT * (target - st.firm_trust)
@@ -421,6 +436,7 @@ class IncentModel(mesa.Model):
             "services_share": float(st.shares[:, 1].mean()),
             "environment_share": float(st.shares[:, 2].mean()),
             "subsidy_share": float(st.shares[:, 3].mean()),
+            "innovation_share": float(st.shares[:, 4].mean()),
         })
         with np.errstate(divide="ignore", invalid="ignore"):
             growth_spend = np.where(st.spending_prev > 0, st.spending / st.spending_prev - 1.0,
@@ -443,10 +459,12 @@ class IncentModel(mesa.Model):
             "motivation": [ld.motivation for ld in leaders],
             "investment_share": st.shares[:, 0], "public_services_share": st.shares[:, 1],
             "environment_share": st.shares[:, 2], "subsidy_share": st.shares[:, 3],
+            "innovation_share": st.shares[:, 4],
             "borrowing": st.borrowing, "manipulation": st.manipulation,
             "pollution_underreport": st.underreport,
             "investment_spending_growth": growth_spend[:, eco.INV],
             "services_spending_growth": growth_spend[:, eco.SRV],
+            "innovation_spending_growth": growth_spend[:, eco.INN],
             "gdp_growth_true": st.growth_true, "gdp_growth_reported": st.growth_reported,
             "relative_growth_reported": rel, "pollution_growth": st.pollution_growth,
             "debt_to_gdp": st.debt_to_gdp, "satisfaction": st.satisfaction_mean,

@@ -52,6 +52,8 @@ OUTCOMES: tuple[Outcome, ...] = (
     Outcome("services_share", "share of budget", "none", "mean budget share on services"),
     Outcome("environment_share", "share of budget", "none", "mean budget share on environment"),
     Outcome("subsidy_share", "share of budget", "none", "mean budget share on firm support"),
+    Outcome("innovation_share", "share of budget", "none",
+            "mean budget share on science and technology"),
 )
 
 OUTCOME_NAMES = tuple(o.name for o in OUTCOMES)
@@ -62,8 +64,9 @@ PANEL_COLUMNS = (
     "year", "prefecture", "province", "leader_id", "tenure_year", "years_to_evaluation",
     "years_in_post", "term_length", "age", "insider", "connected", "ability", "motivation",
     "investment_share", "public_services_share", "environment_share", "subsidy_share",
+    "innovation_share",
     "borrowing", "manipulation", "pollution_underreport",
-    "investment_spending_growth", "services_spending_growth",
+    "investment_spending_growth", "services_spending_growth", "innovation_spending_growth",
     "gdp_growth_true", "gdp_growth_reported", "relative_growth_reported",
     "pollution_growth", "debt_to_gdp", "satisfaction", "firm_exit_rate", "firm_entry_rate",
     "protected_share", "tfp_growth", "log_gdp",

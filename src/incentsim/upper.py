@@ -88,6 +88,8 @@ class UpperLevel:
         score = score + promo.noise * rng.standard_normal(n)
         pct = self.percentile(score)
         st.last_score, st.rank_pct = score, pct
+        for ld, sc_, pc in zip(leaders, score, pct):
+            ld.score, ld.rank_pct = float(sc_), float(pc)
         u_reappoint, u_rotate, u_hazard = rng.random((3, n))
         u_slots = rng.random(self.n_prov)
 

@@ -24,7 +24,9 @@ firm):
    ``s_p``, beats the user cost of capital; confidence in local policy scales
    the response (Zhu & Zhang 2017 on policy predictability). Gross investment
    is ``k * (rate + delta)``; then ``k *= 1 + rate`` and the firm ages a year.
-4. Exit when productivity falls below ``economy.exit_threshold`` x the frontier
+4. Exit when productivity falls below ``economy.exit_threshold`` x the
+   prefecture's frontier (the national frontier moved by local innovation and
+   churn)
    (unprofitable at going prices, Hopenhayn 1992), unless the prefecture
    protects the firm (probability ``protection_p`` set by subsidies): seed 002's
    "lack of creative destruction". A protected firm is flagged ``protected``
@@ -131,7 +133,7 @@ class FirmPopulation:
         subsidy_rate: np.ndarray,
         confidence: np.ndarray,
         protection: np.ndarray,
-        frontier: float,
+        frontier: float | np.ndarray,
     ) -> FirmYear:
         econ = self.model.config.economy
         n_pref = self.n_pref
@@ -142,17 +144,17 @@ class FirmPopulation:
         def per_pref(x):
             return np.broadcast_to(np.asarray(x, dtype=F64), (n_pref,))
 
-        env_mult, subsidy_rate, confidence, protection = map(
-            per_pref, (env_mult, subsidy_rate, confidence, protection))
+        env_mult, subsidy_rate, confidence, protection, frontier = map(
+            per_pref, (env_mult, subsidy_rate, confidence, protection, frontier))
         par = dict(
             alpha=F32(alpha), drift=F32(INCUMBENT_LEARNING * econ.frontier_growth - 0.5 * sd * sd),
             sd=F32(sd), env=env_mult.astype(F32),
             # log(MPK (1 + s) / user cost) = log(alpha y / k) + log((1 + s) / user cost)
             log_sub=np.log((1.0 + subsidy_rate) / user_cost).astype(F32),
             slope=(self.model.config.behaviour.firm_investment_sensitivity * confidence).astype(F32),
-            delta=F32(econ.depreciation), weak=F32(econ.exit_threshold * frontier),
+            delta=F32(econ.depreciation), weak=(econ.exit_threshold * frontier).astype(F32),
             protection=protection, entry=econ.entry_rate * confidence,
-            frontier=frontier, entrant_sd=F32(econ.entrant_productivity_sd),
+            frontier=frontier.astype(F32), entrant_sd=F32(econ.entrant_productivity_sd),
         )
         agg = np.zeros((9, n_pref))
         entrants: list[np.ndarray] = [np.empty(0, np.intp)] * len(self._bounds)
@@ -211,7 +213,7 @@ class FirmPopulation:
         rsum(inv, 2)
         rsum(alive, 5)
         # 4. exit unless protected
-        weak = np.flatnonzero(alive & (prod < par["weak"]))
+        weak = np.flatnonzero(alive & (prod.reshape(rows) < par["weak"][lo:hi, None]).ravel())
         pw = self.prefecture[a:b][weak]
         saved = uniforms(bg, len(weak)) < par["protection"][pw]
         prot = self.protected[a:b]
@@ -236,7 +238,7 @@ class FirmPopulation:
             z = normals(bg, len(slots))
             z *= par["entrant_sd"]
             np.exp(z, out=z)
-            z *= F32(par["frontier"])
+            z *= par["frontier"][ps]
             prod[slots] = z
             cap[slots] = ENTRANT_CAPITAL * self._steady_capital(par["env"][ps].astype(F64) * z)
             self.age[a:b][slots] = 0

@@ -7,7 +7,7 @@ choice is made for all leaders at once by :func:`decide` (vectorised), then
 written back to the agents.
 
 The decision rule (DESIGN §2). Each leader scores every plan in a shared
-candidate set (four budget shares and a borrowing level) by
+candidate set (five budget shares and a borrowing level) by
 
     U = career_weight * Evaluator.score(forecast indicators)
         + intrinsic_weight * local welfare(forecast indicators)  [NATURAL_SCALE units]
@@ -42,10 +42,10 @@ import mesa
 import numpy as np
 from scipy.special import ndtr
 
-from incentsim.economy import NATURAL_SCALE, forecast
+from incentsim.economy import N_USES, NATURAL_SCALE, forecast
 from incentsim.rules.promotion import EvalContext
 
-WELFARE = ("growth_true", "services", "environment", "satisfaction", "debt")
+WELFARE = ("growth_true", "services", "environment", "satisfaction", "debt", "innovation")
 VETO_INDICATOR = {"pollution_growth": "environment", "debt_to_gdp": "debt", "petitions": "stability"}
 FD_STEP = 1e-3
 
@@ -66,7 +66,7 @@ class Leader(mesa.discrete_space.CellAgent):
         self.tenure_year = 0
         self.years_in_post = 0
         self.terms_served = 0
-        self.shares = np.array([0.4, 0.3, 0.15, 0.15])
+        self.shares = np.full(N_USES, 1.0 / N_USES)
         self.borrowing = 0.0
         self.manipulation = 0.0
         self.underreport = 0.0
@@ -87,13 +87,14 @@ class Leader(mesa.discrete_space.CellAgent):
 
 
 def candidate_plans(n: int, rng: np.random.Generator) -> np.ndarray:
-    """The shared candidate set: (n, 5) budget shares (Dirichlet) and borrowing.
+    """The shared candidate set: budget shares (Dirichlet) and a borrowing level.
 
-    The first rows are the corner-leaning and even plans, so every kind of
-    plan is available whatever ``n``.
+    Returns an (n, N_USES + 1) array. The first rows are the even plan and
+    plans leaning to each use, so every kind of plan is available whatever ``n``.
     """
-    shares = rng.dirichlet(np.full(4, 2.0), size=n)
-    anchors = np.vstack([np.full(4, 0.25), 0.1 + 0.6 * np.eye(4)])[:n]
+    shares = rng.dirichlet(np.full(N_USES, 2.0), size=n)
+    lean = 0.1 + (1.0 - 0.1 * N_USES) * np.eye(N_USES)
+    anchors = np.vstack([np.full(N_USES, 1.0 / N_USES), lean])[:n]
     shares[: len(anchors)] = anchors
     borrowing = rng.choice(np.array([0.0, 0.0, 0.01, 0.02, 0.04]), size=n)
     return np.column_stack([shares, borrowing])
@@ -131,7 +132,7 @@ def decide(model, leaders: list[Leader]) -> None:
     scale = st.indicator_scale
     welfare = sum(np.asarray(pred[w]) / NATURAL_SCALE[w] for w in WELFARE)
     util = career[:, None] * score + intrinsic[:, None] * welfare / len(WELFARE)
-    drift = model.candidates[None, :, :4] - st.shares[:, None, :]
+    drift = model.candidates[None, :, :N_USES] - st.shares[:, None, :]
     util = util - beh.budget_inertia * (drift**2).sum(axis=2)
     for mech in model.mechanisms:
         util = util + mech.decision_utility(model, pred)
@@ -155,8 +156,8 @@ def decide(model, leaders: list[Leader]) -> None:
     else:
         under = np.zeros(n)
     for i, ld in enumerate(leaders):
-        ld.shares = plan[i, :4]
-        ld.borrowing = float(plan[i, 4])
+        ld.shares = plan[i, :N_USES]
+        ld.borrowing = float(plan[i, N_USES])
         ld.manipulation = float(manip[i])
         ld.underreport = float(under[i])
 

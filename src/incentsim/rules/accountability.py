@@ -18,8 +18,10 @@ Hooks (all optional):
     whether reported pollution can be faked at all.
 ``decision_utility(model, pred)``
     extra utility for each leader x candidate allocation.
+``pollution_factor(model)``
+    multiplier on this year's pollution (inspections).
 ``after_reports(model)``
-    act on the year's reports (audits, inspections).
+    act on the year's reports (audits).
 ``trust_news(model)``
     extra per-prefecture news that citizens read (published rankings).
 ``transfers(model)``
@@ -78,6 +80,9 @@ class Mechanism:
     def decision_utility(self, model: IncentModel, pred) -> np.ndarray | float:
         return 0.0
 
+    def pollution_factor(self, model: IncentModel) -> np.ndarray | float:
+        return 1.0
+
     def after_reports(self, model: IncentModel) -> None:
         return None
 
@@ -130,23 +135,28 @@ class StatisticalAudit(Mechanism):
 class LifelongAccountability(Mechanism):
     """Debt and environmental damage are traced back to the leader for life.
 
-    Rule: the leader's utility loses ``strength`` x (rise in debt/GDP per 0.1
-    + pollution growth per 5 %) (:data:`~incentsim.economy.NATURAL_SCALE`), whatever the
-    years left to evaluation or the leader's age: the damage follows the
-    leader after departure, so short horizons no longer discount it.
+    Rule: the leader's utility loses ``debt_weight`` x (rise in debt/GDP per
+    0.1 of GDP) + ``environment_weight`` x (pollution growth per 5 %)
+    (:data:`~incentsim.economy.NATURAL_SCALE`), whatever the years left to
+    evaluation or the leader's age: the damage follows the leader after
+    departure, so short horizons no longer discount it. Debt is the main
+    target (2014 Budget Law: officials answer for debt for life).
     """
 
     name = "lifelong_accountability"
     description = "Debt and environmental damage traced back to a leader after departure"
-    source = "CCP Central Committee (2015) lifelong accountability for ecological damage; seed 002"
+    source = ("CCP Central Committee (2015) lifelong accountability for ecological damage; "
+              "Budget Law (2014) and State Council Document 43 (2014) on local debt; seed 002")
 
     class Params(MechanismParams):
-        strength: NonNeg = 0.15
+        debt_weight: NonNeg = 1.0
+        environment_weight: NonNeg = 0.1
 
     def decision_utility(self, model, pred):
         debt_rise = (pred["debt_now"] - pred["debt"]) / NATURAL_SCALE["debt"]
         pollution_rise = -pred["environment"] / NATURAL_SCALE["environment"]
-        return -self.params.strength * (debt_rise + pollution_rise)
+        return -(self.params.debt_weight * debt_rise
+                 + self.params.environment_weight * pollution_rise)
 
 
 @MECHANISMS.register
@@ -154,10 +164,11 @@ class VerticalEnvironmentalManagement(Mechanism):
     """Central monitoring of pollution and inspection campaigns.
 
     Rule: pollution is measured by central monitors, so reported pollution
-    equals true pollution (no under-reporting); inspections cut emissions
-    intensity by ``inspection_effect`` a year in inspected prefectures
-    (share ``coverage``), and leaders anticipate a penalty ``pressure`` per
-    5 % of pollution growth.
+    equals true pollution (no under-reporting); each year a share
+    ``coverage`` of prefectures is inspected and their pollution that year
+    falls by ``inspection_effect`` (plants shut or fixed while the team is
+    there; about -9 % on PM2.5 in published evaluations); leaders anticipate
+    a penalty ``pressure`` per 5 % of pollution growth.
     """
 
     name = "vertical_environmental_management"
@@ -174,9 +185,9 @@ class VerticalEnvironmentalManagement(Mechanism):
     def decision_utility(self, model, pred):
         return self.params.pressure * pred["environment"] / NATURAL_SCALE["environment"]
 
-    def after_reports(self, model):
+    def pollution_factor(self, model):
         inspected = self.rng.random(model.n_prefectures) < self.params.coverage
-        model.state.emission_intensity *= np.where(inspected, 1.0 - self.params.inspection_effect, 1.0)
+        return np.where(inspected, 1.0 - self.params.inspection_effect, 1.0)
 
 
 @MECHANISMS.register
