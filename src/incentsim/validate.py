@@ -121,7 +121,7 @@ def _default_runs_dir() -> str:
 
 def _git() -> str:
     try:
-        return subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True,
+        return subprocess.run(["git", "describe", "--always", "--dirty"], capture_output=True,
                               text=True, timeout=5, cwd=Path(__file__).parent).stdout.strip()
     except Exception:
         return "?"
@@ -185,6 +185,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--configs", default=None, help="directory of scenario configs")
     p.add_argument("--strict-calibration", action="store_true",
                    help="also exit 1 when a calibration moment is outside its band")
+    p.add_argument("--copy-to", default=None,
+                   help="also copy the report and figures here (e.g. docs/validation)")
     p.add_argument("--json", action="store_true", help="print the JSON summary to stdout")
     return p
 
@@ -203,6 +205,16 @@ def main(argv: list[str] | None = None) -> int:
     res = run_validation(seeds=args.seeds, quick=args.quick, scale=args.scale, out_dir=args.out,
                          workers=args.workers, tracked=not args.no_track,
                          config_dir=args.configs, progress=True, runs_dir=args.runs_dir)
+    if args.copy_to:
+        import shutil
+
+        dest = Path(args.copy_to)
+        (dest / "figures").mkdir(parents=True, exist_ok=True)
+        src = Path(res["paths"]["md"]).parent
+        for name in ("report.md", "report.html", "report.json"):
+            shutil.copy2(src / name, dest / name)
+        for fig in (src / "figures").glob("*.png"):
+            shutil.copy2(fig, dest / "figures" / fig.name)
     if args.json:
         print(json.dumps({"facts": {f["id"]: f["reproduced"] for f in res["facts"]},
                           "moments": {m["id"]: m["within"] for m in res["calibration"]},
