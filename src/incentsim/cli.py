@@ -27,6 +27,7 @@ PLUGINS = {
     "bench": ("incentsim.bench", "benchmarks: speed and scaling of the simulation"),
     "validate": ("incentsim.validate", "validation against stylised facts"),
     "app": ("incentsim.app", "interactive app"),
+    "report": ("incentsim.report", "self-contained HTML report comparing scenarios of tracked runs"),
 }
 
 #: outcomes of the summary tables unless --outcomes all
