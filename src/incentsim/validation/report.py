@@ -222,8 +222,9 @@ def to_markdown(result: dict, figs: dict[str, str] | None = None,
     out += ["## Seed 002, Table 1 — penultimate-year dummy", "",
             "Published: Blum (World Bank/DRC, 2017), prefecture leaders, growth-only era "
             "2000-07 vs balanced era 2008-15; simulated: `gdp_tournament` stands for 2000-07, "
-            "`balanced_scorecard` for 2008-15. The model has one education/science-type "
-            "spending line (`services_spending_growth`), so both expenditure rows use it. "
+            "`balanced_scorecard` for 2008-15. Education expenditure growth is the model's "
+            "`services_spending_growth`, science and technology its "
+            "`innovation_spending_growth`. "
             "Coefficients in percentage points; t-statistics in parentheses, clustered by "
             "prefecture; *** p<0.01, ** p<0.05, * p<0.1. Controls: insider, age, lagged GDP "
             "growth, log GDP (the model has no ethnicity, education or gender); prefecture and "
