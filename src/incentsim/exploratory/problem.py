@@ -1,0 +1,445 @@
+"""A declared exploratory-modelling problem: levers, uncertainties and outcomes.
+
+One spec file (YAML) drives sensitivity analysis, scenario discovery and the EMA
+workbench adapter::
+
+    name: trust_growth_levers
+    description: which levers move trust and growth under the balanced scorecard
+    scenario: ../configs/balanced_scorecard.yaml   # base scenario (relative to the spec)
+    set:                                           # fixed overrides at every point
+      world.horizon: 30
+      accountability.citizen_survey.enabled: true
+    levers:                                        # dotted scenario key -> range
+      promotion.weights.growth: {type: share, range: [0.1, 0.8], name: growth_weight}
+      tenure.term_length: {type: integer, range: [3, 8]}
+      accountability.statistical_audit.intensity: {type: real, range: [0.0, 0.6]}
+      promotion.rule: {type: categorical, values: [balanced_scorecard, hybrid]}
+    uncertainties:                                 # same form as levers
+      behaviour.career_value: {type: real, range: [1.0, 5.0]}
+    outcomes:                                      # names from incentsim.outcomes
+      - {name: trust_local, direction: maximize}   # summary: mean over recorded years
+      - {name: debt_to_gdp, direction: minimize, stat: final}
+    seeds: 3                                       # replications per point (count/range/list)
+    sample_seed: 0                                 # seed of the designs
+
+Parameter types:
+
+* ``real`` — ``range: [low, high]``, sampled uniformly;
+* ``integer`` — ``range: [low, high]`` inclusive, uniform over the integers;
+* ``categorical`` — ``values: [...]``, uniform over the values;
+* ``share`` — a *derived* lever for weights that must sum to 1 (``promotion.weights``):
+  the key names one component (``promotion.weights.growth``) and ``range`` its value
+  x; every other component keeps its share of the rest, i.e. is rescaled by
+  ``(1 - x) / (sum of the others in the base scenario)``. With the balanced scorecard
+  (growth 0.3, environment 0.25, services 0.25, debt 0.2) x = 0.5 gives environment
+  and services 0.5 x 0.25 / 0.7 = 0.179 and debt 0.143. The others must not all be 0.
+
+Each parameter gets a Python-identifier ``name`` (``name:`` in the spec, else the last
+part of the key, else the key with ``.`` -> ``__``): that name is what SALib, PRIM and
+the EMA workbench see. The spec is validated up front: every key is checked by
+loading the scenario at the ends of every range and at every categorical value, and
+every problem is reported with its path in one :class:`~incentsim.scenario.ScenarioError`.
+"""
+
+from __future__ import annotations
+
+import copy
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from incentsim.scenario import Scenario, ScenarioError, load_scenario, read_file
+
+SPEC_KEYS = ("name", "description", "scenario", "set", "levers", "uncertainties", "outcomes",
+             "seeds", "sample_seed", "sensitivity", "discovery")
+TYPES = ("real", "integer", "categorical", "share")
+DIRECTIONS = ("maximize", "minimize", "info")
+STATS = ("mean", "final")
+PARAM_KEYS = {"type", "range", "values", "name", "description"}
+
+
+@dataclass(frozen=True)
+class Parameter:
+    """One lever or uncertainty: a dotted scenario key and its range."""
+
+    name: str
+    key: str
+    kind: str  # real | integer | categorical | share
+    role: str  # lever | uncertainty
+    low: float | None = None
+    high: float | None = None
+    values: tuple[Any, ...] = ()
+    description: str = ""
+
+    @property
+    def bounds(self) -> tuple[float, float]:
+        """Bounds of the unit a sampler draws (integers: [low, high + 1), floored)."""
+        if self.kind == "categorical":
+            return 0.0, float(len(self.values))
+        if self.kind == "integer":
+            return float(self.low), float(self.high) + 1.0
+        return float(self.low), float(self.high)
+
+    def decode(self, x: float) -> Any:
+        """A sampler's number -> the parameter's value."""
+        if self.kind == "categorical":
+            return self.values[min(max(int(math.floor(x)), 0), len(self.values) - 1)]
+        if self.kind == "integer":
+            return int(min(max(math.floor(x), self.low), self.high))
+        return float(x)
+
+    def extremes(self) -> list[Any]:
+        if self.kind == "categorical":
+            return list(self.values)
+        if self.kind == "integer":
+            return [int(self.low), int(self.high)]
+        return [float(self.low), float(self.high)]
+
+    def middle(self) -> Any:
+        if self.kind == "categorical":
+            return self.values[0]
+        if self.kind == "integer":
+            return int(round((self.low + self.high) / 2))
+        return (float(self.low) + float(self.high)) / 2
+
+
+@dataclass(frozen=True)
+class OutcomeSpec:
+    """A named outcome with a direction; ``stat`` picks the run summary used."""
+
+    name: str
+    direction: str = "info"
+    stat: str = "mean"
+
+    @property
+    def column(self) -> str:
+        """Column name in result tables (``trust_local`` or ``trust_local_final``)."""
+        return self.name if self.stat == "mean" else f"{self.name}_{self.stat}"
+
+    def of(self, summary: Mapping[str, float]) -> float:
+        return float(summary[f"{self.name}_{self.stat}"])
+
+
+@dataclass
+class Problem:
+    """A validated problem: base scenario, fixed overrides, parameters, outcomes, seeds."""
+
+    name: str
+    base: dict[str, Any]
+    parameters: list[Parameter]
+    outcomes: list[OutcomeSpec]
+    seeds: list[int]
+    fixed: dict[str, Any] = field(default_factory=dict)
+    description: str = ""
+    sample_seed: int = 0
+    options: dict[str, dict[str, Any]] = field(default_factory=dict)
+    source: str | None = None
+    spec: dict[str, Any] = field(default_factory=dict)
+
+    # ------------------------------------------------------------------ views
+    @property
+    def names(self) -> list[str]:
+        return [p.name for p in self.parameters]
+
+    @property
+    def levers(self) -> list[Parameter]:
+        return [p for p in self.parameters if p.role == "lever"]
+
+    @property
+    def uncertainties(self) -> list[Parameter]:
+        return [p for p in self.parameters if p.role == "uncertainty"]
+
+    @property
+    def outcome_names(self) -> list[str]:
+        return [o.column for o in self.outcomes]
+
+    def parameter(self, name: str) -> Parameter:
+        for p in self.parameters:
+            if p.name == name or p.key == name:
+                return p
+        raise KeyError(name)
+
+    def salib_problem(self) -> dict[str, Any]:
+        """The SALib ``problem`` dict (categoricals/integers as floored reals)."""
+        return {"num_vars": len(self.parameters), "names": self.names,
+                "bounds": [list(p.bounds) for p in self.parameters]}
+
+    def decode(self, row: Sequence[float]) -> dict[str, Any]:
+        """One row of a sampler's matrix -> ``{parameter name: value}``."""
+        return {p.name: p.decode(float(x)) for p, x in zip(self.parameters, row)}
+
+    # ------------------------------------------------------------------ scenarios
+    def overrides(self, point: Mapping[str, Any]) -> dict[str, Any]:
+        """Dotted-key overrides of a point (fixed ``set`` first, transforms applied)."""
+        out = dict(self.fixed)
+        for p in self.parameters:
+            if p.name not in point:
+                raise KeyError(f"point has no value for parameter {p.name!r}")
+            v = point[p.name]
+            if hasattr(v, "item"):  # numpy scalars (EMA, SALib) -> Python numbers
+                v = v.item()
+            if p.kind == "share":
+                out.update(self._share(p, float(v)))
+            else:
+                out[p.key] = v
+        return out
+
+    def _share(self, p: Parameter, x: float) -> dict[str, Any]:
+        group, _, comp = p.key.rpartition(".")
+        base = load_scenario(self.base, self.fixed).to_dict()
+        node: Any = base
+        for part in group.split("."):
+            node = node.get(part, {}) if isinstance(node, dict) else {}
+        others = {k: float(v) for k, v in (node or {}).items()
+                  if k != comp and isinstance(v, (int, float)) and not isinstance(v, bool)}
+        total = sum(others.values())
+        if total <= 0:
+            raise ScenarioError([(f"levers.{p.key}", f"share: the other components of {group} "
+                                  "are all 0 in the base scenario; nothing to rescale")])
+        out = {f"{group}.{k}": v * (1.0 - x) / total for k, v in others.items()}
+        out[p.key] = x
+        return out
+
+    def scenario(self, point: Mapping[str, Any]) -> Scenario:
+        """The validated scenario of a point (named after the problem)."""
+        ov = self.overrides(point)
+        ov.setdefault("name", self.name)
+        return load_scenario(self.base, ov)
+
+    def middle(self) -> dict[str, Any]:
+        return {p.name: p.middle() for p in self.parameters}
+
+    def check_points(self) -> None:
+        """Validate the scenario at every range end / value of every parameter."""
+        problems: list[tuple[str, str]] = []
+        mid = self.middle()
+        try:
+            self.scenario(mid)
+        except ScenarioError as exc:
+            problems.extend((f"at the middle point: {pp}", m) for pp, m in exc.problems)
+        else:
+            for p in self.parameters:
+                for v in p.extremes():
+                    try:
+                        self.scenario({**mid, p.name: v})
+                    except ScenarioError as exc:
+                        problems.extend((f"{p.role}s.{p.key}", f"at {v!r}: {pp}: {m}")
+                                        for pp, m in exc.problems)
+                        break
+        if problems:
+            raise ScenarioError(problems, source=self.source)
+
+
+# ---------------------------------------------------------------------- loading
+
+def _parse_parameters(section: str, raw: Any, problems: list[tuple[str, str]]) -> list[Parameter]:
+    role = "lever" if section == "levers" else "uncertainty"
+    if raw is None:
+        return []
+    if not isinstance(raw, dict):
+        problems.append((section, "a mapping of dotted scenario keys to {type, range|values}"))
+        return []
+    out = []
+    for key, d in raw.items():
+        path = f"{section}.{key}"
+        if not isinstance(d, dict):
+            problems.append((path, "give {type: real|integer|categorical|share, "
+                                   "range: [low, high]} or {type: categorical, values: [...]}"))
+            continue
+        extra = set(d) - PARAM_KEYS
+        if extra:
+            problems.append((path, f"unknown key(s) {', '.join(sorted(extra))}; allowed: "
+                                   f"{', '.join(sorted(PARAM_KEYS))}"))
+        kind = d.get("type", "categorical" if "values" in d else "real")
+        if kind not in TYPES:
+            problems.append((f"{path}.type", f"got {kind!r}; use one of {', '.join(TYPES)}"))
+            continue
+        name = d.get("name")
+        low = high = None
+        values: tuple[Any, ...] = ()
+        if kind == "categorical":
+            values = tuple(d.get("values") or ())
+            if not isinstance(d.get("values"), list) or len(values) < 2:
+                problems.append((f"{path}.values", "a categorical parameter needs a list of at "
+                                                   "least 2 values"))
+                continue
+        else:
+            r = d.get("range")
+            if (not isinstance(r, list) or len(r) != 2
+                    or not all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in r)
+                    or not all(math.isfinite(v) for v in r) or r[0] >= r[1]):
+                problems.append((f"{path}.range", f"give [low, high] numbers with low < high, "
+                                                  f"got {r!r}"))
+                continue
+            low, high = r
+            if kind == "integer":
+                if not all(float(v).is_integer() for v in r):
+                    problems.append((f"{path}.range", f"integer bounds needed, got {r!r}"))
+                    continue
+                low, high = int(low), int(high)
+            if kind == "share" and not (0.0 <= low and high <= 1.0):
+                problems.append((f"{path}.range", "a share lies in [0, 1]"))
+                continue
+            if kind == "share" and key.count(".") < 1:
+                problems.append((path, "a share names one component: group.component "
+                                       "(e.g. promotion.weights.growth)"))
+                continue
+        out.append(Parameter(name=name or "", key=str(key), kind=kind, role=role, low=low,
+                             high=high, values=values, description=str(d.get("description", ""))))
+    return out
+
+
+def _name_parameters(params: list[Parameter], problems: list[tuple[str, str]]) -> list[Parameter]:
+    lasts = [p.key.split(".")[-1] for p in params]
+    out = []
+    for p, last in zip(params, lasts):
+        name = p.name or (last if lasts.count(last) == 1 and last.isidentifier()
+                          else p.key.replace(".", "__"))
+        if not name.isidentifier():
+            problems.append((f"{p.role}s.{p.key}.name", f"{name!r} is not a Python identifier"))
+        out.append(Parameter(name, p.key, p.kind, p.role, p.low, p.high, p.values,
+                             p.description))
+    names = [p.name for p in out]
+    for p in out:
+        if names.count(p.name) > 1:
+            problems.append((f"{p.role}s.{p.key}.name", f"name {p.name!r} is used twice"))
+    keys = [p.key for p in out]
+    for p in out:
+        if keys.count(p.key) > 1:
+            problems.append((f"{p.role}s.{p.key}", "declared both as a lever and an uncertainty"))
+    groups = [p.key.rpartition(".")[0] for p in out if p.kind == "share"]
+    for p in out:
+        if p.kind == "share" and groups.count(p.key.rpartition(".")[0]) > 1:
+            problems.append((f"{p.role}s.{p.key}", "one share lever per weight group"))
+    return out
+
+
+def _parse_outcomes(raw: Any, problems: list[tuple[str, str]]) -> list[OutcomeSpec]:
+    from incentsim.outcomes import OUTCOME_NAMES
+
+    if not isinstance(raw, list) or not raw:
+        problems.append(("outcomes", "a list of {name, direction: maximize|minimize|info}"))
+        return []
+    out = []
+    for i, d in enumerate(raw):
+        if isinstance(d, str):
+            d = {"name": d}
+        path = f"outcomes[{i}]"
+        if not isinstance(d, dict):
+            problems.append((path, "give {name, direction}"))
+            continue
+        extra = set(d) - {"name", "direction", "stat"}
+        if extra:
+            problems.append((path, f"unknown key(s) {', '.join(sorted(extra))}; allowed: "
+                                   "name, direction, stat"))
+        name = d.get("name")
+        if name not in OUTCOME_NAMES:
+            problems.append((f"{path}.name", f"unknown outcome {name!r}; see incentsim.outcomes "
+                                             "(e.g. trust_local, gdp_growth_true)"))
+            continue
+        direction = d.get("direction", "info")
+        if direction not in DIRECTIONS:
+            problems.append((f"{path}.direction", f"got {direction!r}; use one of "
+                                                  f"{', '.join(DIRECTIONS)}"))
+            continue
+        stat = d.get("stat", "mean")
+        if stat not in STATS:
+            problems.append((f"{path}.stat", f"got {stat!r}; use mean (over recorded years) "
+                                             "or final"))
+            continue
+        o = OutcomeSpec(name, direction, stat)
+        if o.column in [x.column for x in out]:
+            problems.append((path, f"outcome {o.column} listed twice"))
+            continue
+        out.append(o)
+    return out
+
+
+def problem_from_dict(data: Mapping[str, Any], source: str | None = None,
+                      root: Path | None = None, check: bool = True) -> Problem:
+    """Build and validate a :class:`Problem` from a spec mapping.
+
+    ``scenario`` may be a path (relative to ``root``, else the working directory) or
+    an inline scenario mapping. ``check=False`` skips loading the scenario at the
+    range ends (the structure is still checked).
+    """
+    from incentsim.sweep import parse_seeds
+
+    problems: list[tuple[str, str]] = []
+    if not isinstance(data, Mapping):
+        raise ScenarioError([("<root>", "a problem spec must be a mapping")], source=source)
+    problems += [(k, f"unknown key; allowed: {', '.join(SPEC_KEYS)}")
+                 for k in data if k not in SPEC_KEYS]
+    base: dict[str, Any] = {}
+    sc = data.get("scenario")
+    if isinstance(sc, Mapping):
+        base = copy.deepcopy(dict(sc))
+    elif sc:
+        bp = Path(str(sc))
+        if not bp.is_absolute() and root is not None and (root / bp).exists():
+            bp = root / bp
+        try:
+            base = read_file(bp)
+        except ScenarioError as exc:
+            problems.extend((f"scenario ({pp})", m) for pp, m in exc.problems)
+    fixed = data.get("set") or {}
+    if not isinstance(fixed, dict):
+        problems.append(("set", "a mapping of dotted scenario keys to values"))
+        fixed = {}
+    params = (_parse_parameters("levers", data.get("levers"), problems)
+              + _parse_parameters("uncertainties", data.get("uncertainties"), problems))
+    if not params and not any(p[0].startswith(("levers", "uncertainties")) for p in problems):
+        problems.append(("levers", "declare at least one lever or uncertainty"))
+    params = _name_parameters(params, problems)
+    for p in params:
+        if p.key in fixed:
+            problems.append((f"{p.role}s.{p.key}", "also fixed in `set`"))
+    outcomes = _parse_outcomes(data.get("outcomes"), problems)
+    try:
+        seeds = parse_seeds(data.get("seeds", 1))
+    except ScenarioError as exc:
+        problems.extend(exc.problems)
+        seeds = []
+    sample_seed = data.get("sample_seed", 0)
+    if not isinstance(sample_seed, int) or isinstance(sample_seed, bool):
+        problems.append(("sample_seed", "an integer"))
+        sample_seed = 0
+    options = {}
+    for k in ("sensitivity", "discovery"):
+        v = data.get(k) or {}
+        if not isinstance(v, dict):
+            problems.append((k, "a mapping of default options"))
+            v = {}
+        options[k] = dict(v)
+    if problems:
+        raise ScenarioError(problems, source=source)
+    name = str(data.get("name") or (Path(source).stem if source else "problem"))
+    prob = Problem(name=name, base=base, parameters=params, outcomes=outcomes, seeds=seeds,
+                   fixed=dict(fixed), description=str(data.get("description", "")),
+                   sample_seed=sample_seed, options=options, source=source,
+                   spec=copy.deepcopy(dict(data)))
+    if check:
+        prob.check_points()
+    return prob
+
+
+def load_problem(spec: str | Path | Mapping[str, Any] | Problem, check: bool = True) -> Problem:
+    """Read and validate a problem spec (a YAML path, a mapping or a Problem)."""
+    if isinstance(spec, Problem):
+        return spec
+    if isinstance(spec, Mapping):
+        return problem_from_dict(spec, check=check)
+    p = Path(spec)
+    src = str(p)
+    if not p.is_file():
+        raise ScenarioError([("<file>", f"no such problem spec: {p}")], source=src)
+    try:
+        data = yaml.safe_load(p.read_text()) or {}
+    except yaml.YAMLError as exc:
+        raise ScenarioError([("<file>", "cannot parse: " + " ".join(str(exc).split()))],
+                            source=src) from None
+    return problem_from_dict(data, source=src, root=p.parent, check=check)

@@ -1,0 +1,364 @@
+"""Global sensitivity analysis with SALib: ``incentsim sensitivity SPEC``.
+
+The problem's parameters (levers and uncertainties) are sampled with SALib
+(Sobol: Saltelli/Sobol' sequence, ``n * (k + 2)`` points without second-order
+terms; Morris: ``n`` trajectories of ``k + 1`` points on a ``levels``-level grid),
+every point x seed runs through the tracked sweep machinery
+(:func:`incentsim.exploratory.runner.evaluate_points`: resumable, process pool or
+Dask) and the point means over seeds are analysed with SALib:
+
+* ``sobol``: first-order ``S1`` and total ``ST`` indices (share of the outcome's
+  variance) with bootstrap 95 % confidence intervals;
+* ``morris``: ``mu_star`` (mean absolute elementary effect, in the outcome's unit
+  per full range of the parameter — SALib scales steps by the bounds), its
+  bootstrap 95 % interval ``mu_star_conf``, ``mu`` and ``sigma`` (non-linearity and
+  interactions).
+
+Integer and categorical parameters are sampled as reals on ``[low, high + 1)`` /
+``[0, n)`` and floored, so the indices refer to that encoding.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from incentsim.exploratory.problem import Problem, load_problem
+from incentsim.exploratory.runner import Model, evaluate_points, record_analysis
+
+METHODS = ("morris", "sobol")
+DEFAULT_N = {"morris": 10, "sobol": 64}
+
+
+def sample(problem: Problem, method: str = "morris", n: int | None = None, *,
+           levels: int = 4, seed: int | None = None) -> np.ndarray:
+    """SALib design matrix (rows: points, columns: ``problem.names``, encoded)."""
+    sp = problem.salib_problem()
+    n = int(n or DEFAULT_N[method])
+    seed = problem.sample_seed if seed is None else seed
+    if method == "morris":
+        from SALib.sample import morris
+
+        return morris.sample(sp, n, num_levels=levels, seed=seed)
+    if method == "sobol":
+        from SALib.sample import sobol
+
+        return sobol.sample(sp, n, calc_second_order=False, seed=seed)
+    raise ValueError(f"unknown method {method!r}; use one of {', '.join(METHODS)}")
+
+
+def analyse(problem: Problem, X: np.ndarray, Y: pd.DataFrame, method: str = "morris", *,
+            levels: int = 4, seed: int | None = None) -> pd.DataFrame:
+    """SALib indices, long: one row per (outcome, parameter).
+
+    Columns: ``outcome``, ``parameter``, ``key``, ``role`` and, for Sobol, ``S1``,
+    ``S1_conf``, ``ST``, ``ST_conf``; for Morris, ``mu_star``, ``mu_star_conf``,
+    ``mu``, ``sigma`` (``*_conf``: half-width of the 95 % bootstrap interval).
+    """
+    sp = problem.salib_problem()
+    seed = problem.sample_seed if seed is None else seed
+    frames = []
+    for col in problem.outcome_names:
+        y = np.asarray(Y[col], dtype=float)
+        if method == "morris":
+            from SALib.analyze import morris
+
+            r = morris.analyze(sp, X, y, num_levels=levels, conf_level=0.95, seed=seed)
+            d = {k: np.asarray(r[k], dtype=float) for k in ("mu_star", "mu_star_conf", "mu",
+                                                            "sigma")}
+        else:
+            from SALib.analyze import sobol
+
+            r = sobol.analyze(sp, y, calc_second_order=False, conf_level=0.95, seed=seed)
+            d = {k: np.asarray(r[k], dtype=float) for k in ("S1", "S1_conf", "ST", "ST_conf")}
+        f = pd.DataFrame({"outcome": col, "parameter": problem.names,
+                          "key": [p.key for p in problem.parameters],
+                          "role": [p.role for p in problem.parameters], **d})
+        frames.append(f)
+    return pd.concat(frames, ignore_index=True)
+
+
+def figure(indices: pd.DataFrame, method: str, problem: Problem | None = None):
+    """One panel per outcome: Morris mu* (bars, 95 % interval) and sigma (dots), or
+    Sobol S1 and ST (bars, 95 % intervals); parameters sorted by importance."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from incentsim.plots import OKABE_ITO, STYLE, label
+
+    outcomes = list(dict.fromkeys(indices["outcome"]))
+    k = indices["parameter"].nunique()
+    with plt.rc_context(STYLE):
+        fig, axes = plt.subplots(1, len(outcomes), figsize=(4.6 * len(outcomes), 0.5 * k + 1.6),
+                                 squeeze=False)
+        for ax, o in zip(axes[0], outcomes):
+            d = indices[indices["outcome"] == o]
+            key = "mu_star" if method == "morris" else "ST"
+            d = d.sort_values(key)
+            y = np.arange(len(d))
+            name = o[:-6] if o.endswith("_final") else o
+            if method == "morris":
+                ax.barh(y, d["mu_star"], xerr=d["mu_star_conf"], color=OKABE_ITO[1],
+                        ecolor="#333333", capsize=3, label="μ* (95 % CI)")
+                ax.plot(d["sigma"], y, "o", mfc="white", mec=OKABE_ITO[4], mew=1.5,
+                        label="σ")
+                ax.set_xlabel(f"μ*: {label(name)}".replace("(", "\n("))
+            else:
+                h = 0.38
+                ax.barh(y + h / 2, d["S1"], h, xerr=d["S1_conf"], color=OKABE_ITO[1],
+                        ecolor="#333333", capsize=2, label="first order S1")
+                ax.barh(y - h / 2, d["ST"], h, xerr=d["ST_conf"], color=OKABE_ITO[0],
+                        ecolor="#333333", capsize=2, label="total ST")
+                ax.set_xlabel("share of variance")
+                ax.set_xlim(left=min(0.0, float((d["S1"] - d["S1_conf"]).min())))
+            ax.set_yticks(y, d["parameter"])
+            ax.set_title(o)
+            ax.grid(axis="y", visible=False)
+        handles, labels = axes[0][0].get_legend_handles_labels()
+        fig.legend(handles, labels, loc="lower center", ncol=len(labels),
+                   bbox_to_anchor=(0.5, -0.02))
+        title = f"{'Morris elementary effects' if method == 'morris' else 'Sobol indices'}"
+        if problem is not None:
+            title += f": {problem.name} ({len(problem.seeds)} seeds per point)"
+        fig.suptitle(title, fontsize=12)
+        fig.tight_layout(rect=(0, 0.06, 1, 1))
+    return fig
+
+
+@dataclass
+class SensitivityResult:
+    problem: Problem
+    method: str
+    indices: pd.DataFrame
+    points: pd.DataFrame
+    runs: pd.DataFrame
+    out: Path | None = None
+    run_id: str | None = None
+    seconds: float = 0.0
+
+    def table(self, value: str | None = None) -> pd.DataFrame:
+        """Wide view: parameters x outcomes of ``mu_star`` (Morris) or ``ST`` (Sobol)."""
+        value = value or ("mu_star" if self.method == "morris" else "ST")
+        return self.indices.pivot(index="parameter", columns="outcome", values=value) \
+            .reindex(index=self.problem.names, columns=self.problem.outcome_names)
+
+
+def run_sensitivity(
+    spec: Any,
+    method: str = "morris",
+    n: int | None = None,
+    *,
+    levels: int | None = None,
+    model: Model | None = None,
+    runs_dir: str | Path | None = None,
+    out: str | Path | None = None,
+    executor: str = "local",
+    jobs: int | None = None,
+    scheduler: str | None = None,
+    record: bool = True,
+    progress: bool | None = False,
+) -> SensitivityResult:
+    """Sample, evaluate, analyse; write ``indices.csv``, ``points.csv``, ``runs.csv``
+    and ``figure.png`` into ``out`` (if given) and record the analysis as a run.
+
+    ``model`` (``(point, seed) -> {outcome: value}``) replaces the simulation; then
+    nothing is tracked unless ``record`` and ``runs_dir`` say so.
+    """
+    t0 = time.perf_counter()
+    problem = load_problem(spec)
+    if method not in METHODS:
+        raise ValueError(f"unknown method {method!r}; use one of {', '.join(METHODS)}")
+    opts = problem.options.get("sensitivity", {})
+    if method == opts.get("method", method):
+        n = n or opts.get("n")
+        levels = levels or opts.get("levels")
+    n = int(n or DEFAULT_N[method])
+    levels = int(levels or 4)
+    X = sample(problem, method, n, levels=levels)
+    points = [problem.decode(row) for row in X]
+    per_point, per_run = evaluate_points(
+        problem, points, model, runs_dir=runs_dir, executor=executor, jobs=jobs,
+        scheduler=scheduler, analysis=f"sensitivity-{method}", progress=progress)
+    indices = analyse(problem, X, per_point, method, levels=levels)
+    res = SensitivityResult(problem, method, indices, per_point, per_run)
+    if out is not None:
+        o = Path(out)
+        o.mkdir(parents=True, exist_ok=True)
+        indices.to_csv(o / "indices.csv", index=False)
+        per_point.to_csv(o / "points.csv", index=False)
+        per_run.to_csv(o / "runs.csv", index=False)
+        fig = figure(indices, method, problem)
+        fig.savefig(o / "figure.png", dpi=120, bbox_inches="tight")
+        import matplotlib.pyplot as plt
+
+        plt.close(fig)
+        res.out = o
+    res.seconds = time.perf_counter() - t0
+    if record and (model is None or runs_dir is not None):
+        files = {}
+        if res.out is not None:
+            files = {f: res.out / f for f in ("indices.csv", "points.csv", "runs.csv",
+                                              "figure.png")}
+        run_ids = [r for r in per_run["run_id"] if r is not None]
+        res.run_id = record_analysis(
+            problem, "sensitivity",
+            {"method": method, "n": n, "levels": levels, "seeds": problem.seeds,
+             "sample_seed": problem.sample_seed, "points": len(points),
+             "stub_model": model is not None},
+            files, runs_dir=runs_dir,
+            info={"method": method, "points": len(points), "runs": len(per_run),
+                  "member_runs": sorted(set(run_ids), key=lambda s: int(s)),
+                  "seconds": round(res.seconds, 2),
+                  "indices": indices.to_dict(orient="records")})
+    return res
+
+
+# ---------------------------------------------------------------------- command line
+
+def _fmt(v: float) -> str:
+    return "n/a" if v != v else f"{v:.3g}"
+
+
+def text_table(res: SensitivityResult) -> str:
+    from incentsim.cli import table
+
+    rows = []
+    for _, r in res.indices.iterrows():
+        if res.method == "morris":
+            rows.append([r["outcome"], r["parameter"], r["role"],
+                         f"{_fmt(r['mu_star'])} ± {_fmt(r['mu_star_conf'])}", _fmt(r["mu"]),
+                         _fmt(r["sigma"])])
+        else:
+            rows.append([r["outcome"], r["parameter"], r["role"],
+                         f"{_fmt(r['S1'])} ± {_fmt(r['S1_conf'])}",
+                         f"{_fmt(r['ST'])} ± {_fmt(r['ST_conf'])}"])
+    head = (["outcome", "parameter", "role", "mu* ± 95% CI", "mu", "sigma"]
+            if res.method == "morris" else ["outcome", "parameter", "role", "S1 ± 95% CI",
+                                            "ST ± 95% CI"])
+    return table(rows, head)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from incentsim.cli import _add_exec, _Parser
+
+    p = _Parser(prog="incentsim sensitivity",
+                description="Global sensitivity analysis of a problem SPEC (levers, "
+                            "uncertainties, outcomes; see specs/*.yaml) with SALib. Every "
+                            "point x seed is a tracked run; re-running resumes.")
+    p.add_argument("spec", metavar="SPEC", help="problem spec, e.g. specs/trust_growth_levers.yaml")
+    p.add_argument("--method", choices=METHODS, default=None,
+                   help="morris (cheap screening, (k+1) x N points) or sobol "
+                        "(variance shares, (k+2) x N points); default: the spec's, else morris")
+    p.add_argument("-n", "--n", type=int, default=None, metavar="N",
+                   help="Morris trajectories / Sobol base samples (default: spec, else "
+                        "10 / 64)")
+    p.add_argument("--levels", type=int, default=None, help="Morris grid levels (default 4)")
+    p.add_argument("--seeds", default=None, metavar="SEEDS",
+                   help="override the spec's seeds: a count, a range 0-4 or a list 0,3,7")
+    p.add_argument("--set", nargs="+", action="extend", metavar="KEY=VALUE", default=[],
+                   help="fixed scenario overrides added to the spec's `set`")
+    p.add_argument("--out", metavar="DIR",
+                   help="where indices.csv, points.csv, runs.csv and figure.png go "
+                        "(default: results/sensitivity/<name>-<method>)")
+    p.add_argument("--runs-dir", metavar="DIR",
+                   help="where runs are tracked (default: $INCENTSIM_RUNS_DIR or results/runs)")
+    p.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None,
+                   help="progress bar on stderr (default: when stderr is a terminal)")
+    _add_exec(p)
+    return p
+
+
+def load_with_cli(args) -> Problem:
+    """Load the spec applying ``--seeds`` and ``--set`` (validated like the spec)."""
+    from incentsim.exploratory.problem import problem_from_dict
+    from incentsim.scenario import ScenarioError, parse_override
+
+    problem = load_problem(args.spec, check=False)
+    data = dict(problem.spec)
+    if args.seeds:
+        from incentsim.sweep import parse_seeds
+
+        data["seeds"] = parse_seeds(args.seeds, what="--seeds")
+    if args.set:
+        data["set"] = {**(data.get("set") or {}), **dict(parse_override(s) for s in args.set)}
+    root = Path(args.spec).parent
+    try:
+        return problem_from_dict(data, source=problem.source, root=root)
+    except ScenarioError:
+        raise
+
+
+def run_cli(argv: list[str], kind: str, body) -> int:
+    """Shared error handling of the exploratory subcommands (exit 2 on bad input)."""
+    from incentsim.exploratory.runner import EvaluationError
+    from incentsim.scenario import ScenarioError
+
+    try:
+        return int(body(argv) or 0)
+    except ScenarioError as exc:
+        print(f"incentsim {kind}: {exc.one_line()}", file=sys.stderr)
+        return 2
+    except EvaluationError as exc:
+        print(f"incentsim {kind}: {exc}", file=sys.stderr)
+        return 1
+    except OSError as exc:
+        msg = str(exc) if not exc.filename else f"{exc.strerror}: {exc.filename}"
+        print(f"incentsim {kind}: {msg}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print(f"incentsim {kind}: interrupted (re-run to resume)", file=sys.stderr)
+        return 130
+
+
+def _main(argv: list[str]) -> int:
+    args = build_parser().parse_args(argv)
+    problem = load_with_cli(args)
+    method = args.method or problem.options.get("sensitivity", {}).get("method", "morris")
+    if method not in METHODS:
+        from incentsim.scenario import ScenarioError
+
+        raise ScenarioError([("sensitivity.method", f"got {method!r}; use morris or sobol")],
+                            source=problem.source)
+    if args.jobs is not None and args.jobs < 1:
+        print("incentsim sensitivity: --jobs must be at least 1", file=sys.stderr)
+        return 2
+    for flag, v in (("-n", args.n), ("--levels", args.levels)):
+        if v is not None and v < (2 if flag == "-n" else 2):
+            print(f"incentsim sensitivity: {flag} must be at least 2", file=sys.stderr)
+            return 2
+    from incentsim.experiment import default_runs_dir
+
+    runs_dir = Path(args.runs_dir) if args.runs_dir else default_runs_dir()
+    out = Path(args.out) if args.out else Path("results/sensitivity") / f"{problem.name}-{method}"
+    executor = "dask" if args.scheduler else args.executor
+    res = run_sensitivity(problem, method, args.n, levels=args.levels, runs_dir=runs_dir,
+                          out=out, executor=executor, jobs=args.jobs, scheduler=args.scheduler,
+                          progress=args.progress)
+    n_runs = len(res.runs)
+    print(f"sensitivity '{problem.name}' ({method}): {len(res.points)} points x "
+          f"{len(problem.seeds)} seeds = {n_runs} runs, tracked in {runs_dir}/; "
+          f"{res.seconds:.0f} s")
+    print()
+    print(text_table(res))
+    print()
+    what = ("mu*: mean absolute elementary effect over the parameter's range, outcome units"
+            if method == "morris" else "S1/ST: first-order/total share of variance")
+    print(f"{what}; ± is the half-width of a 95 % bootstrap interval. Outcomes are means "
+          "over recorded years, averaged over seeds.")
+    print(f"Indices: {out / 'indices.csv'}\nFigure:  {out / 'figure.png'}\n"
+          f"Analysis run: {res.run_id} (incentsim runs show {res.run_id})")
+    return 0
+
+
+def main(argv: list[str]) -> int:
+    """``incentsim sensitivity SPEC [--method morris|sobol] [-n N] ...``."""
+    return run_cli(argv, "sensitivity", _main)
