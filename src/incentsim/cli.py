@@ -27,6 +27,10 @@ PLUGINS = {
     "bench": ("incentsim.bench", "benchmarks: speed and scaling of the simulation"),
     "validate": ("incentsim.validate", "validation against stylised facts"),
     "app": ("incentsim.app", "interactive app"),
+    "sensitivity": ("incentsim.exploratory.sensitivity",
+                    "global sensitivity of a problem spec (SALib Sobol / Morris)"),
+    "discover": ("incentsim.exploratory.discovery",
+                 "scenario discovery on a problem spec (PRIM, EMA workbench)"),
     "report": ("incentsim.report", "self-contained HTML report comparing scenarios of tracked runs"),
 }
 
