@@ -29,6 +29,8 @@ def test_every_field_is_reported(report):
         assert isinstance(report[key], float) and math.isfinite(report[key]) and report[key] > 0, key
     assert set(report["targets"]) == set(bench.TARGETS)
     assert report["machine"]["cpus"] >= 1
+    for load in (report["machine"]["load_average"], report["load_average_before"]):
+        assert len(load) == 3 and all(x >= 0 for x in load)
 
 
 def test_values_are_consistent(report):
@@ -47,7 +49,7 @@ def test_values_are_consistent(report):
 
 def test_table_prints(capsys, report):
     text = bench.table(report)
-    assert "speed-up vs naive" in text and "peak memory" in text
+    assert "speed-up vs naive" in text and "peak memory" in text and "load average" in text
 
 
 def test_results_do_not_depend_on_threads(monkeypatch):

@@ -20,7 +20,9 @@ and reports:
   bound: a numpy copy of large arrays measured in the same run, divided by
   the bytes of state a year must read and write per agent.
 
-Timings wrap the model's phases from outside (no change to the model).
+Timings wrap the model's phases from outside (no change to the model). The
+machine's load average is recorded before and after the run: wall-clock times
+on a machine shared with other jobs are pessimistic.
 """
 
 from __future__ import annotations
@@ -235,7 +237,16 @@ def machine() -> dict:
     except OSError:
         pass
     return {"cpus": os.cpu_count(), "cpu_model": cpu, "memory_gib": mem,
-            "python": platform.python_version(), "numpy": np.__version__}
+            "python": platform.python_version(), "numpy": np.__version__,
+            "load_average": load_average()}
+
+
+def load_average() -> list[float] | None:
+    """1-, 5- and 15-minute load averages (other jobs on the machine slow every timing)."""
+    try:
+        return [round(x, 2) for x in os.getloadavg()]
+    except OSError:  # pragma: no cover - not Unix
+        return None
 
 
 def _worker(args) -> int:
@@ -247,6 +258,7 @@ def _worker(args) -> int:
 def run(scale: str = "national", years: int | None = None, seed: int = 0,
         naive_size: int = 12_000, naive_years: int = 3, in_process: bool = False) -> dict:
     """Run the benchmark and return the report dict (see module docstring)."""
+    load_before = load_average()
     if in_process:
         run_ = measure_run(scale, years, seed)
     else:
@@ -267,6 +279,7 @@ def run(scale: str = "national", years: int | None = None, seed: int = 0,
         "naive": nv,
         "naive_speedup": run_["population_updates_per_s"] / nv["population_updates_per_s"],
         "machine": machine(),
+        "load_average_before": load_before,
     })
     report["targets"] = {
         k: {"target": f"{op} {v:g}", "value": report[k],
@@ -300,7 +313,11 @@ def table(r: dict) -> str:
              f"{r['firms']:,} firms + {r['citizens']:,} citizens, {r['years_simulated']} years "
              f"({r['burn_in']} burn-in + {r['recorded_years']} recorded), {r['threads']} thread(s)",
              f"machine: {r['machine']['cpus']} CPUs, {r['machine']['cpu_model']}, "
-             f"{r['machine']['memory_gib']} GiB", ""]
+             f"{r['machine']['memory_gib']} GiB; load average (1/5/15 min) before "
+             f"{_fmt_load(r.get('load_average_before'))}, after "
+             f"{_fmt_load(r['machine'].get('load_average'))} "
+             f"(the run itself adds about 1-{r['threads']}; beyond {r['machine']['cpus']} "
+             f"jobs compete for the CPUs)", ""]
     width = max(len(name) for name, _, _ in ROWS) + 2
     for name, key, fmt in ROWS:
         if key is not None:
@@ -317,6 +334,10 @@ def table(r: dict) -> str:
         mark = f"   target {target['target']}: {'met' if target['met'] else 'MISSED'}" if target else ""
         lines.append(f"{name:<{width}}{val:>28}{mark}")
     return "\n".join(lines)
+
+
+def _fmt_load(load) -> str:
+    return "/".join(f"{x:.2f}" for x in load) if load else "n/a"
 
 
 def main(argv: list[str] | None = None) -> int:
