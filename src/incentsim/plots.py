@@ -244,8 +244,6 @@ def promotion_figure(
             for i, (name, frames) in enumerate(groups.items()):
                 _interval_line(ax, mids, promotion_profile(frames, edges, x), i, name,
                                len(groups), dodge=0.12 * width)
-            for e in edges[1:-1]:
-                ax.axvline(e, color="0.85", lw=0.8, zorder=0)
         ax.axvline(0, color="0.4", lw=1, ls=":", zorder=0)
         ax.set_ylim(-0.02, 1.02)
         unit = BY_NAME["gdp_growth_reported"].unit

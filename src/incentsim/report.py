@@ -350,18 +350,31 @@ def _seeds_text(seeds: Sequence[int]) -> str:
     return _span(sorted(set(seeds)))
 
 
+def _setting(v: Any) -> str:
+    if v is _MISSING:
+        return "—"
+    if isinstance(v, str):
+        return v
+    return json.dumps(v, ensure_ascii=False, default=str)
+
+
+_MISSING = object()
+
+
 def _config_differences(groups: Sequence[Group]) -> list[tuple[str, list[str]]]:
+    """Settings (dotted keys) whose values differ between the scenarios."""
     from incentsim.scenario import flatten
 
-    flat = [flatten({k: v for k, v in g.configs[0].items() if k not in ("seed", "name",
-                                                                         "description")})
-            for g in groups]
+    flat = [{k: v for k, v in flatten({k: v for k, v in g.configs[0].items()
+                                       if k not in ("seed", "name", "description")}).items()
+             if v != {}} for g in groups]
     keys = sorted(set().union(*flat))
     out = []
     for k in keys:
-        vals = [json.dumps(f.get(k, "—"), default=str) for f in flat]
-        if len(set(vals)) > 1:
-            out.append((k, vals))
+        vals = [f.get(k, _MISSING) for f in flat]
+        shown = [_setting(v) for v in vals]
+        if len(set(shown)) > 1:
+            out.append((k, shown))
     return out
 
 
@@ -467,8 +480,8 @@ def render(groups: Sequence[Group], notes: Sequence[str], *, title: str | None =
         verdict = ("every run recorded the same sources" if len(srcs) == 1
                    else f"the runs recorded {len(srcs)} different sets of sources: "
                         "they ran different code versions")
-        a(f"<li>Sacred stored the simulation sources of each run (hashed file names in the "
-          f"runs directory's <code>_sources/</code>); {_e(verdict)}: "
+        a(f"<li>Sacred stored the experiment's source files with each run (content-hashed "
+          f"names in the runs directory's <code>_sources/</code>); {_e(verdict)}: "
           + "; ".join(f"<code>{_e(s)}</code>" for s in srcs) + ".</li>")
     keys = sorted({i.get("task_key") for g in groups for i in g.infos if i.get("task_key")})
     if keys:
@@ -506,14 +519,14 @@ def render(groups: Sequence[Group], notes: Sequence[str], *, title: str | None =
             for n in names:
                 r = sub.loc[n]
                 attrs = (f' data-scenario="{_e(n)}" data-outcome="{o}" data-stat="{stat}" '
-                         f'data-value="{r["value"]!r}" data-low="{r["low"]!r}" '
-                         f'data-high="{r["high"]!r}" data-n="{int(r["n"])}"')
+                         f'data-value="{float(r["value"])!r}" data-low="{float(r["low"])!r}" '
+                         f'data-high="{float(r["high"])!r}" data-n="{int(r["n"])}"')
                 cells.append(_interval_cell(r["value"], r["low"], r["high"], attrs=attrs))
             for n in names[1:]:
                 r = sub.loc[n]
                 attrs = (f' data-scenario="{_e(n)}" data-outcome="{o}" data-stat="{stat}-diff" '
-                         f'data-value="{r["diff"]!r}" data-low="{r["diff_low"]!r}" '
-                         f'data-high="{r["diff_high"]!r}"')
+                         f'data-value="{float(r["diff"])!r}" data-low="{float(r["diff_low"])!r}" '
+                         f'data-high="{float(r["diff_high"])!r}"')
                 cells.append(_interval_cell(r["diff"], r["diff_low"], r["diff_high"],
                                             signed=True, direction=meta.direction,
                                             attrs=attrs))
@@ -607,7 +620,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.compare_last:
             last, order = last_compare(runs_dir)
             ids = list(dict.fromkeys([*last, *ids]))
-            source = f" (the latest 'incentsim compare': runs {_span(last)})"
+            source = " (the latest 'incentsim compare')"
         if not ids:
             raise ReportError("no runs given: pass RUN_IDS or --compare-last")
         out = Path(args.out) if args.out else Path("results/reports") / (

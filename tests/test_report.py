@@ -1,0 +1,221 @@
+"""`incentsim report`: runs made by the real `incentsim compare`, the HTML parsed back."""
+
+from __future__ import annotations
+
+import base64
+import json
+import re
+from html.parser import HTMLParser
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from cli_helpers import incentsim
+from incentsim.stats import mean_ci, paired_diff_ci
+
+TINY = ["--set", "world.n_provinces=2", "world.prefectures_per_province=3",
+        "world.horizon=6", "world.burn_in=2", "world.firms_per_prefecture=40",
+        "world.citizens_per_prefecture=60"]
+GDP, BAL, CIT = ("configs/gdp_tournament.yaml", "configs/balanced_scorecard.yaml",
+                 "configs/citizen_satisfaction.yaml")
+PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+
+
+class Page(HTMLParser):
+    """Collects the outcome cells (data-* attributes), images, links and text."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.cells: list[dict[str, str]] = []
+        self.imgs: list[str] = []
+        self.urls: list[str] = []
+        self.tags: list[str] = []
+        self.text: list[str] = []
+
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        self.tags.append(tag)
+        if "data-outcome" in a:
+            self.cells.append(a)
+        if tag == "img":
+            self.imgs.append(a.get("src", ""))
+        for k in ("src", "href", "action", "srcset", "poster", "data"):
+            if a.get(k) is not None:
+                self.urls.append(a[k])
+
+    def handle_data(self, data):
+        self.text.append(data)
+
+
+def parse(path: Path) -> Page:
+    page = Page()
+    page.feed(path.read_text(encoding="utf-8"))
+    return page
+
+
+def compare(runs: Path, out: Path, *configs: str, seeds: str = "3"):
+    proc = incentsim("compare", *configs, "--seeds", seeds, "--runs-dir", runs, "--out", out,
+                     "--executor", "serial", *TINY)
+    assert proc.returncode == 0, proc.stderr
+    return proc
+
+
+def stored(runs: Path) -> dict[int, dict]:
+    """Every run in ``runs``: info.json, config.json and metrics.json."""
+    out = {}
+    for d in runs.iterdir():
+        if d.name.isdigit() and (d / "info.json").is_file():
+            out[int(d.name)] = {f: json.loads((d / f"{f}.json").read_text())
+                                for f in ("info", "config", "metrics", "run")}
+    return out
+
+
+@pytest.fixture(scope="module")
+def compared(tmp_path_factory):
+    """One real `incentsim compare` of two scenarios over seeds 0-2 (tiny world)."""
+    root = tmp_path_factory.mktemp("report")
+    runs = root / "runs"
+    compare(runs, root / "cmp", GDP, BAL)
+    return runs
+
+
+@pytest.fixture(scope="module")
+def report_last(compared, tmp_path_factory):
+    out = tmp_path_factory.mktemp("html") / "last.html"
+    proc = incentsim("report", "--compare-last", "--runs-dir", compared, "--out", out,
+                     "--figures-dir", out.parent / "img")
+    assert proc.returncode == 0, proc.stderr
+    assert str(out) in proc.stdout
+    return out
+
+
+def test_report_names_every_scenario_and_what_was_run(compared, report_last):
+    page = parse(report_last)
+    text = " ".join(page.text)
+    for name in ("gdp_tournament", "balanced_scorecard"):
+        assert name in text
+    assert "incentsim 0.1.0" in text or "incentsim\n0.1.0" in text
+    assert "What differs between the scenarios" in text
+    assert "promotion.weights.growth" in text
+    # configs collapsed as YAML, seeds and every run id listed
+    html = report_last.read_text()
+    assert html.count("<details>") == 2 and "promotion:\n" in html
+    assert "0-2" in text
+    ids = sorted(stored(compared))
+    assert len(ids) == 6
+
+
+def test_table_numbers_are_means_of_stored_metrics(compared, report_last):
+    runs = stored(compared)
+    by = {}  # scenario -> seed -> metrics
+    for r in runs.values():
+        by.setdefault(r["info"]["scenario"], {})[r["config"]["seed"]] = r["metrics"]
+    cells = parse(report_last).cells
+    assert cells, "no outcome cells with data attributes"
+    outcomes = {c["data-outcome"] for c in cells}
+    assert {"gdp_growth_true", "trust_local", "manipulation_gap", "debt_to_gdp"} <= outcomes
+    ref = "gdp_tournament"
+    checked = 0
+    for c in cells:
+        scen, o, stat = c["data-scenario"], c["data-outcome"], c["data-stat"]
+        kind = stat.removesuffix("-diff")
+
+        def per_seed(s, kind=kind, o=o):
+            # as SimulationResult.summary: mean over the years (NaN years skipped), last year
+            return {seed: float(np.nanmean(np.asarray(m[o]["values"], float)) if kind == "mean"
+                                else m[o]["values"][-1])
+                    for seed, m in by[s].items()}
+
+        mine = per_seed(scen)
+        if stat.endswith("-diff"):
+            base = per_seed(ref)
+            seeds = sorted(mine)
+            want = paired_diff_ci([mine[s] for s in seeds], [base[s] for s in seeds])
+        else:
+            want = mean_ci(list(mine.values()))
+            finite = [v for v in mine.values() if np.isfinite(v)]
+            assert int(c["data-n"]) == len(finite)
+            if finite:
+                assert float(c["data-value"]) == pytest.approx(np.mean(finite), rel=1e-9,
+                                                               abs=1e-12)
+        for attr, w in (("data-value", want.mean), ("data-low", want.low),
+                        ("data-high", want.high)):
+            got = float(c[attr])
+            assert got == pytest.approx(w, rel=1e-9, abs=1e-12) or (np.isnan(got) and np.isnan(w)), \
+                (scen, o, stat, attr)
+        checked += 1
+    # two scenarios x outcomes x (mean, final), plus the paired differences
+    assert checked == len(outcomes) * 2 * 3
+
+
+def test_images_embedded_and_no_external_urls(report_last):
+    page = parse(report_last)
+    assert len(page.imgs) >= 4  # time series, allocation (x2), promotion
+    for src in page.imgs:
+        assert src.startswith("data:image/png;base64,")
+        png = base64.b64decode(src.split(",", 1)[1], validate=True)
+        assert png.startswith(PNG_MAGIC) and len(png) > 5000
+    assert all(u.startswith("data:") or u.startswith("#") for u in page.urls), page.urls
+    html = report_last.read_text()
+    assert not re.search(r"(https?:)?//[a-z0-9.-]+\.[a-z]{2,}", html, re.I)
+    assert "<script" not in html and "<link" not in html and "@import" not in html
+    assert "@media print" in html
+    # --figures-dir saved the same figures as files
+    files = sorted(p.name for p in (report_last.parent / "img").glob("report_*.png"))
+    assert "report_timeseries.png" in files and "report_promotion.png" in files
+
+
+def test_report_by_ids_matches_compare_last(compared, report_last, tmp_path):
+    ids = sorted(stored(compared))
+    first, rest = ids[:3], ids[3:]
+    spec = [f"{first[0]}-{first[-1]}" if first == list(range(first[0], first[-1] + 1))
+            else ",".join(map(str, first)), ",".join(map(str, rest))]
+    out = tmp_path / "ids.html"
+    proc = incentsim("report", *spec, "--runs-dir", compared, "--out", out)
+    assert proc.returncode == 0, proc.stderr
+    a = {(c["data-scenario"], c["data-outcome"], c["data-stat"]): c["data-value"]
+         for c in parse(out).cells}
+    b = {(c["data-scenario"], c["data-outcome"], c["data-stat"]): c["data-value"]
+         for c in parse(report_last).cells}
+    assert a == b
+
+
+def test_compare_last_takes_only_the_latest_compare(tmp_path):
+    runs = tmp_path / "runs"
+    compare(runs, tmp_path / "a", GDP, BAL, seeds="2")
+    compare(runs, tmp_path / "b", CIT, GDP, seeds="1-2")
+    out = tmp_path / "r.html"
+    proc = incentsim("report", "--compare-last", "--runs-dir", runs, "--out", out)
+    assert proc.returncode == 0, proc.stderr
+    cells = parse(out).cells
+    assert {c["data-scenario"] for c in cells} == {"citizen_satisfaction", "gdp_tournament"}
+    assert {c["data-n"] for c in cells
+            if "data-n" in c and c["data-outcome"] == "gdp_growth_true"} == {"2"}
+    # the first scenario of the command is the reference
+    assert {c["data-scenario"] for c in cells if c["data-stat"].endswith("-diff")} == \
+        {"gdp_tournament"}
+    assert "balanced_scorecard" not in out.read_text()
+
+
+@pytest.mark.parametrize("args, words", [
+    (["99999"], "unknown run id 99999"),
+    (["12-x"], "bad run id"),
+    ([], "no runs given"),
+    (["--bogus"], "unrecognized arguments"),
+])
+def test_bad_input_one_line_exit_2(compared, tmp_path, args, words):
+    proc = incentsim("report", *args, "--runs-dir", compared, "--out", tmp_path / "x.html")
+    assert proc.returncode == 2
+    assert words in proc.stderr
+    assert len(proc.stderr.strip().splitlines()) == 1, proc.stderr
+    assert not (tmp_path / "x.html").exists()
+
+
+def test_no_runs_exit_2(tmp_path):
+    (tmp_path / "empty").mkdir()
+    for args in (["--compare-last", "--runs-dir", tmp_path / "empty"],
+                 ["--compare-last", "--runs-dir", tmp_path / "missing"]):
+        proc = incentsim("report", *args, "--out", tmp_path / "x.html")
+        assert proc.returncode == 2
+        assert len(proc.stderr.strip().splitlines()) == 1, proc.stderr
