@@ -17,7 +17,8 @@ REQUIRED = {"statistical_audit", "lifelong_accountability", "vertical_environmen
 #: for each mechanism, parameters under which it must do nothing at all
 ZERO = {
     "statistical_audit": {"intensity": 0.0},
-    "lifelong_accountability": {"debt_weight": 0.0, "environment_weight": 0.0},
+    "lifelong_accountability": {"debt_weight": 0.0, "environment_weight": 0.0,
+                                "stewardship": 0.0},
     "public_ranking": {"news_weight": 0.0, "reputation": 0.0},
     "citizen_survey": {"weight": 0.0},
     "firm_survey": {"weight": 0.0},

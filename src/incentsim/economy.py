@@ -123,6 +123,20 @@ def budget(state: PrefectureState, tax_rate: float, interest: float) -> np.ndarr
     return np.maximum(b, 0.0)
 
 
+def spending_shares(base: np.ndarray, borrowing: np.ndarray) -> np.ndarray:
+    """Spending by use over GDP: the tax-financed budget split by the plan's
+    shares, plus borrowing, which goes to investment only (the 2014 Budget
+    Law's golden rule; in practice local financing vehicles fund projects)."""
+    out = np.array(base, dtype=float, copy=True)
+    out[..., INV] += borrowing
+    return out
+
+
+def compliance(abatement, econ):
+    """Output multiplier from environmental enforcement (compliance costs)."""
+    return np.maximum(1.0 - econ.environmental_compliance_cost * (abatement - 1.0), 0.1)
+
+
 def public_output(spend_share_gdp: np.ndarray, econ) -> np.ndarray:
     """Output from public spending this year, as a share of GDP.
 
@@ -193,19 +207,19 @@ def forecast(state: PrefectureState, cand: np.ndarray, budget_share: np.ndarray,
     :mod:`incentsim.rules.promotion` plus ``growth_true`` and ``debt_now``.
     """
     borrow = cand[None, :, N_USES]
-    b = budget_share[:, None] + borrow  # (L, C) budget incl. borrowing / GDP
-    spend = b[..., None] * cand[None, :, :N_USES]  # (L, C, N_USES)
+    spend = spending_shares(budget_share[:, None, None] * cand[None, :, :N_USES], borrow)
     pub_now = state.pub_output[:, None] / state.gdp[:, None]
     private_share = 1.0 - pub_now
     subsidy = subsidy_rate(spend[..., SUB], state.gdp[:, None],
                            state.private_capital[:, None], econ)
     boost_now = subsidy_boost(state.subsidy_rate)[:, None]
+    abate = abatement_next(state.abatement[:, None], spend[..., ENV])
+    comply = compliance(abate, econ) / compliance(state.abatement, econ)[:, None]
     growth = (
         expected_growth[:, None] * private_share
         + (public_output(spend, econ) - pub_now)
-        + (subsidy_boost(subsidy) / boost_now - 1.0) * private_share
+        + (subsidy_boost(subsidy) * comply / boost_now - 1.0) * private_share
     )
-    abate = abatement_next(state.abatement[:, None], spend[..., ENV])
     poll_growth = (POLLUTION_SCALE_ELASTICITY * growth
                    - ABATEMENT_EFFECT * (abate - state.abatement[:, None]))
     services = services_next(state.services[:, None], spend[..., SRV])

@@ -297,10 +297,9 @@ class IncentModel(mesa.Model):
         st.underreport = np.array([ld.underreport for ld in leaders])
 
         # 3. spend
-        budget = np.maximum(base_budget, 0.0) + st.borrowing * gdp_prev
         st.spending_prev = st.spending
-        st.spending = st.shares * budget[:, None]
-        spend_gdp = st.spending / gdp_prev[:, None]
+        spend_gdp = eco.spending_shares(st.shares * st.budget_share[:, None], st.borrowing)
+        st.spending = spend_gdp * gdp_prev[:, None]
         st.debt = st.debt * (1.0 - econ.debt_repayment) + st.borrowing * gdp_prev
         st.services = eco.services_next(st.services, spend_gdp[:, eco.SRV])
         st.human_capital += eco.HUMAN_CAPITAL_LAG * (st.services - st.human_capital)
@@ -313,11 +312,10 @@ class IncentModel(mesa.Model):
         # 4. firms produce
         ability = np.array([ld.ability for ld in leaders])
         infra = np.maximum(st.infrastructure / gdp_prev / st.infra_ratio0, 1e-6)
-        compliance = 1.0 - econ.environmental_compliance_cost * (st.abatement - 1.0)
         env_mult = (st.productivity * np.exp(self.national_level + national + st.local_level
                                              + econ.ability_effect * ability)
                     * st.human_capital**econ.human_capital_elasticity
-                    * infra**econ.infrastructure_elasticity * np.maximum(compliance, 0.1)
+                    * infra**econ.infrastructure_elasticity * eco.compliance(st.abatement, econ)
                     * eco.subsidy_boost(st.subsidy_rate))
         confidence = 0.5 + st.firm_trust
         fy = self.firms.step(env_mult, st.subsidy_rate, confidence, st.protection,

@@ -57,8 +57,10 @@ class ScenarioError(ValueError):
         super().__init__("\n".join(lines))
 
     def one_line(self) -> str:
+        """Every problem on one line (newlines and runs of spaces collapsed)."""
         where = f"{self.source}: " if self.source else ""
-        return where + "; ".join(f"{p}: {m}" for p, m in self.problems)
+        text = where + "; ".join(f"{p}: {m}" for p, m in self.problems)
+        return " ".join(text.split())
 
 
 class _Section(BaseModel):
@@ -122,7 +124,7 @@ class Economy(_Section):
     ability_effect: Annotated[float, Field(ge=0.0, le=0.1)] = 0.006
     protection_efficiency: NonNeg = 3.0
     emission_intensity_decline: Annotated[float, Field(ge=-0.5, le=0.5)] = 0.05
-    environmental_compliance_cost: Frac = 0.05
+    environmental_compliance_cost: Frac = 0.12
 
 
 class Behaviour(_Section):
@@ -130,7 +132,8 @@ class Behaviour(_Section):
 
     n_candidates: Annotated[int, Field(ge=2, le=4096)] = 64
     choice_temperature: Pos = 0.15
-    budget_inertia: NonNeg = 3.0
+    budget_inertia: NonNeg = 6.0
+    borrowing_inertia: NonNeg = 1.0
     career_value: NonNeg = 3.0
     discount: Frac = 0.85
     perception_noise: Sd = 0.2
@@ -179,7 +182,7 @@ class Promotion(_Section):
     veto: dict[VetoKey, float] = Field(default_factory=dict)
     noise: NonNeg = 0.3
     memory: Frac = 0.75
-    capacity: Frac = 0.2
+    capacity: Frac = 0.13
     min_percentile: Frac = 0.3
 
 
@@ -343,7 +346,8 @@ def _allowed_keys(loc: tuple) -> list[str] | None:
 def _format_errors(exc: ValidationError) -> list[tuple[str, str]]:
     problems = []
     for err in exc.errors():
-        loc = tuple(p for p in err["loc"] if not (isinstance(p, str) and p.startswith("function-")))
+        loc = tuple(p for p in err["loc"]
+                    if not (isinstance(p, str) and (p.startswith("function-") or p == "[key]")))
         path = ".".join(str(p) for p in loc) or "<root>"
         kind = err["type"]
         if kind == "extra_forbidden":
@@ -363,6 +367,37 @@ def _format_errors(exc: ValidationError) -> list[tuple[str, str]]:
     return problems
 
 
+#: most leader x candidate-plan cells one year's decision may hold (each of about
+#: twenty float64 arrays of that shape; 20 M cells ~ 3 GB at peak)
+MAX_DECISION_CELLS = 20_000_000
+#: most leader-years the panel may record (about 1.6 kB each in memory)
+MAX_LEADER_YEARS = 2_000_000
+#: most citizen network links (citizens x neighbours)
+MAX_CITIZEN_LINKS = 400_000_000
+
+
+def _size_problems(sc: Scenario) -> list[tuple[str, str]]:
+    """Sizes that validate field by field but together would not fit in memory."""
+    w = sc.world
+    n = w.n_provinces * w.prefectures_per_province
+    problems = []
+    cells = n * sc.behaviour.n_candidates
+    if cells > MAX_DECISION_CELLS:
+        problems.append(("behaviour.n_candidates",
+                         f"{n:,} prefectures x {sc.behaviour.n_candidates} candidate plans = "
+                         f"{cells:,} decision cells exceed the limit of {MAX_DECISION_CELLS:,}"))
+    years = n * w.horizon
+    if years > MAX_LEADER_YEARS:
+        problems.append(("world.horizon",
+                         f"{n:,} prefectures x {w.horizon} years = {years:,} leader-years "
+                         f"exceed the limit of {MAX_LEADER_YEARS:,}"))
+    links = n * w.citizens_per_prefecture * w.citizen_neighbours
+    if links > MAX_CITIZEN_LINKS:
+        problems.append(("world.citizen_neighbours",
+                         f"{links:,} citizen links exceed the limit of {MAX_CITIZEN_LINKS:,}"))
+    return problems
+
+
 def _rule_problems(sc: Scenario) -> list[tuple[str, str]]:
     rule_cls = PROMOTION_RULES[sc.promotion.rule]
     return [(f"promotion.{sub}", msg) for sub, msg in rule_cls.check(sc.promotion)]
@@ -377,7 +412,7 @@ def validate(data: Mapping[str, Any], source: str | None = None) -> Scenario:
         sc = Scenario.model_validate(layered)
     except ValidationError as exc:
         raise ScenarioError(_format_errors(exc), source=source) from None
-    problems = _rule_problems(sc)
+    problems = _rule_problems(sc) + _size_problems(sc)
     if problems:
         raise ScenarioError(problems, source=source)
     return sc

@@ -14,6 +14,7 @@ candidate set (five budget shares and a borrowing level) by
         + mechanism terms (lifelong accountability, rankings, inspections)
         - career_weight * P(failing a veto target)
         - budget_inertia * |plan shares - last year's shares|^2
+        - borrowing_inertia * (change in borrowing / budget)^2
 
 
 and picks one by softmax (Gumbel-max) with temperature
@@ -28,7 +29,9 @@ and picks one by softmax (Gumbel-max) with temperature
 * ``intrinsic_weight = public_service_motivation * (1 + insider_local_weight *
   insider)``: insiders weigh local welfare more (Persson & Zhuravskaya 2016).
 * Budgets are incremental: moving shares away from last year's budget costs
-  ``behaviour.budget_inertia`` per squared share (Wildavsky 1964).
+  ``behaviour.budget_inertia`` per squared share (Wildavsky 1964); borrowing,
+  which funds investment only, is easier to move (``borrowing_inertia``):
+  pre-evaluation project surges are largely debt-financed.
 * Statistics: the leader then inflates reported growth by
   ``m = career_weight * dScore/dgrowth / (2 * manipulation_cost * cost_multiplier)``
   (clipped to ``behaviour.max_manipulation``): a quadratic cost of faking, so
@@ -96,7 +99,7 @@ def candidate_plans(n: int, rng: np.random.Generator) -> np.ndarray:
     lean = 0.1 + (1.0 - 0.1 * N_USES) * np.eye(N_USES)
     anchors = np.vstack([np.full(N_USES, 1.0 / N_USES), lean])[:n]
     shares[: len(anchors)] = anchors
-    borrowing = rng.choice(np.array([0.0, 0.0, 0.01, 0.02, 0.04]), size=n)
+    borrowing = rng.choice(np.array([0.0, 0.0, 0.01, 0.02, 0.03, 0.05]), size=n)
     return np.column_stack([shares, borrowing])
 
 
@@ -117,7 +120,8 @@ def decide(model, leaders: list[Leader]) -> None:
     term = get((ld.term_length for ld in leaders), float, n)
 
     memory = promo.memory
-    norm = np.where(memory < 1.0, (1.0 - memory**term) / (1.0 - memory), term) if memory > 0 else 1.0
+    # the evaluation's total weight on the term's years: sum of memory**j, j < term
+    norm = term if memory >= 1.0 else ((1.0 - memory**term) / (1.0 - memory) if memory > 0 else 1.0)
     eligible = (age + k) < ten.promotion_age_limit
     career = (beh.career_value * perception * eligible
               * (beh.discount * memory * (1.0 - ten.early_turnover_hazard)) ** k / norm)
@@ -130,10 +134,12 @@ def decide(model, leaders: list[Leader]) -> None:
     ctx = model.upper.forecast_context()
     score = model.evaluator.score(pred, ctx)
     scale = st.indicator_scale
-    welfare = sum(np.asarray(pred[w]) / NATURAL_SCALE[w] for w in WELFARE)
-    util = career[:, None] * score + intrinsic[:, None] * welfare / len(WELFARE)
+    pred["welfare"] = sum(np.asarray(pred[w]) / NATURAL_SCALE[w] for w in WELFARE) / len(WELFARE)
+    util = career[:, None] * score + intrinsic[:, None] * pred["welfare"]
     drift = model.candidates[None, :, :N_USES] - st.shares[:, None, :]
     util = util - beh.budget_inertia * (drift**2).sum(axis=2)
+    borrow_drift = (model.candidates[None, :, N_USES] - st.borrowing[:, None]) / st.budget_share[:, None]
+    util = util - beh.borrowing_inertia * borrow_drift**2
     for mech in model.mechanisms:
         util = util + mech.decision_utility(model, pred)
     for key, limit in promo.veto.items():

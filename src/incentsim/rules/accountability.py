@@ -140,7 +140,11 @@ class LifelongAccountability(Mechanism):
     (:data:`~incentsim.economy.NATURAL_SCALE`), whatever the years left to
     evaluation or the leader's age: the damage follows the leader after
     departure, so short horizons no longer discount it. Debt is the main
-    target (2014 Budget Law: officials answer for debt for life).
+    target (2014 Budget Law: officials answer for debt for life). Because the
+    record of the tenure follows the leader, they also weigh local welfare
+    as a steward would (``stewardship`` x the welfare index every leader's
+    intrinsic motivation uses): the "long-run perspective" seed 002 expects
+    lifelong accountability to encourage.
     """
 
     name = "lifelong_accountability"
@@ -151,12 +155,14 @@ class LifelongAccountability(Mechanism):
     class Params(MechanismParams):
         debt_weight: NonNeg = 1.0
         environment_weight: NonNeg = 0.1
+        stewardship: NonNeg = 2.0
 
     def decision_utility(self, model, pred):
         debt_rise = (pred["debt_now"] - pred["debt"]) / NATURAL_SCALE["debt"]
         pollution_rise = -pred["environment"] / NATURAL_SCALE["environment"]
-        return -(self.params.debt_weight * debt_rise
-                 + self.params.environment_weight * pollution_rise)
+        return (self.params.stewardship * pred["welfare"]
+                - self.params.debt_weight * debt_rise
+                - self.params.environment_weight * pollution_rise)
 
 
 @MECHANISMS.register
