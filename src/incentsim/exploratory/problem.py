@@ -220,7 +220,16 @@ class Problem:
         try:
             self.scenario(mid)
         except ScenarioError as exc:
-            problems.extend((f"at the middle point: {pp}", m) for pp, m in exc.problems)
+            for pp, m in exc.problems:
+                owner = next((q for q in self.parameters
+                              if pp == q.key or pp.startswith(q.key + ".")
+                              or q.key.startswith(pp + ".")), None)
+                if owner is not None:
+                    problems.append((f"{owner.role}s.{owner.key}", f"{pp}: {m}"))
+                elif pp in self.fixed or any(pp.startswith(k + ".") for k in self.fixed):
+                    problems.append((f"set.{pp}", m))
+                else:
+                    problems.append((f"scenario: {pp}", m))
         else:
             for p in self.parameters:
                 for v in p.extremes():

@@ -85,52 +85,73 @@ def analyse(problem: Problem, X: np.ndarray, Y: pd.DataFrame, method: str = "mor
     return pd.concat(frames, ignore_index=True)
 
 
-def figure(indices: pd.DataFrame, method: str, problem: Problem | None = None):
-    """One panel per outcome: Morris mu* (bars, 95 % interval) and sigma (dots), or
-    Sobol S1 and ST (bars, 95 % intervals); parameters sorted by importance."""
+def figure(indices: pd.DataFrame, method: str, problem: Problem | None = None,
+           ncols: int = 3):
+    """One panel per outcome, parameters sorted by importance. Morris: mu* (bars with
+    95 % intervals, coloured by the sign of mu: raises / lowers the outcome) and sigma
+    (dots); Sobol: S1 and ST (bars, 95 % intervals)."""
+    import math
+
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+    from matplotlib.lines import Line2D
+    from matplotlib.patches import Patch
 
-    from incentsim.plots import OKABE_ITO, STYLE, label
+    from incentsim.outcomes import BY_NAME
+    from incentsim.plots import OKABE_ITO, STYLE
 
     outcomes = list(dict.fromkeys(indices["outcome"]))
     k = indices["parameter"].nunique()
+    ncols = min(ncols, len(outcomes))
+    nrows = math.ceil(len(outcomes) / ncols)
+    up, down = OKABE_ITO[2], OKABE_ITO[4]
     with plt.rc_context(STYLE):
-        fig, axes = plt.subplots(1, len(outcomes), figsize=(4.6 * len(outcomes), 0.5 * k + 1.6),
+        fig, axes = plt.subplots(nrows, ncols, figsize=(4.4 * ncols, (0.42 * k + 1.5) * nrows),
                                  squeeze=False)
-        for ax, o in zip(axes[0], outcomes):
+        flat = axes.ravel()
+        for ax in flat[len(outcomes):]:
+            ax.set_visible(False)
+        for ax, o in zip(flat, outcomes):
             d = indices[indices["outcome"] == o]
             key = "mu_star" if method == "morris" else "ST"
             d = d.sort_values(key)
             y = np.arange(len(d))
             name = o[:-6] if o.endswith("_final") else o
             if method == "morris":
-                ax.barh(y, d["mu_star"], xerr=d["mu_star_conf"], color=OKABE_ITO[1],
-                        ecolor="#333333", capsize=3, label="μ* (95 % CI)")
-                ax.plot(d["sigma"], y, "o", mfc="white", mec=OKABE_ITO[4], mew=1.5,
-                        label="σ")
-                ax.set_xlabel(f"μ*: {label(name)}".replace("(", "\n("))
+                colours = [up if m >= 0 else down for m in d["mu"]]
+                ax.barh(y, d["mu_star"], xerr=d["mu_star_conf"], color=colours,
+                        ecolor="#333333", capsize=3)
+                ax.plot(d["sigma"], y, "o", mfc="white", mec="#000000", mew=1.2, ms=5)
+                unit = BY_NAME[name].unit if name in BY_NAME else ""
+                ax.set_xlabel(f"μ* ({unit})" if unit else "μ*")
             else:
                 h = 0.38
                 ax.barh(y + h / 2, d["S1"], h, xerr=d["S1_conf"], color=OKABE_ITO[1],
-                        ecolor="#333333", capsize=2, label="first order S1")
+                        ecolor="#333333", capsize=2)
                 ax.barh(y - h / 2, d["ST"], h, xerr=d["ST_conf"], color=OKABE_ITO[0],
-                        ecolor="#333333", capsize=2, label="total ST")
+                        ecolor="#333333", capsize=2)
                 ax.set_xlabel("share of variance")
                 ax.set_xlim(left=min(0.0, float((d["S1"] - d["S1_conf"]).min())))
             ax.set_yticks(y, d["parameter"])
             ax.set_title(o)
             ax.grid(axis="y", visible=False)
-        handles, labels = axes[0][0].get_legend_handles_labels()
-        fig.legend(handles, labels, loc="lower center", ncol=len(labels),
-                   bbox_to_anchor=(0.5, -0.02))
-        title = f"{'Morris elementary effects' if method == 'morris' else 'Sobol indices'}"
+        if method == "morris":
+            handles = [Patch(color=up, label="μ* (95 % CI), raises the outcome (μ > 0)"),
+                       Patch(color=down, label="μ*, lowers it (μ < 0)"),
+                       Line2D([], [], marker="o", ls="", mfc="white", mec="#000000",
+                              label="σ (non-linearity, interactions)")]
+        else:
+            handles = [Patch(color=OKABE_ITO[1], label="first order S1 (95 % CI)"),
+                       Patch(color=OKABE_ITO[0], label="total ST (95 % CI)")]
+        fig.legend(handles=handles, loc="lower center", ncol=len(handles),
+                   bbox_to_anchor=(0.5, 0.0))
+        title = "Morris elementary effects" if method == "morris" else "Sobol indices"
         if problem is not None:
             title += f": {problem.name} ({len(problem.seeds)} seeds per point)"
         fig.suptitle(title, fontsize=12)
-        fig.tight_layout(rect=(0, 0.06, 1, 1))
+        fig.tight_layout(rect=(0, 0.05 if nrows > 1 else 0.1, 1, 1))
     return fig
 
 
