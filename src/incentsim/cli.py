@@ -27,10 +27,6 @@ PLUGINS = {
     "bench": ("incentsim.bench", "benchmarks: speed and scaling of the simulation"),
     "validate": ("incentsim.validate", "validation against stylised facts"),
     "app": ("incentsim.app", "interactive app"),
-    "sensitivity": ("incentsim.exploratory.sensitivity",
-                    "global sensitivity of a problem spec (SALib Sobol / Morris)"),
-    "discover": ("incentsim.exploratory.discovery",
-                 "scenario discovery on a problem spec (PRIM, EMA workbench)"),
     "report": ("incentsim.report", "self-contained HTML report comparing scenarios of tracked runs"),
 }
 
@@ -45,6 +41,30 @@ SEEDS_HELP = ("seeds: a count N (seeds 0..N-1), a range A-B (inclusive, e.g. 0-1
 
 class UsageError(Exception):
     """Bad input: one line to stderr, exit status 2."""
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM, turned into an interruption so runs in flight are stored as INTERRUPTED."""
+
+    signum = 15
+
+
+def _on_sigterm(signum, frame):  # noqa: ARG001
+    import signal
+
+    signal.signal(signum, signal.SIG_IGN)  # once: let the interruption be recorded
+    raise Terminated()
+
+
+def _install_signal_handlers():
+    """SIGTERM -> :class:`Terminated`; returns a function restoring the old handler."""
+    import signal
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        return lambda: None
+    old = signal.signal(signal.SIGTERM, _on_sigterm)
+    return lambda: signal.signal(signal.SIGTERM, old)
 
 
 class _Parser(argparse.ArgumentParser):
@@ -75,18 +95,12 @@ def _progress_enabled(args) -> bool:
 
 
 def ci95(values: Sequence[float]) -> tuple[float, float, int]:
-    """Mean, half-width of a t-based 95 % confidence interval, n (NaNs dropped)."""
-    from scipy.special import stdtrit  # lighter than importing scipy.stats
+    """Mean, half-width of the 95 % t-interval, n (non-finite values dropped), from
+    the shared :func:`incentsim.stats.mean_ci`."""
+    from incentsim.stats import mean_ci
 
-    vals = [float(v) for v in values if v is not None and not math.isnan(float(v))]
-    n = len(vals)
-    if n == 0:
-        return math.nan, math.nan, 0
-    mean = sum(vals) / n
-    if n == 1:
-        return mean, math.nan, 1
-    sd = math.sqrt(sum((v - mean) ** 2 for v in vals) / (n - 1))
-    return mean, float(stdtrit(n - 1, 0.975)) * sd / math.sqrt(n), n
+    iv = mean_ci([math.nan if v is None else float(v) for v in values])
+    return iv.mean, iv.high - iv.mean, iv.n
 
 
 def _fmt(mean: float, half: float, signed: bool = False) -> str:
@@ -686,7 +700,19 @@ def _plugin(name: str, argv: list[str]) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point of the ``incentsim`` console script; returns the exit status."""
+    """Entry point of the ``incentsim`` console script; returns the exit status.
+
+    SIGTERM is handled like Ctrl-C: the run in flight is stored as INTERRUPTED,
+    finished runs are kept, and the exit status is 143 (130 for Ctrl-C).
+    """
+    restore = _install_signal_handlers()
+    try:
+        return _main(argv)
+    finally:
+        restore()
+
+
+def _main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     from incentsim.results import UnknownRun
     from incentsim.scenario import ScenarioError
@@ -714,9 +740,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except OSError as exc:
         msg = str(exc) if not exc.filename else f"{exc.strerror}: {exc.filename}"
         print(f"incentsim: {msg}", file=sys.stderr)
-    except KeyboardInterrupt:
-        print("incentsim: interrupted", file=sys.stderr)
-        return 130
+    except KeyboardInterrupt as exc:
+        print("incentsim: interrupted; finished runs are kept (re-run a sweep to complete "
+              "it)", file=sys.stderr)
+        return 128 + getattr(exc, "signum", 2)
     return 2
 
 

@@ -10,6 +10,13 @@ the scheduler's own rescheduling), and tasks still unfinished are reported as
 failed. Results depend only on (scenario, seed): bit-identical whatever the
 executor or number of workers.
 
+Interruptions: a ``KeyboardInterrupt`` in the calling process (Ctrl-C, or
+SIGTERM converted by the command line) cancels what has not started, sends
+SIGTERM to the pool's workers (which turn it into ``KeyboardInterrupt``, so
+Sacred stores their runs as ``INTERRUPTED``) and propagates. A
+:class:`~incentsim.experiment.StorageError` (runs directory unwritable or full)
+is not a per-task failure: it stops the whole execution the same way.
+
 Executors: ``serial`` (in this process, with a per-year progress callback),
 ``local`` (``concurrent.futures`` process pool, the default), ``dask``
 (``scheduler=None``: a ``LocalCluster`` on 127.0.0.1; else the address of a
@@ -24,6 +31,7 @@ import logging
 import math
 import multiprocessing
 import os
+import signal
 import traceback
 import uuid
 from collections.abc import Callable, Iterable, Sequence
@@ -36,7 +44,7 @@ from typing import Any
 
 import pandas as pd
 
-from incentsim.experiment import finished_run, run_tracked, task_key
+from incentsim.experiment import StorageError, finished_run, run_tracked, task_key
 from incentsim.scenario import Scenario
 
 EXECUTORS = ("local", "serial", "dask")
@@ -101,6 +109,8 @@ def run_task(task: Task, runs_dir: str | Path, skip_done: bool = False,
     try:
         run_id, res = run_tracked(task.scenario, task.seed, runs_dir, info=task.info,
                                   progress=progress)
+    except StorageError:
+        raise  # the runs directory, not this task: stop everything
     except Exception as exc:  # noqa: BLE001 - reported per task
         last = traceback.format_exception_only(type(exc), exc)[-1].strip()
         return TaskResult(task.key, task.seed, name, error=last)
@@ -108,10 +118,35 @@ def run_task(task: Task, runs_dir: str | Path, skip_done: bool = False,
                       res.timeseries if keep_timeseries else None)
 
 
+_IN_TASK = False
+_STOPPING = False
+
+
+def _worker_signal(signum, frame):  # noqa: ARG001
+    global _STOPPING
+    if _STOPPING:
+        return  # already stopping: let Sacred finish writing INTERRUPTED
+    _STOPPING = True
+    if _IN_TASK:
+        raise KeyboardInterrupt  # Sacred stores the run in flight as INTERRUPTED
+    os._exit(128 + signum)  # idle worker: just go
+
+
+def _init_worker() -> None:
+    """Process-pool worker: SIGTERM or SIGINT interrupts the run in flight cleanly."""
+    signal.signal(signal.SIGTERM, _worker_signal)
+    signal.signal(signal.SIGINT, _worker_signal)
+
+
 def run_batch(batch: Sequence[Task], runs_dir: str, skip_done: bool = False,
               keep_timeseries: bool = True) -> list[TaskResult]:
     """Worker entry point: run a batch of tasks (importable by Dask workers)."""
-    return [run_task(t, runs_dir, skip_done, keep_timeseries) for t in batch]
+    global _IN_TASK
+    _IN_TASK = True
+    try:
+        return [run_task(t, runs_dir, skip_done, keep_timeseries) for t in batch]
+    finally:
+        _IN_TASK = False
 
 
 def batches(tasks: Sequence[Task], size: int) -> list[list[Task]]:
@@ -193,7 +228,9 @@ def _run_pool(groups, tasks, runs_dir, jobs, scheduler, skip_done, keep) -> Iter
         if not pending:
             return
         lost = []
-        with ProcessPoolExecutor(max_workers=min(jobs, len(pending)), mp_context=ctx) as pool:
+        pool = ProcessPoolExecutor(max_workers=min(jobs, len(pending)), mp_context=ctx,
+                                   initializer=_init_worker)
+        try:
             futs = {pool.submit(run_batch, [tasks[i] for i in g], runs_dir, skip_done, keep): g
                     for g in pending}
             for fut in cf_as_completed(futs):
@@ -202,11 +239,34 @@ def _run_pool(groups, tasks, runs_dir, jobs, scheduler, skip_done, keep) -> Iter
                     yield g, fut.result()
                 except BrokenProcessPool:
                     lost.append(g)
+                except StorageError:
+                    raise
                 except Exception as exc:  # noqa: BLE001
                     yield g, _failed(g, tasks, f"{type(exc).__name__}: {exc}")
+        except BaseException:  # Ctrl-C, SIGTERM, StorageError, generator closed
+            _stop_pool(pool)
+            raise
+        pool.shutdown(wait=True)
         pending = lost
     for g in pending:
         yield g, _failed(g, tasks, "worker process died twice; run again to retry")
+
+
+def _stop_pool(pool: ProcessPoolExecutor) -> None:
+    """Cancel what has not started; interrupt (SIGTERM) the runs in flight; wait."""
+    procs = list((getattr(pool, "_processes", None) or {}).values())
+    pool.shutdown(wait=False, cancel_futures=True)
+    for proc in procs:
+        try:
+            if proc.is_alive():
+                os.kill(proc.pid, signal.SIGTERM)
+        except (OSError, ValueError):
+            pass
+    for proc in procs:
+        try:
+            proc.join(timeout=30)
+        except (OSError, ValueError):
+            pass
 
 
 def _run_dask(groups, tasks, runs_dir, jobs, scheduler, skip_done, keep) -> Iterable:
@@ -233,6 +293,8 @@ def _run_dask(groups, tasks, runs_dir, jobs, scheduler, skip_done, keep) -> Iter
             g = futs[fut]
             try:
                 yield g, fut.result()
+            except StorageError:
+                raise
             except Exception as exc:  # noqa: BLE001 - e.g. KilledWorker after retries
                 yield g, _failed(g, tasks, f"{type(exc).__name__}: {exc}")
     finally:

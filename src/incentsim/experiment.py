@@ -11,7 +11,12 @@ One Sacred ``Experiment`` whose configuration is a scenario (the same schema as
 * stores ``timeseries.parquet`` and ``leaders.parquet`` as artifacts (and
   ``outcomes.png`` when asked for figures);
 * keeps a summary in ``info`` (``info.json``): scenario name, rule,
-  mechanisms, seed and ``summary`` (``<outcome>_mean`` / ``<outcome>_final``).
+  mechanisms, seed and ``summary`` (``<outcome>_mean`` / ``<outcome>_final``);
+* is stored by :class:`SafeFileStorageObserver`: every file is written to a
+  temporary name and renamed into place (a reader never sees half a file),
+  ``run.json`` names the writing process (``host.pid``) so a run whose process
+  died is recognisably incomplete, and a run any of whose files could not be
+  written is never marked ``COMPLETED`` (:class:`StorageError` instead).
 
 Python callers use :func:`run_tracked`; Sacred users run::
 
@@ -29,6 +34,7 @@ import hashlib
 import json
 import math
 import os
+import shutil
 import sys
 import tempfile
 import threading
@@ -62,6 +68,125 @@ DEFAULT_RUNS_DIR = "results/runs"
 SECTIONS = ("world", "economy", "behaviour", "promotion", "tenure", "accountability")
 
 _LOCK = threading.Lock()
+
+
+class StorageError(OSError):
+    """The runs directory could not be written (unwritable, full, gone).
+
+    The run concerned is not marked ``COMPLETED``; the command line reports it
+    in one line and exits with status 2.
+    """
+
+
+def process_start_ticks(pid: int | str = "self") -> int | None:
+    """Start time of a process in clock ticks since boot (Linux), to tell a live
+    process from a later one that reused its pid; ``None`` where unknown."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+        return int(stat.rsplit(")", 1)[1].split()[19])
+    except (OSError, ValueError, IndexError):
+        return None
+
+
+def _atomic_copy(src: str | Path, dest: str | Path) -> None:
+    dest = Path(dest)
+    tmp = dest.with_name(f".{dest.name}.{os.getpid()}.{threading.get_ident()}.tmp")
+    try:
+        shutil.copyfile(src, tmp)
+        os.replace(tmp, dest)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+
+
+class SafeFileStorageObserver(FileStorageObserver):
+    """Sacred's ``FileStorageObserver``, made safe for shared, long-lived runs directories.
+
+    * every JSON file and artifact is written to a temporary file in the run
+      directory and renamed into place (``os.replace``), so readers (and a
+      crash) see either the previous or the new version, never a torn file;
+    * ``run.json`` records ``host.pid`` and ``host.pid_start`` (the process's
+      start time), so :func:`incentsim.results.run_state` can tell a run whose
+      process was killed (``kill -9``, power loss) from one still running;
+    * a write that fails (disk full, directory removed or read-only) is
+      remembered: the run is then stored as ``FAILED`` with the reason, never
+      ``COMPLETED``, and :func:`run_tracked` raises :class:`StorageError`.
+      (Sacred itself only logs a warning for failed observer writes.)
+
+    Run ids are allocated as Sacred does: ``max(existing) + 1`` created with
+    ``os.mkdir``, moving on to the next id when another process took it, so
+    concurrent writers get distinct ids.
+    """
+
+    def initialize(self, *args, **kwargs):
+        super().initialize(*args, **kwargs)
+        self.write_errors: list[str] = []
+
+    def _note(self, what: str, exc: OSError) -> None:
+        self.write_errors.append(f"{what}: {exc.strerror or exc}")
+
+    def started_event(self, ex_info, command, host_info, start_time, config, meta_info, _id):
+        host = dict(host_info)
+        host["pid"] = os.getpid()
+        host["pid_start"] = process_start_ticks()
+        return super().started_event(ex_info, command, host, start_time, config, meta_info, _id)
+
+    def save_json(self, obj, filename):
+        from sacred.serializer import flatten
+
+        path = Path(self.dir) / filename
+        tmp = path.with_name(f".{filename}.{os.getpid()}.{threading.get_ident()}.tmp")
+        try:
+            with open(tmp, "w") as f:
+                json.dump(flatten(obj), f, sort_keys=True, indent=2)
+            os.replace(tmp, path)
+        except OSError as exc:
+            tmp.unlink(missing_ok=True)
+            self._note(f"cannot write {path}", exc)
+            raise
+
+    def save_file(self, filename, target_name=None):
+        target_name = target_name or os.path.basename(filename)
+        if target_name in ("run.json", "config.json", "cout.txt", "metrics.json"):
+            return super().save_file(filename, target_name)  # Sacred's refusal
+        dest = Path(self.dir) / target_name
+        try:
+            if Path(filename).resolve() != dest.resolve():
+                _atomic_copy(filename, dest)
+        except OSError as exc:
+            self._note(f"cannot write {dest}", exc)
+            raise
+
+    def find_or_save(self, filename, store_dir: Path):
+        # the same as Sacred's, but the shared copy (_sources/) appears atomically
+        from sacred.dependencies import get_digest
+
+        store_dir = Path(store_dir)
+        store_dir.mkdir(parents=True, exist_ok=True)
+        source_name, ext = os.path.splitext(os.path.basename(filename))
+        store_path = store_dir / f"{source_name}_{get_digest(filename)}{ext}"
+        if not store_path.exists():
+            _atomic_copy(filename, store_path)
+        return store_path
+
+    def save_cout(self):
+        try:
+            super().save_cout()
+        except OSError as exc:
+            self._note("cannot write cout.txt", exc)
+            raise
+
+    def completed_event(self, stop_time, result):
+        if self.write_errors:  # something is missing: never claim COMPLETED
+            self.run_entry["stop_time"] = stop_time.isoformat()
+            self.run_entry["status"] = "FAILED"
+            self.run_entry["fail_trace"] = ["incomplete run: " + "; ".join(self.write_errors)]
+            try:
+                self.save_json(self.run_entry, "run.json")
+            except OSError:
+                pass  # left RUNNING with a dead process: detected as incomplete
+            return
+        super().completed_event(stop_time, result)
 
 
 def default_runs_dir() -> Path:
@@ -205,24 +330,40 @@ def make_experiment(
 
 
 def ensure_runs_dir(runs_dir: str | Path) -> Path:
-    """Create ``runs_dir`` if needed; ``OSError`` with a clear message if unwritable."""
+    """Create ``runs_dir`` if needed and check that a file can be written in it;
+    :class:`StorageError` (an ``OSError``) with a clear message if not."""
     p = Path(runs_dir)
     try:
         p.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        raise OSError(f"cannot create runs directory {p}: {exc.strerror or exc}") from None
+        raise StorageError(f"cannot create runs directory {p}: {exc.strerror or exc}") from None
     if not p.is_dir() or not os.access(p, os.W_OK | os.X_OK):
-        raise OSError(f"runs directory {p} is not writable")
+        raise StorageError(f"runs directory {p} is not writable")
+    try:  # a read-only or full filesystem passes os.access (e.g. for root)
+        fd, probe = tempfile.mkstemp(dir=p, prefix=".probe-")
+        try:
+            os.write(fd, b"incentsim")
+        finally:
+            os.close(fd)
+            os.unlink(probe)
+    except OSError as exc:
+        raise StorageError(f"runs directory {p} is not writable: {exc.strerror or exc}") \
+            from None
     return p
 
 
 def mark_done(runs_dir: Path, key: str, run_id: Any) -> None:
     """Record (atomically) that task ``key`` completed as run ``run_id``."""
     done = runs_dir / "_done"
-    done.mkdir(exist_ok=True)
-    tmp = done / f".{key}.{os.getpid()}.tmp"
-    tmp.write_text(json.dumps({"run_id": str(run_id)}))
-    os.replace(tmp, done / f"{key}.json")
+    tmp = done / f".{key}.{os.getpid()}.{threading.get_ident()}.tmp"
+    try:
+        done.mkdir(exist_ok=True)
+        tmp.write_text(json.dumps({"run_id": str(run_id)}))
+        os.replace(tmp, done / f"{key}.json")
+    except OSError as exc:
+        tmp.unlink(missing_ok=True)
+        raise StorageError(f"cannot record finished run {run_id} in {done}: "
+                           f"{exc.strerror or exc}") from None
 
 
 def finished_run(runs_dir: str | Path, key: str, invocation: str | None = None) -> str | None:
@@ -263,6 +404,10 @@ def run_tracked(
     ``info`` entries are added to the run's ``info.json`` (e.g. a sweep name).
     ``figures=True`` also stores ``outcomes.png``. Thread-safe (runs in one
     process are serialised).
+
+    A ``KeyboardInterrupt`` (Ctrl-C; SIGTERM under the command line) stores the
+    run as ``INTERRUPTED`` and propagates. :class:`StorageError` if any file of
+    the run could not be written (the run is then not ``COMPLETED``).
     """
     sc = load_scenario(scenario if scenario is not None else {}, overrides)
     runs = ensure_runs_dir(runs_dir if runs_dir is not None else default_runs_dir())
@@ -271,12 +416,22 @@ def run_tracked(
     config["seed"] = int(seed)
     with _LOCK:
         ex = make_experiment(holder, figures=figures, progress=progress)
-        ex.observers.append(FileStorageObserver(str(runs)))
-        run = ex.run(
-            config_updates=config,
-            info=dict(info or {}),
-            options={"--force": True, "--capture": "no", "--loglevel": "ERROR"},
-        )
+        obs = SafeFileStorageObserver(str(runs))
+        ex.observers.append(obs)
+        try:
+            run = ex.run(
+                config_updates=config,
+                info=dict(info or {}),
+                options={"--force": True, "--capture": "no", "--loglevel": "CRITICAL"},
+            )
+        except OSError as exc:
+            if obs.dir is None or obs.write_errors:  # the runs directory, not the model
+                where = obs.dir or runs
+                raise StorageError(f"cannot write run in {where}: "
+                                   f"{exc.strerror or exc}") from None
+            raise
+    if obs.write_errors:
+        raise StorageError(f"run {run._id} in {runs} is incomplete, {obs.write_errors[0]}")
     mark_done(runs, run.info["task_key"], run._id)
     return str(run._id), holder["result"]
 
@@ -296,7 +451,7 @@ def _sacred_main(argv: list[str]) -> None:  # pragma: no cover - exercised via s
                     argv.append(f"name={p.stem}")
     if not any(a in ("-F", "--file_storage") or a.startswith("--file_storage=")
                for a in argv) and "-u" not in argv and "--unobserved" not in argv:
-        ex_obs = FileStorageObserver(str(ensure_runs_dir(default_runs_dir())))
+        ex_obs = SafeFileStorageObserver(str(ensure_runs_dir(default_runs_dir())))
     else:
         ex_obs = None
     ex = make_experiment()

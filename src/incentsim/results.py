@@ -15,14 +15,20 @@
 An index under ``<runs>/_index/`` caches what was parsed, keyed by the
 modification times of each run's files; only new or changed runs are re-read.
 The index is rewritten atomically; an unwritable runs directory just skips it.
+
+``status`` is Sacred's (``COMPLETED``, ``FAILED``, ``INTERRUPTED``,
+``RUNNING``) except that a run still marked ``RUNNING`` whose process is gone
+(killed with ``kill -9``, a machine that went down) is reported as
+``INCOMPLETE`` (see :func:`run_state`); a resumed sweep re-runs it.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import socket
 from collections.abc import Callable, Iterable
-from datetime import datetime
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -31,7 +37,10 @@ import pandas as pd
 from incentsim.scenario import flatten
 
 INDEX_DIR = "_index"
-INDEX_VERSION = 1
+INDEX_VERSION = 2
+#: a RUNNING run on another host whose heartbeat (every 10 s) is older than this
+#: many seconds is taken to be dead
+STALE_AFTER_S = 300.0
 _FILES = ("run.json", "info.json", "metrics.json", "config.json")
 METRIC_COLUMNS = ["run_id", "outcome", "year", "value"]
 
@@ -65,6 +74,45 @@ def _read_json(path: Path) -> Any:
         return {}
 
 
+def _pid_alive(pid: int, start: int | None) -> bool:
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OverflowError, ValueError):
+        return True  # exists (another user's process) / cannot tell
+    if start is not None:  # the pid may have been reused by a later process
+        from incentsim.experiment import process_start_ticks
+
+        now = process_start_ticks(int(pid))
+        if now is not None and now != int(start):
+            return False
+    return True
+
+
+def run_state(run: dict[str, Any], now: datetime | None = None) -> str | None:
+    """Status of a run from its ``run.json`` dict, with ``INCOMPLETE`` for a run
+    still marked ``RUNNING`` (or ``QUEUED``) whose writing process is gone.
+
+    On the same host the recorded process id (and its start time) decides; for a
+    run written by another host, a heartbeat older than :data:`STALE_AFTER_S`.
+    """
+    status = run.get("status")
+    if status not in ("RUNNING", "QUEUED"):
+        return status
+    host = run.get("host") or {}
+    pid = host.get("pid")
+    if pid is not None and host.get("hostname") == socket.gethostname():
+        return status if _pid_alive(pid, host.get("pid_start")) else "INCOMPLETE"
+    beat = run.get("heartbeat") or run.get("start_time")
+    try:
+        last = datetime.fromisoformat(beat)
+    except (TypeError, ValueError):
+        return status
+    now = now or datetime.now(timezone.utc).replace(tzinfo=None)  # Sacred writes UTC
+    return "INCOMPLETE" if (now - last).total_seconds() > STALE_AFTER_S else status
+
+
 def _parse(run_id: int, run_dir: Path) -> tuple[dict[str, Any], pd.DataFrame]:
     run = _read_json(run_dir / "run.json") or {}
     info = _read_json(run_dir / "info.json") or {}
@@ -93,6 +141,9 @@ def _parse(run_id: int, run_dir: Path) -> tuple[dict[str, Any], pd.DataFrame]:
         "fail_reason": (str(run.get("fail_trace", [""])[-1]).strip() or None)
         if run.get("fail_trace") else None,
         "path": str(run_dir),
+        "_liveness": json.dumps({k: run.get(k) for k in ("status", "heartbeat", "start_time",
+                                                          "host")}, default=str)
+        if run.get("status") in ("RUNNING", "QUEUED") else None,
     }
     cfg = {k: v for k, v in config.items() if k != "seed"}
     for k, v in flatten(cfg).items():
@@ -211,6 +262,11 @@ def load_runs(
         columns=["run_id", "status", "start_time", "stop_time", "scenario", "rule", "seed"])
     if len(runs):
         runs["run_id"] = runs["run_id"].astype("int64")
+        if "_liveness" in runs.columns:  # re-checked on every load, never cached
+            live = runs["_liveness"].map(lambda t: run_state(json.loads(t))
+                                         if isinstance(t, str) else None)
+            runs["status"] = live.where(live.notna(), runs["status"])
+            runs = runs.drop(columns="_liveness")
         for col in ("start_time", "stop_time"):
             runs[col] = pd.to_datetime(runs[col], errors="coerce")
     wanted = dict(filters or {})
@@ -251,6 +307,8 @@ def load_run(path: str | Path, run_id: int | str) -> dict[str, Any]:
     (wide: ``year`` + outcomes) and ``artifacts`` (name -> path)."""
     d = run_dir(path, run_id)
     run = _read_json(d / "run.json")
+    if run.get("status") in ("RUNNING", "QUEUED"):
+        run["status"] = run_state(run)
     metrics = _read_json(d / "metrics.json") or {}
     wide = pd.DataFrame({"year": next(iter(metrics.values()))["steps"]}) if metrics \
         else pd.DataFrame()
