@@ -219,3 +219,47 @@ def test_no_runs_exit_2(tmp_path):
         proc = incentsim("report", *args, "--out", tmp_path / "x.html")
         assert proc.returncode == 2
         assert len(proc.stderr.strip().splitlines()) == 1, proc.stderr
+
+
+def test_many_scenarios_long_table_and_pooled_configs_flagged(compared):
+    """More than three scenarios: one row per outcome and scenario (no overflow); runs
+    pooled under one name with different configurations are flagged."""
+    import copy
+
+    from incentsim.report import load_groups, outcome_table, outcome_table_html, render
+
+    ids = sorted(stored(compared))
+    groups, notes = load_groups(compared, ids)
+    assert [g.name for g in groups] == ["gdp_tournament", "balanced_scorecard"]
+    assert not notes
+    extra = []
+    for k in range(2):
+        g = copy.copy(groups[k])
+        g.name = f"{g.name}_copy"
+        extra.append(g)
+    many = [*groups, *extra]
+    df = outcome_table(many)
+    html = outcome_table_html(df, [g.name for g in many])
+    page = Page()
+    page.feed(html)
+    assert "<th>scenario</th>" in html and html.count("reference</td>") == 2 * 12
+    assert {c["data-scenario"] for c in page.cells} == {g.name for g in many}
+    # a copy of the reference has a paired difference of exactly 0
+    d = df[(df.scenario == "gdp_tournament_copy") & (df.outcome == "trust_local")]
+    assert np.allclose(d["diff"], 0.0)
+    # one name, two configurations: pooled with a note
+    mixed = [i for i in ids if stored(compared)[i]["info"]["scenario"] == "gdp_tournament"]
+    other = [i for i in ids if i not in mixed][:1]
+    for i in other:  # rename a balanced_scorecard run to gdp_tournament
+        f = compared / str(i) / "info.json"
+        info = json.loads(f.read_text())
+        saved = f.read_text()
+        info["scenario"] = "gdp_tournament"
+        f.write_text(json.dumps(info))
+        try:
+            groups, notes = load_groups(compared, [*mixed, i])
+        finally:
+            f.write_text(saved)
+    assert any("different configurations" in n and "promotion.rule" in n for n in notes)
+    text, figs = render(groups, notes)
+    assert "different configurations" in text and len(figs) == 4

@@ -212,7 +212,18 @@ def load_groups(runs_dir: Path, ids: Sequence[int],
     out = [g for g in groups.values() if g.ids]
     if not out:
         raise ReportError("no completed runs to report" + (f" ({notes[0]})" if notes else ""))
+    from incentsim.scenario import flatten
+
     for g in out:
+        flat = [flatten({k: v for k, v in c.items() if k != "seed"}) for c in g.configs]
+        differ = sorted({k for f in flat[1:] for k in set(f) | set(flat[0])
+                         if f.get(k) != flat[0].get(k)})
+        if differ:
+            variants = len({json.dumps(f, sort_keys=True, default=str) for f in flat})
+            notes.append(f"{g.name}: the runs have {variants} different configurations "
+                         f"(differing in {', '.join(differ[:6])}{' ...' if len(differ) > 6 else ''}"
+                         "); they are pooled under one name. Report runs of one configuration "
+                         "per scenario name to compare like with like.")
         dup = len(g.seeds) - len(set(g.seeds))
         if dup:
             notes.append(f"{g.name}: {dup} seed(s) appear in more than one run; every run "
@@ -310,12 +321,13 @@ tr.final td{border-top:none}tr.avg td{border-bottom:none}
 .better{color:#0072B2}.worse{color:#D55E00}
 .swatch{display:inline-block;width:.9em;height:.9em;border-radius:2px;margin-right:.35em;
 vertical-align:-.1em}
+.wrap{overflow-x:auto}tr.first td{border-top:2px solid #999}
 figure{margin:1em 0}figure img{max-width:100%;height:auto;border:1px solid #eee}
 figcaption{font-size:.88em;color:#333;margin-top:.3em}
 details{margin:.4em 0}summary{cursor:pointer;font-weight:600}
 pre{background:#f7f7f7;border:1px solid #e3e3e3;padding:.6em;font-size:.8em;overflow-x:auto}
 .note{background:#fff8e5;border-left:4px solid #E69F00;padding:.4em .8em}
-@media print{body{max-width:none;margin:0;font-size:11pt}h2{page-break-after:avoid}
+@media print{body{max-width:none;margin:0;font-size:10pt}.wrap{overflow:visible}h2{page-break-after:avoid}
 figure,table{page-break-inside:avoid}details>*{display:block}details summary{display:none}
 a{color:inherit;text-decoration:none}}
 """
@@ -406,12 +418,75 @@ def _interval_cell(value, low, high, *, signed=False, direction="none", attrs=""
     return f'<td class="{cls}"{attrs}>{_e(v)}{_e(tag)}{ci}</td>'
 
 
+def _cells(sub, n, o, stat, meta, diff: bool) -> str:
+    r = sub.loc[n]
+    if not diff:
+        attrs = (f' data-scenario="{_e(n)}" data-outcome="{o}" data-stat="{stat}" '
+                 f'data-value="{float(r["value"])!r}" data-low="{float(r["low"])!r}" '
+                 f'data-high="{float(r["high"])!r}" data-n="{int(r["n"])}"')
+        return _interval_cell(r["value"], r["low"], r["high"], attrs=attrs)
+    attrs = (f' data-scenario="{_e(n)}" data-outcome="{o}" data-stat="{stat}-diff" '
+             f'data-value="{float(r["diff"])!r}" data-low="{float(r["diff_low"])!r}" '
+             f'data-high="{float(r["diff_high"])!r}"')
+    return _interval_cell(r["diff"], r["diff_low"], r["diff_high"], signed=True,
+                          direction=meta.direction, attrs=attrs)
+
+
+def _outcome_head(o: str, meta, rowspan: int) -> str:
+    better = {"higher": "; higher is better", "lower": "; lower is better"}.get(meta.direction, "")
+    return (f'<td rowspan="{rowspan}" title="{_e(meta.description)}"><b>'
+            f'{_e(o.replace("_", " "))}</b><br><span class="ci">{_e(meta.unit)}; '
+            f"{_e(meta.description)}{better}</span></td>")
+
+
+def outcome_table_html(df, names: Sequence[str], outcomes: Sequence[str] = TABLE_OUTCOMES,
+                       wide: bool | None = None) -> str:
+    """The outcome table as HTML: scenarios as columns (up to three scenarios) or,
+    for more, one row per outcome and scenario. Every number cell carries its exact
+    value in ``data-*`` attributes."""
+    from incentsim.outcomes import BY_NAME
+
+    ref = names[0]
+    wide = len(names) <= 3 if wide is None else wide
+    rows = []
+    if wide:
+        rows.append("<tr><th>outcome (unit)</th><th>stat</th>"
+                    + "".join(f"<th>{_e(n)}</th>" for n in names)
+                    + "".join(f"<th>Δ {_e(n)} vs {_e(ref)}</th>" for n in names[1:]) + "</tr>")
+        for o in outcomes:
+            meta = BY_NAME[o]
+            for stat, lab in (("mean", "average"), ("final", "final")):
+                sub = df[(df.outcome == o) & (df.stat == stat)].set_index("scenario")
+                head = _outcome_head(o, meta, 2) if stat == "mean" else ""
+                cells = [_cells(sub, n, o, stat, meta, False) for n in names]
+                cells += [_cells(sub, n, o, stat, meta, True) for n in names[1:]]
+                cls = "avg" if stat == "mean" else "final"
+                rows.append(f'<tr class="{cls}">{head}<td>{lab}</td>{"".join(cells)}</tr>')
+    else:
+        rows.append(f"<tr><th>outcome (unit)</th><th>scenario</th><th>average</th>"
+                    f"<th>Δ average vs {_e(ref)}</th><th>final</th>"
+                    f"<th>Δ final vs {_e(ref)}</th></tr>")
+        for o in outcomes:
+            meta = BY_NAME[o]
+            subs = {st: df[(df.outcome == o) & (df.stat == st)].set_index("scenario")
+                    for st in ("mean", "final")}
+            for i, n in enumerate(names):
+                head = _outcome_head(o, meta, len(names)) if i == 0 else ""
+                cells = []
+                for st in ("mean", "final"):
+                    cells.append(_cells(subs[st], n, o, st, meta, False))
+                    cells.append('<td class="ref">reference</td>' if i == 0
+                                 else _cells(subs[st], n, o, st, meta, True))
+                rows.append(f'<tr class="{"first" if i == 0 else ""}">{head}<td>{_e(n)}</td>'
+                            f'{"".join(cells)}</tr>')
+    return '<div class="wrap"><table class="outcomes">' + "\n".join(rows) + "</table></div>"
+
+
 def render(groups: Sequence[Group], notes: Sequence[str], *, title: str | None = None,
            runs_dir: Path | None = None, source: str = "") -> tuple[str, list]:
     """The report's HTML and its figures ((id, caption, png), ...)."""
     import yaml
 
-    from incentsim.outcomes import BY_NAME
     from incentsim.plots import colour
 
     names = [g.name for g in groups]
@@ -441,7 +516,7 @@ def render(groups: Sequence[Group], notes: Sequence[str], *, title: str | None =
 
     # ---- what was run
     a("<h2>What was run</h2>")
-    a("<table><tr><th>scenario</th><th>description</th><th>promotion rule</th>"
+    a("<div class=\"wrap\"><table><tr><th>scenario</th><th>description</th><th>promotion rule</th>"
       "<th>mechanisms</th><th>seeds</th><th>runs</th><th>run ids</th><th>world</th></tr>")
     for i, g in enumerate(groups):
         cfg, info = g.configs[0], g.infos[0]
@@ -452,19 +527,20 @@ def render(groups: Sequence[Group], notes: Sequence[str], *, title: str | None =
         a(f'<tr><td><span class="swatch" style="background:{colour(i)}"></span>'
           f"<b>{_e(g.name)}</b>{' (reference)' if i == 0 else ''}</td>"
           f"<td>{_e(cfg.get('description', ''))}</td>"
-          f"<td>{_e(info.get('rule', (cfg.get('promotion') or {}).get('rule', '')))}</td>"
-          f"<td>{_e(', '.join(info.get('mechanisms', [])) or 'none')}</td>"
+          f"<td>{_e(', '.join(dict.fromkeys(str(x.get('rule', '')) for x in g.infos)))}</td>"
+          f"<td>{_e(' | '.join(dict.fromkeys(', '.join(x.get('mechanisms', [])) or 'none' for x in g.infos)))}</td>"
           f"<td>{_e(_seeds_text(g.seeds))}</td><td>{len(g.ids)}</td>"
           f"<td>{_e(_span(g.ids))}</td><td>{_e(world)}</td></tr>")
-    a("</table>")
+    a("</table></div>")
     diffs = _config_differences(groups)
     if diffs and len(groups) > 1:
-        a("<h3>What differs between the scenarios</h3><table><tr><th>setting</th>"
+        a("<h3>What differs between the scenarios</h3><div class=\"wrap\"><table><tr>"
+          "<th>setting</th>"
           + "".join(f"<th>{_e(n)}</th>" for n in names) + "</tr>")
         for k, vals in diffs:
             a(f"<tr><td><code>{_e(k)}</code></td>"
               + "".join(f"<td><code>{_e(v)}</code></td>" for v in vals) + "</tr>")
-        a("</table>")
+        a("</table></div>")
     starts = [r.get("start_time") for g in groups for r in g.runs if r.get("start_time")]
     stops = [r.get("stop_time") for g in groups for r in g.runs if r.get("stop_time")]
     hosts = sorted({(r.get("host") or {}).get("hostname", "?") for g in groups for r in g.runs})
@@ -502,36 +578,7 @@ def render(groups: Sequence[Group], notes: Sequence[str], *, title: str | None =
       f"<b>Δ</b> is the paired difference to <b>{_e(ref)}</b> over the same seeds; "
       "* marks an interval that excludes 0, labelled better or worse where the outcome "
       "has a preferred direction.</p>")
-    a("<table class=\"outcomes\"><tr><th>outcome (unit)</th><th>stat</th>"
-      + "".join(f"<th>{_e(n)}</th>" for n in names)
-      + "".join(f"<th>Δ {_e(n)} vs {_e(ref)}</th>" for n in names[1:]) + "</tr>")
-    for o in TABLE_OUTCOMES:
-        meta = BY_NAME[o]
-        for stat, lab in (("mean", "average"), ("final", "final")):
-            sub = df[(df.outcome == o) & (df.stat == stat)].set_index("scenario")
-            cls = "avg" if stat == "mean" else "final"
-            head = (f'<td rowspan="2" title="{_e(meta.description)}"><b>{_e(o.replace("_", " "))}'
-                    f"</b><br><span class=\"ci\">{_e(meta.unit)}; {_e(meta.description)}"
-                    f"{'; higher is better' if meta.direction == 'higher' else ''}"
-                    f"{'; lower is better' if meta.direction == 'lower' else ''}</span></td>"
-                    if stat == "mean" else "")
-            cells = []
-            for n in names:
-                r = sub.loc[n]
-                attrs = (f' data-scenario="{_e(n)}" data-outcome="{o}" data-stat="{stat}" '
-                         f'data-value="{float(r["value"])!r}" data-low="{float(r["low"])!r}" '
-                         f'data-high="{float(r["high"])!r}" data-n="{int(r["n"])}"')
-                cells.append(_interval_cell(r["value"], r["low"], r["high"], attrs=attrs))
-            for n in names[1:]:
-                r = sub.loc[n]
-                attrs = (f' data-scenario="{_e(n)}" data-outcome="{o}" data-stat="{stat}-diff" '
-                         f'data-value="{float(r["diff"])!r}" data-low="{float(r["diff_low"])!r}" '
-                         f'data-high="{float(r["diff_high"])!r}"')
-                cells.append(_interval_cell(r["diff"], r["diff_low"], r["diff_high"],
-                                            signed=True, direction=meta.direction,
-                                            attrs=attrs))
-            a(f'<tr class="{cls}">{head}<td>{lab}</td>{"".join(cells)}</tr>')
-    a("</table>")
+    a(outcome_table_html(df, names))
 
     # ---- figures
     sections = {"timeseries": "Over time", "allocation": "How leaders spend over the term",
