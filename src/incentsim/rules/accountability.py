@@ -186,7 +186,7 @@ class VerticalEnvironmentalManagement(Mechanism):
     class Params(MechanismParams):
         coverage: Prob = 0.25
         inspection_effect: Prob = 0.09
-        pressure: NonNeg = 0.5
+        pressure: NonNeg = 0.2
 
     def decision_utility(self, model, pred):
         return self.params.pressure * pred["environment"] / NATURAL_SCALE["environment"]
