@@ -60,6 +60,7 @@ TYPES = ("real", "integer", "categorical", "share")
 DIRECTIONS = ("maximize", "minimize", "info")
 STATS = ("mean", "final")
 PARAM_KEYS = {"type", "range", "values", "name", "description"}
+_SECTION = {"lever": "levers", "uncertainty": "uncertainties"}
 
 
 @dataclass(frozen=True)
@@ -225,7 +226,7 @@ class Problem:
                               if pp == q.key or pp.startswith(q.key + ".")
                               or q.key.startswith(pp + ".")), None)
                 if owner is not None:
-                    problems.append((f"{owner.role}s.{owner.key}", f"{pp}: {m}"))
+                    problems.append((f"{_SECTION[owner.role]}.{owner.key}", f"{pp}: {m}"))
                 elif pp in self.fixed or any(pp.startswith(k + ".") for k in self.fixed):
                     problems.append((f"set.{pp}", m))
                 else:
@@ -236,7 +237,7 @@ class Problem:
                     try:
                         self.scenario({**mid, p.name: v})
                     except ScenarioError as exc:
-                        problems.extend((f"{p.role}s.{p.key}", f"at {v!r}: {pp}: {m}")
+                        problems.extend((f"{_SECTION[p.role]}.{p.key}", f"at {v!r}: {pp}: {m}")
                                         for pp, m in exc.problems)
                         break
         if problems:
@@ -309,21 +310,23 @@ def _name_parameters(params: list[Parameter], problems: list[tuple[str, str]]) -
         name = p.name or (last if lasts.count(last) == 1 and last.isidentifier()
                           else p.key.replace(".", "__"))
         if not name.isidentifier():
-            problems.append((f"{p.role}s.{p.key}.name", f"{name!r} is not a Python identifier"))
+            problems.append((f"{_SECTION[p.role]}.{p.key}.name",
+                             f"{name!r} is not a Python identifier"))
         out.append(Parameter(name, p.key, p.kind, p.role, p.low, p.high, p.values,
                              p.description))
     names = [p.name for p in out]
     for p in out:
         if names.count(p.name) > 1:
-            problems.append((f"{p.role}s.{p.key}.name", f"name {p.name!r} is used twice"))
+            problems.append((f"{_SECTION[p.role]}.{p.key}.name", f"name {p.name!r} is used twice"))
     keys = [p.key for p in out]
     for p in out:
         if keys.count(p.key) > 1:
-            problems.append((f"{p.role}s.{p.key}", "declared both as a lever and an uncertainty"))
+            problems.append((f"{_SECTION[p.role]}.{p.key}",
+                             "declared both as a lever and an uncertainty"))
     groups = [p.key.rpartition(".")[0] for p in out if p.kind == "share"]
     for p in out:
         if p.kind == "share" and groups.count(p.key.rpartition(".")[0]) > 1:
-            problems.append((f"{p.role}s.{p.key}", "one share lever per weight group"))
+            problems.append((f"{_SECTION[p.role]}.{p.key}", "one share lever per weight group"))
     return out
 
 
@@ -406,7 +409,7 @@ def problem_from_dict(data: Mapping[str, Any], source: str | None = None,
     params = _name_parameters(params, problems)
     for p in params:
         if p.key in fixed:
-            problems.append((f"{p.role}s.{p.key}", "also fixed in `set`"))
+            problems.append((f"{_SECTION[p.role]}.{p.key}", "also fixed in `set`"))
     outcomes = _parse_outcomes(data.get("outcomes"), problems)
     try:
         seeds = parse_seeds(data.get("seeds", 1))
