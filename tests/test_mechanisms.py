@@ -118,5 +118,9 @@ def test_every_mechanism_class_is_registered_and_in_the_schema():
     from incentsim.rules.accountability import Mechanism
     from incentsim.scenario import Accountability
 
-    defined = {c.name for c in Mechanism.__subclasses__()}
+    def concrete(cls):
+        for sub in cls.__subclasses__():
+            yield from ([sub] if sub.name else []) + list(concrete(sub))
+
+    defined = {c.name for c in concrete(Mechanism)}
     assert defined == set(MECHANISMS.names()) == set(Accountability.model_fields)

@@ -52,6 +52,8 @@ from __future__ import annotations
 import mesa
 import numpy as np
 
+from incentsim.agents.columns import column
+
 from incentsim.agents.fastrng import chunk_bounds, normals, run_chunks, spawn_streams, uniforms
 
 SATISFACTION_SERVICES = 2.0
@@ -79,28 +81,15 @@ def logistic(x):
     return 1.0 / (1.0 + np.exp(-x))
 
 
-def _column(name: str, dtype):
-    """A state column: reads the array; assignment copies into it (keeps dtype and buffer)."""
-    attr = "_" + name
-
-    def get(self):
-        return getattr(self, attr)
-
-    def set(self, value):
-        getattr(self, attr)[...] = np.asarray(value, dtype=dtype)
-
-    return property(get, set, doc=f"{name} of every citizen ({np.dtype(dtype).name}).")
-
-
 class CitizenPopulation:
     """Columnar state of all citizens (fixed slots per prefecture)."""
 
-    income = _column("income", F32)
-    expected_growth = _column("expected_growth", F32)
-    satisfaction = _column("satisfaction", F32)
-    trust_local = _column("trust_local", F32)
-    trust_central = _column("trust_central", F32)
-    petitioned = _column("petitioned", bool)
+    income = column("income", F32, "citizen")
+    expected_growth = column("expected_growth", F32, "citizen")
+    satisfaction = column("satisfaction", F32, "citizen")
+    trust_local = column("trust_local", F32, "citizen")
+    trust_central = column("trust_central", F32, "citizen")
+    petitioned = column("petitioned", bool, "citizen")
 
     def __init__(self, model, per_prefecture: int, n_pref: int, rng: np.random.Generator):
         self.model = model

@@ -51,6 +51,8 @@ from dataclasses import dataclass
 import mesa
 import numpy as np
 
+from incentsim.agents.columns import column
+
 from incentsim.agents.fastrng import chunk_bounds, normals, run_chunks, spawn_streams, uniforms
 
 INCUMBENT_LEARNING = 0.3
@@ -77,24 +79,12 @@ class FirmYear:
     tfp_den: np.ndarray
 
 
-def _column(name: str, dtype):
-    attr = "_" + name
-
-    def get(self):
-        return getattr(self, attr)
-
-    def set(self, value):
-        getattr(self, attr)[...] = np.asarray(value, dtype=dtype)
-
-    return property(get, set, doc=f"{name} of every firm slot ({np.dtype(dtype).name}).")
-
-
 class FirmPopulation:
     """Columnar state of all firms (one row per slot)."""
 
-    productivity = _column("productivity", F32)
-    capital = _column("capital", F32)
-    output = _column("output", F32)
+    productivity = column("productivity", F32, "firm slot")
+    capital = column("capital", F32, "firm slot")
+    output = column("output", F32, "firm slot")
 
     def __init__(self, model, per_prefecture: int, env_mult: np.ndarray, rng: np.random.Generator):
         self.model = model

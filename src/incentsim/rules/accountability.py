@@ -224,8 +224,18 @@ class PublicRanking(Mechanism):
         return self.params.news_weight * (pct - 0.5)
 
 
+class _ScoreBlend(Mechanism):
+    """Blends one indicator into the evaluator's score with weight ``weight``."""
+
+    indicator: ClassVar[str] = ""
+
+    def adjust_score(self, score, ind, ctx):
+        w = self.params.weight
+        return (1.0 - w) * score + w * ctx.z(ind, self.indicator)
+
+
 @MECHANISMS.register
-class CitizenSurvey(Mechanism):
+class CitizenSurvey(_ScoreBlend):
     """A resident survey feeds the evaluation.
 
     Rule: score <- (1 - weight) * score + weight * z(satisfaction), where
@@ -236,17 +246,15 @@ class CitizenSurvey(Mechanism):
     description = "Resident satisfaction survey feeds the promotion score"
     source = "UNDP PPGPA (seed 001); Qingyuan farmers' feedback (seed 004)"
     observes = ("satisfaction",)
+    indicator = "satisfaction"
 
     class Params(MechanismParams):
         weight: Prob = 0.3
 
-    def adjust_score(self, score, ind, ctx):
-        w = self.params.weight
-        return (1.0 - w) * score + w * ctx.z(ind, "satisfaction")
 
 
 @MECHANISMS.register
-class FirmSurvey(Mechanism):
+class FirmSurvey(_ScoreBlend):
     """A business-environment survey of firms feeds the evaluation.
 
     Rule: score <- (1 - weight) * score + weight * z(firm_survey).
@@ -256,13 +264,11 @@ class FirmSurvey(Mechanism):
     description = "Business-environment survey of firms feeds the promotion score"
     source = "World Bank subnational Doing Business; seed 002 (bottom-up accountability)"
     observes = ("firm_survey",)
+    indicator = "firm_survey"
 
     class Params(MechanismParams):
         weight: Prob = 0.2
 
-    def adjust_score(self, score, ind, ctx):
-        w = self.params.weight
-        return (1.0 - w) * score + w * ctx.z(ind, "firm_survey")
 
 
 @MECHANISMS.register
@@ -287,7 +293,7 @@ class PerformanceTransfers(Mechanism):
 
 
 @MECHANISMS.register
-class PetitionChannel(Mechanism):
+class PetitionChannel(_ScoreBlend):
     """Petitions reach the upper level and get some grievances redressed.
 
     Rule: the score loses ``weight`` x z(petitions per 1,000 residents); a
@@ -301,14 +307,12 @@ class PetitionChannel(Mechanism):
     source = "Letters and Visits (xinfang) system; Dimitrov (2015); Chen (2012)"
     stochastic = True
     observes = ("stability",)
+    indicator = "stability"
 
     class Params(MechanismParams):
         weight: Prob = 0.2
         redress: Prob = 0.3
 
-    def adjust_score(self, score, ind, ctx):
-        w = self.params.weight
-        return (1.0 - w) * score + w * ctx.z(ind, "stability")
 
     def after_petitions(self, model):
         model.citizens.redress(self.params.redress, self.rng)
