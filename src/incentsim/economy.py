@@ -137,6 +137,14 @@ def compliance(abatement, econ):
     return np.maximum(1.0 - econ.environmental_compliance_cost * (abatement - 1.0), 0.1)
 
 
+def entry_barrier(abatement, econ):
+    """Entry multiplier from environmental enforcement: permits and impact
+    assessments hold back new plants, ``1 - entry_cost * (abatement - 1)``,
+    so enforcement slows creative destruction (List, Millimet, Fredriksson &
+    McHone 2003; in China the 11th Five-Year Plan's emission targets)."""
+    return np.clip(1.0 - econ.environmental_entry_cost * (abatement - 1.0), 0.1, 1.5)
+
+
 def public_output(spend_share_gdp: np.ndarray, econ) -> np.ndarray:
     """Output from public spending this year, as a share of GDP.
 

@@ -319,7 +319,8 @@ class IncentModel(mesa.Model):
                     * eco.subsidy_boost(st.subsidy_rate))
         confidence = 0.5 + st.firm_trust
         fy = self.firms.step(env_mult, st.subsidy_rate, confidence, st.protection,
-                             self.frontier * np.exp(st.frontier_gap))
+                             self.frontier * np.exp(st.frontier_gap),
+                             eco.entry_barrier(st.abatement, econ))
         st.entry_rate = fy.entries / np.maximum(fy.alive_start, 1.0)
         self.entry_rate = float(fy.entries.sum() / max(fy.alive_start.sum(), 1.0))
         self.national_level += 0.5 * national

@@ -125,6 +125,8 @@ class Economy(_Section):
     protection_efficiency: NonNeg = 3.0
     emission_intensity_decline: Annotated[float, Field(ge=-0.5, le=0.5)] = 0.05
     environmental_compliance_cost: Frac = 0.12
+    #: fall in firm entry per unit of abatement stock above reference (permits)
+    environmental_entry_cost: Frac = 0.3
 
 
 class Behaviour(_Section):
@@ -181,7 +183,7 @@ class Promotion(_Section):
     patronage_strength: NonNeg = 3.0
     veto: dict[VetoKey, float] = Field(default_factory=dict)
     noise: NonNeg = 0.3
-    memory: Frac = 0.75
+    memory: Frac = 1.0
     capacity: Frac = 0.13
     min_percentile: Frac = 0.3
 

@@ -32,7 +32,8 @@ firm):
    "lack of creative destruction". A protected firm is flagged ``protected``
    for the year.
 5. Entry into empty slots (including those just vacated) with probability
-   ``economy.entry_rate`` x ``confidence_p``; an entrant is private, aged 0,
+   ``economy.entry_rate`` x ``confidence_p`` x ``entry_barrier_p`` (environmental
+   permits); an entrant is private, aged 0,
    draws productivity ``frontier * exp(entrant_productivity_sd * e)`` and
    starts with ``ENTRANT_CAPITAL`` x its steady-state capital
    ``(alpha * M_p * a / (r + delta)) ** (1 / (1 - alpha))``.
@@ -124,6 +125,7 @@ class FirmPopulation:
         confidence: np.ndarray,
         protection: np.ndarray,
         frontier: float | np.ndarray,
+        entry_barrier: float | np.ndarray = 1.0,
     ) -> FirmYear:
         econ = self.model.config.economy
         n_pref = self.n_pref
@@ -134,8 +136,8 @@ class FirmPopulation:
         def per_pref(x):
             return np.broadcast_to(np.asarray(x, dtype=F64), (n_pref,))
 
-        env_mult, subsidy_rate, confidence, protection, frontier = map(
-            per_pref, (env_mult, subsidy_rate, confidence, protection, frontier))
+        env_mult, subsidy_rate, confidence, protection, frontier, entry_barrier = map(
+            per_pref, (env_mult, subsidy_rate, confidence, protection, frontier, entry_barrier))
         par = dict(
             alpha=F32(alpha), drift=F32(INCUMBENT_LEARNING * econ.frontier_growth - 0.5 * sd * sd),
             sd=F32(sd), env=env_mult.astype(F32),
@@ -143,7 +145,7 @@ class FirmPopulation:
             log_sub=np.log((1.0 + subsidy_rate) / user_cost).astype(F32),
             slope=(self.model.config.behaviour.firm_investment_sensitivity * confidence).astype(F32),
             delta=F32(econ.depreciation), weak=(econ.exit_threshold * frontier).astype(F32),
-            protection=protection, entry=econ.entry_rate * confidence,
+            protection=protection, entry=econ.entry_rate * confidence * entry_barrier,
             frontier=frontier.astype(F32), entrant_sd=F32(econ.entrant_productivity_sd),
         )
         agg = np.zeros((9, n_pref))

@@ -136,7 +136,9 @@ class LifelongAccountability(Mechanism):
     """Debt and environmental damage are traced back to the leader for life.
 
     Rule: the leader's utility loses ``debt_weight`` x (rise in debt/GDP per
-    0.1 of GDP) + ``environment_weight`` x (pollution growth per 5 %)
+    0.1 of GDP, squared: the chance that a debt build-up is traced back and
+    punished grows with its size, so prudent borrowing goes unpunished and
+    surges do not) + ``environment_weight`` x (pollution growth per 5 %)
     (:data:`~incentsim.economy.NATURAL_SCALE`), whatever the years left to
     evaluation or the leader's age: the damage follows the leader after
     departure, so short horizons no longer discount it. Debt is the main
@@ -153,15 +155,15 @@ class LifelongAccountability(Mechanism):
               "Budget Law (2014) and State Council Document 43 (2014) on local debt; seed 002")
 
     class Params(MechanismParams):
-        debt_weight: NonNeg = 1.0
+        debt_weight: NonNeg = 4.0
         environment_weight: NonNeg = 0.1
         stewardship: NonNeg = 2.0
 
     def decision_utility(self, model, pred):
-        debt_rise = (pred["debt_now"] - pred["debt"]) / NATURAL_SCALE["debt"]
+        debt_rise = np.maximum(pred["debt_now"] - pred["debt"], 0.0) / NATURAL_SCALE["debt"]
         pollution_rise = -pred["environment"] / NATURAL_SCALE["environment"]
         return (self.params.stewardship * pred["welfare"]
-                - self.params.debt_weight * debt_rise
+                - self.params.debt_weight * debt_rise**2
                 - self.params.environment_weight * pollution_rise)
 
 
