@@ -25,9 +25,13 @@ from typing import Any
 #: subcommand -> module with ``main(argv) -> int`` (imported lazily)
 PLUGINS = {
     "bench": ("incentsim.bench", "benchmarks: speed and scaling of the simulation"),
-    "validate": ("incentsim.validate", "validation against stylised facts"),
-    "app": ("incentsim.app", "interactive app"),
+    "validate": ("incentsim.validate", "check the stylized facts and calibration moments"),
+    "app": ("incentsim.app", "interactive model explorer in the browser (Mesa SolaraViz)"),
     "report": ("incentsim.report", "self-contained HTML report comparing scenarios of tracked runs"),
+    "sensitivity": ("incentsim.exploratory.sensitivity",
+                    "global sensitivity of a problem spec (SALib Sobol / Morris)"),
+    "discover": ("incentsim.exploratory.discovery",
+                 "scenario discovery on a problem spec (PRIM, EMA workbench)"),
 }
 
 #: outcomes of the summary tables unless --outcomes all
