@@ -33,7 +33,47 @@ MODES: dict[str, dict[str, Any]] = {
 }
 
 #: what was changed in the model because of a failed fact, and why (kept in the report)
-MODEL_CHANGES: list[str] = []
+#: what was changed in the model's mechanisms because a fact or moment failed, and why
+#: (the expectations and bands never change)
+MODEL_CHANGES: list[str] = [
+    "Facts 3d/3e (science & technology spending falls before evaluations): leaders' budgets "
+    "gained a fifth use, science and technology, which builds an innovation stock that moves "
+    "the local and national technology frontier over years; no rule measures it within a "
+    "term, so career weight crowds it out as the evaluation nears.",
+    "Fact 8b (protection lowers TFP growth): the technology frontier no longer grows "
+    "exogenously only; it also moves with creative destruction (entry above 5 %, "
+    "`economy.churn_spillover`) and innovation, so protection, by slowing exit and entry, "
+    "slows TFP growth rather than only its level.",
+    "Fact 2c (lifelong accountability dampens the cycle): borrowing now funds investment "
+    "only (the 2014 Budget Law's golden rule), so pre-evaluation surges are debt-financed; "
+    "lifelong accountability penalises debt build-ups convexly and adds stewardship of local "
+    "welfare. With a linear penalty the surge moved from debt to budget reallocation and, on "
+    "a smaller base, investment growth rates rose instead of falling.",
+    "Fact 3b (balanced regime: no pre-evaluation growth surge): leaders' forecasts now "
+    "include the compliance cost of environmental enforcement, and `balanced_scorecard` "
+    "represents the post-2008 regime with its environmental veto and stronger statistical "
+    "enforcement (2009 Statistics Law revision, 2012 direct reporting); before, "
+    "pre-evaluation manipulation outweighed the real growth cost of the pre-evaluation "
+    "environmental push.",
+    "Fact 5d (an environmental target lowers growth): environmental enforcement holds back "
+    "firm entry (permits and impact assessments, `economy.environmental_entry_cost`), a "
+    "lasting growth effect; compliance costs alone only lowered the output level, which the "
+    "burn-in absorbed.",
+    "Evaluators average the whole term's record (`promotion.memory` 1.0, as Li & Zhou 2005 "
+    "use tenure-average growth), so the weight of a final-year surge falls with the term "
+    "length.",
+    "Calibration: local growth shocks are partly transitory (AR coefficient -0.1) to offset "
+    "propagation through firm investment (AR(1) of relative growth was 0.21 against about "
+    "0.1); inspections cut pollution in the inspected year instead of permanently "
+    "(compounding gave -73 % against about -9 %); promotion capacity set for provinces of "
+    "10 prefectures.",
+    "Open, fact 2b (longer terms dampen the cycle): with term-average evaluation a 7-year "
+    "term cuts the final year's weight from 1/5 to 1/7, but it also lowers the early-term "
+    "baseline, so the penultimate-year coefficient falls by only about a tenth — too little "
+    "to detect. Mechanisms that could carry the effect and are not in the model yet: "
+    "uncertain timing of turnover (real tenures run 1-12 years) and career pay-offs from "
+    "long-gestation projects that mature within a longer term.",
+]
 
 
 def required_arms() -> list[str]:
