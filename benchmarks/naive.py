@@ -39,9 +39,10 @@ class NaiveFirm(mesa.Agent):
         r, econ = model.random, model.econ
         self.prefecture = prefecture
         self.alive = r.random() < INITIAL_ALIVE
-        self.productivity = math.exp(econ.entrant_productivity_sd * r.gauss(0.0, 1.0))
-        self.soe = r.random() < 0.25
         self.age = r.randrange(20)
+        lag = (1.0 - INCUMBENT_LEARNING) * econ.frontier_growth * self.age
+        self.productivity = math.exp(econ.entrant_productivity_sd * r.gauss(0.0, 1.0) - lag)
+        self.soe = r.random() < 0.25
         self.capital = model.steady_capital(model.env_mult[prefecture] * self.productivity)
         self.output = 0.0
         self.protected = False

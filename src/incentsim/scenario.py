@@ -98,7 +98,7 @@ class Economy(_Section):
     local_shock_sd: Sd = 0.05
     #: AR(1) coefficient of local growth shocks (< 0: partly transitory, mean-reverting)
     local_shock_persistence: Annotated[float, Field(ge=-0.9, le=0.9)] = -0.1
-    frontier_growth: Annotated[float, Field(ge=-0.2, le=0.5)] = 0.065
+    frontier_growth: Annotated[float, Field(ge=-0.2, le=0.5)] = 0.057
     #: frontier growth per point of entry rate above 5 % (creative destruction)
     churn_spillover: Annotated[float, Field(ge=0.0, le=5.0)] = 0.2
     #: frontier growth per unit of innovation stock above reference

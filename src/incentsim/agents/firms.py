@@ -97,9 +97,13 @@ class FirmPopulation:
         self.rng = rng
         self.prefecture = np.repeat(np.arange(n_pref, dtype=np.int32), per_prefecture)
         self.alive = rng.random(n) < INITIAL_ALIVE
-        self._productivity = np.exp(econ.entrant_productivity_sd * rng.standard_normal(n)).astype(F32)
-        self.soe = rng.random(n) < 0.25
+        # start near the stationary spread behind the frontier: a firm of age a has
+        # fallen behind by (1 - INCUMBENT_LEARNING) x frontier growth x a on average
         self.age = rng.integers(0, 20, n).astype(np.int16)
+        lag = (1.0 - INCUMBENT_LEARNING) * econ.frontier_growth * self.age
+        self._productivity = np.exp(
+            econ.entrant_productivity_sd * rng.standard_normal(n) - lag).astype(F32)
+        self.soe = rng.random(n) < 0.25
         self._capital = self._steady_capital(
             np.repeat(np.asarray(env_mult, F64), per_prefecture) * self._productivity).astype(F32)
         self._output = np.zeros(n, dtype=F32)
