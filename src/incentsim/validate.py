@@ -48,7 +48,10 @@ MODEL_CHANGES: list[str] = [
     "only (the 2014 Budget Law's golden rule), so pre-evaluation surges are debt-financed; "
     "lifelong accountability penalises debt build-ups convexly and adds stewardship of local "
     "welfare. With a linear penalty the surge moved from debt to budget reallocation and, on "
-    "a smaller base, investment growth rates rose instead of falling.",
+    "a smaller base, investment growth rates rose instead of falling. Now lifelong "
+    "accountability cuts the pre-evaluation borrowing surge by about three quarters, but the "
+    "reallocation part of the surge remains and, at province scale, the cycle in investment "
+    "growth rates is not detectably smaller: still open.",
     "Fact 3b (balanced regime: no pre-evaluation growth surge): leaders' forecasts now "
     "include the compliance cost of environmental enforcement, and `balanced_scorecard` "
     "represents the post-2008 regime with its environmental veto and stronger statistical "
