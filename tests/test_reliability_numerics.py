@@ -37,6 +37,9 @@ EXTREMES = {
     "no_firm_entry": {"economy.entry_rate": 0.0, "world.horizon": 40},
     "zero_noise": ZERO_NOISE,
     "maximal_noise": MAX_NOISE,
+    "all_budget_to_investment": {"behaviour.fixed_shares": [1.0, 0.0, 0.0, 0.0, 0.0]},
+    "all_budget_to_services": {"behaviour.fixed_shares": [0.0, 1.0, 0.0, 0.0, 0.0]},
+    "all_budget_to_innovation": {"behaviour.fixed_shares": [0.0, 0.0, 0.0, 0.0, 1.0]},
     "everything_at_once": {"world.prefectures_per_province": 1, "world.n_provinces": 2,
                            "tenure.term_length": 1, "economy.entry_rate": 0.0,
                            "world.horizon": 100, **MAX_NOISE},
@@ -56,15 +59,8 @@ def _check_year(m: IncentModel) -> None:
     assert np.isfinite(f.capital).all() and (f.capital >= 0).all(), m.year
 
 
-#: every firm can exit when none enter and shocks are maximal over 100 years; the model
-#: then records return_on_capital and tfp_growth as NaN (0/0) -- reported to the model
-#: owner (issue 7 notes); the state invariants still hold every year.
-_NO_FIRMS_LEFT = pytest.mark.xfail(reason="outcomes of a firm-less economy are NaN", strict=False)
-
-
 @pytest.mark.parametrize("config", CONFIGS)
-@pytest.mark.parametrize("case", [pytest.param(c, marks=_NO_FIRMS_LEFT)
-                                  if c == "everything_at_once" else c for c in EXTREMES])
+@pytest.mark.parametrize("case", list(EXTREMES))
 def test_extreme_scenarios_run_to_the_end(case, config):
     sc = incentsim.load_scenario(ROOT / "configs" / config, {**FAST_OVERRIDES, **EXTREMES[case]})
     for seed in (0, 1):

@@ -89,7 +89,8 @@ class IncentModel(mesa.Model):
             read |= {k for k, w in sc.promotion.weights.model_dump().items() if w > 0}
         #: firms answer the business-environment survey only when something reads it
         self.surveys_firms = "firm_survey" in read
-        self.candidates = candidate_plans(sc.behaviour.n_candidates, rng)
+        self.candidates = candidate_plans(sc.behaviour.n_candidates, rng,
+                                          sc.behaviour.fixed_shares)
         self.growth_target = np.full(
             n, sc.promotion.growth_target + sc.promotion.target_escalation)
 
@@ -123,7 +124,8 @@ class IncentModel(mesa.Model):
     def _initial_state(self, z: np.ndarray, rng: np.random.Generator) -> eco.PrefectureState:
         n = self.n_prefectures
         ones, zeros = np.ones(n), np.zeros(n)
-        shares = np.tile([0.3, 0.3, 0.15, 0.15, 0.1], (n, 1))
+        shares = np.tile(self.config.behaviour.fixed_shares or [0.3, 0.3, 0.15, 0.15, 0.1],
+                         (n, 1))
         st = eco.PrefectureState(
             n=n, productivity=z, fiscal_capacity=rng.uniform(0.7, 1.3, n),
             emission_intensity=np.exp(0.3 * rng.standard_normal(n)),
@@ -397,8 +399,11 @@ class IncentModel(mesa.Model):
         sel = (ability[fate["promoted"]].mean() - ability[evaluated].mean()
                if fate["promoted"].any() else np.nan)
         gdp_total = st.gdp.sum()
-        tfp = fy.tfp_num.sum() / fy.tfp_den.sum()
-        prev_tfp = getattr(self, "_tfp_prev", tfp)
+        # with no firm alive, productivity is carried over (no change)
+        prev_tfp = getattr(self, "_tfp_prev", None)
+        tfp = fy.tfp_num.sum() / fy.tfp_den.sum() if fy.tfp_den.sum() > 0 else prev_tfp
+        tfp = tfp if tfp is not None else 1.0
+        prev_tfp = prev_tfp if prev_tfp is not None else tfp
         self._tfp_prev = tfp
         g = st.growth_true.reshape(self.n_provinces, self.per_province)
         disp = float(np.sqrt(((g - g.mean(axis=1, keepdims=True)) ** 2).mean()))
@@ -411,7 +416,10 @@ class IncentModel(mesa.Model):
             "investment_rate": float((fy.investment.sum() + st.spending[:, eco.INV].sum())
                                      / gdp_total),
             "public_investment_rate": float(st.spending[:, eco.INV].sum() / gdp_total),
-            "return_on_capital": float(econ.capital_share * fy.output.sum() / fy.capital.sum()),
+            # a firm-less economy (every firm exited, none entered) has no return and no
+            # productivity change
+            "return_on_capital": float(econ.capital_share * fy.output.sum() / fy.capital.sum())
+            if fy.capital.sum() > 0 else 0.0,
             "tfp_growth": float(tfp / prev_tfp - 1.0),
             "firm_entry_rate": float(fy.entries.sum() / alive),
             "firm_exit_rate": float(fy.exits.sum() / alive),
@@ -442,8 +450,11 @@ class IncentModel(mesa.Model):
                                     np.nan)
         rel = st.growth_reported - self.upper.peer_mean(st.growth_reported)
         alive_p = np.maximum(fy.alive_start, 1.0)
-        tfp_p = fy.tfp_num / np.maximum(fy.tfp_den, 1e-12)
-        tfp_prev = getattr(self, "_tfp_pref_prev", tfp_p)
+        tfp_prev = getattr(self, "_tfp_pref_prev", None)
+        tfp_p = np.divide(fy.tfp_num, fy.tfp_den, out=np.zeros(n), where=fy.tfp_den > 0)
+        if tfp_prev is None:
+            tfp_prev = tfp_p
+        tfp_p = np.where(fy.tfp_den > 0, tfp_p, tfp_prev)  # no firm alive: carried over
         self._tfp_pref_prev = tfp_p
         protected_p = np.bincount(self.firms.prefecture, self.firms.protected, n) / alive_p
         cols = {
@@ -468,7 +479,8 @@ class IncentModel(mesa.Model):
             "relative_growth_reported": rel, "pollution_growth": st.pollution_growth,
             "debt_to_gdp": st.debt_to_gdp, "satisfaction": st.satisfaction_mean,
             "firm_exit_rate": fy.exits / alive_p, "firm_entry_rate": fy.entries / alive_p,
-            "protected_share": protected_p, "tfp_growth": tfp_p / tfp_prev - 1.0,
+            "protected_share": protected_p,
+            "tfp_growth": np.divide(tfp_p, tfp_prev, out=np.ones(n), where=tfp_prev > 0) - 1.0,
             "log_gdp": np.log(st.gdp), "score": fate["score"], "rank_pct": fate["rank_pct"],
             "evaluated": evaluated, "promoted": fate["promoted"], "dismissed": fate["dismissed"],
             "scandal": st.scandal.copy(),

@@ -23,6 +23,7 @@ from typing import Annotated, Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model, model_validator
 
+from incentsim.economy import USES
 from incentsim.rules.accountability import MECHANISMS
 from incentsim.rules.promotion import PROMOTION_RULES, WEIGHTED_INDICATORS
 
@@ -131,6 +132,21 @@ class Economy(_Section):
 
 class Behaviour(_Section):
     """Behavioural parameters of leaders, firms and citizens (uncertainties)."""
+
+    #: a mandated budget: every leader's shares of (investment, services, environment,
+    #: subsidy, innovation) are fixed (earmarked budgets); leaders still choose borrowing
+    #: and what to report. ``None``: leaders choose their shares.
+    fixed_shares: list[Frac] | None = None
+
+    @model_validator(mode="after")
+    def _fixed_shares(self):
+        if self.fixed_shares is not None:
+            if len(self.fixed_shares) != len(USES):
+                raise ValueError(f"fixed_shares needs {len(USES)} shares ({', '.join(USES)}), "
+                                 f"got {len(self.fixed_shares)}")
+            if abs(sum(self.fixed_shares) - 1.0) > 1e-6:
+                raise ValueError(f"fixed_shares must sum to 1, got {sum(self.fixed_shares):g}")
+        return self
 
     n_candidates: Annotated[int, Field(ge=2, le=4096)] = 64
     choice_temperature: Pos = 0.15

@@ -51,6 +51,7 @@ from __future__ import annotations
 
 import mesa
 import numpy as np
+from scipy.special import expit
 
 from incentsim.agents.columns import column
 
@@ -78,7 +79,7 @@ def satisfaction_index(services, income_surprise, pollution, news=0.0):
 
 
 def logistic(x):
-    return 1.0 / (1.0 + np.exp(-x))
+    return expit(x)
 
 
 class CitizenPopulation:
@@ -203,7 +204,8 @@ class CitizenPopulation:
         x += e
         x.reshape(rows)[...] += base[lo:hi, None]
         np.negative(x, out=x)
-        np.exp(x, out=x)
+        with np.errstate(over="ignore"):  # exp overflows to inf: satisfaction 0, as it should
+            np.exp(x, out=x)
         x += F32(1.0)
         sat = self._satisfaction[a:b]
         np.reciprocal(x, out=sat)

@@ -89,16 +89,20 @@ class Leader(mesa.discrete_space.CellAgent):
         return self.term_length - self.tenure_year
 
 
-def candidate_plans(n: int, rng: np.random.Generator) -> np.ndarray:
+def candidate_plans(n: int, rng: np.random.Generator, fixed=None) -> np.ndarray:
     """The shared candidate set: budget shares (Dirichlet) and a borrowing level.
 
     Returns an (n, N_USES + 1) array. The first rows are the even plan and
     plans leaning to each use, so every kind of plan is available whatever ``n``.
+    With ``fixed`` shares (a mandated budget) every plan has those shares and
+    only borrowing varies.
     """
     shares = rng.dirichlet(np.full(N_USES, 2.0), size=n)
     lean = 0.1 + (1.0 - 0.1 * N_USES) * np.eye(N_USES)
     anchors = np.vstack([np.full(N_USES, 1.0 / N_USES), lean])[:n]
     shares[: len(anchors)] = anchors
+    if fixed is not None:
+        shares[:] = np.asarray(fixed, dtype=float)
     borrowing = rng.choice(np.array([0.0, 0.0, 0.01, 0.02, 0.03, 0.05]), size=n)
     return np.column_stack([shares, borrowing])
 
@@ -138,7 +142,8 @@ def decide(model, leaders: list[Leader]) -> None:
     util = career[:, None] * score + intrinsic[:, None] * pred["welfare"]
     drift = model.candidates[None, :, :N_USES] - st.shares[:, None, :]
     util = util - beh.budget_inertia * (drift**2).sum(axis=2)
-    borrow_drift = (model.candidates[None, :, N_USES] - st.borrowing[:, None]) / st.budget_share[:, None]
+    borrow_drift = ((model.candidates[None, :, N_USES] - st.borrowing[:, None])
+                    / np.maximum(st.budget_share, 1e-6)[:, None])
     util = util - beh.borrowing_inertia * borrow_drift**2
     for mech in model.mechanisms:
         util = util + mech.decision_utility(model, pred)
