@@ -538,7 +538,7 @@ def cmd_runs_compare(args) -> int:
     for o in OUTCOME_NAMES:
         x, y = sa.get(f"{o}_mean", math.nan), sb.get(f"{o}_mean", math.nan)
         rows.append([o, _short(x), _short(y), _short(y - x)])
-    print(f"\noutcomes (average over years):")
+    print("\noutcomes (average over years):")
     print(table(rows, ["outcome", f"run {a['id']}", f"run {b['id']}", "difference"]))
     return 0
 

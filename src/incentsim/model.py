@@ -65,7 +65,7 @@ class IncentModel(mesa.Model):
         self.streams = {name: stream(seed, name) for name in STREAMS}
         super().__init__(rng=self.streams["mesa"])
         self.config = sc
-        w, econ = sc.world, sc.economy
+        w = sc.world
         self.n_provinces = w.n_provinces
         self.per_province = w.prefectures_per_province
         self.n_prefectures = w.n_provinces * w.prefectures_per_province

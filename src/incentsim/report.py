@@ -519,7 +519,7 @@ def render(groups: Sequence[Group], notes: Sequence[str], *, title: str | None =
     a("<div class=\"wrap\"><table><tr><th>scenario</th><th>description</th><th>promotion rule</th>"
       "<th>mechanisms</th><th>seeds</th><th>runs</th><th>run ids</th><th>world</th></tr>")
     for i, g in enumerate(groups):
-        cfg, info = g.configs[0], g.infos[0]
+        cfg = g.configs[0]
         w = cfg.get("world", {})
         world = (f"{w.get('n_provinces', '?')} provinces × "
                  f"{w.get('prefectures_per_province', '?')} prefectures; "

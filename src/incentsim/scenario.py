@@ -25,7 +25,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model
 
 from incentsim.economy import USES
 from incentsim.rules.accountability import MECHANISMS
-from incentsim.rules.promotion import PROMOTION_RULES, WEIGHTED_INDICATORS
+from incentsim.rules.promotion import PROMOTION_RULES
 
 Prob = Annotated[float, Field(ge=0.0, le=1.0)]
 Frac = Annotated[float, Field(ge=0.0, le=1.0)]
@@ -273,6 +273,23 @@ SECTIONS = {
     "world": World, "economy": Economy, "behaviour": Behaviour,
     "promotion": Promotion, "tenure": Tenure,
 }
+
+
+def read_yaml_mapping(path: str | Path, what: str) -> dict[str, Any]:
+    """Read a YAML file that must hold a mapping (a sweep or problem spec); a missing
+    file, a parse error or a non-mapping is a :class:`ScenarioError` naming ``what``."""
+    p = Path(path)
+    src = str(p)
+    if not p.is_file():
+        raise ScenarioError([("<file>", f"no such {what}: {p}")], source=src)
+    try:
+        data = yaml.safe_load(p.read_text()) or {}
+    except yaml.YAMLError as exc:
+        raise ScenarioError([("<file>", "cannot parse: " + " ".join(str(exc).split()))],
+                            source=src) from None
+    if not isinstance(data, dict):
+        raise ScenarioError([("<root>", f"a {what} must be a mapping")], source=src)
+    return data
 
 
 def read_file(path: str | Path) -> dict[str, Any]:

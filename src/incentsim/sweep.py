@@ -29,9 +29,9 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import yaml
 
-from incentsim.scenario import Scenario, ScenarioError, load_scenario, read_file
+from incentsim.scenario import (Scenario, ScenarioError, load_scenario, read_file,
+                                read_yaml_mapping)
 
 SPEC_KEYS = {"name", "description", "base", "method", "samples", "sample_seed", "seeds",
              "set", "levers"}
@@ -161,15 +161,7 @@ def load_spec(path: str | Path) -> SweepSpec:
     """Read and check a sweep spec (ScenarioError listing every problem)."""
     p = Path(path)
     src = str(p)
-    if not p.is_file():
-        raise ScenarioError([("<file>", f"no such sweep spec: {p}")], source=src)
-    try:
-        data = yaml.safe_load(p.read_text()) or {}
-    except yaml.YAMLError as exc:
-        raise ScenarioError([("<file>", "cannot parse: " + " ".join(str(exc).split()))],
-                            source=src) from None
-    if not isinstance(data, dict):
-        raise ScenarioError([("<root>", "a sweep spec must be a mapping")], source=src)
+    data = read_yaml_mapping(p, "sweep spec")
     problems = [(k, f"unknown key; allowed: {', '.join(sorted(SPEC_KEYS))}")
                 for k in data if k not in SPEC_KEYS]
     method = data.get("method", "grid")

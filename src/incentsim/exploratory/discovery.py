@@ -29,7 +29,7 @@ import numpy as np
 import pandas as pd
 
 from incentsim.exploratory.problem import OutcomeSpec, Problem, load_problem
-from incentsim.exploratory.runner import Model, evaluate_points, record_analysis
+from incentsim.exploratory.runner import Model, evaluate_points, record_analysis, write_outputs
 
 
 def lhs_points(problem: Problem, samples: int, seed: int | None = None) -> list[dict[str, Any]]:
@@ -251,18 +251,8 @@ def run_discovery(
                           box, traj, sel, float(traj.loc[sel, "coverage"]),
                           float(traj.loc[sel, "density"]), float(traj.loc[sel, "mass"]), n_int)
     if out is not None:
-        od = Path(out)
-        od.mkdir(parents=True, exist_ok=True)
-        box.to_csv(od / "box.csv", index=False)
-        traj.to_csv(od / "trajectory.csv", index=False)
-        per_point.to_csv(od / "points.csv", index=False)
-        per_run.to_csv(od / "runs.csv", index=False)
-        fig = figure(res)
-        fig.savefig(od / "figure.png", dpi=120, bbox_inches="tight")
-        import matplotlib.pyplot as plt
-
-        plt.close(fig)
-        res.out = od
+        res.out = write_outputs(out, {"box": box, "trajectory": traj, "points": per_point,
+                                     "runs": per_run}, figure(res))
     res.seconds = time.perf_counter() - t0
     if record and (model is None or runs_dir is not None):
         files = {}

@@ -50,9 +50,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
 
-from incentsim.scenario import Scenario, ScenarioError, load_scenario, read_file
+from incentsim.scenario import (Scenario, ScenarioError, load_scenario, read_file,
+                                read_yaml_mapping)
 
 SPEC_KEYS = ("name", "description", "scenario", "set", "levers", "uncertainties", "outcomes",
              "seeds", "sample_seed", "sensitivity", "discovery")
@@ -446,12 +446,5 @@ def load_problem(spec: str | Path | Mapping[str, Any] | Problem, check: bool = T
     if isinstance(spec, Mapping):
         return problem_from_dict(spec, check=check)
     p = Path(spec)
-    src = str(p)
-    if not p.is_file():
-        raise ScenarioError([("<file>", f"no such problem spec: {p}")], source=src)
-    try:
-        data = yaml.safe_load(p.read_text()) or {}
-    except yaml.YAMLError as exc:
-        raise ScenarioError([("<file>", "cannot parse: " + " ".join(str(exc).split()))],
-                            source=src) from None
-    return problem_from_dict(data, source=src, root=p.parent, check=check)
+    data = read_yaml_mapping(p, "problem spec")
+    return problem_from_dict(data, source=str(p), root=p.parent, check=check)

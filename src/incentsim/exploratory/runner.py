@@ -133,6 +133,19 @@ def _evaluate_tracked(problem, points, *, runs_dir, executor, jobs, scheduler, a
     return rows
 
 
+def write_outputs(out: str | Path, frames: Mapping[str, pd.DataFrame], fig) -> Path:
+    """Write an analysis's tables (``name.csv``) and figure (``figure.png``) to ``out``."""
+    import matplotlib.pyplot as plt
+
+    o = Path(out)
+    o.mkdir(parents=True, exist_ok=True)
+    for name, frame in frames.items():
+        frame.to_csv(o / f"{name}.csv", index=False)
+    fig.savefig(o / "figure.png", dpi=120, bbox_inches="tight")
+    plt.close(fig)
+    return o
+
+
 def record_analysis(
     problem: Problem,
     kind: str,

@@ -31,7 +31,7 @@ import numpy as np
 import pandas as pd
 
 from incentsim.exploratory.problem import Problem, load_problem
-from incentsim.exploratory.runner import Model, evaluate_points, record_analysis
+from incentsim.exploratory.runner import Model, evaluate_points, record_analysis, write_outputs
 
 METHODS = ("morris", "sobol")
 DEFAULT_N = {"morris": 10, "sobol": 64}
@@ -212,17 +212,8 @@ def run_sensitivity(
     indices = analyse(problem, X, per_point, method, levels=levels)
     res = SensitivityResult(problem, method, indices, per_point, per_run)
     if out is not None:
-        o = Path(out)
-        o.mkdir(parents=True, exist_ok=True)
-        indices.to_csv(o / "indices.csv", index=False)
-        per_point.to_csv(o / "points.csv", index=False)
-        per_run.to_csv(o / "runs.csv", index=False)
-        fig = figure(indices, method, problem)
-        fig.savefig(o / "figure.png", dpi=120, bbox_inches="tight")
-        import matplotlib.pyplot as plt
-
-        plt.close(fig)
-        res.out = o
+        res.out = write_outputs(out, {"indices": indices, "points": per_point, "runs": per_run},
+                                figure(indices, method, problem))
     res.seconds = time.perf_counter() - t0
     if record and (model is None or runs_dir is not None):
         files = {}
