@@ -54,6 +54,9 @@ def test_run_is_tracked_by_sacred_and_matches_simulate(tracked):
         pd.testing.assert_frame_equal(pd.read_parquet(d / "leaders.parquet"), res.leaders)
         info = json.loads((d / "info.json").read_text())
         assert info["scenario"] == "gdp_tournament" and info["rule"] == "gdp_tournament"
+        from incentsim.experiment import code_fingerprint
+
+        assert info["code"]["fingerprint"] == code_fingerprint()  # which code made the run
         summary = res.summary()
         assert info["summary"].keys() == summary.keys()
         for k, v in summary.items():

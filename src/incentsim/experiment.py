@@ -235,6 +235,33 @@ def code_fingerprint() -> str:
     return _FINGERPRINT
 
 
+_CODE_VERSION: dict[str, str] | None = None
+
+
+def code_version() -> dict[str, str]:
+    """incentsim's version, the simulation-code fingerprint and, when installed from a
+    git checkout, ``git describe --dirty`` (stored in every run's ``info.json``)."""
+    global _CODE_VERSION
+    if _CODE_VERSION is None:
+        import platform
+        import subprocess
+
+        import incentsim
+
+        v = {"incentsim": incentsim.__version__, "python": platform.python_version(),
+             "fingerprint": code_fingerprint()}
+        try:
+            out = subprocess.run(["git", "describe", "--always", "--dirty", "--abbrev=7"],
+                                 cwd=Path(__file__).parent, capture_output=True, text=True,
+                                 timeout=10)
+            if out.returncode == 0 and out.stdout.strip():
+                v["git"] = out.stdout.strip()
+        except (OSError, subprocess.SubprocessError):
+            pass
+        _CODE_VERSION = v
+    return dict(_CODE_VERSION)
+
+
 def task_key(scenario: Scenario | Mapping[str, Any], seed: int) -> str:
     """Stable hash of a fully resolved scenario, a seed and the simulation code.
 
@@ -282,6 +309,7 @@ def record(run: Any, res: SimulationResult, *, figures: bool = False) -> dict[st
         "seed": int(res.seed),
         "years": len(ts),
         "task_key": task_key(sc, res.seed),
+        "code": code_version(),
         "summary": summary,
     })
     with tempfile.TemporaryDirectory(prefix="incentsim-") as tmp:

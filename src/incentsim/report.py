@@ -27,7 +27,6 @@ import html
 import json
 import math
 import os
-import subprocess
 import sys
 from collections.abc import Sequence
 from datetime import datetime
@@ -126,28 +125,6 @@ def last_compare(runs_dir: Path) -> tuple[list[int], list[str]]:
 
 
 # --------------------------------------------------------------------------- data
-
-
-def _git_version(start: Path) -> str | None:
-    try:
-        out = subprocess.run(["git", "describe", "--always", "--dirty", "--abbrev=7"],
-                             cwd=start, capture_output=True, text=True, timeout=10)
-    except (OSError, subprocess.SubprocessError):
-        return None
-    return out.stdout.strip() or None if out.returncode == 0 else None
-
-
-def code_version() -> dict[str, str]:
-    """incentsim's version and, when it is installed from a git checkout, the commit."""
-    import platform
-
-    import incentsim
-
-    v = {"incentsim": incentsim.__version__, "python": platform.python_version()}
-    git = _git_version(Path(incentsim.__file__).resolve().parent)
-    if git:
-        v["git"] = git
-    return v
 
 
 class Group:
@@ -493,6 +470,8 @@ def render(groups: Sequence[Group], notes: Sequence[str], *, title: str | None =
     ref = names[0]
     df = outcome_table(groups)
     figs = figures(groups)
+    from incentsim.experiment import code_version
+
     version = code_version()
     now = datetime.now().astimezone().strftime("%Y-%m-%d %H:%M %Z")
     title = title or ("Scenario comparison: " + " vs ".join(names))
@@ -551,6 +530,14 @@ def render(groups: Sequence[Group], notes: Sequence[str], *, title: str | None =
     if starts:
         a(f"<li>Runs started {_e(min(starts)[:19])} – finished {_e(max(stops or starts)[:19])}"
           f" (UTC) on {_e(', '.join(hosts))}.</li>")
+    run_codes = sorted({json.dumps(i["code"], sort_keys=True) for g in groups for i in g.infos
+                        if i.get("code")})
+    if run_codes:
+        shown = "; ".join(
+            ", ".join(f"{k} {v}" for k, v in json.loads(c).items() if k != "python")
+            for c in run_codes)
+        a(f"<li>Code the runs recorded ({len(run_codes)} version"
+          f"{'s' if len(run_codes) > 1 else ''}): {_e(shown)}.</li>")
     srcs = _sources(groups)
     if srcs:
         verdict = ("every run recorded the same sources" if len(srcs) == 1
