@@ -139,9 +139,10 @@ class SafeFileStorageObserver(FileStorageObserver):
             with open(tmp, "w") as f:
                 json.dump(flatten(obj), f, sort_keys=True, indent=2)
             os.replace(tmp, path)
-        except OSError as exc:
+        except BaseException as exc:  # an interruption mid-write leaves no temporary file
             tmp.unlink(missing_ok=True)
-            self._note(f"cannot write {path}", exc)
+            if isinstance(exc, OSError):
+                self._note(f"cannot write {path}", exc)
             raise
 
     def save_file(self, filename, target_name=None):
@@ -387,8 +388,10 @@ def mark_done(runs_dir: Path, key: str, run_id: Any) -> None:
         done.mkdir(exist_ok=True)
         tmp.write_text(json.dumps({"run_id": str(run_id)}))
         os.replace(tmp, done / f"{key}.json")
-    except OSError as exc:
+    except BaseException as exc:  # an interruption mid-write leaves no temporary file
         tmp.unlink(missing_ok=True)
+        if not isinstance(exc, OSError):
+            raise
         raise StorageError(f"cannot record finished run {run_id} in {done}: "
                            f"{exc.strerror or exc}") from None
 

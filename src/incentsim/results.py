@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import json
 import os
+import threading
 import socket
 from collections.abc import Callable, Iterable
 from datetime import datetime, timezone
@@ -171,9 +172,13 @@ def _run_dirs(root: Path) -> dict[int, Path]:
 
 
 def _atomic_parquet(df: pd.DataFrame, path: Path) -> None:
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    df.to_parquet(tmp, index=False)
-    os.replace(tmp, path)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
+    try:
+        df.to_parquet(tmp, index=False)
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
 
 
 def _load_index(root: Path) -> tuple[pd.DataFrame, pd.DataFrame]:

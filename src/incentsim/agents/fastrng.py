@@ -26,6 +26,8 @@ thread pool (numpy releases the GIL inside its loops and in ``random_raw``).
 from __future__ import annotations
 
 import os
+import signal
+import threading
 from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
@@ -51,6 +53,29 @@ def n_threads() -> int:
     return max(1, min(cpus, 8))
 
 
+def _start_pool(workers: int) -> ThreadPoolExecutor:
+    """A thread pool with all its threads already running.
+
+    The threads are started with SIGINT and SIGTERM blocked, so an interruption
+    (Ctrl-C, or SIGTERM turned into ``KeyboardInterrupt``) is delivered after the
+    pool is whole, never half-way through starting a thread — which would leave
+    a pool that fails every later run.
+    """
+    mask = (hasattr(signal, "pthread_sigmask")
+            and threading.current_thread() is threading.main_thread())
+    if mask:
+        old = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
+    try:
+        pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="incentsim")
+        barrier = threading.Barrier(workers)
+        for f in [pool.submit(barrier.wait) for _ in range(workers)]:
+            f.result()
+    finally:
+        if mask:
+            signal.pthread_sigmask(signal.SIG_SETMASK, old)
+    return pool
+
+
 def run_chunks(fn, n_chunks: int) -> None:
     """Call ``fn(i)`` for every chunk ``i``, on a thread pool when it pays."""
     global _pool
@@ -60,7 +85,7 @@ def run_chunks(fn, n_chunks: int) -> None:
             fn(i)
         return
     if _pool is None or _pool._max_workers < workers:
-        _pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="incentsim")
+        _pool = _start_pool(workers)
     for f in [_pool.submit(fn, i) for i in range(n_chunks)]:
         f.result()
 
