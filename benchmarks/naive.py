@@ -24,7 +24,7 @@ from incentsim.agents.citizens import (
 from incentsim.agents.firms import ENTRANT_CAPITAL, INCUMBENT_LEARNING, INITIAL_ALIVE, MAX_INVESTMENT_RATE
 
 FIRM_KEYS = ("output", "capital", "investment", "entries", "exits", "alive_start",
-             "at_risk_output", "tfp_num", "tfp_den")
+             "tfp_num", "tfp_den")
 
 
 def _clip(x: float, lo: float, hi: float) -> float:
@@ -75,7 +75,6 @@ class NaiveFirm(mesa.Agent):
             # 4. exit unless protected
             exiting = False
             if self.productivity < econ.exit_threshold * m.frontier:
-                agg["at_risk_output"][p] += self.output
                 if r.random() < m.protection[p]:
                     self.protected = True
                 else:

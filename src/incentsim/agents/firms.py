@@ -75,7 +75,6 @@ class FirmYear:
     entries: np.ndarray
     exits: np.ndarray
     alive_start: np.ndarray
-    at_risk_output: np.ndarray
     tfp_num: np.ndarray
     tfp_den: np.ndarray
 
@@ -152,7 +151,7 @@ class FirmPopulation:
             protection=protection, entry=econ.entry_rate * confidence * entry_barrier,
             frontier=frontier.astype(F32), entrant_sd=F32(econ.entrant_productivity_sd),
         )
-        agg = np.zeros((9, n_pref))
+        agg = np.zeros((8, n_pref))
         entrants: list[np.ndarray] = [np.empty(0, np.intp)] * len(self._bounds)
         run_chunks(lambda i: self._step_chunk(i, par, agg, entrants), len(self._bounds))
         slots = np.concatenate(entrants)
@@ -160,8 +159,7 @@ class FirmPopulation:
             self.firm_id[slots] = np.arange(self._next_id, self._next_id + len(slots))
             self._next_id += len(slots)
         return FirmYear(output=agg[0], capital=agg[1], investment=agg[2], entries=agg[3],
-                        exits=agg[4], alive_start=agg[5], at_risk_output=agg[6],
-                        tfp_num=agg[7], tfp_den=agg[8])
+                        exits=agg[4], alive_start=agg[5], tfp_num=agg[6], tfp_den=agg[7])
 
     def _step_chunk(self, i: int, par: dict, agg: np.ndarray, entrants: list) -> None:
         lo, hi = self._bounds[i]
@@ -189,8 +187,8 @@ class FirmPopulation:
         kpow *= alive
         out = self._output[a:b]
         np.multiply(prod, kpow, out=out)
-        rsum(out, 7)
-        rsum(kpow, 8)
+        rsum(out, 6)
+        rsum(kpow, 7)
         out.reshape(rows)[...] *= par["env"][lo:hi, None]
         rsum(out, 0)
         # 3. investment: log MPK = log(alpha) + log(y) - log(k) = log(alpha M a) + (alpha - 1) log k
@@ -216,7 +214,6 @@ class FirmPopulation:
         prot[...] = False
         prot[weak[saved]] = True
         exiting = weak[~saved]
-        agg[6, lo:hi] = np.bincount(pw - lo, out[weak], hi - lo)
         agg[4, lo:hi] = np.bincount(pw[~saved] - lo, minlength=hi - lo)
         rate += F32(1.0)
         cap *= rate
