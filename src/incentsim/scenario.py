@@ -21,7 +21,8 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model, model_validator
+from pydantic import (BaseModel, ConfigDict, Field, ValidationError, create_model,
+                      field_validator, model_validator)
 
 from incentsim.economy import USES
 from incentsim.rules.accountability import MECHANISMS
@@ -138,15 +139,16 @@ class Behaviour(_Section):
     #: and what to report. ``None``: leaders choose their shares.
     fixed_shares: list[Frac] | None = None
 
-    @model_validator(mode="after")
-    def _fixed_shares(self):
-        if self.fixed_shares is not None:
-            if len(self.fixed_shares) != len(USES):
-                raise ValueError(f"fixed_shares needs {len(USES)} shares ({', '.join(USES)}), "
-                                 f"got {len(self.fixed_shares)}")
-            if abs(sum(self.fixed_shares) - 1.0) > 1e-6:
-                raise ValueError(f"fixed_shares must sum to 1, got {sum(self.fixed_shares):g}")
-        return self
+    @field_validator("fixed_shares")
+    @classmethod
+    def _fixed_shares(cls, shares):
+        if shares is not None:
+            if len(shares) != len(USES):
+                raise ValueError(f"needs {len(USES)} shares ({', '.join(USES)}), "
+                                 f"got {len(shares)}")
+            if abs(sum(shares) - 1.0) > 1e-6:
+                raise ValueError(f"shares must sum to 1, got {sum(shares):g}")
+        return shares
 
     n_candidates: Annotated[int, Field(ge=2, le=4096)] = 64
     choice_temperature: Pos = 0.15
@@ -290,6 +292,20 @@ def read_yaml_mapping(path: str | Path, what: str) -> dict[str, Any]:
     if not isinstance(data, dict):
         raise ScenarioError([("<root>", f"a {what} must be a mapping")], source=src)
     return data
+
+
+def read_base_scenario(value: Any, spec_dir: Path | None, label: str,
+                       problems: list[tuple[str, str]]) -> dict[str, Any]:
+    """Read the base scenario a sweep or problem spec names (relative paths are looked up
+    beside the spec first); a problem is appended under ``label``, not raised."""
+    path = Path(str(value))
+    if not path.is_absolute() and spec_dir is not None and (spec_dir / path).exists():
+        path = spec_dir / path
+    try:
+        return read_file(path)
+    except ScenarioError as exc:
+        problems.extend((f"{label} {p}", m) for p, m in exc.problems)
+        return {}
 
 
 def read_file(path: str | Path) -> dict[str, Any]:

@@ -30,7 +30,7 @@ from typing import Any
 
 import numpy as np
 
-from incentsim.scenario import (Scenario, ScenarioError, load_scenario, read_file,
+from incentsim.scenario import (Scenario, ScenarioError, load_scenario, read_base_scenario,
                                 read_yaml_mapping)
 
 SPEC_KEYS = {"name", "description", "base", "method", "samples", "sample_seed", "seeds",
@@ -187,13 +187,7 @@ def load_spec(path: str | Path) -> SweepSpec:
             problems.append((f"levers.{k}", "give a list of values or {min, max[, steps]}"))
     base: dict[str, Any] = {}
     if data.get("base"):
-        bp = Path(data["base"])
-        if not bp.is_absolute():
-            bp = (p.parent / bp) if (p.parent / bp).exists() else bp
-        try:
-            base = read_file(bp)
-        except ScenarioError as exc:
-            problems.extend((f"base {pp}", m) for pp, m in exc.problems)
+        base = read_base_scenario(data["base"], p.parent, "base", problems)
     fixed = data.get("set") or {}
     if not isinstance(fixed, dict):
         problems.append(("set", "a mapping of dotted keys to values"))

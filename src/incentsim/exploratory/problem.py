@@ -51,7 +51,7 @@ from pathlib import Path
 from typing import Any
 
 
-from incentsim.scenario import (Scenario, ScenarioError, load_scenario, read_file,
+from incentsim.scenario import (Scenario, ScenarioError, load_scenario, read_base_scenario,
                                 read_yaml_mapping)
 
 SPEC_KEYS = ("name", "description", "scenario", "set", "levers", "uncertainties", "outcomes",
@@ -391,13 +391,7 @@ def problem_from_dict(data: Mapping[str, Any], source: str | None = None,
     if isinstance(sc, Mapping):
         base = copy.deepcopy(dict(sc))
     elif sc:
-        bp = Path(str(sc))
-        if not bp.is_absolute() and root is not None and (root / bp).exists():
-            bp = root / bp
-        try:
-            base = read_file(bp)
-        except ScenarioError as exc:
-            problems.extend((f"scenario ({pp})", m) for pp, m in exc.problems)
+        base = read_base_scenario(sc, root, "scenario", problems)
     fixed = data.get("set") or {}
     if not isinstance(fixed, dict):
         problems.append(("set", "a mapping of dotted scenario keys to values"))
