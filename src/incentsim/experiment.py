@@ -30,10 +30,12 @@ otherwise.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
 import shutil
+import signal
 import sys
 import tempfile
 import threading
@@ -348,7 +350,8 @@ def make_experiment(
              promotion, tenure, accountability):
         """Simulate one scenario with one seed and track everything it produced."""
         sc = scenario_of(_config)
-        res = simulate(sc, seed=int(seed), progress=progress)
+        with _interrupts(signal.SIG_UNBLOCK):
+            res = simulate(sc, seed=int(seed), progress=progress)
         summary = record(_run, res, figures=figures)
         if holder is not None:
             holder["result"] = res
@@ -416,6 +419,30 @@ def finished_run(runs_dir: str | Path, key: str, invocation: str | None = None) 
     return str(run_id) if status == "COMPLETED" else None
 
 
+_INTERRUPTS = {signal.SIGINT, signal.SIGTERM}
+
+
+@contextlib.contextmanager
+def _interrupts(how: int):
+    """Block (``SIG_BLOCK``) or deliver (``SIG_UNBLOCK``) Ctrl-C and SIGTERM in this block.
+
+    A tracked run holds interruptions while Sacred starts and stops it (its
+    heartbeat thread cannot be interrupted half-started, and a finished run is
+    stored and marked done as a whole) and lets them through while the model
+    runs: an interruption then always ends as an ``INTERRUPTED`` run or lands
+    between runs. Only the main thread of a POSIX process receives signals.
+    """
+    if not hasattr(signal, "pthread_sigmask") or threading.current_thread() is not \
+            threading.main_thread():
+        yield
+        return
+    old = signal.pthread_sigmask(how, _INTERRUPTS)
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, old)
+
+
 def run_tracked(
     scenario: str | Path | Mapping[str, Any] | Scenario | None,
     seed: int = 0,
@@ -444,7 +471,7 @@ def run_tracked(
     holder: dict[str, Any] = {}
     config = sc.to_dict()
     config["seed"] = int(seed)
-    with _LOCK:
+    with _LOCK, _interrupts(signal.SIG_BLOCK):
         ex = make_experiment(holder, figures=figures, progress=progress)
         obs = SafeFileStorageObserver(str(runs))
         ex.observers.append(obs)
@@ -460,9 +487,9 @@ def run_tracked(
                 raise StorageError(f"cannot write run in {where}: "
                                    f"{exc.strerror or exc}") from None
             raise
-    if obs.write_errors:
-        raise StorageError(f"run {run._id} in {runs} is incomplete, {obs.write_errors[0]}")
-    mark_done(runs, run.info["task_key"], run._id)
+        if obs.write_errors:
+            raise StorageError(f"run {run._id} in {runs} is incomplete, {obs.write_errors[0]}")
+        mark_done(runs, run.info["task_key"], run._id)
     return str(run._id), holder["result"]
 
 
