@@ -146,6 +146,49 @@ def test_kill_9_leaves_one_incomplete_run_that_is_redone(tmp_path):
     assert all(s in ("COMPLETED", "INCOMPLETE") for s in _statuses(runs).values())
 
 
+class _Stop(Exception):
+    pass
+
+
+def _raise_stop(signum, frame):
+    raise _Stop(signum)
+
+
+def _signal_from_another_thread(signum):
+    """A process-directed signal as the OS may route it: to a thread other than main."""
+    import threading
+
+    t = threading.Thread(target=os.kill, args=(os.getpid(), signum))
+    t.start()
+    t.join()
+    time.sleep(0.05)  # the main thread runs the handler at its next check
+
+
+def test_held_signals_wait_for_the_end_of_the_hold_then_arrive_once():
+    from incentsim import interrupts
+
+    old = signal.signal(signal.SIGTERM, _raise_stop)
+    reached = []
+    try:
+        with pytest.raises(_Stop):
+            with interrupts.held():
+                _signal_from_another_thread(signal.SIGTERM)
+                _signal_from_another_thread(signal.SIGTERM)
+                reached.append("end of hold")
+        assert signal.getsignal(signal.SIGTERM) is _raise_stop  # handler restored
+        with pytest.raises(_Stop):
+            with interrupts.held():
+                with pytest.raises(_Stop):  # let through inside a hold
+                    with interrupts.delivered():
+                        _signal_from_another_thread(signal.SIGTERM)
+                        reached.append("not reached")
+                _signal_from_another_thread(signal.SIGTERM)  # held again afterwards
+                reached.append("held again")
+    finally:
+        signal.signal(signal.SIGTERM, old)
+    assert reached == ["end of hold", "held again"]
+
+
 def test_run_state_tells_dead_from_running(tmp_path):
     import socket
     from datetime import datetime, timedelta

@@ -13,7 +13,9 @@ executor or number of workers.
 Interruptions: a ``KeyboardInterrupt`` in the calling process (Ctrl-C, or
 SIGTERM converted by the command line) cancels what has not started, sends
 SIGTERM to the pool's workers (which turn it into ``KeyboardInterrupt``, so
-Sacred stores their runs as ``INTERRUPTED``) and propagates. A
+Sacred stores their runs as ``INTERRUPTED``, and then exit) and propagates.
+The pool starts with interruptions held until every worker is up, so an
+interruption never meets a worker half-started. A
 :class:`~incentsim.experiment.StorageError` (runs directory unwritable or full)
 is not a per-task failure: it stops the whole execution the same way.
 
@@ -32,6 +34,7 @@ import math
 import multiprocessing
 import os
 import signal
+import time
 import traceback
 import uuid
 from collections.abc import Callable, Iterable, Sequence
@@ -44,6 +47,7 @@ from typing import Any
 
 import pandas as pd
 
+from incentsim import interrupts
 from incentsim.experiment import StorageError, finished_run, run_tracked, task_key
 from incentsim.scenario import Scenario
 
@@ -126,25 +130,36 @@ def _worker_signal(signum, frame):  # noqa: ARG001
     global _STOPPING
     if _STOPPING:
         return  # already stopping: let Sacred finish writing INTERRUPTED
-    _STOPPING = True
+    _STOPPING = signum
     if _IN_TASK:
         raise KeyboardInterrupt  # Sacred stores the run in flight as INTERRUPTED
     os._exit(128 + signum)  # idle worker: just go
 
 
-def _init_worker() -> None:
-    """Process-pool worker: SIGTERM or SIGINT interrupts the run in flight cleanly."""
+def _init_worker(ready) -> None:
+    """Process-pool worker: SIGTERM or SIGINT interrupts the run in flight cleanly;
+    ``ready`` tells the pool this worker is up."""
     signal.signal(signal.SIGTERM, _worker_signal)
     signal.signal(signal.SIGINT, _worker_signal)
+    ready.release()
 
 
 def run_batch(batch: Sequence[Task], runs_dir: str, skip_done: bool = False,
               keep_timeseries: bool = True) -> list[TaskResult]:
-    """Worker entry point: run a batch of tasks (importable by Dask workers)."""
+    """Worker entry point: run a batch of tasks (importable by Dask workers).
+
+    A pool worker that was interrupted exits once its run is stored as
+    ``INTERRUPTED``: it does not go back to the pool's queue, whose lock an
+    interrupted sibling may have taken with it.
+    """
     global _IN_TASK
     _IN_TASK = True
     try:
         return [run_task(t, runs_dir, skip_done, keep_timeseries) for t in batch]
+    except KeyboardInterrupt:
+        if _STOPPING:
+            os._exit(128 + _STOPPING)
+        raise
     finally:
         _IN_TASK = False
 
@@ -228,11 +243,9 @@ def _run_pool(groups, tasks, runs_dir, jobs, scheduler, skip_done, keep) -> Iter
         if not pending:
             return
         lost = []
-        pool = ProcessPoolExecutor(max_workers=min(jobs, len(pending)), mp_context=ctx,
-                                   initializer=_init_worker)
+        with interrupts.held():
+            pool, futs = _start_pool(ctx, pending, tasks, runs_dir, jobs, skip_done, keep)
         try:
-            futs = {pool.submit(run_batch, [tasks[i] for i in g], runs_dir, skip_done, keep): g
-                    for g in pending}
             for fut in cf_as_completed(futs):
                 g = futs[fut]
                 try:
@@ -252,21 +265,59 @@ def _run_pool(groups, tasks, runs_dir, jobs, scheduler, skip_done, keep) -> Iter
         yield g, _failed(g, tasks, "worker process died twice; run again to retry")
 
 
+_START_TIMEOUT = 120.0  # seconds for every worker of a pool to come up
+
+
+def _start_pool(ctx, pending, tasks, runs_dir, jobs, skip_done, keep):
+    """A process pool with every batch submitted and every worker up.
+
+    Workers are started by the submissions (one per submission until the pool
+    is full); waiting for each to report ready means none is still starting
+    when an interruption arrives.
+    """
+    ready = ctx.Semaphore(0)
+    pool = ProcessPoolExecutor(max_workers=min(jobs, len(pending)), mp_context=ctx,
+                               initializer=_init_worker, initargs=(ready,))
+    futs = {pool.submit(run_batch, [tasks[i] for i in g], runs_dir, skip_done, keep): g
+            for g in pending}
+    procs, up, t0 = _pool_processes(pool), 0, time.monotonic()
+    while up < len(procs) and time.monotonic() - t0 < _START_TIMEOUT:
+        if ready.acquire(timeout=0.1):
+            up += 1
+        elif not all(p.is_alive() for p in procs):
+            break  # a worker died starting: the pool reports it as broken
+    return pool, futs
+
+
+def _pool_processes(pool: ProcessPoolExecutor) -> list:
+    # concurrent.futures keeps its worker processes private; they are needed to
+    # wait for them to start and to interrupt them
+    return list((getattr(pool, "_processes", None) or {}).values())
+
+
 def _stop_pool(pool: ProcessPoolExecutor) -> None:
-    """Cancel what has not started; interrupt (SIGTERM) the runs in flight; wait."""
-    procs = list((getattr(pool, "_processes", None) or {}).values())
+    """Cancel what has not started; interrupt (SIGTERM) the runs in flight; wait.
+
+    A worker still alive 30 s after the interruption is killed.
+    """
+    procs = _pool_processes(pool)
     pool.shutdown(wait=False, cancel_futures=True)
     for proc in procs:
-        try:
-            if proc.is_alive():
-                os.kill(proc.pid, signal.SIGTERM)
-        except (OSError, ValueError):
-            pass
+        _signal(proc, signal.SIGTERM)
     for proc in procs:
         try:
             proc.join(timeout=30)
         except (OSError, ValueError):
             pass
+        _signal(proc, signal.SIGKILL)
+
+
+def _signal(proc, signum: int) -> None:
+    try:
+        if proc.is_alive():
+            os.kill(proc.pid, signum)
+    except (OSError, ValueError):
+        pass
 
 
 def _run_dask(groups, tasks, runs_dir, jobs, scheduler, skip_done, keep) -> Iterable:

@@ -30,12 +30,10 @@ otherwise.
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import json
 import os
 import shutil
-import signal
 import sys
 import tempfile
 import threading
@@ -50,6 +48,7 @@ with warnings.catch_warnings():  # Sacred 0.8.7 imports pkg_resources (setuptool
     from sacred import SETTINGS, Experiment
     from sacred.observers import FileStorageObserver
 
+from incentsim import interrupts
 from incentsim.api import SimulationResult, simulate
 from incentsim.outcomes import OUTCOME_NAMES
 from incentsim.scenario import Scenario, ScenarioError, load_scenario
@@ -350,7 +349,7 @@ def make_experiment(
              promotion, tenure, accountability):
         """Simulate one scenario with one seed and track everything it produced."""
         sc = scenario_of(_config)
-        with _interrupts(signal.SIG_UNBLOCK):
+        with interrupts.delivered():
             res = simulate(sc, seed=int(seed), progress=progress)
         summary = record(_run, res, figures=figures)
         if holder is not None:
@@ -419,30 +418,6 @@ def finished_run(runs_dir: str | Path, key: str, invocation: str | None = None) 
     return str(run_id) if status == "COMPLETED" else None
 
 
-_INTERRUPTS = {signal.SIGINT, signal.SIGTERM}
-
-
-@contextlib.contextmanager
-def _interrupts(how: int):
-    """Block (``SIG_BLOCK``) or deliver (``SIG_UNBLOCK``) Ctrl-C and SIGTERM in this block.
-
-    A tracked run holds interruptions while Sacred starts and stops it (its
-    heartbeat thread cannot be interrupted half-started, and a finished run is
-    stored and marked done as a whole) and lets them through while the model
-    runs: an interruption then always ends as an ``INTERRUPTED`` run or lands
-    between runs. Only the main thread of a POSIX process receives signals.
-    """
-    if not hasattr(signal, "pthread_sigmask") or threading.current_thread() is not \
-            threading.main_thread():
-        yield
-        return
-    old = signal.pthread_sigmask(how, _INTERRUPTS)
-    try:
-        yield
-    finally:
-        signal.pthread_sigmask(signal.SIG_SETMASK, old)
-
-
 def run_tracked(
     scenario: str | Path | Mapping[str, Any] | Scenario | None,
     seed: int = 0,
@@ -471,7 +446,7 @@ def run_tracked(
     holder: dict[str, Any] = {}
     config = sc.to_dict()
     config["seed"] = int(seed)
-    with _LOCK, _interrupts(signal.SIG_BLOCK):
+    with _LOCK, interrupts.held():
         ex = make_experiment(holder, figures=figures, progress=progress)
         obs = SafeFileStorageObserver(str(runs))
         ex.observers.append(obs)

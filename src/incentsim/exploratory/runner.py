@@ -165,7 +165,6 @@ def record_analysis(
 
     import yaml
 
-    import incentsim.experiment  # noqa: F401 - Sacred settings (lean host info)
     from incentsim.experiment import default_runs_dir, ensure_runs_dir
 
     from sacred import Experiment
