@@ -5,12 +5,18 @@ from __future__ import annotations
 
 import json
 import math
+import os
+import signal
+import threading
+import time
+from pathlib import Path
 
 import pandas as pd
 import pytest
 
 from incentsim import load_scenario
 from incentsim.executors import Task, execute
+from incentsim.results import load_runs
 
 from cli_helpers import FAST, FAST_OVERRIDES, ROOT, incentsim as run_cli
 
@@ -64,6 +70,45 @@ def test_cli_compare_on_dask_equals_serial(tmp_path):
     assert serial.returncode == 0 and dask.returncode == 0, dask.stderr[-2000:]
     assert (tmp_path / "o1" / "table.csv").read_text() == (tmp_path / "o2" / "table.csv").read_text()
     assert len([p for p in (tmp_path / "r2").iterdir() if p.name.isdigit()]) == 4
+
+
+def _kill_first_run_in_flight(runs: Path, killed: list[str], timeout: float = 120) -> None:
+    """kill -9 the worker process of the first run seen running in ``runs``."""
+    t0 = time.time()
+    while time.time() - t0 < timeout:
+        for rj in runs.glob("[0-9]*/run.json"):
+            try:
+                run = json.loads(rj.read_text())
+            except (OSError, ValueError):
+                continue
+            if run.get("status") == "RUNNING":
+                os.kill(run["host"]["pid"], signal.SIGKILL)
+                killed.append(rj.parent.name)
+                return
+        time.sleep(0.01)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("executor", ["local", "dask"])
+def test_a_worker_killed_mid_batch_loses_no_run(tmp_path, executor):
+    slow = {**FAST_OVERRIDES, "world.horizon": 120, "world.burn_in": 2}  # ~1 s a run
+    sc = load_scenario(ROOT / "configs" / "gdp_tournament.yaml", slow)
+    tasks = [Task.of(sc, s) for s in range(4)]
+    runs, killed = tmp_path / "runs", []
+    killer = threading.Thread(target=_kill_first_run_in_flight, args=(runs, killed))
+    killer.start()
+    res = execute(tasks, runs, executor=executor, jobs=2, batch_size=2)
+    killer.join()
+    assert killed, "no run was seen in flight"
+    assert all(r.ok for r in res), [r.error for r in res]  # the lost batch was retried
+    rs = load_runs(runs)[0]
+    status = dict(zip(rs.run_id.astype(str), rs.status))
+    assert status[killed[0]] == "INCOMPLETE"  # detected, not shown as running or finished
+    completed = sorted(k for k, v in status.items() if v == "COMPLETED")
+    assert sorted(r.run_id for r in res) == completed  # one finished run per task
+    assert set(status.values()) <= {"COMPLETED", "INCOMPLETE", "INTERRUPTED"}
+    ref = execute(tasks[:1], tmp_path / "ref", executor="serial")[0]
+    assert all(_same(res[0].summary[k], v) for k, v in ref.summary.items())
 
 
 def test_failing_task_is_reported_not_raised(tmp_path):
