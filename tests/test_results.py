@@ -15,7 +15,7 @@ from incentsim.results import load_run, load_runs, read_artifact, refresh_index
 
 from cli_helpers import FAST_OVERRIDES, ROOT
 
-CONFIGS = [ROOT / "configs" / "gdp_tournament.yaml", ROOT / "configs" / "long_terms.toml"]
+CONFIGS = [ROOT / "configs" / "gdp_tournament.yaml", ROOT / "configs" / "long_terms.yaml"]
 
 
 @pytest.fixture(scope="module")

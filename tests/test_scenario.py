@@ -31,6 +31,19 @@ def test_shipped_configs_validate_and_say_what_they_stand_for(path):
     assert first.startswith("#") and len(first) > 30, "each config opens with a comment"
 
 
+def test_the_scenarios_users_rely_on_are_shipped_in_both_formats():
+    names = {p.name for p in CONFIGS}
+    assert {f"{n}.yaml" for n in (
+        "gdp_tournament", "balanced_scorecard", "citizen_satisfaction", "hybrid_hangzhou",
+        "lifelong_accountability", "vertical_environment", "long_terms", "independent_audit",
+        "public_ranking")} <= names
+    assert any(n.endswith(".toml") for n in names)
+    package = load_scenario(Path(CONFIGS[0]).with_name("reform_package.toml"))
+    assert package.promotion.rule == "balanced_scorecard"
+    assert {"lifelong_accountability", "citizen_survey", "firm_survey",
+            "vertical_environmental_management"} <= {name for name, _ in package.mechanisms()}
+
+
 def test_all_problems_reported_at_once_with_paths():
     found = problems({
         "promotion": {"rule": "gdp_tornament", "wieghts": {"growth": 1.0}},

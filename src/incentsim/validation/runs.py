@@ -44,7 +44,7 @@ ARMS: dict[str, Arm] = {a.name: a for a in (
         description="growth-only tournament (pre-2008; stands for 2000-07)"),
     Arm("balanced_scorecard", "balanced_scorecard.yaml",
         description="post-2008 scorecard (stands for 2008-15)"),
-    Arm("long_terms", "long_terms.toml", description="tournament with 7-year terms"),
+    Arm("long_terms", "long_terms.yaml", description="tournament with 7-year terms"),
     Arm("lifelong_accountability", "lifelong_accountability.yaml",
         description="tournament + lifelong accountability"),
     Arm("citizen_satisfaction", "citizen_satisfaction.yaml",
