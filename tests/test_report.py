@@ -9,6 +9,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from cli_helpers import incentsim
@@ -123,7 +124,7 @@ def test_table_numbers_are_means_of_stored_metrics(compared, report_last):
 
         def per_seed(s, kind=kind, o=o):
             # as SimulationResult.summary: mean over the years (NaN years skipped), last year
-            return {seed: float(np.nanmean(np.asarray(m[o]["values"], float)) if kind == "mean"
+            return {seed: float(pd.Series(m[o]["values"], dtype=float).mean() if kind == "mean"
                                 else m[o]["values"][-1])
                     for seed, m in by[s].items()}
 

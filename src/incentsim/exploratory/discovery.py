@@ -92,8 +92,11 @@ def prim_box(problem: Problem, x: pd.DataFrame, y: np.ndarray, *, peel_alpha: fl
         from ema_workbench.analysis import prim
 
     logging.getLogger("EMA").setLevel(logging.WARNING)
-    p = prim.Prim(x, y.astype(bool), peel_alpha=peel_alpha, mass_min=mass_min)
-    box = p.find_box()
+    with warnings.catch_warnings():
+        # the workbench's own pandas deprecations: nothing a user of incentsim can act on
+        warnings.filterwarnings("ignore", module="ema_workbench")
+        p = prim.Prim(x, y.astype(bool), peel_alpha=peel_alpha, mass_min=mass_min)
+        box = p.find_box()
     traj = box.peeling_trajectory.reset_index(drop=True)
     ok = traj[traj["coverage"] >= min_coverage]
     sel = int(ok["density"].idxmax()) if len(ok) else int(traj["coverage"].idxmax())
