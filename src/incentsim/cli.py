@@ -712,8 +712,26 @@ def main(argv: Sequence[str] | None = None) -> int:
     restore = _install_signal_handlers()
     try:
         return _main(argv)
+    except KeyboardInterrupt as exc:  # before a command started (loading the model)
+        print("incentsim: interrupted", file=sys.stderr)
+        return 128 + getattr(exc, "signum", 2)
     finally:
         restore()
+
+
+def entry() -> None:
+    """The ``incentsim`` console script: :func:`main`, then exit with its status.
+
+    Once the command has finished, an interruption arriving while the
+    interpreter shuts down is ignored (its work is done) instead of printing a
+    traceback.
+    """
+    import signal
+
+    code = main()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, signal.SIG_IGN)
+    sys.exit(code)
 
 
 def _main(argv: Sequence[str] | None = None) -> int:
@@ -752,4 +770,4 @@ def _main(argv: Sequence[str] | None = None) -> int:
 
 
 if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main())
+    entry()
