@@ -507,11 +507,11 @@ class IncentModel(mesa.Model):
         c = self.citizens
         for name in ("trust_local", "trust_central"):
             x = getattr(c, name)
-            if not (np.all(x >= 0.0) and np.all(x <= 1.0)):
+            if not (x.min() >= 0.0 and x.max() <= 1.0):  # reductions: no temporaries; NaN fails
                 i = int(np.flatnonzero(~((x >= 0) & (x <= 1)))[0])
                 raise InvariantError(self.year, int(c.prefecture[i]), name, float(x[i]))
         f = self.firms
-        if (f.capital < 0).any() or not np.isfinite(f.capital).all():
+        if not (f.capital.min() >= 0.0 and np.isfinite(f.capital.max())):
             i = int(np.flatnonzero((f.capital < 0) | ~np.isfinite(f.capital))[0])
             raise InvariantError(self.year, int(f.prefecture[i]), "firm capital",
                                  float(f.capital[i]))
