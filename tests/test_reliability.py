@@ -58,14 +58,19 @@ def _start_sweep(spec: Path, runs: Path, *extra: str) -> subprocess.Popen:
 
 
 def _wait_for_done(runs: Path, n: int, proc: subprocess.Popen, timeout: float = 120) -> None:
-    """Until ``n`` runs finished and another one is running (just started)."""
-    t0 = time.time()
+    """Until ``n`` runs finished and a run started after that is running.
+
+    With several workers, a run seen running when the ``n``-th finished may be
+    about to finish too; only a run started afterwards is surely in flight.
+    """
+    t0, before = time.time(), None
     while time.time() - t0 < timeout:
         done = runs / "_done"
-        if done.is_dir() and len(list(done.glob("*.json"))) >= n:
-            finished = {json.loads(f.read_text())["run_id"] for f in done.glob("*.json")}
+        if before is None and done.is_dir() and len(list(done.glob("*.json"))) >= n:
+            before = {d.name for d in runs.iterdir() if d.name.isdigit()}
+        if before is not None:
             for d in runs.iterdir():
-                if d.name.isdigit() and d.name not in finished:
+                if d.name.isdigit() and d.name not in before:
                     try:
                         run = json.loads((d / "run.json").read_text())
                     except (OSError, ValueError):
