@@ -147,3 +147,13 @@ def test_reference_page_is_generated_from_the_registry():
     assert page.read_text() == catalog_markdown(), "run: python -m incentsim.rules.catalog"
     for name in RULES:
         assert f"### `{name}`" in page.read_text()
+
+
+def test_credit_rises_with_years_in_post_and_saturates():
+    from incentsim.rules.evaluation import credit
+
+    c = credit(np.arange(0, 9), 0.7)
+    assert c[0] == 0.0 and np.all(np.diff(c) > 0) and c[-1] < 1.0
+    # the last year of a 7-year term gains less credit over the year before than a 5-year one
+    assert c[7] / c[6] < c[5] / c[4]
+    assert np.all(credit(np.arange(1, 9), 0.0) == 1.0)

@@ -9,8 +9,9 @@ A year (one :meth:`IncentModel.step`):
 5. reports are made (true figures plus manipulation) and mechanisms act on
    them (audits, inspections);
 6. citizens update satisfaction and trust and petition; firms' trust moves;
-7. indicators enter the term record; the upper level evaluates and turns
-   leaders over;
+7. indicators enter the term record (weighted by the incumbent's credit for
+   them, :func:`incentsim.rules.evaluation.credit`); the upper level
+   evaluates and turns leaders over;
 8. outcomes and the leader-year panel are recorded (after burn-in).
 
 The model orchestrates; agents decide; rules and mechanisms are objects
@@ -29,7 +30,7 @@ from incentsim.agents.firms import FirmPopulation
 from incentsim.agents.leader import Leader, candidate_plans, decide
 from incentsim.outcomes import PANEL_COLUMNS
 from incentsim.rules.accountability import MECHANISMS
-from incentsim.rules.evaluation import Evaluator
+from incentsim.rules.evaluation import Evaluator, credit
 from incentsim.rules.promotion import PROMOTION_RULES
 from incentsim.scenario import Scenario, load_scenario
 from incentsim.seeding import stream
@@ -373,9 +374,10 @@ class IncentModel(mesa.Model):
         st.indicators = self._indicators()
         self._update_scales()
         mem = sc.promotion.memory
+        w = credit([ld.years_in_post for ld in leaders], sc.promotion.attribution_lag)
         for k in SCORED:
-            st.term_sum[k] = mem * st.term_sum[k] + st.indicators[k]
-        st.term_weight = mem * st.term_weight + 1.0
+            st.term_sum[k] = mem * st.term_sum[k] + w * st.indicators[k]
+        st.term_weight = mem * st.term_weight + w
         fate = self.upper.evaluate(leaders)
         st.transfers_next = sum((m.transfers(self) for m in self.mechanisms), np.zeros(n))
         if self.year >= 1:

@@ -128,7 +128,7 @@ class Economy(_Section):
     emission_intensity_decline: Annotated[float, Field(ge=-0.5, le=0.5)] = 0.05
     environmental_compliance_cost: Frac = 0.12
     #: fall in firm entry per unit of abatement stock above reference (permits)
-    environmental_entry_cost: Frac = 0.3
+    environmental_entry_cost: Frac = 0.4
 
 
 class Behaviour(_Section):
@@ -202,6 +202,9 @@ class Promotion(_Section):
     veto: dict[VetoKey, float] = Field(default_factory=dict)
     noise: NonNeg = 0.3
     memory: Frac = 1.0
+    #: share of a year's outcomes still credited to the predecessor after one year in
+    #: post; the incumbent is credited with ``1 - attribution_lag ** years_in_post``
+    attribution_lag: Annotated[float, Field(ge=0.0, lt=1.0)] = 0.7
     capacity: Frac = 0.13
     min_percentile: Frac = 0.3
 

@@ -6,7 +6,17 @@ year's reports are in, it:
 1. scores every leader on the recency-weighted indicators of the current
    term (``promotion.memory``) with the scenario's evaluator, plus
    evaluation noise (``promotion.noise``), and ranks them among province
-   peers;
+   peers. Each year enters the term record with the incumbent's *credit*
+   for it, ``1 - promotion.attribution_lag ** years_in_post``
+   (:func:`incentsim.rules.evaluation.credit`):
+   outcomes early in a leader's tenure partly reflect the predecessor's
+   projects and budget, so evaluators credit a new leader with a share of
+   them that rises with years in post (relative performance against the
+   predecessor: Chen, Li & Zhou 2005; leaders' effects on growth build up
+   over their tenure: Yao & Zhang 2015). Credit saturates, so in a long
+   term the last years weigh little more than the middle ones, and the
+   pre-evaluation surge is smaller (seed 002: short terms lead to
+   investment spikes before promotion);
 2. evaluates the leaders whose term ends (``tenure_year == term_length``):
    those below ``promotion.promotion_age_limit`` with no failed veto target
    and a rank at least ``promotion.min_percentile`` compete for the

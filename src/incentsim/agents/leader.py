@@ -20,12 +20,16 @@ candidate set (five budget shares and a borrowing level) by
 and picks one by softmax (Gumbel-max) with temperature
 ``behaviour.choice_temperature``: bounded rationality (McFadden 1974).
 
-* ``career_weight = career_value * perception * eligible * (discount * memory)**k
-  * (1 - hazard)**k / norm`` with ``k`` years to the next evaluation: the
-  evaluation weighs recent years more (``promotion.memory``), the future is
-  discounted, and a leader who will be past ``tenure.promotion_age_limit`` at
-  the next evaluation has no career concern (Kou & Tsai 2014 on age limits).
-  Investment cycles before evaluations follow from this (Guo 2009).
+* ``career_weight = career_value * perception * eligible * credit * (discount
+  * memory)**k * (1 - hazard)**k / norm`` with ``k`` years to the next
+  evaluation: the evaluation weighs recent years more (``promotion.memory``)
+  and credits the incumbent with a share of the year's outcomes that rises
+  with years in post (``credit``, :func:`incentsim.rules.evaluation.credit`;
+  ``norm`` is the evaluation's total weight on the term's years), the future
+  is discounted, and a leader who will be past ``tenure.promotion_age_limit``
+  at the next evaluation has no career concern (Kou & Tsai 2014 on age
+  limits). Investment cycles before evaluations follow from this (Guo 2009);
+  because credit saturates, they are smaller in longer terms.
 * ``intrinsic_weight = public_service_motivation * (1 + insider_local_weight *
   insider)``: insiders weigh local welfare more (Persson & Zhuravskaya 2016).
 * Budgets are incremental: moving shares away from last year's budget costs
@@ -46,6 +50,7 @@ import numpy as np
 from scipy.special import ndtr
 
 from incentsim.economy import N_USES, NATURAL_SCALE, forecast
+from incentsim.rules.evaluation import credit
 from incentsim.rules.promotion import EvalContext
 
 WELFARE = ("growth_true", "services", "environment", "satisfaction", "debt", "innovation")
@@ -124,11 +129,17 @@ def decide(model, leaders: list[Leader]) -> None:
     term = get((ld.term_length for ld in leaders), float, n)
 
     memory = promo.memory
-    # the evaluation's total weight on the term's years: sum of memory**j, j < term
-    norm = term if memory >= 1.0 else ((1.0 - memory**term) / (1.0 - memory) if memory > 0 else 1.0)
+    # the evaluation's weight on this year (the incumbent's credit for it) over its total
+    # weight on the term's years: sum of memory**(term - j) * credit(year j), j = 1..term
+    in_post = get((ld.years_in_post for ld in leaders), float, n)
+    j = np.arange(1, int(term.max()) + 1)[None, :]
+    before = (in_post - (term - k))[:, None]  # years in post before this term
+    norm = (memory ** (term[:, None] - j) * credit(before + j, promo.attribution_lag)
+            * (j <= term[:, None])).sum(axis=1)
     eligible = (age + k) < ten.promotion_age_limit
-    career = (beh.career_value * perception * eligible
-              * (beh.discount * memory * (1.0 - ten.early_turnover_hazard)) ** k / norm)
+    career = (beh.career_value * perception * eligible * credit(in_post, promo.attribution_lag)
+              * (beh.discount * memory * (1.0 - ten.early_turnover_hazard)) ** k
+              / np.maximum(norm, 1e-12))
     intrinsic = motivation * (1.0 + beh.insider_local_weight * insider)
 
     pred = forecast(st, model.candidates, st.budget_share, econ, st.expected_growth,

@@ -4,6 +4,13 @@ Both the upper level (at evaluation) and leaders (when forecasting) score
 through one :class:`Evaluator`, so a mechanism that feeds the score — a
 citizen survey, a firm survey, petitions — changes incentives exactly as much
 as it changes promotions.
+
+:func:`credit` is how much of a year's outcomes the evaluation attributes to the
+incumbent: outcomes early in a tenure partly reflect the predecessor's projects
+and budget, so a leader is credited with ``1 - attribution_lag ** years_in_post``
+of them (Chen, Li & Zhou 2005 evaluate leaders against their predecessors; Yao &
+Zhang 2015 find a leader's effect on growth builds up over the tenure). The term
+record weights each year by this credit, and leaders know it.
 """
 
 from __future__ import annotations
@@ -27,3 +34,9 @@ class Evaluator:
         for mech in self.mechanisms:
             s = mech.adjust_score(s, ind, ctx)
         return np.asarray(s, dtype=float)
+
+
+def credit(years_in_post, lag: float) -> np.ndarray:
+    """Share of a year's outcomes credited to a leader in their ``years_in_post``-th
+    year in post: ``1 - lag ** years_in_post`` (0 before the first year)."""
+    return 1.0 - lag ** np.maximum(np.asarray(years_in_post, dtype=float), 0.0)
