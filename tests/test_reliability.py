@@ -115,6 +115,7 @@ def _resume(spec: Path, runs: Path, expect_new: int, total: int) -> None:
     (signal.SIGINT, 130, "serial"),
     (signal.SIGTERM, 143, "serial"),
     (signal.SIGTERM, 143, "local"),
+    (signal.SIGTERM, 143, "dask"),
 ])
 def test_interrupted_sweep_keeps_finished_runs_and_resumes(tmp_path, sig, code, executor):
     spec, runs = _spec(tmp_path), tmp_path / "runs"

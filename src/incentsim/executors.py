@@ -15,7 +15,11 @@ SIGTERM converted by the command line) cancels what has not started, sends
 SIGTERM to the pool's workers (which turn it into ``KeyboardInterrupt``, so
 Sacred stores their runs as ``INTERRUPTED``, and then exit) and propagates.
 The pool starts with interruptions held until every worker is up, so an
-interruption never meets a worker half-started. A
+interruption never meets a worker half-started. Dask workers run tasks in
+threads that signals cannot reach, so there the interruption is cooperative:
+the caller sets a Dask ``Event``; each run in flight checks it between
+simulated years (at most every :data:`STOP_POLL_S` seconds) and stops as
+``INTERRUPTED``, and batches start no further run. A
 :class:`~incentsim.experiment.StorageError` (runs directory unwritable or full)
 is not a per-task failure: it stops the whole execution the same way.
 
@@ -29,6 +33,7 @@ reach (a shared filesystem); start workers with ``--nthreads 1``.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import math
 import multiprocessing
@@ -145,13 +150,16 @@ def _init_worker(ready) -> None:
 
 
 def run_batch(batch: Sequence[Task], runs_dir: str, skip_done: bool = False,
-              keep_timeseries: bool = True) -> list[TaskResult]:
+              keep_timeseries: bool = True, stop_event: str | None = None) -> list[TaskResult]:
     """Worker entry point: run a batch of tasks (importable by Dask workers).
 
     A pool worker that was interrupted exits once its run is stored as
     ``INTERRUPTED``: it does not go back to the pool's queue, whose lock an
-    interrupted sibling may have taken with it.
+    interrupted sibling may have taken with it. ``stop_event`` names a Dask
+    ``Event`` that interrupts the batch when set (Dask workers only).
     """
+    if stop_event:
+        return _run_batch_on_dask(batch, runs_dir, skip_done, keep_timeseries, stop_event)
     global _IN_TASK
     _IN_TASK = True
     try:
@@ -162,6 +170,43 @@ def run_batch(batch: Sequence[Task], runs_dir: str, skip_done: bool = False,
         raise
     finally:
         _IN_TASK = False
+
+
+def _run_batch_on_dask(batch, runs_dir, skip_done, keep_timeseries, stop_event):
+    """A batch on a Dask worker; once ``stop_event`` is set, the run in flight is
+    stored as ``INTERRUPTED`` and no further run starts. The interruption never
+    leaves the task (a ``KeyboardInterrupt`` would shut the worker down)."""
+    stop, out = _DaskStop(stop_event), []
+    for t in batch:
+        if stop.is_set():
+            break
+        try:
+            out.append(run_task(t, runs_dir, skip_done, keep_timeseries, stop.check))
+        except KeyboardInterrupt:
+            break
+    return out
+
+
+STOP_POLL_S = 0.25  # how often a Dask run in flight checks for an interruption
+
+
+class _DaskStop:
+    """The caller's interruption as seen from a Dask worker (a named ``Event``)."""
+
+    def __init__(self, name: str):
+        from distributed import Event
+
+        self.event, self.last = Event(name), 0.0
+
+    def is_set(self) -> bool:
+        return bool(self.event.is_set())
+
+    def check(self, done: int, total: int) -> None:  # noqa: ARG002 - a progress callback
+        now = time.monotonic()
+        if now - self.last >= STOP_POLL_S:
+            self.last = now
+            if self.is_set():
+                raise KeyboardInterrupt  # Sacred stores the run as INTERRUPTED
 
 
 def batches(tasks: Sequence[Task], size: int) -> list[list[Task]]:
@@ -322,7 +367,7 @@ def _signal(proc, signum: int) -> None:
 
 def _run_dask(groups, tasks, runs_dir, jobs, scheduler, skip_done, keep) -> Iterable:
     """Dask distributed: a given scheduler address, or a LocalCluster on loopback."""
-    from distributed import Client, LocalCluster, as_completed
+    from distributed import Client, Event, LocalCluster, as_completed, wait
 
     cluster = None
     logging.getLogger("distributed").setLevel(logging.WARNING)
@@ -333,11 +378,12 @@ def _run_dask(groups, tasks, runs_dir, jobs, scheduler, skip_done, keep) -> Iter
                                host="127.0.0.1", dashboard_address=":0",
                                silence_logs=logging.ERROR)
         client = Client(cluster)
+    stop = f"incentsim-stop-{uuid.uuid4().hex}"
+    futs = {}
     try:
-        futs = {}
         for g in groups:
             # a retried batch skips what its first attempt finished (task.info["invocation"])
-            f = client.submit(run_batch, [tasks[i] for i in g], runs_dir, skip_done, keep,
+            f = client.submit(run_batch, [tasks[i] for i in g], runs_dir, skip_done, keep, stop,
                               retries=2, pure=False)
             futs[f] = g
         for fut in as_completed(list(futs)):
@@ -348,7 +394,16 @@ def _run_dask(groups, tasks, runs_dir, jobs, scheduler, skip_done, keep) -> Iter
                 raise
             except Exception as exc:  # noqa: BLE001 - e.g. KilledWorker after retries
                 yield g, _failed(g, tasks, f"{type(exc).__name__}: {exc}")
+    except BaseException:  # Ctrl-C, SIGTERM, StorageError, generator closed
+        with interrupts.held():  # let the runs in flight store themselves as INTERRUPTED
+            Event(stop, client=client).set()
+            with contextlib.suppress(TimeoutError):
+                wait(list(futs), timeout=_STOP_TIMEOUT)
+        raise
     finally:
         client.close()
         if cluster is not None:
             cluster.close()
+
+
+_STOP_TIMEOUT = 60.0  # seconds to wait for Dask runs in flight to store themselves
