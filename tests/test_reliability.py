@@ -242,15 +242,26 @@ def test_every_file_is_written_by_rename(tmp_path, monkeypatch):
     import incentsim.experiment as exp
 
     renamed: list[str] = []
-    real = os.replace
+    events: list[tuple[str, Path]] = []
+    real, real_fsync = os.replace, exp._fsync
 
     def spy(src, dst):
         renamed.append(Path(dst).name)
         assert Path(src).name.startswith(".") and Path(src).parent == Path(dst).parent
+        events.append(("replace", Path(src)))
         return real(src, dst)
 
+    def fsync_spy(path):
+        events.append(("fsync", Path(path)))
+        return real_fsync(path)
+
     monkeypatch.setattr(exp.os, "replace", spy)
+    monkeypatch.setattr(exp, "_fsync", fsync_spy)
     rid, _ = run_tracked(CONFIG, 0, tmp_path, FAST_OVERRIDES)
+    # durable: the temporary file reaches the disk before the rename, the directory after
+    for i, (what, src) in enumerate(events):
+        if what == "replace":
+            assert events[i - 1] == ("fsync", src) and events[i + 1] == ("fsync", src.parent)
     files = {p.name for p in (tmp_path / rid).iterdir()} - {"cout.txt"}
     assert files == {"run.json", "config.json", "metrics.json", "info.json",
                      "timeseries.parquet", "leaders.parquet"}

@@ -88,12 +88,30 @@ def process_start_ticks(pid: int | str = "self") -> int | None:
         return None
 
 
+def _fsync(path: str | Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def replace_durably(tmp: str | Path, dest: str | Path) -> None:
+    """Rename ``tmp`` onto ``dest`` once its bytes are on disk, then make the rename
+    itself durable: after a crash or power loss, ``dest`` is the old file or the
+    new one, never a torn or empty one (fsync of the file, rename, fsync of the
+    directory)."""
+    _fsync(tmp)
+    os.replace(tmp, dest)
+    _fsync(Path(dest).parent)
+
+
 def _atomic_copy(src: str | Path, dest: str | Path) -> None:
     dest = Path(dest)
     tmp = dest.with_name(f".{dest.name}.{os.getpid()}.{threading.get_ident()}.tmp")
     try:
         shutil.copyfile(src, tmp)
-        os.replace(tmp, dest)
+        replace_durably(tmp, dest)
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
@@ -103,8 +121,9 @@ class SafeFileStorageObserver(FileStorageObserver):
     """Sacred's ``FileStorageObserver``, made safe for shared, long-lived runs directories.
 
     * every JSON file and artifact is written to a temporary file in the run
-      directory and renamed into place (``os.replace``), so readers (and a
-      crash) see either the previous or the new version, never a torn file;
+      directory, flushed to disk and renamed into place
+      (:func:`replace_durably`), so readers, a crash and a power loss see
+      either the previous or the new version, never a torn file;
     * ``run.json`` records ``host.pid`` and ``host.pid_start`` (the process's
       start time), so :func:`incentsim.results.run_state` can tell a run whose
       process was killed (``kill -9``, power loss) from one still running;
@@ -139,7 +158,7 @@ class SafeFileStorageObserver(FileStorageObserver):
         try:
             with open(tmp, "w") as f:
                 json.dump(flatten(obj), f, sort_keys=True, indent=2)
-            os.replace(tmp, path)
+            replace_durably(tmp, path)
         except BaseException as exc:  # an interruption mid-write leaves no temporary file
             tmp.unlink(missing_ok=True)
             if isinstance(exc, OSError):
@@ -389,7 +408,7 @@ def mark_done(runs_dir: Path, key: str, run_id: Any) -> None:
     try:
         done.mkdir(exist_ok=True)
         tmp.write_text(json.dumps({"run_id": str(run_id)}))
-        os.replace(tmp, done / f"{key}.json")
+        replace_durably(tmp, done / f"{key}.json")
     except BaseException as exc:  # an interruption mid-write leaves no temporary file
         tmp.unlink(missing_ok=True)
         if not isinstance(exc, OSError):
