@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from incentsim.model import IncentModel
@@ -61,5 +62,6 @@ def simulate(
         if progress is not None:
             progress(i + 1, total)
     ts = pd.DataFrame.from_records(model.records, columns=["year", *OUTCOME_NAMES])
-    panel = pd.DataFrame({c: model.panel[c] for c in PANEL_COLUMNS})
+    panel = pd.DataFrame({c: np.concatenate(model.panel[c]) if model.panel[c] else []
+                          for c in PANEL_COLUMNS})
     return SimulationResult(scenario=sc, seed=int(seed), timeseries=ts, leaders=panel)

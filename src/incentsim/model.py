@@ -57,6 +57,16 @@ class InvariantError(RuntimeError):
         self.year, self.prefecture, self.quantity, self.value = year, prefecture, quantity, value
 
 
+def _column(values) -> np.ndarray:
+    """One year of a panel column as int64, float64 or bool (what pandas makes of lists)."""
+    a = np.asarray(values)
+    if a.dtype.kind == "f":
+        return a.astype(np.float64, copy=True)
+    if a.dtype.kind in "iu":
+        return a.astype(np.int64, copy=True)
+    return a.copy()
+
+
 class IncentModel(mesa.Model):
     """Career incentives of local officials: leaders, firms and citizens."""
 
@@ -116,7 +126,8 @@ class IncentModel(mesa.Model):
 
         self.year = -w.burn_in
         self.records: list[dict] = []
-        self.panel: dict[str, list] = {c: [] for c in PANEL_COLUMNS}
+        #: leader-year panel: per column, one array per recorded year
+        self.panel: dict[str, list[np.ndarray]] = {c: [] for c in PANEL_COLUMNS}
         self._promoted_ability: list[float] = []
         self._evaluated_ability: list[float] = []
 
@@ -458,7 +469,9 @@ class IncentModel(mesa.Model):
             tfp_prev = tfp_p
         tfp_p = np.where(fy.tfp_den > 0, tfp_p, tfp_prev)  # no firm alive: carried over
         self._tfp_pref_prev = tfp_p
-        protected_p = np.bincount(self.firms.prefecture, self.firms.protected, n) / alive_p
+        # firms are stored prefecture by prefecture, in blocks of equal size
+        protected_p = (np.count_nonzero(self.firms.protected.reshape(n, -1), axis=1)
+                       / alive_p)
         cols = {
             "year": np.full(n, self.year), "prefecture": np.arange(n), "province": self.province,
             "leader_id": [ld.leader_id for ld in leaders],
@@ -488,7 +501,7 @@ class IncentModel(mesa.Model):
             "scandal": st.scandal.copy(),
         }
         for k, v in cols.items():
-            self.panel[k].extend(np.asarray(v).tolist())
+            self.panel[k].append(_column(v))
 
     # ----------------------------------------------------------------- invariants
 
