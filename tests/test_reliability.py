@@ -48,13 +48,14 @@ def _spec(tmp_path: Path, seeds: int = 3) -> Path:
     return spec
 
 
-def _start_sweep(spec: Path, runs: Path, *extra: str) -> subprocess.Popen:
+def _start_sweep(spec: Path, runs: Path, *extra: str, session: bool = False) -> subprocess.Popen:
+    """``session``: in a process group of its own, as a terminal's foreground job."""
     script = Path(sys.executable).with_name("incentsim")
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
     return subprocess.Popen([str(script), "sweep", str(spec), "--runs-dir", str(runs),
                              "--out", str(spec.parent / "out"), *extra],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                            env=env, cwd=ROOT)
+                            env=env, cwd=ROOT, start_new_session=session)
 
 
 def _wait_for_done(runs: Path, n: int, proc: subprocess.Popen, timeout: float = 120) -> None:
@@ -133,6 +134,23 @@ def test_interrupted_sweep_keeps_finished_runs_and_resumes(tmp_path, sig, code, 
     assert completed == len(list((runs / "_done").glob("*.json")))
     assert not list(runs.rglob("*.tmp"))
     _resume(spec, runs, expect_new=6 - completed, total=6)
+
+
+@pytest.mark.slow
+def test_terminal_ctrl_c_stops_a_dask_sweep_with_one_line(tmp_path):
+    """A terminal's Ctrl-C reaches the whole process group, local Dask cluster included."""
+    spec, runs = _spec(tmp_path), tmp_path / "runs"
+    proc = _start_sweep(spec, runs, "--executor", "dask", "-j", "2", session=True)
+    _wait_for_done(runs, 1, proc)
+    os.killpg(proc.pid, signal.SIGINT)
+    out, err = proc.communicate(timeout=120)
+    assert proc.returncode == 130, err
+    assert err.strip().splitlines() == [
+        "incentsim: interrupted; finished runs are kept (re-run a sweep to complete it)"]
+    st = _statuses(runs)
+    assert set(st.values()) <= {"COMPLETED", "INTERRUPTED"} and "INTERRUPTED" in st.values(), st
+    assert sum(s == "INTERRUPTED" for s in st.values()) <= 2  # at most one per worker
+    _resume(spec, runs, expect_new=6 - _check_completed_readable(runs), total=6)
 
 
 @pytest.mark.slow

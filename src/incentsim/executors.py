@@ -17,9 +17,8 @@ Sacred stores their runs as ``INTERRUPTED``, and then exit) and propagates.
 The pool starts with interruptions held until every worker is up, so an
 interruption never meets a worker half-started. Dask workers run tasks in
 threads that signals cannot reach, so there the interruption is cooperative:
-the caller sets a Dask ``Event``; each run in flight checks it between
-simulated years (at most every :data:`STOP_POLL_S` seconds) and stops as
-``INTERRUPTED``, and batches start no further run. A
+the caller sets a Dask ``Event``; each run in flight checks it after every
+simulated year and stops as ``INTERRUPTED``, and batches start no further run. A
 :class:`~incentsim.experiment.StorageError` (runs directory unwritable or full)
 is not a per-task failure: it stops the whole execution the same way.
 
@@ -39,6 +38,7 @@ import math
 import multiprocessing
 import os
 import signal
+import threading
 import time
 import traceback
 import uuid
@@ -176,37 +176,85 @@ def _run_batch_on_dask(batch, runs_dir, skip_done, keep_timeseries, stop_event):
     """A batch on a Dask worker; once ``stop_event`` is set, the run in flight is
     stored as ``INTERRUPTED`` and no further run starts. The interruption never
     leaves the task (a ``KeyboardInterrupt`` would shut the worker down)."""
-    stop, out = _DaskStop(stop_event), []
-    for t in batch:
-        if stop.is_set():
-            break
-        try:
-            out.append(run_task(t, runs_dir, skip_done, keep_timeseries, stop.check))
-        except KeyboardInterrupt:
-            break
+    out = []
+    with _DaskStop(stop_event) as stop:
+        for t in batch:
+            if stop.is_set():
+                break
+            try:
+                out.append(run_task(t, runs_dir, skip_done, keep_timeseries, stop.check))
+            except KeyboardInterrupt:
+                break
     return out
 
 
-STOP_POLL_S = 0.25  # how often a Dask run in flight checks for an interruption
-
-
 class _DaskStop:
-    """The caller's interruption as seen from a Dask worker (a named ``Event``)."""
+    """The caller's interruption as seen from a Dask worker (a named ``Event``).
+
+    A watcher thread long-polls the scheduler for the event, so a run checks a
+    local flag after every simulated year at no cost. Losing the scheduler
+    counts as an interruption: the caller is gone too.
+    """
+
+    POLL_S = 1.0  # the watcher's long-poll; it ends at most this long after the batch
 
     def __init__(self, name: str):
-        from distributed import Event
+        from distributed import Event, get_client
 
-        self.event, self.last = Event(name), 0.0
+        # the worker's client, bound here in the task's thread, serves the watcher too
+        self._event = Event(name, client=get_client())
+        self._flag, self._done = threading.Event(), threading.Event()
+        self._watcher = threading.Thread(target=self._watch, daemon=True,
+                                         name="incentsim-stop-watcher")
+
+    def __enter__(self) -> _DaskStop:
+        try:  # a batch that starts after the interruption runs nothing
+            if self._event.is_set():
+                self._flag.set()
+        except Exception:  # noqa: BLE001 - the scheduler is gone
+            self._flag.set()
+        self._watcher.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._done.set()
+
+    def _watch(self) -> None:
+        while not self._done.is_set():
+            try:
+                if self._event.wait(timeout=self.POLL_S):
+                    break
+            except Exception:  # noqa: BLE001 - the scheduler is gone
+                break
+        else:
+            return
+        self._flag.set()
 
     def is_set(self) -> bool:
-        return bool(self.event.is_set())
+        return self._flag.is_set()
 
     def check(self, done: int, total: int) -> None:  # noqa: ARG002 - a progress callback
-        now = time.monotonic()
-        if now - self.last >= STOP_POLL_S:
-            self.last = now
-            if self.is_set():
-                raise KeyboardInterrupt  # Sacred stores the run as INTERRUPTED
+        if self._flag.is_set():
+            raise KeyboardInterrupt  # Sacred stores the run as INTERRUPTED
+
+
+@contextlib.contextmanager
+def _children_ignore_ctrl_c():
+    """Processes started in this block (a local Dask cluster's) ignore Ctrl-C.
+
+    A terminal's Ctrl-C goes to every process of its group; the cluster's would
+    die at once, mid-run and with tracebacks, while it is this process that
+    stops their runs. An ignored signal stays ignored in a child, so SIGINT is
+    ignored while the cluster starts; a Ctrl-C in those seconds is lost.
+    """
+    if not interrupts.in_main_thread():
+        yield
+        return
+    old = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, old)
 
 
 def batches(tasks: Sequence[Task], size: int) -> list[list[Task]]:
@@ -374,9 +422,10 @@ def _run_dask(groups, tasks, runs_dir, jobs, scheduler, skip_done, keep) -> Iter
     if scheduler:
         client = Client(scheduler, timeout="20s")
     else:
-        cluster = LocalCluster(n_workers=jobs, threads_per_worker=1, processes=True,
-                               host="127.0.0.1", dashboard_address=":0",
-                               silence_logs=logging.ERROR)
+        with _children_ignore_ctrl_c():
+            cluster = LocalCluster(n_workers=jobs, threads_per_worker=1, processes=True,
+                                   host="127.0.0.1", dashboard_address=":0",
+                                   silence_logs=logging.ERROR)
         client = Client(cluster)
     stop = f"incentsim-stop-{uuid.uuid4().hex}"
     futs = {}
@@ -389,7 +438,10 @@ def _run_dask(groups, tasks, runs_dir, jobs, scheduler, skip_done, keep) -> Iter
         for fut in as_completed(list(futs)):
             g = futs[fut]
             try:
-                yield g, fut.result()
+                out = fut.result()
+                # a batch that lost the scheduler stops early: the rest is not run
+                yield g, out + _failed(g[len(out):], tasks, "stopped on its worker (lost "
+                                       "the scheduler); run again to complete it")
             except StorageError:
                 raise
             except Exception as exc:  # noqa: BLE001 - e.g. KilledWorker after retries

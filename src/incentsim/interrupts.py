@@ -51,14 +51,14 @@ class _Hold:
 _HOLDS: list[_Hold] = []
 
 
-def _in_main_thread() -> bool:
+def in_main_thread() -> bool:
     return threading.current_thread() is threading.main_thread()
 
 
 @contextlib.contextmanager
 def held() -> Iterator[None]:
     """Record Ctrl-C and SIGTERM in this block; deliver them when it ends."""
-    if not _in_main_thread():
+    if not in_main_thread():
         yield
         return
     hold = _Hold({s: signal.getsignal(s) for s in SIGNALS})
@@ -75,7 +75,7 @@ def held() -> Iterator[None]:
 def delivered() -> Iterator[None]:
     """Inside :func:`held`: let Ctrl-C and SIGTERM through in this block
     (first delivering any recorded so far); hold them again when it ends."""
-    if not _HOLDS or not _in_main_thread():
+    if not _HOLDS or not in_main_thread():
         yield
         return
     hold = _HOLDS[-1]
@@ -84,3 +84,4 @@ def delivered() -> Iterator[None]:
         yield
     finally:
         hold.install_recorder()
+
