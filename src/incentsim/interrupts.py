@@ -61,7 +61,8 @@ def held() -> Iterator[None]:
     if not in_main_thread():
         yield
         return
-    hold = _Hold({s: signal.getsignal(s) for s in SIGNALS})
+    # a handler not set from Python (getsignal gives None) is left alone
+    hold = _Hold({s: h for s in SIGNALS if (h := signal.getsignal(s)) is not None})
     hold.install_recorder()
     _HOLDS.append(hold)
     try:
