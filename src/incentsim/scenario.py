@@ -160,7 +160,10 @@ class Behaviour(_Section):
     public_service_motivation: Frac = 0.35
     insider_local_weight: NonNeg = 1.5
     manipulation_cost: Pos = 60.0
-    max_manipulation: Frac = 0.08
+    #: most growth (and pollution) a leader can fake in a year: beyond it the report no
+    #: longer squares with the figures statistics bureaus cross-check (electricity,
+    #: freight, tax revenue); binds mostly in the year before an evaluation
+    max_manipulation: Frac = 0.045
     firm_investment_sensitivity: NonNeg = 0.6
     expectation_adjustment: Frac = 0.3
     trust_gain_rate: Frac = 0.05
