@@ -238,25 +238,6 @@ class _DaskStop:
             raise KeyboardInterrupt  # Sacred stores the run as INTERRUPTED
 
 
-@contextlib.contextmanager
-def _children_ignore_ctrl_c():
-    """Processes started in this block (a local Dask cluster's) ignore Ctrl-C.
-
-    A terminal's Ctrl-C goes to every process of its group; the cluster's would
-    die at once, mid-run and with tracebacks, while it is this process that
-    stops their runs. An ignored signal stays ignored in a child, so SIGINT is
-    ignored while the cluster starts; a Ctrl-C in those seconds is lost.
-    """
-    if not interrupts.in_main_thread():
-        yield
-        return
-    old = signal.signal(signal.SIGINT, signal.SIG_IGN)
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGINT, old)
-
-
 def batches(tasks: Sequence[Task], size: int) -> list[list[Task]]:
     return [list(tasks[i:i + size]) for i in range(0, len(tasks), size)]
 
@@ -422,7 +403,7 @@ def _run_dask(groups, tasks, runs_dir, jobs, scheduler, skip_done, keep) -> Iter
     if scheduler:
         client = Client(scheduler, timeout="20s")
     else:
-        with _children_ignore_ctrl_c():
+        with interrupts.ignored_by_children():
             cluster = LocalCluster(n_workers=jobs, threads_per_worker=1, processes=True,
                                    host="127.0.0.1", dashboard_address=":0",
                                    silence_logs=logging.ERROR)

@@ -30,6 +30,7 @@ otherwise.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -37,7 +38,7 @@ import shutil
 import sys
 import tempfile
 import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -106,15 +107,23 @@ def replace_durably(tmp: str | Path, dest: str | Path) -> None:
     _fsync(Path(dest).parent)
 
 
-def _atomic_copy(src: str | Path, dest: str | Path) -> None:
+@contextlib.contextmanager
+def written_atomically(dest: str | Path) -> Iterator[Path]:
+    """Yield a temporary path beside ``dest`` to write; then :func:`replace_durably`
+    it onto ``dest``. Any failure or interruption leaves no temporary file."""
     dest = Path(dest)
     tmp = dest.with_name(f".{dest.name}.{os.getpid()}.{threading.get_ident()}.tmp")
     try:
-        shutil.copyfile(src, tmp)
+        yield tmp
         replace_durably(tmp, dest)
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
+
+
+def _atomic_copy(src: str | Path, dest: str | Path) -> None:
+    with written_atomically(dest) as tmp:
+        shutil.copyfile(src, tmp)
 
 
 class SafeFileStorageObserver(FileStorageObserver):
@@ -154,15 +163,11 @@ class SafeFileStorageObserver(FileStorageObserver):
         from sacred.serializer import flatten
 
         path = Path(self.dir) / filename
-        tmp = path.with_name(f".{filename}.{os.getpid()}.{threading.get_ident()}.tmp")
         try:
-            with open(tmp, "w") as f:
+            with written_atomically(path) as tmp, open(tmp, "w") as f:
                 json.dump(flatten(obj), f, sort_keys=True, indent=2)
-            replace_durably(tmp, path)
-        except BaseException as exc:  # an interruption mid-write leaves no temporary file
-            tmp.unlink(missing_ok=True)
-            if isinstance(exc, OSError):
-                self._note(f"cannot write {path}", exc)
+        except OSError as exc:
+            self._note(f"cannot write {path}", exc)
             raise
 
     def save_file(self, filename, target_name=None):
@@ -404,15 +409,11 @@ def ensure_runs_dir(runs_dir: str | Path) -> Path:
 def mark_done(runs_dir: Path, key: str, run_id: Any) -> None:
     """Record (atomically) that task ``key`` completed as run ``run_id``."""
     done = runs_dir / "_done"
-    tmp = done / f".{key}.{os.getpid()}.{threading.get_ident()}.tmp"
     try:
         done.mkdir(exist_ok=True)
-        tmp.write_text(json.dumps({"run_id": str(run_id)}))
-        replace_durably(tmp, done / f"{key}.json")
-    except BaseException as exc:  # an interruption mid-write leaves no temporary file
-        tmp.unlink(missing_ok=True)
-        if not isinstance(exc, OSError):
-            raise
+        with written_atomically(done / f"{key}.json") as tmp:
+            tmp.write_text(json.dumps({"run_id": str(run_id)}))
+    except OSError as exc:
         raise StorageError(f"cannot record finished run {run_id} in {done}: "
                            f"{exc.strerror or exc}") from None
 

@@ -86,3 +86,21 @@ def delivered() -> Iterator[None]:
     finally:
         hold.install_recorder()
 
+
+@contextlib.contextmanager
+def ignored_by_children() -> Iterator[None]:
+    """Processes started in this block (a local Dask cluster's) ignore Ctrl-C.
+
+    A terminal's Ctrl-C goes to every process of its group; the cluster's would
+    die at once, mid-run and with tracebacks, while it is this process that
+    stops their runs. An ignored signal stays ignored in a child, so SIGINT is
+    ignored while the cluster starts; a Ctrl-C in those seconds is lost.
+    """
+    if not in_main_thread():
+        yield
+        return
+    old = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, old)
