@@ -115,6 +115,9 @@ class IncentModel(mesa.Model):
         self.citizens = CitizenPopulation(self, w.citizens_per_prefecture, n,
                                           self.streams["citizens"])
         self._calibrate_initial_levels()
+        num, den = self.firms.tfp_totals()
+        self._tfp_level = num.sum() / den.sum() if den.sum() > 0 else 1.0
+        self._tfp_level_p = np.divide(num, den, out=np.zeros(n), where=den > 0)
 
         self.upper = UpperLevel(self)
         self.leader_at: list[Leader] = []
@@ -391,8 +394,9 @@ class IncentModel(mesa.Model):
         st.term_weight = mem * st.term_weight + w
         fate = self.upper.evaluate(leaders)
         st.transfers_next = sum((m.transfers(self) for m in self.mechanisms), np.zeros(n))
+        tfp_growth = self._advance_tfp(fy)
         if self.year >= 1:
-            self._record(leaders, fate, fy)
+            self._record(leaders, fate, fy, tfp_growth)
         new = self.upper.turnover(leaders, fate)
         st.turnover = new
         self._reset_terms(new | fate["reappointed"])
@@ -400,7 +404,21 @@ class IncentModel(mesa.Model):
 
     # ----------------------------------------------------------------- recording
 
-    def _record(self, leaders, fate, fy) -> None:
+    def _advance_tfp(self, fy) -> tuple[float, np.ndarray]:
+        """This year's TFP growth, national and per prefecture, against last year's level
+        (the initial firms' in the first year). Tracked every year, burn-in included, so
+        the first recorded year is measured like any other; with no firm alive the level
+        is carried over (no change)."""
+        n = self.n_prefectures
+        prev, prev_p = self._tfp_level, self._tfp_level_p
+        tfp = fy.tfp_num.sum() / fy.tfp_den.sum() if fy.tfp_den.sum() > 0 else prev
+        tfp_p = np.divide(fy.tfp_num, fy.tfp_den, out=np.zeros(n), where=fy.tfp_den > 0)
+        tfp_p = np.where(fy.tfp_den > 0, tfp_p, prev_p)
+        self._tfp_level, self._tfp_level_p = tfp, tfp_p
+        return (float(tfp / prev - 1.0),
+                np.divide(tfp_p, prev_p, out=np.ones(n), where=prev_p > 0) - 1.0)
+
+    def _record(self, leaders, fate, fy, tfp_growth) -> None:
         st, econ = self.state, self.config.economy
         n = self.n_prefectures
         alive = max(fy.alive_start.sum(), 1.0)
@@ -412,12 +430,6 @@ class IncentModel(mesa.Model):
         sel = (ability[fate["promoted"]].mean() - ability[evaluated].mean()
                if fate["promoted"].any() else np.nan)
         gdp_total = st.gdp.sum()
-        # with no firm alive, productivity is carried over (no change)
-        prev_tfp = getattr(self, "_tfp_prev", None)
-        tfp = fy.tfp_num.sum() / fy.tfp_den.sum() if fy.tfp_den.sum() > 0 else prev_tfp
-        tfp = tfp if tfp is not None else 1.0
-        prev_tfp = prev_tfp if prev_tfp is not None else tfp
-        self._tfp_prev = tfp
         g = st.growth_true.reshape(self.n_provinces, self.per_province)
         disp = float(np.sqrt(((g - g.mean(axis=1, keepdims=True)) ** 2).mean()))
         self.records.append({
@@ -433,7 +445,7 @@ class IncentModel(mesa.Model):
             # productivity change
             "return_on_capital": float(econ.capital_share * fy.output.sum() / fy.capital.sum())
             if fy.capital.sum() > 0 else 0.0,
-            "tfp_growth": float(tfp / prev_tfp - 1.0),
+            "tfp_growth": tfp_growth[0],
             "firm_entry_rate": float(fy.entries.sum() / alive),
             "firm_exit_rate": float(fy.exits.sum() / alive),
             "protected_share": float(self.firms.protected.sum() / alive),
@@ -463,12 +475,6 @@ class IncentModel(mesa.Model):
                                     np.nan)
         rel = st.growth_reported - self.upper.peer_mean(st.growth_reported)
         alive_p = np.maximum(fy.alive_start, 1.0)
-        tfp_prev = getattr(self, "_tfp_pref_prev", None)
-        tfp_p = np.divide(fy.tfp_num, fy.tfp_den, out=np.zeros(n), where=fy.tfp_den > 0)
-        if tfp_prev is None:
-            tfp_prev = tfp_p
-        tfp_p = np.where(fy.tfp_den > 0, tfp_p, tfp_prev)  # no firm alive: carried over
-        self._tfp_pref_prev = tfp_p
         # firms are stored prefecture by prefecture, in blocks of equal size
         protected_p = (np.count_nonzero(self.firms.protected.reshape(n, -1), axis=1)
                        / alive_p)
@@ -495,7 +501,7 @@ class IncentModel(mesa.Model):
             "debt_to_gdp": st.debt_to_gdp, "satisfaction": st.satisfaction_mean,
             "firm_exit_rate": fy.exits / alive_p, "firm_entry_rate": fy.entries / alive_p,
             "protected_share": protected_p,
-            "tfp_growth": np.divide(tfp_p, tfp_prev, out=np.ones(n), where=tfp_prev > 0) - 1.0,
+            "tfp_growth": tfp_growth[1],
             "log_gdp": np.log(st.gdp), "score": fate["score"], "rank_pct": fate["rank_pct"],
             "evaluated": evaluated, "promoted": fate["promoted"], "dismissed": fate["dismissed"],
             "scandal": st.scandal.copy(),

@@ -121,6 +121,15 @@ class FirmPopulation:
     def __len__(self) -> int:
         return int(self.alive.sum())
 
+    def tfp_totals(self) -> tuple[np.ndarray, np.ndarray]:
+        """Per prefecture, the sums of ``productivity x capital^alpha`` and of
+        ``capital^alpha`` over alive firms: capital-weighted productivity is their ratio
+        (as the yearly step's ``tfp_num`` / ``tfp_den``)."""
+        kpow = np.where(self.alive, self._capital.astype(F64)
+                        ** self.model.config.economy.capital_share, 0.0)
+        num = np.bincount(self.prefecture, kpow * self._productivity, minlength=self.n_pref)
+        return num, np.bincount(self.prefecture, kpow, minlength=self.n_pref)
+
     def step(
         self,
         env_mult: np.ndarray,
