@@ -36,6 +36,8 @@ PLUGINS = {
                     "global sensitivity of a problem spec (SALib Sobol / Morris)"),
     "discover": ("incentsim.exploratory.discovery",
                  "scenario discovery on a problem spec (PRIM, EMA workbench)"),
+    "moments": ("incentsim.estimation.moments_cmd",
+                "calibration moments of a real leader-year panel (CSV/Stata), beside a scenario"),
 }
 
 #: outcomes of the summary tables unless --outcomes all
