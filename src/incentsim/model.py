@@ -370,7 +370,7 @@ class IncentModel(mesa.Model):
                * (st.gdp / self.gdp0) ** eco.POLLUTION_SCALE_ELASTICITY
                * np.exp(-eco.ABATEMENT_EFFECT * (st.abatement - 1.0)))
         raw = (1 - econ.pollution_spillover) * raw + econ.pollution_spillover * (
-            self.geo.spillover @ raw + (self.geo.spillover.sum(axis=1) == 0) * raw)
+            self.geo.spillover @ raw + self.geo.isolated * raw)
         for mech in self.mechanisms:
             raw = raw * mech.pollution_factor(self)
         pollution_prev = st.pollution
