@@ -15,7 +15,7 @@ import math
 
 import mesa
 
-from incentsim.agents.citizens import satisfaction_index
+from incentsim.economy import satisfaction_index
 
 FIRM_KEYS = ("output", "capital", "investment", "entries", "exits", "alive_start",
              "tfp_num", "tfp_den")

@@ -31,13 +31,15 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from incentsim.agents.citizens import PER_THOUSAND, logistic, satisfaction_index
-from incentsim.agents.firms import rating_index
+from scipy.special import expit
 
 #: the budget's uses, in the order of a plan's shares (``Behaviour.fixed_shares``)
 USES = ("investment", "services", "environment", "subsidy", "innovation")
 INV, SRV, ENV, SUB, INN = range(5)
 N_USES = len(USES)
+
+#: petitions are counted per this many residents
+PER_THOUSAND = 1000.0
 
 
 @dataclass
@@ -157,13 +159,14 @@ def debt_next(debt, borrowing, gdp, econ):
 
 def spend(st: PrefectureState, econ, gdp_prev: np.ndarray) -> np.ndarray:
     """Spend this year's budget by the chosen shares; move every stock it feeds.
+    Services spending works at ``st.service_efficiency``.
 
     Returns spending by use over last year's GDP (``spend_gdp``)."""
     st.spending_prev = st.spending
     spend_gdp = spending_shares(st.shares * st.budget_share[:, None], st.borrowing)
     st.spending = spend_gdp * gdp_prev[:, None]
     st.debt = debt_next(st.debt, st.borrowing, gdp_prev, econ)
-    st.services = services_next(st.services, spend_gdp[:, SRV], econ)
+    st.services = services_next(st.services, spend_gdp[:, SRV] * st.service_efficiency, econ)
     st.human_capital += econ.human_capital_lag * (st.services - st.human_capital)
     st.abatement = abatement_next(st.abatement, spend_gdp[:, ENV], econ)
     st.infrastructure = ((1 - econ.infrastructure_depreciation) * st.infrastructure
@@ -283,18 +286,19 @@ def account_output(st: PrefectureState, econ, fy, spend_gdp, gdp_prev, beh) -> N
 
 # ----------------------------------------------------------------- pollution
 
-def pollution_level(emission_intensity, gdp_ratio, abatement, spillover, econ):
+def pollution_level(emission_intensity, gdp_ratio, abatement, geo, econ):
     """This year's pollution concentration, before inspections.
 
     Emissions are ``emission_intensity x (GDP / initial GDP) **
     pollution_scale_elasticity x exp(-abatement_effect x (abatement - 1))``; a
     share ``pollution_spillover`` of the concentration comes from the network
-    neighbours (a prefecture without neighbours keeps its own).
+    neighbours (``geo.spillover``; a prefecture without neighbours, ``geo.isolated``,
+    keeps its own).
     """
     raw = (emission_intensity * gdp_ratio ** econ.pollution_scale_elasticity
            * np.exp(-econ.abatement_effect * (abatement - 1.0)))
     return (1 - econ.pollution_spillover) * raw + econ.pollution_spillover * (
-        spillover @ raw + (spillover.sum(axis=1) == 0) * raw)
+        geo.spillover @ raw + geo.isolated * raw)
 
 
 def expected_pollution_growth(growth, abatement_change, econ):
@@ -320,7 +324,8 @@ def forecast(state: PrefectureState, cand: np.ndarray, budget_share: np.ndarray,
     spend = spending_shares(budget_share[:, None, None] * cand[None, :, :N_USES], borrow)
     growth, abate = _forecast_growth(state, spend, econ, expected_growth)
     poll_growth = expected_pollution_growth(growth, abate - state.abatement[:, None], econ)
-    services = services_next(state.services[:, None], spend[..., SRV], econ)
+    services = services_next(state.services[:, None],
+                             spend[..., SRV] * state.service_efficiency[:, None], econ)
     pollution = state.pollution[:, None] * (1.0 + poll_growth)
     surprise = growth - expected_income_growth[:, None]
     sat = logistic(satisfaction_index(services, surprise, pollution, beh))
@@ -360,3 +365,51 @@ def _forecast_growth(state: PrefectureState, spend: np.ndarray, econ, expected_g
         + (subsidy_boost(subsidy, econ) * comply / boost_now - 1.0) * private_share
     )
     return growth, abate
+
+
+# ----------------------------------------------------------------- residents and firms
+
+def logistic(x):
+    """The logistic function 1 / (1 + exp(-x))."""
+    return expit(x)
+
+
+def satisfaction_index(services, income_surprise, pollution, beh, news=0.0):
+    """Linear index behind resident satisfaction (citizens feel it; leaders forecast
+    with it): ``satisfaction_base + satisfaction_services x (services - 1) +
+    satisfaction_income x income surprise - satisfaction_pollution x (pollution - 1)
+    + news`` (``behaviour`` fields)."""
+    return (
+        beh.satisfaction_base
+        + beh.satisfaction_services * (services - 1.0)
+        + beh.satisfaction_income * income_surprise
+        - beh.satisfaction_pollution * (pollution - 1.0)
+        + news
+    )
+
+
+def firm_confidence(firm_trust, beh):
+    """Firms' confidence in local policy: ``firm_confidence_base + firm_trust``
+    (scales investment and entry; Zhu & Zhang 2017 on policy predictability)."""
+    return beh.firm_confidence_base + firm_trust
+
+
+def firm_trust_next(firm_trust, subsidy_rate, turnover, scandal, reassured, beh):
+    """Firms' trust in local government moves (``firm_trust_adjustment`` a year)
+    toward ``firm_trust_base + firm_trust_subsidy x subsidy rate`` minus
+    ``firm_trust_turnover_loss`` in a year the leader changed and
+    ``firm_trust_scandal_loss`` in a scandal year, plus what mechanisms do to
+    reassure firms (``reassured``), clipped to 0..1."""
+    target = np.clip(beh.firm_trust_base + beh.firm_trust_subsidy * subsidy_rate
+                     - beh.firm_trust_turnover_loss * turnover
+                     - beh.firm_trust_scandal_loss * scandal + reassured, 0.0, 1.0)
+    return firm_trust + beh.firm_trust_adjustment * (target - firm_trust)
+
+
+def rating_index(firm_trust, subsidy_rate, beh):
+    """A typical firm's business-environment rating (logit): ``survey_trust_weight
+    x (trust - survey_neutral_trust) + survey_subsidy_weight x subsidy rate``.
+    Firms answer surveys with it (:meth:`incentsim.agents.firms.FirmPopulation.survey`,
+    plus their own productivity) and leaders forecast the survey with it."""
+    return (beh.survey_trust_weight * (firm_trust - beh.survey_neutral_trust)
+            + beh.survey_subsidy_weight * subsidy_rate)

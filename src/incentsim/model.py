@@ -36,7 +36,6 @@ from mesa.discrete_space import Network
 
 from incentsim import economy as eco
 from incentsim import recording
-from incentsim.agents import firms as firm_rules
 from incentsim.agents.citizens import CitizenPopulation
 from incentsim.agents.firms import FirmPopulation, FirmYear
 from incentsim.agents.leader import Leader, candidate_plans, decide
@@ -115,8 +114,6 @@ class IncentModel(mesa.Model):
         self.mechanisms = [MECHANISMS[name](params, stream(seed, f"mechanism:{name}"))
                            for name, params in sc.mechanisms()]
         self.evaluator = Evaluator(rule, self.mechanisms)
-        self.manipulation_cost_multiplier = float(
-            np.prod([m.manipulation_cost() for m in self.mechanisms]))
         self.pollution_manipulable = all(m.pollution_manipulable for m in self.mechanisms)
         read = {k for m in self.mechanisms for k in m.observes}
         if rule.uses_weights:
@@ -155,6 +152,7 @@ class IncentModel(mesa.Model):
         st.scandal_dismissal = np.zeros(n, bool)
         st.expected_growth = np.full(n, econ.initial_growth)
         st.expected_income_growth = np.full(n, econ.initial_growth)
+        st.service_efficiency = np.ones(n)
         st.budget_share = np.full(n, econ.tax_rate)
         st.indicator_scale = beh.initial_scale.model_dump()
         st.entry_rate = np.full(n, econ.entry_reference)
@@ -236,6 +234,18 @@ class IncentModel(mesa.Model):
         st.growth_reported = np.where(caught, st.growth_true, st.growth_reported)
         st.scandal_dismissal |= caught & (rng.random(len(caught)) < dismissal_prob)
 
+    def _mechanisms_new_year(self) -> None:
+        """Mechanisms update their own state (roll-outs); the model then reads the levers
+        they set for the year: the cost of faking statistics and service efficiency."""
+        for mech in self.mechanisms:
+            mech.new_year(self)
+        self.manipulation_cost_multiplier = float(
+            np.prod([m.manipulation_cost() for m in self.mechanisms]))
+        eff = np.ones(self.n_prefectures)
+        for mech in self.mechanisms:
+            eff = eff * mech.service_efficiency(self)
+        self.state.service_efficiency = eff
+
     def _wage(self) -> np.ndarray:
         alpha = self.config.economy.capital_share
         return (1.0 - alpha) * self.state.gdp / self.config.world.citizens_per_prefecture
@@ -275,7 +285,7 @@ class IncentModel(mesa.Model):
         self._start_year()
         national = self._shocks()
         gdp_prev = self._decide()
-        spend_gdp = eco.spend(self.state, self.config.economy, gdp_prev)
+        spend_gdp = self._spend(gdp_prev)
         fy = self._produce(national, spend_gdp, gdp_prev)
         self._pollute()
         self._report()
@@ -295,6 +305,7 @@ class IncentModel(mesa.Model):
             ld.age += 1.0
         self.state.scandal[:] = False
         self.state.scandal_dismissal[:] = False
+        self._mechanisms_new_year()
 
     def _shocks(self) -> float:
         """Draw the national and local shocks; move the national and local frontiers.
@@ -324,13 +335,22 @@ class IncentModel(mesa.Model):
         st.underreport = np.array([ld.underreport for ld in leaders])
         return gdp_prev
 
+    def _spend(self, gdp_prev: np.ndarray) -> np.ndarray:
+        """Budgets are spent (:func:`incentsim.economy.spend`); mechanisms scale the
+        protection support buys. Returns spending by use over last year's GDP."""
+        st = self.state
+        spend_gdp = eco.spend(st, self.config.economy, gdp_prev)
+        for mech in self.mechanisms:
+            st.protection = st.protection * mech.protection_factor(self)
+        return spend_gdp
+
     def _produce(self, national: float, spend_gdp: np.ndarray, gdp_prev: np.ndarray) -> FirmYear:
         """Firms produce, invest, exit and enter; GDP and expectations follow."""
         st, econ, beh = self.state, self.config.economy, self.config.behaviour
         ability = np.array([ld.ability for ld in self.leader_at])
         env_mult = eco.environment_multiplier(st, econ, gdp_prev, self.national_level,
                                               national, ability)
-        fy = self.firms.step(env_mult, st.subsidy_rate, firm_rules.confidence(st.firm_trust, beh),
+        fy = self.firms.step(env_mult, st.subsidy_rate, eco.firm_confidence(st.firm_trust, beh),
                              st.protection, self.frontier * np.exp(st.frontier_gap),
                              eco.entry_barrier(st.abatement, econ))
         st.entry_rate = fy.entries / np.maximum(fy.alive_start, 1.0)
@@ -344,7 +364,7 @@ class IncentModel(mesa.Model):
         st, econ = self.state, self.config.economy
         st.emission_intensity *= 1.0 - econ.emission_intensity_decline
         raw = eco.pollution_level(st.emission_intensity, st.gdp / self.gdp0, st.abatement,
-                                  self.geo.spillover, econ)
+                                  self.geo, econ)
         for mech in self.mechanisms:
             raw = raw * mech.pollution_factor(self)
         pollution_prev = st.pollution
@@ -371,8 +391,9 @@ class IncentModel(mesa.Model):
         st.satisfaction_mean = means["satisfaction"]
         st.petitions = means["petitions"]
         st.expected_income_growth = means["expected_growth"]
-        st.firm_trust = firm_rules.trust_next(st.firm_trust, st.subsidy_rate, st.turnover,
-                                              st.scandal, beh)
+        reassured = sum((mech.firm_confidence(self) for mech in self.mechanisms), np.zeros(n))
+        st.firm_trust = eco.firm_trust_next(st.firm_trust, st.subsidy_rate, st.turnover,
+                                            st.scandal, reassured, beh)
         if self.surveys_firms:
             st.firm_survey = self.firms.survey(st.firm_trust, st.subsidy_rate)
 

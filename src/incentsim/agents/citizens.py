@@ -51,34 +51,13 @@ from __future__ import annotations
 
 import mesa
 import numpy as np
-from scipy.special import expit
 
 from incentsim.agents.columns import column
-
 from incentsim.agents.fastrng import (Chunk, chunk_bounds, normals, run_chunks, spawn_streams,
                                       uniforms)
+from incentsim.economy import PER_THOUSAND, satisfaction_index
 
 F32 = np.float32
-#: petitions are counted per this many residents
-PER_THOUSAND = 1000.0
-
-
-def satisfaction_index(services, income_surprise, pollution, beh, news=0.0):
-    """Linear index behind satisfaction (also used by leaders to forecast it):
-    ``satisfaction_base + satisfaction_services x (services - 1) +
-    satisfaction_income x income surprise - satisfaction_pollution x (pollution - 1)
-    + news`` (``behaviour`` fields)."""
-    return (
-        beh.satisfaction_base
-        + beh.satisfaction_services * (services - 1.0)
-        + beh.satisfaction_income * income_surprise
-        - beh.satisfaction_pollution * (pollution - 1.0)
-        + news
-    )
-
-
-def logistic(x):
-    return expit(x)
 
 
 class CitizenPopulation:

@@ -53,38 +53,12 @@ import mesa
 import numpy as np
 
 from incentsim.agents.columns import column
-
 from incentsim.agents.fastrng import (Chunk, chunk_bounds, normals, run_chunks, spawn_streams,
                                       uniforms)
+from incentsim.economy import rating_index
 
 F32 = np.float32
 F64 = np.float64
-
-
-def confidence(firm_trust, beh):
-    """Firms' confidence in local policy: ``firm_confidence_base + firm_trust``
-    (scales investment and entry; Zhu & Zhang 2017 on policy predictability)."""
-    return beh.firm_confidence_base + firm_trust
-
-
-def trust_next(firm_trust, subsidy_rate, turnover, scandal, beh):
-    """Firms' trust in local government moves (``firm_trust_adjustment`` a year)
-    toward ``firm_trust_base + firm_trust_subsidy x subsidy rate`` minus
-    ``firm_trust_turnover_loss`` in a year the leader changed and
-    ``firm_trust_scandal_loss`` in a scandal year (clipped to 0..1)."""
-    target = np.clip(beh.firm_trust_base + beh.firm_trust_subsidy * subsidy_rate
-                     - beh.firm_trust_turnover_loss * turnover
-                     - beh.firm_trust_scandal_loss * scandal, 0.0, 1.0)
-    return firm_trust + beh.firm_trust_adjustment * (target - firm_trust)
-
-
-def rating_index(firm_trust, subsidy_rate, beh):
-    """A typical firm's business-environment rating (logit): ``survey_trust_weight
-    x (trust - survey_neutral_trust) + survey_subsidy_weight x subsidy rate``.
-    Firms answer surveys with it (:meth:`FirmPopulation.survey`, plus their own
-    productivity) and leaders forecast the survey with it."""
-    return (beh.survey_trust_weight * (firm_trust - beh.survey_neutral_trust)
-            + beh.survey_subsidy_weight * subsidy_rate)
 
 
 @dataclass
@@ -122,6 +96,10 @@ class FirmPopulation:
         self.rng = rng
         self.prefecture = np.repeat(np.arange(n_pref, dtype=np.int32), per_prefecture)
         self.alive = rng.random(n) < econ.initial_alive
+        # every prefecture starts with an economy: where no slot drew alive (likely only
+        # with a handful of firms per prefecture), its first firm is
+        empty = ~self.alive.reshape(n_pref, per_prefecture).any(axis=1)
+        self.alive[np.flatnonzero(empty) * per_prefecture] = True
         # start near the stationary spread behind the frontier: a firm of age a has
         # fallen behind by (1 - incumbent_learning) x frontier growth x a on average
         self.age = rng.integers(0, econ.initial_firm_age_max, n).astype(np.int16)
