@@ -22,3 +22,30 @@ def test_tfp_growth_of_the_first_recorded_year_is_measured_not_zero(tiny, burn_i
     assert all(f != 0.0 for f in first)
     # the first year is drawn from the same process as the others: within their spread
     assert abs(np.mean(first) - np.mean(later)) < 4 * np.std(later)
+
+
+def test_an_interrupted_compare_does_not_promise_to_resume():
+    from incentsim.cli import interrupted_message
+
+    assert "re-running 'compare' starts every run again" in interrupted_message("compare")
+    assert "re-run" not in interrupted_message("run").replace("re-running", "")
+    assert "re-run the same sweep to complete it" in interrupted_message("sweep")
+
+
+def test_runs_with_other_settings_are_a_different_variant(tmp_path):
+    from cli_helpers import FAST_OVERRIDES, incentsim as run_cli
+
+    from incentsim.experiment import run_tracked
+    from incentsim.results import load_runs
+
+    runs = tmp_path / "runs"
+    for seed, more in ((0, {}), (1, {}), (0, {"tenure.term_length": 7})):
+        run_tracked("configs/gdp_tournament.yaml", seed, runs, {**FAST_OVERRIDES, **more})
+    frame, metrics = load_runs(runs)
+    assert list(frame.scenario.unique()) == ["gdp_tournament"]
+    plain, varied = frame.variant.iloc[0], frame.variant.iloc[2]
+    assert frame.variant.tolist() == [plain, plain, varied] and plain != varied
+    assert plain.startswith("gdp_tournament@") and varied.startswith("gdp_tournament@")
+    assert set(metrics.variant) == {plain, varied}
+    listing = run_cli("runs", "list", "--runs-dir", runs).stdout
+    assert plain in listing and varied in listing and "variant" in listing
