@@ -62,9 +62,10 @@ def markdown(table: pd.DataFrame, seeds: int, horizon: int) -> str:
             cells.append(f"{d:+.{dec}f} [{lo:+.{dec}f}, {hi:+.{dec}f}]")
         cells.append(f"{100 * budget_cost(name, horizon) + 0.0:.2f}")
         lines.append("| " + " | ".join(cells) + " |")
-    lines += ["", f"Paired differences against `{BASE}` (mean over {horizon} recorded years, "
-              f"95 % t-interval over {seeds} seeds, `province` scale); made by "
-              "`experiments/reforms.py`."]
+    note = (f"Paired differences against `{BASE}` (mean over {horizon} recorded years, "
+            f"95 % t-interval over {seeds} seeds, `province` scale); made by "
+            "`experiments/reforms.py`.")
+    lines += ["", note]
     return "\n".join(lines)
 
 

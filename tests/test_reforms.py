@@ -352,8 +352,9 @@ def test_the_readme_table_script_reads_costs_and_differences_right():
     # cadre capacity: 1 % a year once rolled out (1/3, 2/3 in its first two years)
     assert exp.budget_cost("cadre_capacity", 40) == pytest.approx(0.01 * (38 + 1) / 40)
     assert exp.budget_cost("regulatory_consistency", 40) == 0.0
-    rows = [dict(scenario=name, outcome=o, stat="average", diff=0.01, diff_low=0.005,
-                 diff_high=0.015, n=20) for name in REFORMS for o in exp.SHOWN]
+    rows = [{"scenario": name, "outcome": o, "stat": "average", "diff": 0.01,
+             "diff_low": 0.005, "diff_high": 0.015, "n": 20}
+            for name in REFORMS for o in exp.SHOWN]
     text = exp.markdown(pd.DataFrame(rows), seeds=20, horizon=40)
     row = next(line for line in text.splitlines() if "`big_data_monitoring`" in line)
     assert "+0.010 [+0.005, +0.015]" in row  # satisfaction, as is
