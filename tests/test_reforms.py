@@ -280,3 +280,83 @@ def test_every_mechanism_is_in_the_docs_the_rules_command_and_the_explorer():
         assert f"### `{name}`" in page
         assert params[f"on_{name}"]["type"] == "Checkbox"
         assert params[f"s_{name}"]["min"] == 0.0 and params[f"s_{name}"]["max"] == 1.0
+
+
+# ------------------------------------------------------------- claims in `validate`
+
+
+def _claims():
+    from incentsim.validation import facts as fx
+
+    return {f.id: f for f in fx.FACTS if f.number >= 9}
+
+
+def test_each_reform_has_a_direction_claim_on_its_shipped_scenario():
+    from incentsim.validation.runs import ARMS, default_config_dir
+
+    claims = _claims()
+    assert {f.scenarios[0] for f in claims.values()} == set(REFORMS)
+    assert {(f.id, f.outcome, f.expected_sign) for f in claims.values()} == {
+        ("9a", "satisfaction", 1), ("9b", "trust_local", 1), ("10a", "public_services", 1),
+        ("10b", "satisfaction", 1), ("11a", "manipulation_gap", -1),
+        ("12a", "protected_share", -1), ("12b", "firm_exit_rate", 1)}
+    base = load_scenario(default_config_dir() / "gdp_tournament.yaml")
+    for f in claims.values():
+        reform, other = f.scenarios
+        assert other == "gdp_tournament"
+        sc = load_scenario(default_config_dir() / ARMS[reform].config)
+        assert {name for name, _ in sc.mechanisms()} == (
+            {name for name, _ in base.mechanisms()} | {reform})
+        assert sc.promotion == base.promotion and sc.tenure == base.tenure
+
+
+@pytest.mark.parametrize("effect,reproduced", [(0.02, True), (-0.02, False)])  # sign counts
+def test_reform_claims_follow_a_known_paired_difference(effect, reproduced):
+    from incentsim.validation import facts as fx
+
+    rng = np.random.default_rng(5)
+    for f in _claims().values():
+        seeds = np.repeat(np.arange(20), 10)
+        base = pd.DataFrame({"seed": seeds, f.outcome: rng.normal(0.5, 0.01, len(seeds))})
+        for col in f.extra:
+            base[col] = rng.normal(0.5, 0.01, len(seeds))
+        reform = base.copy()
+        reform[f.outcome] += f.expected_sign * effect + rng.normal(0, 0.002, len(seeds))
+        r = fx.evaluate_fact(f, {s: None for s in f.scenarios},
+                             {f.scenarios[0]: reform, "gdp_tournament": base})
+        assert r["reproduced"] == reproduced, (f.id, r["estimate"])
+        # the estimate is the known difference (seed means of 10 rows: noise SD ~0.0006)
+        assert abs(r["estimate"]["value"] - f.expected_sign * effect) < 0.002, f.id
+
+
+def test_reform_package_plus_is_the_package_plus_the_seeds_reforms():
+    package = load_scenario(ROOT / "configs" / "reform_package.toml").to_dict()
+    plus = load_scenario(ROOT / "configs" / "reform_package_plus.toml").to_dict()
+    added = {name: plus["accountability"].pop(name) for name in REFORMS}
+    for d in (package, plus):
+        del d["name"], d["description"]
+    assert plus == package
+    assert all(p["enabled"] and p["strength"] > 0 for p in added.values())
+    assert added["cadre_capacity"]["feedback_weight"] == 0.0  # the survey already counts
+
+
+def test_the_readme_table_script_reads_costs_and_differences_right():
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("reforms_experiment",
+                                                  ROOT / "experiments" / "reforms.py")
+    exp = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(exp)
+    # service halls: 2 % of revenue in each of 3 roll-out years, nothing after
+    assert exp.budget_cost("service_halls", 40) == pytest.approx(0.02 * 3 / 40)
+    # cadre capacity: 1 % a year once rolled out (1/3, 2/3 in its first two years)
+    assert exp.budget_cost("cadre_capacity", 40) == pytest.approx(0.01 * (38 + 1) / 40)
+    assert exp.budget_cost("regulatory_consistency", 40) == 0.0
+    rows = [{"scenario": name, "outcome": o, "stat": "average", "diff": 0.01,
+             "diff_low": 0.005, "diff_high": 0.015, "n": 20}
+            for name in REFORMS for o in exp.SHOWN]
+    text = exp.markdown(pd.DataFrame(rows), seeds=20, horizon=40)
+    row = next(line for line in text.splitlines() if "`big_data_monitoring`" in line)
+    assert "+0.010 [+0.005, +0.015]" in row  # satisfaction, as is
+    assert "+1.00 [+0.50, +1.50]" in row  # manipulation gap, in pp
+    assert "20 seeds" in text and "province" in text

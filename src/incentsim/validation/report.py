@@ -204,7 +204,7 @@ def to_markdown(result: dict, figs: dict[str, str] | None = None,
         f"({sum(f['reproduced'] for f in result['facts'])} of {len(result['facts'])} claims); "
         f"{n_m} of {len(result['calibration'])} calibration moments inside their band.**",
         "",
-        "## Verdicts, one line per fact (DESIGN.md §6)", "",
+        "## Verdicts, one line per fact (DESIGN.md §6; 9-12: the reforms of §8)", "",
     ]
     for fs in result["fact_summary"]:
         tag = "reproduced" if fs["reproduced"] else "NOT reproduced"
@@ -402,7 +402,7 @@ def readme_summary(result: dict, report_path: str = "docs/validation/report.md")
         f"full report: [{report_path}]({report_path})): "
         f"**{n_ok} of {len(result['fact_summary'])} facts reproduced, {n_m} of "
         f"{len(result['calibration'])} calibration moments in band.**", "",
-        "| fact (DESIGN §6) | verdict | failing claims (estimate [95% CI]) |", "|---|---|---|",
+        "| fact (DESIGN §6, §8) | verdict | failing claims (estimate [95% CI]) |", "|---|---|---|",
     ]
     by_id = {f["id"]: f for f in result["facts"]}
     for fs in result["fact_summary"]:
