@@ -49,3 +49,34 @@ def test_runs_with_other_settings_are_a_different_variant(tmp_path):
     assert set(metrics.variant) == {plain, varied}
     listing = run_cli("runs", "list", "--runs-dir", runs).stdout
     assert plain in listing and varied in listing and "variant" in listing
+
+
+def test_codebook_documents_every_column_of_both_tables(tiny):
+    from incentsim.outcomes import codebook
+
+    res = incentsim.simulate(tiny, seed=0)
+    book = codebook()
+    for table, frame in (("timeseries", res.timeseries), ("leaders", res.leaders)):
+        mine = book[book.table == table]
+        assert mine.name.tolist() == list(frame.columns)
+        assert (mine.definition.str.len() > 10).all() and (mine.unit.str.len() > 0).all()
+        # a column that can be missing says when
+        for col in frame.columns[frame.isna().any()]:
+            assert mine.set_index("name").at[col, "missing"] != "never", col
+    assert "term-average" in book.set_index("name").at["relative_growth_reported",
+                                                        "definition"]
+
+
+def test_the_codebooks_formula_for_a_boolean_outcome_works(tiny):
+    import statsmodels.formula.api as smf
+
+    from incentsim.outcomes import codebook
+
+    tiny["world"].update(horizon=30, n_provinces=4)
+    panel = incentsim.simulate(tiny, seed=0).leaders
+    assert "'promoted.astype(int) ~ ...'" in codebook("leaders").set_index("name").at[
+        "evaluated", "definition"]
+    fit = smf.logit("promoted.astype(int) ~ relative_growth_reported + insider",
+                    panel[panel.evaluated]).fit(disp=0)
+    assert set(fit.params.index) == {"Intercept", "relative_growth_reported",
+                                     "insider[T.True]"}
