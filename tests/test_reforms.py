@@ -337,3 +337,25 @@ def test_reform_package_plus_is_the_package_plus_the_seeds_reforms():
     assert plus == package
     assert all(p["enabled"] and p["strength"] > 0 for p in added.values())
     assert added["cadre_capacity"]["feedback_weight"] == 0.0  # the survey already counts
+
+
+def test_the_readme_table_script_reads_costs_and_differences_right():
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("reforms_experiment",
+                                                  ROOT / "experiments" / "reforms.py")
+    exp = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(exp)
+    # service halls: 2 % of revenue in each of 3 roll-out years, nothing after
+    assert exp.budget_cost("service_halls", 40) == pytest.approx(0.02 * 3 / 40)
+    # cadre capacity: 1 % a year once rolled out (1/3, 2/3 in its first two years)
+    assert exp.budget_cost("cadre_capacity", 40) == pytest.approx(0.01 * (38 + 1) / 40)
+    assert exp.budget_cost("regulatory_consistency", 40) == 0.0
+    rows = [{"scenario": name, "outcome": o, "stat": "average", "diff": 0.01,
+             "diff_low": 0.005, "diff_high": 0.015, "n": 20}
+            for name in REFORMS for o in exp.SHOWN]
+    text = exp.markdown(pd.DataFrame(rows), seeds=20, horizon=40)
+    row = next(line for line in text.splitlines() if "`big_data_monitoring`" in line)
+    assert "+0.010 [+0.005, +0.015]" in row  # satisfaction, as is
+    assert "+1.00 [+0.50, +1.50]" in row  # manipulation gap, in pp
+    assert "20 seeds" in text and "province" in text

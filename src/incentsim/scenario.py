@@ -490,8 +490,10 @@ def read_file(path: str | Path) -> dict[str, Any]:
     except (yaml.YAMLError, tomllib.TOMLDecodeError) as exc:
         msg = " ".join(str(exc).split())
         raise ScenarioError([("<file>", f"cannot parse: {msg}")], source=str(p)) from None
-    if data is None:
-        data = {}
+    if data is None or data == {}:
+        raise ScenarioError([("<file>", "the file sets nothing (it is empty or only comments); "
+                                        "a scenario file needs at least one setting")],
+                            source=str(p))
     if not isinstance(data, dict):
         raise ScenarioError([("<root>", "a scenario must be a mapping")], source=str(p))
     if "name" not in data:

@@ -87,6 +87,7 @@ class ServiceHalls(_Reform):
     system costs ``setup_cost`` of revenue in each roll-out year (pilots in 2005,
     every sub-district by 2008: three years); running costs are offset by the
     staff saved.
+    In force from the first recorded year, at full strength after ``rollout_years``.
     """
 
     name = "service_halls"
@@ -125,6 +126,7 @@ class CadreCapacity(_Reform, _ScoreBlend):
     year. Qingyuan's rural income grew 9.1 % a year (2,910 to 3,459 yuan,
     2004-06), close to the national rural trend of those years, so the model
     adds no direct income effect.
+    In force from the first recorded year, at full strength after ``rollout_years``.
     """
 
     name = "cadre_capacity"
@@ -167,6 +169,7 @@ class BigDataMonitoring(_Reform):
     35 % where it replaced self-reports). The platform costs ``setup_cost`` of
     revenue in each roll-out year (integrated portal 2014, cloud platform 2015,
     blockchain 2017) and ``running_cost`` a year after.
+    In force from the first recorded year, at full strength after ``rollout_years``.
     """
 
     name = "big_data_monitoring"
@@ -217,6 +220,7 @@ class RegulatoryConsistency(_Reform):
     the trust a change of leader used to cost is kept. No budget cost by default
     (rule-making and coordination platforms, not spending); roll-out five years
     (a medium-term reform agenda).
+    In force from the first recorded year, at full strength after ``rollout_years``.
     """
 
     name = "regulatory_consistency"
