@@ -43,7 +43,8 @@ from mesa.visualization.utils import update_counter  # noqa: E402
 from incentsim.model import IncentModel  # noqa: E402
 from incentsim.rules.accountability import MECHANISMS  # noqa: E402
 from incentsim.rules.promotion import PROMOTION_RULES, WEIGHTED_INDICATORS  # noqa: E402
-from incentsim.scenario import SCALES, Scenario, ScenarioError, load_scenario, read_file  # noqa: E402
+from incentsim.scenario import (SCALES, Promotion, Scenario, ScenarioError,  # noqa: E402
+                                load_scenario, read_file)
 
 #: environment variables through which ``main`` hands its arguments to the page
 ENV_CONFIG = "INCENTSIM_APP_CONFIG"
@@ -162,7 +163,13 @@ def scenario_from_controls(config: str | os.PathLike | dict | None,
     promotion = data.setdefault("promotion", {})
     if "rule" in controls:
         promotion["rule"] = controls["rule"]
-    if any(f"w_{k}" in controls for k in WEIGHTED_INDICATORS):
+    name = promotion.get("rule", Promotion.model_fields["rule"].default)
+    rule = PROMOTION_RULES[name] if name in PROMOTION_RULES else None
+    if rule is not None:  # the parameters of the rule picked, not those of CONFIG's rule
+        for name in rule.foreign_params():
+            promotion.pop(name, None)
+    if any(f"w_{k}" in controls for k in WEIGHTED_INDICATORS) and (
+            rule is None or rule.uses_weights):
         promotion["weights"] = normalised_weights(controls)
     if "term_length" in controls:
         data.setdefault("tenure", {})["term_length"] = int(controls["term_length"])
