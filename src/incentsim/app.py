@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import argparse
 import copy
-import io
 import os
 import socket
 import sys
@@ -41,6 +40,7 @@ from mesa.visualization import SolaraViz  # noqa: E402
 from mesa.visualization.utils import update_counter  # noqa: E402
 
 from incentsim.model import IncentModel  # noqa: E402
+from incentsim.plots import colour, png_bytes  # noqa: E402
 from incentsim.rules.accountability import MECHANISMS  # noqa: E402
 from incentsim.rules.promotion import PROMOTION_RULES, WEIGHTED_INDICATORS  # noqa: E402
 from incentsim.scenario import (SCALES, Promotion, Scenario, ScenarioError,  # noqa: E402
@@ -258,8 +258,9 @@ class TimeSeriesFigure:
         self.lines = {}
         self.empty = []
         for ax, (title, series) in zip(self.axes, PLOTS.items(), strict=True):
-            for key, label in series.items():
-                (self.lines[key],) = ax.plot([], [], label=label, marker=".", markersize=4)
+            for j, (key, label) in enumerate(series.items()):
+                (self.lines[key],) = ax.plot([], [], label=label, marker=".", markersize=4,
+                                             color=colour(j))
             ax.set_title(title, fontsize=10)
             ax.tick_params(labelsize=8)
             ax.grid(alpha=0.3)
@@ -344,9 +345,8 @@ def network_png(model: IncentModel, outcome: str = DEFAULT_NETWORK_OUTCOME) -> b
 
 
 def _png(fig: Figure) -> bytes:
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png")
-    return buf.getvalue()
+    """A redrawn-in-place figure as PNG (:func:`incentsim.plots.png_bytes`, kept open)."""
+    return png_bytes(fig, "figure", tight=False, close=False)
 
 
 def _maybe(x) -> float | str:

@@ -345,8 +345,9 @@ def cmd_compare(args) -> int:
 
     matplotlib.use("Agg")  # files only, never a window
     from incentsim.executors import Task
+    from incentsim.atomic import written_atomically
     from incentsim.experiment import ensure_runs_dir, ensure_writable_dir
-    from incentsim.plots import timeseries_figure
+    from incentsim.plots import save_png, timeseries_figure
     from incentsim.ranges import parse_seeds
 
     if len(args.configs) < 2:
@@ -366,10 +367,11 @@ def cmd_compare(args) -> int:
         _report_failures(results)
         raise UsageError(f"no successful runs for {', '.join(empty)}")
     df = compare_frame(groups, outcomes)
-    df.to_csv(out / "table.csv", index=False)
+    with written_atomically(out / "table.csv") as tmp:
+        df.to_csv(tmp, index=False)
     fig = timeseries_figure({n: [r.timeseries for r in g] for n, g in groups.items()},
                             title=f"{' vs '.join(names)}: mean over {len(seeds)} seeds, 95 % band")
-    fig.savefig(out / "figure.png", dpi=120)
+    save_png(fig, out / "figure.png")
     print(f"{len(scenarios)} scenarios x {len(seeds)} seeds ({_seed_text(seeds)}): "
           f"{sum(r.ok for r in results)} runs tracked in {runs_dir}/ "
           f"(run ids {_id_span([r.run_id for r in results])})")

@@ -44,7 +44,7 @@ Hooks (all optional):
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Annotated, ClassVar
+from typing import TYPE_CHECKING, Annotated, Any, ClassVar
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
@@ -77,6 +77,9 @@ class Mechanism:
     observes: ClassVar[tuple[str, ...]] = ()
     Params: ClassVar[type[MechanismParams]] = MechanismParams
     pollution_manipulable: ClassVar[bool] = True
+    #: parameter values under which the mechanism, though enabled, changes nothing
+    #: (a shared test runs them against the baseline bit for bit); ``None``: none exist
+    neutral: ClassVar[dict[str, Any] | None] = None
 
     def __init__(self, params: MechanismParams, rng: np.random.Generator) -> None:
         self.params = params
@@ -148,6 +151,7 @@ class StatisticalAudit(Mechanism):
     """
 
     name = "statistical_audit"
+    neutral = {"intensity": 0.0}
     description = "Independent assessors detect manipulated statistics"
     source = "Wallace (2016) Br. J. Polit. Sci. 46; NBS statistical inspections (2017)"
     stochastic = True
@@ -185,6 +189,7 @@ class LifelongAccountability(Mechanism):
     """
 
     name = "lifelong_accountability"
+    neutral = {"debt_weight": 0.0, "environment_weight": 0.0, "stewardship": 0.0}
     description = "Debt and environmental damage traced back to a leader after departure"
     source = ("CCP Central Committee (2015) lifelong accountability for ecological damage; "
               "Budget Law (2014) and State Council Document 43 (2014) on local debt; seed 002")
@@ -216,6 +221,8 @@ class VerticalEnvironmentalManagement(Mechanism):
     """
 
     name = "vertical_environmental_management"
+    #: no neutral setting: central monitoring makes pollution reports true whatever the
+    #: coverage of inspections
     description = "Central pollution monitoring and inspections; pollution data not manipulable"
     source = "Central Environmental Inspection (2016-); Greenstone, He, Jia & Liu (2022) AER:I"
     stochastic = True
@@ -247,6 +254,7 @@ class PublicRanking(Mechanism):
     """
 
     name = "public_ranking"
+    neutral = {"news_weight": 0.0, "reputation": 0.0}
     description = "Published rankings of localities with comments (PPGPA)"
     source = "UNDP PPGPA project (seed 001): publicity of rankings with comments"
     observes = ("satisfaction",)
@@ -286,6 +294,7 @@ class CitizenSurvey(_ScoreBlend):
     """
 
     name = "citizen_survey"
+    neutral = {"weight": 0.0}
     description = "Resident satisfaction survey feeds the promotion score"
     source = "UNDP PPGPA (seed 001); Qingyuan farmers' feedback (seed 004)"
     observes = ("satisfaction",)
@@ -304,6 +313,7 @@ class FirmSurvey(_ScoreBlend):
     """
 
     name = "firm_survey"
+    neutral = {"weight": 0.0}
     description = "Business-environment survey of firms feeds the promotion score"
     source = "World Bank subnational Doing Business; seed 002 (bottom-up accountability)"
     observes = ("firm_survey",)
@@ -324,6 +334,7 @@ class PerformanceTransfers(Mechanism):
     """
 
     name = "performance_transfers"
+    neutral = {"share": 0.0}
     description = "Fiscal transfers tied to evaluation results"
     source = "Performance-based budgeting pilots (seed 002, session 2)"
 
@@ -346,6 +357,7 @@ class PetitionChannel(_ScoreBlend):
     """
 
     name = "petition_channel"
+    neutral = {"weight": 0.0, "redress": 0.0}
     description = "Petitions counted in evaluation; grievances partly redressed"
     source = "Letters and Visits (xinfang) system; Dimitrov (2015); Chen (2012)"
     stochastic = True

@@ -35,6 +35,8 @@ from scipy.special import ndtr
 
 from incentsim.indicators import NAMES as INDICATORS
 from incentsim.indicators import WEIGHTED as WEIGHTED_INDICATORS
+
+__all__ = ["INDICATORS", "WEIGHTED_INDICATORS", "PROMOTION_RULES", "EvalContext", "PromotionRule"]
 from incentsim.rules.registry import Registry
 
 Indicators = Mapping[str, np.ndarray]
