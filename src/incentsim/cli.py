@@ -22,6 +22,10 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from incentsim.cli_options import (SEEDS_HELP, add_exec, add_progress, add_runs_dir, add_seeds,
+                                   add_set, progress_enabled, runs_dir_of)
+from incentsim.cli_options import Parser as _Parser
+
 #: subcommand -> module with ``main(argv) -> int`` (imported lazily)
 PLUGINS = {
     "bench": ("incentsim.bench", "benchmarks: speed and scaling of the simulation"),
@@ -32,19 +36,20 @@ PLUGINS = {
                     "global sensitivity of a problem spec (SALib Sobol / Morris)"),
     "discover": ("incentsim.exploratory.discovery",
                  "scenario discovery on a problem spec (PRIM, EMA workbench)"),
+<<<<<<< HEAD
     "optimize": ("incentsim.exploratory.optimize",
                  "many-objective search for the best designs of a problem spec "
                  "(EMA workbench, epsilon-NSGA-II)"),
+=======
+    "moments": ("incentsim.estimation.moments_cmd",
+                "calibration moments of a real leader-year panel (CSV/Stata), beside a scenario"),
+>>>>>>> main
 }
 
 #: outcomes of the summary tables unless --outcomes all
 KEY_OUTCOMES = ("gdp_growth_true", "gdp_growth_reported", "manipulation_gap", "investment_rate",
                 "tfp_growth", "public_services", "pollution", "debt_to_gdp", "satisfaction",
                 "trust_local", "selection_quality")
-
-SEEDS_HELP = ("seeds: a count N (seeds 0..N-1), a range A-B (inclusive, e.g. 0-19), "
-              "or a list (0,3,7; a single seed 7 is 7-7)")
-
 
 class UsageError(Exception):
     """Bad input: one line to stderr, exit status 2."""
@@ -74,31 +79,13 @@ def _install_signal_handlers():
     return lambda: signal.signal(signal.SIGTERM, old)
 
 
-class _Parser(argparse.ArgumentParser):
-    def error(self, message: str):  # one line, exit 2 (no usage dump)
-        print(f"{self.prog}: error: {message} (see '{self.prog} --help')", file=sys.stderr)
-        raise SystemExit(2)
-
-
 # --------------------------------------------------------------------------- helpers
-
-
-def _runs_dir(args) -> Path:
-    from incentsim.experiment import default_runs_dir
-
-    return Path(args.runs_dir) if getattr(args, "runs_dir", None) else default_runs_dir()
 
 
 def _overrides(items: Sequence[str] | None) -> dict[str, Any]:
     from incentsim.scenario import parse_override
 
     return dict(parse_override(s) for s in (items or []))
-
-
-def _progress_enabled(args) -> bool:
-    if getattr(args, "progress", None) is not None:
-        return args.progress
-    return sys.stderr.isatty()
 
 
 def ci95(values: Sequence[float]) -> tuple[float, float, int]:
@@ -182,9 +169,9 @@ def _execute(args, tasks, *, skip_done=False):
     if serial and tasks:
         w = tasks[0].scenario["world"]
         years = int(w["burn_in"]) + int(w["horizon"])
-    bar = _Progress(len(tasks), _progress_enabled(args), years)
+    bar = _Progress(len(tasks), progress_enabled(args), years)
     try:
-        return execute(tasks, _runs_dir(args), executor=executor, jobs=args.jobs,
+        return execute(tasks, runs_dir_of(args), executor=executor, jobs=args.jobs,
                        scheduler=args.scheduler, skip_done=skip_done, on_result=bar.result,
                        year_progress=bar.year, keep_timeseries=True)
     finally:
@@ -227,11 +214,11 @@ def _load_scenarios(configs: Sequence[str], overrides: dict[str, Any]):
 
 def cmd_run(args) -> int:
     from incentsim.executors import Task
-    from incentsim.sweep import parse_seeds
+    from incentsim.ranges import parse_seeds
 
     seeds = parse_seeds(args.seeds, what="--seeds")
     (sc,) = _load_scenarios([args.config], _overrides(args.set))
-    runs_dir = _runs_dir(args)
+    runs_dir = runs_dir_of(args)
     from incentsim.experiment import ensure_runs_dir
 
     ensure_runs_dir(runs_dir)
@@ -359,14 +346,14 @@ def cmd_compare(args) -> int:
     from incentsim.executors import Task
     from incentsim.experiment import ensure_runs_dir
     from incentsim.plots import timeseries_figure
-    from incentsim.sweep import parse_seeds
+    from incentsim.ranges import parse_seeds
 
     if len(args.configs) < 2:
         raise UsageError("compare needs at least two scenario files")
     seeds = parse_seeds(args.seeds, what="--seeds")
     scenarios = _load_scenarios(args.configs, _overrides(args.set))
     outcomes = _outcome_list(args.outcomes)
-    runs_dir = ensure_runs_dir(_runs_dir(args))
+    runs_dir = ensure_runs_dir(runs_dir_of(args))
     names = [s.name for s in scenarios]
     out = Path(args.out) if args.out else Path("results/compare") / (
         "_vs_".join(names)[:120] + f"_seeds{_seed_text(seeds)}")
@@ -410,11 +397,11 @@ def cmd_sweep(args) -> int:
 
     spec = load_spec(args.spec)
     if args.seeds:
-        from incentsim.sweep import parse_seeds
+        from incentsim.ranges import parse_seeds
 
         spec.seeds = parse_seeds(args.seeds, what="--seeds")
     points, tasks = tasks_of(spec, _overrides(args.set) or None)
-    runs_dir = ensure_runs_dir(_runs_dir(args))
+    runs_dir = ensure_runs_dir(runs_dir_of(args))
     results = _execute(args, tasks, skip_done=True)
     skipped = sum(r.skipped for r in results)
     ran = sum(r.ok and not r.skipped for r in results)
@@ -457,7 +444,7 @@ def _short(v: Any) -> str:
 def cmd_runs_list(args) -> int:
     from incentsim.results import load_runs
 
-    runs_dir = _runs_dir(args)
+    runs_dir = runs_dir_of(args)
     if not runs_dir.is_dir():
         raise UsageError(f"no runs directory {runs_dir}")
     runs, _ = load_runs(runs_dir, scenario=args.scenario, rule=args.rule,
@@ -486,10 +473,11 @@ def cmd_runs_list(args) -> int:
 
 
 def _get_run(args, run_id: str):
-    from incentsim.results import UnknownRun, load_run
+    from incentsim.errors import UnknownRun
+    from incentsim.results import load_run
 
     try:
-        return load_run(_runs_dir(args), run_id)
+        return load_run(runs_dir_of(args), run_id)
     except UnknownRun as exc:
         raise UsageError(str(exc)) from None
 
@@ -583,34 +571,17 @@ incentsim.results.load_runs().
 """
 
 
-def _add_exec(p) -> None:
-    g = p.add_argument_group("where runs execute")
-    g.add_argument("--executor", choices=("local", "serial", "dask"), default="local",
-                   help="local: process pool (default); serial: this process; "
-                        "dask: Dask distributed (a local cluster unless --scheduler)")
-    g.add_argument("--scheduler", metavar="ADDR",
-                   help="address of a running Dask scheduler, e.g. tcp://10.0.0.5:8786 "
-                        "(implies --executor dask)")
-    g.add_argument("-j", "--jobs", type=int, default=None,
-                   help="worker processes (default: CPUs, at most 8)")
-
-
 def _add_common(p, *, seeds_default: str | None, seeds_help: str) -> None:
-    if seeds_default is not None or seeds_help:
-        p.add_argument("--seeds", default=seeds_default, metavar="SEEDS", help=seeds_help)
-    p.add_argument("--set", nargs="+", action="extend", metavar="KEY=VALUE", default=[],
-                   help="override scenario keys, e.g. --set tenure.term_length=7 "
-                        "world.horizon=20 (an unknown key is an error)")
+    add_seeds(p, seeds_default, seeds_help)
+    add_set(p)
     p.add_argument("--outcomes", metavar="LIST",
                    help="outcomes in the table: comma-separated names or 'all' "
                         "(default: the key outcomes)")
 
 
 def _add_runs_dir(p) -> None:
-    p.add_argument("--runs-dir", metavar="DIR",
-                   help="where runs are tracked (default: $INCENTSIM_RUNS_DIR or results/runs)")
-    p.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None,
-                   help="progress bars on stderr (default: when stderr is a terminal)")
+    add_runs_dir(p)
+    add_progress(p)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -631,7 +602,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--figures", action="store_true",
                    help="also draw each run's outcomes and store outcomes.png as an artifact")
     _add_runs_dir(p)
-    _add_exec(p)
+    add_exec(p)
     p.set_defaults(func=cmd_run)
 
     p = sub.add_parser("compare", help="compare scenarios over the same seeds (table + figure)",
@@ -644,7 +615,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", metavar="DIR",
                    help="where table.csv and figure.png go (default: results/compare/<names>)")
     _add_runs_dir(p)
-    _add_exec(p)
+    add_exec(p)
     p.set_defaults(func=cmd_compare)
 
     p = sub.add_parser("sweep", help="grid or Latin hypercube over lever ranges x seeds",
@@ -655,7 +626,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", metavar="DIR", help="where points.csv goes (default: "
                                                 "results/sweeps/<name>)")
     _add_runs_dir(p)
-    _add_exec(p)
+    add_exec(p)
     p.set_defaults(func=cmd_sweep)
 
     p = sub.add_parser("runs", help="browse tracked runs: list, show ID, compare ID ID",
@@ -739,8 +710,7 @@ def entry() -> None:
 
 def _main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
-    from incentsim.results import UnknownRun
-    from incentsim.scenario import ScenarioError
+    from incentsim.errors import ScenarioError, UnknownRun
 
     try:
         if argv and argv[0] in PLUGINS:

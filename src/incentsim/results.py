@@ -35,6 +35,7 @@ from typing import Any, NamedTuple
 
 import pandas as pd
 
+from incentsim.errors import UnknownRun
 from incentsim.scenario import flatten
 
 INDEX_DIR = "_index"
@@ -51,10 +52,6 @@ class Runs(NamedTuple):
 
     runs: pd.DataFrame
     metrics: pd.DataFrame
-
-
-class UnknownRun(LookupError):
-    """No run with this id in the runs directory."""
 
 
 def _key(run_dir: Path) -> str | None:

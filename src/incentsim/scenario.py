@@ -25,6 +25,7 @@ from pydantic import (BaseModel, ConfigDict, Field, ValidationError, create_mode
                       field_validator, model_validator)
 
 from incentsim.economy import USES
+from incentsim.errors import ScenarioError
 from incentsim.rules.accountability import MECHANISMS
 from incentsim.rules.promotion import PROMOTION_RULES
 
@@ -46,23 +47,6 @@ SCALES: dict[str, dict[str, int]] = {
     "national": dict(n_provinces=31, prefectures_per_province=10, firms_per_prefecture=1000,
                      citizens_per_prefecture=5000),
 }
-
-
-class ScenarioError(ValueError):
-    """A scenario failed validation. ``problems`` lists ``(dotted path, message)``."""
-
-    def __init__(self, problems: list[tuple[str, str]], source: str | None = None) -> None:
-        self.problems = problems
-        self.source = source
-        where = f" in {source}" if source else ""
-        lines = [f"{len(problems)} problem(s){where}:"] + [f"  {p}: {m}" for p, m in problems]
-        super().__init__("\n".join(lines))
-
-    def one_line(self) -> str:
-        """Every problem on one line (newlines and runs of spaces collapsed)."""
-        where = f"{self.source}: " if self.source else ""
-        text = where + "; ".join(f"{p}: {m}" for p, m in self.problems)
-        return " ".join(text.split())
 
 
 class _Section(BaseModel):

@@ -21,6 +21,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+from incentsim.cli_options import add_runs_dir
+
 from incentsim.validation import calibration as cal
 from incentsim.validation import facts as fx
 from incentsim.validation.report import fact_line, moment_line, write_report
@@ -256,8 +258,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--workers", type=int, default=None, help="parallel processes (default 2)")
     p.add_argument("--no-track", action="store_true",
                    help="call incentsim.simulate directly instead of tracked runs")
-    p.add_argument("--runs-dir", default=None,
-                   help="Sacred runs directory (default $INCENTSIM_RUNS_DIR or results/runs)")
+    add_runs_dir(p)
     p.add_argument("--configs", default=None, help="directory of scenario configs")
     p.add_argument("--strict-calibration", action="store_true",
                    help="also exit 1 when a calibration moment is outside its band")
