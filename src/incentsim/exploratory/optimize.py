@@ -159,17 +159,19 @@ def _compare_files(problem: Problem, value: Any, problems: list) -> list[Path]:
     from incentsim.scenario import load_scenario, read_file
 
     root = Path(problem.source).parent if problem.source else Path.cwd()
-    if value is None:
+    if value is None:  # the scenario files beside the base scenario
         sc = problem.spec.get("scenario")
         if not isinstance(sc, str):
             return []
-        base = Path(sc) if Path(sc).is_absolute() else root / sc
-        value = [str(base.parent)]
+        value = str(Path(sc).parent)
     items = value if isinstance(value, list) else [value]
     files: list[Path] = []
     for item in items:
         p = Path(str(item))
         p = p if p.is_absolute() else root / p
+        if not p.exists():
+            problems.append(("optimize.compare", f"no such file or directory: {p}"))
+            continue
         found = (sorted(q for q in p.iterdir() if q.suffix in (".yaml", ".yml", ".toml"))
                  if p.is_dir() else [p])
         files += found
@@ -410,14 +412,15 @@ def export_point(problem: Problem, s: Settings, out: Path, k: int,
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from incentsim.cli import _add_exec, _Parser
+    from incentsim.cli_options import (Parser, add_exec, add_progress, add_runs_dir, add_seeds,
+                                       add_set)
 
-    p = _Parser(prog="incentsim optimize",
-                description="Many-objective search (EMA workbench, epsilon-NSGA-II) over the "
-                            "levers of a problem SPEC for its outcomes with a direction and "
-                            "an epsilon; writes the Pareto set, convergence and figures, "
-                            "places the shipped scenarios against the front. Evaluations "
-                            "are cached: an interrupted search resumes when re-run.")
+    p = Parser(prog="incentsim optimize",
+               description="Many-objective search (EMA workbench, epsilon-NSGA-II) over the "
+                           "levers of a problem SPEC for its outcomes with a direction and "
+                           "an epsilon; writes the Pareto set, convergence and figures, "
+                           "places the shipped scenarios against the front. Evaluations "
+                           "are cached: an interrupted search resumes when re-run.")
     p.add_argument("spec", metavar="SPEC", help="problem spec, e.g. specs/optimize_evaluation.yaml")
     p.add_argument("--nfe", type=int, help="candidate evaluations (default: the spec's)")
     p.add_argument("--population", type=int, help="population size (default: the spec's)")
@@ -429,11 +432,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="robustness measure with --robust (default: the spec's, else "
                         "percentile)")
     p.add_argument("--scenarios", type=int, help="uncertainty sample size with --robust")
-    p.add_argument("--seeds", default=None, metavar="SEEDS",
-                   help="override the spec's seeds (replicates): a count, a range 0-4 or a "
-                        "list 0,3,7")
-    p.add_argument("--set", nargs="+", action="extend", metavar="KEY=VALUE", default=[],
-                   help="fixed scenario overrides added to the spec's `set`")
+    add_seeds(p, None, "override the spec's seeds (replicates): a count, a range 0-4 or a "
+                       "list 0,3,7")
+    add_set(p, "fixed scenario overrides added to the spec's `set`")
     p.add_argument("--export", type=int, metavar="K",
                    help="write Pareto point K of the finished search (in --out) as a "
                         "scenario file, then stop")
@@ -441,12 +442,9 @@ def build_parser() -> argparse.ArgumentParser:
                                                         "(default: OUT/pareto_K.yaml)")
     p.add_argument("--out", metavar="DIR", help="result directory (default: "
                                                 "results/optimize/<name>[-robust])")
-    p.add_argument("--runs-dir", metavar="DIR",
-                   help="where the search is tracked and evaluations cached (default: "
-                        "$INCENTSIM_RUNS_DIR or results/runs)")
-    p.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None,
-                   help="progress bar on stderr (default: when stderr is a terminal)")
-    _add_exec(p)
+    add_runs_dir(p)
+    add_progress(p)
+    add_exec(p)
     return p
 
 
