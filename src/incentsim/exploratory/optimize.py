@@ -487,8 +487,9 @@ def report(res: OptimizeResult, runs_dir: Path) -> str:
     cols = [o.column for o in res.objectives]
     levers = [c for c in res.pareto.columns if "." in c]
     show = res.pareto.head(12)
+    short = [".".join(c.split(".")[-2:]) for c in levers]  # weights.growth, ...
     lines.append(table([[str(int(r["point"])), *(f"{r[c]:.4g}" for c in cols + levers)]
-                        for _, r in show.iterrows()], ["K", *cols, *levers]))
+                        for _, r in show.iterrows()], ["K", *cols, *short]))
     if len(res.pareto) > len(show):
         lines.append(f"... {len(res.pareto) - len(show)} more in pareto.csv")
     if len(res.shipped):

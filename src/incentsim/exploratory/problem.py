@@ -215,11 +215,15 @@ class Problem:
         return out
 
     def _group(self, group: str) -> dict[str, float]:
-        """The numeric components of a weight group in the base scenario."""
-        node: Any = load_scenario(self.base, self.fixed).to_dict()
-        for part in group.split("."):
-            node = node.get(part, {}) if isinstance(node, dict) else {}
-        return {k: float(v) for k, v in (node or {}).items()
+        """The numeric components of a weight group: schema defaults, then the base
+        scenario, then ``set`` (not validated: the group may not sum to 1 before a
+        lever spreads over it)."""
+        given = _node(self.base, group)
+        out = dict(_node(Scenario().to_dict(), group) if given is None
+                   else {**_field_defaults(group), **given})
+        out.update({k[len(group) + 1:]: v for k, v in self.fixed.items()
+                    if k.startswith(group + ".") and "." not in k[len(group) + 1:]})
+        return {k: float(v) for k, v in out.items()
                 if isinstance(v, (int, float)) and not isinstance(v, bool)}
 
     def _simplex(self, key: str, u: list[float]) -> dict[str, float]:
@@ -294,6 +298,26 @@ class Problem:
                         break
         if problems:
             raise ScenarioError(problems, source=self.source)
+
+
+def _node(data: Mapping[str, Any], group: str) -> dict[str, Any] | None:
+    node: Any = data
+    for part in group.split("."):
+        node = node.get(part) if isinstance(node, Mapping) else None
+    return dict(node) if isinstance(node, Mapping) else None
+
+
+def _field_defaults(group: str) -> dict[str, Any]:
+    """The schema's defaults of the fields of a section given only in part."""
+    from pydantic import BaseModel
+
+    model: Any = Scenario
+    for part in group.split("."):
+        f = model.model_fields.get(part)
+        model = f.annotation if f is not None else None
+        if not (isinstance(model, type) and issubclass(model, BaseModel)):
+            return {}
+    return {k: f.default for k, f in model.model_fields.items()}
 
 
 def simplex_weights(u: Sequence[float]) -> list[float]:
