@@ -236,7 +236,8 @@ def forecast(state: PrefectureState, cand: np.ndarray, budget_share: np.ndarray,
     )
     poll_growth = (POLLUTION_SCALE_ELASTICITY * growth
                    - ABATEMENT_EFFECT * (abate - state.abatement[:, None]))
-    services = services_next(state.services[:, None], spend[..., SRV])
+    services = services_next(state.services[:, None],
+                             spend[..., SRV] * state.service_efficiency[:, None])
     pollution = state.pollution[:, None] * (1.0 + poll_growth)
     surprise = growth - expected_income_growth[:, None]
     sat = logistic(satisfaction_index(services, surprise, pollution))

@@ -92,8 +92,6 @@ class IncentModel(mesa.Model):
         self.mechanisms = [MECHANISMS[name](params, stream(seed, f"mechanism:{name}"))
                            for name, params in sc.mechanisms()]
         self.evaluator = Evaluator(rule, self.mechanisms)
-        self.manipulation_cost_multiplier = float(
-            np.prod([m.manipulation_cost() for m in self.mechanisms]))
         self.pollution_manipulable = all(m.pollution_manipulable for m in self.mechanisms)
         read = {k for m in self.mechanisms for k in m.observes}
         if rule.uses_weights:
@@ -165,6 +163,7 @@ class IncentModel(mesa.Model):
         st.scandal_dismissal = np.zeros(n, bool)
         st.expected_growth = np.full(n, INITIAL_GROWTH)
         st.expected_income_growth = np.full(n, INITIAL_GROWTH)
+        st.service_efficiency = np.ones(n)
         st.budget_share = np.full(n, self.config.economy.tax_rate)
         st.indicator_scale = {"growth": 0.05, "environment": 0.05, "services": 0.1,
                               "debt": 0.05, "satisfaction": 0.05, "firm_survey": 0.05,
@@ -239,6 +238,18 @@ class IncentModel(mesa.Model):
         st.growth_reported = np.where(caught, st.growth_true, st.growth_reported)
         st.scandal_dismissal |= caught & (rng.random(len(caught)) < dismissal_prob)
 
+    def _mechanisms_new_year(self) -> None:
+        """Mechanisms update their own state (roll-outs); the model then reads the levers
+        they set for the year: the cost of faking statistics and service efficiency."""
+        for mech in self.mechanisms:
+            mech.new_year(self)
+        self.manipulation_cost_multiplier = float(
+            np.prod([m.manipulation_cost() for m in self.mechanisms]))
+        eff = np.ones(self.n_prefectures)
+        for mech in self.mechanisms:
+            eff = eff * mech.service_efficiency(self)
+        self.state.service_efficiency = eff
+
     def _wage(self) -> np.ndarray:
         alpha = self.config.economy.capital_share
         return (1.0 - alpha) * self.state.gdp / self.config.world.citizens_per_prefecture
@@ -285,6 +296,7 @@ class IncentModel(mesa.Model):
             ld.age += 1.0
         st.scandal[:] = False
         st.scandal_dismissal[:] = False
+        self._mechanisms_new_year()
 
         # 1. shocks
         rs = self.streams["shocks"]
@@ -318,12 +330,15 @@ class IncentModel(mesa.Model):
         spend_gdp = eco.spending_shares(st.shares * st.budget_share[:, None], st.borrowing)
         st.spending = spend_gdp * gdp_prev[:, None]
         st.debt = st.debt * (1.0 - econ.debt_repayment) + st.borrowing * gdp_prev
-        st.services = eco.services_next(st.services, spend_gdp[:, eco.SRV])
+        st.services = eco.services_next(st.services,
+                                        spend_gdp[:, eco.SRV] * st.service_efficiency)
         st.human_capital += eco.HUMAN_CAPITAL_LAG * (st.services - st.human_capital)
         st.abatement = eco.abatement_next(st.abatement, spend_gdp[:, eco.ENV])
         st.infrastructure = (1 - eco.INFRA_DEPRECIATION) * st.infrastructure + st.spending[:, eco.INV]
         st.innovation = eco.innovation_next(st.innovation, spend_gdp[:, eco.INN])
         st.protection = eco.protection(spend_gdp[:, eco.SUB], econ)
+        for mech in self.mechanisms:
+            st.protection = st.protection * mech.protection_factor(self)
         st.subsidy_rate = eco.subsidy_rate(spend_gdp[:, eco.SUB], gdp_prev, st.private_capital, econ)
 
         # 4. firms produce
@@ -355,7 +370,7 @@ class IncentModel(mesa.Model):
                * (st.gdp / self.gdp0) ** eco.POLLUTION_SCALE_ELASTICITY
                * np.exp(-eco.ABATEMENT_EFFECT * (st.abatement - 1.0)))
         raw = (1 - econ.pollution_spillover) * raw + econ.pollution_spillover * (
-            self.geo.spillover @ raw + (self.geo.spillover.sum(axis=1) == 0) * raw)
+            self.geo.spillover @ raw + self.geo.isolated * raw)
         for mech in self.mechanisms:
             raw = raw * mech.pollution_factor(self)
         pollution_prev = st.pollution
@@ -378,8 +393,9 @@ class IncentModel(mesa.Model):
         st.satisfaction_mean = means["satisfaction"]
         st.petitions = means["petitions"]
         st.expected_income_growth = means["expected_growth"]
+        reassured = sum((mech.firm_confidence(self) for mech in self.mechanisms), np.zeros(n))
         target = np.clip(0.7 + 0.5 * st.subsidy_rate - eco.TURNOVER_TRUST_LOSS * st.turnover
-                         - 0.3 * st.scandal, 0.0, 1.0)
+                         - 0.3 * st.scandal + reassured, 0.0, 1.0)
         st.firm_trust += eco.FIRM_TRUST_ADJUSTMENT * (target - st.firm_trust)
         if self.surveys_firms:
             st.firm_survey = self.firms.survey(st.firm_trust, st.subsidy_rate)
