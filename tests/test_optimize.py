@@ -327,7 +327,7 @@ def test_interrupted_search_keeps_evaluations_and_resumes(tmp_path):
     assert len(before) >= 8
     assert not list((runs / "_evals").glob(".*.tmp"))
     for f in (runs / "_evals").glob("*.json"):  # every stored evaluation is whole
-        assert set(json.loads(f.read_text())) == {"seed", "summary"}
+        assert set(json.loads(f.read_text())) == {"seed", "summary", "cpu_seconds"}
     # resume: finished evaluations are reused, untouched; the result is the one an
     # uninterrupted search gives
     done = incentsim("optimize", spec, "--runs-dir", runs, "--out", tmp_path / "out", "-j", "2")

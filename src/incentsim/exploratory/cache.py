@@ -5,7 +5,8 @@ Sacred run (metrics, two parquet artifacts, about 300 kB and twice the run time
 at small scale) would make the runs directory the bottleneck, so
 ``incentsim optimize`` runs them as :class:`CachedTask`: the simulation runs
 without Sacred and its summary (``<outcome>_mean`` / ``<outcome>_final``) is
-written to ``<runs_dir>/_evals/<key>.json``, where ``key`` is
+written to ``<runs_dir>/_evals/<key>.json`` (with the simulation's CPU time,
+``cpu_seconds``), where ``key`` is
 :func:`incentsim.experiment.task_key` — a hash of the resolved scenario (the
 candidate), the seed and the simulation code's fingerprint. The optimisation
 itself is the tracked run: its record holds every evaluation as a table.
@@ -20,6 +21,7 @@ wherever :func:`incentsim.executors.execute` sends them (process pool, Dask).
 from __future__ import annotations
 
 import json
+import time
 import traceback
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -56,6 +58,7 @@ class CachedTask(Task):
         cached = read_cached(runs_dir, self.key)
         if cached is not None:
             return TaskResult(self.key, self.seed, name, summary=cached, skipped=True)
+        cpu = time.process_time()
         try:
             summary = simulate(self.scenario, seed=self.seed, progress=progress).summary()
         except Exception as exc:  # noqa: BLE001 - reported per task, like tracked runs
@@ -65,7 +68,8 @@ class CachedTask(Task):
         try:
             path.parent.mkdir(exist_ok=True)
             with written_atomically(path) as tmp:
-                tmp.write_text(json.dumps({"seed": self.seed, "summary": summary}))
+                tmp.write_text(json.dumps({"seed": self.seed, "summary": summary,
+                                           "cpu_seconds": time.process_time() - cpu}))
         except OSError as exc:
             raise StorageError(f"cannot write evaluation {path}: {exc.strerror or exc}") \
                 from None
