@@ -363,6 +363,15 @@ def test_interrupted_search_keeps_evaluations_and_resumes(tmp_path):
     pd.testing.assert_frame_equal(pd.read_csv(tmp_path / "out" / "pareto.csv"),
                                   pd.read_csv(tmp_path / "fresh_out" / "pareto.csv"))
     assert set(_evals(tmp_path / "fresh")) == set(after)
+    # --export K from the command line: a scenario file that `incentsim run` runs
+    exp = incentsim("optimize", spec, "--runs-dir", runs, "--out", tmp_path / "out",
+                    "--export", "1")
+    assert exp.returncode == 0, exp.stderr
+    ran = incentsim("run", tmp_path / "out" / "pareto_1.yaml", "--runs-dir", tmp_path / "r")
+    assert ran.returncode == 0, ran.stderr
+    bad = incentsim("optimize", spec, "--runs-dir", runs, "--out", tmp_path / "out",
+                    "--export", "999")
+    assert bad.returncode == 2 and "point 999 does not exist" in bad.stderr
 
 
 # ----------------------------------------------------------------------------- bad input
