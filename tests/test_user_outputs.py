@@ -80,3 +80,24 @@ def test_the_codebooks_formula_for_a_boolean_outcome_works(tiny):
                     panel[panel.evaluated]).fit(disp=0)
     assert set(fit.params.index) == {"Intercept", "relative_growth_reported",
                                      "insider[T.True]"}
+
+
+def test_default_scale_is_the_calibrated_one():
+    """calibration.md's promotion band (7-11 % a year) holds at the default scale."""
+    from incentsim.scenario import SCALES
+
+    sc = incentsim.load_scenario("configs/gdp_tournament.yaml")
+    assert sc.world.label() == "province scale (4 x 10 prefectures)"
+    assert {k: getattr(sc.world, k) for k in SCALES["province"]} == SCALES["province"]
+    rates = [incentsim.simulate(sc, seed=s).timeseries.promotion_rate.mean() for s in range(6)]
+    assert 0.07 <= np.mean(rates) <= 0.11
+
+
+def test_cli_says_the_scale_of_what_it_shows(tmp_path):
+    from cli_helpers import FAST, incentsim as run_cli
+
+    run = run_cli("run", "configs/gdp_tournament.yaml", "--runs-dir", tmp_path, *FAST)
+    assert "custom scale (2 x 3 prefectures, 40 firms and 60 citizens each)" in run.stdout
+    plain = run_cli("run", "configs/gdp_tournament.yaml", "--runs-dir", tmp_path,
+                    "--set", "world.horizon=2", "world.burn_in=0")
+    assert "province scale (4 x 10 prefectures)" in plain.stdout, plain.stderr
