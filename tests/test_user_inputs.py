@@ -157,3 +157,68 @@ def test_cli_refuses_a_scenario_that_will_not_fit_in_one_line(tmp_path):
     proc = run_cli("run", GDP, "--runs-dir", tmp_path / "runs", *over)
     _one_line_exit_2(proc, "world: the simulation would need about", "GiB")
     assert not (tmp_path / "runs").exists()
+
+
+# ----------------------------------------------------------------- files and options
+
+
+@pytest.mark.parametrize("text", ["", "# only a comment\n", "{}\n"])
+def test_a_scenario_file_without_settings_is_an_error(tmp_path, text):
+    p = tmp_path / "empty.yaml"
+    p.write_text(text)
+    with pytest.raises(ScenarioError, match="sets nothing"):
+        incentsim.load_scenario(p)
+    proc = run_cli("run", p, "--runs-dir", tmp_path / "runs", *FAST)
+    _one_line_exit_2(proc, "empty.yaml", "sets nothing")
+    assert not (tmp_path / "runs").exists()
+
+
+def test_run_checks_outcomes_before_running(tmp_path):
+    proc = run_cli("run", GDP, "--outcomes", "gdp_growth_true,bogus",
+                   "--runs-dir", tmp_path / "runs", *FAST)
+    _one_line_exit_2(proc, "unknown outcome(s) bogus")
+    assert not (tmp_path / "runs").exists()
+
+
+def _sweep_spec(tmp_path, name="t"):
+    import yaml
+
+    from cli_helpers import FAST_OVERRIDES, ROOT
+
+    p = tmp_path / f"{name}.yaml"
+    p.write_text(yaml.safe_dump({"name": name, "base": str(ROOT / GDP), "method": "grid",
+                                 "seeds": 1, "set": dict(FAST_OVERRIDES),
+                                 "levers": {"tenure.term_length": [3]}}))
+    return p
+
+
+def test_sweep_checks_its_output_folder_before_running(tmp_path):
+    blocker = tmp_path / "a_file"
+    blocker.write_text("x")
+    proc = run_cli("sweep", _sweep_spec(tmp_path), "--runs-dir", tmp_path / "runs",
+                   "--out", blocker / "out")
+    _one_line_exit_2(proc, "cannot create output directory", str(blocker / "out"))
+    assert not [p for p in (tmp_path / "runs").glob("[0-9]*")]
+
+
+def test_sweep_tables_of_two_runs_directories_do_not_overwrite_each_other(tmp_path):
+    spec = _sweep_spec(tmp_path)
+    for d in ("a", "b"):
+        proc = run_cli("sweep", spec, "--runs-dir", tmp_path / d / "runs",
+                       "--executor", "serial", cwd=tmp_path)
+        assert proc.returncode == 0, proc.stderr
+        table = tmp_path / d / "runs" / "_sweeps" / "t" / "points.csv"
+        assert table.is_file() and str(table) in proc.stdout.replace("\n", "")
+    assert not (tmp_path / "results").exists()
+
+
+@pytest.mark.parametrize("args, words", [
+    (["--since", "yesterday"], "--since: 'yesterday' is not a date"),
+    (["--until", "2026-13-45"], "--until: '2026-13-45' is not a date"),
+    (["--status", "DONE"], "unknown status 'DONE'; one of COMPLETED, FAILED"),
+    (["--limit", "-3"], "--limit: must be 0 (all) or more, got -3"),
+])
+def test_runs_list_filters_are_checked(tmp_path, args, words):
+    (tmp_path / "runs").mkdir()
+    proc = run_cli("runs", "list", "--runs-dir", tmp_path / "runs", *args)
+    _one_line_exit_2(proc, words)

@@ -40,9 +40,10 @@ def fact_line(f: dict) -> str:
     err = e["detail"].get("error")
     if err:
         return f"Fact {f['id']} ({f['title']}): {verdict} — could not estimate: {err}"
+    stat = f" ({f['statistic']})" if f.get("statistic") else ""
     return (f"Fact {f['id']} ({f['title']}): {verdict} — estimate {fmt(e['value'])} "
             f"[{fmt(e['ci_low'])}, {fmt(e['ci_high'])}], p = {fmt_p(e['p'])}, "
-            f"n = {e['n']}; expected {f['expected']}")
+            f"n = {e['n']}; expected {f['expected']}{stat}")
 
 
 def moment_line(m: dict) -> str:
