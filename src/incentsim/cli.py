@@ -36,6 +36,9 @@ PLUGINS = {
                     "global sensitivity of a problem spec (SALib Sobol / Morris)"),
     "discover": ("incentsim.exploratory.discovery",
                  "scenario discovery on a problem spec (PRIM, EMA workbench)"),
+    "optimize": ("incentsim.exploratory.optimize",
+                 "many-objective search for the best designs of a problem spec "
+                 "(EMA workbench, epsilon-NSGA-II)"),
     "moments": ("incentsim.estimation.moments_cmd",
                 "calibration moments of a real leader-year panel (CSV/Stata), beside a scenario"),
 }
