@@ -22,3 +22,61 @@ def test_tfp_growth_of_the_first_recorded_year_is_measured_not_zero(tiny, burn_i
     assert all(f != 0.0 for f in first)
     # the first year is drawn from the same process as the others: within their spread
     assert abs(np.mean(first) - np.mean(later)) < 4 * np.std(later)
+
+
+def test_an_interrupted_compare_does_not_promise_to_resume():
+    from incentsim.cli import interrupted_message
+
+    assert "re-running 'compare' starts every run again" in interrupted_message("compare")
+    assert "re-run" not in interrupted_message("run").replace("re-running", "")
+    assert "re-run the same sweep to complete it" in interrupted_message("sweep")
+
+
+def test_runs_with_other_settings_are_a_different_variant(tmp_path):
+    from cli_helpers import FAST_OVERRIDES, incentsim as run_cli
+
+    from incentsim.experiment import run_tracked
+    from incentsim.results import load_runs
+
+    runs = tmp_path / "runs"
+    for seed, more in ((0, {}), (1, {}), (0, {"tenure.term_length": 7})):
+        run_tracked("configs/gdp_tournament.yaml", seed, runs, {**FAST_OVERRIDES, **more})
+    frame, metrics = load_runs(runs)
+    assert list(frame.scenario.unique()) == ["gdp_tournament"]
+    plain, varied = frame.variant.iloc[0], frame.variant.iloc[2]
+    assert frame.variant.tolist() == [plain, plain, varied] and plain != varied
+    assert plain.startswith("gdp_tournament@") and varied.startswith("gdp_tournament@")
+    assert set(metrics.variant) == {plain, varied}
+    listing = run_cli("runs", "list", "--runs-dir", runs).stdout
+    assert plain in listing and varied in listing and "variant" in listing
+
+
+def test_codebook_documents_every_column_of_both_tables(tiny):
+    from incentsim.outcomes import codebook
+
+    res = incentsim.simulate(tiny, seed=0)
+    book = codebook()
+    for table, frame in (("timeseries", res.timeseries), ("leaders", res.leaders)):
+        mine = book[book.table == table]
+        assert mine.name.tolist() == list(frame.columns)
+        assert (mine.definition.str.len() > 10).all() and (mine.unit.str.len() > 0).all()
+        # a column that can be missing says when
+        for col in frame.columns[frame.isna().any()]:
+            assert mine.set_index("name").at[col, "missing"] != "never", col
+    assert "term-average" in book.set_index("name").at["relative_growth_reported",
+                                                        "definition"]
+
+
+def test_the_codebooks_formula_for_a_boolean_outcome_works(tiny):
+    import statsmodels.formula.api as smf
+
+    from incentsim.outcomes import codebook
+
+    tiny["world"].update(horizon=30, n_provinces=4)
+    panel = incentsim.simulate(tiny, seed=0).leaders
+    assert "'promoted.astype(int) ~ ...'" in codebook("leaders").set_index("name").at[
+        "evaluated", "definition"]
+    fit = smf.logit("promoted.astype(int) ~ relative_growth_reported + insider",
+                    panel[panel.evaluated]).fit(disp=0)
+    assert set(fit.params.index) == {"Intercept", "relative_growth_reported",
+                                     "insider[T.True]"}

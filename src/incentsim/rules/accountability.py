@@ -9,21 +9,33 @@ draws random numbers only from its own stream.
 
 Hooks (all optional):
 
+``new_year(model)``
+    update the mechanism's own state at the start of the year (roll-outs).
 ``adjust_score(score, ind, ctx)``
     change the evaluator's score (bottom-up information feeding the rule);
     leaders anticipate it because they forecast with the same evaluator.
 ``manipulation_cost()``
-    multiplier on the leader's marginal cost of inflating statistics.
+    multiplier on the leader's marginal cost of inflating statistics (read
+    each year after ``new_year``).
+``service_efficiency(model)``
+    multiplier on the public-service quality a yuan of services spending
+    buys (leaders forecast with it).
 ``pollution_manipulable``
     whether reported pollution can be faked at all.
 ``decision_utility(model, pred)``
     extra utility for each leader x candidate allocation.
 ``pollution_factor(model)``
     multiplier on this year's pollution (inspections).
+``protection_factor(model)``
+    multiplier on the chance that a failing firm is kept alive by local support.
 ``after_reports(model)``
     act on the year's reports (audits).
 ``trust_news(model)``
-    extra per-prefecture news that citizens read (published rankings).
+    extra per-prefecture term in citizens' satisfaction index (published
+    rankings as news; faster, more transparent service).
+``firm_confidence(model)``
+    per-prefecture addition to the level firms' trust in local government
+    moves toward.
 ``transfers(model)``
     per-prefecture fiscal transfers added to next year's budget.
 ``after_petitions(model)``
@@ -37,7 +49,6 @@ from typing import TYPE_CHECKING, Annotated, ClassVar
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
-from incentsim.economy import NATURAL_SCALE
 from incentsim.rules.registry import Registry
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -71,10 +82,16 @@ class Mechanism:
         self.params = params
         self.rng = rng
 
+    def new_year(self, model: IncentModel) -> None:
+        return None
+
     def adjust_score(self, score, ind, ctx):
         return score
 
     def manipulation_cost(self) -> float:
+        return 1.0
+
+    def service_efficiency(self, model: IncentModel) -> np.ndarray | float:
         return 1.0
 
     def decision_utility(self, model: IncentModel, pred) -> np.ndarray | float:
@@ -83,10 +100,16 @@ class Mechanism:
     def pollution_factor(self, model: IncentModel) -> np.ndarray | float:
         return 1.0
 
+    def protection_factor(self, model: IncentModel) -> np.ndarray | float:
+        return 1.0
+
     def after_reports(self, model: IncentModel) -> None:
         return None
 
     def trust_news(self, model: IncentModel) -> np.ndarray | float:
+        return 0.0
+
+    def firm_confidence(self, model: IncentModel) -> np.ndarray | float:
         return 0.0
 
     def transfers(self, model: IncentModel) -> np.ndarray | float:
@@ -99,14 +122,27 @@ class Mechanism:
 MECHANISMS: Registry[type[Mechanism]] = Registry("accountability mechanism")
 
 
+def detect_inflation(model: IncentModel, intensity: float, scale: float,
+                     dismissal_prob: float, rng: np.random.Generator) -> None:
+    """Catch inflated growth reports: a leader who inflated growth by m is caught with
+    probability ``intensity * m / (m + scale)`` (bigger lies are easier to see; at
+    ``scale`` the chance is half the intensity); a caught report is corrected, a
+    scandal follows, and dismissal with ``dismissal_prob``."""
+    m = model.state.manipulation
+    p = intensity * m / (m + scale)
+    caught = rng.random(m.shape) < p
+    model.register_scandal(caught, dismissal_prob=dismissal_prob, rng=rng)
+
+
 @MECHANISMS.register
 class StatisticalAudit(Mechanism):
     """Independent assessors audit reported growth.
 
     Rule: each year a leader who inflated growth by m is caught with
-    probability ``intensity * m / (m + 0.01)`` (bigger lies are easier to
-    see). A caught leader's report is corrected to the true figure, a scandal
-    hits local trust, and the leader is dismissed with probability
+    probability ``intensity * m / (m + detection_scale)`` (bigger lies are
+    easier to see; at ``detection_scale`` the chance is half the intensity). A
+    caught leader's report is corrected to the true figure, a scandal hits
+    local trust, and the leader is dismissed with probability
     ``dismissal_prob``. Leaders anticipate it: the marginal cost of inflating
     statistics is multiplied by ``1 + deterrence * intensity``.
     """
@@ -120,15 +156,14 @@ class StatisticalAudit(Mechanism):
         intensity: Prob = 0.6
         dismissal_prob: Prob = 0.3
         deterrence: NonNeg = 8.0
+        detection_scale: Annotated[float, Field(gt=0.0, le=1.0)] = 0.01
 
     def manipulation_cost(self) -> float:
         return 1.0 + self.params.deterrence * self.params.intensity
 
     def after_reports(self, model):
-        m = model.state.manipulation
-        p = self.params.intensity * m / (m + 0.01)
-        caught = self.rng.random(m.shape) < p
-        model.register_scandal(caught, dismissal_prob=self.params.dismissal_prob, rng=self.rng)
+        p = self.params
+        detect_inflation(model, p.intensity, p.detection_scale, p.dismissal_prob, self.rng)
 
 
 @MECHANISMS.register
@@ -139,7 +174,7 @@ class LifelongAccountability(Mechanism):
     0.1 of GDP, squared: the chance that a debt build-up is traced back and
     punished grows with its size, so prudent borrowing goes unpunished and
     surges do not) + ``environment_weight`` x (pollution growth per 5 %)
-    (:data:`~incentsim.economy.NATURAL_SCALE`), whatever the years left to
+    (``behaviour.natural_scale``), whatever the years left to
     evaluation or the leader's age: the damage follows the leader after
     departure, so short horizons no longer discount it. Debt is the main
     target (2014 Budget Law: officials answer for debt for life). Because the
@@ -160,8 +195,9 @@ class LifelongAccountability(Mechanism):
         stewardship: NonNeg = 2.0
 
     def decision_utility(self, model, pred):
-        debt_rise = np.maximum(pred["debt_now"] - pred["debt"], 0.0) / NATURAL_SCALE["debt"]
-        pollution_rise = -pred["environment"] / NATURAL_SCALE["environment"]
+        natural = model.config.behaviour.natural_scale
+        debt_rise = np.maximum(pred["debt_now"] - pred["debt"], 0.0) / natural.debt
+        pollution_rise = -pred["environment"] / natural.environment
         return (self.params.stewardship * pred["welfare"]
                 - self.params.debt_weight * debt_rise**2
                 - self.params.environment_weight * pollution_rise)
@@ -191,7 +227,8 @@ class VerticalEnvironmentalManagement(Mechanism):
         pressure: NonNeg = 0.2
 
     def decision_utility(self, model, pred):
-        return self.params.pressure * pred["environment"] / NATURAL_SCALE["environment"]
+        natural = model.config.behaviour.natural_scale
+        return self.params.pressure * pred["environment"] / natural.environment
 
     def pollution_factor(self, model):
         inspected = self.rng.random(model.n_prefectures) < self.params.coverage
@@ -219,7 +256,8 @@ class PublicRanking(Mechanism):
         reputation: NonNeg = 0.5
 
     def decision_utility(self, model, pred):
-        return self.params.reputation * pred["satisfaction"] / NATURAL_SCALE["satisfaction"]
+        natural = model.config.behaviour.natural_scale
+        return self.params.reputation * pred["satisfaction"] / natural.satisfaction
 
     def trust_news(self, model):
         pct = model.province_percentile(model.state.satisfaction_mean)
@@ -231,8 +269,11 @@ class _ScoreBlend(Mechanism):
 
     indicator: ClassVar[str] = ""
 
+    def blend_weight(self) -> float:
+        return self.params.weight
+
     def adjust_score(self, score, ind, ctx):
-        w = self.params.weight
+        w = self.blend_weight()
         return (1.0 - w) * score + w * ctx.z(ind, self.indicator)
 
 

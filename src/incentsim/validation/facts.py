@@ -395,6 +395,39 @@ _contrast_fact("8b", 8, "Protection lowers TFP growth",
                "seed 002 (lack of creative destruction)", "gdp_tournament", "no_protection",
                "tfp_growth", -1, "fraction/yr", extra=("protected_share",))
 
+# The seeds' reforms (DESIGN §8): each mechanism against the tournament it is added to.
+_contrast_fact("9a", 9, "Service halls raise satisfaction",
+               "Citizen satisfaction is higher with one-window public service halls.",
+               "seed 003 (Xicheng service halls, 2005-08)", "service_halls", "gdp_tournament",
+               "satisfaction", 1, "0..1", extra=("petitions", "gdp_growth_true"))
+_contrast_fact("9b", 9, "Service halls raise local trust",
+               "Citizen trust in local government is higher with public service halls.",
+               "seed 003 (Xicheng service halls, 2005-08)", "service_halls", "gdp_tournament",
+               "trust_local", 1, "0..1")
+_contrast_fact("10a", 10, "Cadre capacity raises public services",
+               "Public-service quality is higher with cadre skill training and residents' "
+               "feedback in evaluation.", "seed 004 (Qingyuan cadre skill building, 2004-06)",
+               "cadre_capacity", "gdp_tournament", "public_services", 1, "index",
+               extra=("services_share", "gdp_growth_true"))
+_contrast_fact("10b", 10, "Cadre capacity raises satisfaction",
+               "Citizen satisfaction is higher with cadre skill training and residents' "
+               "feedback in evaluation.", "seed 004 (Qingyuan cadre skill building, 2004-06)",
+               "cadre_capacity", "gdp_tournament", "satisfaction", 1, "0..1")
+_contrast_fact("11a", 11, "Big-data monitoring cuts the manipulation gap",
+               "Reported-minus-true growth is smaller with automated real-time performance "
+               "data.", "seed 002, session 4 (Niu; Changsheng, Foshan)", "big_data_monitoring",
+               "gdp_tournament", "manipulation_gap", -1, "fraction/yr",
+               extra=("trust_local", "gdp_growth_true"))
+_contrast_fact("12a", 12, "Regulatory consistency lowers protection",
+               "The share of firms kept alive by local protection is lower under central "
+               "enforcement rules.", "seed 002, session 3 (Ladegaard)", "regulatory_consistency",
+               "gdp_tournament", "protected_share", -1, "fraction")
+_contrast_fact("12b", 12, "Regulatory consistency raises firm exit",
+               "Firm exit is higher under central enforcement rules (creative destruction).",
+               "seed 002, session 3 (Ladegaard)", "regulatory_consistency", "gdp_tournament",
+               "firm_exit_rate", 1, "fraction/yr",
+               extra=("firm_entry_rate", "tfp_growth", "gdp_growth_true"))
+
 
 def needed_arms(facts: list[type[Fact]] | None = None) -> list[str]:
     out: list[str] = []

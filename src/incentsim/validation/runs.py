@@ -64,6 +64,14 @@ ARMS: dict[str, Arm] = {a.name: a for a in (
         description="balanced scorecard (growth weight 0.4) with the tournament's weak audits"),
     Arm("no_protection", "gdp_tournament.yaml", {"economy.protection_efficiency": 0.0},
         description="tournament where firm support cannot keep loss-makers alive"),
+    Arm("service_halls", "service_halls.yaml",
+        description="tournament + one-window public service halls (seed 003)"),
+    Arm("cadre_capacity", "cadre_capacity.yaml",
+        description="tournament + cadre skill training and residents' feedback (seed 004)"),
+    Arm("big_data_monitoring", "big_data_monitoring.yaml",
+        description="tournament + automated real-time performance data (seed 002)"),
+    Arm("regulatory_consistency", "regulatory_consistency.yaml",
+        description="tournament + central enforcement rules (seed 002)"),
 )}
 
 
