@@ -41,6 +41,8 @@ PLUGINS = {
                  "(EMA workbench, epsilon-NSGA-II)"),
     "moments": ("incentsim.estimation.moments_cmd",
                 "calibration moments of a real leader-year panel (CSV/Stata), beside a scenario"),
+    "calibrate": ("incentsim.estimation.calibrate",
+                  "estimate behavioural parameters on the real record (simulated moments)"),
 }
 
 #: outcomes of the summary tables unless --outcomes all
