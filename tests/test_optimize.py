@@ -422,3 +422,16 @@ def test_dominance_counts():
     front = np.array([[1.0, 1.0], [2.0, 2.0]])
     pts = np.array([[0.5, 1.5], [1.0, 1.0], [1.5, 0.5], [0.9, 2.5]])
     assert dominated(pts, front, obs).tolist() == [1, 0, 0, 2]
+
+
+def test_hypervolume_turns_maximised_objectives_around():
+    from incentsim.exploratory.search import _hypervolume
+
+    obs = [Objective(OutcomeSpec("trust_local", "maximize", epsilon=0.1)),
+           Objective(OutcomeSpec("pollution", "minimize", epsilon=0.1))]
+    hv = _hypervolume(np.array([[0.0, 0.0], [1.0, 1.0]]), obs)  # range: [0, 1] on both
+    assert hv(np.array([[1.0, 0.0]])) == pytest.approx(1.0)      # best on both: all of it
+    assert hv(np.array([[0.5, 0.5]])) == pytest.approx(0.25)
+    assert hv(np.array([[0.5, 0.5], [1.0, 0.75]])) == pytest.approx(0.25 + 0.5 * 0.25)
+    assert hv(np.array([[-1.0, 2.0]])) == 0.0                    # worse than the nadir
+    assert hv(np.array([[2.0, -1.0]])) == pytest.approx(1.0)     # beyond the best: clipped
