@@ -139,3 +139,59 @@ def test_readme_names_the_columns_load_runs_returns(tmp_path):
         assert name in runs.columns, name
     for name in ("run_id", "scenario", "variant", "seed", "outcome", "year", "value"):
         assert name in metrics.columns
+
+
+# ----------------------------------------------------------------- tables
+
+
+def _fake_groups(names, seeds=(0, 1, 2, 3)):
+    from types import SimpleNamespace
+
+    from incentsim.outcomes import OUTCOME_NAMES
+
+    groups = {}
+    for k, name in enumerate(names):
+        rows = []
+        for s in seeds:
+            summary = {f"{o}_{x}": 0.1 * (k + 1) + 0.01 * s for o in OUTCOME_NAMES
+                       for x in ("mean", "final")}
+            if s % 2:  # no promotion in the last year of odd seeds
+                summary["selection_quality_final"] = float("nan")
+            rows.append(SimpleNamespace(seed=s, summary=summary))
+        groups[name] = rows
+    return groups
+
+
+def test_compare_table_fits_a_terminal_and_names_the_reference(monkeypatch):
+    from incentsim.cli import KEY_OUTCOMES, _compare_text, compare_frame
+
+    monkeypatch.setenv("COLUMNS", "100")
+    names = ["gdp_tournament", "balanced_scorecard", "citizen_satisfaction"]
+    text = _compare_text(compare_frame(_fake_groups(names), KEY_OUTCOMES), names, KEY_OUTCOMES)
+    assert max(map(len, text.splitlines())) <= 100
+    assert "Δ vs gdp_tournament" in text and "first" not in text
+
+
+def test_an_outcome_missing_in_some_seeds_shows_its_count():
+    from incentsim.cli import _compare_text, compare_frame
+
+    names = ["gdp_tournament", "balanced_scorecard"]
+    outcomes = ("gdp_growth_true", "selection_quality")
+    df = compare_frame(_fake_groups(names), outcomes)
+    text = _compare_text(df, names, outcomes)
+    # the final year of selection_quality: both scenarios and their difference
+    assert text.count("(n=2 of 4)") == 3, text
+    assert "(n=" not in text.split("selection_quality")[0]  # complete outcomes: no count
+
+
+def test_runs_compare_prints_plain_text_and_says_which_minus_which(tmp_path):
+    from cli_helpers import FAST_OVERRIDES, incentsim as run_cli
+
+    from incentsim.experiment import run_tracked
+
+    run_tracked("configs/gdp_tournament.yaml", 0, tmp_path, FAST_OVERRIDES)
+    run_tracked("configs/gdp_tournament.yaml", 0, tmp_path,
+                {**FAST_OVERRIDES, "accountability.statistical_audit.intensity": 0.5})
+    out = run_cli("runs", "compare", "1", "2", "--runs-dir", tmp_path).stdout
+    assert "\\u" not in out and '"' not in out
+    assert "run 2 − run 1" in out
