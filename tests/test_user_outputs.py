@@ -195,3 +195,35 @@ def test_runs_compare_prints_plain_text_and_says_which_minus_which(tmp_path):
     out = run_cli("runs", "compare", "1", "2", "--runs-dir", tmp_path).stdout
     assert "\\u" not in out and '"' not in out
     assert "run 2 − run 1" in out
+
+
+def test_runs_by_group_keeps_the_order_runs_were_made():
+    import pandas as pd
+
+    from incentsim.plots import runs_by_group
+
+    metrics = pd.DataFrame({
+        "run_id": [1, 1, 2, 2, 3, 3], "variant": ["gdp@a", "gdp@a", "bal@b", "bal@b",
+                                                  "gdp@a", "gdp@a"],
+        "outcome": ["x", "x"] * 3, "year": [1, 2] * 3, "value": [1.0, 2, 3, 4, 5, 6]})
+    groups = runs_by_group(metrics)
+    assert list(groups) == ["gdp@a", "bal@b"]  # not alphabetical: gdp ran first
+    assert [len(v) for v in groups.values()] == [2, 1]
+    assert groups["bal@b"][0].x.tolist() == [3.0, 4.0]
+
+
+def test_the_comparison_notebook_leaves_nothing_in_tmp(tmp_path, monkeypatch):
+    nbformat = pytest.importorskip("nbformat")
+    from pathlib import Path
+
+    from nbclient import NotebookClient
+
+    tmp = tmp_path / "tmp"
+    tmp.mkdir()
+    monkeypatch.setenv("TMPDIR", str(tmp))
+    monkeypatch.setenv("INCENTSIM_NOTEBOOK_SMOKE", "1")
+    path = Path(__file__).resolve().parents[1] / "notebooks" / "compare_rules.ipynb"
+    nb = nbformat.read(path, as_version=4)
+    NotebookClient(nb, timeout=600, kernel_name="python3",
+                   resources={"metadata": {"path": str(path.parent)}}).execute()
+    assert [p.name for p in tmp.iterdir() if p.name.startswith("incentsim")] == []
