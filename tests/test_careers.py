@@ -3,7 +3,6 @@ test_mechanisms.py, which runs every registered mechanism's off/zero/on checks).
 
 from __future__ import annotations
 
-import numpy as np
 import pandas as pd
 import pytest
 
