@@ -227,3 +227,45 @@ def test_the_comparison_notebook_leaves_nothing_in_tmp(tmp_path, monkeypatch):
     NotebookClient(nb, timeout=600, kernel_name="python3",
                    resources={"metadata": {"path": str(path.parent)}}).execute()
     assert [p.name for p in tmp.iterdir() if p.name.startswith("incentsim")] == []
+
+
+# ----------------------------------------------------------------- explorer
+
+
+def test_explorer_year_label_is_the_year_the_plots_end_at():
+    from incentsim import app
+
+    params = {k: (v["value"] if isinstance(v, dict) else v)
+              for k, v in app.model_params(scale="small").items()}
+    m = app.ExplorerModel(**params)
+    assert app.year_label(m) == "Not stepped yet"
+    for _ in range(4):
+        m.step()
+    assert app.year_label(m) == "Year 4" == f"Year {m.records[-1]['year']}"
+
+
+def test_explorer_refuses_a_busy_port_in_one_line(capsys):
+    import socket
+
+    from incentsim import app
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        s.listen()
+        port = s.getsockname()[1]
+        assert app.main(["--port", str(port), "--no-browser"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and f"port {port} on 127.0.0.1 is in use" in err
+
+
+def test_solaras_session_cookie_warning_is_silenced(caplog):
+    import logging
+
+    from incentsim import app
+
+    app.quiet_session_cookie_warning()
+    log = logging.getLogger("solara.server.fastapi")
+    with caplog.at_level(logging.WARNING, logger="solara.server.fastapi"):
+        log.warning("no session cookie")
+        log.warning("something else")
+    assert [r.getMessage() for r in caplog.records] == ["something else"]
