@@ -169,7 +169,7 @@ def test_explorer_in_chromium(server, page, tmp_path):
     t1 = time.monotonic()
     _step(page, 4)
     step_s = (time.monotonic() - t1) / 4
-    expect(header).to_contain_text("Year 3")
+    expect(header).to_contain_text("Year 4")
     _, ts_a = _snapshot(page, "timeseries")
     net_src, net_a = _snapshot(page, "network")
     assert _changed(ts_start, ts_a) > 0.01
@@ -180,7 +180,7 @@ def test_explorer_in_chromium(server, page, tmp_path):
     expect(header).to_contain_text("citizen_satisfaction")
     expect(header).to_contain_text("Not stepped yet")
     _step(page, 6)
-    expect(header).to_contain_text("Year 5")
+    expect(header).to_contain_text("Year 6")
     _wait_new(page, "network", net_src)
     _, ts_b = _snapshot(page, "timeseries")
     net_src, net_b = _snapshot(page, "network")
@@ -200,7 +200,7 @@ def test_explorer_in_chromium(server, page, tmp_path):
     t2 = time.monotonic()
     _step(page, 8)
     province_step_s = (time.monotonic() - t2) / 8
-    expect(header).to_contain_text("Year 7")
+    expect(header).to_contain_text("Year 8")
     assert province_step_s < 5.0, f"{province_step_s:.2f} s per step at province scale"
 
     page.evaluate("() => { window.scrollTo(0, 0); for (const e of document.querySelectorAll('*'))"
