@@ -14,7 +14,7 @@ from incentsim.rules.promotion import INDICATORS, EvalContext
 REQUIRED = {"statistical_audit", "lifelong_accountability", "vertical_environmental_management",
             "public_ranking", "citizen_survey", "firm_survey", "performance_transfers",
             "petition_channel", "service_halls", "cadre_capacity", "big_data_monitoring",
-            "regulatory_consistency"}
+            "regulatory_consistency", "mixed_evaluation", "irregular_turnover"}
 NAMES = MECHANISMS.names()
 #: for each mechanism that declares one, parameters under which it must do nothing at all
 ZERO = {cls.name: cls.neutral for cls in MECHANISMS if cls.neutral is not None}

@@ -36,8 +36,13 @@ PLUGINS = {
                     "global sensitivity of a problem spec (SALib Sobol / Morris)"),
     "discover": ("incentsim.exploratory.discovery",
                  "scenario discovery on a problem spec (PRIM, EMA workbench)"),
+    "optimize": ("incentsim.exploratory.optimize",
+                 "many-objective search for the best designs of a problem spec "
+                 "(EMA workbench, epsilon-NSGA-II)"),
     "moments": ("incentsim.estimation.moments_cmd",
                 "calibration moments of a real leader-year panel (CSV/Stata), beside a scenario"),
+    "calibrate": ("incentsim.estimation.calibrate",
+                  "estimate behavioural parameters on the real record (simulated moments)"),
 }
 
 #: outcomes of the summary tables unless --outcomes all
@@ -221,8 +226,9 @@ def cmd_run(args) -> int:
         return _run_with_figures(sc, seeds, runs_dir, outcomes)
     results = _execute(args, [Task.of(sc, s) for s in seeds])
     ok = [r for r in results if r.ok]
-    print(f"{len(ok)} of {len(results)} runs of '{sc.name}' (seeds {_seed_text(seeds)}) "
-          f"tracked in {runs_dir}/ (run ids {_id_span([r.run_id for r in results])})")
+    print(f"{len(ok)} of {len(results)} runs of '{sc.name}' (seeds {_seed_text(seeds)}, "
+          f"{sc.world.label()}) tracked in {runs_dir}/ "
+          f"(run ids {_id_span([r.run_id for r in results])})")
     if ok:
         print()
         print(_summary_table({sc.name: ok}, outcomes))
@@ -270,8 +276,9 @@ def _summary_table(groups, outcomes) -> str:
 
 
 def compare_frame(groups: dict[str, list], outcomes: Sequence[str]):
-    """Tidy comparison: per scenario, outcome and stat (mean/final) the mean, 95 % CI,
-    and the paired (same seeds) difference to the first scenario with its CI."""
+    """Tidy comparison: per scenario, outcome and stat (mean/final) the mean, 95 % CI and
+    ``n`` of ``n_seeds`` seeds with a value, and the paired (same seeds) difference to
+    the first scenario with its CI and ``diff_n``."""
     import pandas as pd
 
     names = list(groups)
@@ -284,60 +291,85 @@ def compare_frame(groups: dict[str, list], outcomes: Sequence[str]):
                 key = f"{o}_{suffix}"
                 m, h, n = ci95([r.summary[key] for r in by_seed.values()])
                 row = dict(scenario=name, outcome=o, stat=stat, mean=m, ci_low=m - h,
-                           ci_high=m + h, n=n)
+                           ci_high=m + h, n=n, n_seeds=len(by_seed))
                 if name != names[0]:
                     diffs = [by_seed[s].summary[key] - first[s].summary[key]
                              for s in by_seed if s in first]
-                    dm, dh, _ = ci95(diffs)
-                    row.update(diff=dm, diff_low=dm - dh, diff_high=dm + dh)
+                    dm, dh, dn = ci95(diffs)
+                    row.update(diff=dm, diff_low=dm - dh, diff_high=dm + dh, diff_n=dn,
+                               diff_seeds=len(diffs))
                 rows.append(row)
     return pd.DataFrame(rows)
 
 
+def _with_n(text: str, n: int, total: int) -> str:
+    """``text`` plus ``(n=k of N)`` when only k of N seeds have a value."""
+    return text if n >= total else f"{text} (n={int(n)} of {int(total)})"
+
+
+def _value_cell(r) -> str:
+    return _with_n(_fmt(r["mean"], r["mean"] - r["ci_low"]), r["n"], r["n_seeds"])
+
+
+def _diff_cell(r) -> str:
+    lo, hi = r["diff_low"], r["diff_high"]
+    sig = " *" if not math.isnan(lo) and (lo > 0 or hi < 0) else "  "
+    return _with_n(_fmt(r["diff"], r["diff"] - lo, signed=True) + sig, r["diff_n"],
+                   r["diff_seeds"])
+
+
 def _compare_long_text(df, names, outcomes) -> str:
-    """Many scenarios: one block per outcome, one row per scenario."""
+    """One block per outcome, one row per scenario and stat: fits a narrow terminal."""
     from incentsim.outcomes import BY_NAME
 
     blocks = []
     for o in outcomes:
         rows = []
         for n in names:
-            cells = [n]
             for stat in ("average", "final"):
                 r = df[(df.outcome == o) & (df.stat == stat) & (df.scenario == n)].iloc[0]
-                cells.append(_fmt(r["mean"], r["mean"] - r["ci_low"]))
-                if n == names[0]:
-                    cells.append("(reference)")
-                else:
-                    sig = " *" if not math.isnan(r["diff_low"]) and (
-                        r["diff_low"] > 0 or r["diff_high"] < 0) else "  "
-                    cells.append(_fmt(r["diff"], r["diff"] - r["diff_low"], signed=True) + sig)
-            rows.append(cells)
+                rows.append([n if stat == "average" else "", stat, _value_cell(r),
+                             "(reference)" if n == names[0] else _diff_cell(r)])
         blocks.append(f"{o} ({BY_NAME[o].unit})\n" + table(
-            rows, ["scenario", "average", f"Δ vs {names[0]}", "final", f"Δ vs {names[0]}"]))
+            rows, ["scenario", "stat", "mean ± 95% CI", f"Δ vs {names[0]}"]))
     return "\n\n".join(blocks)
 
 
 def _compare_text(df, names, outcomes) -> str:
+    """The wide table (one column per scenario) if it fits the terminal, else one block
+    per outcome; every Δ column names the reference scenario."""
+    import shutil
+
     from incentsim.outcomes import BY_NAME
 
-    if len(names) > 3:
-        return _compare_long_text(df, names, outcomes)
-
-    header = ["outcome (unit)", "stat", *names, *[f"Δ {n} vs first" if len(names) > 2 else "Δ vs " + names[0] for n in names[1:]]]
+    ref = names[0]
+    header = ["outcome (unit)", "stat", *names,
+              *[f"Δ {n} vs {ref}" if len(names) > 2 else f"Δ vs {ref}" for n in names[1:]]]
     rows = []
     for o in outcomes:
         for stat in ("average", "final"):
             sub = df[(df.outcome == o) & (df.stat == stat)].set_index("scenario")
-            cells = [_fmt(sub.at[n, "mean"], sub.at[n, "mean"] - sub.at[n, "ci_low"])
-                     for n in names]
-            for n in names[1:]:
-                d, lo, hi = sub.at[n, "diff"], sub.at[n, "diff_low"], sub.at[n, "diff_high"]
-                sig = " *" if not math.isnan(lo) and (lo > 0 or hi < 0) else "  "
-                cells.append(_fmt(d, d - lo, signed=True) + sig)
+            cells = [_value_cell(sub.loc[n]) for n in names]
+            cells += [_diff_cell(sub.loc[n]) for n in names[1:]]
             label = f"{o} ({BY_NAME[o].unit})" if stat == "average" else ""
             rows.append([label, stat, *cells])
-    return table(rows, header)
+    wide = table(rows, header)
+    width = shutil.get_terminal_size((100, 24)).columns
+    if max(map(len, wide.splitlines())) <= width:
+        return wide
+    return _compare_long_text(df, names, outcomes)
+
+
+def record_compare(runs_dir: Path, names: Sequence[str], results) -> None:
+    """Write ``<runs dir>/_compare/last.json`` (atomically): the scenarios and the run ids
+    of this comparison, reused runs included, for ``incentsim report --compare-last``."""
+    from incentsim.experiment import written_atomically
+
+    (runs_dir / "_compare").mkdir(exist_ok=True)
+    data = {"scenarios": list(names),
+            "run_ids": sorted(int(r.run_id) for r in results if r.ok and r.run_id)}
+    with written_atomically(runs_dir / "_compare" / "last.json") as tmp:
+        tmp.write_text(json.dumps(data))
 
 
 def cmd_compare(args) -> int:
@@ -347,7 +379,7 @@ def cmd_compare(args) -> int:
     from incentsim.executors import Task
     from incentsim.atomic import written_atomically
     from incentsim.experiment import ensure_runs_dir, ensure_writable_dir
-    from incentsim.plots import save_png, timeseries_figure
+    from incentsim.plots import save_png, seeds_text, timeseries_figure
     from incentsim.ranges import parse_seeds
 
     if len(args.configs) < 2:
@@ -360,7 +392,8 @@ def cmd_compare(args) -> int:
     out = ensure_writable_dir(_out_dir(args, runs_dir, "compare", "_vs_".join(names)[:120]
                                        + f"_seeds{_seed_text(seeds)}"))
     tasks = [Task.of(sc, s, compare=",".join(names)) for sc in scenarios for s in seeds]
-    results = _execute(args, tasks)
+    results = _execute(args, tasks, skip_done=True)  # re-running resumes, as sweep does
+    record_compare(runs_dir, names, results)
     groups = {n: [r for r in results if r.ok and r.scenario == n] for n in names}
     empty = [n for n, g in groups.items() if not g]
     if empty:
@@ -369,10 +402,15 @@ def cmd_compare(args) -> int:
     df = compare_frame(groups, outcomes)
     with written_atomically(out / "table.csv") as tmp:
         df.to_csv(tmp, index=False)
+    scales = ", ".join(dict.fromkeys(sc.world.label() for sc in scenarios))
     fig = timeseries_figure({n: [r.timeseries for r in g] for n, g in groups.items()},
-                            title=f"{' vs '.join(names)}: mean over {len(seeds)} seeds, 95 % band")
+                            title=f"{' vs '.join(names)}: mean over {seeds_text(len(seeds))}, "
+                                  f"95 % band; {scales}")
     save_png(fig, out / "figure.png")
-    print(f"{len(scenarios)} scenarios x {len(seeds)} seeds ({_seed_text(seeds)}): "
+    reused = sum(r.skipped for r in results)
+    print(f"{len(scenarios)} scenarios x {seeds_text(len(seeds))} ({_seed_text(seeds)}) at "
+          f"{scales}: {sum(r.ok for r in results) - reused} run now, {reused} already "
+          "finished (reused); "
           f"{sum(r.ok for r in results)} runs tracked in {runs_dir}/ "
           f"(run ids {_id_span([r.run_id for r in results])})")
     print()
@@ -419,9 +457,11 @@ def cmd_sweep(args) -> int:
         rows.append(row)
     df = pd.DataFrame(rows)
     df.to_csv(out / "points.csv", index=False)
+    scales = list(dict.fromkeys(pt.scenario.world.label() for pt in points))
     print(f"sweep '{spec.name}' ({spec.method}): {len(points)} points x {len(spec.seeds)} seeds "
-          f"= {len(tasks)} runs: {ran} run now, {skipped} already finished (skipped), "
-          f"{failed} failed; tracked in {runs_dir}/")
+          f"= {len(tasks)} runs at {', '.join(scales) if len(scales) < 3 else 'several scales'}"
+          f": {ran} run now, {skipped} already finished (skipped), {failed} failed; "
+          f"tracked in {runs_dir}/")
     show = ["point", *spec.levers, "runs", *outcomes[:4]]
     rows_txt = [[_short(v) for v in r] for r in df[show].itertuples(index=False)]
     print()
@@ -472,6 +512,13 @@ def cmd_runs_list(args) -> int:
     return 0
 
 
+def _plain(value: Any) -> str:
+    """A config value as text: strings as they are, lists and mappings as compact JSON."""
+    if isinstance(value, str):
+        return value
+    return json.dumps(value, ensure_ascii=False)
+
+
 def _get_run(args, run_id: str):
     from incentsim.errors import UnknownRun
     from incentsim.results import load_run
@@ -519,7 +566,7 @@ def cmd_runs_compare(args) -> int:
 
     a, b = _get_run(args, args.a), _get_run(args, args.b)
     fa, fb = flatten(a["config"]), flatten(b["config"])
-    diff = [[k, json.dumps(fa.get(k, "—")), json.dumps(fb.get(k, "—"))]
+    diff = [[k, _plain(fa.get(k, "—")), _plain(fb.get(k, "—"))]
             for k in sorted(set(fa) | set(fb)) if fa.get(k, "—") != fb.get(k, "—")]
     print(f"config differences, run {a['id']} vs run {b['id']}:")
     print(table(diff, ["key", f"run {a['id']}", f"run {b['id']}"]) if diff
@@ -530,7 +577,8 @@ def cmd_runs_compare(args) -> int:
         x, y = sa.get(f"{o}_mean", math.nan), sb.get(f"{o}_mean", math.nan)
         rows.append([o, _short(x), _short(y), _short(y - x)])
     print("\noutcomes (average over years):")
-    print(table(rows, ["outcome", f"run {a['id']}", f"run {b['id']}", "difference"]))
+    print(table(rows, ["outcome", f"run {a['id']}", f"run {b['id']}",
+                       f"run {b['id']} − run {a['id']}"]))
     return 0
 
 
@@ -755,7 +803,7 @@ def _main(argv: Sequence[str] | None = None) -> int:
 
 
 #: commands that skip the runs they finished before when re-run
-RESUMING = ("sweep", "sensitivity", "discover")
+RESUMING = ("compare", "sweep", "sensitivity", "discover")
 
 
 def interrupted_message(command: str) -> str:

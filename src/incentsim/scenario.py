@@ -87,15 +87,26 @@ NaturalScale = _per_indicator(
 class World(_Section):
     """Size, geography and horizon of the simulated country (set-up, not a lever)."""
 
-    scale: Literal["small", "province", "national"] = "small"
-    n_provinces: Annotated[int, Field(ge=1, le=1000)] = 6
-    prefectures_per_province: Annotated[int, Field(ge=1, le=1000)] = 5
-    firms_per_prefecture: Annotated[int, Field(ge=2, le=1_000_000)] = 150
-    citizens_per_prefecture: Annotated[int, Field(ge=2, le=1_000_000)] = 300
+    #: size preset; ``province`` is the scale the calibration holds at (calibration.md)
+    scale: Literal["small", "province", "national"] = "province"
+    n_provinces: Annotated[int, Field(ge=1, le=1000)] = 4
+    prefectures_per_province: Annotated[int, Field(ge=1, le=1000)] = 10
+    firms_per_prefecture: Annotated[int, Field(ge=2, le=1_000_000)] = 500
+    citizens_per_prefecture: Annotated[int, Field(ge=2, le=1_000_000)] = 2000
     cross_province_links: Annotated[int, Field(ge=0, le=100)] = 2
     citizen_neighbours: Annotated[int, Field(ge=0, le=32)] = 4
     burn_in: Annotated[int, Field(ge=0, le=200)] = 10
     horizon: Annotated[int, Field(ge=1, le=500)] = 40
+
+    def label(self) -> str:
+        """The scale to print beside any figure: the preset's name when the sizes are
+        the preset's, else ``custom`` with the sizes."""
+        sizes = {k: getattr(self, k) for k in SCALES[self.scale]}
+        n = f"{self.n_provinces} x {self.prefectures_per_province} prefectures"
+        if sizes == SCALES[self.scale]:
+            return f"{self.scale} scale ({n})"
+        return (f"custom scale ({n}, {self.firms_per_prefecture} firms and "
+                f"{self.citizens_per_prefecture} citizens each)")
 
 
 class Economy(_Section):
@@ -544,7 +555,7 @@ def _layer_scale(data: dict[str, Any]) -> dict[str, Any]:
     world = data.get("world")
     if not isinstance(world, dict):
         return data
-    scale = world.get("scale", "small")
+    scale = world.get("scale", World.model_fields["scale"].default)
     if isinstance(scale, str) and scale in SCALES:
         data = dict(data)
         data["world"] = {**SCALES[scale], **world}
