@@ -53,6 +53,9 @@ class MixedEvaluation(Mechanism):
               "Seim (2015) JEEA 13 (connections); Kou & Tsai (2014) China J. 71 (age); "
               "Yao & Zhang (2015) J. Econ. Growth 20 (abler leaders promoted)")
     estimable: ClassVar[bool] = True
+    #: besides the rule's own score: the connection and the age (ability is the
+    #: evaluators' impression, not an indicator)
+    observes = ("connected", "age")
     neutral: ClassVar[dict | None] = {"performance_weight": 1.0, "connection_weight": 0.0,
                                       "seniority_weight": 0.0, "ability_weight": 0.0}
 
