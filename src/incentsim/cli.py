@@ -409,9 +409,8 @@ def cmd_compare(args) -> int:
     save_png(fig, out / "figure.png")
     reused = sum(r.skipped for r in results)
     print(f"{len(scenarios)} scenarios x {seeds_text(len(seeds))} ({_seed_text(seeds)}) at "
-          f"{scales}: {sum(r.ok for r in results) - reused} run now, {reused} already "
-          "finished (reused); "
-          f"{sum(r.ok for r in results)} runs tracked in {runs_dir}/ "
+          f"{scales}:\n{sum(r.ok for r in results) - reused} run now, {reused} already "
+          f"finished (reused); {sum(r.ok for r in results)} runs tracked in {runs_dir}/ "
           f"(run ids {_id_span([r.run_id for r in results])})")
     print()
     print(_compare_text(df, names, outcomes))

@@ -249,7 +249,7 @@ def figures(groups: Sequence[Group]) -> list[tuple[str, str, bytes]]:
     fig = plots.timeseries_figure(ts, TIMESERIES_OUTCOMES, ncols=4,
                                   title=f"Outcomes over time: mean over "
                                         f"{plots.seeds_text(n_seeds)} with 95 % confidence "
-                                        f"band ({_scales_text(groups)})")
+                                        f"band; {_scales_text(groups)}")
     out.append(("timeseries", "Outcomes over the simulated years. Lines: mean over seeds; "
                 "bands: 95 % t-interval over seeds.", plots.png_bytes(fig)))
     panels = {g.name: [f for f in g.leaders if len(f)] for g in groups}
