@@ -23,14 +23,14 @@ STAMP := $(VENV)/.installed
 STAMP_SECOND := $(VENV_SECOND)/.installed
 BIN := $(VENV)/bin
 
-.PHONY: demo test test-first test-second install clean browser
+.PHONY: demo test test-first test-second install clean browser docs
 
 # $(1) venv directory, $(2) interpreter
 define make_venv
 	@test -n "$(2)" || { echo "no Python >= 3.12 found: install Python 3.12 or newer" >&2; exit 2; }
 	test -x $(1)/bin/python || $(2) -m venv $(1)
 	$(1)/bin/python -m pip install --quiet --upgrade pip
-	$(1)/bin/python -m pip install --quiet -e ".[test]"
+	$(1)/bin/python -m pip install --quiet -e ".[test,docs]"
 	touch $(1)/.installed
 endef
 
@@ -45,6 +45,10 @@ install: $(STAMP)
 ## Run the main job on embedded defaults: compare two shipped scenarios over 10 seeds.
 demo: $(STAMP)
 	$(BIN)/incentsim compare configs/gdp_tournament.yaml configs/balanced_scorecard.yaml --seeds 10
+
+## The documentation site (MkDocs) into site/; the test suite builds it with --strict.
+docs: $(STAMP)
+	NO_MKDOCS_2_WARNING=1 DISABLE_MKDOCS_2_WARNING=true $(BIN)/mkdocs build --strict
 
 ## Debian's chromium for the explorer's browser test (apt, not a downloaded browser build).
 browser:
@@ -66,4 +70,4 @@ test-second: $(STAMP_SECOND) browser
 endif
 
 clean:
-	rm -rf $(VENV) .venv-3.* build src/*.egg-info .pytest_cache
+	rm -rf $(VENV) .venv-3.* build site src/*.egg-info .pytest_cache

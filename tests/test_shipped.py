@@ -62,7 +62,7 @@ def test_run_by_name_equals_run_by_path(tmp_path):
 @pytest.mark.parametrize("args, fragment", [
     (["run", "no_such_scenario"], "no such scenario file or shipped scenario: no_such_scenario "
                                   "(shipped: balanced_scorecard,"),
-    (["run", "configs/no_such.yaml"], "no such scenario: configs/no_such.yaml"),
+    (["run", "configs/no_such.yaml"], "no such scenario file: configs/no_such.yaml"),
     (["sweep", "no_such_sweep"], "shipped: lhs_uncertainty, term_vs_audit"),
     (["sensitivity", "no_such_spec"], "shipped problem spec"),
 ])

@@ -60,9 +60,10 @@ def resolve(ref: str | Path, kind: str) -> Path:
 
 def not_found(ref: str | Path, kind: str) -> str:
     """The message for a ``ref`` that is neither a file nor a shipped name."""
+    label = "scenario file" if kind == "scenario" else kind
     if len(Path(ref).parts) != 1 or kind not in FOLDERS:
-        return f"no such {kind}: {ref}"
-    return (f"no such {kind} file or shipped {kind}: {ref} "
+        return f"no such {label}: {ref}"
+    return (f"no such {label} or shipped {kind}: {ref} "
             f"(shipped: {', '.join(names(kind)) or 'none'})")
 
 
