@@ -12,7 +12,8 @@ from incentsim.rules.promotion import INDICATORS, EvalContext
 
 REQUIRED = {"statistical_audit", "lifelong_accountability", "vertical_environmental_management",
             "public_ranking", "citizen_survey", "firm_survey", "performance_transfers",
-            "petition_channel"}
+            "petition_channel", "service_halls", "cadre_capacity", "big_data_monitoring",
+            "regulatory_consistency"}
 
 #: for each mechanism, parameters under which it must do nothing at all
 ZERO = {
@@ -24,6 +25,10 @@ ZERO = {
     "firm_survey": {"weight": 0.0},
     "performance_transfers": {"share": 0.0},
     "petition_channel": {"weight": 0.0, "redress": 0.0},
+    "service_halls": {"strength": 0.0},
+    "cadre_capacity": {"strength": 0.0},
+    "big_data_monitoring": {"strength": 0.0},
+    "regulatory_consistency": {"strength": 0.0},
 }
 
 

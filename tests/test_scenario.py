@@ -92,7 +92,7 @@ def test_age_limits_consistent():
 def test_population_beyond_memory_is_refused():
     found = problems({"world": {"n_provinces": 1000, "prefectures_per_province": 100,
                                 "firms_per_prefecture": 1000}})
-    assert "world" in found and "exceed" in found["world"]
+    assert "world" in found and "above the limit" in found["world"]
 
 
 def test_overrides_apply_and_are_validated():

@@ -69,47 +69,34 @@ def _cell(text: str) -> str:
     return str(text).replace("|", "\\|").replace("\n", " ")
 
 
+#: headings and notes of the codebook's tables
+TABLES = {
+    "timeseries": ("Time series (`SimulationResult.timeseries`, `metrics` of `load_runs`)",
+                   "One row per recorded year. Run summaries (`incentsim runs`, `load_runs`) "
+                   "add `<outcome>_mean` (mean over recorded years) and `<outcome>_final` "
+                   "(last year)."),
+    "leaders": ("Leader-year panel (`SimulationResult.leaders`, artifact `leaders.parquet`)",
+                "One row per prefecture leader and recorded year, in this order."),
+}
+
+
 def codebook_page() -> None:
-    """``reference/codebook.md``: every output column, from ``incentsim.outcomes``."""
+    """``reference/codebook.md``: every output column, from ``incentsim.outcomes.codebook()``."""
+    book = outcomes.codebook()
     parts = ["# Codebook of outputs\n",
-             "Generated from `incentsim.outcomes`. Rates and growth are fractions "
+             "Generated from `incentsim.outcomes.codebook()`. Rates and growth are fractions "
              "(0.08 = 8 %).\n"]
-    if hasattr(outcomes, "codebook"):
-        parts.append(_codebook_tables(outcomes.codebook()))
-    else:
-        parts += [
-            "## Time series (`SimulationResult.timeseries`, `metrics` of `load_runs`)\n",
-            "One row per recorded year; `year` first. Run summaries (`incentsim runs`, "
-            "`load_runs`) add `<outcome>_mean` (mean over recorded years) and "
-            "`<outcome>_final` (last year).\n",
-            "| column | unit | better | meaning |", "|---|---|---|---|",
-            *[f"| `{o.name}` | {_cell(o.unit)} | {o.direction} | {_cell(o.description)} |"
-              for o in outcomes.OUTCOMES],
-            "\n## Leader-year panel (`SimulationResult.leaders`)\n",
-            "One row per prefecture leader and recorded year, in this order:\n",
-            ", ".join(f"`{c}`" for c in outcomes.PANEL_COLUMNS) + "\n"]
+    for table, frame in book.groupby("table", sort=False):
+        title, note = TABLES.get(table, (table, ""))
+        cols = [c for c in frame.columns if c != "table"]
+        parts += [f"## {title}\n", note + "\n", "| " + " | ".join(cols) + " |",
+                  "|" + "---|" * len(cols)]
+        parts += ["| " + " | ".join(f"`{v}`" if c == "name" else _cell(v)
+                                    for c, v in zip(cols, row)) + " |"
+                  for row in frame[cols].itertuples(index=False)]
+        parts.append("")
     with mkdocs_gen_files.open("reference/codebook.md", "w") as f:
         f.write("\n".join(parts))
-
-
-def _codebook_tables(book) -> str:
-    """Render ``incentsim.outcomes.codebook()``: a DataFrame or a list of records, one per
-    column, grouped by table when a ``table`` field is present."""
-    import pandas as pd
-
-    df = book if isinstance(book, pd.DataFrame) else pd.DataFrame(
-        [r if isinstance(r, dict) else vars(r) for r in book])
-    groups = df.groupby("table", sort=False) if "table" in df.columns else [("", df)]
-    out = []
-    for table, frame in groups:
-        cols = [c for c in frame.columns if c != "table"]
-        if table:
-            out.append(f"## {table}\n")
-        out += ["| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]
-        out += ["| " + " | ".join(_cell(v) for v in row) + " |"
-                for row in frame[cols].itertuples(index=False)]
-        out.append("")
-    return "\n".join(out)
 
 
 def _description(path) -> str:

@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 
 from incentsim.model import IncentModel
+from incentsim.ranges import check_seed
 from incentsim.outcomes import OUTCOME_NAMES, PANEL_COLUMNS
 from incentsim.scenario import Scenario, load_scenario
 
@@ -51,9 +52,11 @@ def simulate(
     ``scenario`` is a path to a YAML/TOML file, a mapping, or a
     :class:`~incentsim.scenario.Scenario` (``None``: the embedded defaults);
     ``overrides`` maps dotted keys (``{"tenure.term_length": 7}``) to values.
-    The scenario is validated before anything runs. ``progress``, if given,
+    The scenario and the seed (a whole number ``0..2**32-1``) are validated before
+    anything runs. ``progress``, if given,
     is called as ``progress(done_years, total_years)`` after each year.
     """
+    seed = check_seed(seed)
     sc = load_scenario(scenario if scenario is not None else {}, overrides)
     model = IncentModel(sc, seed=seed)
     total = sc.world.burn_in + sc.world.horizon

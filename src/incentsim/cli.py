@@ -22,6 +22,10 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from incentsim.cli_options import (SEEDS_HELP, add_exec, add_progress, add_runs_dir, add_seeds,
+                                   add_set, progress_enabled, runs_dir_of)
+from incentsim.cli_options import Parser as _Parser
+
 #: subcommand -> module with ``main(argv) -> int`` (imported lazily)
 PLUGINS = {
     "init": ("incentsim.shipped", "copy the shipped scenarios, sweeps and specs into a folder"),
@@ -33,16 +37,14 @@ PLUGINS = {
                     "global sensitivity of a problem spec (SALib Sobol / Morris)"),
     "discover": ("incentsim.exploratory.discovery",
                  "scenario discovery on a problem spec (PRIM, EMA workbench)"),
+    "moments": ("incentsim.estimation.moments_cmd",
+                "calibration moments of a real leader-year panel (CSV/Stata), beside a scenario"),
 }
 
 #: outcomes of the summary tables unless --outcomes all
 KEY_OUTCOMES = ("gdp_growth_true", "gdp_growth_reported", "manipulation_gap", "investment_rate",
                 "tfp_growth", "public_services", "pollution", "debt_to_gdp", "satisfaction",
                 "trust_local", "selection_quality")
-
-SEEDS_HELP = ("seeds: a count N (seeds 0..N-1), a range A-B (inclusive, e.g. 0-19), "
-              "or a list (0,3,7; a single seed 7 is 7-7)")
-
 
 class UsageError(Exception):
     """Bad input: one line to stderr, exit status 2."""
@@ -72,31 +74,13 @@ def _install_signal_handlers():
     return lambda: signal.signal(signal.SIGTERM, old)
 
 
-class _Parser(argparse.ArgumentParser):
-    def error(self, message: str):  # one line, exit 2 (no usage dump)
-        print(f"{self.prog}: error: {message} (see '{self.prog} --help')", file=sys.stderr)
-        raise SystemExit(2)
-
-
 # --------------------------------------------------------------------------- helpers
-
-
-def _runs_dir(args) -> Path:
-    from incentsim.experiment import default_runs_dir
-
-    return Path(args.runs_dir) if getattr(args, "runs_dir", None) else default_runs_dir()
 
 
 def _overrides(items: Sequence[str] | None) -> dict[str, Any]:
     from incentsim.scenario import parse_override
 
     return dict(parse_override(s) for s in (items or []))
-
-
-def _progress_enabled(args) -> bool:
-    if getattr(args, "progress", None) is not None:
-        return args.progress
-    return sys.stderr.isatty()
 
 
 def ci95(values: Sequence[float]) -> tuple[float, float, int]:
@@ -180,9 +164,9 @@ def _execute(args, tasks, *, skip_done=False):
     if serial and tasks:
         w = tasks[0].scenario["world"]
         years = int(w["burn_in"]) + int(w["horizon"])
-    bar = _Progress(len(tasks), _progress_enabled(args), years)
+    bar = _Progress(len(tasks), progress_enabled(args), years)
     try:
-        return execute(tasks, _runs_dir(args), executor=executor, jobs=args.jobs,
+        return execute(tasks, runs_dir_of(args), executor=executor, jobs=args.jobs,
                        scheduler=args.scheduler, skip_done=skip_done, on_result=bar.result,
                        year_progress=bar.year, keep_timeseries=True)
     finally:
@@ -225,27 +209,28 @@ def _load_scenarios(configs: Sequence[str], overrides: dict[str, Any]):
 
 def cmd_run(args) -> int:
     from incentsim.executors import Task
-    from incentsim.sweep import parse_seeds
+    from incentsim.ranges import parse_seeds
 
     seeds = parse_seeds(args.seeds, what="--seeds")
+    outcomes = _outcome_list(args.outcomes)
     (sc,) = _load_scenarios([args.config], _overrides(args.set))
-    runs_dir = _runs_dir(args)
+    runs_dir = runs_dir_of(args)
     from incentsim.experiment import ensure_runs_dir
 
     ensure_runs_dir(runs_dir)
     if args.figures:
-        return _run_with_figures(args, sc, seeds, runs_dir)
+        return _run_with_figures(sc, seeds, runs_dir, outcomes)
     results = _execute(args, [Task.of(sc, s) for s in seeds])
     ok = [r for r in results if r.ok]
     print(f"{len(ok)} of {len(results)} runs of '{sc.name}' (seeds {_seed_text(seeds)}) "
           f"tracked in {runs_dir}/ (run ids {_id_span([r.run_id for r in results])})")
     if ok:
         print()
-        print(_summary_table({sc.name: ok}, _outcome_list(args.outcomes)))
+        print(_summary_table({sc.name: ok}, outcomes))
     return _report_failures(results)
 
 
-def _run_with_figures(args, sc, seeds, runs_dir) -> int:
+def _run_with_figures(sc, seeds, runs_dir, outcomes) -> int:
     from incentsim.executors import TaskResult
     from incentsim.experiment import run_tracked
 
@@ -254,8 +239,14 @@ def _run_with_figures(args, sc, seeds, runs_dir) -> int:
         rid, res = run_tracked(sc, s, runs_dir, figures=True)
         results.append(TaskResult("", s, sc.name, rid, res.summary(), res.timeseries))
         print(f"run {rid}: figure {runs_dir / rid / 'outcomes.png'}")
-    print(_summary_table({sc.name: results}, _outcome_list(args.outcomes)))
+    print(_summary_table({sc.name: results}, outcomes))
     return 0
+
+
+def _out_dir(args, runs_dir: Path, kind: str, name: str) -> Path:
+    """``--out``, else ``<runs dir>/_<kind>/<name>``: tables follow the runs they summarise,
+    so the same sweep or comparison in two runs directories never overwrites the other's."""
+    return Path(args.out) if args.out else runs_dir / f"_{kind}" / name
 
 
 def _seed_text(seeds: Sequence[int]) -> str:
@@ -355,23 +346,19 @@ def cmd_compare(args) -> int:
 
     matplotlib.use("Agg")  # files only, never a window
     from incentsim.executors import Task
-    from incentsim.experiment import ensure_runs_dir
+    from incentsim.experiment import ensure_runs_dir, ensure_writable_dir
     from incentsim.plots import timeseries_figure
-    from incentsim.sweep import parse_seeds
+    from incentsim.ranges import parse_seeds
 
     if len(args.configs) < 2:
         raise UsageError("compare needs at least two scenario files")
     seeds = parse_seeds(args.seeds, what="--seeds")
     scenarios = _load_scenarios(args.configs, _overrides(args.set))
     outcomes = _outcome_list(args.outcomes)
-    runs_dir = ensure_runs_dir(_runs_dir(args))
+    runs_dir = ensure_runs_dir(runs_dir_of(args))
     names = [s.name for s in scenarios]
-    out = Path(args.out) if args.out else Path("results/compare") / (
-        "_vs_".join(names)[:120] + f"_seeds{_seed_text(seeds)}")
-    try:
-        out.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise OSError(f"cannot create output directory {out}: {exc.strerror or exc}") from None
+    out = ensure_writable_dir(_out_dir(args, runs_dir, "compare", "_vs_".join(names)[:120]
+                                       + f"_seeds{_seed_text(seeds)}"))
     tasks = [Task.of(sc, s, compare=",".join(names)) for sc in scenarios for s in seeds]
     results = _execute(args, tasks)
     groups = {n: [r for r in results if r.ok and r.scenario == n] for n in names}
@@ -403,21 +390,22 @@ def cmd_compare(args) -> int:
 def cmd_sweep(args) -> int:
     import pandas as pd
 
-    from incentsim.experiment import ensure_runs_dir
+    from incentsim.experiment import ensure_runs_dir, ensure_writable_dir
     from incentsim.sweep import load_spec, tasks_of
 
     spec = load_spec(args.spec)
     if args.seeds:
-        from incentsim.sweep import parse_seeds
+        from incentsim.ranges import parse_seeds
 
         spec.seeds = parse_seeds(args.seeds, what="--seeds")
+    outcomes = _outcome_list(args.outcomes)
     points, tasks = tasks_of(spec, _overrides(args.set) or None)
-    runs_dir = ensure_runs_dir(_runs_dir(args))
+    runs_dir = ensure_runs_dir(runs_dir_of(args))
+    out = ensure_writable_dir(_out_dir(args, runs_dir, "sweeps", spec.name))
     results = _execute(args, tasks, skip_done=True)
     skipped = sum(r.skipped for r in results)
     ran = sum(r.ok and not r.skipped for r in results)
     failed = sum(not r.ok for r in results)
-    outcomes = _outcome_list(args.outcomes)
     rows = []
     for pt in points:
         mine = [r for r, t in zip(results, tasks) if t.info["point"] == pt.index and r.ok]
@@ -429,8 +417,6 @@ def cmd_sweep(args) -> int:
         row["run_ids"] = " ".join(str(r.run_id) for r in mine)
         rows.append(row)
     df = pd.DataFrame(rows)
-    out = Path(args.out) if args.out else Path("results/sweeps") / spec.name
-    out.mkdir(parents=True, exist_ok=True)
     df.to_csv(out / "points.csv", index=False)
     print(f"sweep '{spec.name}' ({spec.method}): {len(points)} points x {len(spec.seeds)} seeds "
           f"= {len(tasks)} runs: {ran} run now, {skipped} already finished (skipped), "
@@ -453,41 +439,44 @@ def _short(v: Any) -> str:
 
 
 def cmd_runs_list(args) -> int:
+    from incentsim.errors import ScenarioError
     from incentsim.results import load_runs
 
-    runs_dir = _runs_dir(args)
+    runs_dir = runs_dir_of(args)
     if not runs_dir.is_dir():
         raise UsageError(f"no runs directory {runs_dir}")
-    runs, _ = load_runs(runs_dir, scenario=args.scenario, rule=args.rule,
-                        status=args.status.upper() if args.status else None,
-                        sweep=args.sweep, since=args.since, until=args.until)
+    try:
+        runs, _ = load_runs(runs_dir, scenario=args.scenario, rule=args.rule,
+                            status=args.status.upper() if args.status else None,
+                            sweep=args.sweep, since=args.since, until=args.until)
+    except ScenarioError as exc:
+        (key, msg), = exc.problems
+        raise UsageError(f"--{key}: {msg}" if key in ("since", "until") else msg) from None
     total = len(runs)
     runs = runs.tail(args.limit) if args.limit else runs
-    cols = ["run_id", "status", "start_time", "scenario", "rule", "seed", "sweep",
-            "gdp_growth_true_mean", "trust_local_final"]
     rows = []
     for r in runs.to_dict("records"):
         rows.append([str(r["run_id"]), str(r.get("status")),
                      r["start_time"].strftime("%Y-%m-%d %H:%M:%S") if r.get("start_time")
                      is not None and not isinstance(r["start_time"], float) else "",
-                     str(r.get("scenario")), str(r.get("rule")), str(r.get("seed")),
+                     str(r.get("variant")), str(r.get("rule")), str(r.get("seed")),
                      "" if r.get("sweep") in (None, "") or r.get("sweep") != r.get("sweep")
                      else str(r.get("sweep")),
                      _short(r.get("gdp_growth_true_mean", math.nan)),
                      _short(r.get("trust_local_final", math.nan))])
-    print(table(rows, ["id", "status", "started", "scenario", "rule", "seed", "sweep",
-                       "growth avg", "trust final"]))
+    print(table(rows, ["id", "status", "started", "variant (scenario@config)", "rule", "seed",
+                       "sweep", "growth avg", "trust final"]))
     print(f"{total} matching run(s) in {runs_dir}/" +
           (f"; showing the last {len(runs)} (--limit)" if total > len(runs) else ""))
-    del cols
     return 0
 
 
 def _get_run(args, run_id: str):
-    from incentsim.results import UnknownRun, load_run
+    from incentsim.errors import UnknownRun
+    from incentsim.results import load_run
 
     try:
-        return load_run(_runs_dir(args), run_id)
+        return load_run(runs_dir_of(args), run_id)
     except UnknownRun as exc:
         raise UsageError(str(exc)) from None
 
@@ -581,34 +570,28 @@ incentsim.results.load_runs().
 """
 
 
-def _add_exec(p) -> None:
-    g = p.add_argument_group("where runs execute")
-    g.add_argument("--executor", choices=("local", "serial", "dask"), default="local",
-                   help="local: process pool (default); serial: this process; "
-                        "dask: Dask distributed (a local cluster unless --scheduler)")
-    g.add_argument("--scheduler", metavar="ADDR",
-                   help="address of a running Dask scheduler, e.g. tcp://10.0.0.5:8786 "
-                        "(implies --executor dask)")
-    g.add_argument("-j", "--jobs", type=int, default=None,
-                   help="worker processes (default: CPUs, at most 8)")
-
-
 def _add_common(p, *, seeds_default: str | None, seeds_help: str) -> None:
-    if seeds_default is not None or seeds_help:
-        p.add_argument("--seeds", default=seeds_default, metavar="SEEDS", help=seeds_help)
-    p.add_argument("--set", nargs="+", action="extend", metavar="KEY=VALUE", default=[],
-                   help="override scenario keys, e.g. --set tenure.term_length=7 "
-                        "world.horizon=20 (an unknown key is an error)")
+    add_seeds(p, seeds_default, seeds_help)
+    add_set(p)
     p.add_argument("--outcomes", metavar="LIST",
                    help="outcomes in the table: comma-separated names or 'all' "
                         "(default: the key outcomes)")
 
 
 def _add_runs_dir(p) -> None:
-    p.add_argument("--runs-dir", metavar="DIR",
-                   help="where runs are tracked (default: $INCENTSIM_RUNS_DIR or results/runs)")
-    p.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None,
-                   help="progress bars on stderr (default: when stderr is a terminal)")
+    add_runs_dir(p)
+    add_progress(p)
+
+
+def _count(text: str) -> int:
+    """A whole number >= 0 (for ``--limit``)."""
+    try:
+        n = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a whole number, got {text!r}") from None
+    if n < 0:
+        raise argparse.ArgumentTypeError(f"must be 0 (all) or more, got {n}")
+    return n
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -630,7 +613,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--figures", action="store_true",
                    help="also draw each run's outcomes and store outcomes.png as an artifact")
     _add_runs_dir(p)
-    _add_exec(p)
+    add_exec(p)
     p.set_defaults(func=cmd_run)
 
     p = sub.add_parser("compare", help="compare scenarios over the same seeds (table + figure)",
@@ -641,9 +624,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("configs", nargs="+", metavar="CONFIG", help="two or more scenario files or shipped names")
     _add_common(p, seeds_default="10", seeds_help=SEEDS_HELP + " (default: 10, i.e. 0..9)")
     p.add_argument("--out", metavar="DIR",
-                   help="where table.csv and figure.png go (default: results/compare/<names>)")
+                   help="where table.csv and figure.png go (default: <runs dir>/_compare/<names>)")
     _add_runs_dir(p)
-    _add_exec(p)
+    add_exec(p)
     p.set_defaults(func=cmd_compare)
 
     p = sub.add_parser("sweep", help="grid or Latin hypercube over lever ranges x seeds",
@@ -653,9 +636,9 @@ def build_parser() -> argparse.ArgumentParser:
                                                 "sweeps/term_vs_audit.yaml or term_vs_audit")
     _add_common(p, seeds_default=None, seeds_help="override the spec's seeds; " + SEEDS_HELP)
     p.add_argument("--out", metavar="DIR", help="where points.csv goes (default: "
-                                                "results/sweeps/<name>)")
+                                                "<runs dir>/_sweeps/<name>)")
     _add_runs_dir(p)
-    _add_exec(p)
+    add_exec(p)
     p.set_defaults(func=cmd_sweep)
 
     p = sub.add_parser("runs", help="browse tracked runs: list, show ID, compare ID ID",
@@ -665,11 +648,13 @@ def build_parser() -> argparse.ArgumentParser:
     q = rs.add_parser("list", help="list runs (filters combine)")
     q.add_argument("--scenario", help="scenario name, e.g. gdp_tournament")
     q.add_argument("--rule", help="promotion rule, e.g. balanced_scorecard")
-    q.add_argument("--status", help="COMPLETED, FAILED, RUNNING, ...")
+    q.add_argument("--status", help="COMPLETED, FAILED, INTERRUPTED, INCOMPLETE, RUNNING, "
+                                    "QUEUED or TIMEOUT")
     q.add_argument("--sweep", help="sweep name")
     q.add_argument("--since", metavar="DATE", help="started on or after, e.g. 2025-01-31")
     q.add_argument("--until", metavar="DATE", help="started on or before, e.g. 2025-02-28")
-    q.add_argument("--limit", type=int, default=50, help="show the last N (default 50; 0: all)")
+    q.add_argument("--limit", type=_count, default=50,
+                   help="show the last N (default 50; 0: all)")
     _add_runs_dir(q)
     q.set_defaults(func=cmd_runs_list)
     q = rs.add_parser("show", help="config, outcomes and artifacts of one run")
@@ -739,8 +724,7 @@ def entry() -> None:
 
 def _main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
-    from incentsim.results import UnknownRun
-    from incentsim.scenario import ScenarioError
+    from incentsim.errors import ScenarioError, UnknownRun
 
     try:
         if argv and argv[0] in PLUGINS:
@@ -766,10 +750,23 @@ def _main(argv: Sequence[str] | None = None) -> int:
         msg = str(exc) if not exc.filename else f"{exc.strerror}: {exc.filename}"
         print(f"incentsim: {msg}", file=sys.stderr)
     except KeyboardInterrupt as exc:
-        print("incentsim: interrupted; finished runs are kept (re-run a sweep to complete "
-              "it)", file=sys.stderr)
+        print(interrupted_message(argv[0] if argv else ""), file=sys.stderr)
         return 128 + getattr(exc, "signum", 2)
     return 2
+
+
+#: commands that skip the runs they finished before when re-run
+RESUMING = ("sweep", "sensitivity", "discover")
+
+
+def interrupted_message(command: str) -> str:
+    """What an interrupted ``command`` tells the user: only the commands of
+    :data:`RESUMING` complete an interrupted job when re-run."""
+    if command in RESUMING:
+        return (f"incentsim: interrupted; finished runs are kept: re-run the same {command} "
+                "to complete it (finished runs are skipped)")
+    return ("incentsim: interrupted; finished runs are kept in the runs directory "
+            f"(re-running '{command or 'incentsim'}' starts every run again)")
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -31,7 +31,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from incentsim.agents.citizens import logistic, satisfaction_index
+from scipy.special import expit
 
 #: one "notable change" of each indicator, in its own units: how intrinsic
 #: motivation and the mechanisms' penalties weigh indicators against each other
@@ -42,6 +42,12 @@ NATURAL_SCALE = {"growth": 0.05, "growth_true": 0.05, "services": 0.2, "environm
 USES = ("investment", "services", "environment", "subsidy", "innovation")
 INV, SRV, ENV, SUB, INN = range(5)
 N_USES = len(USES)
+
+#: weights of the index behind resident satisfaction (see :func:`satisfaction_index`)
+SATISFACTION_SERVICES = 2.0
+SATISFACTION_INCOME = 6.0
+SATISFACTION_POLLUTION = 1.2
+SATISFACTION_BASE = 1.1
 
 #: reference spending shares of GDP that give quality index 1.0
 REF_SERVICES = 0.035
@@ -230,7 +236,8 @@ def forecast(state: PrefectureState, cand: np.ndarray, budget_share: np.ndarray,
     )
     poll_growth = (POLLUTION_SCALE_ELASTICITY * growth
                    - ABATEMENT_EFFECT * (abate - state.abatement[:, None]))
-    services = services_next(state.services[:, None], spend[..., SRV])
+    services = services_next(state.services[:, None],
+                             spend[..., SRV] * state.service_efficiency[:, None])
     pollution = state.pollution[:, None] * (1.0 + poll_growth)
     surprise = growth - expected_income_growth[:, None]
     sat = logistic(satisfaction_index(services, surprise, pollution))
@@ -250,3 +257,19 @@ def forecast(state: PrefectureState, cand: np.ndarray, budget_share: np.ndarray,
         "stability": state.indicators["stability"][:, None]
         + 1000.0 * petition_propensity * (sat - state.satisfaction_mean[:, None]),
     }
+
+
+def satisfaction_index(services, income_surprise, pollution, news=0.0):
+    """Linear index behind satisfaction (also used by leaders to forecast it)."""
+    return (
+        SATISFACTION_BASE
+        + SATISFACTION_SERVICES * (services - 1.0)
+        + SATISFACTION_INCOME * income_surprise
+        - SATISFACTION_POLLUTION * (pollution - 1.0)
+        + news
+    )
+
+
+def logistic(x):
+    """The logistic function 1 / (1 + exp(-x))."""
+    return expit(x)

@@ -386,13 +386,20 @@ def make_experiment(
 def ensure_runs_dir(runs_dir: str | Path) -> Path:
     """Create ``runs_dir`` if needed and check that a file can be written in it;
     :class:`StorageError` (an ``OSError``) with a clear message if not."""
-    p = Path(runs_dir)
+    return ensure_writable_dir(runs_dir, "runs directory")
+
+
+def ensure_writable_dir(path: str | Path, what: str = "output directory") -> Path:
+    """Create directory ``path`` if needed and check, by writing a probe file, that a
+    file can be written in it; :class:`StorageError` naming ``what`` and the path if not
+    (checked before any run starts, so no finished run waits on a folder it cannot use)."""
+    p = Path(path)
     try:
         p.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        raise StorageError(f"cannot create runs directory {p}: {exc.strerror or exc}") from None
+        raise StorageError(f"cannot create {what} {p}: {exc.strerror or exc}") from None
     if not p.is_dir() or not os.access(p, os.W_OK | os.X_OK):
-        raise StorageError(f"runs directory {p} is not writable")
+        raise StorageError(f"{what} {p} is not writable")
     try:  # a read-only or full filesystem passes os.access (e.g. for root)
         fd, probe = tempfile.mkstemp(dir=p, prefix=".probe-")
         try:
@@ -401,8 +408,7 @@ def ensure_runs_dir(runs_dir: str | Path) -> Path:
             os.close(fd)
             os.unlink(probe)
     except OSError as exc:
-        raise StorageError(f"runs directory {p} is not writable: {exc.strerror or exc}") \
-            from None
+        raise StorageError(f"{what} {p} is not writable: {exc.strerror or exc}") from None
     return p
 
 

@@ -92,8 +92,6 @@ class IncentModel(mesa.Model):
         self.mechanisms = [MECHANISMS[name](params, stream(seed, f"mechanism:{name}"))
                            for name, params in sc.mechanisms()]
         self.evaluator = Evaluator(rule, self.mechanisms)
-        self.manipulation_cost_multiplier = float(
-            np.prod([m.manipulation_cost() for m in self.mechanisms]))
         self.pollution_manipulable = all(m.pollution_manipulable for m in self.mechanisms)
         read = {k for m in self.mechanisms for k in m.observes}
         if rule.uses_weights:
@@ -115,6 +113,9 @@ class IncentModel(mesa.Model):
         self.citizens = CitizenPopulation(self, w.citizens_per_prefecture, n,
                                           self.streams["citizens"])
         self._calibrate_initial_levels()
+        num, den = self.firms.tfp_totals()
+        self._tfp_level = num.sum() / den.sum() if den.sum() > 0 else 1.0
+        self._tfp_level_p = np.divide(num, den, out=np.zeros(n), where=den > 0)
 
         self.upper = UpperLevel(self)
         self.leader_at: list[Leader] = []
@@ -162,6 +163,7 @@ class IncentModel(mesa.Model):
         st.scandal_dismissal = np.zeros(n, bool)
         st.expected_growth = np.full(n, INITIAL_GROWTH)
         st.expected_income_growth = np.full(n, INITIAL_GROWTH)
+        st.service_efficiency = np.ones(n)
         st.budget_share = np.full(n, self.config.economy.tax_rate)
         st.indicator_scale = {"growth": 0.05, "environment": 0.05, "services": 0.1,
                               "debt": 0.05, "satisfaction": 0.05, "firm_survey": 0.05,
@@ -236,6 +238,18 @@ class IncentModel(mesa.Model):
         st.growth_reported = np.where(caught, st.growth_true, st.growth_reported)
         st.scandal_dismissal |= caught & (rng.random(len(caught)) < dismissal_prob)
 
+    def _mechanisms_new_year(self) -> None:
+        """Mechanisms update their own state (roll-outs); the model then reads the levers
+        they set for the year: the cost of faking statistics and service efficiency."""
+        for mech in self.mechanisms:
+            mech.new_year(self)
+        self.manipulation_cost_multiplier = float(
+            np.prod([m.manipulation_cost() for m in self.mechanisms]))
+        eff = np.ones(self.n_prefectures)
+        for mech in self.mechanisms:
+            eff = eff * mech.service_efficiency(self)
+        self.state.service_efficiency = eff
+
     def _wage(self) -> np.ndarray:
         alpha = self.config.economy.capital_share
         return (1.0 - alpha) * self.state.gdp / self.config.world.citizens_per_prefecture
@@ -282,6 +296,7 @@ class IncentModel(mesa.Model):
             ld.age += 1.0
         st.scandal[:] = False
         st.scandal_dismissal[:] = False
+        self._mechanisms_new_year()
 
         # 1. shocks
         rs = self.streams["shocks"]
@@ -315,12 +330,15 @@ class IncentModel(mesa.Model):
         spend_gdp = eco.spending_shares(st.shares * st.budget_share[:, None], st.borrowing)
         st.spending = spend_gdp * gdp_prev[:, None]
         st.debt = st.debt * (1.0 - econ.debt_repayment) + st.borrowing * gdp_prev
-        st.services = eco.services_next(st.services, spend_gdp[:, eco.SRV])
+        st.services = eco.services_next(st.services,
+                                        spend_gdp[:, eco.SRV] * st.service_efficiency)
         st.human_capital += eco.HUMAN_CAPITAL_LAG * (st.services - st.human_capital)
         st.abatement = eco.abatement_next(st.abatement, spend_gdp[:, eco.ENV])
         st.infrastructure = (1 - eco.INFRA_DEPRECIATION) * st.infrastructure + st.spending[:, eco.INV]
         st.innovation = eco.innovation_next(st.innovation, spend_gdp[:, eco.INN])
         st.protection = eco.protection(spend_gdp[:, eco.SUB], econ)
+        for mech in self.mechanisms:
+            st.protection = st.protection * mech.protection_factor(self)
         st.subsidy_rate = eco.subsidy_rate(spend_gdp[:, eco.SUB], gdp_prev, st.private_capital, econ)
 
         # 4. firms produce
@@ -352,7 +370,7 @@ class IncentModel(mesa.Model):
                * (st.gdp / self.gdp0) ** eco.POLLUTION_SCALE_ELASTICITY
                * np.exp(-eco.ABATEMENT_EFFECT * (st.abatement - 1.0)))
         raw = (1 - econ.pollution_spillover) * raw + econ.pollution_spillover * (
-            self.geo.spillover @ raw + (self.geo.spillover.sum(axis=1) == 0) * raw)
+            self.geo.spillover @ raw + self.geo.isolated * raw)
         for mech in self.mechanisms:
             raw = raw * mech.pollution_factor(self)
         pollution_prev = st.pollution
@@ -375,8 +393,9 @@ class IncentModel(mesa.Model):
         st.satisfaction_mean = means["satisfaction"]
         st.petitions = means["petitions"]
         st.expected_income_growth = means["expected_growth"]
+        reassured = sum((mech.firm_confidence(self) for mech in self.mechanisms), np.zeros(n))
         target = np.clip(0.7 + 0.5 * st.subsidy_rate - eco.TURNOVER_TRUST_LOSS * st.turnover
-                         - 0.3 * st.scandal, 0.0, 1.0)
+                         - 0.3 * st.scandal + reassured, 0.0, 1.0)
         st.firm_trust += eco.FIRM_TRUST_ADJUSTMENT * (target - st.firm_trust)
         if self.surveys_firms:
             st.firm_survey = self.firms.survey(st.firm_trust, st.subsidy_rate)
@@ -391,8 +410,9 @@ class IncentModel(mesa.Model):
         st.term_weight = mem * st.term_weight + w
         fate = self.upper.evaluate(leaders)
         st.transfers_next = sum((m.transfers(self) for m in self.mechanisms), np.zeros(n))
+        tfp_growth = self._advance_tfp(fy)
         if self.year >= 1:
-            self._record(leaders, fate, fy)
+            self._record(leaders, fate, fy, tfp_growth)
         new = self.upper.turnover(leaders, fate)
         st.turnover = new
         self._reset_terms(new | fate["reappointed"])
@@ -400,7 +420,21 @@ class IncentModel(mesa.Model):
 
     # ----------------------------------------------------------------- recording
 
-    def _record(self, leaders, fate, fy) -> None:
+    def _advance_tfp(self, fy) -> tuple[float, np.ndarray]:
+        """This year's TFP growth, national and per prefecture, against last year's level
+        (the initial firms' in the first year). Tracked every year, burn-in included, so
+        the first recorded year is measured like any other; with no firm alive the level
+        is carried over (no change)."""
+        n = self.n_prefectures
+        prev, prev_p = self._tfp_level, self._tfp_level_p
+        tfp = fy.tfp_num.sum() / fy.tfp_den.sum() if fy.tfp_den.sum() > 0 else prev
+        tfp_p = np.divide(fy.tfp_num, fy.tfp_den, out=np.zeros(n), where=fy.tfp_den > 0)
+        tfp_p = np.where(fy.tfp_den > 0, tfp_p, prev_p)
+        self._tfp_level, self._tfp_level_p = tfp, tfp_p
+        return (float(tfp / prev - 1.0),
+                np.divide(tfp_p, prev_p, out=np.ones(n), where=prev_p > 0) - 1.0)
+
+    def _record(self, leaders, fate, fy, tfp_growth) -> None:
         st, econ = self.state, self.config.economy
         n = self.n_prefectures
         alive = max(fy.alive_start.sum(), 1.0)
@@ -412,12 +446,6 @@ class IncentModel(mesa.Model):
         sel = (ability[fate["promoted"]].mean() - ability[evaluated].mean()
                if fate["promoted"].any() else np.nan)
         gdp_total = st.gdp.sum()
-        # with no firm alive, productivity is carried over (no change)
-        prev_tfp = getattr(self, "_tfp_prev", None)
-        tfp = fy.tfp_num.sum() / fy.tfp_den.sum() if fy.tfp_den.sum() > 0 else prev_tfp
-        tfp = tfp if tfp is not None else 1.0
-        prev_tfp = prev_tfp if prev_tfp is not None else tfp
-        self._tfp_prev = tfp
         g = st.growth_true.reshape(self.n_provinces, self.per_province)
         disp = float(np.sqrt(((g - g.mean(axis=1, keepdims=True)) ** 2).mean()))
         self.records.append({
@@ -433,7 +461,7 @@ class IncentModel(mesa.Model):
             # productivity change
             "return_on_capital": float(econ.capital_share * fy.output.sum() / fy.capital.sum())
             if fy.capital.sum() > 0 else 0.0,
-            "tfp_growth": float(tfp / prev_tfp - 1.0),
+            "tfp_growth": tfp_growth[0],
             "firm_entry_rate": float(fy.entries.sum() / alive),
             "firm_exit_rate": float(fy.exits.sum() / alive),
             "protected_share": float(self.firms.protected.sum() / alive),
@@ -463,12 +491,6 @@ class IncentModel(mesa.Model):
                                     np.nan)
         rel = st.growth_reported - self.upper.peer_mean(st.growth_reported)
         alive_p = np.maximum(fy.alive_start, 1.0)
-        tfp_prev = getattr(self, "_tfp_pref_prev", None)
-        tfp_p = np.divide(fy.tfp_num, fy.tfp_den, out=np.zeros(n), where=fy.tfp_den > 0)
-        if tfp_prev is None:
-            tfp_prev = tfp_p
-        tfp_p = np.where(fy.tfp_den > 0, tfp_p, tfp_prev)  # no firm alive: carried over
-        self._tfp_pref_prev = tfp_p
         # firms are stored prefecture by prefecture, in blocks of equal size
         protected_p = (np.count_nonzero(self.firms.protected.reshape(n, -1), axis=1)
                        / alive_p)
@@ -495,7 +517,7 @@ class IncentModel(mesa.Model):
             "debt_to_gdp": st.debt_to_gdp, "satisfaction": st.satisfaction_mean,
             "firm_exit_rate": fy.exits / alive_p, "firm_entry_rate": fy.entries / alive_p,
             "protected_share": protected_p,
-            "tfp_growth": np.divide(tfp_p, tfp_prev, out=np.ones(n), where=tfp_prev > 0) - 1.0,
+            "tfp_growth": tfp_growth[1],
             "log_gdp": np.log(st.gdp), "score": fate["score"], "rank_pct": fate["rank_pct"],
             "evaluated": evaluated, "promoted": fate["promoted"], "dismissed": fate["dismissed"],
             "scandal": st.scandal.copy(),

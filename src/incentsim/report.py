@@ -33,6 +33,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from incentsim.cli_options import add_runs_dir
+
 #: outcomes of the report's table, in order
 TABLE_OUTCOMES = ("gdp_growth_true", "gdp_growth_reported", "manipulation_gap",
                   "investment_rate", "tfp_growth", "public_services", "pollution",
@@ -55,28 +57,17 @@ class ReportError(Exception):
 
 
 def parse_ids(tokens: Sequence[str]) -> list[int]:
-    """Run ids from tokens like ``12``, ``12-20`` (inclusive) or ``3,5,9-11``."""
-    ids: list[int] = []
-    for tok in tokens:
-        for part in str(tok).split(","):
-            part = part.strip()
-            if not part:
-                continue
-            a, sep, b = part.partition("-")
-            try:
-                if sep:
-                    lo, hi = int(a), int(b)
-                    if lo > hi or lo < 0:
-                        raise ValueError
-                    ids.extend(range(lo, hi + 1))
-                else:
-                    if int(a) < 0:
-                        raise ValueError
-                    ids.append(int(a))
-            except ValueError:
-                raise ReportError(f"bad run id {part!r}: use ids like 12, 12-20 or 3,5,9") \
-                    from None
-    return list(dict.fromkeys(ids))
+    """Run ids from tokens like ``12``, ``12-20`` (inclusive) or ``3,5,9-11``
+    (:func:`incentsim.ranges.parse_run_ids`); a bad token is a :class:`ReportError`."""
+    from incentsim.errors import ScenarioError
+    from incentsim.ranges import parse_run_ids
+
+    if not tokens:
+        return []
+    try:
+        return parse_run_ids(list(tokens), what="run ids")
+    except ScenarioError as exc:
+        raise ReportError(exc.one_line()) from None
 
 
 def _read_json(path: Path) -> Any:
@@ -610,8 +601,7 @@ def build_parser() -> argparse.ArgumentParser:
     ap.add_argument("--compare-last", action="store_true",
                     help="the runs of the most recent 'incentsim compare' in the runs "
                          "directory (added to any RUN_IDS)")
-    ap.add_argument("--runs-dir", metavar="DIR",
-                    help="where runs are tracked (default: $INCENTSIM_RUNS_DIR or results/runs)")
+    add_runs_dir(ap)
     ap.add_argument("--out", metavar="PATH",
                     help="the HTML file (default: results/reports/report-<timestamp>.html)")
     ap.add_argument("--title", help="title of the report")
@@ -640,12 +630,12 @@ def write_report(ids: Sequence[int], runs_dir: Path, out: Path, *, order: Sequen
 
 def main(argv: Sequence[str] | None = None) -> int:
     """``incentsim report``; returns the exit status (2 on bad input)."""
-    from incentsim.experiment import default_runs_dir
+    from incentsim.cli_options import runs_dir_of
 
     argv = list(sys.argv[1:] if argv is None else argv)
     try:
         args = build_parser().parse_args(argv)
-        runs_dir = Path(args.runs_dir) if args.runs_dir else default_runs_dir()
+        runs_dir = runs_dir_of(args)
         if not runs_dir.is_dir():
             raise ReportError(f"no runs directory {runs_dir}")
         ids = parse_ids(args.ids)

@@ -6,11 +6,16 @@
     runs, metrics = load_runs("results/runs", scenario="gdp_tournament", status="COMPLETED")
 
 ``runs``: one row per run — ``run_id``, ``status``, ``start_time``, ``stop_time``,
-``duration_s``, ``scenario``, ``rule``, ``mechanisms``, ``seed``, ``sweep``,
-``point``, ``artifacts``, ``path``, every config key flattened to a dotted column
-(``tenure.term_length``) and every summary outcome (``gdp_growth_true_mean``,
-``..._final``). ``metrics``: long per-year values — ``run_id``, ``scenario``,
-``seed``, ``outcome``, ``year``, ``value``.
+``duration_s``, ``scenario``, ``variant``, ``config_hash``, ``rule``, ``mechanisms``,
+``seed``, ``sweep``, ``point``, ``artifacts``, ``path``, every config key flattened to
+a dotted column (``tenure.term_length``) and every summary outcome
+(``gdp_growth_true_mean``, ``..._final``). ``metrics``: long per-year values —
+``run_id``, ``scenario``, ``variant``, ``seed``, ``outcome``, ``year``, ``value``.
+
+Runs of one scenario name with other settings (``--set``, a sweep point) are another
+*variant*: ``variant`` is ``<scenario>@<config_hash>``, the hash of the whole
+configuration but the seed. Group by ``variant``, not ``scenario``, unless pooling
+different configurations is what you mean.
 
 An index under ``<runs>/_index/`` caches what was parsed, keyed by the
 modification times of each run's files; only new or changed runs are re-read.
@@ -24,6 +29,7 @@ The index is rewritten atomically; an unwritable runs directory just skips it.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import threading
@@ -35,10 +41,11 @@ from typing import Any, NamedTuple
 
 import pandas as pd
 
+from incentsim.errors import ScenarioError, UnknownRun
 from incentsim.scenario import flatten
 
 INDEX_DIR = "_index"
-INDEX_VERSION = 2
+INDEX_VERSION = 3
 #: a RUNNING run on another host whose heartbeat (every 10 s) is older than this
 #: many seconds is taken to be dead
 STALE_AFTER_S = 300.0
@@ -51,10 +58,6 @@ class Runs(NamedTuple):
 
     runs: pd.DataFrame
     metrics: pd.DataFrame
-
-
-class UnknownRun(LookupError):
-    """No run with this id in the runs directory."""
 
 
 def _key(run_dir: Path) -> str | None:
@@ -114,6 +117,14 @@ def run_state(run: dict[str, Any], now: datetime | None = None) -> str | None:
     return "INCOMPLETE" if (now - last).total_seconds() > STALE_AFTER_S else status
 
 
+def config_hash(config: dict[str, Any]) -> str:
+    """Short stable hash of a run's configuration without its seed: equal for runs of
+    the same settings, different as soon as one setting differs."""
+    blob = json.dumps({k: v for k, v in config.items() if k != "seed"}, sort_keys=True,
+                      default=str)
+    return hashlib.sha256(blob.encode()).hexdigest()[:6]
+
+
 def _parse(run_id: int, run_dir: Path) -> tuple[dict[str, Any], pd.DataFrame]:
     run = _read_json(run_dir / "run.json") or {}
     info = _read_json(run_dir / "info.json") or {}
@@ -147,6 +158,8 @@ def _parse(run_id: int, run_dir: Path) -> tuple[dict[str, Any], pd.DataFrame]:
         if run.get("status") in ("RUNNING", "QUEUED") else None,
     }
     cfg = {k: v for k, v in config.items() if k != "seed"}
+    row["config_hash"] = config_hash(cfg)
+    row["variant"] = f"{row['scenario']}@{row['config_hash']}"
     for k, v in flatten(cfg).items():
         row[k] = json.dumps(v) if isinstance(v, (dict, list)) else v
     for k, v in (info.get("summary") or {}).items():
@@ -233,6 +246,30 @@ def refresh_index(path: str | Path = "results/runs") -> tuple[pd.DataFrame, pd.D
     return runs, metrics, len(fresh)
 
 
+#: every status a run can have: Sacred's, and INCOMPLETE for a run whose process died
+RUN_STATUSES = ("COMPLETED", "FAILED", "INTERRUPTED", "INCOMPLETE", "RUNNING", "QUEUED",
+                "TIMEOUT")
+
+
+def _when(value: str | datetime, what: str) -> pd.Timestamp:
+    """An ISO date (``2026-01-31``) or date-time as a Timestamp; a ScenarioError naming
+    ``what`` for anything else."""
+    if isinstance(value, datetime):
+        return pd.Timestamp(value)
+    try:
+        return pd.Timestamp(datetime.fromisoformat(str(value).strip()))
+    except ValueError:
+        raise ScenarioError([(what, f"{value!r} is not a date; use YYYY-MM-DD or "
+                                    "YYYY-MM-DDTHH:MM")]) from None
+
+
+def _check_status(want: Any) -> None:
+    for w in want if isinstance(want, (list, tuple, set, frozenset)) else [want]:
+        if isinstance(w, str) and w.upper() not in RUN_STATUSES:
+            raise ScenarioError([("status", f"unknown status {w!r}; one of "
+                                            f"{', '.join(RUN_STATUSES)}")])
+
+
 def _match(df: pd.DataFrame, column: str, want: Any) -> pd.Series:
     col = df[column] if column in df.columns else pd.Series([None] * len(df), index=df.index)
     if callable(want):
@@ -258,13 +295,22 @@ def load_runs(
     Filters: ``since``/``until`` (ISO date or datetime, on ``start_time``),
     ``ids``, and any column by keyword — ``scenario="gdp_tournament"``,
     ``rule=["hybrid", "seniority"]`` (a list means any of), ``status="completed"``,
-    ``sweep="terms"`` or a callable predicate. Dotted config columns go in
+    ``sweep="terms"`` or a callable predicate. A date that is not ISO or a status
+    not in :data:`RUN_STATUSES` is a :class:`~incentsim.errors.ScenarioError`. Dotted config columns go in
     ``filters={"tenure.term_length": 7}`` or as ``tenure__term_length=7``.
     """
+    since_ts = _when(since, "since") if since is not None else None
+    until_ts = _when(until, "until") if until is not None else None
+    if isinstance(until, str) and len(until.strip()) <= 10:  # a date: include the whole day
+        until_ts += pd.Timedelta(days=1)
+    wanted = dict(filters or {})
+    wanted.update({k.replace("__", "."): v for k, v in more.items()})
+    _check_status(wanted.get("status"))
     index, metrics, _ = refresh_index(path)
     records = [json.loads(s) for s in index["record"]]
     runs = pd.DataFrame.from_records(records) if records else pd.DataFrame(
-        columns=["run_id", "status", "start_time", "stop_time", "scenario", "rule", "seed"])
+        columns=["run_id", "status", "start_time", "stop_time", "scenario", "variant", "rule",
+                 "seed"])
     if len(runs):
         runs["run_id"] = runs["run_id"].astype("int64")
         if "_liveness" in runs.columns:  # re-checked on every load, never cached
@@ -274,28 +320,24 @@ def load_runs(
             runs = runs.drop(columns="_liveness")
         for col in ("start_time", "stop_time"):
             runs[col] = pd.to_datetime(runs[col], errors="coerce")
-    wanted = dict(filters or {})
-    wanted.update({k.replace("__", "."): v for k, v in more.items()})
     mask = pd.Series(True, index=runs.index)
     for col, want in wanted.items():
         if want is not None:
             mask &= _match(runs, col, want)
     if ids is not None:
         mask &= runs["run_id"].isin([int(i) for i in ids])
-    if since is not None:
-        mask &= runs["start_time"] >= pd.Timestamp(since)
-    if until is not None:
-        until_ts = pd.Timestamp(until)
-        if isinstance(until, str) and len(until) <= 10:  # a date: include the whole day
-            until_ts += pd.Timedelta(days=1)
+    if since_ts is not None:
+        mask &= runs["start_time"] >= since_ts
+    if until_ts is not None:
         mask &= runs["start_time"] < until_ts
     runs = runs[mask].reset_index(drop=True)
     m = metrics[metrics["run_id"].isin(runs["run_id"])]
     if len(runs):
-        m = m.merge(runs[["run_id", "scenario", "seed"]], on="run_id", how="left")
-        m = m[["run_id", "scenario", "seed", "outcome", "year", "value"]]
+        m = m.merge(runs[["run_id", "scenario", "variant", "seed"]], on="run_id", how="left")
+        m = m[["run_id", "scenario", "variant", "seed", "outcome", "year", "value"]]
     else:
-        m = pd.DataFrame(columns=["run_id", "scenario", "seed", "outcome", "year", "value"])
+        m = pd.DataFrame(columns=["run_id", "scenario", "variant", "seed", "outcome", "year",
+                                  "value"])
     return Runs(runs, m.sort_values(["run_id", "outcome", "year"], ignore_index=True))
 
 

@@ -48,38 +48,23 @@ def filter_choices(runs: pd.DataFrame) -> dict[str, list[str]]:
     return out
 
 
-def _seed_list(text: str) -> list[int] | None:
-    from incentsim.scenario import ScenarioError
-    from incentsim.sweep import parse_seeds
-
-    if not (text or "").strip():
-        return None
-    try:
-        return parse_seeds(text, what="seeds")
-    except ScenarioError as exc:
-        raise FilterError(exc.one_line()) from None
-
-
-def _date(text: str, what: str) -> str | None:
-    if not (text or "").strip():
-        return None
-    try:
-        pd.Timestamp(text.strip())
-    except ValueError:
-        raise FilterError(f"{what}: not a date: {text!r} (use YYYY-MM-DD)") from None
-    return text.strip()
-
-
 def filtered_runs(runs_dir: str | Path, picked: dict[str, list[str]], seeds: str = "",
                   since: str = "", until: str = "") -> Runs:
     """The runs (and their metrics) matching every filter, through :func:`load_runs`;
-    an empty list in ``picked`` means no restriction. :class:`FilterError` for bad
-    seeds or dates."""
+    an empty list in ``picked`` means no restriction. Seeds are written as on the
+    command line (``0-9``, ``0,3,7``); a bad seed list or date is a :class:`FilterError`
+    with load_runs' one-line message."""
+    from incentsim.errors import ScenarioError
+    from incentsim.ranges import parse_seeds
+
     where: dict[str, Any] = {c: list(v) for c, v in picked.items() if v}
-    if "seed" not in where and (seed_list := _seed_list(seeds)) is not None:
-        where["seed"] = seed_list
-    return load_runs(runs_dir, since=_date(since, "since"), until=_date(until, "until"),
-                     filters=where)
+    try:
+        if (seeds or "").strip():
+            where["seed"] = parse_seeds(seeds, what="seeds")
+        return load_runs(runs_dir, since=(since or "").strip() or None,
+                         until=(until or "").strip() or None, filters=where)
+    except ScenarioError as exc:
+        raise FilterError(exc.one_line()) from None
 
 
 def runs_table(runs: pd.DataFrame, outcome: str) -> pd.DataFrame:

@@ -26,17 +26,16 @@ from pydantic import (BaseModel, ConfigDict, Field, ValidationError, create_mode
 
 from incentsim import shipped
 from incentsim.economy import USES
+from incentsim.errors import ScenarioError
 from incentsim.rules.accountability import MECHANISMS
 from incentsim.rules.promotion import PROMOTION_RULES
+from incentsim.sizes import memory_problem
 
 Prob = Annotated[float, Field(ge=0.0, le=1.0)]
 Frac = Annotated[float, Field(ge=0.0, le=1.0)]
 Pos = Annotated[float, Field(gt=0.0, le=1e6)]
 NonNeg = Annotated[float, Field(ge=0.0, le=1e6)]
 Sd = Annotated[float, Field(ge=0.0, le=1.0)]
-
-#: most firm + citizen agents one simulation may hold (about 4 GB of state)
-MAX_POPULATION = 40_000_000
 
 #: size presets (``world.scale``); explicit ``world`` keys override a preset
 SCALES: dict[str, dict[str, int]] = {
@@ -47,23 +46,6 @@ SCALES: dict[str, dict[str, int]] = {
     "national": dict(n_provinces=31, prefectures_per_province=10, firms_per_prefecture=1000,
                      citizens_per_prefecture=5000),
 }
-
-
-class ScenarioError(ValueError):
-    """A scenario failed validation. ``problems`` lists ``(dotted path, message)``."""
-
-    def __init__(self, problems: list[tuple[str, str]], source: str | None = None) -> None:
-        self.problems = problems
-        self.source = source
-        where = f" in {source}" if source else ""
-        lines = [f"{len(problems)} problem(s){where}:"] + [f"  {p}: {m}" for p, m in problems]
-        super().__init__("\n".join(lines))
-
-    def one_line(self) -> str:
-        """Every problem on one line (newlines and runs of spaces collapsed)."""
-        where = f"{self.source}: " if self.source else ""
-        text = where + "; ".join(f"{p}: {m}" for p, m in self.problems)
-        return " ".join(text.split())
 
 
 class _Section(BaseModel):
@@ -82,16 +64,6 @@ class World(_Section):
     citizen_neighbours: Annotated[int, Field(ge=0, le=32)] = 4
     burn_in: Annotated[int, Field(ge=0, le=200)] = 10
     horizon: Annotated[int, Field(ge=1, le=500)] = 40
-
-    @model_validator(mode="after")
-    def _fits_in_memory(self):
-        n = self.n_provinces * self.prefectures_per_province
-        pop = n * (self.firms_per_prefecture + self.citizens_per_prefecture)
-        if pop > MAX_POPULATION:
-            raise ValueError(
-                f"{pop:,} firm and citizen agents exceed the limit of {MAX_POPULATION:,}"
-            )
-        return self
 
 
 class Economy(_Section):
@@ -334,8 +306,10 @@ def read_file(path: str | Path) -> dict[str, Any]:
     except (yaml.YAMLError, tomllib.TOMLDecodeError) as exc:
         msg = " ".join(str(exc).split())
         raise ScenarioError([("<file>", f"cannot parse: {msg}")], source=str(p)) from None
-    if data is None:
-        data = {}
+    if data is None or data == {}:
+        raise ScenarioError([("<file>", "the file sets nothing (it is empty or only comments); "
+                                        "a scenario file needs at least one setting")],
+                            source=str(p))
     if not isinstance(data, dict):
         raise ScenarioError([("<root>", "a scenario must be a mapping")], source=str(p))
     if "name" not in data:
@@ -426,35 +400,11 @@ def _format_errors(exc: ValidationError) -> list[tuple[str, str]]:
     return problems
 
 
-#: most leader x candidate-plan cells one year's decision may hold (each of about
-#: twenty float64 arrays of that shape; 20 M cells ~ 3 GB at peak)
-MAX_DECISION_CELLS = 20_000_000
-#: most leader-years the panel may record (about 1.6 kB each in memory)
-MAX_LEADER_YEARS = 2_000_000
-#: most citizen network links (citizens x neighbours)
-MAX_CITIZEN_LINKS = 400_000_000
-
-
 def _size_problems(sc: Scenario) -> list[tuple[str, str]]:
-    """Sizes that validate field by field but together would not fit in memory."""
-    w = sc.world
-    n = w.n_provinces * w.prefectures_per_province
-    problems = []
-    cells = n * sc.behaviour.n_candidates
-    if cells > MAX_DECISION_CELLS:
-        problems.append(("behaviour.n_candidates",
-                         f"{n:,} prefectures x {sc.behaviour.n_candidates} candidate plans = "
-                         f"{cells:,} decision cells exceed the limit of {MAX_DECISION_CELLS:,}"))
-    years = n * w.horizon
-    if years > MAX_LEADER_YEARS:
-        problems.append(("world.horizon",
-                         f"{n:,} prefectures x {w.horizon} years = {years:,} leader-years "
-                         f"exceed the limit of {MAX_LEADER_YEARS:,}"))
-    links = n * w.citizens_per_prefecture * w.citizen_neighbours
-    if links > MAX_CITIZEN_LINKS:
-        problems.append(("world.citizen_neighbours",
-                         f"{links:,} citizen links exceed the limit of {MAX_CITIZEN_LINKS:,}"))
-    return problems
+    """Sizes that validate field by field but together would not fit in memory
+    (:mod:`incentsim.sizes`)."""
+    problem = memory_problem(sc.world, sc.behaviour.n_candidates)
+    return [("world", problem)] if problem else []
 
 
 def _rule_problems(sc: Scenario) -> list[tuple[str, str]]:

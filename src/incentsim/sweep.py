@@ -31,50 +31,12 @@ from typing import Any
 import numpy as np
 
 from incentsim import shipped
+from incentsim.ranges import parse_seeds
 from incentsim.scenario import (Scenario, ScenarioError, load_scenario, read_base_scenario,
                                 read_yaml_mapping)
 
 SPEC_KEYS = {"name", "description", "base", "method", "samples", "sample_seed", "seeds",
              "set", "levers"}
-
-
-def parse_seeds(text: str | int | list, *, what: str = "seeds") -> list[int]:
-    """``10`` -> 0..9; ``0-19`` -> 0..19; ``0,3,7`` -> [0, 3, 7]; ``5-5`` -> [5]."""
-    if isinstance(text, bool):
-        raise ScenarioError([(what, f"not a seed specification: {text!r}")])
-    if isinstance(text, int):
-        if text < 1:
-            raise ScenarioError([(what, "a seed count must be at least 1")])
-        return list(range(text))
-    if isinstance(text, list):
-        return [s for part in text for s in parse_seeds(str(part) + ",", what=what)]
-    s = str(text).strip()
-    try:
-        if "," in s:
-            out: list[int] = []
-            for part in (p.strip() for p in s.split(",")):
-                if not part:
-                    continue
-                if "-" in part:
-                    a, b = (int(x) for x in part.split("-", 1))
-                    out.extend(range(a, b + 1))
-                else:
-                    out.append(int(part))
-            if not out:
-                raise ValueError
-            return out
-        if "-" in s:
-            a, b = (int(x) for x in s.split("-", 1))
-            if b < a or a < 0:
-                raise ValueError
-            return list(range(a, b + 1))
-        n = int(s)
-    except ValueError:
-        raise ScenarioError([(what, f"{text!r} is not a seed count (10), range (0-19) or "
-                                    "list (0,3,7)")]) from None
-    if n < 1:
-        raise ScenarioError([(what, "a seed count must be at least 1")])
-    return list(range(n))
 
 
 @dataclass

@@ -4,7 +4,9 @@ Prefectures of a province form a ring with one chord per prefecture (near
 neighbours and a shortcut, like a small-world lattice); provinces are linked in
 a ring and by ``world.cross_province_links`` random extra links per province.
 The graph carries spillovers (growth, pollution), yardstick peers and trust
-contagion. Positions place each province on a large circle and its
+contagion. Spillovers are a sparse row-normalised adjacency matrix: memory grows
+with the links (about three per prefecture), not with the square of the number of
+prefectures. Positions place each province on a large circle and its
 prefectures on a small one, for drawing.
 """
 
@@ -14,6 +16,7 @@ from dataclasses import dataclass
 
 import networkx as nx
 import numpy as np
+from scipy import sparse
 
 
 @dataclass
@@ -21,7 +24,10 @@ class Geography:
     graph: nx.Graph
     province: np.ndarray  # prefecture -> province index
     positions: dict[int, tuple[float, float]]
-    spillover: np.ndarray  # row-normalised adjacency (N x N); zero row for isolated nodes
+    #: row-normalised adjacency (N x N, sparse CSR): ``spillover @ x`` is each prefecture's
+    #: neighbour mean of ``x`` (0 for a prefecture without links, see ``isolated``)
+    spillover: sparse.csr_array
+    isolated: np.ndarray  # prefectures without links (a zero row of ``spillover``)
 
     @property
     def n(self) -> int:
@@ -62,7 +68,8 @@ def build_geography(
                 other += other >= j
                 g.add_edge(j * per_province + int(rng.integers(per_province)),
                            other * per_province + int(rng.integers(per_province)))
-    adj = nx.to_numpy_array(g, nodelist=range(n))
-    deg = adj.sum(axis=1, keepdims=True)
-    spill = np.divide(adj, deg, out=np.zeros_like(adj), where=deg > 0)
-    return Geography(graph=g, province=province, positions=positions, spillover=spill)
+    adj = nx.to_scipy_sparse_array(g, nodelist=range(n), format="csr", dtype=float)
+    deg = np.diff(adj.indptr)
+    adj.data /= np.repeat(deg, deg)  # every link weighs 1 before normalising
+    return Geography(graph=g, province=province, positions=positions, spillover=adj,
+                     isolated=deg == 0)

@@ -51,35 +51,15 @@ from __future__ import annotations
 
 import mesa
 import numpy as np
-from scipy.special import expit
 
 from incentsim.agents.columns import column
-
 from incentsim.agents.fastrng import chunk_bounds, normals, run_chunks, spawn_streams, uniforms
+from incentsim.economy import SATISFACTION_INCOME, satisfaction_index
 
-SATISFACTION_SERVICES = 2.0
-SATISFACTION_INCOME = 6.0
-SATISFACTION_POLLUTION = 1.2
-SATISFACTION_BASE = 1.1
 INCOME_SHOCK_SD = 0.03
 PETITION_SCALE = 4.0
 
 F32 = np.float32
-
-
-def satisfaction_index(services, income_surprise, pollution, news=0.0):
-    """Linear index behind satisfaction (also used by leaders to forecast it)."""
-    return (
-        SATISFACTION_BASE
-        + SATISFACTION_SERVICES * (services - 1.0)
-        + SATISFACTION_INCOME * income_surprise
-        - SATISFACTION_POLLUTION * (pollution - 1.0)
-        + news
-    )
-
-
-def logistic(x):
-    return expit(x)
 
 
 class CitizenPopulation:

@@ -96,6 +96,10 @@ class FirmPopulation:
         self.rng = rng
         self.prefecture = np.repeat(np.arange(n_pref, dtype=np.int32), per_prefecture)
         self.alive = rng.random(n) < INITIAL_ALIVE
+        # every prefecture starts with an economy: where no slot drew alive (likely only
+        # with a handful of firms per prefecture), its first firm is
+        empty = ~self.alive.reshape(n_pref, per_prefecture).any(axis=1)
+        self.alive[np.flatnonzero(empty) * per_prefecture] = True
         # start near the stationary spread behind the frontier: a firm of age a has
         # fallen behind by (1 - INCUMBENT_LEARNING) x frontier growth x a on average
         self.age = rng.integers(0, 20, n).astype(np.int16)
@@ -120,6 +124,15 @@ class FirmPopulation:
 
     def __len__(self) -> int:
         return int(self.alive.sum())
+
+    def tfp_totals(self) -> tuple[np.ndarray, np.ndarray]:
+        """Per prefecture, the sums of ``productivity x capital^alpha`` and of
+        ``capital^alpha`` over alive firms: capital-weighted productivity is their ratio
+        (as the yearly step's ``tfp_num`` / ``tfp_den``)."""
+        kpow = np.where(self.alive, self._capital.astype(F64)
+                        ** self.model.config.economy.capital_share, 0.0)
+        num = np.bincount(self.prefecture, kpow * self._productivity, minlength=self.n_pref)
+        return num, np.bincount(self.prefecture, kpow, minlength=self.n_pref)
 
     def step(
         self,

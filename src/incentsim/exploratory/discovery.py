@@ -280,9 +280,10 @@ def run_discovery(
 # ---------------------------------------------------------------------- command line
 
 def build_parser() -> argparse.ArgumentParser:
-    from incentsim.cli import _add_exec, _Parser
+    from incentsim.cli_options import (Parser, add_exec, add_progress, add_runs_dir, add_seeds,
+                                       add_set)
 
-    p = _Parser(prog="incentsim discover",
+    p = Parser(prog="incentsim discover",
                 description="Scenario discovery (PRIM, EMA workbench) on a problem SPEC: "
                             "which lever/uncertainty box produces the outcome of interest. "
                             "Every point x seed is a tracked run; re-running resumes.")
@@ -302,17 +303,14 @@ def build_parser() -> argparse.ArgumentParser:
                    help="report the densest box with at least this coverage (default 0.5)")
     p.add_argument("--peel-alpha", type=float, default=0.05, help="PRIM peeling step (0.05)")
     p.add_argument("--mass-min", type=float, default=0.05, help="PRIM's smallest box mass (0.05)")
-    p.add_argument("--seeds", default=None, metavar="SEEDS", help="override the spec's seeds")
-    p.add_argument("--set", nargs="+", action="extend", metavar="KEY=VALUE", default=[],
-                   help="fixed scenario overrides added to the spec's `set`")
+    add_seeds(p, None, "override the spec's seeds")
+    add_set(p, "fixed scenario overrides added to the spec's `set`")
     p.add_argument("--out", metavar="DIR", help="where box.csv, trajectory.csv, points.csv and "
                                                 "figure.png go (default: results/discovery/"
                                                 "<name>-<outcome>)")
-    p.add_argument("--runs-dir", metavar="DIR",
-                   help="where runs are tracked (default: $INCENTSIM_RUNS_DIR or results/runs)")
-    p.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None,
-                   help="progress bar on stderr (default: when stderr is a terminal)")
-    _add_exec(p)
+    add_runs_dir(p)
+    add_progress(p)
+    add_exec(p)
     return p
 
 
@@ -334,9 +332,9 @@ def _main(argv: list[str]) -> int:
         return 2
     problem = load_with_cli(args)
     o = _outcome_spec(problem, args.outcome)
-    from incentsim.experiment import default_runs_dir
+    from incentsim.cli_options import runs_dir_of
 
-    runs_dir = Path(args.runs_dir) if args.runs_dir else default_runs_dir()
+    runs_dir = runs_dir_of(args)
     out = Path(args.out) if args.out else Path("results/discovery") / f"{problem.name}-{o.column}"
     executor = "dask" if args.scheduler else args.executor
     res = run_discovery(problem, o.column, args.threshold, above=args.above,

@@ -380,7 +380,7 @@ def problem_from_dict(data: Mapping[str, Any], source: str | None = None,
     an inline scenario mapping. ``check=False`` skips loading the scenario at the
     range ends (the structure is still checked).
     """
-    from incentsim.sweep import parse_seeds
+    from incentsim.ranges import parse_seeds
 
     problems: list[tuple[str, str]] = []
     if not isinstance(data, Mapping):

@@ -260,9 +260,10 @@ def text_table(res: SensitivityResult) -> str:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from incentsim.cli import _add_exec, _Parser
+    from incentsim.cli_options import (Parser, add_exec, add_progress, add_runs_dir, add_seeds,
+                                       add_set)
 
-    p = _Parser(prog="incentsim sensitivity",
+    p = Parser(prog="incentsim sensitivity",
                 description="Global sensitivity analysis of a problem SPEC (levers, "
                             "uncertainties, outcomes; see specs/*.yaml) with SALib. Every "
                             "point x seed is a tracked run; re-running resumes.")
@@ -274,18 +275,14 @@ def build_parser() -> argparse.ArgumentParser:
                    help="Morris trajectories / Sobol base samples (default: spec, else "
                         "10 / 64)")
     p.add_argument("--levels", type=int, default=None, help="Morris grid levels (default 4)")
-    p.add_argument("--seeds", default=None, metavar="SEEDS",
-                   help="override the spec's seeds: a count, a range 0-4 or a list 0,3,7")
-    p.add_argument("--set", nargs="+", action="extend", metavar="KEY=VALUE", default=[],
-                   help="fixed scenario overrides added to the spec's `set`")
+    add_seeds(p, None, "override the spec's seeds: a count, a range 0-4 or a list 0,3,7")
+    add_set(p, "fixed scenario overrides added to the spec's `set`")
     p.add_argument("--out", metavar="DIR",
                    help="where indices.csv, points.csv, runs.csv and figure.png go "
                         "(default: results/sensitivity/<name>-<method>)")
-    p.add_argument("--runs-dir", metavar="DIR",
-                   help="where runs are tracked (default: $INCENTSIM_RUNS_DIR or results/runs)")
-    p.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None,
-                   help="progress bar on stderr (default: when stderr is a terminal)")
-    _add_exec(p)
+    add_runs_dir(p)
+    add_progress(p)
+    add_exec(p)
     return p
 
 
@@ -297,7 +294,7 @@ def load_with_cli(args) -> Problem:
     problem = load_problem(args.spec, check=False)
     data = dict(problem.spec)
     if args.seeds:
-        from incentsim.sweep import parse_seeds
+        from incentsim.ranges import parse_seeds
 
         data["seeds"] = parse_seeds(args.seeds, what="--seeds")
     if args.set:
@@ -347,9 +344,9 @@ def _main(argv: list[str]) -> int:
         if v is not None and v < (2 if flag == "-n" else 2):
             print(f"incentsim sensitivity: {flag} must be at least 2", file=sys.stderr)
             return 2
-    from incentsim.experiment import default_runs_dir
+    from incentsim.cli_options import runs_dir_of
 
-    runs_dir = Path(args.runs_dir) if args.runs_dir else default_runs_dir()
+    runs_dir = runs_dir_of(args)
     out = Path(args.out) if args.out else Path("results/sensitivity") / f"{problem.name}-{method}"
     executor = "dask" if args.scheduler else args.executor
     res = run_sensitivity(problem, method, args.n, levels=args.levels, runs_dir=runs_dir,

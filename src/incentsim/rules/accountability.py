@@ -9,21 +9,33 @@ draws random numbers only from its own stream.
 
 Hooks (all optional):
 
+``new_year(model)``
+    update the mechanism's own state at the start of the year (roll-outs).
 ``adjust_score(score, ind, ctx)``
     change the evaluator's score (bottom-up information feeding the rule);
     leaders anticipate it because they forecast with the same evaluator.
 ``manipulation_cost()``
-    multiplier on the leader's marginal cost of inflating statistics.
+    multiplier on the leader's marginal cost of inflating statistics (read
+    each year after ``new_year``).
+``service_efficiency(model)``
+    multiplier on the public-service quality a yuan of services spending
+    buys (leaders forecast with it).
 ``pollution_manipulable``
     whether reported pollution can be faked at all.
 ``decision_utility(model, pred)``
     extra utility for each leader x candidate allocation.
 ``pollution_factor(model)``
     multiplier on this year's pollution (inspections).
+``protection_factor(model)``
+    multiplier on the chance that a failing firm is kept alive by local support.
 ``after_reports(model)``
     act on the year's reports (audits).
 ``trust_news(model)``
-    extra per-prefecture news that citizens read (published rankings).
+    extra per-prefecture term in citizens' satisfaction index (published
+    rankings as news; faster, more transparent service).
+``firm_confidence(model)``
+    per-prefecture addition to the level firms' trust in local government
+    moves toward.
 ``transfers(model)``
     per-prefecture fiscal transfers added to next year's budget.
 ``after_petitions(model)``
@@ -71,10 +83,16 @@ class Mechanism:
         self.params = params
         self.rng = rng
 
+    def new_year(self, model: IncentModel) -> None:
+        return None
+
     def adjust_score(self, score, ind, ctx):
         return score
 
     def manipulation_cost(self) -> float:
+        return 1.0
+
+    def service_efficiency(self, model: IncentModel) -> np.ndarray | float:
         return 1.0
 
     def decision_utility(self, model: IncentModel, pred) -> np.ndarray | float:
@@ -83,10 +101,16 @@ class Mechanism:
     def pollution_factor(self, model: IncentModel) -> np.ndarray | float:
         return 1.0
 
+    def protection_factor(self, model: IncentModel) -> np.ndarray | float:
+        return 1.0
+
     def after_reports(self, model: IncentModel) -> None:
         return None
 
     def trust_news(self, model: IncentModel) -> np.ndarray | float:
+        return 0.0
+
+    def firm_confidence(self, model: IncentModel) -> np.ndarray | float:
         return 0.0
 
     def transfers(self, model: IncentModel) -> np.ndarray | float:
@@ -97,6 +121,17 @@ class Mechanism:
 
 
 MECHANISMS: Registry[type[Mechanism]] = Registry("accountability mechanism")
+
+
+def detect_inflation(model: IncentModel, intensity: float, dismissal_prob: float,
+                     rng: np.random.Generator) -> None:
+    """Catch inflated growth reports: a leader who inflated growth by m is caught with
+    probability ``intensity * m / (m + 0.01)`` (bigger lies are easier to see); a caught
+    report is corrected, a scandal follows, and dismissal with ``dismissal_prob``."""
+    m = model.state.manipulation
+    p = intensity * m / (m + 0.01)
+    caught = rng.random(m.shape) < p
+    model.register_scandal(caught, dismissal_prob=dismissal_prob, rng=rng)
 
 
 @MECHANISMS.register
@@ -125,10 +160,7 @@ class StatisticalAudit(Mechanism):
         return 1.0 + self.params.deterrence * self.params.intensity
 
     def after_reports(self, model):
-        m = model.state.manipulation
-        p = self.params.intensity * m / (m + 0.01)
-        caught = self.rng.random(m.shape) < p
-        model.register_scandal(caught, dismissal_prob=self.params.dismissal_prob, rng=self.rng)
+        detect_inflation(model, self.params.intensity, self.params.dismissal_prob, self.rng)
 
 
 @MECHANISMS.register
@@ -231,8 +263,11 @@ class _ScoreBlend(Mechanism):
 
     indicator: ClassVar[str] = ""
 
+    def blend_weight(self) -> float:
+        return self.params.weight
+
     def adjust_score(self, score, ind, ctx):
-        w = self.params.weight
+        w = self.blend_weight()
         return (1.0 - w) * score + w * ctx.z(ind, self.indicator)
 
 

@@ -20,11 +20,27 @@ def _rule_text(cls) -> str:
     return " ".join(doc.split("\n\n", 1)[1].split()) if "\n\n" in doc else ""
 
 
+def _param(name: str, info) -> str:
+    """``name``=default, with its bounds, meaning and unit when the field declares them."""
+    text = f"`{name}`={info.default!r}"
+    if not info.description:
+        return text
+    lo = next((getattr(m, "ge", getattr(m, "gt", None)) for m in info.metadata
+               if hasattr(m, "ge") or hasattr(m, "gt")), None)
+    hi = next((getattr(m, "le", getattr(m, "lt", None)) for m in info.metadata
+               if hasattr(m, "le") or hasattr(m, "lt")), None)
+    return text + (f" in [{lo:g}, {hi:g}]" if lo is not None and hi is not None else "") + \
+        f": {info.description}"
+
+
 def _params(cls) -> str:
     fields = getattr(cls, "Params", None)
     if fields is None:
         return ""
-    return ", ".join(f"`{k}`={v.default!r}" for k, v in fields.model_fields.items())
+    items = [_param(k, v) for k, v in fields.model_fields.items()]
+    if any(v.description for v in fields.model_fields.values()):  # one line each
+        return "".join(f"\n  - {item}" for item in items)
+    return " " + ", ".join(items)
 
 
 def catalog_markdown() -> str:
@@ -40,7 +56,7 @@ def catalog_markdown() -> str:
     lines += ["## Accountability mechanisms (`accountability.<name>`)", ""]
     for cls in MECHANISMS:
         lines += [f"### `{cls.name}`", "", f"{cls.description}.", "", _rule_text(cls), "",
-                  f"- parameters: {_params(cls)}",
+                  f"- parameters:{_params(cls)}",
                   f"- stochastic: {'yes' if cls.stochastic else 'no'}",
                   f"- source: {cls.source}", ""]
     return "\n".join(lines)

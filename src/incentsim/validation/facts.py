@@ -43,17 +43,17 @@ import numpy as np
 import pandas as pd
 from scipy import stats as sps
 
+from incentsim.validation.moments import (
+    CLUSTER, CONTROLS, FE, cycle_estimate, cycle_frame, li_zhou_logit, st_variable,
+)
 from incentsim.validation.stats import (
     ALPHA, Estimate, coef_estimate, fe_ols, linear_combination, logit, nan_estimate,
-    paired_contrast, winsorize,
+    paired_contrast,
 )
 
 Panels = Mapping[str, pd.DataFrame]
 Series = Mapping[str, pd.DataFrame]
 
-FE = ["unit", "seed_year"]
-CLUSTER = "unit"
-CONTROLS = ["insider", "age", "lag_gdp_growth", "log_gdp"]
 
 
 class Fact:
@@ -104,32 +104,6 @@ def pct(s: pd.Series) -> pd.Series:
     return 100.0 * s
 
 
-def cycle_frame(panel: pd.DataFrame, y: str) -> pd.DataFrame:
-    """The panel with ``dep`` = ``y`` in percent (spending growth winsorised)."""
-    d = panel.copy()
-    dep = d[y].replace([np.inf, -np.inf], np.nan)
-    if y.endswith("spending_growth"):
-        dep = winsorize(dep)
-    d["dep"] = pct(dep)
-    return d
-
-
-def cycle_fit(panel: pd.DataFrame, y: str, controls: list[str] | None = None) -> dict:
-    d = cycle_frame(panel, y)
-    return fe_ols(d, "dep", ["penultimate", *(CONTROLS if controls is None else controls)],
-                  FE, CLUSTER)
-
-
-def cycle_estimate(panel: pd.DataFrame, y: str) -> Estimate:
-    fit = cycle_fit(panel, y)
-    est = coef_estimate(fit, "penultimate", dependent=y, mean_dep=None)
-    d = cycle_frame(panel, y)
-    est.detail["mean_dep_penultimate"] = float(d.loc[d.penultimate == 1, "dep"].mean())
-    est.detail["mean_dep_other"] = float(d.loc[d.penultimate == 0, "dep"].mean())
-    del est.detail["mean_dep"]
-    return est
-
-
 def cycle_difference(panels: Panels, base: str, other: str, y: str) -> Estimate:
     """Pooled interaction: change of the penultimate-year coefficient from base to other."""
     d = pd.concat([cycle_frame(panels[base], y), cycle_frame(panels[other], y)],
@@ -146,13 +120,6 @@ def cycle_difference(panels: Panels, base: str, other: str, y: str) -> Estimate:
     est.detail["coef_other"] = float(linear_combination(
         fit, {"penultimate": 1.0, "pen_x_other": 1.0}).value)
     return est
-
-
-def st_variable(panel: pd.DataFrame) -> str:
-    """Science & technology spending growth: the model's innovation line if it has one,
-    else its education/science-type services line."""
-    return ("innovation_spending_growth" if "innovation_spending_growth" in panel
-            else "services_spending_growth")
 
 
 def run_means(ts: pd.DataFrame, col: str) -> pd.Series:
@@ -180,18 +147,10 @@ class PromotionOnRelativeGrowth(Fact):
     unit = "logit coefficient per pp"
 
     def estimate(self, panels, timeseries):
-        d = panels["gdp_tournament"]
-        d = d[d["evaluated"] == 1].copy()
-        d["rel_growth_pp"] = pct(d["term_rel_growth"])
-        x = ["rel_growth_pp", "age", "years_in_post", "insider", "connected"]
-        fit = logit(d, "promoted", x, CLUSTER)
-        b = float(fit["coef"]["rel_growth_pp"])
-        lo, hi = (float(v) for v in fit["ci"].loc["rel_growth_pp"])
-        return Estimate(b, lo, hi, float(fit["p"]["rel_growth_pp"]), fit["n"],
-                        se=float(fit["se"]["rel_growth_pp"]), t=float(fit["z"]["rel_growth_pp"]),
-                        detail={"marginal_effect_per_pp": float(fit["margeff"]["rel_growth_pp"]),
-                                "promotion_rate_evaluated": fit["mean_y"],
-                                "n_clusters": fit["n_clusters"]})
+        est = li_zhou_logit(panels["gdp_tournament"])
+        est.detail["marginal_effect_per_pp"] = est.detail.pop("marginal_effect")
+        est.detail["promotion_rate_evaluated"] = est.detail.pop("mean_y")
+        return est
 
 
 @register
@@ -435,6 +394,39 @@ _contrast_fact("8b", 8, "Protection lowers TFP growth",
                "TFP growth is lower where leaders can protect incumbents.",
                "seed 002 (lack of creative destruction)", "gdp_tournament", "no_protection",
                "tfp_growth", -1, "fraction/yr", extra=("protected_share",))
+
+# The seeds' reforms (DESIGN §8): each mechanism against the tournament it is added to.
+_contrast_fact("9a", 9, "Service halls raise satisfaction",
+               "Citizen satisfaction is higher with one-window public service halls.",
+               "seed 003 (Xicheng service halls, 2005-08)", "service_halls", "gdp_tournament",
+               "satisfaction", 1, "0..1", extra=("petitions", "gdp_growth_true"))
+_contrast_fact("9b", 9, "Service halls raise local trust",
+               "Citizen trust in local government is higher with public service halls.",
+               "seed 003 (Xicheng service halls, 2005-08)", "service_halls", "gdp_tournament",
+               "trust_local", 1, "0..1")
+_contrast_fact("10a", 10, "Cadre capacity raises public services",
+               "Public-service quality is higher with cadre skill training and residents' "
+               "feedback in evaluation.", "seed 004 (Qingyuan cadre skill building, 2004-06)",
+               "cadre_capacity", "gdp_tournament", "public_services", 1, "index",
+               extra=("services_share", "gdp_growth_true"))
+_contrast_fact("10b", 10, "Cadre capacity raises satisfaction",
+               "Citizen satisfaction is higher with cadre skill training and residents' "
+               "feedback in evaluation.", "seed 004 (Qingyuan cadre skill building, 2004-06)",
+               "cadre_capacity", "gdp_tournament", "satisfaction", 1, "0..1")
+_contrast_fact("11a", 11, "Big-data monitoring cuts the manipulation gap",
+               "Reported-minus-true growth is smaller with automated real-time performance "
+               "data.", "seed 002, session 4 (Niu; Changsheng, Foshan)", "big_data_monitoring",
+               "gdp_tournament", "manipulation_gap", -1, "fraction/yr",
+               extra=("trust_local", "gdp_growth_true"))
+_contrast_fact("12a", 12, "Regulatory consistency lowers protection",
+               "The share of firms kept alive by local protection is lower under central "
+               "enforcement rules.", "seed 002, session 3 (Ladegaard)", "regulatory_consistency",
+               "gdp_tournament", "protected_share", -1, "fraction")
+_contrast_fact("12b", 12, "Regulatory consistency raises firm exit",
+               "Firm exit is higher under central enforcement rules (creative destruction).",
+               "seed 002, session 3 (Ladegaard)", "regulatory_consistency", "gdp_tournament",
+               "firm_exit_rate", 1, "fraction/yr",
+               extra=("firm_entry_rate", "tfp_growth", "gdp_growth_true"))
 
 
 def needed_arms(facts: list[type[Fact]] | None = None) -> list[str]:

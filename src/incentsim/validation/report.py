@@ -40,9 +40,10 @@ def fact_line(f: dict) -> str:
     err = e["detail"].get("error")
     if err:
         return f"Fact {f['id']} ({f['title']}): {verdict} — could not estimate: {err}"
+    stat = f" ({f['statistic']})" if f.get("statistic") else ""
     return (f"Fact {f['id']} ({f['title']}): {verdict} — estimate {fmt(e['value'])} "
             f"[{fmt(e['ci_low'])}, {fmt(e['ci_high'])}], p = {fmt_p(e['p'])}, "
-            f"n = {e['n']}; expected {f['expected']}")
+            f"n = {e['n']}; expected {f['expected']}{stat}")
 
 
 def moment_line(m: dict) -> str:
@@ -204,7 +205,7 @@ def to_markdown(result: dict, figs: dict[str, str] | None = None,
         f"({sum(f['reproduced'] for f in result['facts'])} of {len(result['facts'])} claims); "
         f"{n_m} of {len(result['calibration'])} calibration moments inside their band.**",
         "",
-        "## Verdicts, one line per fact (DESIGN.md §6)", "",
+        "## Verdicts, one line per fact (DESIGN.md §6; 9-12: the reforms of §8)", "",
     ]
     for fs in result["fact_summary"]:
         tag = "reproduced" if fs["reproduced"] else "NOT reproduced"
@@ -402,7 +403,7 @@ def readme_summary(result: dict, report_path: str = "docs/validation/report.md")
         f"full report: [{report_path}]({report_path})): "
         f"**{n_ok} of {len(result['fact_summary'])} facts reproduced, {n_m} of "
         f"{len(result['calibration'])} calibration moments in band.**", "",
-        "| fact (DESIGN §6) | verdict | failing claims (estimate [95% CI]) |", "|---|---|---|",
+        "| fact (DESIGN §6, §8) | verdict | failing claims (estimate [95% CI]) |", "|---|---|---|",
     ]
     by_id = {f["id"]: f for f in result["facts"]}
     for fs in result["fact_summary"]:

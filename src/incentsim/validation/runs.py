@@ -19,6 +19,8 @@ from typing import Any
 
 import pandas as pd
 
+from incentsim.validation.moments import prepare_panel
+
 
 def default_config_dir() -> Path:
     here = Path(__file__).resolve()
@@ -62,6 +64,14 @@ ARMS: dict[str, Arm] = {a.name: a for a in (
         description="balanced scorecard (growth weight 0.4) with the tournament's weak audits"),
     Arm("no_protection", "gdp_tournament.yaml", {"economy.protection_efficiency": 0.0},
         description="tournament where firm support cannot keep loss-makers alive"),
+    Arm("service_halls", "service_halls.yaml",
+        description="tournament + one-window public service halls (seed 003)"),
+    Arm("cadre_capacity", "cadre_capacity.yaml",
+        description="tournament + cadre skill training and residents' feedback (seed 004)"),
+    Arm("big_data_monitoring", "big_data_monitoring.yaml",
+        description="tournament + automated real-time performance data (seed 002)"),
+    Arm("regulatory_consistency", "regulatory_consistency.yaml",
+        description="tournament + central enforcement rules (seed 002)"),
 )}
 
 
@@ -167,37 +177,3 @@ def run_arms(arms: Iterable[str], seeds: Iterable[int], world: Mapping[str, Any]
         tracked=bool(run_ids) and sum(map(len, run_ids.values())) == len(jobs),
         run_ids=run_ids,
     )
-
-
-def prepare_panel(p: pd.DataFrame) -> pd.DataFrame:
-    """Add the identifiers and derived columns every estimator uses.
-
-    * ``unit``: prefecture unique per (arm, seed) — the fixed-effect and cluster id;
-    * ``seed_year``: year unique per (arm, seed) — years are separate draws per run;
-    * ``penultimate``: 1 in the last full year before the end-of-term evaluation
-      (``years_to_evaluation == 0``; see :mod:`incentsim.validation.facts`);
-    * ``term_id`` and ``term_rel_growth``: the current term of a leader in a post and
-      the mean reported growth relative to province peers over it to date;
-    * ``lag_gdp_growth``: the prefecture's reported growth the year before.
-    """
-    p = p.copy()
-    if "arm" not in p:
-        p["arm"] = "panel"
-    if "seed" not in p:
-        p["seed"] = 0
-    key = p["arm"].astype(str) + ":" + p["seed"].astype(str)
-    p["unit"] = key + ":" + p["prefecture"].astype(str)
-    p["seed_year"] = key + ":" + p["year"].astype(str)
-    p["penultimate"] = (p["years_to_evaluation"] == 0).astype(float)
-    p = p.sort_values(["unit", "year"], kind="stable").reset_index(drop=True)
-    prev_leader = p.groupby("unit")["leader_id"].shift()
-    prev_tenure = p.groupby("unit")["tenure_year"].shift()
-    new_term = prev_leader.isna() | (prev_leader != p["leader_id"]) | (
-        p["tenure_year"] <= prev_tenure)
-    p["term_id"] = new_term.cumsum()
-    p["term_rel_growth"] = p.groupby("term_id")["relative_growth_reported"].transform(
-        lambda s: s.expanding().mean())
-    p["lag_gdp_growth"] = p.groupby("unit")["gdp_growth_reported"].shift()
-    for c in ("insider", "connected", "evaluated", "promoted", "dismissed"):
-        p[c] = p[c].astype(float)
-    return p

@@ -1,0 +1,82 @@
+"""Outputs a user reads: they must not mislead (issue 13, 'outputs that mislead')."""
+
+import numpy as np
+import pytest
+
+import incentsim
+
+
+@pytest.mark.parametrize("burn_in", [0, 2])
+def test_tfp_growth_of_the_first_recorded_year_is_measured_not_zero(tiny, burn_in):
+    """The first recorded year's TFP growth compares with the year before it (the last
+    burn-in year, or the initial firms when there is no burn-in), like every other year."""
+    tiny["world"]["burn_in"] = burn_in
+    first, later = [], []
+    for seed in range(6):
+        res = incentsim.simulate(tiny, seed=seed)
+        ts, panel = res.timeseries, res.leaders
+        first.append(ts.tfp_growth.iloc[0])
+        later.extend(ts.tfp_growth.iloc[1:])
+        year1 = panel[panel.year == 1].tfp_growth
+        assert (year1 != 0.0).all(), f"seed {seed}: panel TFP growth 0 in year 1"
+    assert all(f != 0.0 for f in first)
+    # the first year is drawn from the same process as the others: within their spread
+    assert abs(np.mean(first) - np.mean(later)) < 4 * np.std(later)
+
+
+def test_an_interrupted_compare_does_not_promise_to_resume():
+    from incentsim.cli import interrupted_message
+
+    assert "re-running 'compare' starts every run again" in interrupted_message("compare")
+    assert "re-run" not in interrupted_message("run").replace("re-running", "")
+    assert "re-run the same sweep to complete it" in interrupted_message("sweep")
+
+
+def test_runs_with_other_settings_are_a_different_variant(tmp_path):
+    from cli_helpers import FAST_OVERRIDES, incentsim as run_cli
+
+    from incentsim.experiment import run_tracked
+    from incentsim.results import load_runs
+
+    runs = tmp_path / "runs"
+    for seed, more in ((0, {}), (1, {}), (0, {"tenure.term_length": 7})):
+        run_tracked("configs/gdp_tournament.yaml", seed, runs, {**FAST_OVERRIDES, **more})
+    frame, metrics = load_runs(runs)
+    assert list(frame.scenario.unique()) == ["gdp_tournament"]
+    plain, varied = frame.variant.iloc[0], frame.variant.iloc[2]
+    assert frame.variant.tolist() == [plain, plain, varied] and plain != varied
+    assert plain.startswith("gdp_tournament@") and varied.startswith("gdp_tournament@")
+    assert set(metrics.variant) == {plain, varied}
+    listing = run_cli("runs", "list", "--runs-dir", runs).stdout
+    assert plain in listing and varied in listing and "variant" in listing
+
+
+def test_codebook_documents_every_column_of_both_tables(tiny):
+    from incentsim.outcomes import codebook
+
+    res = incentsim.simulate(tiny, seed=0)
+    book = codebook()
+    for table, frame in (("timeseries", res.timeseries), ("leaders", res.leaders)):
+        mine = book[book.table == table]
+        assert mine.name.tolist() == list(frame.columns)
+        assert (mine.definition.str.len() > 10).all() and (mine.unit.str.len() > 0).all()
+        # a column that can be missing says when
+        for col in frame.columns[frame.isna().any()]:
+            assert mine.set_index("name").at[col, "missing"] != "never", col
+    assert "term-average" in book.set_index("name").at["relative_growth_reported",
+                                                        "definition"]
+
+
+def test_the_codebooks_formula_for_a_boolean_outcome_works(tiny):
+    import statsmodels.formula.api as smf
+
+    from incentsim.outcomes import codebook
+
+    tiny["world"].update(horizon=30, n_provinces=4)
+    panel = incentsim.simulate(tiny, seed=0).leaders
+    assert "'promoted.astype(int) ~ ...'" in codebook("leaders").set_index("name").at[
+        "evaluated", "definition"]
+    fit = smf.logit("promoted.astype(int) ~ relative_growth_reported + insider",
+                    panel[panel.evaluated]).fit(disp=0)
+    assert set(fit.params.index) == {"Intercept", "relative_growth_reported",
+                                     "insider[T.True]"}
