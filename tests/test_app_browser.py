@@ -275,14 +275,13 @@ def test_runs_browser_in_chromium(page, tmp_path):
         expect(count).to_contain_text("2 of 6 runs")
         seeds.fill("three")
         seeds.press("Enter")
-        expect(page.locator(".incentsim-runs")).to_contain_text("not a seed count")
+        expect(page.locator(".incentsim-runs")).to_contain_text("bad seed 'three'")
         seeds.fill("")
         seeds.press("Enter")
         expect(count).to_contain_text("3 of 6 runs")
 
         # select two runs by hand; their configuration and summary
-        _pick(page, "Selected runs", ["4 · balanced_scorecard · seed 0",
-                                      "6 · balanced_scorecard · seed 2"])
+        _pick(page, "Selected runs", ["4 · balanced_scorecard@", "6 · balanced_scorecard@"])
         expect(count).to_contain_text("2 selected")
         _choose(page, "Show the configuration and summary of run", "6 · balanced_scorecard")
         detail = page.locator(".incentsim-runs-detail")

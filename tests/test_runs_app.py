@@ -44,7 +44,9 @@ def test_table_and_labels_name_each_run(runs_dir):
     table = ra.runs_table(found.runs, "trust_local")
     assert list(table["run_id"]) == [6, 5, 4, 3, 2, 1]
     assert {"trust_local_mean", "trust_local_final", "scenario", "seed"} <= set(table.columns)
-    assert ra.run_label(table.iloc[0]) == "6 · balanced_scorecard · seed 2"
+    row = table.iloc[0]
+    assert row["variant"].startswith("balanced_scorecard@")
+    assert ra.run_label(row) == f"6 · {row['variant']} · seed 2"
 
 
 def test_bands_are_over_the_runs_of_each_group(runs_dir):
@@ -52,6 +54,9 @@ def test_bands_are_over_the_runs_of_each_group(runs_dir):
     groups = ra.group_timeseries(found.runs, found.metrics, [1, 2, 4], "scenario")
     assert {k: len(v) for k, v in groups.items()} == {"gdp_tournament": 2,
                                                       "balanced_scorecard": 1}
+    by_variant = ra.group_timeseries(found.runs, found.metrics, [1, 2, 4], "variant")
+    assert sorted(len(v) for v in by_variant.values()) == [1, 2]
+    assert all("@" in k for k in by_variant)
     # each frame is that run's own time series, as simulate returned it
     from incentsim.results import read_artifact
 

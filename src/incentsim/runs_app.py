@@ -28,8 +28,9 @@ ENV_RUNS = "INCENTSIM_APP_RUNS"
 FILTER_COLUMNS = ("scenario", "rule", "variant", "sweep", "status")
 #: columns of the runs table before the chosen outcome's summaries
 TABLE_COLUMNS = ("run_id", "status", "start_time", "scenario", "rule", "variant", "seed", "sweep")
-#: what the selected runs can be grouped by in the plot (bands are over the runs of a group)
-GROUP_BY = ("scenario", "variant", "rule")
+#: what the selected runs can be grouped by in the plot (bands are over the runs of a
+#: group): a variant is one configuration of a scenario (results.py), so it comes first
+GROUP_BY = ("variant", "scenario", "rule")
 DEFAULT_OUTCOME = "gdp_growth_true"
 
 
@@ -67,6 +68,11 @@ def filtered_runs(runs_dir: str | Path, picked: dict[str, list[str]], seeds: str
         raise FilterError(exc.one_line()) from None
 
 
+def _sig(x):
+    """``x`` to four significant digits for display (missing values as they are)."""
+    return float(f"{x:.4g}") if x is not None and pd.notna(x) else x
+
+
 def runs_table(runs: pd.DataFrame, outcome: str) -> pd.DataFrame:
     """The table shown: identifying columns, then the outcome's average and final value."""
     cols = [c for c in TABLE_COLUMNS if c in runs.columns]
@@ -76,7 +82,7 @@ def runs_table(runs: pd.DataFrame, outcome: str) -> pd.DataFrame:
         out["start_time"] = out["start_time"].dt.strftime("%Y-%m-%d %H:%M:%S")
     for c in cols[-2:]:
         if c.startswith(outcome):
-            out[c] = out[c].map(lambda x: float(f"{x:.4g}") if pd.notna(x) else x)
+            out[c] = out[c].map(_sig)
     for c in ("variant", "sweep"):
         if c in out.columns:
             out[c] = out[c].where(out[c].notna(), "")
@@ -84,12 +90,11 @@ def runs_table(runs: pd.DataFrame, outcome: str) -> pd.DataFrame:
 
 
 def run_label(row) -> str:
-    """How a run is named in the selection: ``12 · gdp_tournament · seed 3``."""
-    parts = [str(row["run_id"]), str(row.get("scenario", ""))]
-    if isinstance(row.get("variant"), str) and row.get("variant"):
-        parts.append(row["variant"])
-    parts.append(f"seed {row.get('seed')}")
-    return " · ".join(parts)
+    """How a run is named in the selection: ``12 · gdp_tournament@3f9c2a1b · seed 3`` (its
+    variant, i.e. scenario and configuration, or its scenario when it has none)."""
+    name = row.get("variant") if isinstance(row.get("variant"), str) and row.get("variant") \
+        else row.get("scenario", "")
+    return f"{row['run_id']} · {name} · seed {row.get('seed')}"
 
 
 def group_timeseries(runs: pd.DataFrame, metrics: pd.DataFrame, ids: list[int],
@@ -125,7 +130,8 @@ def run_details(runs_dir: str | Path, run_id: int) -> tuple[str, pd.DataFrame]:
     r = load_run(runs_dir, run_id)
     config = yaml.safe_dump(r["config"] or {}, sort_keys=False)
     summary = (r["info"] or {}).get("summary") or {}
-    rows = [{"outcome": o, "average": summary.get(f"{o}_mean"), "final": summary.get(f"{o}_final")}
+    rows = [{"outcome": o, "average": _sig(summary.get(f"{o}_mean")),
+             "final": _sig(summary.get(f"{o}_final"))}
             for o in OUTCOME_NAMES if f"{o}_mean" in summary]
     return config, pd.DataFrame(rows, columns=["outcome", "average", "final"])
 
@@ -148,7 +154,7 @@ seeds_text = solara.reactive("")
 since_text = solara.reactive("")
 until_text = solara.reactive("")
 outcome = solara.reactive(DEFAULT_OUTCOME)
-group_by = solara.reactive("scenario")
+group_by = solara.reactive(GROUP_BY[0])
 selected = solara.reactive([])
 detail = solara.reactive(None)
 reloads = solara.reactive(0)
