@@ -15,13 +15,7 @@ import math
 
 import mesa
 
-from incentsim.agents.citizens import (
-    INCOME_SHOCK_SD,
-    PETITION_SCALE,
-    SATISFACTION_INCOME,
-    satisfaction_index,
-)
-from incentsim.agents.firms import ENTRANT_CAPITAL, INCUMBENT_LEARNING, INITIAL_ALIVE, MAX_INVESTMENT_RATE
+from incentsim.economy import satisfaction_index
 
 FIRM_KEYS = ("output", "capital", "investment", "entries", "exits", "alive_start",
              "tfp_num", "tfp_den")
@@ -38,11 +32,11 @@ class NaiveFirm(mesa.Agent):
         super().__init__(model)
         r, econ = model.random, model.econ
         self.prefecture = prefecture
-        self.alive = r.random() < INITIAL_ALIVE
-        self.age = r.randrange(20)
-        lag = (1.0 - INCUMBENT_LEARNING) * econ.frontier_growth * self.age
+        self.alive = r.random() < econ.initial_alive
+        self.age = r.randrange(econ.initial_firm_age_max)
+        lag = (1.0 - econ.incumbent_learning) * econ.frontier_growth * self.age
         self.productivity = math.exp(econ.entrant_productivity_sd * r.gauss(0.0, 1.0) - lag)
-        self.soe = r.random() < 0.25
+        self.soe = r.random() < econ.initial_soe_share
         self.capital = model.steady_capital(model.env_mult[prefecture] * self.productivity)
         self.output = 0.0
         self.protected = False
@@ -54,7 +48,7 @@ class NaiveFirm(mesa.Agent):
         sd = econ.firm_productivity_sd
         alpha = econ.capital_share
         # 1. productivity random walk (every slot)
-        drift = INCUMBENT_LEARNING * econ.frontier_growth - 0.5 * sd * sd
+        drift = econ.incumbent_learning * econ.frontier_growth - 0.5 * sd * sd
         self.productivity *= math.exp(drift + sd * r.gauss(0.0, 1.0))
         self.protected = False
         if self.alive:
@@ -65,7 +59,7 @@ class NaiveFirm(mesa.Agent):
             mpk = alpha * self.output / self.capital
             signal = math.log(mpk * (1.0 + m.subsidy_rate[p]) / (econ.hurdle_rate + econ.depreciation))
             rate = _clip(m.sensitivity * m.confidence[p] * signal, -econ.depreciation,
-                         MAX_INVESTMENT_RATE)
+                         econ.max_investment_rate)
             agg["output"][p] += self.output
             agg["capital"][p] += self.capital
             agg["investment"][p] += self.capital * (rate + econ.depreciation)
@@ -91,7 +85,7 @@ class NaiveFirm(mesa.Agent):
                 self.alive = True
                 self.productivity = m.frontier * math.exp(
                     econ.entrant_productivity_sd * r.gauss(0.0, 1.0))
-                self.capital = ENTRANT_CAPITAL * m.steady_capital(m.env_mult[p] * self.productivity)
+                self.capital = econ.entrant_capital * m.steady_capital(m.env_mult[p] * self.productivity)
                 self.age = 0
                 self.soe = False
                 agg["entries"][p] += 1
@@ -102,14 +96,17 @@ class NaiveCitizen(mesa.Agent):
 
     def __init__(self, model: NaiveWorld, prefecture: int) -> None:
         super().__init__(model)
-        r = model.random
+        r, econ, beh = model.random, model.econ, model.beh
         self.prefecture = prefecture
-        self.skill = math.exp(0.4 * r.gauss(0.0, 1.0) - 0.08)
+        sd = econ.skill_sd
+        self.skill = math.exp(sd * r.gauss(0.0, 1.0) - 0.5 * sd * sd)
         self.income = self.skill
-        self.expected_growth = 0.08
-        self.satisfaction = 0.65
-        self.trust_local = _clip(0.6 + 0.1 * r.gauss(0.0, 1.0), 0.0, 1.0)
-        self.trust_central = _clip(0.85 + 0.05 * r.gauss(0.0, 1.0), 0.0, 1.0)
+        self.expected_growth = econ.initial_growth
+        self.satisfaction = beh.initial_satisfaction
+        self.trust_local = _clip(beh.initial_trust_local
+                                 + beh.initial_trust_local_sd * r.gauss(0.0, 1.0), 0.0, 1.0)
+        self.trust_central = _clip(beh.initial_trust_central
+                                   + beh.initial_trust_central_sd * r.gauss(0.0, 1.0), 0.0, 1.0)
         self.petitioned = False
         self.moved_trust = self.trust_local
         self.neighbours: list[NaiveCitizen] = []
@@ -119,12 +116,12 @@ class NaiveCitizen(mesa.Agent):
         m, beh, r = self.model, self.model.beh, self.model.random
         p = self.prefecture
         e = r.gauss(0.0, 1.0)
-        income = m.wage[p] * self.skill * math.exp(INCOME_SHOCK_SD * e)
+        income = m.wage[p] * self.skill * math.exp(m.econ.income_shock_sd * e)
         surprise = income / self.income - 1.0 - self.expected_growth
         self.expected_growth += beh.expectation_adjustment * surprise
         self.income = income
-        x = satisfaction_index(m.services[p], 0.0, m.pollution[p], m.news[p])
-        x += SATISFACTION_INCOME * surprise + beh.citizen_noise * e
+        x = satisfaction_index(m.services[p], 0.0, m.pollution[p], beh, m.news[p])
+        x += beh.satisfaction_income * surprise + beh.citizen_noise * e
         self.satisfaction = 1.0 / (1.0 + math.exp(-x))
         gap = self.satisfaction - self.trust_local
         if gap > 0.0:
@@ -139,7 +136,7 @@ class NaiveCitizen(mesa.Agent):
         self.trust_central = _clip(self.trust_central + rate * gap_c, 0.0, 1.0)
         self.petitioned = False
         if self.satisfaction < beh.petition_threshold:
-            prob = (PETITION_SCALE * beh.petition_propensity
+            prob = (beh.petition_scale * beh.petition_propensity
                     * (beh.petition_threshold - self.satisfaction) / beh.petition_threshold)
             self.petitioned = r.random() < prob
 

@@ -1,8 +1,9 @@
 """First look: do the mechanisms move outcomes the way DESIGN §6 expects?
 
 Runs gdp_tournament, balanced_scorecard and citizen_satisfaction over the same
-20 seeds and prints a Markdown table of per-run means (95 % t-intervals over
-seeds) and each scenario's paired difference to the GDP tournament.
+20 seeds at the scenarios' (default, calibrated) scale and prints the scale, then a
+Markdown table of per-run means (95 % t-intervals over seeds) and each scenario's
+paired difference to the GDP tournament.
 
     .venv/bin/python experiments/first_look.py [--seeds 20]
 """
@@ -57,6 +58,9 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--seeds", type=int, default=20)
     args = ap.parse_args()
+    scales = {incentsim.load_scenario(ROOT / "configs" / f"{n}.yaml").world.label()
+              for n in SCENARIOS}
+    print(f"World: {', '.join(sorted(scales))}; {args.seeds} seeds\n")
     print(table(first_look(args.seeds)))
 
 

@@ -18,7 +18,7 @@ from cli_helpers import incentsim as run_cli
 import incentsim
 from incentsim.rules.accountability import MECHANISMS
 from incentsim.rules.promotion import INDICATORS, PROMOTION_RULES, EvalContext
-from incentsim.scenario import ScenarioError, load_scenario
+from incentsim.scenario import Scenario, ScenarioError, load_scenario
 
 REFORMS = ("service_halls", "cadre_capacity", "big_data_monitoring", "regulatory_consistency")
 FIRST_RELEASE = [m for m in MECHANISMS.names() if m not in REFORMS]
@@ -31,7 +31,7 @@ def make(name, **params):
 
 def at_year(mech, year, **state):
     mech.new_year(SimpleNamespace(year=year))
-    return SimpleNamespace(year=year, state=SimpleNamespace(**state))
+    return SimpleNamespace(year=year, state=SimpleNamespace(**state), config=Scenario())
 
 
 def run(scenario, seed=2):
@@ -144,9 +144,8 @@ def test_regulatory_consistency_narrows_protection_and_keeps_firms_trust():
     mech = make("regulatory_consistency", strength=0.6, rollout_years=3, confidence_gain=0.1)
     model = at_year(mech, 3, turnover=np.array([False, True]))
     assert mech.protection_factor(model) == pytest.approx(0.4)
-    from incentsim.economy import TURNOVER_TRUST_LOSS
-    np.testing.assert_allclose(mech.firm_confidence(model),
-                               [0.06, 0.6 * (0.1 + TURNOVER_TRUST_LOSS)])
+    loss = model.config.behaviour.firm_trust_turnover_loss
+    np.testing.assert_allclose(mech.firm_confidence(model), [0.06, 0.6 * (0.1 + loss)])
 
 
 # ----------------------------------------------------------------- whole runs, exact

@@ -137,3 +137,11 @@ def test_bad_scenario_fails_before_any_simulation(monkeypatch):
     with pytest.raises(ScenarioError):
         incentsim.simulate({"tenure": {"term_length": 0}})
     assert built == []
+
+
+@pytest.mark.parametrize("key", ["[key]", "function-after", "plain"])
+def test_an_unknown_key_is_named_even_when_it_looks_like_a_pydantic_marker(key):
+    for data, path in [({key: 0}, key), ({"economy": {key: 0}}, f"economy.{key}")]:
+        with pytest.raises(ScenarioError) as err:
+            load_scenario(data)
+        assert [p for p, _ in err.value.problems] == [path]

@@ -80,3 +80,62 @@ def test_the_codebooks_formula_for_a_boolean_outcome_works(tiny):
                     panel[panel.evaluated]).fit(disp=0)
     assert set(fit.params.index) == {"Intercept", "relative_growth_reported",
                                      "insider[T.True]"}
+
+
+def test_default_scale_is_the_calibrated_one():
+    """calibration.md's promotion band (7-11 % a year) holds at the default scale."""
+    from incentsim.scenario import SCALES
+
+    sc = incentsim.load_scenario("configs/gdp_tournament.yaml")
+    assert sc.world.label() == "province scale (4 x 10 prefectures)"
+    assert {k: getattr(sc.world, k) for k in SCALES["province"]} == SCALES["province"]
+    rates = [incentsim.simulate(sc, seed=s).timeseries.promotion_rate.mean() for s in range(6)]
+    assert 0.07 <= np.mean(rates) <= 0.11
+
+
+def test_cli_says_the_scale_of_what_it_shows(tmp_path):
+    from cli_helpers import FAST, incentsim as run_cli
+
+    run = run_cli("run", "configs/gdp_tournament.yaml", "--runs-dir", tmp_path, *FAST)
+    assert "custom scale (2 x 3 prefectures, 40 firms and 60 citizens each)" in run.stdout
+    plain = run_cli("run", "configs/gdp_tournament.yaml", "--runs-dir", tmp_path,
+                    "--set", "world.horizon=2", "world.burn_in=0")
+    assert "province scale (4 x 10 prefectures)" in plain.stdout, plain.stderr
+
+
+def test_validation_arm_descriptions_state_the_weights_of_their_configs():
+    import re
+
+    from incentsim.validation.runs import ARMS, default_config_dir
+
+    stated = 0
+    for arm in ARMS.values():
+        sc = incentsim.load_scenario(default_config_dir() / arm.config, arm.overrides)
+        for number in re.findall(r"growth weight ([0-9.]+)", arm.description):
+            assert float(number) == sc.promotion.weights.growth, arm.name
+            stated += 1
+        for pct, key in re.findall(r"(\d+) % (growth|environment)", arm.description):
+            assert int(pct) / 100 == getattr(sc.promotion.weights, key), arm.name
+            stated += 1
+    assert stated >= 3
+
+
+def test_readme_names_the_columns_load_runs_returns(tmp_path):
+    import re
+    from pathlib import Path
+
+    from cli_helpers import FAST_OVERRIDES
+
+    from incentsim.experiment import run_tracked
+    from incentsim.results import load_runs
+
+    run_tracked("configs/gdp_tournament.yaml", 0, tmp_path, FAST_OVERRIDES)
+    runs, metrics = load_runs(tmp_path)
+    text = (Path(__file__).resolve().parents[1] / "README.md").read_text()
+    para = text[text.index("`runs` has one row per run"):][:400]
+    named = [n for n in re.findall(r"`([a-z_]+)`", para.split("; `metrics`")[0]) if n != "runs"]
+    assert {"run_id", "variant"} <= set(named)
+    for name in named:
+        assert name in runs.columns, name
+    for name in ("run_id", "scenario", "variant", "seed", "outcome", "year", "value"):
+        assert name in metrics.columns

@@ -37,8 +37,13 @@ PLUGINS = {
                     "global sensitivity of a problem spec (SALib Sobol / Morris)"),
     "discover": ("incentsim.exploratory.discovery",
                  "scenario discovery on a problem spec (PRIM, EMA workbench)"),
+    "optimize": ("incentsim.exploratory.optimize",
+                 "many-objective search for the best designs of a problem spec "
+                 "(EMA workbench, epsilon-NSGA-II)"),
     "moments": ("incentsim.estimation.moments_cmd",
                 "calibration moments of a real leader-year panel (CSV/Stata), beside a scenario"),
+    "calibrate": ("incentsim.estimation.calibrate",
+                  "estimate behavioural parameters on the real record (simulated moments)"),
 }
 
 #: outcomes of the summary tables unless --outcomes all
@@ -222,8 +227,9 @@ def cmd_run(args) -> int:
         return _run_with_figures(sc, seeds, runs_dir, outcomes)
     results = _execute(args, [Task.of(sc, s) for s in seeds])
     ok = [r for r in results if r.ok]
-    print(f"{len(ok)} of {len(results)} runs of '{sc.name}' (seeds {_seed_text(seeds)}) "
-          f"tracked in {runs_dir}/ (run ids {_id_span([r.run_id for r in results])})")
+    print(f"{len(ok)} of {len(results)} runs of '{sc.name}' (seeds {_seed_text(seeds)}, "
+          f"{sc.world.label()}) tracked in {runs_dir}/ "
+          f"(run ids {_id_span([r.run_id for r in results])})")
     if ok:
         print()
         print(_summary_table({sc.name: ok}, outcomes))
@@ -347,7 +353,7 @@ def cmd_compare(args) -> int:
     matplotlib.use("Agg")  # files only, never a window
     from incentsim.executors import Task
     from incentsim.experiment import ensure_runs_dir, ensure_writable_dir
-    from incentsim.plots import timeseries_figure
+    from incentsim.plots import seeds_text, timeseries_figure
     from incentsim.ranges import parse_seeds
 
     if len(args.configs) < 2:
@@ -368,10 +374,13 @@ def cmd_compare(args) -> int:
         raise UsageError(f"no successful runs for {', '.join(empty)}")
     df = compare_frame(groups, outcomes)
     df.to_csv(out / "table.csv", index=False)
+    scales = ", ".join(dict.fromkeys(sc.world.label() for sc in scenarios))
     fig = timeseries_figure({n: [r.timeseries for r in g] for n, g in groups.items()},
-                            title=f"{' vs '.join(names)}: mean over {len(seeds)} seeds, 95 % band")
+                            title=f"{' vs '.join(names)}: mean over {seeds_text(len(seeds))}, "
+                                  f"95 % band; {scales}")
     fig.savefig(out / "figure.png", dpi=120)
-    print(f"{len(scenarios)} scenarios x {len(seeds)} seeds ({_seed_text(seeds)}): "
+    print(f"{len(scenarios)} scenarios x {seeds_text(len(seeds))} ({_seed_text(seeds)}) at "
+          f"{scales}: "
           f"{sum(r.ok for r in results)} runs tracked in {runs_dir}/ "
           f"(run ids {_id_span([r.run_id for r in results])})")
     print()
@@ -418,9 +427,11 @@ def cmd_sweep(args) -> int:
         rows.append(row)
     df = pd.DataFrame(rows)
     df.to_csv(out / "points.csv", index=False)
+    scales = list(dict.fromkeys(pt.scenario.world.label() for pt in points))
     print(f"sweep '{spec.name}' ({spec.method}): {len(points)} points x {len(spec.seeds)} seeds "
-          f"= {len(tasks)} runs: {ran} run now, {skipped} already finished (skipped), "
-          f"{failed} failed; tracked in {runs_dir}/")
+          f"= {len(tasks)} runs at {', '.join(scales) if len(scales) < 3 else 'several scales'}"
+          f": {ran} run now, {skipped} already finished (skipped), {failed} failed; "
+          f"tracked in {runs_dir}/")
     show = ["point", *spec.levers, "runs", *outcomes[:4]]
     rows_txt = [[_short(v) for v in r] for r in df[show].itertuples(index=False)]
     print()

@@ -33,36 +33,13 @@ import numpy as np
 
 from scipy.special import expit
 
-#: one "notable change" of each indicator, in its own units: how intrinsic
-#: motivation and the mechanisms' penalties weigh indicators against each other
-NATURAL_SCALE = {"growth": 0.05, "growth_true": 0.05, "services": 0.2, "environment": 0.05,
-                 "satisfaction": 0.1, "debt": 0.1, "firm_survey": 0.1, "stability": 1.0,
-                 "innovation": 0.2}
-
+#: the budget's uses, in the order of a plan's shares (``Behaviour.fixed_shares``)
 USES = ("investment", "services", "environment", "subsidy", "innovation")
 INV, SRV, ENV, SUB, INN = range(5)
 N_USES = len(USES)
 
-#: weights of the index behind resident satisfaction (see :func:`satisfaction_index`)
-SATISFACTION_SERVICES = 2.0
-SATISFACTION_INCOME = 6.0
-SATISFACTION_POLLUTION = 1.2
-SATISFACTION_BASE = 1.1
-
-#: reference spending shares of GDP that give quality index 1.0
-REF_SERVICES = 0.035
-REF_ENVIRONMENT = 0.02
-REF_INNOVATION = 0.025
-INNOVATION_RENEWAL = 0.15
-SERVICES_RENEWAL = 0.5
-HUMAN_CAPITAL_LAG = 0.1
-ABATEMENT_RENEWAL = 0.2
-ABATEMENT_EFFECT = 0.15
-INFRA_DEPRECIATION = 0.05
-POLLUTION_SCALE_ELASTICITY = 0.6
-FIRM_TRUST_ADJUSTMENT = 0.2
-TURNOVER_TRUST_LOSS = 0.25
-SUBSIDY_OUTPUT = 0.15
+#: petitions are counted per this many residents
+PER_THOUSAND = 1000.0
 
 
 @dataclass
@@ -122,11 +99,48 @@ class PrefectureState:
         return self.debt / self.gdp
 
 
-def budget(state: PrefectureState, tax_rate: float, interest: float) -> np.ndarray:
+
+
+# ----------------------------------------------------------------- shocks and technology
+
+def local_shocks_next(shock: np.ndarray, eps: np.ndarray, spillover: np.ndarray,
+                      econ) -> np.ndarray:
+    """Persistent local growth shocks: AR(1) with coefficient
+    ``local_shock_persistence`` plus this year's ``eps``, then pulled toward the
+    neighbours' (``growth_spillover``, network weights ``spillover``)."""
+    out = econ.local_shock_persistence * shock + eps
+    out += econ.growth_spillover * (spillover @ out - out)
+    return out
+
+
+def frontier_drift(base, entry_rate, innovation, econ):
+    """Log change of a technology frontier: ``base`` plus creative destruction
+    (``churn_spillover`` x entry rate above ``entry_reference``) plus the
+    innovation stock above reference (``innovation_effect``)."""
+    return (base + econ.churn_spillover * (entry_rate - econ.entry_reference)
+            + econ.innovation_effect * (innovation - 1.0))
+
+
+# ----------------------------------------------------------------- the budget
+
+def revenue(state: PrefectureState, econ) -> np.ndarray:
+    """Tax revenue: ``tax_rate`` x fiscal capacity x last year's GDP."""
+    return econ.tax_rate * state.fiscal_capacity * state.gdp
+
+
+def budget(state: PrefectureState, econ) -> np.ndarray:
     """Discretionary budget: taxes on last year's GDP + borrowing + transfers - interest."""
-    b = (tax_rate * state.fiscal_capacity * state.gdp + state.borrowing * state.gdp
-         + state.transfers_next - interest * state.debt)
+    b = (revenue(state, econ) + state.borrowing * state.gdp
+         + state.transfers_next - econ.interest_rate * state.debt)
     return np.maximum(b, 0.0)
+
+
+def open_budget(state: PrefectureState, econ) -> None:
+    """The year's revenue, and the budget before new borrowing as a share of GDP
+    (what leaders split between the uses)."""
+    state.revenue = revenue(state, econ)
+    state.budget_share = (np.maximum(budget(state, econ) - state.borrowing * state.gdp, 0.0)
+                          / state.gdp)
 
 
 def spending_shares(base: np.ndarray, borrowing: np.ndarray) -> np.ndarray:
@@ -138,17 +152,49 @@ def spending_shares(base: np.ndarray, borrowing: np.ndarray) -> np.ndarray:
     return out
 
 
+def debt_next(debt, borrowing, gdp, econ):
+    """Debt: repaid at ``debt_repayment`` a year, plus this year's borrowing."""
+    return debt * (1.0 - econ.debt_repayment) + borrowing * gdp
+
+
+def spend(st: PrefectureState, econ, gdp_prev: np.ndarray) -> np.ndarray:
+    """Spend this year's budget by the chosen shares; move every stock it feeds.
+    Services spending works at ``st.service_efficiency``.
+
+    Returns spending by use over last year's GDP (``spend_gdp``)."""
+    st.spending_prev = st.spending
+    spend_gdp = spending_shares(st.shares * st.budget_share[:, None], st.borrowing)
+    st.spending = spend_gdp * gdp_prev[:, None]
+    st.debt = debt_next(st.debt, st.borrowing, gdp_prev, econ)
+    st.services = services_next(st.services, spend_gdp[:, SRV] * st.service_efficiency, econ)
+    st.human_capital += econ.human_capital_lag * (st.services - st.human_capital)
+    st.abatement = abatement_next(st.abatement, spend_gdp[:, ENV], econ)
+    st.infrastructure = ((1 - econ.infrastructure_depreciation) * st.infrastructure
+                         + st.spending[:, INV])
+    st.innovation = innovation_next(st.innovation, spend_gdp[:, INN], econ)
+    st.protection = protection(spend_gdp[:, SUB], econ)
+    st.subsidy_rate = subsidy_rate(spend_gdp[:, SUB], gdp_prev, st.private_capital, econ)
+    return spend_gdp
+
+
+# ----------------------------------------------------------------- effects of spending
+
 def compliance(abatement, econ):
-    """Output multiplier from environmental enforcement (compliance costs)."""
-    return np.maximum(1.0 - econ.environmental_compliance_cost * (abatement - 1.0), 0.1)
+    """Output multiplier from environmental enforcement (compliance costs),
+    ``1 - environmental_compliance_cost * (abatement - 1)``, at least
+    ``compliance_floor``."""
+    return np.maximum(1.0 - econ.environmental_compliance_cost * (abatement - 1.0),
+                      econ.compliance_floor)
 
 
 def entry_barrier(abatement, econ):
     """Entry multiplier from environmental enforcement: permits and impact
-    assessments hold back new plants, ``1 - entry_cost * (abatement - 1)``,
-    so enforcement slows creative destruction (List, Millimet, Fredriksson &
-    McHone 2003; in China the 11th Five-Year Plan's emission targets)."""
-    return np.clip(1.0 - econ.environmental_entry_cost * (abatement - 1.0), 0.1, 1.5)
+    assessments hold back new plants, ``1 - entry_cost * (abatement - 1)``
+    (between ``entry_barrier_min`` and ``entry_barrier_max``), so enforcement
+    slows creative destruction (List, Millimet, Fredriksson & McHone 2003; in
+    China the 11th Five-Year Plan's emission targets)."""
+    return np.clip(1.0 - econ.environmental_entry_cost * (abatement - 1.0),
+                   econ.entry_barrier_min, econ.entry_barrier_max)
 
 
 def public_output(spend_share_gdp: np.ndarray, econ) -> np.ndarray:
@@ -156,37 +202,37 @@ def public_output(spend_share_gdp: np.ndarray, econ) -> np.ndarray:
 
     ``spend_share_gdp[..., k]`` is spending on use k over GDP. Investment
     counts with its construction multiplier and diminishing returns
-    (``mult * sqrt(s * REF)``, equal to ``mult * s`` at the reference
-    share); services and environment spending count at the smaller
+    (``mult * sqrt(s * reference_investment)``, equal to ``mult * s`` at the
+    reference share); services and environment spending count at the smaller
     multiplier; subsidies are transfers and add nothing directly.
     """
     s = spend_share_gdp
-    ref_inv = 0.05
     return (
-        econ.public_investment_multiplier * np.sqrt(ref_inv * s[..., INV])
+        econ.public_investment_multiplier * np.sqrt(econ.reference_investment * s[..., INV])
         + econ.other_spending_multiplier * (s[..., SRV] + s[..., ENV])
     )
 
 
-def services_next(services, spend_share_srv):
+def _renewed(stock, spend_share, renewal: float, reference: float):
+    """A stock renewed at ``renewal`` a year toward sqrt(spending / reference)."""
+    return (1 - renewal) * stock + renewal * np.sqrt(spend_share / reference)
+
+
+def services_next(services, spend_share_srv, econ):
     """Service quality: renewed toward sqrt(spending / reference)."""
-    return (1 - SERVICES_RENEWAL) * services + SERVICES_RENEWAL * np.sqrt(
-        spend_share_srv / REF_SERVICES
-    )
+    return _renewed(services, spend_share_srv, econ.services_renewal, econ.reference_services)
 
 
-def abatement_next(abatement, spend_share_env):
+def abatement_next(abatement, spend_share_env, econ):
     """Abatement stock: renewed toward sqrt(environment spending / reference)."""
-    return (1 - ABATEMENT_RENEWAL) * abatement + ABATEMENT_RENEWAL * np.sqrt(
-        spend_share_env / REF_ENVIRONMENT
-    )
+    return _renewed(abatement, spend_share_env, econ.abatement_renewal,
+                    econ.reference_environment)
 
 
-def innovation_next(innovation, spend_share_inn):
+def innovation_next(innovation, spend_share_inn, econ):
     """Innovation stock: renewed toward sqrt(science & technology spending / reference)."""
-    return (1 - INNOVATION_RENEWAL) * innovation + INNOVATION_RENEWAL * np.sqrt(
-        spend_share_inn / REF_INNOVATION
-    )
+    return _renewed(innovation, spend_share_inn, econ.innovation_renewal,
+                    econ.reference_innovation)
 
 
 def protection(spend_share_sub, econ):
@@ -200,76 +246,170 @@ def subsidy_rate(subsidy_share_gdp, gdp, private_capital, econ):
                                       * np.maximum(private_capital, 1e-9))
 
 
-def subsidy_boost(rate):
+def subsidy_boost(rate, econ):
     """Output multiplier from support to incumbent firms (cheap inputs, orders).
 
-    ``1 + SUBSIDY_OUTPUT * log(1 + rate)``: support raises incumbents' output
+    ``1 + subsidy_output * log(1 + rate)``: support raises incumbents' output
     this year, with diminishing returns — the short-run gain that makes
     protecting local firms attractive under growth targets (seed 002).
     """
-    return 1.0 + SUBSIDY_OUTPUT * np.log1p(rate)
+    return 1.0 + econ.subsidy_output * np.log1p(rate)
 
 
-def forecast(state: PrefectureState, cand: np.ndarray, budget_share: np.ndarray, econ,
-             expected_growth: np.ndarray, expected_income_growth: np.ndarray,
-             petition_propensity: float) -> dict:
+def environment_multiplier(st: PrefectureState, econ, gdp_prev, national_level: float,
+                           national_shock: float, ability: np.ndarray) -> np.ndarray:
+    """What a prefecture adds to its firms' productivity this year: its fixed
+    productivity, the national and local shock levels and the leader's ability
+    (``ability_effect``), human capital and infrastructure (relative to their
+    reference, with their elasticities), compliance costs and support to firms."""
+    infra = np.maximum(st.infrastructure / gdp_prev / st.infra_ratio0, 1e-6)
+    return (st.productivity * np.exp(national_level + national_shock + st.local_level
+                                     + econ.ability_effect * ability)
+            * st.human_capital**econ.human_capital_elasticity
+            * infra**econ.infrastructure_elasticity * compliance(st.abatement, econ)
+            * subsidy_boost(st.subsidy_rate, econ))
+
+
+def account_output(st: PrefectureState, econ, fy, spend_gdp, gdp_prev, beh) -> None:
+    """GDP is firms' output plus public output; growth follows; expected private
+    growth adjusts toward this year's (``firm_expectation_adjustment``)."""
+    st.private_output_prev = st.private_output
+    st.private_output = fy.output
+    st.private_capital = fy.capital
+    st.pub_output = public_output(spend_gdp, econ) * gdp_prev
+    st.gdp = np.maximum(fy.output + st.pub_output, 1e-9)
+    st.growth_true = st.gdp / gdp_prev - 1.0
+    private_growth = st.private_output / np.maximum(st.private_output_prev, 1e-12) - 1.0
+    a = beh.firm_expectation_adjustment
+    st.expected_growth = (1 - a) * st.expected_growth + a * private_growth
+
+
+# ----------------------------------------------------------------- pollution
+
+def pollution_level(emission_intensity, gdp_ratio, abatement, geo, econ):
+    """This year's pollution concentration, before inspections.
+
+    Emissions are ``emission_intensity x (GDP / initial GDP) **
+    pollution_scale_elasticity x exp(-abatement_effect x (abatement - 1))``; a
+    share ``pollution_spillover`` of the concentration comes from the network
+    neighbours (``geo.spillover``; a prefecture without neighbours, ``geo.isolated``,
+    keeps its own).
+    """
+    raw = (emission_intensity * gdp_ratio ** econ.pollution_scale_elasticity
+           * np.exp(-econ.abatement_effect * (abatement - 1.0)))
+    return (1 - econ.pollution_spillover) * raw + econ.pollution_spillover * (
+        geo.spillover @ raw + geo.isolated * raw)
+
+
+def expected_pollution_growth(growth, abatement_change, econ):
+    """Pollution growth as a leader forecasts it: the first-order change of
+    :func:`pollution_level` in GDP growth and in the abatement stock
+    (``pollution_scale_elasticity x growth - abatement_effect x change``),
+    ignoring the slow trend decline and the neighbours."""
+    return econ.pollution_scale_elasticity * growth - econ.abatement_effect * abatement_change
+
+
+# ----------------------------------------------------------------- leaders' forecasts
+
+def forecast(state: PrefectureState, cand: np.ndarray, budget_share: np.ndarray, econ, beh,
+             expected_growth: np.ndarray, expected_income_growth: np.ndarray) -> dict:
     """Indicators each leader expects from each candidate plan.
 
     ``cand`` is (C, N_USES + 1): budget shares and a borrowing level (share of
     GDP). ``budget_share`` is each prefecture's pre-borrowing budget over GDP.
     Returns a dict of (L, C) arrays with the indicator names of
-    :mod:`incentsim.rules.promotion` plus ``growth_true`` and ``debt_now``.
+    :mod:`incentsim.indicators` plus ``growth_true``, ``innovation`` and ``debt_now``.
     """
     borrow = cand[None, :, N_USES]
     spend = spending_shares(budget_share[:, None, None] * cand[None, :, :N_USES], borrow)
-    pub_now = state.pub_output[:, None] / state.gdp[:, None]
-    private_share = 1.0 - pub_now
-    subsidy = subsidy_rate(spend[..., SUB], state.gdp[:, None],
-                           state.private_capital[:, None], econ)
-    boost_now = subsidy_boost(state.subsidy_rate)[:, None]
-    abate = abatement_next(state.abatement[:, None], spend[..., ENV])
-    comply = compliance(abate, econ) / compliance(state.abatement, econ)[:, None]
-    growth = (
-        expected_growth[:, None] * private_share
-        + (public_output(spend, econ) - pub_now)
-        + (subsidy_boost(subsidy) * comply / boost_now - 1.0) * private_share
-    )
-    poll_growth = (POLLUTION_SCALE_ELASTICITY * growth
-                   - ABATEMENT_EFFECT * (abate - state.abatement[:, None]))
+    growth, abate = _forecast_growth(state, spend, econ, expected_growth)
+    poll_growth = expected_pollution_growth(growth, abate - state.abatement[:, None], econ)
     services = services_next(state.services[:, None],
-                             spend[..., SRV] * state.service_efficiency[:, None])
+                             spend[..., SRV] * state.service_efficiency[:, None], econ)
     pollution = state.pollution[:, None] * (1.0 + poll_growth)
     surprise = growth - expected_income_growth[:, None]
-    sat = logistic(satisfaction_index(services, surprise, pollution))
-    debt = -(state.debt[:, None] * (1.0 - econ.debt_repayment)
-             + borrow * state.gdp[:, None]) / state.gdp[:, None]
-    firm = logistic(2.0 * state.firm_trust[:, None] - 1.0 + 2.0 * subsidy)
+    sat = logistic(satisfaction_index(services, surprise, pollution, beh))
+    debt = -debt_next(state.debt[:, None], borrow, state.gdp[:, None], econ) / state.gdp[:, None]
+    subsidy = subsidy_rate(spend[..., SUB], state.gdp[:, None],
+                           state.private_capital[:, None], econ)
+    firm = logistic(rating_index(state.firm_trust[:, None], subsidy, beh))
     return {
         "growth": growth,
         "growth_true": growth,
         "environment": -poll_growth,
         "services": services,
         "debt": debt,
-        "innovation": innovation_next(state.innovation[:, None], spend[..., INN]),
+        "innovation": innovation_next(state.innovation[:, None], spend[..., INN], econ),
         "debt_now": -state.debt_to_gdp[:, None],
         "satisfaction": sat,
         "firm_survey": firm,
         "stability": state.indicators["stability"][:, None]
-        + 1000.0 * petition_propensity * (sat - state.satisfaction_mean[:, None]),
+        + PER_THOUSAND * beh.petition_propensity * (sat - state.satisfaction_mean[:, None]),
     }
 
 
-def satisfaction_index(services, income_surprise, pollution, news=0.0):
-    """Linear index behind satisfaction (also used by leaders to forecast it)."""
-    return (
-        SATISFACTION_BASE
-        + SATISFACTION_SERVICES * (services - 1.0)
-        + SATISFACTION_INCOME * income_surprise
-        - SATISFACTION_POLLUTION * (pollution - 1.0)
-        + news
+def _forecast_growth(state: PrefectureState, spend: np.ndarray, econ, expected_growth):
+    """Expected GDP growth of each plan (and the abatement stock it buys): expected
+    private growth on the private share, plus the change in public output, plus the
+    change in support to firms and in compliance costs."""
+    pub_now = state.pub_output[:, None] / state.gdp[:, None]
+    private_share = 1.0 - pub_now
+    subsidy = subsidy_rate(spend[..., SUB], state.gdp[:, None],
+                           state.private_capital[:, None], econ)
+    boost_now = subsidy_boost(state.subsidy_rate, econ)[:, None]
+    abate = abatement_next(state.abatement[:, None], spend[..., ENV], econ)
+    comply = compliance(abate, econ) / compliance(state.abatement, econ)[:, None]
+    growth = (
+        expected_growth[:, None] * private_share
+        + (public_output(spend, econ) - pub_now)
+        + (subsidy_boost(subsidy, econ) * comply / boost_now - 1.0) * private_share
     )
+    return growth, abate
 
+
+# ----------------------------------------------------------------- residents and firms
 
 def logistic(x):
     """The logistic function 1 / (1 + exp(-x))."""
     return expit(x)
+
+
+def satisfaction_index(services, income_surprise, pollution, beh, news=0.0):
+    """Linear index behind resident satisfaction (citizens feel it; leaders forecast
+    with it): ``satisfaction_base + satisfaction_services x (services - 1) +
+    satisfaction_income x income surprise - satisfaction_pollution x (pollution - 1)
+    + news`` (``behaviour`` fields)."""
+    return (
+        beh.satisfaction_base
+        + beh.satisfaction_services * (services - 1.0)
+        + beh.satisfaction_income * income_surprise
+        - beh.satisfaction_pollution * (pollution - 1.0)
+        + news
+    )
+
+
+def firm_confidence(firm_trust, beh):
+    """Firms' confidence in local policy: ``firm_confidence_base + firm_trust``
+    (scales investment and entry; Zhu & Zhang 2017 on policy predictability)."""
+    return beh.firm_confidence_base + firm_trust
+
+
+def firm_trust_next(firm_trust, subsidy_rate, turnover, scandal, reassured, beh):
+    """Firms' trust in local government moves (``firm_trust_adjustment`` a year)
+    toward ``firm_trust_base + firm_trust_subsidy x subsidy rate`` minus
+    ``firm_trust_turnover_loss`` in a year the leader changed and
+    ``firm_trust_scandal_loss`` in a scandal year, plus what mechanisms do to
+    reassure firms (``reassured``), clipped to 0..1."""
+    target = np.clip(beh.firm_trust_base + beh.firm_trust_subsidy * subsidy_rate
+                     - beh.firm_trust_turnover_loss * turnover
+                     - beh.firm_trust_scandal_loss * scandal + reassured, 0.0, 1.0)
+    return firm_trust + beh.firm_trust_adjustment * (target - firm_trust)
+
+
+def rating_index(firm_trust, subsidy_rate, beh):
+    """A typical firm's business-environment rating (logit): ``survey_trust_weight
+    x (trust - survey_neutral_trust) + survey_subsidy_weight x subsidy rate``.
+    Firms answer surveys with it (:meth:`incentsim.agents.firms.FirmPopulation.survey`,
+    plus their own productivity) and leaders forecast the survey with it."""
+    return (beh.survey_trust_weight * (firm_trust - beh.survey_neutral_trust)
+            + beh.survey_subsidy_weight * subsidy_rate)

@@ -33,6 +33,7 @@ reach (a shared filesystem); start workers with ``--nthreads 1``.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import logging
 import math
 import multiprocessing
@@ -74,6 +75,12 @@ class Task:
     @classmethod
     def of(cls, scenario: Scenario, seed: int, **info: Any) -> Task:
         return cls(scenario.to_dict(), int(seed), dict(info))
+
+    def run(self, runs_dir: str | Path, skip_done: bool = False, keep_timeseries: bool = True,
+            progress: Callable[[int, int], None] | None = None) -> TaskResult:
+        """Run this task where a worker calls it (a subclass may run it differently,
+        e.g. untracked and cached: :class:`incentsim.exploratory.cache.CachedTask`)."""
+        return run_task(self, runs_dir, skip_done, keep_timeseries, progress)
 
 
 @dataclass
@@ -163,7 +170,7 @@ def run_batch(batch: Sequence[Task], runs_dir: str, skip_done: bool = False,
     global _IN_TASK
     _IN_TASK = True
     try:
-        return [run_task(t, runs_dir, skip_done, keep_timeseries) for t in batch]
+        return [t.run(runs_dir, skip_done, keep_timeseries) for t in batch]
     except KeyboardInterrupt:
         if _STOPPING:
             os._exit(128 + _STOPPING)
@@ -182,7 +189,7 @@ def _run_batch_on_dask(batch, runs_dir, skip_done, keep_timeseries, stop_event):
             if stop.is_set():
                 break
             try:
-                out.append(run_task(t, runs_dir, skip_done, keep_timeseries, stop.check))
+                out.append(t.run(runs_dir, skip_done, keep_timeseries, stop.check))
             except KeyboardInterrupt:
                 break
     return out
@@ -269,7 +276,7 @@ def execute(
         raise ValueError(f"unknown executor {executor!r}; use one of {', '.join(EXECUTORS)}")
     runs_dir = Path(runs_dir).resolve()
     invocation = uuid.uuid4().hex[:12]
-    tasks = [Task(t.scenario, t.seed, {**t.info, "invocation": invocation}) for t in tasks]
+    tasks = [dataclasses.replace(t, info={**t.info, "invocation": invocation}) for t in tasks]
     results: dict[int, TaskResult] = {}
     todo: list[int] = []
     for i, t in enumerate(tasks):
@@ -285,7 +292,7 @@ def execute(
         executor = "serial"
     if executor == "serial":
         for i in todo:
-            results[i] = run_task(tasks[i], runs_dir, skip_done, keep_timeseries, year_progress)
+            results[i] = tasks[i].run(runs_dir, skip_done, keep_timeseries, year_progress)
             if on_result:
                 on_result(results[i])
     else:

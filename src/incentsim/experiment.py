@@ -312,7 +312,9 @@ def _outcome_figure(res: SimulationResult, path: Path) -> None:
     matplotlib.use("Agg")
     from incentsim.plots import timeseries_figure
 
-    fig = timeseries_figure({res.scenario.name: [res.timeseries]})
+    fig = timeseries_figure({res.scenario.name: [res.timeseries]},
+                            title=f"{res.scenario.name}, seed {res.seed}, "
+                                  f"{res.scenario.world.label()}")
     fig.savefig(path, dpi=110)
     import matplotlib.pyplot as plt
 

@@ -1,21 +1,31 @@
 """The Mesa model: builds the world and orders a year.
 
-A year (one :meth:`IncentModel.step`):
+A year (one :meth:`IncentModel.step`, one method per phase):
 
-1. shocks — a national business-cycle shock and persistent local shocks;
-2. leaders choose plans (:func:`incentsim.agents.leader.decide`);
-3. budgets are spent: debt, services, abatement, infrastructure, human capital;
-4. firms produce, invest, exit and enter; GDP and pollution follow;
-5. reports are made (true figures plus manipulation) and mechanisms act on
-   them (audits, inspections);
-6. citizens update satisfaction and trust and petition; firms' trust moves;
-7. indicators enter the term record (weighted by the incumbent's credit for
-   them, :func:`incentsim.rules.evaluation.credit`); the upper level
-   evaluates and turns leaders over;
-8. outcomes and the leader-year panel are recorded (after burn-in).
+1. :meth:`~IncentModel._shocks` — a national business-cycle shock, persistent
+   local shocks and the technology frontiers move;
+2. :meth:`~IncentModel._decide` — the budget opens and leaders choose plans
+   (:func:`incentsim.agents.leader.decide`);
+3. :meth:`~IncentModel._spend` — budgets are spent: debt, services, abatement,
+   infrastructure, human capital (:func:`incentsim.economy.spend`);
+4. :meth:`~IncentModel._produce` — firms produce, invest, exit and enter; GDP
+   follows; :meth:`~IncentModel._pollute` — pollution follows;
+5. :meth:`~IncentModel._report` — reports are made (true figures plus
+   manipulation) and mechanisms act on them (audits, inspections);
+6. :meth:`~IncentModel._react` — citizens update satisfaction and trust and
+   petition; firms' trust moves; firms answer the survey;
+7. :meth:`~IncentModel._evaluate` — indicators enter the term record
+   (weighted by the incumbent's credit for them,
+   :func:`incentsim.rules.evaluation.credit`); the upper level evaluates;
+8. outcomes and the leader-year panel are recorded (after burn-in,
+   :mod:`incentsim.recording`); :meth:`~IncentModel._turn_over` — the upper
+   level turns leaders over.
 
-The model orchestrates; agents decide; rules and mechanisms are objects
-passed in — nothing in :meth:`step` branches on the scenario's rule name.
+The model orchestrates; agents decide; every law of motion lives with the
+agent or economy it belongs to (:mod:`incentsim.economy`,
+:mod:`incentsim.agents`); rules and mechanisms are objects passed in —
+nothing in :meth:`step` branches on the scenario's rule name. Every
+behavioural number is a field of the scenario (``economy``, ``behaviour``).
 """
 
 from __future__ import annotations
@@ -25,27 +35,22 @@ import numpy as np
 from mesa.discrete_space import Network
 
 from incentsim import economy as eco
+from incentsim import recording
 from incentsim.agents.citizens import CitizenPopulation
-from incentsim.agents.firms import FirmPopulation
+from incentsim.agents.firms import FirmPopulation, FirmYear
 from incentsim.agents.leader import Leader, candidate_plans, decide
+from incentsim.indicators import NAMES as INDICATOR_NAMES
+from incentsim.indicators import SCORED
 from incentsim.outcomes import PANEL_COLUMNS
 from incentsim.rules.accountability import MECHANISMS
 from incentsim.rules.evaluation import Evaluator, credit
 from incentsim.rules.promotion import PROMOTION_RULES
 from incentsim.scenario import Scenario, load_scenario
 from incentsim.seeding import stream
-from incentsim.upper import SCORED, UpperLevel
+from incentsim.upper import UpperLevel
 from incentsim.world import build_geography
 
 STREAMS = ("world", "shocks", "firms", "citizens", "leaders", "upper", "rule", "appoint", "mesa")
-SCALE_FLOOR = {"growth": 0.01, "environment": 0.01, "services": 0.02, "debt": 0.02,
-               "satisfaction": 0.01, "firm_survey": 0.01, "stability": 0.2}
-SCALE_SMOOTHING = 0.3
-INITIAL_PUBLIC_SHARE = 0.1
-INITIAL_DEBT = 0.2
-INITIAL_GROWTH = 0.08
-#: entry rate at which creative destruction neither speeds nor slows the frontier
-ENTRY_REFERENCE = 0.05
 
 
 class InvariantError(RuntimeError):
@@ -55,16 +60,6 @@ class InvariantError(RuntimeError):
         where = f"prefecture {prefecture}" if prefecture is not None else "all prefectures"
         super().__init__(f"invariant broken in year {year}, {where}: {quantity} = {value!r}")
         self.year, self.prefecture, self.quantity, self.value = year, prefecture, quantity, value
-
-
-def _column(values) -> np.ndarray:
-    """One year of a panel column as int64, float64 or bool (what pandas makes of lists)."""
-    a = np.asarray(values)
-    if a.dtype.kind == "f":
-        return a.astype(np.float64, copy=True)
-    if a.dtype.kind in "iu":
-        return a.astype(np.int64, copy=True)
-    return a.copy()
 
 
 class IncentModel(mesa.Model):
@@ -79,15 +74,42 @@ class IncentModel(mesa.Model):
         w = sc.world
         self.n_provinces = w.n_provinces
         self.per_province = w.prefectures_per_province
-        self.n_prefectures = w.n_provinces * w.prefectures_per_province
-        n = self.n_prefectures
+        self.n_prefectures = n = w.n_provinces * w.prefectures_per_province
         rng = self.streams["world"]
-
         self.geo = build_geography(w.n_provinces, w.prefectures_per_province,
                                    w.cross_province_links, rng)
         self.province = self.geo.province
         self.space = Network(self.geo.graph, random=self.random, layout=self.geo.positions)
+        self._set_rules(sc, seed)
+        self.candidates = candidate_plans(sc.behaviour, rng)
+        self.growth_target = np.full(
+            n, sc.promotion.growth_target + sc.promotion.target_escalation)
+        z = np.exp(sc.economy.prefecture_productivity_sd * rng.standard_normal(n))
+        self.state = self._initial_state(z, rng)
+        self.firms = FirmPopulation(self, w.firms_per_prefecture, z, self.streams["firms"])
+        self.citizens = CitizenPopulation(self, w.citizens_per_prefecture, n,
+                                          self.streams["citizens"])
+        self._calibrate_initial_levels()
+        num, den = self.firms.tfp_totals()
+        self._tfp_level = num.sum() / den.sum() if den.sum() > 0 else 1.0
+        self._tfp_level_p = np.divide(num, den, out=np.zeros(n), where=den > 0)
+        self.upper = UpperLevel(self)
+        self.leader_at: list[Leader] = []
+        for p in range(n):
+            ld = self.appoint_leader(initial=True)
+            ld.cell = self.space[p]
+            self.leader_at.append(ld)
+        self.state.indicators = self.indicators()
+        self._reset_terms(np.ones(n, dtype=bool))
+        self.year = -w.burn_in
+        self.records: list[dict] = []
+        #: leader-year panel: per column, one array per recorded year
+        self.panel: dict[str, list[np.ndarray]] = {c: [] for c in PANEL_COLUMNS}
 
+    # ----------------------------------------------------------------- set-up
+
+    def _set_rules(self, sc: Scenario, seed: int) -> None:
+        """The promotion rule and the mechanisms in force, and what they imply."""
         rule = PROMOTION_RULES[sc.promotion.rule](sc.promotion)
         self.mechanisms = [MECHANISMS[name](params, stream(seed, f"mechanism:{name}"))
                            for name, params in sc.mechanisms()]
@@ -98,111 +120,85 @@ class IncentModel(mesa.Model):
             read |= {k for k, w in sc.promotion.weights.model_dump().items() if w > 0}
         #: firms answer the business-environment survey only when something reads it
         self.surveys_firms = "firm_survey" in read
-        self.candidates = candidate_plans(sc.behaviour.n_candidates, rng,
-                                          sc.behaviour.fixed_shares)
-        self.growth_target = np.full(
-            n, sc.promotion.growth_target + sc.promotion.target_escalation)
-
-        z = np.exp(0.25 * rng.standard_normal(n))
-        self.state = self._initial_state(z, rng)
-        self.frontier = 1.0
-        self.entry_rate = ENTRY_REFERENCE
-        self.state.entry_rate = np.full(n, ENTRY_REFERENCE)
-        self.national_level = 0.0
-        self.firms = FirmPopulation(self, w.firms_per_prefecture, z, self.streams["firms"])
-        self.citizens = CitizenPopulation(self, w.citizens_per_prefecture, n,
-                                          self.streams["citizens"])
-        self._calibrate_initial_levels()
-        num, den = self.firms.tfp_totals()
-        self._tfp_level = num.sum() / den.sum() if den.sum() > 0 else 1.0
-        self._tfp_level_p = np.divide(num, den, out=np.zeros(n), where=den > 0)
-
-        self.upper = UpperLevel(self)
-        self.leader_at: list[Leader] = []
-        for p in range(n):
-            ld = self.appoint_leader(initial=True)
-            ld.cell = self.space[p]
-            self.leader_at.append(ld)
-        self._reset_terms(np.ones(n, dtype=bool))
-
-        self.year = -w.burn_in
-        self.records: list[dict] = []
-        #: leader-year panel: per column, one array per recorded year
-        self.panel: dict[str, list[np.ndarray]] = {c: [] for c in PANEL_COLUMNS}
-        self._promoted_ability: list[float] = []
-        self._evaluated_ability: list[float] = []
-
-    # ----------------------------------------------------------------- set-up
 
     def _initial_state(self, z: np.ndarray, rng: np.random.Generator) -> eco.PrefectureState:
-        n = self.n_prefectures
+        n, econ, beh = self.n_prefectures, self.config.economy, self.config.behaviour
         ones, zeros = np.ones(n), np.zeros(n)
-        shares = np.tile(self.config.behaviour.fixed_shares or [0.3, 0.3, 0.15, 0.15, 0.1],
-                         (n, 1))
         st = eco.PrefectureState(
-            n=n, productivity=z, fiscal_capacity=rng.uniform(0.7, 1.3, n),
-            emission_intensity=np.exp(0.3 * rng.standard_normal(n)),
+            n=n, productivity=z,
+            fiscal_capacity=rng.uniform(econ.fiscal_capacity_min, econ.fiscal_capacity_max, n),
+            emission_intensity=np.exp(econ.emission_intensity_sd * rng.standard_normal(n)),
             local_level=zeros.copy(), local_growth_shock=zeros.copy(),
             gdp=ones.copy(), private_output=ones.copy(), private_output_prev=ones.copy(),
             private_capital=ones.copy(), pub_output=zeros.copy(),
-            infrastructure=ones.copy(), infra_ratio0=1.0, services=ones.copy(),
-            human_capital=ones.copy(), abatement=ones.copy(), pollution=ones.copy(),
-            debt=zeros.copy(), revenue=zeros.copy(), firm_trust=np.full(n, 0.6),
+            infrastructure=ones.copy(), infra_ratio0=econ.initial_infrastructure,
+            services=ones.copy(), human_capital=ones.copy(), abatement=ones.copy(),
+            pollution=ones.copy(), debt=zeros.copy(), revenue=zeros.copy(),
+            firm_trust=np.full(n, beh.initial_firm_trust),
             innovation=ones.copy(), frontier_gap=zeros.copy(),
-            shares=shares, spending=np.zeros((n, eco.N_USES)),
-            spending_prev=np.zeros((n, eco.N_USES)),
+            shares=np.tile(beh.fixed_shares or beh.initial_shares, (n, 1)),
+            spending=np.zeros((n, eco.N_USES)), spending_prev=np.zeros((n, eco.N_USES)),
             borrowing=zeros.copy(), manipulation=zeros.copy(), underreport=zeros.copy(),
-            growth_true=np.full(n, INITIAL_GROWTH), growth_reported=np.full(n, INITIAL_GROWTH),
+            growth_true=np.full(n, econ.initial_growth),
+            growth_reported=np.full(n, econ.initial_growth),
             pollution_growth=zeros.copy(), pollution_growth_reported=zeros.copy(),
             subsidy_rate=zeros.copy(), protection=zeros.copy(),
-            satisfaction_mean=np.full(n, 0.65), firm_survey=np.full(n, 0.6),
+            satisfaction_mean=np.full(n, beh.initial_satisfaction),
+            firm_survey=np.full(n, beh.initial_firm_trust),
             petitions=zeros.copy(), transfers_next=zeros.copy(),
             scandal=np.zeros(n, bool), turnover=np.zeros(n, bool),
             last_score=zeros.copy(), rank_pct=np.full(n, 0.5),
         )
         st.scandal_dismissal = np.zeros(n, bool)
-        st.expected_growth = np.full(n, INITIAL_GROWTH)
-        st.expected_income_growth = np.full(n, INITIAL_GROWTH)
+        st.expected_growth = np.full(n, econ.initial_growth)
+        st.expected_income_growth = np.full(n, econ.initial_growth)
         st.service_efficiency = np.ones(n)
-        st.budget_share = np.full(n, self.config.economy.tax_rate)
-        st.indicator_scale = {"growth": 0.05, "environment": 0.05, "services": 0.1,
-                              "debt": 0.05, "satisfaction": 0.05, "firm_survey": 0.05,
-                              "stability": 1.0}
+        st.budget_share = np.full(n, econ.tax_rate)
+        st.indicator_scale = beh.initial_scale.model_dump()
+        st.entry_rate = np.full(n, econ.entry_reference)
+        self.frontier = 1.0
+        self.entry_rate = econ.entry_reference
+        self.national_level = 0.0
         return st
 
     def _calibrate_initial_levels(self) -> None:
         """Set GDP, infrastructure, debt and pollution levels consistent with firms."""
-        st, f = self.state, self.firms
+        st, f, econ = self.state, self.firms, self.config.economy
         n = self.n_prefectures
-        alpha = self.config.economy.capital_share
+        alpha = econ.capital_share
         out = np.bincount(f.prefecture, st.productivity[f.prefecture] * f.productivity
                           * f.capital**alpha * f.alive, n)
         st.private_output = out.copy()
-        st.private_output_prev = out / (1.0 + INITIAL_GROWTH)
+        st.private_output_prev = out / (1.0 + econ.initial_growth)
         st.private_capital = np.bincount(f.prefecture, f.capital * f.alive, n)
-        st.gdp = out / (1.0 - INITIAL_PUBLIC_SHARE)
+        st.gdp = out / (1.0 - econ.initial_public_share)
         st.pub_output = st.gdp - out
-        st.infra_ratio0 = 0.35
         st.infrastructure = st.infra_ratio0 * st.gdp
-        st.debt = INITIAL_DEBT * st.gdp
+        st.debt = econ.initial_debt * st.gdp
         self.gdp0 = st.gdp.copy()
         st.pollution = st.emission_intensity.copy()
-        st.indicators = self._indicators()
         wage = self._wage()
         c = self.citizens
         c.income = wage[c.prefecture] * c.skill
 
     def appoint_leader(self, initial: bool = False) -> Leader:
-        """A new leader with freshly drawn traits (insider with ``insider_prob``)."""
+        """A new leader with freshly drawn traits (insider with ``insider_prob``).
+
+        Age is normal (``appointment_age_mean``, ``appointment_age_sd``) between
+        ``min_appointment_age`` and a year before retirement; motivation is
+        ``public_service_motivation x 2 x Beta(motivation_shape, motivation_shape)``
+        (mean ``public_service_motivation``); perception of the rule is log-normal.
+        """
         ten, beh = self.config.tenure, self.config.behaviour
         rng = self.streams["appoint"]
         u = rng.random(3)
         age = ten.appointment_age_mean + ten.appointment_age_sd * rng.standard_normal()
-        age = float(np.clip(age, 30.0, ten.retirement_age - 1.0))
+        age = float(np.clip(age, ten.min_appointment_age, ten.retirement_age - 1.0))
+        shape = beh.motivation_shape
         ld = Leader(
             self, ability=rng.standard_normal(), age=age,
             insider=u[0] < ten.insider_prob, connected=u[1] < ten.connected_prob,
-            motivation=beh.public_service_motivation * 2.0 * rng.beta(2.0, 2.0),
+            motivation=beh.public_service_motivation * 2.0 * rng.beta(shape, shape),
             perception=float(np.exp(beh.perception_noise * rng.standard_normal())),
             term_length=ten.term_length,
         )
@@ -254,13 +250,11 @@ class IncentModel(mesa.Model):
         alpha = self.config.economy.capital_share
         return (1.0 - alpha) * self.state.gdp / self.config.world.citizens_per_prefecture
 
-    def _indicators(self) -> dict[str, np.ndarray]:
+    def indicators(self) -> dict[str, np.ndarray]:
+        """This year's value of every indicator of :data:`incentsim.indicators.INDICATORS`
+        (signed so that higher is better), per prefecture."""
         st = self.state
-        ages = np.array([ld.age for ld in self.leader_at]) if getattr(self, "leader_at", None) \
-            else np.full(self.n_prefectures, 50.0)
-        conn = np.array([ld.connected for ld in self.leader_at], float) \
-            if getattr(self, "leader_at", None) else np.zeros(self.n_prefectures)
-        return {
+        values = {
             "growth": st.growth_reported.copy(),
             "environment": -st.pollution_growth_reported,
             "services": st.services.copy(),
@@ -268,122 +262,126 @@ class IncentModel(mesa.Model):
             "satisfaction": st.satisfaction_mean.copy(),
             "firm_survey": st.firm_survey.copy(),
             "stability": -st.petitions,
-            "connected": conn,
-            "age": ages,
+            "connected": np.array([ld.connected for ld in self.leader_at], float),
+            "age": np.array([ld.age for ld in self.leader_at]),
         }
+        return {k: values[k] for k in INDICATOR_NAMES}
 
     def _update_scales(self) -> None:
-        st = self.state
+        """Each scored indicator's scale moves toward its within-province SD this year
+        (``behaviour.scale_smoothing``), never below ``behaviour.scale_floor``."""
+        st, beh = self.state, self.config.behaviour
+        a = beh.scale_smoothing
         for k in SCORED:
             x = st.indicators[k].reshape(self.n_provinces, self.per_province)
             sd = float(np.sqrt(((x - x.mean(axis=1, keepdims=True)) ** 2).mean()))
-            old = st.indicator_scale[k]
-            new = (1 - SCALE_SMOOTHING) * old + SCALE_SMOOTHING * sd
-            st.indicator_scale[k] = max(new, SCALE_FLOOR[k])
+            new = (1 - a) * st.indicator_scale[k] + a * sd
+            st.indicator_scale[k] = max(new, getattr(beh.scale_floor, k))
 
     # ----------------------------------------------------------------- the year
 
     def step(self) -> None:
-        sc = self.config
-        econ, beh = sc.economy, sc.behaviour
-        st = self.state
-        n = self.n_prefectures
-        leaders = self.leader_at
+        """One year: the phases of the module docstring, in order."""
+        self._start_year()
+        national = self._shocks()
+        gdp_prev = self._decide()
+        spend_gdp = self._spend(gdp_prev)
+        fy = self._produce(national, spend_gdp, gdp_prev)
+        self._pollute()
+        self._report()
+        self._react()
+        fate = self._evaluate()
+        tfp_growth = self._advance_tfp(fy)
+        if self.year >= 1:
+            self._record(fate, fy, tfp_growth)
+        self._turn_over(fate)
+        self.check_invariants()
+
+    def _start_year(self) -> None:
         self.year += 1
-        for ld in leaders:
+        for ld in self.leader_at:
             ld.tenure_year += 1
             ld.years_in_post += 1
             ld.age += 1.0
-        st.scandal[:] = False
-        st.scandal_dismissal[:] = False
+        self.state.scandal[:] = False
+        self.state.scandal_dismissal[:] = False
         self._mechanisms_new_year()
 
-        # 1. shocks
-        rs = self.streams["shocks"]
+    def _shocks(self) -> float:
+        """Draw the national and local shocks; move the national and local frontiers.
+        Returns the national shock (it enters this year's output)."""
+        st, econ, rs = self.state, self.config.economy, self.streams["shocks"]
         national = econ.national_shock_sd * rs.standard_normal()
-        eps = econ.local_shock_sd * rs.standard_normal(n)
-        st.local_growth_shock = econ.local_shock_persistence * st.local_growth_shock + eps
-        st.local_growth_shock += econ.growth_spillover * (
-            self.geo.spillover @ st.local_growth_shock - st.local_growth_shock)
+        eps = econ.local_shock_sd * rs.standard_normal(self.n_prefectures)
+        st.local_growth_shock = eco.local_shocks_next(st.local_growth_shock, eps,
+                                                      self.geo.spillover, econ)
         st.local_level += st.local_growth_shock
-        self.frontier *= np.exp(econ.frontier_growth
-                                + econ.churn_spillover * (self.entry_rate - ENTRY_REFERENCE)
-                                + econ.innovation_effect * (st.innovation.mean() - 1.0))
-        st.frontier_gap = ((1.0 - econ.frontier_convergence) * st.frontier_gap
-                           + econ.churn_spillover * (st.entry_rate - ENTRY_REFERENCE)
-                           + econ.innovation_effect * (st.innovation - 1.0))
+        self.frontier *= np.exp(eco.frontier_drift(econ.frontier_growth, self.entry_rate,
+                                                   st.innovation.mean(), econ))
+        st.frontier_gap = eco.frontier_drift((1.0 - econ.frontier_convergence) * st.frontier_gap,
+                                             st.entry_rate, st.innovation, econ)
+        return national
 
-        # 2. leaders decide
+    def _decide(self) -> np.ndarray:
+        """Open the budget and let every leader choose; returns last year's GDP."""
+        st = self.state
         gdp_prev = st.gdp.copy()
-        revenue = econ.tax_rate * st.fiscal_capacity * gdp_prev
-        base_budget = eco.budget(st, econ.tax_rate, econ.interest_rate) - st.borrowing * gdp_prev
-        st.revenue = revenue
-        st.budget_share = np.maximum(base_budget, 0.0) / gdp_prev
-        decide(self, leaders)
+        eco.open_budget(st, self.config.economy)
+        decide(self, self.leader_at)
+        leaders = self.leader_at
         st.shares = np.array([ld.shares for ld in leaders])
         st.borrowing = np.array([ld.borrowing for ld in leaders])
         st.manipulation = np.array([ld.manipulation for ld in leaders])
         st.underreport = np.array([ld.underreport for ld in leaders])
+        return gdp_prev
 
-        # 3. spend
-        st.spending_prev = st.spending
-        spend_gdp = eco.spending_shares(st.shares * st.budget_share[:, None], st.borrowing)
-        st.spending = spend_gdp * gdp_prev[:, None]
-        st.debt = st.debt * (1.0 - econ.debt_repayment) + st.borrowing * gdp_prev
-        st.services = eco.services_next(st.services,
-                                        spend_gdp[:, eco.SRV] * st.service_efficiency)
-        st.human_capital += eco.HUMAN_CAPITAL_LAG * (st.services - st.human_capital)
-        st.abatement = eco.abatement_next(st.abatement, spend_gdp[:, eco.ENV])
-        st.infrastructure = (1 - eco.INFRA_DEPRECIATION) * st.infrastructure + st.spending[:, eco.INV]
-        st.innovation = eco.innovation_next(st.innovation, spend_gdp[:, eco.INN])
-        st.protection = eco.protection(spend_gdp[:, eco.SUB], econ)
+    def _spend(self, gdp_prev: np.ndarray) -> np.ndarray:
+        """Budgets are spent (:func:`incentsim.economy.spend`); mechanisms scale the
+        protection support buys. Returns spending by use over last year's GDP."""
+        st = self.state
+        spend_gdp = eco.spend(st, self.config.economy, gdp_prev)
         for mech in self.mechanisms:
             st.protection = st.protection * mech.protection_factor(self)
-        st.subsidy_rate = eco.subsidy_rate(spend_gdp[:, eco.SUB], gdp_prev, st.private_capital, econ)
+        return spend_gdp
 
-        # 4. firms produce
-        ability = np.array([ld.ability for ld in leaders])
-        infra = np.maximum(st.infrastructure / gdp_prev / st.infra_ratio0, 1e-6)
-        env_mult = (st.productivity * np.exp(self.national_level + national + st.local_level
-                                             + econ.ability_effect * ability)
-                    * st.human_capital**econ.human_capital_elasticity
-                    * infra**econ.infrastructure_elasticity * eco.compliance(st.abatement, econ)
-                    * eco.subsidy_boost(st.subsidy_rate))
-        confidence = 0.5 + st.firm_trust
-        fy = self.firms.step(env_mult, st.subsidy_rate, confidence, st.protection,
-                             self.frontier * np.exp(st.frontier_gap),
+    def _produce(self, national: float, spend_gdp: np.ndarray, gdp_prev: np.ndarray) -> FirmYear:
+        """Firms produce, invest, exit and enter; GDP and expectations follow."""
+        st, econ, beh = self.state, self.config.economy, self.config.behaviour
+        ability = np.array([ld.ability for ld in self.leader_at])
+        env_mult = eco.environment_multiplier(st, econ, gdp_prev, self.national_level,
+                                              national, ability)
+        fy = self.firms.step(env_mult, st.subsidy_rate, eco.firm_confidence(st.firm_trust, beh),
+                             st.protection, self.frontier * np.exp(st.frontier_gap),
                              eco.entry_barrier(st.abatement, econ))
         st.entry_rate = fy.entries / np.maximum(fy.alive_start, 1.0)
         self.entry_rate = float(fy.entries.sum() / max(fy.alive_start.sum(), 1.0))
-        self.national_level += 0.5 * national
-        st.private_output_prev = st.private_output
-        st.private_output = fy.output
-        st.private_capital = fy.capital
-        st.pub_output = eco.public_output(spend_gdp, econ) * gdp_prev
-        st.gdp = np.maximum(fy.output + st.pub_output, 1e-9)
-        st.growth_true = st.gdp / gdp_prev - 1.0
-        private_growth = st.private_output / np.maximum(st.private_output_prev, 1e-12) - 1.0
-        st.expected_growth = 0.5 * st.expected_growth + 0.5 * private_growth
+        self.national_level += econ.national_shock_persistence * national
+        eco.account_output(st, econ, fy, spend_gdp, gdp_prev, beh)
+        return fy
 
+    def _pollute(self) -> None:
+        """Pollution follows output and abatement; inspections cut it."""
+        st, econ = self.state, self.config.economy
         st.emission_intensity *= 1.0 - econ.emission_intensity_decline
-        raw = (st.emission_intensity
-               * (st.gdp / self.gdp0) ** eco.POLLUTION_SCALE_ELASTICITY
-               * np.exp(-eco.ABATEMENT_EFFECT * (st.abatement - 1.0)))
-        raw = (1 - econ.pollution_spillover) * raw + econ.pollution_spillover * (
-            self.geo.spillover @ raw + self.geo.isolated * raw)
+        raw = eco.pollution_level(st.emission_intensity, st.gdp / self.gdp0, st.abatement,
+                                  self.geo, econ)
         for mech in self.mechanisms:
             raw = raw * mech.pollution_factor(self)
         pollution_prev = st.pollution
         st.pollution = raw
         st.pollution_growth = st.pollution / pollution_prev - 1.0
 
-        # 5. reports and mechanisms acting on them
+    def _report(self) -> None:
+        """Reports: true figures plus manipulation; mechanisms act on them."""
+        st = self.state
         st.growth_reported = st.growth_true + st.manipulation
         st.pollution_growth_reported = st.pollution_growth - st.underreport
         for mech in self.mechanisms:
             mech.after_reports(self)
 
-        # 6. citizens and firms' trust
+    def _react(self) -> None:
+        """Citizens update satisfaction and trust and petition; firms' trust moves."""
+        st, beh, n = self.state, self.config.behaviour, self.n_prefectures
         news = sum((mech.trust_news(self) for mech in self.mechanisms), np.zeros(n))
         shock = beh.scandal_trust_shock * st.scandal
         self.citizens.step(self._wage(), st.services, st.pollution, news, shock)
@@ -394,29 +392,28 @@ class IncentModel(mesa.Model):
         st.petitions = means["petitions"]
         st.expected_income_growth = means["expected_growth"]
         reassured = sum((mech.firm_confidence(self) for mech in self.mechanisms), np.zeros(n))
-        target = np.clip(0.7 + 0.5 * st.subsidy_rate - eco.TURNOVER_TRUST_LOSS * st.turnover
-                         - 0.3 * st.scandal + reassured, 0.0, 1.0)
-        st.firm_trust += eco.FIRM_TRUST_ADJUSTMENT * (target - st.firm_trust)
+        st.firm_trust = eco.firm_trust_next(st.firm_trust, st.subsidy_rate, st.turnover,
+                                            st.scandal, reassured, beh)
         if self.surveys_firms:
             st.firm_survey = self.firms.survey(st.firm_trust, st.subsidy_rate)
 
-        # 7. indicators, term record, evaluation, turnover
-        st.indicators = self._indicators()
+    def _evaluate(self) -> dict[str, np.ndarray]:
+        """Indicators enter the term record; the upper level evaluates; transfers."""
+        st, promo, n = self.state, self.config.promotion, self.n_prefectures
+        st.indicators = self.indicators()
         self._update_scales()
-        mem = sc.promotion.memory
-        w = credit([ld.years_in_post for ld in leaders], sc.promotion.attribution_lag)
+        w = credit([ld.years_in_post for ld in self.leader_at], promo.attribution_lag)
         for k in SCORED:
-            st.term_sum[k] = mem * st.term_sum[k] + w * st.indicators[k]
-        st.term_weight = mem * st.term_weight + w
-        fate = self.upper.evaluate(leaders)
+            st.term_sum[k] = promo.memory * st.term_sum[k] + w * st.indicators[k]
+        st.term_weight = promo.memory * st.term_weight + w
+        fate = self.upper.evaluate(self.leader_at)
         st.transfers_next = sum((m.transfers(self) for m in self.mechanisms), np.zeros(n))
-        tfp_growth = self._advance_tfp(fy)
-        if self.year >= 1:
-            self._record(leaders, fate, fy, tfp_growth)
-        new = self.upper.turnover(leaders, fate)
-        st.turnover = new
+        return fate
+
+    def _turn_over(self, fate: dict[str, np.ndarray]) -> None:
+        new = self.upper.turnover(self.leader_at, fate)
+        self.state.turnover = new
         self._reset_terms(new | fate["reappointed"])
-        self.check_invariants()
 
     # ----------------------------------------------------------------- recording
 
@@ -434,96 +431,11 @@ class IncentModel(mesa.Model):
         return (float(tfp / prev - 1.0),
                 np.divide(tfp_p, prev_p, out=np.ones(n), where=prev_p > 0) - 1.0)
 
-    def _record(self, leaders, fate, fy, tfp_growth) -> None:
-        st, econ = self.state, self.config.economy
-        n = self.n_prefectures
-        alive = max(fy.alive_start.sum(), 1.0)
-        evaluated = fate["evaluated"]
-        ability = np.array([ld.ability for ld in leaders])
-        if evaluated.any():
-            self._evaluated_ability.extend(ability[evaluated])
-            self._promoted_ability.extend(ability[fate["promoted"]])
-        sel = (ability[fate["promoted"]].mean() - ability[evaluated].mean()
-               if fate["promoted"].any() else np.nan)
-        gdp_total = st.gdp.sum()
-        g = st.growth_true.reshape(self.n_provinces, self.per_province)
-        disp = float(np.sqrt(((g - g.mean(axis=1, keepdims=True)) ** 2).mean()))
-        self.records.append({
-            "year": self.year,
-            "gdp_growth_true": float(st.growth_true.mean()),
-            "gdp_growth_reported": float(st.growth_reported.mean()),
-            "manipulation_gap": float((st.growth_reported - st.growth_true).mean()),
-            "growth_dispersion": disp,
-            "investment_rate": float((fy.investment.sum() + st.spending[:, eco.INV].sum())
-                                     / gdp_total),
-            "public_investment_rate": float(st.spending[:, eco.INV].sum() / gdp_total),
-            # a firm-less economy (every firm exited, none entered) has no return and no
-            # productivity change
-            "return_on_capital": float(econ.capital_share * fy.output.sum() / fy.capital.sum())
-            if fy.capital.sum() > 0 else 0.0,
-            "tfp_growth": tfp_growth[0],
-            "firm_entry_rate": float(fy.entries.sum() / alive),
-            "firm_exit_rate": float(fy.exits.sum() / alive),
-            "protected_share": float(self.firms.protected.sum() / alive),
-            "public_services": float(st.services.mean()),
-            "human_capital": float(st.human_capital.mean()),
-            "pollution": float(st.pollution.mean()),
-            "debt_to_gdp": float(st.debt.sum() / gdp_total),
-            "satisfaction": float(self.citizens.satisfaction.mean()),
-            "trust_local": float(self.citizens.trust_local.mean()),
-            "trust_central": float(self.citizens.trust_central.mean()),
-            "firm_trust": float(st.firm_trust.mean()),
-            "petitions": float(st.petitions.mean()),
-            "promotion_rate": float(fate["promoted"].mean()),
-            "dismissal_rate": float(fate["dismissed"].mean()),
-            "turnover_rate": float(st.turnover.mean()),
-            "mean_tenure": float(np.mean([ld.years_in_post for ld in leaders])),
-            "mean_age": float(np.mean([ld.age for ld in leaders])),
-            "selection_quality": float(sel),
-            "investment_share": float(st.shares[:, 0].mean()),
-            "services_share": float(st.shares[:, 1].mean()),
-            "environment_share": float(st.shares[:, 2].mean()),
-            "subsidy_share": float(st.shares[:, 3].mean()),
-            "innovation_share": float(st.shares[:, 4].mean()),
-        })
-        with np.errstate(divide="ignore", invalid="ignore"):
-            growth_spend = np.where(st.spending_prev > 0, st.spending / st.spending_prev - 1.0,
-                                    np.nan)
-        rel = st.growth_reported - self.upper.peer_mean(st.growth_reported)
-        alive_p = np.maximum(fy.alive_start, 1.0)
-        # firms are stored prefecture by prefecture, in blocks of equal size
-        protected_p = (np.count_nonzero(self.firms.protected.reshape(n, -1), axis=1)
-                       / alive_p)
-        cols = {
-            "year": np.full(n, self.year), "prefecture": np.arange(n), "province": self.province,
-            "leader_id": [ld.leader_id for ld in leaders],
-            "tenure_year": [ld.tenure_year for ld in leaders],
-            "years_to_evaluation": [ld.term_length - ld.tenure_year for ld in leaders],
-            "years_in_post": [ld.years_in_post for ld in leaders],
-            "term_length": [ld.term_length for ld in leaders],
-            "age": [ld.age for ld in leaders], "insider": [ld.insider for ld in leaders],
-            "connected": [ld.connected for ld in leaders], "ability": ability,
-            "motivation": [ld.motivation for ld in leaders],
-            "investment_share": st.shares[:, 0], "public_services_share": st.shares[:, 1],
-            "environment_share": st.shares[:, 2], "subsidy_share": st.shares[:, 3],
-            "innovation_share": st.shares[:, 4],
-            "borrowing": st.borrowing, "manipulation": st.manipulation,
-            "pollution_underreport": st.underreport,
-            "investment_spending_growth": growth_spend[:, eco.INV],
-            "services_spending_growth": growth_spend[:, eco.SRV],
-            "innovation_spending_growth": growth_spend[:, eco.INN],
-            "gdp_growth_true": st.growth_true, "gdp_growth_reported": st.growth_reported,
-            "relative_growth_reported": rel, "pollution_growth": st.pollution_growth,
-            "debt_to_gdp": st.debt_to_gdp, "satisfaction": st.satisfaction_mean,
-            "firm_exit_rate": fy.exits / alive_p, "firm_entry_rate": fy.entries / alive_p,
-            "protected_share": protected_p,
-            "tfp_growth": tfp_growth[1],
-            "log_gdp": np.log(st.gdp), "score": fate["score"], "rank_pct": fate["rank_pct"],
-            "evaluated": evaluated, "promoted": fate["promoted"], "dismissed": fate["dismissed"],
-            "scandal": st.scandal.copy(),
-        }
-        for k, v in cols.items():
-            self.panel[k].append(_column(v))
+    def _record(self, fate, fy, tfp_growth) -> None:
+        """Append this year's outcome row and leader-panel rows."""
+        self.records.append(recording.outcome_row(self, fate, fy, tfp_growth[0]))
+        for k, v in recording.panel_columns(self, fate, fy, tfp_growth[1]).items():
+            self.panel[k].append(v)
 
     # ----------------------------------------------------------------- invariants
 

@@ -32,6 +32,11 @@ STYLE = {
 }
 
 
+def seeds_text(n: int) -> str:
+    """``1 seed`` / ``n seeds``, for titles."""
+    return f"{n} seed" if n == 1 else f"{n} seeds"
+
+
 def label(outcome: str) -> str:
     """Axis label ``name (unit)`` from the outcome registry."""
     o = BY_NAME.get(outcome)

@@ -243,8 +243,9 @@ def figures(groups: Sequence[Group]) -> list[tuple[str, str, bytes]]:
     out = []
     ts = {g.name: g.timeseries for g in groups}
     fig = plots.timeseries_figure(ts, TIMESERIES_OUTCOMES, ncols=4,
-                                  title=f"Outcomes over time: mean over {n_seeds} seeds "
-                                        "with 95 % confidence band")
+                                  title=f"Outcomes over time: mean over "
+                                        f"{plots.seeds_text(n_seeds)} with 95 % confidence "
+                                        f"band ({_scales_text(groups)})")
     out.append(("timeseries", "Outcomes over the simulated years. Lines: mean over seeds; "
                 "bands: 95 % t-interval over seeds.", plots.png_bytes(fig)))
     panels = {g.name: [f for f in g.leaders if len(f)] for g in groups}
@@ -324,6 +325,21 @@ def _span(ids: Sequence[int]) -> str:
         if i is not None:
             start = prev = i
     return ", ".join(parts)
+
+
+def _scales_text(groups) -> str:
+    """The world scale(s) of the groups' runs, for figure titles."""
+    from incentsim.scenario import load_scenario
+
+    labels = []
+    for g in groups:
+        for cfg in g.configs[:1]:
+            try:
+                text = load_scenario({k: v for k, v in cfg.items() if k != "seed"}).world.label()
+            except ValueError:
+                continue
+            labels.append(text)
+    return ", ".join(dict.fromkeys(labels)) or "scale unknown"
 
 
 def _seeds_text(seeds: Sequence[int]) -> str:

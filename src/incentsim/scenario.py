@@ -27,6 +27,7 @@ from pydantic import (BaseModel, ConfigDict, Field, ValidationError, create_mode
 from incentsim import shipped
 from incentsim.economy import USES
 from incentsim.errors import ScenarioError
+from incentsim.indicators import INDICATORS, NATURAL_SCALE, VETO, WEIGHTED
 from incentsim.rules.accountability import MECHANISMS
 from incentsim.rules.promotion import PROMOTION_RULES
 from incentsim.sizes import memory_problem
@@ -52,18 +53,61 @@ class _Section(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True, allow_inf_nan=False)
 
 
+def param(default: Any, lo: float, hi: float, unit: str, source: str, text: str) -> Any:
+    """A behavioural number: default, bounds ``[lo, hi]``, and a description giving
+    what it is, its unit and its source (shown by ``incentsim rules --parameters``)."""
+    return Field(default, ge=lo, le=hi,
+                 description=f"{text} [{unit}; {lo:g}..{hi:g}; source: {source}]")
+
+
+ASSUMED = "model assumption, checked against the validation moments (docs/validation)"
+
+
+def _per_indicator(name: str, attr: str, lo: float, hi: float, unit: str, text: str,
+                   extra: Mapping[str, float] | None = None) -> type[BaseModel]:
+    """A section with one field per indicator that declares ``attr`` in the table."""
+    values = {i.name: getattr(i, attr) for i in INDICATORS if getattr(i, attr) is not None}
+    values.update(extra or {})
+    fields = {k: (float, param(v, lo, hi, unit, "indicator table (incentsim.indicators)",
+                               f"{text} ({k})")) for k, v in values.items()}
+    return create_model(name, __base__=_Section, __doc__=text, **fields)
+
+
+ScaleFloor = _per_indicator(
+    "ScaleFloor", "scale_floor", 1e-6, 100.0, "indicator units",
+    "least peer standard deviation evaluators divide an indicator by")
+InitialScale = _per_indicator(
+    "InitialScale", "initial_scale", 1e-6, 100.0, "indicator units",
+    "peer standard deviation evaluators assume before the first year")
+NaturalScale = _per_indicator(
+    "NaturalScale", "natural_scale", 1e-6, 100.0, "indicator units",
+    "one notable change: how leaders' welfare and mechanisms' penalties weigh it",
+    extra={k: v for k, v in NATURAL_SCALE.items() if k not in {i.name for i in INDICATORS}})
+
+
 class World(_Section):
     """Size, geography and horizon of the simulated country (set-up, not a lever)."""
 
-    scale: Literal["small", "province", "national"] = "small"
-    n_provinces: Annotated[int, Field(ge=1, le=1000)] = 6
-    prefectures_per_province: Annotated[int, Field(ge=1, le=1000)] = 5
-    firms_per_prefecture: Annotated[int, Field(ge=2, le=1_000_000)] = 150
-    citizens_per_prefecture: Annotated[int, Field(ge=2, le=1_000_000)] = 300
+    #: size preset; ``province`` is the scale the calibration holds at (calibration.md)
+    scale: Literal["small", "province", "national"] = "province"
+    n_provinces: Annotated[int, Field(ge=1, le=1000)] = 4
+    prefectures_per_province: Annotated[int, Field(ge=1, le=1000)] = 10
+    firms_per_prefecture: Annotated[int, Field(ge=2, le=1_000_000)] = 500
+    citizens_per_prefecture: Annotated[int, Field(ge=2, le=1_000_000)] = 2000
     cross_province_links: Annotated[int, Field(ge=0, le=100)] = 2
     citizen_neighbours: Annotated[int, Field(ge=0, le=32)] = 4
     burn_in: Annotated[int, Field(ge=0, le=200)] = 10
     horizon: Annotated[int, Field(ge=1, le=500)] = 40
+
+    def label(self) -> str:
+        """The scale to print beside any figure: the preset's name when the sizes are
+        the preset's, else ``custom`` with the sizes."""
+        sizes = {k: getattr(self, k) for k in SCALES[self.scale]}
+        n = f"{self.n_provinces} x {self.prefectures_per_province} prefectures"
+        if sizes == SCALES[self.scale]:
+            return f"{self.scale} scale ({n})"
+        return (f"custom scale ({n}, {self.firms_per_prefecture} firms and "
+                f"{self.citizens_per_prefecture} citizens each)")
 
 
 class Economy(_Section):
@@ -102,6 +146,84 @@ class Economy(_Section):
     environmental_compliance_cost: Frac = 0.12
     #: fall in firm entry per unit of abatement stock above reference (permits)
     environmental_entry_cost: Frac = 0.4
+    entry_barrier_min: float = param(0.1, 0.0, 1.0, "multiplier", ASSUMED,
+                                     "least entry multiplier environmental permits allow")
+    entry_barrier_max: float = param(1.5, 1.0, 10.0, "multiplier", ASSUMED,
+                                     "largest entry multiplier (lax enforcement)")
+    compliance_floor: float = param(0.1, 0.0, 1.0, "output multiplier", ASSUMED,
+                                    "least output multiplier compliance costs leave")
+    entry_reference: float = param(
+        0.05, 0.0, 1.0, "fraction/yr", ASSUMED,
+        "entry rate at which creative destruction neither speeds nor slows the frontier")
+    national_shock_persistence: float = param(
+        0.5, 0.0, 1.0, "share", ASSUMED,
+        "share of a year's national shock that stays in the national output level")
+    # -- prefectures at set-up
+    prefecture_productivity_sd: float = param(
+        0.25, 0.0, 2.0, "log points", ASSUMED, "SD of fixed prefecture productivity (log)")
+    fiscal_capacity_min: float = param(0.7, 0.0, 10.0, "share of tax base", ASSUMED,
+                                       "least fiscal capacity (uniform at set-up)")
+    fiscal_capacity_max: float = param(1.3, 0.0, 10.0, "share of tax base", ASSUMED,
+                                       "largest fiscal capacity (uniform at set-up)")
+    emission_intensity_sd: float = param(0.3, 0.0, 2.0, "log points", ASSUMED,
+                                         "SD of initial emission intensity (log)")
+    initial_public_share: float = param(0.1, 0.0, 0.99, "share of GDP", ASSUMED,
+                                        "public output in initial GDP")
+    initial_debt: float = param(0.2, 0.0, 10.0, "ratio", ASSUMED, "initial debt / GDP")
+    initial_growth: float = param(
+        0.08, -0.5, 1.0, "fraction/yr", "calibration.md (2000-07 mean growth 8-12 %)",
+        "growth assumed before the first year (reports, expectations)")
+    initial_infrastructure: float = param(0.35, 0.0, 10.0, "ratio", ASSUMED,
+                                          "initial infrastructure / GDP (its reference)")
+    # -- public spending (diminishing returns: sqrt of spending over a reference share)
+    reference_investment: float = param(
+        0.05, 1e-6, 1.0, "share of GDP", ASSUMED,
+        "public investment at which construction output equals multiplier x spending")
+    reference_services: float = param(0.035, 1e-6, 1.0, "share of GDP", ASSUMED,
+                                      "services spending that keeps quality at 1")
+    reference_environment: float = param(0.02, 1e-6, 1.0, "share of GDP", ASSUMED,
+                                         "environment spending that keeps abatement at 1")
+    reference_innovation: float = param(0.025, 1e-6, 1.0, "share of GDP", ASSUMED,
+                                        "science spending that keeps innovation at 1")
+    services_renewal: float = param(0.5, 0.0, 1.0, "share/yr", ASSUMED,
+                                    "yearly renewal of service quality toward spending")
+    abatement_renewal: float = param(0.2, 0.0, 1.0, "share/yr", ASSUMED,
+                                     "yearly renewal of the abatement stock")
+    innovation_renewal: float = param(0.15, 0.0, 1.0, "share/yr", ASSUMED,
+                                      "yearly renewal of the innovation stock")
+    human_capital_lag: float = param(0.1, 0.0, 1.0, "share/yr", "DESIGN.md (lagged effect)",
+                                     "yearly adjustment of human capital toward services")
+    infrastructure_depreciation: float = param(0.05, 0.0, 1.0, "share/yr", ASSUMED,
+                                               "yearly depreciation of infrastructure")
+    subsidy_output: float = param(
+        0.15, 0.0, 5.0, "output per log subsidy", "seed 002 (protection pays in the short run)",
+        "output gain of supported incumbents: 1 + subsidy_output x log(1 + subsidy rate)")
+    # -- pollution
+    pollution_scale_elasticity: float = param(0.6, 0.0, 3.0, "elasticity", ASSUMED,
+                                              "elasticity of pollution to GDP (scale effect)")
+    abatement_effect: float = param(0.15, 0.0, 5.0, "log points per unit", ASSUMED,
+                                    "fall in log pollution per unit of abatement stock")
+    # -- firms
+    incumbent_learning: float = param(
+        0.3, 0.0, 1.0, "share of frontier growth", ASSUMED,
+        "incumbents' productivity drift as a share of frontier growth")
+    initial_alive: float = param(0.85, 0.0, 1.0, "share of slots", ASSUMED,
+                                 "firm slots occupied at set-up")
+    initial_firm_age_max: int = Field(
+        20, ge=1, le=200,
+        description="initial firm ages are uniform on 0..this-1 [years; 1..200; source: "
+                    + ASSUMED + "]")
+    initial_soe_share: float = param(0.25, 0.0, 1.0, "share of firms", ASSUMED,
+                                     "state-owned firms at set-up (entrants are private)")
+    entrant_capital: float = param(0.3, 0.0, 10.0, "share of steady-state capital", ASSUMED,
+                                   "an entrant's capital relative to its steady state")
+    max_investment_rate: float = param(0.4, 0.0, 5.0, "fraction/yr", ASSUMED,
+                                       "largest net investment rate of a firm")
+    # -- households
+    income_shock_sd: float = param(0.03, 0.0, 1.0, "log points", ASSUMED,
+                                   "SD of a citizen's yearly income shock")
+    skill_sd: float = param(0.4, 0.0, 3.0, "log points", ASSUMED,
+                            "SD of citizens' log skill (mean skill 1)")
 
 
 class Behaviour(_Section):
@@ -112,9 +234,9 @@ class Behaviour(_Section):
     #: and what to report. ``None``: leaders choose their shares.
     fixed_shares: list[Frac] | None = None
 
-    @field_validator("fixed_shares")
+    @field_validator("fixed_shares", "initial_shares")
     @classmethod
-    def _fixed_shares(cls, shares):
+    def _shares(cls, shares):
         if shares is not None:
             if len(shares) != len(USES):
                 raise ValueError(f"needs {len(USES)} shares ({', '.join(USES)}), "
@@ -150,27 +272,100 @@ class Behaviour(_Section):
     petition_threshold: Frac = 0.3
     petition_propensity: Frac = 0.05
     citizen_noise: Annotated[float, Field(ge=0.0, le=10.0)] = 0.5
+    # -- leaders
+    initial_shares: list[Frac] = Field(
+        default_factory=lambda: [0.3, 0.3, 0.15, 0.15, 0.1],
+        description="budget shares (investment, services, environment, subsidy, innovation) "
+                    f"the first leaders inherit [shares summing to 1; source: {ASSUMED}]")
+    plan_concentration: float = param(2.0, 1e-3, 100.0, "Dirichlet concentration", ASSUMED,
+                                      "spread of the candidate budget plans")
+    plan_lean_floor: float = param(
+        0.1, 0.0, 0.2, "share", ASSUMED,
+        "least share of each use in the candidate plans that lean to one use")
+    borrowing_levels: list[Frac] = Field(
+        default_factory=lambda: [0.0, 0.0, 0.01, 0.02, 0.03, 0.05], min_length=1,
+        description="borrowing levels candidate plans draw from, equally likely [share of "
+                    f"GDP; source: {ASSUMED}]")
+    motivation_shape: float = param(
+        2.0, 1e-3, 100.0, "Beta shape", "Persson & Zhuravskaya (2016); " + ASSUMED,
+        "leaders' motivation is public_service_motivation x 2 x Beta(shape, shape)")
+    natural_scale: NaturalScale = NaturalScale()  # type: ignore[valid-type]
+    # -- evaluators' yardsticks
+    scale_smoothing: float = param(
+        0.3, 0.0, 1.0, "share/yr", ASSUMED,
+        "yearly weight of the new cross-prefecture SD in an indicator's scale")
+    scale_floor: ScaleFloor = ScaleFloor()  # type: ignore[valid-type]
+    initial_scale: InitialScale = InitialScale()  # type: ignore[valid-type]
+    # -- firms
+    firm_confidence_base: float = param(
+        0.5, 0.0, 10.0, "multiplier", "Zhu & Zhang (2017) policy predictability; " + ASSUMED,
+        "firms' confidence is this plus their trust in local government")
+    firm_expectation_adjustment: float = param(
+        0.5, 0.0, 1.0, "share/yr", ASSUMED,
+        "yearly adjustment of expected private growth toward the last year's")
+    initial_firm_trust: float = param(0.6, 0.0, 1.0, "0..1", ASSUMED,
+                                      "firms' trust in local government at set-up")
+    firm_trust_base: float = param(0.7, 0.0, 1.0, "0..1", ASSUMED,
+                                   "trust firms converge to without support or upheaval")
+    firm_trust_subsidy: float = param(0.5, 0.0, 10.0, "per subsidy rate", ASSUMED,
+                                      "rise in firms' target trust per unit of subsidy rate")
+    firm_trust_turnover_loss: float = param(
+        0.25, 0.0, 1.0, "0..1", "DESIGN.md (turnover lowers policy predictability)",
+        "fall in firms' target trust in a year the leader changes")
+    firm_trust_scandal_loss: float = param(0.3, 0.0, 1.0, "0..1", ASSUMED,
+                                           "fall in firms' target trust in a scandal year")
+    firm_trust_adjustment: float = param(0.2, 0.0, 1.0, "share/yr", ASSUMED,
+                                         "yearly adjustment of firms' trust to its target")
+    survey_trust_weight: float = param(2.0, 0.0, 100.0, "logit per unit trust", ASSUMED,
+                                       "weight of trust in a firm's survey rating")
+    survey_neutral_trust: float = param(0.5, 0.0, 1.0, "0..1", ASSUMED,
+                                        "trust at which a firm's rating is neutral")
+    survey_subsidy_weight: float = param(2.0, 0.0, 100.0, "logit per subsidy rate", ASSUMED,
+                                         "weight of subsidies in a firm's survey rating")
+    survey_productivity_weight: float = param(
+        0.5, 0.0, 100.0, "logit per log point", ASSUMED,
+        "weight of a firm's productivity relative to its prefecture in its rating")
+    # -- citizens
+    satisfaction_base: float = param(1.1, -20.0, 20.0, "logit", ASSUMED,
+                                     "satisfaction index at reference services and pollution")
+    satisfaction_services: float = param(2.0, 0.0, 100.0, "logit per unit", ASSUMED,
+                                         "satisfaction per unit of service quality")
+    satisfaction_income: float = param(
+        6.0, 0.0, 100.0, "logit per fraction", "seed 002 (performance against expectations)",
+        "satisfaction per unit of income growth above expectation")
+    satisfaction_pollution: float = param(1.2, 0.0, 100.0, "logit per unit", ASSUMED,
+                                          "fall in satisfaction per unit of pollution")
+    initial_satisfaction: float = param(0.65, 0.0, 1.0, "0..1", ASSUMED,
+                                        "citizens' satisfaction at set-up")
+    initial_trust_local: float = param(
+        0.6, 0.0, 1.0, "0..1", "Cunningham, Saich & Turiel (2020), township trust",
+        "mean trust in local government at set-up")
+    initial_trust_local_sd: float = param(0.1, 0.0, 1.0, "0..1", ASSUMED,
+                                          "SD of trust in local government at set-up")
+    initial_trust_central: float = param(
+        0.85, 0.0, 1.0, "0..1", "Cunningham, Saich & Turiel (2020), central trust",
+        "mean trust in the central government at set-up")
+    initial_trust_central_sd: float = param(0.05, 0.0, 1.0, "0..1", ASSUMED,
+                                            "SD of trust in the central government at set-up")
+    petition_scale: float = param(
+        4.0, 0.0, 100.0, "multiplier", ASSUMED,
+        "petition probability is petition_scale x propensity x shortfall / threshold")
 
 
-class Weights(_Section):
-    """Weights of a weighted promotion rule on each indicator (sum to 1)."""
+Weights = create_model(
+    "Weights", __base__=_Section,
+    __doc__="Weights of a weighted promotion rule on each indicator (sum to 1).",
+    **{k: (Frac, 0.0) for k in WEIGHTED})
 
-    growth: Frac = 0.0
-    environment: Frac = 0.0
-    services: Frac = 0.0
-    debt: Frac = 0.0
-    satisfaction: Frac = 0.0
-    firm_survey: Frac = 0.0
-
-
-VetoKey = Literal["pollution_growth", "debt_to_gdp", "petitions"]
+#: ``promotion.veto`` keys (from the indicator table)
+VetoKey = Literal[tuple(VETO)]  # type: ignore[valid-type]
 
 
 class Promotion(_Section):
     """The promotion rule and how the evaluation is run (lever)."""
 
     rule: Literal[tuple(PROMOTION_RULES.names())] = "gdp_tournament"  # type: ignore[valid-type]
-    weights: Weights = Weights(growth=1.0)
+    weights: Weights = Weights(growth=1.0)  # type: ignore[valid-type]
     resident_weight: Frac = 0.5
     growth_target: Annotated[float, Field(ge=-0.5, le=1.0)] = 0.08
     target_escalation: Annotated[float, Field(ge=-0.5, le=0.5)] = 0.025
@@ -198,6 +393,8 @@ class Tenure(_Section):
     retirement_age: Annotated[int, Field(ge=30, le=90)] = 60
     appointment_age_mean: Annotated[float, Field(ge=25, le=80)] = 45.0
     appointment_age_sd: Annotated[float, Field(ge=0, le=20)] = 3.5
+    min_appointment_age: float = param(30.0, 18.0, 80.0, "years", ASSUMED,
+                                       "youngest age a new leader is appointed at")
 
     @model_validator(mode="after")
     def _ages(self):
@@ -356,7 +553,7 @@ def _layer_scale(data: dict[str, Any]) -> dict[str, Any]:
     world = data.get("world")
     if not isinstance(world, dict):
         return data
-    scale = world.get("scale", "small")
+    scale = world.get("scale", World.model_fields["scale"].default)
     if isinstance(scale, str) and scale in SCALES:
         data = dict(data)
         data["world"] = {**SCALES[scale], **world}
@@ -379,10 +576,14 @@ def _allowed_keys(loc: tuple) -> list[str] | None:
 def _format_errors(exc: ValidationError) -> list[tuple[str, str]]:
     problems = []
     for err in exc.errors():
-        loc = tuple(p for p in err["loc"]
-                    if not (isinstance(p, str) and (p.startswith("function-") or p == "[key]")))
-        path = ".".join(str(p) for p in loc) or "<root>"
         kind = err["type"]
+        # the last element of an unknown key's location is the user's key, whatever it
+        # looks like; pydantic's own markers are dropped from the rest
+        user_key = tuple(err["loc"][-1:]) if kind == "extra_forbidden" else ()
+        loc = tuple(p for p in err["loc"][:len(err["loc"]) - len(user_key)]
+                    if not (isinstance(p, str) and (p.startswith("function-") or p == "[key]")))
+        loc += user_key
+        path = ".".join(str(p) for p in loc) or "<root>"
         if kind == "extra_forbidden":
             allowed = _allowed_keys(loc)
             msg = "unknown key" + (f"; allowed: {', '.join(allowed)}" if allowed else "")

@@ -33,11 +33,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from incentsim.agents.leader import VETO_INDICATOR, Leader
+from incentsim.agents.leader import Leader
+from incentsim.indicators import SCORED, VETO
 from incentsim.rules.promotion import EvalContext
-
-SCORED = ("growth", "environment", "services", "debt", "satisfaction", "firm_survey",
-          "stability")
 
 
 class UpperLevel:
@@ -109,7 +107,7 @@ class UpperLevel:
         evaluated = tenure >= term
         veto_ok = np.ones(n, dtype=bool)
         for key, limit in promo.veto.items():
-            veto_ok &= -ind[VETO_INDICATOR[key]] <= limit
+            veto_ok &= -ind[VETO[key]] <= limit
         dismissed = st.scandal_dismissal.copy()
         candidate = (evaluated & ~dismissed & veto_ok & (age < ten.promotion_age_limit)
                      & (pct >= promo.min_percentile))

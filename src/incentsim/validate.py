@@ -186,10 +186,10 @@ _FACT_TITLES = {
     6: "manipulation rises with growth weight, falls with audits",
     7: "citizen-satisfaction weighting: more services and trust, less measured growth",
     8: "protection of incumbents lowers firm exit and TFP growth",
-    9: "service halls raise satisfaction and local trust (DESIGN §8)",
-    10: "cadre capacity raises public services and satisfaction (DESIGN §8)",
-    11: "big-data monitoring cuts the manipulation gap (DESIGN §8)",
-    12: "regulatory consistency lowers protection and raises firm exit (DESIGN §8)",
+    9: "service halls raise satisfaction and local trust",
+    10: "cadre capacity raises public services and satisfaction",
+    11: "big-data monitoring cuts the manipulation gap",
+    12: "regulatory consistency lowers protection and raises firm exit",
 }
 
 

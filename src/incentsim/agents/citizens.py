@@ -12,7 +12,7 @@ naive reference ``benchmarks/naive.py`` implements exactly these, one Mesa
 agent per citizen):
 
 1. Income. One standard-normal shock ``e_i`` a year moves both income and
-   mood: ``income = wage_p * skill_i * exp(0.03 e_i)``; ``growth = income /
+   mood: ``income = wage_p * skill_i * exp(income_shock_sd e_i)``; ``growth = income /
    income_prev - 1``; ``surprise = growth - expected_growth``;
    ``expected_growth += behaviour.expectation_adjustment * surprise``.
 2. Satisfaction = ``logistic(satisfaction_index(services_p, surprise,
@@ -35,7 +35,7 @@ agent per citizen):
    gap_c * (central_credit * trust_gain_rate if gap_c > 0 else central_blame *
    trust_loss_rate), 0, 1)``.
 5. Petitions. A citizen whose satisfaction is below ``petition_threshold``
-   petitions with probability ``4 * petition_propensity * (petition_threshold -
+   petitions with probability ``petition_scale * petition_propensity * (petition_threshold -
    satisfaction) / petition_threshold``.
 
 Implementation (DESIGN §3): state is float32 columns (one slot per citizen,
@@ -53,11 +53,9 @@ import mesa
 import numpy as np
 
 from incentsim.agents.columns import column
-from incentsim.agents.fastrng import chunk_bounds, normals, run_chunks, spawn_streams, uniforms
-from incentsim.economy import SATISFACTION_INCOME, satisfaction_index
-
-INCOME_SHOCK_SD = 0.03
-PETITION_SCALE = 4.0
+from incentsim.agents.fastrng import (Chunk, chunk_bounds, normals, run_chunks, spawn_streams,
+                                      uniforms)
+from incentsim.economy import PER_THOUSAND, satisfaction_index
 
 F32 = np.float32
 
@@ -74,19 +72,24 @@ class CitizenPopulation:
 
     def __init__(self, model, per_prefecture: int, n_pref: int, rng: np.random.Generator):
         self.model = model
-        beh = model.config.behaviour
+        beh, econ = model.config.behaviour, model.config.economy
         k = model.config.world.citizen_neighbours
         self.rng = rng
         self.per_prefecture = per_prefecture
         self.n_pref = n_pref
         n = n_pref * per_prefecture
         self.prefecture = np.repeat(np.arange(n_pref, dtype=np.int32), per_prefecture)
-        self.skill = np.exp(0.4 * rng.standard_normal(n) - 0.08).astype(F32)
+        sd = econ.skill_sd
+        self.skill = np.exp(sd * rng.standard_normal(n) - 0.5 * sd * sd).astype(F32)
         self._income = self.skill.copy()
-        self._expected_growth = np.full(n, 0.08, dtype=F32)
-        self._satisfaction = np.full(n, 0.65, dtype=F32)
-        self._trust_local = np.clip(0.6 + 0.1 * rng.standard_normal(n), 0.0, 1.0).astype(F32)
-        self._trust_central = np.clip(0.85 + 0.05 * rng.standard_normal(n), 0.0, 1.0).astype(F32)
+        self._expected_growth = np.full(n, econ.initial_growth, dtype=F32)
+        self._satisfaction = np.full(n, beh.initial_satisfaction, dtype=F32)
+        self._trust_local = np.clip(
+            beh.initial_trust_local + beh.initial_trust_local_sd * rng.standard_normal(n),
+            0.0, 1.0).astype(F32)
+        self._trust_central = np.clip(
+            beh.initial_trust_central + beh.initial_trust_central_sd * rng.standard_normal(n),
+            0.0, 1.0).astype(F32)
         self._petitioned = np.zeros(n, dtype=bool)
         self.k = k if per_prefecture >= 2 else 0
         self.n_lattice = min(self.k, 2)
@@ -138,7 +141,7 @@ class CitizenPopulation:
 
     def step(self, wage, services, pollution, news, scandal_shock) -> None:
         beh = self.model.config.behaviour
-        base = np.asarray(satisfaction_index(services, 0.0, pollution, news), dtype=F32)
+        base = np.asarray(satisfaction_index(services, 0.0, pollution, beh, news), dtype=F32)
         base = np.broadcast_to(base, (self.n_pref,))
         wage = np.broadcast_to(np.asarray(wage, dtype=F32), (self.n_pref,))
         shock = np.broadcast_to(np.asarray(scandal_shock, dtype=F32), (self.n_pref,))
@@ -150,47 +153,55 @@ class CitizenPopulation:
             credit=F32(beh.central_credit * gain), blame=F32(beh.central_blame * loss),
             premium=F32(beh.central_premium),
             si=F32(beh.social_influence), pthr=F32(beh.petition_threshold),
-            pscale=F32(PETITION_SCALE * beh.petition_propensity / max(beh.petition_threshold, 1e-9)),
+            pscale=F32(beh.petition_scale * beh.petition_propensity
+                       / max(beh.petition_threshold, 1e-9)),
+            income_sd=F32(self.model.config.economy.income_shock_sd),
+            income_weight=F32(beh.satisfaction_income),
         )
         run_chunks(lambda i: self._step_chunk(i, wage, base, shock, par), len(self._bounds))
 
     def _step_chunk(self, i: int, wage, base, shock, par) -> None:
-        lo, hi = self._bounds[i]
-        per = self.per_prefecture
-        a, b = lo * per, hi * per
-        rows = (hi - lo, per)
-        bg = self._streams[i]
+        """Rules 1-5 of the module docstring for one chunk of whole prefectures."""
+        c = Chunk(self._bounds[i], self.per_prefecture, self._streams[i])
+        sat = self._income_and_mood(c, wage, base, par)
+        dl = self._trust_moves(c, sat, par)
+        self._socialise(c, dl, shock, par)
+        self._petition(c, sat, par)
+
+    def _income_and_mood(self, c: Chunk, wage, base, par) -> np.ndarray:
+        """1. income and expectations (one shock e moves income and mood);
+        2. satisfaction = logistic(index + noise). Returns satisfaction."""
+        a, b, lo, hi = c.a, c.b, c.lo, c.hi
         inc_prev = self._income[a:b]
         eg = self._expected_growth[a:b]
-        tl = self._trust_local[a:b]
-        tc = self._trust_central[a:b]
-
-        # 1. income and expectations (one shock e moves income and mood)
-        e = normals(bg, b - a)
-        inc = e * F32(INCOME_SHOCK_SD)
+        e = normals(c.bg, b - a)
+        inc = e * par["income_sd"]
         np.exp(inc, out=inc)
-        inc.reshape(rows)[...] *= wage[lo:hi, None]
+        inc.reshape(c.rows)[...] *= wage[lo:hi, None]
         inc *= self.skill[a:b]
         surprise = np.divide(inc, inc_prev)
         surprise -= F32(1.0)
         surprise -= eg
         eg += par["adj"] * surprise
         inc_prev[...] = inc
-
-        # 2. satisfaction = logistic(index + noise)
         x = surprise
-        x *= F32(SATISFACTION_INCOME)
+        x *= par["income_weight"]
         e *= par["noise_sd"]
         x += e
-        x.reshape(rows)[...] += base[lo:hi, None]
+        x.reshape(c.rows)[...] += base[lo:hi, None]
         np.negative(x, out=x)
         with np.errstate(over="ignore"):  # exp overflows to inf: satisfaction 0, as it should
             np.exp(x, out=x)
         x += F32(1.0)
         sat = self._satisfaction[a:b]
         np.reciprocal(x, out=sat)
+        return sat
 
-        # 3-4. trust moves toward satisfaction (asymmetric, Tacitus trap); the centre
+    def _trust_moves(self, c: Chunk, sat: np.ndarray, par) -> np.ndarray:
+        """3-4. trust moves toward satisfaction (asymmetric, Tacitus trap); the centre.
+        Updates trust in the centre; returns the move of local trust."""
+        tl = self._trust_local[c.a:c.b]
+        tc = self._trust_central[c.a:c.b]
         gap = np.subtract(sat, tl)
         good = gap > 0.0
         dl = gap * par["loss"]
@@ -210,11 +221,17 @@ class CitizenPopulation:
         np.copyto(dc, gains, where=good)
         tc += dc
         np.clip(tc, F32(0.0), F32(1.0), out=tc)
+        return dl
+
+    def _socialise(self, c: Chunk, dl: np.ndarray, shock, par) -> None:
+        """3 (end). moved trust is pulled toward the neighbours'; scandals knock it down."""
+        a, b = c.a, c.b
+        tl = self._trust_local[a:b]
         t = np.add(tl, dl)
         if self.k:
-            t2 = t.reshape(rows)
+            t2 = t.reshape(c.rows)
             acc = np.empty_like(t)
-            acc2 = acc.reshape(rows)
+            acc2 = acc.reshape(c.rows)
             acc2[:, :-1] = t2[:, 1:]
             acc2[:, -1] = t2[:, 0]
             if self.n_lattice == 2:
@@ -225,17 +242,18 @@ class CitizenPopulation:
             t *= F32(1.0) - par["si"]
             acc *= par["si"] / F32(self.k)
             t += acc
-        t.reshape(rows)[...] -= shock[lo:hi, None]
+        t.reshape(c.rows)[...] -= shock[c.lo:c.hi, None]
         np.clip(t, F32(0.0), F32(1.0), out=tl)
 
-        # 5. petitions
-        pet = self._petitioned[a:b]
+    def _petition(self, c: Chunk, sat: np.ndarray, par) -> None:
+        """5. petitions from citizens below the threshold."""
+        pet = self._petitioned[c.a:c.b]
         pet[...] = False
         short = np.flatnonzero(sat < par["pthr"])
         if len(short):
             prob = par["pthr"] - sat[short]
             prob *= par["pscale"]
-            pet[short[uniforms(bg, len(short)) < prob]] = True
+            pet[short[uniforms(c.bg, len(short)) < prob]] = True
 
     def redress(self, share: float, rng: np.random.Generator) -> None:
         """Settle a share of this year's petitions (petition channel)."""
@@ -260,7 +278,7 @@ class CitizenPopulation:
             "trust_local": mean(self._trust_local),
             "trust_central": mean(self._trust_central),
             "expected_growth": mean(self._expected_growth),
-            "petitions": 1000.0 * np.count_nonzero(self._petitioned.reshape(rows), axis=1)
+            "petitions": PER_THOUSAND * np.count_nonzero(self._petitioned.reshape(rows), axis=1)
             / self.per_prefecture,
         }
 

@@ -141,3 +141,20 @@ def normals(bitgen: np.random.SFC64, n: int) -> np.ndarray:
     out[:h] *= r
     out[h:] *= r
     return out[:n]
+
+
+class Chunk:
+    """One chunk of whole prefectures of a population with ``per`` slots each: its
+    prefecture bounds ``lo:hi``, slot bounds ``a:b``, the ``(prefectures, per)`` shape
+    ``rows``, its random stream ``bg``, and (firms) where its prefecture totals go."""
+
+    def __init__(self, bounds: tuple[int, int], per: int, bg, agg: np.ndarray | None = None):
+        self.lo, self.hi = bounds
+        self.a, self.b = self.lo * per, self.hi * per
+        self.rows = (self.hi - self.lo, per)
+        self.bg = bg
+        self.agg = agg
+
+    def rsum(self, x: np.ndarray, out_row: int) -> None:
+        """Prefecture totals of ``x`` (float64) into row ``out_row`` of ``agg``."""
+        self.agg[out_row, self.lo:self.hi] = x.reshape(self.rows).sum(axis=1, dtype=np.float64)

@@ -11,15 +11,15 @@ reference ``benchmarks/naive.py`` implements exactly these, one Mesa agent per
 firm):
 
 1. Productivity follows a random walk with drift: incumbents learn at
-   ``INCUMBENT_LEARNING`` x frontier growth; shocks have SD
+   ``economy.incumbent_learning`` x frontier growth; shocks have SD
    ``sd = economy.firm_productivity_sd``:
-   ``a *= exp(INCUMBENT_LEARNING * frontier_growth - sd**2 / 2 + sd * e)``,
+   ``a *= exp(incumbent_learning * frontier_growth - sd**2 / 2 + sd * e)``,
    ``e`` standard normal (drawn for every slot, alive or not).
 2. Output ``y = M_p * a * k**alpha`` for an alive firm (0 otherwise) where
    ``M_p`` is the prefecture's environment (national and local shocks, human
    capital, infrastructure, leader ability, environmental compliance cost).
 3. Net investment rate ``psi * confidence_p * log(MPK * (1 + s_p) / (r + delta))``
-   with ``MPK = alpha * y / k``, clipped to ``[-delta, 0.4]``: firms invest
+   with ``MPK = alpha * y / k``, clipped to ``[-delta, economy.max_investment_rate]``: firms invest
    when the marginal product of capital, raised by the leader's subsidies
    ``s_p``, beats the user cost of capital; confidence in local policy scales
    the response (Zhu & Zhang 2017 on policy predictability). Gross investment
@@ -35,7 +35,7 @@ firm):
    ``economy.entry_rate`` x ``confidence_p`` x ``entry_barrier_p`` (environmental
    permits); an entrant is private, aged 0,
    draws productivity ``frontier * exp(entrant_productivity_sd * e)`` and
-   starts with ``ENTRANT_CAPITAL`` x its steady-state capital
+   starts with ``economy.entrant_capital`` x its steady-state capital
    ``(alpha * M_p * a / (r + delta)) ** (1 / (1 - alpha))``.
 
 Implementation: float32 state, one ``(prefectures, firms)`` view so the
@@ -53,13 +53,9 @@ import mesa
 import numpy as np
 
 from incentsim.agents.columns import column
-
-from incentsim.agents.fastrng import chunk_bounds, normals, run_chunks, spawn_streams, uniforms
-
-INCUMBENT_LEARNING = 0.3
-INITIAL_ALIVE = 0.85
-ENTRANT_CAPITAL = 0.3
-MAX_INVESTMENT_RATE = 0.4
+from incentsim.agents.fastrng import (Chunk, chunk_bounds, normals, run_chunks, spawn_streams,
+                                      uniforms)
+from incentsim.economy import rating_index
 
 F32 = np.float32
 F64 = np.float64
@@ -79,6 +75,10 @@ class FirmYear:
     tfp_den: np.ndarray
 
 
+#: row of each :class:`FirmYear` field in a step's per-prefecture totals
+ROW = {name: i for i, name in enumerate(FirmYear.__dataclass_fields__)}
+
+
 class FirmPopulation:
     """Columnar state of all firms (one row per slot)."""
 
@@ -95,18 +95,18 @@ class FirmPopulation:
         n = n_pref * per_prefecture
         self.rng = rng
         self.prefecture = np.repeat(np.arange(n_pref, dtype=np.int32), per_prefecture)
-        self.alive = rng.random(n) < INITIAL_ALIVE
+        self.alive = rng.random(n) < econ.initial_alive
         # every prefecture starts with an economy: where no slot drew alive (likely only
         # with a handful of firms per prefecture), its first firm is
         empty = ~self.alive.reshape(n_pref, per_prefecture).any(axis=1)
         self.alive[np.flatnonzero(empty) * per_prefecture] = True
         # start near the stationary spread behind the frontier: a firm of age a has
-        # fallen behind by (1 - INCUMBENT_LEARNING) x frontier growth x a on average
-        self.age = rng.integers(0, 20, n).astype(np.int16)
-        lag = (1.0 - INCUMBENT_LEARNING) * econ.frontier_growth * self.age
+        # fallen behind by (1 - incumbent_learning) x frontier growth x a on average
+        self.age = rng.integers(0, econ.initial_firm_age_max, n).astype(np.int16)
+        lag = (1.0 - econ.incumbent_learning) * econ.frontier_growth * self.age
         self._productivity = np.exp(
             econ.entrant_productivity_sd * rng.standard_normal(n) - lag).astype(F32)
-        self.soe = rng.random(n) < 0.25
+        self.soe = rng.random(n) < econ.initial_soe_share
         self._capital = self._steady_capital(
             np.repeat(np.asarray(env_mult, F64), per_prefecture) * self._productivity).astype(F32)
         self._output = np.zeros(n, dtype=F32)
@@ -155,7 +155,8 @@ class FirmPopulation:
         env_mult, subsidy_rate, confidence, protection, frontier, entry_barrier = map(
             per_pref, (env_mult, subsidy_rate, confidence, protection, frontier, entry_barrier))
         par = dict(
-            alpha=F32(alpha), drift=F32(INCUMBENT_LEARNING * econ.frontier_growth - 0.5 * sd * sd),
+            alpha=F32(alpha),
+            drift=F32(econ.incumbent_learning * econ.frontier_growth - 0.5 * sd * sd),
             sd=F32(sd), env=env_mult.astype(F32),
             # log(MPK (1 + s) / user cost) = log(alpha y / k) + log((1 + s) / user cost)
             log_sub=np.log((1.0 + subsidy_rate) / user_cost).astype(F32),
@@ -163,112 +164,131 @@ class FirmPopulation:
             delta=F32(econ.depreciation), weak=(econ.exit_threshold * frontier).astype(F32),
             protection=protection, entry=econ.entry_rate * confidence * entry_barrier,
             frontier=frontier.astype(F32), entrant_sd=F32(econ.entrant_productivity_sd),
+            max_rate=F32(econ.max_investment_rate), entrant_capital=econ.entrant_capital,
         )
-        agg = np.zeros((8, n_pref))
+        agg = np.zeros((len(ROW), n_pref))
         entrants: list[np.ndarray] = [np.empty(0, np.intp)] * len(self._bounds)
         run_chunks(lambda i: self._step_chunk(i, par, agg, entrants), len(self._bounds))
         slots = np.concatenate(entrants)
         if len(slots):
             self.firm_id[slots] = np.arange(self._next_id, self._next_id + len(slots))
             self._next_id += len(slots)
-        return FirmYear(output=agg[0], capital=agg[1], investment=agg[2], entries=agg[3],
-                        exits=agg[4], alive_start=agg[5], tfp_num=agg[6], tfp_den=agg[7])
+        return FirmYear(**{name: agg[i] for name, i in ROW.items()})
 
     def _step_chunk(self, i: int, par: dict, agg: np.ndarray, entrants: list) -> None:
-        lo, hi = self._bounds[i]
-        per = self.per_prefecture
-        a, b = lo * per, hi * per
-        rows = (hi - lo, per)
-        bg = self._streams[i]
-        alive = self.alive[a:b]
-        prod = self._productivity[a:b]
-        cap = self._capital[a:b]
+        """Rules 1-5 of the module docstring for one chunk of whole prefectures."""
+        c = Chunk(self._bounds[i], self.per_prefecture, self._streams[i], agg)
+        logk, out = self._produce(c, par)
+        rate = self._invest(c, par, logk)
+        self._exit(c, par, rate, out)
+        slots = self._enter(c, par)
+        if slots is not None:
+            entrants[i] = slots + c.a
 
-        def rsum(x, out_row):  # prefecture totals of this chunk
-            agg[out_row, lo:hi] = x.reshape(rows).sum(axis=1, dtype=F64)
-
-        # 1. productivity random walk
-        e = normals(bg, b - a)
+    def _produce(self, c: Chunk, par: dict):
+        """1. productivity random walk; 2. output. Returns log capital and output."""
+        alive, prod, cap = self.alive[c.a:c.b], self._productivity[c.a:c.b], self._capital[c.a:c.b]
+        e = normals(c.bg, c.b - c.a)
         e *= par["sd"]
         e += par["drift"]
         np.exp(e, out=e)
         prod *= e
-        # 2. output
         logk = np.log(cap)
         kpow = logk * par["alpha"]
         np.exp(kpow, out=kpow)
         kpow *= alive
-        out = self._output[a:b]
+        out = self._output[c.a:c.b]
         np.multiply(prod, kpow, out=out)
-        rsum(out, 6)
-        rsum(kpow, 7)
-        out.reshape(rows)[...] *= par["env"][lo:hi, None]
-        rsum(out, 0)
-        # 3. investment: log MPK = log(alpha) + log(y) - log(k) = log(alpha M a) + (alpha - 1) log k
+        c.rsum(out, ROW["tfp_num"])
+        c.rsum(kpow, ROW["tfp_den"])
+        out.reshape(c.rows)[...] *= par["env"][c.lo:c.hi, None]
+        c.rsum(out, ROW["output"])
+        return logk, out
+
+    def _invest(self, c: Chunk, par: dict, logk: np.ndarray) -> np.ndarray:
+        """3. net investment rate of every alive firm (reuses ``logk``'s buffer)."""
+        alive, prod, cap = self.alive[c.a:c.b], self._productivity[c.a:c.b], self._capital[c.a:c.b]
+        lo, hi = c.lo, c.hi
+        # log MPK = log(alpha) + log(y) - log(k) = log(alpha M a) + (alpha - 1) log k
         sig = logk
         sig *= par["alpha"] - F32(1.0)
         lp = np.log(prod)
         sig += lp
-        sig.reshape(rows)[...] += (np.log(par["alpha"] * par["env"][lo:hi]) + par["log_sub"][lo:hi])[:, None]
-        sig.reshape(rows)[...] *= par["slope"][lo:hi, None]
-        rate = np.clip(sig, -par["delta"], F32(MAX_INVESTMENT_RATE), out=sig)
+        sig.reshape(c.rows)[...] += (np.log(par["alpha"] * par["env"][lo:hi])
+                                     + par["log_sub"][lo:hi])[:, None]
+        sig.reshape(c.rows)[...] *= par["slope"][lo:hi, None]
+        rate = np.clip(sig, -par["delta"], par["max_rate"], out=sig)
         rate *= alive
         capa = cap * alive
-        rsum(capa, 1)
+        c.rsum(capa, ROW["capital"])
         inv = rate + par["delta"]
         inv *= capa
-        rsum(inv, 2)
-        rsum(alive, 5)
-        # 4. exit unless protected
-        weak = np.flatnonzero(alive & (prod.reshape(rows) < par["weak"][lo:hi, None]).ravel())
+        c.rsum(inv, ROW["investment"])
+        c.rsum(alive, ROW["alive_start"])
+        return rate
+
+    def _exit(self, c: Chunk, par: dict, rate: np.ndarray, out: np.ndarray) -> None:
+        """4. weak firms exit unless protected; capital grows at ``rate``; firms age."""
+        a, b, lo, hi = c.a, c.b, c.lo, c.hi
+        alive, prod, cap = self.alive[a:b], self._productivity[a:b], self._capital[a:b]
+        weak = np.flatnonzero(alive & (prod.reshape(c.rows) < par["weak"][lo:hi, None]).ravel())
         pw = self.prefecture[a:b][weak]
-        saved = uniforms(bg, len(weak)) < par["protection"][pw]
+        saved = uniforms(c.bg, len(weak)) < par["protection"][pw]
         prot = self.protected[a:b]
         prot[...] = False
         prot[weak[saved]] = True
         exiting = weak[~saved]
-        agg[4, lo:hi] = np.bincount(pw[~saved] - lo, minlength=hi - lo)
+        c.agg[ROW["exits"], lo:hi] = np.bincount(pw[~saved] - lo, minlength=hi - lo)
         rate += F32(1.0)
         cap *= rate
         self.age[a:b] += alive
         alive[exiting] = False
         out[exiting] = 0.0
-        # 5. entry into empty slots
+
+    def _enter(self, c: Chunk, par: dict) -> np.ndarray | None:
+        """5. entry into empty slots; returns the chunk-local slots entered (or None)."""
+        a, b = c.a, c.b
+        alive = self.alive[a:b]
         empty = np.flatnonzero(~alive)
         pe = self.prefecture[a:b][empty]
-        enter = uniforms(bg, len(empty)) < par["entry"][pe]
+        enter = uniforms(c.bg, len(empty)) < par["entry"][pe]
         slots = empty[enter]
-        if len(slots):
-            ps = pe[enter]
-            alive[slots] = True
-            z = normals(bg, len(slots))
-            z *= par["entrant_sd"]
-            np.exp(z, out=z)
-            z *= par["frontier"][ps]
-            prod[slots] = z
-            cap[slots] = ENTRANT_CAPITAL * self._steady_capital(par["env"][ps].astype(F64) * z)
-            self.age[a:b][slots] = 0
-            self.soe[a:b][slots] = False
-            agg[3, lo:hi] = np.bincount(ps - lo, minlength=hi - lo)
-            entrants[i] = slots + a
+        if not len(slots):
+            return None
+        ps = pe[enter]
+        alive[slots] = True
+        z = normals(c.bg, len(slots))
+        z *= par["entrant_sd"]
+        np.exp(z, out=z)
+        z *= par["frontier"][ps]
+        self._productivity[a:b][slots] = z
+        self._capital[a:b][slots] = par["entrant_capital"] * self._steady_capital(
+            par["env"][ps].astype(F64) * z)
+        self.age[a:b][slots] = 0
+        self.soe[a:b][slots] = False
+        c.agg[ROW["entries"], c.lo:c.hi] = np.bincount(ps - c.lo, minlength=c.hi - c.lo)
+        return slots
 
     def survey(self, firm_trust: np.ndarray, subsidy_rate: np.ndarray) -> np.ndarray:
         """Mean business-environment rating (0..1) of alive firms, per prefecture.
 
-        A firm's rating is ``logistic(2 * firm_trust_p - 1 + 2 * s_p + 0.5 *
-        (log a - mean log a of the prefecture's alive firms))``: it rises with
-        its trust in local government and with the subsidies it receives, and
-        with its own productivity relative to the prefecture (profitable firms
-        rate the environment better).
+        A firm's rating is ``logistic(rating_index(firm_trust_p, s_p) +
+        survey_productivity_weight x (log a - mean log a of the prefecture's
+        alive firms))`` (:func:`rating_index`): it rises with its trust in local
+        government and with the subsidies it receives, and with its own
+        productivity relative to the prefecture (profitable firms rate the
+        environment better).
         """
+        beh = self.model.config.behaviour
         rows = (self.n_pref, self.per_prefecture)
         alive = self.alive.reshape(rows)
         cnt = np.maximum(np.count_nonzero(alive, axis=1), 1)
         logp = np.log(np.maximum(self._productivity, F32(1e-30))).reshape(rows)
         mean_logp = np.where(alive, logp, F32(0.0)).sum(axis=1, dtype=F64) / cnt
-        c = (2.0 * np.asarray(firm_trust) - 1.0 + 2.0 * np.asarray(subsidy_rate)
-             - 0.5 * mean_logp).astype(F32)
-        x = logp * F32(-0.5)
+        w = beh.survey_productivity_weight
+        c = (rating_index(np.asarray(firm_trust), np.asarray(subsidy_rate), beh)
+             - w * mean_logp).astype(F32)
+        x = logp * F32(-w)
         x -= c[:, None]
         np.exp(x, out=x)
         x += F32(1.0)

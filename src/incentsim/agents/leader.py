@@ -49,12 +49,14 @@ import mesa
 import numpy as np
 from scipy.special import ndtr
 
-from incentsim.economy import N_USES, NATURAL_SCALE, forecast
+from incentsim.economy import N_USES, forecast
+from incentsim.indicators import VETO
 from incentsim.rules.evaluation import credit
 from incentsim.rules.promotion import EvalContext
 
+#: what a leader's intrinsic motivation weighs, each in its natural scale
 WELFARE = ("growth_true", "services", "environment", "satisfaction", "debt", "innovation")
-VETO_INDICATOR = {"pollution_growth": "environment", "debt_to_gdp": "debt", "petitions": "stability"}
+#: step of the finite difference behind the marginal score of an indicator (numerical)
 FD_STEP = 1e-3
 
 
@@ -94,62 +96,98 @@ class Leader(mesa.discrete_space.CellAgent):
         return self.term_length - self.tenure_year
 
 
-def candidate_plans(n: int, rng: np.random.Generator, fixed=None) -> np.ndarray:
-    """The shared candidate set: budget shares (Dirichlet) and a borrowing level.
+def candidate_plans(beh, rng: np.random.Generator) -> np.ndarray:
+    """The shared candidate set: budget shares (Dirichlet with concentration
+    ``plan_concentration``) and a borrowing level (one of ``borrowing_levels``).
 
-    Returns an (n, N_USES + 1) array. The first rows are the even plan and
-    plans leaning to each use, so every kind of plan is available whatever ``n``.
-    With ``fixed`` shares (a mandated budget) every plan has those shares and
+    Returns a (``n_candidates``, N_USES + 1) array. The first rows are the even
+    plan and plans leaning to each use (at least ``plan_lean_floor`` on every
+    other use), so every kind of plan is available whatever the number.
+    With ``fixed_shares`` (a mandated budget) every plan has those shares and
     only borrowing varies.
     """
-    shares = rng.dirichlet(np.full(N_USES, 2.0), size=n)
-    lean = 0.1 + (1.0 - 0.1 * N_USES) * np.eye(N_USES)
+    n, floor = beh.n_candidates, beh.plan_lean_floor
+    shares = rng.dirichlet(np.full(N_USES, beh.plan_concentration), size=n)
+    lean = floor + (1.0 - floor * N_USES) * np.eye(N_USES)
     anchors = np.vstack([np.full(N_USES, 1.0 / N_USES), lean])[:n]
     shares[: len(anchors)] = anchors
-    if fixed is not None:
-        shares[:] = np.asarray(fixed, dtype=float)
-    borrowing = rng.choice(np.array([0.0, 0.0, 0.01, 0.02, 0.03, 0.05]), size=n)
+    if beh.fixed_shares is not None:
+        shares[:] = np.asarray(beh.fixed_shares, dtype=float)
+    borrowing = rng.choice(np.array(beh.borrowing_levels, dtype=float), size=n)
     return np.column_stack([shares, borrowing])
 
 
 def decide(model, leaders: list[Leader]) -> None:
     """Choose every leader's plan, manipulation and pollution reporting."""
-    sc = model.config
-    beh, econ, promo, ten = sc.behaviour, sc.economy, sc.promotion, sc.tenure
-    st = model.state
-    rng = model.streams["leaders"]
+    beh = model.config.behaviour
+    tr = _traits(leaders)
+    career = _career_weight(model.config, tr)
+    intrinsic = tr["motivation"] * (1.0 + beh.insider_local_weight * tr["insider"])
+    pred, ctx, util = _plan_utility(model, tr, career, intrinsic)
+    gumbel = -np.log(-np.log(model.streams["leaders"].random(util.shape)))
+    choice = np.argmax(util / beh.choice_temperature + gumbel, axis=1)
+    rows = np.arange(len(leaders))
+    plan = model.candidates[choice]
+    chosen = {key: np.broadcast_to(v, util.shape)[rows, choice][:, None]
+              for key, v in pred.items()}
+    manip, under = _reports(model, chosen, ctx, career, intrinsic)
+    for i, ld in enumerate(leaders):
+        ld.shares = plan[i, :N_USES]
+        ld.borrowing = float(plan[i, N_USES])
+        ld.manipulation = float(manip[i])
+        ld.underreport = float(under[i])
+
+
+def _traits(leaders: list[Leader]) -> dict[str, np.ndarray]:
+    """The leaders' traits and term positions as float arrays (``k``: years to the
+    next evaluation)."""
     n = len(leaders)
     get = np.fromiter
-    k = get((ld.term_length - ld.tenure_year for ld in leaders), float, n)
-    age = get((ld.age for ld in leaders), float, n)
-    perception = get((ld.perception for ld in leaders), float, n)
-    insider = get((ld.insider for ld in leaders), float, n)
-    motivation = get((ld.motivation for ld in leaders), float, n)
-    connected = get((ld.connected for ld in leaders), float, n)
-    term = get((ld.term_length for ld in leaders), float, n)
+    return {
+        "k": get((ld.term_length - ld.tenure_year for ld in leaders), float, n),
+        "age": get((ld.age for ld in leaders), float, n),
+        "perception": get((ld.perception for ld in leaders), float, n),
+        "insider": get((ld.insider for ld in leaders), float, n),
+        "motivation": get((ld.motivation for ld in leaders), float, n),
+        "connected": get((ld.connected for ld in leaders), float, n),
+        "term": get((ld.term_length for ld in leaders), float, n),
+        "in_post": get((ld.years_in_post for ld in leaders), float, n),
+    }
 
+
+def _career_weight(sc, tr: dict[str, np.ndarray]) -> np.ndarray:
+    """Career weight of this year's score (module docstring): the evaluation's weight on
+    this year (the incumbent's credit for it) over its total weight on the term's
+    years, ``sum of memory**(term - j) * credit(year j), j = 1..term``, discounted to
+    the next evaluation and zero past the promotion age limit."""
+    beh, promo, ten = sc.behaviour, sc.promotion, sc.tenure
+    k, term, in_post = tr["k"], tr["term"], tr["in_post"]
     memory = promo.memory
-    # the evaluation's weight on this year (the incumbent's credit for it) over its total
-    # weight on the term's years: sum of memory**(term - j) * credit(year j), j = 1..term
-    in_post = get((ld.years_in_post for ld in leaders), float, n)
     j = np.arange(1, int(term.max()) + 1)[None, :]
     before = (in_post - (term - k))[:, None]  # years in post before this term
     norm = (memory ** (term[:, None] - j) * credit(before + j, promo.attribution_lag)
             * (j <= term[:, None])).sum(axis=1)
-    eligible = (age + k) < ten.promotion_age_limit
-    career = (beh.career_value * perception * eligible * credit(in_post, promo.attribution_lag)
-              * (beh.discount * memory * (1.0 - ten.early_turnover_hazard)) ** k
-              / np.maximum(norm, 1e-12))
-    intrinsic = motivation * (1.0 + beh.insider_local_weight * insider)
+    eligible = (tr["age"] + k) < ten.promotion_age_limit
+    return (beh.career_value * tr["perception"] * eligible
+            * credit(in_post, promo.attribution_lag)
+            * (beh.discount * memory * (1.0 - ten.early_turnover_hazard)) ** k
+            / np.maximum(norm, 1e-12))
 
-    pred = forecast(st, model.candidates, st.budget_share, econ, st.expected_growth,
-                    st.expected_income_growth, beh.petition_propensity)
-    pred["connected"] = connected[:, None]
-    pred["age"] = (age + k)[:, None]
+
+def _plan_utility(model, tr, career, intrinsic):
+    """Forecast indicators of every candidate plan and each leader's utility of it
+    (module docstring). Returns the forecasts, the evaluation context and the
+    (leaders, plans) utility."""
+    sc, st = model.config, model.state
+    beh, promo = sc.behaviour, sc.promotion
+    pred = forecast(st, model.candidates, st.budget_share, sc.economy, beh, st.expected_growth,
+                    st.expected_income_growth)
+    pred["connected"] = tr["connected"][:, None]
+    pred["age"] = (tr["age"] + tr["k"])[:, None]
     ctx = model.upper.forecast_context()
     score = model.evaluator.score(pred, ctx)
-    scale = st.indicator_scale
-    pred["welfare"] = sum(np.asarray(pred[w]) / NATURAL_SCALE[w] for w in WELFARE) / len(WELFARE)
+    natural = beh.natural_scale
+    pred["welfare"] = sum(np.asarray(pred[w]) / getattr(natural, w) for w in WELFARE) / len(WELFARE)
     util = career[:, None] * score + intrinsic[:, None] * pred["welfare"]
     drift = model.candidates[None, :, :N_USES] - st.shares[:, None, :]
     util = util - beh.budget_inertia * (drift**2).sum(axis=2)
@@ -159,16 +197,17 @@ def decide(model, leaders: list[Leader]) -> None:
     for mech in model.mechanisms:
         util = util + mech.decision_utility(model, pred)
     for key, limit in promo.veto.items():
-        ind = VETO_INDICATOR[key]
+        ind = VETO[key]
         value = -pred[ind]
-        util = util - career[:, None] * ndtr((value - limit) / scale[ind])
-    gumbel = -np.log(-np.log(rng.random(util.shape)))
-    choice = np.argmax(util / beh.choice_temperature + gumbel, axis=1)
+        util = util - career[:, None] * ndtr((value - limit) / st.indicator_scale[ind])
+    return pred, ctx, util
 
-    rows = np.arange(n)
-    plan = model.candidates[choice]
-    chosen = {key: np.broadcast_to(v, util.shape)[rows, choice][:, None]
-              for key, v in pred.items()}
+
+def _reports(model, chosen, ctx, career, intrinsic):
+    """Growth inflation and pollution under-reporting of the chosen plans: marginal
+    career reward over twice the (quadratic) cost of faking, capped at
+    ``max_manipulation``; no under-reporting when pollution cannot be faked."""
+    beh = model.config.behaviour
     cost = beh.manipulation_cost * model.manipulation_cost_multiplier * (1.0 + intrinsic)
     m = career * _marginal(model, chosen, ctx, "growth") / (2.0 * cost)
     manip = np.clip(m, 0.0, beh.max_manipulation)
@@ -176,12 +215,8 @@ def decide(model, leaders: list[Leader]) -> None:
         u = career * _marginal(model, chosen, ctx, "environment") / (2.0 * cost)
         under = np.clip(u, 0.0, beh.max_manipulation)
     else:
-        under = np.zeros(n)
-    for i, ld in enumerate(leaders):
-        ld.shares = plan[i, :N_USES]
-        ld.borrowing = float(plan[i, N_USES])
-        ld.manipulation = float(manip[i])
-        ld.underreport = float(under[i])
+        under = np.zeros(len(career))
+    return manip, under
 
 
 def _marginal(model, ind: dict, ctx: EvalContext, name: str) -> np.ndarray:

@@ -14,13 +14,16 @@ workbench adapter::
       tenure.term_length: {type: integer, range: [3, 8]}
       accountability.statistical_audit.intensity: {type: real, range: [0.0, 0.6]}
       promotion.rule: {type: categorical, values: [balanced_scorecard, hybrid]}
+      # or all the weights at once: a point of the simplex (see ``simplex`` below)
+      # promotion.weights: {type: simplex, components: [growth, environment, services, debt]}
     uncertainties:                                 # same form as levers
       behaviour.career_value: {type: real, range: [1.0, 5.0]}
     outcomes:                                      # names from incentsim.outcomes
-      - {name: trust_local, direction: maximize}   # summary: mean over recorded years
+      - {name: trust_local, direction: maximize, epsilon: 0.005}  # mean over recorded years
       - {name: debt_to_gdp, direction: minimize, stat: final}
-    seeds: 3                                       # replications per point (count/range/list)
+    seeds: 3              # replicates per point (count/range/list): the same for every point
     sample_seed: 0                                 # seed of the designs
+    optimize: {nfe: 2000, population: 100}        # defaults of `incentsim optimize`
 
 Parameter types:
 
@@ -33,6 +36,18 @@ Parameter types:
   ``(1 - x) / (sum of the others in the base scenario)``. With the balanced scorecard
   (growth 0.3, environment 0.25, services 0.25, debt 0.2) x = 0.5 gives environment
   and services 0.5 x 0.25 / 0.7 = 0.179 and debt 0.143. The others must not all be 0.
+* ``simplex`` — every weight of a group at once (``promotion.weights`` with
+  ``components: [growth, environment, services, debt]``): k components are k - 1
+  raw levers ``u_1 .. u_{k-1}`` in [0, 1] (named ``<name>_u1`` ...), mapped onto the
+  simplex by stick-breaking (:func:`simplex_weights`): ``w_i = b_i x (what is left)``
+  with ``b_i = 1 - (1 - u_i) ** (1 / (k - i))``, the last weight takes the rest. The
+  map is continuous and one-to-one inside the cube, and a uniform ``u`` gives a
+  uniform point of the simplex (flat Dirichlet), so samplers and optimisers see an
+  ordinary box with no redundant dimension and no constraint. Components of the group
+  not listed keep their base values; the listed ones share ``1 - (their sum)``.
+
+Outcomes may carry an ``epsilon`` (the resolution, in the outcome's unit, at which
+``incentsim optimize`` tells two candidates apart: its epsilon-dominance archive).
 
 Each parameter gets a Python-identifier ``name`` (``name:`` in the spec, else the last
 part of the key, else the key with ``.`` -> ``__``): that name is what SALib, PRIM and
@@ -44,6 +59,7 @@ every problem is reported with its path in one :class:`~incentsim.scenario.Scena
 from __future__ import annotations
 
 import copy
+import dataclasses
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -56,11 +72,11 @@ from incentsim.scenario import (Scenario, ScenarioError, load_scenario, read_bas
                                 read_yaml_mapping)
 
 SPEC_KEYS = ("name", "description", "scenario", "set", "levers", "uncertainties", "outcomes",
-             "seeds", "sample_seed", "sensitivity", "discovery")
-TYPES = ("real", "integer", "categorical", "share")
+             "seeds", "sample_seed", "sensitivity", "discovery", "optimize")
+TYPES = ("real", "integer", "categorical", "share", "simplex")
 DIRECTIONS = ("maximize", "minimize", "info")
 STATS = ("mean", "final")
-PARAM_KEYS = {"type", "range", "values", "name", "description"}
+PARAM_KEYS = {"type", "range", "values", "components", "name", "description"}
 _SECTION = {"lever": "levers", "uncertainty": "uncertainties"}
 
 
@@ -70,12 +86,13 @@ class Parameter:
 
     name: str
     key: str
-    kind: str  # real | integer | categorical | share
+    kind: str  # real | integer | categorical | share | simplex
     role: str  # lever | uncertainty
     low: float | None = None
     high: float | None = None
-    values: tuple[Any, ...] = ()
+    values: tuple[Any, ...] = ()  # categorical: the values; simplex: the components
     description: str = ""
+    index: int = 0  # simplex: which raw coordinate (0 .. k - 2)
 
     @property
     def bounds(self) -> tuple[float, float]:
@@ -95,6 +112,8 @@ class Parameter:
         return float(x)
 
     def extremes(self) -> list[Any]:
+        if self.kind == "simplex":
+            return [0.0, 1.0]
         if self.kind == "categorical":
             return list(self.values)
         if self.kind == "integer":
@@ -116,6 +135,7 @@ class OutcomeSpec:
     name: str
     direction: str = "info"
     stat: str = "mean"
+    epsilon: float | None = None  # optimisation resolution (outcome unit)
 
     @property
     def column(self) -> str:
@@ -178,6 +198,7 @@ class Problem:
     def overrides(self, point: Mapping[str, Any]) -> dict[str, Any]:
         """Dotted-key overrides of a point (fixed ``set`` first, transforms applied)."""
         out = dict(self.fixed)
+        simplex: dict[str, list[float]] = {}
         for p in self.parameters:
             if p.name not in point:
                 raise KeyError(f"point has no value for parameter {p.name!r}")
@@ -186,18 +207,38 @@ class Problem:
                 v = v.item()
             if p.kind == "share":
                 out.update(self._share(p, float(v)))
+            elif p.kind == "simplex":
+                simplex.setdefault(p.key, []).append(float(v))
             else:
                 out[p.key] = v
+        for key, u in simplex.items():
+            out.update(self._simplex(key, u))
         return out
+
+    def _group(self, group: str) -> dict[str, float]:
+        """The numeric components of a weight group: schema defaults, then the base
+        scenario, then ``set`` (not validated: the group may not sum to 1 before a
+        lever spreads over it)."""
+        given = _node(self.base, group)
+        out = dict(_node(Scenario().to_dict(), group) if given is None
+                   else {**_field_defaults(group), **given})
+        out.update({k[len(group) + 1:]: v for k, v in self.fixed.items()
+                    if k.startswith(group + ".") and "." not in k[len(group) + 1:]})
+        return {k: float(v) for k, v in out.items()
+                if isinstance(v, (int, float)) and not isinstance(v, bool)}
+
+    def _simplex(self, key: str, u: list[float]) -> dict[str, float]:
+        p = next(q for q in self.parameters if q.key == key and q.kind == "simplex")
+        rest = sum(v for k, v in self._group(key).items() if k not in p.values)
+        if rest >= 1.0:
+            raise ScenarioError([(f"{_SECTION[p.role]}.{key}", "simplex: the components not "
+                                  f"listed already sum to {rest:g} in the base scenario")])
+        w = simplex_weights(u)
+        return {f"{key}.{c}": (1.0 - rest) * x for c, x in zip(p.values, w)}
 
     def _share(self, p: Parameter, x: float) -> dict[str, Any]:
         group, _, comp = p.key.rpartition(".")
-        base = load_scenario(self.base, self.fixed).to_dict()
-        node: Any = base
-        for part in group.split("."):
-            node = node.get(part, {}) if isinstance(node, dict) else {}
-        others = {k: float(v) for k, v in (node or {}).items()
-                  if k != comp and isinstance(v, (int, float)) and not isinstance(v, bool)}
+        others = {k: v for k, v in self._group(group).items() if k != comp}
         total = sum(others.values())
         if total <= 0:
             raise ScenarioError([(f"levers.{p.key}", f"share: the other components of {group} "
@@ -214,6 +255,21 @@ class Problem:
 
     def middle(self) -> dict[str, Any]:
         return {p.name: p.middle() for p in self.parameters}
+
+    def levers_only(self) -> Problem:
+        """The same problem without its uncertainties (they keep the base scenario's
+        values): what a candidate is when it is not evaluated across uncertainties."""
+        return dataclasses.replace(self, parameters=self.levers)
+
+    def lever_values(self, point: Mapping[str, Any]) -> dict[str, Any]:
+        """What a point sets, by dotted scenario key (simplex and share levers spread
+        over their group); the ``set`` overrides left out."""
+        ov = self.overrides(point)
+        keys = {p.key for p in self.parameters if p.kind not in ("share", "simplex")}
+        groups = {p.key if p.kind == "simplex" else p.key.rpartition(".")[0]
+                  for p in self.parameters if p.kind in ("share", "simplex")}
+        return {k: v for k, v in ov.items()
+                if k in keys or k.rpartition(".")[0] in groups}
 
     def check_points(self) -> None:
         """Validate the scenario at every range end / value of every parameter."""
@@ -245,6 +301,44 @@ class Problem:
             raise ScenarioError(problems, source=self.source)
 
 
+def _node(data: Mapping[str, Any], group: str) -> dict[str, Any] | None:
+    node: Any = data
+    for part in group.split("."):
+        node = node.get(part) if isinstance(node, Mapping) else None
+    return dict(node) if isinstance(node, Mapping) else None
+
+
+def _field_defaults(group: str) -> dict[str, Any]:
+    """The schema's defaults of the fields of a section given only in part."""
+    from pydantic import BaseModel
+
+    model: Any = Scenario
+    for part in group.split("."):
+        f = model.model_fields.get(part)
+        model = f.annotation if f is not None else None
+        if not (isinstance(model, type) and issubclass(model, BaseModel)):
+            return {}
+    return {k: f.default for k, f in model.model_fields.items()}
+
+
+def simplex_weights(u: Sequence[float]) -> list[float]:
+    """Stick-breaking map of ``k - 1`` numbers in [0, 1] onto ``k`` weights summing to 1.
+
+    ``b_i = 1 - (1 - u_i) ** (1 / (k - i))`` is the share of what is left that weight
+    ``i`` (1-based) takes; the last weight takes the rest. ``1 - (1 - u) ** (1 / m)`` is
+    the quantile function of Beta(1, m), the stick-breaking law of the flat Dirichlet,
+    so uniform ``u`` give uniform weights on the simplex.
+    """
+    k = len(u) + 1
+    left, out = 1.0, []
+    for i, x in enumerate(u, start=1):
+        x = min(max(float(x), 0.0), 1.0)
+        w = left * (1.0 - (1.0 - x) ** (1.0 / (k - i)))
+        out.append(w)
+        left -= w
+    return [*out, max(left, 0.0)]
+
+
 # ---------------------------------------------------------------------- loading
 
 def _parse_parameters(section: str, raw: Any, problems: list[tuple[str, str]]) -> list[Parameter]:
@@ -269,6 +363,11 @@ def _parse_parameters(section: str, raw: Any, problems: list[tuple[str, str]]) -
         if kind not in TYPES:
             problems.append((f"{path}.type", f"got {kind!r}; use one of {', '.join(TYPES)}"))
             continue
+        if kind == "simplex":
+            out.extend(_simplex_parameters(path, str(key), d, role, problems))
+            continue
+        if "components" in d:
+            problems.append((f"{path}.components", "only a simplex lever has components"))
         name = d.get("name")
         low = high = None
         values: tuple[Any, ...] = ()
@@ -304,6 +403,23 @@ def _parse_parameters(section: str, raw: Any, problems: list[tuple[str, str]]) -
     return out
 
 
+def _simplex_parameters(path: str, key: str, d: dict[str, Any], role: str,
+                        problems: list[tuple[str, str]]) -> list[Parameter]:
+    """The k - 1 raw coordinates of a simplex lever over k components."""
+    comps = d.get("components")
+    if (not isinstance(comps, list) or len(comps) < 2
+            or not all(isinstance(c, str) and c for c in comps) or len(set(comps)) != len(comps)):
+        problems.append((f"{path}.components", "a simplex needs a list of at least 2 distinct "
+                                               "component names, e.g. [growth, environment]"))
+        return []
+    if "range" in d or "values" in d:
+        problems.append((path, "a simplex takes components, not range or values (its raw "
+                               "levers lie in [0, 1])"))
+    base = d.get("name") or key.split(".")[-1]
+    return [Parameter(f"{base}_u{i + 1}", key, "simplex", role, 0.0, 1.0, tuple(comps),
+                      str(d.get("description", "")), index=i) for i in range(len(comps) - 1)]
+
+
 def _name_parameters(params: list[Parameter], problems: list[tuple[str, str]]) -> list[Parameter]:
     lasts = [p.key.split(".")[-1] for p in params]
     out = []
@@ -313,21 +429,23 @@ def _name_parameters(params: list[Parameter], problems: list[tuple[str, str]]) -
         if not name.isidentifier():
             problems.append((f"{_SECTION[p.role]}.{p.key}.name",
                              f"{name!r} is not a Python identifier"))
-        out.append(Parameter(name, p.key, p.kind, p.role, p.low, p.high, p.values,
-                             p.description))
+        out.append(dataclasses.replace(p, name=name))
     names = [p.name for p in out]
     for p in out:
         if names.count(p.name) > 1:
             problems.append((f"{_SECTION[p.role]}.{p.key}.name", f"name {p.name!r} is used twice"))
-    keys = [p.key for p in out]
     for p in out:
-        if keys.count(p.key) > 1:
+        if any(q.key == p.key and q.role != p.role for q in out):
             problems.append((f"{_SECTION[p.role]}.{p.key}",
                              "declared both as a lever and an uncertainty"))
-    groups = [p.key.rpartition(".")[0] for p in out if p.kind == "share"]
-    for p in out:
-        if p.kind == "share" and groups.count(p.key.rpartition(".")[0]) > 1:
-            problems.append((f"{_SECTION[p.role]}.{p.key}", "one share lever per weight group"))
+    # one share or simplex lever per weight group (a simplex counts once)
+    groups = list({(p.key if p.kind == "simplex" else p.key.rpartition(".")[0], p.key)
+                   for p in out if p.kind in ("share", "simplex")})
+    for g, key in sorted(groups):
+        if [x for x, _ in groups].count(g) > 1:
+            p = next(q for q in out if q.key == key)
+            problems.append((f"{_SECTION[p.role]}.{key}",
+                             "one share or simplex lever per weight group"))
     return out
 
 
@@ -345,10 +463,16 @@ def _parse_outcomes(raw: Any, problems: list[tuple[str, str]]) -> list[OutcomeSp
         if not isinstance(d, dict):
             problems.append((path, "give {name, direction}"))
             continue
-        extra = set(d) - {"name", "direction", "stat"}
+        extra = set(d) - {"name", "direction", "stat", "epsilon"}
         if extra:
             problems.append((path, f"unknown key(s) {', '.join(sorted(extra))}; allowed: "
-                                   "name, direction, stat"))
+                                   "name, direction, stat, epsilon"))
+        eps = d.get("epsilon")
+        if eps is not None and (not isinstance(eps, (int, float)) or isinstance(eps, bool)
+                                or not math.isfinite(eps) or eps <= 0):
+            problems.append((f"{path}.epsilon", f"a positive number (the outcome's unit), "
+                                                f"got {eps!r}"))
+            continue
         name = d.get("name")
         if name not in OUTCOME_NAMES:
             problems.append((f"{path}.name", f"unknown outcome {name!r}; see incentsim.outcomes "
@@ -364,7 +488,7 @@ def _parse_outcomes(raw: Any, problems: list[tuple[str, str]]) -> list[OutcomeSp
             problems.append((f"{path}.stat", f"got {stat!r}; use mean (over recorded years) "
                                              "or final"))
             continue
-        o = OutcomeSpec(name, direction, stat)
+        o = OutcomeSpec(name, direction, stat, None if eps is None else float(eps))
         if o.column in [x.column for x in out]:
             problems.append((path, f"outcome {o.column} listed twice"))
             continue
@@ -416,7 +540,7 @@ def problem_from_dict(data: Mapping[str, Any], source: str | None = None,
         problems.append(("sample_seed", "an integer"))
         sample_seed = 0
     options = {}
-    for k in ("sensitivity", "discovery"):
+    for k in ("sensitivity", "discovery", "optimize"):
         v = data.get(k) or {}
         if not isinstance(v, dict):
             problems.append((k, "a mapping of default options"))

@@ -57,29 +57,38 @@ def evaluate_points(
     scheduler: str | None = None,
     analysis: str = "analysis",
     progress: bool | None = False,
+    track: bool = True,
+    bar: Any = None,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Run every point x seed; return ``(per_point, per_run)`` frames.
 
     ``per_point``: ``point``, every parameter, every outcome column (mean over
     seeds), ``runs``, ``run_ids``. ``per_run``: ``point``, ``seed``, ``run_id``,
     outcome columns. Raises :class:`EvaluationError` if any run failed.
+    ``track=False`` runs the simulations untracked, their summaries cached
+    (:mod:`incentsim.exploratory.cache`); ``bar`` is a progress bar to advance
+    instead of opening one.
     """
     cols = problem.outcome_names
     seeds = problem.seeds
     rows: list[dict[str, Any]] = []
-    if model is not None:
-        bar = _progress_bar(len(points) * len(seeds), progress)
-        for i, pt in enumerate(points):
-            for s in seeds:
-                out = model(dict(pt), int(s))
-                rows.append({"point": i, "seed": int(s), "run_id": None,
-                             **{c: float(out[c]) for c in cols}})
-                bar.update(1)
-        bar.close()
-    else:
-        rows = _evaluate_tracked(problem, points, runs_dir=runs_dir, executor=executor,
-                                 jobs=jobs, scheduler=scheduler, analysis=analysis,
-                                 progress=progress)
+    own = bar is None
+    bar = _progress_bar(len(points) * len(seeds), progress) if own else bar
+    try:
+        if model is not None:
+            for i, pt in enumerate(points):
+                for s in seeds:
+                    out = model(dict(pt), int(s))
+                    rows.append({"point": i, "seed": int(s), "run_id": None,
+                                 **{c: float(out[c]) for c in cols}})
+                    bar.update(1)
+        else:
+            rows = _evaluate_tracked(problem, points, runs_dir=runs_dir, executor=executor,
+                                     jobs=jobs, scheduler=scheduler, analysis=analysis,
+                                     track=track, bar=bar)
+    finally:
+        if own:
+            bar.close()
     per_run = pd.DataFrame(rows, columns=["point", "seed", "run_id", *cols])
     agg = per_run.groupby("point", sort=True)
     means = agg[cols].mean()
@@ -94,43 +103,72 @@ def evaluate_points(
 
 
 def _evaluate_tracked(problem, points, *, runs_dir, executor, jobs, scheduler, analysis,
-                      progress) -> list[dict[str, Any]]:
+                      track, bar) -> list[dict[str, Any]]:
+    scenarios = [problem.scenario(pt) for pt in points]
+    infos = [{"sweep": problem.name, "analysis": analysis, "point": i,
+              "levers": {k: (v.item() if isinstance(v, np.generic) else v)
+                         for k, v in pt.items()}} for i, pt in enumerate(points)]
+    results = run_scenarios(scenarios, problem.seeds, infos, runs_dir=runs_dir,
+                            executor=executor, jobs=jobs, scheduler=scheduler, track=track,
+                            bar=bar)
+    return [{"point": i, "seed": int(s), "run_id": r.run_id,
+             **{o.column: o.of(r.summary) for o in problem.outcomes}}
+            for i, row in enumerate(results) for s, r in zip(problem.seeds, row)]
+
+
+def run_scenarios(scenarios: Sequence[Any], seeds: Sequence[int],
+                  infos: Sequence[Mapping[str, Any]] | None = None, *,
+                  runs_dir: str | Path | None = None, executor: str = "local",
+                  jobs: int | None = None, scheduler: str | None = None, track: bool = True,
+                  bar: Any = None) -> list[list[Any]]:
+    """Run every scenario x seed once (a repeated (scenario, seed) is the same
+    deterministic run) and return the results, ``[scenario][seed]``.
+
+    ``track=True``: Sacred-tracked runs, resumable (a finished run is not run
+    again); ``False``: untracked, summaries cached by task key
+    (:class:`~incentsim.exploratory.cache.CachedTask`; cached ones are read here,
+    not sent to workers). Raises :class:`EvaluationError` if any run failed.
+    """
     from incentsim.executors import Task, execute
+    from incentsim.exploratory.cache import CachedTask, read_cached
     from incentsim.experiment import default_runs_dir, ensure_runs_dir
 
     runs_dir = ensure_runs_dir(runs_dir if runs_dir is not None else default_runs_dir())
-    # one task per distinct (scenario, seed): designs repeat points (Morris levels,
-    # floored integers), and a repeated point is the same deterministic run
-    tasks: list[Task] = []
-    index: dict[str, int] = {}
-    wanted: list[tuple[int, int, str]] = []
-    for i, pt in enumerate(points):
-        sc = problem.scenario(pt)
-        for s in problem.seeds:
-            t = Task.of(sc, s, sweep=problem.name, analysis=analysis, point=i,
-                        levers={k: (v.item() if isinstance(v, np.generic) else v)
-                                for k, v in pt.items()})
-            if t.key not in index:
-                index[t.key] = len(tasks)
-                tasks.append(t)
-            wanted.append((i, int(s), t.key))
-    bar = _progress_bar(len(tasks), progress)
-    try:
-        results = execute(tasks, runs_dir, executor=executor, jobs=jobs, scheduler=scheduler,
-                          skip_done=True, keep_timeseries=False,
-                          on_result=lambda r: bar.update(1))
-    finally:
-        bar.close()
-    failed = [r for r in results if not r.ok]
+    kind = Task if track else CachedTask
+    unique: dict[str, Any] = {}
+    keys = []
+    for i, sc in enumerate(scenarios):
+        row = []
+        for s in seeds:
+            t = kind.of(sc, s, **dict(infos[i] if infos else {}))
+            unique.setdefault(t.key, t)
+            row.append(t.key)
+        keys.append(row)
+    done: dict[str, Any] = {}
+    if not track:
+        for k, t in unique.items():
+            summary = read_cached(runs_dir, k)
+            if summary is not None:
+                done[k] = _cached_result(t, summary)
+    todo = [t for k, t in unique.items() if k not in done]
+    if bar is not None:
+        bar.update(sum(len(r) for r in keys) - len(todo))
+    results = execute(todo, runs_dir, executor=executor, jobs=jobs, scheduler=scheduler,
+                      skip_done=track, keep_timeseries=False,
+                      on_result=(lambda r: bar.update(1)) if bar is not None else None)
+    done.update({t.key: r for t, r in zip(todo, results)})
+    failed = [r for r in done.values() if not r.ok]
     if failed:
-        raise EvaluationError(f"{len(failed)} of {len(results)} runs failed (first: seed "
+        raise EvaluationError(f"{len(failed)} of {len(done)} runs failed (first: seed "
                               f"{failed[0].seed}: {failed[0].error}); run again to resume")
-    rows = []
-    for i, s, key in wanted:
-        r = results[index[key]]
-        rows.append({"point": i, "seed": s, "run_id": r.run_id,
-                     **{o.column: o.of(r.summary) for o in problem.outcomes}})
-    return rows
+    return [[done[k] for k in row] for row in keys]
+
+
+def _cached_result(task: Any, summary: dict[str, float]) -> Any:
+    from incentsim.executors import TaskResult
+
+    return TaskResult(task.key, task.seed, task.scenario.get("name", ""), summary=summary,
+                      skipped=True)
 
 
 def write_outputs(out: str | Path, frames: Mapping[str, pd.DataFrame], fig) -> Path:

@@ -100,7 +100,7 @@ def figure(indices: pd.DataFrame, method: str, problem: Problem | None = None,
     from matplotlib.patches import Patch
 
     from incentsim.outcomes import BY_NAME
-    from incentsim.plots import OKABE_ITO, STYLE
+    from incentsim.plots import OKABE_ITO, STYLE, seeds_text
 
     outcomes = list(dict.fromkeys(indices["outcome"]))
     k = indices["parameter"].nunique()
@@ -149,7 +149,7 @@ def figure(indices: pd.DataFrame, method: str, problem: Problem | None = None,
                    bbox_to_anchor=(0.5, 0.0))
         title = "Morris elementary effects" if method == "morris" else "Sobol indices"
         if problem is not None:
-            title += f": {problem.name} ({len(problem.seeds)} seeds per point)"
+            title += f": {problem.name} ({seeds_text(len(problem.seeds))} per point)"
         fig.suptitle(title, fontsize=12)
         fig.tight_layout(rect=(0, 0.05 if nrows > 1 else 0.1, 1, 1))
     return fig

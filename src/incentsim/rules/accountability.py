@@ -49,7 +49,6 @@ from typing import TYPE_CHECKING, Annotated, ClassVar
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
-from incentsim.economy import NATURAL_SCALE
 from incentsim.rules.registry import Registry
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -123,13 +122,14 @@ class Mechanism:
 MECHANISMS: Registry[type[Mechanism]] = Registry("accountability mechanism")
 
 
-def detect_inflation(model: IncentModel, intensity: float, dismissal_prob: float,
-                     rng: np.random.Generator) -> None:
+def detect_inflation(model: IncentModel, intensity: float, scale: float,
+                     dismissal_prob: float, rng: np.random.Generator) -> None:
     """Catch inflated growth reports: a leader who inflated growth by m is caught with
-    probability ``intensity * m / (m + 0.01)`` (bigger lies are easier to see); a caught
-    report is corrected, a scandal follows, and dismissal with ``dismissal_prob``."""
+    probability ``intensity * m / (m + scale)`` (bigger lies are easier to see; at
+    ``scale`` the chance is half the intensity); a caught report is corrected, a
+    scandal follows, and dismissal with ``dismissal_prob``."""
     m = model.state.manipulation
-    p = intensity * m / (m + 0.01)
+    p = intensity * m / (m + scale)
     caught = rng.random(m.shape) < p
     model.register_scandal(caught, dismissal_prob=dismissal_prob, rng=rng)
 
@@ -139,9 +139,10 @@ class StatisticalAudit(Mechanism):
     """Independent assessors audit reported growth.
 
     Rule: each year a leader who inflated growth by m is caught with
-    probability ``intensity * m / (m + 0.01)`` (bigger lies are easier to
-    see). A caught leader's report is corrected to the true figure, a scandal
-    hits local trust, and the leader is dismissed with probability
+    probability ``intensity * m / (m + detection_scale)`` (bigger lies are
+    easier to see; at ``detection_scale`` the chance is half the intensity). A
+    caught leader's report is corrected to the true figure, a scandal hits
+    local trust, and the leader is dismissed with probability
     ``dismissal_prob``. Leaders anticipate it: the marginal cost of inflating
     statistics is multiplied by ``1 + deterrence * intensity``.
     """
@@ -155,12 +156,14 @@ class StatisticalAudit(Mechanism):
         intensity: Prob = 0.6
         dismissal_prob: Prob = 0.3
         deterrence: NonNeg = 8.0
+        detection_scale: Annotated[float, Field(gt=0.0, le=1.0)] = 0.01
 
     def manipulation_cost(self) -> float:
         return 1.0 + self.params.deterrence * self.params.intensity
 
     def after_reports(self, model):
-        detect_inflation(model, self.params.intensity, self.params.dismissal_prob, self.rng)
+        p = self.params
+        detect_inflation(model, p.intensity, p.detection_scale, p.dismissal_prob, self.rng)
 
 
 @MECHANISMS.register
@@ -171,7 +174,7 @@ class LifelongAccountability(Mechanism):
     0.1 of GDP, squared: the chance that a debt build-up is traced back and
     punished grows with its size, so prudent borrowing goes unpunished and
     surges do not) + ``environment_weight`` x (pollution growth per 5 %)
-    (:data:`~incentsim.economy.NATURAL_SCALE`), whatever the years left to
+    (``behaviour.natural_scale``), whatever the years left to
     evaluation or the leader's age: the damage follows the leader after
     departure, so short horizons no longer discount it. Debt is the main
     target (2014 Budget Law: officials answer for debt for life). Because the
@@ -192,8 +195,9 @@ class LifelongAccountability(Mechanism):
         stewardship: NonNeg = 2.0
 
     def decision_utility(self, model, pred):
-        debt_rise = np.maximum(pred["debt_now"] - pred["debt"], 0.0) / NATURAL_SCALE["debt"]
-        pollution_rise = -pred["environment"] / NATURAL_SCALE["environment"]
+        natural = model.config.behaviour.natural_scale
+        debt_rise = np.maximum(pred["debt_now"] - pred["debt"], 0.0) / natural.debt
+        pollution_rise = -pred["environment"] / natural.environment
         return (self.params.stewardship * pred["welfare"]
                 - self.params.debt_weight * debt_rise**2
                 - self.params.environment_weight * pollution_rise)
@@ -223,7 +227,8 @@ class VerticalEnvironmentalManagement(Mechanism):
         pressure: NonNeg = 0.2
 
     def decision_utility(self, model, pred):
-        return self.params.pressure * pred["environment"] / NATURAL_SCALE["environment"]
+        natural = model.config.behaviour.natural_scale
+        return self.params.pressure * pred["environment"] / natural.environment
 
     def pollution_factor(self, model):
         inspected = self.rng.random(model.n_prefectures) < self.params.coverage
@@ -251,7 +256,8 @@ class PublicRanking(Mechanism):
         reputation: NonNeg = 0.5
 
     def decision_utility(self, model, pred):
-        return self.params.reputation * pred["satisfaction"] / NATURAL_SCALE["satisfaction"]
+        natural = model.config.behaviour.natural_scale
+        return self.params.reputation * pred["satisfaction"] / natural.satisfaction
 
     def trust_news(self, model):
         pct = model.province_percentile(model.state.satisfaction_mean)

@@ -19,7 +19,6 @@ from typing import Any, ClassVar
 import numpy as np
 from pydantic import Field
 
-from incentsim.economy import TURNOVER_TRUST_LOSS
 from incentsim.rules.accountability import (
     MECHANISMS,
     Mechanism,
@@ -190,6 +189,9 @@ class BigDataMonitoring(_Reform):
                                          "detection, multiplier")
         dismissal_prob: float = _share(0.1, "chance a leader whose figures are flagged is "
                                             "dismissed, probability")
+        detection_scale: float = Field(
+            0.01, ge=1e-6, le=1.0, description="inflation at which a flag is half as likely "
+            "as for a large one, fraction of GDP growth (as statistical_audit)")
 
     def manipulation_cost(self) -> float:
         return 1.0 + self.params.deterrence * self.params.detection * self.level
@@ -198,7 +200,8 @@ class BigDataMonitoring(_Reform):
         if self.level == 0.0:
             return
         p = self.params
-        detect_inflation(model, p.detection * self.level, p.dismissal_prob, self.rng)
+        detect_inflation(model, p.detection * self.level, p.detection_scale, p.dismissal_prob,
+                         self.rng)
         st = model.state
         st.underreport = st.underreport * (1.0 - self.level)
         st.pollution_growth_reported = st.pollution_growth - st.underreport
@@ -237,5 +240,6 @@ class RegulatoryConsistency(_Reform):
         return 1.0 - self.level
 
     def firm_confidence(self, model):
-        gain = self.params.confidence_gain + TURNOVER_TRUST_LOSS * model.state.turnover
+        loss = model.config.behaviour.firm_trust_turnover_loss
+        gain = self.params.confidence_gain + loss * model.state.turnover
         return self.level * gain

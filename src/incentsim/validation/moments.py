@@ -369,3 +369,18 @@ def compute(panel: pd.DataFrame, ids: list[str] | None = None) -> dict[str, Esti
         except Exception as e:  # noqa: BLE001 - an estimator that cannot run is reported
             out[mid] = nan_estimate(f"{type(e).__name__}: {e}")
     return out
+
+
+def replicate_se(panel: pd.DataFrame, ids: list[str]) -> dict[str, float]:
+    """Standard error of each moment from its spread across the panel's seeds
+    (std of the per-seed values / sqrt(seeds)): the variation between independent
+    replications, which a clustered SE within one pooled panel can understate when
+    prefectures of a run interact (tournaments, shared shocks). NaN with one seed."""
+    per_seed = [compute(g, ids) for _, g in panel.groupby("seed")]
+    out = {}
+    for i in ids:
+        v = np.array([e[i].value for e in per_seed], dtype=float)
+        v = v[np.isfinite(v)]
+        out[i] = float(v.std(ddof=1) / np.sqrt(len(v))) if len(v) > 1 else float("nan")
+    return out
+

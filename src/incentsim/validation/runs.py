@@ -61,7 +61,7 @@ ARMS: dict[str, Arm] = {a.name: a for a in (
         description="tournament scored 70 % growth + 30 % environment (same audits)"),
     Arm("balanced_weak_audit", "balanced_scorecard.yaml",
         {"accountability.statistical_audit.intensity": 0.05},
-        description="balanced scorecard (growth weight 0.4) with the tournament's weak audits"),
+        description="balanced scorecard (growth weight 0.3) with the tournament's weak audits"),
     Arm("no_protection", "gdp_tournament.yaml", {"economy.protection_efficiency": 0.0},
         description="tournament where firm support cannot keep loss-makers alive"),
     Arm("service_halls", "service_halls.yaml",

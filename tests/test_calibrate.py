@@ -1,0 +1,163 @@
+"""incentsim calibrate: spec validation, the MSM statistics on a known linear model, the
+cache that makes an estimation resumable, and parameter recovery on a tiny world."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from functools import partial
+from pathlib import Path
+
+import numpy as np
+import pytest
+from cli_helpers import ROOT, incentsim
+
+from incentsim.estimation import msm
+from incentsim.estimation.calibrate import _panel
+from incentsim.estimation.recovery import coverage, synthetic_spec
+from incentsim.estimation.spec import load_spec
+from incentsim.scenario import ScenarioError
+
+TINY = ("{world.scale: small, world.n_provinces: 4, world.prefectures_per_province: 5, "
+        "world.horizon: 20, world.burn_in: 5, world.firms_per_prefecture: 40, "
+        "world.citizens_per_prefecture: 60}")
+GOOD = f"""
+name: tiny
+base: {ROOT / 'configs' / 'gdp_tournament.yaml'}
+set: {TINY}
+seeds: 0-3
+parameters:
+  promotion.capacity: {{start: 0.13, bounds: [0.05, 0.4]}}
+  tenure.early_turnover_hazard: {{start: 0.06, bounds: [0.0, 0.4]}}
+moments: [promotion_rate, promotion_gradient, spell_mean, exit_hazard, spell_short]
+max_evaluations: 30
+"""
+
+
+def write(tmp_path: Path, text: str) -> Path:
+    p = tmp_path / "spec.yaml"
+    p.write_text(text)
+    return p
+
+
+@pytest.mark.parametrize("change, says", [
+    (("max_evaluations: 30", "max_evaluations: 30\ncolour: red"), "colour: unknown key"),
+    (("start: 0.13, bounds: [0.05, 0.4]", "start: 0.5, bounds: [0.05, 0.4]"),
+     "0.5 is outside bounds"),
+    (("bounds: [0.0, 0.4]", "bounds: [0.0, 1.4]"), "tenure.early_turnover_hazard.bounds"),
+    (("spell_mean,", "spell_average,"), "unknown moment 'spell_average'"),
+    (("spell_mean,", "table1_gdp_2010s,"), "is a 2008-15 target, not 2000-07"),
+    (("promotion.capacity:", "tenure.term_length:"), "is a lever under study"),
+    (("promotion.capacity:", "promotion.capacityy:"), "promotion.capacityy"),
+])
+def test_bad_spec_is_one_line_exit_2_before_running(tmp_path, change, says):
+    spec = write(tmp_path, GOOD.replace(*change))
+    r = incentsim("calibrate", spec, "--out", tmp_path / "out")
+    assert r.returncode == 2, r.stderr
+    assert says in r.stderr and len(r.stderr.strip().splitlines()) == 1, r.stderr
+    assert not (tmp_path / "out").exists()  # nothing ran, nothing written
+
+
+def test_every_problem_is_reported_at_once(tmp_path):
+    text = GOOD.replace("spell_mean,", "nope,").replace("seeds: 0-3", "seeds: 0-3\nfoo: 1")
+    with pytest.raises(ScenarioError) as e:
+        load_spec(write(tmp_path, text))
+    paths = [p for p, _ in e.value.problems]
+    assert "foo" in paths and "moments" in paths
+
+
+class LinearSim:
+    """m(θ) = A θ + b exactly (no simulation), with a fixed simulation SE."""
+
+    def __init__(self, spec, A, b, sim_se):
+        self.spec, self.A, self.b, self.sim_se, self.count = spec, A, b, sim_se, 0
+
+    def __call__(self, values):
+        self.count += 1
+        x = np.array([values[p.path] for p in self.spec.parameters])
+        return msm.Evaluation(self.A @ x + self.b, self.sim_se.copy(), 0.0, False)
+
+
+def linear_spec(tmp_path, A, b, truth, se):
+    spec = load_spec(write(tmp_path, GOOD))
+    m = A @ truth + b
+    targets = [dataclasses.replace(t, value=float(v), se=float(s), band=(v - 2 * s, v + 2 * s))
+               for t, v, s in zip(spec.targets, m, se)]
+    return dataclasses.replace(spec, targets=targets)
+
+
+def test_msm_on_a_linear_model_recovers_and_matches_the_sandwich(tmp_path):
+    rng = np.random.default_rng(1)
+    A, b = rng.normal(size=(5, 2)), rng.normal(size=5)
+    truth = np.array([0.2, 0.1])
+    se, sim_se = np.array([0.1, 0.2, 0.1, 0.3, 0.2]), np.full(5, 0.05)
+    spec = linear_spec(tmp_path, A, b, truth, se)
+    sim = LinearSim(spec, A, b, sim_se)
+    best = msm.minimise(spec, sim)
+    x = np.array([best["values"][p.path] for p in spec.parameters])
+    assert x == pytest.approx(truth, abs=1e-4)
+    ev = sim(best["values"])
+    G = msm.jacobian(spec, sim, best["values"], ev.values)
+    assert G == pytest.approx(A, rel=1e-6)
+    res = msm.inference(spec, best["values"], ev, G)
+    W = np.diag(1 / se**2)
+    B = np.linalg.inv(A.T @ W @ A)
+    V = B @ A.T @ W @ np.diag(se**2 + sim_se**2) @ W @ A @ B
+    assert [p["se"] for p in res["parameters"]] == pytest.approx(np.sqrt(np.diag(V)), rel=1e-4)
+    assert res["J"] == pytest.approx(0.0, abs=1e-6) and res["J_df"] == 3
+    assert all(abs(f["diff_in_se"]) < 1e-3 for f in res["fit"])
+
+
+def test_weakly_identified_parameter_is_flagged(tmp_path):
+    A = np.array([[1.0, 0.0], [2.0, 0.0], [0.5, 1e-4], [1.0, 0.0], [0.0, 1e-4]])
+    spec = linear_spec(tmp_path, A, np.zeros(5), np.array([0.2, 0.1]), np.full(5, 0.1))
+    sim = LinearSim(spec, A, np.zeros(5), np.full(5, 0.01))
+    vals = {p.path: v for p, v in zip(spec.parameters, (0.2, 0.1))}
+    ev = sim(vals)
+    res = msm.inference(spec, vals, ev, msm.jacobian(spec, sim, vals, ev.values))
+    pinned = {p["parameter"]: p["pinned_down"] for p in res["parameters"]}
+    assert pinned == {"promotion.capacity": True, "tenure.early_turnover_hazard": False}
+
+
+def test_cache_skips_a_torn_line_and_keys_on_code_and_seeds(tmp_path):
+    cache = msm.MomentCache(tmp_path / "c.jsonl")
+    cache.put("a", {"values": [1.0], "ses": [0.1]})
+    with open(tmp_path / "c.jsonl", "a") as f:
+        f.write('{"key": "b", "val')  # a crash mid-write
+    again = msm.MomentCache(tmp_path / "c.jsonl")
+    assert again.get("a")["values"] == [1.0] and again.get("b") is None
+    spec = load_spec(write(tmp_path, GOOD))
+    sim = msm.SimulatedMoments(spec, tmp_path, again, run_panel=None)
+    k = sim.key({"promotion.capacity": 0.2, "tenure.early_turnover_hazard": 0.1})
+    sim.spec = dataclasses.replace(spec, seeds=[0, 1, 2, 4])
+    assert sim.key({"promotion.capacity": 0.2, "tenure.early_turnover_hazard": 0.1}) != k
+
+
+@pytest.mark.slow
+def test_parameter_recovery_and_resume(tmp_path):
+    """Targets simulated at a known point on other seeds (100-103) are recovered, at two
+    truths: every estimate is within 3 of its standard errors of the truth (a 99.7 %
+    interval: four such checks all pass with probability 0.99 when the standard errors are
+    right, where four 95 % intervals all cover only with 0.81; the 95 % coverage of many
+    replications is reported in docs/calibration/) and its 95 % interval is narrower than
+    half the parameter's range. A second run on the same cache simulates nothing and gives
+    the same estimate."""
+    spec = load_spec(write(tmp_path, GOOD))
+    run_panel = partial(_panel, runs_dir=tmp_path / "runs", executor="serial", jobs=1,
+                        scheduler=None, name="tiny")
+    from incentsim.estimation.calibrate import run
+
+    # truths where the promotion rate still responds to capacity: with 5 prefectures a
+    # province, capacity above 0.2 adds slots that few eligible candidates can fill
+    for i, truth in enumerate(({"promotion.capacity": 0.15, "tenure.early_turnover_hazard": 0.15},
+                               {"promotion.capacity": 0.08, "tenure.early_turnover_hazard": 0.05})):
+        syn = synthetic_spec(spec, truth, [100, 101, 102, 103], run_panel)
+        res = run(syn, tmp_path / f"out{i}", tmp_path / "runs", executor="serial", quiet=True)
+        for c in coverage(res, truth):
+            assert abs(c["error_in_se"]) <= 3 and c["pinned_down"], (truth, c)
+    n_runs = len(list((tmp_path / "runs").glob("[0-9]*")))
+    again = run(syn, tmp_path / "out1", tmp_path / "runs", executor="serial", quiet=True)
+    assert len(list((tmp_path / "runs").glob("[0-9]*"))) == n_runs
+    assert again["parameters"] == res["parameters"]
+    lines = (tmp_path / "out1" / "cache.jsonl").read_text().splitlines()
+    assert all("values" in json.loads(line) for line in lines)
