@@ -99,7 +99,7 @@ def _build_wheel(tmp_path: Path) -> Path:
     running interpreter's setuptools: no network needed."""
     src = tmp_path / "source"
     src.mkdir()
-    for name in ("src", *shipped.FOLDERS.values()):
+    for name in ("src", *dict.fromkeys(shipped.FOLDERS.values())):
         shutil.copytree(ROOT / name, src / name,
                         ignore=shutil.ignore_patterns("__pycache__", "*.egg-info"))
     for name in ("pyproject.toml", "setup.py", "README.md"):

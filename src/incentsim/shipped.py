@@ -17,7 +17,9 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-FOLDERS = {"scenario": "configs", "sweep spec": "sweeps", "problem spec": "specs"}
+#: kind of file -> the folder its shipped files are in (problem and calibration specs share one)
+FOLDERS = {"scenario": "configs", "sweep spec": "sweeps", "problem spec": "specs",
+           "calibration spec": "specs"}
 SUFFIXES = (".yaml", ".yml", ".toml")
 
 
@@ -75,12 +77,13 @@ def init(dest: str | Path) -> list[Path]:
     dest = Path(dest)
     if dest.exists() and not dest.is_dir():
         raise FileExistsError(f"{dest} exists and is not a folder")
-    clash = [dest / f for f in FOLDERS.values() if (dest / f).exists()]
+    folders = list(dict.fromkeys(FOLDERS.values()))
+    clash = [dest / f for f in folders if (dest / f).exists()]
     if clash:
         raise FileExistsError(f"{clash[0]} already exists; choose another folder "
                               "(nothing was copied)")
     written: list[Path] = []
-    for name in FOLDERS.values():
+    for name in folders:
         shutil.copytree(root() / name, dest / name,
                         ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
         written += sorted(p for p in (dest / name).rglob("*") if p.is_file())
@@ -100,7 +103,8 @@ def main(argv: list[str] | None = None) -> int:
                                                "overwritten)")
     args = ap.parse_args(argv)
     files = init(args.dir)
-    print(f"copied {len(files)} files into {args.dir}: " + ", ".join(
-        f"{f}/ ({len(names(k))})" for k, f in FOLDERS.items()))
+    counts = {f: len(names(k)) for k, f in FOLDERS.items()}
+    print(f"copied {len(files)} files into {args.dir}: "
+          + ", ".join(f"{f}/ ({n})" for f, n in counts.items()))
     print(f"e.g. incentsim run {Path(args.dir) / 'configs' / 'gdp_tournament.yaml'}")
     return 0
