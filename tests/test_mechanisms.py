@@ -13,7 +13,7 @@ from incentsim.rules.promotion import INDICATORS, EvalContext
 REQUIRED = {"statistical_audit", "lifelong_accountability", "vertical_environmental_management",
             "public_ranking", "citizen_survey", "firm_survey", "performance_transfers",
             "petition_channel", "service_halls", "cadre_capacity", "big_data_monitoring",
-            "regulatory_consistency"}
+            "regulatory_consistency", "mixed_evaluation", "irregular_turnover"}
 
 #: for each mechanism, parameters under which it must do nothing at all
 ZERO = {
@@ -29,6 +29,9 @@ ZERO = {
     "cadre_capacity": {"strength": 0.0},
     "big_data_monitoring": {"strength": 0.0},
     "regulatory_consistency": {"strength": 0.0},
+    "mixed_evaluation": {"performance_weight": 1.0, "connection_weight": 0.0,
+                         "seniority_weight": 0.0, "ability_weight": 0.0},
+    "irregular_turnover": {"midterm_candidate_prob": 0.0, "reshuffle_share": 0.0},
 }
 
 

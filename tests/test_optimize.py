@@ -288,6 +288,29 @@ def test_model_tiny_tracked_placed_and_exported(tmp_path):
 
 
 @pytest.mark.slow
+def test_model_tiny_robust_regret_against_the_base_design(tmp_path):
+    from incentsim.api import simulate
+
+    spec = tiny_model_spec(tmp_path, uncertainties={
+        "behaviour.career_value": {"type": "real", "range": [1.5, 4.5]}})
+    p = load_problem(spec)
+    s = settings(p, robust=True, scenarios=3, measure="regret", nfe=10, population=5)
+    res = run_optimize(p, s, runs_dir=tmp_path / "runs", executor="serial", record=False)
+    values = sorted(res.evaluations["career_value"].unique())
+    assert len(values) == 3
+    # the base design (base scenario + set, its own weights and term) in each scenario
+    base = {v: np.mean([simulate(BASE, seed=x, overrides={**TINY_SET,
+                                                             "behaviour.career_value": v})
+                        .summary()["gdp_growth_true_mean"] for x in p.seeds]) for v in values}
+    for (g, c), d in res.evaluations.groupby(["generation", "candidate"]):
+        row = res.candidates[res.candidates["generation"] == g].iloc[c]
+        regret = max(base[v] - x for v, x in zip(d["career_value"], d["gdp_growth_true"]))
+        assert row["gdp_growth_true_regret"] == pytest.approx(regret, rel=1e-9, abs=1e-12)
+    assert set(res.shipped["status"]) <= {"dominated", "on the front"}
+    assert "gdp_growth_true_regret" in res.shipped
+
+
+@pytest.mark.slow
 def test_dask_and_pool_give_the_serial_result(tmp_path):
     spec = tiny_model_spec(tmp_path, seeds=1)
     p = load_problem(spec)
@@ -340,6 +363,15 @@ def test_interrupted_search_keeps_evaluations_and_resumes(tmp_path):
     pd.testing.assert_frame_equal(pd.read_csv(tmp_path / "out" / "pareto.csv"),
                                   pd.read_csv(tmp_path / "fresh_out" / "pareto.csv"))
     assert set(_evals(tmp_path / "fresh")) == set(after)
+    # --export K from the command line: a scenario file that `incentsim run` runs
+    exp = incentsim("optimize", spec, "--runs-dir", runs, "--out", tmp_path / "out",
+                    "--export", "1")
+    assert exp.returncode == 0, exp.stderr
+    ran = incentsim("run", tmp_path / "out" / "pareto_1.yaml", "--runs-dir", tmp_path / "r")
+    assert ran.returncode == 0, ran.stderr
+    bad = incentsim("optimize", spec, "--runs-dir", runs, "--out", tmp_path / "out",
+                    "--export", "999")
+    assert bad.returncode == 2 and "point 999 does not exist" in bad.stderr
 
 
 # ----------------------------------------------------------------------------- bad input

@@ -139,3 +139,133 @@ def test_readme_names_the_columns_load_runs_returns(tmp_path):
         assert name in runs.columns, name
     for name in ("run_id", "scenario", "variant", "seed", "outcome", "year", "value"):
         assert name in metrics.columns
+
+
+# ----------------------------------------------------------------- tables
+
+
+def _fake_groups(names, seeds=(0, 1, 2, 3)):
+    from types import SimpleNamespace
+
+    from incentsim.outcomes import OUTCOME_NAMES
+
+    groups = {}
+    for k, name in enumerate(names):
+        rows = []
+        for s in seeds:
+            summary = {f"{o}_{x}": 0.1 * (k + 1) + 0.01 * s for o in OUTCOME_NAMES
+                       for x in ("mean", "final")}
+            if s % 2:  # no promotion in the last year of odd seeds
+                summary["selection_quality_final"] = float("nan")
+            rows.append(SimpleNamespace(seed=s, summary=summary))
+        groups[name] = rows
+    return groups
+
+
+def test_compare_table_fits_a_terminal_and_names_the_reference(monkeypatch):
+    from incentsim.cli import KEY_OUTCOMES, _compare_text, compare_frame
+
+    monkeypatch.setenv("COLUMNS", "100")
+    names = ["gdp_tournament", "balanced_scorecard", "citizen_satisfaction"]
+    text = _compare_text(compare_frame(_fake_groups(names), KEY_OUTCOMES), names, KEY_OUTCOMES)
+    assert max(map(len, text.splitlines())) <= 100
+    assert "Δ vs gdp_tournament" in text and "first" not in text
+
+
+def test_an_outcome_missing_in_some_seeds_shows_its_count():
+    from incentsim.cli import _compare_text, compare_frame
+
+    names = ["gdp_tournament", "balanced_scorecard"]
+    outcomes = ("gdp_growth_true", "selection_quality")
+    df = compare_frame(_fake_groups(names), outcomes)
+    text = _compare_text(df, names, outcomes)
+    # the final year of selection_quality: both scenarios and their difference
+    assert text.count("(n=2 of 4)") == 3, text
+    assert "(n=" not in text.split("selection_quality")[0]  # complete outcomes: no count
+
+
+def test_runs_compare_prints_plain_text_and_says_which_minus_which(tmp_path):
+    from cli_helpers import FAST_OVERRIDES, incentsim as run_cli
+
+    from incentsim.experiment import run_tracked
+
+    run_tracked("configs/gdp_tournament.yaml", 0, tmp_path, FAST_OVERRIDES)
+    run_tracked("configs/gdp_tournament.yaml", 0, tmp_path,
+                {**FAST_OVERRIDES, "accountability.statistical_audit.intensity": 0.5})
+    out = run_cli("runs", "compare", "1", "2", "--runs-dir", tmp_path).stdout
+    assert "\\u" not in out and '"' not in out
+    assert "run 2 − run 1" in out
+
+
+def test_runs_by_group_keeps_the_order_runs_were_made():
+    import pandas as pd
+
+    from incentsim.plots import runs_by_group
+
+    metrics = pd.DataFrame({
+        "run_id": [1, 1, 2, 2, 3, 3], "variant": ["gdp@a", "gdp@a", "bal@b", "bal@b",
+                                                  "gdp@a", "gdp@a"],
+        "outcome": ["x", "x"] * 3, "year": [1, 2] * 3, "value": [1.0, 2, 3, 4, 5, 6]})
+    groups = runs_by_group(metrics)
+    assert list(groups) == ["gdp@a", "bal@b"]  # not alphabetical: gdp ran first
+    assert [len(v) for v in groups.values()] == [2, 1]
+    assert groups["bal@b"][0].x.tolist() == [3.0, 4.0]
+
+
+def test_the_comparison_notebook_leaves_nothing_in_tmp(tmp_path, monkeypatch):
+    nbformat = pytest.importorskip("nbformat")
+    from pathlib import Path
+
+    from nbclient import NotebookClient
+
+    tmp = tmp_path / "tmp"
+    tmp.mkdir()
+    monkeypatch.setenv("TMPDIR", str(tmp))
+    monkeypatch.setenv("INCENTSIM_NOTEBOOK_SMOKE", "1")
+    path = Path(__file__).resolve().parents[1] / "notebooks" / "compare_rules.ipynb"
+    nb = nbformat.read(path, as_version=4)
+    NotebookClient(nb, timeout=600, kernel_name="python3",
+                   resources={"metadata": {"path": str(path.parent)}}).execute()
+    assert [p.name for p in tmp.iterdir() if p.name.startswith("incentsim")] == []
+
+
+# ----------------------------------------------------------------- explorer
+
+
+def test_explorer_year_label_is_the_year_the_plots_end_at():
+    from incentsim import app
+
+    params = {k: (v["value"] if isinstance(v, dict) else v)
+              for k, v in app.model_params(scale="small").items()}
+    m = app.ExplorerModel(**params)
+    assert app.year_label(m) == "Not stepped yet"
+    for _ in range(4):
+        m.step()
+    assert app.year_label(m) == "Year 4" == f"Year {m.records[-1]['year']}"
+
+
+def test_explorer_refuses_a_busy_port_in_one_line(capsys):
+    import socket
+
+    from incentsim import app
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        s.listen()
+        port = s.getsockname()[1]
+        assert app.main(["--port", str(port), "--no-browser"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and f"port {port} on 127.0.0.1 is in use" in err
+
+
+def test_solaras_session_cookie_warning_is_silenced(caplog):
+    import logging
+
+    from incentsim import app
+
+    app.quiet_session_cookie_warning()
+    log = logging.getLogger("solara.server.fastapi")
+    with caplog.at_level(logging.WARNING, logger="solara.server.fastapi"):
+        log.warning("no session cookie")
+        log.warning("something else")
+    assert [r.getMessage() for r in caplog.records] == ["something else"]

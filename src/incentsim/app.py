@@ -316,8 +316,7 @@ class NetworkFigure:
             self.nodes.set_clim(lo, hi)
             self.nodes.set_edgecolors(np.where(new, "black", "white"))
             self.nodes.set_linewidths(np.where(new, 2.0, 0.8))
-            year = f"year {model.year - 1}" if model.year > 0 else "start"
-            self.title.set_text(f"{outcome}, {year}  (black ring: new leader)")
+            self.title.set_text(f"{outcome}, {year_label(model)}  (black ring: new leader)")
             return _png(self.fig)
 
 
@@ -379,6 +378,11 @@ def _version(model) -> tuple:
     return (id(model), model.year, len(model.records))
 
 
+def year_label(model: IncentModel) -> str:
+    """The year just simulated, as the plots show it (``Year 4`` after four steps)."""
+    return f"Year {model.year}" if model.year >= 1 else "Not stepped yet"
+
+
 @solara.component
 def TimeSeries(model):
     update_counter.get()
@@ -386,9 +390,8 @@ def TimeSeries(model):
     sc = model.config
     mechs = ", ".join(n for n, _ in sc.mechanisms()) or "none"
     with solara.Column(classes=["incentsim-timeseries"], gap="4px") as main:
-        year = f"Year {model.year - 1}" if model.year > 0 else "Not stepped yet"
         solara.HTML(tag="div", style="font-size: 0.85em", unsafe_innerHTML=(
-            f"<b>{year}</b> · rule <code>{sc.promotion.rule}</code> · "
+            f"<b>{year_label(model)}</b> · rule <code>{sc.promotion.rule}</code> · "
             f"{sc.tenure.term_length}-year terms · mechanisms: {mechs} · "
             f"{model.n_prefectures} prefectures ({sc.world.scale}) · seed {model.seed_value}<br>"
             "Controls in the sidebar take effect on <b>Reset</b>."))
@@ -484,6 +487,15 @@ def free_port(host: str = "127.0.0.1", preferred: int | None = None) -> int:
     raise OSError(f"no free port on {host}")
 
 
+def quiet_session_cookie_warning() -> None:
+    """Drop Solara's "no session cookie" warning: the explorer keeps no per-user state,
+    and a browser that sends no cookie (a local file, a headless one) works the same."""
+    import logging
+
+    logging.getLogger("solara.server.fastapi").addFilter(
+        lambda record: "no session cookie" not in record.getMessage())
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="incentsim app",
@@ -524,8 +536,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         port = free_port(args.host)
     else:
         port = args.port
+<<<<<<< HEAD
     os.environ[ENV_CONFIG] = (os.path.abspath(shipped.resolve(args.config, "scenario"))
                               if args.config else "")
+=======
+        if free_port(args.host, port) != port:
+            print(f"incentsim app: port {port} on {args.host} is in use; choose another "
+                  "with --port, or leave --port out (or 0) for a free one", file=sys.stderr)
+            return 2
+    quiet_session_cookie_warning()
+    os.environ[ENV_CONFIG] = os.path.abspath(args.config) if args.config else ""
+>>>>>>> main
     os.environ[ENV_SCALE] = args.scale or ""
     os.environ[ENV_SEED] = str(args.seed)
     os.environ[ENV_RUNS] = os.path.abspath(args.runs) if args.runs else ""

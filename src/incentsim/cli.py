@@ -277,8 +277,9 @@ def _summary_table(groups, outcomes) -> str:
 
 
 def compare_frame(groups: dict[str, list], outcomes: Sequence[str]):
-    """Tidy comparison: per scenario, outcome and stat (mean/final) the mean, 95 % CI,
-    and the paired (same seeds) difference to the first scenario with its CI."""
+    """Tidy comparison: per scenario, outcome and stat (mean/final) the mean, 95 % CI and
+    ``n`` of ``n_seeds`` seeds with a value, and the paired (same seeds) difference to
+    the first scenario with its CI and ``diff_n``."""
     import pandas as pd
 
     names = list(groups)
@@ -291,60 +292,73 @@ def compare_frame(groups: dict[str, list], outcomes: Sequence[str]):
                 key = f"{o}_{suffix}"
                 m, h, n = ci95([r.summary[key] for r in by_seed.values()])
                 row = dict(scenario=name, outcome=o, stat=stat, mean=m, ci_low=m - h,
-                           ci_high=m + h, n=n)
+                           ci_high=m + h, n=n, n_seeds=len(by_seed))
                 if name != names[0]:
                     diffs = [by_seed[s].summary[key] - first[s].summary[key]
                              for s in by_seed if s in first]
-                    dm, dh, _ = ci95(diffs)
-                    row.update(diff=dm, diff_low=dm - dh, diff_high=dm + dh)
+                    dm, dh, dn = ci95(diffs)
+                    row.update(diff=dm, diff_low=dm - dh, diff_high=dm + dh, diff_n=dn,
+                               diff_seeds=len(diffs))
                 rows.append(row)
     return pd.DataFrame(rows)
 
 
+def _with_n(text: str, n: int, total: int) -> str:
+    """``text`` plus ``(n=k of N)`` when only k of N seeds have a value."""
+    return text if n >= total else f"{text} (n={int(n)} of {int(total)})"
+
+
+def _value_cell(r) -> str:
+    return _with_n(_fmt(r["mean"], r["mean"] - r["ci_low"]), r["n"], r["n_seeds"])
+
+
+def _diff_cell(r) -> str:
+    lo, hi = r["diff_low"], r["diff_high"]
+    sig = " *" if not math.isnan(lo) and (lo > 0 or hi < 0) else "  "
+    return _with_n(_fmt(r["diff"], r["diff"] - lo, signed=True) + sig, r["diff_n"],
+                   r["diff_seeds"])
+
+
 def _compare_long_text(df, names, outcomes) -> str:
-    """Many scenarios: one block per outcome, one row per scenario."""
+    """One block per outcome, one row per scenario and stat: fits a narrow terminal."""
     from incentsim.outcomes import BY_NAME
 
     blocks = []
     for o in outcomes:
         rows = []
         for n in names:
-            cells = [n]
             for stat in ("average", "final"):
                 r = df[(df.outcome == o) & (df.stat == stat) & (df.scenario == n)].iloc[0]
-                cells.append(_fmt(r["mean"], r["mean"] - r["ci_low"]))
-                if n == names[0]:
-                    cells.append("(reference)")
-                else:
-                    sig = " *" if not math.isnan(r["diff_low"]) and (
-                        r["diff_low"] > 0 or r["diff_high"] < 0) else "  "
-                    cells.append(_fmt(r["diff"], r["diff"] - r["diff_low"], signed=True) + sig)
-            rows.append(cells)
+                rows.append([n if stat == "average" else "", stat, _value_cell(r),
+                             "(reference)" if n == names[0] else _diff_cell(r)])
         blocks.append(f"{o} ({BY_NAME[o].unit})\n" + table(
-            rows, ["scenario", "average", f"Δ vs {names[0]}", "final", f"Δ vs {names[0]}"]))
+            rows, ["scenario", "stat", "mean ± 95% CI", f"Δ vs {names[0]}"]))
     return "\n\n".join(blocks)
 
 
 def _compare_text(df, names, outcomes) -> str:
+    """The wide table (one column per scenario) if it fits the terminal, else one block
+    per outcome; every Δ column names the reference scenario."""
+    import shutil
+
     from incentsim.outcomes import BY_NAME
 
-    if len(names) > 3:
-        return _compare_long_text(df, names, outcomes)
-
-    header = ["outcome (unit)", "stat", *names, *[f"Δ {n} vs first" if len(names) > 2 else "Δ vs " + names[0] for n in names[1:]]]
+    ref = names[0]
+    header = ["outcome (unit)", "stat", *names,
+              *[f"Δ {n} vs {ref}" if len(names) > 2 else f"Δ vs {ref}" for n in names[1:]]]
     rows = []
     for o in outcomes:
         for stat in ("average", "final"):
             sub = df[(df.outcome == o) & (df.stat == stat)].set_index("scenario")
-            cells = [_fmt(sub.at[n, "mean"], sub.at[n, "mean"] - sub.at[n, "ci_low"])
-                     for n in names]
-            for n in names[1:]:
-                d, lo, hi = sub.at[n, "diff"], sub.at[n, "diff_low"], sub.at[n, "diff_high"]
-                sig = " *" if not math.isnan(lo) and (lo > 0 or hi < 0) else "  "
-                cells.append(_fmt(d, d - lo, signed=True) + sig)
+            cells = [_value_cell(sub.loc[n]) for n in names]
+            cells += [_diff_cell(sub.loc[n]) for n in names[1:]]
             label = f"{o} ({BY_NAME[o].unit})" if stat == "average" else ""
             rows.append([label, stat, *cells])
-    return table(rows, header)
+    wide = table(rows, header)
+    width = shutil.get_terminal_size((100, 24)).columns
+    if max(map(len, wide.splitlines())) <= width:
+        return wide
+    return _compare_long_text(df, names, outcomes)
 
 
 def cmd_compare(args) -> int:
@@ -482,6 +496,13 @@ def cmd_runs_list(args) -> int:
     return 0
 
 
+def _plain(value: Any) -> str:
+    """A config value as text: strings as they are, lists and mappings as compact JSON."""
+    if isinstance(value, str):
+        return value
+    return json.dumps(value, ensure_ascii=False)
+
+
 def _get_run(args, run_id: str):
     from incentsim.errors import UnknownRun
     from incentsim.results import load_run
@@ -529,7 +550,7 @@ def cmd_runs_compare(args) -> int:
 
     a, b = _get_run(args, args.a), _get_run(args, args.b)
     fa, fb = flatten(a["config"]), flatten(b["config"])
-    diff = [[k, json.dumps(fa.get(k, "—")), json.dumps(fb.get(k, "—"))]
+    diff = [[k, _plain(fa.get(k, "—")), _plain(fb.get(k, "—"))]
             for k in sorted(set(fa) | set(fb)) if fa.get(k, "—") != fb.get(k, "—")]
     print(f"config differences, run {a['id']} vs run {b['id']}:")
     print(table(diff, ["key", f"run {a['id']}", f"run {b['id']}"]) if diff
@@ -540,7 +561,8 @@ def cmd_runs_compare(args) -> int:
         x, y = sa.get(f"{o}_mean", math.nan), sb.get(f"{o}_mean", math.nan)
         rows.append([o, _short(x), _short(y), _short(y - x)])
     print("\noutcomes (average over years):")
-    print(table(rows, ["outcome", f"run {a['id']}", f"run {b['id']}", "difference"]))
+    print(table(rows, ["outcome", f"run {a['id']}", f"run {b['id']}",
+                       f"run {b['id']} − run {a['id']}"]))
     return 0
 
 

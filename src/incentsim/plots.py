@@ -114,8 +114,24 @@ _X_LABELS = {
 
 
 def colour(i: int) -> str:
-    """The ``i``-th colour of the house palette (Okabe-Ito)."""
+    """The ``i``-th colour of the house palette (Okabe-Ito). Groups take colours in the
+    order they are given -- the command line's and the report's order, reference first;
+    :func:`runs_by_group` keeps that order for runs loaded in a notebook."""
     return OKABE_ITO[i % len(OKABE_ITO)]
+
+
+def runs_by_group(metrics: pd.DataFrame, by: str = "variant") -> dict[str, list[pd.DataFrame]]:
+    """``{group: [one wide frame per run (year + outcomes)]}`` from the long ``metrics`` of
+    :func:`incentsim.results.load_runs`, groups in the order their first run was made
+    (not alphabetical), so a figure colours them as the command line did."""
+    first = metrics.groupby(by, sort=False)["run_id"].min().sort_values()
+    out = {}
+    for group in first.index:
+        wide = metrics[metrics[by] == group].pivot_table(
+            index=["run_id", "year"], columns="outcome", values="value").reset_index()
+        out[group] = [g.drop(columns="run_id").reset_index(drop=True)
+                      for _, g in wide.groupby("run_id")]
+    return out
 
 
 def intervals(values: np.ndarray, level: float = 0.95) -> tuple[np.ndarray, ...]:

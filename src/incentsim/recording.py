@@ -33,10 +33,11 @@ def column(values) -> np.ndarray:
 
 
 def _selection_quality(ability: np.ndarray, fate: dict[str, np.ndarray]) -> float:
-    """Mean ability of the promoted minus that of the evaluated (NaN: nobody promoted)."""
+    """Mean ability of the promoted minus that of those who competed for promotion (the
+    evaluated, and mid-term candidates where a mechanism adds them; NaN: nobody promoted)."""
     if not fate["promoted"].any():
         return float(np.nan)
-    return float(ability[fate["promoted"]].mean() - ability[fate["evaluated"]].mean())
+    return float(ability[fate["promoted"]].mean() - ability[fate["contested"]].mean())
 
 
 def _dispersion(model, x: np.ndarray) -> float:

@@ -91,6 +91,7 @@ class UpperLevel:
         n = model.n_prefectures
         rng = self.rng
         ind = self.term_average()
+        ind["ability"] = np.array([ld.ability for ld in leaders])  # seen by mixed_evaluation
         ctx = self._context(ind, column=False)
         score = model.evaluator.score(ind, ctx, rng=model.streams["rule"])
         score = score + promo.noise * rng.standard_normal(n)
@@ -105,11 +106,12 @@ class UpperLevel:
         tenure = np.array([ld.tenure_year for ld in leaders])
         term = np.array([ld.term_length for ld in leaders])
         evaluated = tenure >= term
+        contest, reshuffled = self.irregular(leaders, evaluated)
         veto_ok = np.ones(n, dtype=bool)
         for key, limit in promo.veto.items():
             veto_ok &= -ind[VETO[key]] <= limit
         dismissed = st.scandal_dismissal.copy()
-        candidate = (evaluated & ~dismissed & veto_ok & (age < ten.promotion_age_limit)
+        candidate = (contest & ~dismissed & veto_ok & (age < ten.promotion_age_limit)
                      & (pct >= promo.min_percentile))
         promoted = np.zeros(n, dtype=bool)
         slots = np.floor(promo.capacity * self.per + u_slots).astype(int)
@@ -124,12 +126,24 @@ class UpperLevel:
         stays = ~promoted & ~dismissed & ~retire
         reappointed = (stays & evaluated & (u_reappoint < ten.reappointment_prob)
                        & (age + term < ten.retirement_age))
-        early = stays & ~evaluated & (u_hazard < ten.early_turnover_hazard)
+        early = stays & ~evaluated & ((u_hazard < ten.early_turnover_hazard) | reshuffled)
         moved = stays & ((evaluated & ~reappointed) | early)
         rotated = moved & (u_rotate < ten.rotation_prob)
-        return dict(score=score, rank_pct=pct, evaluated=evaluated, promoted=promoted,
+        return dict(score=score, rank_pct=pct, evaluated=evaluated, contested=contest,
+                    promoted=promoted,
                     dismissed=dismissed, retired=retire, reappointed=reappointed,
                     moved=moved, rotated=rotated)
+
+    def irregular(self, leaders: list[Leader], evaluated: np.ndarray
+                  ) -> tuple[np.ndarray, np.ndarray]:
+        """Who competes for promotion (those up for evaluation, and mid-term candidates
+        mechanisms add) and who mechanisms move from their posts this year."""
+        contest, reshuffled = evaluated.copy(), np.zeros(len(evaluated), dtype=bool)
+        in_post = np.array([ld.years_in_post for ld in leaders])
+        for mech in self.model.mechanisms:
+            contest |= mech.midterm_candidates(self.model, evaluated)
+            reshuffled |= mech.reshuffled(self.model, in_post)
+        return contest, reshuffled
 
     # ------------------------------------------------------------------ turnover
 

@@ -16,7 +16,9 @@
 
 Estimated parameters are behavioural and institutional ones; the levers under study
 (the promotion rule and its weights and vetoes, the term length, accountability
-mechanisms) and the world's set-up are not (:data:`NOT_ESTIMABLE`). Every problem is
+mechanisms) and the world's set-up are not (:data:`NOT_ESTIMABLE`), except the parameters
+of mechanisms that describe how the system worked (``estimable``, e.g.
+``accountability.mixed_evaluation.performance_weight``). Every problem is
 reported at once as a :class:`~incentsim.scenario.ScenarioError` (one line, exit 2).
 """
 
@@ -86,9 +88,19 @@ class CalibrationSpec:
         return load_scenario(self.base, {**self.overrides, **typed})
 
 
+def _estimable_mechanism(path: str) -> bool:
+    """``accountability.NAME.PARAM`` of a mechanism describing how the system worked."""
+    from incentsim.rules.accountability import MECHANISMS
+
+    parts = path.split(".")
+    return (len(parts) == 3 and parts[0] == "accountability" and parts[1] in MECHANISMS
+            and MECHANISMS[parts[1]].estimable and parts[2] != "enabled")
+
+
 def _parameter(path: str, entry: Any, problems: list) -> Parameter | None:
     where = f"parameters.{path}"
-    if any(path == p.rstrip(".") or path.startswith(p) for p in NOT_ESTIMABLE):
+    if (any(path == p.rstrip(".") or path.startswith(p) for p in NOT_ESTIMABLE)
+            and not _estimable_mechanism(path)):
         problems.append((where, "is a lever under study or set-up, not an estimated parameter"))
         return None
     if not isinstance(entry, dict) or set(entry) - {"start", "bounds"} or "bounds" not in entry:

@@ -38,6 +38,19 @@ class EvaluationError(RuntimeError):
     """Some runs of an analysis failed (re-running resumes from what finished)."""
 
 
+class ThinDesignWarning(UserWarning):
+    """A design too small for its intervals or boxes to mean much (it still runs)."""
+
+
+def warn_if_thin(size: int, enough: int, what: str, consequence: str) -> None:
+    """Warn (:class:`ThinDesignWarning`) when ``size`` is below ``enough``."""
+    if size < enough:
+        import warnings
+
+        warnings.warn(f"{size} {what} is few: {consequence} mean little (use at least "
+                      f"{enough})", ThinDesignWarning, stacklevel=3)
+
+
 def _progress_bar(total: int, enabled: bool | None, desc: str = "runs"):
     from tqdm import tqdm
 

@@ -67,7 +67,7 @@ def candidate(problem: Problem, policy: Any) -> dict[str, Any]:
     for p in problem.levers:
         v = policy[p.name]
         v = v.item() if hasattr(v, "item") else v
-        out[p.name] = int(round(v)) if p.kind == "integer" else (
+        out[p.name] = round(v) if p.kind == "integer" else (
             v if p.kind == "categorical" else float(v))
     return out
 

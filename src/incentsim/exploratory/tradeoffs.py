@@ -6,14 +6,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-import matplotlib
+import matplotlib.pyplot as plt
+import pandas as pd
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import pandas as pd  # noqa: E402
-
-from incentsim.exploratory.objectives import Objective  # noqa: E402
-from incentsim.plots import OKABE_ITO, STYLE, label  # noqa: E402
+from incentsim.exploratory.objectives import Objective
+from incentsim.plots import OKABE_ITO, STYLE, label
 
 FRONT, DOMINATED = OKABE_ITO[7], OKABE_ITO[4]
 
@@ -39,7 +36,7 @@ def tradeoff_figure(candidates: pd.DataFrame, pareto: pd.DataFrame, shipped: pd.
         fig, ax = plt.subplots(figsize=(7.5, 5.6))
         ax.scatter(candidates[x], candidates[y], s=6, color="#bbbbbb", alpha=0.5, lw=0,
                    label=f"evaluated candidates ({len(candidates)})")
-        kw = dict(s=26, edgecolor="#333333", linewidth=0.4, zorder=3)
+        kw = {"s": 26, "edgecolor": "#333333", "linewidth": 0.4, "zorder": 3}
         if third is not None:
             sc = ax.scatter(pareto[x], pareto[y], c=pareto[third.column], cmap="viridis",
                             label=f"Pareto set ({len(pareto)})", **kw)

@@ -40,6 +40,10 @@ Hooks (all optional):
     per-prefecture fiscal transfers added to next year's budget.
 ``after_petitions(model)``
     act on the year's petitions.
+``midterm_candidates(model, evaluated)``
+    leaders not up for evaluation who also compete for promotion this year.
+``reshuffled(model, years_in_post)``
+    leaders moved from their posts this year (besides the early-turnover hazard).
 """
 
 from __future__ import annotations
@@ -77,6 +81,9 @@ class Mechanism:
     observes: ClassVar[tuple[str, ...]] = ()
     Params: ClassVar[type[MechanismParams]] = MechanismParams
     pollution_manipulable: ClassVar[bool] = True
+    #: whether its parameters describe how the system worked (``incentsim calibrate`` may
+    #: estimate them) rather than a reform under study
+    estimable: ClassVar[bool] = False
 
     def __init__(self, params: MechanismParams, rng: np.random.Generator) -> None:
         self.params = params
@@ -117,6 +124,12 @@ class Mechanism:
 
     def after_petitions(self, model: IncentModel) -> None:
         return None
+
+    def midterm_candidates(self, model: IncentModel, evaluated: np.ndarray) -> np.ndarray:
+        return np.zeros_like(evaluated)
+
+    def reshuffled(self, model: IncentModel, years_in_post: np.ndarray) -> np.ndarray:
+        return np.zeros(len(years_in_post), dtype=bool)
 
 
 MECHANISMS: Registry[type[Mechanism]] = Registry("accountability mechanism")

@@ -1,0 +1,122 @@
+"""How prefecture careers really ran: mechanisms the real record demands.
+
+The stylized rules rank leaders on performance alone and move them only at the end of a
+term. The prefecture record of 2000-07 does not look like that (calibration.md): the
+promotion rate is flat across quintiles of relative growth (Landry, Lü & Duan 2018),
+spells are irregular (mean 3.4 years, a fifth shorter than 2 years), and abler leaders
+are promoted more (Yao & Zhang 2015). Three mechanisms, each off unless a scenario
+enables it (so every other scenario is unchanged bit for bit), each registered like the
+accountability mechanisms and drawing only from its own random stream. Their defaults are
+illustrative; ``configs/china_2000s.yaml`` sets the values estimated on the record. Their
+parameters describe how the system worked, not a reform: ``incentsim calibrate`` may
+estimate them (``estimable = True``).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, ClassVar
+
+import numpy as np
+from pydantic import Field
+
+from incentsim.rules.accountability import MECHANISMS, Mechanism, MechanismParams
+
+if TYPE_CHECKING:  # pragma: no cover
+    from incentsim.model import IncentModel
+
+#: mean and spread of appointment-age seniority the seniority weight is measured in
+SENIORITY_CENTRE, SENIORITY_SCALE = 50.0, 5.0
+
+
+def _weight(default: float, high: float, what: str):
+    return Field(default, ge=0.0, le=high, description=what)
+
+
+@MECHANISMS.register
+class MixedEvaluation(Mechanism):
+    """Evaluators weigh performance together with connections, seniority and ability.
+
+    Rule: the score the organisation department ranks on becomes
+    ``performance_weight * rule score + connection_weight * connected
+    + seniority_weight * (age - 50) / 5 + ability_weight * ability / SD(ability)``,
+    all in peer-SD units, plus the evaluation noise (``promotion.noise``): evaluators'
+    information about performance is noisy and growth is one consideration among several.
+    Leaders forecast with the same score, so a lower ``performance_weight`` also lowers
+    what a pre-evaluation surge is worth to them. Ability enters as the evaluators'
+    impression of it (inspections, interviews, the cadre file), blurred by the same noise.
+    """
+
+    name = "mixed_evaluation"
+    description = "Promotion mixes performance with connections, seniority and ability"
+    source = ("Landry, Lü & Duan (2018) Comp. Polit. Stud. 51 (growth barely matters for "
+              "prefecture secretaries); Shih, Adolph & Liu (2012) APSR 106; Jia, Kudamatsu & "
+              "Seim (2015) JEEA 13 (connections); Kou & Tsai (2014) China J. 71 (age); "
+              "Yao & Zhang (2015) J. Econ. Growth 20 (abler leaders promoted)")
+    estimable: ClassVar[bool] = True
+
+    class Params(MechanismParams):
+        performance_weight: float = _weight(
+            0.5, 1.0, "weight of the promotion rule's performance score [0..1]")
+        connection_weight: float = _weight(
+            0.5, 10.0, "score added by a connection to the provincial patron [peer SD]")
+        seniority_weight: float = _weight(
+            0.0, 10.0, "score per 5 years of age above 50 [peer SD]")
+        ability_weight: float = _weight(
+            0.5, 10.0, "score per SD of leader ability seen by evaluators [peer SD]")
+
+    def adjust_score(self, score, ind, ctx):
+        p = self.params
+        out = p.performance_weight * np.asarray(score, dtype=float)
+        if p.connection_weight:
+            out = out + p.connection_weight * np.asarray(ind["connected"], dtype=float)
+        if p.seniority_weight:
+            age = np.asarray(ind["age"], dtype=float)
+            out = out + p.seniority_weight * (age - SENIORITY_CENTRE) / SENIORITY_SCALE
+        if p.ability_weight and "ability" in ind:
+            out = out + p.ability_weight * np.asarray(ind["ability"], dtype=float)
+        return out
+
+
+@MECHANISMS.register
+class IrregularTurnover(Mechanism):
+    """Leaders leave their posts at irregular times, not only at the end of a term.
+
+    Rule: each year (a) a leader not at the end of a term is also a candidate for the
+    province's promotion slots with probability ``midterm_candidate_prob`` (posts above
+    fall vacant at any time, and prefecture leaders are promoted mid-term); (b) the
+    province's own leadership changes with probability ``provincial_turnover_prob``, and
+    a new provincial leader moves each prefecture leader of the province who has served
+    at least a year with probability ``reshuffle_share`` (transferred like an early
+    move: rotated or retired from the post). Early transfers of single leaders stay with
+    ``tenure.early_turnover_hazard``.
+    """
+
+    name = "irregular_turnover"
+    description = "Mid-term promotions and reshuffles after provincial leaders change"
+    source = ("Landry (2008) Decentralized Authoritarianism in China (prefecture cadre "
+              "management, irregular spells); Jiang (2018) AJPS 62 (new provincial "
+              "secretaries and their prefecture appointments); Eaton & Kostka (2014) "
+              "China Q. 218 (short tenures, frequent rotation)")
+    stochastic = True
+    estimable: ClassVar[bool] = True
+
+    class Params(MechanismParams):
+        midterm_candidate_prob: float = _weight(
+            0.1, 1.0, "yearly probability a leader mid-term competes for promotion [0..1]")
+        provincial_turnover_prob: float = _weight(
+            0.2, 1.0, "yearly probability the provincial leadership changes [0..1]")
+        reshuffle_share: float = _weight(
+            0.2, 1.0, "share of prefecture leaders a new provincial leader moves [0..1]")
+
+    def midterm_candidates(self, model: IncentModel, evaluated: np.ndarray) -> np.ndarray:
+        """Leaders not up for evaluation who compete for promotion this year."""
+        u = self.rng.random(len(evaluated))
+        return ~evaluated & (u < self.params.midterm_candidate_prob)
+
+    def reshuffled(self, model: IncentModel, years_in_post: np.ndarray) -> np.ndarray:
+        """Leaders moved because their province's new leadership reshuffles them."""
+        n_prov, per = model.n_provinces, model.per_province
+        new_boss = np.repeat(self.rng.random(n_prov) < self.params.provincial_turnover_prob,
+                             per)
+        u = self.rng.random(n_prov * per)
+        return new_boss & (years_in_post >= 1) & (u < self.params.reshuffle_share)
