@@ -536,17 +536,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         port = free_port(args.host)
     else:
         port = args.port
-<<<<<<< HEAD
-    os.environ[ENV_CONFIG] = (os.path.abspath(shipped.resolve(args.config, "scenario"))
-                              if args.config else "")
-=======
         if free_port(args.host, port) != port:
             print(f"incentsim app: port {port} on {args.host} is in use; choose another "
                   "with --port, or leave --port out (or 0) for a free one", file=sys.stderr)
             return 2
     quiet_session_cookie_warning()
-    os.environ[ENV_CONFIG] = os.path.abspath(args.config) if args.config else ""
->>>>>>> main
+    os.environ[ENV_CONFIG] = (os.path.abspath(shipped.resolve(args.config, "scenario"))
+                              if args.config else "")
     os.environ[ENV_SCALE] = args.scale or ""
     os.environ[ENV_SEED] = str(args.seed)
     os.environ[ENV_RUNS] = os.path.abspath(args.runs) if args.runs else ""
