@@ -1,4 +1,5 @@
-"""Pages generated when the site is built (mkdocs-gen-files): the Python API reference
+"""Pages generated when the site is built (mkdocs-gen-files): the rules and mechanisms
+(``incentsim.rules.catalog``), the Python API reference
 (one page per module, found by walking the package), the command-line reference (the
 ``--help`` of every command), the codebook of every output column (from
 ``incentsim.outcomes``) and the list of shipped scenarios, sweeps and specs (from the
@@ -125,7 +126,17 @@ def shipped_page() -> None:
         f.write("\n".join(parts))
 
 
+def rules_page() -> None:
+    """``rules.md`` from the registries at build time (the committed docs/rules.md is the
+    same text, kept in sync by tests/test_rules.py, for reading in the repository)."""
+    from incentsim.rules.catalog import catalog_markdown
+
+    with mkdocs_gen_files.open("rules.md", "w") as f:
+        f.write(catalog_markdown())
+
+
 api_pages()
+rules_page()
 cli_page()
 codebook_page()
 shipped_page()
