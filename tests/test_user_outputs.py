@@ -24,12 +24,12 @@ def test_tfp_growth_of_the_first_recorded_year_is_measured_not_zero(tiny, burn_i
     assert abs(np.mean(first) - np.mean(later)) < 4 * np.std(later)
 
 
-def test_an_interrupted_compare_does_not_promise_to_resume():
+def test_the_interrupted_message_promises_resumption_only_where_it_happens():
     from incentsim.cli import interrupted_message
 
-    assert "re-running 'compare' starts every run again" in interrupted_message("compare")
-    assert "re-run" not in interrupted_message("run").replace("re-running", "")
+    assert "re-run the same compare to complete it" in interrupted_message("compare")
     assert "re-run the same sweep to complete it" in interrupted_message("sweep")
+    assert "re-running 'run' starts every run again" in interrupted_message("run")
 
 
 def test_runs_with_other_settings_are_a_different_variant(tmp_path):
@@ -269,3 +269,21 @@ def test_solaras_session_cookie_warning_is_silenced(caplog):
         log.warning("no session cookie")
         log.warning("something else")
     assert [r.getMessage() for r in caplog.records] == ["something else"]
+
+
+def test_compare_resumes_and_the_report_still_finds_every_run(tmp_path):
+    from cli_helpers import FAST, incentsim as run_cli
+
+    args = ("compare", "configs/gdp_tournament.yaml", "configs/balanced_scorecard.yaml",
+            "--seeds", "2", "--runs-dir", tmp_path / "runs", "--executor", "serial", *FAST)
+    first = run_cli(*args)
+    assert first.returncode == 0, first.stderr
+    assert "4 run now, 0 already finished (reused)" in first.stdout
+    again = run_cli(*args)
+    assert "0 run now, 4 already finished (reused)" in again.stdout, again.stdout
+    assert sorted(p.name for p in (tmp_path / "runs").glob("[0-9]*")) == ["1", "2", "3", "4"]
+    report = run_cli("report", "--compare-last", "--runs-dir", tmp_path / "runs",
+                     "--out", tmp_path / "r.html")
+    assert report.returncode == 0, report.stderr
+    html = (tmp_path / "r.html").read_text()
+    assert "balanced_scorecard" in html and "gdp_tournament" in html

@@ -42,6 +42,7 @@ from mesa.visualization import SolaraViz  # noqa: E402
 from mesa.visualization.utils import update_counter  # noqa: E402
 
 from incentsim import shipped  # noqa: E402
+from incentsim.cli_options import seed_type  # noqa: E402
 from incentsim.model import IncentModel  # noqa: E402
 from incentsim.rules.accountability import MECHANISMS  # noqa: E402
 from incentsim.rules.promotion import PROMOTION_RULES, WEIGHTED_INDICATORS  # noqa: E402
@@ -506,7 +507,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--port", type=int, default=None,
                    help=f"port (default {DEFAULT_PORT}, or a free one if it is taken; 0 = free)")
     p.add_argument("--scale", choices=list(SCALES), help="initial world scale")
-    p.add_argument("--seed", type=int, default=0, help="initial seed")
+    p.add_argument("--seed", type=seed_type, default=0, help="initial seed")
     p.add_argument("--no-browser", action="store_true", help="do not open a web browser")
     p.add_argument("--runs", metavar="DIR",
                    help="serve the runs browser on the tracked runs in DIR instead of the "

@@ -361,6 +361,18 @@ def _compare_text(df, names, outcomes) -> str:
     return _compare_long_text(df, names, outcomes)
 
 
+def record_compare(runs_dir: Path, names: Sequence[str], results) -> None:
+    """Write ``<runs dir>/_compare/last.json`` (atomically): the scenarios and the run ids
+    of this comparison, reused runs included, for ``incentsim report --compare-last``."""
+    from incentsim.experiment import written_atomically
+
+    (runs_dir / "_compare").mkdir(exist_ok=True)
+    data = {"scenarios": list(names),
+            "run_ids": sorted(int(r.run_id) for r in results if r.ok and r.run_id)}
+    with written_atomically(runs_dir / "_compare" / "last.json") as tmp:
+        tmp.write_text(json.dumps(data))
+
+
 def cmd_compare(args) -> int:
     import matplotlib
 
@@ -380,7 +392,8 @@ def cmd_compare(args) -> int:
     out = ensure_writable_dir(_out_dir(args, runs_dir, "compare", "_vs_".join(names)[:120]
                                        + f"_seeds{_seed_text(seeds)}"))
     tasks = [Task.of(sc, s, compare=",".join(names)) for sc in scenarios for s in seeds]
-    results = _execute(args, tasks)
+    results = _execute(args, tasks, skip_done=True)  # re-running resumes, as sweep does
+    record_compare(runs_dir, names, results)
     groups = {n: [r for r in results if r.ok and r.scenario == n] for n in names}
     empty = [n for n, g in groups.items() if not g]
     if empty:
@@ -393,9 +406,10 @@ def cmd_compare(args) -> int:
                             title=f"{' vs '.join(names)}: mean over {seeds_text(len(seeds))}, "
                                   f"95 % band; {scales}")
     fig.savefig(out / "figure.png", dpi=120)
+    reused = sum(r.skipped for r in results)
     print(f"{len(scenarios)} scenarios x {seeds_text(len(seeds))} ({_seed_text(seeds)}) at "
-          f"{scales}: "
-          f"{sum(r.ok for r in results)} runs tracked in {runs_dir}/ "
+          f"{scales}:\n{sum(r.ok for r in results) - reused} run now, {reused} already "
+          f"finished (reused); {sum(r.ok for r in results)} runs tracked in {runs_dir}/ "
           f"(run ids {_id_span([r.run_id for r in results])})")
     print()
     print(_compare_text(df, names, outcomes))
@@ -789,7 +803,7 @@ def _main(argv: Sequence[str] | None = None) -> int:
 
 
 #: commands that skip the runs they finished before when re-run
-RESUMING = ("sweep", "sensitivity", "discover")
+RESUMING = ("compare", "sweep", "sensitivity", "discover")
 
 
 def interrupted_message(command: str) -> str:
