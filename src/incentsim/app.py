@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import argparse
 import copy
-import io
 import os
 import socket
 import sys
@@ -44,10 +43,12 @@ from mesa.visualization.utils import update_counter  # noqa: E402
 from incentsim import shipped  # noqa: E402
 from incentsim.cli_options import seed_type  # noqa: E402
 from incentsim.model import IncentModel  # noqa: E402
+from incentsim.plots import colour, png_bytes  # noqa: E402
 from incentsim.rules.accountability import MECHANISMS  # noqa: E402
 from incentsim.rules.promotion import PROMOTION_RULES, WEIGHTED_INDICATORS  # noqa: E402
 from incentsim.runs_app import ENV_RUNS  # noqa: E402
-from incentsim.scenario import SCALES, Scenario, ScenarioError, load_scenario, read_file  # noqa: E402
+from incentsim.scenario import (SCALES, Promotion, Scenario, ScenarioError,  # noqa: E402
+                                load_scenario, read_file)
 
 #: environment variables through which ``main`` hands its arguments to the page
 ENV_CONFIG = "INCENTSIM_APP_CONFIG"
@@ -166,7 +167,13 @@ def scenario_from_controls(config: str | os.PathLike | dict | None,
     promotion = data.setdefault("promotion", {})
     if "rule" in controls:
         promotion["rule"] = controls["rule"]
-    if any(f"w_{k}" in controls for k in WEIGHTED_INDICATORS):
+    name = promotion.get("rule", Promotion.model_fields["rule"].default)
+    rule = PROMOTION_RULES[name] if name in PROMOTION_RULES else None
+    if rule is not None:  # the parameters of the rule picked, not those of CONFIG's rule
+        for name in rule.foreign_params():
+            promotion.pop(name, None)
+    if any(f"w_{k}" in controls for k in WEIGHTED_INDICATORS) and (
+            rule is None or rule.uses_weights):
         promotion["weights"] = normalised_weights(controls)
     if "term_length" in controls:
         data.setdefault("tenure", {})["term_length"] = int(controls["term_length"])
@@ -255,8 +262,9 @@ class TimeSeriesFigure:
         self.lines = {}
         self.empty = []
         for ax, (title, series) in zip(self.axes, PLOTS.items(), strict=True):
-            for key, label in series.items():
-                (self.lines[key],) = ax.plot([], [], label=label, marker=".", markersize=4)
+            for j, (key, label) in enumerate(series.items()):
+                (self.lines[key],) = ax.plot([], [], label=label, marker=".", markersize=4,
+                                             color=colour(j))
             ax.set_title(title, fontsize=10)
             ax.tick_params(labelsize=8)
             ax.grid(alpha=0.3)
@@ -340,9 +348,8 @@ def network_png(model: IncentModel, outcome: str = DEFAULT_NETWORK_OUTCOME) -> b
 
 
 def _png(fig: Figure) -> bytes:
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png")
-    return buf.getvalue()
+    """A redrawn-in-place figure as PNG (:func:`incentsim.plots.png_bytes`, kept open)."""
+    return png_bytes(fig, "figure", tight=False, close=False)
 
 
 def _maybe(x) -> float | str:

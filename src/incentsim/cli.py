@@ -378,8 +378,9 @@ def cmd_compare(args) -> int:
 
     matplotlib.use("Agg")  # files only, never a window
     from incentsim.executors import Task
+    from incentsim.atomic import written_atomically
     from incentsim.experiment import ensure_runs_dir, ensure_writable_dir
-    from incentsim.plots import seeds_text, timeseries_figure
+    from incentsim.plots import save_png, seeds_text, timeseries_figure
     from incentsim.ranges import parse_seeds
 
     if len(args.configs) < 2:
@@ -400,12 +401,13 @@ def cmd_compare(args) -> int:
         _report_failures(results)
         raise UsageError(f"no successful runs for {', '.join(empty)}")
     df = compare_frame(groups, outcomes)
-    df.to_csv(out / "table.csv", index=False)
+    with written_atomically(out / "table.csv") as tmp:
+        df.to_csv(tmp, index=False)
     scales = ", ".join(dict.fromkeys(sc.world.label() for sc in scenarios))
     fig = timeseries_figure({n: [r.timeseries for r in g] for n, g in groups.items()},
                             title=f"{' vs '.join(names)}: mean over {seeds_text(len(seeds))}, "
                                   f"95 % band; {scales}")
-    fig.savefig(out / "figure.png", dpi=120)
+    save_png(fig, out / "figure.png")
     reused = sum(r.skipped for r in results)
     print(f"{len(scenarios)} scenarios x {seeds_text(len(seeds))} ({_seed_text(seeds)}) at "
           f"{scales}:\n{sum(r.ok for r in results) - reused} run now, {reused} already "

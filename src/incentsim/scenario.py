@@ -441,8 +441,12 @@ class Scenario(_Section):
         return out
 
     def to_dict(self) -> dict[str, Any]:
-        """Plain nested dict (JSON/YAML-safe) that validates back to this scenario."""
-        return self.model_dump(mode="json", exclude_none=True)
+        """Plain nested dict (JSON/YAML-safe) that validates back to this scenario
+        (without the parameters of promotion rules other than its own)."""
+        d = self.model_dump(mode="json", exclude_none=True)
+        for name in PROMOTION_RULES[self.promotion.rule].foreign_params():
+            d["promotion"].pop(name, None)
+        return d
 
 
 # --------------------------------------------------------------------------- loading

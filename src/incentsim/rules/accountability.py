@@ -48,7 +48,7 @@ Hooks (all optional):
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Annotated, ClassVar
+from typing import TYPE_CHECKING, Annotated, Any, ClassVar
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
@@ -81,6 +81,9 @@ class Mechanism:
     observes: ClassVar[tuple[str, ...]] = ()
     Params: ClassVar[type[MechanismParams]] = MechanismParams
     pollution_manipulable: ClassVar[bool] = True
+    #: parameter values under which the mechanism, though enabled, changes nothing
+    #: (a shared test runs them against the baseline bit for bit); ``None``: none exist
+    neutral: ClassVar[dict[str, Any] | None] = None
     #: whether its parameters describe how the system worked (``incentsim calibrate`` may
     #: estimate them) rather than a reform under study
     estimable: ClassVar[bool] = False
@@ -161,6 +164,7 @@ class StatisticalAudit(Mechanism):
     """
 
     name = "statistical_audit"
+    neutral = {"intensity": 0.0}
     description = "Independent assessors detect manipulated statistics"
     source = "Wallace (2016) Br. J. Polit. Sci. 46; NBS statistical inspections (2017)"
     stochastic = True
@@ -198,6 +202,7 @@ class LifelongAccountability(Mechanism):
     """
 
     name = "lifelong_accountability"
+    neutral = {"debt_weight": 0.0, "environment_weight": 0.0, "stewardship": 0.0}
     description = "Debt and environmental damage traced back to a leader after departure"
     source = ("CCP Central Committee (2015) lifelong accountability for ecological damage; "
               "Budget Law (2014) and State Council Document 43 (2014) on local debt; seed 002")
@@ -229,6 +234,8 @@ class VerticalEnvironmentalManagement(Mechanism):
     """
 
     name = "vertical_environmental_management"
+    #: no neutral setting: central monitoring makes pollution reports true whatever the
+    #: coverage of inspections
     description = "Central pollution monitoring and inspections; pollution data not manipulable"
     source = "Central Environmental Inspection (2016-); Greenstone, He, Jia & Liu (2022) AER:I"
     stochastic = True
@@ -260,6 +267,7 @@ class PublicRanking(Mechanism):
     """
 
     name = "public_ranking"
+    neutral = {"news_weight": 0.0, "reputation": 0.0}
     description = "Published rankings of localities with comments (PPGPA)"
     source = "UNDP PPGPA project (seed 001): publicity of rankings with comments"
     observes = ("satisfaction",)
@@ -299,6 +307,7 @@ class CitizenSurvey(_ScoreBlend):
     """
 
     name = "citizen_survey"
+    neutral = {"weight": 0.0}
     description = "Resident satisfaction survey feeds the promotion score"
     source = "UNDP PPGPA (seed 001); Qingyuan farmers' feedback (seed 004)"
     observes = ("satisfaction",)
@@ -317,6 +326,7 @@ class FirmSurvey(_ScoreBlend):
     """
 
     name = "firm_survey"
+    neutral = {"weight": 0.0}
     description = "Business-environment survey of firms feeds the promotion score"
     source = "World Bank subnational Doing Business; seed 002 (bottom-up accountability)"
     observes = ("firm_survey",)
@@ -337,6 +347,7 @@ class PerformanceTransfers(Mechanism):
     """
 
     name = "performance_transfers"
+    neutral = {"share": 0.0}
     description = "Fiscal transfers tied to evaluation results"
     source = "Performance-based budgeting pilots (seed 002, session 2)"
 
@@ -359,6 +370,7 @@ class PetitionChannel(_ScoreBlend):
     """
 
     name = "petition_channel"
+    neutral = {"weight": 0.0, "redress": 0.0}
     description = "Petitions counted in evaluation; grievances partly redressed"
     source = "Letters and Visits (xinfang) system; Dimitrov (2015); Chen (2012)"
     stochastic = True

@@ -53,6 +53,11 @@ class MixedEvaluation(Mechanism):
               "Seim (2015) JEEA 13 (connections); Kou & Tsai (2014) China J. 71 (age); "
               "Yao & Zhang (2015) J. Econ. Growth 20 (abler leaders promoted)")
     estimable: ClassVar[bool] = True
+    #: besides the rule's own score: the connection and the age (ability is the
+    #: evaluators' impression, not an indicator)
+    observes = ("connected", "age")
+    neutral: ClassVar[dict | None] = {"performance_weight": 1.0, "connection_weight": 0.0,
+                                      "seniority_weight": 0.0, "ability_weight": 0.0}
 
     class Params(MechanismParams):
         performance_weight: float = _weight(
@@ -99,6 +104,7 @@ class IrregularTurnover(Mechanism):
               "China Q. 218 (short tenures, frequent rotation)")
     stochastic = True
     estimable: ClassVar[bool] = True
+    neutral: ClassVar[dict | None] = {"midterm_candidate_prob": 0.0, "reshuffle_share": 0.0}
 
     class Params(MechanismParams):
         midterm_candidate_prob: float = _weight(

@@ -56,6 +56,7 @@ class _Reform(Mechanism):
     strength (0 before year 1, ``strength`` from ``rollout_years`` on)."""
 
     Params: ClassVar[type[ReformParams]] = ReformParams
+    neutral: ClassVar[dict[str, Any] | None] = {"strength": 0.0}
     level: float = 0.0
 
     def phase(self, year: int) -> float:
