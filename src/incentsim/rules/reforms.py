@@ -241,6 +241,6 @@ class RegulatoryConsistency(_Reform):
         return 1.0 - self.level
 
     def firm_confidence(self, model):
-        loss = model.config.behaviour.firm_trust_turnover_loss
+        loss = model.behaviour.firm_trust_turnover_loss
         gain = self.params.confidence_gain + loss * model.state.turnover
         return self.level * gain
