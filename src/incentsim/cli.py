@@ -28,6 +28,7 @@ from incentsim.cli_options import Parser as _Parser
 
 #: subcommand -> module with ``main(argv) -> int`` (imported lazily)
 PLUGINS = {
+    "init": ("incentsim.shipped", "copy the shipped scenarios, sweeps and specs into a folder"),
     "bench": ("incentsim.bench", "benchmarks: speed and scaling of the simulation"),
     "validate": ("incentsim.validate", "check the stylized facts and calibration moments"),
     "app": ("incentsim.app", "interactive model explorer in the browser (Mesa SolaraViz)"),
@@ -655,7 +656,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("run", help="run one scenario over seeds, tracked",
                        description="Run CONFIG (YAML or TOML) once per seed; each run is "
                                    "tracked. Prints where the runs went and a summary table.")
-    p.add_argument("config", metavar="CONFIG", help="scenario file, e.g. configs/gdp_tournament.yaml")
+    p.add_argument("config", metavar="CONFIG", help="scenario file or shipped name, e.g. "
+                                                    "configs/gdp_tournament.yaml or gdp_tournament")
     _add_common(p, seeds_default="1", seeds_help=SEEDS_HELP + " (default: 1, i.e. seed 0)")
     p.add_argument("--figures", action="store_true",
                    help="also draw each run's outcomes and store outcomes.png as an artifact")
@@ -668,7 +670,7 @@ def build_parser() -> argparse.ArgumentParser:
                                    "average outcomes with 95%% confidence intervals and the "
                                    "paired difference to the first CONFIG; save table.csv "
                                    "and figure.png.")
-    p.add_argument("configs", nargs="+", metavar="CONFIG", help="two or more scenario files")
+    p.add_argument("configs", nargs="+", metavar="CONFIG", help="two or more scenario files or shipped names")
     _add_common(p, seeds_default="10", seeds_help=SEEDS_HELP + " (default: 10, i.e. 0..9)")
     p.add_argument("--out", metavar="DIR",
                    help="where table.csv and figure.png go (default: <runs dir>/_compare/<names>)")
@@ -679,7 +681,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("sweep", help="grid or Latin hypercube over lever ranges x seeds",
                        description="Run every point of the sweep SPEC (YAML; see "
                                    "sweeps/*.yaml) x seeds; re-running skips finished runs.")
-    p.add_argument("spec", metavar="SPEC", help="sweep spec, e.g. sweeps/term_vs_audit.yaml")
+    p.add_argument("spec", metavar="SPEC", help="sweep spec or shipped name, e.g. "
+                                                "sweeps/term_vs_audit.yaml or term_vs_audit")
     _add_common(p, seeds_default=None, seeds_help="override the spec's seeds; " + SEEDS_HELP)
     p.add_argument("--out", metavar="DIR", help="where points.csv goes (default: "
                                                 "<runs dir>/_sweeps/<name>)")

@@ -18,15 +18,13 @@ from typing import Any
 
 import pandas as pd
 
+from incentsim import shipped
 from incentsim.validation.moments import prepare_panel
 
 
 def default_config_dir() -> Path:
-    here = Path(__file__).resolve()
-    for parent in here.parents:
-        if (parent / "configs" / "gdp_tournament.yaml").exists():
-            return parent / "configs"
-    return Path.cwd() / "configs"
+    """The shipped scenarios (the checkout's configs/ or the installed package data)."""
+    return shipped.folder("scenario")
 
 
 @dataclass(frozen=True)
