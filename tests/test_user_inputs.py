@@ -1,14 +1,12 @@
 """Inputs a user may get wrong: each is refused before any work, in one line (issue 13)."""
 
-from pathlib import Path
-
 import pytest
+from cli_helpers import FAST
+from cli_helpers import incentsim as run_cli
 
 import incentsim
 from incentsim.errors import ScenarioError
 from incentsim.ranges import MAX_SEED, parse_run_ids, parse_seeds
-
-from cli_helpers import FAST, incentsim as run_cli
 
 GDP = "configs/gdp_tournament.yaml"
 
@@ -64,8 +62,9 @@ def _modules_after(code: str) -> set[str]:
     import subprocess
     import sys
 
-    out = subprocess.run([sys.executable, "-c", code + "\nimport sys\nprint(' '.join(sys.modules))"],
-                         capture_output=True, text=True, check=True).stdout
+    code += "\nimport sys\nprint(' '.join(sys.modules))"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True).stdout
     return set(out.split())
 
 
@@ -182,7 +181,6 @@ def test_run_checks_outcomes_before_running(tmp_path):
 
 def _sweep_spec(tmp_path, name="t"):
     import yaml
-
     from cli_helpers import FAST_OVERRIDES, ROOT
 
     p = tmp_path / f"{name}.yaml"
