@@ -258,6 +258,9 @@ def test_cli_sensitivity_and_discover(tmp_path):
                   "--out", tmp_path / "sens", "-j", "2")
     assert r.returncode == 0, r.stderr
     assert "mu* ± 95% CI" in r.stdout and "term_length" in r.stdout
+    # so few trajectories: a one-line warning that the intervals mean little
+    assert ("incentsim sensitivity: warning: 2 Morris trajectories is few: the indices' "
+            "95 % intervals mean little (use at least 10)") in r.stderr.splitlines()
     assert (tmp_path / "sens" / "figure.png").is_file()
     run_id = re.search(r"Analysis run: (\d+)", r.stdout).group(1)
     info = json.loads((runs / run_id / "info.json").read_text())
@@ -266,7 +269,10 @@ def test_cli_sensitivity_and_discover(tmp_path):
     # a threshold nobody reaches: one line, exit 2, and the sampled range in the message
     r = incentsim("discover", spec, "--outcome", "trust_local", "--threshold", "2",
                   "--samples", "12", "--runs-dir", runs, "--executor", "serial")
-    assert r.returncode == 2 and len(r.stderr.strip().splitlines()) == 1, r.stderr
+    warning, *errors = r.stderr.strip().splitlines()
+    assert warning == ("incentsim discover: warning: 12 sample points is few: PRIM's boxes "
+                       "and their coverage and density mean little (use at least 100)")
+    assert r.returncode == 2 and len(errors) == 1, r.stderr
     lo, hi = map(float, re.search(r"sample: (\S+) \.\. (\S+)\)", r.stderr).groups())
     # again with a threshold inside the range: every run is resumed, PRIM finds a box
     r = incentsim("discover", spec, "--outcome", "trust_local", "--threshold",

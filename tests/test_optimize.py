@@ -144,7 +144,7 @@ def test_search_finds_the_zdt1_front():
     true = np.column_stack([t, 1 - np.sqrt(t)])
     found = np.column_stack([f1, f2])
     igd = np.mean(np.min(np.linalg.norm(true[:, None] - found[None], axis=2), axis=1))
-    assert igd < 0.03
+    assert igd < 0.03  # measured 0.0069-0.0071 for optimiser seeds 0-2
     assert len(res.pareto) >= 20  # epsilon 0.01 boxes along a front of length ~1.5
     hv = res.convergence["hypervolume"].to_numpy()
     assert hv[-1] > hv[0] and len(res.convergence) == 3000 // 50
@@ -164,6 +164,7 @@ def dtlz2(point, seed):  # noqa: ARG001
             "manipulation_gap": (1 + g) * np.sin(a)}
 
 
+@pytest.mark.slow
 def test_search_finds_the_dtlz2_front_with_three_objectives():
     outcomes = [{"name": n, "direction": "minimize", "epsilon": 0.05}
                 for n in ("pollution", "debt_to_gdp", "manipulation_gap")]
@@ -171,11 +172,13 @@ def test_search_finds_the_dtlz2_front_with_three_objectives():
     res = run_optimize(p, settings(p), model=dtlz2, record=False)
     radius = np.linalg.norm(res.pareto[["pollution", "debt_to_gdp", "manipulation_gap"]],
                             axis=1)
-    # distance to the front is radius - 1; measured mean 0.004 (seed 0): bound 0.03
+    # distance to the front is radius - 1; measured mean 0.004-0.006 for optimiser
+    # seeds 0-2 (epsilon boxes of 0.05): the bound leaves a 5x margin
     assert np.mean(radius - 1) < 0.03 and np.min(radius) > 1 - 1e-9
     assert len(res.pareto) >= 15
 
 
+@pytest.mark.slow
 def test_same_optimizer_seed_same_front_other_seed_other_path():
     p = load_problem(analytic_spec(nfe=400), check=False)
     a = run_optimize(p, settings(p), model=zdt1, record=False).pareto
@@ -394,15 +397,18 @@ def test_interrupted_search_keeps_evaluations_and_resumes(tmp_path):
     ({"optimize": {"robust": {"measure": "minimax"}}}, [], "optimize.robust.measure"),
     ({}, ["--export", "0"], "no finished search"),
 ])
-def test_cli_bad_input_one_line_exit_2(tmp_path, patch, args, needle):
+def test_cli_bad_input_one_line_exit_2(tmp_path, capsys, patch, args, needle):
+    from incentsim import cli
+
     spec = simplex_spec()
     spec.update(patch)
     path = tmp_path / "spec.yaml"
     path.write_text(yaml.safe_dump(spec))
-    r = incentsim("optimize", path, "--runs-dir", tmp_path / "runs", "--out", tmp_path / "o",
-                  *args)
-    assert r.returncode == 2, r.stderr
-    assert len(r.stderr.strip().splitlines()) == 1 and needle in r.stderr, r.stderr
+    code = cli.main(["optimize", str(path), "--runs-dir", str(tmp_path / "runs"), "--out",
+                     str(tmp_path / "o"), *args])
+    err = capsys.readouterr().err
+    assert code == 2, err
+    assert len(err.strip().splitlines()) == 1 and needle in err, err
     assert not (tmp_path / "runs" / "_evals").exists()  # nothing ran
 
 
@@ -422,3 +428,16 @@ def test_dominance_counts():
     front = np.array([[1.0, 1.0], [2.0, 2.0]])
     pts = np.array([[0.5, 1.5], [1.0, 1.0], [1.5, 0.5], [0.9, 2.5]])
     assert dominated(pts, front, obs).tolist() == [1, 0, 0, 2]
+
+
+def test_hypervolume_turns_maximised_objectives_around():
+    from incentsim.exploratory.search import _hypervolume
+
+    obs = [Objective(OutcomeSpec("trust_local", "maximize", epsilon=0.1)),
+           Objective(OutcomeSpec("pollution", "minimize", epsilon=0.1))]
+    hv = _hypervolume(np.array([[0.0, 0.0], [1.0, 1.0]]), obs)  # range: [0, 1] on both
+    assert hv(np.array([[1.0, 0.0]])) == pytest.approx(1.0)      # best on both: all of it
+    assert hv(np.array([[0.5, 0.5]])) == pytest.approx(0.25)
+    assert hv(np.array([[0.5, 0.5], [1.0, 0.75]])) == pytest.approx(0.25 + 0.5 * 0.25)
+    assert hv(np.array([[-1.0, 2.0]])) == 0.0                    # worse than the nadir
+    assert hv(np.array([[2.0, -1.0]])) == pytest.approx(1.0)     # beyond the best: clipped

@@ -80,8 +80,9 @@ def test_weights_must_sum_to_one_for_weighted_rules():
     found = problems({"promotion": {"rule": "balanced_scorecard",
                                     "weights": {"growth": 0.5, "services": 0.3}}})
     assert "promotion.weights" in found and "sum" in found["promotion.weights"]
-    # the same weights are fine for a rule that does not use them
-    load_scenario({"promotion": {"rule": "seniority", "weights": {"growth": 0.5}}})
+    # a rule that does not use weights does not take them (issue 11: nothing ignored)
+    found = problems({"promotion": {"rule": "seniority", "weights": {"growth": 0.5}}})
+    assert list(found) == ["promotion.weights"] and "'seniority'" in found["promotion.weights"]
 
 
 def test_age_limits_consistent():

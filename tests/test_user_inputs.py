@@ -222,3 +222,10 @@ def test_runs_list_filters_are_checked(tmp_path, args, words):
     (tmp_path / "runs").mkdir()
     proc = run_cli("runs", "list", "--runs-dir", tmp_path / "runs", *args)
     _one_line_exit_2(proc, words)
+
+
+@pytest.mark.parametrize("command", [["app", "--no-browser"], ["bench", "--in-process"]])
+def test_single_seed_options_are_checked(command):
+    proc = run_cli(*command, "--seed", "-1")
+    assert proc.returncode == 2
+    assert "a seed is a whole number from 0 to 4294967295, got -1" in proc.stderr

@@ -24,12 +24,12 @@ def test_tfp_growth_of_the_first_recorded_year_is_measured_not_zero(tiny, burn_i
     assert abs(np.mean(first) - np.mean(later)) < 4 * np.std(later)
 
 
-def test_an_interrupted_compare_does_not_promise_to_resume():
+def test_the_interrupted_message_promises_resumption_only_where_it_happens():
     from incentsim.cli import interrupted_message
 
-    assert "re-running 'compare' starts every run again" in interrupted_message("compare")
-    assert "re-run" not in interrupted_message("run").replace("re-running", "")
+    assert "re-run the same compare to complete it" in interrupted_message("compare")
     assert "re-run the same sweep to complete it" in interrupted_message("sweep")
+    assert "re-running 'run' starts every run again" in interrupted_message("run")
 
 
 def test_runs_with_other_settings_are_a_different_variant(tmp_path):
@@ -195,3 +195,95 @@ def test_runs_compare_prints_plain_text_and_says_which_minus_which(tmp_path):
     out = run_cli("runs", "compare", "1", "2", "--runs-dir", tmp_path).stdout
     assert "\\u" not in out and '"' not in out
     assert "run 2 − run 1" in out
+
+
+def test_runs_by_group_keeps_the_order_runs_were_made():
+    import pandas as pd
+
+    from incentsim.plots import runs_by_group
+
+    metrics = pd.DataFrame({
+        "run_id": [1, 1, 2, 2, 3, 3], "variant": ["gdp@a", "gdp@a", "bal@b", "bal@b",
+                                                  "gdp@a", "gdp@a"],
+        "outcome": ["x", "x"] * 3, "year": [1, 2] * 3, "value": [1.0, 2, 3, 4, 5, 6]})
+    groups = runs_by_group(metrics)
+    assert list(groups) == ["gdp@a", "bal@b"]  # not alphabetical: gdp ran first
+    assert [len(v) for v in groups.values()] == [2, 1]
+    assert groups["bal@b"][0].x.tolist() == [3.0, 4.0]
+
+
+def test_the_comparison_notebook_leaves_nothing_in_tmp(tmp_path, monkeypatch):
+    nbformat = pytest.importorskip("nbformat")
+    from pathlib import Path
+
+    from nbclient import NotebookClient
+
+    tmp = tmp_path / "tmp"
+    tmp.mkdir()
+    monkeypatch.setenv("TMPDIR", str(tmp))
+    monkeypatch.setenv("INCENTSIM_NOTEBOOK_SMOKE", "1")
+    path = Path(__file__).resolve().parents[1] / "notebooks" / "compare_rules.ipynb"
+    nb = nbformat.read(path, as_version=4)
+    NotebookClient(nb, timeout=600, kernel_name="python3",
+                   resources={"metadata": {"path": str(path.parent)}}).execute()
+    assert [p.name for p in tmp.iterdir() if p.name.startswith("incentsim")] == []
+
+
+# ----------------------------------------------------------------- explorer
+
+
+def test_explorer_year_label_is_the_year_the_plots_end_at():
+    from incentsim import app
+
+    params = {k: (v["value"] if isinstance(v, dict) else v)
+              for k, v in app.model_params(scale="small").items()}
+    m = app.ExplorerModel(**params)
+    assert app.year_label(m) == "Not stepped yet"
+    for _ in range(4):
+        m.step()
+    assert app.year_label(m) == "Year 4" == f"Year {m.records[-1]['year']}"
+
+
+def test_explorer_refuses_a_busy_port_in_one_line(capsys):
+    import socket
+
+    from incentsim import app
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        s.listen()
+        port = s.getsockname()[1]
+        assert app.main(["--port", str(port), "--no-browser"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and f"port {port} on 127.0.0.1 is in use" in err
+
+
+def test_solaras_session_cookie_warning_is_silenced(caplog):
+    import logging
+
+    from incentsim import app
+
+    app.quiet_session_cookie_warning()
+    log = logging.getLogger("solara.server.fastapi")
+    with caplog.at_level(logging.WARNING, logger="solara.server.fastapi"):
+        log.warning("no session cookie")
+        log.warning("something else")
+    assert [r.getMessage() for r in caplog.records] == ["something else"]
+
+
+def test_compare_resumes_and_the_report_still_finds_every_run(tmp_path):
+    from cli_helpers import FAST, incentsim as run_cli
+
+    args = ("compare", "configs/gdp_tournament.yaml", "configs/balanced_scorecard.yaml",
+            "--seeds", "2", "--runs-dir", tmp_path / "runs", "--executor", "serial", *FAST)
+    first = run_cli(*args)
+    assert first.returncode == 0, first.stderr
+    assert "4 run now, 0 already finished (reused)" in first.stdout
+    again = run_cli(*args)
+    assert "0 run now, 4 already finished (reused)" in again.stdout, again.stdout
+    assert sorted(p.name for p in (tmp_path / "runs").glob("[0-9]*")) == ["1", "2", "3", "4"]
+    report = run_cli("report", "--compare-last", "--runs-dir", tmp_path / "runs",
+                     "--out", tmp_path / "r.html")
+    assert report.returncode == 0, report.stderr
+    html = (tmp_path / "r.html").read_text()
+    assert "balanced_scorecard" in html and "gdp_tournament" in html

@@ -24,6 +24,7 @@ import yaml
 from pydantic import (BaseModel, ConfigDict, Field, ValidationError, create_model,
                       field_validator, model_validator)
 
+from incentsim import shipped
 from incentsim.economy import USES
 from incentsim.errors import ScenarioError
 from incentsim.indicators import INDICATORS, NATURAL_SCALE, VETO, WEIGHTED
@@ -440,8 +441,12 @@ class Scenario(_Section):
         return out
 
     def to_dict(self) -> dict[str, Any]:
-        """Plain nested dict (JSON/YAML-safe) that validates back to this scenario."""
-        return self.model_dump(mode="json", exclude_none=True)
+        """Plain nested dict (JSON/YAML-safe) that validates back to this scenario
+        (without the parameters of promotion rules other than its own)."""
+        d = self.model_dump(mode="json", exclude_none=True)
+        for name in PROMOTION_RULES[self.promotion.rule].foreign_params():
+            d["promotion"].pop(name, None)
+        return d
 
 
 # --------------------------------------------------------------------------- loading
@@ -458,7 +463,7 @@ def read_yaml_mapping(path: str | Path, what: str) -> dict[str, Any]:
     p = Path(path)
     src = str(p)
     if not p.is_file():
-        raise ScenarioError([("<file>", f"no such {what}: {p}")], source=src)
+        raise ScenarioError([("<file>", shipped.not_found(p, what))], source=src)
     try:
         data = yaml.safe_load(p.read_text()) or {}
     except yaml.YAMLError as exc:
@@ -484,10 +489,11 @@ def read_base_scenario(value: Any, spec_dir: Path | None, label: str,
 
 
 def read_file(path: str | Path) -> dict[str, Any]:
-    """Read a YAML or TOML scenario file into a dict (no validation yet)."""
-    p = Path(path)
+    """Read a YAML or TOML scenario file into a dict (no validation yet); a bare name such
+    as ``gdp_tournament`` that is not a file names a shipped scenario."""
+    p = shipped.resolve(path, "scenario")
     if not p.is_file():
-        raise ScenarioError([("<file>", f"no such scenario file: {p}")], source=str(p))
+        raise ScenarioError([("<file>", shipped.not_found(p, "scenario"))], source=str(p))
     try:
         if p.suffix == ".toml":
             data = tomllib.loads(p.read_text())

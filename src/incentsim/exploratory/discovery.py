@@ -29,7 +29,8 @@ import numpy as np
 import pandas as pd
 
 from incentsim.exploratory.problem import OutcomeSpec, Problem, load_problem
-from incentsim.exploratory.runner import Model, evaluate_points, record_analysis, write_outputs
+from incentsim.exploratory.runner import (Model, evaluate_points, record_analysis, warn_if_thin,
+                                          write_outputs)
 
 
 def lhs_points(problem: Problem, samples: int, seed: int | None = None) -> list[dict[str, Any]]:
@@ -232,6 +233,7 @@ def run_discovery(
     if above is None:
         above = o.direction != "minimize"
     samples = int(samples or problem.options.get("discovery", {}).get("samples", 100))
+    warn_if_thin(samples, 100, "sample points", "PRIM's boxes and their coverage and density")
     points = lhs_points(problem, samples)
     per_point, per_run = evaluate_points(problem, points, model, runs_dir=runs_dir,
                                          executor=executor, jobs=jobs, scheduler=scheduler,

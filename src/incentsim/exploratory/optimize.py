@@ -243,7 +243,8 @@ def run_optimize(spec: Any, s: Settings | None = None, *, model: Model | None = 
     objectives = s.objectives(problem)
     sample = uncertainty_sample(problem, s.scenarios) if s.robust else None
     per = len(problem.seeds) * (len(sample) if sample else 1)
-    bar = _progress_bar(s.nfe * per, progress, desc="optimize")
+    extra = (len(s.compare) if model is None else 0) + (s.robust and s.measure == "regret")
+    bar = _progress_bar((s.nfe + extra) * per, progress, desc="optimize")
     try:
         scorer = Scorer(problem, objectives, sample, model=model, bar=bar, runs_dir=runs_dir,
                         executor=executor, jobs=jobs, scheduler=scheduler)

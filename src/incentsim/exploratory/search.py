@@ -114,28 +114,44 @@ def search(problem: Problem, objectives: Sequence[Objective], scorer: Scorer, *,
 def convergence(tarball: Path, runtime: pd.DataFrame, model: Any,
                 objectives: Sequence[Objective], final: pd.DataFrame) -> pd.DataFrame:
     """Hypervolume and epsilon-progress of the archive, generation by generation."""
-    from ema_workbench.em_framework.optimization import (Problem as EmaProblem,
-                                                         load_archives,
-                                                         rebuild_platypus_population)
-    from platypus import Hypervolume
+    from ema_workbench.em_framework.optimization import load_archives
 
     names = [o.column for o in objectives]
-    problem = EmaProblem("levers", model.levers, model.outcomes)
-    lo = final[names].min().to_numpy(float)
-    hi = final[names].max().to_numpy(float)
-    eps = np.array([o.epsilon for o in objectives])
-    hi = np.where(hi - lo < 1e-12, lo + eps, hi)
-    hv = Hypervolume(minimum=list(lo), maximum=list(hi))
     rows = []
+    hv = _hypervolume(final[names].to_numpy(float), objectives)
     for nfe, arch in sorted(load_archives(str(tarball)), key=lambda t: t[0]):
         if rows and rows[-1]["nfe"] == nfe:
             continue  # the final archive is stored twice
-        cols = [p.name for p in model.levers] + names
-        sols = rebuild_platypus_population(arch[cols], problem)
         rows.append({"nfe": int(nfe), "archive_size": len(arch),
-                     "hypervolume": float(hv.calculate(sols)) if sols else 0.0})
+                     "hypervolume": hv(arch[names].to_numpy(float))})
     out = pd.DataFrame(rows)
     prog = runtime.drop_duplicates("nfe", keep="last").set_index("nfe")["epsilon_progress"]
     out["epsilon_progress"] = prog.reindex(out["nfe"]).to_numpy()
     out.insert(0, "generation", range(len(out)))
     return out
+
+
+def _hypervolume(reference: np.ndarray, objectives: Sequence[Objective]):
+    """Platypus's hypervolume of a set of objective vectors, all turned into objectives
+    to minimise and normalised to ``reference``'s range (the nadir of the reference is
+    the reference point; a zero range is widened to the objective's epsilon)."""
+    from platypus import Hypervolume, Problem, Solution
+
+    sign = np.array([-1.0 if o.direction == "maximize" else 1.0 for o in objectives])
+    ref = reference * sign
+    lo, hi = ref.min(axis=0), ref.max(axis=0)
+    hi = np.where(hi - lo < 1e-12, lo + np.array([o.epsilon for o in objectives]), hi)
+    problem = Problem(1, len(objectives))
+    problem.directions[:] = [Problem.MINIMIZE] * len(objectives)
+    indicator = Hypervolume(minimum=list(lo), maximum=list(hi))
+
+    def value(points: np.ndarray) -> float:
+        sols = []
+        for x in points * sign:
+            s = Solution(problem)
+            s.objectives[:] = list(x)
+            s.evaluated, s.constraint_violation = True, 0.0
+            sols.append(s)
+        return float(indicator.calculate(sols)) if sols else 0.0
+
+    return value

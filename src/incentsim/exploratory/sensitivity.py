@@ -31,7 +31,8 @@ import numpy as np
 import pandas as pd
 
 from incentsim.exploratory.problem import Problem, load_problem
-from incentsim.exploratory.runner import Model, evaluate_points, record_analysis, write_outputs
+from incentsim.exploratory.runner import (Model, evaluate_points, record_analysis, warn_if_thin,
+                                          write_outputs)
 
 METHODS = ("morris", "sobol")
 DEFAULT_N = {"morris": 10, "sobol": 64}
@@ -204,6 +205,8 @@ def run_sensitivity(
         levels = levels or opts.get("levels")
     n = int(n or DEFAULT_N[method])
     levels = int(levels or 4)
+    warn_if_thin(n, DEFAULT_N[method], "Morris trajectories" if method == "morris"
+                 else "Sobol base samples", "the indices' 95 % intervals")
     X = sample(problem, method, n, levels=levels)
     points = [problem.decode(row) for row in X]
     per_point, per_run = evaluate_points(
@@ -311,8 +314,18 @@ def run_cli(argv: list[str], kind: str, body) -> int:
     from incentsim.exploratory.runner import EvaluationError
     from incentsim.scenario import ScenarioError
 
+    import warnings
+
+    from incentsim.exploratory.runner import ThinDesignWarning
+
+    def show(message, category, *_args, **_kwargs):
+        print(f"incentsim {kind}: warning: {message}", file=sys.stderr)
+
     try:
-        return int(body(argv) or 0)
+        with warnings.catch_warnings():
+            warnings.simplefilter("always", ThinDesignWarning)
+            warnings.showwarning = show  # one line; restored on leaving the block
+            return int(body(argv) or 0)
     except ScenarioError as exc:
         print(f"incentsim {kind}: {exc.one_line()}", file=sys.stderr)
         return 2

@@ -75,8 +75,8 @@ def _place_shipped(ax, shipped: pd.DataFrame, x: str, y: str) -> None:
 def parallel_figure(pareto: pd.DataFrame, shipped: pd.DataFrame,
                     objectives: Sequence[Objective], title: str = ""):
     """Parallel coordinates of the objectives (EMA workbench ``ParallelAxes``), each
-    axis turned so that up is better; the Pareto set in blue, compared scenarios in
-    the house colours."""
+    axis turned so that up is better; the Pareto set in blue, compared scenarios on
+    the front in the house colours, dominated ones dashed grey."""
     from ema_workbench.analysis.parcoords import ParallelAxes, get_limits
 
     cols = [o.column for o in objectives]
@@ -87,10 +87,15 @@ def parallel_figure(pareto: pd.DataFrame, shipped: pd.DataFrame,
         axes.plot(pareto[cols], color=OKABE_ITO[1], lw=0.8, alpha=0.45,
                   label=f"Pareto set ({len(pareto)})")
         palette = [c for c in OKABE_ITO if c != OKABE_ITO[1]]
-        for i, (_, r) in enumerate(shipped.iterrows()):
+        front = shipped[shipped["status"] == "on the front"] if len(shipped) else shipped
+        beaten = shipped[shipped["status"] == "dominated"] if len(shipped) else shipped
+        if len(beaten):
+            axes.plot(beaten[cols].astype(float), color="#888888", lw=1.2, ls="--",
+                      label=f"shipped, dominated ({len(beaten)})")
+        for i, (_, r) in enumerate(front.iterrows()):
             axes.plot(r[cols].astype(float), color=palette[i % len(palette)], lw=2,
-                      ls="-" if r["status"] == "on the front" else "--",
-                      label=f"{r['scenario']} ({r['status']})")
+                      ls="-" if i < len(palette) else ":",
+                      label=f"{r['scenario']} (on the front)")
         axes.invert_axis([o.column for o in objectives if o.direction == "minimize"])
         axes.legend()
         fig = axes.fig
