@@ -258,7 +258,7 @@ def test_four_concurrent_writers(tmp_path):
 
 
 def test_every_file_is_written_by_rename(tmp_path, monkeypatch):
-    import incentsim.experiment as exp
+    import incentsim.atomic as exp
 
     renamed: list[str] = []
     events: list[tuple[str, Path]] = []

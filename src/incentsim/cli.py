@@ -28,6 +28,7 @@ from incentsim.cli_options import Parser as _Parser
 
 #: subcommand -> module with ``main(argv) -> int`` (imported lazily)
 PLUGINS = {
+    "init": ("incentsim.shipped", "copy the shipped scenarios, sweeps and specs into a folder"),
     "bench": ("incentsim.bench", "benchmarks: speed and scaling of the simulation"),
     "validate": ("incentsim.validate", "check the stylized facts and calibration moments"),
     "app": ("incentsim.app", "interactive model explorer in the browser (Mesa SolaraViz)"),
@@ -217,7 +218,9 @@ def cmd_run(args) -> int:
 
     seeds = parse_seeds(args.seeds, what="--seeds")
     outcomes = _outcome_list(args.outcomes)
-    (sc,) = _load_scenarios([args.config], _overrides(args.set))
+    from incentsim.api import default_scenario_path
+
+    (sc,) = _load_scenarios([args.config or str(default_scenario_path())], _overrides(args.set))
     runs_dir = runs_dir_of(args)
     from incentsim.experiment import ensure_runs_dir
 
@@ -377,8 +380,9 @@ def cmd_compare(args) -> int:
 
     matplotlib.use("Agg")  # files only, never a window
     from incentsim.executors import Task
+    from incentsim.atomic import written_atomically
     from incentsim.experiment import ensure_runs_dir, ensure_writable_dir
-    from incentsim.plots import seeds_text, timeseries_figure
+    from incentsim.plots import save_png, seeds_text, timeseries_figure
     from incentsim.ranges import parse_seeds
 
     if len(args.configs) < 2:
@@ -399,12 +403,13 @@ def cmd_compare(args) -> int:
         _report_failures(results)
         raise UsageError(f"no successful runs for {', '.join(empty)}")
     df = compare_frame(groups, outcomes)
-    df.to_csv(out / "table.csv", index=False)
+    with written_atomically(out / "table.csv") as tmp:
+        df.to_csv(tmp, index=False)
     scales = ", ".join(dict.fromkeys(sc.world.label() for sc in scenarios))
     fig = timeseries_figure({n: [r.timeseries for r in g] for n, g in groups.items()},
                             title=f"{' vs '.join(names)}: mean over {seeds_text(len(seeds))}, "
                                   f"95 % band; {scales}")
-    fig.savefig(out / "figure.png", dpi=120)
+    save_png(fig, out / "figure.png")
     reused = sum(r.skipped for r in results)
     print(f"{len(scenarios)} scenarios x {seeds_text(len(seeds))} ({_seed_text(seeds)}) at "
           f"{scales}:\n{sum(r.ok for r in results) - reused} run now, {reused} already "
@@ -653,7 +658,9 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("run", help="run one scenario over seeds, tracked",
                        description="Run CONFIG (YAML or TOML) once per seed; each run is "
                                    "tracked. Prints where the runs went and a summary table.")
-    p.add_argument("config", metavar="CONFIG", help="scenario file, e.g. configs/gdp_tournament.yaml")
+    p.add_argument("config", metavar="CONFIG", nargs="?", default=None,
+                   help="scenario file or shipped name, e.g. configs/gdp_tournament.yaml or "
+                        "gdp_tournament (default: china_2000s, the 2000-07 historical baseline)")
     _add_common(p, seeds_default="1", seeds_help=SEEDS_HELP + " (default: 1, i.e. seed 0)")
     p.add_argument("--figures", action="store_true",
                    help="also draw each run's outcomes and store outcomes.png as an artifact")
@@ -666,7 +673,7 @@ def build_parser() -> argparse.ArgumentParser:
                                    "average outcomes with 95%% confidence intervals and the "
                                    "paired difference to the first CONFIG; save table.csv "
                                    "and figure.png.")
-    p.add_argument("configs", nargs="+", metavar="CONFIG", help="two or more scenario files")
+    p.add_argument("configs", nargs="+", metavar="CONFIG", help="two or more scenario files or shipped names")
     _add_common(p, seeds_default="10", seeds_help=SEEDS_HELP + " (default: 10, i.e. 0..9)")
     p.add_argument("--out", metavar="DIR",
                    help="where table.csv and figure.png go (default: <runs dir>/_compare/<names>)")
@@ -677,7 +684,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("sweep", help="grid or Latin hypercube over lever ranges x seeds",
                        description="Run every point of the sweep SPEC (YAML; see "
                                    "sweeps/*.yaml) x seeds; re-running skips finished runs.")
-    p.add_argument("spec", metavar="SPEC", help="sweep spec, e.g. sweeps/term_vs_audit.yaml")
+    p.add_argument("spec", metavar="SPEC", help="sweep spec or shipped name, e.g. "
+                                                "sweeps/term_vs_audit.yaml or term_vs_audit")
     _add_common(p, seeds_default=None, seeds_help="override the spec's seeds; " + SEEDS_HELP)
     p.add_argument("--out", metavar="DIR", help="where points.csv goes (default: "
                                                 "<runs dir>/_sweeps/<name>)")

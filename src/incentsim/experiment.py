@@ -30,7 +30,6 @@ otherwise.
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import json
 import os
@@ -38,7 +37,7 @@ import shutil
 import sys
 import tempfile
 import threading
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -50,6 +49,7 @@ with warnings.catch_warnings():  # Sacred 0.8.7 imports pkg_resources (setuptool
     from sacred.observers import FileStorageObserver
 
 from incentsim import interrupts
+from incentsim.atomic import replace_durably, written_atomically  # noqa: F401 (documented here)
 from incentsim.api import SimulationResult, simulate
 from incentsim.outcomes import OUTCOME_NAMES
 from incentsim.scenario import Scenario, ScenarioError, load_scenario
@@ -87,38 +87,6 @@ def process_start_ticks(pid: int | str = "self") -> int | None:
         return int(stat.rsplit(")", 1)[1].split()[19])
     except (OSError, ValueError, IndexError):
         return None
-
-
-def _fsync(path: str | Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
-def replace_durably(tmp: str | Path, dest: str | Path) -> None:
-    """Rename ``tmp`` onto ``dest`` once its bytes are on disk, then make the rename
-    itself durable: after a crash or power loss, ``dest`` is the old file or the
-    new one, never a torn or empty one (fsync of the file, rename, fsync of the
-    directory)."""
-    _fsync(tmp)
-    os.replace(tmp, dest)
-    _fsync(Path(dest).parent)
-
-
-@contextlib.contextmanager
-def written_atomically(dest: str | Path) -> Iterator[Path]:
-    """Yield a temporary path beside ``dest`` to write; then :func:`replace_durably`
-    it onto ``dest``. Any failure or interruption leaves no temporary file."""
-    dest = Path(dest)
-    tmp = dest.with_name(f".{dest.name}.{os.getpid()}.{threading.get_ident()}.tmp")
-    try:
-        yield tmp
-        replace_durably(tmp, dest)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
 
 
 def _atomic_copy(src: str | Path, dest: str | Path) -> None:

@@ -63,7 +63,9 @@ class InvariantError(RuntimeError):
 
 
 class IncentModel(mesa.Model):
-    """Career incentives of local officials: leaders, firms and citizens."""
+    """Career incentives of local officials: leaders, firms and citizens.
+
+    Implements :class:`incentsim.rules.context.MechanismContext`, what mechanisms see."""
 
     def __init__(self, scenario: Scenario | dict | str = None, seed: int = 0) -> None:
         sc = scenario if isinstance(scenario, Scenario) else load_scenario(scenario or {})
@@ -225,6 +227,15 @@ class IncentModel(mesa.Model):
 
     def province_percentile(self, x: np.ndarray) -> np.ndarray:
         return self.upper.percentile(x)
+
+    @property
+    def behaviour(self):
+        """The scenario's ``behaviour`` section (part of the mechanisms' context)."""
+        return self.config.behaviour
+
+    def redress_petitions(self, share: float, rng: np.random.Generator) -> None:
+        """Settle a share of this year's petitions (part of the mechanisms' context)."""
+        self.citizens.redress(share, rng)
 
     def register_scandal(self, caught: np.ndarray, dismissal_prob: float,
                          rng: np.random.Generator) -> None:

@@ -32,7 +32,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import threading
 import socket
 from collections.abc import Callable, Iterable
 from datetime import datetime, timezone
@@ -41,6 +40,7 @@ from typing import Any, NamedTuple
 
 import pandas as pd
 
+from incentsim.atomic import written_atomically
 from incentsim.errors import ScenarioError, UnknownRun
 from incentsim.scenario import flatten
 
@@ -185,13 +185,8 @@ def _run_dirs(root: Path) -> dict[int, Path]:
 
 
 def _atomic_parquet(df: pd.DataFrame, path: Path) -> None:
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
-    try:
+    with written_atomically(path) as tmp:
         df.to_parquet(tmp, index=False)
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
 
 
 def _load_index(root: Path) -> tuple[pd.DataFrame, pd.DataFrame]:

@@ -67,6 +67,7 @@ from pathlib import Path
 from typing import Any
 
 
+from incentsim import shipped
 from incentsim.scenario import (Scenario, ScenarioError, load_scenario, read_base_scenario,
                                 read_yaml_mapping)
 
@@ -558,11 +559,12 @@ def problem_from_dict(data: Mapping[str, Any], source: str | None = None,
 
 
 def load_problem(spec: str | Path | Mapping[str, Any] | Problem, check: bool = True) -> Problem:
-    """Read and validate a problem spec (a YAML path, a mapping or a Problem)."""
+    """Read and validate a problem spec (a YAML path, the name of a shipped spec, a mapping
+    or a Problem)."""
     if isinstance(spec, Problem):
         return spec
     if isinstance(spec, Mapping):
         return problem_from_dict(spec, check=check)
-    p = Path(spec)
+    p = shipped.resolve(spec, "problem spec")
     data = read_yaml_mapping(p, "problem spec")
     return problem_from_dict(data, source=str(p), root=p.parent, check=check)

@@ -186,14 +186,15 @@ def _cached_result(task: Any, summary: dict[str, float]) -> Any:
 
 def write_outputs(out: str | Path, frames: Mapping[str, pd.DataFrame], fig) -> Path:
     """Write an analysis's tables (``name.csv``) and figure (``figure.png``) to ``out``."""
-    import matplotlib.pyplot as plt
+    from incentsim.atomic import written_atomically
+    from incentsim.plots import save_png
 
     o = Path(out)
     o.mkdir(parents=True, exist_ok=True)
     for name, frame in frames.items():
-        frame.to_csv(o / f"{name}.csv", index=False)
-    fig.savefig(o / "figure.png", dpi=120, bbox_inches="tight")
-    plt.close(fig)
+        with written_atomically(o / f"{name}.csv") as tmp:
+            frame.to_csv(tmp, index=False)
+    save_png(fig, o / "figure.png")
     return o
 
 
