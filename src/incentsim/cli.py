@@ -218,7 +218,9 @@ def cmd_run(args) -> int:
 
     seeds = parse_seeds(args.seeds, what="--seeds")
     outcomes = _outcome_list(args.outcomes)
-    (sc,) = _load_scenarios([args.config], _overrides(args.set))
+    from incentsim.api import default_scenario_path
+
+    (sc,) = _load_scenarios([args.config or str(default_scenario_path())], _overrides(args.set))
     runs_dir = runs_dir_of(args)
     from incentsim.experiment import ensure_runs_dir
 
@@ -656,8 +658,9 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("run", help="run one scenario over seeds, tracked",
                        description="Run CONFIG (YAML or TOML) once per seed; each run is "
                                    "tracked. Prints where the runs went and a summary table.")
-    p.add_argument("config", metavar="CONFIG", help="scenario file or shipped name, e.g. "
-                                                    "configs/gdp_tournament.yaml or gdp_tournament")
+    p.add_argument("config", metavar="CONFIG", nargs="?", default=None,
+                   help="scenario file or shipped name, e.g. configs/gdp_tournament.yaml or "
+                        "gdp_tournament (default: china_2000s, the 2000-07 historical baseline)")
     _add_common(p, seeds_default="1", seeds_help=SEEDS_HELP + " (default: 1, i.e. seed 0)")
     p.add_argument("--figures", action="store_true",
                    help="also draw each run's outcomes and store outcomes.png as an artifact")
