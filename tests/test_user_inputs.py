@@ -227,3 +227,17 @@ def test_single_seed_options_are_checked(command):
     proc = run_cli(*command, "--seed", "-1")
     assert proc.returncode == 2
     assert "a seed is a whole number from 0 to 4294967295, got -1" in proc.stderr
+
+
+@pytest.mark.parametrize("command", [["sensitivity"],
+                                     ["discover", "--outcome", "trust_local", "--threshold",
+                                      "0.5"]])
+def test_exploratory_commands_check_their_output_folder_first(tmp_path, command):
+    from test_exploratory import tiny_spec
+
+    blocker = tmp_path / "a_file"
+    blocker.write_text("x")
+    proc = run_cli(command[0], tiny_spec(tmp_path), *command[1:], "--runs-dir",
+                   tmp_path / "runs", "--out", blocker / "out")
+    _one_line_exit_2(proc, "cannot create output directory", str(blocker / "out"))
+    assert not list((tmp_path / "runs").glob("[0-9]*"))
