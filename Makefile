@@ -1,18 +1,17 @@
 # incentsim — set-up and everyday commands.  `make demo` and `make test` are the
 # two commands of the README; both create .venv and install first.
 #
-# Supported Python: 3.12 and newer (pyproject's requires-python has no upper cap; 3.14 is
-# used where the dependencies have wheels for it). `.venv` is made with the first
-# supported interpreter found (3.12 preferred, then 3.13, 3.14, then `python3`; override
-# with `make PYTHON=/path/to/python3.x`). `make test` runs the suite on two versions:
+# Supported Python: 3.12 and 3.13 (pyproject's requires-python says why not 3.14 yet:
+# Sacred). `.venv` is made with the first supported interpreter found (3.12 preferred,
+# then 3.13, then `python3` if it is one of them; or `make PYTHON=/path/to/python3.x`). `make test` runs the suite on two versions:
 # in .venv, and in .venv-3.13 with Python 3.13 (or .venv-3.12 when .venv is on 3.13;
 # PYTHON_SECOND; `make test PYTHON_SECOND=` runs one version only).
 
-SUPPORTED := import sys; assert sys.version_info[:2] >= (3, 12)
+SUPPORTED := import sys; assert (3, 12) <= sys.version_info[:2] < (3, 14)
 # first interpreter of the given version(s) found on PATH, in pyenv or in /usr(/local)/bin
 find_python = $(shell for v in $(1); do for p in python$$v $$HOME/.pyenv/versions/$$v*/bin/python$$v /usr/bin/python$$v /usr/local/bin/python$$v; do $$p -c '$(SUPPORTED); assert "%d.%d" % sys.version_info[:2] == "'$$v'"' >/dev/null 2>&1 && { echo $$p; exit 0; }; done; done)
 
-PYTHON ?= $(or $(call find_python,3.12 3.13 3.14),$(shell python3 -c '$(SUPPORTED)' >/dev/null 2>&1 && echo python3))
+PYTHON ?= $(or $(call find_python,3.12 3.13),$(shell python3 -c '$(SUPPORTED)' >/dev/null 2>&1 && echo python3))
 FIRST_VERSION := $(shell $(PYTHON) -c 'import sys; print("%d.%d" % sys.version_info[:2])' 2>/dev/null)
 # the second tested version: 3.13, or 3.12 when .venv is already on 3.13
 SECOND_VERSION := $(if $(filter 3.13,$(FIRST_VERSION)),3.12,3.13)
@@ -27,7 +26,7 @@ BIN := $(VENV)/bin
 
 # $(1) venv directory, $(2) interpreter
 define make_venv
-	@test -n "$(2)" || { echo "no Python >= 3.12 found: install Python 3.12 or newer" >&2; exit 2; }
+	@test -n "$(2)" || { echo "no Python 3.12 or 3.13 found: install one (or make PYTHON=...)" >&2; exit 2; }
 	test -x $(1)/bin/python || $(2) -m venv $(1)
 	$(1)/bin/python -m pip install --quiet --upgrade pip
 	$(1)/bin/python -m pip install --quiet -e ".[test,docs]"

@@ -29,7 +29,8 @@ def api_pages() -> None:
         if any(part.startswith("_") for part in mod.name.split(".")):
             continue
         with mkdocs_gen_files.open(f"reference/api/{mod.name}.md", "w") as f:
-            f.write(f"# `{mod.name}`\n\n::: {mod.name}\n")
+            f.write(f"# `{mod.name}`\n\n::: {mod.name}\n    options:\n"
+                    "      show_root_heading: false\n")
         rows.append(f"- [`{mod.name}`]({mod.name}.md)")
     with mkdocs_gen_files.open("reference/api/index.md", "w") as f:
         f.write("# Python API\n\nGenerated from the docstrings of every module. The notebook "

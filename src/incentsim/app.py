@@ -122,7 +122,9 @@ def strength_field(mechanism) -> tuple[str, float, float, float]:
 
 def _base_data(config: str | os.PathLike | dict | None) -> dict[str, Any]:
     if config is None or config == "":
-        return {}
+        from incentsim.api import default_scenario_path
+
+        config = default_scenario_path()
     if isinstance(config, dict):
         return copy.deepcopy(config)
     return read_file(config)

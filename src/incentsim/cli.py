@@ -218,7 +218,9 @@ def cmd_run(args) -> int:
 
     seeds = parse_seeds(args.seeds, what="--seeds")
     outcomes = _outcome_list(args.outcomes)
-    (sc,) = _load_scenarios([args.config], _overrides(args.set))
+    from incentsim.api import default_scenario_path
+
+    (sc,) = _load_scenarios([args.config or str(default_scenario_path())], _overrides(args.set))
     runs_dir = runs_dir_of(args)
     from incentsim.experiment import ensure_runs_dir
 
@@ -373,6 +375,18 @@ def record_compare(runs_dir: Path, names: Sequence[str], results) -> None:
         tmp.write_text(json.dumps(data))
 
 
+def _posterior_draw(args, scenario, seed: int):
+    """The scenario with seed ``seed``'s draw of the estimated parameters (``--posterior``;
+    :mod:`incentsim.estimation.posterior`), else unchanged."""
+    if not getattr(args, "posterior", None):
+        return scenario
+    from incentsim.estimation.posterior import read_estimates, with_draw
+
+    if not hasattr(args, "_estimates"):
+        args._estimates = read_estimates(args.posterior)
+    return with_draw(scenario, args._estimates, seed)
+
+
 def cmd_compare(args) -> int:
     import matplotlib
 
@@ -392,7 +406,8 @@ def cmd_compare(args) -> int:
     names = [s.name for s in scenarios]
     out = ensure_writable_dir(_out_dir(args, runs_dir, "compare", "_vs_".join(names)[:120]
                                        + f"_seeds{_seed_text(seeds)}"))
-    tasks = [Task.of(sc, s, compare=",".join(names)) for sc in scenarios for s in seeds]
+    tasks = [Task.of(_posterior_draw(args, sc, s), s, compare=",".join(names))
+             for sc in scenarios for s in seeds]
     results = _execute(args, tasks, skip_done=True)  # re-running resumes, as sweep does
     record_compare(runs_dir, names, results)
     groups = {n: [r for r in results if r.ok and r.scenario == n] for n in names}
@@ -418,6 +433,9 @@ def cmd_compare(args) -> int:
     print()
     print("average: mean over the simulated years; final: last year. ± is the half-width "
           "of a 95 % t-interval over seeds; Δ is paired by seed, * = interval excludes 0.")
+    if getattr(args, "posterior", None):
+        print(f"Parameters: seed s runs every scenario with draw s of the estimates in "
+              f"{args.posterior}, so intervals carry parameter uncertainty too.")
     print(f"Table:  {out / 'table.csv'}")
     print(f"Figure: {out / 'figure.png'}")
     return _report_failures(results)
@@ -656,8 +674,9 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("run", help="run one scenario over seeds, tracked",
                        description="Run CONFIG (YAML or TOML) once per seed; each run is "
                                    "tracked. Prints where the runs went and a summary table.")
-    p.add_argument("config", metavar="CONFIG", help="scenario file or shipped name, e.g. "
-                                                    "configs/gdp_tournament.yaml or gdp_tournament")
+    p.add_argument("config", metavar="CONFIG", nargs="?", default=None,
+                   help="scenario file or shipped name, e.g. configs/gdp_tournament.yaml or "
+                        "gdp_tournament (default: china_2000s, the 2000-07 historical baseline)")
     _add_common(p, seeds_default="1", seeds_help=SEEDS_HELP + " (default: 1, i.e. seed 0)")
     p.add_argument("--figures", action="store_true",
                    help="also draw each run's outcomes and store outcomes.png as an artifact")
@@ -674,6 +693,10 @@ def build_parser() -> argparse.ArgumentParser:
     _add_common(p, seeds_default="10", seeds_help=SEEDS_HELP + " (default: 10, i.e. 0..9)")
     p.add_argument("--out", metavar="DIR",
                    help="where table.csv and figure.png go (default: <runs dir>/_compare/<names>)")
+    p.add_argument("--posterior", metavar="ESTIMATES",
+                   help="estimates.json of incentsim calibrate: seed s runs every scenario with "
+                        "draw s of the estimated parameters (parameter uncertainty in the "
+                        "intervals), e.g. docs/calibration/china_2000s/estimates.json")
     _add_runs_dir(p)
     add_exec(p)
     p.set_defaults(func=cmd_compare)

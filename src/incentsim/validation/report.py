@@ -232,8 +232,9 @@ def to_markdown(result: dict, figs: dict[str, str] | None = None,
 
     out += ["## Seed 002, Table 1 — penultimate-year dummy", "",
             "Published: Blum (World Bank/DRC, 2017), prefecture leaders, growth-only era "
-            "2000-07 vs balanced era 2008-15; simulated: `gdp_tournament` stands for 2000-07, "
-            "`balanced_scorecard` for 2008-15. Education expenditure growth is the model's "
+            "2000-07 vs balanced era 2008-15; simulated: the historical baselines "
+            "`china_2000s` (estimated on 2000-07) and `china_2010s` (the same with the 2008-15 "
+            "reforms, not re-estimated; facts 3a-3e test the stylized arms). Education expenditure growth is the model's "
             "`services_spending_growth`, science and technology its "
             "`innovation_spending_growth`. "
             "Coefficients in percentage points; t-statistics in parentheses, clustered by "

@@ -39,6 +39,10 @@ class Arm:
 
 #: every arm the suite may need, by name
 ARMS: dict[str, Arm] = {a.name: a for a in (
+    Arm("china_2000s", "china_2000s.yaml",
+        description="historical baseline, prefecture leaders 2000-07 (estimated)"),
+    Arm("china_2010s", "china_2010s.yaml",
+        description="historical baseline 2008-15: china_2000s + the 2008-15 reforms"),
     Arm("gdp_tournament", "gdp_tournament.yaml",
         description="growth-only tournament (pre-2008; stands for 2000-07)"),
     Arm("balanced_scorecard", "balanced_scorecard.yaml",
