@@ -161,10 +161,13 @@ def test_credit_rises_with_years_in_post_and_saturates():
 
 # ------------------------------------------------- rule-specific parameters belong to their rule
 
-from incentsim.scenario import Promotion, ScenarioError  # noqa: E402
+from cli_helpers import (  # noqa: E402
+    FAST,
+    FAST_OVERRIDES,
+    incentsim as run_cli,  # noqa: E402
+)
 
-from cli_helpers import FAST, FAST_OVERRIDES  # noqa: E402
-from cli_helpers import incentsim as run_cli  # noqa: E402
+from incentsim.scenario import Promotion, ScenarioError  # noqa: E402
 
 #: (rule, another rule's parameter) for every registered rule
 FOREIGN = [(rule, p) for rule in RULES for p in sorted(PROMOTION_RULES[rule].foreign_params())]

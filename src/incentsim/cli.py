@@ -22,9 +22,17 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from incentsim.cli_options import (SEEDS_HELP, add_exec, add_progress, add_runs_dir, add_seeds,
-                                   add_set, progress_enabled, runs_dir_of)
-from incentsim.cli_options import Parser as _Parser
+from incentsim.cli_options import (
+    SEEDS_HELP,
+    Parser as _Parser,
+    add_exec,
+    add_progress,
+    add_runs_dir,
+    add_seeds,
+    add_set,
+    progress_enabled,
+    runs_dir_of,
+)
 
 #: subcommand -> module with ``main(argv) -> int`` (imported lazily)
 PLUGINS = {
@@ -391,8 +399,8 @@ def cmd_compare(args) -> int:
     import matplotlib
 
     matplotlib.use("Agg")  # files only, never a window
-    from incentsim.executors import Task
     from incentsim.atomic import written_atomically
+    from incentsim.executors import Task
     from incentsim.experiment import ensure_runs_dir, ensure_writable_dir
     from incentsim.plots import save_png, seeds_text, timeseries_figure
     from incentsim.ranges import parse_seeds
