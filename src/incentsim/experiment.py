@@ -278,15 +278,12 @@ def _outcome_figure(res: SimulationResult, path: Path) -> None:
     import matplotlib
 
     matplotlib.use("Agg")
-    from incentsim.plots import timeseries_figure
+    from incentsim.plots import save_png, timeseries_figure
 
     fig = timeseries_figure({res.scenario.name: [res.timeseries]},
                             title=f"{res.scenario.name}, seed {res.seed}, "
                                   f"{res.scenario.world.label()}")
-    fig.savefig(path, dpi=110)
-    import matplotlib.pyplot as plt
-
-    plt.close(fig)
+    save_png(fig, path, dpi=110)
 
 
 def record(run: Any, res: SimulationResult, *, figures: bool = False) -> dict[str, float]:

@@ -290,9 +290,10 @@ def load_runs(
     Filters: ``since``/``until`` (ISO date or datetime, on ``start_time``),
     ``ids``, and any column by keyword — ``scenario="gdp_tournament"``,
     ``rule=["hybrid", "seniority"]`` (a list means any of), ``status="completed"``,
-    ``sweep="terms"`` or a callable predicate. A date that is not ISO or a status
-    not in :data:`RUN_STATUSES` is a :class:`~incentsim.errors.ScenarioError`. Dotted config columns go in
-    ``filters={"tenure.term_length": 7}`` or as ``tenure__term_length=7``.
+    ``sweep="terms"`` or a callable predicate. Dotted config columns go in
+    ``filters={"tenure.term_length": 7}`` or as ``tenure__term_length=7``. A date that
+    is not ISO, or a status not in :data:`RUN_STATUSES`, is a
+    :class:`~incentsim.errors.ScenarioError`.
     """
     since_ts = _when(since, "since") if since is not None else None
     until_ts = _when(until, "until") if until is not None else None

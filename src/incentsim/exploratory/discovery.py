@@ -335,9 +335,11 @@ def _main(argv: list[str]) -> int:
     problem = load_with_cli(args)
     o = _outcome_spec(problem, args.outcome)
     from incentsim.cli_options import runs_dir_of
+    from incentsim.experiment import ensure_writable_dir
 
     runs_dir = runs_dir_of(args)
     out = Path(args.out) if args.out else Path("results/discovery") / f"{problem.name}-{o.column}"
+    ensure_writable_dir(out)  # before any run, not after them all
     executor = "dask" if args.scheduler else args.executor
     res = run_discovery(problem, o.column, args.threshold, above=args.above,
                         samples=args.samples, min_coverage=args.min_coverage,

@@ -358,9 +358,11 @@ def _main(argv: list[str]) -> int:
             print(f"incentsim sensitivity: {flag} must be at least 2", file=sys.stderr)
             return 2
     from incentsim.cli_options import runs_dir_of
+    from incentsim.experiment import ensure_writable_dir
 
     runs_dir = runs_dir_of(args)
     out = Path(args.out) if args.out else Path("results/sensitivity") / f"{problem.name}-{method}"
+    ensure_writable_dir(out)  # before any run, not after them all
     executor = "dask" if args.scheduler else args.executor
     res = run_sensitivity(problem, method, args.n, levels=args.levels, runs_dir=runs_dir,
                           out=out, executor=executor, jobs=args.jobs, scheduler=args.scheduler,
