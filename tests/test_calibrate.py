@@ -202,3 +202,20 @@ def test_compare_with_posterior_draws_runs_each_seed_with_its_draw(tmp_path):
                     ROOT / "configs" / "china_2010s.yaml", "--seeds", "2", *FAST,
                     "--posterior", tmp_path / "none.json", "--runs-dir", tmp_path / "runs")
     assert bad.returncode == 2 and "cannot read estimates" in bad.stderr
+
+
+def test_calibrate_command_writes_estimates_and_a_sacred_run(tmp_path):
+    spec = write(tmp_path, GOOD.replace("seeds: 0-3", "seeds: 0-1")
+                 .replace("max_evaluations: 30", "max_evaluations: 3"))
+    r = incentsim("calibrate", spec, "--out", tmp_path / "out", "--no-inference", "--jobs", "1")
+    assert r.returncode == 0, r.stderr
+    assert "eval   1" in r.stderr  # progress lines
+    res = json.loads((tmp_path / "out" / "estimates.json").read_text())
+    assert [f["moment"] for f in res["fit"]] == ["promotion_rate", "promotion_gradient",
+                                                  "spell_mean", "exit_hazard", "spell_short"]
+    assert res["timing"]["evaluations"] >= 3
+    runs = tmp_path / "out" / "runs"
+    calib = [json.loads(p.read_text()) for p in runs.glob("[0-9]*/run.json")
+             if json.loads(p.read_text())["experiment"]["name"] == "incentsim-calibrate"]
+    assert len(calib) == 1 and calib[0]["status"] == "COMPLETED"
+    assert {"estimates.json", "fit.csv"} <= set(calib[0]["artifacts"])

@@ -232,3 +232,15 @@ def test_cli_refuses_another_rules_parameter_in_one_line_exit_2():
     lines = r.stderr.strip().splitlines()
     assert len(lines) == 1 and "promotion.patronage_strength" in lines[0]
     assert "'patronage'" in lines[0] and "'gdp_tournament'" in lines[0]
+
+
+def test_cli_lists_every_behavioural_number_with_its_source():
+    from incentsim.scenario import Behaviour, Economy
+
+    r = run_cli("rules", "--parameters")
+    assert r.returncode == 0
+    for section, model in (("economy", Economy), ("behaviour", Behaviour)):
+        for name, info in model.model_fields.items():
+            if info.description and "indicator table" not in info.description:
+                assert f"`{section}.{name}`=" in r.stdout, name
+    assert "`promotion.patronage_strength`: only for `patronage`" in r.stdout

@@ -611,9 +611,15 @@ def cmd_runs_compare(args) -> int:
 # --------------------------------------------------------------------------- rules
 
 
-def cmd_rules(args) -> int:  # noqa: ARG001
+def cmd_rules(args) -> int:
     from incentsim.rules.accountability import MECHANISMS
     from incentsim.rules.promotion import PROMOTION_RULES
+
+    if getattr(args, "parameters", False):
+        from incentsim.rules.catalog import behavioural_numbers
+
+        print("\n".join(behavioural_numbers()))
+        return 0
 
     for title, reg, key in (("Promotion rules (promotion.rule)", PROMOTION_RULES, "promotion.rule"),
                             ("Accountability mechanisms (accountability.<name>)", MECHANISMS,
@@ -624,6 +630,8 @@ def cmd_rules(args) -> int:  # noqa: ARG001
             print(f"  {'':<36} source: {cls.source}")
         print()
     del key
+    print("Behavioural numbers (economy, behaviour) and rule-specific promotion parameters: "
+          "incentsim rules --parameters")
     return 0
 
 
@@ -750,6 +758,10 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("rules", help="promotion rules and accountability mechanisms",
                        description="Every promotion rule and mechanism in the registry with "
                                    "its description and source.")
+    p.add_argument("--parameters", action="store_true",
+                   help="list every behavioural number instead (economy, behaviour: default, "
+                        "bounds, meaning, unit, source) and which promotion parameters "
+                        "belong to which rule")
     p.set_defaults(func=cmd_rules)
 
     for name, (_, text) in PLUGINS.items():
