@@ -286,7 +286,7 @@ def account_output(st: PrefectureState, econ, fy, spend_gdp, gdp_prev, beh) -> N
 # ----------------------------------------------------------------- pollution
 
 def pollution_level(emission_intensity, gdp_ratio, abatement, geo, econ):
-    """This year's pollution concentration, before inspections.
+    """The year's pollution concentration, before inspections.
 
     Emissions are ``emission_intensity x (GDP / initial GDP) **
     pollution_scale_elasticity x exp(-abatement_effect x (abatement - 1))``; a

@@ -260,7 +260,7 @@ class IncentModel(mesa.Model):
         return (1.0 - alpha) * self.state.gdp / self.config.world.citizens_per_prefecture
 
     def indicators(self) -> dict[str, np.ndarray]:
-        """This year's value of every indicator of :data:`incentsim.indicators.INDICATORS`
+        """The year's value of every indicator of :data:`incentsim.indicators.INDICATORS`
         (signed so that higher is better), per prefecture."""
         st = self.state
         values = {
@@ -427,7 +427,7 @@ class IncentModel(mesa.Model):
     # ----------------------------------------------------------------- recording
 
     def _advance_tfp(self, fy) -> tuple[float, np.ndarray]:
-        """This year's TFP growth, national and per prefecture, against last year's level
+        """The year's TFP growth, national and per prefecture, against last year's level
         (the initial firms' in the first year). Tracked every year, burn-in included, so
         the first recorded year is measured like any other; with no firm alive the level
         is carried over (no change)."""

@@ -10,12 +10,9 @@ unregistered or undocumented.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Generic, TypeVar
-
-T = TypeVar("T", bound=type)
 
 
-class Registry(Generic[T]):
+class Registry[T: type]:
     """Name -> class mapping filled by the :meth:`register` decorator."""
 
     def __init__(self, kind: str) -> None:
