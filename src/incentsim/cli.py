@@ -22,9 +22,17 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from incentsim.cli_options import (SEEDS_HELP, add_exec, add_progress, add_runs_dir, add_seeds,
-                                   add_set, progress_enabled, runs_dir_of)
-from incentsim.cli_options import Parser as _Parser
+from incentsim.cli_options import (
+    SEEDS_HELP,
+    Parser as _Parser,
+    add_exec,
+    add_progress,
+    add_runs_dir,
+    add_seeds,
+    add_set,
+    progress_enabled,
+    runs_dir_of,
+)
 
 #: subcommand -> module with ``main(argv) -> int`` (imported lazily)
 PLUGINS = {
@@ -375,12 +383,24 @@ def record_compare(runs_dir: Path, names: Sequence[str], results) -> None:
         tmp.write_text(json.dumps(data))
 
 
+def _posterior_draw(args, scenario, seed: int):
+    """The scenario with seed ``seed``'s draw of the estimated parameters (``--posterior``;
+    :mod:`incentsim.estimation.posterior`), else unchanged."""
+    if not getattr(args, "posterior", None):
+        return scenario
+    from incentsim.estimation.posterior import read_estimates, with_draw
+
+    if not hasattr(args, "_estimates"):
+        args._estimates = read_estimates(args.posterior)
+    return with_draw(scenario, args._estimates, seed)
+
+
 def cmd_compare(args) -> int:
     import matplotlib
 
     matplotlib.use("Agg")  # files only, never a window
-    from incentsim.executors import Task
     from incentsim.atomic import written_atomically
+    from incentsim.executors import Task
     from incentsim.experiment import ensure_runs_dir, ensure_writable_dir
     from incentsim.plots import save_png, seeds_text, timeseries_figure
     from incentsim.ranges import parse_seeds
@@ -394,7 +414,8 @@ def cmd_compare(args) -> int:
     names = [s.name for s in scenarios]
     out = ensure_writable_dir(_out_dir(args, runs_dir, "compare", "_vs_".join(names)[:120]
                                        + f"_seeds{_seed_text(seeds)}"))
-    tasks = [Task.of(sc, s, compare=",".join(names)) for sc in scenarios for s in seeds]
+    tasks = [Task.of(_posterior_draw(args, sc, s), s, compare=",".join(names))
+             for sc in scenarios for s in seeds]
     results = _execute(args, tasks, skip_done=True)  # re-running resumes, as sweep does
     record_compare(runs_dir, names, results)
     groups = {n: [r for r in results if r.ok and r.scenario == n] for n in names}
@@ -420,6 +441,9 @@ def cmd_compare(args) -> int:
     print()
     print("average: mean over the simulated years; final: last year. ± is the half-width "
           "of a 95 % t-interval over seeds; Δ is paired by seed, * = interval excludes 0.")
+    if getattr(args, "posterior", None):
+        print(f"Parameters: seed s runs every scenario with draw s of the estimates in "
+              f"{args.posterior}, so intervals carry parameter uncertainty too.")
     print(f"Table:  {out / 'table.csv'}")
     print(f"Figure: {out / 'figure.png'}")
     return _report_failures(results)
@@ -587,9 +611,15 @@ def cmd_runs_compare(args) -> int:
 # --------------------------------------------------------------------------- rules
 
 
-def cmd_rules(args) -> int:  # noqa: ARG001
+def cmd_rules(args) -> int:
     from incentsim.rules.accountability import MECHANISMS
     from incentsim.rules.promotion import PROMOTION_RULES
+
+    if getattr(args, "parameters", False):
+        from incentsim.rules.catalog import behavioural_numbers
+
+        print("\n".join(behavioural_numbers()))
+        return 0
 
     for title, reg, key in (("Promotion rules (promotion.rule)", PROMOTION_RULES, "promotion.rule"),
                             ("Accountability mechanisms (accountability.<name>)", MECHANISMS,
@@ -600,6 +630,8 @@ def cmd_rules(args) -> int:  # noqa: ARG001
             print(f"  {'':<36} source: {cls.source}")
         print()
     del key
+    print("Behavioural numbers (economy, behaviour) and rule-specific promotion parameters: "
+          "incentsim rules --parameters")
     return 0
 
 
@@ -677,6 +709,10 @@ def build_parser() -> argparse.ArgumentParser:
     _add_common(p, seeds_default="10", seeds_help=SEEDS_HELP + " (default: 10, i.e. 0..9)")
     p.add_argument("--out", metavar="DIR",
                    help="where table.csv and figure.png go (default: <runs dir>/_compare/<names>)")
+    p.add_argument("--posterior", metavar="ESTIMATES",
+                   help="estimates.json of incentsim calibrate: seed s runs every scenario with "
+                        "draw s of the estimated parameters (parameter uncertainty in the "
+                        "intervals), e.g. docs/calibration/china_2000s/estimates.json")
     _add_runs_dir(p)
     add_exec(p)
     p.set_defaults(func=cmd_compare)
@@ -722,6 +758,10 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("rules", help="promotion rules and accountability mechanisms",
                        description="Every promotion rule and mechanism in the registry with "
                                    "its description and source.")
+    p.add_argument("--parameters", action="store_true",
+                   help="list every behavioural number instead (economy, behaviour: default, "
+                        "bounds, meaning, unit, source) and which promotion parameters "
+                        "belong to which rule")
     p.set_defaults(func=cmd_rules)
 
     for name, (_, text) in PLUGINS.items():

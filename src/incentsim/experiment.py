@@ -37,11 +37,10 @@ import shutil
 import sys
 import tempfile
 import threading
+import warnings
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
-
-import warnings
 
 with warnings.catch_warnings():  # Sacred 0.8.7 imports pkg_resources (setuptools<81)
     warnings.filterwarnings("ignore", message="pkg_resources is deprecated")
@@ -49,8 +48,8 @@ with warnings.catch_warnings():  # Sacred 0.8.7 imports pkg_resources (setuptool
     from sacred.observers import FileStorageObserver
 
 from incentsim import interrupts
-from incentsim.atomic import replace_durably, written_atomically  # noqa: F401 (documented here)
 from incentsim.api import SimulationResult, simulate
+from incentsim.atomic import replace_durably, written_atomically  # noqa: F401 (documented here)
 from incentsim.outcomes import OUTCOME_NAMES
 from incentsim.scenario import Scenario, ScenarioError, load_scenario
 
@@ -278,15 +277,12 @@ def _outcome_figure(res: SimulationResult, path: Path) -> None:
     import matplotlib
 
     matplotlib.use("Agg")
-    from incentsim.plots import timeseries_figure
+    from incentsim.plots import save_png, timeseries_figure
 
     fig = timeseries_figure({res.scenario.name: [res.timeseries]},
                             title=f"{res.scenario.name}, seed {res.seed}, "
                                   f"{res.scenario.world.label()}")
-    fig.savefig(path, dpi=110)
-    import matplotlib.pyplot as plt
-
-    plt.close(fig)
+    save_png(fig, path, dpi=110)
 
 
 def record(run: Any, res: SimulationResult, *, figures: bool = False) -> dict[str, float]:

@@ -11,7 +11,6 @@ import matplotlib
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
-from scipy.special import stdtrit  # noqa: E402
 
 from incentsim.outcomes import BY_NAME  # noqa: E402
 
@@ -47,15 +46,11 @@ def label(outcome: str) -> str:
 
 
 def mean_band(values: np.ndarray, level: float = 0.95) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Mean over axis 0 and a t-based ``level`` confidence band (NaN-aware)."""
-    values = np.asarray(values, dtype=float)
-    n = np.sum(~np.isnan(values), axis=0)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        mean = np.nanmean(values, axis=0) if values.size else np.array([])
-        sd = np.nanstd(values, axis=0, ddof=1) if values.shape[0] > 1 else np.zeros_like(mean)
-        half = stdtrit(np.maximum(n - 1, 1), 0.5 + level / 2) * sd / np.sqrt(np.maximum(n, 1))
-    half = np.where(n > 1, half, 0.0)
-    return mean, mean - half, mean + half
+    """Mean over axis 0 and a t-based ``level`` confidence band (NaN-aware; the
+    intervals of :func:`incentsim.stats.mean_ci`), collapsed to the mean where a
+    point has fewer than two values."""
+    mean, lo, hi, n = intervals(values, level)
+    return mean, np.where(n > 1, lo, mean), np.where(n > 1, hi, mean)
 
 
 def timeseries_figure(

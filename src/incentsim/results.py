@@ -34,7 +34,7 @@ import json
 import os
 import socket
 from collections.abc import Callable, Iterable
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -113,7 +113,7 @@ def run_state(run: dict[str, Any], now: datetime | None = None) -> str | None:
         last = datetime.fromisoformat(beat)
     except (TypeError, ValueError):
         return status
-    now = now or datetime.now(timezone.utc).replace(tzinfo=None)  # Sacred writes UTC
+    now = now or datetime.now(UTC).replace(tzinfo=None)  # Sacred writes UTC
     return "INCOMPLETE" if (now - last).total_seconds() > STALE_AFTER_S else status
 
 
@@ -290,9 +290,10 @@ def load_runs(
     Filters: ``since``/``until`` (ISO date or datetime, on ``start_time``),
     ``ids``, and any column by keyword — ``scenario="gdp_tournament"``,
     ``rule=["hybrid", "seniority"]`` (a list means any of), ``status="completed"``,
-    ``sweep="terms"`` or a callable predicate. A date that is not ISO or a status
-    not in :data:`RUN_STATUSES` is a :class:`~incentsim.errors.ScenarioError`. Dotted config columns go in
-    ``filters={"tenure.term_length": 7}`` or as ``tenure__term_length=7``.
+    ``sweep="terms"`` or a callable predicate. Dotted config columns go in
+    ``filters={"tenure.term_length": 7}`` or as ``tenure__term_length=7``. A date that
+    is not ISO, or a status not in :data:`RUN_STATUSES`, is a
+    :class:`~incentsim.errors.ScenarioError`.
     """
     since_ts = _when(since, "since") if since is not None else None
     until_ts = _when(until, "until") if until is not None else None
