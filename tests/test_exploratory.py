@@ -16,8 +16,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 import yaml
-
 from cli_helpers import ROOT, incentsim
+
 from incentsim.exploratory.problem import load_problem
 from incentsim.scenario import ScenarioError
 

@@ -12,8 +12,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import yaml
-from cli_helpers import FAST, ROOT
-from cli_helpers import incentsim as run_cli
+from cli_helpers import FAST, ROOT, incentsim as run_cli
 
 import incentsim
 from incentsim.rules.accountability import MECHANISMS

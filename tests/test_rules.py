@@ -161,10 +161,13 @@ def test_credit_rises_with_years_in_post_and_saturates():
 
 # ------------------------------------------------- rule-specific parameters belong to their rule
 
-from incentsim.scenario import Promotion, ScenarioError  # noqa: E402
+from cli_helpers import (  # noqa: E402
+    FAST,
+    FAST_OVERRIDES,
+    incentsim as run_cli,  # noqa: E402
+)
 
-from cli_helpers import FAST, FAST_OVERRIDES  # noqa: E402
-from cli_helpers import incentsim as run_cli  # noqa: E402
+from incentsim.scenario import Promotion, ScenarioError  # noqa: E402
 
 #: (rule, another rule's parameter) for every registered rule
 FOREIGN = [(rule, p) for rule in RULES for p in sorted(PROMOTION_RULES[rule].foreign_params())]
@@ -229,3 +232,15 @@ def test_cli_refuses_another_rules_parameter_in_one_line_exit_2():
     lines = r.stderr.strip().splitlines()
     assert len(lines) == 1 and "promotion.patronage_strength" in lines[0]
     assert "'patronage'" in lines[0] and "'gdp_tournament'" in lines[0]
+
+
+def test_cli_lists_every_behavioural_number_with_its_source():
+    from incentsim.scenario import Behaviour, Economy
+
+    r = run_cli("rules", "--parameters")
+    assert r.returncode == 0
+    for section, model in (("economy", Economy), ("behaviour", Behaviour)):
+        for name, info in model.model_fields.items():
+            if info.description and "indicator table" not in info.description:
+                assert f"`{section}.{name}`=" in r.stdout, name
+    assert "`promotion.patronage_strength`: only for `patronage`" in r.stdout

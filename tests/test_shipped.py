@@ -22,11 +22,13 @@ def test_every_file_of_the_three_folders_is_shipped_by_name():
     for kind, folder in shipped.FOLDERS.items():
         on_disk = sorted(p.stem for p in (ROOT / folder).iterdir() if p.suffix in shipped.SUFFIXES)
         assert on_disk and shipped.names(kind) == on_disk
-    assert shipped.resolve("gdp_tournament", "scenario") == ROOT / "configs/gdp_tournament.yaml"
-    assert shipped.resolve("reform_package.toml", "scenario") == ROOT / "configs/reform_package.toml"
+    configs = ROOT / "configs"
+    assert shipped.resolve("gdp_tournament", "scenario") == configs / "gdp_tournament.yaml"
+    assert shipped.resolve("reform_package.toml", "scenario") == configs / "reform_package.toml"
     assert shipped.resolve("term_vs_audit", "sweep spec") == ROOT / "sweeps/term_vs_audit.yaml"
     # a path is taken as given, never looked up among the shipped files
-    assert shipped.resolve("elsewhere/gdp_tournament", "scenario") == Path("elsewhere/gdp_tournament")
+    elsewhere = Path("elsewhere/gdp_tournament")
+    assert shipped.resolve(elsewhere, "scenario") == elsewhere
 
 
 def test_a_file_in_the_working_folder_wins_over_the_shipped_name(tmp_path, monkeypatch):
@@ -140,7 +142,8 @@ def test_the_wheel_runs_named_scenarios_from_an_empty_folder(tmp_path):
         return subprocess.run([str(venv / "bin" / "incentsim"), *args], cwd=empty, env=env,
                               capture_output=True, text=True, timeout=600)
 
-    where = subprocess.run([venv / "bin/python", "-c", "import incentsim; print(incentsim.__file__)"],
+    where = subprocess.run([venv / "bin/python", "-c",
+                            "import incentsim; print(incentsim.__file__)"],
                            cwd=empty, env=env, capture_output=True, text=True, check=True)
     assert where.stdout.startswith(str(venv)), "the installed wheel, not the checkout"
     r = run("run", "gdp_tournament", "--seeds", "1", *FAST, "--runs-dir", "runs")

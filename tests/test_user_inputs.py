@@ -1,8 +1,7 @@
 """Inputs a user may get wrong: each is refused before any work, in one line (issue 13)."""
 
 import pytest
-from cli_helpers import FAST
-from cli_helpers import incentsim as run_cli
+from cli_helpers import FAST, incentsim as run_cli
 
 import incentsim
 from incentsim.errors import ScenarioError

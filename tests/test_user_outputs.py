@@ -33,8 +33,7 @@ def test_the_interrupted_message_promises_resumption_only_where_it_happens():
 
 
 def test_runs_with_other_settings_are_a_different_variant(tmp_path):
-    from cli_helpers import FAST_OVERRIDES
-    from cli_helpers import incentsim as run_cli
+    from cli_helpers import FAST_OVERRIDES, incentsim as run_cli
 
     from incentsim.experiment import run_tracked
     from incentsim.results import load_runs
@@ -95,8 +94,7 @@ def test_default_scale_is_the_calibrated_one():
 
 
 def test_cli_says_the_scale_of_what_it_shows(tmp_path):
-    from cli_helpers import FAST
-    from cli_helpers import incentsim as run_cli
+    from cli_helpers import FAST, incentsim as run_cli
 
     run = run_cli("run", "configs/gdp_tournament.yaml", "--runs-dir", tmp_path, *FAST)
     assert "custom scale (2 x 3 prefectures, 40 firms and 60 citizens each)" in run.stdout
@@ -187,8 +185,7 @@ def test_an_outcome_missing_in_some_seeds_shows_its_count():
 
 
 def test_runs_compare_prints_plain_text_and_says_which_minus_which(tmp_path):
-    from cli_helpers import FAST_OVERRIDES
-    from cli_helpers import incentsim as run_cli
+    from cli_helpers import FAST_OVERRIDES, incentsim as run_cli
 
     from incentsim.experiment import run_tracked
 
@@ -275,8 +272,7 @@ def test_solaras_session_cookie_warning_is_silenced(caplog):
 
 
 def test_compare_resumes_and_the_report_still_finds_every_run(tmp_path):
-    from cli_helpers import FAST
-    from cli_helpers import incentsim as run_cli
+    from cli_helpers import FAST, incentsim as run_cli
 
     args = ("compare", "configs/gdp_tournament.yaml", "configs/balanced_scorecard.yaml",
             "--seeds", "2", "--runs-dir", tmp_path / "runs", "--executor", "serial", *FAST)

@@ -11,8 +11,8 @@ import numpy as np
 import pandas as pd
 
 from incentsim.model import IncentModel
-from incentsim.ranges import check_seed
 from incentsim.outcomes import OUTCOME_NAMES, PANEL_COLUMNS
+from incentsim.ranges import check_seed
 from incentsim.scenario import Scenario, ScenarioError, load_scenario
 
 

@@ -47,8 +47,7 @@ from incentsim.plots import colour, png_bytes  # noqa: E402
 from incentsim.rules.accountability import MECHANISMS  # noqa: E402
 from incentsim.rules.promotion import PROMOTION_RULES, WEIGHTED_INDICATORS  # noqa: E402
 from incentsim.runs_app import ENV_RUNS  # noqa: E402
-from incentsim.scenario import (SCALES, Promotion, Scenario, ScenarioError,  # noqa: E402
-                                load_scenario, read_file)
+from incentsim.scenario import SCALES, Promotion, Scenario, ScenarioError, load_scenario, read_file  # noqa: E402
 
 #: environment variables through which ``main`` hands its arguments to the page
 ENV_CONFIG = "INCENTSIM_APP_CONFIG"

@@ -22,9 +22,17 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from incentsim.cli_options import (SEEDS_HELP, add_exec, add_progress, add_runs_dir, add_seeds,
-                                   add_set, progress_enabled, runs_dir_of)
-from incentsim.cli_options import Parser as _Parser
+from incentsim.cli_options import (
+    SEEDS_HELP,
+    Parser as _Parser,
+    add_exec,
+    add_progress,
+    add_runs_dir,
+    add_seeds,
+    add_set,
+    progress_enabled,
+    runs_dir_of,
+)
 
 #: subcommand -> module with ``main(argv) -> int`` (imported lazily)
 PLUGINS = {
@@ -391,8 +399,8 @@ def cmd_compare(args) -> int:
     import matplotlib
 
     matplotlib.use("Agg")  # files only, never a window
-    from incentsim.executors import Task
     from incentsim.atomic import written_atomically
+    from incentsim.executors import Task
     from incentsim.experiment import ensure_runs_dir, ensure_writable_dir
     from incentsim.plots import save_png, seeds_text, timeseries_figure
     from incentsim.ranges import parse_seeds
@@ -603,9 +611,15 @@ def cmd_runs_compare(args) -> int:
 # --------------------------------------------------------------------------- rules
 
 
-def cmd_rules(args) -> int:  # noqa: ARG001
+def cmd_rules(args) -> int:
     from incentsim.rules.accountability import MECHANISMS
     from incentsim.rules.promotion import PROMOTION_RULES
+
+    if getattr(args, "parameters", False):
+        from incentsim.rules.catalog import behavioural_numbers
+
+        print("\n".join(behavioural_numbers()))
+        return 0
 
     for title, reg, key in (("Promotion rules (promotion.rule)", PROMOTION_RULES, "promotion.rule"),
                             ("Accountability mechanisms (accountability.<name>)", MECHANISMS,
@@ -616,6 +630,8 @@ def cmd_rules(args) -> int:  # noqa: ARG001
             print(f"  {'':<36} source: {cls.source}")
         print()
     del key
+    print("Behavioural numbers (economy, behaviour) and rule-specific promotion parameters: "
+          "incentsim rules --parameters")
     return 0
 
 
@@ -742,6 +758,10 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("rules", help="promotion rules and accountability mechanisms",
                        description="Every promotion rule and mechanism in the registry with "
                                    "its description and source.")
+    p.add_argument("--parameters", action="store_true",
+                   help="list every behavioural number instead (economy, behaviour: default, "
+                        "bounds, meaning, unit, source) and which promotion parameters "
+                        "belong to which rule")
     p.set_defaults(func=cmd_rules)
 
     for name, (_, text) in PLUGINS.items():

@@ -37,11 +37,10 @@ import shutil
 import sys
 import tempfile
 import threading
+import warnings
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
-
-import warnings
 
 with warnings.catch_warnings():  # Sacred 0.8.7 imports pkg_resources (setuptools<81)
     warnings.filterwarnings("ignore", message="pkg_resources is deprecated")
@@ -49,8 +48,8 @@ with warnings.catch_warnings():  # Sacred 0.8.7 imports pkg_resources (setuptool
     from sacred.observers import FileStorageObserver
 
 from incentsim import interrupts
-from incentsim.atomic import replace_durably, written_atomically  # noqa: F401 (documented here)
 from incentsim.api import SimulationResult, simulate
+from incentsim.atomic import replace_durably, written_atomically  # noqa: F401 (documented here)
 from incentsim.outcomes import OUTCOME_NAMES
 from incentsim.scenario import Scenario, ScenarioError, load_scenario
 

@@ -34,13 +34,11 @@ import mesa
 import numpy as np
 from mesa.discrete_space import Network
 
-from incentsim import economy as eco
-from incentsim import recording
+from incentsim import economy as eco, recording
 from incentsim.agents.citizens import CitizenPopulation
 from incentsim.agents.firms import FirmPopulation, FirmYear
 from incentsim.agents.leader import Leader, candidate_plans, decide
-from incentsim.indicators import NAMES as INDICATOR_NAMES
-from incentsim.indicators import SCORED
+from incentsim.indicators import NAMES as INDICATOR_NAMES, SCORED
 from incentsim.outcomes import PANEL_COLUMNS
 from incentsim.rules.accountability import MECHANISMS
 from incentsim.rules.evaluation import Evaluator, credit

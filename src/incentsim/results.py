@@ -34,7 +34,7 @@ import json
 import os
 import socket
 from collections.abc import Callable, Iterable
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -113,7 +113,7 @@ def run_state(run: dict[str, Any], now: datetime | None = None) -> str | None:
         last = datetime.fromisoformat(beat)
     except (TypeError, ValueError):
         return status
-    now = now or datetime.now(timezone.utc).replace(tzinfo=None)  # Sacred writes UTC
+    now = now or datetime.now(UTC).replace(tzinfo=None)  # Sacred writes UTC
     return "INCOMPLETE" if (now - last).total_seconds() > STALE_AFTER_S else status
 
 

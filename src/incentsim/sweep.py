@@ -32,8 +32,13 @@ import numpy as np
 
 from incentsim import shipped
 from incentsim.ranges import parse_seeds
-from incentsim.scenario import (Scenario, ScenarioError, load_scenario, read_base_scenario,
-                                read_yaml_mapping)
+from incentsim.scenario import (
+    Scenario,
+    ScenarioError,
+    load_scenario,
+    read_base_scenario,
+    read_yaml_mapping,
+)
 
 SPEC_KEYS = {"name", "description", "base", "method", "samples", "sample_seed", "seeds",
              "set", "levers"}

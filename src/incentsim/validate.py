@@ -22,9 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from incentsim.cli_options import add_runs_dir
-
-from incentsim.validation import calibration as cal
-from incentsim.validation import facts as fx
+from incentsim.validation import calibration as cal, facts as fx
 from incentsim.validation.report import fact_line, moment_line, write_report
 from incentsim.validation.runs import ARMS, RunData, default_config_dir, run_arms
 

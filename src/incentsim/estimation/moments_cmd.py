@@ -80,8 +80,8 @@ def _print_table(out: list[dict], with_sim: bool) -> None:
 
 
 def _simulate(args) -> dict[str, Estimate]:
-    from incentsim.estimation.simulated import simulated_panel
     from incentsim.cli_options import runs_dir_of
+    from incentsim.estimation.simulated import simulated_panel
     from incentsim.ranges import parse_seeds
     from incentsim.scenario import load_scenario
 

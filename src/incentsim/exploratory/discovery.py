@@ -29,8 +29,13 @@ import numpy as np
 import pandas as pd
 
 from incentsim.exploratory.problem import OutcomeSpec, Problem, load_problem
-from incentsim.exploratory.runner import (Model, evaluate_points, record_analysis, warn_if_thin,
-                                          write_outputs)
+from incentsim.exploratory.runner import (
+    Model,
+    evaluate_points,
+    record_analysis,
+    warn_if_thin,
+    write_outputs,
+)
 
 
 def lhs_points(problem: Problem, samples: int, seed: int | None = None) -> list[dict[str, Any]]:
@@ -282,8 +287,14 @@ def run_discovery(
 # ---------------------------------------------------------------------- command line
 
 def build_parser() -> argparse.ArgumentParser:
-    from incentsim.cli_options import (Parser, add_exec, add_progress, add_runs_dir, add_seeds,
-                                       add_set)
+    from incentsim.cli_options import (
+        Parser,
+        add_exec,
+        add_progress,
+        add_runs_dir,
+        add_seeds,
+        add_set,
+    )
 
     p = Parser(prog="incentsim discover",
                 description="Scenario discovery (PRIM, EMA workbench) on a problem SPEC: "

@@ -409,8 +409,14 @@ def export_point(problem: Problem, s: Settings, out: Path, k: int,
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from incentsim.cli_options import (Parser, add_exec, add_progress, add_runs_dir, add_seeds,
-                                       add_set)
+    from incentsim.cli_options import (
+        Parser,
+        add_exec,
+        add_progress,
+        add_runs_dir,
+        add_seeds,
+        add_set,
+    )
 
     p = Parser(prog="incentsim optimize",
                description="Many-objective search (EMA workbench, epsilon-NSGA-II) over the "

@@ -66,10 +66,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-
 from incentsim import shipped
-from incentsim.scenario import (Scenario, ScenarioError, load_scenario, read_base_scenario,
-                                read_yaml_mapping)
+from incentsim.scenario import (
+    Scenario,
+    ScenarioError,
+    load_scenario,
+    read_base_scenario,
+    read_yaml_mapping,
+)
 
 SPEC_KEYS = ("name", "description", "scenario", "set", "levers", "uncertainties", "outcomes",
              "seeds", "sample_seed", "sensitivity", "discovery", "optimize")

@@ -143,8 +143,8 @@ def run_scenarios(scenarios: Sequence[Any], seeds: Sequence[int],
     not sent to workers). Raises :class:`EvaluationError` if any run failed.
     """
     from incentsim.executors import Task, execute
-    from incentsim.exploratory.cache import CachedTask, read_cached
     from incentsim.experiment import default_runs_dir, ensure_runs_dir
+    from incentsim.exploratory.cache import CachedTask, read_cached
 
     runs_dir = ensure_runs_dir(runs_dir if runs_dir is not None else default_runs_dir())
     kind = Task if track else CachedTask
@@ -216,11 +216,10 @@ def record_analysis(
     import tempfile
 
     import yaml
-
-    from incentsim.experiment import default_runs_dir, ensure_runs_dir
-
     from sacred import Experiment
     from sacred.observers import FileStorageObserver
+
+    from incentsim.experiment import default_runs_dir, ensure_runs_dir
 
     runs = ensure_runs_dir(runs_dir if runs_dir is not None else default_runs_dir())
     ex = Experiment(f"incentsim-{kind}", save_git_info=False)

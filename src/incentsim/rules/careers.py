@@ -20,7 +20,6 @@ import numpy as np
 from pydantic import Field
 
 from incentsim.rules.accountability import MECHANISMS, Mechanism, MechanismParams
-
 from incentsim.rules.context import MechanismContext
 
 #: mean and spread of appointment-age seniority the seniority weight is measured in

@@ -59,10 +59,10 @@ def catalog_markdown() -> str:
                   f"- parameters:{_params(cls)}",
                   f"- stochastic: {'yes' if cls.stochastic else 'no'}",
                   f"- source: {cls.source}", ""]
-    return "\n".join(lines + _behavioural_numbers())
+    return "\n".join(lines + behavioural_numbers())
 
 
-def _behavioural_numbers() -> list[str]:
+def behavioural_numbers() -> list[str]:
     """Every behavioural number of the schema (``economy``, ``behaviour``): default,
     bounds, meaning, unit and source, from the field descriptions."""
     from pydantic import BaseModel

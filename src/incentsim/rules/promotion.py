@@ -33,8 +33,7 @@ from typing import ClassVar
 import numpy as np
 from scipy.special import ndtr
 
-from incentsim.indicators import NAMES as INDICATORS
-from incentsim.indicators import WEIGHTED as WEIGHTED_INDICATORS
+from incentsim.indicators import NAMES as INDICATORS, WEIGHTED as WEIGHTED_INDICATORS
 
 __all__ = ["INDICATORS", "WEIGHTED_INDICATORS", "PROMOTION_RULES", "EvalContext", "PromotionRule"]
 from incentsim.rules.registry import Registry

@@ -44,10 +44,22 @@ import pandas as pd
 from scipy import stats as sps
 
 from incentsim.validation.moments import (
-    CLUSTER, CONTROLS, FE, cycle_estimate, cycle_frame, li_zhou_logit, st_variable,
+    CLUSTER,
+    CONTROLS,
+    FE,
+    cycle_estimate,
+    cycle_frame,
+    li_zhou_logit,
+    st_variable,
 )
 from incentsim.validation.stats import (
-    ALPHA, Estimate, coef_estimate, fe_ols, linear_combination, logit, nan_estimate,
+    ALPHA,
+    Estimate,
+    coef_estimate,
+    fe_ols,
+    linear_combination,
+    logit,
+    nan_estimate,
     paired_contrast,
 )
 
