@@ -26,3 +26,12 @@ def incentsim(*args: str, cwd: Path | None = None, env: dict | None = None,
     full_env.pop("INCENTSIM_RUNS_DIR", None) if env is None else None
     return subprocess.run(cmd + [str(a) for a in args], cwd=cwd or ROOT, env=full_env,
                           capture_output=True, text=True, timeout=timeout)
+
+
+def make_tracked_runs(runs_dir: Path, scenarios=("gdp_tournament", "balanced_scorecard"),
+                      seeds=(0, 1, 2)) -> list[str]:
+    """Track tiny runs of shipped scenarios over seeds in ``runs_dir`` (ids in order)."""
+    from incentsim.experiment import run_tracked
+
+    return [run_tracked(sc, seed, runs_dir, FAST_OVERRIDES)[0]
+            for sc in scenarios for seed in seeds]

@@ -10,6 +10,7 @@ output directory (and to ``$INCENTSIM_SCREENSHOT`` when set, which is how
 
 from __future__ import annotations
 
+import contextlib
 import io
 import os
 import shutil
@@ -44,22 +45,22 @@ Image = pytest.importorskip("PIL.Image")
 pytestmark = pytest.mark.slow
 
 
-def _server_command(port: int) -> list[str]:
+def _server_command(port: int, *args: str) -> list[str]:
     script = Path(sys.executable).with_name("incentsim")
     head = [str(script)] if script.exists() else [sys.executable, "-m", "incentsim.cli"]
-    return head + ["app", "--host", "127.0.0.1", "--port", str(port), "--no-browser",
-                   "--scale", "small"]
+    return head + ["app", "--host", "127.0.0.1", "--port", str(port), "--no-browser", *args]
 
 
-@pytest.fixture
-def server(tmp_path):
+@contextlib.contextmanager
+def _serving(tmp_path: Path, *args: str):
+    """``incentsim app ARGS`` in a subprocess until the page answers; yields its URL."""
     from incentsim.app import free_port
 
     port = free_port()
     url = f"http://127.0.0.1:{port}/"
     log = open(tmp_path / "server.log", "w")
     env = dict(os.environ, SOLARA_TELEMETRY_MIXPANEL_ENABLE="False", PYTHONUNBUFFERED="1")
-    proc = subprocess.Popen(_server_command(port), stdout=log, stderr=subprocess.STDOUT,
+    proc = subprocess.Popen(_server_command(port, *args), stdout=log, stderr=subprocess.STDOUT,
                             cwd=tmp_path, env=env, start_new_session=True)
     try:
         deadline = time.monotonic() + START_TIMEOUT_S
@@ -86,6 +87,12 @@ def server(tmp_path):
             proc.kill()
             proc.wait(timeout=15)
         log.close()
+
+
+@pytest.fixture
+def server(tmp_path):
+    with _serving(tmp_path, "--scale", "small") as url:
+        yield url
 
 
 @pytest.fixture
@@ -214,3 +221,84 @@ def test_explorer_in_chromium(server, page, tmp_path):
         shutil.copyfile(shot, target)
     print(f"explorer: page ready in {load_s:.1f} s; click-to-picture per step "
           f"{step_s * 1000:.0f} ms (small); screenshot {shot}")
+
+
+# --------------------------------------------------------------------------- runs browser
+
+
+def _pick(page, label: str, options: list[str]) -> None:
+    """Tick options of a multiple select, then close its menu."""
+    page.locator(f".v-select:has(label:text-is('{label}'))").click()
+    for option in options:
+        page.locator(".v-menu__content:visible .v-list-item", has_text=option).first.click()
+    page.keyboard.press("Escape")
+    expect(page.locator(".v-menu__content:visible")).to_have_count(0)
+
+
+def _plot(page) -> tuple[str, np.ndarray]:
+    return _snapshot(page, "runs-plot")
+
+
+def test_runs_browser_in_chromium(page, tmp_path):
+    from cli_helpers import make_tracked_runs
+
+    runs_dir = tmp_path / "runs"
+    make_tracked_runs(runs_dir)   # ids 1-3 gdp_tournament, 4-6 balanced_scorecard; seeds 0-2
+    with _serving(tmp_path, "--runs", str(runs_dir)) as url:
+        page.goto(url, timeout=60_000, wait_until="domcontentloaded")
+        count = page.locator(".incentsim-runs-count")
+        expect(count).to_contain_text("6 of 6 runs", timeout=90_000)
+        plot_src, plot_all = _plot(page)
+
+        # filter by scenario: the table, the plot's groups and the selection follow
+        _pick(page, "Scenario", ["balanced_scorecard"])
+        expect(count).to_contain_text("3 of 6 runs")
+        expect(count).to_contain_text("3 selected")
+        _wait_new(page, "runs-plot", plot_src)
+        plot_src, plot_one = _plot(page)
+        assert _changed(plot_all, plot_one) > 0.01
+
+        # any outcome over time
+        _choose(page, "Outcome", "trust_local")
+        _wait_new(page, "runs-plot", plot_src)
+        plot_src, plot_trust = _plot(page)
+        assert _changed(plot_one, plot_trust) > 0.01
+
+        # seeds filter, and a bad one is a message
+        seeds = page.get_by_label("Seeds (e.g. 0-9 or 0,3,7)")
+        seeds.fill("0-1")
+        seeds.press("Enter")
+        expect(count).to_contain_text("2 of 6 runs")
+        seeds.fill("three")
+        seeds.press("Enter")
+        expect(page.locator(".incentsim-runs")).to_contain_text("bad seed 'three'")
+        seeds.fill("")
+        seeds.press("Enter")
+        expect(count).to_contain_text("3 of 6 runs")
+
+        # select two runs by hand; their configuration and summary
+        _pick(page, "Selected runs", ["4 · balanced_scorecard@", "6 · balanced_scorecard@"])
+        expect(count).to_contain_text("2 selected")
+        _choose(page, "Show the configuration and summary of run", "6 · balanced_scorecard")
+        detail = page.locator(".incentsim-runs-detail")
+        expect(detail).to_contain_text("term_length")
+        expect(detail).to_contain_text("seed: 2")
+        expect(detail).to_contain_text("trust_local")
+
+        # export the selection as the HTML report (rendered on click: figures take a while
+        # on a loaded machine)
+        with page.expect_download(timeout=240_000) as dl:
+            page.get_by_role("button", name="Export the 2 selected runs as a report").click()
+        report = tmp_path / "report.html"
+        dl.value.save_as(report)
+        html = report.read_text()
+        assert "balanced_scorecard" in html and "gdp_tournament" not in html
+        assert "<td>4, 6</td>" in html, "the two selected run ids"
+
+        page.evaluate("() => window.scrollTo(0, 0)")
+        shot = tmp_path / "runs.png"
+        page.screenshot(path=str(shot), full_page=True)
+        target = os.environ.get("INCENTSIM_RUNS_SCREENSHOT")
+        if target:
+            Path(target).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(shot, target)

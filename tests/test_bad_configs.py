@@ -14,16 +14,13 @@ from pathlib import Path
 import annotated_types as at
 import pytest
 import yaml
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
+from cli_helpers import FAST_OVERRIDES, ROOT
+from hypothesis import HealthCheck, given, settings, strategies as st
 from pydantic import BaseModel
 
 from incentsim import cli
 from incentsim.experiment import run_tracked
-from incentsim.scenario import (Scenario, ScenarioError, load_scenario,
-                                parse_override)
-
-from cli_helpers import FAST_OVERRIDES, ROOT
+from incentsim.scenario import Scenario, ScenarioError, load_scenario, parse_override
 
 # --------------------------------------------------------------------------- the schema
 

@@ -161,3 +161,68 @@ def test_parameter_recovery_and_resume(tmp_path):
     assert again["parameters"] == res["parameters"]
     lines = (tmp_path / "out1" / "cache.jsonl").read_text().splitlines()
     assert all("values" in json.loads(line) for line in lines)
+
+
+def test_posterior_draws_are_per_seed_within_bounds_and_only_where_they_apply(tmp_path):
+    from incentsim.estimation.posterior import draw, read_estimates, with_draw
+    from incentsim.scenario import load_scenario
+
+    est = read_estimates(ROOT / "docs" / "calibration" / "china_2000s" / "estimates.json")
+    d0, d0again, d1 = draw(est, 0), draw(est, 0), draw(est, 1)
+    assert d0 == d0again and d0 != d1
+    many = np.array([list(draw(est, s).values()) for s in range(300)])
+    assert (many >= est["bounds"][:, 0]).all() and (many <= est["bounds"][:, 1]).all()
+    free = [i for i, (lo, hi) in enumerate(est["bounds"]) if lo < est["mean"][i] < hi]
+    sd = np.sqrt(np.diag(est["cov"]))[free]
+    assert np.abs(np.median(many[:, free], axis=0) - est["mean"][free]).max() < 0.5 * sd.max()
+    china = with_draw(load_scenario(ROOT / "configs" / "china_2000s.yaml"), est, 3)
+    assert china.tenure.early_turnover_hazard == pytest.approx(
+        draw(est, 3)["tenure.early_turnover_hazard"])
+    stylized = with_draw(load_scenario(ROOT / "configs" / "gdp_tournament.yaml"), est, 3)
+    assert stylized.accountability.mixed_evaluation is None  # not given a mechanism
+    bad = tmp_path / "e.json"
+    bad.write_text("{}")
+    with pytest.raises(ScenarioError, match="cannot read estimates"):
+        read_estimates(bad)
+
+
+def test_compare_with_posterior_draws_runs_each_seed_with_its_draw(tmp_path):
+    from cli_helpers import FAST
+
+    est = ROOT / "docs" / "calibration" / "china_2000s" / "estimates.json"
+    r = incentsim("compare", ROOT / "configs" / "china_2000s.yaml",
+                  ROOT / "configs" / "china_2010s.yaml", "--seeds", "2", *FAST,
+                  "--posterior", est, "--runs-dir", tmp_path / "runs", "--jobs", "1")
+    assert r.returncode == 0, r.stderr
+    assert "draw s of the estimates" in r.stdout
+    hazards = {json.loads(p.read_text())["tenure"]["early_turnover_hazard"]
+               for p in (tmp_path / "runs").glob("[0-9]*/config.json")}
+    assert len(hazards) == 2  # one draw per seed, shared by both scenarios
+    bad = incentsim("compare", ROOT / "configs" / "china_2000s.yaml",
+                    ROOT / "configs" / "china_2010s.yaml", "--seeds", "2", *FAST,
+                    "--posterior", tmp_path / "none.json", "--runs-dir", tmp_path / "runs")
+    assert bad.returncode == 2 and "cannot read estimates" in bad.stderr
+
+
+def test_calibrate_command_writes_estimates_and_a_sacred_run(tmp_path):
+    spec = write(tmp_path, GOOD.replace("seeds: 0-3", "seeds: 0-1")
+                 .replace("max_evaluations: 30", "max_evaluations: 3"))
+    r = incentsim("calibrate", spec, "--out", tmp_path / "out", "--no-inference", "--jobs", "1")
+    assert r.returncode == 0, r.stderr
+    assert "eval   1" in r.stderr  # progress lines
+    res = json.loads((tmp_path / "out" / "estimates.json").read_text())
+    assert [f["moment"] for f in res["fit"]] == ["promotion_rate", "promotion_gradient",
+                                                  "spell_mean", "exit_hazard", "spell_short"]
+    assert res["timing"]["evaluations"] >= 3
+    runs = tmp_path / "out" / "runs"
+    calib = [json.loads(p.read_text()) for p in runs.glob("[0-9]*/run.json")
+             if json.loads(p.read_text())["experiment"]["name"] == "incentsim-calibrate"]
+    assert len(calib) == 1 and calib[0]["status"] == "COMPLETED"
+    assert {"estimates.json", "fit.csv"} <= set(calib[0]["artifacts"])
+
+
+def test_shipped_calibration_specs_are_valid():
+    for path in sorted((ROOT / "specs").glob("calibrate_*.yaml")):
+        spec = load_spec(path)
+        assert len(spec.targets) >= len(spec.parameters) >= 1
+        spec.scenario()  # the starts make a valid scenario

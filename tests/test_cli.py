@@ -9,14 +9,13 @@ import re
 
 import pandas as pd
 import pytest
+from cli_helpers import FAST, FAST_OVERRIDES, ROOT, incentsim as run_cli
 
 import incentsim
 from incentsim import cli
 from incentsim.outcomes import OUTCOME_NAMES
 from incentsim.rules.accountability import MECHANISMS
 from incentsim.rules.promotion import PROMOTION_RULES
-
-from cli_helpers import FAST, FAST_OVERRIDES, ROOT, incentsim as run_cli
 
 CONFIG = ROOT / "configs" / "gdp_tournament.yaml"
 OTHER = ROOT / "configs" / "balanced_scorecard.yaml"

@@ -13,12 +13,11 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from cli_helpers import FAST, FAST_OVERRIDES, ROOT, incentsim as run_cli
 
 from incentsim import load_scenario
 from incentsim.executors import Task, execute
 from incentsim.results import load_runs
-
-from cli_helpers import FAST, FAST_OVERRIDES, ROOT, incentsim as run_cli
 
 
 def _tasks():

@@ -10,29 +10,14 @@ import incentsim
 from incentsim.rules.accountability import MECHANISMS
 from incentsim.rules.promotion import INDICATORS, EvalContext
 
+#: mechanisms the project promises (the shared tests below run on every registered one)
 REQUIRED = {"statistical_audit", "lifelong_accountability", "vertical_environmental_management",
             "public_ranking", "citizen_survey", "firm_survey", "performance_transfers",
             "petition_channel", "service_halls", "cadre_capacity", "big_data_monitoring",
             "regulatory_consistency", "mixed_evaluation", "irregular_turnover"}
-
-#: for each mechanism, parameters under which it must do nothing at all
-ZERO = {
-    "statistical_audit": {"intensity": 0.0},
-    "lifelong_accountability": {"debt_weight": 0.0, "environment_weight": 0.0,
-                                "stewardship": 0.0},
-    "public_ranking": {"news_weight": 0.0, "reputation": 0.0},
-    "citizen_survey": {"weight": 0.0},
-    "firm_survey": {"weight": 0.0},
-    "performance_transfers": {"share": 0.0},
-    "petition_channel": {"weight": 0.0, "redress": 0.0},
-    "service_halls": {"strength": 0.0},
-    "cadre_capacity": {"strength": 0.0},
-    "big_data_monitoring": {"strength": 0.0},
-    "regulatory_consistency": {"strength": 0.0},
-    "mixed_evaluation": {"performance_weight": 1.0, "connection_weight": 0.0,
-                         "seniority_weight": 0.0, "ability_weight": 0.0},
-    "irregular_turnover": {"midterm_candidate_prob": 0.0, "reshuffle_share": 0.0},
-}
+NAMES = MECHANISMS.names()
+#: for each mechanism that declares one, parameters under which it must do nothing at all
+ZERO = {cls.name: cls.neutral for cls in MECHANISMS if cls.neutral is not None}
 
 
 def run(scenario, seed=3):
@@ -52,7 +37,7 @@ def test_registry_complete_and_documented():
         assert cls.description and cls.source and "Rule:" in (cls.__doc__ or ""), cls.name
 
 
-@pytest.mark.parametrize("name", sorted(REQUIRED))
+@pytest.mark.parametrize("name", NAMES)
 def test_disabled_mechanism_equals_baseline_exactly(tiny, name):
     base_ts, base_panel = run(tiny)
     ts, panel = run(with_mech(tiny, name, enabled=False))
@@ -67,7 +52,7 @@ def test_zero_strength_mechanism_equals_baseline_exactly(tiny, name):
     pd.testing.assert_frame_equal(ts, base_ts)
 
 
-@pytest.mark.parametrize("name", sorted(REQUIRED))
+@pytest.mark.parametrize("name", NAMES)
 def test_enabled_mechanism_changes_something(tiny, name):
     base_ts, _ = run(tiny)
     ts, _ = run(with_mech(tiny, name))
@@ -132,3 +117,94 @@ def test_every_mechanism_class_is_registered_and_in_the_schema():
 
     defined = {c.name for c in concrete(Mechanism)}
     assert defined == set(MECHANISMS.names()) == set(Accountability.model_fields)
+
+
+def test_only_the_mechanisms_without_a_neutral_setting_lack_one():
+    assert {c.name for c in MECHANISMS if c.neutral is None} == {
+        "vertical_environmental_management"}
+
+
+class _CountingRng:
+    """A generator that counts the draws made from it."""
+
+    def __init__(self, rng):
+        self.rng, self.draws = rng, 0
+
+    def __getattr__(self, name):
+        self.draws += 1
+        return getattr(self.rng, name)
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_declared_stochasticity_is_true(tiny, name):
+    model = incentsim.IncentModel(with_mech(tiny, name), seed=3)
+    (mech,) = model.mechanisms
+    mech.rng = counting = _CountingRng(mech.rng)
+    for _ in range(tiny["world"]["burn_in"] + tiny["world"]["horizon"]):
+        model.step()
+    assert (counting.draws > 0) == type(mech).stochastic, (name, counting.draws)
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_declared_observations_are_true(name):
+    """A mechanism's score adjustment reads only the indicators it declares."""
+    cls = MECHANISMS[name]
+    assert set(cls.observes) <= set(INDICATORS)
+    mech = cls(cls.Params(), np.random.default_rng(0))
+    ind, ctx = _ctx()
+    score = np.array([1.0, -1.0])
+    base = mech.adjust_score(score, ind, ctx)
+    for k in set(INDICATORS) - set(cls.observes):
+        moved = {**ind, k: np.array([7.0, -3.0])}
+        np.testing.assert_array_equal(mech.adjust_score(score, moved, ctx), base,
+                                      err_msg=f"{name} reads {k}")
+
+
+TOY = """
+import numpy as np
+from incentsim.rules.accountability import MECHANISMS, Mechanism, MechanismParams
+
+
+@MECHANISMS.register
+class ToyNudge(Mechanism):
+    \"\"\"A toy mechanism registered by a test.
+
+    Rule: residents read a constant piece of good news, ``news`` a year.
+    \"\"\"
+
+    name = "toy_nudge"
+    description = "A toy mechanism registered by a test"
+    source = "tests/test_mechanisms.py"
+    neutral = {"news": 0.0}
+
+    class Params(MechanismParams):
+        news: float = 0.05
+
+    def trust_news(self, model):
+        return self.params.news
+
+
+import sys, io, contextlib
+from incentsim.scenario import Accountability, load_scenario
+from incentsim.rules.catalog import catalog_markdown
+from incentsim import cli
+
+assert "toy_nudge" in Accountability.model_fields
+sc = load_scenario({"accountability": {"toy_nudge": {"news": 0.1}}})
+assert [n for n, _ in sc.mechanisms()] == ["toy_nudge"]
+assert "### `toy_nudge`" in catalog_markdown()
+out = io.StringIO()
+with contextlib.redirect_stdout(out):
+    cli.main(["rules"])
+assert "toy_nudge" in out.getvalue(), out.getvalue()
+print("ok")
+"""
+
+
+def test_a_registered_toy_mechanism_appears_in_schema_cli_and_docs():
+    import subprocess
+    import sys
+
+    r = subprocess.run([sys.executable, "-c", TOY], capture_output=True, text=True,
+                       timeout=300)
+    assert r.returncode == 0 and r.stdout.strip().endswith("ok"), r.stderr

@@ -17,8 +17,8 @@ import numpy as np
 import pandas as pd
 import pytest
 import yaml
-
 from cli_helpers import ROOT, incentsim
+
 from incentsim.exploratory.objectives import Objective, dominated
 from incentsim.exploratory.optimize import run_optimize, settings
 from incentsim.exploratory.problem import OutcomeSpec, load_problem, simplex_weights

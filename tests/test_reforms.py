@@ -12,8 +12,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import yaml
-from cli_helpers import FAST, ROOT
-from cli_helpers import incentsim as run_cli
+from cli_helpers import FAST, ROOT, incentsim as run_cli
 
 import incentsim
 from incentsim.rules.accountability import MECHANISMS
@@ -31,7 +30,8 @@ def make(name, **params):
 
 def at_year(mech, year, **state):
     mech.new_year(SimpleNamespace(year=year))
-    return SimpleNamespace(year=year, state=SimpleNamespace(**state), config=Scenario())
+    return SimpleNamespace(year=year, state=SimpleNamespace(**state),
+                           behaviour=Scenario().behaviour)
 
 
 def run(scenario, seed=2):
@@ -144,7 +144,7 @@ def test_regulatory_consistency_narrows_protection_and_keeps_firms_trust():
     mech = make("regulatory_consistency", strength=0.6, rollout_years=3, confidence_gain=0.1)
     model = at_year(mech, 3, turnover=np.array([False, True]))
     assert mech.protection_factor(model) == pytest.approx(0.4)
-    loss = model.config.behaviour.firm_trust_turnover_loss
+    loss = model.behaviour.firm_trust_turnover_loss
     np.testing.assert_allclose(mech.firm_confidence(model), [0.06, 0.6 * (0.1 + loss)])
 
 

@@ -18,15 +18,13 @@ from pathlib import Path
 import pandas as pd
 import pytest
 import yaml
+from cli_helpers import FAST, FAST_OVERRIDES, ROOT, incentsim as run_cli
 
 import incentsim
 from incentsim import cli
 from incentsim.executors import Task, execute
-from incentsim.experiment import (SafeFileStorageObserver, StorageError, ensure_runs_dir,
-                                  run_tracked)
+from incentsim.experiment import SafeFileStorageObserver, StorageError, ensure_runs_dir, run_tracked
 from incentsim.results import load_run, load_runs, run_state
-
-from cli_helpers import FAST, FAST_OVERRIDES, ROOT, incentsim as run_cli
 
 CONFIG = ROOT / "configs" / "gdp_tournament.yaml"
 #: tiny world, but long enough (~1 s a run) to be caught mid-way
@@ -195,20 +193,18 @@ def test_held_signals_wait_for_the_end_of_the_hold_then_arrive_once():
     old = signal.signal(signal.SIGTERM, _raise_stop)
     reached = []
     try:
-        with pytest.raises(_Stop):
-            with interrupts.held():
-                _signal_from_another_thread(signal.SIGTERM)
-                _signal_from_another_thread(signal.SIGTERM)
-                reached.append("end of hold")
+        with pytest.raises(_Stop), interrupts.held():
+            _signal_from_another_thread(signal.SIGTERM)
+            _signal_from_another_thread(signal.SIGTERM)
+            reached.append("end of hold")
         assert signal.getsignal(signal.SIGTERM) is _raise_stop  # handler restored
-        with pytest.raises(_Stop):
-            with interrupts.held():
-                with pytest.raises(_Stop):  # let through inside a hold
-                    with interrupts.delivered():
-                        _signal_from_another_thread(signal.SIGTERM)
-                        reached.append("not reached")
-                _signal_from_another_thread(signal.SIGTERM)  # held again afterwards
-                reached.append("held again")
+        with pytest.raises(_Stop), interrupts.held():
+            with pytest.raises(_Stop):  # let through inside a hold
+                with interrupts.delivered():
+                    _signal_from_another_thread(signal.SIGTERM)
+                    reached.append("not reached")
+            _signal_from_another_thread(signal.SIGTERM)  # held again afterwards
+            reached.append("held again")
     finally:
         signal.signal(signal.SIGTERM, old)
     assert reached == ["end of hold", "held again"]
@@ -258,7 +254,7 @@ def test_four_concurrent_writers(tmp_path):
 
 
 def test_every_file_is_written_by_rename(tmp_path, monkeypatch):
-    import incentsim.experiment as exp
+    import incentsim.atomic as exp
 
     renamed: list[str] = []
     events: list[tuple[str, Path]] = []

@@ -11,13 +11,12 @@ import json
 import numpy as np
 import pandas as pd
 import pytest
+from cli_helpers import FAST, FAST_OVERRIDES, ROOT
 
 import incentsim
 from incentsim import cli
 from incentsim.model import IncentModel, InvariantError
 from incentsim.outcomes import OUTCOME_NAMES
-
-from cli_helpers import FAST, FAST_OVERRIDES, ROOT
 
 CONFIG = ROOT / "configs" / "gdp_tournament.yaml"
 ZERO_NOISE = {"promotion.noise": 0.0, "economy.national_shock_sd": 0.0,

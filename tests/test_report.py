@@ -11,8 +11,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-
 from cli_helpers import incentsim
+
 from incentsim.stats import mean_ci, paired_diff_ci
 
 TINY = ["--set", "world.n_provinces=2", "world.prefectures_per_province=3",

@@ -6,14 +6,13 @@ import shutil
 
 import pandas as pd
 import pytest
+from cli_helpers import FAST_OVERRIDES, ROOT
 
 import incentsim
+import incentsim.results as results_module
 from incentsim.experiment import run_tracked
 from incentsim.outcomes import OUTCOME_NAMES
-import incentsim.results as results_module
 from incentsim.results import load_run, load_runs, read_artifact, refresh_index
-
-from cli_helpers import FAST_OVERRIDES, ROOT
 
 CONFIGS = [ROOT / "configs" / "gdp_tournament.yaml", ROOT / "configs" / "long_terms.yaml"]
 

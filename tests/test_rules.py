@@ -157,3 +157,90 @@ def test_credit_rises_with_years_in_post_and_saturates():
     # the last year of a 7-year term gains less credit over the year before than a 5-year one
     assert c[7] / c[6] < c[5] / c[4]
     assert np.all(credit(np.arange(1, 9), 0.0) == 1.0)
+
+
+# ------------------------------------------------- rule-specific parameters belong to their rule
+
+from cli_helpers import (  # noqa: E402
+    FAST,
+    FAST_OVERRIDES,
+    incentsim as run_cli,  # noqa: E402
+)
+
+from incentsim.scenario import Promotion, ScenarioError  # noqa: E402
+
+#: (rule, another rule's parameter) for every registered rule
+FOREIGN = [(rule, p) for rule in RULES for p in sorted(PROMOTION_RULES[rule].foreign_params())]
+#: (rule, its own parameter) for every registered rule
+OWN = [(rule, p) for rule in RULES for p in PROMOTION_RULES[rule].own_params()]
+
+
+def _explicit(param):
+    """The parameter's default value, written out as a scenario would."""
+    default = Promotion.model_fields[param].default
+    return default.model_dump() if hasattr(default, "model_dump") else default
+
+
+def test_every_rule_specific_parameter_is_a_promotion_field_of_some_rule():
+    assert FOREIGN and OWN
+    assert {p for _, p in OWN} <= set(Promotion.model_fields)
+    assert {"patronage_strength", "resident_weight", "weights"} <= {p for _, p in OWN}
+    for rule in RULES:
+        cls = PROMOTION_RULES[rule]
+        assert not set(cls.own_params()) & cls.foreign_params()
+
+
+@pytest.mark.parametrize("rule,param", FOREIGN)
+def test_another_rules_parameter_is_an_error_naming_it_and_its_rule(rule, param):
+    owners = [r for r in RULES if param in PROMOTION_RULES[r].own_params()]
+    with pytest.raises(ScenarioError) as err:
+        load_scenario({"promotion": {"rule": rule, param: _explicit(param)}})
+    found = dict(err.value.problems)
+    assert list(found) == [f"promotion.{param}"]
+    assert all(repr(o) in found[f"promotion.{param}"] for o in owners)
+    assert repr(rule) in found[f"promotion.{param}"]
+
+
+@pytest.mark.parametrize("rule,param", OWN)
+def test_a_rules_own_parameter_is_accepted_and_read(rule, param):
+    """Declared metadata is true: changing the parameter changes the simulation."""
+    sc = {"promotion": {"rule": rule, **({"weights": {"growth": 1.0}}
+                                         if PROMOTION_RULES[rule].uses_weights else {})}}
+    base = load_scenario(sc, FAST_OVERRIDES)
+    moved = {"weights": {"growth": 0.5, "environment": 0.5}, "resident_weight": 0.9,
+             "patronage_strength": 0.0, "growth_target": 0.2, "target_escalation": 0.2}
+    changed = load_scenario({"promotion": {**sc["promotion"], param: moved[param]}},
+                            FAST_OVERRIDES)
+    import incentsim
+
+    a = incentsim.simulate(base, seed=3).leaders
+    b = incentsim.simulate(changed, seed=3).leaders
+    assert not a["score"].equals(b["score"]), f"{rule} ignores promotion.{param}"
+
+
+@pytest.mark.parametrize("rule", RULES)
+def test_a_scenario_of_every_rule_round_trips_through_to_dict(rule):
+    sc = load_scenario({"promotion": {"rule": rule}})
+    assert load_scenario(sc.to_dict()) == sc
+    assert set(sc.to_dict()["promotion"]) & PROMOTION_RULES[rule].foreign_params() == set()
+
+
+def test_cli_refuses_another_rules_parameter_in_one_line_exit_2():
+    r = run_cli("run", "configs/gdp_tournament.yaml", *FAST,
+                "promotion.patronage_strength=50")
+    assert r.returncode == 2
+    lines = r.stderr.strip().splitlines()
+    assert len(lines) == 1 and "promotion.patronage_strength" in lines[0]
+    assert "'patronage'" in lines[0] and "'gdp_tournament'" in lines[0]
+
+
+def test_cli_lists_every_behavioural_number_with_its_source():
+    from incentsim.scenario import Behaviour, Economy
+
+    r = run_cli("rules", "--parameters")
+    assert r.returncode == 0
+    for section, model in (("economy", Economy), ("behaviour", Behaviour)):
+        for name, info in model.model_fields.items():
+            if info.description and "indicator table" not in info.description:
+                assert f"`{section}.{name}`=" in r.stdout, name
+    assert "`promotion.patronage_strength`: only for `patronage`" in r.stdout

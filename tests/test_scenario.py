@@ -80,8 +80,9 @@ def test_weights_must_sum_to_one_for_weighted_rules():
     found = problems({"promotion": {"rule": "balanced_scorecard",
                                     "weights": {"growth": 0.5, "services": 0.3}}})
     assert "promotion.weights" in found and "sum" in found["promotion.weights"]
-    # the same weights are fine for a rule that does not use them
-    load_scenario({"promotion": {"rule": "seniority", "weights": {"growth": 0.5}}})
+    # a rule that does not use weights does not take them (issue 11: nothing ignored)
+    found = problems({"promotion": {"rule": "seniority", "weights": {"growth": 0.5}}})
+    assert list(found) == ["promotion.weights"] and "'seniority'" in found["promotion.weights"]
 
 
 def test_age_limits_consistent():
@@ -145,3 +146,24 @@ def test_an_unknown_key_is_named_even_when_it_looks_like_a_pydantic_marker(key):
         with pytest.raises(ScenarioError) as err:
             load_scenario(data)
         assert [p for p, _ in err.value.problems] == [path]
+
+
+def _leaves(model, prefix=""):
+    from pydantic import BaseModel
+
+    for name, f in model.model_fields.items():
+        sub = f.annotation if isinstance(f.annotation, type) and issubclass(
+            f.annotation, BaseModel) else None
+        yield prefix + name, f
+        if sub is not None:
+            yield from _leaves(sub, f"{prefix}{name}.")
+
+
+def test_every_behavioural_number_states_its_unit_and_source():
+    from incentsim.scenario import Behaviour, Economy
+
+    for section, model in (("economy", Economy), ("behaviour", Behaviour)):
+        for path, f in _leaves(model, section + "."):
+            text = f.description or ""
+            assert "[" in text and "source:" in text, f"{path} lacks a unit or a source"
+            assert text.split("[")[0].strip(), f"{path} lacks a description"

@@ -7,11 +7,10 @@ import json
 import numpy as np
 import pytest
 import yaml
+from cli_helpers import FAST_OVERRIDES, ROOT, incentsim as run_cli
 
 from incentsim.scenario import ScenarioError
 from incentsim.sweep import load_spec, parse_seeds, tasks_of
-
-from cli_helpers import FAST_OVERRIDES, ROOT, incentsim as run_cli
 
 
 def _spec(tmp_path, **over):

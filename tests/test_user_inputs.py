@@ -1,14 +1,11 @@
 """Inputs a user may get wrong: each is refused before any work, in one line (issue 13)."""
 
-from pathlib import Path
-
 import pytest
+from cli_helpers import FAST, incentsim as run_cli
 
 import incentsim
 from incentsim.errors import ScenarioError
 from incentsim.ranges import MAX_SEED, parse_run_ids, parse_seeds
-
-from cli_helpers import FAST, incentsim as run_cli
 
 GDP = "configs/gdp_tournament.yaml"
 
@@ -64,8 +61,9 @@ def _modules_after(code: str) -> set[str]:
     import subprocess
     import sys
 
-    out = subprocess.run([sys.executable, "-c", code + "\nimport sys\nprint(' '.join(sys.modules))"],
-                         capture_output=True, text=True, check=True).stdout
+    code += "\nimport sys\nprint(' '.join(sys.modules))"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True).stdout
     return set(out.split())
 
 
@@ -182,7 +180,6 @@ def test_run_checks_outcomes_before_running(tmp_path):
 
 def _sweep_spec(tmp_path, name="t"):
     import yaml
-
     from cli_helpers import FAST_OVERRIDES, ROOT
 
     p = tmp_path / f"{name}.yaml"
@@ -222,3 +219,24 @@ def test_runs_list_filters_are_checked(tmp_path, args, words):
     (tmp_path / "runs").mkdir()
     proc = run_cli("runs", "list", "--runs-dir", tmp_path / "runs", *args)
     _one_line_exit_2(proc, words)
+
+
+@pytest.mark.parametrize("command", [["app", "--no-browser"], ["bench", "--in-process"]])
+def test_single_seed_options_are_checked(command):
+    proc = run_cli(*command, "--seed", "-1")
+    assert proc.returncode == 2
+    assert "a seed is a whole number from 0 to 4294967295, got -1" in proc.stderr
+
+
+@pytest.mark.parametrize("command", [["sensitivity"],
+                                     ["discover", "--outcome", "trust_local", "--threshold",
+                                      "0.5"]])
+def test_exploratory_commands_check_their_output_folder_first(tmp_path, command):
+    from test_exploratory import tiny_spec
+
+    blocker = tmp_path / "a_file"
+    blocker.write_text("x")
+    proc = run_cli(command[0], tiny_spec(tmp_path), *command[1:], "--runs-dir",
+                   tmp_path / "runs", "--out", blocker / "out")
+    _one_line_exit_2(proc, "cannot create output directory", str(blocker / "out"))
+    assert not list((tmp_path / "runs").glob("[0-9]*"))

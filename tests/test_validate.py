@@ -160,7 +160,7 @@ def test_missing_arm_is_a_failed_fact_not_a_crash():
 
 
 def test_table1_has_published_rows():
-    rows = fx.table1({"gdp_tournament": synthetic_panel(cycle=0.1)})
+    rows = fx.table1({"china_2000s": synthetic_panel(cycle=0.1)})
     assert len(rows) == 6
     assert rows[0]["published_coef"] == 1.118 and rows[0]["published_t"] == 1.81
     assert np.isfinite(rows[0]["sim_coef"])

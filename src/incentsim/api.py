@@ -11,9 +11,9 @@ import numpy as np
 import pandas as pd
 
 from incentsim.model import IncentModel
-from incentsim.ranges import check_seed
 from incentsim.outcomes import OUTCOME_NAMES, PANEL_COLUMNS
-from incentsim.scenario import Scenario, load_scenario
+from incentsim.ranges import check_seed
+from incentsim.scenario import Scenario, ScenarioError, load_scenario
 
 
 @dataclass
@@ -41,6 +41,23 @@ class SimulationResult:
         return out
 
 
+#: the scenario run when none is given: the historical baseline of prefecture leaders in
+#: 2000-07, estimated on the real record (docs/calibration/report.md). It is loaded as a
+#: config layered on the schema defaults, which stay those of the stylized scenarios.
+DEFAULT_SCENARIO = "china_2000s.yaml"
+
+
+def default_scenario_path() -> Path:
+    """``configs/china_2000s.yaml`` of this checkout (ScenarioError if it is missing)."""
+    from incentsim.validation.runs import default_config_dir
+
+    path = default_config_dir() / DEFAULT_SCENARIO
+    if not path.is_file():
+        raise ScenarioError([("<default>", f"the default scenario {path} is missing; "
+                                           "pass a scenario file")])
+    return path
+
+
 def simulate(
     scenario: str | Path | Mapping[str, Any] | Scenario = None,
     seed: int = 0,
@@ -50,14 +67,15 @@ def simulate(
     """Run one simulation and return its outcomes.
 
     ``scenario`` is a path to a YAML/TOML file, a mapping, or a
-    :class:`~incentsim.scenario.Scenario` (``None``: the embedded defaults);
+    :class:`~incentsim.scenario.Scenario` (``None``: the default scenario,
+    :func:`default_scenario_path`, the 2000-07 historical baseline);
     ``overrides`` maps dotted keys (``{"tenure.term_length": 7}``) to values.
     The scenario and the seed (a whole number ``0..2**32-1``) are validated before
     anything runs. ``progress``, if given,
     is called as ``progress(done_years, total_years)`` after each year.
     """
     seed = check_seed(seed)
-    sc = load_scenario(scenario if scenario is not None else {}, overrides)
+    sc = load_scenario(scenario if scenario is not None else default_scenario_path(), overrides)
     model = IncentModel(sc, seed=seed)
     total = sc.world.burn_in + sc.world.horizon
     for i in range(total):

@@ -1,7 +1,8 @@
 """Explorer: a Mesa ``SolaraViz`` page to play with the levers in a browser.
 
 ``incentsim app [CONFIG]`` (or ``python -m incentsim.app``) starts a Solara
-server on localhost. The sidebar holds Mesa's run / step / reset controls and
+server on localhost (``incentsim app --runs DIR`` serves the runs browser of
+:mod:`incentsim.runs_app` instead). The sidebar holds Mesa's run / step / reset controls and
 one control per lever: the promotion rule and its weights, the term length,
 each accountability mechanism on/off with its strength, the world scale and the
 seed. Changed controls take effect on **Reset** (Mesa rebuilds the model from
@@ -17,7 +18,6 @@ from __future__ import annotations
 
 import argparse
 import copy
-import io
 import os
 import socket
 import sys
@@ -40,10 +40,14 @@ from matplotlib.figure import Figure  # noqa: E402
 from mesa.visualization import SolaraViz  # noqa: E402
 from mesa.visualization.utils import update_counter  # noqa: E402
 
+from incentsim import shipped  # noqa: E402
+from incentsim.cli_options import seed_type  # noqa: E402
 from incentsim.model import IncentModel  # noqa: E402
+from incentsim.plots import colour, png_bytes  # noqa: E402
 from incentsim.rules.accountability import MECHANISMS  # noqa: E402
 from incentsim.rules.promotion import PROMOTION_RULES, WEIGHTED_INDICATORS  # noqa: E402
-from incentsim.scenario import SCALES, Scenario, ScenarioError, load_scenario, read_file  # noqa: E402
+from incentsim.runs_app import ENV_RUNS  # noqa: E402
+from incentsim.scenario import SCALES, Promotion, Scenario, ScenarioError, load_scenario, read_file  # noqa: E402
 
 #: environment variables through which ``main`` hands its arguments to the page
 ENV_CONFIG = "INCENTSIM_APP_CONFIG"
@@ -117,7 +121,9 @@ def strength_field(mechanism) -> tuple[str, float, float, float]:
 
 def _base_data(config: str | os.PathLike | dict | None) -> dict[str, Any]:
     if config is None or config == "":
-        return {}
+        from incentsim.api import default_scenario_path
+
+        config = default_scenario_path()
     if isinstance(config, dict):
         return copy.deepcopy(config)
     return read_file(config)
@@ -162,7 +168,13 @@ def scenario_from_controls(config: str | os.PathLike | dict | None,
     promotion = data.setdefault("promotion", {})
     if "rule" in controls:
         promotion["rule"] = controls["rule"]
-    if any(f"w_{k}" in controls for k in WEIGHTED_INDICATORS):
+    name = promotion.get("rule", Promotion.model_fields["rule"].default)
+    rule = PROMOTION_RULES[name] if name in PROMOTION_RULES else None
+    if rule is not None:  # the parameters of the rule picked, not those of CONFIG's rule
+        for name in rule.foreign_params():
+            promotion.pop(name, None)
+    if any(f"w_{k}" in controls for k in WEIGHTED_INDICATORS) and (
+            rule is None or rule.uses_weights):
         promotion["weights"] = normalised_weights(controls)
     if "term_length" in controls:
         data.setdefault("tenure", {})["term_length"] = int(controls["term_length"])
@@ -251,8 +263,9 @@ class TimeSeriesFigure:
         self.lines = {}
         self.empty = []
         for ax, (title, series) in zip(self.axes, PLOTS.items(), strict=True):
-            for key, label in series.items():
-                (self.lines[key],) = ax.plot([], [], label=label, marker=".", markersize=4)
+            for j, (key, label) in enumerate(series.items()):
+                (self.lines[key],) = ax.plot([], [], label=label, marker=".", markersize=4,
+                                             color=colour(j))
             ax.set_title(title, fontsize=10)
             ax.tick_params(labelsize=8)
             ax.grid(alpha=0.3)
@@ -336,9 +349,8 @@ def network_png(model: IncentModel, outcome: str = DEFAULT_NETWORK_OUTCOME) -> b
 
 
 def _png(fig: Figure) -> bytes:
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png")
-    return buf.getvalue()
+    """A redrawn-in-place figure as PNG (:func:`incentsim.plots.png_bytes`, kept open)."""
+    return png_bytes(fig, "figure", tight=False, close=False)
 
 
 def _maybe(x) -> float | str:
@@ -497,23 +509,36 @@ def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="incentsim app",
         description="Start the explorer (a Mesa SolaraViz page) on localhost.")
-    p.add_argument("config", nargs="?", help="scenario file (YAML/TOML) the controls start from")
+    p.add_argument("config", nargs="?", help="scenario file (YAML/TOML) or shipped name the "
+                                             "controls start from")
     p.add_argument("--host", default="127.0.0.1", help="interface to listen on (default 127.0.0.1)")
     p.add_argument("--port", type=int, default=None,
                    help=f"port (default {DEFAULT_PORT}, or a free one if it is taken; 0 = free)")
     p.add_argument("--scale", choices=list(SCALES), help="initial world scale")
-    p.add_argument("--seed", type=int, default=0, help="initial seed")
+    p.add_argument("--seed", type=seed_type, default=0, help="initial seed")
     p.add_argument("--no-browser", action="store_true", help="do not open a web browser")
+    p.add_argument("--runs", metavar="DIR",
+                   help="serve the runs browser on the tracked runs in DIR instead of the "
+                        "explorer: filter, inspect, plot with seed bands, export a report")
     return p
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    try:
-        control_defaults(args.config, args.scale, args.seed)  # validate before serving
-    except ScenarioError as exc:
-        print(f"incentsim app: {exc.one_line()}", file=sys.stderr)
-        return 2
+    if args.runs is not None:
+        if args.config:
+            print("incentsim app: give a CONFIG for the explorer or --runs DIR for the runs "
+                  "browser, not both", file=sys.stderr)
+            return 2
+        if not os.path.isdir(args.runs):
+            print(f"incentsim app: --runs: no runs directory {args.runs}", file=sys.stderr)
+            return 2
+    else:
+        try:
+            control_defaults(args.config, args.scale, args.seed)  # validate before serving
+        except ScenarioError as exc:
+            print(f"incentsim app: {exc.one_line()}", file=sys.stderr)
+            return 2
     if args.port is None:
         port = free_port(args.host, DEFAULT_PORT)
     elif args.port == 0:
@@ -525,15 +550,19 @@ def main(argv: Sequence[str] | None = None) -> int:
                   "with --port, or leave --port out (or 0) for a free one", file=sys.stderr)
             return 2
     quiet_session_cookie_warning()
-    os.environ[ENV_CONFIG] = os.path.abspath(args.config) if args.config else ""
+    os.environ[ENV_CONFIG] = (os.path.abspath(shipped.resolve(args.config, "scenario"))
+                              if args.config else "")
     os.environ[ENV_SCALE] = args.scale or ""
     os.environ[ENV_SEED] = str(args.seed)
+    os.environ[ENV_RUNS] = os.path.abspath(args.runs) if args.runs else ""
     url = f"http://{args.host}:{port}/"
-    print(f"incentsim explorer: {url}  (Ctrl-C to stop)", flush=True)
+    what = "runs browser" if args.runs else "explorer"
+    print(f"incentsim {what}: {url}  (Ctrl-C to stop)", flush=True)
 
     from solara.__main__ import cli as solara_cli
 
-    solara_args = ["run", "incentsim.app:Page", "--host", args.host, "--port", str(port),
+    page = "incentsim.runs_app:Page" if args.runs else "incentsim.app:Page"
+    solara_args = ["run", page, "--host", args.host, "--port", str(port),
                    "--production", "--no-check-version", "--log-level", "warning",
                    "--no-open" if args.no_browser else "--open"]
     try:

@@ -341,11 +341,13 @@ def _fmt_load(load) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
+    from incentsim.cli_options import seed_type
+
     ap = argparse.ArgumentParser(prog="incentsim bench", description=__doc__.split("\n\n")[0])
     ap.add_argument("--scale", choices=["small", "province", "national"], default="national")
     ap.add_argument("--years", type=int, default=None,
                     help="recorded years (world.horizon); burn-in years are run too")
-    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--seed", type=seed_type, default=0)
     ap.add_argument("--json", metavar="PATH", help="also write the report to PATH")
     ap.add_argument("--naive-size", type=int, default=12_000,
                     help="agents in the naive reference run (default 12000)")

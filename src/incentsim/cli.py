@@ -22,12 +22,21 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from incentsim.cli_options import (SEEDS_HELP, add_exec, add_progress, add_runs_dir, add_seeds,
-                                   add_set, progress_enabled, runs_dir_of)
-from incentsim.cli_options import Parser as _Parser
+from incentsim.cli_options import (
+    SEEDS_HELP,
+    Parser as _Parser,
+    add_exec,
+    add_progress,
+    add_runs_dir,
+    add_seeds,
+    add_set,
+    progress_enabled,
+    runs_dir_of,
+)
 
 #: subcommand -> module with ``main(argv) -> int`` (imported lazily)
 PLUGINS = {
+    "init": ("incentsim.shipped", "copy the shipped scenarios, sweeps and specs into a folder"),
     "bench": ("incentsim.bench", "benchmarks: speed and scaling of the simulation"),
     "validate": ("incentsim.validate", "check the stylized facts and calibration moments"),
     "app": ("incentsim.app", "interactive model explorer in the browser (Mesa SolaraViz)"),
@@ -217,7 +226,9 @@ def cmd_run(args) -> int:
 
     seeds = parse_seeds(args.seeds, what="--seeds")
     outcomes = _outcome_list(args.outcomes)
-    (sc,) = _load_scenarios([args.config], _overrides(args.set))
+    from incentsim.api import default_scenario_path
+
+    (sc,) = _load_scenarios([args.config or str(default_scenario_path())], _overrides(args.set))
     runs_dir = runs_dir_of(args)
     from incentsim.experiment import ensure_runs_dir
 
@@ -372,13 +383,26 @@ def record_compare(runs_dir: Path, names: Sequence[str], results) -> None:
         tmp.write_text(json.dumps(data))
 
 
+def _posterior_draw(args, scenario, seed: int):
+    """The scenario with seed ``seed``'s draw of the estimated parameters (``--posterior``;
+    :mod:`incentsim.estimation.posterior`), else unchanged."""
+    if not getattr(args, "posterior", None):
+        return scenario
+    from incentsim.estimation.posterior import read_estimates, with_draw
+
+    if not hasattr(args, "_estimates"):
+        args._estimates = read_estimates(args.posterior)
+    return with_draw(scenario, args._estimates, seed)
+
+
 def cmd_compare(args) -> int:
     import matplotlib
 
     matplotlib.use("Agg")  # files only, never a window
+    from incentsim.atomic import written_atomically
     from incentsim.executors import Task
     from incentsim.experiment import ensure_runs_dir, ensure_writable_dir
-    from incentsim.plots import seeds_text, timeseries_figure
+    from incentsim.plots import save_png, seeds_text, timeseries_figure
     from incentsim.ranges import parse_seeds
 
     if len(args.configs) < 2:
@@ -390,7 +414,8 @@ def cmd_compare(args) -> int:
     names = [s.name for s in scenarios]
     out = ensure_writable_dir(_out_dir(args, runs_dir, "compare", "_vs_".join(names)[:120]
                                        + f"_seeds{_seed_text(seeds)}"))
-    tasks = [Task.of(sc, s, compare=",".join(names)) for sc in scenarios for s in seeds]
+    tasks = [Task.of(_posterior_draw(args, sc, s), s, compare=",".join(names))
+             for sc in scenarios for s in seeds]
     results = _execute(args, tasks, skip_done=True)  # re-running resumes, as sweep does
     record_compare(runs_dir, names, results)
     groups = {n: [r for r in results if r.ok and r.scenario == n] for n in names}
@@ -399,23 +424,26 @@ def cmd_compare(args) -> int:
         _report_failures(results)
         raise UsageError(f"no successful runs for {', '.join(empty)}")
     df = compare_frame(groups, outcomes)
-    df.to_csv(out / "table.csv", index=False)
+    with written_atomically(out / "table.csv") as tmp:
+        df.to_csv(tmp, index=False)
     scales = ", ".join(dict.fromkeys(sc.world.label() for sc in scenarios))
     fig = timeseries_figure({n: [r.timeseries for r in g] for n, g in groups.items()},
                             title=f"{' vs '.join(names)}: mean over {seeds_text(len(seeds))}, "
                                   f"95 % band; {scales}")
-    fig.savefig(out / "figure.png", dpi=120)
+    save_png(fig, out / "figure.png")
     reused = sum(r.skipped for r in results)
     print(f"{len(scenarios)} scenarios x {seeds_text(len(seeds))} ({_seed_text(seeds)}) at "
-          f"{scales}: {sum(r.ok for r in results) - reused} run now, {reused} already "
-          "finished (reused); "
-          f"{sum(r.ok for r in results)} runs tracked in {runs_dir}/ "
+          f"{scales}:\n{sum(r.ok for r in results) - reused} run now, {reused} already "
+          f"finished (reused); {sum(r.ok for r in results)} runs tracked in {runs_dir}/ "
           f"(run ids {_id_span([r.run_id for r in results])})")
     print()
     print(_compare_text(df, names, outcomes))
     print()
     print("average: mean over the simulated years; final: last year. ± is the half-width "
           "of a 95 % t-interval over seeds; Δ is paired by seed, * = interval excludes 0.")
+    if getattr(args, "posterior", None):
+        print(f"Parameters: seed s runs every scenario with draw s of the estimates in "
+              f"{args.posterior}, so intervals carry parameter uncertainty too.")
     print(f"Table:  {out / 'table.csv'}")
     print(f"Figure: {out / 'figure.png'}")
     return _report_failures(results)
@@ -583,9 +611,15 @@ def cmd_runs_compare(args) -> int:
 # --------------------------------------------------------------------------- rules
 
 
-def cmd_rules(args) -> int:  # noqa: ARG001
+def cmd_rules(args) -> int:
     from incentsim.rules.accountability import MECHANISMS
     from incentsim.rules.promotion import PROMOTION_RULES
+
+    if getattr(args, "parameters", False):
+        from incentsim.rules.catalog import behavioural_numbers
+
+        print("\n".join(behavioural_numbers()))
+        return 0
 
     for title, reg, key in (("Promotion rules (promotion.rule)", PROMOTION_RULES, "promotion.rule"),
                             ("Accountability mechanisms (accountability.<name>)", MECHANISMS,
@@ -596,6 +630,8 @@ def cmd_rules(args) -> int:  # noqa: ARG001
             print(f"  {'':<36} source: {cls.source}")
         print()
     del key
+    print("Behavioural numbers (economy, behaviour) and rule-specific promotion parameters: "
+          "incentsim rules --parameters")
     return 0
 
 
@@ -654,7 +690,9 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("run", help="run one scenario over seeds, tracked",
                        description="Run CONFIG (YAML or TOML) once per seed; each run is "
                                    "tracked. Prints where the runs went and a summary table.")
-    p.add_argument("config", metavar="CONFIG", help="scenario file, e.g. configs/gdp_tournament.yaml")
+    p.add_argument("config", metavar="CONFIG", nargs="?", default=None,
+                   help="scenario file or shipped name, e.g. configs/gdp_tournament.yaml or "
+                        "gdp_tournament (default: china_2000s, the 2000-07 historical baseline)")
     _add_common(p, seeds_default="1", seeds_help=SEEDS_HELP + " (default: 1, i.e. seed 0)")
     p.add_argument("--figures", action="store_true",
                    help="also draw each run's outcomes and store outcomes.png as an artifact")
@@ -667,10 +705,14 @@ def build_parser() -> argparse.ArgumentParser:
                                    "average outcomes with 95%% confidence intervals and the "
                                    "paired difference to the first CONFIG; save table.csv "
                                    "and figure.png.")
-    p.add_argument("configs", nargs="+", metavar="CONFIG", help="two or more scenario files")
+    p.add_argument("configs", nargs="+", metavar="CONFIG", help="two or more scenario files or shipped names")
     _add_common(p, seeds_default="10", seeds_help=SEEDS_HELP + " (default: 10, i.e. 0..9)")
     p.add_argument("--out", metavar="DIR",
                    help="where table.csv and figure.png go (default: <runs dir>/_compare/<names>)")
+    p.add_argument("--posterior", metavar="ESTIMATES",
+                   help="estimates.json of incentsim calibrate: seed s runs every scenario with "
+                        "draw s of the estimated parameters (parameter uncertainty in the "
+                        "intervals), e.g. docs/calibration/china_2000s/estimates.json")
     _add_runs_dir(p)
     add_exec(p)
     p.set_defaults(func=cmd_compare)
@@ -678,7 +720,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("sweep", help="grid or Latin hypercube over lever ranges x seeds",
                        description="Run every point of the sweep SPEC (YAML; see "
                                    "sweeps/*.yaml) x seeds; re-running skips finished runs.")
-    p.add_argument("spec", metavar="SPEC", help="sweep spec, e.g. sweeps/term_vs_audit.yaml")
+    p.add_argument("spec", metavar="SPEC", help="sweep spec or shipped name, e.g. "
+                                                "sweeps/term_vs_audit.yaml or term_vs_audit")
     _add_common(p, seeds_default=None, seeds_help="override the spec's seeds; " + SEEDS_HELP)
     p.add_argument("--out", metavar="DIR", help="where points.csv goes (default: "
                                                 "<runs dir>/_sweeps/<name>)")
@@ -715,6 +758,10 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("rules", help="promotion rules and accountability mechanisms",
                        description="Every promotion rule and mechanism in the registry with "
                                    "its description and source.")
+    p.add_argument("--parameters", action="store_true",
+                   help="list every behavioural number instead (economy, behaviour: default, "
+                        "bounds, meaning, unit, source) and which promotion parameters "
+                        "belong to which rule")
     p.set_defaults(func=cmd_rules)
 
     for name, (_, text) in PLUGINS.items():

@@ -42,6 +42,21 @@ def add_seeds(p: argparse.ArgumentParser, default: str | None, help_: str) -> No
     p.add_argument("--seeds", default=default, metavar="SEEDS", help=help_)
 
 
+def seed_type(text: str) -> int:
+    """argparse type of a single ``--seed``: a whole number 0..2**32-1
+    (:func:`incentsim.ranges.check_seed`)."""
+    from incentsim.errors import ScenarioError
+    from incentsim.ranges import check_seed
+
+    try:
+        return check_seed(int(text))
+    except (ValueError, ScenarioError):
+        if isinstance(text, str) and text.strip().lstrip("-").isdigit():
+            raise argparse.ArgumentTypeError(
+                f"a seed is a whole number from 0 to 4294967295, got {text}") from None
+        raise argparse.ArgumentTypeError(f"not a seed: {text!r}") from None
+
+
 def add_set(p: argparse.ArgumentParser, help_: str | None = None) -> None:
     """``--set KEY=VALUE ...``: scenario overrides."""
     p.add_argument("--set", nargs="+", action="extend", metavar="KEY=VALUE", default=[],

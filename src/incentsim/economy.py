@@ -30,7 +30,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import numpy as np
-
 from scipy.special import expit
 
 #: the budget's uses, in the order of a plan's shares (``Behaviour.fixed_shares``)

@@ -44,8 +44,7 @@ import time
 import traceback
 import uuid
 from collections.abc import Callable, Iterable, Sequence
-from concurrent.futures import ProcessPoolExecutor
-from concurrent.futures import as_completed as cf_as_completed
+from concurrent.futures import ProcessPoolExecutor, as_completed as cf_as_completed
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path

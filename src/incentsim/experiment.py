@@ -30,7 +30,6 @@ otherwise.
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import json
 import os
@@ -38,11 +37,10 @@ import shutil
 import sys
 import tempfile
 import threading
-from collections.abc import Callable, Iterator, Mapping
+import warnings
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
-
-import warnings
 
 with warnings.catch_warnings():  # Sacred 0.8.7 imports pkg_resources (setuptools<81)
     warnings.filterwarnings("ignore", message="pkg_resources is deprecated")
@@ -51,6 +49,7 @@ with warnings.catch_warnings():  # Sacred 0.8.7 imports pkg_resources (setuptool
 
 from incentsim import interrupts
 from incentsim.api import SimulationResult, simulate
+from incentsim.atomic import replace_durably, written_atomically  # noqa: F401 (documented here)
 from incentsim.outcomes import OUTCOME_NAMES
 from incentsim.scenario import Scenario, ScenarioError, load_scenario
 
@@ -87,38 +86,6 @@ def process_start_ticks(pid: int | str = "self") -> int | None:
         return int(stat.rsplit(")", 1)[1].split()[19])
     except (OSError, ValueError, IndexError):
         return None
-
-
-def _fsync(path: str | Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
-def replace_durably(tmp: str | Path, dest: str | Path) -> None:
-    """Rename ``tmp`` onto ``dest`` once its bytes are on disk, then make the rename
-    itself durable: after a crash or power loss, ``dest`` is the old file or the
-    new one, never a torn or empty one (fsync of the file, rename, fsync of the
-    directory)."""
-    _fsync(tmp)
-    os.replace(tmp, dest)
-    _fsync(Path(dest).parent)
-
-
-@contextlib.contextmanager
-def written_atomically(dest: str | Path) -> Iterator[Path]:
-    """Yield a temporary path beside ``dest`` to write; then :func:`replace_durably`
-    it onto ``dest``. Any failure or interruption leaves no temporary file."""
-    dest = Path(dest)
-    tmp = dest.with_name(f".{dest.name}.{os.getpid()}.{threading.get_ident()}.tmp")
-    try:
-        yield tmp
-        replace_durably(tmp, dest)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
 
 
 def _atomic_copy(src: str | Path, dest: str | Path) -> None:
@@ -310,15 +277,12 @@ def _outcome_figure(res: SimulationResult, path: Path) -> None:
     import matplotlib
 
     matplotlib.use("Agg")
-    from incentsim.plots import timeseries_figure
+    from incentsim.plots import save_png, timeseries_figure
 
     fig = timeseries_figure({res.scenario.name: [res.timeseries]},
                             title=f"{res.scenario.name}, seed {res.seed}, "
                                   f"{res.scenario.world.label()}")
-    fig.savefig(path, dpi=110)
-    import matplotlib.pyplot as plt
-
-    plt.close(fig)
+    save_png(fig, path, dpi=110)
 
 
 def record(run: Any, res: SimulationResult, *, figures: bool = False) -> dict[str, float]:

@@ -34,13 +34,11 @@ import mesa
 import numpy as np
 from mesa.discrete_space import Network
 
-from incentsim import economy as eco
-from incentsim import recording
+from incentsim import economy as eco, recording
 from incentsim.agents.citizens import CitizenPopulation
 from incentsim.agents.firms import FirmPopulation, FirmYear
 from incentsim.agents.leader import Leader, candidate_plans, decide
-from incentsim.indicators import NAMES as INDICATOR_NAMES
-from incentsim.indicators import SCORED
+from incentsim.indicators import NAMES as INDICATOR_NAMES, SCORED
 from incentsim.outcomes import PANEL_COLUMNS
 from incentsim.rules.accountability import MECHANISMS
 from incentsim.rules.evaluation import Evaluator, credit
@@ -63,7 +61,9 @@ class InvariantError(RuntimeError):
 
 
 class IncentModel(mesa.Model):
-    """Career incentives of local officials: leaders, firms and citizens."""
+    """Career incentives of local officials: leaders, firms and citizens.
+
+    Implements :class:`incentsim.rules.context.MechanismContext`, what mechanisms see."""
 
     def __init__(self, scenario: Scenario | dict | str = None, seed: int = 0) -> None:
         sc = scenario if isinstance(scenario, Scenario) else load_scenario(scenario or {})
@@ -225,6 +225,15 @@ class IncentModel(mesa.Model):
 
     def province_percentile(self, x: np.ndarray) -> np.ndarray:
         return self.upper.percentile(x)
+
+    @property
+    def behaviour(self):
+        """The scenario's ``behaviour`` section (part of the mechanisms' context)."""
+        return self.config.behaviour
+
+    def redress_petitions(self, share: float, rng: np.random.Generator) -> None:
+        """Settle a share of this year's petitions (part of the mechanisms' context)."""
+        self.citizens.redress(share, rng)
 
     def register_scandal(self, caught: np.ndarray, dismissal_prob: float,
                          rng: np.random.Generator) -> None:

@@ -7,16 +7,18 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
+import matplotlib
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
-from scipy.special import stdtrit  # noqa: E402
 
 from incentsim.outcomes import BY_NAME  # noqa: E402
 
 #: Okabe & Ito (2008) colour-blind-safe palette (black last)
 OKABE_ITO = ("#E69F00", "#56B4E9", "#009E73", "#0072B2", "#D55E00", "#CC79A7",
              "#F0E442", "#000000")
+#: a result as expected / better (blue) and not / worse (vermillion), as in the HTML reports
+BETTER, WORSE = OKABE_ITO[3], OKABE_ITO[4]
 
 #: the outcomes of the comparison figure, in panel order
 FIGURE_OUTCOMES = ("gdp_growth_true", "investment_rate", "trust_local",
@@ -28,7 +30,7 @@ STYLE = {
     "axes.spines.right": False, "axes.grid": True, "grid.alpha": 0.3,
     "figure.dpi": 110, "savefig.bbox": "tight", "lines.linewidth": 2,
     "legend.frameon": False, "axes.titleweight": "bold", "figure.facecolor": "white",
-    "savefig.facecolor": "white",
+    "savefig.facecolor": "white", "axes.prop_cycle": matplotlib.cycler(color=OKABE_ITO),
 }
 
 
@@ -44,15 +46,11 @@ def label(outcome: str) -> str:
 
 
 def mean_band(values: np.ndarray, level: float = 0.95) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Mean over axis 0 and a t-based ``level`` confidence band (NaN-aware)."""
-    values = np.asarray(values, dtype=float)
-    n = np.sum(~np.isnan(values), axis=0)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        mean = np.nanmean(values, axis=0) if values.size else np.array([])
-        sd = np.nanstd(values, axis=0, ddof=1) if values.shape[0] > 1 else np.zeros_like(mean)
-        half = stdtrit(np.maximum(n - 1, 1), 0.5 + level / 2) * sd / np.sqrt(np.maximum(n, 1))
-    half = np.where(n > 1, half, 0.0)
-    return mean, mean - half, mean + half
+    """Mean over axis 0 and a t-based ``level`` confidence band (NaN-aware; the
+    intervals of :func:`incentsim.stats.mean_ci`), collapsed to the mean where a
+    point has fewer than two values."""
+    mean, lo, hi, n = intervals(values, level)
+    return mean, np.where(n > 1, lo, mean), np.where(n > 1, hi, mean)
 
 
 def timeseries_figure(
@@ -279,11 +277,22 @@ def promotion_figure(
     return fig
 
 
-def png_bytes(fig, dpi: int = 110) -> bytes:
-    """The figure as PNG bytes (closes it)."""
+def png_bytes(fig, dpi: int | str = 110, *, tight: bool = True, close: bool = True) -> bytes:
+    """The figure as PNG bytes: the one figure encoder (reports, the explorer, the
+    validation report, commands' ``figure.png``). ``dpi="figure"`` keeps the
+    figure's own; ``tight`` crops to the drawn area; ``close`` frees the figure
+    (a figure redrawn in place, as the explorer's, stays open)."""
     import io
 
     buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=dpi, bbox_inches="tight")
-    plt.close(fig)
+    fig.savefig(buf, format="png", dpi=dpi, **({"bbox_inches": "tight"} if tight else {}))
+    if close:
+        plt.close(fig)
     return buf.getvalue()
+
+
+def save_png(fig, path, dpi: int = 120) -> None:
+    """Write the figure to ``path`` as PNG (atomically) and close it."""
+    from incentsim.atomic import write_bytes
+
+    write_bytes(path, png_bytes(fig, dpi))

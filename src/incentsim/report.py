@@ -81,12 +81,12 @@ def last_compare(runs_dir: Path) -> tuple[list[int], list[str]]:
     """Run ids and scenario order of the most recent ``incentsim compare``.
 
     ``compare`` records them in ``<runs dir>/_compare/last.json`` (runs it reused from
-    earlier commands included). Without that file (older runs directories): ``compare`` tags each run's ``info.json`` with ``compare`` (the scenario
-    names, comma-joined, in command-line order) and the executor tags it with
-    ``invocation`` (one id per command). The latest run carrying ``compare``
-    names the invocation; every run of it is taken. Runs without an
-    ``invocation`` tag fall back to the latest run per (scenario, seed) of
-    that ``compare`` group.
+    earlier commands included). Without that file (older runs directories):
+    ``compare`` tags each run's ``info.json`` with ``compare`` (the scenario names,
+    comma-joined, in command-line order) and the executor tags it with ``invocation``
+    (one id per command). The latest run carrying ``compare`` names the invocation;
+    every run of it is taken. Runs without an ``invocation`` tag fall back to the
+    latest run per (scenario, seed) of that ``compare`` group.
     """
     last = _read_json(runs_dir / "_compare" / "last.json")
     if isinstance(last, dict) and last.get("run_ids"):  # written by compare, reused runs too
@@ -249,7 +249,7 @@ def figures(groups: Sequence[Group]) -> list[tuple[str, str, bytes]]:
     fig = plots.timeseries_figure(ts, TIMESERIES_OUTCOMES, ncols=4,
                                   title=f"Outcomes over time: mean over "
                                         f"{plots.seeds_text(n_seeds)} with 95 % confidence "
-                                        f"band ({_scales_text(groups)})")
+                                        f"band; {_scales_text(groups)}")
     out.append(("timeseries", "Outcomes over the simulated years. Lines: mean over seeds; "
                 "bands: 95 % t-interval over seeds.", plots.png_bytes(fig)))
     panels = {g.name: [f for f in g.leaders if len(f)] for g in groups}

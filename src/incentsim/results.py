@@ -32,15 +32,15 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import threading
 import socket
 from collections.abc import Callable, Iterable
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, NamedTuple
 
 import pandas as pd
 
+from incentsim.atomic import written_atomically
 from incentsim.errors import ScenarioError, UnknownRun
 from incentsim.scenario import flatten
 
@@ -113,7 +113,7 @@ def run_state(run: dict[str, Any], now: datetime | None = None) -> str | None:
         last = datetime.fromisoformat(beat)
     except (TypeError, ValueError):
         return status
-    now = now or datetime.now(timezone.utc).replace(tzinfo=None)  # Sacred writes UTC
+    now = now or datetime.now(UTC).replace(tzinfo=None)  # Sacred writes UTC
     return "INCOMPLETE" if (now - last).total_seconds() > STALE_AFTER_S else status
 
 
@@ -185,13 +185,8 @@ def _run_dirs(root: Path) -> dict[int, Path]:
 
 
 def _atomic_parquet(df: pd.DataFrame, path: Path) -> None:
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
-    try:
+    with written_atomically(path) as tmp:
         df.to_parquet(tmp, index=False)
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
 
 
 def _load_index(root: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -295,9 +290,10 @@ def load_runs(
     Filters: ``since``/``until`` (ISO date or datetime, on ``start_time``),
     ``ids``, and any column by keyword — ``scenario="gdp_tournament"``,
     ``rule=["hybrid", "seniority"]`` (a list means any of), ``status="completed"``,
-    ``sweep="terms"`` or a callable predicate. A date that is not ISO or a status
-    not in :data:`RUN_STATUSES` is a :class:`~incentsim.errors.ScenarioError`. Dotted config columns go in
-    ``filters={"tenure.term_length": 7}`` or as ``tenure__term_length=7``.
+    ``sweep="terms"`` or a callable predicate. Dotted config columns go in
+    ``filters={"tenure.term_length": 7}`` or as ``tenure__term_length=7``. A date that
+    is not ISO, or a status not in :data:`RUN_STATUSES`, is a
+    :class:`~incentsim.errors.ScenarioError`.
     """
     since_ts = _when(since, "since") if since is not None else None
     until_ts = _when(until, "until") if until is not None else None

@@ -21,9 +21,17 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 
 import yaml
-from pydantic import (BaseModel, ConfigDict, Field, ValidationError, create_model,
-                      field_validator, model_validator)
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    create_model,
+    field_validator,
+    model_validator,
+)
 
+from incentsim import shipped
 from incentsim.economy import USES
 from incentsim.errors import ScenarioError
 from incentsim.indicators import INDICATORS, NATURAL_SCALE, VETO, WEIGHTED
@@ -59,7 +67,12 @@ def param(default: Any, lo: float, hi: float, unit: str, source: str, text: str)
                  description=f"{text} [{unit}; {lo:g}..{hi:g}; source: {source}]")
 
 
-ASSUMED = "model assumption, checked against the validation moments (docs/validation)"
+ASSUMED = "model assumption (the model as a whole is checked in docs/validation)"
+
+
+def doc(unit: str, source: str, text: str) -> Any:
+    """The description of a behavioural number whose bounds its type already states."""
+    return Field(description=f"{text} [{unit}; source: {source}]")
 
 
 def _per_indicator(name: str, attr: str, lo: float, hi: float, unit: str, text: str,
@@ -112,39 +125,93 @@ class World(_Section):
 class Economy(_Section):
     """Structural parameters of the economy (uncertainties)."""
 
-    national_shock_sd: Sd = 0.015
-    local_shock_sd: Sd = 0.05
-    #: AR(1) coefficient of local growth shocks (< 0: partly transitory, mean-reverting)
-    local_shock_persistence: Annotated[float, Field(ge=-0.9, le=0.9)] = -0.1
-    frontier_growth: Annotated[float, Field(ge=-0.2, le=0.5)] = 0.057
-    #: frontier growth per point of entry rate above 5 % (creative destruction)
-    churn_spillover: Annotated[float, Field(ge=0.0, le=5.0)] = 0.2
-    #: frontier growth per unit of innovation stock above reference
-    innovation_effect: Annotated[float, Field(ge=0.0, le=0.5)] = 0.02
-    #: yearly convergence of a prefecture's frontier toward the national one
-    frontier_convergence: Frac = 0.2
-    capital_share: Annotated[float, Field(gt=0.0, lt=1.0)] = 0.4
-    depreciation: Frac = 0.08
-    hurdle_rate: Frac = 0.06
-    firm_productivity_sd: Sd = 0.08
-    entrant_productivity_sd: Sd = 0.25
-    entry_rate: Frac = 0.08
-    exit_threshold: Annotated[float, Field(ge=0.0, le=1.0)] = 0.45
-    tax_rate: Frac = 0.15
-    infrastructure_elasticity: Frac = 0.15
-    human_capital_elasticity: Frac = 0.3
-    public_investment_multiplier: NonNeg = 1.1
-    other_spending_multiplier: NonNeg = 0.3
-    interest_rate: Frac = 0.05
-    debt_repayment: Frac = 0.1
-    pollution_spillover: Frac = 0.2
-    growth_spillover: Frac = 0.1
-    ability_effect: Annotated[float, Field(ge=0.0, le=0.1)] = 0.006
-    protection_efficiency: NonNeg = 3.0
-    emission_intensity_decline: Annotated[float, Field(ge=-0.5, le=0.5)] = 0.05
-    environmental_compliance_cost: Frac = 0.12
-    #: fall in firm entry per unit of abatement stock above reference (permits)
-    environmental_entry_cost: Frac = 0.4
+    national_shock_sd: Annotated[Sd, doc(
+        "log points/yr", ASSUMED,
+        "SD of the yearly national business-cycle shock")] = 0.015
+    local_shock_sd: Annotated[Sd, doc(
+        "log points/yr", ASSUMED,
+        "SD of the yearly local growth shock of a prefecture")] = 0.05
+    local_shock_persistence: Annotated[float, Field(ge=-0.9, le=0.9), doc(
+        "AR(1) coefficient", "calibration.md (AR(1) of relative growth about 0.1)",
+        "persistence of local growth shocks (< 0: partly transitory, mean-reverting)")] = -0.1
+    frontier_growth: Annotated[float, Field(ge=-0.2, le=0.5), doc(
+        "log points/yr", "calibration.md (2000-07 growth 8-12 %)",
+        "growth of the national technology frontier")] = 0.057
+    churn_spillover: Annotated[float, Field(ge=0.0, le=5.0), doc(
+        "per unit of entry rate", ASSUMED,
+        "frontier growth per point of entry rate above entry_reference (creative "
+        "destruction)")] = 0.2
+    innovation_effect: Annotated[float, Field(ge=0.0, le=0.5), doc(
+        "per unit of stock", ASSUMED,
+        "frontier growth per unit of innovation stock above reference")] = 0.02
+    frontier_convergence: Annotated[Frac, doc(
+        "share/yr", ASSUMED,
+        "yearly convergence of a prefecture's frontier toward the national one")] = 0.2
+    capital_share: Annotated[float, Field(gt=0.0, lt=1.0), doc(
+        "share of output", ASSUMED,
+        "capital's share in firm output (Cobb-Douglas alpha)")] = 0.4
+    depreciation: Annotated[Frac, doc(
+        "share/yr", ASSUMED,
+        "depreciation of firm capital")] = 0.08
+    hurdle_rate: Annotated[Frac, doc(
+        "fraction/yr", ASSUMED,
+        "return firms require on capital before depreciation")] = 0.06
+    firm_productivity_sd: Annotated[Sd, doc(
+        "log points/yr", ASSUMED,
+        "SD of a firm's yearly productivity shock")] = 0.08
+    entrant_productivity_sd: Annotated[Sd, doc(
+        "log points", ASSUMED,
+        "SD of an entrant's productivity around the frontier")] = 0.25
+    entry_rate: Annotated[Frac, doc(
+        "share of empty slots/yr", ASSUMED,
+        "chance an empty firm slot is entered in a year (before confidence and "
+        "permits)")] = 0.08
+    exit_threshold: Annotated[float, Field(ge=0.0, le=1.0), doc(
+        "share of frontier", "Hopenhayn (1992); seed 002 (creative destruction)",
+        "productivity relative to the frontier below which a firm exits unless "
+        "protected")] = 0.45
+    tax_rate: Annotated[Frac, doc(
+        "share of GDP", ASSUMED,
+        "local tax revenue at fiscal capacity 1")] = 0.15
+    infrastructure_elasticity: Annotated[Frac, doc(
+        "elasticity", ASSUMED,
+        "elasticity of firm output to infrastructure relative to its reference")] = 0.15
+    human_capital_elasticity: Annotated[Frac, doc(
+        "elasticity", ASSUMED,
+        "elasticity of firm output to human capital")] = 0.3
+    public_investment_multiplier: Annotated[NonNeg, doc(
+        "output per unit spent", "Guo (2009) investment-led growth spikes; model assumption",
+        "construction output per unit of public investment at the reference share")] = 1.1
+    other_spending_multiplier: Annotated[NonNeg, doc(
+        "output per unit spent", ASSUMED,
+        "output per unit of services and environment spending")] = 0.3
+    interest_rate: Annotated[Frac, doc(
+        "fraction/yr", ASSUMED,
+        "interest on local-government debt")] = 0.05
+    debt_repayment: Annotated[Frac, doc(
+        "share/yr", ASSUMED,
+        "share of debt repaid each year")] = 0.1
+    pollution_spillover: Annotated[Frac, doc(
+        "share", ASSUMED,
+        "share of a prefecture's pollution that comes from its network neighbours")] = 0.2
+    growth_spillover: Annotated[Frac, doc(
+        "share", ASSUMED,
+        "pull of a prefecture's local shock toward its neighbours'")] = 0.1
+    ability_effect: Annotated[float, Field(ge=0.0, le=0.1), doc(
+        "log points per SD of ability", "Yao & Zhang (2015) leader effects; model assumption",
+        "output effect of one SD of leader ability")] = 0.006
+    protection_efficiency: Annotated[NonNeg, doc(
+        "per sqrt(share of GDP)", "seed 002 (protection of local firms)",
+        "chance a failing firm is saved per square root of subsidy spending over GDP")] = 3.0
+    emission_intensity_decline: Annotated[float, Field(ge=-0.5, le=0.5), doc(
+        "share/yr", ASSUMED,
+        "yearly fall in emission intensity (cleaner technology)")] = 0.05
+    environmental_compliance_cost: Annotated[Frac, doc(
+        "output share per unit of abatement", ASSUMED,
+        "fall in firm output per unit of abatement stock above reference")] = 0.12
+    environmental_entry_cost: Annotated[Frac, doc(
+        "entry share per unit of abatement", "List, Millimet, Fredriksson & McHone (2003)",
+        "fall in firm entry per unit of abatement stock above reference (permits)")] = 0.4
     entry_barrier_min: float = param(0.1, 0.0, 1.0, "multiplier", ASSUMED,
                                      "least entry multiplier environmental permits allow")
     entry_barrier_max: float = param(1.5, 1.0, 10.0, "multiplier", ASSUMED,
@@ -228,10 +295,11 @@ class Economy(_Section):
 class Behaviour(_Section):
     """Behavioural parameters of leaders, firms and citizens (uncertainties)."""
 
-    #: a mandated budget: every leader's shares of (investment, services, environment,
-    #: subsidy, innovation) are fixed (earmarked budgets); leaders still choose borrowing
-    #: and what to report. ``None``: leaders choose their shares.
-    fixed_shares: list[Frac] | None = None
+    fixed_shares: Annotated[list[Frac] | None, doc(
+        "shares summing to 1", "earmarked budgets (a lever)",
+        "a mandated budget: every leader's shares of (investment, services, "
+        "environment, subsidy, innovation) are fixed; leaders still choose borrowing "
+        "and what to report; None: leaders choose their shares")] = None
 
     @field_validator("fixed_shares", "initial_shares")
     @classmethod
@@ -244,33 +312,80 @@ class Behaviour(_Section):
                 raise ValueError(f"shares must sum to 1, got {sum(shares):g}")
         return shares
 
-    n_candidates: Annotated[int, Field(ge=2, le=4096)] = 64
-    choice_temperature: Pos = 0.15
-    budget_inertia: NonNeg = 6.0
-    borrowing_inertia: NonNeg = 1.0
-    career_value: NonNeg = 3.0
-    discount: Frac = 0.85
-    perception_noise: Sd = 0.2
-    public_service_motivation: Frac = 0.35
-    insider_local_weight: NonNeg = 1.5
-    manipulation_cost: Pos = 60.0
-    #: most growth (and pollution) a leader can fake in a year: beyond it the report no
-    #: longer squares with the figures statistics bureaus cross-check (electricity,
-    #: freight, tax revenue); binds mostly in the year before an evaluation
-    max_manipulation: Frac = 0.045
-    firm_investment_sensitivity: NonNeg = 0.6
-    expectation_adjustment: Frac = 0.3
-    trust_gain_rate: Frac = 0.05
-    trust_loss_rate: Frac = 0.12
-    tacitus_threshold: Frac = 0.35
-    social_influence: Frac = 0.1
-    central_credit: NonNeg = 1.0
-    central_premium: Frac = 0.2
-    central_blame: NonNeg = 0.15
-    scandal_trust_shock: Frac = 0.05
-    petition_threshold: Frac = 0.3
-    petition_propensity: Frac = 0.05
-    citizen_noise: Annotated[float, Field(ge=0.0, le=10.0)] = 0.5
+    n_candidates: Annotated[int, Field(ge=2, le=4096), doc(
+        "plans", ASSUMED,
+        "number of candidate budget plans each leader compares")] = 64
+    choice_temperature: Annotated[Pos, doc(
+        "utility units", "McFadden (1974) (softmax choice); model assumption",
+        "temperature of the leaders' softmax choice among plans (bounded rationality)")] = 0.15
+    budget_inertia: Annotated[NonNeg, doc(
+        "utility per squared share", "Wildavsky (1964) incremental budgeting",
+        "cost of moving budget shares away from last year's")] = 6.0
+    borrowing_inertia: Annotated[NonNeg, doc(
+        "utility per squared budget share", ASSUMED,
+        "cost of changing borrowing, per budget")] = 1.0
+    career_value: Annotated[NonNeg, doc(
+        "utility units", ASSUMED,
+        "value of promotion relative to local welfare")] = 3.0
+    discount: Annotated[Frac, doc(
+        "per year", ASSUMED,
+        "leaders' yearly discount factor")] = 0.85
+    perception_noise: Annotated[Sd, doc(
+        "log points", ASSUMED,
+        "SD of how strongly a leader reads the promotion rule")] = 0.2
+    public_service_motivation: Annotated[Frac, doc(
+        "utility per welfare unit", "DESIGN.md (intrinsic motivation); model assumption",
+        "mean weight of local welfare in a leader's utility")] = 0.35
+    insider_local_weight: Annotated[NonNeg, doc(
+        "multiplier", "Persson & Zhuravskaya (2016) J. Eur. Econ. Assoc. 14",
+        "extra weight insiders put on local welfare")] = 1.5
+    manipulation_cost: Annotated[Pos, doc(
+        "utility per squared fraction", "Wallace (2016) Br. J. Polit. Sci. 46; model assumption",
+        "quadratic cost of inflating reported growth")] = 60.0
+    max_manipulation: Annotated[Frac, doc(
+        "fraction/yr", "calibration.md (reported minus true growth 2-3.5 pp); validation report",
+        "most growth (and pollution) a leader can fake in a year: beyond it the "
+        "report no longer squares with the figures statistics bureaus cross-check "
+        "(electricity, freight, tax revenue)")] = 0.045
+    firm_investment_sensitivity: Annotated[NonNeg, doc(
+        "per log point", "Zhu & Zhang (2017) policy predictability; model assumption",
+        "response of firms' net investment rate to the log return gap")] = 0.6
+    expectation_adjustment: Annotated[Frac, doc(
+        "share/yr", ASSUMED,
+        "yearly adjustment of citizens' expected income growth")] = 0.3
+    trust_gain_rate: Annotated[Frac, doc(
+        "share/yr", "seed 002 (losses weigh more)",
+        "speed at which trust rises toward higher satisfaction")] = 0.05
+    trust_loss_rate: Annotated[Frac, doc(
+        "share/yr", "seed 002 (losses weigh more)",
+        "speed at which trust falls toward lower satisfaction")] = 0.12
+    tacitus_threshold: Annotated[Frac, doc(
+        "0..1", "seed 002 (the Tacitus trap)",
+        "trust below which good news is discounted in proportion")] = 0.35
+    social_influence: Annotated[Frac, doc(
+        "share/yr", ASSUMED,
+        "pull of a citizen's trust toward the network neighbours'")] = 0.1
+    central_credit: Annotated[NonNeg, doc(
+        "multiplier", "Li (2004); Cunningham, Saich & Turiel (2020) hierarchical trust",
+        "how much more citizens credit the centre for gains")] = 1.0
+    central_premium: Annotated[Frac, doc(
+        "0..1", "Cunningham, Saich & Turiel (2020) (central vs township satisfaction)",
+        "satisfaction premium of the centre over local government")] = 0.2
+    central_blame: Annotated[NonNeg, doc(
+        "multiplier", "Li (2004); Cunningham, Saich & Turiel (2020)",
+        "how much of losses citizens blame on the centre")] = 0.15
+    scandal_trust_shock: Annotated[Frac, doc(
+        "0..1", ASSUMED,
+        "fall in trust in local government in a scandal year")] = 0.05
+    petition_threshold: Annotated[Frac, doc(
+        "0..1", ASSUMED,
+        "satisfaction below which citizens may petition")] = 0.3
+    petition_propensity: Annotated[Frac, doc(
+        "probability", ASSUMED,
+        "propensity to petition (scaled by the shortfall)")] = 0.05
+    citizen_noise: Annotated[float, Field(ge=0.0, le=10.0), doc(
+        "logit units", ASSUMED,
+        "SD of the idiosyncratic part of a citizen's satisfaction")] = 0.5
     # -- leaders
     initial_shares: list[Frac] = Field(
         default_factory=lambda: [0.3, 0.3, 0.15, 0.15, 0.1],
@@ -288,13 +403,16 @@ class Behaviour(_Section):
     motivation_shape: float = param(
         2.0, 1e-3, 100.0, "Beta shape", "Persson & Zhuravskaya (2016); " + ASSUMED,
         "leaders' motivation is public_service_motivation x 2 x Beta(shape, shape)")
-    natural_scale: NaturalScale = NaturalScale()  # type: ignore[valid-type]
+    natural_scale: NaturalScale = Field(  # type: ignore[valid-type]
+        NaturalScale(), description="one notable change of each indicator and welfare quantity [indicator units; source: indicator table (incentsim.indicators)]")
     # -- evaluators' yardsticks
     scale_smoothing: float = param(
         0.3, 0.0, 1.0, "share/yr", ASSUMED,
         "yearly weight of the new cross-prefecture SD in an indicator's scale")
-    scale_floor: ScaleFloor = ScaleFloor()  # type: ignore[valid-type]
-    initial_scale: InitialScale = InitialScale()  # type: ignore[valid-type]
+    scale_floor: ScaleFloor = Field(  # type: ignore[valid-type]
+        ScaleFloor(), description="least peer SD evaluators divide each scored indicator by [indicator units; source: indicator table (incentsim.indicators)]")
+    initial_scale: InitialScale = Field(  # type: ignore[valid-type]
+        InitialScale(), description="peer SD evaluators assume for each scored indicator before the first year [indicator units; source: indicator table (incentsim.indicators)]")
     # -- firms
     firm_confidence_base: float = param(
         0.5, 0.0, 10.0, "multiplier", "Zhu & Zhang (2017) policy predictability; " + ASSUMED,
@@ -440,8 +558,12 @@ class Scenario(_Section):
         return out
 
     def to_dict(self) -> dict[str, Any]:
-        """Plain nested dict (JSON/YAML-safe) that validates back to this scenario."""
-        return self.model_dump(mode="json", exclude_none=True)
+        """Plain nested dict (JSON/YAML-safe) that validates back to this scenario
+        (without the parameters of promotion rules other than its own)."""
+        d = self.model_dump(mode="json", exclude_none=True)
+        for name in PROMOTION_RULES[self.promotion.rule].foreign_params():
+            d["promotion"].pop(name, None)
+        return d
 
 
 # --------------------------------------------------------------------------- loading
@@ -458,7 +580,7 @@ def read_yaml_mapping(path: str | Path, what: str) -> dict[str, Any]:
     p = Path(path)
     src = str(p)
     if not p.is_file():
-        raise ScenarioError([("<file>", f"no such {what}: {p}")], source=src)
+        raise ScenarioError([("<file>", shipped.not_found(p, what))], source=src)
     try:
         data = yaml.safe_load(p.read_text()) or {}
     except yaml.YAMLError as exc:
@@ -484,10 +606,11 @@ def read_base_scenario(value: Any, spec_dir: Path | None, label: str,
 
 
 def read_file(path: str | Path) -> dict[str, Any]:
-    """Read a YAML or TOML scenario file into a dict (no validation yet)."""
-    p = Path(path)
+    """Read a YAML or TOML scenario file into a dict (no validation yet); a bare name such
+    as ``gdp_tournament`` that is not a file names a shipped scenario."""
+    p = shipped.resolve(path, "scenario")
     if not p.is_file():
-        raise ScenarioError([("<file>", f"no such scenario file: {p}")], source=str(p))
+        raise ScenarioError([("<file>", shipped.not_found(p, "scenario"))], source=str(p))
     try:
         if p.suffix == ".toml":
             data = tomllib.loads(p.read_text())

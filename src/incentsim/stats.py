@@ -1,4 +1,9 @@
-"""Small statistics shared by tables and tests: means with t-intervals over seeds."""
+"""Means with t-intervals over seeds: the one interval helper of the project.
+
+Tables (``compare``, reports), figures (:func:`incentsim.plots.intervals`) and the
+validation suite (:mod:`incentsim.validation.stats`) all take their intervals from
+:func:`mean_ci` and :func:`paired_diff_ci`.
+"""
 
 from __future__ import annotations
 
@@ -10,10 +15,16 @@ from scipy import stats
 
 @dataclass(frozen=True)
 class Interval:
+    """A mean with its t-interval; ``se``, the t statistic and the two-sided p-value
+    test mean = 0 (an exact mean: ``t`` infinite, ``p`` 0 unless the mean is 0)."""
+
     mean: float
     low: float
     high: float
     n: int
+    se: float = float("nan")
+    t: float = float("nan")
+    p: float = float("nan")
 
     def excludes_zero(self) -> bool:
         return self.low > 0.0 or self.high < 0.0
@@ -32,8 +43,14 @@ def mean_ci(x, level: float = 0.95) -> Interval:
     m = float(x.mean())
     if n < 2:
         return Interval(m, np.nan, np.nan, n)
-    half = float(stats.t.ppf(0.5 + level / 2, n - 1) * x.std(ddof=1) / np.sqrt(n))
-    return Interval(m, m - half, m + half, n)
+    se = float(x.std(ddof=1)) / np.sqrt(n)
+    q = stats.t.ppf(0.5 + level / 2, n - 1)
+    if se > 0:
+        t = m / se
+        p = float(2 * stats.t.sf(abs(t), n - 1))
+    else:
+        t, p = (float("inf") if m != 0 else float("nan")), (0.0 if m != 0 else 1.0)
+    return Interval(m, float(m - q * se), float(m + q * se), n, se=float(se), t=float(t), p=p)
 
 
 def paired_diff_ci(a, b, level: float = 0.95) -> Interval:

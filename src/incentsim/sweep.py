@@ -30,9 +30,15 @@ from typing import Any
 
 import numpy as np
 
+from incentsim import shipped
 from incentsim.ranges import parse_seeds
-from incentsim.scenario import (Scenario, ScenarioError, load_scenario, read_base_scenario,
-                                read_yaml_mapping)
+from incentsim.scenario import (
+    Scenario,
+    ScenarioError,
+    load_scenario,
+    read_base_scenario,
+    read_yaml_mapping,
+)
 
 SPEC_KEYS = {"name", "description", "base", "method", "samples", "sample_seed", "seeds",
              "set", "levers"}
@@ -120,8 +126,9 @@ def _lhs_value(v: Any, u: float) -> Any:
 
 
 def load_spec(path: str | Path) -> SweepSpec:
-    """Read and check a sweep spec (ScenarioError listing every problem)."""
-    p = Path(path)
+    """Read and check a sweep spec, a path or the name of a shipped one (ScenarioError
+    listing every problem)."""
+    p = shipped.resolve(path, "sweep spec")
     src = str(p)
     data = read_yaml_mapping(p, "sweep spec")
     problems = [(k, f"unknown key; allowed: {', '.join(sorted(SPEC_KEYS))}")

@@ -22,9 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from incentsim.cli_options import add_runs_dir
-
-from incentsim.validation import calibration as cal
-from incentsim.validation import facts as fx
+from incentsim.validation import calibration as cal, facts as fx
 from incentsim.validation.report import fact_line, moment_line, write_report
 from incentsim.validation.runs import ARMS, RunData, default_config_dir, run_arms
 
@@ -116,7 +114,7 @@ MODEL_CHANGES: list[str] = [
 
 def required_arms() -> list[str]:
     out = fx.needed_arms()
-    for a in cal.needed_arms():
+    for a in [*cal.needed_arms(), *fx.TABLE1_REGIMES.values()]:
         if a not in out:
             out.append(a)
     return out
@@ -135,7 +133,8 @@ def analyse(data: RunData, scenario: Any = None) -> dict[str, Any]:
                                    for c in claims]})
     if scenario is None:
         from incentsim.scenario import load_scenario
-        cfg = Path(data.settings.get("config_dir", default_config_dir())) / "gdp_tournament.yaml"
+        cfg = (Path(data.settings.get("config_dir", default_config_dir()))
+               / ARMS[cal.BASE].config)
         scenario = load_scenario(cfg, data.settings.get("world") or None)
     moments = [cal.evaluate_moment(m, panels, ts, scenario) for m in cal.MOMENTS]
     notes = list(MODEL_CHANGES) or [

@@ -53,8 +53,14 @@ import mesa
 import numpy as np
 
 from incentsim.agents.columns import column
-from incentsim.agents.fastrng import (Chunk, chunk_bounds, normals, run_chunks, spawn_streams,
-                                      uniforms)
+from incentsim.agents.fastrng import (
+    Chunk,
+    chunk_bounds,
+    normals,
+    run_chunks,
+    spawn_streams,
+    uniforms,
+)
 from incentsim.economy import rating_index
 
 F32 = np.float32

@@ -7,6 +7,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from incentsim.plots import BETTER, WORSE, save_png
+
 
 def _plt():
     import matplotlib
@@ -32,8 +34,7 @@ def jacobian_figure(jac: pd.DataFrame, path: Path) -> Path:
     fig.colorbar(im, ax=ax, label="target SEs moved across the parameter's range")
     ax.set_title("Identification: d moment / d parameter")
     fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
+    save_png(fig, path, dpi=110)
     return path
 
 
@@ -44,12 +45,11 @@ def fit_figure(fit: list[dict], path: Path) -> Path:
     fig, ax = plt.subplots(figsize=(6, 0.3 * len(fit) + 1.2))
     ys = np.arange(len(fit))[::-1]
     ax.axvspan(-2, 2, color="0.9")
-    ax.barh(ys, np.clip(d, -10, 10), color=["tab:green" if abs(x) <= 2 else "tab:red" for x in d])
+    ax.barh(ys, np.clip(d, -10, 10), color=[BETTER if abs(x) <= 2 else WORSE for x in d])
     ax.set_yticks(ys, [f["moment"] for f in fit], fontsize=8)
     ax.axvline(0, color="k", lw=0.8)
     ax.set_xlabel("simulated - target, in standard errors (clipped at ±10; grey = ±2)")
     ax.set_title("Fit of every moment at the estimate")
     fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
+    save_png(fig, path, dpi=110)
     return path

@@ -24,10 +24,10 @@ from incentsim.validation.targets import PERIODS, targets_for
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from incentsim.cli import SEEDS_HELP, _Parser
+    from incentsim.cli_options import SEEDS_HELP, Parser, add_runs_dir, add_seeds
 
     fields = "; ".join(f"{k}: {v[1]}" for k, v in FIELDS.items())
-    p = _Parser(prog="incentsim moments", description=__doc__.split("\n\n")[0],
+    p = Parser(prog="incentsim moments", description=__doc__.split("\n\n")[0],
                 epilog=f"fields: {fields}")
     p.add_argument("panel", help="leader-year panel, .csv or .dta")
     p.add_argument("--map", default="", metavar="FIELD=COLUMN,...",
@@ -38,10 +38,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--period", choices=PERIODS, default="2000-07",
                    help="targets shown beside the moments (default 2000-07)")
     p.add_argument("--scenario", metavar="CONFIG", help="also compute on this scenario")
-    p.add_argument("--seeds", default="8", help=f"with --scenario, {SEEDS_HELP} (default 8)")
+    add_seeds(p, "8", f"with --scenario, {SEEDS_HELP} (default 8)")
     p.add_argument("--scale", choices=("small", "province", "national"), default="province",
                    help="world.scale of the simulated runs (default province)")
-    p.add_argument("--runs-dir", metavar="DIR", help="Sacred runs directory")
+    add_runs_dir(p)
     p.add_argument("--jobs", type=int, default=None, help="parallel processes")
     p.add_argument("--json", action="store_true", help="print JSON instead of a table")
     return p
@@ -80,14 +80,14 @@ def _print_table(out: list[dict], with_sim: bool) -> None:
 
 
 def _simulate(args) -> dict[str, Estimate]:
+    from incentsim.cli_options import runs_dir_of
     from incentsim.estimation.simulated import simulated_panel
-    from incentsim.experiment import default_runs_dir
+    from incentsim.ranges import parse_seeds
     from incentsim.scenario import load_scenario
-    from incentsim.sweep import parse_seeds
 
     sc = load_scenario(args.scenario, {"world.scale": args.scale})
     seeds = parse_seeds(args.seeds, what="--seeds")
-    panel, _ = simulated_panel(sc, seeds, args.runs_dir or default_runs_dir(), jobs=args.jobs,
+    panel, _ = simulated_panel(sc, seeds, runs_dir_of(args), jobs=args.jobs,
                                info={"purpose": "incentsim moments"})
     return mm.compute(panel)
 

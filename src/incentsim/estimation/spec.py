@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from incentsim import shipped
 from incentsim.scenario import (
     Scenario,
     ScenarioError,
@@ -169,8 +170,9 @@ def _check_ranges(spec: CalibrationSpec, problems: list) -> None:
 
 
 def load_spec(path: str | Path) -> CalibrationSpec:
-    """Read and validate a calibration spec; :class:`ScenarioError` lists every problem."""
-    path = Path(path)
+    """Read and validate a calibration spec (a path or the name of a shipped one);
+    :class:`ScenarioError` lists every problem."""
+    path = shipped.resolve(path, "calibration spec")
     data = read_yaml_mapping(path, "calibration spec")
     problems: list[tuple[str, str]] = [(k, "unknown key; allowed: " + ", ".join(sorted(SPEC_KEYS)))
                                        for k in data if k not in SPEC_KEYS]

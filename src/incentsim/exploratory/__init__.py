@@ -12,7 +12,12 @@
 SALib and the EMA workbench are imported only when an analysis runs.
 """
 
-from incentsim.exploratory.problem import (OutcomeSpec, Parameter, Problem, load_problem,
-                                           problem_from_dict)
+from incentsim.exploratory.problem import (
+                                           OutcomeSpec,
+                                           Parameter,
+                                           Problem,
+                                           load_problem,
+                                           problem_from_dict,
+)
 
 __all__ = ["OutcomeSpec", "Parameter", "Problem", "load_problem", "problem_from_dict"]

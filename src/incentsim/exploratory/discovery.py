@@ -29,8 +29,13 @@ import numpy as np
 import pandas as pd
 
 from incentsim.exploratory.problem import OutcomeSpec, Problem, load_problem
-from incentsim.exploratory.runner import (Model, evaluate_points, record_analysis, warn_if_thin,
-                                          write_outputs)
+from incentsim.exploratory.runner import (
+    Model,
+    evaluate_points,
+    record_analysis,
+    warn_if_thin,
+    write_outputs,
+)
 
 
 def lhs_points(problem: Problem, samples: int, seed: int | None = None) -> list[dict[str, Any]]:
@@ -282,8 +287,14 @@ def run_discovery(
 # ---------------------------------------------------------------------- command line
 
 def build_parser() -> argparse.ArgumentParser:
-    from incentsim.cli_options import (Parser, add_exec, add_progress, add_runs_dir, add_seeds,
-                                       add_set)
+    from incentsim.cli_options import (
+        Parser,
+        add_exec,
+        add_progress,
+        add_runs_dir,
+        add_seeds,
+        add_set,
+    )
 
     p = Parser(prog="incentsim discover",
                 description="Scenario discovery (PRIM, EMA workbench) on a problem SPEC: "
@@ -335,9 +346,11 @@ def _main(argv: list[str]) -> int:
     problem = load_with_cli(args)
     o = _outcome_spec(problem, args.outcome)
     from incentsim.cli_options import runs_dir_of
+    from incentsim.experiment import ensure_writable_dir
 
     runs_dir = runs_dir_of(args)
     out = Path(args.out) if args.out else Path("results/discovery") / f"{problem.name}-{o.column}"
+    ensure_writable_dir(out)  # before any run, not after them all
     executor = "dask" if args.scheduler else args.executor
     res = run_discovery(problem, o.column, args.threshold, above=args.above,
                         samples=args.samples, min_coverage=args.min_coverage,

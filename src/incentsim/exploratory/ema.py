@@ -47,8 +47,8 @@ class Runner:
         point = {name: values[name] for name in p.names}
         sc = p.scenario(point)
         if self.track:
-            from incentsim.experiment import default_runs_dir
             from incentsim.executors import Task, run_task
+            from incentsim.experiment import default_runs_dir
 
             runs = self.runs_dir or str(default_runs_dir())
             task = Task.of(sc, int(seed), sweep=p.name, analysis="ema",

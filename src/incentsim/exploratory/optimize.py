@@ -320,10 +320,9 @@ def place(shipped: pd.DataFrame, pareto: pd.DataFrame, objectives: list[Objectiv
 
 def write_results(res: OptimizeResult, out: Path) -> Path:
     """The result files (see the module docstring) into ``out``, each written whole."""
-    import matplotlib.pyplot as plt
-
     from incentsim.experiment import written_atomically
     from incentsim.exploratory import tradeoffs
+    from incentsim.plots import save_png
 
     out.mkdir(parents=True, exist_ok=True)
     tables = {"pareto": res.pareto, "candidates": res.candidates,
@@ -343,9 +342,7 @@ def write_results(res: OptimizeResult, out: Path) -> Path:
         "convergence": tradeoffs.convergence_figure(res.convergence, title),
     }
     for name, fig in figures.items():
-        with written_atomically(out / f"{name}.png") as tmp:
-            fig.savefig(tmp, format="png", dpi=120, bbox_inches="tight")
-        plt.close(fig)
+        save_png(fig, out / f"{name}.png")
     with written_atomically(out / "optimize.json") as tmp:
         tmp.write_text(json.dumps(_summary(res), indent=2, default=str))
     return out
@@ -412,8 +409,14 @@ def export_point(problem: Problem, s: Settings, out: Path, k: int,
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from incentsim.cli_options import (Parser, add_exec, add_progress, add_runs_dir, add_seeds,
-                                       add_set)
+    from incentsim.cli_options import (
+        Parser,
+        add_exec,
+        add_progress,
+        add_runs_dir,
+        add_seeds,
+        add_set,
+    )
 
     p = Parser(prog="incentsim optimize",
                description="Many-objective search (EMA workbench, epsilon-NSGA-II) over the "

@@ -66,9 +66,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-
-from incentsim.scenario import (Scenario, ScenarioError, load_scenario, read_base_scenario,
-                                read_yaml_mapping)
+from incentsim import shipped
+from incentsim.scenario import (
+    Scenario,
+    ScenarioError,
+    load_scenario,
+    read_base_scenario,
+    read_yaml_mapping,
+)
 
 SPEC_KEYS = ("name", "description", "scenario", "set", "levers", "uncertainties", "outcomes",
              "seeds", "sample_seed", "sensitivity", "discovery", "optimize")
@@ -219,7 +224,8 @@ class Problem:
         scenario, then ``set`` (not validated: the group may not sum to 1 before a
         lever spreads over it)."""
         given = _node(self.base, group)
-        out = dict(_node(Scenario().to_dict(), group) if given is None
+        # the full default dump: to_dict leaves out parameters of rules other than the default
+        out = dict(_node(Scenario().model_dump(mode="json"), group) if given is None
                    else {**_field_defaults(group), **given})
         out.update({k[len(group) + 1:]: v for k, v in self.fixed.items()
                     if k.startswith(group + ".") and "." not in k[len(group) + 1:]})
@@ -558,11 +564,12 @@ def problem_from_dict(data: Mapping[str, Any], source: str | None = None,
 
 
 def load_problem(spec: str | Path | Mapping[str, Any] | Problem, check: bool = True) -> Problem:
-    """Read and validate a problem spec (a YAML path, a mapping or a Problem)."""
+    """Read and validate a problem spec (a YAML path, the name of a shipped spec, a mapping
+    or a Problem)."""
     if isinstance(spec, Problem):
         return spec
     if isinstance(spec, Mapping):
         return problem_from_dict(spec, check=check)
-    p = Path(spec)
+    p = shipped.resolve(spec, "problem spec")
     data = read_yaml_mapping(p, "problem spec")
     return problem_from_dict(data, source=str(p), root=p.parent, check=check)

@@ -143,8 +143,8 @@ def run_scenarios(scenarios: Sequence[Any], seeds: Sequence[int],
     not sent to workers). Raises :class:`EvaluationError` if any run failed.
     """
     from incentsim.executors import Task, execute
-    from incentsim.exploratory.cache import CachedTask, read_cached
     from incentsim.experiment import default_runs_dir, ensure_runs_dir
+    from incentsim.exploratory.cache import CachedTask, read_cached
 
     runs_dir = ensure_runs_dir(runs_dir if runs_dir is not None else default_runs_dir())
     kind = Task if track else CachedTask
@@ -186,14 +186,15 @@ def _cached_result(task: Any, summary: dict[str, float]) -> Any:
 
 def write_outputs(out: str | Path, frames: Mapping[str, pd.DataFrame], fig) -> Path:
     """Write an analysis's tables (``name.csv``) and figure (``figure.png``) to ``out``."""
-    import matplotlib.pyplot as plt
+    from incentsim.atomic import written_atomically
+    from incentsim.plots import save_png
 
     o = Path(out)
     o.mkdir(parents=True, exist_ok=True)
     for name, frame in frames.items():
-        frame.to_csv(o / f"{name}.csv", index=False)
-    fig.savefig(o / "figure.png", dpi=120, bbox_inches="tight")
-    plt.close(fig)
+        with written_atomically(o / f"{name}.csv") as tmp:
+            frame.to_csv(tmp, index=False)
+    save_png(fig, o / "figure.png")
     return o
 
 
@@ -215,11 +216,10 @@ def record_analysis(
     import tempfile
 
     import yaml
-
-    from incentsim.experiment import default_runs_dir, ensure_runs_dir
-
     from sacred import Experiment
     from sacred.observers import FileStorageObserver
+
+    from incentsim.experiment import default_runs_dir, ensure_runs_dir
 
     runs = ensure_runs_dir(runs_dir if runs_dir is not None else default_runs_dir())
     ex = Experiment(f"incentsim-{kind}", save_git_info=False)

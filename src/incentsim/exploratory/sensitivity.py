@@ -31,8 +31,13 @@ import numpy as np
 import pandas as pd
 
 from incentsim.exploratory.problem import Problem, load_problem
-from incentsim.exploratory.runner import (Model, evaluate_points, record_analysis, warn_if_thin,
-                                          write_outputs)
+from incentsim.exploratory.runner import (
+    Model,
+    evaluate_points,
+    record_analysis,
+    warn_if_thin,
+    write_outputs,
+)
 
 METHODS = ("morris", "sobol")
 DEFAULT_N = {"morris": 10, "sobol": 64}
@@ -263,8 +268,14 @@ def text_table(res: SensitivityResult) -> str:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from incentsim.cli_options import (Parser, add_exec, add_progress, add_runs_dir, add_seeds,
-                                       add_set)
+    from incentsim.cli_options import (
+        Parser,
+        add_exec,
+        add_progress,
+        add_runs_dir,
+        add_seeds,
+        add_set,
+    )
 
     p = Parser(prog="incentsim sensitivity",
                 description="Global sensitivity analysis of a problem SPEC (levers, "
@@ -311,12 +322,10 @@ def load_with_cli(args) -> Problem:
 
 def run_cli(argv: list[str], kind: str, body) -> int:
     """Shared error handling of the exploratory subcommands (exit 2 on bad input)."""
-    from incentsim.exploratory.runner import EvaluationError
-    from incentsim.scenario import ScenarioError
-
     import warnings
 
-    from incentsim.exploratory.runner import ThinDesignWarning
+    from incentsim.exploratory.runner import EvaluationError, ThinDesignWarning
+    from incentsim.scenario import ScenarioError
 
     def show(message, category, *_args, **_kwargs):
         print(f"incentsim {kind}: warning: {message}", file=sys.stderr)
@@ -358,9 +367,11 @@ def _main(argv: list[str]) -> int:
             print(f"incentsim sensitivity: {flag} must be at least 2", file=sys.stderr)
             return 2
     from incentsim.cli_options import runs_dir_of
+    from incentsim.experiment import ensure_writable_dir
 
     runs_dir = runs_dir_of(args)
     out = Path(args.out) if args.out else Path("results/sensitivity") / f"{problem.name}-{method}"
+    ensure_writable_dir(out)  # before any run, not after them all
     executor = "dask" if args.scheduler else args.executor
     res = run_sensitivity(problem, method, args.n, levels=args.levels, runs_dir=runs_dir,
                           out=out, executor=executor, jobs=args.jobs, scheduler=args.scheduler,

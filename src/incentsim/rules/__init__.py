@@ -6,6 +6,9 @@ record demands (:mod:`.careers`); registry order is the order in which mechanism
 within a year.
 """
 
+# the import order is the registry order: keep it
+# isort: off
 from incentsim.rules import accountability as _accountability  # noqa: F401
 from incentsim.rules import reforms as _reforms  # noqa: F401
 from incentsim.rules import careers as _careers  # noqa: F401
+# isort: on

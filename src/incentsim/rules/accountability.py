@@ -7,7 +7,8 @@ mechanism that is absent (or ``enabled: false``) is never constructed, so a
 scenario without it reproduces the baseline bit for bit. Every mechanism
 draws random numbers only from its own stream.
 
-Hooks (all optional):
+Hooks (all optional; ``model`` is a narrow
+:class:`~incentsim.rules.context.MechanismContext`, not the model itself):
 
 ``new_year(model)``
     update the mechanism's own state at the start of the year (roll-outs).
@@ -48,15 +49,13 @@ Hooks (all optional):
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Annotated, ClassVar
+from typing import Annotated, Any, ClassVar
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
+from incentsim.rules.context import MechanismContext
 from incentsim.rules.registry import Registry
-
-if TYPE_CHECKING:  # pragma: no cover
-    from incentsim.model import IncentModel
 
 Prob = Annotated[float, Field(ge=0.0, le=1.0)]
 NonNeg = Annotated[float, Field(ge=0.0, le=1e6)]
@@ -81,6 +80,9 @@ class Mechanism:
     observes: ClassVar[tuple[str, ...]] = ()
     Params: ClassVar[type[MechanismParams]] = MechanismParams
     pollution_manipulable: ClassVar[bool] = True
+    #: parameter values under which the mechanism, though enabled, changes nothing
+    #: (a shared test runs them against the baseline bit for bit); ``None``: none exist
+    neutral: ClassVar[dict[str, Any] | None] = None
     #: whether its parameters describe how the system worked (``incentsim calibrate`` may
     #: estimate them) rather than a reform under study
     estimable: ClassVar[bool] = False
@@ -89,7 +91,7 @@ class Mechanism:
         self.params = params
         self.rng = rng
 
-    def new_year(self, model: IncentModel) -> None:
+    def new_year(self, model: MechanismContext) -> None:
         return None
 
     def adjust_score(self, score, ind, ctx):
@@ -98,44 +100,44 @@ class Mechanism:
     def manipulation_cost(self) -> float:
         return 1.0
 
-    def service_efficiency(self, model: IncentModel) -> np.ndarray | float:
+    def service_efficiency(self, model: MechanismContext) -> np.ndarray | float:
         return 1.0
 
-    def decision_utility(self, model: IncentModel, pred) -> np.ndarray | float:
+    def decision_utility(self, model: MechanismContext, pred) -> np.ndarray | float:
         return 0.0
 
-    def pollution_factor(self, model: IncentModel) -> np.ndarray | float:
+    def pollution_factor(self, model: MechanismContext) -> np.ndarray | float:
         return 1.0
 
-    def protection_factor(self, model: IncentModel) -> np.ndarray | float:
+    def protection_factor(self, model: MechanismContext) -> np.ndarray | float:
         return 1.0
 
-    def after_reports(self, model: IncentModel) -> None:
+    def after_reports(self, model: MechanismContext) -> None:
         return None
 
-    def trust_news(self, model: IncentModel) -> np.ndarray | float:
+    def trust_news(self, model: MechanismContext) -> np.ndarray | float:
         return 0.0
 
-    def firm_confidence(self, model: IncentModel) -> np.ndarray | float:
+    def firm_confidence(self, model: MechanismContext) -> np.ndarray | float:
         return 0.0
 
-    def transfers(self, model: IncentModel) -> np.ndarray | float:
+    def transfers(self, model: MechanismContext) -> np.ndarray | float:
         return 0.0
 
-    def after_petitions(self, model: IncentModel) -> None:
+    def after_petitions(self, model: MechanismContext) -> None:
         return None
 
-    def midterm_candidates(self, model: IncentModel, evaluated: np.ndarray) -> np.ndarray:
+    def midterm_candidates(self, model: MechanismContext, evaluated: np.ndarray) -> np.ndarray:
         return np.zeros_like(evaluated)
 
-    def reshuffled(self, model: IncentModel, years_in_post: np.ndarray) -> np.ndarray:
+    def reshuffled(self, model: MechanismContext, years_in_post: np.ndarray) -> np.ndarray:
         return np.zeros(len(years_in_post), dtype=bool)
 
 
 MECHANISMS: Registry[type[Mechanism]] = Registry("accountability mechanism")
 
 
-def detect_inflation(model: IncentModel, intensity: float, scale: float,
+def detect_inflation(model: MechanismContext, intensity: float, scale: float,
                      dismissal_prob: float, rng: np.random.Generator) -> None:
     """Catch inflated growth reports: a leader who inflated growth by m is caught with
     probability ``intensity * m / (m + scale)`` (bigger lies are easier to see; at
@@ -161,6 +163,7 @@ class StatisticalAudit(Mechanism):
     """
 
     name = "statistical_audit"
+    neutral = {"intensity": 0.0}
     description = "Independent assessors detect manipulated statistics"
     source = "Wallace (2016) Br. J. Polit. Sci. 46; NBS statistical inspections (2017)"
     stochastic = True
@@ -198,6 +201,7 @@ class LifelongAccountability(Mechanism):
     """
 
     name = "lifelong_accountability"
+    neutral = {"debt_weight": 0.0, "environment_weight": 0.0, "stewardship": 0.0}
     description = "Debt and environmental damage traced back to a leader after departure"
     source = ("CCP Central Committee (2015) lifelong accountability for ecological damage; "
               "Budget Law (2014) and State Council Document 43 (2014) on local debt; seed 002")
@@ -208,7 +212,7 @@ class LifelongAccountability(Mechanism):
         stewardship: NonNeg = 2.0
 
     def decision_utility(self, model, pred):
-        natural = model.config.behaviour.natural_scale
+        natural = model.behaviour.natural_scale
         debt_rise = np.maximum(pred["debt_now"] - pred["debt"], 0.0) / natural.debt
         pollution_rise = -pred["environment"] / natural.environment
         return (self.params.stewardship * pred["welfare"]
@@ -229,6 +233,8 @@ class VerticalEnvironmentalManagement(Mechanism):
     """
 
     name = "vertical_environmental_management"
+    #: no neutral setting: central monitoring makes pollution reports true whatever the
+    #: coverage of inspections
     description = "Central pollution monitoring and inspections; pollution data not manipulable"
     source = "Central Environmental Inspection (2016-); Greenstone, He, Jia & Liu (2022) AER:I"
     stochastic = True
@@ -240,7 +246,7 @@ class VerticalEnvironmentalManagement(Mechanism):
         pressure: NonNeg = 0.2
 
     def decision_utility(self, model, pred):
-        natural = model.config.behaviour.natural_scale
+        natural = model.behaviour.natural_scale
         return self.params.pressure * pred["environment"] / natural.environment
 
     def pollution_factor(self, model):
@@ -260,6 +266,7 @@ class PublicRanking(Mechanism):
     """
 
     name = "public_ranking"
+    neutral = {"news_weight": 0.0, "reputation": 0.0}
     description = "Published rankings of localities with comments (PPGPA)"
     source = "UNDP PPGPA project (seed 001): publicity of rankings with comments"
     observes = ("satisfaction",)
@@ -269,7 +276,7 @@ class PublicRanking(Mechanism):
         reputation: NonNeg = 0.5
 
     def decision_utility(self, model, pred):
-        natural = model.config.behaviour.natural_scale
+        natural = model.behaviour.natural_scale
         return self.params.reputation * pred["satisfaction"] / natural.satisfaction
 
     def trust_news(self, model):
@@ -299,6 +306,7 @@ class CitizenSurvey(_ScoreBlend):
     """
 
     name = "citizen_survey"
+    neutral = {"weight": 0.0}
     description = "Resident satisfaction survey feeds the promotion score"
     source = "UNDP PPGPA (seed 001); Qingyuan farmers' feedback (seed 004)"
     observes = ("satisfaction",)
@@ -317,6 +325,7 @@ class FirmSurvey(_ScoreBlend):
     """
 
     name = "firm_survey"
+    neutral = {"weight": 0.0}
     description = "Business-environment survey of firms feeds the promotion score"
     source = "World Bank subnational Doing Business; seed 002 (bottom-up accountability)"
     observes = ("firm_survey",)
@@ -337,6 +346,7 @@ class PerformanceTransfers(Mechanism):
     """
 
     name = "performance_transfers"
+    neutral = {"share": 0.0}
     description = "Fiscal transfers tied to evaluation results"
     source = "Performance-based budgeting pilots (seed 002, session 2)"
 
@@ -359,6 +369,7 @@ class PetitionChannel(_ScoreBlend):
     """
 
     name = "petition_channel"
+    neutral = {"weight": 0.0, "redress": 0.0}
     description = "Petitions counted in evaluation; grievances partly redressed"
     source = "Letters and Visits (xinfang) system; Dimitrov (2015); Chen (2012)"
     stochastic = True
@@ -371,4 +382,4 @@ class PetitionChannel(_ScoreBlend):
 
 
     def after_petitions(self, model):
-        model.citizens.redress(self.params.redress, self.rng)
+        model.redress_petitions(self.params.redress, self.rng)

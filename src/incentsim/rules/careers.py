@@ -14,15 +14,13 @@ estimate them (``estimable = True``).
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, ClassVar
+from typing import ClassVar
 
 import numpy as np
 from pydantic import Field
 
 from incentsim.rules.accountability import MECHANISMS, Mechanism, MechanismParams
-
-if TYPE_CHECKING:  # pragma: no cover
-    from incentsim.model import IncentModel
+from incentsim.rules.context import MechanismContext
 
 #: mean and spread of appointment-age seniority the seniority weight is measured in
 SENIORITY_CENTRE, SENIORITY_SCALE = 50.0, 5.0
@@ -53,6 +51,11 @@ class MixedEvaluation(Mechanism):
               "Seim (2015) JEEA 13 (connections); Kou & Tsai (2014) China J. 71 (age); "
               "Yao & Zhang (2015) J. Econ. Growth 20 (abler leaders promoted)")
     estimable: ClassVar[bool] = True
+    #: besides the rule's own score: the connection and the age (ability is the
+    #: evaluators' impression, not an indicator)
+    observes = ("connected", "age")
+    neutral: ClassVar[dict | None] = {"performance_weight": 1.0, "connection_weight": 0.0,
+                                      "seniority_weight": 0.0, "ability_weight": 0.0}
 
     class Params(MechanismParams):
         performance_weight: float = _weight(
@@ -99,6 +102,7 @@ class IrregularTurnover(Mechanism):
               "China Q. 218 (short tenures, frequent rotation)")
     stochastic = True
     estimable: ClassVar[bool] = True
+    neutral: ClassVar[dict | None] = {"midterm_candidate_prob": 0.0, "reshuffle_share": 0.0}
 
     class Params(MechanismParams):
         midterm_candidate_prob: float = _weight(
@@ -108,12 +112,12 @@ class IrregularTurnover(Mechanism):
         reshuffle_share: float = _weight(
             0.2, 1.0, "share of prefecture leaders a new provincial leader moves [0..1]")
 
-    def midterm_candidates(self, model: IncentModel, evaluated: np.ndarray) -> np.ndarray:
+    def midterm_candidates(self, model: MechanismContext, evaluated: np.ndarray) -> np.ndarray:
         """Leaders not up for evaluation who compete for promotion this year."""
         u = self.rng.random(len(evaluated))
         return ~evaluated & (u < self.params.midterm_candidate_prob)
 
-    def reshuffled(self, model: IncentModel, years_in_post: np.ndarray) -> np.ndarray:
+    def reshuffled(self, model: MechanismContext, years_in_post: np.ndarray) -> np.ndarray:
         """Leaders moved because their province's new leadership reshuffles them."""
         n_prov, per = model.n_provinces, model.per_province
         new_boss = np.repeat(self.rng.random(n_prov) < self.params.provincial_turnover_prob,

@@ -59,7 +59,35 @@ def catalog_markdown() -> str:
                   f"- parameters:{_params(cls)}",
                   f"- stochastic: {'yes' if cls.stochastic else 'no'}",
                   f"- source: {cls.source}", ""]
-    return "\n".join(lines)
+    return "\n".join(lines + behavioural_numbers())
+
+
+def behavioural_numbers() -> list[str]:
+    """Every behavioural number of the schema (``economy``, ``behaviour``): default,
+    bounds, meaning, unit and source, from the field descriptions."""
+    from pydantic import BaseModel
+
+    from incentsim.scenario import Behaviour, Economy, Promotion
+
+    def rows(model, prefix):
+        for name, info in model.model_fields.items():
+            if isinstance(info.annotation, type) and issubclass(info.annotation, BaseModel):
+                yield from rows(info.annotation, f"{prefix}{name}.")
+            else:
+                yield f"- {_param(prefix + name, info)}"
+
+    out = ["## Behavioural numbers (`economy`, `behaviour`)", "",
+           "Every number the model's behaviour rests on, with its default, bounds, "
+           "meaning, unit and source; each can be set, swept or estimated like any "
+           "scenario key.", ""]
+    for section, model in (("economy", Economy), ("behaviour", Behaviour)):
+        out += [f"### `{section}`", "", *rows(model, f"{section}."), ""]
+    rule_params = sorted({p for cls in PROMOTION_RULES for p in cls.own_params()})
+    out += ["### Rule-specific `promotion` parameters", "",
+            *[f"- `promotion.{p}`: only for "
+              + ", ".join(f"`{c.name}`" for c in PROMOTION_RULES if p in c.own_params())
+              for p in rule_params if p in Promotion.model_fields], ""]
+    return out
 
 
 def main(argv: list[str] | None = None) -> int:

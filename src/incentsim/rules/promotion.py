@@ -9,17 +9,15 @@ method, :meth:`PromotionRule.score`. The *same* method is used twice:
   leader expects each candidate allocation to produce (DESIGN §2: leaders
   respond to the rule "as the leader understands it").
 
-Indicators (all "higher is better" once signed, all arrays that broadcast):
+Indicators (all "higher is better" once signed, all arrays that broadcast) are
+those of the table :data:`incentsim.indicators.INDICATORS` (growth, environment,
+services, debt, satisfaction, firm_survey, stability, connected, age).
 
-``growth``        reported real GDP growth (fraction a year)
-``environment``   minus reported pollution growth (fraction a year)
-``services``      public-service quality index (1.0 = initial national mean)
-``debt``          minus local-government debt / GDP
-``satisfaction``  mean resident satisfaction in a survey (0..1)
-``firm_survey``   mean business-environment rating of firms (0..1)
-``stability``     minus petitions per 1,000 residents
-``connected``     1 if the leader is connected to the provincial patron
-``age``           the leader's age in years
+Parameters: the ``promotion`` section holds the evaluation's general settings
+(noise, memory, capacity, vetoes, ...) and the parameters of particular rules;
+a rule declares those it reads in ``params`` (``weights`` with
+``uses_weights``), and setting another rule's parameter is an error naming it
+and the rule it belongs to (nothing is silently ignored).
 
 Scores are in "peer standard deviations": an indicator enters as
 ``(value - peer_mean) / scale`` where the peer mean and scale are taken over the
@@ -35,20 +33,10 @@ from typing import ClassVar
 import numpy as np
 from scipy.special import ndtr
 
-from incentsim.rules.registry import Registry
+from incentsim.indicators import NAMES as INDICATORS, WEIGHTED as WEIGHTED_INDICATORS
 
-INDICATORS = (
-    "growth",
-    "environment",
-    "services",
-    "debt",
-    "satisfaction",
-    "firm_survey",
-    "stability",
-    "connected",
-    "age",
-)
-WEIGHTED_INDICATORS = ("growth", "environment", "services", "debt", "satisfaction", "firm_survey")
+__all__ = ["INDICATORS", "WEIGHTED_INDICATORS", "PROMOTION_RULES", "EvalContext", "PromotionRule"]
+from incentsim.rules.registry import Registry
 
 Indicators = Mapping[str, np.ndarray]
 
@@ -85,6 +73,9 @@ class PromotionRule:
     stochastic: ClassVar[bool] = False
     #: whether ``promotion.weights`` is used (and must sum to 1)
     uses_weights: ClassVar[bool] = False
+    #: the rule's own ``promotion`` parameters besides ``weights`` (other rules may not
+    #: set them)
+    params: ClassVar[tuple[str, ...]] = ()
 
     def __init__(self, params) -> None:
         self.params = params
@@ -101,7 +92,7 @@ class PromotionRule:
         Returns ``(sub-path, message)`` pairs; empty when the parameters suit
         the rule.
         """
-        problems: list[tuple[str, str]] = []
+        problems = cls._foreign_params(params)
         if cls.uses_weights:
             w = params.weights
             total = sum(getattr(w, k) for k in WEIGHTED_INDICATORS)
@@ -110,6 +101,31 @@ class PromotionRule:
                     ("weights", f"rule {cls.name!r} needs weights summing to 1, got {total:g}")
                 )
         return problems
+
+    @classmethod
+    def own_params(cls) -> tuple[str, ...]:
+        """The ``promotion`` parameters this rule reads besides the general ones."""
+        return (("weights",) if cls.uses_weights else ()) + cls.params
+
+    @classmethod
+    def _foreign_params(cls, params) -> list[tuple[str, str]]:
+        """Parameters set in the scenario that belong to other rules only."""
+        owners: dict[str, list[str]] = {}
+        for rule in PROMOTION_RULES:
+            for name in rule.own_params():
+                owners.setdefault(name, []).append(rule.name)
+        problems = []
+        for name in sorted(set(params.model_fields_set) & set(owners) - set(cls.own_params())):
+            rules = ", ".join(repr(r) for r in owners[name])
+            problems.append((name, f"belongs to promotion rule {rules}, not to {cls.name!r} "
+                                   f"(it would be ignored); remove it or change promotion.rule"))
+        return problems
+
+    @classmethod
+    def foreign_params(cls) -> set[str]:
+        """Parameters of other rules (left out of this rule's scenario dump)."""
+        others = {n for rule in PROMOTION_RULES for n in rule.own_params()}
+        return others - set(cls.own_params())
 
 
 PROMOTION_RULES: Registry[type[PromotionRule]] = Registry("promotion rule")
@@ -159,6 +175,7 @@ class GrowthTarget(PromotionRule):
     """
 
     name = "growth_target"
+    params = ("growth_target", "target_escalation")
     description = "Meet or beat a growth target; targets escalate down levels"
     source = "Li, Liu, Weng & Zhou (2019) Econ. J. 129 (growth targets and escalation)"
     observes = ("growth",)
@@ -218,6 +235,7 @@ class Hybrid(PromotionRule):
     """
 
     name = "hybrid"
+    params = ("resident_weight",)
     description = "Resident survey blended with an official scorecard (Hangzhou, Qingyuan)"
     source = "UNDP PPGPA report (seed 001): Hangzhou 50% resident input; seed 004: Qingyuan"
     observes = ("growth", "environment", "services", "debt", "satisfaction", "firm_survey")
@@ -256,6 +274,7 @@ class Patronage(PromotionRule):
     """
 
     name = "patronage"
+    params = ("patronage_strength",)
     description = "Connection to the provincial patron dominates"
     source = "Shih, Adolph & Liu (2012) APSR 106; Jia, Kudamatsu & Seim (2015) JEEA 13"
     observes = ("connected", "growth")

@@ -56,6 +56,7 @@ class _Reform(Mechanism):
     strength (0 before year 1, ``strength`` from ``rollout_years`` on)."""
 
     Params: ClassVar[type[ReformParams]] = ReformParams
+    neutral: ClassVar[dict[str, Any] | None] = {"strength": 0.0}
     level: float = 0.0
 
     def phase(self, year: int) -> float:
@@ -240,6 +241,6 @@ class RegulatoryConsistency(_Reform):
         return 1.0 - self.level
 
     def firm_confidence(self, model):
-        loss = model.config.behaviour.firm_trust_turnover_loss
+        loss = model.behaviour.firm_trust_turnover_loss
         gain = self.params.confidence_gain + loss * model.state.turnover
         return self.level * gain

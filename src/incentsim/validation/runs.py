@@ -1,33 +1,30 @@
 """The scenario arms the facts need, and running them over seeds.
 
 Every arm is a shipped config plus (for a few contrasts) dotted overrides. Each
-(arm, seed) is one run. If :mod:`incentsim.experiment` provides ``run_tracked``
-the run goes through it, so Sacred records it like any other run; otherwise
-:func:`incentsim.simulate` is called directly (the *tracking seam* is
-:func:`run_one`).
+(arm, seed) is one run, executed like every other batch of runs by
+:func:`incentsim.executors.execute` (the interruption-safe process pool): Sacred
+records it in the runs directory, or, untracked, in a temporary one that is
+removed once its tables are read.
 """
 
 from __future__ import annotations
 
-import multiprocessing
 import os
+import tempfile
 from collections.abc import Callable, Iterable, Mapping
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
+from incentsim import shipped
 from incentsim.validation.moments import prepare_panel
 
 
 def default_config_dir() -> Path:
-    here = Path(__file__).resolve()
-    for parent in here.parents:
-        if (parent / "configs" / "gdp_tournament.yaml").exists():
-            return parent / "configs"
-    return Path.cwd() / "configs"
+    """The shipped scenarios (the checkout's configs/ or the installed package data)."""
+    return shipped.folder("scenario")
 
 
 @dataclass(frozen=True)
@@ -42,6 +39,10 @@ class Arm:
 
 #: every arm the suite may need, by name
 ARMS: dict[str, Arm] = {a.name: a for a in (
+    Arm("china_2000s", "china_2000s.yaml",
+        description="historical baseline, prefecture leaders 2000-07 (estimated)"),
+    Arm("china_2010s", "china_2010s.yaml",
+        description="historical baseline 2008-15: china_2000s + the 2008-15 reforms"),
     Arm("gdp_tournament", "gdp_tournament.yaml",
         description="growth-only tournament (pre-2008; stands for 2000-07)"),
     Arm("balanced_scorecard", "balanced_scorecard.yaml",
@@ -89,38 +90,6 @@ class RunData:
         return sorted(self.panels)
 
 
-def _tracked_runner() -> Callable[..., Any] | None:
-    try:
-        from incentsim.experiment import run_tracked
-    except Exception:  # experiment module absent or broken: fall back to simulate
-        return None
-    return run_tracked
-
-
-def run_one(config: str, seed: int, overrides: Mapping[str, Any], tracked: bool = True,
-            runs_dir: str | None = None, info: Mapping[str, Any] | None = None
-            ) -> tuple[pd.DataFrame, pd.DataFrame, str | None]:
-    """One run; returns ``(leaders, timeseries, sacred_run_id or None)``. The tracking seam:
-    :func:`incentsim.experiment.run_tracked` when available and ``tracked``, else
-    :func:`incentsim.simulate`."""
-    runner = _tracked_runner() if tracked else None
-    if runner is not None:
-        run_id, res = runner(config, seed=seed, runs_dir=runs_dir, overrides=dict(overrides),
-                             info=dict(info or {}))
-        return res.leaders, res.timeseries, str(run_id)
-    from incentsim.api import simulate
-
-    res = simulate(config, seed=seed, overrides=dict(overrides))
-    return res.leaders, res.timeseries, None
-
-
-def _job(args: tuple) -> tuple[str, int, pd.DataFrame, pd.DataFrame, str | None]:
-    arm, config, seed, overrides, tracked, runs_dir = args
-    leaders, ts, run_id = run_one(config, seed, overrides, tracked, runs_dir,
-                                  info={"purpose": "incentsim validate", "arm": arm})
-    return arm, seed, leaders, ts, run_id
-
-
 def run_arms(arms: Iterable[str], seeds: Iterable[int], world: Mapping[str, Any] | None = None,
              config_dir: str | Path | None = None, workers: int | None = None,
              tracked: bool = True, progress: Callable[[int, int], None] | None = None,
@@ -133,34 +102,16 @@ def run_arms(arms: Iterable[str], seeds: Iterable[int], world: Mapping[str, Any]
     """
     cdir = Path(config_dir) if config_dir else default_config_dir()
     seeds = list(seeds)
-    jobs = []
-    for a in arms:
-        arm = ARMS[a]
-        ov = {**dict(world or {}), **dict(arm.overrides)}
-        for s in seeds:
-            jobs.append((a, str(cdir / arm.config), int(s), ov, tracked,
-                         str(runs_dir) if runs_dir else None))
-    workers = workers or min(2, os.cpu_count() or 1)
-    out: list[tuple[str, int, pd.DataFrame, pd.DataFrame, str | None]] = []
-    if workers > 1 and len(jobs) > 1:
-        # spawn, not fork: the model steps populations on a thread pool, and forking a
-        # multi-threaded process can deadlock
-        ctx = multiprocessing.get_context("spawn")
-        with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as ex:
-            for i, r in enumerate(ex.map(_job, jobs, chunksize=1)):
-                out.append(r)
-                if progress:
-                    progress(i + 1, len(jobs))
+    if tracked:
+        out = _execute(list(arms), seeds, world, cdir, workers, progress, runs_dir)
     else:
-        for i, j in enumerate(jobs):
-            out.append(_job(j))
-            if progress:
-                progress(i + 1, len(jobs))
+        with tempfile.TemporaryDirectory(prefix="incentsim-validate-") as tmp:
+            out = _execute(list(arms), seeds, world, cdir, workers, progress, tmp)
     panels: dict[str, list[pd.DataFrame]] = {}
     series: dict[str, list[pd.DataFrame]] = {}
     run_ids: dict[str, list[str]] = {}
     for arm, seed, leaders, ts, run_id in out:
-        if run_id is not None:
+        if tracked:
             run_ids.setdefault(arm, []).append(run_id)
         p = leaders.copy()
         p["seed"] = seed
@@ -174,6 +125,35 @@ def run_arms(arms: Iterable[str], seeds: Iterable[int], world: Mapping[str, Any]
         panels={a: prepare_panel(pd.concat(v, ignore_index=True)) for a, v in panels.items()},
         timeseries={a: pd.concat(v, ignore_index=True) for a, v in series.items()},
         settings={"seeds": seeds, "world": dict(world or {}), "config_dir": str(cdir)},
-        tracked=bool(run_ids) and sum(map(len, run_ids.values())) == len(jobs),
+        tracked=tracked,
         run_ids=run_ids,
     )
+
+
+def _execute(arms: list[str], seeds: list[int], world, cdir: Path, workers: int | None,
+             progress, runs_dir) -> list[tuple[str, int, pd.DataFrame, pd.DataFrame, str]]:
+    """Run every (arm, seed) with :func:`incentsim.executors.execute`; returns
+    ``(arm, seed, leaders, timeseries, run_id)`` per run. A failed run stops
+    validation with its error."""
+    from incentsim.executors import Task, execute
+    from incentsim.experiment import default_runs_dir
+    from incentsim.scenario import load_scenario
+
+    tasks = []
+    for a in arms:
+        sc = load_scenario(cdir / ARMS[a].config, {**dict(world or {}), **dict(ARMS[a].overrides)})
+        tasks += [Task.of(sc, s, purpose="incentsim validate", arm=a) for s in seeds]
+    done = [0]
+
+    def _count(_result) -> None:
+        done[0] += 1
+        if progress:
+            progress(done[0], len(tasks))
+
+    runs = Path(runs_dir) if runs_dir else default_runs_dir()
+    results = execute(tasks, runs, executor="local", jobs=workers or min(2, os.cpu_count() or 1), on_result=_count)
+    failed = [r for r in results if not r.ok]
+    if failed:
+        raise RuntimeError(f"{len(failed)} validation run(s) failed; first: {failed[0].error}")
+    return [(t.info["arm"], t.seed, pd.read_parquet(runs.resolve() / r.run_id / "leaders.parquet"),
+             r.timeseries, r.run_id) for t, r in zip(tasks, results)]

@@ -19,6 +19,8 @@ import numpy as np
 import pandas as pd
 from scipy import stats as sps
 
+from incentsim.stats import Interval, mean_ci
+
 ALPHA = 0.05
 
 
@@ -190,32 +192,20 @@ def paired_contrast(a: pd.Series, b: pd.Series, relative: bool = False) -> Estim
     a, b = a.loc[common].astype(float), b.loc[common].astype(float)
     d = (a / b - 1.0) if relative else (a - b)
     d = d.replace([np.inf, -np.inf], np.nan).dropna()
-    n = len(d)
-    if n < 2:
-        return nan_estimate("fewer than two paired seeds", n)
-    m, s = float(d.mean()), float(d.std(ddof=1))
-    se = s / np.sqrt(n)
-    q = sps.t.ppf(1 - ALPHA / 2, n - 1)
-    if se > 0:
-        t = m / se
-        p = float(2 * sps.t.sf(abs(t), n - 1))
-    else:
-        t, p = (float("inf") if m != 0 else float("nan")), (0.0 if m != 0 else 1.0)
-    return Estimate(m, m - q * se, m + q * se, p, n, se=se, t=t,
-                    detail={"mean_a": float(a.mean()), "mean_b": float(b.mean())})
+    if len(d) < 2:
+        return nan_estimate("fewer than two paired seeds", len(d))
+    return _estimate(mean_ci(d.to_numpy(), 1 - ALPHA),
+                     detail={"mean_a": float(a.mean()), "mean_b": float(b.mean())})
+
+
+def _estimate(iv: Interval, **extra: Any) -> Estimate:
+    """An :class:`Estimate` from the project's one t-interval (:func:`incentsim.stats.mean_ci`)."""
+    return Estimate(iv.mean, iv.low, iv.high, iv.p, iv.n, se=iv.se, t=iv.t, **extra)
 
 
 def mean_interval(x: pd.Series) -> Estimate:
     """Mean of per-seed values with a t-interval across seeds (p tests mean = 0)."""
     x = x.astype(float).replace([np.inf, -np.inf], np.nan).dropna()
-    n = len(x)
-    if n == 0:
+    if len(x) == 0:
         return nan_estimate("no values")
-    m = float(x.mean())
-    if n == 1:
-        return Estimate(m, float("nan"), float("nan"), float("nan"), 1)
-    se = float(x.std(ddof=1)) / np.sqrt(n)
-    q = sps.t.ppf(1 - ALPHA / 2, n - 1)
-    t = m / se if se > 0 else float("nan")
-    p = float(2 * sps.t.sf(abs(t), n - 1)) if se > 0 else float("nan")
-    return Estimate(m, m - q * se, m + q * se, p, n, se=se, t=t)
+    return _estimate(mean_ci(x.to_numpy(), 1 - ALPHA))
