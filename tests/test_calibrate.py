@@ -219,3 +219,10 @@ def test_calibrate_command_writes_estimates_and_a_sacred_run(tmp_path):
              if json.loads(p.read_text())["experiment"]["name"] == "incentsim-calibrate"]
     assert len(calib) == 1 and calib[0]["status"] == "COMPLETED"
     assert {"estimates.json", "fit.csv"} <= set(calib[0]["artifacts"])
+
+
+def test_shipped_calibration_specs_are_valid():
+    for path in sorted((ROOT / "specs").glob("calibrate_*.yaml")):
+        spec = load_spec(path)
+        assert len(spec.targets) >= len(spec.parameters) >= 1
+        spec.scenario()  # the starts make a valid scenario

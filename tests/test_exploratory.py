@@ -305,5 +305,7 @@ def test_cli_bad_input_exit_2(tmp_path, args, needle):
 
 def test_shipped_specs_are_valid():
     for spec in sorted((ROOT / "specs").glob("*.yaml")):
+        if spec.name.startswith("calibrate_"):  # calibration specs: tests/test_calibrate.py
+            continue
         p = load_problem(spec)
         assert p.outcomes and p.parameters

@@ -34,7 +34,8 @@ def test_filters_combine_and_choices_come_from_the_runs(runs_dir):
 
 @pytest.mark.parametrize("kw, fragment", [
     ({"seeds": "three"}, "seeds"),
-    ({"since": "last week"}, "since: 'last week' is not a date")])
+    ({"since": "last week"}, "since: 'last week' is not a date"),
+])
 def test_a_bad_filter_is_a_message_not_a_crash(runs_dir, kw, fragment):
     with pytest.raises(ra.FilterError, match=fragment):
         ra.filtered_runs(runs_dir, {}, **kw)

@@ -22,13 +22,13 @@ def test_every_file_of_the_three_folders_is_shipped_by_name():
     for kind, folder in shipped.FOLDERS.items():
         on_disk = sorted(p.stem for p in (ROOT / folder).iterdir() if p.suffix in shipped.SUFFIXES)
         assert on_disk and shipped.names(kind) == on_disk
-    assert shipped.resolve("gdp_tournament", "scenario") == ROOT / "configs/gdp_tournament.yaml"
-    assert (shipped.resolve("reform_package.toml", "scenario")
-            == ROOT / "configs/reform_package.toml")
+    configs = ROOT / "configs"
+    assert shipped.resolve("gdp_tournament", "scenario") == configs / "gdp_tournament.yaml"
+    assert shipped.resolve("reform_package.toml", "scenario") == configs / "reform_package.toml"
     assert shipped.resolve("term_vs_audit", "sweep spec") == ROOT / "sweeps/term_vs_audit.yaml"
     # a path is taken as given, never looked up among the shipped files
-    elsewhere = "elsewhere/gdp_tournament"
-    assert shipped.resolve(elsewhere, "scenario") == Path(elsewhere)
+    elsewhere = Path("elsewhere/gdp_tournament")
+    assert shipped.resolve(elsewhere, "scenario") == elsewhere
 
 
 def test_a_file_in_the_working_folder_wins_over_the_shipped_name(tmp_path, monkeypatch):

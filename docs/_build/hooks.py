@@ -16,6 +16,7 @@ def _title(page: Path) -> str:
 
 
 def on_config(config, **kwargs):  # noqa: ARG001
+    """Append each report folder's pages to the navigation after the validation report."""
     docs = Path(config["docs_dir"])
     nav = config["nav"]
     at = next(i for i, item in enumerate(nav) if "Validation report" in item) + 1

@@ -149,25 +149,33 @@ def report_html(runs_dir: str | Path, ids: list[int]) -> bytes:
 
 # --------------------------------------------------------------------------- page
 
-picked = solara.reactive({})
+#: the page's state: the values ticked per filter column, the text filters, the outcome
+#: plotted and how runs are grouped, the runs chosen by hand, the run shown in detail
+picked: solara.Reactive[dict[str, list[str]]] = solara.reactive({})
 seeds_text = solara.reactive("")
 since_text = solara.reactive("")
 until_text = solara.reactive("")
 outcome = solara.reactive(DEFAULT_OUTCOME)
 group_by = solara.reactive(GROUP_BY[0])
-selected = solara.reactive([])
-detail = solara.reactive(None)
+selected: solara.Reactive[list[str]] = solara.reactive([])
+detail: solara.Reactive[str | None] = solara.reactive(None)
 reloads = solara.reactive(0)
+
+
+def _pick(column: str):
+    """The callback of one filter: store the values ticked for ``column``."""
+    return lambda values: picked.set({**picked.value, column: values})
 
 
 @solara.component
 def Filters(choices: dict[str, list[str]]):
+    """The sidebar: one multiple choice per categorical column, seeds, dates, reload."""
     with solara.Column(classes=["incentsim-filters"]):
         solara.Markdown("**Filter runs**")
         for col, values in choices.items():
             solara.SelectMultiple(col.capitalize(), values=picked.value.get(col, []),
                                   all_values=values, dense=True,
-                                  on_value=lambda v, c=col: picked.set({**picked.value, c: v}))
+                                  on_value=_pick(col))
         solara.InputText("Seeds (e.g. 0-9 or 0,3,7)", value=seeds_text)
         solara.InputText("Started on or after (YYYY-MM-DD)", value=since_text)
         solara.InputText("Started on or before (YYYY-MM-DD)", value=until_text)
@@ -177,6 +185,7 @@ def Filters(choices: dict[str, list[str]]):
 
 @solara.component
 def Plot(found: Runs, version: str, ids: list[int]):
+    """Any outcome of the selected runs over the years, a band per group."""
     key = [version, tuple(ids), group_by.value]
     groups = solara.use_memo(
         lambda: group_timeseries(found.runs, found.metrics, ids, group_by.value), key)
@@ -195,6 +204,7 @@ def Plot(found: Runs, version: str, ids: list[int]):
 
 @solara.component
 def Export(runs_dir: str, ids: list[int]):
+    """Download the selection as the HTML report of ``incentsim report``."""
     from incentsim.report import ReportError
 
     def data() -> bytes:
@@ -211,11 +221,13 @@ def Export(runs_dir: str, ids: list[int]):
 
 @solara.component
 def Details(runs_dir: str, labels: dict[str, int]):
+    """One run's configuration (YAML) and summary table."""
     with solara.Column(classes=["incentsim-runs-detail"]):
         solara.Select("Show the configuration and summary of run", values=list(labels),
                       value=detail, dense=True)
-        if detail.value in labels:
-            config, summary = run_details(runs_dir, labels[detail.value])
+        shown = detail.value
+        if shown is not None and shown in labels:
+            config, summary = run_details(runs_dir, labels[shown])
             with solara.Columns([1, 1]):
                 solara.Preformatted(config, classes=["incentsim-runs-config"])
                 solara.DataFrame(summary, items_per_page=40)
@@ -231,6 +243,7 @@ def _found(runs_dir: str) -> tuple[Runs | None, str | None]:
 
 @solara.component
 def RunsPage(runs_dir: str):
+    """The whole page for the runs in ``runs_dir``."""
     everything = solara.use_memo(lambda: load_runs(runs_dir).runs, [reloads.value])
     version = repr((reloads.value, picked.value, seeds_text.value, since_text.value,
                     until_text.value))
