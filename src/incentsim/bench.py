@@ -37,6 +37,8 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
+from unittest import mock
 
 import numpy as np
 
@@ -54,7 +56,7 @@ def load_naive():
     """The naive reference module (``benchmarks/naive.py`` of the source tree)."""
     path = REPO / "benchmarks" / "naive.py"
     spec = importlib.util.spec_from_file_location("incentsim_bench_naive", path)
-    if spec is None or not path.exists():
+    if spec is None or spec.loader is None or not path.exists():
         raise FileNotFoundError(f"naive reference not found at {path}")
     mod = importlib.util.module_from_spec(spec)
     sys.modules[spec.name] = mod
@@ -129,7 +131,7 @@ def measure_run(scale: str, years: int | None, seed: int) -> dict:
     import_s = time.perf_counter() - t_import
     rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
 
-    overrides = {"world.scale": scale}
+    overrides: dict[str, Any] = {"world.scale": scale}
     if years is not None:
         overrides["world.horizon"] = years
     sc = load_scenario({}, overrides)
@@ -148,10 +150,10 @@ def measure_run(scale: str, years: int | None, seed: int) -> dict:
         orig_init(self, *a, **k)
         captured["model"] = self
 
-    model_mod.IncentModel.__init__ = init
-    t0 = time.perf_counter()
-    res = simulate(sc, seed=seed)
-    total = time.perf_counter() - t0
+    with mock.patch.object(model_mod.IncentModel, "__init__", init):
+        t0 = time.perf_counter()
+        res = simulate(sc, seed=seed)
+        total = time.perf_counter() - t0
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
     m = captured["model"]
     w = sc.world
@@ -320,7 +322,7 @@ def table(r: dict) -> str:
              f"jobs compete for the CPUs)", ""]
     width = max(len(name) for name, _, _ in ROWS) + 2
     for name, key, fmt in ROWS:
-        if key is not None:
+        if key is not None and fmt is not None:
             val = fmt.format(r[key])
         elif name.strip().startswith("decide"):
             val = f"{r['decide_ms_per_year']:.2f} / {r['evaluate_ms_per_year']:.2f} ms"
