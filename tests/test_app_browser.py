@@ -1,4 +1,5 @@
-"""The explorer driven for real: ``incentsim app`` in a subprocess, Debian's chromium via Playwright.
+"""The explorer driven for real: ``incentsim app`` in a subprocess, Debian's chromium via
+Playwright.
 
 The browser is the system's ``/usr/bin/chromium`` (installed by ``make test`` with
 apt), never a browser build downloaded by Playwright. The test opens the page,
@@ -58,7 +59,7 @@ def _serving(tmp_path: Path, *args: str):
 
     port = free_port()
     url = f"http://127.0.0.1:{port}/"
-    log = open(tmp_path / "server.log", "w")
+    log = open(tmp_path / "server.log", "w")  # noqa: SIM115 (closed in the finally below)
     env = dict(os.environ, SOLARA_TELEMETRY_MIXPANEL_ENABLE="False", PYTHONUNBUFFERED="1")
     proc = subprocess.Popen(_server_command(port, *args), stdout=log, stderr=subprocess.STDOUT,
                             cwd=tmp_path, env=env, start_new_session=True)

@@ -268,7 +268,8 @@ def test_cli_turns_every_bad_config_into_exit_2_and_one_line(data):
     "behaviour.citizen_noise=11", "world.n_provinces=1001", "world..x=1", "=3",
 ])
 def test_cli_set_overrides(tmp_path, override):
-    code, out, err = _cli("run", ROOT / "configs" / "gdp_tournament.yaml", "--runs-dir", tmp_path / "r",
+    code, out, err = _cli("run", ROOT / "configs" / "gdp_tournament.yaml",
+                          "--runs-dir", tmp_path / "r",
                           "--set", *[f"{k}={v}" for k, v in FAST_OVERRIDES.items()], override)
     assert code == 2 and out == "" and len(err.strip().splitlines()) == 1, err
     assert not (tmp_path / "r").exists()

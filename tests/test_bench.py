@@ -1,4 +1,5 @@
-"""``incentsim bench`` reports every required number, with sane values (small scale, no timing asserts)."""
+"""``incentsim bench`` reports every required number, with sane values (small scale, no timing
+asserts)."""
 
 import json
 import math
@@ -26,7 +27,8 @@ def report(tmp_path_factory):
 def test_every_field_is_reported(report):
     for key in REQUIRED:
         assert key in report, key
-        assert isinstance(report[key], float) and math.isfinite(report[key]) and report[key] > 0, key
+        value = report[key]
+        assert isinstance(value, float) and math.isfinite(value) and value > 0, key
     assert set(report["targets"]) == set(bench.TARGETS)
     assert report["machine"]["cpus"] >= 1
     for load in (report["machine"]["load_average"], report["load_average_before"]):
@@ -40,7 +42,8 @@ def test_values_are_consistent(report):
     assert report["timeseries_rows"] == 3
     assert report["total_run_s"] >= report["setup_s"]
     assert report["population_s_per_year"] <= report["seconds_per_year"]
-    assert report["agent_updates_per_s"] == pytest.approx(report["agents"] / report["seconds_per_year"])
+    per_s = report["agents"] / report["seconds_per_year"]
+    assert report["agent_updates_per_s"] == pytest.approx(per_s)
     assert 0 < report["bandwidth_fraction"] < 1
     assert 20 < report["bytes_per_agent"]["mean"] < 200
     assert 50 < report["peak_memory_mib"] < 4096

@@ -67,7 +67,8 @@ def test_cli_compare_on_dask_equals_serial(tmp_path):
     dask = run_cli(*common, "--executor", "dask", "-j", "2", "--runs-dir", tmp_path / "r2",
                    "--out", tmp_path / "o2")
     assert serial.returncode == 0 and dask.returncode == 0, dask.stderr[-2000:]
-    assert (tmp_path / "o1" / "table.csv").read_text() == (tmp_path / "o2" / "table.csv").read_text()
+    table = "table.csv"
+    assert (tmp_path / "o1" / table).read_text() == (tmp_path / "o2" / table).read_text()
     assert len([p for p in (tmp_path / "r2").iterdir() if p.name.isdigit()]) == 4
 
 

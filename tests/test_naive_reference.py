@@ -56,8 +56,10 @@ def _inputs(year):
 def run_vectorised(sc, seed):
     model = SimpleNamespace(config=sc)
     rng = np.random.default_rng([seed, 1])
-    firms = FirmPopulation(model, FIRMS, ENV, np.random.Generator(np.random.SFC64(rng.integers(2**63))))
-    cits = CitizenPopulation(model, CITIZENS, N_PREF, np.random.Generator(np.random.SFC64(rng.integers(2**63))))
+    firms = FirmPopulation(model, FIRMS, ENV,
+                           np.random.Generator(np.random.SFC64(rng.integers(2**63))))
+    cits = CitizenPopulation(model, CITIZENS, N_PREF,
+                             np.random.Generator(np.random.SFC64(rng.integers(2**63))))
     cits.income = WAGE[cits.prefecture] * cits.skill
     years = []
     for y in range(YEARS):

@@ -143,7 +143,8 @@ def test_table_numbers_are_means_of_stored_metrics(compared, report_last):
         for attr, w in (("data-value", want.mean), ("data-low", want.low),
                         ("data-high", want.high)):
             got = float(c[attr])
-            assert got == pytest.approx(w, rel=1e-9, abs=1e-12) or (np.isnan(got) and np.isnan(w)), \
+            both_nan = np.isnan(got) and np.isnan(w)
+            assert got == pytest.approx(w, rel=1e-9, abs=1e-12) or both_nan, \
                 (scen, o, stat, attr)
         checked += 1
     # two scenarios x outcomes x (mean, final), plus the paired differences

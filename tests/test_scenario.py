@@ -97,7 +97,8 @@ def test_population_beyond_memory_is_refused():
 
 
 def test_overrides_apply_and_are_validated():
-    sc = load_scenario({}, {"tenure.term_length": 7, "accountability.statistical_audit.intensity": 0.9})
+    sc = load_scenario({}, {"tenure.term_length": 7,
+                            "accountability.statistical_audit.intensity": 0.9})
     assert sc.tenure.term_length == 7
     assert sc.accountability.statistical_audit.intensity == 0.9
     assert "promotion.weights.growht" in problems({}, {"promotion.weights.growht": 1.0})

@@ -169,7 +169,7 @@ def scenario_from_controls(config: str | os.PathLike | dict | None,
     if "rule" in controls:
         promotion["rule"] = controls["rule"]
     name = promotion.get("rule", Promotion.model_fields["rule"].default)
-    rule = PROMOTION_RULES[name] if name in PROMOTION_RULES else None
+    rule = PROMOTION_RULES.get(name)
     if rule is not None:  # the parameters of the rule picked, not those of CONFIG's rule
         for name in rule.foreign_params():
             promotion.pop(name, None)

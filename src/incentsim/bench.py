@@ -331,7 +331,9 @@ def table(r: dict) -> str:
             b = r["bytes_per_agent"]
             val = f"{b['mean']:.1f} B (citizen {b['citizen']:.0f}, firm {b['firm']:.0f})"
         target = r["targets"].get(key)
-        mark = f"   target {target['target']}: {'met' if target['met'] else 'MISSED'}" if target else ""
+        mark = ""
+        if target:
+            mark = f"   target {target['target']}: {'met' if target['met'] else 'MISSED'}"
         lines.append(f"{name:<{width}}{val:>28}{mark}")
     return "\n".join(lines)
 

@@ -40,7 +40,8 @@ PLUGINS = {
     "bench": ("incentsim.bench", "benchmarks: speed and scaling of the simulation"),
     "validate": ("incentsim.validate", "check the stylized facts and calibration moments"),
     "app": ("incentsim.app", "interactive model explorer in the browser (Mesa SolaraViz)"),
-    "report": ("incentsim.report", "self-contained HTML report comparing scenarios of tracked runs"),
+    "report": ("incentsim.report",
+               "self-contained HTML report comparing scenarios of tracked runs"),
     "sensitivity": ("incentsim.exploratory.sensitivity",
                     "global sensitivity of a problem spec (SALib Sobol / Morris)"),
     "discover": ("incentsim.exploratory.discovery",
@@ -275,7 +276,7 @@ def _summary_table(groups, outcomes) -> str:
     from incentsim.outcomes import BY_NAME
 
     rows = []
-    for name, results in groups.items():
+    for results in groups.values():
         for o in outcomes:
             avg = ci95([r.summary[f"{o}_mean"] for r in results])
             fin = ci95([r.summary[f"{o}_final"] for r in results])
@@ -621,15 +622,13 @@ def cmd_rules(args) -> int:
         print("\n".join(behavioural_numbers()))
         return 0
 
-    for title, reg, key in (("Promotion rules (promotion.rule)", PROMOTION_RULES, "promotion.rule"),
-                            ("Accountability mechanisms (accountability.<name>)", MECHANISMS,
-                             "accountability")):
+    for title, reg in (("Promotion rules (promotion.rule)", PROMOTION_RULES),
+                       ("Accountability mechanisms (accountability.<name>)", MECHANISMS)):
         print(title)
         for cls in reg:
             print(f"  {cls.name:<36} {cls.description}")
             print(f"  {'':<36} source: {cls.source}")
         print()
-    del key
     print("Behavioural numbers (economy, behaviour) and rule-specific promotion parameters: "
           "incentsim rules --parameters")
     return 0
@@ -705,7 +704,8 @@ def build_parser() -> argparse.ArgumentParser:
                                    "average outcomes with 95%% confidence intervals and the "
                                    "paired difference to the first CONFIG; save table.csv "
                                    "and figure.png.")
-    p.add_argument("configs", nargs="+", metavar="CONFIG", help="two or more scenario files or shipped names")
+    p.add_argument("configs", nargs="+", metavar="CONFIG",
+                   help="two or more scenario files or shipped names")
     _add_common(p, seeds_default="10", seeds_help=SEEDS_HELP + " (default: 10, i.e. 0..9)")
     p.add_argument("--out", metavar="DIR",
                    help="where table.csv and figure.png go (default: <runs dir>/_compare/<names>)")

@@ -87,6 +87,12 @@ class PrefectureState:
     turnover: np.ndarray
     last_score: np.ndarray
     rank_pct: np.ndarray
+    scandal_dismissal: np.ndarray
+    expected_growth: np.ndarray
+    expected_income_growth: np.ndarray
+    service_efficiency: np.ndarray
+    budget_share: np.ndarray
+    entry_rate: np.ndarray
     indicators: dict[str, np.ndarray] = field(default_factory=dict)
     indicator_scale: dict[str, float] = field(default_factory=dict)
     term_sum: dict[str, np.ndarray] = field(default_factory=dict)
@@ -286,7 +292,7 @@ def account_output(st: PrefectureState, econ, fy, spend_gdp, gdp_prev, beh) -> N
 # ----------------------------------------------------------------- pollution
 
 def pollution_level(emission_intensity, gdp_ratio, abatement, geo, econ):
-    """This year's pollution concentration, before inspections.
+    """The year's pollution concentration, before inspections.
 
     Emissions are ``emission_intensity x (GDP / initial GDP) **
     pollution_scale_elasticity x exp(-abatement_effect x (abatement - 1))``; a

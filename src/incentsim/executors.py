@@ -319,7 +319,7 @@ def _run_pool(groups, tasks, runs_dir, jobs, scheduler, skip_done, keep) -> Iter
     ctx = multiprocessing.get_context("forkserver")
     ctx.set_forkserver_preload(["incentsim.executors"])
     pending = list(groups)
-    for attempt in range(2):
+    for _attempt in range(2):
         if not pending:
             return
         lost = []
@@ -385,10 +385,8 @@ def _stop_pool(pool: ProcessPoolExecutor) -> None:
     for proc in procs:
         _signal(proc, signal.SIGTERM)
     for proc in procs:
-        try:
+        with contextlib.suppress(OSError, ValueError):
             proc.join(timeout=30)
-        except (OSError, ValueError):
-            pass
         _signal(proc, signal.SIGKILL)
 
 

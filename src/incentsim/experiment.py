@@ -30,6 +30,7 @@ otherwise.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -173,10 +174,8 @@ class SafeFileStorageObserver(FileStorageObserver):
             self.run_entry["stop_time"] = stop_time.isoformat()
             self.run_entry["status"] = "FAILED"
             self.run_entry["fail_trace"] = ["incomplete run: " + "; ".join(self.write_errors)]
-            try:
-                self.save_json(self.run_entry, "run.json")
-            except OSError:
-                pass  # left RUNNING with a dead process: detected as incomplete
+            with contextlib.suppress(OSError):  # else left RUNNING with a dead process:
+                self.save_json(self.run_entry, "run.json")  # detected as incomplete
             return
         super().completed_event(stop_time, result)
 

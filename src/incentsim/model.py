@@ -148,14 +148,13 @@ class IncentModel(mesa.Model):
             petitions=zeros.copy(), transfers_next=zeros.copy(),
             scandal=np.zeros(n, bool), turnover=np.zeros(n, bool),
             last_score=zeros.copy(), rank_pct=np.full(n, 0.5),
+            scandal_dismissal=np.zeros(n, bool),
+            expected_growth=np.full(n, econ.initial_growth),
+            expected_income_growth=np.full(n, econ.initial_growth),
+            service_efficiency=np.ones(n), budget_share=np.full(n, econ.tax_rate),
+            indicator_scale=beh.initial_scale.model_dump(),
+            entry_rate=np.full(n, econ.entry_reference),
         )
-        st.scandal_dismissal = np.zeros(n, bool)
-        st.expected_growth = np.full(n, econ.initial_growth)
-        st.expected_income_growth = np.full(n, econ.initial_growth)
-        st.service_efficiency = np.ones(n)
-        st.budget_share = np.full(n, econ.tax_rate)
-        st.indicator_scale = beh.initial_scale.model_dump()
-        st.entry_rate = np.full(n, econ.entry_reference)
         self.frontier = 1.0
         self.entry_rate = econ.entry_reference
         self.national_level = 0.0
@@ -260,7 +259,7 @@ class IncentModel(mesa.Model):
         return (1.0 - alpha) * self.state.gdp / self.config.world.citizens_per_prefecture
 
     def indicators(self) -> dict[str, np.ndarray]:
-        """This year's value of every indicator of :data:`incentsim.indicators.INDICATORS`
+        """The year's value of every indicator of :data:`incentsim.indicators.INDICATORS`
         (signed so that higher is better), per prefecture."""
         st = self.state
         values = {
@@ -427,7 +426,7 @@ class IncentModel(mesa.Model):
     # ----------------------------------------------------------------- recording
 
     def _advance_tfp(self, fy) -> tuple[float, np.ndarray]:
-        """This year's TFP growth, national and per prefecture, against last year's level
+        """The year's TFP growth, national and per prefecture, against last year's level
         (the initial firms' in the first year). Tracked every year, burn-in included, so
         the first recorded year is measured like any other; with no firm alive the level
         is carried over (no change)."""

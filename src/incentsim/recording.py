@@ -48,7 +48,7 @@ def _dispersion(model, x: np.ndarray) -> float:
 
 def outcome_row(model, fate: dict[str, np.ndarray], fy: FirmYear,
                 tfp_growth: float) -> dict[str, Any]:
-    """This year's outcomes, national (see :data:`incentsim.outcomes.OUTCOMES`)."""
+    """The year's outcomes, national (see :data:`incentsim.outcomes.OUTCOMES`)."""
     st, econ, leaders = model.state, model.config.economy, model.leader_at
     alive = max(fy.alive_start.sum(), 1.0)
     gdp_total = st.gdp.sum()
@@ -115,7 +115,7 @@ def _firm_columns(model, fy: FirmYear) -> dict[str, Any]:
 
 def panel_columns(model, fate: dict[str, np.ndarray], fy: FirmYear,
                   tfp_growth: np.ndarray) -> dict[str, np.ndarray]:
-    """This year's rows of the leader-year panel, column by column."""
+    """The year's rows of the leader-year panel, column by column."""
     st, n = model.state, model.n_prefectures
     with np.errstate(divide="ignore", invalid="ignore"):
         growth_spend = np.where(st.spending_prev > 0, st.spending / st.spending_prev - 1.0,

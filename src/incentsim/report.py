@@ -300,7 +300,8 @@ figcaption{font-size:.88em;color:#333;margin-top:.3em}
 details{margin:.4em 0}summary{cursor:pointer;font-weight:600}
 pre{background:#f7f7f7;border:1px solid #e3e3e3;padding:.6em;font-size:.8em;overflow-x:auto}
 .note{background:#fff8e5;border-left:4px solid #E69F00;padding:.4em .8em}
-@media print{body{max-width:none;margin:0;font-size:10pt}.wrap{overflow:visible}h2{page-break-after:avoid}
+@media print{body{max-width:none;margin:0;font-size:10pt}.wrap{overflow:visible}
+h2{page-break-after:avoid}
 figure,table{page-break-inside:avoid}details>*{display:block}details summary{display:none}
 a{color:inherit;text-decoration:none}}
 """
@@ -511,6 +512,7 @@ def render(groups: Sequence[Group], notes: Sequence[str], *, title: str | None =
     for i, g in enumerate(groups):
         cfg = g.configs[0]
         w = cfg.get("world", {})
+        mechanisms = dict.fromkeys(", ".join(x.get("mechanisms", [])) or "none" for x in g.infos)
         world = (f"{w.get('n_provinces', '?')} provinces × "
                  f"{w.get('prefectures_per_province', '?')} prefectures; "
                  f"{w.get('horizon', '?')} years after {w.get('burn_in', '?')} burn-in")
@@ -518,7 +520,7 @@ def render(groups: Sequence[Group], notes: Sequence[str], *, title: str | None =
           f"<b>{_e(g.name)}</b>{' (reference)' if i == 0 else ''}</td>"
           f"<td>{_e(cfg.get('description', ''))}</td>"
           f"<td>{_e(', '.join(dict.fromkeys(str(x.get('rule', '')) for x in g.infos)))}</td>"
-          f"<td>{_e(' | '.join(dict.fromkeys(', '.join(x.get('mechanisms', [])) or 'none' for x in g.infos)))}</td>"
+          f"<td>{_e(' | '.join(mechanisms))}</td>"
           f"<td>{_e(_seeds_text(g.seeds))}</td><td>{len(g.ids)}</td>"
           f"<td>{_e(_span(g.ids))}</td><td>{_e(world)}</td></tr>")
     a("</table></div>")

@@ -133,7 +133,8 @@ def _parse(run_id: int, run_dir: Path) -> tuple[dict[str, Any], pd.DataFrame]:
     duration = None
     if start and stop:
         try:
-            duration = (datetime.fromisoformat(stop) - datetime.fromisoformat(start)).total_seconds()
+            duration = (datetime.fromisoformat(stop)
+                        - datetime.fromisoformat(start)).total_seconds()
         except ValueError:
             duration = None
     row: dict[str, Any] = {

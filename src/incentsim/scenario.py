@@ -404,15 +404,21 @@ class Behaviour(_Section):
         2.0, 1e-3, 100.0, "Beta shape", "Persson & Zhuravskaya (2016); " + ASSUMED,
         "leaders' motivation is public_service_motivation x 2 x Beta(shape, shape)")
     natural_scale: NaturalScale = Field(  # type: ignore[valid-type]
-        NaturalScale(), description="one notable change of each indicator and welfare quantity [indicator units; source: indicator table (incentsim.indicators)]")
+        NaturalScale(),
+        description="one notable change of each indicator and welfare quantity "
+                    "[indicator units; source: indicator table (incentsim.indicators)]")
     # -- evaluators' yardsticks
     scale_smoothing: float = param(
         0.3, 0.0, 1.0, "share/yr", ASSUMED,
         "yearly weight of the new cross-prefecture SD in an indicator's scale")
     scale_floor: ScaleFloor = Field(  # type: ignore[valid-type]
-        ScaleFloor(), description="least peer SD evaluators divide each scored indicator by [indicator units; source: indicator table (incentsim.indicators)]")
+        ScaleFloor(),
+        description="least peer SD evaluators divide each scored indicator by "
+                    "[indicator units; source: indicator table (incentsim.indicators)]")
     initial_scale: InitialScale = Field(  # type: ignore[valid-type]
-        InitialScale(), description="peer SD evaluators assume for each scored indicator before the first year [indicator units; source: indicator table (incentsim.indicators)]")
+        InitialScale(),
+        description="peer SD evaluators assume for each scored indicator before the first "
+                    "year [indicator units; source: indicator table (incentsim.indicators)]")
     # -- firms
     firm_confidence_base: float = param(
         0.5, 0.0, 10.0, "multiplier", "Zhu & Zhang (2017) policy predictability; " + ASSUMED,

@@ -1,4 +1,4 @@
-"""``incentsim validate``: does the model reproduce the empirical record?
+"""``incentsim validate``: whether the model reproduces the empirical record.
 
 Runs the scenario arms the stylized facts of DESIGN.md §6, the direction claims of its
 §8 reforms and the calibration moments of calibration.md need (every run tracked with

@@ -44,7 +44,8 @@ def build_geography(
     big = 1.0 if n_provinces > 1 else 0.0
     small = 0.9 * np.sin(np.pi / max(n_provinces, 2)) if n_provinces > 1 else 1.0
     for j in range(n_provinces):
-        cx, cy = big * np.cos(2 * np.pi * j / n_provinces), big * np.sin(2 * np.pi * j / n_provinces)
+        angle = 2 * np.pi * j / n_provinces
+        cx, cy = big * np.cos(angle), big * np.sin(angle)
         members = [j * per_province + k for k in range(per_province)]
         for k, node in enumerate(members):
             a = 2 * np.pi * k / per_province

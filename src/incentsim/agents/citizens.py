@@ -106,7 +106,8 @@ class CitizenPopulation:
         self.threshold = beh.tacitus_threshold
         self._views: dict[int, Citizen] = {}
 
-    def _random_ties(self, n_pref: int, per: int, k_rand: int, rng: np.random.Generator) -> np.ndarray:
+    def _random_ties(self, n_pref: int, per: int, k_rand: int,
+                     rng: np.random.Generator) -> np.ndarray:
         """Random ties as chunk-local row indices, ``(k_rand, n)`` intp (no index casts).
 
         Citizen ``j`` of a prefecture is tied to ``(j + d) % per`` with ``d``
@@ -266,7 +267,8 @@ class CitizenPopulation:
         beh = self.model.config.behaviour
         who = np.flatnonzero(self._petitioned)
         settled = who[rng.random(len(who)) < share]
-        self._satisfaction[settled] = np.maximum(self._satisfaction[settled], beh.petition_threshold)
+        self._satisfaction[settled] = np.maximum(self._satisfaction[settled],
+                                                 beh.petition_threshold)
         self._trust_central[settled] = np.minimum(
             1.0, self._trust_central[settled] + beh.central_credit * beh.trust_gain_rate
         )

@@ -20,11 +20,11 @@ and at most :data:`CHUNK_MAX_AGENTS` agents: every numpy call and every pool
 task has a fixed cost, and at national scale chunks of ~130k agents step a
 year 30 % faster than chunks of ~33k (measured with ``incentsim bench``),
 while a province-sized population still splits into a few chunks for the
-threads. Chunk sizes depend only on the population's size. Every chunk owns its own random stream, spawned once from the
-population's generator, so the draws a chunk makes do not depend on which
-thread steps it, nor on how many threads there are: results are reproducible
-for a given seed on any machine. :func:`run_chunks` maps chunks over a small
-thread pool (numpy releases the GIL inside its loops and in ``random_raw``).
+threads. Chunk sizes depend only on the population's size. Every chunk owns its own
+random stream, spawned once from the population's generator, so the draws a chunk
+makes do not depend on which thread steps it, nor on how many threads there are:
+results are reproducible for a given seed on any machine. :func:`run_chunks` maps
+chunks over a small thread pool (numpy releases the GIL inside its loops and in ``random_raw``).
 """
 
 from __future__ import annotations
@@ -96,7 +96,8 @@ def run_chunks(fn, n_chunks: int) -> None:
         f.result()
 
 
-def chunk_bounds(n_pref: int, per_prefecture: int, target: int | None = None) -> list[tuple[int, int]]:
+def chunk_bounds(n_pref: int, per_prefecture: int,
+                 target: int | None = None) -> list[tuple[int, int]]:
     """Prefecture ranges ``(lo, hi)`` of about ``target`` agents each (depends only on
     sizes; by default a quarter of the population, clipped to the chunk limits)."""
     if target is None:

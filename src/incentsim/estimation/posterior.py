@@ -1,4 +1,4 @@
-"""Parameter uncertainty in comparisons: one draw of the estimated parameters per seed.
+r"""Parameter uncertainty in comparisons: one draw of the estimated parameters per seed.
 
 An estimation (``estimates.json`` of ``incentsim calibrate``) gives estimates θ̂ and
 their covariance V. :func:`draw` takes, for a seed, one parameter vector from the normal
@@ -12,7 +12,7 @@ A drawn parameter is applied to a scenario only where it means the same thing: s
 fields always, a mechanism's parameter only if the scenario already has that mechanism
 on (a stylized scenario without ``mixed_evaluation`` is not given one).
 
-    incentsim compare configs/china_2000s.yaml configs/china_2010s.yaml --seeds 20 \\
+    incentsim compare configs/china_2000s.yaml configs/china_2010s.yaml --seeds 20 \
         --posterior docs/calibration/china_2000s/estimates.json
 """
 

@@ -82,7 +82,7 @@ class Objective:
         return (sign * (base[None, :] - values)).max(axis=1)
 
     def better(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
-        """Is ``a`` strictly better than ``b`` (elementwise)?"""
+        """Whether ``a`` is strictly better than ``b`` (elementwise)."""
         return a > b if self.direction == "maximize" else a < b
 
 

@@ -10,12 +10,9 @@ unregistered or undocumented.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Generic, TypeVar
-
-T = TypeVar("T", bound=type)
 
 
-class Registry(Generic[T]):
+class Registry[T: type]:
     """Name -> class mapping filled by the :meth:`register` decorator."""
 
     def __init__(self, kind: str) -> None:
@@ -38,6 +35,10 @@ class Registry(Generic[T]):
             raise KeyError(
                 f"unknown {self.kind} {name!r}; known: {', '.join(self.names())}"
             ) from None
+
+    def get(self, name: str) -> T | None:
+        """The class registered as ``name``, or ``None`` if there is none."""
+        return self._classes.get(name)
 
     def __contains__(self, name: object) -> bool:
         return name in self._classes

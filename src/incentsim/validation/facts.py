@@ -230,7 +230,8 @@ class Table1GrowthOnly(Fact):
 class Table1Balanced(Fact):
     id, number = "3b", 3
     title = "Table 1: GDP growth in the penultimate year, balanced regime"
-    claim = "Under a balanced scorecard the penultimate-year GDP-growth coefficient is not positive."
+    claim = ("Under a balanced scorecard the penultimate-year GDP-growth coefficient is not "
+             "positive.")
     source = "seed 002, Table 1, col. (2) 2008-15: -0.589* (t = -1.87)"
     scenarios = ("balanced_scorecard",)
     rule = "not_positive"
@@ -286,7 +287,8 @@ class Table1ServicesBalanced(Fact):
     unit = "pp of growth"
 
     def estimate(self, panels, timeseries):
-        return cycle_estimate(panels["balanced_scorecard"], st_variable(panels["balanced_scorecard"]))
+        panel = panels["balanced_scorecard"]
+        return cycle_estimate(panel, st_variable(panel))
 
 
 @register

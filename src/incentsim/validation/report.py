@@ -208,7 +208,8 @@ def to_markdown(result: dict, figs: dict[str, str] | None = None,
     n_m = sum(m["within"] for m in result["calibration"])
     out += [
         f"Mode: **{s['mode']}** — {len(s['seeds'])} seeds per scenario, world "
-        f"`{s['world']}`, {s['n_runs']} runs ({'tracked with Sacred' if s['tracked'] else 'untracked, not kept'}), "
+        f"`{s['world']}`, {s['n_runs']} runs "
+        f"({'tracked with Sacred' if s['tracked'] else 'untracked, not kept'}), "
         f"incentsim {s.get('version', '?')}, git `{s.get('git', '?')}`, {s.get('date', '')}.",
         "",
         f"**Verdict: {n_ok} of {len(result['fact_summary'])} stylized facts reproduced "
@@ -234,7 +235,8 @@ def to_markdown(result: dict, figs: dict[str, str] | None = None,
             "Published: Blum (World Bank/DRC, 2017), prefecture leaders, growth-only era "
             "2000-07 vs balanced era 2008-15; simulated: the historical baselines "
             "`china_2000s` (estimated on 2000-07) and `china_2010s` (the same with the 2008-15 "
-            "reforms, not re-estimated; facts 3a-3e test the stylized arms). Education expenditure growth is the model's "
+            "reforms, not re-estimated; facts 3a-3e test the stylized arms). Education "
+            "expenditure growth is the model's "
             "`services_spending_growth`, science and technology its "
             "`innovation_spending_growth`. "
             "Coefficients in percentage points; t-statistics in parentheses, clustered by "

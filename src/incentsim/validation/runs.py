@@ -151,7 +151,8 @@ def _execute(arms: list[str], seeds: list[int], world, cdir: Path, workers: int 
             progress(done[0], len(tasks))
 
     runs = Path(runs_dir) if runs_dir else default_runs_dir()
-    results = execute(tasks, runs, executor="local", jobs=workers or min(2, os.cpu_count() or 1), on_result=_count)
+    results = execute(tasks, runs, executor="local", jobs=workers or min(2, os.cpu_count() or 1),
+                      on_result=_count)
     failed = [r for r in results if not r.ok]
     if failed:
         raise RuntimeError(f"{len(failed)} validation run(s) failed; first: {failed[0].error}")
