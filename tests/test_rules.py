@@ -244,3 +244,8 @@ def test_cli_lists_every_behavioural_number_with_its_source():
             if info.description and "indicator table" not in info.description:
                 assert f"`{section}.{name}`=" in r.stdout, name
     assert "`promotion.patronage_strength`: only for `patronage`" in r.stdout
+
+
+def test_registry_get_returns_the_class_or_none():
+    assert PROMOTION_RULES.get("gdp_tournament") is PROMOTION_RULES["gdp_tournament"]
+    assert PROMOTION_RULES.get("no_such_rule") is None

@@ -87,6 +87,12 @@ class PrefectureState:
     turnover: np.ndarray
     last_score: np.ndarray
     rank_pct: np.ndarray
+    scandal_dismissal: np.ndarray
+    expected_growth: np.ndarray
+    expected_income_growth: np.ndarray
+    service_efficiency: np.ndarray
+    budget_share: np.ndarray
+    entry_rate: np.ndarray
     indicators: dict[str, np.ndarray] = field(default_factory=dict)
     indicator_scale: dict[str, float] = field(default_factory=dict)
     term_sum: dict[str, np.ndarray] = field(default_factory=dict)

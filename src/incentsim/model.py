@@ -148,14 +148,13 @@ class IncentModel(mesa.Model):
             petitions=zeros.copy(), transfers_next=zeros.copy(),
             scandal=np.zeros(n, bool), turnover=np.zeros(n, bool),
             last_score=zeros.copy(), rank_pct=np.full(n, 0.5),
+            scandal_dismissal=np.zeros(n, bool),
+            expected_growth=np.full(n, econ.initial_growth),
+            expected_income_growth=np.full(n, econ.initial_growth),
+            service_efficiency=np.ones(n), budget_share=np.full(n, econ.tax_rate),
+            indicator_scale=beh.initial_scale.model_dump(),
+            entry_rate=np.full(n, econ.entry_reference),
         )
-        st.scandal_dismissal = np.zeros(n, bool)
-        st.expected_growth = np.full(n, econ.initial_growth)
-        st.expected_income_growth = np.full(n, econ.initial_growth)
-        st.service_efficiency = np.ones(n)
-        st.budget_share = np.full(n, econ.tax_rate)
-        st.indicator_scale = beh.initial_scale.model_dump()
-        st.entry_rate = np.full(n, econ.entry_reference)
         self.frontier = 1.0
         self.entry_rate = econ.entry_reference
         self.national_level = 0.0

@@ -174,6 +174,8 @@ class StatisticalAudit(Mechanism):
         deterrence: NonNeg = 8.0
         detection_scale: Annotated[float, Field(gt=0.0, le=1.0)] = 0.01
 
+    params: Params
+
     def manipulation_cost(self) -> float:
         return 1.0 + self.params.deterrence * self.params.intensity
 
@@ -211,6 +213,8 @@ class LifelongAccountability(Mechanism):
         environment_weight: NonNeg = 0.1
         stewardship: NonNeg = 2.0
 
+    params: Params
+
     def decision_utility(self, model, pred):
         natural = model.behaviour.natural_scale
         debt_rise = np.maximum(pred["debt_now"] - pred["debt"], 0.0) / natural.debt
@@ -245,6 +249,8 @@ class VerticalEnvironmentalManagement(Mechanism):
         inspection_effect: Prob = 0.09
         pressure: NonNeg = 0.2
 
+    params: Params
+
     def decision_utility(self, model, pred):
         natural = model.behaviour.natural_scale
         return self.params.pressure * pred["environment"] / natural.environment
@@ -275,6 +281,8 @@ class PublicRanking(Mechanism):
         news_weight: NonNeg = 0.1
         reputation: NonNeg = 0.5
 
+    params: Params
+
     def decision_utility(self, model, pred):
         natural = model.behaviour.natural_scale
         return self.params.reputation * pred["satisfaction"] / natural.satisfaction
@@ -285,20 +293,35 @@ class PublicRanking(Mechanism):
 
 
 class _ScoreBlend(Mechanism):
-    """Blends one indicator into the evaluator's score with weight ``weight``."""
+    """Blends one indicator into the evaluator's score with weight :meth:`blend_weight`."""
 
     indicator: ClassVar[str] = ""
 
     def blend_weight(self) -> float:
-        return self.params.weight
+        raise NotImplementedError
 
     def adjust_score(self, score, ind, ctx):
         w = self.blend_weight()
         return (1.0 - w) * score + w * ctx.z(ind, self.indicator)
 
 
+class _BlendParams(MechanismParams):
+    """What a weighted blend has: the weight of its indicator in the score."""
+
+    weight: Prob = 0.0
+
+
+class _WeightedBlend(_ScoreBlend):
+    """A score blend whose weight is its ``weight`` parameter."""
+
+    params: _BlendParams
+
+    def blend_weight(self) -> float:
+        return self.params.weight
+
+
 @MECHANISMS.register
-class CitizenSurvey(_ScoreBlend):
+class CitizenSurvey(_WeightedBlend):
     """A resident survey feeds the evaluation.
 
     Rule: score <- (1 - weight) * score + weight * z(satisfaction), where
@@ -312,13 +335,14 @@ class CitizenSurvey(_ScoreBlend):
     observes = ("satisfaction",)
     indicator = "satisfaction"
 
-    class Params(MechanismParams):
+    class Params(_BlendParams):
         weight: Prob = 0.3
 
+    params: Params
 
 
 @MECHANISMS.register
-class FirmSurvey(_ScoreBlend):
+class FirmSurvey(_WeightedBlend):
     """A business-environment survey of firms feeds the evaluation.
 
     Rule: score <- (1 - weight) * score + weight * z(firm_survey).
@@ -331,9 +355,10 @@ class FirmSurvey(_ScoreBlend):
     observes = ("firm_survey",)
     indicator = "firm_survey"
 
-    class Params(MechanismParams):
+    class Params(_BlendParams):
         weight: Prob = 0.2
 
+    params: Params
 
 
 @MECHANISMS.register
@@ -353,13 +378,15 @@ class PerformanceTransfers(Mechanism):
     class Params(MechanismParams):
         share: Prob = 0.1
 
+    params: Params
+
     def transfers(self, model):
         pct = model.province_percentile(model.state.last_score)
         return self.params.share * model.state.revenue * 2.0 * (pct - 0.5)
 
 
 @MECHANISMS.register
-class PetitionChannel(_ScoreBlend):
+class PetitionChannel(_WeightedBlend):
     """Petitions reach the upper level and get some grievances redressed.
 
     Rule: the score loses ``weight`` x z(petitions per 1,000 residents); a
@@ -376,10 +403,11 @@ class PetitionChannel(_ScoreBlend):
     observes = ("stability",)
     indicator = "stability"
 
-    class Params(MechanismParams):
+    class Params(_BlendParams):
         weight: Prob = 0.2
         redress: Prob = 0.3
 
+    params: Params
 
     def after_petitions(self, model):
         model.redress_petitions(self.params.redress, self.rng)

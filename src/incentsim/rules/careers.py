@@ -67,6 +67,8 @@ class MixedEvaluation(Mechanism):
         ability_weight: float = _weight(
             0.5, 10.0, "score per SD of leader ability seen by evaluators [peer SD]")
 
+    params: Params
+
     def adjust_score(self, score, ind, ctx):
         p = self.params
         out = p.performance_weight * np.asarray(score, dtype=float)
@@ -111,6 +113,8 @@ class IrregularTurnover(Mechanism):
             0.2, 1.0, "yearly probability the provincial leadership changes [0..1]")
         reshuffle_share: float = _weight(
             0.2, 1.0, "share of prefecture leaders a new provincial leader moves [0..1]")
+
+    params: Params
 
     def midterm_candidates(self, model: MechanismContext, evaluated: np.ndarray) -> np.ndarray:
         """Leaders not up for evaluation who compete for promotion this year."""

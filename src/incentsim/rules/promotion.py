@@ -75,7 +75,7 @@ class PromotionRule:
     uses_weights: ClassVar[bool] = False
     #: the rule's own ``promotion`` parameters besides ``weights`` (other rules may not
     #: set them)
-    params: ClassVar[tuple[str, ...]] = ()
+    rule_params: ClassVar[tuple[str, ...]] = ()
 
     def __init__(self, params) -> None:
         self.params = params
@@ -105,7 +105,7 @@ class PromotionRule:
     @classmethod
     def own_params(cls) -> tuple[str, ...]:
         """The ``promotion`` parameters this rule reads besides the general ones."""
-        return (("weights",) if cls.uses_weights else ()) + cls.params
+        return (("weights",) if cls.uses_weights else ()) + cls.rule_params
 
     @classmethod
     def _foreign_params(cls, params) -> list[tuple[str, str]]:
@@ -175,7 +175,7 @@ class GrowthTarget(PromotionRule):
     """
 
     name = "growth_target"
-    params = ("growth_target", "target_escalation")
+    rule_params = ("growth_target", "target_escalation")
     description = "Meet or beat a growth target; targets escalate down levels"
     source = "Li, Liu, Weng & Zhou (2019) Econ. J. 129 (growth targets and escalation)"
     observes = ("growth",)
@@ -235,7 +235,7 @@ class Hybrid(PromotionRule):
     """
 
     name = "hybrid"
-    params = ("resident_weight",)
+    rule_params = ("resident_weight",)
     description = "Resident survey blended with an official scorecard (Hangzhou, Qingyuan)"
     source = "UNDP PPGPA report (seed 001): Hangzhou 50% resident input; seed 004: Qingyuan"
     observes = ("growth", "environment", "services", "debt", "satisfaction", "firm_survey")
@@ -274,7 +274,7 @@ class Patronage(PromotionRule):
     """
 
     name = "patronage"
-    params = ("patronage_strength",)
+    rule_params = ("patronage_strength",)
     description = "Connection to the provincial patron dominates"
     source = "Shih, Adolph & Liu (2012) APSR 106; Jia, Kudamatsu & Seim (2015) JEEA 13"
     observes = ("connected", "growth")

@@ -56,6 +56,7 @@ class _Reform(Mechanism):
     strength (0 before year 1, ``strength`` from ``rollout_years`` on)."""
 
     Params: ClassVar[type[ReformParams]] = ReformParams
+    params: ReformParams
     neutral: ClassVar[dict[str, Any] | None] = {"strength": 0.0}
     level: float = 0.0
 
@@ -104,6 +105,8 @@ class ServiceHalls(_Reform):
         satisfaction_gain: float = _amount(0.15, "rise in citizens' satisfaction index "
                                                  "at full strength, logit points", 2.0)
 
+    params: Params
+
     def service_efficiency(self, model):
         return 1.0 + self.params.efficiency_gain * self.level
 
@@ -147,6 +150,8 @@ class CadreCapacity(_Reform, _ScoreBlend):
         feedback_weight: float = _share(0.3, "weight of residents' feedback (satisfaction) "
                                              "in the evaluation score at full strength, "
                                              "fraction")
+
+    params: Params
 
     def blend_weight(self) -> float:
         return self.params.feedback_weight * self.level
@@ -194,6 +199,8 @@ class BigDataMonitoring(_Reform):
             0.01, ge=1e-6, le=1.0, description="inflation at which a flag is half as likely "
             "as for a large one, fraction of GDP growth (as statistical_audit)")
 
+    params: Params
+
     def manipulation_cost(self) -> float:
         return 1.0 + self.params.deterrence * self.params.detection * self.level
 
@@ -236,6 +243,8 @@ class RegulatoryConsistency(_Reform):
                                    "recorded year to full strength, years")
         confidence_gain: float = _share(0.05, "rise in the level firms' trust moves toward "
                                               "at full strength, 0..1 trust")
+
+    params: Params
 
     def protection_factor(self, model):
         return 1.0 - self.level

@@ -36,6 +36,10 @@ class Registry[T: type]:
                 f"unknown {self.kind} {name!r}; known: {', '.join(self.names())}"
             ) from None
 
+    def get(self, name: str) -> T | None:
+        """The class registered as ``name``, or ``None`` if there is none."""
+        return self._classes.get(name)
+
     def __contains__(self, name: object) -> bool:
         return name in self._classes
 
