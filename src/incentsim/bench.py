@@ -38,7 +38,6 @@ import sys
 import time
 from pathlib import Path
 from typing import Any
-from unittest import mock
 
 import numpy as np
 
@@ -119,30 +118,31 @@ class _Timer:
         setattr(owner, name, timed)
 
 
-def measure_run(scale: str, years: int | None, seed: int) -> dict:
-    """One full simulation with phase timings (run this in a fresh process)."""
-    t_import = time.perf_counter()
-    import incentsim.model as model_mod
-    from incentsim.agents.citizens import CitizenPopulation
-    from incentsim.agents.firms import FirmPopulation
-    from incentsim.api import simulate
+def _bench_scenario(scale: str, years: int | None):
+    """The default scenario at ``scale`` (and ``years`` of horizon if given)."""
     from incentsim.scenario import load_scenario
-    from incentsim.upper import UpperLevel
-    import_s = time.perf_counter() - t_import
-    rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
 
     overrides: dict[str, Any] = {"world.scale": scale}
     if years is not None:
         overrides["world.horizon"] = years
-    sc = load_scenario({}, overrides)
+    return load_scenario({}, overrides)
+
+
+def _instrument(model_mod, upper_cls, firms_cls, citizens_cls) -> _Timer:
+    """A timer wrapped around each phase measured (set-up, year, decide, evaluate, ...)."""
     timer = _Timer()
     timer.wrap(model_mod.IncentModel, "__init__", "setup")
     timer.wrap(model_mod.IncentModel, "step", "year")
     timer.wrap(model_mod, "decide", "decide")
-    timer.wrap(UpperLevel, "evaluate", "evaluate")
-    timer.wrap(UpperLevel, "turnover", "turnover")
-    timer.wrap(FirmPopulation, "step", "firms")
-    timer.wrap(CitizenPopulation, "step", "citizens")
+    timer.wrap(upper_cls, "evaluate", "evaluate")
+    timer.wrap(upper_cls, "turnover", "turnover")
+    timer.wrap(firms_cls, "step", "firms")
+    timer.wrap(citizens_cls, "step", "citizens")
+    return timer
+
+
+def _capture_model(model_mod) -> dict:
+    """Patch ``IncentModel.__init__`` so the model built by ``simulate`` is kept."""
     captured = {}
     orig_init = model_mod.IncentModel.__init__
 
@@ -150,12 +150,14 @@ def measure_run(scale: str, years: int | None, seed: int) -> dict:
         orig_init(self, *a, **k)
         captured["model"] = self
 
-    with mock.patch.object(model_mod.IncentModel, "__init__", init):
-        t0 = time.perf_counter()
-        res = simulate(sc, seed=seed)
-        total = time.perf_counter() - t0
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
-    m = captured["model"]
+    # the constructor wrapped in place, as _Timer.wrap does
+    model_mod.IncentModel.__init__ = init  # type: ignore[method-assign]
+    return captured
+
+
+def _run_metrics(scale, seed, sc, res, m, timer, total, *, import_s, peak,
+                 rss_before) -> dict:
+    """The row of measurements of one timed run (sizes, seconds per phase, memory)."""
     w = sc.world
     n_years = timer.calls["year"]
     n_firms, n_citizens = len(m.firms.prefecture), len(m.citizens.prefecture)
@@ -185,6 +187,28 @@ def measure_run(scale: str, years: int | None, seed: int) -> dict:
         "bytes_per_agent": bytes_per_agent(m),
         "threads": __import__("incentsim.agents.fastrng", fromlist=["n_threads"]).n_threads(),
     }
+
+
+def measure_run(scale: str, years: int | None, seed: int) -> dict:
+    """One full simulation with phase timings (run this in a fresh process)."""
+    t_import = time.perf_counter()
+    import incentsim.model as model_mod
+    from incentsim.agents.citizens import CitizenPopulation
+    from incentsim.agents.firms import FirmPopulation
+    from incentsim.api import simulate
+    from incentsim.upper import UpperLevel
+    import_s = time.perf_counter() - t_import
+    rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
+
+    sc = _bench_scenario(scale, years)
+    timer = _instrument(model_mod, UpperLevel, FirmPopulation, CitizenPopulation)
+    captured = _capture_model(model_mod)
+    t0 = time.perf_counter()
+    res = simulate(sc, seed=seed)
+    total = time.perf_counter() - t0
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
+    return _run_metrics(scale, seed, sc, res, captured["model"], timer, total,
+                        import_s=import_s, peak=peak, rss_before=rss_before)
 
 
 def measure_naive(n_agents: int, years: int, seed: int) -> dict:

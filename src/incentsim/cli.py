@@ -676,16 +676,8 @@ def _count(text: str) -> int:
     return n
 
 
-def build_parser() -> argparse.ArgumentParser:
-    ap = _Parser(prog="incentsim", formatter_class=argparse.RawDescriptionHelpFormatter,
-                 description="Simulate, compare and browse promotion-rule scenarios for "
-                             "China's local officials. Every run is tracked with Sacred.",
-                 epilog=EPILOG)
-    from incentsim import __version__
-
-    ap.add_argument("--version", action="version", version=f"incentsim {__version__}")
-    sub = ap.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
-
+def _add_run_command(sub) -> None:
+    """The ``run`` command: one scenario over seeds, tracked."""
     p = sub.add_parser("run", help="run one scenario over seeds, tracked",
                        description="Run CONFIG (YAML or TOML) once per seed; each run is "
                                    "tracked. Prints where the runs went and a summary table.")
@@ -699,6 +691,9 @@ def build_parser() -> argparse.ArgumentParser:
     add_exec(p)
     p.set_defaults(func=cmd_run)
 
+
+def _add_compare_command(sub) -> None:
+    """The ``compare`` command: scenarios over the same seeds, table and figure."""
     p = sub.add_parser("compare", help="compare scenarios over the same seeds (table + figure)",
                        description="Run every CONFIG over the same seeds; print final and "
                                    "average outcomes with 95%% confidence intervals and the "
@@ -717,6 +712,9 @@ def build_parser() -> argparse.ArgumentParser:
     add_exec(p)
     p.set_defaults(func=cmd_compare)
 
+
+def _add_sweep_command(sub) -> None:
+    """The ``sweep`` command: a grid or Latin hypercube of lever values x seeds."""
     p = sub.add_parser("sweep", help="grid or Latin hypercube over lever ranges x seeds",
                        description="Run every point of the sweep SPEC (YAML; see "
                                    "sweeps/*.yaml) x seeds; re-running skips finished runs.")
@@ -729,6 +727,9 @@ def build_parser() -> argparse.ArgumentParser:
     add_exec(p)
     p.set_defaults(func=cmd_sweep)
 
+
+def _add_runs_command(sub) -> None:
+    """The ``runs`` command and its ``list``, ``show`` and ``compare`` subcommands."""
     p = sub.add_parser("runs", help="browse tracked runs: list, show ID, compare ID ID",
                        description="Browse the tracked runs in the runs directory.")
     rs = p.add_subparsers(dest="runs_command", metavar="list|show|compare",
@@ -755,6 +756,9 @@ def build_parser() -> argparse.ArgumentParser:
     _add_runs_dir(q)
     q.set_defaults(func=cmd_runs_compare)
 
+
+def _add_rules_command(sub) -> None:
+    """The ``rules`` command: the registry of rules and mechanisms."""
     p = sub.add_parser("rules", help="promotion rules and accountability mechanisms",
                        description="Every promotion rule and mechanism in the registry with "
                                    "its description and source.")
@@ -763,6 +767,23 @@ def build_parser() -> argparse.ArgumentParser:
                         "bounds, meaning, unit, source) and which promotion parameters "
                         "belong to which rule")
     p.set_defaults(func=cmd_rules)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    ap = _Parser(prog="incentsim", formatter_class=argparse.RawDescriptionHelpFormatter,
+                 description="Simulate, compare and browse promotion-rule scenarios for "
+                             "China's local officials. Every run is tracked with Sacred.",
+                 epilog=EPILOG)
+    from incentsim import __version__
+
+    ap.add_argument("--version", action="version", version=f"incentsim {__version__}")
+    sub = ap.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+
+    _add_run_command(sub)
+    _add_compare_command(sub)
+    _add_sweep_command(sub)
+    _add_runs_command(sub)
+    _add_rules_command(sub)
 
     for name, (_, text) in PLUGINS.items():
         sub.add_parser(name, help=text, add_help=False)

@@ -144,9 +144,7 @@ def load_groups(runs_dir: Path, ids: Sequence[int],
                 order: Sequence[str] = ()) -> tuple[list[Group], list[str]]:
     """Load completed runs ``ids`` grouped by scenario (``order`` first, then by
     first appearance); also notes on what was skipped."""
-    import pandas as pd
-
-    from incentsim.results import UnknownRun, load_run, read_artifact
+    from incentsim.results import UnknownRun, load_run
 
     groups: dict[str, Group] = {n: Group(n) for n in order}
     notes: list[str] = []
@@ -163,44 +161,61 @@ def load_groups(runs_dir: Path, ids: Sequence[int],
         info, cfg = r["info"] or {}, r["config"] or {}
         name = info.get("scenario") or cfg.get("name") or "unnamed"
         g = groups.setdefault(name, Group(name))
-        seed = cfg.get("seed", info.get("seed"))
-        summary = info.get("summary") or {}
-        ts = r["metrics"]
-        if "timeseries.parquet" in r["artifacts"]:
-            ts = read_artifact(runs_dir, rid, "timeseries.parquet")
-        leaders = (read_artifact(runs_dir, rid, "leaders.parquet")
-                   if "leaders.parquet" in r["artifacts"] else pd.DataFrame())
-        g.ids.append(rid)
-        g.seeds.append(int(seed) if seed is not None else -1)
-        g.summaries.append(summary)
-        g.timeseries.append(ts)
-        g.leaders.append(leaders)
-        g.configs.append(cfg)
-        g.infos.append(info)
-        g.runs.append(r["run"])
+        _add_run(g, runs_dir, rid, r)
     if skipped:
         notes.append(f"Skipped {len(skipped)} run(s) that did not complete: "
                      + ", ".join(skipped[:20]) + (" ..." if len(skipped) > 20 else ""))
     out = [g for g in groups.values() if g.ids]
     if not out:
         raise ReportError("no completed runs to report" + (f" ({notes[0]})" if notes else ""))
+    for g in out:
+        notes.extend(_pooling_notes(g))
+    return out, notes
+
+
+def _add_run(g: Group, runs_dir: Path, rid: int, r: dict) -> None:
+    """Append run ``rid`` (loaded as ``r``) to ``g``: seed, summary, time series,
+    leader panel, config, info."""
+    import pandas as pd
+
+    from incentsim.results import read_artifact
+
+    info, cfg = r["info"] or {}, r["config"] or {}
+    seed = cfg.get("seed", info.get("seed"))
+    ts = r["metrics"]
+    if "timeseries.parquet" in r["artifacts"]:
+        ts = read_artifact(runs_dir, rid, "timeseries.parquet")
+    leaders = (read_artifact(runs_dir, rid, "leaders.parquet")
+               if "leaders.parquet" in r["artifacts"] else pd.DataFrame())
+    g.ids.append(rid)
+    g.seeds.append(int(seed) if seed is not None else -1)
+    g.summaries.append(info.get("summary") or {})
+    g.timeseries.append(ts)
+    g.leaders.append(leaders)
+    g.configs.append(cfg)
+    g.infos.append(info)
+    g.runs.append(r["run"])
+
+
+def _pooling_notes(g: Group) -> list[str]:
+    """Notes on a group that pools differing configurations or repeats seeds."""
     from incentsim.scenario import flatten
 
-    for g in out:
-        flat = [flatten({k: v for k, v in c.items() if k != "seed"}) for c in g.configs]
-        differ = sorted({k for f in flat[1:] for k in set(f) | set(flat[0])
-                         if f.get(k) != flat[0].get(k)})
-        if differ:
-            variants = len({json.dumps(f, sort_keys=True, default=str) for f in flat})
-            notes.append(f"{g.name}: the runs have {variants} different configurations "
-                         f"(differing in {', '.join(differ[:6])}{' ...' if len(differ) > 6 else ''}"
-                         "); they are pooled under one name. Report runs of one configuration "
-                         "per scenario name to compare like with like.")
-        dup = len(g.seeds) - len(set(g.seeds))
-        if dup:
-            notes.append(f"{g.name}: {dup} seed(s) appear in more than one run; every run "
-                         "counts as a replication, pairing uses the latest run per seed.")
-    return out, notes
+    notes = []
+    flat = [flatten({k: v for k, v in c.items() if k != "seed"}) for c in g.configs]
+    differ = sorted({k for f in flat[1:] for k in set(f) | set(flat[0])
+                     if f.get(k) != flat[0].get(k)})
+    if differ:
+        variants = len({json.dumps(f, sort_keys=True, default=str) for f in flat})
+        notes.append(f"{g.name}: the runs have {variants} different configurations "
+                     f"(differing in {', '.join(differ[:6])}{' ...' if len(differ) > 6 else ''}"
+                     "); they are pooled under one name. Report runs of one configuration "
+                     "per scenario name to compare like with like.")
+    dup = len(g.seeds) - len(set(g.seeds))
+    if dup:
+        notes.append(f"{g.name}: {dup} seed(s) appear in more than one run; every run "
+                     "counts as a replication, pairing uses the latest run per seed.")
+    return notes
 
 
 # --------------------------------------------------------------------------- statistics
@@ -471,23 +486,9 @@ def outcome_table_html(df, names: Sequence[str], outcomes: Sequence[str] = TABLE
     return '<div class="wrap"><table class="outcomes">' + "\n".join(rows) + "</table></div>"
 
 
-def render(groups: Sequence[Group], notes: Sequence[str], *, title: str | None = None,
-           runs_dir: Path | None = None, source: str = "") -> tuple[str, list]:
-    """The report's HTML and its figures ((id, caption, png), ...)."""
-    import yaml
-
-    from incentsim.plots import colour
-
-    names = [g.name for g in groups]
-    ref = names[0]
-    df = outcome_table(groups)
-    figs = figures(groups)
-    from incentsim.experiment import code_version
-
-    version = code_version()
-    now = datetime.now().astimezone().strftime("%Y-%m-%d %H:%M %Z")
-    title = title or ("Scenario comparison: " + " vs ".join(names))
-    n_runs = sum(len(g.ids) for g in groups)
+def _html_head(title: str, now: str, n_runs: int, runs_dir: Path | None, source: str,
+               version: dict, notes: Sequence[str]) -> list[str]:
+    """Head of the page, title, what wrote it and from which runs, and the notes."""
     p: list[str] = []
     a = p.append
     a("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">")
@@ -504,8 +505,15 @@ def render(groups: Sequence[Group], notes: Sequence[str], *, title: str | None =
       "seeds with a 95 % confidence interval.</p>")
     for n in notes:
         a(f'<p class="note">{_e(n)}</p>')
+    return p
 
-    # ---- what was run
+
+def _what_was_run(groups: Sequence[Group]) -> list[str]:
+    """Table of the scenarios run: rule, mechanisms, seeds, run ids, world."""
+    from incentsim.plots import colour
+
+    p: list[str] = []
+    a = p.append
     a("<h2>What was run</h2>")
     a("<div class=\"wrap\"><table><tr><th>scenario</th><th>description</th><th>promotion rule</th>"
       "<th>mechanisms</th><th>seeds</th><th>runs</th><th>run ids</th><th>world</th></tr>")
@@ -524,6 +532,13 @@ def render(groups: Sequence[Group], notes: Sequence[str], *, title: str | None =
           f"<td>{_e(_seeds_text(g.seeds))}</td><td>{len(g.ids)}</td>"
           f"<td>{_e(_span(g.ids))}</td><td>{_e(world)}</td></tr>")
     a("</table></div>")
+    return p
+
+
+def _differences_section(groups: Sequence[Group], names: Sequence[str]) -> list[str]:
+    """Table of the settings that differ between the scenarios (if any)."""
+    p: list[str] = []
+    a = p.append
     diffs = _config_differences(groups)
     if diffs and len(groups) > 1:
         a("<h3>What differs between the scenarios</h3><div class=\"wrap\"><table><tr>"
@@ -533,6 +548,13 @@ def render(groups: Sequence[Group], notes: Sequence[str], *, title: str | None =
             a(f"<tr><td><code>{_e(k)}</code></td>"
               + "".join(f"<td><code>{_e(v)}</code></td>" for v in vals) + "</tr>")
         a("</table></div>")
+    return p
+
+
+def _provenance(groups: Sequence[Group], version: dict) -> list[str]:
+    """Code and provenance: versions, times, hosts, stored sources, task keys."""
+    p: list[str] = []
+    a = p.append
     starts = [s for g in groups for r in g.runs if (s := r.get("start_time"))]
     stops = [s for g in groups for r in g.runs if (s := r.get("stop_time"))]
     hosts = sorted({(r.get("host") or {}).get("hostname", "?") for g in groups for r in g.runs})
@@ -564,14 +586,28 @@ def render(groups: Sequence[Group], notes: Sequence[str], *, title: str | None =
         a(f"<li>{len(keys)} distinct task keys (hash of scenario, seed and simulation "
           "code): re-running the same command reproduces these runs exactly.</li>")
     a("</ul>")
+    return p
+
+
+def _configurations(groups: Sequence[Group]) -> list[str]:
+    """Each scenario's full configuration (YAML), folded."""
+    import yaml
+
+    p: list[str] = []
+    a = p.append
     a("<h3>Configurations</h3>")
     for g in groups:
         cfg = {k: v for k, v in g.configs[0].items() if k != "seed"}
         a(f"<details><summary>{_e(g.name)} — full configuration (YAML)</summary>"
           f"<pre>{_e(yaml.safe_dump(cfg, sort_keys=False, allow_unicode=True))}</pre>"
           "</details>")
+    return p
 
-    # ---- outcome table
+
+def _outcomes_section(df, names: Sequence[str], ref: str) -> list[str]:
+    """The outcome table with how to read its cells."""
+    p: list[str] = []
+    a = p.append
     a("<h2>Outcomes</h2>")
     a("<p><b>average</b>: mean over the simulated years; <b>final</b>: the last year. Each "
       "cell is the mean over seeds with its 95 % t-interval in brackets. "
@@ -579,8 +615,13 @@ def render(groups: Sequence[Group], notes: Sequence[str], *, title: str | None =
       "* marks an interval that excludes 0, labelled better or worse where the outcome "
       "has a preferred direction.</p>")
     a(outcome_table_html(df, names))
+    return p
 
-    # ---- figures
+
+def _figures_section(figs: list) -> list[str]:
+    """The figures, inlined as PNG, under their section headings."""
+    p: list[str] = []
+    a = p.append
     sections = {"timeseries": "Over time", "allocation": "How leaders spend over the term",
                 "promotion": "Who gets promoted"}
     for fid, caption, png in figs:
@@ -589,7 +630,13 @@ def render(groups: Sequence[Group], notes: Sequence[str], *, title: str | None =
         b64 = base64.b64encode(png).decode("ascii")
         a(f'<figure id="fig-{fid}"><img alt="{_e(caption)}" '
           f'src="data:image/png;base64,{b64}"><figcaption>{_e(caption)}</figcaption></figure>')
+    return p
 
+
+def _how_to_read(groups: Sequence[Group]) -> list[str]:
+    """How to read the report, and the run ids."""
+    p: list[str] = []
+    a = p.append
     a("<h2>How to read this report</h2><ul>"
       "<li>The model is an agent-based simulation: prefecture leaders choose budgets, "
       "borrowing and how much to inflate reported statistics to maximise their promotion "
@@ -600,6 +647,30 @@ def render(groups: Sequence[Group], notes: Sequence[str], *, title: str | None =
       "prefectures.</li></ul>")
     a(f'<p class="meta">Run ids: {"; ".join(_e(g.name) + " " + _e(_span(g.ids)) for g in groups)}.'
       "</p></body></html>")
+    return p
+
+
+def render(groups: Sequence[Group], notes: Sequence[str], *, title: str | None = None,
+           runs_dir: Path | None = None, source: str = "") -> tuple[str, list]:
+    """The report's HTML and its figures ((id, caption, png), ...)."""
+    names = [g.name for g in groups]
+    ref = names[0]
+    df = outcome_table(groups)
+    figs = figures(groups)
+    from incentsim.experiment import code_version
+
+    version = code_version()
+    now = datetime.now().astimezone().strftime("%Y-%m-%d %H:%M %Z")
+    title = title or ("Scenario comparison: " + " vs ".join(names))
+    n_runs = sum(len(g.ids) for g in groups)
+    p = _html_head(title, now, n_runs, runs_dir, source, version, notes)
+    p += _what_was_run(groups)
+    p += _differences_section(groups, names)
+    p += _provenance(groups, version)
+    p += _configurations(groups)
+    p += _outcomes_section(df, names, ref)
+    p += _figures_section(figs)
+    p += _how_to_read(groups)
     return "\n".join(p), figs
 
 

@@ -247,18 +247,8 @@ def run_discovery(
     per_point, per_run = evaluate_points(problem, points, model, runs_dir=runs_dir,
                                          executor=executor, jobs=jobs, scheduler=scheduler,
                                          analysis="discovery", progress=progress)
-    v = per_point[o.column].to_numpy(dtype=float)
-    y = v >= threshold if above else v <= threshold
-    per_point["of_interest"] = y
+    y = _flag_interest(problem, per_point, o.column, threshold, above)
     n_int = int(y.sum())
-    if n_int == 0 or n_int == len(y):
-        from incentsim.scenario import ScenarioError
-
-        what = "no" if n_int == 0 else "every"
-        raise ScenarioError([("--threshold", f"{what} point has {o.column} "
-                              f"{'>=' if above else '<='} {threshold:g} (range of the "
-                              f"sample: {v.min():.4g} .. {v.max():.4g}); choose a threshold "
-                              "inside it")], source=problem.source)
     box, traj, sel = prim_box(problem, x_frame(problem, points), y, peel_alpha=peel_alpha,
                               mass_min=mass_min, min_coverage=min_coverage)
     res = DiscoveryResult(problem, o.column, float(threshold), bool(above), per_point, per_run,
@@ -269,23 +259,48 @@ def run_discovery(
                                      "runs": per_run}, figure(res))
     res.seconds = time.perf_counter() - t0
     if record and (model is None or runs_dir is not None):
-        files = {}
-        if res.out is not None:
-            files = {f: res.out / f for f in ("box.csv", "trajectory.csv", "points.csv",
-                                              "runs.csv", "figure.png")}
-        ids = sorted({r for r in per_run["run_id"] if r is not None}, key=int)
-        res.run_id = record_analysis(
-            problem, "discovery",
-            {"outcome": o.column, "threshold": float(threshold), "above": bool(above),
-             "samples": samples, "seeds": problem.seeds, "sample_seed": problem.sample_seed,
-             "min_coverage": min_coverage, "peel_alpha": peel_alpha, "mass_min": mass_min,
-             "stub_model": model is not None},
-            files, runs_dir=runs_dir,
-            info={"outcome": o.column, "coverage": res.coverage, "density": res.density,
-                  "mass": res.mass, "cases_of_interest": n_int, "points": len(points),
-                  "member_runs": ids, "seconds": round(res.seconds, 2),
-                  "box": box.to_dict(orient="records")})
+        config = {"outcome": o.column, "threshold": float(threshold), "above": bool(above),
+                  "samples": samples, "seeds": problem.seeds,
+                  "sample_seed": problem.sample_seed, "min_coverage": min_coverage,
+                  "peel_alpha": peel_alpha, "mass_min": mass_min,
+                  "stub_model": model is not None}
+        res.run_id = _record(res, config, len(points), runs_dir)
     return res
+
+
+def _flag_interest(problem: Problem, per_point: pd.DataFrame, column: str, threshold: float,
+                   above: bool) -> np.ndarray:
+    """Mark the points of interest (``column`` at or beyond ``threshold``) in
+    ``per_point["of_interest"]``; an error if none or all are."""
+    v = per_point[column].to_numpy(dtype=float)
+    y = v >= threshold if above else v <= threshold
+    per_point["of_interest"] = y
+    n_int = int(y.sum())
+    if n_int == 0 or n_int == len(y):
+        from incentsim.scenario import ScenarioError
+
+        what = "no" if n_int == 0 else "every"
+        raise ScenarioError([("--threshold", f"{what} point has {column} "
+                              f"{'>=' if above else '<='} {threshold:g} (range of the "
+                              f"sample: {v.min():.4g} .. {v.max():.4g}); choose a threshold "
+                              "inside it")], source=problem.source)
+    return y
+
+
+def _record(res: DiscoveryResult, config: dict, n_points: int,
+            runs_dir: str | Path | None) -> str:
+    """Track the discovery as an analysis run (its settings, files and box)."""
+    files = {}
+    if res.out is not None:
+        files = {f: res.out / f for f in ("box.csv", "trajectory.csv", "points.csv",
+                                          "runs.csv", "figure.png")}
+    ids = sorted({r for r in res.runs["run_id"] if r is not None}, key=int)
+    return record_analysis(
+        res.problem, "discovery", config, files, runs_dir=runs_dir,
+        info={"outcome": res.outcome, "coverage": res.coverage, "density": res.density,
+              "mass": res.mass, "cases_of_interest": res.n_interest, "points": n_points,
+              "member_runs": ids, "seconds": round(res.seconds, 2),
+              "box": res.box.to_dict(orient="records")})
 
 
 # ---------------------------------------------------------------------- command line

@@ -102,10 +102,7 @@ def figure(indices: pd.DataFrame, method: str, problem: Problem | None = None,
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
-    from matplotlib.lines import Line2D
-    from matplotlib.patches import Patch
 
-    from incentsim.outcomes import BY_NAME
     from incentsim.plots import OKABE_ITO, STYLE, seeds_text
 
     outcomes = list(dict.fromkeys(indices["outcome"]))
@@ -126,31 +123,13 @@ def figure(indices: pd.DataFrame, method: str, problem: Problem | None = None,
             y = np.arange(len(d))
             name = o[:-6] if o.endswith("_final") else o
             if method == "morris":
-                colours = [up if m >= 0 else down for m in d["mu"]]
-                ax.barh(y, d["mu_star"], xerr=d["mu_star_conf"], color=colours,
-                        ecolor="#333333", capsize=3)
-                ax.plot(d["sigma"], y, "o", mfc="white", mec="#000000", mew=1.2, ms=5)
-                unit = BY_NAME[name].unit if name in BY_NAME else ""
-                ax.set_xlabel(f"μ* ({unit})" if unit else "μ*")
+                _morris_panel(ax, d, y, name, up, down)
             else:
-                h = 0.38
-                ax.barh(y + h / 2, d["S1"], h, xerr=d["S1_conf"], color=OKABE_ITO[1],
-                        ecolor="#333333", capsize=2)
-                ax.barh(y - h / 2, d["ST"], h, xerr=d["ST_conf"], color=OKABE_ITO[0],
-                        ecolor="#333333", capsize=2)
-                ax.set_xlabel("share of variance")
-                ax.set_xlim(left=min(0.0, float((d["S1"] - d["S1_conf"]).min())))
+                _sobol_panel(ax, d, y)
             ax.set_yticks(y, d["parameter"])
             ax.set_title(o)
             ax.grid(axis="y", visible=False)
-        if method == "morris":
-            handles = [Patch(color=up, label="μ* (95 % CI), raises the outcome (μ > 0)"),
-                       Patch(color=down, label="μ*, lowers it (μ < 0)"),
-                       Line2D([], [], marker="o", ls="", mfc="white", mec="#000000",
-                              label="σ (non-linearity, interactions)")]
-        else:
-            handles = [Patch(color=OKABE_ITO[1], label="first order S1 (95 % CI)"),
-                       Patch(color=OKABE_ITO[0], label="total ST (95 % CI)")]
+        handles = _legend_handles(method, up, down)
         fig.legend(handles=handles, loc="lower center", ncol=len(handles),
                    bbox_to_anchor=(0.5, 0.0))
         title = "Morris elementary effects" if method == "morris" else "Sobol indices"
@@ -159,6 +138,47 @@ def figure(indices: pd.DataFrame, method: str, problem: Problem | None = None,
         fig.suptitle(title, fontsize=12)
         fig.tight_layout(rect=(0, 0.05 if nrows > 1 else 0.1, 1, 1))
     return fig
+
+
+def _morris_panel(ax, d: pd.DataFrame, y: np.ndarray, name: str, up: str, down: str) -> None:
+    """Morris panel: mu* bars with 95 % intervals coloured by the sign of mu, sigma dots."""
+    from incentsim.outcomes import BY_NAME
+
+    colours = [up if m >= 0 else down for m in d["mu"]]
+    ax.barh(y, d["mu_star"], xerr=d["mu_star_conf"], color=colours,
+            ecolor="#333333", capsize=3)
+    ax.plot(d["sigma"], y, "o", mfc="white", mec="#000000", mew=1.2, ms=5)
+    unit = BY_NAME[name].unit if name in BY_NAME else ""
+    ax.set_xlabel(f"μ* ({unit})" if unit else "μ*")
+
+
+def _sobol_panel(ax, d: pd.DataFrame, y: np.ndarray) -> None:
+    """Sobol panel: S1 and ST bars side by side with their 95 % intervals."""
+    from incentsim.plots import OKABE_ITO
+
+    h = 0.38
+    ax.barh(y + h / 2, d["S1"], h, xerr=d["S1_conf"], color=OKABE_ITO[1],
+            ecolor="#333333", capsize=2)
+    ax.barh(y - h / 2, d["ST"], h, xerr=d["ST_conf"], color=OKABE_ITO[0],
+            ecolor="#333333", capsize=2)
+    ax.set_xlabel("share of variance")
+    ax.set_xlim(left=min(0.0, float((d["S1"] - d["S1_conf"]).min())))
+
+
+def _legend_handles(method: str, up: str, down: str) -> list:
+    """The figure's legend entries for ``method``."""
+    from matplotlib.lines import Line2D
+    from matplotlib.patches import Patch
+
+    from incentsim.plots import OKABE_ITO
+
+    if method == "morris":
+        return [Patch(color=up, label="μ* (95 % CI), raises the outcome (μ > 0)"),
+                Patch(color=down, label="μ*, lowers it (μ < 0)"),
+                Line2D([], [], marker="o", ls="", mfc="white", mec="#000000",
+                       label="σ (non-linearity, interactions)")]
+    return [Patch(color=OKABE_ITO[1], label="first order S1 (95 % CI)"),
+            Patch(color=OKABE_ITO[0], label="total ST (95 % CI)")]
 
 
 @dataclass
@@ -204,12 +224,7 @@ def run_sensitivity(
     problem = load_problem(spec)
     if method not in METHODS:
         raise ValueError(f"unknown method {method!r}; use one of {', '.join(METHODS)}")
-    opts = problem.options.get("sensitivity", {})
-    if method == opts.get("method", method):
-        n = n or opts.get("n")
-        levels = levels or opts.get("levels")
-    n = int(n or DEFAULT_N[method])
-    levels = int(levels or 4)
+    n, levels = _sample_size(problem, method, n, levels)
     warn_if_thin(n, DEFAULT_N[method], "Morris trajectories" if method == "morris"
                  else "Sobol base samples", "the indices' 95 % intervals")
     X = sample(problem, method, n, levels=levels)
@@ -224,22 +239,38 @@ def run_sensitivity(
                                 figure(indices, method, problem))
     res.seconds = time.perf_counter() - t0
     if record and (model is None or runs_dir is not None):
-        files = {}
-        if res.out is not None:
-            files = {f: res.out / f for f in ("indices.csv", "points.csv", "runs.csv",
-                                              "figure.png")}
-        run_ids = [r for r in per_run["run_id"] if r is not None]
-        res.run_id = record_analysis(
-            problem, "sensitivity",
-            {"method": method, "n": n, "levels": levels, "seeds": problem.seeds,
-             "sample_seed": problem.sample_seed, "points": len(points),
-             "stub_model": model is not None},
-            files, runs_dir=runs_dir,
-            info={"method": method, "points": len(points), "runs": len(per_run),
-                  "member_runs": sorted(set(run_ids), key=lambda s: int(s)),
-                  "seconds": round(res.seconds, 2),
-                  "indices": indices.to_dict(orient="records")})
+        config = {"method": method, "n": n, "levels": levels, "seeds": problem.seeds,
+                  "sample_seed": problem.sample_seed, "points": len(points),
+                  "stub_model": model is not None}
+        res.run_id = _record(res, config, len(points), runs_dir)
     return res
+
+
+def _sample_size(problem: Problem, method: str, n: int | None,
+                 levels: int | None) -> tuple[int, int]:
+    """``n`` and Morris ``levels``: the arguments, else the spec's options for this
+    method, else the defaults."""
+    opts = problem.options.get("sensitivity", {})
+    if method == opts.get("method", method):
+        n = n or opts.get("n")
+        levels = levels or opts.get("levels")
+    return int(n or DEFAULT_N[method]), int(levels or 4)
+
+
+def _record(res: SensitivityResult, config: dict, n_points: int,
+            runs_dir: str | Path | None) -> str:
+    """Track the analysis as a run (its settings, files and indices)."""
+    files = {}
+    if res.out is not None:
+        files = {f: res.out / f for f in ("indices.csv", "points.csv", "runs.csv",
+                                          "figure.png")}
+    run_ids = [r for r in res.runs["run_id"] if r is not None]
+    return record_analysis(
+        res.problem, "sensitivity", config, files, runs_dir=runs_dir,
+        info={"method": res.method, "points": n_points, "runs": len(res.runs),
+              "member_runs": sorted(set(run_ids), key=lambda s: int(s)),
+              "seconds": round(res.seconds, 2),
+              "indices": res.indices.to_dict(orient="records")})
 
 
 # ---------------------------------------------------------------------- command line

@@ -82,13 +82,28 @@ def figures(result: dict, panels: dict[str, pd.DataFrame] | None) -> dict[str, s
 
 
 def _figures(result: dict, panels: dict[str, pd.DataFrame] | None) -> dict[str, str]:
+    out: dict[str, str] = {"facts": _facts_figure(result["facts"])}
+    if panels:
+        out["budget_cycle"] = _budget_cycle_figure(panels)
+        if "gdp_tournament" in panels:
+            promotion = _promotion_figure(panels["gdp_tournament"])
+            if promotion is not None:
+                out["promotion"] = promotion
+    t1 = result.get("table1") or []
+    if t1:
+        out["table1"] = _table1_figure(t1)
+    ms = [m for m in result["calibration"] if m["kind"] != "input"]
+    if ms:
+        out["calibration"] = _calibration_figure(ms)
+    return out
+
+
+def _facts_figure(facts: list[dict]) -> str:
+    """Signed t-statistics of every claim, oriented so that "expected" is right."""
     import matplotlib.pyplot as plt
 
     from incentsim.plots import BETTER, WORSE
 
-    out: dict[str, str] = {}
-    facts = result["facts"]
-    # 1. signed t-statistics of every claim, oriented so that "expected" is right
     fig, ax = plt.subplots(figsize=(7, 0.32 * len(facts) + 1))
     labels, vals, cols = [], [], []
     for f in facts[::-1]:
@@ -107,79 +122,92 @@ def _figures(result: dict, panels: dict[str, pd.DataFrame] | None) -> dict[str, 
     ax.set_xlabel("t-statistic in the expected direction (clipped at ±30); dashed: 1.96")
     ax.set_title("Stylized facts: blue = reproduced, vermillion = not")
     ax.tick_params(axis="y", labelsize=7)
-    out["facts"] = _png(fig)
+    return _png(fig)
 
-    # 2. budget cycle: mean investment-spending growth by years to evaluation
-    if panels:
-        fig, ax = plt.subplots(figsize=(6, 3.5))
-        for arm in ("gdp_tournament", "long_terms", "lifelong_accountability",
-                    "balanced_scorecard"):
-            if arm not in panels:
-                continue
-            p = panels[arm]
-            y = p["investment_spending_growth"].replace([np.inf, -np.inf], np.nan)
-            y = y.clip(y.quantile(0.01), y.quantile(0.99))
-            m = (100 * y).groupby(p["years_to_evaluation"]).median()
-            ax.plot(m.index, m.values, marker="o", label=arm)
-        ax.invert_xaxis()
-        ax.set_xlabel("years to evaluation (0 = penultimate / last full year)")
-        ax.set_ylabel("median investment spending growth, %")
-        ax.legend(fontsize=7)
-        ax.set_title("Political budget cycle")
-        out["budget_cycle"] = _png(fig)
 
-        if "gdp_tournament" in panels:
-            p = panels["gdp_tournament"]
-            d = p[p["evaluated"] == 1]
-            if len(d) > 20:
-                fig, ax = plt.subplots(figsize=(6, 3.5))
-                bins = pd.qcut(100 * d["term_rel_growth"], 8, duplicates="drop")
-                g = d.groupby(bins, observed=True)["promoted"].mean()
-                x = [iv.mid for iv in g.index]
-                ax.plot(x, g.values, marker="o")
-                ax.set_xlabel("term-average reported growth relative to province peers, pp")
-                ax.set_ylabel("share promoted")
-                ax.set_title("Fact 1: promotion by relative growth (gdp_tournament)")
-                out["promotion"] = _png(fig)
+def _budget_cycle_figure(panels: dict[str, pd.DataFrame]) -> str:
+    """Budget cycle: median investment-spending growth by years to evaluation, per arm."""
+    import matplotlib.pyplot as plt
 
-    # 3. Table 1: published vs simulated t
-    t1 = result.get("table1") or []
-    if t1:
-        fig, ax = plt.subplots(figsize=(7, 3.2))
-        lab = [f"{r['dependent'].split()[0]} {r['period']}" for r in t1]
-        xs = np.arange(len(t1))
-        ax.bar(xs - 0.2, [r["published_t"] for r in t1], 0.4, label="published t")
-        ax.bar(xs + 0.2, [np.clip(r["sim_t"] if r["sim_t"] is not None else 0, -15, 15)
-                          for r in t1], 0.4, label="simulated t (clipped ±15)")
-        ax.axhline(0, color="k", lw=0.8)
-        for h in (-1.96, 1.96):
-            ax.axhline(h, color="grey", ls=":", lw=0.8)
-        ax.set_xticks(xs, lab, rotation=30, ha="right", fontsize=7)
-        ax.legend(fontsize=7)
-        ax.set_title("Seed 002 Table 1: penultimate-year dummy")
-        out["table1"] = _png(fig)
+    fig, ax = plt.subplots(figsize=(6, 3.5))
+    for arm in ("gdp_tournament", "long_terms", "lifelong_accountability",
+                "balanced_scorecard"):
+        if arm not in panels:
+            continue
+        p = panels[arm]
+        y = p["investment_spending_growth"].replace([np.inf, -np.inf], np.nan)
+        y = y.clip(y.quantile(0.01), y.quantile(0.99))
+        m = (100 * y).groupby(p["years_to_evaluation"]).median()
+        ax.plot(m.index, m.values, marker="o", label=arm)
+    ax.invert_xaxis()
+    ax.set_xlabel("years to evaluation (0 = penultimate / last full year)")
+    ax.set_ylabel("median investment spending growth, %")
+    ax.legend(fontsize=7)
+    ax.set_title("Political budget cycle")
+    return _png(fig)
 
-    # 4. calibration: each moment's position in its band
-    ms = [m for m in result["calibration"] if m["kind"] != "input"]
-    if ms:
-        fig, ax = plt.subplots(figsize=(7, 0.35 * len(ms) + 1))
-        for i, m in enumerate(ms[::-1]):
-            lo, hi = m["band"]
-            w = (hi - lo) or 1.0
-            e = m["estimate"]
-            pos = [(v - lo) / w if v is not None else np.nan
-                   for v in (e["value"], e["ci_low"], e["ci_high"])]
-            ax.fill_betweenx([i - 0.3, i + 0.3], 0, 1, color="0.9")
-            if np.isfinite(pos[0]):
-                c = BETTER if m["within"] else WORSE
-                ax.plot([np.clip(pos[0], -2, 3)], [i], "o", color=c)
-                if np.isfinite(pos[1]) and np.isfinite(pos[2]):
-                    ax.plot(np.clip(pos[1:], -2, 3), [i, i], color=c)
-        ax.set_yticks(range(len(ms)), [m["name"][:45] for m in ms[::-1]], fontsize=7)
-        ax.set_xlabel("position in target band (0 = lower bound, 1 = upper; clipped)")
-        ax.set_title("Calibration moments (grey = band)")
-        out["calibration"] = _png(fig)
-    return out
+
+def _promotion_figure(p: pd.DataFrame) -> str | None:
+    """Fact 1: share promoted by term-average relative growth in the ``gdp_tournament``
+    panel ``p`` (None with 20 evaluations or fewer)."""
+    import matplotlib.pyplot as plt
+
+    d = p[p["evaluated"] == 1]
+    if len(d) <= 20:
+        return None
+    fig, ax = plt.subplots(figsize=(6, 3.5))
+    bins = pd.qcut(100 * d["term_rel_growth"], 8, duplicates="drop")
+    g = d.groupby(bins, observed=True)["promoted"].mean()
+    x = [iv.mid for iv in g.index]
+    ax.plot(x, g.values, marker="o")
+    ax.set_xlabel("term-average reported growth relative to province peers, pp")
+    ax.set_ylabel("share promoted")
+    ax.set_title("Fact 1: promotion by relative growth (gdp_tournament)")
+    return _png(fig)
+
+
+def _table1_figure(t1: list[dict]) -> str:
+    """Seed 002 Table 1: published vs simulated t of the penultimate-year dummy."""
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(7, 3.2))
+    lab = [f"{r['dependent'].split()[0]} {r['period']}" for r in t1]
+    xs = np.arange(len(t1))
+    ax.bar(xs - 0.2, [r["published_t"] for r in t1], 0.4, label="published t")
+    ax.bar(xs + 0.2, [np.clip(r["sim_t"] if r["sim_t"] is not None else 0, -15, 15)
+                      for r in t1], 0.4, label="simulated t (clipped ±15)")
+    ax.axhline(0, color="k", lw=0.8)
+    for h in (-1.96, 1.96):
+        ax.axhline(h, color="grey", ls=":", lw=0.8)
+    ax.set_xticks(xs, lab, rotation=30, ha="right", fontsize=7)
+    ax.legend(fontsize=7)
+    ax.set_title("Seed 002 Table 1: penultimate-year dummy")
+    return _png(fig)
+
+
+def _calibration_figure(ms: list[dict]) -> str:
+    """Calibration: each simulated moment's position (and interval) in its target band."""
+    import matplotlib.pyplot as plt
+
+    from incentsim.plots import BETTER, WORSE
+
+    fig, ax = plt.subplots(figsize=(7, 0.35 * len(ms) + 1))
+    for i, m in enumerate(ms[::-1]):
+        lo, hi = m["band"]
+        w = (hi - lo) or 1.0
+        e = m["estimate"]
+        pos = [(v - lo) / w if v is not None else np.nan
+               for v in (e["value"], e["ci_low"], e["ci_high"])]
+        ax.fill_betweenx([i - 0.3, i + 0.3], 0, 1, color="0.9")
+        if np.isfinite(pos[0]):
+            c = BETTER if m["within"] else WORSE
+            ax.plot([np.clip(pos[0], -2, 3)], [i], "o", color=c)
+            if np.isfinite(pos[1]) and np.isfinite(pos[2]):
+                ax.plot(np.clip(pos[1:], -2, 3), [i, i], color=c)
+    ax.set_yticks(range(len(ms)), [m["name"][:45] for m in ms[::-1]], fontsize=7)
+    ax.set_xlabel("position in target band (0 = lower bound, 1 = upper; clipped)")
+    ax.set_title("Calibration moments (grey = band)")
+    return _png(fig)
 
 
 # ------------------------------------------------------------------------ markdown
@@ -200,8 +228,8 @@ def table1_markdown(rows: list[dict]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def to_markdown(result: dict, figs: dict[str, str] | None = None,
-                fig_dir: str | None = None) -> str:
+def _md_verdicts(result: dict) -> list[str]:
+    """Settings, the overall verdict, one line per fact, and every claim."""
     s = result["settings"]
     out = ["# incentsim validation report", ""]
     n_ok = sum(f["reproduced"] for f in result["fact_summary"])
@@ -230,7 +258,12 @@ def to_markdown(result: dict, figs: dict[str, str] | None = None,
             "its estimate has the expected sign and p < 0.05 (two-sided); claim 3b is "
             "reproduced iff the estimate is *not* significantly positive. A fact is reproduced "
             "iff all its claims are.", ""]
+    return out
 
+
+def _md_table1(result: dict) -> list[str]:
+    """Seed 002's Table 1, published against simulated, with how it was computed."""
+    out: list[str] = []
     out += ["## Seed 002, Table 1 — penultimate-year dummy", "",
             "Published: Blum (World Bank/DRC, 2017), prefecture leaders, growth-only era "
             "2000-07 vs balanced era 2008-15; simulated: the historical baselines "
@@ -244,7 +277,12 @@ def to_markdown(result: dict, figs: dict[str, str] | None = None,
             "growth, log GDP (the model has no ethnicity, education or gender); prefecture and "
             "year fixed effects (the constant is absorbed).", "",
             table1_markdown(result.get("table1") or [])]
+    return out
 
+
+def _md_calibration(result: dict) -> list[str]:
+    """The calibration moments: simulated value and interval against the band."""
+    out: list[str] = []
     out += ["## Calibration moments (calibration.md)", "",
             "| moment | simulated [95% CI] | target (calibration.md) | band used | band from | "
             "source | within |", "|---|---|---|---|---|---|---|"]
@@ -261,11 +299,21 @@ def to_markdown(result: dict, figs: dict[str, str] | None = None,
                    f"{fmt(lo * sc)}–{fmt(hi * sc)} | {m['band_source']} | {m['source']} | "
                    f"{'yes' if m['within'] else '**no**'} |")
     out.append("")
+    return out
 
+
+def _md_notes(result: dict) -> list[str]:
+    """Model changes and notes (if any)."""
+    out: list[str] = []
     notes = result.get("notes") or []
     if notes:
         out += ["## Model changes and notes", ""] + [f"- {n}" for n in notes] + [""]
+    return out
 
+
+def _md_method() -> list[str]:
+    """How the facts and moments are estimated."""
+    out: list[str] = []
     out += ["## Method", "",
             "- Each scenario arm is run on the same seeds; leader-year panels are pooled with "
             "prefecture ids unique per arm×seed.",
@@ -284,18 +332,42 @@ def to_markdown(result: dict, figs: dict[str, str] | None = None,
             "- Scenario contrasts: run means over the recorded years, paired by seed, mean "
             "difference with a t-interval across seeds.",
             "- Logits (facts 1, 4b): statsmodels, cluster-robust by prefecture.", ""]
+    return out
+
+
+def _md_arms(result: dict) -> list[str]:
+    """The scenario arms: config, overrides and what each stands for."""
+    out: list[str] = []
     out += ["## Scenario arms", "", "| arm | config | overrides | stands for |",
             "|---|---|---|---|"]
     for a in result["arms"]:
         out.append(f"| {a['name']} | `{a['config']}` | `{json.dumps(a['overrides'])}` | "
                    f"{a['description']} |")
     out.append("")
+    return out
+
+
+def _md_figures(figs: dict[str, str] | None, fig_dir: str | None) -> list[str]:
+    """Links to the figures (if any)."""
+    out: list[str] = []
     if figs:
         out += ["## Figures", ""]
         for name in figs:
             path = f"{fig_dir}/{name}.png" if fig_dir else f"{name}.png"
             out.append(f"![{name}]({path})")
             out.append("")
+    return out
+
+
+def to_markdown(result: dict, figs: dict[str, str] | None = None,
+                fig_dir: str | None = None) -> str:
+    out = _md_verdicts(result)
+    out += _md_table1(result)
+    out += _md_calibration(result)
+    out += _md_notes(result)
+    out += _md_method()
+    out += _md_arms(result)
+    out += _md_figures(figs, fig_dir)
     return "\n".join(out)
 
 
