@@ -76,3 +76,39 @@ def test_reshuffle_every_year_caps_spells_at_two_years():
                                   "provincial_turnover_prob": 1.0, "reshuffle_share": 1.0})
     s = mm.spells(p)
     assert len(s) > 100 and s["length"].max() <= 2
+
+
+def run_pair(seed, **mixed):
+    """Timeseries and leader panel of the tournament with mixed_evaluation set as given."""
+    ov = dict(SMALL, **{f"accountability.mixed_evaluation.{k}": v for k, v in mixed.items()})
+    r = incentsim.simulate("configs/gdp_tournament.yaml", seed=seed, overrides=ov)
+    return r.timeseries, r.leaders
+
+
+def gaps(**mixed) -> pd.Series:
+    """Mean reported-minus-true growth of each seed in SEEDS."""
+    return pd.Series([run_pair(s, **mixed)[0]["manipulation_gap"].mean() for s in SEEDS])
+
+
+NO_GROWTH = {"performance_weight": 0.0, "connection_weight": 0.0, "ability_weight": 0.5}
+
+
+@pytest.mark.parametrize("actual", [0.0, 0.4])
+def test_belief_equal_to_the_actual_weight_changes_nothing(actual):
+    mixed = dict(NO_GROWTH, performance_weight=actual)
+    for seed in (0, 1):
+        ts, leaders = run_pair(seed, **mixed)
+        ts_b, leaders_b = run_pair(seed, **mixed, believed_performance_weight=actual)
+        pd.testing.assert_frame_equal(ts, ts_b)
+        pd.testing.assert_frame_equal(leaders, leaders_b)
+
+
+def test_leaders_who_believe_growth_counts_inflate_it_though_it_does_not():
+    from incentsim.validation.stats import mean_interval
+
+    honest = gaps(**NO_GROWTH)
+    some = gaps(**NO_GROWTH, believed_performance_weight=0.25)
+    more = gaps(**NO_GROWTH, believed_performance_weight=0.5)
+    assert (honest == 0.0).all()            # growth earns nothing, nobody fakes it
+    assert (some > 0.0).all()
+    assert mean_interval(more - some).ci_low > 0  # the stronger the belief, the more faking

@@ -9,7 +9,7 @@ written back to the agents.
 The decision rule (DESIGN §2). Each leader scores every plan in a shared
 candidate set (five budget shares and a borrowing level) by
 
-    U = career_weight * Evaluator.score(forecast indicators)
+    U = career_weight * Evaluator.believed_score(forecast indicators)
         + intrinsic_weight * local welfare(forecast indicators)  [NATURAL_SCALE units]
         + mechanism terms (lifelong accountability, rankings, inspections)
         - career_weight * P(failing a veto target)
@@ -185,7 +185,7 @@ def _plan_utility(model, tr, career, intrinsic):
     pred["connected"] = tr["connected"][:, None]
     pred["age"] = (tr["age"] + tr["k"])[:, None]
     ctx = model.upper.forecast_context()
-    score = model.evaluator.score(pred, ctx)
+    score = model.evaluator.believed_score(pred, ctx)
     natural = beh.natural_scale
     pred["welfare"] = sum(np.asarray(pred[w]) / getattr(natural, w) for w in WELFARE) / len(WELFARE)
     util = career[:, None] * score + intrinsic[:, None] * pred["welfare"]
@@ -223,5 +223,6 @@ def _marginal(model, ind: dict, ctx: EvalContext, name: str) -> np.ndarray:
     """Finite-difference marginal score of indicator ``name`` (>= 0)."""
     up = dict(ind)
     up[name] = ind[name] + FD_STEP
-    d = (model.evaluator.score(up, ctx) - model.evaluator.score(ind, ctx)) / FD_STEP
+    ev = model.evaluator
+    d = (ev.believed_score(up, ctx) - ev.believed_score(ind, ctx)) / FD_STEP
     return np.maximum(d, 0.0).ravel()

@@ -15,6 +15,9 @@ Hooks (all optional; ``model`` is a narrow
 ``adjust_score(score, ind, ctx)``
     change the evaluator's score (bottom-up information feeding the rule);
     leaders anticipate it because they forecast with the same evaluator.
+``believed_score(score, ind, ctx)``
+    the score as leaders believe evaluators adjust it (used when they forecast);
+    by default the same as ``adjust_score``.
 ``manipulation_cost()``
     multiplier on the leader's marginal cost of inflating statistics (read
     each year after ``new_year``).
@@ -96,6 +99,9 @@ class Mechanism:
 
     def adjust_score(self, score, ind, ctx):
         return score
+
+    def believed_score(self, score, ind, ctx):
+        return self.adjust_score(score, ind, ctx)
 
     def manipulation_cost(self) -> float:
         return 1.0

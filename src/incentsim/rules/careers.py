@@ -39,9 +39,19 @@ class MixedEvaluation(Mechanism):
     + seniority_weight * (age - 50) / 5 + ability_weight * ability / SD(ability)``,
     all in peer-SD units, plus the evaluation noise (``promotion.noise``): evaluators'
     information about performance is noisy and growth is one consideration among several.
-    Leaders forecast with the same score, so a lower ``performance_weight`` also lowers
-    what a pre-evaluation surge is worth to them. Ability enters as the evaluators'
-    impression of it (inspections, interviews, the cadre file), blurred by the same noise.
+    Ability enters as the evaluators' impression of it (inspections, interviews, the
+    cadre file), blurred by the same noise.
+
+    Belief and practice: leaders forecast the same score except that they weigh
+    performance by ``believed_performance_weight`` (by default the actual
+    ``performance_weight``, so a lower weight also lowers what a pre-evaluation surge or
+    an inflated growth report is worth to them). Set above the actual weight, leaders act
+    as if growth counts more than it does: growth targets are announced, rankings
+    published and a few promotions of fast growers are visible (Li & Zhou 2005 on how the
+    tournament was understood), while the prefecture record's promotion rate shows no
+    growth gradient (Landry, Lü & Duan 2018) and leaders inflate reported growth where
+    promotion pressure is strong (Zeng & Zhou 2024; Wallace 2016). Leaders do not learn
+    the actual weight from the promotions they see: the noise hides it.
     """
 
     name = "mixed_evaluation"
@@ -49,7 +59,9 @@ class MixedEvaluation(Mechanism):
     source = ("Landry, Lü & Duan (2018) Comp. Polit. Stud. 51 (growth barely matters for "
               "prefecture secretaries); Shih, Adolph & Liu (2012) APSR 106; Jia, Kudamatsu & "
               "Seim (2015) JEEA 13 (connections); Kou & Tsai (2014) China J. 71 (age); "
-              "Yao & Zhang (2015) J. Econ. Growth 20 (abler leaders promoted)")
+              "Yao & Zhang (2015) J. Econ. Growth 20 (abler leaders promoted); Li & Zhou "
+              "(2005) J. Public Econ. 89 (the growth tournament leaders believe in); Zeng & "
+              "Zhou (2024) and Wallace (2016) Br. J. Polit. Sci. 46 (growth inflation)")
     estimable: ClassVar[bool] = True
     #: besides the rule's own score: the connection and the age (ability is the
     #: evaluators' impression, not an indicator)
@@ -66,12 +78,27 @@ class MixedEvaluation(Mechanism):
             0.0, 10.0, "score per 5 years of age above 50 [peer SD]")
         ability_weight: float = _weight(
             0.5, 10.0, "score per SD of leader ability seen by evaluators [peer SD]")
+        believed_performance_weight: float | None = Field(
+            None, ge=0.0, le=1.0,
+            description="weight of the performance score leaders believe evaluators use "
+                        "[0..1]; None: the actual performance_weight (source: Li & Zhou "
+                        "2005 on the believed tournament; Landry, Lü & Duan 2018 on the "
+                        "flat prefecture record; Zeng & Zhou 2024 on inflation)")
 
     params: Params
 
     def adjust_score(self, score, ind, ctx):
+        return self._blend(self.params.performance_weight, score, ind)
+
+    def believed_score(self, score, ind, ctx):
+        believed = self.params.believed_performance_weight
+        weight = self.params.performance_weight if believed is None else believed
+        return self._blend(weight, score, ind)
+
+    def _blend(self, performance_weight: float, score, ind):
+        """The score blend of the class docstring with the given performance weight."""
         p = self.params
-        out = p.performance_weight * np.asarray(score, dtype=float)
+        out = performance_weight * np.asarray(score, dtype=float)
         if p.connection_weight:
             out = out + p.connection_weight * np.asarray(ind["connected"], dtype=float)
         if p.seniority_weight:

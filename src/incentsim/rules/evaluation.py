@@ -3,7 +3,9 @@
 Both the upper level (at evaluation) and leaders (when forecasting) score
 through one :class:`Evaluator`, so a mechanism that feeds the score — a
 citizen survey, a firm survey, petitions — changes incentives exactly as much
-as it changes promotions.
+as it changes promotions. Leaders score through :meth:`Evaluator.believed_score`,
+which differs from the evaluators' score only where a mechanism says leaders
+misjudge the rule (``mixed_evaluation.believed_performance_weight``).
 
 :func:`credit` is how much of a year's outcomes the evaluation attributes to the
 incumbent: outcomes early in a tenure partly reflect the predecessor's projects
@@ -30,9 +32,17 @@ class Evaluator:
 
     def score(self, ind: Indicators, ctx: EvalContext,
               rng: np.random.Generator | None = None) -> np.ndarray:
+        """The score evaluators rank on."""
         s = self.rule.score(ind, ctx, rng)
         for mech in self.mechanisms:
             s = mech.adjust_score(s, ind, ctx)
+        return np.asarray(s, dtype=float)
+
+    def believed_score(self, ind: Indicators, ctx: EvalContext) -> np.ndarray:
+        """The score leaders forecast with: as they believe evaluators rank."""
+        s = self.rule.score(ind, ctx, None)
+        for mech in self.mechanisms:
+            s = mech.believed_score(s, ind, ctx)
         return np.asarray(s, dtype=float)
 
 
