@@ -85,7 +85,7 @@ def test_main_rejects_a_bad_config(tmp_path, capsys):
 @pytest.mark.parametrize("scale", ["small", "province"])
 def test_drawing_changes_with_steps(scale):
     """Each step redraws the plots and the network (responsiveness is a benchmark figure
-    in the README, not a timed test: this machine is shared)."""
+    in docs/how-to/explorer.md, not a timed test: this machine is shared)."""
     m = app.ExplorerModel(**_initial(app.model_params(scale=scale)))
     ts0, net0 = app.timeseries_png(m), app.network_png(m)
     for _ in range(8):
