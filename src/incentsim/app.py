@@ -395,6 +395,7 @@ def year_label(model: IncentModel) -> str:
 
 @solara.component
 def TimeSeries(model):
+    """The explorer's time-series panel: the national outcomes so far, redrawn each step."""
     update_counter.get()
     png = solara.use_memo(lambda: timeseries_png(model), [_version(model)])
     sc = model.config
@@ -415,6 +416,7 @@ network_outcome = solara.reactive(DEFAULT_NETWORK_OUTCOME)
 
 @solara.component
 def PrefectureNetwork(model):
+    """The explorer's map: prefectures coloured by the outcome picked, new leaders ringed."""
     update_counter.get()
     outcome = network_outcome.value
     png = solara.use_memo(lambda: network_png(model, outcome), [_version(model), outcome])
@@ -427,6 +429,7 @@ def PrefectureNetwork(model):
 
 @solara.component
 def LeadersTable(model):
+    """The explorer's table of sitting leaders, one row per prefecture."""
     update_counter.get()
     df = solara.use_memo(lambda: leaders_frame(model), [_version(model)])
     with solara.Column(classes=["incentsim-leaders"], gap="4px") as main:
@@ -507,6 +510,7 @@ def quiet_session_cookie_warning() -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of ``incentsim app``."""
     p = argparse.ArgumentParser(
         prog="incentsim app",
         description="Start the explorer (a Mesa SolaraViz page) on localhost.")
@@ -525,6 +529,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """``incentsim app``: start the explorer (or, with ``--runs``, the runs browser)."""
     args = build_parser().parse_args(argv)
     if args.runs is not None:
         if args.config:

@@ -247,6 +247,7 @@ def measure_naive(n_agents: int, years: int, seed: int) -> dict:
 # ----------------------------------------------------------------- report
 
 def machine() -> dict:
+    """CPU model and count, memory and load average of this machine."""
     cpu = platform.processor() or platform.machine()
     try:
         for line in Path("/proc/cpuinfo").read_text().splitlines():
@@ -335,6 +336,7 @@ ROWS = [
 
 
 def table(r: dict) -> str:
+    """The bench report ``r`` as a plain-text table, with each target met or missed."""
     lines = [f"incentsim bench — scale {r['scale']}: {r['prefectures']} prefectures, "
              f"{r['firms']:,} firms + {r['citizens']:,} citizens, {r['years_simulated']} years "
              f"({r['burn_in']} burn-in + {r['recorded_years']} recorded), {r['threads']} thread(s)",
@@ -369,6 +371,7 @@ def _fmt_load(load) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """``incentsim bench``: measure one run at a scale; print the report (``--json``: save it)."""
     from incentsim.cli_options import seed_type
 
     ap = argparse.ArgumentParser(prog="incentsim bench", description=__doc__.split("\n\n")[0])

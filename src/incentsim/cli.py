@@ -222,6 +222,7 @@ def _load_scenarios(configs: Sequence[str], overrides: dict[str, Any]):
 
 
 def cmd_run(args) -> int:
+    """``incentsim run``: simulate one scenario over the seeds, tracked with Sacred."""
     from incentsim.executors import Task
     from incentsim.ranges import parse_seeds
 
@@ -397,6 +398,7 @@ def _posterior_draw(args, scenario, seed: int):
 
 
 def cmd_compare(args) -> int:
+    """``incentsim compare``: run several scenarios on the same seeds; table and figure."""
     import matplotlib
 
     matplotlib.use("Agg")  # files only, never a window
@@ -454,6 +456,7 @@ def cmd_compare(args) -> int:
 
 
 def cmd_sweep(args) -> int:
+    """``incentsim sweep``: run every point of a sweep spec over its seeds."""
     import pandas as pd
 
     from incentsim.experiment import ensure_runs_dir, ensure_writable_dir
@@ -507,6 +510,7 @@ def _short(v: Any) -> str:
 
 
 def cmd_runs_list(args) -> int:
+    """``incentsim runs list``: one line per tracked run, filtered."""
     from incentsim.errors import ScenarioError
     from incentsim.results import load_runs
 
@@ -557,6 +561,7 @@ def _get_run(args, run_id: str):
 
 
 def cmd_runs_show(args) -> int:
+    """``incentsim runs show``: one run's status, scenario and outcomes."""
     import yaml
 
     from incentsim.outcomes import BY_NAME, OUTCOME_NAMES
@@ -588,6 +593,7 @@ def cmd_runs_show(args) -> int:
 
 
 def cmd_runs_compare(args) -> int:
+    """``incentsim runs compare``: two runs' configurations and outcomes side by side."""
     from incentsim.outcomes import OUTCOME_NAMES
     from incentsim.scenario import flatten
 
@@ -613,6 +619,7 @@ def cmd_runs_compare(args) -> int:
 
 
 def cmd_rules(args) -> int:
+    """``incentsim rules``: the registered promotion rules and mechanisms (or every parameter)."""
     from incentsim.rules.accountability import MECHANISMS
     from incentsim.rules.promotion import PROMOTION_RULES
 
@@ -770,6 +777,7 @@ def _add_rules_command(sub) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of ``incentsim`` and its sub-commands."""
     ap = _Parser(prog="incentsim", formatter_class=argparse.RawDescriptionHelpFormatter,
                  description="Simulate, compare and browse promotion-rule scenarios for "
                              "China's local officials. Every run is tracked with Sacred.",

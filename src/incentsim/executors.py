@@ -245,10 +245,12 @@ class _DaskStop:
 
 
 def batches(tasks: Sequence[Task], size: int) -> list[list[Task]]:
+    """``tasks`` in consecutive lists of at most ``size``."""
     return [list(tasks[i:i + size]) for i in range(0, len(tasks), size)]
 
 
 def default_jobs() -> int:
+    """Worker processes by default: the CPU count, at most 8."""
     return max(1, min(os.cpu_count() or 1, 8))
 
 

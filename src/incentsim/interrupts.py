@@ -53,6 +53,7 @@ _HOLDS: list[_Hold] = []
 
 
 def in_main_thread() -> bool:
+    """Whether this is the main thread (the only one that can set handlers)."""
     return threading.current_thread() is threading.main_thread()
 
 

@@ -17,6 +17,8 @@ from typing import Literal
 
 @dataclass(frozen=True)
 class Outcome:
+    """A national outcome: name, unit, which direction is better, description."""
+
     name: str
     unit: str
     direction: Literal["higher", "lower", "none"]

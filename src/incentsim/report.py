@@ -683,6 +683,7 @@ class _Parser(argparse.ArgumentParser):
 
 
 def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of ``incentsim report``."""
     ap = _Parser(prog=PROG, description="Write one self-contained HTML report (figures "
                  "embedded) comparing the scenarios of tracked runs.",
                  epilog="examples:\n  incentsim report --compare-last\n"
@@ -706,6 +707,7 @@ def build_parser() -> argparse.ArgumentParser:
 def write_report(ids: Sequence[int], runs_dir: Path, out: Path, *, order: Sequence[str] = (),
                  title: str | None = None, figures_dir: Path | None = None,
                  source: str = "") -> Path:
+    """Write the HTML report on runs ``ids`` to ``out`` (figures too if asked)."""
     groups, notes = load_groups(runs_dir, ids, order)
     text, figs = render(groups, notes, title=title, runs_dir=runs_dir, source=source)
     try:

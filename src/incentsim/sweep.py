@@ -55,6 +55,8 @@ class Point:
 
 @dataclass
 class SweepSpec:
+    """A sweep: levers and their values, seeds, base scenario and fixed settings."""
+
     name: str
     method: str
     levers: dict[str, Any]

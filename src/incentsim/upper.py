@@ -39,6 +39,8 @@ from incentsim.rules.promotion import EvalContext
 
 
 class UpperLevel:
+    """The upper level: evaluates leaders against their peers and moves them."""
+
     def __init__(self, model) -> None:
         self.model = model
         self.rng = model.streams["upper"]

@@ -113,6 +113,7 @@ MODEL_CHANGES: list[str] = [
 
 
 def required_arms() -> list[str]:
+    """The scenario arms the facts and calibration moments need, each once."""
     out = fx.needed_arms()
     for a in [*cal.needed_arms(), *fx.TABLE1_REGIMES.values()]:
         if a not in out:
@@ -247,6 +248,7 @@ def run_validation(seeds: int | None = None, quick: bool = False, scale: str | N
 
 
 def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of ``incentsim validate``."""
     p = argparse.ArgumentParser(
         prog="incentsim validate",
         description="Check the stylized facts (DESIGN.md §6) and calibration moments "

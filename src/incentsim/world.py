@@ -21,6 +21,8 @@ from scipy import sparse
 
 @dataclass
 class Geography:
+    """Provinces, prefectures and the network linking them."""
+
     graph: nx.Graph
     province: np.ndarray  # prefecture -> province index
     positions: dict[int, tuple[float, float]]
@@ -37,6 +39,7 @@ class Geography:
 def build_geography(
     n_provinces: int, per_province: int, cross_links: int, rng: np.random.Generator
 ) -> Geography:
+    """Prefectures in provinces on a plane, linked within and across provinces."""
     n = n_provinces * per_province
     province = np.repeat(np.arange(n_provinces), per_province)
     g = nx.Graph()

@@ -1,0 +1,1 @@
+"""The agents: prefecture leaders, and the firm and citizen populations held as columns."""

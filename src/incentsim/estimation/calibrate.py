@@ -34,6 +34,7 @@ from incentsim.estimation.spec import CalibrationSpec, load_spec
 
 
 def build_parser():
+    """The argument parser of ``incentsim calibrate``."""
     from incentsim.cli import _Parser
 
     p = _Parser(prog="incentsim calibrate", description=__doc__.split("\n\n")[0])
@@ -147,6 +148,7 @@ def record(result: dict[str, Any], spec: CalibrationSpec, files: list[Path],
 
 
 def summary_lines(result: dict[str, Any]) -> list[str]:
+    """The estimation result as text: parameters with intervals, the moments' fit and J."""
     from incentsim.cli import table
 
     lines = []
@@ -170,6 +172,7 @@ def summary_lines(result: dict[str, Any]) -> list[str]:
 
 
 def main(argv: list[str]) -> int:
+    """``incentsim calibrate``: estimate a spec's parameters by MSM and write the results."""
     args = build_parser().parse_args(argv)
     spec = load_spec(args.spec)  # ScenarioError -> one line, exit 2 (incentsim.cli)
     if args.max_evaluations is not None:

@@ -24,6 +24,7 @@ from incentsim.validation.targets import PERIODS, targets_for
 
 
 def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of ``incentsim moments``."""
     from incentsim.cli_options import SEEDS_HELP, Parser, add_runs_dir, add_seeds
 
     fields = "; ".join(f"{k}: {v[1]}" for k, v in FIELDS.items())
@@ -93,6 +94,7 @@ def _simulate(args) -> dict[str, Estimate]:
 
 
 def main(argv: list[str]) -> int:
+    """``incentsim moments``: the calibration moments of a leader-year panel file."""
     args = build_parser().parse_args(argv)
     try:
         panel, used = read_panel(args.panel, parse_mapping(args.map), args.percent)

@@ -56,6 +56,8 @@ MISSING_RESIDUAL = 100.0
 
 @dataclass
 class Evaluation:
+    """Simulated moments at one parameter point: values, standard errors, cost."""
+
     values: np.ndarray
     ses: np.ndarray
     seconds: float
@@ -147,17 +149,20 @@ class SimulatedMoments:
 
 
 def targets_and_weights(spec: CalibrationSpec) -> tuple[np.ndarray, np.ndarray]:
+    """The target moments and the scale each residual is divided by."""
     return (np.array([t.centre() for t in spec.targets]),
             np.array([t.weight_se() for t in spec.targets]))
 
 
 def residuals(ev: Evaluation, spec: CalibrationSpec) -> np.ndarray:
+    """Weighted residuals of an evaluation (a missing moment counts as a large miss)."""
     target, s = targets_and_weights(spec)
     r = (ev.values - target) / s
     return np.where(np.isfinite(r), r, MISSING_RESIDUAL)
 
 
 def values_of(spec: CalibrationSpec, u: np.ndarray) -> dict[str, float]:
+    """Parameter values of a point ``u`` of the unit cube (clipped into it)."""
     return {p.path: p.from_unit(x) for p, x in zip(spec.parameters, np.clip(u, 0.0, 1.0))}
 
 

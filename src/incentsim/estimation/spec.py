@@ -50,6 +50,8 @@ NOT_ESTIMABLE = ("promotion.rule", "promotion.weights", "promotion.veto",
 
 @dataclass(frozen=True)
 class Parameter:
+    """One estimated parameter: its dotted scenario key, start value and bounds."""
+
     path: str
     start: float
     lower: float
@@ -64,6 +66,8 @@ class Parameter:
 
 @dataclass
 class CalibrationSpec:
+    """What ``incentsim calibrate`` estimates, on which targets and seeds."""
+
     name: str
     base: dict[str, Any]
     period: str

@@ -34,6 +34,7 @@ CACHE_DIR = "_evals"
 
 
 def cache_path(runs_dir: str | Path, key: str) -> Path:
+    """Where the cached summary of task ``key`` is kept in ``runs_dir``."""
     return Path(runs_dir) / CACHE_DIR / f"{key}.json"
 
 

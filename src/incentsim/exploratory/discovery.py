@@ -65,6 +65,8 @@ def x_frame(problem: Problem, points: list[dict[str, Any]]) -> pd.DataFrame:
 
 @dataclass
 class DiscoveryResult:
+    """The box PRIM found for an outcome threshold, with its points and runs."""
+
     problem: Problem
     outcome: str
     threshold: float
@@ -306,6 +308,7 @@ def _record(res: DiscoveryResult, config: dict, n_points: int,
 # ---------------------------------------------------------------------- command line
 
 def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of ``incentsim discover``."""
     from incentsim.cli_options import (
         Parser,
         add_exec,

@@ -92,6 +92,7 @@ class Objective:
 
 def objectives_of(problem: Problem, measure: str | None = None,
                   percentile: float = 10.0) -> list[Objective]:
+    """One objective per outcome of ``problem`` with a direction (not ``info``)."""
     return [Objective(o, measure, percentile) for o in problem.outcomes
             if o.direction != "info"]
 

@@ -188,6 +188,8 @@ def _compare_files(problem: Problem, value: Any, problems: list) -> list[Path]:
 
 @dataclass
 class OptimizeResult:
+    """An optimisation's Pareto set, candidates, evaluations and convergence."""
+
     problem: Problem
     settings: Settings
     objectives: list[Objective]
@@ -410,6 +412,7 @@ def export_point(problem: Problem, s: Settings, out: Path, k: int,
 
 
 def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of ``incentsim optimize``."""
     from incentsim.cli_options import (
         Parser,
         add_exec,

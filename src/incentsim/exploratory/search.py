@@ -89,6 +89,8 @@ def ema_model(problem: Problem, objectives: Sequence[Objective]):
 
 @dataclass
 class SearchResult:
+    """The epsilon-nondominated archive of a search and its convergence."""
+
     archive: pd.DataFrame       # the epsilon-nondominated set: levers and objectives
     convergence: pd.DataFrame   # per generation: nfe, archive size, eps-progress, hypervolume
 

@@ -183,6 +183,8 @@ def _legend_handles(method: str, up: str, down: str) -> list:
 
 @dataclass
 class SensitivityResult:
+    """Sensitivity indices of each outcome to each parameter, with the runs."""
+
     problem: Problem
     method: str
     indices: pd.DataFrame
@@ -280,6 +282,7 @@ def _fmt(v: float) -> str:
 
 
 def text_table(res: SensitivityResult) -> str:
+    """The sensitivity indices as a plain-text table."""
     from incentsim.cli import table
 
     rows = []
@@ -299,6 +302,7 @@ def text_table(res: SensitivityResult) -> str:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of ``incentsim sensitivity``."""
     from incentsim.cli_options import (
         Parser,
         add_exec,

@@ -44,6 +44,7 @@ def _params(cls) -> str:
 
 
 def catalog_markdown() -> str:
+    """The reference page of every registered rule and mechanism (Markdown)."""
     lines = ["# Promotion rules and accountability mechanisms", "",
              "Generated from the registries by `python -m incentsim.rules.catalog`; "
              "do not edit by hand.", "", "## Promotion rules (`promotion.rule`)", ""]
@@ -91,6 +92,7 @@ def behavioural_numbers() -> list[str]:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Write the reference page (``docs/rules.md`` or the path given)."""
     path = Path(argv[0]) if argv else Path("docs/rules.md")
     path.write_text(catalog_markdown())
     print(f"wrote {path}")

@@ -26,6 +26,8 @@ from incentsim.rules.promotion import EvalContext, Indicators, PromotionRule
 
 
 class Evaluator:
+    """The promotion score of a rule, adjusted by the mechanisms in force."""
+
     def __init__(self, rule: PromotionRule, mechanisms: Sequence[Mechanism] = ()) -> None:
         self.rule = rule
         self.mechanisms = list(mechanisms)

@@ -95,12 +95,14 @@ MOMENTS: list[Target] = [t for t in TARGETS if t.period == "2000-07" or t.kind !
 
 
 def estimator(t: Target) -> Callable[[Frames, Frames, Any], Estimate]:
+    """The function computing target ``t``'s moment on simulated data."""
     if t.moment in mm.MOMENTS:
         return _panel(t.moment)
     return SIMULATION_ONLY[t.moment]
 
 
 def needed_arms() -> list[str]:
+    """The scenario arms the calibration moments need, the base first."""
     out = [BASE]
     for t in MOMENTS:
         for a in EXTRA_ARMS.get(t.moment, ()):

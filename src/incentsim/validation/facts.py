@@ -106,6 +106,7 @@ FACTS: list[type[Fact]] = []
 
 
 def register(cls: type[Fact]) -> type[Fact]:
+    """Add a fact class to :data:`FACTS` (a class decorator)."""
     FACTS.append(cls)
     return cls
 
@@ -113,6 +114,7 @@ def register(cls: type[Fact]) -> type[Fact]:
 # ------------------------------------------------------------------------ helpers
 
 def pct(s: pd.Series) -> pd.Series:
+    """A share as percent."""
     return 100.0 * s
 
 
@@ -135,10 +137,12 @@ def cycle_difference(panels: Panels, base: str, other: str, y: str) -> Estimate:
 
 
 def run_means(ts: pd.DataFrame, col: str) -> pd.Series:
+    """The mean of ``col`` over the years of each run (seed)."""
     return ts.groupby("seed")[col].mean()
 
 
 def contrast(timeseries: Series, a: str, b: str, col: str) -> Estimate:
+    """Paired difference of ``col``'s run means between arms ``a`` and ``b``."""
     est = paired_contrast(run_means(timeseries[a], col), run_means(timeseries[b], col))
     est.detail.update({"arm_a": a, "arm_b": b, "outcome": col})
     return est
@@ -444,6 +448,7 @@ _contrast_fact("12b", 12, "Regulatory consistency raises firm exit",
 
 
 def needed_arms(facts: list[type[Fact]] | None = None) -> list[str]:
+    """The scenario arms ``facts`` (default: all) need, each once."""
     out: list[str] = []
     for f in facts or FACTS:
         for s in f.scenarios:
@@ -492,6 +497,7 @@ TABLE1_DEPENDENT = {
 
 
 def stars(p: float) -> str:
+    """Significance stars of a p-value (*** < 0.01, ** < 0.05, * < 0.1)."""
     if not np.isfinite(p):
         return ""
     return "***" if p < 0.01 else "**" if p < 0.05 else "*" if p < 0.1 else ""

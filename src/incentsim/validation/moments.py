@@ -172,6 +172,7 @@ def promotion_rate(p):
 
 
 def promotion_quintile(q: int) -> Callable[[pd.DataFrame], Estimate]:
+    """The moment: promotion rate in quintile ``q`` of relative growth."""
     def f(p):
         d = p[quintile(p) == q]
         return cluster_mean(d, "promoted", quintile=q)
@@ -252,6 +253,7 @@ def cycle_fit(panel: pd.DataFrame, y: str, controls: list[str] | None = None) ->
 
 
 def cycle_estimate(panel: pd.DataFrame, y: str) -> Estimate:
+    """The penultimate-year coefficient on ``y``, with the mean of ``y`` in and out of it."""
     fit = cycle_fit(panel, y)
     est = coef_estimate(fit, "penultimate", dependent=y)
     d = cycle_frame(panel, y)
@@ -351,6 +353,7 @@ MOMENTS: dict[str, PanelMoment] = {m.id: m for m in [
 
 
 def missing_columns(panel: pd.DataFrame, moment: PanelMoment) -> list[str]:
+    """The columns ``moment`` needs that ``panel`` lacks."""
     return [c for c in (*_BASE, *moment.needs) if c not in panel]
 
 

@@ -14,6 +14,8 @@ import pandas as pd
 
 
 def fmt(x: Any, digits: int = 3) -> str:
+    """A number for a report: ``digits`` decimals, or significant digits when very large or
+    small; text as given; ``n/a`` for missing or non-finite."""
     if x is None:
         return "n/a"
     try:
@@ -28,12 +30,14 @@ def fmt(x: Any, digits: int = 3) -> str:
 
 
 def fmt_p(p: Any) -> str:
+    """A p-value for a report (``<0.001`` below that)."""
     if p is None or not math.isfinite(float(p)):
         return "n/a"
     return "<0.001" if p < 0.001 else f"{p:.3f}"
 
 
 def fact_line(f: dict) -> str:
+    """One fact's verdict and estimate as a line of text."""
     e = f["estimate"]
     verdict = "reproduced" if f["reproduced"] else "NOT reproduced"
     err = e["detail"].get("error")
@@ -46,6 +50,7 @@ def fact_line(f: dict) -> str:
 
 
 def moment_line(m: dict) -> str:
+    """One calibration moment, its band and whether it falls inside, as a line."""
     e, s = m["estimate"], m["scale"]
     lo, hi = m["band"]
     v = e["value"]
@@ -213,6 +218,7 @@ def _calibration_figure(ms: list[dict]) -> str:
 # ------------------------------------------------------------------------ markdown
 
 def table1_markdown(rows: list[dict]) -> str:
+    """Seed 002's Table 1, published against simulated, as a Markdown table."""
     if not rows:
         return "_Table 1 not computed._\n"
     lines = [
@@ -361,6 +367,7 @@ def _md_figures(figs: dict[str, str] | None, fig_dir: str | None) -> list[str]:
 
 def to_markdown(result: dict, figs: dict[str, str] | None = None,
                 fig_dir: str | None = None) -> str:
+    """The validation report (Markdown), figures referenced from ``fig_dir``."""
     out = _md_verdicts(result)
     out += _md_table1(result)
     out += _md_calibration(result)

@@ -44,6 +44,7 @@ class Estimate:
 
 
 def jsonable(x: Any) -> Any:
+    """``x`` with numpy values made plain and non-finite numbers ``None`` (for JSON)."""
     if isinstance(x, dict):
         return {str(k): jsonable(v) for k, v in x.items()}
     if isinstance(x, (list, tuple)):
@@ -61,6 +62,7 @@ def jsonable(x: Any) -> Any:
 
 
 def nan_estimate(reason: str, n: int = 0) -> Estimate:
+    """An estimate that could not be made, saying why."""
     nan = float("nan")
     return Estimate(nan, nan, nan, nan, n, detail={"error": reason})
 
