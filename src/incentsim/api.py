@@ -59,7 +59,7 @@ def default_scenario_path() -> Path:
 
 
 def simulate(
-    scenario: str | Path | Mapping[str, Any] | Scenario = None,
+    scenario: str | Path | Mapping[str, Any] | Scenario | None = None,
     seed: int = 0,
     overrides: Mapping[str, Any] | None = None,
     progress: Callable[[int, int], None] | None = None,

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import copy
+import functools
 import os
 import socket
 import sys
@@ -126,7 +127,7 @@ def _base_data(config: str | os.PathLike | dict | None) -> dict[str, Any]:
         config = default_scenario_path()
     if isinstance(config, dict):
         return copy.deepcopy(config)
-    return read_file(config)
+    return read_file(os.fspath(config))
 
 
 def control_defaults(config: str | os.PathLike | dict | None = None, scale: str | None = None,
@@ -324,8 +325,8 @@ class NetworkFigure:
             if hi - lo < 1e-12:
                 lo, hi = lo - 0.5, hi + 0.5
             self.nodes.set_clim(lo, hi)
-            self.nodes.set_edgecolors(np.where(new, "black", "white"))
-            self.nodes.set_linewidths(np.where(new, 2.0, 0.8))
+            self.nodes.set_edgecolor(np.where(new, "black", "white").tolist())
+            self.nodes.set_linewidth(np.where(new, 2.0, 0.8).tolist())
             self.title.set_text(f"{outcome}, {year_label(model)}  (black ring: new leader)")
             return _png(self.fig)
 
@@ -457,7 +458,7 @@ def _use_explorer_layout() -> None:
             return copy.deepcopy(LAYOUT)
         return original(num_components)
 
-    layout.__wrapped__ = original
+    functools.update_wrapper(layout, original, assigned=(), updated=())  # __wrapped__ only
     solara_viz.make_initial_grid_layout = layout
 
 

@@ -37,6 +37,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -54,7 +55,7 @@ def load_naive():
     """The naive reference module (``benchmarks/naive.py`` of the source tree)."""
     path = REPO / "benchmarks" / "naive.py"
     spec = importlib.util.spec_from_file_location("incentsim_bench_naive", path)
-    if spec is None or not path.exists():
+    if spec is None or spec.loader is None or not path.exists():
         raise FileNotFoundError(f"naive reference not found at {path}")
     mod = importlib.util.module_from_spec(spec)
     sys.modules[spec.name] = mod
@@ -121,7 +122,7 @@ def _bench_scenario(scale: str, years: int | None):
     """The default scenario at ``scale`` (and ``years`` of horizon if given)."""
     from incentsim.scenario import load_scenario
 
-    overrides = {"world.scale": scale}
+    overrides: dict[str, Any] = {"world.scale": scale}
     if years is not None:
         overrides["world.horizon"] = years
     return load_scenario({}, overrides)
@@ -149,7 +150,8 @@ def _capture_model(model_mod) -> dict:
         orig_init(self, *a, **k)
         captured["model"] = self
 
-    model_mod.IncentModel.__init__ = init
+    # the constructor wrapped in place, as _Timer.wrap does
+    model_mod.IncentModel.__init__ = init  # type: ignore[method-assign]
     return captured
 
 
@@ -344,7 +346,7 @@ def table(r: dict) -> str:
              f"jobs compete for the CPUs)", ""]
     width = max(len(name) for name, _, _ in ROWS) + 2
     for name, key, fmt in ROWS:
-        if key is not None:
+        if key is not None and fmt is not None:
             val = fmt.format(r[key])
         elif name.strip().startswith("decide"):
             val = f"{r['decide_ms_per_year']:.2f} / {r['evaluate_ms_per_year']:.2f} ms"

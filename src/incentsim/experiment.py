@@ -114,6 +114,10 @@ class SafeFileStorageObserver(FileStorageObserver):
     concurrent writers get distinct ids.
     """
 
+    #: set by Sacred's started_event, before anything is saved
+    dir: str
+    run_entry: dict[str, Any]
+
     def initialize(self, *args, **kwargs):
         super().initialize(*args, **kwargs)
         self.write_errors: list[str] = []

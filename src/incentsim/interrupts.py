@@ -23,13 +23,14 @@ import signal
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from typing import Any
 
 SIGNALS = (signal.SIGINT, signal.SIGTERM)
 
 
 @dataclass
 class _Hold:
-    saved: dict[int, object]
+    saved: dict[int, Any]  # signal.getsignal's handlers
     pending: list[int] = field(default_factory=list)
 
     def record(self, signum, frame) -> None:  # noqa: ARG002

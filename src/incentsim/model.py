@@ -65,7 +65,7 @@ class IncentModel(mesa.Model):
 
     Implements :class:`incentsim.rules.context.MechanismContext`, what mechanisms see."""
 
-    def __init__(self, scenario: Scenario | dict | str = None, seed: int = 0) -> None:
+    def __init__(self, scenario: Scenario | dict | str | None = None, seed: int = 0) -> None:
         sc = scenario if isinstance(scenario, Scenario) else load_scenario(scenario or {})
         self.seed_value = int(seed)
         self.streams = {name: stream(seed, name) for name in STREAMS}
@@ -152,7 +152,8 @@ class IncentModel(mesa.Model):
             expected_growth=np.full(n, econ.initial_growth),
             expected_income_growth=np.full(n, econ.initial_growth),
             service_efficiency=np.ones(n), budget_share=np.full(n, econ.tax_rate),
-            indicator_scale=beh.initial_scale.model_dump(),
+            # InitialScale is a section model built at run time from the indicator table
+            indicator_scale=beh.initial_scale.model_dump(),  # type: ignore[attr-defined]
             entry_rate=np.full(n, econ.entry_reference),
         )
         self.frontier = 1.0
@@ -415,7 +416,10 @@ class IncentModel(mesa.Model):
             st.term_sum[k] = promo.memory * st.term_sum[k] + w * st.indicators[k]
         st.term_weight = promo.memory * st.term_weight + w
         fate = self.upper.evaluate(self.leader_at)
-        st.transfers_next = sum((m.transfers(self) for m in self.mechanisms), np.zeros(n))
+        transfers = np.zeros(n)
+        for m in self.mechanisms:
+            transfers = transfers + m.transfers(self)
+        st.transfers_next = transfers
         return fate
 
     def _turn_over(self, fate: dict[str, np.ndarray]) -> None:

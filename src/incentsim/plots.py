@@ -6,13 +6,17 @@ mean over seeds with a 95 % confidence band.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any
 
-import matplotlib
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
+from matplotlib.rcsetup import cycler  # noqa: E402 (what matplotlib.cycler is)
 
 from incentsim.outcomes import BY_NAME  # noqa: E402
+
+if TYPE_CHECKING:
+    from matplotlib.typing import RcKeyType
 
 #: Okabe & Ito (2008) colour-blind-safe palette (black last)
 OKABE_ITO = ("#E69F00", "#56B4E9", "#009E73", "#0072B2", "#D55E00", "#CC79A7",
@@ -24,13 +28,13 @@ BETTER, WORSE = OKABE_ITO[3], OKABE_ITO[4]
 FIGURE_OUTCOMES = ("gdp_growth_true", "investment_rate", "trust_local",
                    "manipulation_gap", "pollution", "debt_to_gdp")
 
-STYLE = {
+STYLE: dict[RcKeyType, Any] = {
     "font.size": 11, "axes.titlesize": 12, "axes.labelsize": 11, "legend.fontsize": 10,
     "xtick.labelsize": 10, "ytick.labelsize": 10, "axes.spines.top": False,
     "axes.spines.right": False, "axes.grid": True, "grid.alpha": 0.3,
     "figure.dpi": 110, "savefig.bbox": "tight", "lines.linewidth": 2,
     "legend.frameon": False, "axes.titleweight": "bold", "figure.facecolor": "white",
-    "savefig.facecolor": "white", "axes.prop_cycle": matplotlib.cycler(color=OKABE_ITO),
+    "savefig.facecolor": "white", "axes.prop_cycle": cycler(color=OKABE_ITO),
 }
 
 
@@ -212,9 +216,9 @@ def allocation_figure(
 def promotion_bins(frames_by_group: Mapping[str, Sequence[pd.DataFrame]], n_bins: int = 6,
                    x: str = "relative_growth_reported") -> np.ndarray:
     """Common bin edges (pooled quantiles of ``x`` among evaluated leaders)."""
-    pooled = [f.loc[f["evaluated"].astype(bool), x].to_numpy(float)
-              for frames in frames_by_group.values() for f in frames]
-    pooled = np.concatenate(pooled) if pooled else np.array([])
+    parts = [f.loc[f["evaluated"].astype(bool), x].to_numpy(float)
+             for frames in frames_by_group.values() for f in frames]
+    pooled = np.concatenate(parts) if parts else np.array([])
     pooled = pooled[np.isfinite(pooled)]
     if pooled.size == 0:
         return np.array([])

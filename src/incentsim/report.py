@@ -555,8 +555,8 @@ def _provenance(groups: Sequence[Group], version: dict) -> list[str]:
     """Code and provenance: versions, times, hosts, stored sources, task keys."""
     p: list[str] = []
     a = p.append
-    starts = [r.get("start_time") for g in groups for r in g.runs if r.get("start_time")]
-    stops = [r.get("stop_time") for g in groups for r in g.runs if r.get("stop_time")]
+    starts = [s for g in groups for r in g.runs if (s := r.get("start_time"))]
+    stops = [s for g in groups for r in g.runs if (s := r.get("stop_time"))]
     hosts = sorted({(r.get("host") or {}).get("hostname", "?") for g in groups for r in g.runs})
     a("<h3>Code and provenance</h3><ul>")
     a(f"<li>incentsim {_e(version['incentsim'])}"
@@ -581,7 +581,7 @@ def _provenance(groups: Sequence[Group], version: dict) -> list[str]:
         a(f"<li>Sacred stored the experiment's source files with each run (content-hashed "
           f"names in the runs directory's <code>_sources/</code>); {_e(verdict)}: "
           + "; ".join(f"<code>{_e(s)}</code>" for s in srcs) + ".</li>")
-    keys = sorted({i.get("task_key") for g in groups for i in g.infos if i.get("task_key")})
+    keys = sorted({key for g in groups for i in g.infos if (key := i.get("task_key"))})
     if keys:
         a(f"<li>{len(keys)} distinct task keys (hash of scenario, seed and simulation "
           "code): re-running the same command reproduces these runs exactly.</li>")

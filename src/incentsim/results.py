@@ -109,6 +109,8 @@ def run_state(run: dict[str, Any], now: datetime | None = None) -> str | None:
     if pid is not None and host.get("hostname") == socket.gethostname():
         return status if _pid_alive(pid, host.get("pid_start")) else "INCOMPLETE"
     beat = run.get("heartbeat") or run.get("start_time")
+    if not beat:
+        return status
     try:
         last = datetime.fromisoformat(beat)
     except (TypeError, ValueError):

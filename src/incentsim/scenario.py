@@ -80,8 +80,9 @@ def _per_indicator(name: str, attr: str, lo: float, hi: float, unit: str, text: 
     """A section with one field per indicator that declares ``attr`` in the table."""
     values = {i.name: getattr(i, attr) for i in INDICATORS if getattr(i, attr) is not None}
     values.update(extra or {})
-    fields = {k: (float, param(v, lo, hi, unit, "indicator table (incentsim.indicators)",
-                               f"{text} ({k})")) for k, v in values.items()}
+    fields: dict[str, Any] = {
+        k: (float, param(v, lo, hi, unit, "indicator table (incentsim.indicators)",
+                         f"{text} ({k})")) for k, v in values.items()}
     return create_model(name, __base__=_Section, __doc__=text, **fields)
 
 
@@ -475,10 +476,11 @@ class Behaviour(_Section):
         "petition probability is petition_scale x propensity x shortfall / threshold")
 
 
+_WEIGHT_FIELDS: dict[str, Any] = {k: (Frac, 0.0) for k in WEIGHTED}
 Weights = create_model(
     "Weights", __base__=_Section,
     __doc__="Weights of a weighted promotion rule on each indicator (sum to 1).",
-    **{k: (Frac, 0.0) for k in WEIGHTED})
+    **_WEIGHT_FIELDS)
 
 #: ``promotion.veto`` keys (from the indicator table)
 VetoKey = Literal[tuple(VETO)]  # type: ignore[valid-type]
@@ -488,12 +490,12 @@ class Promotion(_Section):
     """The promotion rule and how the evaluation is run (lever)."""
 
     rule: Literal[tuple(PROMOTION_RULES.names())] = "gdp_tournament"  # type: ignore[valid-type]
-    weights: Weights = Weights(growth=1.0)  # type: ignore[valid-type]
+    weights: Weights = Weights.model_validate({"growth": 1.0})  # type: ignore[valid-type]
     resident_weight: Frac = 0.5
     growth_target: Annotated[float, Field(ge=-0.5, le=1.0)] = 0.08
     target_escalation: Annotated[float, Field(ge=-0.5, le=0.5)] = 0.025
     patronage_strength: NonNeg = 3.0
-    veto: dict[VetoKey, float] = Field(default_factory=dict)
+    veto: dict[VetoKey, float] = Field(default_factory=dict)  # type: ignore[valid-type]
     noise: NonNeg = 0.3
     memory: Frac = 1.0
     #: share of a year's outcomes still credited to the predecessor after one year in
@@ -530,7 +532,7 @@ class Tenure(_Section):
 
 
 def _accountability_model() -> type[BaseModel]:
-    fields = {m.name: (m.Params | None, None) for m in MECHANISMS}
+    fields: dict[str, Any] = {m.name: (m.Params | None, None) for m in MECHANISMS}
     return create_model(
         "Accountability",
         __config__=ConfigDict(extra="forbid", strict=True),

@@ -83,7 +83,8 @@ class SweepSpec:
 
     def points(self) -> list[Point]:
         """Validated points (every problem of every point in one ScenarioError)."""
-        pts, problems = [], []
+        pts: list[Point] = []
+        problems: list[tuple[str, str]] = []
         for i, values in enumerate(self.design()):
             overrides = {**self.fixed, **values}
             try:

@@ -154,7 +154,7 @@ class Chunk:
         self.a, self.b = self.lo * per, self.hi * per
         self.rows = (self.hi - self.lo, per)
         self.bg = bg
-        self.agg = agg
+        self.agg = agg if agg is not None else np.empty((0, 0))  # (firms) totals
 
     def rsum(self, x: np.ndarray, out_row: int) -> None:
         """Prefecture totals of ``x`` (float64) into row ``out_row`` of ``agg``."""

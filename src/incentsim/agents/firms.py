@@ -155,7 +155,7 @@ class FirmPopulation:
         sd = econ.firm_productivity_sd
         user_cost = econ.hurdle_rate + econ.depreciation
 
-        def per_pref(x):
+        def per_pref(x) -> np.ndarray:
             return np.broadcast_to(np.asarray(x, dtype=F64), (n_pref,))
 
         env_mult, subsidy_rate, confidence, protection, frontier, entry_barrier = map(

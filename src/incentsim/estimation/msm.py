@@ -33,6 +33,7 @@ jumps a simulation with discrete events has).
 from __future__ import annotations
 
 import hashlib
+import inspect
 import json
 import math
 import os
@@ -65,7 +66,7 @@ def estimator_fingerprint() -> str:
     """Hash of the code computing moments (a cached point is stale when it changes)."""
     h = hashlib.sha256()
     for mod in (mm, __import__(__name__, fromlist=["_"])):
-        h.update(Path(mod.__file__).read_bytes())
+        h.update(Path(inspect.getfile(mod)).read_bytes())
     return h.hexdigest()[:12]
 
 

@@ -40,6 +40,7 @@ def simulated_panel(scenario: Scenario, seeds: Sequence[int], runs_dir: str | Pa
         raise SimulationFailed(f"seed {bad[0].seed}: {bad[0].error}")
     panels, series = [], []
     for r in results:
+        assert r.run_id is not None and r.timeseries is not None  # kept for finished runs
         panels.append(read_artifact(runs_dir, r.run_id, "leaders.parquet")
                       .assign(seed=r.seed, arm=scenario.name))
         series.append(r.timeseries.assign(seed=r.seed, arm=scenario.name))

@@ -116,6 +116,10 @@ def prim_box(problem: Problem, x: pd.DataFrame, y: np.ndarray, *, peel_alpha: fl
     rows = []
     for par in problem.parameters:
         c = par.name
+        lo_v: str | float
+        hi_v: str | float
+        flo: str | float
+        fhi: str | float
         if par.kind == "categorical":
             inside = sorted(lims[c].iloc[0], key=str)
             full = sorted(init[c].iloc[0], key=str)

@@ -56,6 +56,7 @@ class Runner:
             r = run_task(task, runs, skip_done=True, keep_timeseries=False)
             if not r.ok:
                 raise RuntimeError(f"incentsim run failed: {r.error}")
+            assert r.summary is not None  # a finished run has its summary
             summary = r.summary
         else:
             from incentsim.api import simulate
@@ -79,9 +80,9 @@ def parameters(problem: Problem, role: str) -> list:
         if p.kind == "categorical":
             out.append(CategoricalParameter(p.name, list(p.values)))
         elif p.kind == "integer":
-            out.append(IntegerParameter(p.name, int(p.low), int(p.high)))
+            out.append(IntegerParameter(p.name, *map(int, p.numeric_range)))
         else:
-            out.append(RealParameter(p.name, float(p.low), float(p.high)))
+            out.append(RealParameter(p.name, *map(float, p.numeric_range)))
     return out
 
 

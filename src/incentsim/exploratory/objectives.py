@@ -64,6 +64,8 @@ class Objective:
 
     @property
     def epsilon(self) -> float:
+        if self.outcome.epsilon is None:
+            raise ValueError(f"outcome {self.outcome.name!r} declares no epsilon")
         return float(self.outcome.epsilon)
 
     @property
@@ -78,6 +80,8 @@ class Objective:
             return values.mean(axis=1)
         if self.measure == "percentile":
             return np.percentile(values, self.q, axis=1)
+        if base is None:
+            raise ValueError("regret needs the base values")
         sign = 1.0 if self.outcome.direction == "maximize" else -1.0
         return (sign * (base[None, :] - values)).max(axis=1)
 
@@ -128,7 +132,7 @@ class Scorer:
         self.robust = scenarios is not None
         self.problem = problem if self.robust else problem.levers_only()
         self.objectives = list(objectives)
-        self.scenarios = [dict(s) for s in scenarios] if self.robust else [{}]
+        self.scenarios = [dict(s) for s in scenarios] if scenarios is not None else [{}]
         self.model, self.bar, self.run_options = model, bar, run_options
         self.generation = 0
         self.log: list[pd.DataFrame] = []

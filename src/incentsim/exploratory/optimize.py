@@ -218,7 +218,8 @@ def fingerprint(problem: Problem, s: Settings) -> str:
 
 
 def _settings_dict(s: Settings) -> dict[str, Any]:
-    d = {"nfe": s.nfe, "population": s.population, "seed": s.seed, "robust": s.robust}
+    d: dict[str, Any] = {"nfe": s.nfe, "population": s.population, "seed": s.seed,
+                         "robust": s.robust}
     if s.robust:
         d.update(scenarios=s.scenarios, measure=s.measure, percentile=s.percentile)
     return d

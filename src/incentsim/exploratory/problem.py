@@ -99,20 +99,29 @@ class Parameter:
     index: int = 0  # simplex: which raw coordinate (0 .. k - 2)
 
     @property
+    def numeric_range(self) -> tuple[float, float]:
+        """``(low, high)``, which every kind but categorical has."""
+        if self.low is None or self.high is None:
+            raise TypeError(f"parameter {self.name!r} ({self.kind}) has no numeric range")
+        return self.low, self.high
+
+    @property
     def bounds(self) -> tuple[float, float]:
         """Bounds of the unit a sampler draws (integers: [low, high + 1), floored)."""
         if self.kind == "categorical":
             return 0.0, float(len(self.values))
+        low, high = self.numeric_range
         if self.kind == "integer":
-            return float(self.low), float(self.high) + 1.0
-        return float(self.low), float(self.high)
+            return float(low), float(high) + 1.0
+        return float(low), float(high)
 
     def decode(self, x: float) -> Any:
         """A sampler's number -> the parameter's value."""
         if self.kind == "categorical":
             return self.values[min(max(int(math.floor(x)), 0), len(self.values) - 1)]
         if self.kind == "integer":
-            return int(min(max(math.floor(x), self.low), self.high))
+            low, high = self.numeric_range
+            return int(min(max(math.floor(x), low), high))
         return float(x)
 
     def extremes(self) -> list[Any]:
@@ -120,16 +129,18 @@ class Parameter:
             return [0.0, 1.0]
         if self.kind == "categorical":
             return list(self.values)
+        low, high = self.numeric_range
         if self.kind == "integer":
-            return [int(self.low), int(self.high)]
-        return [float(self.low), float(self.high)]
+            return [int(low), int(high)]
+        return [float(low), float(high)]
 
     def middle(self) -> Any:
         if self.kind == "categorical":
             return self.values[0]
+        low, high = self.numeric_range
         if self.kind == "integer":
-            return int(round((self.low + self.high) / 2))
-        return (float(self.low) + float(self.high)) / 2
+            return int(round((low + high) / 2))
+        return (float(low) + float(high)) / 2
 
 
 @dataclass(frozen=True)
@@ -225,8 +236,10 @@ class Problem:
         lever spreads over it)."""
         given = _node(self.base, group)
         # the full default dump: to_dict leaves out parameters of rules other than the default
-        out = dict(_node(Scenario().model_dump(mode="json"), group) if given is None
-                   else {**_field_defaults(group), **given})
+        out = (_node(Scenario().model_dump(mode="json"), group) if given is None
+               else {**_field_defaults(group), **given})
+        if out is None:
+            raise TypeError(f"no section {group!r} in the scenario schema")
         out.update({k[len(group) + 1:]: v for k, v in self.fixed.items()
                     if k.startswith(group + ".") and "." not in k[len(group) + 1:]})
         return {k: float(v) for k, v in out.items()
@@ -460,7 +473,7 @@ def _parse_outcomes(raw: Any, problems: list[tuple[str, str]]) -> list[OutcomeSp
     if not isinstance(raw, list) or not raw:
         problems.append(("outcomes", "a list of {name, direction: maximize|minimize|info}"))
         return []
-    out = []
+    out: list[OutcomeSpec] = []
     for i, d in enumerate(raw):
         if isinstance(d, str):
             d = {"name": d}

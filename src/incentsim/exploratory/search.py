@@ -117,7 +117,7 @@ def convergence(tarball: Path, runtime: pd.DataFrame, model: Any,
     from ema_workbench.em_framework.optimization import load_archives
 
     names = [o.column for o in objectives]
-    rows = []
+    rows: list[dict[str, Any]] = []
     hv = _hypervolume(final[names].to_numpy(float), objectives)
     for nfe, arch in sorted(load_archives(str(tarball)), key=lambda t: t[0]):
         if rows and rows[-1]["nfe"] == nfe:

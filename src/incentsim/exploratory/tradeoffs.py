@@ -5,6 +5,7 @@ set, and convergence by generation."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 import matplotlib.pyplot as plt
 import pandas as pd
@@ -36,7 +37,7 @@ def tradeoff_figure(candidates: pd.DataFrame, pareto: pd.DataFrame, shipped: pd.
         fig, ax = plt.subplots(figsize=(7.5, 5.6))
         ax.scatter(candidates[x], candidates[y], s=6, color="#bbbbbb", alpha=0.5, lw=0,
                    label=f"evaluated candidates ({len(candidates)})")
-        kw = {"s": 26, "edgecolor": "#333333", "linewidth": 0.4, "zorder": 3}
+        kw: dict[str, Any] = {"s": 26, "edgecolor": "#333333", "linewidth": 0.4, "zorder": 3}
         if third is not None:
             sc = ax.scatter(pareto[x], pareto[y], c=pareto[third.column], cmap="viridis",
                             label=f"Pareto set ({len(pareto)})", **kw)

@@ -54,11 +54,11 @@ def catalog_markdown() -> str:
                   f"- uses `promotion.weights`: {'yes' if cls.uses_weights else 'no'}",
                   f"- source: {cls.source}", ""]
     lines += ["## Accountability mechanisms (`accountability.<name>`)", ""]
-    for cls in MECHANISMS:
-        lines += [f"### `{cls.name}`", "", f"{cls.description}.", "", _rule_text(cls), "",
-                  f"- parameters:{_params(cls)}",
-                  f"- stochastic: {'yes' if cls.stochastic else 'no'}",
-                  f"- source: {cls.source}", ""]
+    for mech in MECHANISMS:
+        lines += [f"### `{mech.name}`", "", f"{mech.description}.", "", _rule_text(mech), "",
+                  f"- parameters:{_params(mech)}",
+                  f"- stochastic: {'yes' if mech.stochastic else 'no'}",
+                  f"- source: {mech.source}", ""]
     return "\n".join(lines + behavioural_numbers())
 
 

@@ -24,7 +24,9 @@ from incentsim.validation.moments import prepare_panel
 
 def default_config_dir() -> Path:
     """The shipped scenarios (the checkout's configs/ or the installed package data)."""
-    return shipped.folder("scenario")
+    folder = shipped.folder("scenario")
+    assert folder is not None  # "scenario" is a kind of shipped file
+    return folder
 
 
 @dataclass(frozen=True)
@@ -156,5 +158,10 @@ def _execute(arms: list[str], seeds: list[int], world, cdir: Path, workers: int 
     failed = [r for r in results if not r.ok]
     if failed:
         raise RuntimeError(f"{len(failed)} validation run(s) failed; first: {failed[0].error}")
-    return [(t.info["arm"], t.seed, pd.read_parquet(runs.resolve() / r.run_id / "leaders.parquet"),
-             r.timeseries, r.run_id) for t, r in zip(tasks, results)]
+    out = []
+    for t, r in zip(tasks, results):
+        assert r.run_id is not None and r.timeseries is not None  # kept for finished runs
+        out.append((t.info["arm"], t.seed,
+                    pd.read_parquet(runs.resolve() / r.run_id / "leaders.parquet"),
+                    r.timeseries, r.run_id))
+    return out
