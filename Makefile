@@ -54,10 +54,13 @@ browser:
 	@test -x /usr/bin/chromium || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
 	  apt-get install -y -qq chromium >/dev/null; } || echo "chromium not installed: the browser test will be skipped" >&2
 
-## Run the test suite (what CI runs) on two Python versions, one after the other.
+## Run the test suite (what CI runs) on two Python versions, one after the other; first
+## the lint and docstring rules (ruff) and the type check (mypy), configured in pyproject.toml.
 test: test-first test-second
 
 test-first: $(STAMP) browser
+	$(BIN)/ruff check src tests
+	$(BIN)/mypy src/incentsim
 	$(BIN)/python -m pytest
 
 ifeq ($(strip $(PYTHON_SECOND)),)
@@ -69,4 +72,4 @@ test-second: $(STAMP_SECOND) browser
 endif
 
 clean:
-	rm -rf $(VENV) .venv-3.* build site src/*.egg-info .pytest_cache
+	rm -rf $(VENV) .venv-3.* build site src/*.egg-info .pytest_cache .mypy_cache .ruff_cache
