@@ -16,10 +16,10 @@ from pathlib import Path
 
 import numpy as np
 
-from incentsim.estimation import msm
-from incentsim.estimation.calibrate import _panel
-from incentsim.estimation.recovery import coverage, synthetic_spec
-from incentsim.estimation.spec import load_spec
+from incentsim.design.estimation import msm
+from incentsim.design.estimation.calibrate import _panel
+from incentsim.design.estimation.recovery import coverage, synthetic_spec
+from incentsim.design.estimation.spec import load_spec
 
 ROOT = Path(__file__).resolve().parents[1]
 SPEC = """

@@ -18,9 +18,9 @@ import time
 from functools import partial
 from pathlib import Path
 
-from incentsim.estimation.calibrate import _panel, run
-from incentsim.estimation.recovery import coverage, synthetic_spec
-from incentsim.estimation.spec import load_spec
+from incentsim.design.estimation.calibrate import _panel, run
+from incentsim.design.estimation.recovery import coverage, synthetic_spec
+from incentsim.design.estimation.spec import load_spec
 from incentsim.scenario import load_scenario
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -17,11 +17,11 @@ from pathlib import Path
 
 import numpy as np
 
-from incentsim.estimation.msm import moments_and_ses
-from incentsim.estimation.simulated import simulated_panel
+from incentsim.analysis.validation import moments as mm
+from incentsim.analysis.validation.targets import targets_for
+from incentsim.design.estimation.msm import moments_and_ses
+from incentsim.design.estimation.simulated import simulated_panel
 from incentsim.scenario import load_scenario
-from incentsim.validation import moments as mm
-from incentsim.validation.targets import targets_for
 
 ROOT = Path(__file__).resolve().parents[1]
 ARMS = {"china_2000s": "2000-07", "china_2010s": "2008-15", "gdp_tournament": "2000-07"}

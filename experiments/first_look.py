@@ -15,7 +15,7 @@ from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 import incentsim
-from incentsim.stats import mean_ci, paired_diff_ci
+from incentsim.analysis.intervals import mean_ci, paired_diff_ci
 
 ROOT = Path(__file__).resolve().parents[1]
 SCENARIOS = ("gdp_tournament", "balanced_scorecard", "citizen_satisfaction")

@@ -13,7 +13,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from incentsim import cli
+from incentsim.interfaces import cli
 
 ROOT = Path(__file__).resolve().parents[1]
 BASELINE = "gdp_tournament.yaml"

@@ -20,7 +20,7 @@ from types import SimpleNamespace
 
 import pandas as pd
 
-from incentsim import cli
+from incentsim.interfaces import cli
 from incentsim.rules.accountability import MECHANISMS
 from incentsim.scenario import load_scenario
 

@@ -19,9 +19,9 @@ FAST_OVERRIDES = {"world.horizon": 5, "world.burn_in": 2, "world.n_provinces": 2
 
 def incentsim(*args: str, cwd: Path | None = None, env: dict | None = None,
               timeout: int = 600) -> subprocess.CompletedProcess:
-    """Run the installed console script (fallback: ``python -m incentsim.cli``)."""
+    """Run the installed console script (fallback: ``python -m incentsim.interfaces.cli``)."""
     script = Path(sys.executable).with_name("incentsim")
-    cmd = [str(script)] if script.exists() else [sys.executable, "-m", "incentsim.cli"]
+    cmd = [str(script)] if script.exists() else [sys.executable, "-m", "incentsim.interfaces.cli"]
     full_env = {**os.environ, **(env or {})}
     full_env.pop("INCENTSIM_RUNS_DIR", None) if env is None else None
     return subprocess.run(cmd + [str(a) for a in args], cwd=cwd or ROOT, env=full_env,
@@ -31,7 +31,7 @@ def incentsim(*args: str, cwd: Path | None = None, env: dict | None = None,
 def make_tracked_runs(runs_dir: Path, scenarios=("gdp_tournament", "balanced_scorecard"),
                       seeds=(0, 1, 2)) -> list[str]:
     """Track tiny runs of shipped scenarios over seeds in ``runs_dir`` (ids in order)."""
-    from incentsim.experiment import run_tracked
+    from incentsim.runs.experiment import run_tracked
 
     return [run_tracked(sc, seed, runs_dir, FAST_OVERRIDES)[0]
             for sc in scenarios for seed in seeds]

@@ -8,7 +8,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from incentsim import ScenarioError, app
+from incentsim import ScenarioError
+from incentsim.interfaces import app
 from incentsim.rules.accountability import MECHANISMS
 from incentsim.rules.promotion import PROMOTION_RULES
 

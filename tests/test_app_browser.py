@@ -48,14 +48,14 @@ pytestmark = pytest.mark.slow
 
 def _server_command(port: int, *args: str) -> list[str]:
     script = Path(sys.executable).with_name("incentsim")
-    head = [str(script)] if script.exists() else [sys.executable, "-m", "incentsim.cli"]
+    head = [str(script)] if script.exists() else [sys.executable, "-m", "incentsim.interfaces.cli"]
     return head + ["app", "--host", "127.0.0.1", "--port", str(port), "--no-browser", *args]
 
 
 @contextlib.contextmanager
 def _serving(tmp_path: Path, *args: str):
     """``incentsim app ARGS`` in a subprocess until the page answers; yields its URL."""
-    from incentsim.app import free_port
+    from incentsim.interfaces.app import free_port
 
     port = free_port()
     url = f"http://127.0.0.1:{port}/"

@@ -18,8 +18,8 @@ from cli_helpers import FAST_OVERRIDES, ROOT
 from hypothesis import HealthCheck, given, settings, strategies as st
 from pydantic import BaseModel
 
-from incentsim import cli
-from incentsim.experiment import run_tracked
+from incentsim.interfaces import cli
+from incentsim.runs.experiment import run_tracked
 from incentsim.scenario import Scenario, ScenarioError, load_scenario, parse_override
 
 # --------------------------------------------------------------------------- the schema

@@ -6,8 +6,8 @@ from __future__ import annotations
 import pandas as pd
 
 import incentsim
+from incentsim.analysis.validation.runs import default_config_dir
 from incentsim.scenario import flatten, load_scenario, read_file
-from incentsim.validation.runs import default_config_dir
 
 CONFIGS = default_config_dir()
 #: what the 2008-15 reforms change (configs/china_2010s.yaml's header)

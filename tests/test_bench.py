@@ -7,8 +7,8 @@ import math
 import numpy as np
 import pytest
 
-from incentsim import bench
 from incentsim.agents import fastrng
+from incentsim.interfaces import bench
 
 REQUIRED = ["setup_s", "seconds_per_year", "agent_updates_per_s", "population_updates_per_s",
             "leader_ms_per_year", "decide_ms_per_year", "evaluate_ms_per_year",

@@ -12,10 +12,10 @@ import numpy as np
 import pytest
 from cli_helpers import ROOT, incentsim
 
-from incentsim.estimation import msm
-from incentsim.estimation.calibrate import _panel
-from incentsim.estimation.recovery import coverage, synthetic_spec
-from incentsim.estimation.spec import load_spec
+from incentsim.design.estimation import msm
+from incentsim.design.estimation.calibrate import _panel
+from incentsim.design.estimation.recovery import coverage, synthetic_spec
+from incentsim.design.estimation.spec import load_spec
 from incentsim.scenario import ScenarioError
 
 TINY = ("{world.scale: small, world.n_provinces: 4, world.prefectures_per_province: 5, "
@@ -145,7 +145,7 @@ def test_parameter_recovery_and_resume(tmp_path):
     spec = load_spec(write(tmp_path, GOOD))
     run_panel = partial(_panel, runs_dir=tmp_path / "runs", executor="serial", jobs=1,
                         scheduler=None, name="tiny")
-    from incentsim.estimation.calibrate import run
+    from incentsim.design.estimation.calibrate import run
 
     # truths where the promotion rate still responds to capacity: with 5 prefectures a
     # province, capacity above 0.2 adds slots that few eligible candidates can fill
@@ -164,7 +164,7 @@ def test_parameter_recovery_and_resume(tmp_path):
 
 
 def test_posterior_draws_are_per_seed_within_bounds_and_only_where_they_apply(tmp_path):
-    from incentsim.estimation.posterior import draw, read_estimates, with_draw
+    from incentsim.design.estimation.posterior import draw, read_estimates, with_draw
     from incentsim.scenario import load_scenario
 
     est = read_estimates(ROOT / "docs" / "calibration" / "china_2000s" / "estimates.json")

@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 import incentsim
-from incentsim.validation import moments as mm
+from incentsim.analysis.validation import moments as mm
 
 SMALL = {"world.scale": "small", "world.horizon": 25}
 SEEDS = range(6)
@@ -49,7 +49,7 @@ def test_evaluators_who_see_ability_promote_abler_leaders(base):
 def connection_gap(p):
     """Promotion rate of connected minus unconnected leaders up for evaluation, with a
     prefecture-clustered interval."""
-    from incentsim.validation.stats import coef_estimate, fe_ols
+    from incentsim.analysis.validation.econometrics import coef_estimate, fe_ols
 
     return coef_estimate(fe_ols(p[p["evaluated"] == 1], "promoted", ["connected"], [], "unit"),
                          "connected")
@@ -104,7 +104,7 @@ def test_belief_equal_to_the_actual_weight_changes_nothing(actual):
 
 
 def test_leaders_who_believe_growth_counts_inflate_it_though_it_does_not():
-    from incentsim.validation.stats import mean_interval
+    from incentsim.analysis.validation.econometrics import mean_interval
 
     honest = gaps(**NO_GROWTH)
     some = gaps(**NO_GROWTH, believed_performance_weight=0.25)

@@ -12,7 +12,7 @@ import pytest
 from cli_helpers import FAST, FAST_OVERRIDES, ROOT, incentsim as run_cli
 
 import incentsim
-from incentsim import cli
+from incentsim.interfaces import cli
 from incentsim.outcomes import OUTCOME_NAMES
 from incentsim.rules.accountability import MECHANISMS
 from incentsim.rules.promotion import PROMOTION_RULES
@@ -53,7 +53,7 @@ def test_run_is_tracked_by_sacred_and_matches_simulate(tracked):
         pd.testing.assert_frame_equal(pd.read_parquet(d / "leaders.parquet"), res.leaders)
         info = json.loads((d / "info.json").read_text())
         assert info["scenario"] == "gdp_tournament" and info["rule"] == "gdp_tournament"
-        from incentsim.experiment import code_fingerprint
+        from incentsim.runs.experiment import code_fingerprint
 
         assert info["code"]["fingerprint"] == code_fingerprint()  # which code made the run
         summary = res.summary()
@@ -74,7 +74,7 @@ def test_compare_table_figure_and_paired_difference(tmp_path):
     assert set(table.scenario) == {"gdp_tournament", "balanced_scorecard"}
     assert (table[table.outcome != "selection_quality"].n == 3).all()  # NaN-free outcomes
     # the difference is the mean of per-seed differences of what was tracked
-    from incentsim.results import load_runs
+    from incentsim.runs.results import load_runs
 
     rs, _ = load_runs(runs)
     assert len(rs) == 6 and sorted(rs.seed.unique()) == [0, 1, 2]

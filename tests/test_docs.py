@@ -48,7 +48,7 @@ def test_codebook_lists_every_output_column(site):
 
 
 def test_rules_page_and_command_reference_cover_every_rule_and_command(site):
-    from incentsim.cli import PLUGINS, build_parser
+    from incentsim.interfaces.cli import PLUGINS, build_parser
     from incentsim.rules.accountability import MECHANISMS
     from incentsim.rules.promotion import PROMOTION_RULES
 

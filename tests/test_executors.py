@@ -16,8 +16,8 @@ import pytest
 from cli_helpers import FAST, FAST_OVERRIDES, ROOT, incentsim as run_cli
 
 from incentsim import load_scenario
-from incentsim.executors import Task, execute
-from incentsim.results import load_runs
+from incentsim.runs.executors import Task, execute
+from incentsim.runs.results import load_runs
 
 
 def _tasks():

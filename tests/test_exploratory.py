@@ -18,7 +18,7 @@ import pytest
 import yaml
 from cli_helpers import ROOT, incentsim
 
-from incentsim.exploratory.problem import load_problem
+from incentsim.design.exploratory.problem import load_problem
 from incentsim.scenario import ScenarioError
 
 BASE = str(ROOT / "configs" / "balanced_scorecard.yaml")
@@ -105,7 +105,7 @@ def test_share_needs_other_components():
 
 @pytest.mark.parametrize("method, n", [("morris", 30), ("sobol", 512)])
 def test_sensitivity_known_by_construction(method, n):
-    from incentsim.exploratory.sensitivity import run_sensitivity
+    from incentsim.design.exploratory.sensitivity import run_sensitivity
 
     res = run_sensitivity(stub_spec(), method, n, model=stub_model)
     t = res.table()  # mu_star (Morris) or ST (Sobol), parameters x outcomes
@@ -129,7 +129,7 @@ def test_sensitivity_known_by_construction(method, n):
 
 
 def test_sensitivity_figure_and_files(tmp_path):
-    from incentsim.exploratory.sensitivity import run_sensitivity
+    from incentsim.design.exploratory.sensitivity import run_sensitivity
 
     res = run_sensitivity(stub_spec(), "morris", 4, model=stub_model, out=tmp_path)
     for f in ("indices.csv", "points.csv", "runs.csv", "figure.png"):
@@ -141,7 +141,7 @@ def test_sensitivity_figure_and_files(tmp_path):
 
 
 def test_discovery_recovers_known_box():
-    from incentsim.exploratory.discovery import run_discovery
+    from incentsim.design.exploratory.discovery import run_discovery
 
     def model(point, seed):  # noqa: ARG001
         good = point["growth_weight"] < 0.4 and point["career_value"] > 3.0
@@ -157,7 +157,7 @@ def test_discovery_recovers_known_box():
 
 
 def test_discovery_threshold_outside_sample_is_an_error():
-    from incentsim.exploratory.discovery import run_discovery
+    from incentsim.design.exploratory.discovery import run_discovery
 
     with pytest.raises(ScenarioError, match="threshold"):
         run_discovery(stub_spec(seeds=1), "trust_local", 5.0, samples=20, model=stub_model)
@@ -187,8 +187,8 @@ def tiny_spec(tmp_path: Path, **extra) -> Path:
 
 
 def test_real_model_tracked_resumable_and_loadable(tmp_path):
-    from incentsim.exploratory.sensitivity import run_sensitivity
-    from incentsim.results import load_run, load_runs, read_artifact
+    from incentsim.design.exploratory.sensitivity import run_sensitivity
+    from incentsim.runs.results import load_run, load_runs, read_artifact
 
     spec = tiny_spec(tmp_path)
     runs = tmp_path / "runs"
@@ -214,7 +214,7 @@ def test_real_model_tracked_resumable_and_loadable(tmp_path):
 
 
 def test_import_incentsim_does_not_import_salib_or_ema():
-    code = ("import sys, incentsim, incentsim.ema, incentsim.exploratory; "
+    code = ("import sys, incentsim, incentsim.ema, incentsim.design.exploratory; "
             "print(any(m.split('.')[0] in ('SALib', 'ema_workbench') for m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True)
@@ -243,7 +243,7 @@ def test_ema_adapter_perform_experiments(tmp_path):
     assert len(experiments) == 2 and outcomes["trust_local"].shape == (2,)
     assert np.all((outcomes["trust_local"] > 0) & (outcomes["trust_local"] < 1))
     # 2 experiments x 2 seeds, each a tracked run
-    from incentsim.results import load_runs
+    from incentsim.runs.results import load_runs
 
     assert len(load_runs(tmp_path / "runs", sweep="tiny_levers").runs) == 4
 

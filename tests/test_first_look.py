@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 import incentsim
-from incentsim.stats import paired_diff_ci
+from incentsim.analysis.intervals import paired_diff_ci
 
 CONFIGS = Path(__file__).resolve().parents[1] / "configs"
 SEEDS = range(20)

@@ -187,7 +187,7 @@ class ToyNudge(Mechanism):
 import sys, io, contextlib
 from incentsim.scenario import Accountability, load_scenario
 from incentsim.rules.catalog import catalog_markdown
-from incentsim import cli
+from incentsim.interfaces import cli
 
 assert "toy_nudge" in Accountability.model_fields
 sc = load_scenario({"accountability": {"toy_nudge": {"news": 0.1}}})

@@ -10,9 +10,9 @@ import pytest
 from cli_helpers import incentsim
 from scipy.special import expit
 
-from incentsim.estimation.panel import PanelError, parse_mapping, read_panel
-from incentsim.validation import moments as mm
-from incentsim.validation.targets import BY_ID, TARGETS
+from incentsim.analysis.validation import moments as mm
+from incentsim.analysis.validation.targets import BY_ID, TARGETS
+from incentsim.design.estimation.panel import PanelError, parse_mapping, read_panel
 
 N_PROV, PER, YEARS = 4, 5, 20
 GROWTH = np.array([0.04, 0.07, 0.09, 0.11, 0.14])          # one value per quintile
@@ -136,7 +136,7 @@ def test_table1_coefficient_is_exact_without_noise():
 
 
 def test_every_target_names_a_known_estimator():
-    from incentsim.validation.calibration import SIMULATION_ONLY
+    from incentsim.analysis.validation.calibration import SIMULATION_ONLY
 
     for t in TARGETS:
         assert t.moment in mm.MOMENTS or t.moment in SIMULATION_ONLY, t.id

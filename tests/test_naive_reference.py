@@ -12,7 +12,7 @@ import pytest
 
 from incentsim.agents.citizens import CitizenPopulation
 from incentsim.agents.firms import FirmPopulation
-from incentsim.bench import load_naive
+from incentsim.interfaces.bench import load_naive
 from incentsim.scenario import load_scenario
 
 N_PREF, FIRMS, CITIZENS, YEARS, SEEDS = 4, 150, 300, 3, 24

@@ -19,9 +19,9 @@ import pytest
 import yaml
 from cli_helpers import ROOT, incentsim
 
-from incentsim.exploratory.objectives import Objective, dominated
-from incentsim.exploratory.optimize import run_optimize, settings
-from incentsim.exploratory.problem import OutcomeSpec, load_problem, simplex_weights
+from incentsim.design.exploratory.objectives import Objective, dominated
+from incentsim.design.exploratory.optimize import run_optimize, settings
+from incentsim.design.exploratory.problem import OutcomeSpec, load_problem, simplex_weights
 from incentsim.scenario import ScenarioError, load_scenario
 
 BASE = str(ROOT / "configs" / "balanced_scorecard.yaml")
@@ -251,8 +251,8 @@ def tiny_model_spec(tmp_path: Path, **extra) -> Path:
 @pytest.mark.slow
 def test_model_tiny_tracked_placed_and_exported(tmp_path):
     from incentsim.api import simulate
-    from incentsim.exploratory.optimize import export_point
-    from incentsim.results import load_run
+    from incentsim.design.exploratory.optimize import export_point
+    from incentsim.runs.results import load_run
 
     spec, runs = tiny_model_spec(tmp_path), tmp_path / "runs"
     p = load_problem(spec)
@@ -398,7 +398,7 @@ def test_interrupted_search_keeps_evaluations_and_resumes(tmp_path):
     ({}, ["--export", "0"], "no finished search"),
 ])
 def test_cli_bad_input_one_line_exit_2(tmp_path, capsys, patch, args, needle):
-    from incentsim import cli
+    from incentsim.interfaces import cli
 
     spec = simplex_spec()
     spec.update(patch)
@@ -431,7 +431,7 @@ def test_dominance_counts():
 
 
 def test_hypervolume_turns_maximised_objectives_around():
-    from incentsim.exploratory.search import _hypervolume
+    from incentsim.design.exploratory.search import _hypervolume
 
     obs = [Objective(OutcomeSpec("trust_local", "maximize", epsilon=0.1)),
            Objective(OutcomeSpec("pollution", "minimize", epsilon=0.1))]

@@ -245,9 +245,9 @@ def test_cli_refuses_bad_reform_parameters_with_exit_2_and_writes_nothing(
 
 
 def test_every_mechanism_is_a_lever_of_sweep_and_problem_specs(tmp_path):
-    from incentsim.app import strength_field
-    from incentsim.exploratory.problem import load_problem
-    from incentsim.sweep import load_spec
+    from incentsim.design.exploratory.problem import load_problem
+    from incentsim.design.sweep import load_spec
+    from incentsim.interfaces.app import strength_field
 
     levers = {}
     for mech in MECHANISMS:
@@ -269,7 +269,7 @@ def test_every_mechanism_is_a_lever_of_sweep_and_problem_specs(tmp_path):
 
 
 def test_every_mechanism_is_in_the_docs_the_rules_command_and_the_explorer():
-    from incentsim.app import model_params
+    from incentsim.interfaces.app import model_params
     from incentsim.rules.catalog import catalog_markdown
 
     page = (ROOT / "docs" / "rules.md").read_text()
@@ -285,13 +285,13 @@ def test_every_mechanism_is_in_the_docs_the_rules_command_and_the_explorer():
 
 
 def _claims():
-    from incentsim.validation import facts as fx
+    from incentsim.analysis.validation import facts as fx
 
     return {f.id: f for f in fx.FACTS if f.number >= 9}
 
 
 def test_each_reform_has_a_direction_claim_on_its_shipped_scenario():
-    from incentsim.validation.runs import ARMS, default_config_dir
+    from incentsim.analysis.validation.runs import ARMS, default_config_dir
 
     claims = _claims()
     assert {f.scenarios[0] for f in claims.values()} == set(REFORMS)
@@ -311,7 +311,7 @@ def test_each_reform_has_a_direction_claim_on_its_shipped_scenario():
 
 @pytest.mark.parametrize("effect,reproduced", [(0.02, True), (-0.02, False)])  # sign counts
 def test_reform_claims_follow_a_known_paired_difference(effect, reproduced):
-    from incentsim.validation import facts as fx
+    from incentsim.analysis.validation import facts as fx
 
     rng = np.random.default_rng(5)
     for f in _claims().values():

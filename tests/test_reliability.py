@@ -21,10 +21,15 @@ import yaml
 from cli_helpers import FAST, FAST_OVERRIDES, ROOT, incentsim as run_cli
 
 import incentsim
-from incentsim import cli
-from incentsim.executors import Task, execute
-from incentsim.experiment import SafeFileStorageObserver, StorageError, ensure_runs_dir, run_tracked
-from incentsim.results import load_run, load_runs, run_state
+from incentsim.interfaces import cli
+from incentsim.runs.executors import Task, execute
+from incentsim.runs.experiment import (
+    SafeFileStorageObserver,
+    StorageError,
+    ensure_runs_dir,
+    run_tracked,
+)
+from incentsim.runs.results import load_run, load_runs, run_state
 
 CONFIG = ROOT / "configs" / "gdp_tournament.yaml"
 #: tiny world, but long enough (~1 s a run) to be caught mid-way
@@ -188,7 +193,7 @@ def _signal_from_another_thread(signum):
 
 
 def test_held_signals_wait_for_the_end_of_the_hold_then_arrive_once():
-    from incentsim import interrupts
+    from incentsim.runs import interrupts
 
     old = signal.signal(signal.SIGTERM, _raise_stop)
     reached = []
@@ -253,7 +258,7 @@ def test_four_concurrent_writers(tmp_path):
 
 
 def test_every_file_is_written_by_rename(tmp_path, monkeypatch):
-    import incentsim.atomic as exp
+    import incentsim.runs.atomic as exp
 
     renamed: list[str] = []
     events: list[tuple[str, Path]] = []

@@ -14,7 +14,7 @@ import pytest
 from cli_helpers import FAST, FAST_OVERRIDES, ROOT
 
 import incentsim
-from incentsim import cli
+from incentsim.interfaces import cli
 from incentsim.model import IncentModel, InvariantError
 from incentsim.outcomes import OUTCOME_NAMES
 

@@ -13,7 +13,7 @@ import pandas as pd
 import pytest
 from cli_helpers import incentsim
 
-from incentsim.stats import mean_ci, paired_diff_ci
+from incentsim.analysis.intervals import mean_ci, paired_diff_ci
 
 TINY = ["--set", "world.n_provinces=2", "world.prefectures_per_province=3",
         "world.horizon=6", "world.burn_in=2", "world.firms_per_prefecture=40",
@@ -228,7 +228,12 @@ def test_many_scenarios_long_table_and_pooled_configs_flagged(compared):
     pooled under one name with different configurations are flagged."""
     import copy
 
-    from incentsim.report import load_groups, outcome_table, outcome_table_html, render
+    from incentsim.analysis.scenario_report import (
+        load_groups,
+        outcome_table,
+        outcome_table_html,
+        render,
+    )
 
     ids = sorted(stored(compared))
     groups, notes = load_groups(compared, ids)

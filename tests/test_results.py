@@ -9,10 +9,10 @@ import pytest
 from cli_helpers import FAST_OVERRIDES, ROOT
 
 import incentsim
-import incentsim.results as results_module
-from incentsim.experiment import run_tracked
+import incentsim.runs.results as results_module
 from incentsim.outcomes import OUTCOME_NAMES
-from incentsim.results import load_run, load_runs, read_artifact, refresh_index
+from incentsim.runs.experiment import run_tracked
+from incentsim.runs.results import load_run, load_runs, read_artifact, refresh_index
 
 CONFIGS = [ROOT / "configs" / "gdp_tournament.yaml", ROOT / "configs" / "long_terms.yaml"]
 

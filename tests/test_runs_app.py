@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from cli_helpers import incentsim, make_tracked_runs
 
-from incentsim import runs_app as ra
+from incentsim.interfaces import runs_app as ra
 
 
 @pytest.fixture(scope="module")
@@ -60,7 +60,7 @@ def test_bands_are_over_the_runs_of_each_group(runs_dir):
     assert sorted(len(v) for v in by_variant.values()) == [1, 2]
     assert all("@" in k for k in by_variant)
     # each frame is that run's own time series, as simulate returned it
-    from incentsim.results import read_artifact
+    from incentsim.runs.results import read_artifact
 
     ts = read_artifact(runs_dir, 2, "timeseries.parquet")
     got = groups["gdp_tournament"][1]

@@ -41,8 +41,8 @@ def test_a_file_in_the_working_folder_wins_over_the_shipped_name(tmp_path, monke
 
 
 def test_specs_load_by_name_with_their_base_scenarios():
-    from incentsim.exploratory.problem import load_problem
-    from incentsim.sweep import load_spec
+    from incentsim.design.exploratory.problem import load_problem
+    from incentsim.design.sweep import load_spec
 
     by_name, by_path = load_spec("term_vs_audit"), load_spec(ROOT / "sweeps/term_vs_audit.yaml")
     assert by_name.name == by_path.name == "term_vs_audit"
@@ -87,7 +87,7 @@ def test_init_copies_everything_and_refuses_to_overwrite(tmp_path):
     assert again.stderr.strip().count("\n") == 0 and "already exists" in again.stderr
     assert edited.read_text().endswith("# my edit\n")
     # the copied sweep still finds its base scenario beside it
-    from incentsim.sweep import load_spec
+    from incentsim.design.sweep import load_spec
 
     assert load_spec(tmp_path / "mine/sweeps/term_vs_audit.yaml").base["name"] == "gdp_tournament"
 
@@ -152,8 +152,8 @@ def test_the_wheel_runs_named_scenarios_from_an_empty_folder(tmp_path):
     (run_dir,) = [p for p in (empty / "runs").iterdir() if p.name.isdigit()]
     assert json.loads((run_dir / "run.json").read_text())["status"] == "COMPLETED"
     # the shipped sweep and problem spec load by name, their ../configs base included
-    check = ("from incentsim.sweep import load_spec; "
-             "from incentsim.exploratory.problem import load_problem; "
+    check = ("from incentsim.design.sweep import load_spec; "
+             "from incentsim.design.exploratory.problem import load_problem; "
              "s = load_spec('term_vs_audit'); p = load_problem('trust_growth_levers'); "
              "print(s.base['name'], len(s.points()), p.name)")
     out = subprocess.run([venv / "bin/python", "-c", check], cwd=empty, env=env,

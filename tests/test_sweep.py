@@ -9,8 +9,8 @@ import pytest
 import yaml
 from cli_helpers import FAST_OVERRIDES, ROOT, incentsim as run_cli
 
+from incentsim.design.sweep import load_spec, parse_seeds, tasks_of
 from incentsim.scenario import ScenarioError
-from incentsim.sweep import load_spec, parse_seeds, tasks_of
 
 
 def _spec(tmp_path, **over):

@@ -5,7 +5,7 @@ from cli_helpers import FAST, incentsim as run_cli
 
 import incentsim
 from incentsim.errors import ScenarioError
-from incentsim.ranges import MAX_SEED, parse_run_ids, parse_seeds
+from incentsim.runs.ranges import MAX_SEED, parse_run_ids, parse_seeds
 
 GDP = "configs/gdp_tournament.yaml"
 
@@ -69,11 +69,11 @@ def _modules_after(code: str) -> set[str]:
 
 @pytest.mark.parametrize("argv", [["--version"], ["--help"], ["run", "--help"]])
 def test_version_and_help_load_neither_the_model_nor_pandas(argv):
-    code = ("import contextlib, io\nfrom incentsim.cli import main\n"
+    code = ("import contextlib, io\nfrom incentsim.interfaces.cli import main\n"
             "with contextlib.redirect_stdout(io.StringIO()):\n"
             f"    try:\n        main({argv!r})\n    except SystemExit:\n        pass")
     loaded = _modules_after(code)
-    assert "incentsim.cli" in loaded
+    assert "incentsim.interfaces.cli" in loaded
     assert not loaded & {"mesa", "pandas", "incentsim.model", "matplotlib"}
 
 

@@ -25,7 +25,7 @@ def test_tfp_growth_of_the_first_recorded_year_is_measured_not_zero(tiny, burn_i
 
 
 def test_the_interrupted_message_promises_resumption_only_where_it_happens():
-    from incentsim.cli import interrupted_message
+    from incentsim.interfaces.cli import interrupted_message
 
     assert "re-run the same compare to complete it" in interrupted_message("compare")
     assert "re-run the same sweep to complete it" in interrupted_message("sweep")
@@ -35,8 +35,8 @@ def test_the_interrupted_message_promises_resumption_only_where_it_happens():
 def test_runs_with_other_settings_are_a_different_variant(tmp_path):
     from cli_helpers import FAST_OVERRIDES, incentsim as run_cli
 
-    from incentsim.experiment import run_tracked
-    from incentsim.results import load_runs
+    from incentsim.runs.experiment import run_tracked
+    from incentsim.runs.results import load_runs
 
     runs = tmp_path / "runs"
     for seed, more in ((0, {}), (1, {}), (0, {"tenure.term_length": 7})):
@@ -106,7 +106,7 @@ def test_cli_says_the_scale_of_what_it_shows(tmp_path):
 def test_validation_arm_descriptions_state_the_weights_of_their_configs():
     import re
 
-    from incentsim.validation.runs import ARMS, default_config_dir
+    from incentsim.analysis.validation.runs import ARMS, default_config_dir
 
     stated = 0
     for arm in ARMS.values():
@@ -126,8 +126,8 @@ def test_docs_name_the_columns_load_runs_returns(tmp_path):
 
     from cli_helpers import FAST_OVERRIDES
 
-    from incentsim.experiment import run_tracked
-    from incentsim.results import load_runs
+    from incentsim.runs.experiment import run_tracked
+    from incentsim.runs.results import load_runs
 
     run_tracked("configs/gdp_tournament.yaml", 0, tmp_path, FAST_OVERRIDES)
     runs, metrics = load_runs(tmp_path)
@@ -164,7 +164,7 @@ def _fake_groups(names, seeds=(0, 1, 2, 3)):
 
 
 def test_compare_table_fits_a_terminal_and_names_the_reference(monkeypatch):
-    from incentsim.cli import KEY_OUTCOMES, _compare_text, compare_frame
+    from incentsim.interfaces.cli import KEY_OUTCOMES, _compare_text, compare_frame
 
     monkeypatch.setenv("COLUMNS", "100")
     names = ["gdp_tournament", "balanced_scorecard", "citizen_satisfaction"]
@@ -174,7 +174,7 @@ def test_compare_table_fits_a_terminal_and_names_the_reference(monkeypatch):
 
 
 def test_an_outcome_missing_in_some_seeds_shows_its_count():
-    from incentsim.cli import _compare_text, compare_frame
+    from incentsim.interfaces.cli import _compare_text, compare_frame
 
     names = ["gdp_tournament", "balanced_scorecard"]
     outcomes = ("gdp_growth_true", "selection_quality")
@@ -188,7 +188,7 @@ def test_an_outcome_missing_in_some_seeds_shows_its_count():
 def test_runs_compare_prints_plain_text_and_says_which_minus_which(tmp_path):
     from cli_helpers import FAST_OVERRIDES, incentsim as run_cli
 
-    from incentsim.experiment import run_tracked
+    from incentsim.runs.experiment import run_tracked
 
     run_tracked("configs/gdp_tournament.yaml", 0, tmp_path, FAST_OVERRIDES)
     run_tracked("configs/gdp_tournament.yaml", 0, tmp_path,
@@ -201,7 +201,7 @@ def test_runs_compare_prints_plain_text_and_says_which_minus_which(tmp_path):
 def test_runs_by_group_keeps_the_order_runs_were_made():
     import pandas as pd
 
-    from incentsim.plots import runs_by_group
+    from incentsim.analysis.plots import runs_by_group
 
     metrics = pd.DataFrame({
         "run_id": [1, 1, 2, 2, 3, 3], "variant": ["gdp@a", "gdp@a", "bal@b", "bal@b",
@@ -234,7 +234,7 @@ def test_the_comparison_notebook_leaves_nothing_in_tmp(tmp_path, monkeypatch):
 
 
 def test_explorer_year_label_is_the_year_the_plots_end_at():
-    from incentsim import app
+    from incentsim.interfaces import app
 
     params = {k: (v["value"] if isinstance(v, dict) else v)
               for k, v in app.model_params(scale="small").items()}
@@ -248,7 +248,7 @@ def test_explorer_year_label_is_the_year_the_plots_end_at():
 def test_explorer_refuses_a_busy_port_in_one_line(capsys):
     import socket
 
-    from incentsim import app
+    from incentsim.interfaces import app
 
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -262,7 +262,7 @@ def test_explorer_refuses_a_busy_port_in_one_line(capsys):
 def test_solaras_session_cookie_warning_is_silenced(caplog):
     import logging
 
-    from incentsim import app
+    from incentsim.interfaces import app
 
     app.quiet_session_cookie_warning()
     log = logging.getLogger("solara.server.fastapi")

@@ -10,9 +10,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from incentsim.validation import facts as fx
-from incentsim.validation.runs import prepare_panel
-from incentsim.validation.stats import Estimate, fe_ols, paired_contrast
+from incentsim.analysis.validation import facts as fx
+from incentsim.analysis.validation.econometrics import Estimate, fe_ols, paired_contrast
+from incentsim.analysis.validation.runs import prepare_panel
 
 
 def synthetic_panel(cycle: float = 0.0, promo_slope: float = 0.0, n_seeds: int = 4,
@@ -171,8 +171,8 @@ def test_table1_has_published_rows():
 
 @pytest.mark.slow
 def test_validate_quick_end_to_end(tmp_path):
-    from incentsim.validate import main
-    from incentsim.validation.calibration import MOMENTS
+    from incentsim.analysis.validation.calibration import MOMENTS
+    from incentsim.analysis.validation.command import main
 
     out = tmp_path / "validation"
     code = main(["--quick", "--out", str(out), "--runs-dir", str(tmp_path / "runs")])

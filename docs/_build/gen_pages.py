@@ -36,13 +36,13 @@ def api_pages() -> None:
         f.write("# Python API\n\nGenerated from the docstrings of every module. The notebook "
                 "entry points are [`incentsim.api`](incentsim.api.md) (`simulate`), "
                 "[`incentsim.results`](incentsim.results.md) (`load_runs`) and "
-                "[`incentsim.plots`](incentsim.plots.md).\n\n::: incentsim\n    options:\n"
+                "[`incentsim.analysis.plots`](incentsim.analysis.plots.md).\n\n::: incentsim\n    options:\n"
                 "      members: false\n      show_root_heading: false\n\n"
                 "## Modules\n\n" + "\n".join(rows) + "\n")
 
 
 def _help(argv: list[str]) -> str:
-    from incentsim.cli import main
+    from incentsim.interfaces.cli import main
 
     out = io.StringIO()
     with contextlib.redirect_stdout(out), contextlib.suppress(SystemExit):
@@ -52,7 +52,7 @@ def _help(argv: list[str]) -> str:
 
 def cli_page() -> None:
     """``reference/cli.md``: the help text of ``incentsim`` and of every subcommand."""
-    from incentsim.cli import build_parser
+    from incentsim.interfaces.cli import build_parser
 
     parser = build_parser()
     sub = next(a for a in parser._actions if a.dest == "command")

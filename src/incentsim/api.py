@@ -12,7 +12,7 @@ import pandas as pd
 
 from incentsim.model import IncentModel
 from incentsim.outcomes import OUTCOME_NAMES, PANEL_COLUMNS
-from incentsim.ranges import check_seed
+from incentsim.runs.ranges import check_seed
 from incentsim.scenario import Scenario, ScenarioError, load_scenario
 
 
@@ -49,7 +49,7 @@ DEFAULT_SCENARIO = "china_2000s.yaml"
 
 def default_scenario_path() -> Path:
     """``configs/china_2000s.yaml`` of this checkout (ScenarioError if it is missing)."""
-    from incentsim.validation.runs import default_config_dir
+    from incentsim.analysis.validation.runs import default_config_dir
 
     path = default_config_dir() / DEFAULT_SCENARIO
     if not path.is_file():

@@ -1,9 +1,10 @@
 """EMA workbench adapter (``incentsim.ema.model(spec)`` -> ``ReplicatorModel``).
 
-A thin re-export of :mod:`incentsim.exploratory.ema`; importing it does not import
-the EMA workbench (that happens when :func:`model` is called).
+The documented entry point: a thin re-export of
+:mod:`incentsim.design.exploratory.workbench`; importing it does not import the EMA
+workbench (that happens when :func:`model` is called).
 """
 
-from incentsim.exploratory.ema import Runner, model, parameters
+from incentsim.design.exploratory.workbench import Runner, model, parameters
 
 __all__ = ["Runner", "model", "parameters"]

@@ -40,12 +40,12 @@ from incentsim.agents.firms import FirmPopulation, FirmYear
 from incentsim.agents.leader import Leader, candidate_plans, decide
 from incentsim.indicators import NAMES as INDICATOR_NAMES, SCORED
 from incentsim.outcomes import PANEL_COLUMNS
+from incentsim.personnel import UpperLevel
 from incentsim.rules.accountability import MECHANISMS
 from incentsim.rules.evaluation import Evaluator, credit
 from incentsim.rules.promotion import PROMOTION_RULES
 from incentsim.scenario import Scenario, load_scenario
 from incentsim.seeding import stream
-from incentsim.upper import UpperLevel
 from incentsim.world import build_geography
 
 STREAMS = ("world", "shocks", "firms", "citizens", "leaders", "upper", "rule", "appoint", "mesa")

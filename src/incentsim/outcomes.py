@@ -95,7 +95,7 @@ NO_PROMOTION = "NaN in a year in which no leader was promoted"
 _SPENDING = ("year-on-year growth of the prefecture's spending on {what}: spending / last "
              "year's spending - 1 (a plain growth rate, as in fiscal panels). A line that was "
              "near zero last year gives very large values (innovation reaches +4,900 %): "
-             "winsorise (incentsim.validation uses the 1st/99th percentiles) or use log "
+             "winsorise (incentsim.analysis.validation uses the 1st/99th percentiles) or use log "
              "changes before regressing on it")
 
 #: every column of the leader-year panel (one row per prefecture and recorded year)

@@ -93,7 +93,7 @@ def init(dest: str | Path) -> list[Path]:
 def main(argv: list[str] | None = None) -> int:
     """``incentsim init DIR``: copy the shipped files into DIR. Copying that would
     overwrite anything raises :class:`FileExistsError` (one line, exit 2 from the CLI)."""
-    from incentsim.cli import _Parser
+    from incentsim.interfaces.cli import _Parser
 
     ap = _Parser(
         prog="incentsim init",

@@ -1,0 +1,181 @@
+"""The personnel system (the upper level): province organisation departments and
+the centre evaluate, promote, rotate and appoint leaders.
+
+Not agents but model-level machinery (DESIGN §2). Each year, after the
+year's reports are in, it:
+
+1. scores every leader on the recency-weighted indicators of the current
+   term (``promotion.memory``) with the scenario's evaluator, plus
+   evaluation noise (``promotion.noise``), and ranks them among province
+   peers. Each year enters the term record with the incumbent's *credit*
+   for it, ``1 - promotion.attribution_lag ** years_in_post``
+   (:func:`incentsim.rules.evaluation.credit`):
+   outcomes early in a leader's tenure partly reflect the predecessor's
+   projects and budget, so evaluators credit a new leader with a share of
+   them that rises with years in post (relative performance against the
+   predecessor: Chen, Li & Zhou 2005; leaders' effects on growth build up
+   over their tenure: Yao & Zhang 2015). Credit saturates, so in a long
+   term the last years weigh little more than the middle ones, and the
+   pre-evaluation surge is smaller (seed 002: short terms lead to
+   investment spikes before promotion);
+2. evaluates the leaders whose term ends (``tenure_year == term_length``):
+   those below ``promotion.promotion_age_limit`` with no failed veto target
+   and a rank at least ``promotion.min_percentile`` compete for the
+   province's slots (``promotion.capacity`` x prefectures, rounded at random
+   — a tournament); the best-scored win;
+3. reappoints the rest with ``tenure.reappointment_prob``, otherwise moves
+   them on (rotated to another prefecture with ``tenure.rotation_prob``);
+4. applies the early-turnover hazard, retirements and dismissals;
+5. fills vacancies: first with rotated leaders (outsiders where they land),
+   then with new appointees (insiders with ``tenure.insider_prob``).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from incentsim.agents.leader import Leader
+from incentsim.indicators import SCORED, VETO
+from incentsim.rules.promotion import EvalContext
+
+
+class UpperLevel:
+    """The upper level: evaluates leaders against their peers and moves them."""
+
+    def __init__(self, model) -> None:
+        self.model = model
+        self.rng = model.streams["upper"]
+        self.n_prov = model.n_provinces
+        self.per = model.per_province
+
+    # ------------------------------------------------------------- peer statistics
+
+    def peer_mean(self, x: np.ndarray) -> np.ndarray:
+        """Province mean of ``x``, repeated for every prefecture."""
+        return np.repeat(x.reshape(self.n_prov, self.per).mean(axis=1), self.per)
+
+    def percentile(self, x: np.ndarray) -> np.ndarray:
+        """Rank within province as a share of peers scored lower (0..1; alone = 1)."""
+        if self.per == 1:
+            return np.ones_like(x, dtype=float)
+        order = np.argsort(np.argsort(x.reshape(self.n_prov, self.per), axis=1, kind="stable"),
+                           axis=1, kind="stable")
+        return (order / (self.per - 1)).ravel()
+
+    def term_average(self) -> dict[str, np.ndarray]:
+        st = self.model.state
+        started = st.term_weight > 0
+        weight = np.where(started, st.term_weight, 1.0)
+        out = {k: np.where(started, st.term_sum[k] / weight, st.indicators[k]) for k in SCORED}
+        out["connected"] = st.indicators["connected"]
+        out["age"] = st.indicators["age"]
+        return out
+
+    def _context(self, ind: dict[str, np.ndarray], column: bool) -> EvalContext:
+        st = self.model.state
+        shape = (lambda a: a[:, None]) if column else (lambda a: a)
+        means = {k: shape(self.peer_mean(ind[k])) for k in SCORED}
+        base = {k: shape(st.term_baseline[k]) for k in SCORED}
+        return EvalContext(peer_mean=means, scale=dict(st.indicator_scale), baseline=base,
+                           target=shape(self.model.growth_target))
+
+    def forecast_context(self) -> EvalContext:
+        """Context a leader forecasts with: peers' term-to-date averages, (L, 1)."""
+        return self._context(self.term_average(), column=True)
+
+    # ------------------------------------------------------------------ evaluation
+
+    def evaluate(self, leaders: list[Leader]) -> dict[str, np.ndarray]:
+        """Score, rank and decide every leader's fate this year."""
+        model = self.model
+        sc = model.config
+        promo, ten = sc.promotion, sc.tenure
+        st = model.state
+        n = model.n_prefectures
+        rng = self.rng
+        ind = self.term_average()
+        ind["ability"] = np.array([ld.ability for ld in leaders])  # seen by mixed_evaluation
+        ctx = self._context(ind, column=False)
+        score = model.evaluator.score(ind, ctx, rng=model.streams["rule"])
+        score = score + promo.noise * rng.standard_normal(n)
+        pct = self.percentile(score)
+        st.last_score, st.rank_pct = score, pct
+        for ld, sc_, pc in zip(leaders, score, pct):
+            ld.score, ld.rank_pct = float(sc_), float(pc)
+        u_reappoint, u_rotate, u_hazard = rng.random((3, n))
+        u_slots = rng.random(self.n_prov)
+
+        age = np.array([ld.age for ld in leaders])
+        tenure = np.array([ld.tenure_year for ld in leaders])
+        term = np.array([ld.term_length for ld in leaders])
+        evaluated = tenure >= term
+        contest, reshuffled = self.irregular(leaders, evaluated)
+        veto_ok = np.ones(n, dtype=bool)
+        for key, limit in promo.veto.items():
+            veto_ok &= -ind[VETO[key]] <= limit
+        dismissed = st.scandal_dismissal.copy()
+        candidate = (contest & ~dismissed & veto_ok & (age < ten.promotion_age_limit)
+                     & (pct >= promo.min_percentile))
+        promoted = np.zeros(n, dtype=bool)
+        slots = np.floor(promo.capacity * self.per + u_slots).astype(int)
+        ranked = np.where(candidate, score, -np.inf).reshape(self.n_prov, self.per)
+        order = np.argsort(-ranked, axis=1, kind="stable")
+        for j in range(self.n_prov):
+            for col in order[j, : slots[j]]:
+                if np.isfinite(ranked[j, col]):
+                    promoted[j * self.per + col] = True
+
+        retire = (age >= ten.retirement_age) & ~promoted & ~dismissed
+        stays = ~promoted & ~dismissed & ~retire
+        reappointed = (stays & evaluated & (u_reappoint < ten.reappointment_prob)
+                       & (age + term < ten.retirement_age))
+        early = stays & ~evaluated & ((u_hazard < ten.early_turnover_hazard) | reshuffled)
+        moved = stays & ((evaluated & ~reappointed) | early)
+        rotated = moved & (u_rotate < ten.rotation_prob)
+        return dict(score=score, rank_pct=pct, evaluated=evaluated, contested=contest,
+                    promoted=promoted,
+                    dismissed=dismissed, retired=retire, reappointed=reappointed,
+                    moved=moved, rotated=rotated)
+
+    def irregular(self, leaders: list[Leader], evaluated: np.ndarray
+                  ) -> tuple[np.ndarray, np.ndarray]:
+        """Who competes for promotion (those up for evaluation, and mid-term candidates
+        mechanisms add) and who mechanisms move from their posts this year."""
+        contest, reshuffled = evaluated.copy(), np.zeros(len(evaluated), dtype=bool)
+        in_post = np.array([ld.years_in_post for ld in leaders])
+        for mech in self.model.mechanisms:
+            contest |= mech.midterm_candidates(self.model, evaluated)
+            reshuffled |= mech.reshuffled(self.model, in_post)
+        return contest, reshuffled
+
+    # ------------------------------------------------------------------ turnover
+
+    def turnover(self, leaders: list[Leader], fate: dict[str, np.ndarray]) -> np.ndarray:
+        """Apply the year's decisions; returns a mask of prefectures with a new leader."""
+        model = self.model
+        leaving = fate["promoted"] | fate["dismissed"] | fate["retired"] | fate["moved"]
+        for i in np.flatnonzero(fate["reappointed"]):
+            leaders[i].tenure_year = 0
+            leaders[i].terms_served += 1
+        vacant = np.flatnonzero(leaving)
+        pool = [leaders[i] for i in vacant if fate["rotated"][i]]
+        for i in vacant:
+            if not fate["rotated"][i]:
+                leaders[i].remove()
+        order = self.rng.permutation(len(vacant))
+        for slot, i in enumerate(vacant[order]):
+            if slot < len(pool) and pool[slot].prefecture != i:
+                ld = pool[slot]
+                ld.insider = False
+                ld.tenure_year = 0
+                ld.years_in_post = 0
+                ld.terms_served = 0
+            else:
+                if slot < len(pool):
+                    pool[slot].remove()
+                ld = model.appoint_leader()
+            ld.cell = model.space[int(i)]
+            model.leader_at[i] = ld
+        new = np.zeros(model.n_prefectures, dtype=bool)
+        new[vacant] = True
+        return new

@@ -1,0 +1,448 @@
+"""Where tracked runs execute: in-process, a local process pool, or Dask.
+
+A :class:`Task` is one (resolved scenario, seed) pair. Tasks are sent in
+batches; a worker runs each with :func:`incentsim.runs.experiment.run_tracked` (so
+every run is Sacred-tracked in ``runs_dir``) and returns a compact
+:class:`TaskResult` (run id, summary, optionally the timeseries). A failing
+simulation is reported in its result, not raised; a worker that dies has its
+batch retried (process pool: once on a fresh pool; Dask: ``retries=2`` plus
+the scheduler's own rescheduling), and tasks still unfinished are reported as
+failed. Results depend only on (scenario, seed): bit-identical whatever the
+executor or number of workers.
+
+Interruptions: a ``KeyboardInterrupt`` in the calling process (Ctrl-C, or
+SIGTERM converted by the command line) cancels what has not started, sends
+SIGTERM to the pool's workers (which turn it into ``KeyboardInterrupt``, so
+Sacred stores their runs as ``INTERRUPTED``, and then exit) and propagates.
+The pool starts with interruptions held until every worker is up, so an
+interruption never meets a worker half-started. Dask workers run tasks in
+threads that signals cannot reach, so there the interruption is cooperative:
+the caller sets a Dask ``Event``; each run in flight checks it after every
+simulated year and stops as ``INTERRUPTED``, and batches start no further run. A
+:class:`~incentsim.runs.experiment.StorageError` (runs directory unwritable or full)
+is not a per-task failure: it stops the whole execution the same way.
+
+Executors: ``serial`` (in this process, with a per-year progress callback),
+``local`` (``concurrent.futures`` process pool, the default), ``dask``
+(``scheduler=None``: a ``LocalCluster`` on 127.0.0.1; else the address of a
+running ``dask scheduler``, e.g. ``tcp://10.0.0.5:8786``). With Dask, workers
+write runs into ``runs_dir`` themselves, so it must be a path every worker can
+reach (a shared filesystem); start workers with ``--nthreads 1``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import logging
+import math
+import multiprocessing
+import os
+import signal
+import threading
+import time
+import traceback
+import uuid
+from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import ProcessPoolExecutor, as_completed as cf_as_completed
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from incentsim.runs import interrupts
+from incentsim.runs.experiment import StorageError, finished_run, run_tracked, task_key
+from incentsim.scenario import Scenario
+
+EXECUTORS = ("local", "serial", "dask")
+
+
+@dataclass(frozen=True)
+class Task:
+    """One simulation to run: a resolved scenario dict, a seed and extra info."""
+
+    scenario: dict[str, Any]
+    seed: int
+    info: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def key(self) -> str:
+        return task_key(self.scenario, self.seed)
+
+    @classmethod
+    def of(cls, scenario: Scenario, seed: int, **info: Any) -> Task:
+        return cls(scenario.to_dict(), int(seed), dict(info))
+
+    def run(self, runs_dir: str | Path, skip_done: bool = False, keep_timeseries: bool = True,
+            progress: Callable[[int, int], None] | None = None) -> TaskResult:
+        """Run this task where a worker calls it (a subclass may run it differently,
+        e.g. untracked and cached: :class:`incentsim.design.exploratory.cache.CachedTask`)."""
+        return run_task(self, runs_dir, skip_done, keep_timeseries, progress)
+
+
+@dataclass
+class TaskResult:
+    """What came back for one task."""
+
+    key: str
+    seed: int
+    scenario: str
+    run_id: str | None = None
+    summary: dict[str, float] | None = None
+    timeseries: pd.DataFrame | None = None
+    error: str | None = None
+    skipped: bool = False  # finished before (resumed sweep): not run again
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None
+
+
+def _from_finished(task: Task, runs_dir: Path, run_id: str, keep_timeseries: bool) -> TaskResult:
+    import json
+
+    d = runs_dir / run_id
+    info = json.loads((d / "info.json").read_text())
+    ts = pd.read_parquet(d / "timeseries.parquet") if keep_timeseries else None
+    return TaskResult(task.key, task.seed, task.scenario.get("name", ""), run_id,
+                      info.get("summary"), ts, skipped=True)
+
+
+def run_task(task: Task, runs_dir: str | Path, skip_done: bool = False,
+             keep_timeseries: bool = True,
+             progress: Callable[[int, int], None] | None = None) -> TaskResult:
+    """Run one task tracked in ``runs_dir`` (or reuse a finished run if ``skip_done``)."""
+    runs_dir = Path(runs_dir)
+    if skip_done or task.info.get("invocation"):
+        done = finished_run(runs_dir, task.key,
+                            None if skip_done else task.info.get("invocation"))
+        if done is not None:
+            return _from_finished(task, runs_dir, done, keep_timeseries)
+    name = task.scenario.get("name", "")
+    try:
+        run_id, res = run_tracked(task.scenario, task.seed, runs_dir, info=task.info,
+                                  progress=progress)
+    except StorageError:
+        raise  # the runs directory, not this task: stop everything
+    except Exception as exc:  # noqa: BLE001 - reported per task
+        last = traceback.format_exception_only(type(exc), exc)[-1].strip()
+        return TaskResult(task.key, task.seed, name, error=last)
+    return TaskResult(task.key, task.seed, name, run_id, res.summary(),
+                      res.timeseries if keep_timeseries else None)
+
+
+_IN_TASK = False
+_STOPPING = False
+
+
+def _worker_signal(signum, frame):  # noqa: ARG001
+    global _STOPPING
+    if _STOPPING:
+        return  # already stopping: let Sacred finish writing INTERRUPTED
+    _STOPPING = signum
+    if _IN_TASK:
+        raise KeyboardInterrupt  # Sacred stores the run in flight as INTERRUPTED
+    os._exit(128 + signum)  # idle worker: just go
+
+
+def _init_worker(ready) -> None:
+    """Process-pool worker: SIGTERM or SIGINT interrupts the run in flight cleanly;
+    ``ready`` tells the pool this worker is up."""
+    signal.signal(signal.SIGTERM, _worker_signal)
+    signal.signal(signal.SIGINT, _worker_signal)
+    ready.release()
+
+
+def run_batch(batch: Sequence[Task], runs_dir: str, skip_done: bool = False,
+              keep_timeseries: bool = True, stop_event: str | None = None) -> list[TaskResult]:
+    """Worker entry point: run a batch of tasks (importable by Dask workers).
+
+    A pool worker that was interrupted exits once its run is stored as
+    ``INTERRUPTED``: it does not go back to the pool's queue, whose lock an
+    interrupted sibling may have taken with it. ``stop_event`` names a Dask
+    ``Event`` that interrupts the batch when set (Dask workers only).
+    """
+    if stop_event:
+        return _run_batch_on_dask(batch, runs_dir, skip_done, keep_timeseries, stop_event)
+    global _IN_TASK
+    _IN_TASK = True
+    try:
+        return [t.run(runs_dir, skip_done, keep_timeseries) for t in batch]
+    except KeyboardInterrupt:
+        if _STOPPING:
+            os._exit(128 + _STOPPING)
+        raise
+    finally:
+        _IN_TASK = False
+
+
+def _run_batch_on_dask(batch, runs_dir, skip_done, keep_timeseries, stop_event):
+    """A batch on a Dask worker; once ``stop_event`` is set, the run in flight is
+    stored as ``INTERRUPTED`` and no further run starts. The interruption never
+    leaves the task (a ``KeyboardInterrupt`` would shut the worker down)."""
+    out = []
+    with _DaskStop(stop_event) as stop:
+        for t in batch:
+            if stop.is_set():
+                break
+            try:
+                out.append(t.run(runs_dir, skip_done, keep_timeseries, stop.check))
+            except KeyboardInterrupt:
+                break
+    return out
+
+
+class _DaskStop:
+    """The caller's interruption as seen from a Dask worker (a named ``Event``).
+
+    A watcher thread long-polls the scheduler for the event, so a run checks a
+    local flag after every simulated year at no cost. Losing the scheduler
+    counts as an interruption: the caller is gone too.
+    """
+
+    POLL_S = 1.0  # the watcher's long-poll; it ends at most this long after the batch
+
+    def __init__(self, name: str):
+        from distributed import Event, get_client
+
+        # the worker's client, bound here in the task's thread, serves the watcher too
+        self._event = Event(name, client=get_client())
+        self._flag, self._done = threading.Event(), threading.Event()
+        self._watcher = threading.Thread(target=self._watch, daemon=True,
+                                         name="incentsim-stop-watcher")
+
+    def __enter__(self) -> _DaskStop:
+        try:  # a batch that starts after the interruption runs nothing
+            if self._event.is_set():
+                self._flag.set()
+        except Exception:  # noqa: BLE001 - the scheduler is gone
+            self._flag.set()
+        self._watcher.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._done.set()
+
+    def _watch(self) -> None:
+        while not self._done.is_set():
+            try:
+                if self._event.wait(timeout=self.POLL_S):
+                    break
+            except Exception:  # noqa: BLE001 - the scheduler is gone
+                break
+        else:
+            return
+        self._flag.set()
+
+    def is_set(self) -> bool:
+        return self._flag.is_set()
+
+    def check(self, done: int, total: int) -> None:  # noqa: ARG002 - a progress callback
+        if self._flag.is_set():
+            raise KeyboardInterrupt  # Sacred stores the run as INTERRUPTED
+
+
+def batches(tasks: Sequence[Task], size: int) -> list[list[Task]]:
+    """``tasks`` in consecutive lists of at most ``size``."""
+    return [list(tasks[i:i + size]) for i in range(0, len(tasks), size)]
+
+
+def default_jobs() -> int:
+    """Worker processes by default: the CPU count, at most 8."""
+    return max(1, min(os.cpu_count() or 1, 8))
+
+
+def execute(
+    tasks: Sequence[Task],
+    runs_dir: str | Path,
+    *,
+    executor: str = "local",
+    jobs: int | None = None,
+    scheduler: str | None = None,
+    batch_size: int | None = None,
+    skip_done: bool = False,
+    keep_timeseries: bool = True,
+    on_result: Callable[[TaskResult], None] | None = None,
+    year_progress: Callable[[int, int], None] | None = None,
+) -> list[TaskResult]:
+    """Run ``tasks`` and return their results in task order.
+
+    ``skip_done``: tasks whose (scenario, seed) already completed in ``runs_dir``
+    are not run again (their stored summary is returned, ``skipped=True``).
+    ``on_result`` is called as each result arrives (progress bars).
+    """
+    if executor not in EXECUTORS:
+        raise ValueError(f"unknown executor {executor!r}; use one of {', '.join(EXECUTORS)}")
+    runs_dir = Path(runs_dir).resolve()
+    invocation = uuid.uuid4().hex[:12]
+    tasks = [dataclasses.replace(t, info={**t.info, "invocation": invocation}) for t in tasks]
+    results: dict[int, TaskResult] = {}
+    todo: list[int] = []
+    for i, t in enumerate(tasks):
+        done = finished_run(runs_dir, t.key) if skip_done else None
+        if done is not None:
+            results[i] = _from_finished(t, runs_dir, done, keep_timeseries)
+            if on_result:
+                on_result(results[i])
+        else:
+            todo.append(i)
+    jobs = jobs or default_jobs()
+    if executor == "local" and (jobs == 1 or len(todo) <= 1):
+        executor = "serial"
+    if executor == "serial":
+        for i in todo:
+            results[i] = tasks[i].run(runs_dir, skip_done, keep_timeseries, year_progress)
+            if on_result:
+                on_result(results[i])
+    else:
+        size = batch_size or max(1, min(16, math.ceil(len(todo) / (jobs * 4))))
+        groups = [todo[i:i + size] for i in range(0, len(todo), size)]
+        run = _run_dask if executor == "dask" else _run_pool
+        for idx_group, out in run(groups, tasks, str(runs_dir), jobs, scheduler,
+                                  skip_done, keep_timeseries):
+            for i, r in zip(idx_group, out):
+                results[i] = r
+                if on_result:
+                    on_result(r)
+    return [results[i] for i in range(len(tasks))]
+
+
+def _failed(idx_group: list[int], tasks: Sequence[Task], why: str) -> list[TaskResult]:
+    return [TaskResult(tasks[i].key, tasks[i].seed, tasks[i].scenario.get("name", ""),
+                       error=why) for i in idx_group]
+
+
+def _run_pool(groups, tasks, runs_dir, jobs, scheduler, skip_done, keep) -> Iterable:
+    """Process pool; a batch whose worker died is retried once on a fresh pool."""
+    # forkserver: workers fork from a server that imported incentsim once (fast
+    # start, no threads of this process inherited)
+    ctx = multiprocessing.get_context("forkserver")
+    ctx.set_forkserver_preload(["incentsim.runs.executors"])
+    pending = list(groups)
+    for _attempt in range(2):
+        if not pending:
+            return
+        lost = []
+        with interrupts.held():
+            pool, futs = _start_pool(ctx, pending, tasks, runs_dir, jobs, skip_done, keep)
+        try:
+            for fut in cf_as_completed(futs):
+                g = futs[fut]
+                try:
+                    yield g, fut.result()
+                except BrokenProcessPool:
+                    lost.append(g)
+                except StorageError:
+                    raise
+                except Exception as exc:  # noqa: BLE001
+                    yield g, _failed(g, tasks, f"{type(exc).__name__}: {exc}")
+        except BaseException:  # Ctrl-C, SIGTERM, StorageError, generator closed
+            _stop_pool(pool)
+            raise
+        pool.shutdown(wait=True)
+        pending = lost
+    for g in pending:
+        yield g, _failed(g, tasks, "worker process died twice; run again to retry")
+
+
+_START_TIMEOUT = 120.0  # seconds for every worker of a pool to come up
+
+
+def _start_pool(ctx, pending, tasks, runs_dir, jobs, skip_done, keep):
+    """A process pool with every batch submitted and every worker up.
+
+    Workers are started by the submissions (one per submission until the pool
+    is full); waiting for each to report ready means none is still starting
+    when an interruption arrives.
+    """
+    ready = ctx.Semaphore(0)
+    pool = ProcessPoolExecutor(max_workers=min(jobs, len(pending)), mp_context=ctx,
+                               initializer=_init_worker, initargs=(ready,))
+    futs = {pool.submit(run_batch, [tasks[i] for i in g], runs_dir, skip_done, keep): g
+            for g in pending}
+    procs, up, t0 = _pool_processes(pool), 0, time.monotonic()
+    while up < len(procs) and time.monotonic() - t0 < _START_TIMEOUT:
+        if ready.acquire(timeout=0.1):
+            up += 1
+        elif not all(p.is_alive() for p in procs):
+            break  # a worker died starting: the pool reports it as broken
+    return pool, futs
+
+
+def _pool_processes(pool: ProcessPoolExecutor) -> list:
+    # concurrent.futures keeps its worker processes private; they are needed to
+    # wait for them to start and to interrupt them
+    return list((getattr(pool, "_processes", None) or {}).values())
+
+
+def _stop_pool(pool: ProcessPoolExecutor) -> None:
+    """Cancel what has not started; interrupt (SIGTERM) the runs in flight; wait.
+
+    A worker still alive 30 s after the interruption is killed.
+    """
+    procs = _pool_processes(pool)
+    pool.shutdown(wait=False, cancel_futures=True)
+    for proc in procs:
+        _signal(proc, signal.SIGTERM)
+    for proc in procs:
+        with contextlib.suppress(OSError, ValueError):
+            proc.join(timeout=30)
+        _signal(proc, signal.SIGKILL)
+
+
+def _signal(proc, signum: int) -> None:
+    try:
+        if proc.is_alive():
+            os.kill(proc.pid, signum)
+    except (OSError, ValueError):
+        pass
+
+
+def _run_dask(groups, tasks, runs_dir, jobs, scheduler, skip_done, keep) -> Iterable:
+    """Dask distributed: a given scheduler address, or a LocalCluster on loopback."""
+    from distributed import Client, Event, LocalCluster, as_completed, wait
+
+    cluster = None
+    logging.getLogger("distributed").setLevel(logging.WARNING)
+    if scheduler:
+        client = Client(scheduler, timeout="20s")
+    else:
+        with interrupts.ignored_by_children():
+            cluster = LocalCluster(n_workers=jobs, threads_per_worker=1, processes=True,
+                                   host="127.0.0.1", dashboard_address=":0",
+                                   silence_logs=logging.ERROR)
+        client = Client(cluster)
+    stop = f"incentsim-stop-{uuid.uuid4().hex}"
+    futs = {}
+    try:
+        for g in groups:
+            # a retried batch skips what its first attempt finished (task.info["invocation"])
+            f = client.submit(run_batch, [tasks[i] for i in g], runs_dir, skip_done, keep, stop,
+                              retries=2, pure=False)
+            futs[f] = g
+        for fut in as_completed(list(futs)):
+            g = futs[fut]
+            try:
+                out = fut.result()
+                # a batch that lost the scheduler stops early: the rest is not run
+                yield g, out + _failed(g[len(out):], tasks, "stopped on its worker (lost "
+                                       "the scheduler); run again to complete it")
+            except StorageError:
+                raise
+            except Exception as exc:  # noqa: BLE001 - e.g. KilledWorker after retries
+                yield g, _failed(g, tasks, f"{type(exc).__name__}: {exc}")
+    except BaseException:  # Ctrl-C, SIGTERM, StorageError, generator closed
+        with interrupts.held():  # let the runs in flight store themselves as INTERRUPTED
+            Event(stop, client=client).set()
+            with contextlib.suppress(TimeoutError):
+                wait(list(futs), timeout=_STOP_TIMEOUT)
+        raise
+    finally:
+        client.close()
+        if cluster is not None:
+            cluster.close()
+
+
+_STOP_TIMEOUT = 60.0  # seconds to wait for Dask runs in flight to store themselves

@@ -1,0 +1,499 @@
+"""Sacred-tracked simulation runs.
+
+One Sacred ``Experiment`` whose configuration is a scenario (the same schema as
+:func:`incentsim.simulate`) plus ``seed``. Every run
+
+* validates its configuration with :func:`incentsim.load_scenario` before it
+  starts (a config hook) and again inside the main function, so a typo in a
+  nested key is a :class:`~incentsim.scenario.ScenarioError`, never silently
+  accepted;
+* logs every outcome of every simulated year with ``log_scalar`` (step = year);
+* stores ``timeseries.parquet`` and ``leaders.parquet`` as artifacts (and
+  ``outcomes.png`` when asked for figures);
+* keeps a summary in ``info`` (``info.json``): scenario name, rule,
+  mechanisms, seed and ``summary`` (``<outcome>_mean`` / ``<outcome>_final``);
+* is stored by :class:`SafeFileStorageObserver`: every file is written to a
+  temporary name and renamed into place (a reader never sees half a file),
+  ``run.json`` names the writing process (``host.pid``) so a run whose process
+  died is recognisably incomplete, and a run any of whose files could not be
+  written is never marked ``COMPLETED`` (:class:`StorageError` instead).
+
+Python callers use :func:`run_tracked`; Sacred users run::
+
+    python -m incentsim.runs.experiment with configs/gdp_tournament.yaml seed=3
+    python -m incentsim.runs.experiment print_config with tenure.term_length=7
+
+(Sacred's ``with`` reads YAML or JSON files; ``incentsim run`` also reads TOML.)
+Runs go to ``results/runs/`` unless ``$INCENTSIM_RUNS_DIR`` or ``-F DIR`` says
+otherwise.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+import shutil
+import sys
+import tempfile
+import threading
+import warnings
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import Any
+
+with warnings.catch_warnings():  # Sacred 0.8.7 imports pkg_resources (setuptools<81)
+    warnings.filterwarnings("ignore", message="pkg_resources is deprecated")
+    from sacred import SETTINGS, Experiment
+    from sacred.observers import FileStorageObserver
+
+from incentsim.api import SimulationResult, simulate
+from incentsim.outcomes import OUTCOME_NAMES
+from incentsim.runs import interrupts
+from incentsim.runs.atomic import replace_durably, written_atomically  # noqa: F401 (documented here)
+from incentsim.scenario import Scenario, ScenarioError, load_scenario
+
+# Keep Sacred lean: no py-cpuinfo / nvidia-smi probes per run (they cost ~1 s),
+# capture stdout through sys (no tee subprocess), no deep config read-only proxies.
+SETTINGS.CAPTURE_MODE = "sys"
+SETTINGS.HOST_INFO.INCLUDE_CPU_INFO = False
+SETTINGS.HOST_INFO.INCLUDE_GPU_INFO = False
+SETTINGS.DISCOVER_DEPENDENCIES = "none"
+
+#: environment variable naming the default runs directory
+RUNS_DIR_ENV = "INCENTSIM_RUNS_DIR"
+#: default runs directory (relative to the working directory)
+DEFAULT_RUNS_DIR = "results/runs"
+#: scenario sections that are config entries of the experiment
+SECTIONS = ("world", "economy", "behaviour", "promotion", "tenure", "accountability")
+
+_LOCK = threading.Lock()
+
+
+class StorageError(OSError):
+    """The runs directory could not be written (unwritable, full, gone).
+
+    The run concerned is not marked ``COMPLETED``; the command line reports it
+    in one line and exits with status 2.
+    """
+
+
+def process_start_ticks(pid: int | str = "self") -> int | None:
+    """Start time of a process in clock ticks since boot (Linux), to tell a live
+    process from a later one that reused its pid; ``None`` where unknown."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+        return int(stat.rsplit(")", 1)[1].split()[19])
+    except (OSError, ValueError, IndexError):
+        return None
+
+
+def _atomic_copy(src: str | Path, dest: str | Path) -> None:
+    with written_atomically(dest) as tmp:
+        shutil.copyfile(src, tmp)
+
+
+class SafeFileStorageObserver(FileStorageObserver):
+    """Sacred's ``FileStorageObserver``, made safe for shared, long-lived runs directories.
+
+    * every JSON file and artifact is written to a temporary file in the run
+      directory, flushed to disk and renamed into place
+      (:func:`replace_durably`), so readers, a crash and a power loss see
+      either the previous or the new version, never a torn file;
+    * ``run.json`` records ``host.pid`` and ``host.pid_start`` (the process's
+      start time), so :func:`incentsim.runs.results.run_state` can tell a run whose
+      process was killed (``kill -9``, power loss) from one still running;
+    * a write that fails (disk full, directory removed or read-only) is
+      remembered: the run is then stored as ``FAILED`` with the reason, never
+      ``COMPLETED``, and :func:`run_tracked` raises :class:`StorageError`.
+      (Sacred itself only logs a warning for failed observer writes.)
+
+    Run ids are allocated as Sacred does: ``max(existing) + 1`` created with
+    ``os.mkdir``, moving on to the next id when another process took it, so
+    concurrent writers get distinct ids.
+    """
+
+    #: set by Sacred's started_event, before anything is saved
+    dir: str
+    run_entry: dict[str, Any]
+
+    def initialize(self, *args, **kwargs):
+        super().initialize(*args, **kwargs)
+        self.write_errors: list[str] = []
+
+    def _note(self, what: str, exc: OSError) -> None:
+        self.write_errors.append(f"{what}: {exc.strerror or exc}")
+
+    def started_event(self, ex_info, command, host_info, start_time, config, meta_info, _id):
+        host = dict(host_info)
+        host["pid"] = os.getpid()
+        host["pid_start"] = process_start_ticks()
+        return super().started_event(ex_info, command, host, start_time, config, meta_info, _id)
+
+    def save_json(self, obj, filename):
+        from sacred.serializer import flatten
+
+        path = Path(self.dir) / filename
+        try:
+            with written_atomically(path) as tmp, open(tmp, "w") as f:
+                json.dump(flatten(obj), f, sort_keys=True, indent=2)
+        except OSError as exc:
+            self._note(f"cannot write {path}", exc)
+            raise
+
+    def save_file(self, filename, target_name=None):
+        target_name = target_name or os.path.basename(filename)
+        if target_name in ("run.json", "config.json", "cout.txt", "metrics.json"):
+            return super().save_file(filename, target_name)  # Sacred's refusal
+        dest = Path(self.dir) / target_name
+        try:
+            if Path(filename).resolve() != dest.resolve():
+                _atomic_copy(filename, dest)
+        except OSError as exc:
+            self._note(f"cannot write {dest}", exc)
+            raise
+
+    def find_or_save(self, filename, store_dir: Path):
+        # the same as Sacred's, but the shared copy (_sources/) appears atomically
+        from sacred.dependencies import get_digest
+
+        store_dir = Path(store_dir)
+        store_dir.mkdir(parents=True, exist_ok=True)
+        source_name, ext = os.path.splitext(os.path.basename(filename))
+        store_path = store_dir / f"{source_name}_{get_digest(filename)}{ext}"
+        if not store_path.exists():
+            _atomic_copy(filename, store_path)
+        return store_path
+
+    def save_cout(self):
+        try:
+            super().save_cout()
+        except OSError as exc:
+            self._note("cannot write cout.txt", exc)
+            raise
+
+    def completed_event(self, stop_time, result):
+        if self.write_errors:  # something is missing: never claim COMPLETED
+            self.run_entry["stop_time"] = stop_time.isoformat()
+            self.run_entry["status"] = "FAILED"
+            self.run_entry["fail_trace"] = ["incomplete run: " + "; ".join(self.write_errors)]
+            with contextlib.suppress(OSError):  # else left RUNNING with a dead process:
+                self.save_json(self.run_entry, "run.json")  # detected as incomplete
+            return
+        super().completed_event(stop_time, result)
+
+
+def default_runs_dir() -> Path:
+    """``$INCENTSIM_RUNS_DIR`` if set, else ``results/runs``."""
+    return Path(os.environ.get(RUNS_DIR_ENV) or DEFAULT_RUNS_DIR)
+
+
+def default_config() -> dict[str, Any]:
+    """The embedded default scenario as a Sacred config (plus ``seed``).
+
+    ``world`` keeps only ``scale`` and the keys a scale preset does not set, so
+    ``with world.scale=province`` still picks the preset's sizes.
+    """
+    d = Scenario().to_dict()
+    from incentsim.scenario import SCALES
+
+    d["world"] = {k: v for k, v in d["world"].items() if k not in SCALES["small"]}
+    d["seed"] = 0
+    return d
+
+
+def _plain(obj: Any) -> Any:
+    """Sacred's read-only containers -> plain dicts/lists (via JSON)."""
+    return json.loads(json.dumps(obj))
+
+
+#: the files whose code decides what a simulation produces
+_MODEL_FILES = ("api.py", "model.py", "economy.py", "personnel.py", "scenario.py", "seeding.py",
+                "world.py", "outcomes.py", "agents", "rules")
+_FINGERPRINT: str | None = None
+
+
+def code_fingerprint() -> str:
+    """Short hash of the simulation code (a finished run is reused only if it matches)."""
+    global _FINGERPRINT
+    if _FINGERPRINT is None:
+        root = Path(__file__).resolve().parents[1]  # the incentsim package
+        h = hashlib.sha256()
+        for name in _MODEL_FILES:
+            p = root / name
+            files = sorted(p.rglob("*.py")) if p.is_dir() else [p]
+            for f in files:
+                if f.is_file():
+                    h.update(str(f.relative_to(root)).encode())
+                    h.update(f.read_bytes())
+        _FINGERPRINT = h.hexdigest()[:12]
+    return _FINGERPRINT
+
+
+_CODE_VERSION: dict[str, str] | None = None
+
+
+def code_version() -> dict[str, str]:
+    """incentsim's version, the simulation-code fingerprint and, when installed from a
+    git checkout, ``git describe --dirty`` (stored in every run's ``info.json``)."""
+    global _CODE_VERSION
+    if _CODE_VERSION is None:
+        import platform
+        import subprocess
+
+        import incentsim
+
+        v = {"incentsim": incentsim.__version__, "python": platform.python_version(),
+             "fingerprint": code_fingerprint()}
+        try:
+            out = subprocess.run(["git", "describe", "--always", "--dirty", "--abbrev=7"],
+                                 cwd=Path(__file__).parent, capture_output=True, text=True,
+                                 timeout=10)
+            if out.returncode == 0 and out.stdout.strip():
+                v["git"] = out.stdout.strip()
+        except (OSError, subprocess.SubprocessError):
+            pass
+        _CODE_VERSION = v
+    return dict(_CODE_VERSION)
+
+
+def task_key(scenario: Scenario | Mapping[str, Any], seed: int) -> str:
+    """Stable hash of a fully resolved scenario, a seed and the simulation code.
+
+    Two runs with the same key produce identical outcomes; a resumed sweep
+    skips a point whose key already completed.
+    """
+    d = scenario.to_dict() if isinstance(scenario, Scenario) else dict(scenario)
+    blob = json.dumps({"scenario": d, "seed": int(seed), "code": code_fingerprint()},
+                      sort_keys=True, default=str)
+    return hashlib.sha256(blob.encode()).hexdigest()[:16]
+
+
+def scenario_of(config: Mapping[str, Any]) -> Scenario:
+    """Validate a Sacred config (scenario + seed) as a :class:`Scenario`."""
+    data = {k: v for k, v in _plain(dict(config)).items() if k != "seed"}
+    return load_scenario(data)
+
+
+def _outcome_figure(res: SimulationResult, path: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from incentsim.analysis.plots import save_png, timeseries_figure
+
+    fig = timeseries_figure({res.scenario.name: [res.timeseries]},
+                            title=f"{res.scenario.name}, seed {res.seed}, "
+                                  f"{res.scenario.world.label()}")
+    save_png(fig, path, dpi=110)
+
+
+def record(run: Any, res: SimulationResult, *, figures: bool = False) -> dict[str, float]:
+    """Log outcomes, artifacts and the summary of ``res`` into a Sacred ``run``."""
+    ts = res.timeseries
+    years = [int(y) for y in ts["year"]]
+    for name in OUTCOME_NAMES:
+        for year, value in zip(years, ts[name].tolist()):
+            run.log_scalar(name, float(value), year)
+    summary = {k: float(v) for k, v in res.summary().items()}
+    sc = res.scenario
+    run.info.update({
+        "scenario": sc.name,
+        "rule": sc.promotion.rule,
+        "mechanisms": [name for name, _ in sc.mechanisms()],
+        "seed": int(res.seed),
+        "years": len(ts),
+        "task_key": task_key(sc, res.seed),
+        "code": code_version(),
+        "summary": summary,
+    })
+    with tempfile.TemporaryDirectory(prefix="incentsim-") as tmp:
+        tmp_path = Path(tmp)
+        ts.to_parquet(tmp_path / "timeseries.parquet", index=False)
+        res.leaders.to_parquet(tmp_path / "leaders.parquet", index=False)
+        run.add_artifact(str(tmp_path / "timeseries.parquet"), "timeseries.parquet")
+        run.add_artifact(str(tmp_path / "leaders.parquet"), "leaders.parquet")
+        if figures:
+            _outcome_figure(res, tmp_path / "outcomes.png")
+            run.add_artifact(str(tmp_path / "outcomes.png"), "outcomes.png")
+    return summary
+
+
+def make_experiment(
+    holder: dict[str, Any] | None = None,
+    figures: bool = False,
+    progress: Callable[[int, int], None] | None = None,
+) -> Experiment:
+    """Build the incentsim Sacred experiment (no observers attached).
+
+    ``holder`` (a dict) receives the :class:`SimulationResult` of the run under
+    ``"result"``, so Python callers get it back without Sacred serialising it.
+    """
+    ex = Experiment("incentsim", save_git_info=False,
+                    base_dir=str(Path(__file__).resolve().parents[1]))
+    ex.add_config(default_config())
+
+    @ex.config_hook
+    def _validate_before_start(config, command_name, logger):  # noqa: ARG001
+        scenario_of(config)  # raises ScenarioError before any run directory exists
+        return {}
+
+    @ex.main
+    def main(_run, _config, seed, name, description, world, economy, behaviour,  # noqa: ARG001
+             promotion, tenure, accountability):
+        """Simulate one scenario with one seed and track everything it produced."""
+        sc = scenario_of(_config)
+        with interrupts.delivered():
+            res = simulate(sc, seed=int(seed), progress=progress)
+        summary = record(_run, res, figures=figures)
+        if holder is not None:
+            holder["result"] = res
+        return {k: summary[k] for k in ("gdp_growth_true_mean", "trust_local_final")}
+
+    return ex
+
+
+def ensure_runs_dir(runs_dir: str | Path) -> Path:
+    """Create ``runs_dir`` if needed and check that a file can be written in it;
+    :class:`StorageError` (an ``OSError``) with a clear message if not."""
+    return ensure_writable_dir(runs_dir, "runs directory")
+
+
+def ensure_writable_dir(path: str | Path, what: str = "output directory") -> Path:
+    """Create directory ``path`` if needed and check, by writing a probe file, that a
+    file can be written in it; :class:`StorageError` naming ``what`` and the path if not
+    (checked before any run starts, so no finished run waits on a folder it cannot use)."""
+    p = Path(path)
+    try:
+        p.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise StorageError(f"cannot create {what} {p}: {exc.strerror or exc}") from None
+    if not p.is_dir() or not os.access(p, os.W_OK | os.X_OK):
+        raise StorageError(f"{what} {p} is not writable")
+    try:  # a read-only or full filesystem passes os.access (e.g. for root)
+        fd, probe = tempfile.mkstemp(dir=p, prefix=".probe-")
+        try:
+            os.write(fd, b"incentsim")
+        finally:
+            os.close(fd)
+            os.unlink(probe)
+    except OSError as exc:
+        raise StorageError(f"{what} {p} is not writable: {exc.strerror or exc}") from None
+    return p
+
+
+def mark_done(runs_dir: Path, key: str, run_id: Any) -> None:
+    """Record (atomically) that task ``key`` completed as run ``run_id``."""
+    done = runs_dir / "_done"
+    try:
+        done.mkdir(exist_ok=True)
+        with written_atomically(done / f"{key}.json") as tmp:
+            tmp.write_text(json.dumps({"run_id": str(run_id)}))
+    except OSError as exc:
+        raise StorageError(f"cannot record finished run {run_id} in {done}: "
+                           f"{exc.strerror or exc}") from None
+
+
+def finished_run(runs_dir: str | Path, key: str, invocation: str | None = None) -> str | None:
+    """Id of the latest COMPLETED run of task ``key`` in ``runs_dir``, or ``None``.
+
+    With ``invocation``, only a run made by that invocation counts (a retried
+    batch does not repeat what its first attempt finished).
+    """
+    runs_dir = Path(runs_dir)
+    marker = runs_dir / "_done" / f"{key}.json"
+    try:
+        run_id = json.loads(marker.read_text())["run_id"]
+        status = json.loads((runs_dir / str(run_id) / "run.json").read_text())["status"]
+        if invocation is not None:
+            info = json.loads((runs_dir / str(run_id) / "info.json").read_text())
+            if info.get("invocation") != invocation:
+                return None
+    except (OSError, ValueError, KeyError):
+        return None
+    return str(run_id) if status == "COMPLETED" else None
+
+
+def run_tracked(
+    scenario: str | Path | Mapping[str, Any] | Scenario | None,
+    seed: int = 0,
+    runs_dir: str | Path | None = None,
+    overrides: Mapping[str, Any] | None = None,
+    *,
+    info: Mapping[str, Any] | None = None,
+    figures: bool = False,
+    progress: Callable[[int, int], None] | None = None,
+) -> tuple[str, SimulationResult]:
+    """Run one Sacred-tracked simulation; return ``(run_id, SimulationResult)``.
+
+    ``scenario``/``overrides`` as for :func:`incentsim.simulate` (validated first:
+    :class:`ScenarioError` before anything is written). The run is stored by a
+    ``FileStorageObserver`` in ``runs_dir`` (default: :func:`default_runs_dir`).
+    ``info`` entries are added to the run's ``info.json`` (e.g. a sweep name).
+    ``figures=True`` also stores ``outcomes.png``. Thread-safe (runs in one
+    process are serialised).
+
+    A ``KeyboardInterrupt`` (Ctrl-C; SIGTERM under the command line) stores the
+    run as ``INTERRUPTED`` and propagates. :class:`StorageError` if any file of
+    the run could not be written (the run is then not ``COMPLETED``).
+    """
+    sc = load_scenario(scenario if scenario is not None else {}, overrides)
+    runs = ensure_runs_dir(runs_dir if runs_dir is not None else default_runs_dir())
+    holder: dict[str, Any] = {}
+    config = sc.to_dict()
+    config["seed"] = int(seed)
+    with _LOCK, interrupts.held():
+        ex = make_experiment(holder, figures=figures, progress=progress)
+        obs = SafeFileStorageObserver(str(runs))
+        ex.observers.append(obs)
+        try:
+            run = ex.run(
+                config_updates=config,
+                info=dict(info or {}),
+                options={"--force": True, "--capture": "no", "--loglevel": "CRITICAL"},
+            )
+        except OSError as exc:
+            if obs.dir is None or obs.write_errors:  # the runs directory, not the model
+                where = obs.dir or runs
+                raise StorageError(f"cannot write run in {where}: "
+                                   f"{exc.strerror or exc}") from None
+            raise
+        if obs.write_errors:
+            raise StorageError(f"run {run._id} in {runs} is incomplete, {obs.write_errors[0]}")
+        mark_done(runs, run.info["task_key"], run._id)
+    return str(run._id), holder["result"]
+
+
+def _sacred_main(argv: list[str]) -> None:  # pragma: no cover - exercised via subprocess
+    """``python -m incentsim.runs.experiment ...``: Sacred's own command line."""
+    argv = list(argv)
+    # a YAML/JSON config file without `name` names the scenario after the file
+    if "with" in argv:
+        for tok in argv[argv.index("with") + 1:]:
+            p = Path(tok)
+            if "=" not in tok and p.suffix in (".yaml", ".yml", ".json") and p.is_file():
+                import yaml
+
+                data = yaml.safe_load(p.read_text()) or {}
+                if isinstance(data, dict) and "name" not in data:
+                    argv.append(f"name={p.stem}")
+    if not any(a in ("-F", "--file_storage") or a.startswith("--file_storage=")
+               for a in argv) and "-u" not in argv and "--unobserved" not in argv:
+        ex_obs = SafeFileStorageObserver(str(ensure_runs_dir(default_runs_dir())))
+    else:
+        ex_obs = None
+    ex = make_experiment()
+    if ex_obs is not None:
+        ex.observers.append(ex_obs)
+    try:
+        ex.run_commandline(argv)
+    except ScenarioError as exc:
+        print(f"incentsim.runs.experiment: {exc.one_line()}", file=sys.stderr)
+        raise SystemExit(2) from None
+
+
+# Sacred users who import the module get a ready experiment object.
+ex = make_experiment()
+
+if __name__ == "__main__":  # pragma: no cover
+    _sacred_main(sys.argv)
