@@ -77,6 +77,20 @@ def add_exec(p: argparse.ArgumentParser) -> None:
                    help="worker processes (default: CPUs, at most 8)")
 
 
+def spec_parser(prog: str, description: str, example: str) -> Parser:
+    """The parser of a command driven by a problem spec: its SPEC argument first."""
+    p = Parser(prog=prog, description=description)
+    p.add_argument("spec", metavar="SPEC", help=f"problem spec, e.g. {example}")
+    return p
+
+
+def add_run_options(p: argparse.ArgumentParser) -> None:
+    """The options of every command that makes tracked runs: runs dir, progress, executor."""
+    add_runs_dir(p)
+    add_progress(p)
+    add_exec(p)
+
+
 def runs_dir_of(args: argparse.Namespace) -> Path:
     """``--runs-dir``, else ``$INCENTSIM_RUNS_DIR``, else ``results/runs``."""
     from incentsim.runs.experiment import default_runs_dir

@@ -310,19 +310,17 @@ def _record(res: DiscoveryResult, config: dict, n_points: int,
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of ``incentsim discover``."""
     from incentsim.interfaces.cli_options import (
-        Parser,
-        add_exec,
-        add_progress,
-        add_runs_dir,
+        add_run_options,
         add_seeds,
         add_set,
+        spec_parser,
     )
 
-    p = Parser(prog="incentsim discover",
-                description="Scenario discovery (PRIM, EMA workbench) on a problem SPEC: "
-                            "which lever/uncertainty box produces the outcome of interest. "
-                            "Every point x seed is a tracked run; re-running resumes.")
-    p.add_argument("spec", metavar="SPEC", help="problem spec, e.g. specs/trust_growth_levers.yaml")
+    p = spec_parser("incentsim discover",
+                    "Scenario discovery (PRIM, EMA workbench) on a problem SPEC: "
+                    "which lever/uncertainty box produces the outcome of interest. "
+                    "Every point x seed is a tracked run; re-running resumes.",
+                    "specs/trust_growth_levers.yaml")
     p.add_argument("--outcome", required=True, help="outcome of interest, e.g. trust_local")
     p.add_argument("--threshold", required=True, type=float,
                    help="cases of interest: outcome >= threshold (maximised outcomes) or "
@@ -343,9 +341,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", metavar="DIR", help="where box.csv, trajectory.csv, points.csv and "
                                                 "figure.png go (default: results/discovery/"
                                                 "<name>-<outcome>)")
-    add_runs_dir(p)
-    add_progress(p)
-    add_exec(p)
+    add_run_options(p)
     return p
 
 

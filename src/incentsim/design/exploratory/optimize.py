@@ -414,21 +414,19 @@ def export_point(problem: Problem, s: Settings, out: Path, k: int,
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of ``incentsim optimize``."""
     from incentsim.interfaces.cli_options import (
-        Parser,
-        add_exec,
-        add_progress,
-        add_runs_dir,
+        add_run_options,
         add_seeds,
         add_set,
+        spec_parser,
     )
 
-    p = Parser(prog="incentsim optimize",
-               description="Many-objective search (EMA workbench, epsilon-NSGA-II) over the "
-                           "levers of a problem SPEC for its outcomes with a direction and "
-                           "an epsilon; writes the Pareto set, convergence and figures, "
-                           "places the shipped scenarios against the front. Evaluations "
-                           "are cached: an interrupted search resumes when re-run.")
-    p.add_argument("spec", metavar="SPEC", help="problem spec, e.g. specs/optimize_evaluation.yaml")
+    p = spec_parser("incentsim optimize",
+                    "Many-objective search (EMA workbench, epsilon-NSGA-II) over the "
+                    "levers of a problem SPEC for its outcomes with a direction and "
+                    "an epsilon; writes the Pareto set, convergence and figures, "
+                    "places the shipped scenarios against the front. Evaluations "
+                    "are cached: an interrupted search resumes when re-run.",
+                    "specs/optimize_evaluation.yaml")
     p.add_argument("--nfe", type=int, help="candidate evaluations (default: the spec's)")
     p.add_argument("--population", type=int, help="population size (default: the spec's)")
     p.add_argument("--optimizer-seed", type=int, dest="seed",
@@ -449,9 +447,7 @@ def build_parser() -> argparse.ArgumentParser:
                                                         "(default: OUT/pareto_K.yaml)")
     p.add_argument("--out", metavar="DIR", help="result directory (default: "
                                                 "results/optimize/<name>[-robust])")
-    add_runs_dir(p)
-    add_progress(p)
-    add_exec(p)
+    add_run_options(p)
     return p
 
 

@@ -304,19 +304,17 @@ def text_table(res: SensitivityResult) -> str:
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of ``incentsim sensitivity``."""
     from incentsim.interfaces.cli_options import (
-        Parser,
-        add_exec,
-        add_progress,
-        add_runs_dir,
+        add_run_options,
         add_seeds,
         add_set,
+        spec_parser,
     )
 
-    p = Parser(prog="incentsim sensitivity",
-                description="Global sensitivity analysis of a problem SPEC (levers, "
-                            "uncertainties, outcomes; see specs/*.yaml) with SALib. Every "
-                            "point x seed is a tracked run; re-running resumes.")
-    p.add_argument("spec", metavar="SPEC", help="problem spec, e.g. specs/trust_growth_levers.yaml")
+    p = spec_parser("incentsim sensitivity",
+                    "Global sensitivity analysis of a problem SPEC (levers, "
+                    "uncertainties, outcomes; see specs/*.yaml) with SALib. Every "
+                    "point x seed is a tracked run; re-running resumes.",
+                    "specs/trust_growth_levers.yaml")
     p.add_argument("--method", choices=METHODS, default=None,
                    help="morris (cheap screening, (k+1) x N points) or sobol "
                         "(variance shares, (k+2) x N points); default: the spec's, else morris")
@@ -329,9 +327,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", metavar="DIR",
                    help="where indices.csv, points.csv, runs.csv and figure.png go "
                         "(default: results/sensitivity/<name>-<method>)")
-    add_runs_dir(p)
-    add_progress(p)
-    add_exec(p)
+    add_run_options(p)
     return p
 
 
