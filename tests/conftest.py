@@ -3,8 +3,14 @@
 import pytest
 
 TINY = {
-    "world": {"n_provinces": 2, "prefectures_per_province": 3, "firms_per_prefecture": 40,
-              "citizens_per_prefecture": 60, "burn_in": 2, "horizon": 8},
+    "world": {
+        "n_provinces": 2,
+        "prefectures_per_province": 3,
+        "firms_per_prefecture": 40,
+        "citizens_per_prefecture": 60,
+        "burn_in": 2,
+        "horizon": 8,
+    }
 }
 
 

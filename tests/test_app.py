@@ -43,9 +43,16 @@ def test_every_rule_and_mechanism_has_a_control():
 
 
 def test_controls_become_a_validated_scenario():
-    controls = {"rule": "balanced_scorecard", "w_growth": 1.0, "w_environment": 1.0,
-                "term_length": 7, "scale": "province", "on_statistical_audit": True,
-                "s_statistical_audit": 0.9, "on_lifelong_accountability": False}
+    controls = {
+        "rule": "balanced_scorecard",
+        "w_growth": 1.0,
+        "w_environment": 1.0,
+        "term_length": 7,
+        "scale": "province",
+        "on_statistical_audit": True,
+        "s_statistical_audit": 0.9,
+        "on_lifelong_accountability": False,
+    }
     sc = app.scenario_from_controls("configs/lifelong_accountability.yaml", controls)
     assert sc.promotion.rule == "balanced_scorecard"
     assert sc.promotion.weights.growth == pytest.approx(0.5)

@@ -26,8 +26,13 @@ import pytest
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-quic",
-    "--no-first-run", "--disable-component-update", "--disable-sync",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-component-update",
+    "--disable-sync",
     "--disable-dev-shm-usage",
 ]
 START_TIMEOUT_S = 120
@@ -35,8 +40,9 @@ UI_TIMEOUT_MS = 30_000
 
 if not Path(CHROMIUM).exists():
     if os.environ.get("CI"):
-        pytest.fail(f"{CHROMIUM} is missing: `make test` installs Debian's chromium with apt",
-                    pytrace=False)
+        pytest.fail(
+            f"{CHROMIUM} is missing: `make test` installs Debian's chromium with apt", pytrace=False
+        )
     pytest.skip(f"{CHROMIUM} not installed (make test installs it)", allow_module_level=True)
 
 playwright_api = pytest.importorskip("playwright.sync_api")
@@ -61,14 +67,22 @@ def _serving(tmp_path: Path, *args: str):
     url = f"http://127.0.0.1:{port}/"
     log = open(tmp_path / "server.log", "w")  # noqa: SIM115 (closed in the finally below)
     env = dict(os.environ, SOLARA_TELEMETRY_MIXPANEL_ENABLE="False", PYTHONUNBUFFERED="1")
-    proc = subprocess.Popen(_server_command(port, *args), stdout=log, stderr=subprocess.STDOUT,
-                            cwd=tmp_path, env=env, start_new_session=True)
+    proc = subprocess.Popen(
+        _server_command(port, *args),
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        cwd=tmp_path,
+        env=env,
+        start_new_session=True,
+    )
     try:
         deadline = time.monotonic() + START_TIMEOUT_S
         while True:
             if proc.poll() is not None:
-                pytest.fail(f"incentsim app exited with {proc.returncode}:\n"
-                            + (tmp_path / "server.log").read_text())
+                pytest.fail(
+                    f"incentsim app exited with {proc.returncode}:\n"
+                    + (tmp_path / "server.log").read_text()
+                )
             try:
                 with urllib.request.urlopen(url, timeout=5) as r:
                     if r.status == 200:
@@ -76,8 +90,10 @@ def _serving(tmp_path: Path, *args: str):
             except OSError:
                 pass
             if time.monotonic() > deadline:
-                pytest.fail("incentsim app did not serve the page in time:\n"
-                            + (tmp_path / "server.log").read_text())
+                pytest.fail(
+                    "incentsim app did not serve the page in time:\n"
+                    + (tmp_path / "server.log").read_text()
+                )
             time.sleep(0.3)
         yield url
     finally:
@@ -100,8 +116,13 @@ def server(tmp_path):
 def page(tmp_path):
     with playwright_api.sync_playwright() as pw:
         ctx = pw.chromium.launch_persistent_context(
-            str(tmp_path / "chromium-profile"), executable_path=CHROMIUM, headless=True,
-            args=CHROMIUM_ARGS, viewport={"width": 1500, "height": 1250}, timeout=60_000)
+            str(tmp_path / "chromium-profile"),
+            executable_path=CHROMIUM,
+            headless=True,
+            args=CHROMIUM_ARGS,
+            viewport={"width": 1500, "height": 1250},
+            timeout=60_000,
+        )
         ctx.set_default_timeout(UI_TIMEOUT_MS)
         try:
             yield ctx.pages[0] if ctx.pages else ctx.new_page()
@@ -118,8 +139,8 @@ def _snapshot(page, component: str) -> tuple[str, np.ndarray]:
     img = _img(page, component)
     expect(img).to_be_visible()
     page.wait_for_function(
-        "el => el.complete && el.naturalWidth > 0", arg=img.element_handle(),
-        timeout=UI_TIMEOUT_MS)
+        "el => el.complete && el.naturalWidth > 0", arg=img.element_handle(), timeout=UI_TIMEOUT_MS
+    )
     src = img.get_attribute("src")
     png = img.screenshot()
     return src, np.asarray(Image.open(io.BytesIO(png)).convert("RGB"), dtype=np.int16)
@@ -159,9 +180,15 @@ def _choose(page, label: str, option: str) -> None:
 
 def test_explorer_in_chromium(server, page, tmp_path):
     outside, failed = [], []
-    page.on("request", lambda r: outside.append(r.url)
+    page.on(
+        "request",
+        lambda r: (
+            outside.append(r.url)
             if r.url.startswith(("http:", "https:", "ws:", "wss:"))
-            and not r.url.split("/")[2].startswith("127.0.0.1:") else None)
+            and not r.url.split("/")[2].startswith("127.0.0.1:")
+            else None
+        ),
+    )
     page.on("response", lambda r: failed.append(f"{r.status} {r.url}") if r.status >= 400 else None)
     t0 = time.monotonic()
     page.goto(server, timeout=60_000, wait_until="domcontentloaded")
@@ -208,8 +235,10 @@ def test_explorer_in_chromium(server, page, tmp_path):
     _step(page, 8)
     expect(header).to_contain_text("Year 8")
 
-    page.evaluate("() => { window.scrollTo(0, 0); for (const e of document.querySelectorAll('*'))"
-                  " { if (e.scrollTop) e.scrollTop = 0; } }")
+    page.evaluate(
+        "() => { window.scrollTo(0, 0); for (const e of document.querySelectorAll('*'))"
+        " { if (e.scrollTop) e.scrollTop = 0; } }"
+    )
     assert not outside, f"the page fetched from outside localhost: {outside}"
     assert not failed, f"requests failed: {failed}"
 
@@ -220,8 +249,10 @@ def test_explorer_in_chromium(server, page, tmp_path):
     if target:
         Path(target).parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(shot, target)
-    print(f"explorer: page ready in {load_s:.1f} s; click-to-picture per step "
-          f"{step_s * 1000:.0f} ms (small); screenshot {shot}")
+    print(
+        f"explorer: page ready in {load_s:.1f} s; click-to-picture per step "
+        f"{step_s * 1000:.0f} ms (small); screenshot {shot}"
+    )
 
 
 # --------------------------------------------------------------------------- runs browser
@@ -244,7 +275,7 @@ def test_runs_browser_in_chromium(page, tmp_path):
     from cli_helpers import make_tracked_runs
 
     runs_dir = tmp_path / "runs"
-    make_tracked_runs(runs_dir)   # ids 1-3 gdp_tournament, 4-6 balanced_scorecard; seeds 0-2
+    make_tracked_runs(runs_dir)  # ids 1-3 gdp_tournament, 4-6 balanced_scorecard; seeds 0-2
     with _serving(tmp_path, "--runs", str(runs_dir)) as url:
         page.goto(url, timeout=60_000, wait_until="domcontentloaded")
         count = page.locator(".incentsim-runs-count")

@@ -71,8 +71,9 @@ def _bounds(f) -> tuple[float | None, float | None]:
     return lo, hi
 
 
-WRONG_TYPES = st.sampled_from([[], [1, 2], {}, {"a": 1}, "text", "", None, True, False,
-                               [None], {"nested": {"x": 1}}])
+WRONG_TYPES = st.sampled_from(
+    [[], [1, 2], {}, {"a": 1}, "text", "", None, True, False, [None], {"nested": {"x": 1}}]
+)
 NON_FINITE = st.sampled_from([math.nan, math.inf, -math.inf])
 
 
@@ -83,40 +84,59 @@ def _bad_value(f) -> st.SearchStrategy:
     if ann is str:
         return st.one_of(st.integers(), st.floats(), st.sampled_from([[], {}, None, True]))
     if ann is bool:
-        return st.one_of(st.integers(), st.floats(), st.text(max_size=5),
-                         st.sampled_from([[], {}, None]))
+        return st.one_of(
+            st.integers(), st.floats(), st.text(max_size=5), st.sampled_from([[], {}, None])
+        )
     if origin is typing.Literal:
         allowed = set(typing.get_args(ann))
-        return st.one_of(st.text(max_size=12).filter(lambda s: s not in allowed),
-                         st.integers(), st.sampled_from([[], {}, None, 1.5]))
+        return st.one_of(
+            st.text(max_size=12).filter(lambda s: s not in allowed),
+            st.integers(),
+            st.sampled_from([[], {}, None, 1.5]),
+        )
     if origin is dict:  # promotion.veto
-        return st.one_of(st.sampled_from([[], "x", 3, None]),
-                         st.dictionaries(st.text(max_size=8).filter(
-                             lambda k: k not in typing.get_args(typing.get_args(ann)[0])),
-                             st.floats(0, 1), min_size=1, max_size=2),
-                         st.fixed_dictionaries({"debt_to_gdp": NON_FINITE}))
+        return st.one_of(
+            st.sampled_from([[], "x", 3, None]),
+            st.dictionaries(
+                st.text(max_size=8).filter(
+                    lambda k: k not in typing.get_args(typing.get_args(ann)[0])
+                ),
+                st.floats(0, 1),
+                min_size=1,
+                max_size=2,
+            ),
+            st.fixed_dictionaries({"debt_to_gdp": NON_FINITE}),
+        )
     lo, hi = _bounds(f)
     is_int = ann is int
     out = [WRONG_TYPES.filter(lambda v: v is not None or not _optional(f)), NON_FINITE]
     if is_int:
         out.append(st.floats(-10, 10).filter(lambda x: x != int(x)))  # 2.5 is no int
     if lo is not None:
-        out.append(st.floats(-1e300, lo, exclude_max=True, allow_nan=False)
-                   .map(lambda x: int(math.floor(x)) - (1 if is_int and x == math.floor(x)
-                                                        else 0) if is_int else x)
-                   .filter(lambda x: x < lo))
+        out.append(
+            st.floats(-1e300, lo, exclude_max=True, allow_nan=False)
+            .map(
+                lambda x: (
+                    int(math.floor(x)) - (1 if is_int and x == math.floor(x) else 0)
+                    if is_int
+                    else x
+                )
+            )
+            .filter(lambda x: x < lo)
+        )
     if hi is not None:
-        out.append(st.floats(hi, 1e300, exclude_min=True, allow_nan=False)
-                   .map(lambda x: int(math.ceil(x)) + 1 if is_int else x)
-                   .filter(lambda x: x > hi))
+        out.append(
+            st.floats(hi, 1e300, exclude_min=True, allow_nan=False)
+            .map(lambda x: int(math.ceil(x)) + 1 if is_int else x)
+            .filter(lambda x: x > hi)
+        )
     return st.one_of(*out)
 
 
 @st.composite
 def invalid_leaves(draw, max_bad: int = 3):
     """A scenario mapping with 1..max_bad invalid leaves; returns (data, bad paths)."""
-    idx = draw(st.lists(st.integers(0, len(LEAVES) - 1), min_size=1, max_size=max_bad,
-                        unique=True))
+    idx = draw(st.lists(st.integers(0, len(LEAVES) - 1), min_size=1, max_size=max_bad, unique=True))
     data: dict = {}
     paths = []
     for i in idx:
@@ -135,8 +155,7 @@ def invalid_leaves(draw, max_bad: int = 3):
 def unknown_keys(draw):
     """A scenario mapping with one unknown key at some depth; returns (data, path)."""
     section = draw(st.sampled_from(SECTIONS))
-    key = draw(st.text(min_size=1, max_size=12).filter(
-        lambda k: k not in _known_keys(section)))
+    key = draw(st.text(min_size=1, max_size=12).filter(lambda k: k not in _known_keys(section)))
     data: dict = {}
     node = data
     for part in section:
@@ -154,9 +173,13 @@ def _reported(exc: ScenarioError, path: str) -> bool:
 
 def test_the_schema_walk_reaches_every_depth():
     paths = {".".join(p) for p, _, _ in FIELDS}
-    assert {"world.horizon", "promotion.weights.growth", "promotion.veto",
-            "accountability.statistical_audit.intensity",
-            "accountability.statistical_audit.enabled"} <= paths
+    assert {
+        "world.horizon",
+        "promotion.weights.growth",
+        "promotion.veto",
+        "accountability.statistical_audit.intensity",
+        "accountability.statistical_audit.enabled",
+    } <= paths
     assert ("accountability", "statistical_audit") in SECTIONS
 
 
@@ -177,24 +200,43 @@ def test_unknown_keys_at_every_depth(case):
     data, path = case
     with pytest.raises(ScenarioError) as err:
         load_scenario(data)
-    assert (path, ) == tuple(p for p, m in err.value.problems if "unknown key" in m) \
-        or any(p == path for p, _ in err.value.problems), err.value.problems
+    assert (path,) == tuple(p for p, m in err.value.problems if "unknown key" in m) or any(
+        p == path for p, _ in err.value.problems
+    ), err.value.problems
     assert "\n" not in err.value.one_line()
 
 
 @settings(max_examples=100, deadline=None)
-@given(st.integers(1, 1000), st.integers(1, 1000), st.integers(2, 1_000_000),
-       st.integers(2, 1_000_000), st.integers(2, 4096), st.integers(1, 500),
-       st.integers(0, 32))
+@given(
+    st.integers(1, 1000),
+    st.integers(1, 1000),
+    st.integers(2, 1_000_000),
+    st.integers(2, 1_000_000),
+    st.integers(2, 4096),
+    st.integers(1, 500),
+    st.integers(0, 32),
+)
 def test_sizes_beyond_memory_are_rejected(prov, per, firms, citizens, cands, horizon, nb):
-    data = {"world": {"n_provinces": prov, "prefectures_per_province": per,
-                      "firms_per_prefecture": firms, "citizens_per_prefecture": citizens,
-                      "horizon": horizon, "citizen_neighbours": nb},
-            "behaviour": {"n_candidates": cands}}
+    data = {
+        "world": {
+            "n_provinces": prov,
+            "prefectures_per_province": per,
+            "firms_per_prefecture": firms,
+            "citizens_per_prefecture": citizens,
+            "horizon": horizon,
+            "citizen_neighbours": nb,
+        },
+        "behaviour": {"n_candidates": cands},
+    }
     n = prov * per
     # the documented bytes per unit of every large structure (incentsim.sizes)
-    need = (n * (firms + citizens) * 100 + n * citizens * nb * 16 + n * cands * 160
-            + n * horizon * 1600 + n * 8000)
+    need = (
+        n * (firms + citizens) * 100
+        + n * citizens * nb * 16
+        + n * cands * 160
+        + n * horizon * 1600
+        + n * 8000
+    )
     if need > 8 * 2**30:
         with pytest.raises(ScenarioError) as err:
             load_scenario(data)
@@ -203,20 +245,33 @@ def test_sizes_beyond_memory_are_rejected(prov, per, firms, citizens, cands, hor
         load_scenario(data)  # fits: valid
 
 
-@pytest.mark.parametrize("data, path", [
-    ({"world": {"horizon": math.nan}}, "world.horizon"),
-    ({"economy": {"entry_rate": math.inf}}, "economy.entry_rate"),
-    ({"promotion": {"veto": {"debt_to_gdp": -math.inf}}}, "promotion.veto.debt_to_gdp"),
-    ({"promotion": {"veto": {"bogus": 0.1}}}, "promotion.veto.bogus"),
-    ({"promotion": {"weights": []}}, "promotion.weights"),
-    ({"accountability": {"statistical_audit": {"intensity": math.nan}}},
-     "accountability.statistical_audit.intensity"),
-    ({"accountability": {"public_ranking": []}}, "accountability.public_ranking"),
-    ({"world": {"n_provinces": 1000, "prefectures_per_province": 1000,
-                "firms_per_prefecture": 1_000_000}}, "world"),
-    ({"tenure": {"promotion_age_limit": 70, "retirement_age": 65}}, "tenure"),
-    ({3: 1}, "3"),
-])
+@pytest.mark.parametrize(
+    "data, path",
+    [
+        ({"world": {"horizon": math.nan}}, "world.horizon"),
+        ({"economy": {"entry_rate": math.inf}}, "economy.entry_rate"),
+        ({"promotion": {"veto": {"debt_to_gdp": -math.inf}}}, "promotion.veto.debt_to_gdp"),
+        ({"promotion": {"veto": {"bogus": 0.1}}}, "promotion.veto.bogus"),
+        ({"promotion": {"weights": []}}, "promotion.weights"),
+        (
+            {"accountability": {"statistical_audit": {"intensity": math.nan}}},
+            "accountability.statistical_audit.intensity",
+        ),
+        ({"accountability": {"public_ranking": []}}, "accountability.public_ranking"),
+        (
+            {
+                "world": {
+                    "n_provinces": 1000,
+                    "prefectures_per_province": 1000,
+                    "firms_per_prefecture": 1_000_000,
+                }
+            },
+            "world",
+        ),
+        ({"tenure": {"promotion_age_limit": 70, "retirement_age": 65}}, "tenure"),
+        ({3: 1}, "3"),
+    ],
+)
 def test_examples(data, path):
     with pytest.raises(ScenarioError) as err:
         load_scenario(data)
@@ -245,8 +300,7 @@ def _yaml_safe(data) -> bool:
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(st.one_of(invalid_leaves(max_bad=2).map(lambda c: c[0]),
-                 unknown_keys().map(lambda c: c[0])))
+@given(st.one_of(invalid_leaves(max_bad=2).map(lambda c: c[0]), unknown_keys().map(lambda c: c[0])))
 def test_cli_turns_every_bad_config_into_exit_2_and_one_line(data):
     with tempfile.TemporaryDirectory() as tmp:
         cfg = Path(tmp) / "bad.yaml"
@@ -262,15 +316,31 @@ def test_cli_turns_every_bad_config_into_exit_2_and_one_line(data):
         assert not runs.exists()  # nothing written
 
 
-@pytest.mark.parametrize("override", [
-    "world.horizon=.nan", "world.horizon=[]", "economy.entry_rate=.inf",
-    "promotion.weigths.growth=1", "world.horizon.x=1", "accountability.nope.enabled=true",
-    "behaviour.citizen_noise=11", "world.n_provinces=1001", "world..x=1", "=3",
-])
+@pytest.mark.parametrize(
+    "override",
+    [
+        "world.horizon=.nan",
+        "world.horizon=[]",
+        "economy.entry_rate=.inf",
+        "promotion.weigths.growth=1",
+        "world.horizon.x=1",
+        "accountability.nope.enabled=true",
+        "behaviour.citizen_noise=11",
+        "world.n_provinces=1001",
+        "world..x=1",
+        "=3",
+    ],
+)
 def test_cli_set_overrides(tmp_path, override):
-    code, out, err = _cli("run", ROOT / "configs" / "gdp_tournament.yaml",
-                          "--runs-dir", tmp_path / "r",
-                          "--set", *[f"{k}={v}" for k, v in FAST_OVERRIDES.items()], override)
+    code, out, err = _cli(
+        "run",
+        ROOT / "configs" / "gdp_tournament.yaml",
+        "--runs-dir",
+        tmp_path / "r",
+        "--set",
+        *[f"{k}={v}" for k, v in FAST_OVERRIDES.items()],
+        override,
+    )
     assert code == 2 and out == "" and len(err.strip().splitlines()) == 1, err
     assert not (tmp_path / "r").exists()
     if "=" in override and not override.startswith("="):

@@ -11,11 +11,22 @@ from incentsim.scenario import flatten, load_scenario, read_file
 
 CONFIGS = default_config_dir()
 #: what the 2008-15 reforms change (configs/china_2010s.yaml's header)
-REFORM_KEYS = ("name", "description", "promotion.rule", "promotion.weights",
-               "promotion.veto", "accountability.statistical_audit.intensity")
-TINY = {"world.horizon": 4, "world.burn_in": 2, "world.n_provinces": 2,
-        "world.prefectures_per_province": 3, "world.firms_per_prefecture": 40,
-        "world.citizens_per_prefecture": 60}
+REFORM_KEYS = (
+    "name",
+    "description",
+    "promotion.rule",
+    "promotion.weights",
+    "promotion.veto",
+    "accountability.statistical_audit.intensity",
+)
+TINY = {
+    "world.horizon": 4,
+    "world.burn_in": 2,
+    "world.n_provinces": 2,
+    "world.prefectures_per_province": 3,
+    "world.firms_per_prefecture": 40,
+    "world.citizens_per_prefecture": 60,
+}
 
 
 def test_2010s_differs_from_2000s_only_in_the_reforms():

@@ -10,17 +10,43 @@ import pytest
 from incentsim.agents import fastrng
 from incentsim.interfaces import bench
 
-REQUIRED = ["setup_s", "seconds_per_year", "agent_updates_per_s", "population_updates_per_s",
-            "leader_ms_per_year", "decide_ms_per_year", "evaluate_ms_per_year",
-            "peak_memory_mib", "total_run_s", "naive_speedup", "copy_bandwidth_gb_s",
-            "bandwidth_bound_updates_per_s", "bandwidth_fraction"]
+REQUIRED = [
+    "setup_s",
+    "seconds_per_year",
+    "agent_updates_per_s",
+    "population_updates_per_s",
+    "leader_ms_per_year",
+    "decide_ms_per_year",
+    "evaluate_ms_per_year",
+    "peak_memory_mib",
+    "total_run_s",
+    "naive_speedup",
+    "copy_bandwidth_gb_s",
+    "bandwidth_bound_updates_per_s",
+    "bandwidth_fraction",
+]
 
 
 @pytest.fixture(scope="module")
 def report(tmp_path_factory):
     path = tmp_path_factory.mktemp("bench") / "bench.json"
-    assert bench.main(["--scale", "small", "--years", "3", "--naive-size", "600",
-                       "--naive-years", "1", "--json", str(path)]) == 0
+    assert (
+        bench.main(
+            [
+                "--scale",
+                "small",
+                "--years",
+                "3",
+                "--naive-size",
+                "600",
+                "--naive-years",
+                "1",
+                "--json",
+                str(path),
+            ]
+        )
+        == 0
+    )
     return json.loads(path.read_text())
 
 

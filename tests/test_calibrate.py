@@ -18,12 +18,14 @@ from incentsim.design.estimation.recovery import coverage, synthetic_spec
 from incentsim.design.estimation.spec import load_spec
 from incentsim.scenario import ScenarioError
 
-TINY = ("{world.scale: small, world.n_provinces: 4, world.prefectures_per_province: 5, "
-        "world.horizon: 20, world.burn_in: 5, world.firms_per_prefecture: 40, "
-        "world.citizens_per_prefecture: 60}")
+TINY = (
+    "{world.scale: small, world.n_provinces: 4, world.prefectures_per_province: 5, "
+    "world.horizon: 20, world.burn_in: 5, world.firms_per_prefecture: 40, "
+    "world.citizens_per_prefecture: 60}"
+)
 GOOD = f"""
 name: tiny
-base: {ROOT / 'configs' / 'gdp_tournament.yaml'}
+base: {ROOT / "configs" / "gdp_tournament.yaml"}
 set: {TINY}
 seeds: 0-3
 parameters:
@@ -40,16 +42,21 @@ def write(tmp_path: Path, text: str) -> Path:
     return p
 
 
-@pytest.mark.parametrize("change, says", [
-    (("max_evaluations: 30", "max_evaluations: 30\ncolour: red"), "colour: unknown key"),
-    (("start: 0.13, bounds: [0.05, 0.4]", "start: 0.5, bounds: [0.05, 0.4]"),
-     "0.5 is outside bounds"),
-    (("bounds: [0.0, 0.4]", "bounds: [0.0, 1.4]"), "tenure.early_turnover_hazard.bounds"),
-    (("spell_mean,", "spell_average,"), "unknown moment 'spell_average'"),
-    (("spell_mean,", "table1_gdp_2010s,"), "is a 2008-15 target, not 2000-07"),
-    (("promotion.capacity:", "tenure.term_length:"), "is a lever under study"),
-    (("promotion.capacity:", "promotion.capacityy:"), "promotion.capacityy"),
-])
+@pytest.mark.parametrize(
+    "change, says",
+    [
+        (("max_evaluations: 30", "max_evaluations: 30\ncolour: red"), "colour: unknown key"),
+        (
+            ("start: 0.13, bounds: [0.05, 0.4]", "start: 0.5, bounds: [0.05, 0.4]"),
+            "0.5 is outside bounds",
+        ),
+        (("bounds: [0.0, 0.4]", "bounds: [0.0, 1.4]"), "tenure.early_turnover_hazard.bounds"),
+        (("spell_mean,", "spell_average,"), "unknown moment 'spell_average'"),
+        (("spell_mean,", "table1_gdp_2010s,"), "is a 2008-15 target, not 2000-07"),
+        (("promotion.capacity:", "tenure.term_length:"), "is a lever under study"),
+        (("promotion.capacity:", "promotion.capacityy:"), "promotion.capacityy"),
+    ],
+)
 def test_bad_spec_is_one_line_exit_2_before_running(tmp_path, change, says):
     spec = write(tmp_path, GOOD.replace(*change))
     r = incentsim("calibrate", spec, "--out", tmp_path / "out")
@@ -81,8 +88,10 @@ class LinearSim:
 def linear_spec(tmp_path, A, b, truth, se):
     spec = load_spec(write(tmp_path, GOOD))
     m = A @ truth + b
-    targets = [dataclasses.replace(t, value=float(v), se=float(s), band=(v - 2 * s, v + 2 * s))
-               for t, v, s in zip(spec.targets, m, se)]
+    targets = [
+        dataclasses.replace(t, value=float(v), se=float(s), band=(v - 2 * s, v + 2 * s))
+        for t, v, s in zip(spec.targets, m, se)
+    ]
     return dataclasses.replace(spec, targets=targets)
 
 
@@ -143,14 +152,19 @@ def test_parameter_recovery_and_resume(tmp_path):
     half the parameter's range. A second run on the same cache simulates nothing and gives
     the same estimate."""
     spec = load_spec(write(tmp_path, GOOD))
-    run_panel = partial(_panel, runs_dir=tmp_path / "runs", executor="serial", jobs=1,
-                        scheduler=None, name="tiny")
+    run_panel = partial(
+        _panel, runs_dir=tmp_path / "runs", executor="serial", jobs=1, scheduler=None, name="tiny"
+    )
     from incentsim.design.estimation.calibrate import run
 
     # truths where the promotion rate still responds to capacity: with 5 prefectures a
     # province, capacity above 0.2 adds slots that few eligible candidates can fill
-    for i, truth in enumerate(({"promotion.capacity": 0.15, "tenure.early_turnover_hazard": 0.15},
-                               {"promotion.capacity": 0.08, "tenure.early_turnover_hazard": 0.05})):
+    for i, truth in enumerate(
+        (
+            {"promotion.capacity": 0.15, "tenure.early_turnover_hazard": 0.15},
+            {"promotion.capacity": 0.08, "tenure.early_turnover_hazard": 0.05},
+        )
+    ):
         syn = synthetic_spec(spec, truth, [100, 101, 102, 103], run_panel)
         res = run(syn, tmp_path / f"out{i}", tmp_path / "runs", executor="serial", quiet=True)
         for c in coverage(res, truth):
@@ -177,7 +191,8 @@ def test_posterior_draws_are_per_seed_within_bounds_and_only_where_they_apply(tm
     assert np.abs(np.median(many[:, free], axis=0) - est["mean"][free]).max() < 0.5 * sd.max()
     china = with_draw(load_scenario(ROOT / "configs" / "china_2000s.yaml"), est, 3)
     assert china.tenure.early_turnover_hazard == pytest.approx(
-        draw(est, 3)["tenure.early_turnover_hazard"])
+        draw(est, 3)["tenure.early_turnover_hazard"]
+    )
     stylized = with_draw(load_scenario(ROOT / "configs" / "gdp_tournament.yaml"), est, 3)
     assert stylized.accountability.mixed_evaluation is None  # not given a mechanism
     bad = tmp_path / "e.json"
@@ -190,33 +205,67 @@ def test_compare_with_posterior_draws_runs_each_seed_with_its_draw(tmp_path):
     from cli_helpers import FAST
 
     est = ROOT / "docs" / "calibration" / "china_2000s" / "estimates.json"
-    r = incentsim("compare", ROOT / "configs" / "china_2000s.yaml",
-                  ROOT / "configs" / "china_2010s.yaml", "--seeds", "2", *FAST,
-                  "--posterior", est, "--runs-dir", tmp_path / "runs", "--jobs", "1")
+    r = incentsim(
+        "compare",
+        ROOT / "configs" / "china_2000s.yaml",
+        ROOT / "configs" / "china_2010s.yaml",
+        "--seeds",
+        "2",
+        *FAST,
+        "--posterior",
+        est,
+        "--runs-dir",
+        tmp_path / "runs",
+        "--jobs",
+        "1",
+    )
     assert r.returncode == 0, r.stderr
     assert "draw s of the estimates" in r.stdout
-    hazards = {json.loads(p.read_text())["tenure"]["early_turnover_hazard"]
-               for p in (tmp_path / "runs").glob("[0-9]*/config.json")}
+    hazards = {
+        json.loads(p.read_text())["tenure"]["early_turnover_hazard"]
+        for p in (tmp_path / "runs").glob("[0-9]*/config.json")
+    }
     assert len(hazards) == 2  # one draw per seed, shared by both scenarios
-    bad = incentsim("compare", ROOT / "configs" / "china_2000s.yaml",
-                    ROOT / "configs" / "china_2010s.yaml", "--seeds", "2", *FAST,
-                    "--posterior", tmp_path / "none.json", "--runs-dir", tmp_path / "runs")
+    bad = incentsim(
+        "compare",
+        ROOT / "configs" / "china_2000s.yaml",
+        ROOT / "configs" / "china_2010s.yaml",
+        "--seeds",
+        "2",
+        *FAST,
+        "--posterior",
+        tmp_path / "none.json",
+        "--runs-dir",
+        tmp_path / "runs",
+    )
     assert bad.returncode == 2 and "cannot read estimates" in bad.stderr
 
 
 def test_calibrate_command_writes_estimates_and_a_sacred_run(tmp_path):
-    spec = write(tmp_path, GOOD.replace("seeds: 0-3", "seeds: 0-1")
-                 .replace("max_evaluations: 30", "max_evaluations: 3"))
+    spec = write(
+        tmp_path,
+        GOOD.replace("seeds: 0-3", "seeds: 0-1").replace(
+            "max_evaluations: 30", "max_evaluations: 3"
+        ),
+    )
     r = incentsim("calibrate", spec, "--out", tmp_path / "out", "--no-inference", "--jobs", "1")
     assert r.returncode == 0, r.stderr
     assert "eval   1" in r.stderr  # progress lines
     res = json.loads((tmp_path / "out" / "estimates.json").read_text())
-    assert [f["moment"] for f in res["fit"]] == ["promotion_rate", "promotion_gradient",
-                                                  "spell_mean", "exit_hazard", "spell_short"]
+    assert [f["moment"] for f in res["fit"]] == [
+        "promotion_rate",
+        "promotion_gradient",
+        "spell_mean",
+        "exit_hazard",
+        "spell_short",
+    ]
     assert res["timing"]["evaluations"] >= 3
     runs = tmp_path / "out" / "runs"
-    calib = [json.loads(p.read_text()) for p in runs.glob("[0-9]*/run.json")
-             if json.loads(p.read_text())["experiment"]["name"] == "incentsim-calibrate"]
+    calib = [
+        json.loads(p.read_text())
+        for p in runs.glob("[0-9]*/run.json")
+        if json.loads(p.read_text())["experiment"]["name"] == "incentsim-calibrate"
+    ]
     assert len(calib) == 1 and calib[0]["status"] == "COMPLETED"
     assert {"estimates.json", "fit.csv"} <= set(calib[0]["artifacts"])
 

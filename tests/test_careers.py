@@ -19,8 +19,12 @@ def panel(**mech):
     for name, params in mech.items():
         for k, v in params.items():
             ov[f"accountability.{name}.{k}"] = v
-    ps = [incentsim.simulate("configs/gdp_tournament.yaml", seed=s, overrides=ov).leaders
-          .assign(seed=s) for s in SEEDS]
+    ps = [
+        incentsim.simulate("configs/gdp_tournament.yaml", seed=s, overrides=ov).leaders.assign(
+            seed=s
+        )
+        for s in SEEDS
+    ]
     return mm.prepare_panel(pd.concat(ps, ignore_index=True))
 
 
@@ -30,18 +34,28 @@ def base():
 
 
 def test_no_weight_on_performance_flattens_promotion_by_growth(base):
-    flat = panel(mixed_evaluation={"performance_weight": 0.0, "connection_weight": 0.0,
-                                   "ability_weight": 0.0})
+    flat = panel(
+        mixed_evaluation={
+            "performance_weight": 0.0,
+            "connection_weight": 0.0,
+            "ability_weight": 0.0,
+        }
+    )
     steep = mm.promotion_gradient(base)
     none = mm.promotion_gradient(flat)
-    assert steep.ci_low > 0.05                      # the tournament: a steep profile
-    assert none.ci_low < 0 < none.ci_high           # growth plays no part
+    assert steep.ci_low > 0.05  # the tournament: a steep profile
+    assert none.ci_low < 0 < none.ci_high  # growth plays no part
     assert mm.table1_gdp(flat).value < mm.table1_gdp(base).value  # less to gain by a surge
 
 
 def test_evaluators_who_see_ability_promote_abler_leaders(base):
-    seen = panel(mixed_evaluation={"performance_weight": 1.0, "connection_weight": 0.0,
-                                   "ability_weight": 2.0})
+    seen = panel(
+        mixed_evaluation={
+            "performance_weight": 1.0,
+            "connection_weight": 0.0,
+            "ability_weight": 2.0,
+        }
+    )
     assert mm.ability_selection(seen).ci_low > 0
     assert mm.ability_selection(base).ci_low < 0.01 < mm.ability_selection(seen).value
 
@@ -51,13 +65,19 @@ def connection_gap(p):
     prefecture-clustered interval."""
     from incentsim.analysis.validation.econometrics import coef_estimate, fe_ols
 
-    return coef_estimate(fe_ols(p[p["evaluated"] == 1], "promoted", ["connected"], [], "unit"),
-                         "connected")
+    return coef_estimate(
+        fe_ols(p[p["evaluated"] == 1], "promoted", ["connected"], [], "unit"), "connected"
+    )
 
 
 def test_connected_leaders_promoted_more_with_connection_weight(base):
-    p = panel(mixed_evaluation={"performance_weight": 1.0, "connection_weight": 3.0,
-                                "ability_weight": 0.0})
+    p = panel(
+        mixed_evaluation={
+            "performance_weight": 1.0,
+            "connection_weight": 3.0,
+            "ability_weight": 0.0,
+        }
+    )
     assert connection_gap(base).ci_low < 0 < connection_gap(base).ci_high
     assert connection_gap(p).ci_low > 0.05
 
@@ -67,13 +87,20 @@ def test_midterm_candidates_are_promoted_before_their_term_ends(base):
         return int(((p["promoted"] == 1) & (p["evaluated"] == 0)).sum())
 
     assert midterm(base) == 0  # the stylized rule promotes only at the end of a term
-    assert midterm(panel(irregular_turnover={"midterm_candidate_prob": 0.5,
-                                             "reshuffle_share": 0.0})) > 20
+    assert (
+        midterm(panel(irregular_turnover={"midterm_candidate_prob": 0.5, "reshuffle_share": 0.0}))
+        > 20
+    )
 
 
 def test_reshuffle_every_year_caps_spells_at_two_years():
-    p = panel(irregular_turnover={"midterm_candidate_prob": 0.0,
-                                  "provincial_turnover_prob": 1.0, "reshuffle_share": 1.0})
+    p = panel(
+        irregular_turnover={
+            "midterm_candidate_prob": 0.0,
+            "provincial_turnover_prob": 1.0,
+            "reshuffle_share": 1.0,
+        }
+    )
     s = mm.spells(p)
     assert len(s) > 100 and s["length"].max() <= 2
 
@@ -109,6 +136,6 @@ def test_leaders_who_believe_growth_counts_inflate_it_though_it_does_not():
     honest = gaps(**NO_GROWTH)
     some = gaps(**NO_GROWTH, believed_performance_weight=0.25)
     more = gaps(**NO_GROWTH, believed_performance_weight=0.5)
-    assert (honest == 0.0).all()            # growth earns nothing, nobody fakes it
+    assert (honest == 0.0).all()  # growth earns nothing, nobody fakes it
     assert (some > 0.0).all()
     assert mean_interval(more - some).ci_low > 0  # the stronger the belief, the more faking

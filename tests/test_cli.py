@@ -24,8 +24,9 @@ OTHER = ROOT / "configs" / "balanced_scorecard.yaml"
 @pytest.fixture(scope="module")
 def tracked(tmp_path_factory):
     runs = tmp_path_factory.mktemp("runs")
-    proc = run_cli("run", CONFIG, "--seeds", "0,1", "--runs-dir", runs, "--executor", "serial",
-                   *FAST)
+    proc = run_cli(
+        "run", CONFIG, "--seeds", "0,1", "--runs-dir", runs, "--executor", "serial", *FAST
+    )
     return runs, proc
 
 
@@ -64,8 +65,20 @@ def test_run_is_tracked_by_sacred_and_matches_simulate(tracked):
 
 def test_compare_table_figure_and_paired_difference(tmp_path):
     runs, out = tmp_path / "runs", tmp_path / "cmp"
-    proc = run_cli("compare", CONFIG, OTHER, "--seeds", "3", "--runs-dir", runs, "--out", out,
-                   "--executor", "serial", *FAST)
+    proc = run_cli(
+        "compare",
+        CONFIG,
+        OTHER,
+        "--seeds",
+        "3",
+        "--runs-dir",
+        runs,
+        "--out",
+        out,
+        "--executor",
+        "serial",
+        *FAST,
+    )
     assert proc.returncode == 0, proc.stderr
     fig = re.search(r"Figure: (\S+)", proc.stdout).group(1)
     assert fig.endswith(".png") and (out / "figure.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
@@ -80,25 +93,35 @@ def test_compare_table_figure_and_paired_difference(tmp_path):
     assert len(rs) == 6 and sorted(rs.seed.unique()) == [0, 1, 2]
     a = rs[rs.scenario == "gdp_tournament"].set_index("seed")["manipulation_gap_mean"]
     b = rs[rs.scenario == "balanced_scorecard"].set_index("seed")["manipulation_gap_mean"]
-    row = table[(table.scenario == "balanced_scorecard") & (table.outcome == "manipulation_gap")
-                & (table.stat == "average")].iloc[0]
+    row = table[
+        (table.scenario == "balanced_scorecard")
+        & (table.outcome == "manipulation_gap")
+        & (table.stat == "average")
+    ].iloc[0]
     assert row["diff"] == pytest.approx((b - a).mean())
     assert row["mean"] == pytest.approx(b.mean())
     assert row["ci_low"] < row["mean"] < row["ci_high"]
 
 
-@pytest.mark.parametrize("args, fragment", [
-    (["run", "configs/no_such.yaml"], "no such scenario file"),
-    (["run", "configs/gdp_tournament.yaml", "--set", "promotion.weigths.growth=1"],
-     "promotion.weigths: unknown key"),
-    (["run", "configs/gdp_tournament.yaml", "--set", "tenure.term_length=0"],
-     "tenure.term_length"),
-    (["run", "configs/gdp_tournament.yaml", "--seeds", "a-b"], "--seeds"),
-    (["compare", "configs/gdp_tournament.yaml"], "at least two"),
-    (["runs", "show", "4242"], "no run '4242'"),
-    (["sweep", "sweeps/nope.yaml"], "no such sweep spec"),
-    (["frobnicate"], "invalid choice"),
-])
+@pytest.mark.parametrize(
+    "args, fragment",
+    [
+        (["run", "configs/no_such.yaml"], "no such scenario file"),
+        (
+            ["run", "configs/gdp_tournament.yaml", "--set", "promotion.weigths.growth=1"],
+            "promotion.weigths: unknown key",
+        ),
+        (
+            ["run", "configs/gdp_tournament.yaml", "--set", "tenure.term_length=0"],
+            "tenure.term_length",
+        ),
+        (["run", "configs/gdp_tournament.yaml", "--seeds", "a-b"], "--seeds"),
+        (["compare", "configs/gdp_tournament.yaml"], "at least two"),
+        (["runs", "show", "4242"], "no run '4242'"),
+        (["sweep", "sweeps/nope.yaml"], "no such sweep spec"),
+        (["frobnicate"], "invalid choice"),
+    ],
+)
 def test_bad_input_exits_2_with_one_line(tmp_path, args, fragment):
     proc = run_cli(*args, "--runs-dir", tmp_path) if args[0] != "frobnicate" else run_cli(*args)
     assert proc.returncode == 2
@@ -182,21 +205,45 @@ def test_sacred_command_line(tmp_path):
     import sys
 
     runs = tmp_path / "sacred_runs"
-    cmd = [sys.executable, "-m", "incentsim.experiment", "-F", str(runs), "with", str(CONFIG),
-           "seed=3", "world.horizon=4", "world.burn_in=1", "world.n_provinces=2"]
+    cmd = [
+        sys.executable,
+        "-m",
+        "incentsim.experiment",
+        "-F",
+        str(runs),
+        "with",
+        str(CONFIG),
+        "seed=3",
+        "world.horizon=4",
+        "world.burn_in=1",
+        "world.n_provinces=2",
+    ]
     proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, proc.stderr
     config = json.loads((runs / "1" / "config.json").read_text())
     assert config["seed"] == 3 and config["name"] == "gdp_tournament"
     assert json.loads((runs / "1" / "run.json").read_text())["status"] == "COMPLETED"
     metrics = json.loads((runs / "1" / "metrics.json").read_text())
-    res = incentsim.simulate(CONFIG, seed=3, overrides={"world.horizon": 4, "world.burn_in": 1,
-                                                         "world.n_provinces": 2})
+    res = incentsim.simulate(
+        CONFIG, seed=3, overrides={"world.horizon": 4, "world.burn_in": 1, "world.n_provinces": 2}
+    )
     assert metrics["trust_local"]["values"] == res.timeseries["trust_local"].tolist()
     # a typo in a nested key is an error before anything is stored
-    bad = subprocess.run([sys.executable, "-m", "incentsim.experiment", "-F", str(runs), "with",
-                          "promotion.weigths.growth=1.0"],
-                         cwd=ROOT, capture_output=True, text=True, timeout=300)
+    bad = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "incentsim.experiment",
+            "-F",
+            str(runs),
+            "with",
+            "promotion.weigths.growth=1.0",
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert bad.returncode != 0
     assert "promotion.weigths" in bad.stderr
     assert sorted(p.name for p in runs.iterdir() if p.name.isdigit()) == ["1"]

@@ -24,10 +24,18 @@ class TinyContext:
     def __init__(self, **state):
         self.year, self.n_provinces, self.per_province, self.n_prefectures = 3, 2, 2, 4
         zeros = np.zeros(4)
-        fields = dict(manipulation=zeros, underreport=zeros, growth_true=zeros,
-                      growth_reported=zeros, pollution_growth=zeros,
-                      pollution_growth_reported=zeros, satisfaction_mean=zeros, last_score=zeros,
-                      revenue=zeros, turnover=np.zeros(4, bool))
+        fields = dict(
+            manipulation=zeros,
+            underreport=zeros,
+            growth_true=zeros,
+            growth_reported=zeros,
+            pollution_growth=zeros,
+            pollution_growth_reported=zeros,
+            satisfaction_mean=zeros,
+            last_score=zeros,
+            revenue=zeros,
+            turnover=np.zeros(4, bool),
+        )
         fields.update({k: np.asarray(v) for k, v in state.items()})
         self.state = type("State", (), {})()
         for k, v in fields.items():
@@ -100,8 +108,14 @@ def test_every_mechanism_runs_every_hook_on_the_tiny_context(name):
     ctx = TinyContext(manipulation=[0.01] * 4, satisfaction_mean=[0.5, 0.6, 0.7, 0.8])
     mech = make(name)
     mech.new_year(ctx)
-    for hook in ("service_efficiency", "pollution_factor", "protection_factor", "trust_news",
-                 "firm_confidence", "transfers"):
+    for hook in (
+        "service_efficiency",
+        "pollution_factor",
+        "protection_factor",
+        "trust_news",
+        "firm_confidence",
+        "transfers",
+    ):
         value = np.broadcast_to(getattr(mech, hook)(ctx), (4,))
         assert np.isfinite(value).all(), (name, hook)
     mech.after_reports(ctx)

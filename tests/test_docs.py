@@ -23,11 +23,20 @@ pytestmark = pytest.mark.slow
 @pytest.fixture(scope="module")
 def site(tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("site")
-    env = dict(os.environ, NO_MKDOCS_2_WARNING="1", DISABLE_MKDOCS_2_WARNING="true",
-               PYTHONPATH=os.pathsep.join([str(ROOT / "src"), os.environ.get("PYTHONPATH", "")]))
-    r = subprocess.run([sys.executable, "-m", "mkdocs", "build", "--strict", "--site-dir",
-                        str(out)], cwd=ROOT, env=env, capture_output=True, text=True,
-                       timeout=600)
+    env = dict(
+        os.environ,
+        NO_MKDOCS_2_WARNING="1",
+        DISABLE_MKDOCS_2_WARNING="true",
+        PYTHONPATH=os.pathsep.join([str(ROOT / "src"), os.environ.get("PYTHONPATH", "")]),
+    )
+    r = subprocess.run(
+        [sys.executable, "-m", "mkdocs", "build", "--strict", "--site-dir", str(out)],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert r.returncode == 0, r.stderr[-3000:]
     return out
 
@@ -64,8 +73,9 @@ def test_rules_page_and_command_reference_cover_every_rule_and_command(site):
 def test_api_reference_has_a_page_per_module_with_its_docstrings(site):
     api = _text(site, "reference/api/incentsim.api")
     assert "simulate" in api and "SimulationResult" in api
-    modules = sorted(p.stem for p in (ROOT / "src/incentsim").glob("*.py")
-                     if not p.stem.startswith("_"))
+    modules = sorted(
+        p.stem for p in (ROOT / "src/incentsim").glob("*.py") if not p.stem.startswith("_")
+    )
     for m in modules:
         assert (site / f"reference/api/incentsim.{m}/index.html").is_file(), m
 

@@ -60,12 +60,28 @@ def test_bit_identical_across_executors_and_worker_counts(tmp_path):
 
 @pytest.mark.slow
 def test_cli_compare_on_dask_equals_serial(tmp_path):
-    common = ["compare", ROOT / "configs" / "gdp_tournament.yaml",
-              ROOT / "configs" / "balanced_scorecard.yaml", "--seeds", "2", *FAST]
-    serial = run_cli(*common, "--executor", "serial", "--runs-dir", tmp_path / "r1",
-                     "--out", tmp_path / "o1")
-    dask = run_cli(*common, "--executor", "dask", "-j", "2", "--runs-dir", tmp_path / "r2",
-                   "--out", tmp_path / "o2")
+    common = [
+        "compare",
+        ROOT / "configs" / "gdp_tournament.yaml",
+        ROOT / "configs" / "balanced_scorecard.yaml",
+        "--seeds",
+        "2",
+        *FAST,
+    ]
+    serial = run_cli(
+        *common, "--executor", "serial", "--runs-dir", tmp_path / "r1", "--out", tmp_path / "o1"
+    )
+    dask = run_cli(
+        *common,
+        "--executor",
+        "dask",
+        "-j",
+        "2",
+        "--runs-dir",
+        tmp_path / "r2",
+        "--out",
+        tmp_path / "o2",
+    )
     assert serial.returncode == 0 and dask.returncode == 0, dask.stderr[-2000:]
     table = "table.csv"
     assert (tmp_path / "o1" / table).read_text() == (tmp_path / "o2" / table).read_text()

@@ -22,9 +22,14 @@ from incentsim.design.exploratory.problem import load_problem
 from incentsim.scenario import ScenarioError
 
 BASE = str(ROOT / "configs" / "balanced_scorecard.yaml")
-TINY_SET = {"world.horizon": 3, "world.burn_in": 1, "world.n_provinces": 2,
-            "world.prefectures_per_province": 3, "world.firms_per_prefecture": 40,
-            "world.citizens_per_prefecture": 60}
+TINY_SET = {
+    "world.horizon": 3,
+    "world.burn_in": 1,
+    "world.n_provinces": 2,
+    "world.prefectures_per_province": 3,
+    "world.firms_per_prefecture": 40,
+    "world.citizens_per_prefecture": 60,
+}
 
 
 def stub_spec(**extra):
@@ -32,15 +37,20 @@ def stub_spec(**extra):
         "name": "stub",
         "scenario": BASE,
         "levers": {
-            "promotion.weights.growth": {"type": "share", "range": [0.1, 0.9],
-                                         "name": "growth_weight"},
+            "promotion.weights.growth": {
+                "type": "share",
+                "range": [0.1, 0.9],
+                "name": "growth_weight",
+            },
             "tenure.term_length": {"type": "integer", "range": [3, 8]},
             # the model ignores the description: a lever with no effect by construction
             "description": {"type": "categorical", "values": ["a", "b", "c"]},
         },
         "uncertainties": {"behaviour.career_value": {"type": "real", "range": [1.0, 5.0]}},
-        "outcomes": [{"name": "trust_local", "direction": "maximize"},
-                     {"name": "gdp_growth_true", "direction": "maximize"}],
+        "outcomes": [
+            {"name": "trust_local", "direction": "maximize"},
+            {"name": "gdp_growth_true", "direction": "maximize"},
+        ],
         "seeds": 2,
     }
     spec.update(extra)
@@ -50,9 +60,12 @@ def stub_spec(**extra):
 def stub_model(point, seed):
     """trust is fully determined by the growth weight; growth mostly by term length."""
     rng = np.random.default_rng(seed)
-    return {"trust_local": 0.9 - 0.5 * point["growth_weight"],
-            "gdp_growth_true": 0.01 * point["term_length"] + 0.001 * point["career_value"]
-            + 1e-5 * rng.normal()}
+    return {
+        "trust_local": 0.9 - 0.5 * point["growth_weight"],
+        "gdp_growth_true": 0.01 * point["term_length"]
+        + 0.001 * point["career_value"]
+        + 1e-5 * rng.normal(),
+    }
 
 
 # ----------------------------------------------------------------------------- spec
@@ -72,22 +85,42 @@ def test_spec_parameters_names_and_share_transform():
     assert p.parameter("description").decode(2.5) == "c"
 
 
-@pytest.mark.parametrize("patch, path", [
-    ({"levers": {"tenure.term_lenght": {"type": "integer", "range": [3, 8]}}},
-     "levers.tenure.term_lenght"),
-    ({"levers": {"tenure.term_length": {"type": "integer", "range": [3, 80]}}},
-     "levers.tenure.term_length"),
-    ({"levers": {"tenure.term_length": {"type": "reals", "range": [3, 8]}}},
-     "levers.tenure.term_length.type"),
-    ({"levers": {"tenure.term_length": {"type": "real", "range": [8, 3]}}},
-     "levers.tenure.term_length.range"),
-    ({"outcomes": [{"name": "trust", "direction": "maximize"}]}, "outcomes[0].name"),
-    ({"outcomes": [{"name": "trust_local", "direction": "up"}]}, "outcomes[0].direction"),
-    ({"seedz": 3}, "seedz"),
-    ({"uncertainties": {"behaviour.career_value": {"type": "real", "range": [1, 5],
-                                                   "name": "growth_weight"}}},
-     "uncertainties.behaviour.career_value.name"),
-])
+@pytest.mark.parametrize(
+    "patch, path",
+    [
+        (
+            {"levers": {"tenure.term_lenght": {"type": "integer", "range": [3, 8]}}},
+            "levers.tenure.term_lenght",
+        ),
+        (
+            {"levers": {"tenure.term_length": {"type": "integer", "range": [3, 80]}}},
+            "levers.tenure.term_length",
+        ),
+        (
+            {"levers": {"tenure.term_length": {"type": "reals", "range": [3, 8]}}},
+            "levers.tenure.term_length.type",
+        ),
+        (
+            {"levers": {"tenure.term_length": {"type": "real", "range": [8, 3]}}},
+            "levers.tenure.term_length.range",
+        ),
+        ({"outcomes": [{"name": "trust", "direction": "maximize"}]}, "outcomes[0].name"),
+        ({"outcomes": [{"name": "trust_local", "direction": "up"}]}, "outcomes[0].direction"),
+        ({"seedz": 3}, "seedz"),
+        (
+            {
+                "uncertainties": {
+                    "behaviour.career_value": {
+                        "type": "real",
+                        "range": [1, 5],
+                        "name": "growth_weight",
+                    }
+                }
+            },
+            "uncertainties.behaviour.career_value.name",
+        ),
+    ],
+)
 def test_bad_spec_reports_path(patch, path):
     with pytest.raises(ScenarioError) as err:
         load_problem(stub_spec(**patch))
@@ -112,8 +145,7 @@ def test_sensitivity_known_by_construction(method, n):
     if method == "morris":
         # mu* = |effect| over the full range: 0.5 x 0.8 for trust; 0.01 x 5..6 for growth
         assert t.loc["growth_weight", "trust_local"] == pytest.approx(0.4, rel=1e-6)
-        assert t.loc[["term_length", "description", "career_value"], "trust_local"].max() \
-            < 1e-9
+        assert t.loc[["term_length", "description", "career_value"], "trust_local"].max() < 1e-9
         assert t.loc["description", "gdp_growth_true"] < 1e-3
         assert t["gdp_growth_true"].idxmax() == "term_length"
     else:
@@ -173,11 +205,16 @@ def tiny_spec(tmp_path: Path, **extra) -> Path:
         "set": dict(TINY_SET),
         "levers": {
             "tenure.term_length": {"type": "integer", "range": [3, 6]},
-            "accountability.statistical_audit.intensity": {"type": "real", "range": [0.0, 0.6],
-                                                           "name": "audit"},
+            "accountability.statistical_audit.intensity": {
+                "type": "real",
+                "range": [0.0, 0.6],
+                "name": "audit",
+            },
         },
-        "outcomes": [{"name": "trust_local", "direction": "maximize"},
-                     {"name": "manipulation_gap", "direction": "minimize"}],
+        "outcomes": [
+            {"name": "trust_local", "direction": "maximize"},
+            {"name": "manipulation_gap", "direction": "minimize"},
+        ],
         "seeds": 1,
         **extra,
     }
@@ -192,8 +229,7 @@ def test_real_model_tracked_resumable_and_loadable(tmp_path):
 
     spec = tiny_spec(tmp_path)
     runs = tmp_path / "runs"
-    res = run_sensitivity(spec, "morris", 2, runs_dir=runs, out=tmp_path / "out",
-                          executor="serial")
+    res = run_sensitivity(spec, "morris", 2, runs_dir=runs, out=tmp_path / "out", executor="serial")
     assert res.indices["mu_star"].notna().all()
     members = load_runs(runs, sweep="tiny_levers", status="COMPLETED").runs
     sims = members[members["rule"].notna()]
@@ -214,10 +250,11 @@ def test_real_model_tracked_resumable_and_loadable(tmp_path):
 
 
 def test_import_incentsim_does_not_import_salib_or_ema():
-    code = ("import sys, incentsim, incentsim.ema, incentsim.design.exploratory; "
-            "print(any(m.split('.')[0] in ('SALib', 'ema_workbench') for m in sys.modules))")
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                         check=True)
+    code = (
+        "import sys, incentsim, incentsim.ema, incentsim.design.exploratory; "
+        "print(any(m.split('.')[0] in ('SALib', 'ema_workbench') for m in sys.modules))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
 
 
@@ -230,15 +267,20 @@ def test_ema_adapter_perform_experiments(tmp_path):
 
     import incentsim.ema
 
-    spec = tiny_spec(tmp_path, seeds=2, uncertainties={
-        "behaviour.career_value": {"type": "real", "range": [1.0, 5.0]}})
+    spec = tiny_spec(
+        tmp_path,
+        seeds=2,
+        uncertainties={"behaviour.career_value": {"type": "real", "range": [1.0, 5.0]}},
+    )
     m = incentsim.ema.model(spec, runs_dir=tmp_path / "runs")
     assert isinstance(m, ReplicatorModel)
     assert [u.name for u in m.uncertainties] == ["career_value"]
     assert [lv.name for lv in m.levers] == ["term_length", "audit"]
     kinds = {o.name: o.kind for o in m.outcomes}
-    assert kinds == {"trust_local": ScalarOutcome.MAXIMIZE,
-                     "manipulation_gap": ScalarOutcome.MINIMIZE}
+    assert kinds == {
+        "trust_local": ScalarOutcome.MAXIMIZE,
+        "manipulation_gap": ScalarOutcome.MINIMIZE,
+    }
     experiments, outcomes = perform_experiments(m, scenarios=2, policies=1)
     assert len(experiments) == 2 and outcomes["trust_local"].shape == (2,)
     assert np.all((outcomes["trust_local"] > 0) & (outcomes["trust_local"] < 1))
@@ -254,42 +296,88 @@ def test_ema_adapter_perform_experiments(tmp_path):
 def test_cli_sensitivity_and_discover(tmp_path):
     spec = tiny_spec(tmp_path)
     runs = tmp_path / "runs"
-    r = incentsim("sensitivity", spec, "--method", "morris", "-n", "2", "--runs-dir", runs,
-                  "--out", tmp_path / "sens", "-j", "2")
+    r = incentsim(
+        "sensitivity",
+        spec,
+        "--method",
+        "morris",
+        "-n",
+        "2",
+        "--runs-dir",
+        runs,
+        "--out",
+        tmp_path / "sens",
+        "-j",
+        "2",
+    )
     assert r.returncode == 0, r.stderr
     assert "mu* ± 95% CI" in r.stdout and "term_length" in r.stdout
     # so few trajectories: a one-line warning that the intervals mean little
-    assert ("incentsim sensitivity: warning: 2 Morris trajectories is few: the indices' "
-            "95 % intervals mean little (use at least 10)") in r.stderr.splitlines()
+    assert (
+        "incentsim sensitivity: warning: 2 Morris trajectories is few: the indices' "
+        "95 % intervals mean little (use at least 10)"
+    ) in r.stderr.splitlines()
     assert (tmp_path / "sens" / "figure.png").is_file()
     run_id = re.search(r"Analysis run: (\d+)", r.stdout).group(1)
     info = json.loads((runs / run_id / "info.json").read_text())
     assert info["analysis"] == "sensitivity" and info["member_runs"]
 
     # a threshold nobody reaches: one line, exit 2, and the sampled range in the message
-    r = incentsim("discover", spec, "--outcome", "trust_local", "--threshold", "2",
-                  "--samples", "12", "--runs-dir", runs, "--executor", "serial")
+    r = incentsim(
+        "discover",
+        spec,
+        "--outcome",
+        "trust_local",
+        "--threshold",
+        "2",
+        "--samples",
+        "12",
+        "--runs-dir",
+        runs,
+        "--executor",
+        "serial",
+    )
     warning, *errors = r.stderr.strip().splitlines()
-    assert warning == ("incentsim discover: warning: 12 sample points is few: PRIM's boxes "
-                       "and their coverage and density mean little (use at least 100)")
+    assert warning == (
+        "incentsim discover: warning: 12 sample points is few: PRIM's boxes "
+        "and their coverage and density mean little (use at least 100)"
+    )
     assert r.returncode == 2 and len(errors) == 1, r.stderr
     lo, hi = map(float, re.search(r"sample: (\S+) \.\. (\S+)\)", r.stderr).groups())
     # again with a threshold inside the range: every run is resumed, PRIM finds a box
-    r = incentsim("discover", spec, "--outcome", "trust_local", "--threshold",
-                  f"{(lo + hi) / 2:.6f}", "--samples", "12", "--runs-dir", runs,
-                  "--executor", "serial", "--out", tmp_path / "disc")
+    r = incentsim(
+        "discover",
+        spec,
+        "--outcome",
+        "trust_local",
+        "--threshold",
+        f"{(lo + hi) / 2:.6f}",
+        "--samples",
+        "12",
+        "--runs-dir",
+        runs,
+        "--executor",
+        "serial",
+        "--out",
+        tmp_path / "disc",
+    )
     assert r.returncode == 0, r.stderr
     assert "coverage" in r.stdout and "density" in r.stdout
     assert (tmp_path / "disc" / "box.csv").is_file()
 
 
-@pytest.mark.parametrize("args, needle", [
-    (["sensitivity", "nope.yaml"], "no such problem spec"),
-    (["sensitivity", "{bad}", "--method", "sobol"], "levers.tenure.term_lenght"),
-    (["discover", "{bad}", "--outcome", "trust_local", "--threshold", "0.5"],
-     "levers.tenure.term_lenght"),
-    (["discover", "{good}", "--outcome", "trustt", "--threshold", "0.5"], "unknown outcome"),
-])
+@pytest.mark.parametrize(
+    "args, needle",
+    [
+        (["sensitivity", "nope.yaml"], "no such problem spec"),
+        (["sensitivity", "{bad}", "--method", "sobol"], "levers.tenure.term_lenght"),
+        (
+            ["discover", "{bad}", "--outcome", "trust_local", "--threshold", "0.5"],
+            "levers.tenure.term_lenght",
+        ),
+        (["discover", "{good}", "--outcome", "trustt", "--threshold", "0.5"], "unknown outcome"),
+    ],
+)
 def test_cli_bad_input_exit_2(tmp_path, args, needle):
     good = tiny_spec(tmp_path)
     bad = tmp_path / "bad.yaml"

@@ -24,15 +24,17 @@ def long_functions(root: Path, limit: int = MAX_LINES) -> list[str]:
             if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
                 n = node.end_lineno - node.lineno + 1
                 if n > limit:
-                    found.append(f"{path.relative_to(root.parent)}:{node.lineno} "
-                                 f"{node.name} ({n} lines)")
+                    found.append(
+                        f"{path.relative_to(root.parent)}:{node.lineno} {node.name} ({n} lines)"
+                    )
     return found
 
 
 def test_no_function_over_60_lines():
     too_long = long_functions(SRC)
-    assert not too_long, (f"functions over {MAX_LINES} lines (split them into named "
-                          "helpers):\n" + "\n".join(too_long))
+    assert not too_long, (
+        f"functions over {MAX_LINES} lines (split them into named helpers):\n" + "\n".join(too_long)
+    )
 
 
 def test_the_scan_finds_a_long_function(tmp_path):

@@ -20,8 +20,9 @@ def test_schema_sections_follow_the_table():
     beh = Behaviour()
     assert tuple(beh.scale_floor.model_dump()) == table.SCORED
     assert tuple(beh.initial_scale.model_dump()) == table.SCORED
-    assert {i.name: i.scale_floor for i in table.INDICATORS if i.scored} \
-        == beh.scale_floor.model_dump()
+    assert {
+        i.name: i.scale_floor for i in table.INDICATORS if i.scored
+    } == beh.scale_floor.model_dump()
     assert set(WELFARE) <= set(beh.natural_scale.model_dump())
     assert Promotion().weights.growth == 1.0
 
@@ -40,8 +41,15 @@ def test_the_model_computes_and_leaders_forecast_every_indicator(tiny):
     model.step()
     assert tuple(model.indicators()) == table.NAMES
     st = model.state
-    pred = forecast(st, model.candidates, st.budget_share, model.config.economy,
-                    model.config.behaviour, st.expected_growth, st.expected_income_growth)
+    pred = forecast(
+        st,
+        model.candidates,
+        st.budget_share,
+        model.config.economy,
+        model.config.behaviour,
+        st.expected_growth,
+        st.expected_income_growth,
+    )
     assert set(table.SCORED) <= set(pred)
     for k in table.SCORED:
         assert pred[k].shape == (model.n_prefectures, len(model.candidates)), k

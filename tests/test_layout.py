@@ -19,18 +19,33 @@ PKG = Path(incentsim.__file__).parent
 ROOT = PKG.parents[1]
 AROUND = ("runs", "design", "analysis", "interfaces")
 #: the model: flat at the top of the package, plus agents/ and rules/
-MODEL = ["model.py", "economy.py", "personnel.py", "recording.py", "world.py", "seeding.py",
-         "scenario.py", "outcomes.py", "indicators.py", "errors.py", "sizes.py", "agents",
-         "rules"]
+MODEL = [
+    "model.py",
+    "economy.py",
+    "personnel.py",
+    "recording.py",
+    "world.py",
+    "seeding.py",
+    "scenario.py",
+    "outcomes.py",
+    "indicators.py",
+    "errors.py",
+    "sizes.py",
+    "agents",
+    "rules",
+]
 
 
-@pytest.mark.parametrize("module, name", [
-    ("incentsim", "simulate"),
-    ("incentsim.results", "load_runs"),
-    ("incentsim.ema", "model"),
-    ("incentsim.experiment", "run_tracked"),
-    ("incentsim.experiment", "ex"),
-])
+@pytest.mark.parametrize(
+    "module, name",
+    [
+        ("incentsim", "simulate"),
+        ("incentsim.results", "load_runs"),
+        ("incentsim.ema", "model"),
+        ("incentsim.experiment", "run_tracked"),
+        ("incentsim.experiment", "ex"),
+    ],
+)
 def test_documented_names_import_where_the_readme_says(module, name):
     assert getattr(importlib.import_module(module), name) is not None
 
@@ -52,8 +67,12 @@ def test_console_script_target_exists():
 
 
 def test_python_m_incentsim_is_the_command_line():
-    out = subprocess.run([sys.executable, "-m", "incentsim", "--version"], capture_output=True,
-                         text=True, timeout=120)
+    out = subprocess.run(
+        [sys.executable, "-m", "incentsim", "--version"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert out.returncode == 0 and out.stdout.strip() == f"incentsim {incentsim.__version__}"
 
 
@@ -70,12 +89,16 @@ def imported_modules(path: Path) -> set[str]:
 
 
 def test_the_model_imports_nothing_built_around_it():
-    files = [f for m in MODEL for f in ((PKG / m).rglob("*.py") if (PKG / m).is_dir()
-                                        else [PKG / m])]
+    files = [
+        f for m in MODEL for f in ((PKG / m).rglob("*.py") if (PKG / m).is_dir() else [PKG / m])
+    ]
     assert len(files) > len(MODEL)
-    bad = sorted(f"{f.relative_to(PKG)} imports {name}" for f in files
-                 for name in imported_modules(f)
-                 if name.split(".")[:2] in [["incentsim", a] for a in AROUND])
+    bad = sorted(
+        f"{f.relative_to(PKG)} imports {name}"
+        for f in files
+        for name in imported_modules(f)
+        if name.split(".")[:2] in [["incentsim", a] for a in AROUND]
+    )
     assert not bad, "\n".join(bad)
 
 

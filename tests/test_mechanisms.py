@@ -11,10 +11,22 @@ from incentsim.rules.accountability import MECHANISMS
 from incentsim.rules.promotion import INDICATORS, EvalContext
 
 #: mechanisms the project promises (the shared tests below run on every registered one)
-REQUIRED = {"statistical_audit", "lifelong_accountability", "vertical_environmental_management",
-            "public_ranking", "citizen_survey", "firm_survey", "performance_transfers",
-            "petition_channel", "service_halls", "cadre_capacity", "big_data_monitoring",
-            "regulatory_consistency", "mixed_evaluation", "irregular_turnover"}
+REQUIRED = {
+    "statistical_audit",
+    "lifelong_accountability",
+    "vertical_environmental_management",
+    "public_ranking",
+    "citizen_survey",
+    "firm_survey",
+    "performance_transfers",
+    "petition_channel",
+    "service_halls",
+    "cadre_capacity",
+    "big_data_monitoring",
+    "regulatory_consistency",
+    "mixed_evaluation",
+    "irregular_turnover",
+}
 NAMES = MECHANISMS.names()
 #: for each mechanism that declares one, parameters under which it must do nothing at all
 ZERO = {cls.name: cls.neutral for cls in MECHANISMS if cls.neutral is not None}
@@ -64,9 +76,14 @@ def _ctx():
     return ind, EvalContext(peer_mean={k: 0.5 for k in ind}, scale={k: 1.0 for k in ind})
 
 
-@pytest.mark.parametrize("name,indicator", [("citizen_survey", "satisfaction"),
-                                            ("firm_survey", "firm_survey"),
-                                            ("petition_channel", "stability")])
+@pytest.mark.parametrize(
+    "name,indicator",
+    [
+        ("citizen_survey", "satisfaction"),
+        ("firm_survey", "firm_survey"),
+        ("petition_channel", "stability"),
+    ],
+)
 def test_survey_mechanisms_blend_their_indicator_into_the_score(name, indicator):
     cls = MECHANISMS[name]
     ind, ctx = _ctx()
@@ -85,8 +102,9 @@ def test_audit_raises_the_cost_of_faking():
 
 
 def test_audit_catches_and_corrects_inflated_reports():
-    model = incentsim.IncentModel({"accountability": {"statistical_audit": {
-        "intensity": 1.0, "dismissal_prob": 1.0}}}, seed=0)
+    model = incentsim.IncentModel(
+        {"accountability": {"statistical_audit": {"intensity": 1.0, "dismissal_prob": 1.0}}}, seed=0
+    )
     st = model.state
     st.manipulation = np.full(model.n_prefectures, 0.5)  # huge lies: caught with p ~ 0.98
     st.growth_true = np.full(model.n_prefectures, 0.05)
@@ -99,8 +117,7 @@ def test_audit_catches_and_corrects_inflated_reports():
 
 def test_vertical_management_makes_pollution_reports_true(tiny):
     sc = with_mech(tiny, "vertical_environmental_management")
-    sc["promotion"] = {"rule": "balanced_scorecard",
-                       "weights": {"growth": 0.5, "environment": 0.5}}
+    sc["promotion"] = {"rule": "balanced_scorecard", "weights": {"growth": 0.5, "environment": 0.5}}
     panel = incentsim.simulate(sc, seed=1).leaders
     assert (panel.pollution_underreport == 0).all()
     sc["accountability"] = {}
@@ -121,7 +138,8 @@ def test_every_mechanism_class_is_registered_and_in_the_schema():
 
 def test_only_the_mechanisms_without_a_neutral_setting_lack_one():
     assert {c.name for c in MECHANISMS if c.neutral is None} == {
-        "vertical_environmental_management"}
+        "vertical_environmental_management"
+    }
 
 
 class _CountingRng:
@@ -156,8 +174,9 @@ def test_declared_observations_are_true(name):
     base = mech.adjust_score(score, ind, ctx)
     for k in set(INDICATORS) - set(cls.observes):
         moved = {**ind, k: np.array([7.0, -3.0])}
-        np.testing.assert_array_equal(mech.adjust_score(score, moved, ctx), base,
-                                      err_msg=f"{name} reads {k}")
+        np.testing.assert_array_equal(
+            mech.adjust_score(score, moved, ctx), base, err_msg=f"{name} reads {k}"
+        )
 
 
 TOY = """
@@ -205,6 +224,5 @@ def test_a_registered_toy_mechanism_appears_in_schema_cli_and_docs():
     import subprocess
     import sys
 
-    r = subprocess.run([sys.executable, "-c", TOY], capture_output=True, text=True,
-                       timeout=300)
+    r = subprocess.run([sys.executable, "-c", TOY], capture_output=True, text=True, timeout=300)
     assert r.returncode == 0 and r.stdout.strip().endswith("ok"), r.stderr

@@ -10,14 +10,46 @@ from incentsim.agents.leader import Leader
 from incentsim.model import IncentModel, InvariantError
 from incentsim.outcomes import OUTCOME_NAMES, PANEL_COLUMNS
 
-TS_REQUIRED = ["year", "gdp_growth_true", "gdp_growth_reported", "manipulation_gap",
-               "investment_rate", "tfp_growth", "firm_entry_rate", "firm_exit_rate",
-               "public_services", "pollution", "debt_to_gdp", "trust_local", "trust_central",
-               "firm_trust", "petitions", "promotion_rate"]
-PANEL_REQUIRED = ["year", "prefecture", "province", "leader_id", "tenure_year", "term_length",
-                  "age", "insider", "connected", "ability", "investment_share",
-                  "public_services_share", "environment_share", "subsidy_share", "manipulation",
-                  "gdp_growth_true", "gdp_growth_reported", "evaluated", "promoted", "dismissed"]
+TS_REQUIRED = [
+    "year",
+    "gdp_growth_true",
+    "gdp_growth_reported",
+    "manipulation_gap",
+    "investment_rate",
+    "tfp_growth",
+    "firm_entry_rate",
+    "firm_exit_rate",
+    "public_services",
+    "pollution",
+    "debt_to_gdp",
+    "trust_local",
+    "trust_central",
+    "firm_trust",
+    "petitions",
+    "promotion_rate",
+]
+PANEL_REQUIRED = [
+    "year",
+    "prefecture",
+    "province",
+    "leader_id",
+    "tenure_year",
+    "term_length",
+    "age",
+    "insider",
+    "connected",
+    "ability",
+    "investment_share",
+    "public_services_share",
+    "environment_share",
+    "subsidy_share",
+    "manipulation",
+    "gdp_growth_true",
+    "gdp_growth_reported",
+    "evaluated",
+    "promoted",
+    "dismissed",
+]
 
 
 def test_result_frames_have_the_promised_columns(tiny):
@@ -34,8 +66,11 @@ def test_result_frames_have_the_promised_columns(tiny):
 @pytest.mark.parametrize("rule", ["gdp_tournament", "citizen_satisfaction", "random"])
 def test_invariants_hold_every_year(tiny, rule):
     tiny["promotion"] = {"rule": rule}
-    tiny["accountability"] = {"statistical_audit": {}, "petition_channel": {},
-                              "performance_transfers": {}}
+    tiny["accountability"] = {
+        "statistical_audit": {},
+        "petition_channel": {},
+        "performance_transfers": {},
+    }
     model = IncentModel(tiny, seed=2)
     for _ in range(12):
         model.step()

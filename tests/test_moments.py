@@ -15,9 +15,9 @@ from incentsim.analysis.validation.targets import BY_ID, TARGETS
 from incentsim.design.estimation.panel import PanelError, parse_mapping, read_panel
 
 N_PROV, PER, YEARS = 4, 5, 20
-GROWTH = np.array([0.04, 0.07, 0.09, 0.11, 0.14])          # one value per quintile
-PROMOTED_YEARS = np.array([1, 2, 4, 6, 10])                 # of 20 years, by quintile
-SPELLS = [2, 1, 4, 5, 3, 2, 3]                              # cycled to fill each prefecture
+GROWTH = np.array([0.04, 0.07, 0.09, 0.11, 0.14])  # one value per quintile
+PROMOTED_YEARS = np.array([1, 2, 4, 6, 10])  # of 20 years, by quintile
+SPELLS = [2, 1, 4, 5, 3, 2, 3]  # cycled to fill each prefecture
 
 
 def leader_ids(offset: int) -> list[int]:
@@ -40,9 +40,17 @@ def known_panel() -> pd.DataFrame:
             leaders = leader_ids(pref)
             for y in range(YEARS):
                 q = (j + y + prov) % PER
-                rows.append({"city": f"c{pref}", "prov": prov, "yr": 2000 + y,
-                             "sec": leaders[y], "prom": int(y < PROMOTED_YEARS[q]),
-                             "gdp_g": 100 * GROWTH[q], "age_": 48 + q})
+                rows.append(
+                    {
+                        "city": f"c{pref}",
+                        "prov": prov,
+                        "yr": 2000 + y,
+                        "sec": leaders[y],
+                        "prom": int(y < PROMOTED_YEARS[q]),
+                        "gdp_g": 100 * GROWTH[q],
+                        "age_": 48 + q,
+                    }
+                )
     return pd.DataFrame(rows)
 
 
@@ -77,7 +85,8 @@ def test_promotion_by_quintile_is_known(panel):
     for q in range(1, 6):
         assert est[f"promotion_q{q}"].value == pytest.approx(PROMOTED_YEARS[q - 1] / YEARS)
     assert est["promotion_gradient"].value == pytest.approx(
-        (PROMOTED_YEARS[4] - PROMOTED_YEARS[0]) / YEARS)
+        (PROMOTED_YEARS[4] - PROMOTED_YEARS[0]) / YEARS
+    )
     assert est["promotion_rate"].value == pytest.approx(PROMOTED_YEARS.mean() / YEARS)
     assert est["promotion_rate"].se > 0
 
@@ -92,7 +101,7 @@ def test_growth_age_and_spells_are_known(panel):
     assert est["spell_median"].value == pytest.approx(np.median(spells))
     assert est["spell_short"].value == pytest.approx((spells < 2).mean())
     assert est["spell_long"].value == pytest.approx((spells >= 5).mean())
-    changes = sum(len(set(leader_ids(p)) ) - 1 for p in range(N_PROV * PER))
+    changes = sum(len(set(leader_ids(p))) - 1 for p in range(N_PROV * PER))
     assert est["exit_hazard"].value == pytest.approx(changes / (N_PROV * PER * (YEARS - 1)))
 
 
@@ -111,8 +120,16 @@ def test_logit_slope_recovers_known_curve():
     for q, z in enumerate(z_levels):
         k = round(n * expit(a + b * z))
         for i in range(n):
-            rows.append({"prefecture": i % 40, "province": 0, "year": 1000 * q + i // 40,
-                         "leader_id": i, "promoted": int(i < k), "gdp_growth_reported": z})
+            rows.append(
+                {
+                    "prefecture": i % 40,
+                    "province": 0,
+                    "year": 1000 * q + i // 40,
+                    "leader_id": i,
+                    "promoted": int(i < k),
+                    "gdp_growth_reported": z,
+                }
+            )
     p = mm.prepare_panel(pd.DataFrame(rows))
     # relative growth is z itself (a single province-year per row group holds one level):
     p["relative_growth_reported"] = p["gdp_growth_reported"] * GROWTH.std()
@@ -128,9 +145,16 @@ def test_table1_coefficient_is_exact_without_noise():
     for pref in range(30):
         for y in range(12):
             pen = int((y + pref) % 5 == 3)
-            rows.append({"prefecture": pref, "province": pref // 10, "year": y,
-                         "leader_id": pref * 100 + (y + pref) // 5, "penultimate": pen,
-                         "gdp_growth_reported": fe[pref] + ye[y] + 0.015 * pen})
+            rows.append(
+                {
+                    "prefecture": pref,
+                    "province": pref // 10,
+                    "year": y,
+                    "leader_id": pref * 100 + (y + pref) // 5,
+                    "penultimate": pen,
+                    "gdp_growth_reported": fe[pref] + ye[y] + 0.015 * pen,
+                }
+            )
     est = mm.table1_gdp(mm.prepare_panel(pd.DataFrame(rows)))
     assert est.value == pytest.approx(1.5, abs=1e-6)
 
@@ -146,12 +170,15 @@ def test_every_target_names_a_known_estimator():
     assert BY_ID["table1_gdp"].matched(1.118) and not BY_ID["table1_gdp"].matched(2.5)
 
 
-@pytest.mark.parametrize("bad, says", [
-    ("promoted=nope", "mapped column(s) not in the panel: promoted=nope"),
-    ("colour=prom", "unknown field 'colour'"),
-    ("promoted", "must look like field=column"),
-    ("promoted=prom,promoted=prom", "mapped twice"),
-])
+@pytest.mark.parametrize(
+    "bad, says",
+    [
+        ("promoted=nope", "mapped column(s) not in the panel: promoted=nope"),
+        ("colour=prom", "unknown field 'colour'"),
+        ("promoted", "must look like field=column"),
+        ("promoted=prom,promoted=prom", "mapped twice"),
+    ],
+)
 def test_bad_mapping_is_one_line_exit_2(tmp_path, bad, says):
     path = tmp_path / "p.csv"
     known_panel().to_csv(path, index=False)

@@ -43,9 +43,14 @@ def _firm_stats(alive, prod, cap, years_agg, protected):
 
 
 def _citizen_stats(sat, tl, tc, eg, pet, income):
-    return {"satisfaction": float(np.mean(sat)), "trust_local": float(np.mean(tl)),
-            "trust_central": float(np.mean(tc)), "expected_growth": float(np.mean(eg)),
-            "petition_share": float(np.mean(pet)), "income": float(np.mean(income))}
+    return {
+        "satisfaction": float(np.mean(sat)),
+        "trust_local": float(np.mean(tl)),
+        "trust_central": float(np.mean(tc)),
+        "expected_growth": float(np.mean(eg)),
+        "petition_share": float(np.mean(pet)),
+        "income": float(np.mean(income)),
+    }
 
 
 def _inputs(year):
@@ -56,21 +61,33 @@ def _inputs(year):
 def run_vectorised(sc, seed):
     model = SimpleNamespace(config=sc)
     rng = np.random.default_rng([seed, 1])
-    firms = FirmPopulation(model, FIRMS, ENV,
-                           np.random.Generator(np.random.SFC64(rng.integers(2**63))))
-    cits = CitizenPopulation(model, CITIZENS, N_PREF,
-                             np.random.Generator(np.random.SFC64(rng.integers(2**63))))
+    firms = FirmPopulation(
+        model, FIRMS, ENV, np.random.Generator(np.random.SFC64(rng.integers(2**63)))
+    )
+    cits = CitizenPopulation(
+        model, CITIZENS, N_PREF, np.random.Generator(np.random.SFC64(rng.integers(2**63)))
+    )
     cits.income = WAGE[cits.prefecture] * cits.skill
     years = []
     for y in range(YEARS):
         frontier, wage = _inputs(y)
         fy = firms.step(ENV, SUBSIDY, CONFIDENCE, PROTECTION, frontier)
-        years.append({k: getattr(fy, k) for k in ("output", "capital", "investment", "entries",
-                                                  "exits", "alive_start")})
+        years.append(
+            {
+                k: getattr(fy, k)
+                for k in ("output", "capital", "investment", "entries", "exits", "alive_start")
+            }
+        )
         cits.step(wage, SERVICES, POLLUTION, NEWS, SCANDAL)
     f = _firm_stats(firms.alive, firms.productivity, firms.capital, years, firms.protected)
-    c = _citizen_stats(cits.satisfaction, cits.trust_local, cits.trust_central,
-                       cits.expected_growth, cits.petitioned, cits.income)
+    c = _citizen_stats(
+        cits.satisfaction,
+        cits.trust_local,
+        cits.trust_central,
+        cits.expected_growth,
+        cits.petitioned,
+        cits.income,
+    )
     return {**f, **c}
 
 
@@ -85,10 +102,17 @@ def run_naive(naive, sc, seed):
         world.step_citizens(wage, SERVICES, POLLUTION, NEWS, SCANDAL)
     fs, cs = list(world.firms), list(world.citizens)
     arr = lambda agents, name: np.array([getattr(a, name) for a in agents])  # noqa: E731
-    f = _firm_stats(arr(fs, "alive"), arr(fs, "productivity"), arr(fs, "capital"), years,
-                    arr(fs, "protected"))
-    c = _citizen_stats(arr(cs, "satisfaction"), arr(cs, "trust_local"), arr(cs, "trust_central"),
-                       arr(cs, "expected_growth"), arr(cs, "petitioned"), arr(cs, "income"))
+    f = _firm_stats(
+        arr(fs, "alive"), arr(fs, "productivity"), arr(fs, "capital"), years, arr(fs, "protected")
+    )
+    c = _citizen_stats(
+        arr(cs, "satisfaction"),
+        arr(cs, "trust_local"),
+        arr(cs, "trust_central"),
+        arr(cs, "expected_growth"),
+        arr(cs, "petitioned"),
+        arr(cs, "income"),
+    )
     return {**f, **c}
 
 
@@ -101,9 +125,22 @@ def both():
     return vec, nai
 
 
-STATS = ["log_productivity", "capital", "alive_share", "exit_rate", "entry_rate",
-         "output_per_firm", "investment_rate", "protected_share", "satisfaction",
-         "trust_local", "trust_central", "expected_growth", "petition_share", "income"]
+STATS = [
+    "log_productivity",
+    "capital",
+    "alive_share",
+    "exit_rate",
+    "entry_rate",
+    "output_per_firm",
+    "investment_rate",
+    "protected_share",
+    "satisfaction",
+    "trust_local",
+    "trust_central",
+    "expected_growth",
+    "petition_share",
+    "income",
+]
 
 
 @pytest.mark.parametrize("stat", STATS)

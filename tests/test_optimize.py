@@ -25,12 +25,22 @@ from incentsim.design.exploratory.problem import OutcomeSpec, load_problem, simp
 from incentsim.scenario import ScenarioError, load_scenario
 
 BASE = str(ROOT / "configs" / "balanced_scorecard.yaml")
-TINY_SET = {"world.horizon": 3, "world.burn_in": 1, "world.n_provinces": 2,
-            "world.prefectures_per_province": 3, "world.firms_per_prefecture": 40,
-            "world.citizens_per_prefecture": 60}
+TINY_SET = {
+    "world.horizon": 3,
+    "world.burn_in": 1,
+    "world.n_provinces": 2,
+    "world.prefectures_per_province": 3,
+    "world.firms_per_prefecture": 40,
+    "world.citizens_per_prefecture": 60,
+}
 #: five scenario keys with range [0, 1]: the decision variables of the analytic problems
-UNIT_KEYS = ["promotion.memory", "promotion.capacity", "promotion.min_percentile",
-             "tenure.reappointment_prob", "tenure.rotation_prob"]
+UNIT_KEYS = [
+    "promotion.memory",
+    "promotion.capacity",
+    "promotion.min_percentile",
+    "tenure.reappointment_prob",
+    "tenure.rotation_prob",
+]
 
 
 # ----------------------------------------------------------------------------- simplex
@@ -55,15 +65,25 @@ def test_simplex_map_is_the_flat_dirichlet_inverse_cdf():
 
 
 def simplex_spec(**extra):
-    spec = {"name": "simplex", "scenario": BASE, "set": dict(TINY_SET),
-            "levers": {"promotion.weights": {"type": "simplex",
-                                             "components": ["growth", "environment",
-                                                            "services", "debt"]},
-                       "tenure.term_length": {"type": "integer", "range": [3, 8]}},
-            "outcomes": [{"name": "gdp_growth_true", "direction": "maximize", "epsilon": 0.002},
-                         {"name": "trust_local", "direction": "maximize", "epsilon": 0.01},
-                         {"name": "debt_to_gdp", "direction": "info"}],
-            "seeds": 2, "optimize": {"nfe": 20, "population": 10, "compare": []}}
+    spec = {
+        "name": "simplex",
+        "scenario": BASE,
+        "set": dict(TINY_SET),
+        "levers": {
+            "promotion.weights": {
+                "type": "simplex",
+                "components": ["growth", "environment", "services", "debt"],
+            },
+            "tenure.term_length": {"type": "integer", "range": [3, 8]},
+        },
+        "outcomes": [
+            {"name": "gdp_growth_true", "direction": "maximize", "epsilon": 0.002},
+            {"name": "trust_local", "direction": "maximize", "epsilon": 0.01},
+            {"name": "debt_to_gdp", "direction": "info"},
+        ],
+        "seeds": 2,
+        "optimize": {"nfe": 20, "population": 10, "compare": []},
+    }
     spec.update(extra)
     return spec
 
@@ -71,28 +91,36 @@ def simplex_spec(**extra):
 def test_simplex_lever_spreads_over_the_group():
     p = load_problem(simplex_spec())
     assert p.names == ["weights_u1", "weights_u2", "weights_u3", "term_length"]
-    sc = p.scenario({"weights_u1": 0.5, "weights_u2": 0.2, "weights_u3": 0.9,
-                     "term_length": 4})
+    sc = p.scenario({"weights_u1": 0.5, "weights_u2": 0.2, "weights_u3": 0.9, "term_length": 4})
     w = sc.promotion.weights
     expect = simplex_weights([0.5, 0.2, 0.9])
     assert [w.growth, w.environment, w.services, w.debt] == pytest.approx(expect)
     # a component left out keeps its base value; the listed ones share the rest
     spec = simplex_spec(set={**TINY_SET, "promotion.weights.satisfaction": 0.2})
-    w = load_problem(spec).scenario({"weights_u1": 0.5, "weights_u2": 0.2, "weights_u3": 0.9,
-                                     "term_length": 4}).promotion.weights
+    w = (
+        load_problem(spec)
+        .scenario({"weights_u1": 0.5, "weights_u2": 0.2, "weights_u3": 0.9, "term_length": 4})
+        .promotion.weights
+    )
     assert w.satisfaction == 0.2
-    assert [w.growth, w.environment, w.services, w.debt] == pytest.approx(
-        [0.8 * x for x in expect])
+    assert [w.growth, w.environment, w.services, w.debt] == pytest.approx([0.8 * x for x in expect])
 
 
-@pytest.mark.parametrize("lever, path", [
-    ({"type": "simplex", "components": ["growth"]}, "levers.promotion.weights.components"),
-    ({"type": "simplex", "components": ["growth", "growth"]},
-     "levers.promotion.weights.components"),
-    ({"type": "simplex", "components": ["growth", "enviroment"]}, "levers.promotion.weights"),
-    ({"type": "simplex", "components": ["growth", "debt"], "range": [0, 1]},
-     "levers.promotion.weights"),
-])
+@pytest.mark.parametrize(
+    "lever, path",
+    [
+        ({"type": "simplex", "components": ["growth"]}, "levers.promotion.weights.components"),
+        (
+            {"type": "simplex", "components": ["growth", "growth"]},
+            "levers.promotion.weights.components",
+        ),
+        ({"type": "simplex", "components": ["growth", "enviroment"]}, "levers.promotion.weights"),
+        (
+            {"type": "simplex", "components": ["growth", "debt"], "range": [0, 1]},
+            "levers.promotion.weights",
+        ),
+    ],
+)
 def test_bad_simplex_reports_path(lever, path):
     spec = simplex_spec()
     spec["levers"]["promotion.weights"] = lever
@@ -112,12 +140,20 @@ def test_simplex_and_share_on_one_group_is_an_error():
 
 
 def analytic_spec(nfe=3000, seed=0, **extra):
-    spec = {"name": "analytic", "scenario": BASE,
-            "levers": {k: {"type": "real", "range": [0.0, 1.0], "name": f"x{i}"}
-                       for i, k in enumerate(UNIT_KEYS)},
-            "outcomes": [{"name": "pollution", "direction": "minimize", "epsilon": 0.01},
-                         {"name": "trust_local", "direction": "maximize", "epsilon": 0.01}],
-            "seeds": 1, "optimize": {"nfe": nfe, "population": 50, "seed": seed}}
+    spec = {
+        "name": "analytic",
+        "scenario": BASE,
+        "levers": {
+            k: {"type": "real", "range": [0.0, 1.0], "name": f"x{i}"}
+            for i, k in enumerate(UNIT_KEYS)
+        },
+        "outcomes": [
+            {"name": "pollution", "direction": "minimize", "epsilon": 0.01},
+            {"name": "trust_local", "direction": "maximize", "epsilon": 0.01},
+        ],
+        "seeds": 1,
+        "optimize": {"nfe": nfe, "population": 50, "seed": seed},
+    }
     spec.update(extra)
     return spec
 
@@ -159,19 +195,22 @@ def dtlz2(point, seed):  # noqa: ARG001
     x = np.array([point[f"x{i}"] for i in range(5)])
     g = np.sum((x[2:] - 0.5) ** 2)
     a, b = x[0] * np.pi / 2, x[1] * np.pi / 2
-    return {"pollution": (1 + g) * np.cos(a) * np.cos(b),
-            "debt_to_gdp": (1 + g) * np.cos(a) * np.sin(b),
-            "manipulation_gap": (1 + g) * np.sin(a)}
+    return {
+        "pollution": (1 + g) * np.cos(a) * np.cos(b),
+        "debt_to_gdp": (1 + g) * np.cos(a) * np.sin(b),
+        "manipulation_gap": (1 + g) * np.sin(a),
+    }
 
 
 @pytest.mark.slow
 def test_search_finds_the_dtlz2_front_with_three_objectives():
-    outcomes = [{"name": n, "direction": "minimize", "epsilon": 0.05}
-                for n in ("pollution", "debt_to_gdp", "manipulation_gap")]
+    outcomes = [
+        {"name": n, "direction": "minimize", "epsilon": 0.05}
+        for n in ("pollution", "debt_to_gdp", "manipulation_gap")
+    ]
     p = load_problem(analytic_spec(nfe=4000, outcomes=outcomes), check=False)
     res = run_optimize(p, settings(p), model=dtlz2, record=False)
-    radius = np.linalg.norm(res.pareto[["pollution", "debt_to_gdp", "manipulation_gap"]],
-                            axis=1)
+    radius = np.linalg.norm(res.pareto[["pollution", "debt_to_gdp", "manipulation_gap"]], axis=1)
     # distance to the front is radius - 1; measured mean 0.004-0.006 for optimiser
     # seeds 0-2 (epsilon boxes of 0.05): the bound leaves a 5x margin
     assert np.mean(radius - 1) < 0.03 and np.min(radius) > 1 - 1e-9
@@ -210,13 +249,16 @@ def test_robustness_measures():
 def robust_stub(point, seed):  # noqa: ARG001
     """Growth x0 * c, trust (1 - x0) * (1 - c) / 2 + x1: uncertain c."""
     c = point["career_value"]
-    return {"pollution": -point["x0"] * c, "trust_local": (1 - point["x0"]) * (1 - c) / 2
-            + point["x1"]}
+    return {
+        "pollution": -point["x0"] * c,
+        "trust_local": (1 - point["x0"]) * (1 - c) / 2 + point["x1"],
+    }
 
 
 def test_robust_search_scores_every_candidate_over_the_same_sample():
-    spec = analytic_spec(nfe=60, uncertainties={
-        "behaviour.career_value": {"type": "real", "range": [0.0, 1.0]}})
+    spec = analytic_spec(
+        nfe=60, uncertainties={"behaviour.career_value": {"type": "real", "range": [0.0, 1.0]}}
+    )
     spec["optimize"]["population"] = 10
     p = load_problem(spec, check=False)
     s = settings(p, robust=True, scenarios=5, measure="percentile")
@@ -239,10 +281,15 @@ def test_robust_search_scores_every_candidate_over_the_same_sample():
 
 def tiny_model_spec(tmp_path: Path, **extra) -> Path:
     spec = simplex_spec(**extra)
-    spec["optimize"] = {"nfe": 20, "population": 10,
-                        "compare": [str(ROOT / "configs" / "gdp_tournament.yaml"),
-                                    str(ROOT / "configs" / "citizen_satisfaction.yaml"),
-                                    str(ROOT / "configs" / "balanced_scorecard.yaml")]}
+    spec["optimize"] = {
+        "nfe": 20,
+        "population": 10,
+        "compare": [
+            str(ROOT / "configs" / "gdp_tournament.yaml"),
+            str(ROOT / "configs" / "citizen_satisfaction.yaml"),
+            str(ROOT / "configs" / "balanced_scorecard.yaml"),
+        ],
+    }
     path = tmp_path / "spec.yaml"
     path.write_text(yaml.safe_dump(spec))
     return path
@@ -258,19 +305,22 @@ def test_model_tiny_tracked_placed_and_exported(tmp_path):
     p = load_problem(spec)
     s = settings(p)
     res = run_optimize(p, s, runs_dir=runs, out=tmp_path / "out", executor="local", jobs=2)
-    w = res.pareto[[f"promotion.weights.{c}" for c in ("growth", "environment", "services",
-                                                        "debt")]]
+    w = res.pareto[
+        [f"promotion.weights.{c}" for c in ("growth", "environment", "services", "debt")]
+    ]
     assert np.allclose(w.sum(axis=1), 1.0)
     # the shipped scenarios: dominated exactly when a Pareto point beats them everywhere
     cols = ["gdp_growth_true", "trust_local"]
     for _, r in res.shipped.iterrows():
-        beaten = ((res.pareto[cols] >= r[cols]).all(axis=1)
-                  & (res.pareto[cols] > r[cols]).any(axis=1)).any()
+        beaten = (
+            (res.pareto[cols] >= r[cols]).all(axis=1) & (res.pareto[cols] > r[cols]).any(axis=1)
+        ).any()
         assert r["status"] == ("dominated" if beaten else "on the front")
     # tracked: the search is a run whose artifacts are the result files
     run = load_run(runs, res.run_id)
-    assert {"pareto.csv", "tradeoffs.png", "parallel.png", "convergence.csv"} \
-        <= set(run["artifacts"])
+    assert {"pareto.csv", "tradeoffs.png", "parallel.png", "convergence.csv"} <= set(
+        run["artifacts"]
+    )
     assert run["info"]["pareto_points"] == len(res.pareto)
     # evaluations are cached by (candidate, seed, code): a re-run simulates nothing
     cached = sorted((runs / "_evals").iterdir())
@@ -284,8 +334,10 @@ def test_model_tiny_tracked_placed_and_exported(tmp_path):
     path = export_point(p, s, tmp_path / "out", k)
     sc = load_scenario(path)
     assert sc.name == f"simplex_pareto_{k}"
-    means = {c: np.mean([simulate(sc, seed=x).summary()[f"{c}_mean"] for x in p.seeds])
-             for c in ("gdp_growth_true", "trust_local", "debt_to_gdp")}
+    means = {
+        c: np.mean([simulate(sc, seed=x).summary()[f"{c}_mean"] for x in p.seeds])
+        for c in ("gdp_growth_true", "trust_local", "debt_to_gdp")
+    }
     for c, v in means.items():
         assert v == pytest.approx(res.pareto.loc[k, c], rel=1e-12)
 
@@ -294,17 +346,26 @@ def test_model_tiny_tracked_placed_and_exported(tmp_path):
 def test_model_tiny_robust_regret_against_the_base_design(tmp_path):
     from incentsim.api import simulate
 
-    spec = tiny_model_spec(tmp_path, uncertainties={
-        "behaviour.career_value": {"type": "real", "range": [1.5, 4.5]}})
+    spec = tiny_model_spec(
+        tmp_path, uncertainties={"behaviour.career_value": {"type": "real", "range": [1.5, 4.5]}}
+    )
     p = load_problem(spec)
     s = settings(p, robust=True, scenarios=3, measure="regret", nfe=10, population=5)
     res = run_optimize(p, s, runs_dir=tmp_path / "runs", executor="serial", record=False)
     values = sorted(res.evaluations["career_value"].unique())
     assert len(values) == 3
     # the base design (base scenario + set, its own weights and term) in each scenario
-    base = {v: np.mean([simulate(BASE, seed=x, overrides={**TINY_SET,
-                                                             "behaviour.career_value": v})
-                        .summary()["gdp_growth_true_mean"] for x in p.seeds]) for v in values}
+    base = {
+        v: np.mean(
+            [
+                simulate(
+                    BASE, seed=x, overrides={**TINY_SET, "behaviour.career_value": v}
+                ).summary()["gdp_growth_true_mean"]
+                for x in p.seeds
+            ]
+        )
+        for v in values
+    }
     for (g, c), d in res.evaluations.groupby(["generation", "candidate"]):
         row = res.candidates[res.candidates["generation"] == g].iloc[c]
         regret = max(base[v] - x for v, x in zip(d["career_value"], d["gdp_growth_true"]))
@@ -320,8 +381,9 @@ def test_dask_and_pool_give_the_serial_result(tmp_path):
     s = settings(p)
     out = {}
     for ex in ("serial", "local", "dask"):
-        out[ex] = run_optimize(p, s, runs_dir=tmp_path / ex, executor=ex, jobs=2,
-                               record=False).pareto
+        out[ex] = run_optimize(
+            p, s, runs_dir=tmp_path / ex, executor=ex, jobs=2, record=False
+        ).pareto
     pd.testing.assert_frame_equal(out["serial"], out["local"])
     pd.testing.assert_frame_equal(out["serial"], out["dask"])
 
@@ -337,10 +399,24 @@ def test_interrupted_search_keeps_evaluations_and_resumes(tmp_path):
     spec = tiny_model_spec(tmp_path, seeds=2, set={**TINY_SET, "world.horizon": 60})
     runs = tmp_path / "runs"
     script = Path(sys.executable).with_name("incentsim")
-    proc = subprocess.Popen([str(script), "optimize", str(spec), "--runs-dir", str(runs),
-                             "--out", str(tmp_path / "out"), "-j", "2"],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                            cwd=ROOT, env={**os.environ, "PYTHONUNBUFFERED": "1"})
+    proc = subprocess.Popen(
+        [
+            str(script),
+            "optimize",
+            str(spec),
+            "--runs-dir",
+            str(runs),
+            "--out",
+            str(tmp_path / "out"),
+            "-j",
+            "2",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        cwd=ROOT,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+    )
     t0 = time.time()
     while len(_evals(runs)) < 8 and time.time() - t0 < 120:
         assert proc.poll() is None, proc.communicate()
@@ -360,43 +436,75 @@ def test_interrupted_search_keeps_evaluations_and_resumes(tmp_path):
     assert done.returncode == 0, done.stderr
     after = _evals(runs)
     assert all(after[k] == v for k, v in before.items())
-    fresh = incentsim("optimize", spec, "--runs-dir", tmp_path / "fresh", "--out",
-                      tmp_path / "fresh_out", "--executor", "serial")
+    fresh = incentsim(
+        "optimize",
+        spec,
+        "--runs-dir",
+        tmp_path / "fresh",
+        "--out",
+        tmp_path / "fresh_out",
+        "--executor",
+        "serial",
+    )
     assert fresh.returncode == 0, fresh.stderr
-    pd.testing.assert_frame_equal(pd.read_csv(tmp_path / "out" / "pareto.csv"),
-                                  pd.read_csv(tmp_path / "fresh_out" / "pareto.csv"))
+    pd.testing.assert_frame_equal(
+        pd.read_csv(tmp_path / "out" / "pareto.csv"),
+        pd.read_csv(tmp_path / "fresh_out" / "pareto.csv"),
+    )
     assert set(_evals(tmp_path / "fresh")) == set(after)
     # --export K from the command line: a scenario file that `incentsim run` runs
-    exp = incentsim("optimize", spec, "--runs-dir", runs, "--out", tmp_path / "out",
-                    "--export", "1")
+    exp = incentsim(
+        "optimize", spec, "--runs-dir", runs, "--out", tmp_path / "out", "--export", "1"
+    )
     assert exp.returncode == 0, exp.stderr
     ran = incentsim("run", tmp_path / "out" / "pareto_1.yaml", "--runs-dir", tmp_path / "r")
     assert ran.returncode == 0, ran.stderr
-    bad = incentsim("optimize", spec, "--runs-dir", runs, "--out", tmp_path / "out",
-                    "--export", "999")
+    bad = incentsim(
+        "optimize", spec, "--runs-dir", runs, "--out", tmp_path / "out", "--export", "999"
+    )
     assert bad.returncode == 2 and "point 999 does not exist" in bad.stderr
 
 
 # ----------------------------------------------------------------------------- bad input
 
 
-@pytest.mark.parametrize("patch, args, needle", [
-    ({"outcomes": [{"name": "trust_local", "direction": "maximize"},
-                   {"name": "pollution", "direction": "minimize", "epsilon": 0.01}]},
-     [], "outcomes[0].epsilon"),
-    ({"outcomes": [{"name": "trust_local", "direction": "maximize", "epsilon": 0.01}]},
-     [], "at least 2 outcomes"),
-    ({"outcomes": [{"name": "trust_local", "direction": "maximize", "epsilon": -1},
-                   {"name": "pollution", "direction": "minimize", "epsilon": 0.01}]},
-     [], "outcomes[0].epsilon"),
-    ({"optimize": {"nfe": 0}}, [], "optimize.nfe"),
-    ({"optimize": {"generations": 3}}, [], "optimize.generations"),
-    ({"optimize": {"tradeoff": ["trust_local", "debt_to_gdp"]}}, [], "optimize.tradeoff"),
-    ({"optimize": {"compare": "nowhere/"}}, [], "optimize.compare"),
-    ({}, ["--robust"], "uncertainties"),
-    ({"optimize": {"robust": {"measure": "minimax"}}}, [], "optimize.robust.measure"),
-    ({}, ["--export", "0"], "no finished search"),
-])
+@pytest.mark.parametrize(
+    "patch, args, needle",
+    [
+        (
+            {
+                "outcomes": [
+                    {"name": "trust_local", "direction": "maximize"},
+                    {"name": "pollution", "direction": "minimize", "epsilon": 0.01},
+                ]
+            },
+            [],
+            "outcomes[0].epsilon",
+        ),
+        (
+            {"outcomes": [{"name": "trust_local", "direction": "maximize", "epsilon": 0.01}]},
+            [],
+            "at least 2 outcomes",
+        ),
+        (
+            {
+                "outcomes": [
+                    {"name": "trust_local", "direction": "maximize", "epsilon": -1},
+                    {"name": "pollution", "direction": "minimize", "epsilon": 0.01},
+                ]
+            },
+            [],
+            "outcomes[0].epsilon",
+        ),
+        ({"optimize": {"nfe": 0}}, [], "optimize.nfe"),
+        ({"optimize": {"generations": 3}}, [], "optimize.generations"),
+        ({"optimize": {"tradeoff": ["trust_local", "debt_to_gdp"]}}, [], "optimize.tradeoff"),
+        ({"optimize": {"compare": "nowhere/"}}, [], "optimize.compare"),
+        ({}, ["--robust"], "uncertainties"),
+        ({"optimize": {"robust": {"measure": "minimax"}}}, [], "optimize.robust.measure"),
+        ({}, ["--export", "0"], "no finished search"),
+    ],
+)
 def test_cli_bad_input_one_line_exit_2(tmp_path, capsys, patch, args, needle):
     from incentsim.interfaces import cli
 
@@ -404,8 +512,17 @@ def test_cli_bad_input_one_line_exit_2(tmp_path, capsys, patch, args, needle):
     spec.update(patch)
     path = tmp_path / "spec.yaml"
     path.write_text(yaml.safe_dump(spec))
-    code = cli.main(["optimize", str(path), "--runs-dir", str(tmp_path / "runs"), "--out",
-                     str(tmp_path / "o"), *args])
+    code = cli.main(
+        [
+            "optimize",
+            str(path),
+            "--runs-dir",
+            str(tmp_path / "runs"),
+            "--out",
+            str(tmp_path / "o"),
+            *args,
+        ]
+    )
     err = capsys.readouterr().err
     assert code == 2, err
     assert len(err.strip().splitlines()) == 1 and needle in err, err
@@ -417,14 +534,17 @@ def test_shipped_spec_is_valid_and_big_enough():
     s = settings(p)
     assert s.nfe >= 2000 and len(p.seeds) >= 4
     assert 3 <= len(s.objectives(p)) <= 4 and 4 <= len({q.key for q in p.levers}) <= 6
-    assert [f.name for f in s.compare] == sorted(f.name for f in (ROOT / "configs").iterdir()
-                                                 if f.suffix in (".yaml", ".toml"))
+    assert [f.name for f in s.compare] == sorted(
+        f.name for f in (ROOT / "configs").iterdir() if f.suffix in (".yaml", ".toml")
+    )
     settings(p, robust=True)  # the robust variant validates too
 
 
 def test_dominance_counts():
-    obs = [Objective(OutcomeSpec("trust_local", "maximize", epsilon=0.1)),
-           Objective(OutcomeSpec("pollution", "minimize", epsilon=0.1))]
+    obs = [
+        Objective(OutcomeSpec("trust_local", "maximize", epsilon=0.1)),
+        Objective(OutcomeSpec("pollution", "minimize", epsilon=0.1)),
+    ]
     front = np.array([[1.0, 1.0], [2.0, 2.0]])
     pts = np.array([[0.5, 1.5], [1.0, 1.0], [1.5, 0.5], [0.9, 2.5]])
     assert dominated(pts, front, obs).tolist() == [1, 0, 0, 2]
@@ -433,11 +553,13 @@ def test_dominance_counts():
 def test_hypervolume_turns_maximised_objectives_around():
     from incentsim.design.exploratory.search import _hypervolume
 
-    obs = [Objective(OutcomeSpec("trust_local", "maximize", epsilon=0.1)),
-           Objective(OutcomeSpec("pollution", "minimize", epsilon=0.1))]
+    obs = [
+        Objective(OutcomeSpec("trust_local", "maximize", epsilon=0.1)),
+        Objective(OutcomeSpec("pollution", "minimize", epsilon=0.1)),
+    ]
     hv = _hypervolume(np.array([[0.0, 0.0], [1.0, 1.0]]), obs)  # range: [0, 1] on both
-    assert hv(np.array([[1.0, 0.0]])) == pytest.approx(1.0)      # best on both: all of it
+    assert hv(np.array([[1.0, 0.0]])) == pytest.approx(1.0)  # best on both: all of it
     assert hv(np.array([[0.5, 0.5]])) == pytest.approx(0.25)
     assert hv(np.array([[0.5, 0.5], [1.0, 0.75]])) == pytest.approx(0.25 + 0.5 * 0.25)
-    assert hv(np.array([[-1.0, 2.0]])) == 0.0                    # worse than the nadir
-    assert hv(np.array([[2.0, -1.0]])) == pytest.approx(1.0)     # beyond the best: clipped
+    assert hv(np.array([[-1.0, 2.0]])) == 0.0  # worse than the nadir
+    assert hv(np.array([[2.0, -1.0]])) == pytest.approx(1.0)  # beyond the best: clipped

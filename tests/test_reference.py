@@ -19,7 +19,8 @@ import pandas as pd
 import pytest
 
 _spec = importlib.util.spec_from_file_location(
-    "reference_cases", Path(__file__).parent / "reference" / "cases.py")
+    "reference_cases", Path(__file__).parent / "reference" / "cases.py"
+)
 cases = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(cases)
 
@@ -47,13 +48,16 @@ def differences(expected: pd.DataFrame, got: pd.DataFrame) -> list[str]:
         same = (e == g) | (pd.isna(e) & pd.isna(g)) if e.dtype.kind == "f" else e == g
         if not same.all():
             i = int(np.flatnonzero(~same)[0])
-            out.append(f"{col}: {int((~same).sum())} value(s) differ, first at row {i}: "
-                       f"got {g[i]!r}, expected {e[i]!r}")
+            out.append(
+                f"{col}: {int((~same).sum())} value(s) differ, first at row {i}: "
+                f"got {g[i]!r}, expected {e[i]!r}"
+            )
     return out
 
 
-@pytest.mark.parametrize("name,scenario,seed",
-                         [pytest.param(*c, id=f"{c[0]}-seed{c[2]}") for c in cases.cases()])
+@pytest.mark.parametrize(
+    "name,scenario,seed", [pytest.param(*c, id=f"{c[0]}-seed{c[2]}") for c in cases.cases()]
+)
 def test_model_reproduces_frozen_outputs(name, scenario, seed):
     produced = cases.run(scenario, seed)
     problems = []
@@ -71,6 +75,7 @@ def test_comparison_catches_a_one_ulp_change_and_a_dtype_change():
     nudged.loc[3, "pollution"] = np.nextafter(nudged.loc[3, "pollution"], np.inf)
     assert differences(ts, nudged) == [
         f"pollution: 1 value(s) differ, first at row 3: got {nudged.loc[3, 'pollution']!r}, "
-        f"expected {ts.loc[3, 'pollution']!r}"]
+        f"expected {ts.loc[3, 'pollution']!r}"
+    ]
     retyped = ts.astype({"year": "float64"})
     assert differences(ts, retyped) == ["year: dtype float64, expected int64"]

@@ -30,8 +30,9 @@ def make(name, **params):
 
 def at_year(mech, year, **state):
     mech.new_year(SimpleNamespace(year=year))
-    return SimpleNamespace(year=year, state=SimpleNamespace(**state),
-                           behaviour=Scenario().behaviour)
+    return SimpleNamespace(
+        year=year, state=SimpleNamespace(**state), behaviour=Scenario().behaviour
+    )
 
 
 def run(scenario, seed=2):
@@ -72,11 +73,14 @@ def test_rollout_starts_in_the_first_recorded_year_and_is_linear(name):
 
 
 def test_costs_come_out_of_the_next_years_budget():
-    mech = make("big_data_monitoring", strength=0.5, rollout_years=2, setup_cost=0.04,
-                running_cost=0.01)
+    mech = make(
+        "big_data_monitoring", strength=0.5, rollout_years=2, setup_cost=0.04, running_cost=0.01
+    )
     revenue = np.array([10.0, 20.0])
-    cost = {year: -mech.transfers(SimpleNamespace(year=year, state=SimpleNamespace(
-        revenue=revenue))) for year in (-3, -1, 0, 1, 2, 7)}
+    cost = {
+        year: -mech.transfers(SimpleNamespace(year=year, state=SimpleNamespace(revenue=revenue)))
+        for year in (-3, -1, 0, 1, 2, 7)
+    }
     np.testing.assert_array_equal(cost[-3], 0.0)  # burn-in: no reform, no cost
     np.testing.assert_array_equal(cost[-1], 0.0)  # budget of year 0: still none
     np.testing.assert_allclose(cost[0], 0.5 * (0.04 + 0.01 * 0.5) * revenue)  # year 1
@@ -89,8 +93,9 @@ def test_costs_come_out_of_the_next_years_budget():
 
 
 def test_service_halls_buy_more_service_per_yuan_and_raise_satisfaction():
-    mech = make("service_halls", strength=1.0, rollout_years=2, efficiency_gain=0.2,
-                satisfaction_gain=0.3)
+    mech = make(
+        "service_halls", strength=1.0, rollout_years=2, efficiency_gain=0.2, satisfaction_gain=0.3
+    )
     model = at_year(mech, 1)
     assert mech.service_efficiency(model) == pytest.approx(1.1)
     assert mech.trust_news(model) == pytest.approx(0.15)
@@ -100,8 +105,9 @@ def test_service_halls_buy_more_service_per_yuan_and_raise_satisfaction():
 
 
 def test_cadre_capacity_adds_competence_and_weighs_residents_feedback():
-    mech = make("cadre_capacity", strength=1.0, rollout_years=2, competence_gain=0.2,
-                feedback_weight=0.4)
+    mech = make(
+        "cadre_capacity", strength=1.0, rollout_years=2, competence_gain=0.2, feedback_weight=0.4
+    )
     ind = {k: np.array([0.0, 1.0]) for k in INDICATORS}
     ctx = EvalContext(peer_mean={k: 0.5 for k in ind}, scale={k: 0.25 for k in ind})
     score = np.array([1.0, -1.0])
@@ -109,14 +115,26 @@ def test_cadre_capacity_adds_competence_and_weighs_residents_feedback():
     np.testing.assert_array_equal(mech.adjust_score(score, ind, ctx), score)
     model = at_year(mech, 1)
     assert mech.service_efficiency(model) == pytest.approx(1.1)
-    np.testing.assert_allclose(mech.adjust_score(score, ind, ctx),
-                               0.8 * score + 0.2 * ctx.z(ind, "satisfaction"))
+    np.testing.assert_allclose(
+        mech.adjust_score(score, ind, ctx), 0.8 * score + 0.2 * ctx.z(ind, "satisfaction")
+    )
 
 
 def test_big_data_raises_the_cost_of_faking_and_removes_pollution_slack(tiny):
-    model = incentsim.IncentModel({**tiny, "accountability": {"big_data_monitoring": {
-        "strength": 1.0, "rollout_years": 2, "detection": 1.0, "dismissal_prob": 1.0}}},
-        seed=0)
+    model = incentsim.IncentModel(
+        {
+            **tiny,
+            "accountability": {
+                "big_data_monitoring": {
+                    "strength": 1.0,
+                    "rollout_years": 2,
+                    "detection": 1.0,
+                    "dismissal_prob": 1.0,
+                }
+            },
+        },
+        seed=0,
+    )
     mech, st, n = model.mechanisms[0], model.state, model.n_prefectures
     model.year = 1
     mech.new_year(model)
@@ -168,8 +186,7 @@ def test_reforms_leave_the_burn_in_untouched_and_act_from_year_one(tiny):
 
 def test_full_strength_reforms_end_protection_and_pollution_slack(tiny):
     sc = with_reforms(tiny, strength=1.0, rollout_years=1)
-    sc["promotion"] = {"rule": "balanced_scorecard",
-                       "weights": {"growth": 0.5, "environment": 0.5}}
+    sc["promotion"] = {"rule": "balanced_scorecard", "weights": {"growth": 0.5, "environment": 0.5}}
     ts, panel = run(sc)
     assert (ts.protected_share == 0).all() and (panel.protected_share == 0).all()
     assert (panel.pollution_underreport == 0).all()
@@ -178,8 +195,10 @@ def test_full_strength_reforms_end_protection_and_pollution_slack(tiny):
     assert (ts.protected_share > 0).any() and (panel.pollution_underreport > 0).any()
 
 
-ALL_OTHERS = {"promotion": {"rule": "patronage"},
-              "accountability": {name: {} for name in FIRST_RELEASE}}
+ALL_OTHERS = {
+    "promotion": {"rule": "patronage"},
+    "accountability": {name: {} for name in FIRST_RELEASE},
+}
 
 
 @pytest.mark.parametrize("variant", ["absent", "disabled", "zero_strength"])
@@ -200,8 +219,7 @@ def test_reforms_compose_with_every_rule_and_mechanism(tiny, rule):
     promo = {"rule": rule}
     if PROMOTION_RULES[rule].uses_weights:
         promo["weights"] = {"growth": 0.4, "environment": 0.2, "services": 0.2, "debt": 0.2}
-    sc = {**tiny, "promotion": promo,
-          "accountability": {name: {} for name in FIRST_RELEASE}}
+    sc = {**tiny, "promotion": promo, "accountability": {name: {} for name in FIRST_RELEASE}}
     base_ts, _ = run(sc)
     ts, _ = run(with_reforms(sc))  # invariants are checked every simulated year
     assert len(ts) == tiny["world"]["horizon"] and not ts.equals(base_ts)
@@ -211,13 +229,16 @@ def test_reforms_compose_with_every_rule_and_mechanism(tiny, rule):
 # --------------------------------------------------------------------------- bad input
 
 BAD = [
-    ("service_halls", "strength", 1.5), ("service_halls", "efficiency_gain", -0.1),
-    ("cadre_capacity", "feedback_weight", 2.0), ("cadre_capacity", "rollout_years", 0),
+    ("service_halls", "strength", 1.5),
+    ("service_halls", "efficiency_gain", -0.1),
+    ("cadre_capacity", "feedback_weight", 2.0),
+    ("cadre_capacity", "rollout_years", 0),
     ("big_data_monitoring", "detection", float("nan")),
     ("big_data_monitoring", "rollout_years", 2.5),
     ("regulatory_consistency", "confidence_gain", 1.01),
     ("regulatory_consistency", "setup_cost", "a lot"),
-    ("service_halls", "windows", 8), ("regulatory_consistency", "strenght", 0.5),
+    ("service_halls", "windows", 8),
+    ("regulatory_consistency", "strenght", 0.5),
 ]
 
 
@@ -230,7 +251,8 @@ def test_bad_reform_parameters_are_one_error_with_the_dotted_path(name, key, val
 
 @pytest.mark.parametrize("name,key,value", [BAD[0], BAD[5], BAD[8]])
 def test_cli_refuses_bad_reform_parameters_with_exit_2_and_writes_nothing(
-        tmp_path, name, key, value):
+    tmp_path, name, key, value
+):
     cfg = tmp_path / "bad.yaml"
     cfg.write_text(yaml.safe_dump({"name": "bad", "accountability": {name: {key: value}}}))
     runs = tmp_path / "runs"
@@ -254,17 +276,29 @@ def test_every_mechanism_is_a_lever_of_sweep_and_problem_specs(tmp_path):
         field, _, lo, hi = strength_field(mech)
         levers[f"accountability.{mech.name}.{field}"] = (lo, hi)
     spec = tmp_path / "sweep.yaml"
-    spec.write_text(yaml.safe_dump({
-        "name": "all_levers", "base": str(ROOT / "configs" / "gdp_tournament.yaml"),
-        "method": "lhs", "samples": 3, "seeds": 1,
-        "levers": {k: {"min": lo, "max": hi} for k, (lo, hi) in levers.items()}}))
+    spec.write_text(
+        yaml.safe_dump(
+            {
+                "name": "all_levers",
+                "base": str(ROOT / "configs" / "gdp_tournament.yaml"),
+                "method": "lhs",
+                "samples": 3,
+                "seeds": 1,
+                "levers": {k: {"min": lo, "max": hi} for k, (lo, hi) in levers.items()},
+            }
+        )
+    )
     points = load_spec(spec).points()
     for pt in points:
         assert {name for name, _ in pt.scenario.mechanisms()} == set(MECHANISMS.names())
-    problem = load_problem({
-        "name": "all_levers", "scenario": str(ROOT / "configs" / "gdp_tournament.yaml"),
-        "levers": {k: {"type": "real", "range": [lo, hi]} for k, (lo, hi) in levers.items()},
-        "outcomes": [{"name": "trust_local", "direction": "maximize"}]})  # loads both ends
+    problem = load_problem(
+        {
+            "name": "all_levers",
+            "scenario": str(ROOT / "configs" / "gdp_tournament.yaml"),
+            "levers": {k: {"type": "real", "range": [lo, hi]} for k, (lo, hi) in levers.items()},
+            "outcomes": [{"name": "trust_local", "direction": "maximize"}],
+        }
+    )  # loads both ends
     assert len(problem.levers) == len(MECHANISMS)
 
 
@@ -296,16 +330,22 @@ def test_each_reform_has_a_direction_claim_on_its_shipped_scenario():
     claims = _claims()
     assert {f.scenarios[0] for f in claims.values()} == set(REFORMS)
     assert {(f.id, f.outcome, f.expected_sign) for f in claims.values()} == {
-        ("9a", "satisfaction", 1), ("9b", "trust_local", 1), ("10a", "public_services", 1),
-        ("10b", "satisfaction", 1), ("11a", "manipulation_gap", -1),
-        ("12a", "protected_share", -1), ("12b", "firm_exit_rate", 1)}
+        ("9a", "satisfaction", 1),
+        ("9b", "trust_local", 1),
+        ("10a", "public_services", 1),
+        ("10b", "satisfaction", 1),
+        ("11a", "manipulation_gap", -1),
+        ("12a", "protected_share", -1),
+        ("12b", "firm_exit_rate", 1),
+    }
     base = load_scenario(default_config_dir() / "gdp_tournament.yaml")
     for f in claims.values():
         reform, other = f.scenarios
         assert other == "gdp_tournament"
         sc = load_scenario(default_config_dir() / ARMS[reform].config)
         assert {name for name, _ in sc.mechanisms()} == (
-            {name for name, _ in base.mechanisms()} | {reform})
+            {name for name, _ in base.mechanisms()} | {reform}
+        )
         assert sc.promotion == base.promotion and sc.tenure == base.tenure
 
 
@@ -321,8 +361,9 @@ def test_reform_claims_follow_a_known_paired_difference(effect, reproduced):
             base[col] = rng.normal(0.5, 0.01, len(seeds))
         reform = base.copy()
         reform[f.outcome] += f.expected_sign * effect + rng.normal(0, 0.002, len(seeds))
-        r = fx.evaluate_fact(f, {s: None for s in f.scenarios},
-                             {f.scenarios[0]: reform, "gdp_tournament": base})
+        r = fx.evaluate_fact(
+            f, {s: None for s in f.scenarios}, {f.scenarios[0]: reform, "gdp_tournament": base}
+        )
         assert r["reproduced"] == reproduced, (f.id, r["estimate"])
         # the estimate is the known difference (seed means of 10 rows: noise SD ~0.0006)
         assert abs(r["estimate"]["value"] - f.expected_sign * effect) < 0.002, f.id
@@ -342,8 +383,9 @@ def test_reform_package_plus_is_the_package_plus_the_seeds_reforms():
 def test_the_readme_table_script_reads_costs_and_differences_right():
     import importlib.util
 
-    spec = importlib.util.spec_from_file_location("reforms_experiment",
-                                                  ROOT / "experiments" / "reforms.py")
+    spec = importlib.util.spec_from_file_location(
+        "reforms_experiment", ROOT / "experiments" / "reforms.py"
+    )
     exp = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(exp)
     # service halls: 2 % of revenue in each of 3 roll-out years, nothing after
@@ -351,9 +393,19 @@ def test_the_readme_table_script_reads_costs_and_differences_right():
     # cadre capacity: 1 % a year once rolled out (1/3, 2/3 in its first two years)
     assert exp.budget_cost("cadre_capacity", 40) == pytest.approx(0.01 * (38 + 1) / 40)
     assert exp.budget_cost("regulatory_consistency", 40) == 0.0
-    rows = [{"scenario": name, "outcome": o, "stat": "average", "diff": 0.01,
-             "diff_low": 0.005, "diff_high": 0.015, "n": 20}
-            for name in REFORMS for o in exp.SHOWN]
+    rows = [
+        {
+            "scenario": name,
+            "outcome": o,
+            "stat": "average",
+            "diff": 0.01,
+            "diff_low": 0.005,
+            "diff_high": 0.015,
+            "n": 20,
+        }
+        for name in REFORMS
+        for o in exp.SHOWN
+    ]
     text = exp.markdown(pd.DataFrame(rows), seeds=20, horizon=40)
     row = next(line for line in text.splitlines() if "`big_data_monitoring`" in line)
     assert "+0.010 [+0.005, +0.015]" in row  # satisfaction, as is

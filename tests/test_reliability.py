@@ -45,9 +45,18 @@ def _cli(*args) -> tuple[int, str, str]:
 
 def _spec(tmp_path: Path, seeds: int = 3) -> Path:
     spec = tmp_path / "spec.yaml"
-    spec.write_text(yaml.safe_dump({
-        "name": "reliability", "base": str(CONFIG), "method": "grid", "seeds": seeds,
-        "set": SLOW_RUN, "levers": {"tenure.term_length": [3, 5]}}))
+    spec.write_text(
+        yaml.safe_dump(
+            {
+                "name": "reliability",
+                "base": str(CONFIG),
+                "method": "grid",
+                "seeds": seeds,
+                "set": SLOW_RUN,
+                "levers": {"tenure.term_length": [3, 5]},
+            }
+        )
+    )
     return spec
 
 
@@ -55,10 +64,24 @@ def _start_sweep(spec: Path, runs: Path, *extra: str, session: bool = False) -> 
     """``session``: in a process group of its own, as a terminal's foreground job."""
     script = Path(sys.executable).with_name("incentsim")
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
-    return subprocess.Popen([str(script), "sweep", str(spec), "--runs-dir", str(runs),
-                             "--out", str(spec.parent / "out"), *extra],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                            env=env, cwd=ROOT, start_new_session=session)
+    return subprocess.Popen(
+        [
+            str(script),
+            "sweep",
+            str(spec),
+            "--runs-dir",
+            str(runs),
+            "--out",
+            str(spec.parent / "out"),
+            *extra,
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+        cwd=ROOT,
+        start_new_session=session,
+    )
 
 
 def _wait_for_done(runs: Path, n: int, proc: subprocess.Popen, timeout: float = 120) -> None:
@@ -115,12 +138,15 @@ def _resume(spec: Path, runs: Path, expect_new: int, total: int) -> None:
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("sig, code, executor", [
-    (signal.SIGINT, 130, "serial"),
-    (signal.SIGTERM, 143, "serial"),
-    (signal.SIGTERM, 143, "local"),
-    (signal.SIGTERM, 143, "dask"),
-])
+@pytest.mark.parametrize(
+    "sig, code, executor",
+    [
+        (signal.SIGINT, 130, "serial"),
+        (signal.SIGTERM, 143, "serial"),
+        (signal.SIGTERM, 143, "local"),
+        (signal.SIGTERM, 143, "dask"),
+    ],
+)
 def test_interrupted_sweep_keeps_finished_runs_and_resumes(tmp_path, sig, code, executor):
     spec, runs = _spec(tmp_path), tmp_path / "runs"
     proc = _start_sweep(spec, runs, "--executor", executor, "-j", "2")
@@ -150,7 +176,8 @@ def test_terminal_ctrl_c_stops_a_dask_sweep_with_one_line(tmp_path):
     assert proc.returncode == 130, err
     assert err.strip().splitlines() == [
         "incentsim: interrupted; finished runs are kept: re-run the same sweep to complete it "
-        "(finished runs are skipped)"]
+        "(finished runs are skipped)"
+    ]
     st = _statuses(runs)
     assert set(st.values()) <= {"COMPLETED", "INTERRUPTED"} and "INTERRUPTED" in st.values(), st
     assert sum(s == "INTERRUPTED" for s in st.values()) <= 2  # at most one per worker
@@ -223,11 +250,16 @@ def test_run_state_tells_dead_from_running(tmp_path):
     assert run_state(me) == "RUNNING"
     dead = subprocess.Popen([sys.executable, "-c", "pass"])
     dead.wait()
-    assert run_state({"status": "RUNNING",
-                      "host": {"hostname": host, "pid": dead.pid}}) == "INCOMPLETE"
+    assert (
+        run_state({"status": "RUNNING", "host": {"hostname": host, "pid": dead.pid}})
+        == "INCOMPLETE"
+    )
     now = datetime(2030, 1, 1)
-    far = {"status": "RUNNING", "host": {"hostname": "elsewhere", "pid": 1},
-           "heartbeat": (now - timedelta(seconds=20)).isoformat()}
+    far = {
+        "status": "RUNNING",
+        "host": {"hostname": "elsewhere", "pid": 1},
+        "heartbeat": (now - timedelta(seconds=20)).isoformat(),
+    }
     assert run_state(far, now) == "RUNNING"
     far["heartbeat"] = (now - timedelta(hours=1)).isoformat()
     assert run_state(far, now) == "INCOMPLETE"
@@ -238,10 +270,27 @@ def test_run_state_tells_dead_from_running(tmp_path):
 def test_four_concurrent_writers(tmp_path):
     runs = tmp_path / "runs"
     script = Path(sys.executable).with_name("incentsim")
-    procs = [subprocess.Popen([str(script), "run", str(CONFIG), "--seeds", f"{4 * k}-{4 * k + 3}",
-                               "--runs-dir", str(runs), "--executor", "serial", *FAST],
-                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT)
-             for k in range(4)]
+    procs = [
+        subprocess.Popen(
+            [
+                str(script),
+                "run",
+                str(CONFIG),
+                "--seeds",
+                f"{4 * k}-{4 * k + 3}",
+                "--runs-dir",
+                str(runs),
+                "--executor",
+                "serial",
+                *FAST,
+            ],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            cwd=ROOT,
+        )
+        for k in range(4)
+    ]
     outs = [p.communicate(timeout=300) for p in procs]
     assert all(p.returncode == 0 for p in procs), [e for _, e in outs]
     ids = [d.name for d in runs.iterdir() if d.name.isdigit()]
@@ -282,8 +331,14 @@ def test_every_file_is_written_by_rename(tmp_path, monkeypatch):
         if what == "replace":
             assert events[i - 1] == ("fsync", src) and events[i + 1] == ("fsync", src.parent)
     files = {p.name for p in (tmp_path / rid).iterdir()} - {"cout.txt"}
-    assert files == {"run.json", "config.json", "metrics.json", "info.json",
-                     "timeseries.parquet", "leaders.parquet"}
+    assert files == {
+        "run.json",
+        "config.json",
+        "metrics.json",
+        "info.json",
+        "timeseries.parquet",
+        "leaders.parquet",
+    }
     assert files <= set(renamed)
     assert not list(tmp_path.rglob("*.tmp"))
     assert json.loads((tmp_path / rid / "run.json").read_text())["status"] == "COMPLETED"
@@ -309,8 +364,16 @@ def test_full_disk_mid_run_is_never_completed(tmp_path, monkeypatch):
 
 def test_cli_full_disk_exits_2_with_one_line(tmp_path, monkeypatch):
     _fail_artifacts(monkeypatch)
-    code, out, err = _cli("sweep", _spec(tmp_path, seeds=2), "--runs-dir", tmp_path / "runs",
-                          "--executor", "serial", "--set", "world.horizon=5")
+    code, out, err = _cli(
+        "sweep",
+        _spec(tmp_path, seeds=2),
+        "--runs-dir",
+        tmp_path / "runs",
+        "--executor",
+        "serial",
+        "--set",
+        "world.horizon=5",
+    )
     assert code == 2
     assert len(err.strip().splitlines()) == 1 and "No space left on device" in err, err
     assert "Traceback" not in err
@@ -321,8 +384,12 @@ def tiny_tmpfs(tmp_path):
     """A 400 kB tmpfs (needs root and a kernel that allows mounts; else skipped)."""
     mnt = tmp_path / "small"
     mnt.mkdir()
-    if subprocess.run(["mount", "-t", "tmpfs", "-o", "size=400k", "tmpfs", str(mnt)],
-                      capture_output=True).returncode != 0:
+    if (
+        subprocess.run(
+            ["mount", "-t", "tmpfs", "-o", "size=400k", "tmpfs", str(mnt)], capture_output=True
+        ).returncode
+        != 0
+    ):
         pytest.skip("cannot mount a tmpfs here")
     yield mnt
     subprocess.run(["umount", "-l", str(mnt)], capture_output=True)
@@ -330,8 +397,17 @@ def tiny_tmpfs(tmp_path):
 
 def test_really_full_disk_exits_2(tiny_tmpfs):
     (tiny_tmpfs / "filler").write_bytes(b"\0" * (400 * 1024 - 8192))
-    proc = run_cli("run", CONFIG, "--seeds", "2", "--runs-dir", tiny_tmpfs / "runs",
-                   "--executor", "serial", *FAST)
+    proc = run_cli(
+        "run",
+        CONFIG,
+        "--seeds",
+        "2",
+        "--runs-dir",
+        tiny_tmpfs / "runs",
+        "--executor",
+        "serial",
+        *FAST,
+    )
     assert proc.returncode == 2, proc.stderr
     assert len(proc.stderr.strip().splitlines()) == 1 and "No space left" in proc.stderr
     st = _statuses(tiny_tmpfs / "runs") if (tiny_tmpfs / "runs").exists() else {}
@@ -341,9 +417,13 @@ def test_really_full_disk_exits_2(tiny_tmpfs):
 def test_read_only_runs_dir_exits_2(tmp_path):
     ro = tmp_path / "ro"
     ro.mkdir()
-    mounted = os.geteuid() == 0 and subprocess.run(
-        ["mount", "-t", "tmpfs", "-o", "ro,size=64k", "tmpfs", str(ro)],
-        capture_output=True).returncode == 0
+    mounted = (
+        os.geteuid() == 0
+        and subprocess.run(
+            ["mount", "-t", "tmpfs", "-o", "ro,size=64k", "tmpfs", str(ro)], capture_output=True
+        ).returncode
+        == 0
+    )
     if not mounted:
         if os.geteuid() == 0:
             pytest.skip("root without mount: every directory is writable")
@@ -362,27 +442,44 @@ def test_read_only_runs_dir_exits_2(tmp_path):
 
 
 def _same(a: pd.DataFrame, b: pd.DataFrame) -> None:
-    pd.testing.assert_frame_equal(a.reset_index(drop=True), b.reset_index(drop=True),
-                                  check_exact=True)
+    pd.testing.assert_frame_equal(
+        a.reset_index(drop=True), b.reset_index(drop=True), check_exact=True
+    )
 
 
 @pytest.mark.slow
 def test_same_seed_same_outcomes_everywhere(tmp_path):
     seeds = [3, 11]
-    ref = {s: incentsim.simulate(CONFIG, seed=s, overrides=FAST_OVERRIDES).timeseries
-           for s in seeds}
-    proc = run_cli("run", CONFIG, "--seeds", "3,11", "--runs-dir", tmp_path / "cli",
-                   "--executor", "serial", *FAST)
+    ref = {
+        s: incentsim.simulate(CONFIG, seed=s, overrides=FAST_OVERRIDES).timeseries for s in seeds
+    }
+    proc = run_cli(
+        "run",
+        CONFIG,
+        "--seeds",
+        "3,11",
+        "--runs-dir",
+        tmp_path / "cli",
+        "--executor",
+        "serial",
+        *FAST,
+    )
     assert proc.returncode == 0, proc.stderr
     rs, _ = load_runs(tmp_path / "cli")
     for r in rs.itertuples():
         _same(pd.read_parquet(Path(r.path) / "timeseries.parquet"), ref[r.seed])
     sc = incentsim.load_scenario(CONFIG, FAST_OVERRIDES)
     for executor in ("local", "dask"):
-        out = execute([Task.of(sc, s) for s in seeds], tmp_path / executor, executor=executor,
-                      jobs=2, batch_size=1)
+        out = execute(
+            [Task.of(sc, s) for s in seeds],
+            tmp_path / executor,
+            executor=executor,
+            jobs=2,
+            batch_size=1,
+        )
         for r in out:
             assert r.ok, r.error
             _same(r.timeseries, ref[r.seed])
-            _same(pd.read_parquet(tmp_path / executor / r.run_id / "timeseries.parquet"),
-                  ref[r.seed])
+            _same(
+                pd.read_parquet(tmp_path / executor / r.run_id / "timeseries.parquet"), ref[r.seed]
+            )

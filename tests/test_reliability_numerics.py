@@ -19,17 +19,26 @@ from incentsim.model import IncentModel, InvariantError
 from incentsim.outcomes import OUTCOME_NAMES
 
 CONFIG = ROOT / "configs" / "gdp_tournament.yaml"
-ZERO_NOISE = {"promotion.noise": 0.0, "economy.national_shock_sd": 0.0,
-              "economy.local_shock_sd": 0.0, "behaviour.citizen_noise": 0.0,
-              "behaviour.perception_noise": 0.0, "economy.firm_productivity_sd": 0.0,
-              "economy.entrant_productivity_sd": 0.0}
-MAX_NOISE = {"promotion.noise": 1e6, "economy.national_shock_sd": 1.0,
-             "economy.local_shock_sd": 1.0, "behaviour.citizen_noise": 10.0,
-             "behaviour.perception_noise": 1.0, "economy.firm_productivity_sd": 1.0,
-             "economy.entrant_productivity_sd": 1.0}
+ZERO_NOISE = {
+    "promotion.noise": 0.0,
+    "economy.national_shock_sd": 0.0,
+    "economy.local_shock_sd": 0.0,
+    "behaviour.citizen_noise": 0.0,
+    "behaviour.perception_noise": 0.0,
+    "economy.firm_productivity_sd": 0.0,
+    "economy.entrant_productivity_sd": 0.0,
+}
+MAX_NOISE = {
+    "promotion.noise": 1e6,
+    "economy.national_shock_sd": 1.0,
+    "economy.local_shock_sd": 1.0,
+    "behaviour.citizen_noise": 10.0,
+    "behaviour.perception_noise": 1.0,
+    "economy.firm_productivity_sd": 1.0,
+    "economy.entrant_productivity_sd": 1.0,
+}
 EXTREMES = {
-    "one_prefecture_per_province": {"world.prefectures_per_province": 1,
-                                    "world.n_provinces": 3},
+    "one_prefecture_per_province": {"world.prefectures_per_province": 1, "world.n_provinces": 3},
     "a_single_prefecture": {"world.prefectures_per_province": 1, "world.n_provinces": 1},
     "term_of_one_year": {"tenure.term_length": 1},
     "hundred_year_horizon": {"world.horizon": 100},
@@ -39,17 +48,31 @@ EXTREMES = {
     "all_budget_to_investment": {"behaviour.fixed_shares": [1.0, 0.0, 0.0, 0.0, 0.0]},
     "all_budget_to_services": {"behaviour.fixed_shares": [0.0, 1.0, 0.0, 0.0, 0.0]},
     "all_budget_to_innovation": {"behaviour.fixed_shares": [0.0, 0.0, 0.0, 0.0, 1.0]},
-    "everything_at_once": {"world.prefectures_per_province": 1, "world.n_provinces": 2,
-                           "tenure.term_length": 1, "economy.entry_rate": 0.0,
-                           "world.horizon": 100, **MAX_NOISE},
+    "everything_at_once": {
+        "world.prefectures_per_province": 1,
+        "world.n_provinces": 2,
+        "tenure.term_length": 1,
+        "economy.entry_rate": 0.0,
+        "world.horizon": 100,
+        **MAX_NOISE,
+    },
 }
 CONFIGS = ["gdp_tournament.yaml", "balanced_scorecard.yaml"]
 
 
 def _check_year(m: IncentModel) -> None:
     st, c, f = m.state, m.citizens, m.firms
-    for name in ("gdp", "services", "pollution", "debt", "human_capital", "growth_true",
-                 "growth_reported", "firm_trust", "satisfaction_mean"):
+    for name in (
+        "gdp",
+        "services",
+        "pollution",
+        "debt",
+        "human_capital",
+        "growth_true",
+        "growth_reported",
+        "firm_trust",
+        "satisfaction_mean",
+    ):
         assert np.isfinite(getattr(st, name)).all(), (m.year, name)
     assert np.allclose(st.shares.sum(axis=1), 1.0) and (st.shares >= 0).all(), m.year
     for name in ("trust_local", "trust_central"):
@@ -99,8 +122,9 @@ def test_broken_invariant_fails_the_tracked_run_and_the_cli(monkeypatch, tmp_pat
     _break_gdp(monkeypatch)
     out, err = io.StringIO(), io.StringIO()
     with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-        code = cli.main(["run", str(CONFIG), "--runs-dir", str(tmp_path), "--executor",
-                         "serial", *FAST])
+        code = cli.main(
+            ["run", str(CONFIG), "--runs-dir", str(tmp_path), "--executor", "serial", *FAST]
+        )
     assert code == 1
     assert "invariant broken in year 3, prefecture 4: gdp = nan" in err.getvalue()
     (d,) = [p for p in tmp_path.iterdir() if p.name.isdigit()]

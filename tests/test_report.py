@@ -15,11 +15,20 @@ from cli_helpers import incentsim
 
 from incentsim.analysis.intervals import mean_ci, paired_diff_ci
 
-TINY = ["--set", "world.n_provinces=2", "world.prefectures_per_province=3",
-        "world.horizon=6", "world.burn_in=2", "world.firms_per_prefecture=40",
-        "world.citizens_per_prefecture=60"]
-GDP, BAL, CIT = ("configs/gdp_tournament.yaml", "configs/balanced_scorecard.yaml",
-                 "configs/citizen_satisfaction.yaml")
+TINY = [
+    "--set",
+    "world.n_provinces=2",
+    "world.prefectures_per_province=3",
+    "world.horizon=6",
+    "world.burn_in=2",
+    "world.firms_per_prefecture=40",
+    "world.citizens_per_prefecture=60",
+]
+GDP, BAL, CIT = (
+    "configs/gdp_tournament.yaml",
+    "configs/balanced_scorecard.yaml",
+    "configs/citizen_satisfaction.yaml",
+)
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 
 
@@ -56,8 +65,19 @@ def parse(path: Path) -> Page:
 
 
 def compare(runs: Path, out: Path, *configs: str, seeds: str = "3"):
-    proc = incentsim("compare", *configs, "--seeds", seeds, "--runs-dir", runs, "--out", out,
-                     "--executor", "serial", *TINY)
+    proc = incentsim(
+        "compare",
+        *configs,
+        "--seeds",
+        seeds,
+        "--runs-dir",
+        runs,
+        "--out",
+        out,
+        "--executor",
+        "serial",
+        *TINY,
+    )
     assert proc.returncode == 0, proc.stderr
     return proc
 
@@ -67,8 +87,10 @@ def stored(runs: Path) -> dict[int, dict]:
     out = {}
     for d in runs.iterdir():
         if d.name.isdigit() and (d / "info.json").is_file():
-            out[int(d.name)] = {f: json.loads((d / f"{f}.json").read_text())
-                                for f in ("info", "config", "metrics", "run")}
+            out[int(d.name)] = {
+                f: json.loads((d / f"{f}.json").read_text())
+                for f in ("info", "config", "metrics", "run")
+            }
     return out
 
 
@@ -84,8 +106,16 @@ def compared(tmp_path_factory):
 @pytest.fixture(scope="module")
 def report_last(compared, tmp_path_factory):
     out = tmp_path_factory.mktemp("html") / "last.html"
-    proc = incentsim("report", "--compare-last", "--runs-dir", compared, "--out", out,
-                     "--figures-dir", out.parent / "img")
+    proc = incentsim(
+        "report",
+        "--compare-last",
+        "--runs-dir",
+        compared,
+        "--out",
+        out,
+        "--figures-dir",
+        out.parent / "img",
+    )
     assert proc.returncode == 0, proc.stderr
     assert str(out) in proc.stdout
     return out
@@ -124,9 +154,14 @@ def test_table_numbers_are_means_of_stored_metrics(compared, report_last):
 
         def per_seed(s, kind=kind, o=o):
             # as SimulationResult.summary: mean over the years (NaN years skipped), last year
-            return {seed: float(pd.Series(m[o]["values"], dtype=float).mean() if kind == "mean"
-                                else m[o]["values"][-1])
-                    for seed, m in by[s].items()}
+            return {
+                seed: float(
+                    pd.Series(m[o]["values"], dtype=float).mean()
+                    if kind == "mean"
+                    else m[o]["values"][-1]
+                )
+                for seed, m in by[s].items()
+            }
 
         mine = per_seed(scen)
         if stat.endswith("-diff"):
@@ -138,14 +173,15 @@ def test_table_numbers_are_means_of_stored_metrics(compared, report_last):
             finite = [v for v in mine.values() if np.isfinite(v)]
             assert int(c["data-n"]) == len(finite)
             if finite:
-                assert float(c["data-value"]) == pytest.approx(np.mean(finite), rel=1e-9,
-                                                               abs=1e-12)
-        for attr, w in (("data-value", want.mean), ("data-low", want.low),
-                        ("data-high", want.high)):
+                assert float(c["data-value"]) == pytest.approx(np.mean(finite), rel=1e-9, abs=1e-12)
+        for attr, w in (
+            ("data-value", want.mean),
+            ("data-low", want.low),
+            ("data-high", want.high),
+        ):
             got = float(c[attr])
             both_nan = np.isnan(got) and np.isnan(w)
-            assert got == pytest.approx(w, rel=1e-9, abs=1e-12) or both_nan, \
-                (scen, o, stat, attr)
+            assert got == pytest.approx(w, rel=1e-9, abs=1e-12) or both_nan, (scen, o, stat, attr)
         checked += 1
     # two scenarios x outcomes x (mean, final), plus the paired differences
     assert checked == len(outcomes) * 2 * 3
@@ -171,15 +207,23 @@ def test_images_embedded_and_no_external_urls(report_last):
 def test_report_by_ids_matches_compare_last(compared, report_last, tmp_path):
     ids = sorted(stored(compared))
     first, rest = ids[:3], ids[3:]
-    spec = [f"{first[0]}-{first[-1]}" if first == list(range(first[0], first[-1] + 1))
-            else ",".join(map(str, first)), ",".join(map(str, rest))]
+    spec = [
+        f"{first[0]}-{first[-1]}"
+        if first == list(range(first[0], first[-1] + 1))
+        else ",".join(map(str, first)),
+        ",".join(map(str, rest)),
+    ]
     out = tmp_path / "ids.html"
     proc = incentsim("report", *spec, "--runs-dir", compared, "--out", out)
     assert proc.returncode == 0, proc.stderr
-    a = {(c["data-scenario"], c["data-outcome"], c["data-stat"]): c["data-value"]
-         for c in parse(out).cells}
-    b = {(c["data-scenario"], c["data-outcome"], c["data-stat"]): c["data-value"]
-         for c in parse(report_last).cells}
+    a = {
+        (c["data-scenario"], c["data-outcome"], c["data-stat"]): c["data-value"]
+        for c in parse(out).cells
+    }
+    b = {
+        (c["data-scenario"], c["data-outcome"], c["data-stat"]): c["data-value"]
+        for c in parse(report_last).cells
+    }
     assert a == b
 
 
@@ -192,20 +236,25 @@ def test_compare_last_takes_only_the_latest_compare(tmp_path):
     assert proc.returncode == 0, proc.stderr
     cells = parse(out).cells
     assert {c["data-scenario"] for c in cells} == {"citizen_satisfaction", "gdp_tournament"}
-    assert {c["data-n"] for c in cells
-            if "data-n" in c and c["data-outcome"] == "gdp_growth_true"} == {"2"}
+    assert {
+        c["data-n"] for c in cells if "data-n" in c and c["data-outcome"] == "gdp_growth_true"
+    } == {"2"}
     # the first scenario of the command is the reference
-    assert {c["data-scenario"] for c in cells if c["data-stat"].endswith("-diff")} == \
-        {"gdp_tournament"}
+    assert {c["data-scenario"] for c in cells if c["data-stat"].endswith("-diff")} == {
+        "gdp_tournament"
+    }
     assert "balanced_scorecard" not in out.read_text()
 
 
-@pytest.mark.parametrize("args, words", [
-    (["99999"], "unknown run id 99999"),
-    (["12-x"], "bad run id"),
-    ([], "no runs given"),
-    (["--bogus"], "unrecognized arguments"),
-])
+@pytest.mark.parametrize(
+    "args, words",
+    [
+        (["99999"], "unknown run id 99999"),
+        (["12-x"], "bad run id"),
+        ([], "no runs given"),
+        (["--bogus"], "unrecognized arguments"),
+    ],
+)
 def test_bad_input_one_line_exit_2(compared, tmp_path, args, words):
     proc = incentsim("report", *args, "--runs-dir", compared, "--out", tmp_path / "x.html")
     assert proc.returncode == 2
@@ -216,8 +265,10 @@ def test_bad_input_one_line_exit_2(compared, tmp_path, args, words):
 
 def test_no_runs_exit_2(tmp_path):
     (tmp_path / "empty").mkdir()
-    for args in (["--compare-last", "--runs-dir", tmp_path / "empty"],
-                 ["--compare-last", "--runs-dir", tmp_path / "missing"]):
+    for args in (
+        ["--compare-last", "--runs-dir", tmp_path / "empty"],
+        ["--compare-last", "--runs-dir", tmp_path / "missing"],
+    ):
         proc = incentsim("report", *args, "--out", tmp_path / "x.html")
         assert proc.returncode == 2
         assert len(proc.stderr.strip().splitlines()) == 1, proc.stderr

@@ -30,7 +30,11 @@ def test_load_runs_returns_what_was_run(runs_dir):
     runs, metrics = load_runs(runs_dir)
     assert len(runs) == 4
     assert sorted(zip(runs.scenario, runs.seed)) == [
-        ("gdp_tournament", 0), ("gdp_tournament", 1), ("long_terms", 0), ("long_terms", 1)]
+        ("gdp_tournament", 0),
+        ("gdp_tournament", 1),
+        ("long_terms", 0),
+        ("long_terms", 1),
+    ]
     assert (runs.status == "COMPLETED").all()
     assert set(runs[runs.scenario == "long_terms"]["tenure.term_length"]) == {7}
     assert (runs["world.horizon"] == 5).all() and (runs.sweep == "demo").all()
@@ -42,10 +46,12 @@ def test_load_runs_returns_what_was_run(runs_dir):
     assert set(m.outcome) == set(OUTCOME_NAMES)
     assert len(m) == len(OUTCOME_NAMES) * len(res.timeseries)
     wide = m.pivot(index="year", columns="outcome", values="value").reset_index()
-    pd.testing.assert_series_equal(wide["trust_local"], res.timeseries["trust_local"],
-                                   check_names=False)
-    pd.testing.assert_frame_equal(read_artifact(runs_dir, row.run_id, "timeseries.parquet"),
-                                  res.timeseries)
+    pd.testing.assert_series_equal(
+        wide["trust_local"], res.timeseries["trust_local"], check_names=False
+    )
+    pd.testing.assert_frame_equal(
+        read_artifact(runs_dir, row.run_id, "timeseries.parquet"), res.timeseries
+    )
     one = load_run(runs_dir, row.run_id)
     assert one["config"]["seed"] == 1 and set(one["artifacts"]) >= {"leaders.parquet"}
 
@@ -85,13 +91,16 @@ def test_thousands_of_runs_are_parsed_once(tmp_path, runs_dir, monkeypatch):
         shutil.copytree(runs_dir / "1", d / str(i))
     parsed = []
     real_parse = results_module._parse
-    monkeypatch.setattr(results_module, "_parse",
-                        lambda rid, path: parsed.append(rid) or real_parse(rid, path))
+    monkeypatch.setattr(
+        results_module, "_parse", lambda rid, path: parsed.append(rid) or real_parse(rid, path)
+    )
     runs, metrics = load_runs(d)
     assert len(parsed) == 1000
     runs2, metrics2 = load_runs(d)
     assert len(parsed) == 1000, "the second load re-parsed runs"
     assert len(runs) == len(runs2) == 1000
     assert len(metrics2) == 1000 * len(OUTCOME_NAMES) * 5
-    pd.testing.assert_frame_equal(runs.drop(columns="_liveness", errors="ignore"),
-                                  runs2.drop(columns="_liveness", errors="ignore"))
+    pd.testing.assert_frame_equal(
+        runs.drop(columns="_liveness", errors="ignore"),
+        runs2.drop(columns="_liveness", errors="ignore"),
+    )

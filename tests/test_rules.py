@@ -6,8 +6,17 @@ import pytest
 from incentsim.rules.promotion import INDICATORS, PROMOTION_RULES, EvalContext
 from incentsim.scenario import load_scenario
 
-REQUIRED = {"gdp_tournament", "growth_target", "balanced_scorecard", "citizen_satisfaction",
-            "hybrid", "improvement", "patronage", "seniority", "random"}
+REQUIRED = {
+    "gdp_tournament",
+    "growth_target",
+    "balanced_scorecard",
+    "citizen_satisfaction",
+    "hybrid",
+    "improvement",
+    "patronage",
+    "seniority",
+    "random",
+}
 RULES = PROMOTION_RULES.names()
 
 
@@ -28,9 +37,12 @@ def world(**overrides):
 
 
 def ctx(ind, baseline=None, target=0.06):
-    return EvalContext(peer_mean={k: np.mean(v) for k, v in ind.items()},
-                       scale={k: 0.02 for k in ind},
-                       baseline=baseline or {k: np.zeros(4) for k in ind}, target=target)
+    return EvalContext(
+        peer_mean={k: np.mean(v) for k, v in ind.items()},
+        scale={k: 0.02 for k in ind},
+        baseline=baseline or {k: np.zeros(4) for k in ind},
+        target=target,
+    )
 
 
 def ranking(rule, ind, c=None, **extra):
@@ -204,13 +216,21 @@ def test_another_rules_parameter_is_an_error_naming_it_and_its_rule(rule, param)
 @pytest.mark.parametrize("rule,param", OWN)
 def test_a_rules_own_parameter_is_accepted_and_read(rule, param):
     """Declared metadata is true: changing the parameter changes the simulation."""
-    sc = {"promotion": {"rule": rule, **({"weights": {"growth": 1.0}}
-                                         if PROMOTION_RULES[rule].uses_weights else {})}}
+    sc = {
+        "promotion": {
+            "rule": rule,
+            **({"weights": {"growth": 1.0}} if PROMOTION_RULES[rule].uses_weights else {}),
+        }
+    }
     base = load_scenario(sc, FAST_OVERRIDES)
-    moved = {"weights": {"growth": 0.5, "environment": 0.5}, "resident_weight": 0.9,
-             "patronage_strength": 0.0, "growth_target": 0.2, "target_escalation": 0.2}
-    changed = load_scenario({"promotion": {**sc["promotion"], param: moved[param]}},
-                            FAST_OVERRIDES)
+    moved = {
+        "weights": {"growth": 0.5, "environment": 0.5},
+        "resident_weight": 0.9,
+        "patronage_strength": 0.0,
+        "growth_target": 0.2,
+        "target_escalation": 0.2,
+    }
+    changed = load_scenario({"promotion": {**sc["promotion"], param: moved[param]}}, FAST_OVERRIDES)
     import incentsim
 
     a = incentsim.simulate(base, seed=3).leaders
@@ -226,8 +246,7 @@ def test_a_scenario_of_every_rule_round_trips_through_to_dict(rule):
 
 
 def test_cli_refuses_another_rules_parameter_in_one_line_exit_2():
-    r = run_cli("run", "configs/gdp_tournament.yaml", *FAST,
-                "promotion.patronage_strength=50")
+    r = run_cli("run", "configs/gdp_tournament.yaml", *FAST, "promotion.patronage_strength=50")
     assert r.returncode == 2
     lines = r.stderr.strip().splitlines()
     assert len(lines) == 1 and "promotion.patronage_strength" in lines[0]

@@ -24,18 +24,19 @@ def test_filters_combine_and_choices_come_from_the_runs(runs_dir):
     choices = ra.filter_choices(everything)
     assert choices["scenario"] == ["balanced_scorecard", "gdp_tournament"]
     assert choices["status"] == ["COMPLETED"]
-    found = ra.filtered_runs(runs_dir, {"scenario": ["balanced_scorecard"], "rule": []},
-                             seeds="0-1")
+    found = ra.filtered_runs(
+        runs_dir, {"scenario": ["balanced_scorecard"], "rule": []}, seeds="0-1"
+    )
     assert sorted(found.runs["run_id"]) == [4, 5]
     assert set(found.metrics["run_id"]) == {4, 5}
     assert len(ra.filtered_runs(runs_dir, {}, since="2000-01-01").runs) == 6
     assert ra.filtered_runs(runs_dir, {}, until="2000-01-01").runs.empty
 
 
-@pytest.mark.parametrize("kw, fragment", [
-    ({"seeds": "three"}, "seeds"),
-    ({"since": "last week"}, "since: 'last week' is not a date"),
-])
+@pytest.mark.parametrize(
+    "kw, fragment",
+    [({"seeds": "three"}, "seeds"), ({"since": "last week"}, "since: 'last week' is not a date")],
+)
 def test_a_bad_filter_is_a_message_not_a_crash(runs_dir, kw, fragment):
     with pytest.raises(ra.FilterError, match=fragment):
         ra.filtered_runs(runs_dir, {}, **kw)
@@ -54,8 +55,7 @@ def test_table_and_labels_name_each_run(runs_dir):
 def test_bands_are_over_the_runs_of_each_group(runs_dir):
     found = ra.load_runs(runs_dir)
     groups = ra.group_timeseries(found.runs, found.metrics, [1, 2, 4], "scenario")
-    assert {k: len(v) for k, v in groups.items()} == {"gdp_tournament": 2,
-                                                      "balanced_scorecard": 1}
+    assert {k: len(v) for k, v in groups.items()} == {"gdp_tournament": 2, "balanced_scorecard": 1}
     by_variant = ra.group_timeseries(found.runs, found.metrics, [1, 2, 4], "variant")
     assert sorted(len(v) for v in by_variant.values()) == [1, 2]
     assert all("@" in k for k in by_variant)
@@ -80,10 +80,13 @@ def test_details_and_report_of_the_selection(runs_dir):
     assert "<td>4-6</td>" in html
 
 
-@pytest.mark.parametrize("args, fragment", [
-    (["app", "--runs", "no/such/dir"], "no runs directory no/such/dir"),
-    (["app", "gdp_tournament", "--runs", "."], "not both"),
-])
+@pytest.mark.parametrize(
+    "args, fragment",
+    [
+        (["app", "--runs", "no/such/dir"], "no runs directory no/such/dir"),
+        (["app", "gdp_tournament", "--runs", "."], "not both"),
+    ],
+)
 def test_app_runs_bad_input_exits_2(tmp_path, args, fragment):
     r = incentsim(*args, cwd=tmp_path)
     assert r.returncode == 2 and len(r.stderr.strip().splitlines()) == 1 and fragment in r.stderr

@@ -33,27 +33,48 @@ def test_shipped_configs_validate_and_say_what_they_stand_for(path):
 
 def test_the_scenarios_users_rely_on_are_shipped_in_both_formats():
     names = {p.name for p in CONFIGS}
-    assert {f"{n}.yaml" for n in (
-        "gdp_tournament", "balanced_scorecard", "citizen_satisfaction", "hybrid_hangzhou",
-        "lifelong_accountability", "vertical_environment", "long_terms", "independent_audit",
-        "public_ranking")} <= names
+    assert {
+        f"{n}.yaml"
+        for n in (
+            "gdp_tournament",
+            "balanced_scorecard",
+            "citizen_satisfaction",
+            "hybrid_hangzhou",
+            "lifelong_accountability",
+            "vertical_environment",
+            "long_terms",
+            "independent_audit",
+            "public_ranking",
+        )
+    } <= names
     assert any(n.endswith(".toml") for n in names)
     package = load_scenario(Path(CONFIGS[0]).with_name("reform_package.toml"))
     assert package.promotion.rule == "balanced_scorecard"
-    assert {"lifelong_accountability", "citizen_survey", "firm_survey",
-            "vertical_environmental_management"} <= {name for name, _ in package.mechanisms()}
+    assert {
+        "lifelong_accountability",
+        "citizen_survey",
+        "firm_survey",
+        "vertical_environmental_management",
+    } <= {name for name, _ in package.mechanisms()}
 
 
 def test_all_problems_reported_at_once_with_paths():
-    found = problems({
-        "promotion": {"rule": "gdp_tornament", "wieghts": {"growth": 1.0}},
-        "tenure": {"term_length": -1, "insider_prob": 1.5},
-        "accountability": {"statistical_audit": {"intensty": 1.0}, "foo": {}},
-        "world": {"horizon": "long"},
-    })
+    found = problems(
+        {
+            "promotion": {"rule": "gdp_tornament", "wieghts": {"growth": 1.0}},
+            "tenure": {"term_length": -1, "insider_prob": 1.5},
+            "accountability": {"statistical_audit": {"intensty": 1.0}, "foo": {}},
+            "world": {"horizon": "long"},
+        }
+    )
     assert set(found) == {
-        "promotion.rule", "promotion.wieghts", "tenure.term_length", "tenure.insider_prob",
-        "accountability.statistical_audit.intensty", "accountability.foo", "world.horizon",
+        "promotion.rule",
+        "promotion.wieghts",
+        "tenure.term_length",
+        "tenure.insider_prob",
+        "accountability.statistical_audit.intensty",
+        "accountability.foo",
+        "world.horizon",
     }
     assert "gdp_tournament" in found["promotion.rule"]  # says what is allowed
     assert "allowed" in found["promotion.wieghts"] and "weights" in found["promotion.wieghts"]
@@ -77,8 +98,9 @@ def test_wrong_types_are_not_coerced():
 
 
 def test_weights_must_sum_to_one_for_weighted_rules():
-    found = problems({"promotion": {"rule": "balanced_scorecard",
-                                    "weights": {"growth": 0.5, "services": 0.3}}})
+    found = problems(
+        {"promotion": {"rule": "balanced_scorecard", "weights": {"growth": 0.5, "services": 0.3}}}
+    )
     assert "promotion.weights" in found and "sum" in found["promotion.weights"]
     # a rule that does not use weights does not take them (issue 11: nothing ignored)
     found = problems({"promotion": {"rule": "seniority", "weights": {"growth": 0.5}}})
@@ -91,14 +113,22 @@ def test_age_limits_consistent():
 
 
 def test_population_beyond_memory_is_refused():
-    found = problems({"world": {"n_provinces": 1000, "prefectures_per_province": 100,
-                                "firms_per_prefecture": 1000}})
+    found = problems(
+        {
+            "world": {
+                "n_provinces": 1000,
+                "prefectures_per_province": 100,
+                "firms_per_prefecture": 1000,
+            }
+        }
+    )
     assert "world" in found and "above the limit" in found["world"]
 
 
 def test_overrides_apply_and_are_validated():
-    sc = load_scenario({}, {"tenure.term_length": 7,
-                            "accountability.statistical_audit.intensity": 0.9})
+    sc = load_scenario(
+        {}, {"tenure.term_length": 7, "accountability.statistical_audit.intensity": 0.9}
+    )
     assert sc.tenure.term_length == 7
     assert sc.accountability.statistical_audit.intensity == 0.9
     assert "promotion.weights.growht" in problems({}, {"promotion.weights.growht": 1.0})
@@ -119,7 +149,7 @@ def test_scale_preset_layers_under_explicit_keys():
 
 
 def test_toml_and_yaml_files(tmp_path):
-    (tmp_path / "a.toml").write_text('[tenure]\nterm_length = 3\n')
+    (tmp_path / "a.toml").write_text("[tenure]\nterm_length = 3\n")
     (tmp_path / "b.yaml").write_text("tenure:\n  term_length: 4\n")
     assert load_scenario(tmp_path / "a.toml").tenure.term_length == 3
     assert load_scenario(tmp_path / "b.yaml").name == "b"
@@ -153,8 +183,11 @@ def _leaves(model, prefix=""):
     from pydantic import BaseModel
 
     for name, f in model.model_fields.items():
-        sub = f.annotation if isinstance(f.annotation, type) and issubclass(
-            f.annotation, BaseModel) else None
+        sub = (
+            f.annotation
+            if isinstance(f.annotation, type) and issubclass(f.annotation, BaseModel)
+            else None
+        )
         yield prefix + name, f
         if sub is not None:
             yield from _leaves(sub, f"{prefix}{name}.")

@@ -54,20 +54,27 @@ def test_specs_load_by_name_with_their_base_scenarios():
 def test_run_by_name_equals_run_by_path(tmp_path):
     outs = []
     for ref in ("long_terms", ROOT / "configs/long_terms.yaml"):
-        r = incentsim("run", ref, "--seeds", "1", *FAST, "--runs-dir", tmp_path / "runs",
-                      cwd=tmp_path)
+        r = incentsim(
+            "run", ref, "--seeds", "1", *FAST, "--runs-dir", tmp_path / "runs", cwd=tmp_path
+        )
         assert r.returncode == 0, r.stderr
         outs.append(r.stdout.split("\n", 1)[1])  # the table (the first line names run ids)
     assert outs[0] == outs[1] and "gdp_growth_true" in outs[0]
 
 
-@pytest.mark.parametrize("args, fragment", [
-    (["run", "no_such_scenario"], "no such scenario file or shipped scenario: no_such_scenario "
-                                  "(shipped: balanced_scorecard,"),
-    (["run", "configs/no_such.yaml"], "no such scenario file: configs/no_such.yaml"),
-    (["sweep", "no_such_sweep"], "shipped: lhs_uncertainty, term_vs_audit"),
-    (["sensitivity", "no_such_spec"], "shipped problem spec"),
-])
+@pytest.mark.parametrize(
+    "args, fragment",
+    [
+        (
+            ["run", "no_such_scenario"],
+            "no such scenario file or shipped scenario: no_such_scenario "
+            "(shipped: balanced_scorecard,",
+        ),
+        (["run", "configs/no_such.yaml"], "no such scenario file: configs/no_such.yaml"),
+        (["sweep", "no_such_sweep"], "shipped: lhs_uncertainty, term_vs_audit"),
+        (["sensitivity", "no_such_spec"], "shipped problem spec"),
+    ],
+)
 def test_unknown_name_exits_2_listing_what_is_shipped(tmp_path, args, fragment):
     r = incentsim(*args, cwd=tmp_path)
     assert r.returncode == 2 and r.stdout == ""
@@ -102,13 +109,28 @@ def _build_wheel(tmp_path: Path) -> Path:
     src = tmp_path / "source"
     src.mkdir()
     for name in ("src", *dict.fromkeys(shipped.FOLDERS.values())):
-        shutil.copytree(ROOT / name, src / name,
-                        ignore=shutil.ignore_patterns("__pycache__", "*.egg-info"))
+        shutil.copytree(
+            ROOT / name, src / name, ignore=shutil.ignore_patterns("__pycache__", "*.egg-info")
+        )
     for name in ("pyproject.toml", "setup.py", "README.md"):
         shutil.copy(ROOT / name, src / name)
     out = tmp_path / "dist"
-    subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation",
-                    "--quiet", "-w", str(out), str(src)], check=True, capture_output=True)
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            "--no-deps",
+            "--no-build-isolation",
+            "--quiet",
+            "-w",
+            str(out),
+            str(src),
+        ],
+        check=True,
+        capture_output=True,
+    )
     (wheel,) = out.glob("incentsim-*.whl")
     return wheel
 
@@ -119,11 +141,30 @@ def _fresh_venv(tmp_path: Path, wheel: Path) -> Path:
     venv = tmp_path / "venv"
     subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True)
     py = venv / "bin" / "python"
-    site = subprocess.run([py, "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
-                          check=True, capture_output=True, text=True, env=OUTSIDE).stdout.strip()
-    subprocess.run([sys.executable, "-m", "pip", "--python", str(py), "install", "--no-deps",
-                    "--no-index", "--quiet", str(wheel)], check=True, capture_output=True,
-                   env=OUTSIDE)
+    site = subprocess.run(
+        [py, "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+        check=True,
+        capture_output=True,
+        text=True,
+        env=OUTSIDE,
+    ).stdout.strip()
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "--python",
+            str(py),
+            "install",
+            "--no-deps",
+            "--no-index",
+            "--quiet",
+            str(wheel),
+        ],
+        check=True,
+        capture_output=True,
+        env=OUTSIDE,
+    )
     # after installing: pip would take the runner's own incentsim as already installed
     deps = {sysconfig.get_paths()["purelib"], sysconfig.get_paths()["platlib"]}
     Path(site, "deps-of-the-test-runner.pth").write_text("\n".join(sorted(deps)) + "\n")
@@ -139,12 +180,23 @@ def test_the_wheel_runs_named_scenarios_from_an_empty_folder(tmp_path):
     env = OUTSIDE
 
     def run(*args: str) -> subprocess.CompletedProcess:
-        return subprocess.run([str(venv / "bin" / "incentsim"), *args], cwd=empty, env=env,
-                              capture_output=True, text=True, timeout=600)
+        return subprocess.run(
+            [str(venv / "bin" / "incentsim"), *args],
+            cwd=empty,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=600,
+        )
 
-    where = subprocess.run([venv / "bin/python", "-c",
-                            "import incentsim; print(incentsim.__file__)"],
-                           cwd=empty, env=env, capture_output=True, text=True, check=True)
+    where = subprocess.run(
+        [venv / "bin/python", "-c", "import incentsim; print(incentsim.__file__)"],
+        cwd=empty,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     assert where.stdout.startswith(str(venv)), "the installed wheel, not the checkout"
     r = run("run", "gdp_tournament", "--seeds", "1", *FAST, "--runs-dir", "runs")
     assert r.returncode == 0, r.stderr
@@ -152,15 +204,19 @@ def test_the_wheel_runs_named_scenarios_from_an_empty_folder(tmp_path):
     (run_dir,) = [p for p in (empty / "runs").iterdir() if p.name.isdigit()]
     assert json.loads((run_dir / "run.json").read_text())["status"] == "COMPLETED"
     # the shipped sweep and problem spec load by name, their ../configs base included
-    check = ("from incentsim.design.sweep import load_spec; "
-             "from incentsim.design.exploratory.problem import load_problem; "
-             "s = load_spec('term_vs_audit'); p = load_problem('trust_growth_levers'); "
-             "print(s.base['name'], len(s.points()), p.name)")
-    out = subprocess.run([venv / "bin/python", "-c", check], cwd=empty, env=env,
-                         capture_output=True, text=True)
+    check = (
+        "from incentsim.design.sweep import load_spec; "
+        "from incentsim.design.exploratory.problem import load_problem; "
+        "s = load_spec('term_vs_audit'); p = load_problem('trust_growth_levers'); "
+        "print(s.base['name'], len(s.points()), p.name)"
+    )
+    out = subprocess.run(
+        [venv / "bin/python", "-c", check], cwd=empty, env=env, capture_output=True, text=True
+    )
     assert out.returncode == 0, out.stderr
     assert out.stdout.split()[0] == "gdp_tournament"
     r = run("init", "mine")
     assert r.returncode == 0, r.stderr
-    assert sorted(p.name for p in (empty / "mine/configs").iterdir()) == \
-        sorted(p.name for p in (ROOT / "configs").iterdir() if p.is_file())
+    assert sorted(p.name for p in (empty / "mine/configs").iterdir()) == sorted(
+        p.name for p in (ROOT / "configs").iterdir() if p.is_file()
+    )

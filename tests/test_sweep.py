@@ -14,19 +14,31 @@ from incentsim.scenario import ScenarioError
 
 
 def _spec(tmp_path, **over):
-    spec = {"name": "t", "base": str(ROOT / "configs" / "gdp_tournament.yaml"),
-            "method": "grid", "seeds": 2, "set": dict(FAST_OVERRIDES),
-            "levers": {"tenure.term_length": [3, 7]}}
+    spec = {
+        "name": "t",
+        "base": str(ROOT / "configs" / "gdp_tournament.yaml"),
+        "method": "grid",
+        "seeds": 2,
+        "set": dict(FAST_OVERRIDES),
+        "levers": {"tenure.term_length": [3, 7]},
+    }
     spec.update(over)
     p = tmp_path / "spec.yaml"
     p.write_text(yaml.safe_dump(spec))
     return p
 
 
-@pytest.mark.parametrize("text, seeds", [
-    ("5", [0, 1, 2, 3, 4]), ("0-3", [0, 1, 2, 3]), ("0,3,7", [0, 3, 7]), ("7-7", [7]),
-    ("1-2,9", [1, 2, 9]), (3, [0, 1, 2]),
-])
+@pytest.mark.parametrize(
+    "text, seeds",
+    [
+        ("5", [0, 1, 2, 3, 4]),
+        ("0-3", [0, 1, 2, 3]),
+        ("0,3,7", [0, 3, 7]),
+        ("7-7", [7]),
+        ("1-2,9", [1, 2, 9]),
+        (3, [0, 1, 2]),
+    ],
+)
 def test_parse_seeds(text, seeds):
     assert parse_seeds(text) == seeds
 
@@ -38,13 +50,20 @@ def test_parse_seeds_rejects(bad):
 
 
 def test_grid_is_the_product_of_levers(tmp_path):
-    spec = load_spec(_spec(tmp_path, levers={
-        "tenure.term_length": [3, 5, 7],
-        "accountability.statistical_audit.intensity": {"min": 0.0, "max": 0.6, "steps": 4}}))
+    spec = load_spec(
+        _spec(
+            tmp_path,
+            levers={
+                "tenure.term_length": [3, 5, 7],
+                "accountability.statistical_audit.intensity": {"min": 0.0, "max": 0.6, "steps": 4},
+            },
+        )
+    )
     design = spec.design()
     assert len(design) == 12
-    assert sorted({d["accountability.statistical_audit.intensity"] for d in design}) == \
-        pytest.approx([0.0, 0.2, 0.4, 0.6])
+    assert sorted(
+        {d["accountability.statistical_audit.intensity"] for d in design}
+    ) == pytest.approx([0.0, 0.2, 0.4, 0.6])
     points, tasks = tasks_of(spec)
     assert len(tasks) == 12 * 2
     assert all(p.scenario.tenure.term_length == p.levers["tenure.term_length"] for p in points)
@@ -52,17 +71,27 @@ def test_grid_is_the_product_of_levers(tmp_path):
 
 
 def test_lhs_is_stratified_within_ranges(tmp_path):
-    spec = load_spec(_spec(tmp_path, method="lhs", samples=10, levers={
-        "behaviour.career_value": {"min": 1.0, "max": 5.0},
-        "tenure.term_length": {"min": 3, "max": 8, "int": True}}))
+    spec = load_spec(
+        _spec(
+            tmp_path,
+            method="lhs",
+            samples=10,
+            levers={
+                "behaviour.career_value": {"min": 1.0, "max": 5.0},
+                "tenure.term_length": {"min": 3, "max": 8, "int": True},
+            },
+        )
+    )
     design = spec.design()
     assert len(design) == 10
     cv = np.array([d["behaviour.career_value"] for d in design])
     assert ((cv >= 1) & (cv <= 5)).all()
     # one sample in each tenth of the range (Latin hypercube)
     assert sorted(np.floor((cv - 1) / 4 * 10).astype(int)) == list(range(10))
-    assert all(isinstance(d["tenure.term_length"], int) and 3 <= d["tenure.term_length"] <= 8
-               for d in design)
+    assert all(
+        isinstance(d["tenure.term_length"], int) and 3 <= d["tenure.term_length"] <= 8
+        for d in design
+    )
     assert spec.design() == design  # the same design every time (sample_seed)
 
 
@@ -86,20 +115,32 @@ def test_resumed_sweep_does_not_repeat_finished_runs(tmp_path):
     assert run_dirs == ["1", "2", "3", "4"]
     stamps = {d: (runs / d / "run.json").stat().st_mtime_ns for d in run_dirs}
 
-    again = run_cli("sweep", spec, "--runs-dir", runs, "--out", tmp_path / "out",
-                    "--executor", "serial")
+    again = run_cli(
+        "sweep", spec, "--runs-dir", runs, "--out", tmp_path / "out", "--executor", "serial"
+    )
     assert again.returncode == 0, again.stderr
     assert "0 run now, 4 already finished (skipped)" in again.stdout
     assert sorted(p.name for p in runs.iterdir() if p.name.isdigit()) == run_dirs
     assert {d: (runs / d / "run.json").stat().st_mtime_ns for d in run_dirs} == stamps
 
     # one more seed: only the new (point, seed) pairs run
-    more = run_cli("sweep", spec, "--seeds", "3", "--runs-dir", runs, "--out", tmp_path / "out",
-                   "--executor", "serial")
+    more = run_cli(
+        "sweep",
+        spec,
+        "--seeds",
+        "3",
+        "--runs-dir",
+        runs,
+        "--out",
+        tmp_path / "out",
+        "--executor",
+        "serial",
+    )
     assert "2 run now, 4 already finished" in more.stdout, more.stdout + more.stderr
     infos = [json.loads((p / "info.json").read_text()) for p in runs.iterdir() if p.name.isdigit()]
-    assert sorted((i["point"], i["seed"]) for i in infos) == \
-        [(p, s) for p in (0, 1) for s in (0, 1, 2)]
+    assert sorted((i["point"], i["seed"]) for i in infos) == [
+        (p, s) for p in (0, 1) for s in (0, 1, 2)
+    ]
     assert all(i["sweep"] == "t" for i in infos)
     points = (tmp_path / "out" / "points.csv").read_text()
     assert "term_length" in points
@@ -108,13 +149,18 @@ def test_resumed_sweep_does_not_repeat_finished_runs(tmp_path):
 def test_failed_run_is_rerun_on_resume(tmp_path):
     runs = tmp_path / "runs"
     spec = _spec(tmp_path, levers={"tenure.term_length": [5]}, seeds=1)
-    assert run_cli("sweep", spec, "--runs-dir", runs, "--executor", "serial",
-                   "--out", tmp_path / "o").returncode == 0
+    assert (
+        run_cli(
+            "sweep", spec, "--runs-dir", runs, "--executor", "serial", "--out", tmp_path / "o"
+        ).returncode
+        == 0
+    )
     run_json = runs / "1" / "run.json"
     data = json.loads(run_json.read_text())
     data["status"] = "FAILED"  # as if the run had died
     run_json.write_text(json.dumps(data))
-    again = run_cli("sweep", spec, "--runs-dir", runs, "--executor", "serial",
-                    "--out", tmp_path / "o")
+    again = run_cli(
+        "sweep", spec, "--runs-dir", runs, "--executor", "serial", "--out", tmp_path / "o"
+    )
     assert "1 run now, 0 already finished" in again.stdout
     assert json.loads((runs / "2" / "run.json").read_text())["status"] == "COMPLETED"

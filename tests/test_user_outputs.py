@@ -63,8 +63,7 @@ def test_codebook_documents_every_column_of_both_tables(tiny):
         # a column that can be missing says when
         for col in frame.columns[frame.isna().any()]:
             assert mine.set_index("name").at[col, "missing"] != "never", col
-    assert "term-average" in book.set_index("name").at["relative_growth_reported",
-                                                        "definition"]
+    assert "term-average" in book.set_index("name").at["relative_growth_reported", "definition"]
 
 
 def test_the_codebooks_formula_for_a_boolean_outcome_works(tiny):
@@ -74,12 +73,14 @@ def test_the_codebooks_formula_for_a_boolean_outcome_works(tiny):
 
     tiny["world"].update(horizon=30, n_provinces=4)
     panel = incentsim.simulate(tiny, seed=0).leaders
-    assert "'promoted.astype(int) ~ ...'" in codebook("leaders").set_index("name").at[
-        "evaluated", "definition"]
-    fit = smf.logit("promoted.astype(int) ~ relative_growth_reported + insider",
-                    panel[panel.evaluated]).fit(disp=0)
-    assert set(fit.params.index) == {"Intercept", "relative_growth_reported",
-                                     "insider[T.True]"}
+    assert (
+        "'promoted.astype(int) ~ ...'"
+        in codebook("leaders").set_index("name").at["evaluated", "definition"]
+    )
+    fit = smf.logit(
+        "promoted.astype(int) ~ relative_growth_reported + insider", panel[panel.evaluated]
+    ).fit(disp=0)
+    assert set(fit.params.index) == {"Intercept", "relative_growth_reported", "insider[T.True]"}
 
 
 def test_default_scale_is_the_calibrated_one():
@@ -98,8 +99,15 @@ def test_cli_says_the_scale_of_what_it_shows(tmp_path):
 
     run = run_cli("run", "configs/gdp_tournament.yaml", "--runs-dir", tmp_path, *FAST)
     assert "custom scale (2 x 3 prefectures, 40 firms and 60 citizens each)" in run.stdout
-    plain = run_cli("run", "configs/gdp_tournament.yaml", "--runs-dir", tmp_path,
-                    "--set", "world.horizon=2", "world.burn_in=0")
+    plain = run_cli(
+        "run",
+        "configs/gdp_tournament.yaml",
+        "--runs-dir",
+        tmp_path,
+        "--set",
+        "world.horizon=2",
+        "world.burn_in=0",
+    )
     assert "province scale (4 x 10 prefectures)" in plain.stdout, plain.stderr
 
 
@@ -133,7 +141,7 @@ def test_docs_name_the_columns_load_runs_returns(tmp_path):
     runs, metrics = load_runs(tmp_path)
     # the notebook tutorial of the documentation site (moved there from the README)
     text = (Path(__file__).resolve().parents[1] / "docs/tutorials/notebooks.md").read_text()
-    para = text[text.index("`runs` has one row per run"):][:400]
+    para = text[text.index("`runs` has one row per run") :][:400]
     named = [n for n in re.findall(r"`([a-z_]+)`", para.split("; `metrics`")[0]) if n != "runs"]
     assert {"run_id", "variant"} <= set(named)
     for name in named:
@@ -154,8 +162,11 @@ def _fake_groups(names, seeds=(0, 1, 2, 3)):
     for k, name in enumerate(names):
         rows = []
         for s in seeds:
-            summary = {f"{o}_{x}": 0.1 * (k + 1) + 0.01 * s for o in OUTCOME_NAMES
-                       for x in ("mean", "final")}
+            summary = {
+                f"{o}_{x}": 0.1 * (k + 1) + 0.01 * s
+                for o in OUTCOME_NAMES
+                for x in ("mean", "final")
+            }
             if s % 2:  # no promotion in the last year of odd seeds
                 summary["selection_quality_final"] = float("nan")
             rows.append(SimpleNamespace(seed=s, summary=summary))
@@ -191,8 +202,12 @@ def test_runs_compare_prints_plain_text_and_says_which_minus_which(tmp_path):
     from incentsim.runs.experiment import run_tracked
 
     run_tracked("configs/gdp_tournament.yaml", 0, tmp_path, FAST_OVERRIDES)
-    run_tracked("configs/gdp_tournament.yaml", 0, tmp_path,
-                {**FAST_OVERRIDES, "accountability.statistical_audit.intensity": 0.5})
+    run_tracked(
+        "configs/gdp_tournament.yaml",
+        0,
+        tmp_path,
+        {**FAST_OVERRIDES, "accountability.statistical_audit.intensity": 0.5},
+    )
     out = run_cli("runs", "compare", "1", "2", "--runs-dir", tmp_path).stdout
     assert "\\u" not in out and '"' not in out
     assert "run 2 − run 1" in out
@@ -203,10 +218,15 @@ def test_runs_by_group_keeps_the_order_runs_were_made():
 
     from incentsim.analysis.plots import runs_by_group
 
-    metrics = pd.DataFrame({
-        "run_id": [1, 1, 2, 2, 3, 3], "variant": ["gdp@a", "gdp@a", "bal@b", "bal@b",
-                                                  "gdp@a", "gdp@a"],
-        "outcome": ["x", "x"] * 3, "year": [1, 2] * 3, "value": [1.0, 2, 3, 4, 5, 6]})
+    metrics = pd.DataFrame(
+        {
+            "run_id": [1, 1, 2, 2, 3, 3],
+            "variant": ["gdp@a", "gdp@a", "bal@b", "bal@b", "gdp@a", "gdp@a"],
+            "outcome": ["x", "x"] * 3,
+            "year": [1, 2] * 3,
+            "value": [1.0, 2, 3, 4, 5, 6],
+        }
+    )
     groups = runs_by_group(metrics)
     assert list(groups) == ["gdp@a", "bal@b"]  # not alphabetical: gdp ran first
     assert [len(v) for v in groups.values()] == [2, 1]
@@ -225,8 +245,9 @@ def test_the_comparison_notebook_leaves_nothing_in_tmp(tmp_path, monkeypatch):
     monkeypatch.setenv("INCENTSIM_NOTEBOOK_SMOKE", "1")
     path = Path(__file__).resolve().parents[1] / "notebooks" / "compare_rules.ipynb"
     nb = nbformat.read(path, as_version=4)
-    NotebookClient(nb, timeout=600, kernel_name="python3",
-                   resources={"metadata": {"path": str(path.parent)}}).execute()
+    NotebookClient(
+        nb, timeout=600, kernel_name="python3", resources={"metadata": {"path": str(path.parent)}}
+    ).execute()
     assert [p.name for p in tmp.iterdir() if p.name.startswith("incentsim")] == []
 
 
@@ -236,8 +257,10 @@ def test_the_comparison_notebook_leaves_nothing_in_tmp(tmp_path, monkeypatch):
 def test_explorer_year_label_is_the_year_the_plots_end_at():
     from incentsim.interfaces import app
 
-    params = {k: (v["value"] if isinstance(v, dict) else v)
-              for k, v in app.model_params(scale="small").items()}
+    params = {
+        k: (v["value"] if isinstance(v, dict) else v)
+        for k, v in app.model_params(scale="small").items()
+    }
     m = app.ExplorerModel(**params)
     assert app.year_label(m) == "Not stepped yet"
     for _ in range(4):
@@ -275,16 +298,27 @@ def test_solaras_session_cookie_warning_is_silenced(caplog):
 def test_compare_resumes_and_the_report_still_finds_every_run(tmp_path):
     from cli_helpers import FAST, incentsim as run_cli
 
-    args = ("compare", "configs/gdp_tournament.yaml", "configs/balanced_scorecard.yaml",
-            "--seeds", "2", "--runs-dir", tmp_path / "runs", "--executor", "serial", *FAST)
+    args = (
+        "compare",
+        "configs/gdp_tournament.yaml",
+        "configs/balanced_scorecard.yaml",
+        "--seeds",
+        "2",
+        "--runs-dir",
+        tmp_path / "runs",
+        "--executor",
+        "serial",
+        *FAST,
+    )
     first = run_cli(*args)
     assert first.returncode == 0, first.stderr
     assert "4 run now, 0 already finished (reused)" in first.stdout
     again = run_cli(*args)
     assert "0 run now, 4 already finished (reused)" in again.stdout, again.stdout
     assert sorted(p.name for p in (tmp_path / "runs").glob("[0-9]*")) == ["1", "2", "3", "4"]
-    report = run_cli("report", "--compare-last", "--runs-dir", tmp_path / "runs",
-                     "--out", tmp_path / "r.html")
+    report = run_cli(
+        "report", "--compare-last", "--runs-dir", tmp_path / "runs", "--out", tmp_path / "r.html"
+    )
     assert report.returncode == 0, report.stderr
     html = (tmp_path / "r.html").read_text()
     assert "balanced_scorecard" in html and "gdp_tournament" in html

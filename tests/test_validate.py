@@ -15,9 +15,15 @@ from incentsim.analysis.validation.econometrics import Estimate, fe_ols, paired_
 from incentsim.analysis.validation.runs import prepare_panel
 
 
-def synthetic_panel(cycle: float = 0.0, promo_slope: float = 0.0, n_seeds: int = 4,
-                    n_pref: int = 30, n_years: int = 30, term: int = 5,
-                    seed: int = 0) -> pd.DataFrame:
+def synthetic_panel(
+    cycle: float = 0.0,
+    promo_slope: float = 0.0,
+    n_seeds: int = 4,
+    n_pref: int = 30,
+    n_years: int = 30,
+    term: int = 5,
+    seed: int = 0,
+) -> pd.DataFrame:
     """A leader-year panel with a known budget cycle and a known promotion slope.
 
     Investment spending growth = prefecture effect + year effect + ``cycle`` in the
@@ -46,17 +52,35 @@ def synthetic_panel(cycle: float = 0.0, promo_slope: float = 0.0, n_seeds: int =
                 if evaluated:
                     z = -2.0 + promo_slope * 100 * rel_sum / k
                     promoted = rng.random() < 1 / (1 + np.exp(-z))
-                rows.append(dict(
-                    seed=s, arm="synthetic", year=t + 1, prefecture=i, province=i // 5,
-                    leader_id=leader, tenure_year=tenure, years_to_evaluation=yte,
-                    years_in_post=tenure, term_length=term, age=rng.normal(49, 3),
-                    insider=rng.random() < 0.4, connected=rng.random() < 0.3,
-                    investment_spending_growth=pref_fx + year_fx[t]
-                    + cycle * evaluated + rng.normal(0, 0.2),
-                    services_spending_growth=rng.normal(0, 0.2),
-                    gdp_growth_reported=0.08 + rel, relative_growth_reported=rel,
-                    log_gdp=rng.normal(7, 0.5), evaluated=evaluated, promoted=promoted,
-                    dismissed=False, public_services_share=rng.uniform(0.1, 0.3)))
+                rows.append(
+                    dict(
+                        seed=s,
+                        arm="synthetic",
+                        year=t + 1,
+                        prefecture=i,
+                        province=i // 5,
+                        leader_id=leader,
+                        tenure_year=tenure,
+                        years_to_evaluation=yte,
+                        years_in_post=tenure,
+                        term_length=term,
+                        age=rng.normal(49, 3),
+                        insider=rng.random() < 0.4,
+                        connected=rng.random() < 0.3,
+                        investment_spending_growth=pref_fx
+                        + year_fx[t]
+                        + cycle * evaluated
+                        + rng.normal(0, 0.2),
+                        services_spending_growth=rng.normal(0, 0.2),
+                        gdp_growth_reported=0.08 + rel,
+                        relative_growth_reported=rel,
+                        log_gdp=rng.normal(7, 0.5),
+                        evaluated=evaluated,
+                        promoted=promoted,
+                        dismissed=False,
+                        public_services_share=rng.uniform(0.1, 0.3),
+                    )
+                )
                 if evaluated:
                     tenure, rel_sum, k = 0, 0.0, 0
                     leader += 1
@@ -64,6 +88,7 @@ def synthetic_panel(cycle: float = 0.0, promo_slope: float = 0.0, n_seeds: int =
 
 
 # ------------------------------------------------------------------ estimators
+
 
 def test_fe_ols_matches_dummy_regression_on_unbalanced_panel():
     import statsmodels.formula.api as smf
@@ -89,10 +114,11 @@ def test_paired_contrast_known_answer():
 
 # ------------------------------------------------------------------ verdict rules
 
+
 def test_sign_rule():
     F = fx.BudgetCycle  # expected > 0
     assert F.verdict(Estimate(1.0, 0.5, 1.5, 0.01, 100))
-    assert not F.verdict(Estimate(1.0, -0.5, 2.5, 0.2, 100))     # not significant
+    assert not F.verdict(Estimate(1.0, -0.5, 2.5, 0.2, 100))  # not significant
     assert not F.verdict(Estimate(-1.0, -1.5, -0.5, 0.01, 100))  # wrong sign
     assert not F.verdict(Estimate(float("nan"), 0, 0, float("nan"), 0))
     G = fx.CycleDampedByLongTerms  # expected < 0
@@ -120,6 +146,7 @@ def test_every_fact_is_registered_with_metadata():
 
 # ------------------------------------------------------- facts on known-answer panels
 
+
 def test_budget_cycle_detected_in_synthetic_panel():
     p = synthetic_panel(cycle=0.15)
     r = fx.evaluate_fact(fx.BudgetCycle, {"gdp_tournament": p}, {})
@@ -139,17 +166,24 @@ def test_cycle_dampening_detected():
     strong = synthetic_panel(cycle=0.2, seed=4)
     weak = synthetic_panel(cycle=0.05, seed=5).assign(arm="long_terms")
     weak = prepare_panel(weak)
-    r = fx.evaluate_fact(fx.CycleDampedByLongTerms,
-                         {"gdp_tournament": strong, "long_terms": weak}, {})
+    r = fx.evaluate_fact(
+        fx.CycleDampedByLongTerms, {"gdp_tournament": strong, "long_terms": weak}, {}
+    )
     assert r["reproduced"]
     assert r["estimate"]["ci_low"] < -15.0 < r["estimate"]["ci_high"]
 
 
 def test_promotion_slope_detected_and_null():
-    yes = fx.evaluate_fact(fx.PromotionOnRelativeGrowth,
-                           {"gdp_tournament": synthetic_panel(promo_slope=0.8, seed=6)}, {})
-    no = fx.evaluate_fact(fx.PromotionOnRelativeGrowth,
-                          {"gdp_tournament": synthetic_panel(promo_slope=0.0, seed=7)}, {})
+    yes = fx.evaluate_fact(
+        fx.PromotionOnRelativeGrowth,
+        {"gdp_tournament": synthetic_panel(promo_slope=0.8, seed=6)},
+        {},
+    )
+    no = fx.evaluate_fact(
+        fx.PromotionOnRelativeGrowth,
+        {"gdp_tournament": synthetic_panel(promo_slope=0.0, seed=7)},
+        {},
+    )
     assert yes["reproduced"] and yes["estimate"]["ci_low"] < 0.8 < yes["estimate"]["ci_high"]
     assert not no["reproduced"]
 
@@ -169,6 +203,7 @@ def test_table1_has_published_rows():
 
 # ------------------------------------------------------------------ end to end
 
+
 @pytest.mark.slow
 def test_validate_quick_end_to_end(tmp_path):
     from incentsim.analysis.validation.calibration import MOMENTS
@@ -185,8 +220,9 @@ def test_validate_quick_end_to_end(tmp_path):
     assert [f["id"] for f in res["facts"]] == list(by_id)
     for f in res["facts"]:
         e = f["estimate"]
-        est = Estimate(*(np.nan if e[k] is None else e[k]
-                         for k in ("value", "ci_low", "ci_high", "p")), e["n"])
+        est = Estimate(
+            *(np.nan if e[k] is None else e[k] for k in ("value", "ci_low", "ci_high", "p")), e["n"]
+        )
         assert f["reproduced"] == by_id[f["id"]].verdict(est), f["id"]
         if "error" not in e["detail"]:
             assert e["ci_low"] <= e["value"] <= e["ci_high"], f["id"]

@@ -53,8 +53,9 @@ def default_scenario_path() -> Path:
 
     path = default_config_dir() / DEFAULT_SCENARIO
     if not path.is_file():
-        raise ScenarioError([("<default>", f"the default scenario {path} is missing; "
-                                           "pass a scenario file")])
+        raise ScenarioError(
+            [("<default>", f"the default scenario {path} is missing; pass a scenario file")]
+        )
     return path
 
 
@@ -83,6 +84,7 @@ def simulate(
         if progress is not None:
             progress(i + 1, total)
     ts = pd.DataFrame.from_records(model.records, columns=["year", *OUTCOME_NAMES])
-    panel = pd.DataFrame({c: np.concatenate(model.panel[c]) if model.panel[c] else []
-                          for c in PANEL_COLUMNS})
+    panel = pd.DataFrame(
+        {c: np.concatenate(model.panel[c]) if model.panel[c] else [] for c in PANEL_COLUMNS}
+    )
     return SimulationResult(scenario=sc, seed=int(seed), timeseries=ts, leaders=panel)

@@ -104,12 +104,12 @@ class PrefectureState:
         return self.debt / self.gdp
 
 
-
-
 # ----------------------------------------------------------------- shocks and technology
 
-def local_shocks_next(shock: np.ndarray, eps: np.ndarray, spillover: np.ndarray,
-                      econ) -> np.ndarray:
+
+def local_shocks_next(
+    shock: np.ndarray, eps: np.ndarray, spillover: np.ndarray, econ
+) -> np.ndarray:
     """Persistent local growth shocks: AR(1) with coefficient
     ``local_shock_persistence`` plus this year's ``eps``, then pulled toward the
     neighbours' (``growth_spillover``, network weights ``spillover``)."""
@@ -122,11 +122,15 @@ def frontier_drift(base, entry_rate, innovation, econ):
     """Log change of a technology frontier: ``base`` plus creative destruction
     (``churn_spillover`` x entry rate above ``entry_reference``) plus the
     innovation stock above reference (``innovation_effect``)."""
-    return (base + econ.churn_spillover * (entry_rate - econ.entry_reference)
-            + econ.innovation_effect * (innovation - 1.0))
+    return (
+        base
+        + econ.churn_spillover * (entry_rate - econ.entry_reference)
+        + econ.innovation_effect * (innovation - 1.0)
+    )
 
 
 # ----------------------------------------------------------------- the budget
+
 
 def revenue(state: PrefectureState, econ) -> np.ndarray:
     """Tax revenue: ``tax_rate`` x fiscal capacity x last year's GDP."""
@@ -135,8 +139,12 @@ def revenue(state: PrefectureState, econ) -> np.ndarray:
 
 def budget(state: PrefectureState, econ) -> np.ndarray:
     """Discretionary budget: taxes on last year's GDP + borrowing + transfers - interest."""
-    b = (revenue(state, econ) + state.borrowing * state.gdp
-         + state.transfers_next - econ.interest_rate * state.debt)
+    b = (
+        revenue(state, econ)
+        + state.borrowing * state.gdp
+        + state.transfers_next
+        - econ.interest_rate * state.debt
+    )
     return np.maximum(b, 0.0)
 
 
@@ -144,8 +152,9 @@ def open_budget(state: PrefectureState, econ) -> None:
     """The year's revenue, and the budget before new borrowing as a share of GDP
     (what leaders split between the uses)."""
     state.revenue = revenue(state, econ)
-    state.budget_share = (np.maximum(budget(state, econ) - state.borrowing * state.gdp, 0.0)
-                          / state.gdp)
+    state.budget_share = (
+        np.maximum(budget(state, econ) - state.borrowing * state.gdp, 0.0) / state.gdp
+    )
 
 
 def spending_shares(base: np.ndarray, borrowing: np.ndarray) -> np.ndarray:
@@ -174,8 +183,9 @@ def spend(st: PrefectureState, econ, gdp_prev: np.ndarray) -> np.ndarray:
     st.services = services_next(st.services, spend_gdp[:, SRV] * st.service_efficiency, econ)
     st.human_capital += econ.human_capital_lag * (st.services - st.human_capital)
     st.abatement = abatement_next(st.abatement, spend_gdp[:, ENV], econ)
-    st.infrastructure = ((1 - econ.infrastructure_depreciation) * st.infrastructure
-                         + st.spending[:, INV])
+    st.infrastructure = (1 - econ.infrastructure_depreciation) * st.infrastructure + st.spending[
+        :, INV
+    ]
     st.innovation = innovation_next(st.innovation, spend_gdp[:, INN], econ)
     st.protection = protection(spend_gdp[:, SUB], econ)
     st.subsidy_rate = subsidy_rate(spend_gdp[:, SUB], gdp_prev, st.private_capital, econ)
@@ -184,12 +194,14 @@ def spend(st: PrefectureState, econ, gdp_prev: np.ndarray) -> np.ndarray:
 
 # ----------------------------------------------------------------- effects of spending
 
+
 def compliance(abatement, econ):
     """Output multiplier from environmental enforcement (compliance costs),
     ``1 - environmental_compliance_cost * (abatement - 1)``, at least
     ``compliance_floor``."""
-    return np.maximum(1.0 - econ.environmental_compliance_cost * (abatement - 1.0),
-                      econ.compliance_floor)
+    return np.maximum(
+        1.0 - econ.environmental_compliance_cost * (abatement - 1.0), econ.compliance_floor
+    )
 
 
 def entry_barrier(abatement, econ):
@@ -198,8 +210,11 @@ def entry_barrier(abatement, econ):
     (between ``entry_barrier_min`` and ``entry_barrier_max``), so enforcement
     slows creative destruction (List, Millimet, Fredriksson & McHone 2003; in
     China the 11th Five-Year Plan's emission targets)."""
-    return np.clip(1.0 - econ.environmental_entry_cost * (abatement - 1.0),
-                   econ.entry_barrier_min, econ.entry_barrier_max)
+    return np.clip(
+        1.0 - econ.environmental_entry_cost * (abatement - 1.0),
+        econ.entry_barrier_min,
+        econ.entry_barrier_max,
+    )
 
 
 def public_output(spend_share_gdp: np.ndarray, econ) -> np.ndarray:
@@ -212,10 +227,9 @@ def public_output(spend_share_gdp: np.ndarray, econ) -> np.ndarray:
     multiplier; subsidies are transfers and add nothing directly.
     """
     s = spend_share_gdp
-    return (
-        econ.public_investment_multiplier * np.sqrt(econ.reference_investment * s[..., INV])
-        + econ.other_spending_multiplier * (s[..., SRV] + s[..., ENV])
-    )
+    return econ.public_investment_multiplier * np.sqrt(
+        econ.reference_investment * s[..., INV]
+    ) + econ.other_spending_multiplier * (s[..., SRV] + s[..., ENV])
 
 
 def _renewed(stock, spend_share, renewal: float, reference: float):
@@ -230,14 +244,12 @@ def services_next(services, spend_share_srv, econ):
 
 def abatement_next(abatement, spend_share_env, econ):
     """Abatement stock: renewed toward sqrt(environment spending / reference)."""
-    return _renewed(abatement, spend_share_env, econ.abatement_renewal,
-                    econ.reference_environment)
+    return _renewed(abatement, spend_share_env, econ.abatement_renewal, econ.reference_environment)
 
 
 def innovation_next(innovation, spend_share_inn, econ):
     """Innovation stock: renewed toward sqrt(science & technology spending / reference)."""
-    return _renewed(innovation, spend_share_inn, econ.innovation_renewal,
-                    econ.reference_innovation)
+    return _renewed(innovation, spend_share_inn, econ.innovation_renewal, econ.reference_innovation)
 
 
 def protection(spend_share_sub, econ):
@@ -247,8 +259,11 @@ def protection(spend_share_sub, econ):
 
 def subsidy_rate(subsidy_share_gdp, gdp, private_capital, econ):
     """Subsidy as a share of firms' user cost of capital (lowers the hurdle)."""
-    return subsidy_share_gdp * gdp / ((econ.hurdle_rate + econ.depreciation)
-                                      * np.maximum(private_capital, 1e-9))
+    return (
+        subsidy_share_gdp
+        * gdp
+        / ((econ.hurdle_rate + econ.depreciation) * np.maximum(private_capital, 1e-9))
+    )
 
 
 def subsidy_boost(rate, econ):
@@ -261,18 +276,27 @@ def subsidy_boost(rate, econ):
     return 1.0 + econ.subsidy_output * np.log1p(rate)
 
 
-def environment_multiplier(st: PrefectureState, econ, gdp_prev, national_level: float,
-                           national_shock: float, ability: np.ndarray) -> np.ndarray:
+def environment_multiplier(
+    st: PrefectureState,
+    econ,
+    gdp_prev,
+    national_level: float,
+    national_shock: float,
+    ability: np.ndarray,
+) -> np.ndarray:
     """What a prefecture adds to its firms' productivity this year: its fixed
     productivity, the national and local shock levels and the leader's ability
     (``ability_effect``), human capital and infrastructure (relative to their
     reference, with their elasticities), compliance costs and support to firms."""
     infra = np.maximum(st.infrastructure / gdp_prev / st.infra_ratio0, 1e-6)
-    return (st.productivity * np.exp(national_level + national_shock + st.local_level
-                                     + econ.ability_effect * ability)
-            * st.human_capital**econ.human_capital_elasticity
-            * infra**econ.infrastructure_elasticity * compliance(st.abatement, econ)
-            * subsidy_boost(st.subsidy_rate, econ))
+    return (
+        st.productivity
+        * np.exp(national_level + national_shock + st.local_level + econ.ability_effect * ability)
+        * st.human_capital**econ.human_capital_elasticity
+        * infra**econ.infrastructure_elasticity
+        * compliance(st.abatement, econ)
+        * subsidy_boost(st.subsidy_rate, econ)
+    )
 
 
 def account_output(st: PrefectureState, econ, fy, spend_gdp, gdp_prev, beh) -> None:
@@ -291,6 +315,7 @@ def account_output(st: PrefectureState, econ, fy, spend_gdp, gdp_prev, beh) -> N
 
 # ----------------------------------------------------------------- pollution
 
+
 def pollution_level(emission_intensity, gdp_ratio, abatement, geo, econ):
     """The year's pollution concentration, before inspections.
 
@@ -300,10 +325,14 @@ def pollution_level(emission_intensity, gdp_ratio, abatement, geo, econ):
     neighbours (``geo.spillover``; a prefecture without neighbours, ``geo.isolated``,
     keeps its own).
     """
-    raw = (emission_intensity * gdp_ratio ** econ.pollution_scale_elasticity
-           * np.exp(-econ.abatement_effect * (abatement - 1.0)))
+    raw = (
+        emission_intensity
+        * gdp_ratio**econ.pollution_scale_elasticity
+        * np.exp(-econ.abatement_effect * (abatement - 1.0))
+    )
     return (1 - econ.pollution_spillover) * raw + econ.pollution_spillover * (
-        geo.spillover @ raw + geo.isolated * raw)
+        geo.spillover @ raw + geo.isolated * raw
+    )
 
 
 def expected_pollution_growth(growth, abatement_change, econ):
@@ -316,8 +345,16 @@ def expected_pollution_growth(growth, abatement_change, econ):
 
 # ----------------------------------------------------------------- leaders' forecasts
 
-def forecast(state: PrefectureState, cand: np.ndarray, budget_share: np.ndarray, econ, beh,
-             expected_growth: np.ndarray, expected_income_growth: np.ndarray) -> dict:
+
+def forecast(
+    state: PrefectureState,
+    cand: np.ndarray,
+    budget_share: np.ndarray,
+    econ,
+    beh,
+    expected_growth: np.ndarray,
+    expected_income_growth: np.ndarray,
+) -> dict:
     """Indicators each leader expects from each candidate plan.
 
     ``cand`` is (C, N_USES + 1): budget shares and a borrowing level (share of
@@ -329,14 +366,16 @@ def forecast(state: PrefectureState, cand: np.ndarray, budget_share: np.ndarray,
     spend = spending_shares(budget_share[:, None, None] * cand[None, :, :N_USES], borrow)
     growth, abate = _forecast_growth(state, spend, econ, expected_growth)
     poll_growth = expected_pollution_growth(growth, abate - state.abatement[:, None], econ)
-    services = services_next(state.services[:, None],
-                             spend[..., SRV] * state.service_efficiency[:, None], econ)
+    services = services_next(
+        state.services[:, None], spend[..., SRV] * state.service_efficiency[:, None], econ
+    )
     pollution = state.pollution[:, None] * (1.0 + poll_growth)
     surprise = growth - expected_income_growth[:, None]
     sat = logistic(satisfaction_index(services, surprise, pollution, beh))
     debt = -debt_next(state.debt[:, None], borrow, state.gdp[:, None], econ) / state.gdp[:, None]
-    subsidy = subsidy_rate(spend[..., SUB], state.gdp[:, None],
-                           state.private_capital[:, None], econ)
+    subsidy = subsidy_rate(
+        spend[..., SUB], state.gdp[:, None], state.private_capital[:, None], econ
+    )
     firm = logistic(rating_index(state.firm_trust[:, None], subsidy, beh))
     return {
         "growth": growth,
@@ -359,8 +398,9 @@ def _forecast_growth(state: PrefectureState, spend: np.ndarray, econ, expected_g
     change in support to firms and in compliance costs."""
     pub_now = state.pub_output[:, None] / state.gdp[:, None]
     private_share = 1.0 - pub_now
-    subsidy = subsidy_rate(spend[..., SUB], state.gdp[:, None],
-                           state.private_capital[:, None], econ)
+    subsidy = subsidy_rate(
+        spend[..., SUB], state.gdp[:, None], state.private_capital[:, None], econ
+    )
     boost_now = subsidy_boost(state.subsidy_rate, econ)[:, None]
     abate = abatement_next(state.abatement[:, None], spend[..., ENV], econ)
     comply = compliance(abate, econ) / compliance(state.abatement, econ)[:, None]
@@ -373,6 +413,7 @@ def _forecast_growth(state: PrefectureState, spend: np.ndarray, econ, expected_g
 
 
 # ----------------------------------------------------------------- residents and firms
+
 
 def logistic(x):
     """The logistic function 1 / (1 + exp(-x))."""
@@ -405,9 +446,15 @@ def firm_trust_next(firm_trust, subsidy_rate, turnover, scandal, reassured, beh)
     ``firm_trust_turnover_loss`` in a year the leader changed and
     ``firm_trust_scandal_loss`` in a scandal year, plus what mechanisms do to
     reassure firms (``reassured``), clipped to 0..1."""
-    target = np.clip(beh.firm_trust_base + beh.firm_trust_subsidy * subsidy_rate
-                     - beh.firm_trust_turnover_loss * turnover
-                     - beh.firm_trust_scandal_loss * scandal + reassured, 0.0, 1.0)
+    target = np.clip(
+        beh.firm_trust_base
+        + beh.firm_trust_subsidy * subsidy_rate
+        - beh.firm_trust_turnover_loss * turnover
+        - beh.firm_trust_scandal_loss * scandal
+        + reassured,
+        0.0,
+        1.0,
+    )
     return firm_trust + beh.firm_trust_adjustment * (target - firm_trust)
 
 
@@ -416,5 +463,7 @@ def rating_index(firm_trust, subsidy_rate, beh):
     x (trust - survey_neutral_trust) + survey_subsidy_weight x subsidy rate``.
     Firms answer surveys with it (:meth:`incentsim.agents.firms.FirmPopulation.survey`,
     plus their own productivity) and leaders forecast the survey with it."""
-    return (beh.survey_trust_weight * (firm_trust - beh.survey_neutral_trust)
-            + beh.survey_subsidy_weight * subsidy_rate)
+    return (
+        beh.survey_trust_weight * (firm_trust - beh.survey_neutral_trust)
+        + beh.survey_subsidy_weight * subsidy_rate
+    )

@@ -31,10 +31,26 @@ from incentsim.runs.experiment import (
 )
 
 __all__ = [
-    "DEFAULT_RUNS_DIR", "RUNS_DIR_ENV", "SECTIONS", "SafeFileStorageObserver", "StorageError",
-    "code_fingerprint", "code_version", "default_config", "default_runs_dir",
-    "ensure_runs_dir", "ensure_writable_dir", "ex", "finished_run", "make_experiment",
-    "mark_done", "process_start_ticks", "record", "run_tracked", "scenario_of", "task_key",
+    "DEFAULT_RUNS_DIR",
+    "RUNS_DIR_ENV",
+    "SECTIONS",
+    "SafeFileStorageObserver",
+    "StorageError",
+    "code_fingerprint",
+    "code_version",
+    "default_config",
+    "default_runs_dir",
+    "ensure_runs_dir",
+    "ensure_writable_dir",
+    "ex",
+    "finished_run",
+    "make_experiment",
+    "mark_done",
+    "process_start_ticks",
+    "record",
+    "run_tracked",
+    "scenario_of",
+    "task_key",
 ]
 
 if __name__ == "__main__":  # pragma: no cover

@@ -51,40 +51,89 @@ class Indicator:
 
 
 INDICATORS: tuple[Indicator, ...] = (
-    Indicator("growth", "fraction/yr", "reported real GDP growth",
-              natural_scale=0.05, scale_floor=0.01, initial_scale=0.05, scored=True,
-              weighted=True,
-              forecast="expected private growth plus the plan's public output and support "
-                       "to firms (economy.forecast)"),
-    Indicator("environment", "fraction/yr", "minus reported pollution growth",
-              natural_scale=0.05, scale_floor=0.01, initial_scale=0.05, scored=True,
-              weighted=True, veto_key="pollution_growth",
-              forecast="first-order pollution growth from forecast growth and the "
-                       "abatement the plan buys"),
-    Indicator("services", "index (1 = reference)", "public-service quality",
-              natural_scale=0.2, scale_floor=0.02, initial_scale=0.1, scored=True,
-              weighted=True, forecast="service quality renewed by the plan's spending"),
-    Indicator("debt", "ratio", "minus local-government debt / GDP",
-              natural_scale=0.1, scale_floor=0.02, initial_scale=0.05, scored=True,
-              weighted=True, veto_key="debt_to_gdp",
-              forecast="debt repaid at the repayment rate plus the plan's borrowing"),
-    Indicator("satisfaction", "0..1", "mean resident satisfaction in a survey",
-              natural_scale=0.1, scale_floor=0.01, initial_scale=0.05, scored=True,
-              weighted=True,
-              forecast="satisfaction index at forecast services, income surprise and "
-                       "pollution"),
-    Indicator("firm_survey", "0..1", "mean business-environment rating of firms",
-              natural_scale=0.1, scale_floor=0.01, initial_scale=0.05, scored=True,
-              weighted=True, forecast="rating of the average firm at today's trust and "
-                                      "the plan's subsidies"),
-    Indicator("stability", "per 1,000 residents/yr", "minus petitions",
-              natural_scale=1.0, scale_floor=0.2, initial_scale=1.0, scored=True,
-              veto_key="petitions",
-              forecast="today's petitions moved by the forecast change in satisfaction"),
-    Indicator("connected", "0/1", "connected to the provincial patron",
-              forecast="known"),
-    Indicator("age", "years", "the leader's age",
-              forecast="age at the next evaluation"),
+    Indicator(
+        "growth",
+        "fraction/yr",
+        "reported real GDP growth",
+        natural_scale=0.05,
+        scale_floor=0.01,
+        initial_scale=0.05,
+        scored=True,
+        weighted=True,
+        forecast="expected private growth plus the plan's public output and support "
+        "to firms (economy.forecast)",
+    ),
+    Indicator(
+        "environment",
+        "fraction/yr",
+        "minus reported pollution growth",
+        natural_scale=0.05,
+        scale_floor=0.01,
+        initial_scale=0.05,
+        scored=True,
+        weighted=True,
+        veto_key="pollution_growth",
+        forecast="first-order pollution growth from forecast growth and the "
+        "abatement the plan buys",
+    ),
+    Indicator(
+        "services",
+        "index (1 = reference)",
+        "public-service quality",
+        natural_scale=0.2,
+        scale_floor=0.02,
+        initial_scale=0.1,
+        scored=True,
+        weighted=True,
+        forecast="service quality renewed by the plan's spending",
+    ),
+    Indicator(
+        "debt",
+        "ratio",
+        "minus local-government debt / GDP",
+        natural_scale=0.1,
+        scale_floor=0.02,
+        initial_scale=0.05,
+        scored=True,
+        weighted=True,
+        veto_key="debt_to_gdp",
+        forecast="debt repaid at the repayment rate plus the plan's borrowing",
+    ),
+    Indicator(
+        "satisfaction",
+        "0..1",
+        "mean resident satisfaction in a survey",
+        natural_scale=0.1,
+        scale_floor=0.01,
+        initial_scale=0.05,
+        scored=True,
+        weighted=True,
+        forecast="satisfaction index at forecast services, income surprise and pollution",
+    ),
+    Indicator(
+        "firm_survey",
+        "0..1",
+        "mean business-environment rating of firms",
+        natural_scale=0.1,
+        scale_floor=0.01,
+        initial_scale=0.05,
+        scored=True,
+        weighted=True,
+        forecast="rating of the average firm at today's trust and the plan's subsidies",
+    ),
+    Indicator(
+        "stability",
+        "per 1,000 residents/yr",
+        "minus petitions",
+        natural_scale=1.0,
+        scale_floor=0.2,
+        initial_scale=1.0,
+        scored=True,
+        veto_key="petitions",
+        forecast="today's petitions moved by the forecast change in satisfaction",
+    ),
+    Indicator("connected", "0/1", "connected to the provincial patron", forecast="known"),
+    Indicator("age", "years", "the leader's age", forecast="age at the next evaluation"),
 )
 
 BY_NAME = {i.name: i for i in INDICATORS}
@@ -100,5 +149,7 @@ VETO = {i.veto_key: i.name for i in INDICATORS if i.veto_key}
 #: growth's natural scale) and the innovation stock (index, 1 = reference)
 WELFARE_ONLY = {"growth_true": 0.05, "innovation": 0.2}
 #: default natural scales, indicators first (``behaviour.natural_scale`` sets them)
-NATURAL_SCALE = {**{i.name: i.natural_scale for i in INDICATORS
-                    if i.natural_scale is not None}, **WELFARE_ONLY}
+NATURAL_SCALE = {
+    **{i.name: i.natural_scale for i in INDICATORS if i.natural_scale is not None},
+    **WELFARE_ONLY,
+}

@@ -76,19 +76,20 @@ class IncentModel(mesa.Model):
         self.per_province = w.prefectures_per_province
         self.n_prefectures = n = w.n_provinces * w.prefectures_per_province
         rng = self.streams["world"]
-        self.geo = build_geography(w.n_provinces, w.prefectures_per_province,
-                                   w.cross_province_links, rng)
+        self.geo = build_geography(
+            w.n_provinces, w.prefectures_per_province, w.cross_province_links, rng
+        )
         self.province = self.geo.province
         self.space = Network(self.geo.graph, random=self.random, layout=self.geo.positions)
         self._set_rules(sc, seed)
         self.candidates = candidate_plans(sc.behaviour, rng)
-        self.growth_target = np.full(
-            n, sc.promotion.growth_target + sc.promotion.target_escalation)
+        self.growth_target = np.full(n, sc.promotion.growth_target + sc.promotion.target_escalation)
         z = np.exp(sc.economy.prefecture_productivity_sd * rng.standard_normal(n))
         self.state = self._initial_state(z, rng)
         self.firms = FirmPopulation(self, w.firms_per_prefecture, z, self.streams["firms"])
-        self.citizens = CitizenPopulation(self, w.citizens_per_prefecture, n,
-                                          self.streams["citizens"])
+        self.citizens = CitizenPopulation(
+            self, w.citizens_per_prefecture, n, self.streams["citizens"]
+        )
         self._calibrate_initial_levels()
         num, den = self.firms.tfp_totals()
         self._tfp_level = num.sum() / den.sum() if den.sum() > 0 else 1.0
@@ -111,8 +112,10 @@ class IncentModel(mesa.Model):
     def _set_rules(self, sc: Scenario, seed: int) -> None:
         """The promotion rule and the mechanisms in force, and what they imply."""
         rule = PROMOTION_RULES[sc.promotion.rule](sc.promotion)
-        self.mechanisms = [MECHANISMS[name](params, stream(seed, f"mechanism:{name}"))
-                           for name, params in sc.mechanisms()]
+        self.mechanisms = [
+            MECHANISMS[name](params, stream(seed, f"mechanism:{name}"))
+            for name, params in sc.mechanisms()
+        ]
         self.evaluator = Evaluator(rule, self.mechanisms)
         self.pollution_manipulable = all(m.pollution_manipulable for m in self.mechanisms)
         read = {k for m in self.mechanisms for k in m.observes}
@@ -125,33 +128,53 @@ class IncentModel(mesa.Model):
         n, econ, beh = self.n_prefectures, self.config.economy, self.config.behaviour
         ones, zeros = np.ones(n), np.zeros(n)
         st = eco.PrefectureState(
-            n=n, productivity=z,
+            n=n,
+            productivity=z,
             fiscal_capacity=rng.uniform(econ.fiscal_capacity_min, econ.fiscal_capacity_max, n),
             emission_intensity=np.exp(econ.emission_intensity_sd * rng.standard_normal(n)),
-            local_level=zeros.copy(), local_growth_shock=zeros.copy(),
-            gdp=ones.copy(), private_output=ones.copy(), private_output_prev=ones.copy(),
-            private_capital=ones.copy(), pub_output=zeros.copy(),
-            infrastructure=ones.copy(), infra_ratio0=econ.initial_infrastructure,
-            services=ones.copy(), human_capital=ones.copy(), abatement=ones.copy(),
-            pollution=ones.copy(), debt=zeros.copy(), revenue=zeros.copy(),
+            local_level=zeros.copy(),
+            local_growth_shock=zeros.copy(),
+            gdp=ones.copy(),
+            private_output=ones.copy(),
+            private_output_prev=ones.copy(),
+            private_capital=ones.copy(),
+            pub_output=zeros.copy(),
+            infrastructure=ones.copy(),
+            infra_ratio0=econ.initial_infrastructure,
+            services=ones.copy(),
+            human_capital=ones.copy(),
+            abatement=ones.copy(),
+            pollution=ones.copy(),
+            debt=zeros.copy(),
+            revenue=zeros.copy(),
             firm_trust=np.full(n, beh.initial_firm_trust),
-            innovation=ones.copy(), frontier_gap=zeros.copy(),
+            innovation=ones.copy(),
+            frontier_gap=zeros.copy(),
             shares=np.tile(beh.fixed_shares or beh.initial_shares, (n, 1)),
-            spending=np.zeros((n, eco.N_USES)), spending_prev=np.zeros((n, eco.N_USES)),
-            borrowing=zeros.copy(), manipulation=zeros.copy(), underreport=zeros.copy(),
+            spending=np.zeros((n, eco.N_USES)),
+            spending_prev=np.zeros((n, eco.N_USES)),
+            borrowing=zeros.copy(),
+            manipulation=zeros.copy(),
+            underreport=zeros.copy(),
             growth_true=np.full(n, econ.initial_growth),
             growth_reported=np.full(n, econ.initial_growth),
-            pollution_growth=zeros.copy(), pollution_growth_reported=zeros.copy(),
-            subsidy_rate=zeros.copy(), protection=zeros.copy(),
+            pollution_growth=zeros.copy(),
+            pollution_growth_reported=zeros.copy(),
+            subsidy_rate=zeros.copy(),
+            protection=zeros.copy(),
             satisfaction_mean=np.full(n, beh.initial_satisfaction),
             firm_survey=np.full(n, beh.initial_firm_trust),
-            petitions=zeros.copy(), transfers_next=zeros.copy(),
-            scandal=np.zeros(n, bool), turnover=np.zeros(n, bool),
-            last_score=zeros.copy(), rank_pct=np.full(n, 0.5),
+            petitions=zeros.copy(),
+            transfers_next=zeros.copy(),
+            scandal=np.zeros(n, bool),
+            turnover=np.zeros(n, bool),
+            last_score=zeros.copy(),
+            rank_pct=np.full(n, 0.5),
             scandal_dismissal=np.zeros(n, bool),
             expected_growth=np.full(n, econ.initial_growth),
             expected_income_growth=np.full(n, econ.initial_growth),
-            service_efficiency=np.ones(n), budget_share=np.full(n, econ.tax_rate),
+            service_efficiency=np.ones(n),
+            budget_share=np.full(n, econ.tax_rate),
             # InitialScale is a section model built at run time from the indicator table
             indicator_scale=beh.initial_scale.model_dump(),  # type: ignore[attr-defined]
             entry_rate=np.full(n, econ.entry_reference),
@@ -166,8 +189,11 @@ class IncentModel(mesa.Model):
         st, f, econ = self.state, self.firms, self.config.economy
         n = self.n_prefectures
         alpha = econ.capital_share
-        out = np.bincount(f.prefecture, st.productivity[f.prefecture] * f.productivity
-                          * f.capital**alpha * f.alive, n)
+        out = np.bincount(
+            f.prefecture,
+            st.productivity[f.prefecture] * f.productivity * f.capital**alpha * f.alive,
+            n,
+        )
         st.private_output = out.copy()
         st.private_output_prev = out / (1.0 + econ.initial_growth)
         st.private_capital = np.bincount(f.prefecture, f.capital * f.alive, n)
@@ -196,8 +222,11 @@ class IncentModel(mesa.Model):
         age = float(np.clip(age, ten.min_appointment_age, ten.retirement_age - 1.0))
         shape = beh.motivation_shape
         ld = Leader(
-            self, ability=rng.standard_normal(), age=age,
-            insider=u[0] < ten.insider_prob, connected=u[1] < ten.connected_prob,
+            self,
+            ability=rng.standard_normal(),
+            age=age,
+            insider=u[0] < ten.insider_prob,
+            connected=u[1] < ten.connected_prob,
             motivation=beh.public_service_motivation * 2.0 * rng.beta(shape, shape),
             perception=float(np.exp(beh.perception_noise * rng.standard_normal())),
             term_length=ten.term_length,
@@ -235,8 +264,9 @@ class IncentModel(mesa.Model):
         """Settle a share of this year's petitions (part of the mechanisms' context)."""
         self.citizens.redress(share, rng)
 
-    def register_scandal(self, caught: np.ndarray, dismissal_prob: float,
-                         rng: np.random.Generator) -> None:
+    def register_scandal(
+        self, caught: np.ndarray, dismissal_prob: float, rng: np.random.Generator
+    ) -> None:
         """Detected manipulation: correct the report, mark a scandal, maybe dismiss."""
         st = self.state
         st.scandal |= caught
@@ -249,7 +279,8 @@ class IncentModel(mesa.Model):
         for mech in self.mechanisms:
             mech.new_year(self)
         self.manipulation_cost_multiplier = float(
-            np.prod([m.manipulation_cost() for m in self.mechanisms]))
+            np.prod([m.manipulation_cost() for m in self.mechanisms])
+        )
         eff = np.ones(self.n_prefectures)
         for mech in self.mechanisms:
             eff = eff * mech.service_efficiency(self)
@@ -322,13 +353,16 @@ class IncentModel(mesa.Model):
         st, econ, rs = self.state, self.config.economy, self.streams["shocks"]
         national = econ.national_shock_sd * rs.standard_normal()
         eps = econ.local_shock_sd * rs.standard_normal(self.n_prefectures)
-        st.local_growth_shock = eco.local_shocks_next(st.local_growth_shock, eps,
-                                                      self.geo.spillover, econ)
+        st.local_growth_shock = eco.local_shocks_next(
+            st.local_growth_shock, eps, self.geo.spillover, econ
+        )
         st.local_level += st.local_growth_shock
-        self.frontier *= np.exp(eco.frontier_drift(econ.frontier_growth, self.entry_rate,
-                                                   st.innovation.mean(), econ))
-        st.frontier_gap = eco.frontier_drift((1.0 - econ.frontier_convergence) * st.frontier_gap,
-                                             st.entry_rate, st.innovation, econ)
+        self.frontier *= np.exp(
+            eco.frontier_drift(econ.frontier_growth, self.entry_rate, st.innovation.mean(), econ)
+        )
+        st.frontier_gap = eco.frontier_drift(
+            (1.0 - econ.frontier_convergence) * st.frontier_gap, st.entry_rate, st.innovation, econ
+        )
         return national
 
     def _decide(self) -> np.ndarray:
@@ -357,11 +391,17 @@ class IncentModel(mesa.Model):
         """Firms produce, invest, exit and enter; GDP and expectations follow."""
         st, econ, beh = self.state, self.config.economy, self.config.behaviour
         ability = np.array([ld.ability for ld in self.leader_at])
-        env_mult = eco.environment_multiplier(st, econ, gdp_prev, self.national_level,
-                                              national, ability)
-        fy = self.firms.step(env_mult, st.subsidy_rate, eco.firm_confidence(st.firm_trust, beh),
-                             st.protection, self.frontier * np.exp(st.frontier_gap),
-                             eco.entry_barrier(st.abatement, econ))
+        env_mult = eco.environment_multiplier(
+            st, econ, gdp_prev, self.national_level, national, ability
+        )
+        fy = self.firms.step(
+            env_mult,
+            st.subsidy_rate,
+            eco.firm_confidence(st.firm_trust, beh),
+            st.protection,
+            self.frontier * np.exp(st.frontier_gap),
+            eco.entry_barrier(st.abatement, econ),
+        )
         st.entry_rate = fy.entries / np.maximum(fy.alive_start, 1.0)
         self.entry_rate = float(fy.entries.sum() / max(fy.alive_start.sum(), 1.0))
         self.national_level += econ.national_shock_persistence * national
@@ -372,8 +412,9 @@ class IncentModel(mesa.Model):
         """Pollution follows output and abatement; inspections cut it."""
         st, econ = self.state, self.config.economy
         st.emission_intensity *= 1.0 - econ.emission_intensity_decline
-        raw = eco.pollution_level(st.emission_intensity, st.gdp / self.gdp0, st.abatement,
-                                  self.geo, econ)
+        raw = eco.pollution_level(
+            st.emission_intensity, st.gdp / self.gdp0, st.abatement, self.geo, econ
+        )
         for mech in self.mechanisms:
             raw = raw * mech.pollution_factor(self)
         pollution_prev = st.pollution
@@ -401,8 +442,9 @@ class IncentModel(mesa.Model):
         st.petitions = means["petitions"]
         st.expected_income_growth = means["expected_growth"]
         reassured = sum((mech.firm_confidence(self) for mech in self.mechanisms), np.zeros(n))
-        st.firm_trust = eco.firm_trust_next(st.firm_trust, st.subsidy_rate, st.turnover,
-                                            st.scandal, reassured, beh)
+        st.firm_trust = eco.firm_trust_next(
+            st.firm_trust, st.subsidy_rate, st.turnover, st.scandal, reassured, beh
+        )
         if self.surveys_firms:
             st.firm_survey = self.firms.survey(st.firm_trust, st.subsidy_rate)
 
@@ -440,8 +482,10 @@ class IncentModel(mesa.Model):
         tfp_p = np.divide(fy.tfp_num, fy.tfp_den, out=np.zeros(n), where=fy.tfp_den > 0)
         tfp_p = np.where(fy.tfp_den > 0, tfp_p, prev_p)
         self._tfp_level, self._tfp_level_p = tfp, tfp_p
-        return (float(tfp / prev - 1.0),
-                np.divide(tfp_p, prev_p, out=np.ones(n), where=prev_p > 0) - 1.0)
+        return (
+            float(tfp / prev - 1.0),
+            np.divide(tfp_p, prev_p, out=np.ones(n), where=prev_p > 0) - 1.0,
+        )
 
     def _record(self, fate, fy, tfp_growth) -> None:
         """Append this year's outcome row and leader-panel rows."""
@@ -454,8 +498,17 @@ class IncentModel(mesa.Model):
     def check_invariants(self) -> None:
         """Stop with :class:`InvariantError` naming year, prefecture and quantity."""
         st = self.state
-        for name in ("gdp", "services", "pollution", "debt", "human_capital", "growth_true",
-                     "growth_reported", "firm_trust", "satisfaction_mean"):
+        for name in (
+            "gdp",
+            "services",
+            "pollution",
+            "debt",
+            "human_capital",
+            "growth_true",
+            "growth_reported",
+            "firm_trust",
+            "satisfaction_mean",
+        ):
             x = getattr(st, name)
             bad = ~np.isfinite(x)
             if bad.any():
@@ -474,9 +527,11 @@ class IncentModel(mesa.Model):
         f = self.firms
         if not (f.capital.min() >= 0.0 and np.isfinite(f.capital.max())):
             i = int(np.flatnonzero((f.capital < 0) | ~np.isfinite(f.capital))[0])
-            raise InvariantError(self.year, int(f.prefecture[i]), "firm capital",
-                                 float(f.capital[i]))
+            raise InvariantError(
+                self.year, int(f.prefecture[i]), "firm capital", float(f.capital[i])
+            )
         if (f.output[~f.alive] != 0).any():
             i = int(np.flatnonzero((f.output != 0) & ~f.alive)[0])
-            raise InvariantError(self.year, int(f.prefecture[i]), "output of a dead firm",
-                                 float(f.output[i]))
+            raise InvariantError(
+                self.year, int(f.prefecture[i]), "output of a dead firm", float(f.output[i])
+            )

@@ -58,8 +58,11 @@ class UpperLevel:
         """Rank within province as a share of peers scored lower (0..1; alone = 1)."""
         if self.per == 1:
             return np.ones_like(x, dtype=float)
-        order = np.argsort(np.argsort(x.reshape(self.n_prov, self.per), axis=1, kind="stable"),
-                           axis=1, kind="stable")
+        order = np.argsort(
+            np.argsort(x.reshape(self.n_prov, self.per), axis=1, kind="stable"),
+            axis=1,
+            kind="stable",
+        )
         return (order / (self.per - 1)).ravel()
 
     def term_average(self) -> dict[str, np.ndarray]:
@@ -76,8 +79,12 @@ class UpperLevel:
         shape = (lambda a: a[:, None]) if column else (lambda a: a)
         means = {k: shape(self.peer_mean(ind[k])) for k in SCORED}
         base = {k: shape(st.term_baseline[k]) for k in SCORED}
-        return EvalContext(peer_mean=means, scale=dict(st.indicator_scale), baseline=base,
-                           target=shape(self.model.growth_target))
+        return EvalContext(
+            peer_mean=means,
+            scale=dict(st.indicator_scale),
+            baseline=base,
+            target=shape(self.model.growth_target),
+        )
 
     def forecast_context(self) -> EvalContext:
         """Context a leader forecasts with: peers' term-to-date averages, (L, 1)."""
@@ -114,8 +121,13 @@ class UpperLevel:
         for key, limit in promo.veto.items():
             veto_ok &= -ind[VETO[key]] <= limit
         dismissed = st.scandal_dismissal.copy()
-        candidate = (contest & ~dismissed & veto_ok & (age < ten.promotion_age_limit)
-                     & (pct >= promo.min_percentile))
+        candidate = (
+            contest
+            & ~dismissed
+            & veto_ok
+            & (age < ten.promotion_age_limit)
+            & (pct >= promo.min_percentile)
+        )
         promoted = np.zeros(n, dtype=bool)
         slots = np.floor(promo.capacity * self.per + u_slots).astype(int)
         ranked = np.where(candidate, score, -np.inf).reshape(self.n_prov, self.per)
@@ -127,18 +139,31 @@ class UpperLevel:
 
         retire = (age >= ten.retirement_age) & ~promoted & ~dismissed
         stays = ~promoted & ~dismissed & ~retire
-        reappointed = (stays & evaluated & (u_reappoint < ten.reappointment_prob)
-                       & (age + term < ten.retirement_age))
+        reappointed = (
+            stays
+            & evaluated
+            & (u_reappoint < ten.reappointment_prob)
+            & (age + term < ten.retirement_age)
+        )
         early = stays & ~evaluated & ((u_hazard < ten.early_turnover_hazard) | reshuffled)
         moved = stays & ((evaluated & ~reappointed) | early)
         rotated = moved & (u_rotate < ten.rotation_prob)
-        return dict(score=score, rank_pct=pct, evaluated=evaluated, contested=contest,
-                    promoted=promoted,
-                    dismissed=dismissed, retired=retire, reappointed=reappointed,
-                    moved=moved, rotated=rotated)
+        return dict(
+            score=score,
+            rank_pct=pct,
+            evaluated=evaluated,
+            contested=contest,
+            promoted=promoted,
+            dismissed=dismissed,
+            retired=retire,
+            reappointed=reappointed,
+            moved=moved,
+            rotated=rotated,
+        )
 
-    def irregular(self, leaders: list[Leader], evaluated: np.ndarray
-                  ) -> tuple[np.ndarray, np.ndarray]:
+    def irregular(
+        self, leaders: list[Leader], evaluated: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray]:
         """Who competes for promotion (those up for evaluation, and mid-term candidates
         mechanisms add) and who mechanisms move from their posts this year."""
         contest, reshuffled = evaluated.copy(), np.zeros(len(evaluated), dtype=bool)

@@ -46,8 +46,9 @@ def _dispersion(model, x: np.ndarray) -> float:
     return float(np.sqrt(((g - g.mean(axis=1, keepdims=True)) ** 2).mean()))
 
 
-def outcome_row(model, fate: dict[str, np.ndarray], fy: FirmYear,
-                tfp_growth: float) -> dict[str, Any]:
+def outcome_row(
+    model, fate: dict[str, np.ndarray], fy: FirmYear, tfp_growth: float
+) -> dict[str, Any]:
     """The year's outcomes, national (see :data:`incentsim.outcomes.OUTCOMES`)."""
     st, econ, leaders = model.state, model.config.economy, model.leader_at
     alive = max(fy.alive_start.sum(), 1.0)
@@ -59,12 +60,12 @@ def outcome_row(model, fate: dict[str, np.ndarray], fy: FirmYear,
         "gdp_growth_reported": float(st.growth_reported.mean()),
         "manipulation_gap": float((st.growth_reported - st.growth_true).mean()),
         "growth_dispersion": _dispersion(model, st.growth_true),
-        "investment_rate": float((fy.investment.sum() + st.spending[:, INV].sum())
-                                 / gdp_total),
+        "investment_rate": float((fy.investment.sum() + st.spending[:, INV].sum()) / gdp_total),
         "public_investment_rate": float(st.spending[:, INV].sum() / gdp_total),
         # a firm-less economy (every firm exited, none entered) has no return
         "return_on_capital": float(econ.capital_share * fy.output.sum() / fy.capital.sum())
-        if fy.capital.sum() > 0 else 0.0,
+        if fy.capital.sum() > 0
+        else 0.0,
         "tfp_growth": tfp_growth,
         "firm_entry_rate": float(fy.entries.sum() / alive),
         "firm_exit_rate": float(fy.exits.sum() / alive),
@@ -97,7 +98,8 @@ def _leader_columns(model) -> dict[str, Any]:
         "years_to_evaluation": [ld.term_length - ld.tenure_year for ld in leaders],
         "years_in_post": [ld.years_in_post for ld in leaders],
         "term_length": [ld.term_length for ld in leaders],
-        "age": [ld.age for ld in leaders], "insider": [ld.insider for ld in leaders],
+        "age": [ld.age for ld in leaders],
+        "insider": [ld.insider for ld in leaders],
         "connected": [ld.connected for ld in leaders],
         "ability": np.array([ld.ability for ld in leaders]),
         "motivation": [ld.motivation for ld in leaders],
@@ -109,34 +111,51 @@ def _firm_columns(model, fy: FirmYear) -> dict[str, Any]:
     alive_p = np.maximum(fy.alive_start, 1.0)
     # firms are stored prefecture by prefecture, in blocks of equal size
     protected_p = np.count_nonzero(model.firms.protected.reshape(n, -1), axis=1) / alive_p
-    return {"firm_exit_rate": fy.exits / alive_p, "firm_entry_rate": fy.entries / alive_p,
-            "protected_share": protected_p}
+    return {
+        "firm_exit_rate": fy.exits / alive_p,
+        "firm_entry_rate": fy.entries / alive_p,
+        "protected_share": protected_p,
+    }
 
 
-def panel_columns(model, fate: dict[str, np.ndarray], fy: FirmYear,
-                  tfp_growth: np.ndarray) -> dict[str, np.ndarray]:
+def panel_columns(
+    model, fate: dict[str, np.ndarray], fy: FirmYear, tfp_growth: np.ndarray
+) -> dict[str, np.ndarray]:
     """The year's rows of the leader-year panel, column by column."""
     st, n = model.state, model.n_prefectures
     with np.errstate(divide="ignore", invalid="ignore"):
-        growth_spend = np.where(st.spending_prev > 0, st.spending / st.spending_prev - 1.0,
-                                np.nan)
-    cols: dict[str, Any] = {"year": np.full(n, model.year), "prefecture": np.arange(n),
-                            "province": model.province, **_leader_columns(model)}
+        growth_spend = np.where(st.spending_prev > 0, st.spending / st.spending_prev - 1.0, np.nan)
+    cols: dict[str, Any] = {
+        "year": np.full(n, model.year),
+        "prefecture": np.arange(n),
+        "province": model.province,
+        **_leader_columns(model),
+    }
     cols.update({SHARE_PANEL[u]: st.shares[:, i] for i, u in enumerate(USES)})
-    cols.update({
-        "borrowing": st.borrowing, "manipulation": st.manipulation,
-        "pollution_underreport": st.underreport,
-        "investment_spending_growth": growth_spend[:, INV],
-        "services_spending_growth": growth_spend[:, SRV],
-        "innovation_spending_growth": growth_spend[:, INN],
-        "gdp_growth_true": st.growth_true, "gdp_growth_reported": st.growth_reported,
-        "relative_growth_reported": st.growth_reported
-        - model.upper.peer_mean(st.growth_reported),
-        "pollution_growth": st.pollution_growth,
-        "debt_to_gdp": st.debt_to_gdp, "satisfaction": st.satisfaction_mean,
-        **_firm_columns(model, fy), "tfp_growth": tfp_growth,
-        "log_gdp": np.log(st.gdp), "score": fate["score"], "rank_pct": fate["rank_pct"],
-        "evaluated": fate["evaluated"], "promoted": fate["promoted"],
-        "dismissed": fate["dismissed"], "scandal": st.scandal.copy(),
-    })
+    cols.update(
+        {
+            "borrowing": st.borrowing,
+            "manipulation": st.manipulation,
+            "pollution_underreport": st.underreport,
+            "investment_spending_growth": growth_spend[:, INV],
+            "services_spending_growth": growth_spend[:, SRV],
+            "innovation_spending_growth": growth_spend[:, INN],
+            "gdp_growth_true": st.growth_true,
+            "gdp_growth_reported": st.growth_reported,
+            "relative_growth_reported": st.growth_reported
+            - model.upper.peer_mean(st.growth_reported),
+            "pollution_growth": st.pollution_growth,
+            "debt_to_gdp": st.debt_to_gdp,
+            "satisfaction": st.satisfaction_mean,
+            **_firm_columns(model, fy),
+            "tfp_growth": tfp_growth,
+            "log_gdp": np.log(st.gdp),
+            "score": fate["score"],
+            "rank_pct": fate["rank_pct"],
+            "evaluated": fate["evaluated"],
+            "promoted": fate["promoted"],
+            "dismissed": fate["dismissed"],
+            "scandal": st.scandal.copy(),
+        }
+    )
     return {k: column(v) for k, v in cols.items()}

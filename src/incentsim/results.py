@@ -23,7 +23,18 @@ from incentsim.runs.results import (
 )
 
 __all__ = [
-    "INDEX_DIR", "INDEX_VERSION", "METRIC_COLUMNS", "RUN_STATUSES", "Runs", "STALE_AFTER_S",
-    "config_hash", "load_run", "load_runs", "read_artifact", "refresh_index", "run_dir",
-    "run_state", "select",
+    "INDEX_DIR",
+    "INDEX_VERSION",
+    "METRIC_COLUMNS",
+    "RUN_STATUSES",
+    "Runs",
+    "STALE_AFTER_S",
+    "config_hash",
+    "load_run",
+    "load_runs",
+    "read_artifact",
+    "refresh_index",
+    "run_dir",
+    "run_state",
+    "select",
 ]

@@ -47,12 +47,24 @@ Sd = Annotated[float, Field(ge=0.0, le=1.0)]
 
 #: size presets (``world.scale``); explicit ``world`` keys override a preset
 SCALES: dict[str, dict[str, int]] = {
-    "small": dict(n_provinces=6, prefectures_per_province=5, firms_per_prefecture=150,
-                  citizens_per_prefecture=300),
-    "province": dict(n_provinces=4, prefectures_per_province=10, firms_per_prefecture=500,
-                     citizens_per_prefecture=2000),
-    "national": dict(n_provinces=31, prefectures_per_province=10, firms_per_prefecture=1000,
-                     citizens_per_prefecture=5000),
+    "small": dict(
+        n_provinces=6,
+        prefectures_per_province=5,
+        firms_per_prefecture=150,
+        citizens_per_prefecture=300,
+    ),
+    "province": dict(
+        n_provinces=4,
+        prefectures_per_province=10,
+        firms_per_prefecture=500,
+        citizens_per_prefecture=2000,
+    ),
+    "national": dict(
+        n_provinces=31,
+        prefectures_per_province=10,
+        firms_per_prefecture=1000,
+        citizens_per_prefecture=5000,
+    ),
 }
 
 
@@ -63,8 +75,9 @@ class _Section(BaseModel):
 def param(default: Any, lo: float, hi: float, unit: str, source: str, text: str) -> Any:
     """A behavioural number: default, bounds ``[lo, hi]``, and a description giving
     what it is, its unit and its source (shown by ``incentsim rules --parameters``)."""
-    return Field(default, ge=lo, le=hi,
-                 description=f"{text} [{unit}; {lo:g}..{hi:g}; source: {source}]")
+    return Field(
+        default, ge=lo, le=hi, description=f"{text} [{unit}; {lo:g}..{hi:g}; source: {source}]"
+    )
 
 
 ASSUMED = "model assumption (the model as a whole is checked in docs/validation)"
@@ -75,27 +88,53 @@ def doc(unit: str, source: str, text: str) -> Any:
     return Field(description=f"{text} [{unit}; source: {source}]")
 
 
-def _per_indicator(name: str, attr: str, lo: float, hi: float, unit: str, text: str,
-                   extra: Mapping[str, float] | None = None) -> type[BaseModel]:
+def _per_indicator(
+    name: str,
+    attr: str,
+    lo: float,
+    hi: float,
+    unit: str,
+    text: str,
+    extra: Mapping[str, float] | None = None,
+) -> type[BaseModel]:
     """A section with one field per indicator that declares ``attr`` in the table."""
     values = {i.name: getattr(i, attr) for i in INDICATORS if getattr(i, attr) is not None}
     values.update(extra or {})
     fields: dict[str, Any] = {
-        k: (float, param(v, lo, hi, unit, "indicator table (incentsim.indicators)",
-                         f"{text} ({k})")) for k, v in values.items()}
+        k: (
+            float,
+            param(v, lo, hi, unit, "indicator table (incentsim.indicators)", f"{text} ({k})"),
+        )
+        for k, v in values.items()
+    }
     return create_model(name, __base__=_Section, __doc__=text, **fields)
 
 
 ScaleFloor = _per_indicator(
-    "ScaleFloor", "scale_floor", 1e-6, 100.0, "indicator units",
-    "least peer standard deviation evaluators divide an indicator by")
+    "ScaleFloor",
+    "scale_floor",
+    1e-6,
+    100.0,
+    "indicator units",
+    "least peer standard deviation evaluators divide an indicator by",
+)
 InitialScale = _per_indicator(
-    "InitialScale", "initial_scale", 1e-6, 100.0, "indicator units",
-    "peer standard deviation evaluators assume before the first year")
+    "InitialScale",
+    "initial_scale",
+    1e-6,
+    100.0,
+    "indicator units",
+    "peer standard deviation evaluators assume before the first year",
+)
 NaturalScale = _per_indicator(
-    "NaturalScale", "natural_scale", 1e-6, 100.0, "indicator units",
+    "NaturalScale",
+    "natural_scale",
+    1e-6,
+    100.0,
+    "indicator units",
     "one notable change: how leaders' welfare and mechanisms' penalties weigh it",
-    extra={k: v for k, v in NATURAL_SCALE.items() if k not in {i.name for i in INDICATORS}})
+    extra={k: v for k, v in NATURAL_SCALE.items() if k not in {i.name for i in INDICATORS}},
+)
 
 
 class World(_Section):
@@ -119,368 +158,697 @@ class World(_Section):
         n = f"{self.n_provinces} x {self.prefectures_per_province} prefectures"
         if sizes == SCALES[self.scale]:
             return f"{self.scale} scale ({n})"
-        return (f"custom scale ({n}, {self.firms_per_prefecture} firms and "
-                f"{self.citizens_per_prefecture} citizens each)")
+        return (
+            f"custom scale ({n}, {self.firms_per_prefecture} firms and "
+            f"{self.citizens_per_prefecture} citizens each)"
+        )
 
 
 class Economy(_Section):
     """Structural parameters of the economy (uncertainties)."""
 
-    national_shock_sd: Annotated[Sd, doc(
-        "log points/yr", ASSUMED,
-        "SD of the yearly national business-cycle shock")] = 0.015
-    local_shock_sd: Annotated[Sd, doc(
-        "log points/yr", ASSUMED,
-        "SD of the yearly local growth shock of a prefecture")] = 0.05
-    local_shock_persistence: Annotated[float, Field(ge=-0.9, le=0.9), doc(
-        "AR(1) coefficient", "calibration.md (AR(1) of relative growth about 0.1)",
-        "persistence of local growth shocks (< 0: partly transitory, mean-reverting)")] = -0.1
-    frontier_growth: Annotated[float, Field(ge=-0.2, le=0.5), doc(
-        "log points/yr", "calibration.md (2000-07 growth 8-12 %)",
-        "growth of the national technology frontier")] = 0.057
-    churn_spillover: Annotated[float, Field(ge=0.0, le=5.0), doc(
-        "per unit of entry rate", ASSUMED,
-        "frontier growth per point of entry rate above entry_reference (creative "
-        "destruction)")] = 0.2
-    innovation_effect: Annotated[float, Field(ge=0.0, le=0.5), doc(
-        "per unit of stock", ASSUMED,
-        "frontier growth per unit of innovation stock above reference")] = 0.02
-    frontier_convergence: Annotated[Frac, doc(
-        "share/yr", ASSUMED,
-        "yearly convergence of a prefecture's frontier toward the national one")] = 0.2
-    capital_share: Annotated[float, Field(gt=0.0, lt=1.0), doc(
-        "share of output", ASSUMED,
-        "capital's share in firm output (Cobb-Douglas alpha)")] = 0.4
-    depreciation: Annotated[Frac, doc(
-        "share/yr", ASSUMED,
-        "depreciation of firm capital")] = 0.08
-    hurdle_rate: Annotated[Frac, doc(
-        "fraction/yr", ASSUMED,
-        "return firms require on capital before depreciation")] = 0.06
-    firm_productivity_sd: Annotated[Sd, doc(
-        "log points/yr", ASSUMED,
-        "SD of a firm's yearly productivity shock")] = 0.08
-    entrant_productivity_sd: Annotated[Sd, doc(
-        "log points", ASSUMED,
-        "SD of an entrant's productivity around the frontier")] = 0.25
-    entry_rate: Annotated[Frac, doc(
-        "share of empty slots/yr", ASSUMED,
-        "chance an empty firm slot is entered in a year (before confidence and "
-        "permits)")] = 0.08
-    exit_threshold: Annotated[float, Field(ge=0.0, le=1.0), doc(
-        "share of frontier", "Hopenhayn (1992); seed 002 (creative destruction)",
-        "productivity relative to the frontier below which a firm exits unless "
-        "protected")] = 0.45
-    tax_rate: Annotated[Frac, doc(
-        "share of GDP", ASSUMED,
-        "local tax revenue at fiscal capacity 1")] = 0.15
-    infrastructure_elasticity: Annotated[Frac, doc(
-        "elasticity", ASSUMED,
-        "elasticity of firm output to infrastructure relative to its reference")] = 0.15
-    human_capital_elasticity: Annotated[Frac, doc(
-        "elasticity", ASSUMED,
-        "elasticity of firm output to human capital")] = 0.3
-    public_investment_multiplier: Annotated[NonNeg, doc(
-        "output per unit spent", "Guo (2009) investment-led growth spikes; model assumption",
-        "construction output per unit of public investment at the reference share")] = 1.1
-    other_spending_multiplier: Annotated[NonNeg, doc(
-        "output per unit spent", ASSUMED,
-        "output per unit of services and environment spending")] = 0.3
-    interest_rate: Annotated[Frac, doc(
-        "fraction/yr", ASSUMED,
-        "interest on local-government debt")] = 0.05
-    debt_repayment: Annotated[Frac, doc(
-        "share/yr", ASSUMED,
-        "share of debt repaid each year")] = 0.1
-    pollution_spillover: Annotated[Frac, doc(
-        "share", ASSUMED,
-        "share of a prefecture's pollution that comes from its network neighbours")] = 0.2
-    growth_spillover: Annotated[Frac, doc(
-        "share", ASSUMED,
-        "pull of a prefecture's local shock toward its neighbours'")] = 0.1
-    ability_effect: Annotated[float, Field(ge=0.0, le=0.1), doc(
-        "log points per SD of ability", "Yao & Zhang (2015) leader effects; model assumption",
-        "output effect of one SD of leader ability")] = 0.006
-    protection_efficiency: Annotated[NonNeg, doc(
-        "per sqrt(share of GDP)", "seed 002 (protection of local firms)",
-        "chance a failing firm is saved per square root of subsidy spending over GDP")] = 3.0
-    emission_intensity_decline: Annotated[float, Field(ge=-0.5, le=0.5), doc(
-        "share/yr", ASSUMED,
-        "yearly fall in emission intensity (cleaner technology)")] = 0.05
-    environmental_compliance_cost: Annotated[Frac, doc(
-        "output share per unit of abatement", ASSUMED,
-        "fall in firm output per unit of abatement stock above reference")] = 0.12
-    environmental_entry_cost: Annotated[Frac, doc(
-        "entry share per unit of abatement", "List, Millimet, Fredriksson & McHone (2003)",
-        "fall in firm entry per unit of abatement stock above reference (permits)")] = 0.4
-    entry_barrier_min: float = param(0.1, 0.0, 1.0, "multiplier", ASSUMED,
-                                     "least entry multiplier environmental permits allow")
-    entry_barrier_max: float = param(1.5, 1.0, 10.0, "multiplier", ASSUMED,
-                                     "largest entry multiplier (lax enforcement)")
-    compliance_floor: float = param(0.1, 0.0, 1.0, "output multiplier", ASSUMED,
-                                    "least output multiplier compliance costs leave")
+    national_shock_sd: Annotated[
+        Sd, doc("log points/yr", ASSUMED, "SD of the yearly national business-cycle shock")
+    ] = 0.015
+    local_shock_sd: Annotated[
+        Sd, doc("log points/yr", ASSUMED, "SD of the yearly local growth shock of a prefecture")
+    ] = 0.05
+    local_shock_persistence: Annotated[
+        float,
+        Field(ge=-0.9, le=0.9),
+        doc(
+            "AR(1) coefficient",
+            "calibration.md (AR(1) of relative growth about 0.1)",
+            "persistence of local growth shocks (< 0: partly transitory, mean-reverting)",
+        ),
+    ] = -0.1
+    frontier_growth: Annotated[
+        float,
+        Field(ge=-0.2, le=0.5),
+        doc(
+            "log points/yr",
+            "calibration.md (2000-07 growth 8-12 %)",
+            "growth of the national technology frontier",
+        ),
+    ] = 0.057
+    churn_spillover: Annotated[
+        float,
+        Field(ge=0.0, le=5.0),
+        doc(
+            "per unit of entry rate",
+            ASSUMED,
+            "frontier growth per point of entry rate above entry_reference (creative destruction)",
+        ),
+    ] = 0.2
+    innovation_effect: Annotated[
+        float,
+        Field(ge=0.0, le=0.5),
+        doc(
+            "per unit of stock",
+            ASSUMED,
+            "frontier growth per unit of innovation stock above reference",
+        ),
+    ] = 0.02
+    frontier_convergence: Annotated[
+        Frac,
+        doc(
+            "share/yr",
+            ASSUMED,
+            "yearly convergence of a prefecture's frontier toward the national one",
+        ),
+    ] = 0.2
+    capital_share: Annotated[
+        float,
+        Field(gt=0.0, lt=1.0),
+        doc("share of output", ASSUMED, "capital's share in firm output (Cobb-Douglas alpha)"),
+    ] = 0.4
+    depreciation: Annotated[Frac, doc("share/yr", ASSUMED, "depreciation of firm capital")] = 0.08
+    hurdle_rate: Annotated[
+        Frac, doc("fraction/yr", ASSUMED, "return firms require on capital before depreciation")
+    ] = 0.06
+    firm_productivity_sd: Annotated[
+        Sd, doc("log points/yr", ASSUMED, "SD of a firm's yearly productivity shock")
+    ] = 0.08
+    entrant_productivity_sd: Annotated[
+        Sd, doc("log points", ASSUMED, "SD of an entrant's productivity around the frontier")
+    ] = 0.25
+    entry_rate: Annotated[
+        Frac,
+        doc(
+            "share of empty slots/yr",
+            ASSUMED,
+            "chance an empty firm slot is entered in a year (before confidence and permits)",
+        ),
+    ] = 0.08
+    exit_threshold: Annotated[
+        float,
+        Field(ge=0.0, le=1.0),
+        doc(
+            "share of frontier",
+            "Hopenhayn (1992); seed 002 (creative destruction)",
+            "productivity relative to the frontier below which a firm exits unless protected",
+        ),
+    ] = 0.45
+    tax_rate: Annotated[
+        Frac, doc("share of GDP", ASSUMED, "local tax revenue at fiscal capacity 1")
+    ] = 0.15
+    infrastructure_elasticity: Annotated[
+        Frac,
+        doc(
+            "elasticity",
+            ASSUMED,
+            "elasticity of firm output to infrastructure relative to its reference",
+        ),
+    ] = 0.15
+    human_capital_elasticity: Annotated[
+        Frac, doc("elasticity", ASSUMED, "elasticity of firm output to human capital")
+    ] = 0.3
+    public_investment_multiplier: Annotated[
+        NonNeg,
+        doc(
+            "output per unit spent",
+            "Guo (2009) investment-led growth spikes; model assumption",
+            "construction output per unit of public investment at the reference share",
+        ),
+    ] = 1.1
+    other_spending_multiplier: Annotated[
+        NonNeg,
+        doc(
+            "output per unit spent", ASSUMED, "output per unit of services and environment spending"
+        ),
+    ] = 0.3
+    interest_rate: Annotated[
+        Frac, doc("fraction/yr", ASSUMED, "interest on local-government debt")
+    ] = 0.05
+    debt_repayment: Annotated[Frac, doc("share/yr", ASSUMED, "share of debt repaid each year")] = (
+        0.1
+    )
+    pollution_spillover: Annotated[
+        Frac,
+        doc(
+            "share",
+            ASSUMED,
+            "share of a prefecture's pollution that comes from its network neighbours",
+        ),
+    ] = 0.2
+    growth_spillover: Annotated[
+        Frac, doc("share", ASSUMED, "pull of a prefecture's local shock toward its neighbours'")
+    ] = 0.1
+    ability_effect: Annotated[
+        float,
+        Field(ge=0.0, le=0.1),
+        doc(
+            "log points per SD of ability",
+            "Yao & Zhang (2015) leader effects; model assumption",
+            "output effect of one SD of leader ability",
+        ),
+    ] = 0.006
+    protection_efficiency: Annotated[
+        NonNeg,
+        doc(
+            "per sqrt(share of GDP)",
+            "seed 002 (protection of local firms)",
+            "chance a failing firm is saved per square root of subsidy spending over GDP",
+        ),
+    ] = 3.0
+    emission_intensity_decline: Annotated[
+        float,
+        Field(ge=-0.5, le=0.5),
+        doc("share/yr", ASSUMED, "yearly fall in emission intensity (cleaner technology)"),
+    ] = 0.05
+    environmental_compliance_cost: Annotated[
+        Frac,
+        doc(
+            "output share per unit of abatement",
+            ASSUMED,
+            "fall in firm output per unit of abatement stock above reference",
+        ),
+    ] = 0.12
+    environmental_entry_cost: Annotated[
+        Frac,
+        doc(
+            "entry share per unit of abatement",
+            "List, Millimet, Fredriksson & McHone (2003)",
+            "fall in firm entry per unit of abatement stock above reference (permits)",
+        ),
+    ] = 0.4
+    entry_barrier_min: float = param(
+        0.1, 0.0, 1.0, "multiplier", ASSUMED, "least entry multiplier environmental permits allow"
+    )
+    entry_barrier_max: float = param(
+        1.5, 1.0, 10.0, "multiplier", ASSUMED, "largest entry multiplier (lax enforcement)"
+    )
+    compliance_floor: float = param(
+        0.1,
+        0.0,
+        1.0,
+        "output multiplier",
+        ASSUMED,
+        "least output multiplier compliance costs leave",
+    )
     entry_reference: float = param(
-        0.05, 0.0, 1.0, "fraction/yr", ASSUMED,
-        "entry rate at which creative destruction neither speeds nor slows the frontier")
+        0.05,
+        0.0,
+        1.0,
+        "fraction/yr",
+        ASSUMED,
+        "entry rate at which creative destruction neither speeds nor slows the frontier",
+    )
     national_shock_persistence: float = param(
-        0.5, 0.0, 1.0, "share", ASSUMED,
-        "share of a year's national shock that stays in the national output level")
+        0.5,
+        0.0,
+        1.0,
+        "share",
+        ASSUMED,
+        "share of a year's national shock that stays in the national output level",
+    )
     # -- prefectures at set-up
     prefecture_productivity_sd: float = param(
-        0.25, 0.0, 2.0, "log points", ASSUMED, "SD of fixed prefecture productivity (log)")
-    fiscal_capacity_min: float = param(0.7, 0.0, 10.0, "share of tax base", ASSUMED,
-                                       "least fiscal capacity (uniform at set-up)")
-    fiscal_capacity_max: float = param(1.3, 0.0, 10.0, "share of tax base", ASSUMED,
-                                       "largest fiscal capacity (uniform at set-up)")
-    emission_intensity_sd: float = param(0.3, 0.0, 2.0, "log points", ASSUMED,
-                                         "SD of initial emission intensity (log)")
-    initial_public_share: float = param(0.1, 0.0, 0.99, "share of GDP", ASSUMED,
-                                        "public output in initial GDP")
+        0.25, 0.0, 2.0, "log points", ASSUMED, "SD of fixed prefecture productivity (log)"
+    )
+    fiscal_capacity_min: float = param(
+        0.7, 0.0, 10.0, "share of tax base", ASSUMED, "least fiscal capacity (uniform at set-up)"
+    )
+    fiscal_capacity_max: float = param(
+        1.3, 0.0, 10.0, "share of tax base", ASSUMED, "largest fiscal capacity (uniform at set-up)"
+    )
+    emission_intensity_sd: float = param(
+        0.3, 0.0, 2.0, "log points", ASSUMED, "SD of initial emission intensity (log)"
+    )
+    initial_public_share: float = param(
+        0.1, 0.0, 0.99, "share of GDP", ASSUMED, "public output in initial GDP"
+    )
     initial_debt: float = param(0.2, 0.0, 10.0, "ratio", ASSUMED, "initial debt / GDP")
     initial_growth: float = param(
-        0.08, -0.5, 1.0, "fraction/yr", "calibration.md (2000-07 mean growth 8-12 %)",
-        "growth assumed before the first year (reports, expectations)")
-    initial_infrastructure: float = param(0.35, 0.0, 10.0, "ratio", ASSUMED,
-                                          "initial infrastructure / GDP (its reference)")
+        0.08,
+        -0.5,
+        1.0,
+        "fraction/yr",
+        "calibration.md (2000-07 mean growth 8-12 %)",
+        "growth assumed before the first year (reports, expectations)",
+    )
+    initial_infrastructure: float = param(
+        0.35, 0.0, 10.0, "ratio", ASSUMED, "initial infrastructure / GDP (its reference)"
+    )
     # -- public spending (diminishing returns: sqrt of spending over a reference share)
     reference_investment: float = param(
-        0.05, 1e-6, 1.0, "share of GDP", ASSUMED,
-        "public investment at which construction output equals multiplier x spending")
-    reference_services: float = param(0.035, 1e-6, 1.0, "share of GDP", ASSUMED,
-                                      "services spending that keeps quality at 1")
-    reference_environment: float = param(0.02, 1e-6, 1.0, "share of GDP", ASSUMED,
-                                         "environment spending that keeps abatement at 1")
-    reference_innovation: float = param(0.025, 1e-6, 1.0, "share of GDP", ASSUMED,
-                                        "science spending that keeps innovation at 1")
-    services_renewal: float = param(0.5, 0.0, 1.0, "share/yr", ASSUMED,
-                                    "yearly renewal of service quality toward spending")
-    abatement_renewal: float = param(0.2, 0.0, 1.0, "share/yr", ASSUMED,
-                                     "yearly renewal of the abatement stock")
-    innovation_renewal: float = param(0.15, 0.0, 1.0, "share/yr", ASSUMED,
-                                      "yearly renewal of the innovation stock")
-    human_capital_lag: float = param(0.1, 0.0, 1.0, "share/yr", "DESIGN.md (lagged effect)",
-                                     "yearly adjustment of human capital toward services")
-    infrastructure_depreciation: float = param(0.05, 0.0, 1.0, "share/yr", ASSUMED,
-                                               "yearly depreciation of infrastructure")
+        0.05,
+        1e-6,
+        1.0,
+        "share of GDP",
+        ASSUMED,
+        "public investment at which construction output equals multiplier x spending",
+    )
+    reference_services: float = param(
+        0.035, 1e-6, 1.0, "share of GDP", ASSUMED, "services spending that keeps quality at 1"
+    )
+    reference_environment: float = param(
+        0.02, 1e-6, 1.0, "share of GDP", ASSUMED, "environment spending that keeps abatement at 1"
+    )
+    reference_innovation: float = param(
+        0.025, 1e-6, 1.0, "share of GDP", ASSUMED, "science spending that keeps innovation at 1"
+    )
+    services_renewal: float = param(
+        0.5, 0.0, 1.0, "share/yr", ASSUMED, "yearly renewal of service quality toward spending"
+    )
+    abatement_renewal: float = param(
+        0.2, 0.0, 1.0, "share/yr", ASSUMED, "yearly renewal of the abatement stock"
+    )
+    innovation_renewal: float = param(
+        0.15, 0.0, 1.0, "share/yr", ASSUMED, "yearly renewal of the innovation stock"
+    )
+    human_capital_lag: float = param(
+        0.1,
+        0.0,
+        1.0,
+        "share/yr",
+        "DESIGN.md (lagged effect)",
+        "yearly adjustment of human capital toward services",
+    )
+    infrastructure_depreciation: float = param(
+        0.05, 0.0, 1.0, "share/yr", ASSUMED, "yearly depreciation of infrastructure"
+    )
     subsidy_output: float = param(
-        0.15, 0.0, 5.0, "output per log subsidy", "seed 002 (protection pays in the short run)",
-        "output gain of supported incumbents: 1 + subsidy_output x log(1 + subsidy rate)")
+        0.15,
+        0.0,
+        5.0,
+        "output per log subsidy",
+        "seed 002 (protection pays in the short run)",
+        "output gain of supported incumbents: 1 + subsidy_output x log(1 + subsidy rate)",
+    )
     # -- pollution
-    pollution_scale_elasticity: float = param(0.6, 0.0, 3.0, "elasticity", ASSUMED,
-                                              "elasticity of pollution to GDP (scale effect)")
-    abatement_effect: float = param(0.15, 0.0, 5.0, "log points per unit", ASSUMED,
-                                    "fall in log pollution per unit of abatement stock")
+    pollution_scale_elasticity: float = param(
+        0.6, 0.0, 3.0, "elasticity", ASSUMED, "elasticity of pollution to GDP (scale effect)"
+    )
+    abatement_effect: float = param(
+        0.15,
+        0.0,
+        5.0,
+        "log points per unit",
+        ASSUMED,
+        "fall in log pollution per unit of abatement stock",
+    )
     # -- firms
     incumbent_learning: float = param(
-        0.3, 0.0, 1.0, "share of frontier growth", ASSUMED,
-        "incumbents' productivity drift as a share of frontier growth")
-    initial_alive: float = param(0.85, 0.0, 1.0, "share of slots", ASSUMED,
-                                 "firm slots occupied at set-up")
+        0.3,
+        0.0,
+        1.0,
+        "share of frontier growth",
+        ASSUMED,
+        "incumbents' productivity drift as a share of frontier growth",
+    )
+    initial_alive: float = param(
+        0.85, 0.0, 1.0, "share of slots", ASSUMED, "firm slots occupied at set-up"
+    )
     initial_firm_age_max: int = Field(
-        20, ge=1, le=200,
+        20,
+        ge=1,
+        le=200,
         description="initial firm ages are uniform on 0..this-1 [years; 1..200; source: "
-                    + ASSUMED + "]")
-    initial_soe_share: float = param(0.25, 0.0, 1.0, "share of firms", ASSUMED,
-                                     "state-owned firms at set-up (entrants are private)")
-    entrant_capital: float = param(0.3, 0.0, 10.0, "share of steady-state capital", ASSUMED,
-                                   "an entrant's capital relative to its steady state")
-    max_investment_rate: float = param(0.4, 0.0, 5.0, "fraction/yr", ASSUMED,
-                                       "largest net investment rate of a firm")
+        + ASSUMED
+        + "]",
+    )
+    initial_soe_share: float = param(
+        0.25,
+        0.0,
+        1.0,
+        "share of firms",
+        ASSUMED,
+        "state-owned firms at set-up (entrants are private)",
+    )
+    entrant_capital: float = param(
+        0.3,
+        0.0,
+        10.0,
+        "share of steady-state capital",
+        ASSUMED,
+        "an entrant's capital relative to its steady state",
+    )
+    max_investment_rate: float = param(
+        0.4, 0.0, 5.0, "fraction/yr", ASSUMED, "largest net investment rate of a firm"
+    )
     # -- households
-    income_shock_sd: float = param(0.03, 0.0, 1.0, "log points", ASSUMED,
-                                   "SD of a citizen's yearly income shock")
-    skill_sd: float = param(0.4, 0.0, 3.0, "log points", ASSUMED,
-                            "SD of citizens' log skill (mean skill 1)")
+    income_shock_sd: float = param(
+        0.03, 0.0, 1.0, "log points", ASSUMED, "SD of a citizen's yearly income shock"
+    )
+    skill_sd: float = param(
+        0.4, 0.0, 3.0, "log points", ASSUMED, "SD of citizens' log skill (mean skill 1)"
+    )
 
 
 class Behaviour(_Section):
     """Behavioural parameters of leaders, firms and citizens (uncertainties)."""
 
-    fixed_shares: Annotated[list[Frac] | None, doc(
-        "shares summing to 1", "earmarked budgets (a lever)",
-        "a mandated budget: every leader's shares of (investment, services, "
-        "environment, subsidy, innovation) are fixed; leaders still choose borrowing "
-        "and what to report; None: leaders choose their shares")] = None
+    fixed_shares: Annotated[
+        list[Frac] | None,
+        doc(
+            "shares summing to 1",
+            "earmarked budgets (a lever)",
+            "a mandated budget: every leader's shares of (investment, services, "
+            "environment, subsidy, innovation) are fixed; leaders still choose borrowing "
+            "and what to report; None: leaders choose their shares",
+        ),
+    ] = None
 
     @field_validator("fixed_shares", "initial_shares")
     @classmethod
     def _shares(cls, shares):
         if shares is not None:
             if len(shares) != len(USES):
-                raise ValueError(f"needs {len(USES)} shares ({', '.join(USES)}), "
-                                 f"got {len(shares)}")
+                raise ValueError(f"needs {len(USES)} shares ({', '.join(USES)}), got {len(shares)}")
             if abs(sum(shares) - 1.0) > 1e-6:
                 raise ValueError(f"shares must sum to 1, got {sum(shares):g}")
         return shares
 
-    n_candidates: Annotated[int, Field(ge=2, le=4096), doc(
-        "plans", ASSUMED,
-        "number of candidate budget plans each leader compares")] = 64
-    choice_temperature: Annotated[Pos, doc(
-        "utility units", "McFadden (1974) (softmax choice); model assumption",
-        "temperature of the leaders' softmax choice among plans (bounded rationality)")] = 0.15
-    budget_inertia: Annotated[NonNeg, doc(
-        "utility per squared share", "Wildavsky (1964) incremental budgeting",
-        "cost of moving budget shares away from last year's")] = 6.0
-    borrowing_inertia: Annotated[NonNeg, doc(
-        "utility per squared budget share", ASSUMED,
-        "cost of changing borrowing, per budget")] = 1.0
-    career_value: Annotated[NonNeg, doc(
-        "utility units", ASSUMED,
-        "value of promotion relative to local welfare")] = 3.0
-    discount: Annotated[Frac, doc(
-        "per year", ASSUMED,
-        "leaders' yearly discount factor")] = 0.85
-    perception_noise: Annotated[Sd, doc(
-        "log points", ASSUMED,
-        "SD of how strongly a leader reads the promotion rule")] = 0.2
-    public_service_motivation: Annotated[Frac, doc(
-        "utility per welfare unit", "DESIGN.md (intrinsic motivation); model assumption",
-        "mean weight of local welfare in a leader's utility")] = 0.35
-    insider_local_weight: Annotated[NonNeg, doc(
-        "multiplier", "Persson & Zhuravskaya (2016) J. Eur. Econ. Assoc. 14",
-        "extra weight insiders put on local welfare")] = 1.5
-    manipulation_cost: Annotated[Pos, doc(
-        "utility per squared fraction", "Wallace (2016) Br. J. Polit. Sci. 46; model assumption",
-        "quadratic cost of inflating reported growth")] = 60.0
-    max_manipulation: Annotated[Frac, doc(
-        "fraction/yr", "calibration.md (reported minus true growth 2-3.5 pp); validation report",
-        "most growth (and pollution) a leader can fake in a year: beyond it the "
-        "report no longer squares with the figures statistics bureaus cross-check "
-        "(electricity, freight, tax revenue)")] = 0.045
-    firm_investment_sensitivity: Annotated[NonNeg, doc(
-        "per log point", "Zhu & Zhang (2017) policy predictability; model assumption",
-        "response of firms' net investment rate to the log return gap")] = 0.6
-    expectation_adjustment: Annotated[Frac, doc(
-        "share/yr", ASSUMED,
-        "yearly adjustment of citizens' expected income growth")] = 0.3
-    trust_gain_rate: Annotated[Frac, doc(
-        "share/yr", "seed 002 (losses weigh more)",
-        "speed at which trust rises toward higher satisfaction")] = 0.05
-    trust_loss_rate: Annotated[Frac, doc(
-        "share/yr", "seed 002 (losses weigh more)",
-        "speed at which trust falls toward lower satisfaction")] = 0.12
-    tacitus_threshold: Annotated[Frac, doc(
-        "0..1", "seed 002 (the Tacitus trap)",
-        "trust below which good news is discounted in proportion")] = 0.35
-    social_influence: Annotated[Frac, doc(
-        "share/yr", ASSUMED,
-        "pull of a citizen's trust toward the network neighbours'")] = 0.1
-    central_credit: Annotated[NonNeg, doc(
-        "multiplier", "Li (2004); Cunningham, Saich & Turiel (2020) hierarchical trust",
-        "how much more citizens credit the centre for gains")] = 1.0
-    central_premium: Annotated[Frac, doc(
-        "0..1", "Cunningham, Saich & Turiel (2020) (central vs township satisfaction)",
-        "satisfaction premium of the centre over local government")] = 0.2
-    central_blame: Annotated[NonNeg, doc(
-        "multiplier", "Li (2004); Cunningham, Saich & Turiel (2020)",
-        "how much of losses citizens blame on the centre")] = 0.15
-    scandal_trust_shock: Annotated[Frac, doc(
-        "0..1", ASSUMED,
-        "fall in trust in local government in a scandal year")] = 0.05
-    petition_threshold: Annotated[Frac, doc(
-        "0..1", ASSUMED,
-        "satisfaction below which citizens may petition")] = 0.3
-    petition_propensity: Annotated[Frac, doc(
-        "probability", ASSUMED,
-        "propensity to petition (scaled by the shortfall)")] = 0.05
-    citizen_noise: Annotated[float, Field(ge=0.0, le=10.0), doc(
-        "logit units", ASSUMED,
-        "SD of the idiosyncratic part of a citizen's satisfaction")] = 0.5
+    n_candidates: Annotated[
+        int,
+        Field(ge=2, le=4096),
+        doc("plans", ASSUMED, "number of candidate budget plans each leader compares"),
+    ] = 64
+    choice_temperature: Annotated[
+        Pos,
+        doc(
+            "utility units",
+            "McFadden (1974) (softmax choice); model assumption",
+            "temperature of the leaders' softmax choice among plans (bounded rationality)",
+        ),
+    ] = 0.15
+    budget_inertia: Annotated[
+        NonNeg,
+        doc(
+            "utility per squared share",
+            "Wildavsky (1964) incremental budgeting",
+            "cost of moving budget shares away from last year's",
+        ),
+    ] = 6.0
+    borrowing_inertia: Annotated[
+        NonNeg,
+        doc("utility per squared budget share", ASSUMED, "cost of changing borrowing, per budget"),
+    ] = 1.0
+    career_value: Annotated[
+        NonNeg, doc("utility units", ASSUMED, "value of promotion relative to local welfare")
+    ] = 3.0
+    discount: Annotated[Frac, doc("per year", ASSUMED, "leaders' yearly discount factor")] = 0.85
+    perception_noise: Annotated[
+        Sd, doc("log points", ASSUMED, "SD of how strongly a leader reads the promotion rule")
+    ] = 0.2
+    public_service_motivation: Annotated[
+        Frac,
+        doc(
+            "utility per welfare unit",
+            "DESIGN.md (intrinsic motivation); model assumption",
+            "mean weight of local welfare in a leader's utility",
+        ),
+    ] = 0.35
+    insider_local_weight: Annotated[
+        NonNeg,
+        doc(
+            "multiplier",
+            "Persson & Zhuravskaya (2016) J. Eur. Econ. Assoc. 14",
+            "extra weight insiders put on local welfare",
+        ),
+    ] = 1.5
+    manipulation_cost: Annotated[
+        Pos,
+        doc(
+            "utility per squared fraction",
+            "Wallace (2016) Br. J. Polit. Sci. 46; model assumption",
+            "quadratic cost of inflating reported growth",
+        ),
+    ] = 60.0
+    max_manipulation: Annotated[
+        Frac,
+        doc(
+            "fraction/yr",
+            "calibration.md (reported minus true growth 2-3.5 pp); validation report",
+            "most growth (and pollution) a leader can fake in a year: beyond it the "
+            "report no longer squares with the figures statistics bureaus cross-check "
+            "(electricity, freight, tax revenue)",
+        ),
+    ] = 0.045
+    firm_investment_sensitivity: Annotated[
+        NonNeg,
+        doc(
+            "per log point",
+            "Zhu & Zhang (2017) policy predictability; model assumption",
+            "response of firms' net investment rate to the log return gap",
+        ),
+    ] = 0.6
+    expectation_adjustment: Annotated[
+        Frac, doc("share/yr", ASSUMED, "yearly adjustment of citizens' expected income growth")
+    ] = 0.3
+    trust_gain_rate: Annotated[
+        Frac,
+        doc(
+            "share/yr",
+            "seed 002 (losses weigh more)",
+            "speed at which trust rises toward higher satisfaction",
+        ),
+    ] = 0.05
+    trust_loss_rate: Annotated[
+        Frac,
+        doc(
+            "share/yr",
+            "seed 002 (losses weigh more)",
+            "speed at which trust falls toward lower satisfaction",
+        ),
+    ] = 0.12
+    tacitus_threshold: Annotated[
+        Frac,
+        doc(
+            "0..1",
+            "seed 002 (the Tacitus trap)",
+            "trust below which good news is discounted in proportion",
+        ),
+    ] = 0.35
+    social_influence: Annotated[
+        Frac, doc("share/yr", ASSUMED, "pull of a citizen's trust toward the network neighbours'")
+    ] = 0.1
+    central_credit: Annotated[
+        NonNeg,
+        doc(
+            "multiplier",
+            "Li (2004); Cunningham, Saich & Turiel (2020) hierarchical trust",
+            "how much more citizens credit the centre for gains",
+        ),
+    ] = 1.0
+    central_premium: Annotated[
+        Frac,
+        doc(
+            "0..1",
+            "Cunningham, Saich & Turiel (2020) (central vs township satisfaction)",
+            "satisfaction premium of the centre over local government",
+        ),
+    ] = 0.2
+    central_blame: Annotated[
+        NonNeg,
+        doc(
+            "multiplier",
+            "Li (2004); Cunningham, Saich & Turiel (2020)",
+            "how much of losses citizens blame on the centre",
+        ),
+    ] = 0.15
+    scandal_trust_shock: Annotated[
+        Frac, doc("0..1", ASSUMED, "fall in trust in local government in a scandal year")
+    ] = 0.05
+    petition_threshold: Annotated[
+        Frac, doc("0..1", ASSUMED, "satisfaction below which citizens may petition")
+    ] = 0.3
+    petition_propensity: Annotated[
+        Frac, doc("probability", ASSUMED, "propensity to petition (scaled by the shortfall)")
+    ] = 0.05
+    citizen_noise: Annotated[
+        float,
+        Field(ge=0.0, le=10.0),
+        doc("logit units", ASSUMED, "SD of the idiosyncratic part of a citizen's satisfaction"),
+    ] = 0.5
     # -- leaders
     initial_shares: list[Frac] = Field(
         default_factory=lambda: [0.3, 0.3, 0.15, 0.15, 0.1],
         description="budget shares (investment, services, environment, subsidy, innovation) "
-                    f"the first leaders inherit [shares summing to 1; source: {ASSUMED}]")
-    plan_concentration: float = param(2.0, 1e-3, 100.0, "Dirichlet concentration", ASSUMED,
-                                      "spread of the candidate budget plans")
+        f"the first leaders inherit [shares summing to 1; source: {ASSUMED}]",
+    )
+    plan_concentration: float = param(
+        2.0, 1e-3, 100.0, "Dirichlet concentration", ASSUMED, "spread of the candidate budget plans"
+    )
     plan_lean_floor: float = param(
-        0.1, 0.0, 0.2, "share", ASSUMED,
-        "least share of each use in the candidate plans that lean to one use")
+        0.1,
+        0.0,
+        0.2,
+        "share",
+        ASSUMED,
+        "least share of each use in the candidate plans that lean to one use",
+    )
     borrowing_levels: list[Frac] = Field(
-        default_factory=lambda: [0.0, 0.0, 0.01, 0.02, 0.03, 0.05], min_length=1,
+        default_factory=lambda: [0.0, 0.0, 0.01, 0.02, 0.03, 0.05],
+        min_length=1,
         description="borrowing levels candidate plans draw from, equally likely [share of "
-                    f"GDP; source: {ASSUMED}]")
+        f"GDP; source: {ASSUMED}]",
+    )
     motivation_shape: float = param(
-        2.0, 1e-3, 100.0, "Beta shape", "Persson & Zhuravskaya (2016); " + ASSUMED,
-        "leaders' motivation is public_service_motivation x 2 x Beta(shape, shape)")
+        2.0,
+        1e-3,
+        100.0,
+        "Beta shape",
+        "Persson & Zhuravskaya (2016); " + ASSUMED,
+        "leaders' motivation is public_service_motivation x 2 x Beta(shape, shape)",
+    )
     natural_scale: NaturalScale = Field(  # type: ignore[valid-type]
         NaturalScale(),
         description="one notable change of each indicator and welfare quantity "
-                    "[indicator units; source: indicator table (incentsim.indicators)]")
+        "[indicator units; source: indicator table (incentsim.indicators)]",
+    )
     # -- evaluators' yardsticks
     scale_smoothing: float = param(
-        0.3, 0.0, 1.0, "share/yr", ASSUMED,
-        "yearly weight of the new cross-prefecture SD in an indicator's scale")
+        0.3,
+        0.0,
+        1.0,
+        "share/yr",
+        ASSUMED,
+        "yearly weight of the new cross-prefecture SD in an indicator's scale",
+    )
     scale_floor: ScaleFloor = Field(  # type: ignore[valid-type]
         ScaleFloor(),
         description="least peer SD evaluators divide each scored indicator by "
-                    "[indicator units; source: indicator table (incentsim.indicators)]")
+        "[indicator units; source: indicator table (incentsim.indicators)]",
+    )
     initial_scale: InitialScale = Field(  # type: ignore[valid-type]
         InitialScale(),
         description="peer SD evaluators assume for each scored indicator before the first "
-                    "year [indicator units; source: indicator table (incentsim.indicators)]")
+        "year [indicator units; source: indicator table (incentsim.indicators)]",
+    )
     # -- firms
     firm_confidence_base: float = param(
-        0.5, 0.0, 10.0, "multiplier", "Zhu & Zhang (2017) policy predictability; " + ASSUMED,
-        "firms' confidence is this plus their trust in local government")
+        0.5,
+        0.0,
+        10.0,
+        "multiplier",
+        "Zhu & Zhang (2017) policy predictability; " + ASSUMED,
+        "firms' confidence is this plus their trust in local government",
+    )
     firm_expectation_adjustment: float = param(
-        0.5, 0.0, 1.0, "share/yr", ASSUMED,
-        "yearly adjustment of expected private growth toward the last year's")
-    initial_firm_trust: float = param(0.6, 0.0, 1.0, "0..1", ASSUMED,
-                                      "firms' trust in local government at set-up")
-    firm_trust_base: float = param(0.7, 0.0, 1.0, "0..1", ASSUMED,
-                                   "trust firms converge to without support or upheaval")
-    firm_trust_subsidy: float = param(0.5, 0.0, 10.0, "per subsidy rate", ASSUMED,
-                                      "rise in firms' target trust per unit of subsidy rate")
+        0.5,
+        0.0,
+        1.0,
+        "share/yr",
+        ASSUMED,
+        "yearly adjustment of expected private growth toward the last year's",
+    )
+    initial_firm_trust: float = param(
+        0.6, 0.0, 1.0, "0..1", ASSUMED, "firms' trust in local government at set-up"
+    )
+    firm_trust_base: float = param(
+        0.7, 0.0, 1.0, "0..1", ASSUMED, "trust firms converge to without support or upheaval"
+    )
+    firm_trust_subsidy: float = param(
+        0.5,
+        0.0,
+        10.0,
+        "per subsidy rate",
+        ASSUMED,
+        "rise in firms' target trust per unit of subsidy rate",
+    )
     firm_trust_turnover_loss: float = param(
-        0.25, 0.0, 1.0, "0..1", "DESIGN.md (turnover lowers policy predictability)",
-        "fall in firms' target trust in a year the leader changes")
-    firm_trust_scandal_loss: float = param(0.3, 0.0, 1.0, "0..1", ASSUMED,
-                                           "fall in firms' target trust in a scandal year")
-    firm_trust_adjustment: float = param(0.2, 0.0, 1.0, "share/yr", ASSUMED,
-                                         "yearly adjustment of firms' trust to its target")
-    survey_trust_weight: float = param(2.0, 0.0, 100.0, "logit per unit trust", ASSUMED,
-                                       "weight of trust in a firm's survey rating")
-    survey_neutral_trust: float = param(0.5, 0.0, 1.0, "0..1", ASSUMED,
-                                        "trust at which a firm's rating is neutral")
-    survey_subsidy_weight: float = param(2.0, 0.0, 100.0, "logit per subsidy rate", ASSUMED,
-                                         "weight of subsidies in a firm's survey rating")
+        0.25,
+        0.0,
+        1.0,
+        "0..1",
+        "DESIGN.md (turnover lowers policy predictability)",
+        "fall in firms' target trust in a year the leader changes",
+    )
+    firm_trust_scandal_loss: float = param(
+        0.3, 0.0, 1.0, "0..1", ASSUMED, "fall in firms' target trust in a scandal year"
+    )
+    firm_trust_adjustment: float = param(
+        0.2, 0.0, 1.0, "share/yr", ASSUMED, "yearly adjustment of firms' trust to its target"
+    )
+    survey_trust_weight: float = param(
+        2.0,
+        0.0,
+        100.0,
+        "logit per unit trust",
+        ASSUMED,
+        "weight of trust in a firm's survey rating",
+    )
+    survey_neutral_trust: float = param(
+        0.5, 0.0, 1.0, "0..1", ASSUMED, "trust at which a firm's rating is neutral"
+    )
+    survey_subsidy_weight: float = param(
+        2.0,
+        0.0,
+        100.0,
+        "logit per subsidy rate",
+        ASSUMED,
+        "weight of subsidies in a firm's survey rating",
+    )
     survey_productivity_weight: float = param(
-        0.5, 0.0, 100.0, "logit per log point", ASSUMED,
-        "weight of a firm's productivity relative to its prefecture in its rating")
+        0.5,
+        0.0,
+        100.0,
+        "logit per log point",
+        ASSUMED,
+        "weight of a firm's productivity relative to its prefecture in its rating",
+    )
     # -- citizens
-    satisfaction_base: float = param(1.1, -20.0, 20.0, "logit", ASSUMED,
-                                     "satisfaction index at reference services and pollution")
-    satisfaction_services: float = param(2.0, 0.0, 100.0, "logit per unit", ASSUMED,
-                                         "satisfaction per unit of service quality")
+    satisfaction_base: float = param(
+        1.1, -20.0, 20.0, "logit", ASSUMED, "satisfaction index at reference services and pollution"
+    )
+    satisfaction_services: float = param(
+        2.0, 0.0, 100.0, "logit per unit", ASSUMED, "satisfaction per unit of service quality"
+    )
     satisfaction_income: float = param(
-        6.0, 0.0, 100.0, "logit per fraction", "seed 002 (performance against expectations)",
-        "satisfaction per unit of income growth above expectation")
-    satisfaction_pollution: float = param(1.2, 0.0, 100.0, "logit per unit", ASSUMED,
-                                          "fall in satisfaction per unit of pollution")
-    initial_satisfaction: float = param(0.65, 0.0, 1.0, "0..1", ASSUMED,
-                                        "citizens' satisfaction at set-up")
+        6.0,
+        0.0,
+        100.0,
+        "logit per fraction",
+        "seed 002 (performance against expectations)",
+        "satisfaction per unit of income growth above expectation",
+    )
+    satisfaction_pollution: float = param(
+        1.2, 0.0, 100.0, "logit per unit", ASSUMED, "fall in satisfaction per unit of pollution"
+    )
+    initial_satisfaction: float = param(
+        0.65, 0.0, 1.0, "0..1", ASSUMED, "citizens' satisfaction at set-up"
+    )
     initial_trust_local: float = param(
-        0.6, 0.0, 1.0, "0..1", "Cunningham, Saich & Turiel (2020), township trust",
-        "mean trust in local government at set-up")
-    initial_trust_local_sd: float = param(0.1, 0.0, 1.0, "0..1", ASSUMED,
-                                          "SD of trust in local government at set-up")
+        0.6,
+        0.0,
+        1.0,
+        "0..1",
+        "Cunningham, Saich & Turiel (2020), township trust",
+        "mean trust in local government at set-up",
+    )
+    initial_trust_local_sd: float = param(
+        0.1, 0.0, 1.0, "0..1", ASSUMED, "SD of trust in local government at set-up"
+    )
     initial_trust_central: float = param(
-        0.85, 0.0, 1.0, "0..1", "Cunningham, Saich & Turiel (2020), central trust",
-        "mean trust in the central government at set-up")
-    initial_trust_central_sd: float = param(0.05, 0.0, 1.0, "0..1", ASSUMED,
-                                            "SD of trust in the central government at set-up")
+        0.85,
+        0.0,
+        1.0,
+        "0..1",
+        "Cunningham, Saich & Turiel (2020), central trust",
+        "mean trust in the central government at set-up",
+    )
+    initial_trust_central_sd: float = param(
+        0.05, 0.0, 1.0, "0..1", ASSUMED, "SD of trust in the central government at set-up"
+    )
     petition_scale: float = param(
-        4.0, 0.0, 100.0, "multiplier", ASSUMED,
-        "petition probability is petition_scale x propensity x shortfall / threshold")
+        4.0,
+        0.0,
+        100.0,
+        "multiplier",
+        ASSUMED,
+        "petition probability is petition_scale x propensity x shortfall / threshold",
+    )
 
 
 _WEIGHT_FIELDS: dict[str, Any] = {k: (Frac, 0.0) for k in WEIGHTED}
 Weights = create_model(
-    "Weights", __base__=_Section,
+    "Weights",
+    __base__=_Section,
     __doc__="Weights of a weighted promotion rule on each indicator (sum to 1).",
-    **_WEIGHT_FIELDS)
+    **_WEIGHT_FIELDS,
+)
 
 #: ``promotion.veto`` keys (from the indicator table)
 VetoKey = Literal[tuple(VETO)]  # type: ignore[valid-type]
@@ -518,8 +886,9 @@ class Tenure(_Section):
     retirement_age: Annotated[int, Field(ge=30, le=90)] = 60
     appointment_age_mean: Annotated[float, Field(ge=25, le=80)] = 45.0
     appointment_age_sd: Annotated[float, Field(ge=0, le=20)] = 3.5
-    min_appointment_age: float = param(30.0, 18.0, 80.0, "years", ASSUMED,
-                                       "youngest age a new leader is appointed at")
+    min_appointment_age: float = param(
+        30.0, 18.0, 80.0, "years", ASSUMED, "youngest age a new leader is appointed at"
+    )
 
     @model_validator(mode="after")
     def _ages(self):
@@ -577,8 +946,11 @@ class Scenario(_Section):
 # --------------------------------------------------------------------------- loading
 
 SECTIONS = {
-    "world": World, "economy": Economy, "behaviour": Behaviour,
-    "promotion": Promotion, "tenure": Tenure,
+    "world": World,
+    "economy": Economy,
+    "behaviour": Behaviour,
+    "promotion": Promotion,
+    "tenure": Tenure,
 }
 
 
@@ -592,15 +964,17 @@ def read_yaml_mapping(path: str | Path, what: str) -> dict[str, Any]:
     try:
         data = yaml.safe_load(p.read_text()) or {}
     except yaml.YAMLError as exc:
-        raise ScenarioError([("<file>", "cannot parse: " + " ".join(str(exc).split()))],
-                            source=src) from None
+        raise ScenarioError(
+            [("<file>", "cannot parse: " + " ".join(str(exc).split()))], source=src
+        ) from None
     if not isinstance(data, dict):
         raise ScenarioError([("<root>", f"a {what} must be a mapping")], source=src)
     return data
 
 
-def read_base_scenario(value: Any, spec_dir: Path | None, label: str,
-                       problems: list[tuple[str, str]]) -> dict[str, Any]:
+def read_base_scenario(
+    value: Any, spec_dir: Path | None, label: str, problems: list[tuple[str, str]]
+) -> dict[str, Any]:
     """Read the base scenario a sweep or problem spec names (relative paths are looked up
     beside the spec first); a problem is appended under ``label``, not raised."""
     path = Path(str(value))
@@ -633,9 +1007,16 @@ def read_file(path: str | Path) -> dict[str, Any]:
         msg = " ".join(str(exc).split())
         raise ScenarioError([("<file>", f"cannot parse: {msg}")], source=str(p)) from None
     if data is None or data == {}:
-        raise ScenarioError([("<file>", "the file sets nothing (it is empty or only comments); "
-                                        "a scenario file needs at least one setting")],
-                            source=str(p))
+        raise ScenarioError(
+            [
+                (
+                    "<file>",
+                    "the file sets nothing (it is empty or only comments); "
+                    "a scenario file needs at least one setting",
+                )
+            ],
+            source=str(p),
+        )
     if not isinstance(data, dict):
         raise ScenarioError([("<root>", "a scenario must be a mapping")], source=str(p))
     if "name" not in data:
@@ -709,8 +1090,11 @@ def _format_errors(exc: ValidationError) -> list[tuple[str, str]]:
         # the last element of an unknown key's location is the user's key, whatever it
         # looks like; pydantic's own markers are dropped from the rest
         user_key = tuple(err["loc"][-1:]) if kind == "extra_forbidden" else ()
-        loc = tuple(p for p in err["loc"][:len(err["loc"]) - len(user_key)]
-                    if not (isinstance(p, str) and (p.startswith("function-") or p == "[key]")))
+        loc = tuple(
+            p
+            for p in err["loc"][: len(err["loc"]) - len(user_key)]
+            if not (isinstance(p, str) and (p.startswith("function-") or p == "[key]"))
+        )
         loc += user_key
         path = ".".join(str(p) for p in loc) or "<root>"
         if kind == "extra_forbidden":
@@ -723,7 +1107,7 @@ def _format_errors(exc: ValidationError) -> list[tuple[str, str]]:
         else:
             text = err["msg"]
             if text.startswith("Value error, "):
-                text = text[len("Value error, "):]
+                text = text[len("Value error, ") :]
             shown = err.get("input")
             msg = text if isinstance(shown, (dict, list)) else f"{text} (got {shown!r})"
         problems.append((path, msg))
@@ -758,8 +1142,7 @@ def validate(data: Mapping[str, Any], source: str | None = None) -> Scenario:
 
 
 def load_scenario(
-    scenario: str | Path | Mapping[str, Any] | Scenario,
-    overrides: Mapping[str, Any] | None = None,
+    scenario: str | Path | Mapping[str, Any] | Scenario, overrides: Mapping[str, Any] | None = None
 ) -> Scenario:
     """Load and validate a scenario from a path, a mapping or a Scenario.
 
@@ -791,4 +1174,3 @@ def flatten(d: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
         else:
             out[key] = v
     return out
-

@@ -18,8 +18,12 @@ import shutil
 from pathlib import Path
 
 #: kind of file -> the folder its shipped files are in (problem and calibration specs share one)
-FOLDERS = {"scenario": "configs", "sweep spec": "sweeps", "problem spec": "specs",
-           "calibration spec": "specs"}
+FOLDERS = {
+    "scenario": "configs",
+    "sweep spec": "sweeps",
+    "problem spec": "specs",
+    "calibration spec": "specs",
+}
 SUFFIXES = (".yaml", ".yml", ".toml")
 
 
@@ -65,8 +69,7 @@ def not_found(ref: str | Path, kind: str) -> str:
     label = "scenario file" if kind == "scenario" else kind
     if len(Path(ref).parts) != 1 or kind not in FOLDERS:
         return f"no such {label}: {ref}"
-    return (f"no such {label} or shipped {kind}: {ref} "
-            f"(shipped: {', '.join(names(kind)) or 'none'})")
+    return f"no such {label} or shipped {kind}: {ref} (shipped: {', '.join(names(kind)) or 'none'})"
 
 
 def init(dest: str | Path) -> list[Path]:
@@ -80,12 +83,14 @@ def init(dest: str | Path) -> list[Path]:
     folders = list(dict.fromkeys(FOLDERS.values()))
     clash = [dest / f for f in folders if (dest / f).exists()]
     if clash:
-        raise FileExistsError(f"{clash[0]} already exists; choose another folder "
-                              "(nothing was copied)")
+        raise FileExistsError(
+            f"{clash[0]} already exists; choose another folder (nothing was copied)"
+        )
     written: list[Path] = []
     for name in folders:
-        shutil.copytree(root() / name, dest / name,
-                        ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+        shutil.copytree(
+            root() / name, dest / name, ignore=shutil.ignore_patterns("__pycache__", "*.pyc")
+        )
         written += sorted(p for p in (dest / name).rglob("*") if p.is_file())
     return written
 
@@ -98,13 +103,15 @@ def main(argv: list[str] | None = None) -> int:
     ap = _Parser(
         prog="incentsim init",
         description="Copy the shipped scenarios (configs/), sweep specs (sweeps/) and "
-                    "problem specs (specs/) into DIR, to edit and run by path.")
-    ap.add_argument("dir", metavar="DIR", help="folder to create or fill (nothing is "
-                                               "overwritten)")
+        "problem specs (specs/) into DIR, to edit and run by path.",
+    )
+    ap.add_argument("dir", metavar="DIR", help="folder to create or fill (nothing is overwritten)")
     args = ap.parse_args(argv)
     files = init(args.dir)
     counts = {f: len(names(k)) for k, f in FOLDERS.items()}
-    print(f"copied {len(files)} files into {args.dir}: "
-          + ", ".join(f"{f}/ ({n})" for f, n in counts.items()))
+    print(
+        f"copied {len(files)} files into {args.dir}: "
+        + ", ".join(f"{f}/ ({n})" for f, n in counts.items())
+    )
     print(f"e.g. incentsim run {Path(args.dir) / 'configs' / 'gdp_tournament.yaml'}")
     return 0

@@ -25,8 +25,7 @@ class Structure(NamedTuple):
 STRUCTURES: dict[str, Structure] = {
     "agents": Structure("firm or citizen", 100),
     "citizen_links": Structure("citizen x neighbour link", 16),
-    "decision_cells": Structure("prefecture x candidate plan (about twenty float64 arrays)",
-                                160),
+    "decision_cells": Structure("prefecture x candidate plan (about twenty float64 arrays)", 160),
     "leader_years": Structure("leader-year of the panel (kept, then stacked)", 1600),
     "prefectures": Structure("prefecture (graph, Mesa cell, leader, state)", 8000),
 }
@@ -57,8 +56,13 @@ def memory_problem(world, n_candidates: int) -> str | None:
     total = sum(needs.values())
     if total <= MAX_MEMORY_BYTES:
         return None
-    parts = ", ".join(f"{k.replace('_', ' ')} {v / 2**30:.1f}"
-                      for k, v in sorted(needs.items(), key=lambda kv: -kv[1]) if v >= 2**26)
-    return (f"the simulation would need about {total / 2**30:.1f} GiB ({parts} GiB), above "
-            f"the limit of {MAX_MEMORY_BYTES / 2**30:g} GiB; use fewer prefectures, agents, "
-            "candidate plans or years")
+    parts = ", ".join(
+        f"{k.replace('_', ' ')} {v / 2**30:.1f}"
+        for k, v in sorted(needs.items(), key=lambda kv: -kv[1])
+        if v >= 2**26
+    )
+    return (
+        f"the simulation would need about {total / 2**30:.1f} GiB ({parts} GiB), above "
+        f"the limit of {MAX_MEMORY_BYTES / 2**30:g} GiB; use fewer prefectures, agents, "
+        "candidate plans or years"
+    )

@@ -65,15 +65,20 @@ def build_geography(
     if n_provinces > 1:
         for j in range(n_provinces):
             nxt = (j + 1) % n_provinces
-            g.add_edge(j * per_province + int(rng.integers(per_province)),
-                       nxt * per_province + int(rng.integers(per_province)))
+            g.add_edge(
+                j * per_province + int(rng.integers(per_province)),
+                nxt * per_province + int(rng.integers(per_province)),
+            )
             for _ in range(cross_links):
                 other = int(rng.integers(n_provinces - 1))
                 other += other >= j
-                g.add_edge(j * per_province + int(rng.integers(per_province)),
-                           other * per_province + int(rng.integers(per_province)))
+                g.add_edge(
+                    j * per_province + int(rng.integers(per_province)),
+                    other * per_province + int(rng.integers(per_province)),
+                )
     adj = nx.to_scipy_sparse_array(g, nodelist=range(n), format="csr", dtype=float)
     deg = np.diff(adj.indptr)
     adj.data /= np.repeat(deg, deg)  # every link weighs 1 before normalising
-    return Geography(graph=g, province=province, positions=positions, spillover=adj,
-                     isolated=deg == 0)
+    return Geography(
+        graph=g, province=province, positions=positions, spillover=adj, isolated=deg == 0
+    )

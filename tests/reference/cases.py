@@ -12,18 +12,32 @@ HERE = Path(__file__).resolve().parent
 CONFIGS = HERE.parents[1] / "configs"
 
 #: a small world with a short horizon: a few hundred kB of frozen output in all
-WORLD = {"world.n_provinces": 3, "world.prefectures_per_province": 4,
-         "world.firms_per_prefecture": 40, "world.citizens_per_prefecture": 60,
-         "world.burn_in": 3, "world.horizon": 12}
+WORLD = {
+    "world.n_provinces": 3,
+    "world.prefectures_per_province": 4,
+    "world.firms_per_prefecture": 40,
+    "world.citizens_per_prefecture": 60,
+    "world.burn_in": 3,
+    "world.horizon": 12,
+}
 
 #: every accountability mechanism of the first release at once, under patronage
 ALL_MECHANISMS = {
     "name": "all_mechanisms",
     "promotion": {"rule": "patronage"},
-    "accountability": {name: {} for name in (
-        "statistical_audit", "lifelong_accountability", "vertical_environmental_management",
-        "public_ranking", "citizen_survey", "firm_survey", "performance_transfers",
-        "petition_channel")},
+    "accountability": {
+        name: {}
+        for name in (
+            "statistical_audit",
+            "lifelong_accountability",
+            "vertical_environmental_management",
+            "public_ranking",
+            "citizen_survey",
+            "firm_survey",
+            "performance_transfers",
+            "petition_channel",
+        )
+    },
 }
 
 #: case name -> scenario (a config file or a mapping)

@@ -91,11 +91,13 @@ class CitizenPopulation:
         self._expected_growth = np.full(n, econ.initial_growth, dtype=F32)
         self._satisfaction = np.full(n, beh.initial_satisfaction, dtype=F32)
         self._trust_local = np.clip(
-            beh.initial_trust_local + beh.initial_trust_local_sd * rng.standard_normal(n),
-            0.0, 1.0).astype(F32)
+            beh.initial_trust_local + beh.initial_trust_local_sd * rng.standard_normal(n), 0.0, 1.0
+        ).astype(F32)
         self._trust_central = np.clip(
             beh.initial_trust_central + beh.initial_trust_central_sd * rng.standard_normal(n),
-            0.0, 1.0).astype(F32)
+            0.0,
+            1.0,
+        ).astype(F32)
         self._petitioned = np.zeros(n, dtype=bool)
         self.k = k if per_prefecture >= 2 else 0
         self.n_lattice = min(self.k, 2)
@@ -106,8 +108,9 @@ class CitizenPopulation:
         self.threshold = beh.tacitus_threshold
         self._views: dict[int, Citizen] = {}
 
-    def _random_ties(self, n_pref: int, per: int, k_rand: int,
-                     rng: np.random.Generator) -> np.ndarray:
+    def _random_ties(
+        self, n_pref: int, per: int, k_rand: int, rng: np.random.Generator
+    ) -> np.ndarray:
         """Random ties as chunk-local row indices, ``(k_rand, n)`` intp (no index casts).
 
         Citizen ``j`` of a prefecture is tied to ``(j + d) % per`` with ``d``
@@ -138,7 +141,7 @@ class CitizenPopulation:
                 cols = [base + (j + o) % per for o in (1, -1)[: self.n_lattice]]
                 chunk_start = np.empty(n, dtype=np.int64)
                 for lo, hi in self._bounds:
-                    chunk_start[lo * per:hi * per] = lo * per
+                    chunk_start[lo * per : hi * per] = lo * per
                 cols += [chunk_start + t for t in self._ties]
                 self._neighbours = np.stack(cols, axis=1)
         return self._neighbours
@@ -155,13 +158,20 @@ class CitizenPopulation:
         thr = self.threshold
         gain, loss = beh.trust_gain_rate, beh.trust_loss_rate
         par = dict(
-            adj=F32(beh.expectation_adjustment), noise_sd=F32(beh.citizen_noise),
-            tac=F32(gain / thr) if thr > 0 else None, thr=F32(thr), gain=F32(gain), loss=F32(loss),
-            credit=F32(beh.central_credit * gain), blame=F32(beh.central_blame * loss),
+            adj=F32(beh.expectation_adjustment),
+            noise_sd=F32(beh.citizen_noise),
+            tac=F32(gain / thr) if thr > 0 else None,
+            thr=F32(thr),
+            gain=F32(gain),
+            loss=F32(loss),
+            credit=F32(beh.central_credit * gain),
+            blame=F32(beh.central_blame * loss),
             premium=F32(beh.central_premium),
-            si=F32(beh.social_influence), pthr=F32(beh.petition_threshold),
-            pscale=F32(beh.petition_scale * beh.petition_propensity
-                       / max(beh.petition_threshold, 1e-9)),
+            si=F32(beh.social_influence),
+            pthr=F32(beh.petition_threshold),
+            pscale=F32(
+                beh.petition_scale * beh.petition_propensity / max(beh.petition_threshold, 1e-9)
+            ),
             income_sd=F32(self.model.config.economy.income_shock_sd),
             income_weight=F32(beh.satisfaction_income),
         )
@@ -207,8 +217,8 @@ class CitizenPopulation:
     def _trust_moves(self, c: Chunk, sat: np.ndarray, par) -> np.ndarray:
         """3-4. trust moves toward satisfaction (asymmetric, Tacitus trap); the centre.
         Updates trust in the centre; returns the move of local trust."""
-        tl = self._trust_local[c.a:c.b]
-        tc = self._trust_central[c.a:c.b]
+        tl = self._trust_local[c.a : c.b]
+        tc = self._trust_central[c.a : c.b]
         gap = np.subtract(sat, tl)
         good = gap > 0.0
         dl = gap * par["loss"]
@@ -249,12 +259,12 @@ class CitizenPopulation:
             t *= F32(1.0) - par["si"]
             acc *= par["si"] / F32(self.k)
             t += acc
-        t.reshape(c.rows)[...] -= shock[c.lo:c.hi, None]
+        t.reshape(c.rows)[...] -= shock[c.lo : c.hi, None]
         np.clip(t, F32(0.0), F32(1.0), out=tl)
 
     def _petition(self, c: Chunk, sat: np.ndarray, par) -> None:
         """5. petitions from citizens below the threshold."""
-        pet = self._petitioned[c.a:c.b]
+        pet = self._petitioned[c.a : c.b]
         pet[...] = False
         short = np.flatnonzero(sat < par["pthr"])
         if len(short):
@@ -267,8 +277,9 @@ class CitizenPopulation:
         beh = self.model.config.behaviour
         who = np.flatnonzero(self._petitioned)
         settled = who[rng.random(len(who)) < share]
-        self._satisfaction[settled] = np.maximum(self._satisfaction[settled],
-                                                 beh.petition_threshold)
+        self._satisfaction[settled] = np.maximum(
+            self._satisfaction[settled], beh.petition_threshold
+        )
         self._trust_central[settled] = np.minimum(
             1.0, self._trust_central[settled] + beh.central_credit * beh.trust_gain_rate
         )
@@ -286,7 +297,8 @@ class CitizenPopulation:
             "trust_local": mean(self._trust_local),
             "trust_central": mean(self._trust_central),
             "expected_growth": mean(self._expected_growth),
-            "petitions": PER_THOUSAND * np.count_nonzero(self._petitioned.reshape(rows), axis=1)
+            "petitions": PER_THOUSAND
+            * np.count_nonzero(self._petitioned.reshape(rows), axis=1)
             / self.per_prefecture,
         }
 

@@ -67,8 +67,9 @@ def _start_pool(workers: int) -> ThreadPoolExecutor:
     pool is whole, never half-way through starting a thread — which would leave
     a pool that fails every later run.
     """
-    mask = (hasattr(signal, "pthread_sigmask")
-            and threading.current_thread() is threading.main_thread())
+    mask = (
+        hasattr(signal, "pthread_sigmask") and threading.current_thread() is threading.main_thread()
+    )
     if mask:
         old = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
     try:
@@ -96,8 +97,9 @@ def run_chunks(fn, n_chunks: int) -> None:
         f.result()
 
 
-def chunk_bounds(n_pref: int, per_prefecture: int,
-                 target: int | None = None) -> list[tuple[int, int]]:
+def chunk_bounds(
+    n_pref: int, per_prefecture: int, target: int | None = None
+) -> list[tuple[int, int]]:
     """Prefecture ranges ``(lo, hi)`` of about ``target`` agents each (depends only on
     sizes; by default a quarter of the population, clipped to the chunk limits)."""
     if target is None:
@@ -158,4 +160,4 @@ class Chunk:
 
     def rsum(self, x: np.ndarray, out_row: int) -> None:
         """Prefecture totals of ``x`` (float64) into row ``out_row`` of ``agg``."""
-        self.agg[out_row, self.lo:self.hi] = x.reshape(self.rows).sum(axis=1, dtype=np.float64)
+        self.agg[out_row, self.lo : self.hi] = x.reshape(self.rows).sum(axis=1, dtype=np.float64)

@@ -111,10 +111,12 @@ class FirmPopulation:
         self.age = rng.integers(0, econ.initial_firm_age_max, n).astype(np.int16)
         lag = (1.0 - econ.incumbent_learning) * econ.frontier_growth * self.age
         self._productivity = np.exp(
-            econ.entrant_productivity_sd * rng.standard_normal(n) - lag).astype(F32)
+            econ.entrant_productivity_sd * rng.standard_normal(n) - lag
+        ).astype(F32)
         self.soe = rng.random(n) < econ.initial_soe_share
         self._capital = self._steady_capital(
-            np.repeat(np.asarray(env_mult, F64), per_prefecture) * self._productivity).astype(F32)
+            np.repeat(np.asarray(env_mult, F64), per_prefecture) * self._productivity
+        ).astype(F32)
         self._output = np.zeros(n, dtype=F32)
         self.protected = np.zeros(n, dtype=bool)
         self.firm_id = np.arange(n, dtype=np.int64)
@@ -135,8 +137,9 @@ class FirmPopulation:
         """Per prefecture, the sums of ``productivity x capital^alpha`` and of
         ``capital^alpha`` over alive firms: capital-weighted productivity is their ratio
         (as the yearly step's ``tfp_num`` / ``tfp_den``)."""
-        kpow = np.where(self.alive, self._capital.astype(F64)
-                        ** self.model.config.economy.capital_share, 0.0)
+        kpow = np.where(
+            self.alive, self._capital.astype(F64) ** self.model.config.economy.capital_share, 0.0
+        )
         num = np.bincount(self.prefecture, kpow * self._productivity, minlength=self.n_pref)
         return num, np.bincount(self.prefecture, kpow, minlength=self.n_pref)
 
@@ -159,19 +162,26 @@ class FirmPopulation:
             return np.broadcast_to(np.asarray(x, dtype=F64), (n_pref,))
 
         env_mult, subsidy_rate, confidence, protection, frontier, entry_barrier = map(
-            per_pref, (env_mult, subsidy_rate, confidence, protection, frontier, entry_barrier))
+            per_pref, (env_mult, subsidy_rate, confidence, protection, frontier, entry_barrier)
+        )
         par = dict(
             alpha=F32(alpha),
             drift=F32(econ.incumbent_learning * econ.frontier_growth - 0.5 * sd * sd),
-            sd=F32(sd), env=env_mult.astype(F32),
+            sd=F32(sd),
+            env=env_mult.astype(F32),
             # log(MPK (1 + s) / user cost) = log(alpha y / k) + log((1 + s) / user cost)
             log_sub=np.log((1.0 + subsidy_rate) / user_cost).astype(F32),
-            slope=(self.model.config.behaviour.firm_investment_sensitivity
-                   * confidence).astype(F32),
-            delta=F32(econ.depreciation), weak=(econ.exit_threshold * frontier).astype(F32),
-            protection=protection, entry=econ.entry_rate * confidence * entry_barrier,
-            frontier=frontier.astype(F32), entrant_sd=F32(econ.entrant_productivity_sd),
-            max_rate=F32(econ.max_investment_rate), entrant_capital=econ.entrant_capital,
+            slope=(self.model.config.behaviour.firm_investment_sensitivity * confidence).astype(
+                F32
+            ),
+            delta=F32(econ.depreciation),
+            weak=(econ.exit_threshold * frontier).astype(F32),
+            protection=protection,
+            entry=econ.entry_rate * confidence * entry_barrier,
+            frontier=frontier.astype(F32),
+            entrant_sd=F32(econ.entrant_productivity_sd),
+            max_rate=F32(econ.max_investment_rate),
+            entrant_capital=econ.entrant_capital,
         )
         agg = np.zeros((len(ROW), n_pref))
         entrants: list[np.ndarray] = [np.empty(0, np.intp)] * len(self._bounds)
@@ -194,7 +204,11 @@ class FirmPopulation:
 
     def _produce(self, c: Chunk, par: dict):
         """1. productivity random walk; 2. output. Returns log capital and output."""
-        alive, prod, cap = self.alive[c.a:c.b], self._productivity[c.a:c.b], self._capital[c.a:c.b]
+        alive, prod, cap = (
+            self.alive[c.a : c.b],
+            self._productivity[c.a : c.b],
+            self._capital[c.a : c.b],
+        )
         e = normals(c.bg, c.b - c.a)
         e *= par["sd"]
         e += par["drift"]
@@ -204,25 +218,30 @@ class FirmPopulation:
         kpow = logk * par["alpha"]
         np.exp(kpow, out=kpow)
         kpow *= alive
-        out = self._output[c.a:c.b]
+        out = self._output[c.a : c.b]
         np.multiply(prod, kpow, out=out)
         c.rsum(out, ROW["tfp_num"])
         c.rsum(kpow, ROW["tfp_den"])
-        out.reshape(c.rows)[...] *= par["env"][c.lo:c.hi, None]
+        out.reshape(c.rows)[...] *= par["env"][c.lo : c.hi, None]
         c.rsum(out, ROW["output"])
         return logk, out
 
     def _invest(self, c: Chunk, par: dict, logk: np.ndarray) -> np.ndarray:
         """3. net investment rate of every alive firm (reuses ``logk``'s buffer)."""
-        alive, prod, cap = self.alive[c.a:c.b], self._productivity[c.a:c.b], self._capital[c.a:c.b]
+        alive, prod, cap = (
+            self.alive[c.a : c.b],
+            self._productivity[c.a : c.b],
+            self._capital[c.a : c.b],
+        )
         lo, hi = c.lo, c.hi
         # log MPK = log(alpha) + log(y) - log(k) = log(alpha M a) + (alpha - 1) log k
         sig = logk
         sig *= par["alpha"] - F32(1.0)
         lp = np.log(prod)
         sig += lp
-        sig.reshape(c.rows)[...] += (np.log(par["alpha"] * par["env"][lo:hi])
-                                     + par["log_sub"][lo:hi])[:, None]
+        sig.reshape(c.rows)[...] += (
+            np.log(par["alpha"] * par["env"][lo:hi]) + par["log_sub"][lo:hi]
+        )[:, None]
         sig.reshape(c.rows)[...] *= par["slope"][lo:hi, None]
         rate = np.clip(sig, -par["delta"], par["max_rate"], out=sig)
         rate *= alive
@@ -270,10 +289,11 @@ class FirmPopulation:
         z *= par["frontier"][ps]
         self._productivity[a:b][slots] = z
         self._capital[a:b][slots] = par["entrant_capital"] * self._steady_capital(
-            par["env"][ps].astype(F64) * z)
+            par["env"][ps].astype(F64) * z
+        )
         self.age[a:b][slots] = 0
         self.soe[a:b][slots] = False
-        c.agg[ROW["entries"], c.lo:c.hi] = np.bincount(ps - c.lo, minlength=c.hi - c.lo)
+        c.agg[ROW["entries"], c.lo : c.hi] = np.bincount(ps - c.lo, minlength=c.hi - c.lo)
         return slots
 
     def survey(self, firm_trust: np.ndarray, subsidy_rate: np.ndarray) -> np.ndarray:
@@ -293,8 +313,9 @@ class FirmPopulation:
         logp = np.log(np.maximum(self._productivity, F32(1e-30))).reshape(rows)
         mean_logp = np.where(alive, logp, F32(0.0)).sum(axis=1, dtype=F64) / cnt
         w = beh.survey_productivity_weight
-        c = (rating_index(np.asarray(firm_trust), np.asarray(subsidy_rate), beh)
-             - w * mean_logp).astype(F32)
+        c = (
+            rating_index(np.asarray(firm_trust), np.asarray(subsidy_rate), beh) - w * mean_logp
+        ).astype(F32)
         x = logp * F32(-w)
         x -= c[:, None]
         np.exp(x, out=x)
@@ -318,8 +339,9 @@ class FirmPopulation:
         mask = self.alive.copy() if alive_only else np.ones(len(self.alive), bool)
         if prefecture is not None:
             mask &= self.prefecture == prefecture
-        return mesa.agent.AgentSet([self.agent(int(r)) for r in np.flatnonzero(mask)],
-                                   random=self.model.random)
+        return mesa.agent.AgentSet(
+            [self.agent(int(r)) for r in np.flatnonzero(mask)], random=self.model.random
+        )
 
 
 class Firm(mesa.Agent):

@@ -63,8 +63,9 @@ FD_STEP = 1e-3
 class Leader(mesa.discrete_space.CellAgent):
     """A prefecture party secretary."""
 
-    def __init__(self, model, *, ability, age, insider, connected, motivation, perception,
-                 term_length):
+    def __init__(
+        self, model, *, ability, age, insider, connected, motivation, perception, term_length
+    ):
         super().__init__(model)
         self.ability = float(ability)
         self.age = float(age)
@@ -128,8 +129,7 @@ def decide(model, leaders: list[Leader]) -> None:
     choice = np.argmax(util / beh.choice_temperature + gumbel, axis=1)
     rows = np.arange(len(leaders))
     plan = model.candidates[choice]
-    chosen = {key: np.broadcast_to(v, util.shape)[rows, choice][:, None]
-              for key, v in pred.items()}
+    chosen = {key: np.broadcast_to(v, util.shape)[rows, choice][:, None] for key, v in pred.items()}
     manip, under = _reports(model, chosen, ctx, career, intrinsic)
     for i, ld in enumerate(leaders):
         ld.shares = plan[i, :N_USES]
@@ -165,13 +165,20 @@ def _career_weight(sc, tr: dict[str, np.ndarray]) -> np.ndarray:
     memory = promo.memory
     j = np.arange(1, int(term.max()) + 1)[None, :]
     before = (in_post - (term - k))[:, None]  # years in post before this term
-    norm = (memory ** (term[:, None] - j) * credit(before + j, promo.attribution_lag)
-            * (j <= term[:, None])).sum(axis=1)
+    norm = (
+        memory ** (term[:, None] - j)
+        * credit(before + j, promo.attribution_lag)
+        * (j <= term[:, None])
+    ).sum(axis=1)
     eligible = (tr["age"] + k) < ten.promotion_age_limit
-    return (beh.career_value * tr["perception"] * eligible
-            * credit(in_post, promo.attribution_lag)
-            * (beh.discount * memory * (1.0 - ten.early_turnover_hazard)) ** k
-            / np.maximum(norm, 1e-12))
+    return (
+        beh.career_value
+        * tr["perception"]
+        * eligible
+        * credit(in_post, promo.attribution_lag)
+        * (beh.discount * memory * (1.0 - ten.early_turnover_hazard)) ** k
+        / np.maximum(norm, 1e-12)
+    )
 
 
 def _plan_utility(model, tr, career, intrinsic):
@@ -180,8 +187,15 @@ def _plan_utility(model, tr, career, intrinsic):
     (leaders, plans) utility."""
     sc, st = model.config, model.state
     beh, promo = sc.behaviour, sc.promotion
-    pred = forecast(st, model.candidates, st.budget_share, sc.economy, beh, st.expected_growth,
-                    st.expected_income_growth)
+    pred = forecast(
+        st,
+        model.candidates,
+        st.budget_share,
+        sc.economy,
+        beh,
+        st.expected_growth,
+        st.expected_income_growth,
+    )
     pred["connected"] = tr["connected"][:, None]
     pred["age"] = (tr["age"] + tr["k"])[:, None]
     ctx = model.upper.forecast_context()
@@ -191,8 +205,9 @@ def _plan_utility(model, tr, career, intrinsic):
     util = career[:, None] * score + intrinsic[:, None] * pred["welfare"]
     drift = model.candidates[None, :, :N_USES] - st.shares[:, None, :]
     util = util - beh.budget_inertia * (drift**2).sum(axis=2)
-    borrow_drift = ((model.candidates[None, :, N_USES] - st.borrowing[:, None])
-                    / np.maximum(st.budget_share, 1e-6)[:, None])
+    borrow_drift = (model.candidates[None, :, N_USES] - st.borrowing[:, None]) / np.maximum(
+        st.budget_share, 1e-6
+    )[:, None]
     util = util - beh.borrowing_inertia * borrow_drift**2
     for mech in model.mechanisms:
         util = util + mech.decision_utility(model, pred)

@@ -19,22 +19,39 @@ if TYPE_CHECKING:
     from matplotlib.typing import RcKeyType
 
 #: Okabe & Ito (2008) colour-blind-safe palette (black last)
-OKABE_ITO = ("#E69F00", "#56B4E9", "#009E73", "#0072B2", "#D55E00", "#CC79A7",
-             "#F0E442", "#000000")
+OKABE_ITO = ("#E69F00", "#56B4E9", "#009E73", "#0072B2", "#D55E00", "#CC79A7", "#F0E442", "#000000")
 #: a result as expected / better (blue) and not / worse (vermillion), as in the HTML reports
 BETTER, WORSE = OKABE_ITO[3], OKABE_ITO[4]
 
 #: the outcomes of the comparison figure, in panel order
-FIGURE_OUTCOMES = ("gdp_growth_true", "investment_rate", "trust_local",
-                   "manipulation_gap", "pollution", "debt_to_gdp")
+FIGURE_OUTCOMES = (
+    "gdp_growth_true",
+    "investment_rate",
+    "trust_local",
+    "manipulation_gap",
+    "pollution",
+    "debt_to_gdp",
+)
 
 STYLE: dict[RcKeyType, Any] = {
-    "font.size": 11, "axes.titlesize": 12, "axes.labelsize": 11, "legend.fontsize": 10,
-    "xtick.labelsize": 10, "ytick.labelsize": 10, "axes.spines.top": False,
-    "axes.spines.right": False, "axes.grid": True, "grid.alpha": 0.3,
-    "figure.dpi": 110, "savefig.bbox": "tight", "lines.linewidth": 2,
-    "legend.frameon": False, "axes.titleweight": "bold", "figure.facecolor": "white",
-    "savefig.facecolor": "white", "axes.prop_cycle": cycler(color=OKABE_ITO),
+    "font.size": 11,
+    "axes.titlesize": 12,
+    "axes.labelsize": 11,
+    "legend.fontsize": 10,
+    "xtick.labelsize": 10,
+    "ytick.labelsize": 10,
+    "axes.spines.top": False,
+    "axes.spines.right": False,
+    "axes.grid": True,
+    "grid.alpha": 0.3,
+    "figure.dpi": 110,
+    "savefig.bbox": "tight",
+    "lines.linewidth": 2,
+    "legend.frameon": False,
+    "axes.titleweight": "bold",
+    "figure.facecolor": "white",
+    "savefig.facecolor": "white",
+    "axes.prop_cycle": cycler(color=OKABE_ITO),
 }
 
 
@@ -69,8 +86,9 @@ def timeseries_figure(
     with plt.rc_context(STYLE):
         ncols = ncols or (3 if len(outcomes) > 4 else len(outcomes))
         nrows = int(np.ceil(len(outcomes) / ncols))
-        fig, axes = plt.subplots(nrows, ncols, figsize=(4.6 * ncols, 3.4 * nrows),
-                                 squeeze=False, layout="constrained")
+        fig, axes = plt.subplots(
+            nrows, ncols, figsize=(4.6 * ncols, 3.4 * nrows), squeeze=False, layout="constrained"
+        )
         for ax, outcome in zip(axes.flat, outcomes):
             for i, (name, frames) in enumerate(groups.items()):
                 frames = list(frames)
@@ -82,18 +100,28 @@ def timeseries_figure(
                 mean, lo, hi = mean_band(vals)
                 colour = OKABE_ITO[i % len(OKABE_ITO)]
                 n = len(frames)
-                ax.plot(years, mean, color=colour, lw=2,
-                        label=f"{name} (n={n})" if ax is axes.flat[0] else None)
+                ax.plot(
+                    years,
+                    mean,
+                    color=colour,
+                    lw=2,
+                    label=f"{name} (n={n})" if ax is axes.flat[0] else None,
+                )
                 ax.fill_between(years, lo, hi, color=colour, alpha=0.25, lw=0)
             ax.set_title(outcome.replace("_", " "))
             ax.set_xlabel("simulated year")
             ax.set_ylabel(label(outcome))
-        for ax in list(axes.flat)[len(outcomes):]:
+        for ax in list(axes.flat)[len(outcomes) :]:
             ax.set_visible(False)
         handles, labels = axes.flat[0].get_legend_handles_labels()
         if handles:
-            fig.legend(handles, labels, loc="outside lower center", ncols=min(len(labels), 4),
-                       frameon=False)
+            fig.legend(
+                handles,
+                labels,
+                loc="outside lower center",
+                ncols=min(len(labels), 4),
+                frameon=False,
+            )
         fig.suptitle(title or "mean over seeds with 95 % confidence band")
     return fig
 
@@ -129,10 +157,14 @@ def runs_by_group(metrics: pd.DataFrame, by: str = "variant") -> dict[str, list[
     first = metrics.groupby(by, sort=False)["run_id"].min().sort_values()
     out = {}
     for group in first.index:
-        wide = metrics[metrics[by] == group].pivot_table(
-            index=["run_id", "year"], columns="outcome", values="value").reset_index()
-        out[group] = [g.drop(columns="run_id").reset_index(drop=True)
-                      for _, g in wide.groupby("run_id")]
+        wide = (
+            metrics[metrics[by] == group]
+            .pivot_table(index=["run_id", "year"], columns="outcome", values="value")
+            .reset_index()
+        )
+        out[group] = [
+            g.drop(columns="run_id").reset_index(drop=True) for _, g in wide.groupby("run_id")
+        ]
     return out
 
 
@@ -143,8 +175,12 @@ def intervals(values: np.ndarray, level: float = 0.95) -> tuple[np.ndarray, ...]
 
     values = np.asarray(values, dtype=float)
     cis = [mean_ci(values[:, j], level) for j in range(values.shape[1])]
-    return (np.array([c.mean for c in cis]), np.array([c.low for c in cis]),
-            np.array([c.high for c in cis]), np.array([c.n for c in cis]))
+    return (
+        np.array([c.mean for c in cis]),
+        np.array([c.low for c in cis]),
+        np.array([c.high for c in cis]),
+        np.array([c.n for c in cis]),
+    )
 
 
 def _interval_line(ax, x, values, i, name, n_groups, *, dodge=0.0, first=True):
@@ -153,29 +189,43 @@ def _interval_line(ax, x, values, i, name, n_groups, *, dodge=0.0, first=True):
     xs = np.asarray(x, dtype=float) + off
     c = colour(i)
     ok = np.isfinite(mean)
-    ax.plot(xs[ok], mean[ok], color=c, marker="o", ms=5,
-            label=f"{name} (n={values.shape[0]})" if first else None)
+    ax.plot(
+        xs[ok],
+        mean[ok],
+        color=c,
+        marker="o",
+        ms=5,
+        label=f"{name} (n={values.shape[0]})" if first else None,
+    )
     has = ok & np.isfinite(lo)
     if has.any():
-        ax.errorbar(xs[has], mean[has], yerr=[mean[has] - lo[has], hi[has] - mean[has]],
-                    fmt="none", ecolor=c, elinewidth=1.5, capsize=3)
+        ax.errorbar(
+            xs[has],
+            mean[has],
+            yerr=[mean[has] - lo[has], hi[has] - mean[has]],
+            fmt="none",
+            ecolor=c,
+            elinewidth=1.5,
+            capsize=3,
+        )
     return mean, lo, hi
 
 
 def _legend(fig, axes) -> None:
     handles, labels = axes.flat[0].get_legend_handles_labels()
     if handles:
-        fig.legend(handles, labels, loc="outside lower center", ncols=min(len(labels), 4),
-                   frameon=False)
+        fig.legend(
+            handles, labels, loc="outside lower center", ncols=min(len(labels), 4), frameon=False
+        )
 
 
-def allocation_profile(frames: Sequence[pd.DataFrame], column: str,
-                       by: str = "years_to_evaluation") -> tuple[np.ndarray, np.ndarray]:
+def allocation_profile(
+    frames: Sequence[pd.DataFrame], column: str, by: str = "years_to_evaluation"
+) -> tuple[np.ndarray, np.ndarray]:
     """Per seed (frame), the mean of ``column`` at each value of ``by``:
     (values of ``by``, array seeds x values; NaN where a seed has none)."""
     xs = sorted(set().union(*[set(f[by].dropna().astype(int)) for f in frames]))
-    rows = [f.groupby(f[by].astype(int))[column].mean().reindex(xs).to_numpy(float)
-            for f in frames]
+    rows = [f.groupby(f[by].astype(int))[column].mean().reindex(xs).to_numpy(float) for f in frames]
     return np.array(xs), np.array(rows, dtype=float).reshape(len(frames), len(xs))
 
 
@@ -193,31 +243,39 @@ def allocation_figure(
     with plt.rc_context(STYLE):
         ncols = 3 if len(cols) > 4 else len(cols)
         nrows = int(np.ceil(len(cols) / ncols))
-        fig, axes = plt.subplots(nrows, ncols, figsize=(4.6 * ncols, 3.4 * nrows),
-                                 squeeze=False, layout="constrained")
+        fig, axes = plt.subplots(
+            nrows, ncols, figsize=(4.6 * ncols, 3.4 * nrows), squeeze=False, layout="constrained"
+        )
         for ax, (col, outcome) in zip(axes.flat, cols.items()):
             for i, (name, frames) in enumerate(groups.items()):
                 x, vals = allocation_profile(frames, col, by)
-                _interval_line(ax, x, vals, i, name, len(groups), dodge=0.08,
-                               first=ax is axes.flat[0])
+                _interval_line(
+                    ax, x, vals, i, name, len(groups), dodge=0.08, first=ax is axes.flat[0]
+                )
             ax.set_title(col.replace("_share", "").replace("_", " "))
             ax.set_xlabel(_X_LABELS.get(by, by.replace("_", " ")))
             ax.set_ylabel(label(outcome) if outcome in BY_NAME else col)
             ax.xaxis.get_major_locator().set_params(integer=True)
             if by == "years_to_evaluation":
                 ax.invert_xaxis()  # time runs left to right, towards the evaluation
-        for ax in list(axes.flat)[len(cols):]:
+        for ax in list(axes.flat)[len(cols) :]:
             ax.set_visible(False)
         _legend(fig, axes)
         fig.suptitle(title or "budget allocation over the term: mean over seeds, 95 % CI")
     return fig
 
 
-def promotion_bins(frames_by_group: Mapping[str, Sequence[pd.DataFrame]], n_bins: int = 6,
-                   x: str = "relative_growth_reported") -> np.ndarray:
+def promotion_bins(
+    frames_by_group: Mapping[str, Sequence[pd.DataFrame]],
+    n_bins: int = 6,
+    x: str = "relative_growth_reported",
+) -> np.ndarray:
     """Common bin edges (pooled quantiles of ``x`` among evaluated leaders)."""
-    parts = [f.loc[f["evaluated"].astype(bool), x].to_numpy(float)
-             for frames in frames_by_group.values() for f in frames]
+    parts = [
+        f.loc[f["evaluated"].astype(bool), x].to_numpy(float)
+        for frames in frames_by_group.values()
+        for f in frames
+    ]
     pooled = np.concatenate(parts) if parts else np.array([])
     pooled = pooled[np.isfinite(pooled)]
     if pooled.size == 0:
@@ -226,8 +284,9 @@ def promotion_bins(frames_by_group: Mapping[str, Sequence[pd.DataFrame]], n_bins
     return edges
 
 
-def promotion_profile(frames: Sequence[pd.DataFrame], edges: np.ndarray,
-                      x: str = "relative_growth_reported") -> np.ndarray:
+def promotion_profile(
+    frames: Sequence[pd.DataFrame], edges: np.ndarray, x: str = "relative_growth_reported"
+) -> np.ndarray:
     """Per seed (frame), the share promoted among evaluated leaders in each bin of
     ``x`` (seeds x bins; NaN where a seed has nobody in a bin)."""
     nb = max(len(edges) - 1, 0)
@@ -255,29 +314,52 @@ def promotion_figure(
     medians."""
     groups = {k: list(v) for k, v in groups.items() if len(v)}
     edges = promotion_bins(groups, n_bins, x)
-    pooled = np.concatenate([f.loc[f["evaluated"].astype(bool), x].to_numpy(float)
-                             for fr in groups.values() for f in fr] or [np.array([])])
+    pooled = np.concatenate(
+        [
+            f.loc[f["evaluated"].astype(bool), x].to_numpy(float)
+            for fr in groups.values()
+            for f in fr
+        ]
+        or [np.array([])]
+    )
     with plt.rc_context(STYLE):
         fig, ax = plt.subplots(figsize=(7.2, 4.4), layout="constrained")
         if len(edges) > 1:
             b = np.clip(np.searchsorted(edges, pooled, side="right") - 1, 0, len(edges) - 2)
-            mids = np.array([np.median(pooled[b == j]) if (b == j).any()
-                             else (edges[j] + edges[j + 1]) / 2 for j in range(len(edges) - 1)])
+            mids = np.array(
+                [
+                    np.median(pooled[b == j]) if (b == j).any() else (edges[j] + edges[j + 1]) / 2
+                    for j in range(len(edges) - 1)
+                ]
+            )
             width = np.min(np.diff(mids)) if len(mids) > 1 else 0.01
             for i, (name, frames) in enumerate(groups.items()):
-                _interval_line(ax, mids, promotion_profile(frames, edges, x), i, name,
-                               len(groups), dodge=0.12 * width)
+                _interval_line(
+                    ax,
+                    mids,
+                    promotion_profile(frames, edges, x),
+                    i,
+                    name,
+                    len(groups),
+                    dodge=0.12 * width,
+                )
         ax.axvline(0, color="0.4", lw=1, ls=":", zorder=0)
         ax.set_ylim(-0.02, 1.02)
         unit = BY_NAME["gdp_growth_reported"].unit
         ax.set_xlabel(f"reported growth minus province peers' mean ({unit})")
         ax.set_ylabel("promoted among evaluated leaders (fraction)")
-        ax.set_title(title or "promotion vs relative reported growth: mean over seeds, 95 % CI",
-                     fontsize=11)
+        ax.set_title(
+            title or "promotion vs relative reported growth: mean over seeds, 95 % CI", fontsize=11
+        )
         handles, labels = ax.get_legend_handles_labels()
         if handles:
-            fig.legend(handles, labels, loc="outside lower center",
-                       ncols=min(len(labels), 3), frameon=False)
+            fig.legend(
+                handles,
+                labels,
+                loc="outside lower center",
+                ncols=min(len(labels), 3),
+                frameon=False,
+            )
     return fig
 
 

@@ -36,15 +36,32 @@ from typing import Any
 from incentsim.interfaces.cli_options import add_runs_dir
 
 #: outcomes of the report's table, in order
-TABLE_OUTCOMES = ("gdp_growth_true", "gdp_growth_reported", "manipulation_gap",
-                  "investment_rate", "tfp_growth", "public_services", "pollution",
-                  "debt_to_gdp", "satisfaction", "trust_local", "trust_central",
-                  "selection_quality")
+TABLE_OUTCOMES = (
+    "gdp_growth_true",
+    "gdp_growth_reported",
+    "manipulation_gap",
+    "investment_rate",
+    "tfp_growth",
+    "public_services",
+    "pollution",
+    "debt_to_gdp",
+    "satisfaction",
+    "trust_local",
+    "trust_central",
+    "selection_quality",
+)
 
 #: outcomes of the time-series figure, in panel order
-TIMESERIES_OUTCOMES = ("gdp_growth_true", "gdp_growth_reported", "investment_rate",
-                       "manipulation_gap", "trust_local", "trust_central", "pollution",
-                       "debt_to_gdp")
+TIMESERIES_OUTCOMES = (
+    "gdp_growth_true",
+    "gdp_growth_reported",
+    "investment_rate",
+    "manipulation_gap",
+    "trust_local",
+    "trust_central",
+    "pollution",
+    "debt_to_gdp",
+)
 
 PROG = "incentsim report"
 
@@ -92,8 +109,7 @@ def last_compare(runs_dir: Path) -> tuple[list[int], list[str]]:
     if isinstance(last, dict) and last.get("run_ids"):  # written by compare, reused runs too
         return [int(i) for i in last["run_ids"]], list(last.get("scenarios") or [])
     try:
-        dirs = sorted((int(n) for n in os.listdir(runs_dir) if n.isdigit()),
-                      reverse=True)
+        dirs = sorted((int(n) for n in os.listdir(runs_dir) if n.isdigit()), reverse=True)
     except OSError:
         raise ReportError(f"no runs directory {runs_dir}") from None
     target = None
@@ -104,8 +120,9 @@ def last_compare(runs_dir: Path) -> tuple[list[int], list[str]]:
             continue
         if target is None:
             target = (info["compare"], info.get("invocation"))
-        if info["compare"] == target[0] and (target[1] is None or
-                                             info.get("invocation") == target[1]):
+        if info["compare"] == target[0] and (
+            target[1] is None or info.get("invocation") == target[1]
+        ):
             members.append((rid, info))
     if target is None:
         raise ReportError(f"no runs of an 'incentsim compare' in {runs_dir}")
@@ -140,8 +157,9 @@ class Group:
         return {s: float(m.get(key, math.nan)) for s, m in zip(self.seeds, self.summaries)}
 
 
-def load_groups(runs_dir: Path, ids: Sequence[int],
-                order: Sequence[str] = ()) -> tuple[list[Group], list[str]]:
+def load_groups(
+    runs_dir: Path, ids: Sequence[int], order: Sequence[str] = ()
+) -> tuple[list[Group], list[str]]:
     """Load completed runs ``ids`` grouped by scenario (``order`` first, then by
     first appearance); also notes on what was skipped."""
     from incentsim.runs.results import UnknownRun, load_run
@@ -163,8 +181,11 @@ def load_groups(runs_dir: Path, ids: Sequence[int],
         g = groups.setdefault(name, Group(name))
         _add_run(g, runs_dir, rid, r)
     if skipped:
-        notes.append(f"Skipped {len(skipped)} run(s) that did not complete: "
-                     + ", ".join(skipped[:20]) + (" ..." if len(skipped) > 20 else ""))
+        notes.append(
+            f"Skipped {len(skipped)} run(s) that did not complete: "
+            + ", ".join(skipped[:20])
+            + (" ..." if len(skipped) > 20 else "")
+        )
     out = [g for g in groups.values() if g.ids]
     if not out:
         raise ReportError("no completed runs to report" + (f" ({notes[0]})" if notes else ""))
@@ -185,8 +206,11 @@ def _add_run(g: Group, runs_dir: Path, rid: int, r: dict) -> None:
     ts = r["metrics"]
     if "timeseries.parquet" in r["artifacts"]:
         ts = read_artifact(runs_dir, rid, "timeseries.parquet")
-    leaders = (read_artifact(runs_dir, rid, "leaders.parquet")
-               if "leaders.parquet" in r["artifacts"] else pd.DataFrame())
+    leaders = (
+        read_artifact(runs_dir, rid, "leaders.parquet")
+        if "leaders.parquet" in r["artifacts"]
+        else pd.DataFrame()
+    )
     g.ids.append(rid)
     g.seeds.append(int(seed) if seed is not None else -1)
     g.summaries.append(info.get("summary") or {})
@@ -203,18 +227,23 @@ def _pooling_notes(g: Group) -> list[str]:
 
     notes = []
     flat = [flatten({k: v for k, v in c.items() if k != "seed"}) for c in g.configs]
-    differ = sorted({k for f in flat[1:] for k in set(f) | set(flat[0])
-                     if f.get(k) != flat[0].get(k)})
+    differ = sorted(
+        {k for f in flat[1:] for k in set(f) | set(flat[0]) if f.get(k) != flat[0].get(k)}
+    )
     if differ:
         variants = len({json.dumps(f, sort_keys=True, default=str) for f in flat})
-        notes.append(f"{g.name}: the runs have {variants} different configurations "
-                     f"(differing in {', '.join(differ[:6])}{' ...' if len(differ) > 6 else ''}"
-                     "); they are pooled under one name. Report runs of one configuration "
-                     "per scenario name to compare like with like.")
+        notes.append(
+            f"{g.name}: the runs have {variants} different configurations "
+            f"(differing in {', '.join(differ[:6])}{' ...' if len(differ) > 6 else ''}"
+            "); they are pooled under one name. Report runs of one configuration "
+            "per scenario name to compare like with like."
+        )
     dup = len(g.seeds) - len(set(g.seeds))
     if dup:
-        notes.append(f"{g.name}: {dup} seed(s) appear in more than one run; every run "
-                     "counts as a replication, pairing uses the latest run per seed.")
+        notes.append(
+            f"{g.name}: {dup} seed(s) appear in more than one run; every run "
+            "counts as a replication, pairing uses the latest run per seed."
+        )
     return notes
 
 
@@ -237,8 +266,15 @@ def outcome_table(groups: Sequence[Group], outcomes: Sequence[str] = TABLE_OUTCO
                 key = f"{o}_{stat}"
                 vals = [float(m.get(key, math.nan)) for m in g.summaries]
                 ci = mean_ci(vals)
-                row = dict(scenario=g.name, outcome=o, stat=stat, value=ci.mean, low=ci.low,
-                           high=ci.high, n=ci.n)
+                row = dict(
+                    scenario=g.name,
+                    outcome=o,
+                    stat=stat,
+                    value=ci.mean,
+                    low=ci.low,
+                    high=ci.high,
+                    n=ci.n,
+                )
                 if g is not ref:
                     a, b = g.by_seed(key), ref.by_seed(key)
                     common = sorted(set(a) & set(b))
@@ -261,34 +297,63 @@ def figures(groups: Sequence[Group]) -> list[tuple[str, str, bytes]]:
     n_seeds = max(len(g.ids) for g in groups)
     out = []
     ts = {g.name: g.timeseries for g in groups}
-    fig = plots.timeseries_figure(ts, TIMESERIES_OUTCOMES, ncols=4,
-                                  title=f"Outcomes over time: mean over "
-                                        f"{plots.seeds_text(n_seeds)} with 95 % confidence "
-                                        f"band; {_scales_text(groups)}")
-    out.append(("timeseries", "Outcomes over the simulated years. Lines: mean over seeds; "
-                "bands: 95 % t-interval over seeds.", plots.png_bytes(fig)))
+    fig = plots.timeseries_figure(
+        ts,
+        TIMESERIES_OUTCOMES,
+        ncols=4,
+        title=f"Outcomes over time: mean over "
+        f"{plots.seeds_text(n_seeds)} with 95 % confidence "
+        f"band; {_scales_text(groups)}",
+    )
+    out.append(
+        (
+            "timeseries",
+            "Outcomes over the simulated years. Lines: mean over seeds; "
+            "bands: 95 % t-interval over seeds.",
+            plots.png_bytes(fig),
+        )
+    )
     panels = {g.name: [f for f in g.leaders if len(f)] for g in groups}
     panels = {k: v for k, v in panels.items() if v}
     if panels:
-        fig = plots.allocation_figure(panels, by="years_to_evaluation",
-                                      title="Budget allocation over the term: mean share "
-                                            "over seeds with 95 % CI")
-        out.append(("allocation", "Mean budget shares of sitting prefecture leaders by "
-                    "years left until their next evaluation (0 = the evaluation year). "
-                    "A political budget cycle shows as shares that change as the "
-                    "evaluation approaches. Bars: 95 % t-interval over seeds.",
-                    plots.png_bytes(fig)))
-        fig = plots.allocation_figure(panels, by="tenure_year",
-                                      title="Budget allocation by year of the term")
-        out.append(("allocation_tenure", "The same shares by year of the leader's term "
-                    "(1 = first year in post).", plots.png_bytes(fig)))
+        fig = plots.allocation_figure(
+            panels,
+            by="years_to_evaluation",
+            title="Budget allocation over the term: mean share over seeds with 95 % CI",
+        )
+        out.append(
+            (
+                "allocation",
+                "Mean budget shares of sitting prefecture leaders by "
+                "years left until their next evaluation (0 = the evaluation year). "
+                "A political budget cycle shows as shares that change as the "
+                "evaluation approaches. Bars: 95 % t-interval over seeds.",
+                plots.png_bytes(fig),
+            )
+        )
+        fig = plots.allocation_figure(
+            panels, by="tenure_year", title="Budget allocation by year of the term"
+        )
+        out.append(
+            (
+                "allocation_tenure",
+                "The same shares by year of the leader's term (1 = first year in post).",
+                plots.png_bytes(fig),
+            )
+        )
         fig = plots.promotion_figure(panels)
-        out.append(("promotion", "Share of evaluated leaders who were promoted, by their "
-                    "reported GDP growth relative to the mean of their province peers in "
-                    "the evaluation year (bins: pooled sextiles; points at bin medians). "
-                    "A steep curve means promotion rewards relative growth. Bars: 95 % "
-                    "t-interval over seeds (a bin with no evaluated leaders in a seed is "
-                    "left out for that seed).", plots.png_bytes(fig)))
+        out.append(
+            (
+                "promotion",
+                "Share of evaluated leaders who were promoted, by their "
+                "reported GDP growth relative to the mean of their province peers in "
+                "the evaluation year (bins: pooled sextiles; points at bin medians). "
+                "A steep curve means promotion rewards relative growth. Bars: 95 % "
+                "t-interval over seeds (a bin with no evaluated leaders in a seed is "
+                "left out for that seed).",
+                plots.png_bytes(fig),
+            )
+        )
     return out
 
 
@@ -381,9 +446,16 @@ def _config_differences(groups: Sequence[Group]) -> list[tuple[str, list[str]]]:
     """Settings (dotted keys) whose values differ between the scenarios."""
     from incentsim.scenario import flatten
 
-    flat = [{k: v for k, v in flatten({k: v for k, v in g.configs[0].items()
-                                       if k not in ("seed", "name", "description")}).items()
-             if v != {}} for g in groups]
+    flat = [
+        {
+            k: v
+            for k, v in flatten(
+                {k: v for k, v in g.configs[0].items() if k not in ("seed", "name", "description")}
+            ).items()
+            if v != {}
+        }
+        for g in groups
+    ]
     keys = sorted(set().union(*flat))
     out = []
     for k in keys:
@@ -408,8 +480,11 @@ def _interval_cell(value, low, high, *, signed=False, direction="none", attrs=""
     if value is None or not math.isfinite(value):
         return f'<td class="num"{attrs}>n/a</td>'
     v = f"{value:+.4g}" if signed else f"{value:.4g}"
-    ci = (f'<br><span class="ci">[{_num(low)}, {_num(high)}]</span>'
-          if math.isfinite(low) and math.isfinite(high) else "")
+    ci = (
+        f'<br><span class="ci">[{_num(low)}, {_num(high)}]</span>'
+        if math.isfinite(low) and math.isfinite(high)
+        else ""
+    )
     cls = "num"
     tag = ""
     if signed and math.isfinite(low) and (low > 0 or high < 0):
@@ -425,26 +500,34 @@ def _interval_cell(value, low, high, *, signed=False, direction="none", attrs=""
 def _cells(sub, n, o, stat, meta, diff: bool) -> str:
     r = sub.loc[n]
     if not diff:
-        attrs = (f' data-scenario="{_e(n)}" data-outcome="{o}" data-stat="{stat}" '
-                 f'data-value="{float(r["value"])!r}" data-low="{float(r["low"])!r}" '
-                 f'data-high="{float(r["high"])!r}" data-n="{int(r["n"])}"')
+        attrs = (
+            f' data-scenario="{_e(n)}" data-outcome="{o}" data-stat="{stat}" '
+            f'data-value="{float(r["value"])!r}" data-low="{float(r["low"])!r}" '
+            f'data-high="{float(r["high"])!r}" data-n="{int(r["n"])}"'
+        )
         return _interval_cell(r["value"], r["low"], r["high"], attrs=attrs)
-    attrs = (f' data-scenario="{_e(n)}" data-outcome="{o}" data-stat="{stat}-diff" '
-             f'data-value="{float(r["diff"])!r}" data-low="{float(r["diff_low"])!r}" '
-             f'data-high="{float(r["diff_high"])!r}"')
-    return _interval_cell(r["diff"], r["diff_low"], r["diff_high"], signed=True,
-                          direction=meta.direction, attrs=attrs)
+    attrs = (
+        f' data-scenario="{_e(n)}" data-outcome="{o}" data-stat="{stat}-diff" '
+        f'data-value="{float(r["diff"])!r}" data-low="{float(r["diff_low"])!r}" '
+        f'data-high="{float(r["diff_high"])!r}"'
+    )
+    return _interval_cell(
+        r["diff"], r["diff_low"], r["diff_high"], signed=True, direction=meta.direction, attrs=attrs
+    )
 
 
 def _outcome_head(o: str, meta, rowspan: int) -> str:
     better = {"higher": "; higher is better", "lower": "; lower is better"}.get(meta.direction, "")
-    return (f'<td rowspan="{rowspan}" title="{_e(meta.description)}"><b>'
-            f'{_e(o.replace("_", " "))}</b><br><span class="ci">{_e(meta.unit)}; '
-            f"{_e(meta.description)}{better}</span></td>")
+    return (
+        f'<td rowspan="{rowspan}" title="{_e(meta.description)}"><b>'
+        f'{_e(o.replace("_", " "))}</b><br><span class="ci">{_e(meta.unit)}; '
+        f"{_e(meta.description)}{better}</span></td>"
+    )
 
 
-def outcome_table_html(df, names: Sequence[str], outcomes: Sequence[str] = TABLE_OUTCOMES,
-                       wide: bool | None = None) -> str:
+def outcome_table_html(
+    df, names: Sequence[str], outcomes: Sequence[str] = TABLE_OUTCOMES, wide: bool | None = None
+) -> str:
     """The outcome table as HTML: scenarios as columns (up to three scenarios) or,
     for more, one row per outcome and scenario. Every number cell carries its exact
     value in ``data-*`` attributes."""
@@ -454,9 +537,12 @@ def outcome_table_html(df, names: Sequence[str], outcomes: Sequence[str] = TABLE
     wide = len(names) <= 3 if wide is None else wide
     rows = []
     if wide:
-        rows.append("<tr><th>outcome (unit)</th><th>stat</th>"
-                    + "".join(f"<th>{_e(n)}</th>" for n in names)
-                    + "".join(f"<th>Δ {_e(n)} vs {_e(ref)}</th>" for n in names[1:]) + "</tr>")
+        rows.append(
+            "<tr><th>outcome (unit)</th><th>stat</th>"
+            + "".join(f"<th>{_e(n)}</th>" for n in names)
+            + "".join(f"<th>Δ {_e(n)} vs {_e(ref)}</th>" for n in names[1:])
+            + "</tr>"
+        )
         for o in outcomes:
             meta = BY_NAME[o]
             for stat, lab in (("mean", "average"), ("final", "final")):
@@ -467,42 +553,63 @@ def outcome_table_html(df, names: Sequence[str], outcomes: Sequence[str] = TABLE
                 cls = "avg" if stat == "mean" else "final"
                 rows.append(f'<tr class="{cls}">{head}<td>{lab}</td>{"".join(cells)}</tr>')
     else:
-        rows.append(f"<tr><th>outcome (unit)</th><th>scenario</th><th>average</th>"
-                    f"<th>Δ average vs {_e(ref)}</th><th>final</th>"
-                    f"<th>Δ final vs {_e(ref)}</th></tr>")
+        rows.append(
+            f"<tr><th>outcome (unit)</th><th>scenario</th><th>average</th>"
+            f"<th>Δ average vs {_e(ref)}</th><th>final</th>"
+            f"<th>Δ final vs {_e(ref)}</th></tr>"
+        )
         for o in outcomes:
             meta = BY_NAME[o]
-            subs = {st: df[(df.outcome == o) & (df.stat == st)].set_index("scenario")
-                    for st in ("mean", "final")}
+            subs = {
+                st: df[(df.outcome == o) & (df.stat == st)].set_index("scenario")
+                for st in ("mean", "final")
+            }
             for i, n in enumerate(names):
                 head = _outcome_head(o, meta, len(names)) if i == 0 else ""
                 cells = []
                 for st in ("mean", "final"):
                     cells.append(_cells(subs[st], n, o, st, meta, False))
-                    cells.append('<td class="ref">reference</td>' if i == 0
-                                 else _cells(subs[st], n, o, st, meta, True))
-                rows.append(f'<tr class="{"first" if i == 0 else ""}">{head}<td>{_e(n)}</td>'
-                            f'{"".join(cells)}</tr>')
+                    cells.append(
+                        '<td class="ref">reference</td>'
+                        if i == 0
+                        else _cells(subs[st], n, o, st, meta, True)
+                    )
+                rows.append(
+                    f'<tr class="{"first" if i == 0 else ""}">{head}<td>{_e(n)}</td>'
+                    f"{''.join(cells)}</tr>"
+                )
     return '<div class="wrap"><table class="outcomes">' + "\n".join(rows) + "</table></div>"
 
 
-def _html_head(title: str, now: str, n_runs: int, runs_dir: Path | None, source: str,
-               version: dict, notes: Sequence[str]) -> list[str]:
+def _html_head(
+    title: str,
+    now: str,
+    n_runs: int,
+    runs_dir: Path | None,
+    source: str,
+    version: dict,
+    notes: Sequence[str],
+) -> list[str]:
     """Head of the page, title, what wrote it and from which runs, and the notes."""
     p: list[str] = []
     a = p.append
-    a("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">")
+    a('<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">')
     a('<meta name="viewport" content="width=device-width, initial-scale=1">')
     a(f"<title>{_e(title)}</title><style>{CSS}</style></head><body>")
     a(f"<h1>{_e(title)}</h1>")
-    a(f'<p class="meta">incentsim report, written {_e(now)} from {n_runs} tracked simulation '
-      f"runs{(' in ' + _e(runs_dir)) if runs_dir else ''}{_e(source)}. incentsim "
-      f"{_e(version['incentsim'])}" + (f", code {_e(version['git'])}" if "git" in version
-                                      else "") + ".</p>")
-    a("<p>Each scenario is a set of rules for evaluating and promoting prefecture leaders "
-      "(configuration below). Every scenario was simulated with the same random seeds, so "
-      "differences between scenarios are paired seed by seed. Figures show the mean over "
-      "seeds with a 95 % confidence interval.</p>")
+    a(
+        f'<p class="meta">incentsim report, written {_e(now)} from {n_runs} tracked simulation '
+        f"runs{(' in ' + _e(runs_dir)) if runs_dir else ''}{_e(source)}. incentsim "
+        f"{_e(version['incentsim'])}"
+        + (f", code {_e(version['git'])}" if "git" in version else "")
+        + ".</p>"
+    )
+    a(
+        "<p>Each scenario is a set of rules for evaluating and promoting prefecture leaders "
+        "(configuration below). Every scenario was simulated with the same random seeds, so "
+        "differences between scenarios are paired seed by seed. Figures show the mean over "
+        "seeds with a 95 % confidence interval.</p>"
+    )
     for n in notes:
         a(f'<p class="note">{_e(n)}</p>')
     return p
@@ -515,22 +622,28 @@ def _what_was_run(groups: Sequence[Group]) -> list[str]:
     p: list[str] = []
     a = p.append
     a("<h2>What was run</h2>")
-    a("<div class=\"wrap\"><table><tr><th>scenario</th><th>description</th><th>promotion rule</th>"
-      "<th>mechanisms</th><th>seeds</th><th>runs</th><th>run ids</th><th>world</th></tr>")
+    a(
+        '<div class="wrap"><table><tr><th>scenario</th><th>description</th><th>promotion rule</th>'
+        "<th>mechanisms</th><th>seeds</th><th>runs</th><th>run ids</th><th>world</th></tr>"
+    )
     for i, g in enumerate(groups):
         cfg = g.configs[0]
         w = cfg.get("world", {})
         mechanisms = dict.fromkeys(", ".join(x.get("mechanisms", [])) or "none" for x in g.infos)
-        world = (f"{w.get('n_provinces', '?')} provinces × "
-                 f"{w.get('prefectures_per_province', '?')} prefectures; "
-                 f"{w.get('horizon', '?')} years after {w.get('burn_in', '?')} burn-in")
-        a(f'<tr><td><span class="swatch" style="background:{colour(i)}"></span>'
-          f"<b>{_e(g.name)}</b>{' (reference)' if i == 0 else ''}</td>"
-          f"<td>{_e(cfg.get('description', ''))}</td>"
-          f"<td>{_e(', '.join(dict.fromkeys(str(x.get('rule', '')) for x in g.infos)))}</td>"
-          f"<td>{_e(' | '.join(mechanisms))}</td>"
-          f"<td>{_e(_seeds_text(g.seeds))}</td><td>{len(g.ids)}</td>"
-          f"<td>{_e(_span(g.ids))}</td><td>{_e(world)}</td></tr>")
+        world = (
+            f"{w.get('n_provinces', '?')} provinces × "
+            f"{w.get('prefectures_per_province', '?')} prefectures; "
+            f"{w.get('horizon', '?')} years after {w.get('burn_in', '?')} burn-in"
+        )
+        a(
+            f'<tr><td><span class="swatch" style="background:{colour(i)}"></span>'
+            f"<b>{_e(g.name)}</b>{' (reference)' if i == 0 else ''}</td>"
+            f"<td>{_e(cfg.get('description', ''))}</td>"
+            f"<td>{_e(', '.join(dict.fromkeys(str(x.get('rule', '')) for x in g.infos)))}</td>"
+            f"<td>{_e(' | '.join(mechanisms))}</td>"
+            f"<td>{_e(_seeds_text(g.seeds))}</td><td>{len(g.ids)}</td>"
+            f"<td>{_e(_span(g.ids))}</td><td>{_e(world)}</td></tr>"
+        )
     a("</table></div>")
     return p
 
@@ -541,12 +654,16 @@ def _differences_section(groups: Sequence[Group], names: Sequence[str]) -> list[
     a = p.append
     diffs = _config_differences(groups)
     if diffs and len(groups) > 1:
-        a("<h3>What differs between the scenarios</h3><div class=\"wrap\"><table><tr>"
-          "<th>setting</th>"
-          + "".join(f"<th>{_e(n)}</th>" for n in names) + "</tr>")
+        a(
+            '<h3>What differs between the scenarios</h3><div class="wrap"><table><tr>'
+            "<th>setting</th>" + "".join(f"<th>{_e(n)}</th>" for n in names) + "</tr>"
+        )
         for k, vals in diffs:
-            a(f"<tr><td><code>{_e(k)}</code></td>"
-              + "".join(f"<td><code>{_e(v)}</code></td>" for v in vals) + "</tr>")
+            a(
+                f"<tr><td><code>{_e(k)}</code></td>"
+                + "".join(f"<td><code>{_e(v)}</code></td>" for v in vals)
+                + "</tr>"
+            )
         a("</table></div>")
     return p
 
@@ -559,32 +676,52 @@ def _provenance(groups: Sequence[Group], version: dict) -> list[str]:
     stops = [s for g in groups for r in g.runs if (s := r.get("stop_time"))]
     hosts = sorted({(r.get("host") or {}).get("hostname", "?") for g in groups for r in g.runs})
     a("<h3>Code and provenance</h3><ul>")
-    a(f"<li>incentsim {_e(version['incentsim'])}"
-      + (f", git <code>{_e(version['git'])}</code> (the checkout that wrote this report)"
-         if "git" in version else "") + f"; Python {_e(version['python'])}.</li>")
+    a(
+        f"<li>incentsim {_e(version['incentsim'])}"
+        + (
+            f", git <code>{_e(version['git'])}</code> (the checkout that wrote this report)"
+            if "git" in version
+            else ""
+        )
+        + f"; Python {_e(version['python'])}.</li>"
+    )
     if starts:
-        a(f"<li>Runs started {_e(min(starts)[:19])} – finished {_e(max(stops or starts)[:19])}"
-          f" (UTC) on {_e(', '.join(hosts))}.</li>")
-    run_codes = sorted({json.dumps(i["code"], sort_keys=True) for g in groups for i in g.infos
-                        if i.get("code")})
+        a(
+            f"<li>Runs started {_e(min(starts)[:19])} – finished {_e(max(stops or starts)[:19])}"
+            f" (UTC) on {_e(', '.join(hosts))}.</li>"
+        )
+    run_codes = sorted(
+        {json.dumps(i["code"], sort_keys=True) for g in groups for i in g.infos if i.get("code")}
+    )
     if run_codes:
         shown = "; ".join(
             ", ".join(f"{k} {v}" for k, v in json.loads(c).items() if k != "python")
-            for c in run_codes)
-        a(f"<li>Code the runs recorded ({len(run_codes)} version"
-          f"{'s' if len(run_codes) > 1 else ''}): {_e(shown)}.</li>")
+            for c in run_codes
+        )
+        a(
+            f"<li>Code the runs recorded ({len(run_codes)} version"
+            f"{'s' if len(run_codes) > 1 else ''}): {_e(shown)}.</li>"
+        )
     srcs = _sources(groups)
     if srcs:
-        verdict = ("every run recorded the same sources" if len(srcs) == 1
-                   else f"the runs recorded {len(srcs)} different sets of sources: "
-                        "they ran different code versions")
-        a(f"<li>Sacred stored the experiment's source files with each run (content-hashed "
-          f"names in the runs directory's <code>_sources/</code>); {_e(verdict)}: "
-          + "; ".join(f"<code>{_e(s)}</code>" for s in srcs) + ".</li>")
+        verdict = (
+            "every run recorded the same sources"
+            if len(srcs) == 1
+            else f"the runs recorded {len(srcs)} different sets of sources: "
+            "they ran different code versions"
+        )
+        a(
+            f"<li>Sacred stored the experiment's source files with each run (content-hashed "
+            f"names in the runs directory's <code>_sources/</code>); {_e(verdict)}: "
+            + "; ".join(f"<code>{_e(s)}</code>" for s in srcs)
+            + ".</li>"
+        )
     keys = sorted({key for g in groups for i in g.infos if (key := i.get("task_key"))})
     if keys:
-        a(f"<li>{len(keys)} distinct task keys (hash of scenario, seed and simulation "
-          "code): re-running the same command reproduces these runs exactly.</li>")
+        a(
+            f"<li>{len(keys)} distinct task keys (hash of scenario, seed and simulation "
+            "code): re-running the same command reproduces these runs exactly.</li>"
+        )
     a("</ul>")
     return p
 
@@ -598,9 +735,11 @@ def _configurations(groups: Sequence[Group]) -> list[str]:
     a("<h3>Configurations</h3>")
     for g in groups:
         cfg = {k: v for k, v in g.configs[0].items() if k != "seed"}
-        a(f"<details><summary>{_e(g.name)} — full configuration (YAML)</summary>"
-          f"<pre>{_e(yaml.safe_dump(cfg, sort_keys=False, allow_unicode=True))}</pre>"
-          "</details>")
+        a(
+            f"<details><summary>{_e(g.name)} — full configuration (YAML)</summary>"
+            f"<pre>{_e(yaml.safe_dump(cfg, sort_keys=False, allow_unicode=True))}</pre>"
+            "</details>"
+        )
     return p
 
 
@@ -609,11 +748,13 @@ def _outcomes_section(df, names: Sequence[str], ref: str) -> list[str]:
     p: list[str] = []
     a = p.append
     a("<h2>Outcomes</h2>")
-    a("<p><b>average</b>: mean over the simulated years; <b>final</b>: the last year. Each "
-      "cell is the mean over seeds with its 95 % t-interval in brackets. "
-      f"<b>Δ</b> is the paired difference to <b>{_e(ref)}</b> over the same seeds; "
-      "* marks an interval that excludes 0, labelled better or worse where the outcome "
-      "has a preferred direction.</p>")
+    a(
+        "<p><b>average</b>: mean over the simulated years; <b>final</b>: the last year. Each "
+        "cell is the mean over seeds with its 95 % t-interval in brackets. "
+        f"<b>Δ</b> is the paired difference to <b>{_e(ref)}</b> over the same seeds; "
+        "* marks an interval that excludes 0, labelled better or worse where the outcome "
+        "has a preferred direction.</p>"
+    )
     a(outcome_table_html(df, names))
     return p
 
@@ -622,14 +763,19 @@ def _figures_section(figs: list) -> list[str]:
     """The figures, inlined as PNG, under their section headings."""
     p: list[str] = []
     a = p.append
-    sections = {"timeseries": "Over time", "allocation": "How leaders spend over the term",
-                "promotion": "Who gets promoted"}
+    sections = {
+        "timeseries": "Over time",
+        "allocation": "How leaders spend over the term",
+        "promotion": "Who gets promoted",
+    }
     for fid, caption, png in figs:
         if fid in sections:
             a(f"<h2>{_e(sections[fid])}</h2>")
         b64 = base64.b64encode(png).decode("ascii")
-        a(f'<figure id="fig-{fid}"><img alt="{_e(caption)}" '
-          f'src="data:image/png;base64,{b64}"><figcaption>{_e(caption)}</figcaption></figure>')
+        a(
+            f'<figure id="fig-{fid}"><img alt="{_e(caption)}" '
+            f'src="data:image/png;base64,{b64}"><figcaption>{_e(caption)}</figcaption></figure>'
+        )
     return p
 
 
@@ -637,21 +783,32 @@ def _how_to_read(groups: Sequence[Group]) -> list[str]:
     """How to read the report, and the run ids."""
     p: list[str] = []
     a = p.append
-    a("<h2>How to read this report</h2><ul>"
-      "<li>The model is an agent-based simulation: prefecture leaders choose budgets, "
-      "borrowing and how much to inflate reported statistics to maximise their promotion "
-      "chances under each scenario's rules; firms and citizens respond.</li>"
-      "<li>A 95 % interval reflects variation across random seeds (simulated histories), "
-      "not uncertainty about the model's assumptions.</li>"
-      "<li>Numbers are model outputs for comparing rules, not forecasts for real "
-      "prefectures.</li></ul>")
-    a(f'<p class="meta">Run ids: {"; ".join(_e(g.name) + " " + _e(_span(g.ids)) for g in groups)}.'
-      "</p></body></html>")
+    a(
+        "<h2>How to read this report</h2><ul>"
+        "<li>The model is an agent-based simulation: prefecture leaders choose budgets, "
+        "borrowing and how much to inflate reported statistics to maximise their promotion "
+        "chances under each scenario's rules; firms and citizens respond.</li>"
+        "<li>A 95 % interval reflects variation across random seeds (simulated histories), "
+        "not uncertainty about the model's assumptions.</li>"
+        "<li>Numbers are model outputs for comparing rules, not forecasts for real "
+        "prefectures.</li></ul>"
+    )
+    a(
+        '<p class="meta">Run ids: '
+        f"{'; '.join(_e(g.name) + ' ' + _e(_span(g.ids)) for g in groups)}."
+        "</p></body></html>"
+    )
     return p
 
 
-def render(groups: Sequence[Group], notes: Sequence[str], *, title: str | None = None,
-           runs_dir: Path | None = None, source: str = "") -> tuple[str, list]:
+def render(
+    groups: Sequence[Group],
+    notes: Sequence[str],
+    *,
+    title: str | None = None,
+    runs_dir: Path | None = None,
+    source: str = "",
+) -> tuple[str, list]:
     """The report's HTML and its figures ((id, caption, png), ...)."""
     names = [g.name for g in groups]
     ref = names[0]
@@ -684,29 +841,47 @@ class _Parser(argparse.ArgumentParser):
 
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of ``incentsim report``."""
-    ap = _Parser(prog=PROG, description="Write one self-contained HTML report (figures "
-                 "embedded) comparing the scenarios of tracked runs.",
-                 epilog="examples:\n  incentsim report --compare-last\n"
-                        "  incentsim report 861-880 --out brief.html\n"
-                        "  incentsim report 12,15 20-29 --figures-dir figs/",
-                 formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("ids", nargs="*", metavar="RUN_IDS",
-                    help="run ids: 12, 12-20 (inclusive) or 3,5,9-11")
-    ap.add_argument("--compare-last", action="store_true",
-                    help="the runs of the most recent 'incentsim compare' in the runs "
-                         "directory (added to any RUN_IDS)")
+    ap = _Parser(
+        prog=PROG,
+        description="Write one self-contained HTML report (figures "
+        "embedded) comparing the scenarios of tracked runs.",
+        epilog="examples:\n  incentsim report --compare-last\n"
+        "  incentsim report 861-880 --out brief.html\n"
+        "  incentsim report 12,15 20-29 --figures-dir figs/",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    ap.add_argument(
+        "ids", nargs="*", metavar="RUN_IDS", help="run ids: 12, 12-20 (inclusive) or 3,5,9-11"
+    )
+    ap.add_argument(
+        "--compare-last",
+        action="store_true",
+        help="the runs of the most recent 'incentsim compare' in the runs "
+        "directory (added to any RUN_IDS)",
+    )
     add_runs_dir(ap)
-    ap.add_argument("--out", metavar="PATH",
-                    help="the HTML file (default: results/reports/report-<timestamp>.html)")
+    ap.add_argument(
+        "--out",
+        metavar="PATH",
+        help="the HTML file (default: results/reports/report-<timestamp>.html)",
+    )
     ap.add_argument("--title", help="title of the report")
-    ap.add_argument("--figures-dir", metavar="DIR",
-                    help="also save each figure as report_<name>.png in DIR")
+    ap.add_argument(
+        "--figures-dir", metavar="DIR", help="also save each figure as report_<name>.png in DIR"
+    )
     return ap
 
 
-def write_report(ids: Sequence[int], runs_dir: Path, out: Path, *, order: Sequence[str] = (),
-                 title: str | None = None, figures_dir: Path | None = None,
-                 source: str = "") -> Path:
+def write_report(
+    ids: Sequence[int],
+    runs_dir: Path,
+    out: Path,
+    *,
+    order: Sequence[str] = (),
+    title: str | None = None,
+    figures_dir: Path | None = None,
+    source: str = "",
+) -> Path:
     """Write the HTML report on runs ``ids`` to ``out`` (figures too if asked)."""
     groups, notes = load_groups(runs_dir, ids, order)
     text, figs = render(groups, notes, title=title, runs_dir=runs_dir, source=source)
@@ -718,8 +893,9 @@ def write_report(ids: Sequence[int], runs_dir: Path, out: Path, *, order: Sequen
             for fid, _, png in figs:
                 (figures_dir / f"report_{fid}.png").write_bytes(png)
     except OSError as exc:
-        raise ReportError(f"cannot write the report: {exc.strerror or exc}: "
-                          f"{exc.filename or out}") from None
+        raise ReportError(
+            f"cannot write the report: {exc.strerror or exc}: {exc.filename or out}"
+        ) from None
     return out
 
 
@@ -742,11 +918,21 @@ def main(argv: Sequence[str] | None = None) -> int:
             source = " (the latest 'incentsim compare')"
         if not ids:
             raise ReportError("no runs given: pass RUN_IDS or --compare-last")
-        out = Path(args.out) if args.out else Path("results/reports") / (
-            f"report-{datetime.now().strftime('%Y%m%d-%H%M%S')}.html")
-        write_report(ids, runs_dir, out, order=order, title=args.title,
-                     figures_dir=Path(args.figures_dir) if args.figures_dir else None,
-                     source=source)
+        out = (
+            Path(args.out)
+            if args.out
+            else Path("results/reports")
+            / (f"report-{datetime.now().strftime('%Y%m%d-%H%M%S')}.html")
+        )
+        write_report(
+            ids,
+            runs_dir,
+            out,
+            order=order,
+            title=args.title,
+            figures_dir=Path(args.figures_dir) if args.figures_dir else None,
+            source=source,
+        )
     except ReportError as exc:
         print(f"{PROG}: {exc}", file=sys.stderr)
         return 2

@@ -40,8 +40,17 @@ from incentsim.scenario import (
     read_yaml_mapping,
 )
 
-SPEC_KEYS = {"name", "description", "base", "method", "samples", "sample_seed", "seeds",
-             "set", "levers"}
+SPEC_KEYS = {
+    "name",
+    "description",
+    "base",
+    "method",
+    "samples",
+    "sample_seed",
+    "seeds",
+    "set",
+    "levers",
+}
 
 
 @dataclass
@@ -134,15 +143,19 @@ def load_spec(path: str | Path) -> SweepSpec:
     p = shipped.resolve(path, "sweep spec")
     src = str(p)
     data = read_yaml_mapping(p, "sweep spec")
-    problems = [(k, f"unknown key; allowed: {', '.join(sorted(SPEC_KEYS))}")
-                for k in data if k not in SPEC_KEYS]
+    problems = [
+        (k, f"unknown key; allowed: {', '.join(sorted(SPEC_KEYS))}")
+        for k in data
+        if k not in SPEC_KEYS
+    ]
     method = data.get("method", "grid")
     if method not in ("grid", "lhs"):
         problems.append(("method", f"got {method!r}; use grid or lhs"))
     levers = data.get("levers") or {}
     if not isinstance(levers, dict) or not levers:
-        problems.append(("levers", "declare at least one lever: dotted key -> list or "
-                                   "{min, max[, steps]}"))
+        problems.append(
+            ("levers", "declare at least one lever: dotted key -> list or {min, max[, steps]}")
+        )
         levers = {}
     for k, v in levers.items():
         if isinstance(v, list):
@@ -152,8 +165,10 @@ def load_spec(path: str | Path) -> SweepSpec:
             extra = set(v) - {"min", "max", "steps", "int"}
             if extra:
                 problems.append((f"levers.{k}", f"unknown range keys {sorted(extra)}"))
-            elif not all(isinstance(v[b], (int, float)) for b in ("min", "max")) \
-                    or v["min"] > v["max"]:
+            elif (
+                not all(isinstance(v[b], (int, float)) for b in ("min", "max"))
+                or v["min"] > v["max"]
+            ):
                 problems.append((f"levers.{k}", "min and max must be numbers, min <= max"))
         else:
             problems.append((f"levers.{k}", "give a list of values or {min, max[, steps]}"))
@@ -174,9 +189,17 @@ def load_spec(path: str | Path) -> SweepSpec:
         problems.append(("samples", "a positive integer"))
     if problems:
         raise ScenarioError(problems, source=src)
-    return SweepSpec(name=str(data.get("name") or p.stem), method=method, levers=levers,
-                     seeds=seeds, base=base, fixed=fixed, samples=samples,
-                     sample_seed=int(data.get("sample_seed", 0)), source=src)
+    return SweepSpec(
+        name=str(data.get("name") or p.stem),
+        method=method,
+        levers=levers,
+        seeds=seeds,
+        base=base,
+        fixed=fixed,
+        samples=samples,
+        sample_seed=int(data.get("sample_seed", 0)),
+        source=src,
+    )
 
 
 def tasks_of(spec: SweepSpec, extra: dict[str, Any] | None = None):
@@ -186,7 +209,15 @@ def tasks_of(spec: SweepSpec, extra: dict[str, Any] | None = None):
     pts = spec.points()
     if extra:
         pts = [Point(pt.index, pt.levers, load_scenario(pt.scenario, extra)) for pt in pts]
-    tasks = [Task.of(pt.scenario, seed, sweep=spec.name, point=pt.index,
-                     levers={k: _plain(v) for k, v in pt.levers.items()})
-             for pt in pts for seed in spec.seeds]
+    tasks = [
+        Task.of(
+            pt.scenario,
+            seed,
+            sweep=spec.name,
+            point=pt.index,
+            levers={k: _plain(v) for k, v in pt.levers.items()},
+        )
+        for pt in pts
+        for seed in spec.seeds
+    ]
     return pts, tasks

@@ -67,8 +67,11 @@ PLOTS: dict[str, dict[str, str]] = {
     "Trust": {"trust_local": "local government", "trust_central": "central government"},
     "Pollution": {"pollution": "mean concentration"},
     "Debt / GDP": {"debt_to_gdp": "local-government debt"},
-    "Promotions and turnover": {"promotion_rate": "promoted", "dismissal_rate": "dismissed",
-                                "turnover_rate": "new leader"},
+    "Promotions and turnover": {
+        "promotion_rate": "promoted",
+        "dismissal_rate": "dismissed",
+        "turnover_rate": "new leader",
+    },
 }
 
 
@@ -80,8 +83,10 @@ def _leader_attr(name: str):
 NETWORK_OUTCOMES: dict[str, tuple[Any, str]] = {
     "GDP growth (true)": (lambda m: m.state.growth_true, "viridis"),
     "GDP growth (reported)": (lambda m: m.state.growth_reported, "viridis"),
-    "manipulation (reported - true)": (lambda m: m.state.growth_reported - m.state.growth_true,
-                                       "magma_r"),
+    "manipulation (reported - true)": (
+        lambda m: m.state.growth_reported - m.state.growth_true,
+        "magma_r",
+    ),
     "pollution": (lambda m: m.state.pollution, "magma_r"),
     "debt / GDP": (lambda m: m.state.debt_to_gdp, "magma_r"),
     "satisfaction": (lambda m: m.state.satisfaction_mean, "viridis"),
@@ -131,8 +136,9 @@ def _base_data(config: str | os.PathLike | dict | None) -> dict[str, Any]:
     return read_file(os.fspath(config))
 
 
-def control_defaults(config: str | os.PathLike | dict | None = None, scale: str | None = None,
-                     seed: int = 0) -> dict[str, Any]:
+def control_defaults(
+    config: str | os.PathLike | dict | None = None, scale: str | None = None, seed: int = 0
+) -> dict[str, Any]:
     """Initial value of every control, read from CONFIG (validated) or the defaults."""
     sc = load_scenario(_base_data(config))
     out: dict[str, Any] = {"rule": sc.promotion.rule}
@@ -159,8 +165,9 @@ def normalised_weights(controls: dict[str, Any]) -> dict[str, float]:
     return {k: v / total for k, v in raw.items()}
 
 
-def scenario_from_controls(config: str | os.PathLike | dict | None,
-                           controls: dict[str, Any]) -> Scenario:
+def scenario_from_controls(
+    config: str | os.PathLike | dict | None, controls: dict[str, Any]
+) -> Scenario:
     """Layer the explorer's controls on CONFIG and validate the result.
 
     Controls not given keep CONFIG's value. Raises :class:`ScenarioError` like
@@ -176,7 +183,8 @@ def scenario_from_controls(config: str | os.PathLike | dict | None,
         for name in rule.foreign_params():
             promotion.pop(name, None)
     if any(f"w_{k}" in controls for k in WEIGHTED_INDICATORS) and (
-            rule is None or rule.uses_weights):
+        rule is None or rule.uses_weights
+    ):
         promotion["weights"] = normalised_weights(controls)
     if "term_length" in controls:
         data.setdefault("tenure", {})["term_length"] = int(controls["term_length"])
@@ -214,8 +222,9 @@ class ExplorerModel(IncentModel):
     (this model's scenario lives in ``config``, as for ``IncentModel``).
     """
 
-    def __init__(self, config: str | dict | None = None, scenario: Any = None,
-                 **controls: Any) -> None:
+    def __init__(
+        self, config: str | dict | None = None, scenario: Any = None, **controls: Any
+    ) -> None:
         seed = int(controls.pop("seed", 0) or 0)
         sc = scenario_from_controls(config, controls)
         super().__init__(sc, seed=seed)
@@ -223,33 +232,67 @@ class ExplorerModel(IncentModel):
         self.controls = dict(controls, seed=seed)
 
 
-def model_params(config: str | os.PathLike | dict | None = None, scale: str | None = None,
-                 seed: int = 0) -> dict[str, Any]:
+def model_params(
+    config: str | os.PathLike | dict | None = None, scale: str | None = None, seed: int = 0
+) -> dict[str, Any]:
     """SolaraViz ``model_params``: one input per control, defaults from CONFIG."""
     d = control_defaults(config, scale, seed)
     params: dict[str, Any] = {
         "config": config if not isinstance(config, os.PathLike) else str(config),
-        "rule": {"type": "Select", "value": d["rule"], "values": PROMOTION_RULES.names(),
-                 "label": "Promotion rule"},
+        "rule": {
+            "type": "Select",
+            "value": d["rule"],
+            "values": PROMOTION_RULES.names(),
+            "label": "Promotion rule",
+        },
     }
     for k in WEIGHTED_INDICATORS:
-        params[f"w_{k}"] = {"type": "SliderFloat", "value": d[f"w_{k}"], "min": 0.0,
-                            "max": 1.0, "step": 0.05,
-                            "label": f"Weight: {k.replace('_', ' ')} (normalised)"}
-    params["term_length"] = {"type": "SliderInt", "value": d["term_length"], "min": 1,
-                             "max": 10, "step": 1, "label": "Term length (years)"}
+        params[f"w_{k}"] = {
+            "type": "SliderFloat",
+            "value": d[f"w_{k}"],
+            "min": 0.0,
+            "max": 1.0,
+            "step": 0.05,
+            "label": f"Weight: {k.replace('_', ' ')} (normalised)",
+        }
+    params["term_length"] = {
+        "type": "SliderInt",
+        "value": d["term_length"],
+        "min": 1,
+        "max": 10,
+        "step": 1,
+        "label": "Term length (years)",
+    }
     for mech in MECHANISMS:
         field, _, lo, hi = strength_field(mech)
         label = mech.name.replace("_", " ")
-        params[f"on_{mech.name}"] = {"type": "Checkbox", "value": d[f"on_{mech.name}"],
-                                     "label": label.capitalize()}
-        params[f"s_{mech.name}"] = {"type": "SliderFloat", "value": d[f"s_{mech.name}"],
-                                    "min": lo, "max": hi, "step": round((hi - lo) / 100, 4),
-                                    "label": f"  {label}: {field.replace('_', ' ')}"}
-    params["scale"] = {"type": "Select", "value": d["scale"], "values": list(SCALES),
-                       "label": "World scale"}
-    params["seed"] = {"type": "SliderInt", "value": d["seed"], "min": 0, "max": 99, "step": 1,
-                      "label": "Seed"}
+        params[f"on_{mech.name}"] = {
+            "type": "Checkbox",
+            "value": d[f"on_{mech.name}"],
+            "label": label.capitalize(),
+        }
+        params[f"s_{mech.name}"] = {
+            "type": "SliderFloat",
+            "value": d[f"s_{mech.name}"],
+            "min": lo,
+            "max": hi,
+            "step": round((hi - lo) / 100, 4),
+            "label": f"  {label}: {field.replace('_', ' ')}",
+        }
+    params["scale"] = {
+        "type": "Select",
+        "value": d["scale"],
+        "values": list(SCALES),
+        "label": "World scale",
+    }
+    params["seed"] = {
+        "type": "SliderInt",
+        "value": d["seed"],
+        "min": 0,
+        "max": 99,
+        "step": 1,
+        "label": "Seed",
+    }
     return params
 
 
@@ -266,19 +309,30 @@ class TimeSeriesFigure:
         self.empty = []
         for ax, (title, series) in zip(self.axes, PLOTS.items(), strict=True):
             for j, (key, label) in enumerate(series.items()):
-                (self.lines[key],) = ax.plot([], [], label=label, marker=".", markersize=4,
-                                             color=colour(j))
+                (self.lines[key],) = ax.plot(
+                    [], [], label=label, marker=".", markersize=4, color=colour(j)
+                )
             ax.set_title(title, fontsize=10)
             ax.tick_params(labelsize=8)
             ax.grid(alpha=0.3)
             if len(series) > 1:
                 ax.legend(fontsize=7, loc="upper left")
-            self.empty.append(ax.text(0.5, 0.5, "step to record", ha="center", va="center",
-                                      transform=ax.transAxes, color="grey"))
+            self.empty.append(
+                ax.text(
+                    0.5,
+                    0.5,
+                    "step to record",
+                    ha="center",
+                    va="center",
+                    transform=ax.transAxes,
+                    color="grey",
+                )
+            )
         for ax in self.axes[3:]:
             ax.set_xlabel("year", fontsize=8)
-        self.fig.subplots_adjust(left=0.05, right=0.99, top=0.94, bottom=0.1,
-                                 wspace=0.25, hspace=0.25)
+        self.fig.subplots_adjust(
+            left=0.05, right=0.99, top=0.94, bottom=0.1, wspace=0.25, hspace=0.25
+        )
         self.lock = threading.Lock()
 
     def png(self, records: list[dict]) -> bytes:
@@ -305,8 +359,9 @@ class NetworkFigure:
         segs = [(pos[u], pos[v]) for u, v in model.geo.graph.edges()]
         self.ax.add_collection(LineCollection(segs, colors="0.75", linewidths=0.8, zorder=1))
         size = 220 if model.n_prefectures <= 60 else 60
-        self.nodes = self.ax.scatter(self.xy[:, 0], self.xy[:, 1], c=np.zeros(len(self.xy)),
-                                     s=size, zorder=2)
+        self.nodes = self.ax.scatter(
+            self.xy[:, 0], self.xy[:, 1], c=np.zeros(len(self.xy)), s=size, zorder=2
+        )
         self.cbar = self.fig.colorbar(self.nodes, cax=self.fig.add_axes((0.86, 0.1, 0.03, 0.75)))
         self.cbar.ax.tick_params(labelsize=8)
         self.ax.set_aspect("equal")
@@ -368,17 +423,19 @@ def leaders_frame(model: IncentModel) -> pd.DataFrame:
         score, rank = np.asarray(model.state.last_score), np.asarray(model.state.rank_pct)
     else:
         score = rank = np.full(n, np.nan)
-    return pd.DataFrame({
-        "prefecture": np.arange(model.n_prefectures),
-        "province": np.asarray(model.province),
-        "tenure": [f"{ld.tenure_year}/{ld.term_length}" for ld in model.leader_at],
-        "years in post": [int(ld.years_in_post) for ld in model.leader_at],
-        "age": [round(float(ld.age), 1) for ld in model.leader_at],
-        "insider": [bool(ld.insider) for ld in model.leader_at],
-        "connected": [bool(ld.connected) for ld in model.leader_at],
-        "score": [_maybe(x) for x in score],
-        "rank pct": [_maybe(x) for x in rank],
-    })
+    return pd.DataFrame(
+        {
+            "prefecture": np.arange(model.n_prefectures),
+            "province": np.asarray(model.province),
+            "tenure": [f"{ld.tenure_year}/{ld.term_length}" for ld in model.leader_at],
+            "years in post": [int(ld.years_in_post) for ld in model.leader_at],
+            "age": [round(float(ld.age), 1) for ld in model.leader_at],
+            "insider": [bool(ld.insider) for ld in model.leader_at],
+            "connected": [bool(ld.connected) for ld in model.leader_at],
+            "score": [_maybe(x) for x in score],
+            "rank pct": [_maybe(x) for x in rank],
+        }
+    )
 
 
 # --------------------------------------------------------------------------- components
@@ -402,11 +459,17 @@ def TimeSeries(model):
     sc = model.config
     mechs = ", ".join(n for n, _ in sc.mechanisms()) or "none"
     with solara.Column(classes=["incentsim-timeseries"], gap="4px") as main:
-        solara.HTML(tag="div", style="font-size: 0.85em", unsafe_innerHTML=(
-            f"<b>{year_label(model)}</b> · rule <code>{sc.promotion.rule}</code> · "
-            f"{sc.tenure.term_length}-year terms · mechanisms: {mechs} · "
-            f"{model.n_prefectures} prefectures ({sc.world.scale}) · seed {model.seed_value}<br>"
-            "Controls in the sidebar take effect on <b>Reset</b>."))
+        solara.HTML(
+            tag="div",
+            style="font-size: 0.85em",
+            unsafe_innerHTML=(
+                f"<b>{year_label(model)}</b> · rule <code>{sc.promotion.rule}</code> · "
+                f"{sc.tenure.term_length}-year terms · mechanisms: {mechs} · "
+                f"{model.n_prefectures} prefectures ({sc.world.scale}) · "
+                f"seed {model.seed_value}<br>"
+                "Controls in the sidebar take effect on <b>Reset</b>."
+            ),
+        )
         solara.Image(png, width="100%", classes=["incentsim-timeseries-img"])
     return main
 
@@ -422,8 +485,12 @@ def PrefectureNetwork(model):
     outcome = network_outcome.value
     png = solara.use_memo(lambda: network_png(model, outcome), [_version(model), outcome])
     with solara.Column(classes=["incentsim-network"], gap="4px") as main:
-        solara.Select("Colour prefectures by", values=list(NETWORK_OUTCOMES),
-                      value=network_outcome, dense=True)
+        solara.Select(
+            "Colour prefectures by",
+            values=list(NETWORK_OUTCOMES),
+            value=network_outcome,
+            dense=True,
+        )
         solara.Image(png, width="100%", classes=["incentsim-network-img"])
     return main
 
@@ -434,8 +501,13 @@ def LeadersTable(model):
     update_counter.get()
     df = solara.use_memo(lambda: leaders_frame(model), [_version(model)])
     with solara.Column(classes=["incentsim-leaders"], gap="4px") as main:
-        solara.HTML(tag="div", unsafe_innerHTML=(
-            f"<b>Sitting leaders</b> ({len(df)} prefectures; tenure = year of term / term length)"))
+        solara.HTML(
+            tag="div",
+            unsafe_innerHTML=(
+                f"<b>Sitting leaders</b> ({len(df)} prefectures; "
+                "tenure = year of term / term length)"
+            ),
+        )
         solara.DataFrame(df, items_per_page=10)
     return main
 
@@ -454,8 +526,9 @@ def _use_explorer_layout() -> None:
     """Give SolaraViz's grid the explorer's layout (others keep Mesa's default)."""
     from mesa.visualization import solara_viz
 
-    original = getattr(solara_viz.make_initial_grid_layout, "__wrapped__",
-                       solara_viz.make_initial_grid_layout)
+    original = getattr(
+        solara_viz.make_initial_grid_layout, "__wrapped__", solara_viz.make_initial_grid_layout
+    )
 
     def layout(num_components):
         if num_components == len(LAYOUT):
@@ -472,8 +545,13 @@ def make_page(config=None, scale: str | None = None, seed: int = 0):
     initial = {k: (v["value"] if isinstance(v, dict) else v) for k, v in params.items()}
     model = ExplorerModel(**initial)
     _use_explorer_layout()
-    return SolaraViz(model, components=COMPONENTS, model_params=params,
-                     name="incentsim explorer", play_interval=150)
+    return SolaraViz(
+        model,
+        components=COMPONENTS,
+        model_params=params,
+        name="incentsim explorer",
+        play_interval=150,
+    )
 
 
 @solara.component
@@ -507,25 +585,36 @@ def quiet_session_cookie_warning() -> None:
     import logging
 
     logging.getLogger("solara.server.fastapi").addFilter(
-        lambda record: "no session cookie" not in record.getMessage())
+        lambda record: "no session cookie" not in record.getMessage()
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of ``incentsim app``."""
     p = argparse.ArgumentParser(
-        prog="incentsim app",
-        description="Start the explorer (a Mesa SolaraViz page) on localhost.")
-    p.add_argument("config", nargs="?", help="scenario file (YAML/TOML) or shipped name the "
-                                             "controls start from")
+        prog="incentsim app", description="Start the explorer (a Mesa SolaraViz page) on localhost."
+    )
+    p.add_argument(
+        "config",
+        nargs="?",
+        help="scenario file (YAML/TOML) or shipped name the controls start from",
+    )
     p.add_argument("--host", default="127.0.0.1", help="interface to listen on (default 127.0.0.1)")
-    p.add_argument("--port", type=int, default=None,
-                   help=f"port (default {DEFAULT_PORT}, or a free one if it is taken; 0 = free)")
+    p.add_argument(
+        "--port",
+        type=int,
+        default=None,
+        help=f"port (default {DEFAULT_PORT}, or a free one if it is taken; 0 = free)",
+    )
     p.add_argument("--scale", choices=list(SCALES), help="initial world scale")
     p.add_argument("--seed", type=seed_type, default=0, help="initial seed")
     p.add_argument("--no-browser", action="store_true", help="do not open a web browser")
-    p.add_argument("--runs", metavar="DIR",
-                   help="serve the runs browser on the tracked runs in DIR instead of the "
-                        "explorer: filter, inspect, plot with seed bands, export a report")
+    p.add_argument(
+        "--runs",
+        metavar="DIR",
+        help="serve the runs browser on the tracked runs in DIR instead of the "
+        "explorer: filter, inspect, plot with seed bands, export a report",
+    )
     return p
 
 
@@ -534,8 +623,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     if args.runs is not None:
         if args.config:
-            print("incentsim app: give a CONFIG for the explorer or --runs DIR for the runs "
-                  "browser, not both", file=sys.stderr)
+            print(
+                "incentsim app: give a CONFIG for the explorer or --runs DIR for the runs "
+                "browser, not both",
+                file=sys.stderr,
+            )
             return 2
         if not os.path.isdir(args.runs):
             print(f"incentsim app: --runs: no runs directory {args.runs}", file=sys.stderr)
@@ -553,12 +645,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     else:
         port = args.port
         if free_port(args.host, port) != port:
-            print(f"incentsim app: port {port} on {args.host} is in use; choose another "
-                  "with --port, or leave --port out (or 0) for a free one", file=sys.stderr)
+            print(
+                f"incentsim app: port {port} on {args.host} is in use; choose another "
+                "with --port, or leave --port out (or 0) for a free one",
+                file=sys.stderr,
+            )
             return 2
     quiet_session_cookie_warning()
-    os.environ[ENV_CONFIG] = (os.path.abspath(shipped.resolve(args.config, "scenario"))
-                              if args.config else "")
+    os.environ[ENV_CONFIG] = (
+        os.path.abspath(shipped.resolve(args.config, "scenario")) if args.config else ""
+    )
     os.environ[ENV_SCALE] = args.scale or ""
     os.environ[ENV_SEED] = str(args.seed)
     os.environ[ENV_RUNS] = os.path.abspath(args.runs) if args.runs else ""
@@ -569,9 +665,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     from solara.__main__ import cli as solara_cli
 
     page = "incentsim.interfaces.runs_app:Page" if args.runs else "incentsim.interfaces.app:Page"
-    solara_args = ["run", page, "--host", args.host, "--port", str(port),
-                   "--production", "--no-check-version", "--log-level", "warning",
-                   "--no-open" if args.no_browser else "--open"]
+    solara_args = [
+        "run",
+        page,
+        "--host",
+        args.host,
+        "--port",
+        str(port),
+        "--production",
+        "--no-check-version",
+        "--log-level",
+        "warning",
+        "--no-open" if args.no_browser else "--open",
+    ]
     try:
         solara_cli.main(args=solara_args, prog_name="incentsim app", standalone_mode=False)
     except KeyboardInterrupt:

@@ -66,17 +66,32 @@ def load_naive():
 # ----------------------------------------------------------------- state bytes per agent
 
 #: state columns a year reads ("r"), writes ("w") or both ("rw"); index arrays count too
-CITIZEN_COLUMNS = {"skill": "r", "_income": "rw", "_expected_growth": "rw", "_satisfaction": "w",
-                   "_trust_local": "rw", "_trust_central": "rw", "_petitioned": "w"}
-FIRM_COLUMNS = {"alive": "rw", "_productivity": "rw", "_capital": "rw", "_output": "w",
-                "age": "rw", "protected": "w"}
+CITIZEN_COLUMNS = {
+    "skill": "r",
+    "_income": "rw",
+    "_expected_growth": "rw",
+    "_satisfaction": "w",
+    "_trust_local": "rw",
+    "_trust_central": "rw",
+    "_petitioned": "w",
+}
+FIRM_COLUMNS = {
+    "alive": "rw",
+    "_productivity": "rw",
+    "_capital": "rw",
+    "_output": "w",
+    "age": "rw",
+    "protected": "w",
+}
 
 
 def bytes_per_agent(model) -> dict[str, float]:
     """Bytes of state the year-step must move per firm, per citizen, and on average."""
+
     def count(pop, cols):
         total = sum(getattr(pop, c).itemsize * len(mode) for c, mode in cols.items())
         return float(total)
+
     c, f = model.citizens, model.firms
     cb = count(c, CITIZEN_COLUMNS) + c._ties.itemsize * c._ties.shape[0]
     fb = count(f, FIRM_COLUMNS)
@@ -98,6 +113,7 @@ def copy_bandwidth(nbytes: int = 256 * 2**20, repeats: int = 5) -> float:
 
 
 # ----------------------------------------------------------------- the measured run
+
 
 class _Timer:
     def __init__(self):
@@ -155,8 +171,7 @@ def _capture_model(model_mod) -> dict:
     return captured
 
 
-def _run_metrics(scale, seed, sc, res, m, timer, total, *, import_s, peak,
-                 rss_before) -> dict:
+def _run_metrics(scale, seed, sc, res, m, timer, total, *, import_s, peak, rss_before) -> dict:
     """The row of measurements of one timed run (sizes, seconds per phase, memory)."""
     w = sc.world
     n_years = timer.calls["year"]
@@ -166,11 +181,19 @@ def _run_metrics(scale, seed, sc, res, m, timer, total, *, import_s, peak,
     per_year = s["year"] / n_years
     pop_s = s["firms"] + s["citizens"]
     return {
-        "scale": scale, "seed": seed,
-        "prefectures": m.n_prefectures, "firms": n_firms, "citizens": n_citizens,
-        "agents": agents, "years_simulated": n_years, "recorded_years": w.horizon,
-        "burn_in": w.burn_in, "timeseries_rows": len(res.timeseries),
-        "import_s": import_s, "setup_s": s["setup"], "total_run_s": total,
+        "scale": scale,
+        "seed": seed,
+        "prefectures": m.n_prefectures,
+        "firms": n_firms,
+        "citizens": n_citizens,
+        "agents": agents,
+        "years_simulated": n_years,
+        "recorded_years": w.horizon,
+        "burn_in": w.burn_in,
+        "timeseries_rows": len(res.timeseries),
+        "import_s": import_s,
+        "setup_s": s["setup"],
+        "total_run_s": total,
         "seconds_per_year": per_year,
         "agent_updates_per_s": agents / per_year,
         "population_s_per_year": pop_s / n_years,
@@ -181,9 +204,10 @@ def _run_metrics(scale, seed, sc, res, m, timer, total, *, import_s, peak,
         "decide_ms_per_year": 1e3 * s["decide"] / n_years,
         "evaluate_ms_per_year": 1e3 * s["evaluate"] / n_years,
         "turnover_ms_per_year": 1e3 * s["turnover"] / n_years,
-        "other_model_s_per_year": (s["year"] - pop_s - s["decide"] - s["evaluate"]
-                                   - s["turnover"]) / n_years,
-        "peak_memory_mib": peak, "rss_after_import_mib": rss_before,
+        "other_model_s_per_year": (s["year"] - pop_s - s["decide"] - s["evaluate"] - s["turnover"])
+        / n_years,
+        "peak_memory_mib": peak,
+        "rss_after_import_mib": rss_before,
         "bytes_per_agent": bytes_per_agent(m),
         "threads": __import__("incentsim.agents.fastrng", fromlist=["n_threads"]).n_threads(),
     }
@@ -197,6 +221,7 @@ def measure_run(scale: str, years: int | None, seed: int) -> dict:
     from incentsim.agents.firms import FirmPopulation
     from incentsim.api import simulate
     from incentsim.personnel import UpperLevel
+
     import_s = time.perf_counter() - t_import
     rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
 
@@ -207,8 +232,18 @@ def measure_run(scale: str, years: int | None, seed: int) -> dict:
     res = simulate(sc, seed=seed)
     total = time.perf_counter() - t0
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
-    return _run_metrics(scale, seed, sc, res, captured["model"], timer, total,
-                        import_s=import_s, peak=peak, rss_before=rss_before)
+    return _run_metrics(
+        scale,
+        seed,
+        sc,
+        res,
+        captured["model"],
+        timer,
+        total,
+        import_s=import_s,
+        peak=peak,
+        rss_before=rss_before,
+    )
 
 
 def measure_naive(n_agents: int, years: int, seed: int) -> dict:
@@ -237,7 +272,11 @@ def measure_naive(n_agents: int, years: int, seed: int) -> dict:
         cit_s += time.perf_counter() - t
     nf, nc = n_pref * firms_per, n_pref * citizens_per
     return {
-        "agents": nf + nc, "firms": nf, "citizens": nc, "years": years, "setup_s": setup,
+        "agents": nf + nc,
+        "firms": nf,
+        "citizens": nc,
+        "years": years,
+        "setup_s": setup,
         "firm_updates_per_s": nf * years / firm_s,
         "citizen_updates_per_s": nc * years / cit_s,
         "population_updates_per_s": (nf + nc) * years / (firm_s + cit_s),
@@ -245,6 +284,7 @@ def measure_naive(n_agents: int, years: int, seed: int) -> dict:
 
 
 # ----------------------------------------------------------------- report
+
 
 def machine() -> dict:
     """CPU model and count, memory and load average of this machine."""
@@ -263,9 +303,14 @@ def machine() -> dict:
                 mem = round(int(line.split()[1]) / 2**20, 1)
     except OSError:
         pass
-    return {"cpus": os.cpu_count(), "cpu_model": cpu, "memory_gib": mem,
-            "python": platform.python_version(), "numpy": np.__version__,
-            "load_average": load_average()}
+    return {
+        "cpus": os.cpu_count(),
+        "cpu_model": cpu,
+        "memory_gib": mem,
+        "python": platform.python_version(),
+        "numpy": np.__version__,
+        "load_average": load_average(),
+    }
 
 
 def load_average() -> list[float] | None:
@@ -282,15 +327,29 @@ def _worker(args) -> int:
     return 0
 
 
-def run(scale: str = "national", years: int | None = None, seed: int = 0,
-        naive_size: int = 12_000, naive_years: int = 3, in_process: bool = False) -> dict:
+def run(
+    scale: str = "national",
+    years: int | None = None,
+    seed: int = 0,
+    naive_size: int = 12_000,
+    naive_years: int = 3,
+    in_process: bool = False,
+) -> dict:
     """Run the benchmark and return the report dict (see module docstring)."""
     load_before = load_average()
     if in_process:
         run_ = measure_run(scale, years, seed)
     else:
-        cmd = [sys.executable, "-m", "incentsim.interfaces.bench", "--worker", "--scale", scale,
-               "--seed", str(seed)] + (["--years", str(years)] if years is not None else [])
+        cmd = [
+            sys.executable,
+            "-m",
+            "incentsim.interfaces.bench",
+            "--worker",
+            "--scale",
+            scale,
+            "--seed",
+            str(seed),
+        ] + (["--years", str(years)] if years is not None else [])
         proc = subprocess.run(cmd, capture_output=True, text=True, check=False)
         if proc.returncode != 0:
             raise RuntimeError(f"benchmark run failed:\n{proc.stderr}")
@@ -299,18 +358,23 @@ def run(scale: str = "national", years: int | None = None, seed: int = 0,
     nv = measure_naive(naive_size, naive_years, seed)
     bound = bw / run_["bytes_per_agent"]["mean"]
     report = dict(run_)
-    report.update({
-        "copy_bandwidth_gb_s": bw / 1e9,
-        "bandwidth_bound_updates_per_s": bound,
-        "bandwidth_fraction": run_["population_updates_per_s"] / bound,
-        "naive": nv,
-        "naive_speedup": run_["population_updates_per_s"] / nv["population_updates_per_s"],
-        "machine": machine(),
-        "load_average_before": load_before,
-    })
+    report.update(
+        {
+            "copy_bandwidth_gb_s": bw / 1e9,
+            "bandwidth_bound_updates_per_s": bound,
+            "bandwidth_fraction": run_["population_updates_per_s"] / bound,
+            "naive": nv,
+            "naive_speedup": run_["population_updates_per_s"] / nv["population_updates_per_s"],
+            "machine": machine(),
+            "load_average_before": load_before,
+        }
+    )
     report["targets"] = {
-        k: {"target": f"{op} {v:g}", "value": report[k],
-            "met": bool(report[k] >= v if op == ">=" else report[k] <= v)}
+        k: {
+            "target": f"{op} {v:g}",
+            "value": report[k],
+            "met": bool(report[k] >= v if op == ">=" else report[k] <= v),
+        }
         for k, (op, v) in TARGETS.items()
     }
     return report
@@ -337,15 +401,18 @@ ROWS = [
 
 def table(r: dict) -> str:
     """The bench report ``r`` as a plain-text table, with each target met or missed."""
-    lines = [f"incentsim bench — scale {r['scale']}: {r['prefectures']} prefectures, "
-             f"{r['firms']:,} firms + {r['citizens']:,} citizens, {r['years_simulated']} years "
-             f"({r['burn_in']} burn-in + {r['recorded_years']} recorded), {r['threads']} thread(s)",
-             f"machine: {r['machine']['cpus']} CPUs, {r['machine']['cpu_model']}, "
-             f"{r['machine']['memory_gib']} GiB; load average (1/5/15 min) before "
-             f"{_fmt_load(r.get('load_average_before'))}, after "
-             f"{_fmt_load(r['machine'].get('load_average'))} "
-             f"(the run itself adds about 1-{r['threads']}; beyond {r['machine']['cpus']} "
-             f"jobs compete for the CPUs)", ""]
+    lines = [
+        f"incentsim bench — scale {r['scale']}: {r['prefectures']} prefectures, "
+        f"{r['firms']:,} firms + {r['citizens']:,} citizens, {r['years_simulated']} years "
+        f"({r['burn_in']} burn-in + {r['recorded_years']} recorded), {r['threads']} thread(s)",
+        f"machine: {r['machine']['cpus']} CPUs, {r['machine']['cpu_model']}, "
+        f"{r['machine']['memory_gib']} GiB; load average (1/5/15 min) before "
+        f"{_fmt_load(r.get('load_average_before'))}, after "
+        f"{_fmt_load(r['machine'].get('load_average'))} "
+        f"(the run itself adds about 1-{r['threads']}; beyond {r['machine']['cpus']} "
+        f"jobs compete for the CPUs)",
+        "",
+    ]
     width = max(len(name) for name, _, _ in ROWS) + 2
     for name, key, fmt in ROWS:
         if key is not None and fmt is not None:
@@ -376,21 +443,33 @@ def main(argv: list[str] | None = None) -> int:
 
     ap = argparse.ArgumentParser(prog="incentsim bench", description=__doc__.split("\n\n")[0])
     ap.add_argument("--scale", choices=["small", "province", "national"], default="national")
-    ap.add_argument("--years", type=int, default=None,
-                    help="recorded years (world.horizon); burn-in years are run too")
+    ap.add_argument(
+        "--years",
+        type=int,
+        default=None,
+        help="recorded years (world.horizon); burn-in years are run too",
+    )
     ap.add_argument("--seed", type=seed_type, default=0)
     ap.add_argument("--json", metavar="PATH", help="also write the report to PATH")
-    ap.add_argument("--naive-size", type=int, default=12_000,
-                    help="agents in the naive reference run (default 12000)")
+    ap.add_argument(
+        "--naive-size",
+        type=int,
+        default=12_000,
+        help="agents in the naive reference run (default 12000)",
+    )
     ap.add_argument("--naive-years", type=int, default=3)
-    ap.add_argument("--in-process", action="store_true",
-                    help="measure in this process (peak memory then includes the caller)")
+    ap.add_argument(
+        "--in-process",
+        action="store_true",
+        help="measure in this process (peak memory then includes the caller)",
+    )
     ap.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
     if args.worker:
         return _worker(args)
-    report = run(args.scale, args.years, args.seed, args.naive_size, args.naive_years,
-                 args.in_process)
+    report = run(
+        args.scale, args.years, args.seed, args.naive_size, args.naive_years, args.in_process
+    )
     print(table(report))
     print()
     text = json.dumps(report, indent=2)

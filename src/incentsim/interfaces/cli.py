@@ -38,29 +38,56 @@ from incentsim.interfaces.cli_options import (
 PLUGINS = {
     "init": ("incentsim.shipped", "copy the shipped scenarios, sweeps and specs into a folder"),
     "bench": ("incentsim.interfaces.bench", "benchmarks: speed and scaling of the simulation"),
-    "validate": ("incentsim.analysis.validation.command",
-                 "check the stylized facts and calibration moments"),
-    "app": ("incentsim.interfaces.app",
-            "interactive model explorer in the browser (Mesa SolaraViz)"),
-    "report": ("incentsim.analysis.scenario_report",
-               "self-contained HTML report comparing scenarios of tracked runs"),
-    "sensitivity": ("incentsim.design.exploratory.sensitivity",
-                    "global sensitivity of a problem spec (SALib Sobol / Morris)"),
-    "discover": ("incentsim.design.exploratory.discovery",
-                 "scenario discovery on a problem spec (PRIM, EMA workbench)"),
-    "optimize": ("incentsim.design.exploratory.optimize",
-                 "many-objective search for the best designs of a problem spec "
-                 "(EMA workbench, epsilon-NSGA-II)"),
-    "moments": ("incentsim.design.estimation.moments_cmd",
-                "calibration moments of a real leader-year panel (CSV/Stata), beside a scenario"),
-    "calibrate": ("incentsim.design.estimation.calibrate",
-                  "estimate behavioural parameters on the real record (simulated moments)"),
+    "validate": (
+        "incentsim.analysis.validation.command",
+        "check the stylized facts and calibration moments",
+    ),
+    "app": (
+        "incentsim.interfaces.app",
+        "interactive model explorer in the browser (Mesa SolaraViz)",
+    ),
+    "report": (
+        "incentsim.analysis.scenario_report",
+        "self-contained HTML report comparing scenarios of tracked runs",
+    ),
+    "sensitivity": (
+        "incentsim.design.exploratory.sensitivity",
+        "global sensitivity of a problem spec (SALib Sobol / Morris)",
+    ),
+    "discover": (
+        "incentsim.design.exploratory.discovery",
+        "scenario discovery on a problem spec (PRIM, EMA workbench)",
+    ),
+    "optimize": (
+        "incentsim.design.exploratory.optimize",
+        "many-objective search for the best designs of a problem spec "
+        "(EMA workbench, epsilon-NSGA-II)",
+    ),
+    "moments": (
+        "incentsim.design.estimation.moments_cmd",
+        "calibration moments of a real leader-year panel (CSV/Stata), beside a scenario",
+    ),
+    "calibrate": (
+        "incentsim.design.estimation.calibrate",
+        "estimate behavioural parameters on the real record (simulated moments)",
+    ),
 }
 
 #: outcomes of the summary tables unless --outcomes all
-KEY_OUTCOMES = ("gdp_growth_true", "gdp_growth_reported", "manipulation_gap", "investment_rate",
-                "tfp_growth", "public_services", "pollution", "debt_to_gdp", "satisfaction",
-                "trust_local", "selection_quality")
+KEY_OUTCOMES = (
+    "gdp_growth_true",
+    "gdp_growth_reported",
+    "manipulation_gap",
+    "investment_rate",
+    "tfp_growth",
+    "public_services",
+    "pollution",
+    "debt_to_gdp",
+    "satisfaction",
+    "trust_local",
+    "selection_quality",
+)
+
 
 class UsageError(Exception):
     """Bad input: one line to stderr, exit status 2."""
@@ -120,8 +147,10 @@ def table(rows: list[list[str]], header: list[str]) -> str:
     widths = [max(len(str(r[i])) for r in [header, *rows]) for i in range(len(header))]
 
     def line(r):
-        return "  ".join(str(c).ljust(w) if i == 0 else str(c).rjust(w)
-                         for i, (c, w) in enumerate(zip(r, widths))).rstrip()
+        return "  ".join(
+            str(c).ljust(w) if i == 0 else str(c).rjust(w)
+            for i, (c, w) in enumerate(zip(r, widths))
+        ).rstrip()
 
     return "\n".join([line(header), line(["-" * w for w in widths]), *map(line, rows)])
 
@@ -147,10 +176,28 @@ class _Progress:
         from tqdm import tqdm
 
         self.enabled = enabled
-        self.runs = tqdm(total=total_runs, desc="runs", unit="run", disable=not enabled,
-                         file=sys.stderr, position=0, leave=True)
-        self.years = (tqdm(total=years, desc="years", unit="yr", disable=not enabled,
-                           file=sys.stderr, position=1, leave=False) if years else None)
+        self.runs = tqdm(
+            total=total_runs,
+            desc="runs",
+            unit="run",
+            disable=not enabled,
+            file=sys.stderr,
+            position=0,
+            leave=True,
+        )
+        self.years = (
+            tqdm(
+                total=years,
+                desc="years",
+                unit="yr",
+                disable=not enabled,
+                file=sys.stderr,
+                position=1,
+                leave=False,
+            )
+            if years
+            else None
+        )
         self.failed = 0
 
     def year(self, done: int, total: int) -> None:
@@ -182,9 +229,17 @@ def _execute(args, tasks, *, skip_done=False):
         years = int(w["burn_in"]) + int(w["horizon"])
     bar = _Progress(len(tasks), progress_enabled(args), years)
     try:
-        return execute(tasks, runs_dir_of(args), executor=executor, jobs=args.jobs,
-                       scheduler=args.scheduler, skip_done=skip_done, on_result=bar.result,
-                       year_progress=bar.year, keep_timeseries=True)
+        return execute(
+            tasks,
+            runs_dir_of(args),
+            executor=executor,
+            jobs=args.jobs,
+            scheduler=args.scheduler,
+            skip_done=skip_done,
+            on_result=bar.result,
+            year_progress=bar.year,
+            keep_timeseries=True,
+        )
     finally:
         bar.close()
 
@@ -215,8 +270,11 @@ def _load_scenarios(configs: Sequence[str], overrides: dict[str, Any]):
     names = [s.name for s in scenarios]
     for i, (s, c) in enumerate(zip(scenarios, configs)):
         if names.count(s.name) > 1:  # two files with one name: tell them apart
-            scenarios[i] = load_scenario(s, {"name": f"{s.name}[{Path(c).stem}]"}) \
-                if Path(c).stem != s.name else load_scenario(s, {"name": f"{s.name}#{i + 1}"})
+            scenarios[i] = (
+                load_scenario(s, {"name": f"{s.name}[{Path(c).stem}]"})
+                if Path(c).stem != s.name
+                else load_scenario(s, {"name": f"{s.name}#{i + 1}"})
+            )
     return scenarios
 
 
@@ -241,9 +299,11 @@ def cmd_run(args) -> int:
         return _run_with_figures(sc, seeds, runs_dir, outcomes)
     results = _execute(args, [Task.of(sc, s) for s in seeds])
     ok = [r for r in results if r.ok]
-    print(f"{len(ok)} of {len(results)} runs of '{sc.name}' (seeds {_seed_text(seeds)}, "
-          f"{sc.world.label()}) tracked in {runs_dir}/ "
-          f"(run ids {_id_span([r.run_id for r in results])})")
+    print(
+        f"{len(ok)} of {len(results)} runs of '{sc.name}' (seeds {_seed_text(seeds)}, "
+        f"{sc.world.label()}) tracked in {runs_dir}/ "
+        f"(run ids {_id_span([r.run_id for r in results])})"
+    )
     if ok:
         print()
         print(_summary_table({sc.name: ok}, outcomes))
@@ -305,14 +365,30 @@ def compare_frame(groups: dict[str, list], outcomes: Sequence[str]):
             for stat, suffix in (("average", "mean"), ("final", "final")):
                 key = f"{o}_{suffix}"
                 m, h, n = ci95([r.summary[key] for r in by_seed.values()])
-                row = dict(scenario=name, outcome=o, stat=stat, mean=m, ci_low=m - h,
-                           ci_high=m + h, n=n, n_seeds=len(by_seed))
+                row = dict(
+                    scenario=name,
+                    outcome=o,
+                    stat=stat,
+                    mean=m,
+                    ci_low=m - h,
+                    ci_high=m + h,
+                    n=n,
+                    n_seeds=len(by_seed),
+                )
                 if name != names[0]:
-                    diffs = [by_seed[s].summary[key] - first[s].summary[key]
-                             for s in by_seed if s in first]
+                    diffs = [
+                        by_seed[s].summary[key] - first[s].summary[key]
+                        for s in by_seed
+                        if s in first
+                    ]
                     dm, dh, dn = ci95(diffs)
-                    row.update(diff=dm, diff_low=dm - dh, diff_high=dm + dh, diff_n=dn,
-                               diff_seeds=len(diffs))
+                    row.update(
+                        diff=dm,
+                        diff_low=dm - dh,
+                        diff_high=dm + dh,
+                        diff_n=dn,
+                        diff_seeds=len(diffs),
+                    )
                 rows.append(row)
     return pd.DataFrame(rows)
 
@@ -329,8 +405,7 @@ def _value_cell(r) -> str:
 def _diff_cell(r) -> str:
     lo, hi = r["diff_low"], r["diff_high"]
     sig = " *" if not math.isnan(lo) and (lo > 0 or hi < 0) else "  "
-    return _with_n(_fmt(r["diff"], r["diff"] - lo, signed=True) + sig, r["diff_n"],
-                   r["diff_seeds"])
+    return _with_n(_fmt(r["diff"], r["diff"] - lo, signed=True) + sig, r["diff_n"], r["diff_seeds"])
 
 
 def _compare_long_text(df, names, outcomes) -> str:
@@ -343,10 +418,18 @@ def _compare_long_text(df, names, outcomes) -> str:
         for n in names:
             for stat in ("average", "final"):
                 r = df[(df.outcome == o) & (df.stat == stat) & (df.scenario == n)].iloc[0]
-                rows.append([n if stat == "average" else "", stat, _value_cell(r),
-                             "(reference)" if n == names[0] else _diff_cell(r)])
-        blocks.append(f"{o} ({BY_NAME[o].unit})\n" + table(
-            rows, ["scenario", "stat", "mean ± 95% CI", f"Δ vs {names[0]}"]))
+                rows.append(
+                    [
+                        n if stat == "average" else "",
+                        stat,
+                        _value_cell(r),
+                        "(reference)" if n == names[0] else _diff_cell(r),
+                    ]
+                )
+        blocks.append(
+            f"{o} ({BY_NAME[o].unit})\n"
+            + table(rows, ["scenario", "stat", "mean ± 95% CI", f"Δ vs {names[0]}"])
+        )
     return "\n\n".join(blocks)
 
 
@@ -358,8 +441,12 @@ def _compare_text(df, names, outcomes) -> str:
     from incentsim.outcomes import BY_NAME
 
     ref = names[0]
-    header = ["outcome (unit)", "stat", *names,
-              *[f"Δ {n} vs {ref}" if len(names) > 2 else f"Δ vs {ref}" for n in names[1:]]]
+    header = [
+        "outcome (unit)",
+        "stat",
+        *names,
+        *[f"Δ {n} vs {ref}" if len(names) > 2 else f"Δ vs {ref}" for n in names[1:]],
+    ]
     rows = []
     for o in outcomes:
         for stat in ("average", "final"):
@@ -381,8 +468,10 @@ def record_compare(runs_dir: Path, names: Sequence[str], results) -> None:
     from incentsim.runs.experiment import written_atomically
 
     (runs_dir / "_compare").mkdir(exist_ok=True)
-    data = {"scenarios": list(names),
-            "run_ids": sorted(int(r.run_id) for r in results if r.ok and r.run_id)}
+    data = {
+        "scenarios": list(names),
+        "run_ids": sorted(int(r.run_id) for r in results if r.ok and r.run_id),
+    }
     with written_atomically(runs_dir / "_compare" / "last.json") as tmp:
         tmp.write_text(json.dumps(data))
 
@@ -417,10 +506,14 @@ def cmd_compare(args) -> int:
     outcomes = _outcome_list(args.outcomes)
     runs_dir = ensure_runs_dir(runs_dir_of(args))
     names = [s.name for s in scenarios]
-    out = ensure_writable_dir(_out_dir(args, runs_dir, "compare", "_vs_".join(names)[:120]
-                                       + f"_seeds{_seed_text(seeds)}"))
-    tasks = [Task.of(_posterior_draw(args, sc, s), s, compare=",".join(names))
-             for sc in scenarios for s in seeds]
+    out = ensure_writable_dir(
+        _out_dir(args, runs_dir, "compare", "_vs_".join(names)[:120] + f"_seeds{_seed_text(seeds)}")
+    )
+    tasks = [
+        Task.of(_posterior_draw(args, sc, s), s, compare=",".join(names))
+        for sc in scenarios
+        for s in seeds
+    ]
     results = _execute(args, tasks, skip_done=True)  # re-running resumes, as sweep does
     record_compare(runs_dir, names, results)
     groups = {n: [r for r in results if r.ok and r.scenario == n] for n in names}
@@ -432,23 +525,30 @@ def cmd_compare(args) -> int:
     with written_atomically(out / "table.csv") as tmp:
         df.to_csv(tmp, index=False)
     scales = ", ".join(dict.fromkeys(sc.world.label() for sc in scenarios))
-    fig = timeseries_figure({n: [r.timeseries for r in g] for n, g in groups.items()},
-                            title=f"{' vs '.join(names)}: mean over {seeds_text(len(seeds))}, "
-                                  f"95 % band; {scales}")
+    fig = timeseries_figure(
+        {n: [r.timeseries for r in g] for n, g in groups.items()},
+        title=f"{' vs '.join(names)}: mean over {seeds_text(len(seeds))}, 95 % band; {scales}",
+    )
     save_png(fig, out / "figure.png")
     reused = sum(r.skipped for r in results)
-    print(f"{len(scenarios)} scenarios x {seeds_text(len(seeds))} ({_seed_text(seeds)}) at "
-          f"{scales}:\n{sum(r.ok for r in results) - reused} run now, {reused} already "
-          f"finished (reused); {sum(r.ok for r in results)} runs tracked in {runs_dir}/ "
-          f"(run ids {_id_span([r.run_id for r in results])})")
+    print(
+        f"{len(scenarios)} scenarios x {seeds_text(len(seeds))} ({_seed_text(seeds)}) at "
+        f"{scales}:\n{sum(r.ok for r in results) - reused} run now, {reused} already "
+        f"finished (reused); {sum(r.ok for r in results)} runs tracked in {runs_dir}/ "
+        f"(run ids {_id_span([r.run_id for r in results])})"
+    )
     print()
     print(_compare_text(df, names, outcomes))
     print()
-    print("average: mean over the simulated years; final: last year. ± is the half-width "
-          "of a 95 % t-interval over seeds; Δ is paired by seed, * = interval excludes 0.")
+    print(
+        "average: mean over the simulated years; final: last year. ± is the half-width "
+        "of a 95 % t-interval over seeds; Δ is paired by seed, * = interval excludes 0."
+    )
     if getattr(args, "posterior", None):
-        print(f"Parameters: seed s runs every scenario with draw s of the estimates in "
-              f"{args.posterior}, so intervals carry parameter uncertainty too.")
+        print(
+            f"Parameters: seed s runs every scenario with draw s of the estimates in "
+            f"{args.posterior}, so intervals carry parameter uncertainty too."
+        )
     print(f"Table:  {out / 'table.csv'}")
     print(f"Figure: {out / 'figure.png'}")
     return _report_failures(results)
@@ -490,10 +590,12 @@ def cmd_sweep(args) -> int:
     df = pd.DataFrame(rows)
     df.to_csv(out / "points.csv", index=False)
     scales = list(dict.fromkeys(pt.scenario.world.label() for pt in points))
-    print(f"sweep '{spec.name}' ({spec.method}): {len(points)} points x {len(spec.seeds)} seeds "
-          f"= {len(tasks)} runs at {', '.join(scales) if len(scales) < 3 else 'several scales'}"
-          f": {ran} run now, {skipped} already finished (skipped), {failed} failed; "
-          f"tracked in {runs_dir}/")
+    print(
+        f"sweep '{spec.name}' ({spec.method}): {len(points)} points x {len(spec.seeds)} seeds "
+        f"= {len(tasks)} runs at {', '.join(scales) if len(scales) < 3 else 'several scales'}"
+        f": {ran} run now, {skipped} already finished (skipped), {failed} failed; "
+        f"tracked in {runs_dir}/"
+    )
     show = ["point", *spec.levers, "runs", *outcomes[:4]]
     rows_txt = [[_short(v) for v in r] for r in df[show].itertuples(index=False)]
     print()
@@ -520,28 +622,59 @@ def cmd_runs_list(args) -> int:
     if not runs_dir.is_dir():
         raise UsageError(f"no runs directory {runs_dir}")
     try:
-        runs, _ = load_runs(runs_dir, scenario=args.scenario, rule=args.rule,
-                            status=args.status.upper() if args.status else None,
-                            sweep=args.sweep, since=args.since, until=args.until)
+        runs, _ = load_runs(
+            runs_dir,
+            scenario=args.scenario,
+            rule=args.rule,
+            status=args.status.upper() if args.status else None,
+            sweep=args.sweep,
+            since=args.since,
+            until=args.until,
+        )
     except ScenarioError as exc:
-        (key, msg), = exc.problems
+        ((key, msg),) = exc.problems
         raise UsageError(f"--{key}: {msg}" if key in ("since", "until") else msg) from None
     total = len(runs)
     runs = runs.tail(args.limit) if args.limit else runs
     rows = []
     for r in runs.to_dict("records"):
-        rows.append([str(r["run_id"]), str(r.get("status")),
-                     r["start_time"].strftime("%Y-%m-%d %H:%M:%S") if r.get("start_time")
-                     is not None and not isinstance(r["start_time"], float) else "",
-                     str(r.get("variant")), str(r.get("rule")), str(r.get("seed")),
-                     "" if r.get("sweep") in (None, "") or r.get("sweep") != r.get("sweep")
-                     else str(r.get("sweep")),
-                     _short(r.get("gdp_growth_true_mean", math.nan)),
-                     _short(r.get("trust_local_final", math.nan))])
-    print(table(rows, ["id", "status", "started", "variant (scenario@config)", "rule", "seed",
-                       "sweep", "growth avg", "trust final"]))
-    print(f"{total} matching run(s) in {runs_dir}/" +
-          (f"; showing the last {len(runs)} (--limit)" if total > len(runs) else ""))
+        rows.append(
+            [
+                str(r["run_id"]),
+                str(r.get("status")),
+                r["start_time"].strftime("%Y-%m-%d %H:%M:%S")
+                if r.get("start_time") is not None and not isinstance(r["start_time"], float)
+                else "",
+                str(r.get("variant")),
+                str(r.get("rule")),
+                str(r.get("seed")),
+                ""
+                if r.get("sweep") in (None, "") or r.get("sweep") != r.get("sweep")
+                else str(r.get("sweep")),
+                _short(r.get("gdp_growth_true_mean", math.nan)),
+                _short(r.get("trust_local_final", math.nan)),
+            ]
+        )
+    print(
+        table(
+            rows,
+            [
+                "id",
+                "status",
+                "started",
+                "variant (scenario@config)",
+                "rule",
+                "seed",
+                "sweep",
+                "growth avg",
+                "trust final",
+            ],
+        )
+    )
+    print(
+        f"{total} matching run(s) in {runs_dir}/"
+        + (f"; showing the last {len(runs)} (--limit)" if total > len(runs) else "")
+    )
     return 0
 
 
@@ -572,9 +705,11 @@ def cmd_runs_show(args) -> int:
     run, info, cfg = r["run"], r["info"], r["config"]
     print(f"run {r['id']}  {run.get('status')}  {r['dir']}")
     print(f"started {run.get('start_time')}  stopped {run.get('stop_time')}")
-    print(f"scenario {info.get('scenario', cfg.get('name'))}  rule "
-          f"{info.get('rule', cfg.get('promotion', {}).get('rule'))}  seed {cfg.get('seed')}  "
-          f"mechanisms {', '.join(info.get('mechanisms', [])) or 'none'}")
+    print(
+        f"scenario {info.get('scenario', cfg.get('name'))}  rule "
+        f"{info.get('rule', cfg.get('promotion', {}).get('rule'))}  seed {cfg.get('seed')}  "
+        f"mechanisms {', '.join(info.get('mechanisms', [])) or 'none'}"
+    )
     if info.get("sweep"):
         print(f"sweep {info['sweep']} point {info.get('point')}  levers {info.get('levers')}")
     if run.get("fail_trace"):
@@ -583,8 +718,15 @@ def cmd_runs_show(args) -> int:
     print("  " + yaml.safe_dump(cfg, sort_keys=False).rstrip().replace("\n", "\n  "))
     summary = info.get("summary") or {}
     if summary:
-        rows = [[o, BY_NAME[o].unit, _short(summary.get(f"{o}_mean", math.nan)),
-                 _short(summary.get(f"{o}_final", math.nan))] for o in OUTCOME_NAMES]
+        rows = [
+            [
+                o,
+                BY_NAME[o].unit,
+                _short(summary.get(f"{o}_mean", math.nan)),
+                _short(summary.get(f"{o}_final", math.nan)),
+            ]
+            for o in OUTCOME_NAMES
+        ]
         print("\noutcomes:")
         print(table(rows, ["outcome", "unit", "average", "final"]))
     print("\nartifacts:")
@@ -601,19 +743,28 @@ def cmd_runs_compare(args) -> int:
 
     a, b = _get_run(args, args.a), _get_run(args, args.b)
     fa, fb = flatten(a["config"]), flatten(b["config"])
-    diff = [[k, _plain(fa.get(k, "—")), _plain(fb.get(k, "—"))]
-            for k in sorted(set(fa) | set(fb)) if fa.get(k, "—") != fb.get(k, "—")]
+    diff = [
+        [k, _plain(fa.get(k, "—")), _plain(fb.get(k, "—"))]
+        for k in sorted(set(fa) | set(fb))
+        if fa.get(k, "—") != fb.get(k, "—")
+    ]
     print(f"config differences, run {a['id']} vs run {b['id']}:")
-    print(table(diff, ["key", f"run {a['id']}", f"run {b['id']}"]) if diff
-          else "  (identical configs)")
+    print(
+        table(diff, ["key", f"run {a['id']}", f"run {b['id']}"])
+        if diff
+        else "  (identical configs)"
+    )
     sa, sb = a["info"].get("summary") or {}, b["info"].get("summary") or {}
     rows = []
     for o in OUTCOME_NAMES:
         x, y = sa.get(f"{o}_mean", math.nan), sb.get(f"{o}_mean", math.nan)
         rows.append([o, _short(x), _short(y), _short(y - x)])
     print("\noutcomes (average over years):")
-    print(table(rows, ["outcome", f"run {a['id']}", f"run {b['id']}",
-                       f"run {b['id']} − run {a['id']}"]))
+    print(
+        table(
+            rows, ["outcome", f"run {a['id']}", f"run {b['id']}", f"run {b['id']} − run {a['id']}"]
+        )
+    )
     return 0
 
 
@@ -631,15 +782,19 @@ def cmd_rules(args) -> int:
         print("\n".join(behavioural_numbers()))
         return 0
 
-    for title, reg in (("Promotion rules (promotion.rule)", PROMOTION_RULES),
-                       ("Accountability mechanisms (accountability.<name>)", MECHANISMS)):
+    for title, reg in (
+        ("Promotion rules (promotion.rule)", PROMOTION_RULES),
+        ("Accountability mechanisms (accountability.<name>)", MECHANISMS),
+    ):
         print(title)
         for cls in reg:
             print(f"  {cls.name:<36} {cls.description}")
             print(f"  {'':<36} source: {cls.source}")
         print()
-    print("Behavioural numbers (economy, behaviour) and rule-specific promotion parameters: "
-          "incentsim rules --parameters")
+    print(
+        "Behavioural numbers (economy, behaviour) and rule-specific promotion parameters: "
+        "incentsim rules --parameters"
+    )
     return 0
 
 
@@ -664,9 +819,11 @@ incentsim.runs.results.load_runs().
 def _add_common(p, *, seeds_default: str | None, seeds_help: str) -> None:
     add_seeds(p, seeds_default, seeds_help)
     add_set(p)
-    p.add_argument("--outcomes", metavar="LIST",
-                   help="outcomes in the table: comma-separated names or 'all' "
-                        "(default: the key outcomes)")
+    p.add_argument(
+        "--outcomes",
+        metavar="LIST",
+        help="outcomes in the table: comma-separated names or 'all' (default: the key outcomes)",
+    )
 
 
 def _add_runs_dir(p) -> None:
@@ -687,15 +844,26 @@ def _count(text: str) -> int:
 
 def _add_run_command(sub) -> None:
     """The ``run`` command: one scenario over seeds, tracked."""
-    p = sub.add_parser("run", help="run one scenario over seeds, tracked",
-                       description="Run CONFIG (YAML or TOML) once per seed; each run is "
-                                   "tracked. Prints where the runs went and a summary table.")
-    p.add_argument("config", metavar="CONFIG", nargs="?", default=None,
-                   help="scenario file or shipped name, e.g. configs/gdp_tournament.yaml or "
-                        "gdp_tournament (default: china_2000s, the 2000-07 historical baseline)")
+    p = sub.add_parser(
+        "run",
+        help="run one scenario over seeds, tracked",
+        description="Run CONFIG (YAML or TOML) once per seed; each run is "
+        "tracked. Prints where the runs went and a summary table.",
+    )
+    p.add_argument(
+        "config",
+        metavar="CONFIG",
+        nargs="?",
+        default=None,
+        help="scenario file or shipped name, e.g. configs/gdp_tournament.yaml or "
+        "gdp_tournament (default: china_2000s, the 2000-07 historical baseline)",
+    )
     _add_common(p, seeds_default="1", seeds_help=SEEDS_HELP + " (default: 1, i.e. seed 0)")
-    p.add_argument("--figures", action="store_true",
-                   help="also draw each run's outcomes and store outcomes.png as an artifact")
+    p.add_argument(
+        "--figures",
+        action="store_true",
+        help="also draw each run's outcomes and store outcomes.png as an artifact",
+    )
     _add_runs_dir(p)
     add_exec(p)
     p.set_defaults(func=cmd_run)
@@ -703,20 +871,30 @@ def _add_run_command(sub) -> None:
 
 def _add_compare_command(sub) -> None:
     """The ``compare`` command: scenarios over the same seeds, table and figure."""
-    p = sub.add_parser("compare", help="compare scenarios over the same seeds (table + figure)",
-                       description="Run every CONFIG over the same seeds; print final and "
-                                   "average outcomes with 95%% confidence intervals and the "
-                                   "paired difference to the first CONFIG; save table.csv "
-                                   "and figure.png.")
-    p.add_argument("configs", nargs="+", metavar="CONFIG",
-                   help="two or more scenario files or shipped names")
+    p = sub.add_parser(
+        "compare",
+        help="compare scenarios over the same seeds (table + figure)",
+        description="Run every CONFIG over the same seeds; print final and "
+        "average outcomes with 95%% confidence intervals and the "
+        "paired difference to the first CONFIG; save table.csv "
+        "and figure.png.",
+    )
+    p.add_argument(
+        "configs", nargs="+", metavar="CONFIG", help="two or more scenario files or shipped names"
+    )
     _add_common(p, seeds_default="10", seeds_help=SEEDS_HELP + " (default: 10, i.e. 0..9)")
-    p.add_argument("--out", metavar="DIR",
-                   help="where table.csv and figure.png go (default: <runs dir>/_compare/<names>)")
-    p.add_argument("--posterior", metavar="ESTIMATES",
-                   help="estimates.json of incentsim calibrate: seed s runs every scenario with "
-                        "draw s of the estimated parameters (parameter uncertainty in the "
-                        "intervals), e.g. docs/calibration/china_2000s/estimates.json")
+    p.add_argument(
+        "--out",
+        metavar="DIR",
+        help="where table.csv and figure.png go (default: <runs dir>/_compare/<names>)",
+    )
+    p.add_argument(
+        "--posterior",
+        metavar="ESTIMATES",
+        help="estimates.json of incentsim calibrate: seed s runs every scenario with "
+        "draw s of the estimated parameters (parameter uncertainty in the "
+        "intervals), e.g. docs/calibration/china_2000s/estimates.json",
+    )
     _add_runs_dir(p)
     add_exec(p)
     p.set_defaults(func=cmd_compare)
@@ -724,14 +902,21 @@ def _add_compare_command(sub) -> None:
 
 def _add_sweep_command(sub) -> None:
     """The ``sweep`` command: a grid or Latin hypercube of lever values x seeds."""
-    p = sub.add_parser("sweep", help="grid or Latin hypercube over lever ranges x seeds",
-                       description="Run every point of the sweep SPEC (YAML; see "
-                                   "sweeps/*.yaml) x seeds; re-running skips finished runs.")
-    p.add_argument("spec", metavar="SPEC", help="sweep spec or shipped name, e.g. "
-                                                "sweeps/term_vs_audit.yaml or term_vs_audit")
+    p = sub.add_parser(
+        "sweep",
+        help="grid or Latin hypercube over lever ranges x seeds",
+        description="Run every point of the sweep SPEC (YAML; see "
+        "sweeps/*.yaml) x seeds; re-running skips finished runs.",
+    )
+    p.add_argument(
+        "spec",
+        metavar="SPEC",
+        help="sweep spec or shipped name, e.g. sweeps/term_vs_audit.yaml or term_vs_audit",
+    )
     _add_common(p, seeds_default=None, seeds_help="override the spec's seeds; " + SEEDS_HELP)
-    p.add_argument("--out", metavar="DIR", help="where points.csv goes (default: "
-                                                "<runs dir>/_sweeps/<name>)")
+    p.add_argument(
+        "--out", metavar="DIR", help="where points.csv goes (default: <runs dir>/_sweeps/<name>)"
+    )
     _add_runs_dir(p)
     add_exec(p)
     p.set_defaults(func=cmd_sweep)
@@ -739,20 +924,22 @@ def _add_sweep_command(sub) -> None:
 
 def _add_runs_command(sub) -> None:
     """The ``runs`` command and its ``list``, ``show`` and ``compare`` subcommands."""
-    p = sub.add_parser("runs", help="browse tracked runs: list, show ID, compare ID ID",
-                       description="Browse the tracked runs in the runs directory.")
-    rs = p.add_subparsers(dest="runs_command", metavar="list|show|compare",
-                          parser_class=_Parser)
+    p = sub.add_parser(
+        "runs",
+        help="browse tracked runs: list, show ID, compare ID ID",
+        description="Browse the tracked runs in the runs directory.",
+    )
+    rs = p.add_subparsers(dest="runs_command", metavar="list|show|compare", parser_class=_Parser)
     q = rs.add_parser("list", help="list runs (filters combine)")
     q.add_argument("--scenario", help="scenario name, e.g. gdp_tournament")
     q.add_argument("--rule", help="promotion rule, e.g. balanced_scorecard")
-    q.add_argument("--status", help="COMPLETED, FAILED, INTERRUPTED, INCOMPLETE, RUNNING, "
-                                    "QUEUED or TIMEOUT")
+    q.add_argument(
+        "--status", help="COMPLETED, FAILED, INTERRUPTED, INCOMPLETE, RUNNING, QUEUED or TIMEOUT"
+    )
     q.add_argument("--sweep", help="sweep name")
     q.add_argument("--since", metavar="DATE", help="started on or after, e.g. 2025-01-31")
     q.add_argument("--until", metavar="DATE", help="started on or before, e.g. 2025-02-28")
-    q.add_argument("--limit", type=_count, default=50,
-                   help="show the last N (default 50; 0: all)")
+    q.add_argument("--limit", type=_count, default=50, help="show the last N (default 50; 0: all)")
     _add_runs_dir(q)
     q.set_defaults(func=cmd_runs_list)
     q = rs.add_parser("show", help="config, outcomes and artifacts of one run")
@@ -768,22 +955,31 @@ def _add_runs_command(sub) -> None:
 
 def _add_rules_command(sub) -> None:
     """The ``rules`` command: the registry of rules and mechanisms."""
-    p = sub.add_parser("rules", help="promotion rules and accountability mechanisms",
-                       description="Every promotion rule and mechanism in the registry with "
-                                   "its description and source.")
-    p.add_argument("--parameters", action="store_true",
-                   help="list every behavioural number instead (economy, behaviour: default, "
-                        "bounds, meaning, unit, source) and which promotion parameters "
-                        "belong to which rule")
+    p = sub.add_parser(
+        "rules",
+        help="promotion rules and accountability mechanisms",
+        description="Every promotion rule and mechanism in the registry with "
+        "its description and source.",
+    )
+    p.add_argument(
+        "--parameters",
+        action="store_true",
+        help="list every behavioural number instead (economy, behaviour: default, "
+        "bounds, meaning, unit, source) and which promotion parameters "
+        "belong to which rule",
+    )
     p.set_defaults(func=cmd_rules)
 
 
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of ``incentsim`` and its sub-commands."""
-    ap = _Parser(prog="incentsim", formatter_class=argparse.RawDescriptionHelpFormatter,
-                 description="Simulate, compare and browse promotion-rule scenarios for "
-                             "China's local officials. Every run is tracked with Sacred.",
-                 epilog=EPILOG)
+    ap = _Parser(
+        prog="incentsim",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        description="Simulate, compare and browse promotion-rule scenarios for "
+        "China's local officials. Every run is tracked with Sacred.",
+        epilog=EPILOG,
+    )
     from incentsim import __version__
 
     ap.add_argument("--version", action="version", version=f"incentsim {__version__}")
@@ -808,8 +1004,10 @@ def _plugin(name: str, argv: list[str]) -> int:
         mod = importlib.import_module(module)
     except ModuleNotFoundError as exc:
         if exc.name == module:
-            raise UsageError(f"'incentsim {name}' is not available: module {module} is "
-                             "not installed in this version") from None
+            raise UsageError(
+                f"'incentsim {name}' is not available: module {module} is "
+                "not installed in this version"
+            ) from None
         raise
     return int(mod.main(argv) or 0)
 
@@ -886,10 +1084,14 @@ def interrupted_message(command: str) -> str:
     """What an interrupted ``command`` tells the user: only the commands of
     :data:`RESUMING` complete an interrupted job when re-run."""
     if command in RESUMING:
-        return (f"incentsim: interrupted; finished runs are kept: re-run the same {command} "
-                "to complete it (finished runs are skipped)")
-    return ("incentsim: interrupted; finished runs are kept in the runs directory "
-            f"(re-running '{command or 'incentsim'}' starts every run again)")
+        return (
+            f"incentsim: interrupted; finished runs are kept: re-run the same {command} "
+            "to complete it (finished runs are skipped)"
+        )
+    return (
+        "incentsim: interrupted; finished runs are kept in the runs directory "
+        f"(re-running '{command or 'incentsim'}' starts every run again)"
+    )
 
 
 if __name__ == "__main__":  # pragma: no cover

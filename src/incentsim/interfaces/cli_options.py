@@ -12,9 +12,11 @@ import argparse
 import sys
 from pathlib import Path
 
-SEEDS_HELP = ("seeds: a count N (seeds 0..N-1), a range A-B (inclusive, e.g. 0-19), "
-              "or a list (0,3,7; a single seed 7 is 7-7); each seed at most once, "
-              "0..4294967295")
+SEEDS_HELP = (
+    "seeds: a count N (seeds 0..N-1), a range A-B (inclusive, e.g. 0-19), "
+    "or a list (0,3,7; a single seed 7 is 7-7); each seed at most once, "
+    "0..4294967295"
+)
 
 
 class Parser(argparse.ArgumentParser):
@@ -27,14 +29,21 @@ class Parser(argparse.ArgumentParser):
 
 def add_runs_dir(p: argparse.ArgumentParser) -> None:
     """``--runs-dir DIR``: where runs are tracked (read back with :func:`runs_dir_of`)."""
-    p.add_argument("--runs-dir", metavar="DIR",
-                   help="where runs are tracked (default: $INCENTSIM_RUNS_DIR or results/runs)")
+    p.add_argument(
+        "--runs-dir",
+        metavar="DIR",
+        help="where runs are tracked (default: $INCENTSIM_RUNS_DIR or results/runs)",
+    )
 
 
 def add_progress(p: argparse.ArgumentParser) -> None:
     """``--progress/--no-progress`` (read back with :func:`progress_enabled`)."""
-    p.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None,
-                   help="progress bars on stderr (default: when stderr is a terminal)")
+    p.add_argument(
+        "--progress",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="progress bars on stderr (default: when stderr is a terminal)",
+    )
 
 
 def add_seeds(p: argparse.ArgumentParser, default: str | None, help_: str) -> None:
@@ -53,28 +62,44 @@ def seed_type(text: str) -> int:
     except (ValueError, ScenarioError):
         if isinstance(text, str) and text.strip().lstrip("-").isdigit():
             raise argparse.ArgumentTypeError(
-                f"a seed is a whole number from 0 to 4294967295, got {text}") from None
+                f"a seed is a whole number from 0 to 4294967295, got {text}"
+            ) from None
         raise argparse.ArgumentTypeError(f"not a seed: {text!r}") from None
 
 
 def add_set(p: argparse.ArgumentParser, help_: str | None = None) -> None:
     """``--set KEY=VALUE ...``: scenario overrides."""
-    p.add_argument("--set", nargs="+", action="extend", metavar="KEY=VALUE", default=[],
-                   help=help_ or "override scenario keys, e.g. --set tenure.term_length=7 "
-                                 "world.horizon=20 (an unknown key is an error)")
+    p.add_argument(
+        "--set",
+        nargs="+",
+        action="extend",
+        metavar="KEY=VALUE",
+        default=[],
+        help=help_
+        or "override scenario keys, e.g. --set tenure.term_length=7 "
+        "world.horizon=20 (an unknown key is an error)",
+    )
 
 
 def add_exec(p: argparse.ArgumentParser) -> None:
     """Where runs execute: ``--executor``, ``--scheduler``, ``-j/--jobs``."""
     g = p.add_argument_group("where runs execute")
-    g.add_argument("--executor", choices=("local", "serial", "dask"), default="local",
-                   help="local: process pool (default); serial: this process; "
-                        "dask: Dask distributed (a local cluster unless --scheduler)")
-    g.add_argument("--scheduler", metavar="ADDR",
-                   help="address of a running Dask scheduler, e.g. tcp://10.0.0.5:8786 "
-                        "(implies --executor dask)")
-    g.add_argument("-j", "--jobs", type=int, default=None,
-                   help="worker processes (default: CPUs, at most 8)")
+    g.add_argument(
+        "--executor",
+        choices=("local", "serial", "dask"),
+        default="local",
+        help="local: process pool (default); serial: this process; "
+        "dask: Dask distributed (a local cluster unless --scheduler)",
+    )
+    g.add_argument(
+        "--scheduler",
+        metavar="ADDR",
+        help="address of a running Dask scheduler, e.g. tcp://10.0.0.5:8786 "
+        "(implies --executor dask)",
+    )
+    g.add_argument(
+        "-j", "--jobs", type=int, default=None, help="worker processes (default: CPUs, at most 8)"
+    )
 
 
 def spec_parser(prog: str, description: str, example: str) -> Parser:

@@ -49,8 +49,13 @@ def filter_choices(runs: pd.DataFrame) -> dict[str, list[str]]:
     return out
 
 
-def filtered_runs(runs_dir: str | Path, picked: dict[str, list[str]], seeds: str = "",
-                  since: str = "", until: str = "") -> Runs:
+def filtered_runs(
+    runs_dir: str | Path,
+    picked: dict[str, list[str]],
+    seeds: str = "",
+    since: str = "",
+    until: str = "",
+) -> Runs:
     """The runs (and their metrics) matching every filter, through :func:`load_runs`;
     an empty list in ``picked`` means no restriction. Seeds are written as on the
     command line (``0-9``, ``0,3,7``); a bad seed list or date is a :class:`FilterError`
@@ -62,8 +67,12 @@ def filtered_runs(runs_dir: str | Path, picked: dict[str, list[str]], seeds: str
     try:
         if (seeds or "").strip():
             where["seed"] = parse_seeds(seeds, what="seeds")
-        return load_runs(runs_dir, since=(since or "").strip() or None,
-                         until=(until or "").strip() or None, filters=where)
+        return load_runs(
+            runs_dir,
+            since=(since or "").strip() or None,
+            until=(until or "").strip() or None,
+            filters=where,
+        )
     except ScenarioError as exc:
         raise FilterError(exc.one_line()) from None
 
@@ -92,13 +101,17 @@ def runs_table(runs: pd.DataFrame, outcome: str) -> pd.DataFrame:
 def run_label(row) -> str:
     """How a run is named in the selection: ``12 · gdp_tournament@3f9c2a1b · seed 3`` (its
     variant, i.e. scenario and configuration, or its scenario when it has none)."""
-    name = row.get("variant") if isinstance(row.get("variant"), str) and row.get("variant") \
+    name = (
+        row.get("variant")
+        if isinstance(row.get("variant"), str) and row.get("variant")
         else row.get("scenario", "")
+    )
     return f"{row['run_id']} · {name} · seed {row.get('seed')}"
 
 
-def group_timeseries(runs: pd.DataFrame, metrics: pd.DataFrame, ids: list[int],
-                     by: str) -> dict[str, list[pd.DataFrame]]:
+def group_timeseries(
+    runs: pd.DataFrame, metrics: pd.DataFrame, ids: list[int], by: str
+) -> dict[str, list[pd.DataFrame]]:
     """Per-run time series (``year`` + outcomes) of runs ``ids``, grouped by ``by``
     (runs without a value for it are grouped by scenario), for
     :func:`incentsim.analysis.plots.timeseries_figure`."""
@@ -130,9 +143,15 @@ def run_details(runs_dir: str | Path, run_id: int) -> tuple[str, pd.DataFrame]:
     r = load_run(runs_dir, run_id)
     config = yaml.safe_dump(r["config"] or {}, sort_keys=False)
     summary = (r["info"] or {}).get("summary") or {}
-    rows = [{"outcome": o, "average": _sig(summary.get(f"{o}_mean")),
-             "final": _sig(summary.get(f"{o}_final"))}
-            for o in OUTCOME_NAMES if f"{o}_mean" in summary]
+    rows = [
+        {
+            "outcome": o,
+            "average": _sig(summary.get(f"{o}_mean")),
+            "final": _sig(summary.get(f"{o}_final")),
+        }
+        for o in OUTCOME_NAMES
+        if f"{o}_mean" in summary
+    ]
     return config, pd.DataFrame(rows, columns=["outcome", "average", "final"])
 
 
@@ -142,8 +161,9 @@ def report_html(runs_dir: str | Path, ids: list[int]) -> bytes:
     from incentsim.analysis.scenario_report import load_groups, render
 
     groups, notes = load_groups(Path(runs_dir), sorted(ids))
-    text, _ = render(groups, notes, runs_dir=Path(runs_dir),
-                     source=" (selected in the runs browser)")
+    text, _ = render(
+        groups, notes, runs_dir=Path(runs_dir), source=" (selected in the runs browser)"
+    )
     return text.encode("utf-8")
 
 
@@ -173,14 +193,17 @@ def Filters(choices: dict[str, list[str]]):
     with solara.Column(classes=["incentsim-filters"]):
         solara.Markdown("**Filter runs**")
         for col, values in choices.items():
-            solara.SelectMultiple(col.capitalize(), values=picked.value.get(col, []),
-                                  all_values=values, dense=True,
-                                  on_value=_pick(col))
+            solara.SelectMultiple(
+                col.capitalize(),
+                values=picked.value.get(col, []),
+                all_values=values,
+                dense=True,
+                on_value=_pick(col),
+            )
         solara.InputText("Seeds (e.g. 0-9 or 0,3,7)", value=seeds_text)
         solara.InputText("Started on or after (YYYY-MM-DD)", value=since_text)
         solara.InputText("Started on or before (YYYY-MM-DD)", value=until_text)
-        solara.Button("Reload runs", on_click=lambda: reloads.set(reloads.value + 1),
-                      outlined=True)
+        solara.Button("Reload runs", on_click=lambda: reloads.set(reloads.value + 1), outlined=True)
 
 
 @solara.component
@@ -188,14 +211,17 @@ def Plot(found: Runs, version: str, ids: list[int]):
     """Any outcome of the selected runs over the years, a band per group."""
     key = [version, tuple(ids), group_by.value]
     groups = solara.use_memo(
-        lambda: group_timeseries(found.runs, found.metrics, ids, group_by.value), key)
-    png = solara.use_memo(lambda: outcome_png(groups, outcome.value) if groups else None,
-                          key + [outcome.value])
+        lambda: group_timeseries(found.runs, found.metrics, ids, group_by.value), key
+    )
+    png = solara.use_memo(
+        lambda: outcome_png(groups, outcome.value) if groups else None, key + [outcome.value]
+    )
     with solara.Column(classes=["incentsim-runs-plot"]):
         with solara.Row():
             solara.Select("Outcome", values=list(OUTCOME_NAMES), value=outcome, dense=True)
-            solara.Select("Bands over the runs of each", values=list(GROUP_BY), value=group_by,
-                          dense=True)
+            solara.Select(
+                "Bands over the runs of each", values=list(GROUP_BY), value=group_by, dense=True
+            )
         if png:
             solara.Image(png, width="100%")
         else:
@@ -215,16 +241,24 @@ def Export(runs_dir: str, ids: list[int]):
 
     name = f"incentsim-report-{len(ids)}-runs.html"
     with solara.Row(classes=["incentsim-runs-export"]):
-        solara.FileDownload(data, filename=name, mime_type="text/html",
-                            label=f"Export the {len(ids)} selected runs as a report")
+        solara.FileDownload(
+            data,
+            filename=name,
+            mime_type="text/html",
+            label=f"Export the {len(ids)} selected runs as a report",
+        )
 
 
 @solara.component
 def Details(runs_dir: str, labels: dict[str, int]):
     """One run's configuration (YAML) and summary table."""
     with solara.Column(classes=["incentsim-runs-detail"]):
-        solara.Select("Show the configuration and summary of run", values=list(labels),
-                      value=detail, dense=True)
+        solara.Select(
+            "Show the configuration and summary of run",
+            values=list(labels),
+            value=detail,
+            dense=True,
+        )
         shown = detail.value
         if shown is not None and shown in labels:
             config, summary = run_details(runs_dir, labels[shown])
@@ -235,8 +269,9 @@ def Details(runs_dir: str, labels: dict[str, int]):
 
 def _found(runs_dir: str) -> tuple[Runs | None, str | None]:
     try:
-        return filtered_runs(runs_dir, picked.value, seeds_text.value, since_text.value,
-                             until_text.value), None
+        return filtered_runs(
+            runs_dir, picked.value, seeds_text.value, since_text.value, until_text.value
+        ), None
     except FilterError as exc:
         return None, str(exc)
 
@@ -245,8 +280,9 @@ def _found(runs_dir: str) -> tuple[Runs | None, str | None]:
 def RunsPage(runs_dir: str):
     """The whole page for the runs in ``runs_dir``."""
     everything = solara.use_memo(lambda: load_runs(runs_dir).runs, [reloads.value])
-    version = repr((reloads.value, picked.value, seeds_text.value, since_text.value,
-                    until_text.value))
+    version = repr(
+        (reloads.value, picked.value, seeds_text.value, since_text.value, until_text.value)
+    )
     found, problem = solara.use_memo(lambda: _found(runs_dir), [version])
     solara.Title("incentsim runs")
     with solara.Sidebar():
@@ -258,12 +294,22 @@ def RunsPage(runs_dir: str):
         table = runs_table(found.runs, outcome.value)
         labels = {run_label(r): int(r["run_id"]) for _, r in table.iterrows()}
         chosen = [lbl for lbl in selected.value if lbl in labels] or list(labels)
-        solara.HTML(tag="div", classes=["incentsim-runs-count"], unsafe_innerHTML=(
-            f"<b>{len(table)} of {len(everything)} runs</b> in <code>{runs_dir}</code> match; "
-            f"{len(chosen)} selected for the plot and the report (none chosen = all)."))
+        solara.HTML(
+            tag="div",
+            classes=["incentsim-runs-count"],
+            unsafe_innerHTML=(
+                f"<b>{len(table)} of {len(everything)} runs</b> in <code>{runs_dir}</code> match; "
+                f"{len(chosen)} selected for the plot and the report (none chosen = all)."
+            ),
+        )
         solara.DataFrame(table, items_per_page=10)
-        solara.SelectMultiple("Selected runs", values=[c for c in chosen if c in selected.value],
-                              all_values=list(labels), on_value=selected.set, dense=True)
+        solara.SelectMultiple(
+            "Selected runs",
+            values=[c for c in chosen if c in selected.value],
+            all_values=list(labels),
+            on_value=selected.set,
+            dense=True,
+        )
         ids = [labels[c] for c in chosen]
         Plot(found, version, ids)
         Export(runs_dir, ids)

@@ -143,8 +143,13 @@ class Mechanism:
 MECHANISMS: Registry[type[Mechanism]] = Registry("accountability mechanism")
 
 
-def detect_inflation(model: MechanismContext, intensity: float, scale: float,
-                     dismissal_prob: float, rng: np.random.Generator) -> None:
+def detect_inflation(
+    model: MechanismContext,
+    intensity: float,
+    scale: float,
+    dismissal_prob: float,
+    rng: np.random.Generator,
+) -> None:
     """Catch inflated growth reports: a leader who inflated growth by m is caught with
     probability ``intensity * m / (m + scale)`` (bigger lies are easier to see; at
     ``scale`` the chance is half the intensity); a caught report is corrected, a
@@ -211,8 +216,10 @@ class LifelongAccountability(Mechanism):
     name = "lifelong_accountability"
     neutral = {"debt_weight": 0.0, "environment_weight": 0.0, "stewardship": 0.0}
     description = "Debt and environmental damage traced back to a leader after departure"
-    source = ("CCP Central Committee (2015) lifelong accountability for ecological damage; "
-              "Budget Law (2014) and State Council Document 43 (2014) on local debt; seed 002")
+    source = (
+        "CCP Central Committee (2015) lifelong accountability for ecological damage; "
+        "Budget Law (2014) and State Council Document 43 (2014) on local debt; seed 002"
+    )
 
     class Params(MechanismParams):
         debt_weight: NonNeg = 4.0
@@ -225,9 +232,11 @@ class LifelongAccountability(Mechanism):
         natural = model.behaviour.natural_scale
         debt_rise = np.maximum(pred["debt_now"] - pred["debt"], 0.0) / natural.debt
         pollution_rise = -pred["environment"] / natural.environment
-        return (self.params.stewardship * pred["welfare"]
-                - self.params.debt_weight * debt_rise**2
-                - self.params.environment_weight * pollution_rise)
+        return (
+            self.params.stewardship * pred["welfare"]
+            - self.params.debt_weight * debt_rise**2
+            - self.params.environment_weight * pollution_rise
+        )
 
 
 @MECHANISMS.register

@@ -56,34 +56,45 @@ class MixedEvaluation(Mechanism):
 
     name = "mixed_evaluation"
     description = "Promotion mixes performance with connections, seniority and ability"
-    source = ("Landry, Lü & Duan (2018) Comp. Polit. Stud. 51 (growth barely matters for "
-              "prefecture secretaries); Shih, Adolph & Liu (2012) APSR 106; Jia, Kudamatsu & "
-              "Seim (2015) JEEA 13 (connections); Kou & Tsai (2014) China J. 71 (age); "
-              "Yao & Zhang (2015) J. Econ. Growth 20 (abler leaders promoted); Li & Zhou "
-              "(2005) J. Public Econ. 89 (the growth tournament leaders believe in); Zeng & "
-              "Zhou (2024) and Wallace (2016) Br. J. Polit. Sci. 46 (growth inflation)")
+    source = (
+        "Landry, Lü & Duan (2018) Comp. Polit. Stud. 51 (growth barely matters for "
+        "prefecture secretaries); Shih, Adolph & Liu (2012) APSR 106; Jia, Kudamatsu & "
+        "Seim (2015) JEEA 13 (connections); Kou & Tsai (2014) China J. 71 (age); "
+        "Yao & Zhang (2015) J. Econ. Growth 20 (abler leaders promoted); Li & Zhou "
+        "(2005) J. Public Econ. 89 (the growth tournament leaders believe in); Zeng & "
+        "Zhou (2024) and Wallace (2016) Br. J. Polit. Sci. 46 (growth inflation)"
+    )
     estimable: ClassVar[bool] = True
     #: besides the rule's own score: the connection and the age (ability is the
     #: evaluators' impression, not an indicator)
     observes = ("connected", "age")
-    neutral: ClassVar[dict | None] = {"performance_weight": 1.0, "connection_weight": 0.0,
-                                      "seniority_weight": 0.0, "ability_weight": 0.0}
+    neutral: ClassVar[dict | None] = {
+        "performance_weight": 1.0,
+        "connection_weight": 0.0,
+        "seniority_weight": 0.0,
+        "ability_weight": 0.0,
+    }
 
     class Params(MechanismParams):
         performance_weight: float = _weight(
-            0.5, 1.0, "weight of the promotion rule's performance score [0..1]")
+            0.5, 1.0, "weight of the promotion rule's performance score [0..1]"
+        )
         connection_weight: float = _weight(
-            0.5, 10.0, "score added by a connection to the provincial patron [peer SD]")
-        seniority_weight: float = _weight(
-            0.0, 10.0, "score per 5 years of age above 50 [peer SD]")
+            0.5, 10.0, "score added by a connection to the provincial patron [peer SD]"
+        )
+        seniority_weight: float = _weight(0.0, 10.0, "score per 5 years of age above 50 [peer SD]")
         ability_weight: float = _weight(
-            0.5, 10.0, "score per SD of leader ability seen by evaluators [peer SD]")
+            0.5, 10.0, "score per SD of leader ability seen by evaluators [peer SD]"
+        )
         believed_performance_weight: float | None = Field(
-            None, ge=0.0, le=1.0,
+            None,
+            ge=0.0,
+            le=1.0,
             description="weight of the performance score leaders believe evaluators use "
-                        "[0..1]; None: the actual performance_weight (source: Li & Zhou "
-                        "2005 on the believed tournament; Landry, Lü & Duan 2018 on the "
-                        "flat prefecture record; Zeng & Zhou 2024 on inflation)")
+            "[0..1]; None: the actual performance_weight (source: Li & Zhou "
+            "2005 on the believed tournament; Landry, Lü & Duan 2018 on the "
+            "flat prefecture record; Zeng & Zhou 2024 on inflation)",
+        )
 
     params: Params
 
@@ -125,21 +136,26 @@ class IrregularTurnover(Mechanism):
 
     name = "irregular_turnover"
     description = "Mid-term promotions and reshuffles after provincial leaders change"
-    source = ("Landry (2008) Decentralized Authoritarianism in China (prefecture cadre "
-              "management, irregular spells); Jiang (2018) AJPS 62 (new provincial "
-              "secretaries and their prefecture appointments); Eaton & Kostka (2014) "
-              "China Q. 218 (short tenures, frequent rotation)")
+    source = (
+        "Landry (2008) Decentralized Authoritarianism in China (prefecture cadre "
+        "management, irregular spells); Jiang (2018) AJPS 62 (new provincial "
+        "secretaries and their prefecture appointments); Eaton & Kostka (2014) "
+        "China Q. 218 (short tenures, frequent rotation)"
+    )
     stochastic = True
     estimable: ClassVar[bool] = True
     neutral: ClassVar[dict | None] = {"midterm_candidate_prob": 0.0, "reshuffle_share": 0.0}
 
     class Params(MechanismParams):
         midterm_candidate_prob: float = _weight(
-            0.1, 1.0, "yearly probability a leader mid-term competes for promotion [0..1]")
+            0.1, 1.0, "yearly probability a leader mid-term competes for promotion [0..1]"
+        )
         provincial_turnover_prob: float = _weight(
-            0.2, 1.0, "yearly probability the provincial leadership changes [0..1]")
+            0.2, 1.0, "yearly probability the provincial leadership changes [0..1]"
+        )
         reshuffle_share: float = _weight(
-            0.2, 1.0, "share of prefecture leaders a new provincial leader moves [0..1]")
+            0.2, 1.0, "share of prefecture leaders a new provincial leader moves [0..1]"
+        )
 
     params: Params
 
@@ -151,7 +167,6 @@ class IrregularTurnover(Mechanism):
     def reshuffled(self, model: MechanismContext, years_in_post: np.ndarray) -> np.ndarray:
         """Leaders moved because their province's new leadership reshuffles them."""
         n_prov, per = model.n_provinces, model.per_province
-        new_boss = np.repeat(self.rng.random(n_prov) < self.params.provincial_turnover_prob,
-                             per)
+        new_boss = np.repeat(self.rng.random(n_prov) < self.params.provincial_turnover_prob, per)
         u = self.rng.random(n_prov * per)
         return new_boss & (years_in_post >= 1) & (u < self.params.reshuffle_share)

@@ -25,12 +25,27 @@ def _param(name: str, info) -> str:
     text = f"`{name}`={info.default!r}"
     if not info.description:
         return text
-    lo = next((getattr(m, "ge", getattr(m, "gt", None)) for m in info.metadata
-               if hasattr(m, "ge") or hasattr(m, "gt")), None)
-    hi = next((getattr(m, "le", getattr(m, "lt", None)) for m in info.metadata
-               if hasattr(m, "le") or hasattr(m, "lt")), None)
-    return text + (f" in [{lo:g}, {hi:g}]" if lo is not None and hi is not None else "") + \
-        f": {info.description}"
+    lo = next(
+        (
+            getattr(m, "ge", getattr(m, "gt", None))
+            for m in info.metadata
+            if hasattr(m, "ge") or hasattr(m, "gt")
+        ),
+        None,
+    )
+    hi = next(
+        (
+            getattr(m, "le", getattr(m, "lt", None))
+            for m in info.metadata
+            if hasattr(m, "le") or hasattr(m, "lt")
+        ),
+        None,
+    )
+    return (
+        text
+        + (f" in [{lo:g}, {hi:g}]" if lo is not None and hi is not None else "")
+        + f": {info.description}"
+    )
 
 
 def _params(cls) -> str:
@@ -45,21 +60,43 @@ def _params(cls) -> str:
 
 def catalog_markdown() -> str:
     """The reference page of every registered rule and mechanism (Markdown)."""
-    lines = ["# Promotion rules and accountability mechanisms", "",
-             "Generated from the registries by `python -m incentsim.rules.catalog`; "
-             "do not edit by hand.", "", "## Promotion rules (`promotion.rule`)", ""]
+    lines = [
+        "# Promotion rules and accountability mechanisms",
+        "",
+        "Generated from the registries by `python -m incentsim.rules.catalog`; "
+        "do not edit by hand.",
+        "",
+        "## Promotion rules (`promotion.rule`)",
+        "",
+    ]
     for cls in PROMOTION_RULES:
-        lines += [f"### `{cls.name}`", "", f"{cls.description}.", "", _rule_text(cls), "",
-                  f"- observes: {', '.join(cls.observes) or '(nothing)'}",
-                  f"- stochastic: {'yes' if cls.stochastic else 'no'}",
-                  f"- uses `promotion.weights`: {'yes' if cls.uses_weights else 'no'}",
-                  f"- source: {cls.source}", ""]
+        lines += [
+            f"### `{cls.name}`",
+            "",
+            f"{cls.description}.",
+            "",
+            _rule_text(cls),
+            "",
+            f"- observes: {', '.join(cls.observes) or '(nothing)'}",
+            f"- stochastic: {'yes' if cls.stochastic else 'no'}",
+            f"- uses `promotion.weights`: {'yes' if cls.uses_weights else 'no'}",
+            f"- source: {cls.source}",
+            "",
+        ]
     lines += ["## Accountability mechanisms (`accountability.<name>`)", ""]
     for mech in MECHANISMS:
-        lines += [f"### `{mech.name}`", "", f"{mech.description}.", "", _rule_text(mech), "",
-                  f"- parameters:{_params(mech)}",
-                  f"- stochastic: {'yes' if mech.stochastic else 'no'}",
-                  f"- source: {mech.source}", ""]
+        lines += [
+            f"### `{mech.name}`",
+            "",
+            f"{mech.description}.",
+            "",
+            _rule_text(mech),
+            "",
+            f"- parameters:{_params(mech)}",
+            f"- stochastic: {'yes' if mech.stochastic else 'no'}",
+            f"- source: {mech.source}",
+            "",
+        ]
     return "\n".join(lines + behavioural_numbers())
 
 
@@ -77,17 +114,28 @@ def behavioural_numbers() -> list[str]:
             else:
                 yield f"- {_param(prefix + name, info)}"
 
-    out = ["## Behavioural numbers (`economy`, `behaviour`)", "",
-           "Every number the model's behaviour rests on, with its default, bounds, "
-           "meaning, unit and source; each can be set, swept or estimated like any "
-           "scenario key.", ""]
+    out = [
+        "## Behavioural numbers (`economy`, `behaviour`)",
+        "",
+        "Every number the model's behaviour rests on, with its default, bounds, "
+        "meaning, unit and source; each can be set, swept or estimated like any "
+        "scenario key.",
+        "",
+    ]
     for section, model in (("economy", Economy), ("behaviour", Behaviour)):
         out += [f"### `{section}`", "", *rows(model, f"{section}."), ""]
     rule_params = sorted({p for cls in PROMOTION_RULES for p in cls.own_params()})
-    out += ["### Rule-specific `promotion` parameters", "",
-            *[f"- `promotion.{p}`: only for "
-              + ", ".join(f"`{c.name}`" for c in PROMOTION_RULES if p in c.own_params())
-              for p in rule_params if p in Promotion.model_fields], ""]
+    out += [
+        "### Rule-specific `promotion` parameters",
+        "",
+        *[
+            f"- `promotion.{p}`: only for "
+            + ", ".join(f"`{c.name}`" for c in PROMOTION_RULES if p in c.own_params())
+            for p in rule_params
+            if p in Promotion.model_fields
+        ],
+        "",
+    ]
     return out
 
 

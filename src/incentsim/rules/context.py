@@ -50,8 +50,9 @@ class MechanismContext(Protocol):
     def province_percentile(self, x: np.ndarray) -> np.ndarray:
         """Rank of ``x`` among province peers, 0..1."""
 
-    def register_scandal(self, caught: np.ndarray, dismissal_prob: float,
-                         rng: np.random.Generator) -> None:
+    def register_scandal(
+        self, caught: np.ndarray, dismissal_prob: float, rng: np.random.Generator
+    ) -> None:
         """Detected manipulation: correct the report, mark a scandal, maybe dismiss."""
 
     def redress_petitions(self, share: float, rng: np.random.Generator) -> None:

@@ -32,8 +32,9 @@ class Evaluator:
         self.rule = rule
         self.mechanisms = list(mechanisms)
 
-    def score(self, ind: Indicators, ctx: EvalContext,
-              rng: np.random.Generator | None = None) -> np.ndarray:
+    def score(
+        self, ind: Indicators, ctx: EvalContext, rng: np.random.Generator | None = None
+    ) -> np.ndarray:
         """The score evaluators rank on."""
         s = self.rule.score(ind, ctx, rng)
         for mech in self.mechanisms:

@@ -117,8 +117,13 @@ class PromotionRule:
         problems = []
         for name in sorted(set(params.model_fields_set) & set(owners) - set(cls.own_params())):
             rules = ", ".join(repr(r) for r in owners[name])
-            problems.append((name, f"belongs to promotion rule {rules}, not to {cls.name!r} "
-                                   f"(it would be ignored); remove it or change promotion.rule"))
+            problems.append(
+                (
+                    name,
+                    f"belongs to promotion rule {rules}, not to {cls.name!r} "
+                    f"(it would be ignored); remove it or change promotion.rule",
+                )
+            )
         return problems
 
     @classmethod

@@ -41,14 +41,16 @@ def _amount(default: float, what: str, high: float = 1e6) -> Any:
 class ReformParams(MechanismParams):
     """What every reform has: a strength, a roll-out and a budget cost."""
 
-    strength: float = _share(1.0, "share of the reform in force at full roll-out "
-                                  "(coverage; 0 = no reform), fraction")
-    rollout_years: int = Field(3, ge=1, le=30, description="years from the first "
-                               "recorded year to full strength, years")
-    setup_cost: float = _share(0.0, "set-up cost in each roll-out year, share of "
-                                    "tax revenue")
-    running_cost: float = _share(0.0, "running cost while in force (x current level), "
-                                      "share of tax revenue a year")
+    strength: float = _share(
+        1.0, "share of the reform in force at full roll-out (coverage; 0 = no reform), fraction"
+    )
+    rollout_years: int = Field(
+        3, ge=1, le=30, description="years from the first recorded year to full strength, years"
+    )
+    setup_cost: float = _share(0.0, "set-up cost in each roll-out year, share of tax revenue")
+    running_cost: float = _share(
+        0.0, "running cost while in force (x current level), share of tax revenue a year"
+    )
 
 
 class _Reform(Mechanism):
@@ -94,16 +96,22 @@ class ServiceHalls(_Reform):
 
     name = "service_halls"
     description = "One-window public service halls and e-government: more, faster service"
-    source = ("seed 003: Xicheng District, Beijing, public service halls 2005-08 (windows "
-              "of 6-10 staff doing the work of 40+); cost and satisfaction sizes assumed")
+    source = (
+        "seed 003: Xicheng District, Beijing, public service halls 2005-08 (windows "
+        "of 6-10 staff doing the work of 40+); cost and satisfaction sizes assumed"
+    )
 
     class Params(ReformParams):
-        setup_cost: float = _share(0.02, "set-up cost (halls, e-government system) in "
-                                         "each roll-out year, share of tax revenue")
-        efficiency_gain: float = _amount(0.1, "rise in service quality bought per yuan "
-                                              "at full strength, fraction", 1.0)
-        satisfaction_gain: float = _amount(0.15, "rise in citizens' satisfaction index "
-                                                 "at full strength, logit points", 2.0)
+        setup_cost: float = _share(
+            0.02,
+            "set-up cost (halls, e-government system) in each roll-out year, share of tax revenue",
+        )
+        efficiency_gain: float = _amount(
+            0.1, "rise in service quality bought per yuan at full strength, fraction", 1.0
+        )
+        satisfaction_gain: float = _amount(
+            0.15, "rise in citizens' satisfaction index at full strength, logit points", 2.0
+        )
 
     params: Params
 
@@ -134,22 +142,32 @@ class CadreCapacity(_Reform, _ScoreBlend):
     """
 
     name = "cadre_capacity"
-    description = ("Cadre skill training from residents' needs surveys; residents' feedback "
-                   "in evaluation")
-    source = ("seed 004: Qingyuan County, Zhejiang, cadre skill building 2004-06 (345 village "
-              "service centres, 182 county cadres in villages); effect sizes assumed")
+    description = (
+        "Cadre skill training from residents' needs surveys; residents' feedback in evaluation"
+    )
+    source = (
+        "seed 004: Qingyuan County, Zhejiang, cadre skill building 2004-06 (345 village "
+        "service centres, 182 county cadres in villages); effect sizes assumed"
+    )
     observes = ("satisfaction",)
     indicator = "satisfaction"
 
     class Params(ReformParams):
-        running_cost: float = _share(0.01, "training and village service centres while in "
-                                           "force (x current level), share of tax revenue a "
-                                           "year")
-        competence_gain: float = _amount(0.15, "rise in service quality bought per yuan "
-                                               "with fully trained cadres, fraction", 1.0)
-        feedback_weight: float = _share(0.3, "weight of residents' feedback (satisfaction) "
-                                             "in the evaluation score at full strength, "
-                                             "fraction")
+        running_cost: float = _share(
+            0.01,
+            "training and village service centres while in "
+            "force (x current level), share of tax revenue a "
+            "year",
+        )
+        competence_gain: float = _amount(
+            0.15, "rise in service quality bought per yuan with fully trained cadres, fraction", 1.0
+        )
+        feedback_weight: float = _share(
+            0.3,
+            "weight of residents' feedback (satisfaction) "
+            "in the evaluation score at full strength, "
+            "fraction",
+        )
 
     params: Params
 
@@ -180,24 +198,35 @@ class BigDataMonitoring(_Reform):
 
     name = "big_data_monitoring"
     description = "Automated real-time performance data: faking costs more and is flagged"
-    source = ("seed 002, workshop session 4 (Niu Junyu; Changsheng district, Foshan, 2014-17); "
-              "Greenstone, He, Jia & Liu (2022) AER:I: +35 % reported pollution")
+    source = (
+        "seed 002, workshop session 4 (Niu Junyu; Changsheng district, Foshan, 2014-17); "
+        "Greenstone, He, Jia & Liu (2022) AER:I: +35 % reported pollution"
+    )
     stochastic = True
 
     class Params(ReformParams):
-        setup_cost: float = _share(0.01, "set-up cost of the data platform in each roll-out "
-                                         "year, share of tax revenue")
-        running_cost: float = _share(0.002, "running cost while in force (x current level), "
-                                            "share of tax revenue a year")
-        detection: float = _share(0.5, "chance a large inflation of growth is flagged at "
-                                       "full strength, probability")
-        deterrence: float = _amount(8.0, "rise in the marginal cost of faking per unit of "
-                                         "detection, multiplier")
-        dismissal_prob: float = _share(0.1, "chance a leader whose figures are flagged is "
-                                            "dismissed, probability")
+        setup_cost: float = _share(
+            0.01, "set-up cost of the data platform in each roll-out year, share of tax revenue"
+        )
+        running_cost: float = _share(
+            0.002, "running cost while in force (x current level), share of tax revenue a year"
+        )
+        detection: float = _share(
+            0.5, "chance a large inflation of growth is flagged at full strength, probability"
+        )
+        deterrence: float = _amount(
+            8.0, "rise in the marginal cost of faking per unit of detection, multiplier"
+        )
+        dismissal_prob: float = _share(
+            0.1, "chance a leader whose figures are flagged is dismissed, probability"
+        )
         detection_scale: float = Field(
-            0.01, ge=1e-6, le=1.0, description="inflation at which a flag is half as likely "
-            "as for a large one, fraction of GDP growth (as statistical_audit)")
+            0.01,
+            ge=1e-6,
+            le=1.0,
+            description="inflation at which a flag is half as likely "
+            "as for a large one, fraction of GDP growth (as statistical_audit)",
+        )
 
     params: Params
 
@@ -208,8 +237,9 @@ class BigDataMonitoring(_Reform):
         if self.level == 0.0:
             return
         p = self.params
-        detect_inflation(model, p.detection * self.level, p.detection_scale, p.dismissal_prob,
-                         self.rng)
+        detect_inflation(
+            model, p.detection * self.level, p.detection_scale, p.dismissal_prob, self.rng
+        )
         st = model.state
         st.underreport = st.underreport * (1.0 - self.level)
         st.pollution_growth_reported = st.pollution_growth - st.underreport
@@ -233,16 +263,23 @@ class RegulatoryConsistency(_Reform):
 
     name = "regulatory_consistency"
     description = "Central enforcement rules: fewer protected incumbents, more creative destruction"
-    source = ("seed 002, workshop session 3 (Ladegaard, World Bank): excessive local "
-              "discretion hinders creative destruction; effect sizes assumed")
+    source = (
+        "seed 002, workshop session 3 (Ladegaard, World Bank): excessive local "
+        "discretion hinders creative destruction; effect sizes assumed"
+    )
 
     class Params(ReformParams):
-        strength: float = _share(0.5, "share of local enforcement discretion replaced by "
-                                      "central rules at full roll-out, fraction")
-        rollout_years: int = Field(5, ge=1, le=30, description="years from the first "
-                                   "recorded year to full strength, years")
-        confidence_gain: float = _share(0.05, "rise in the level firms' trust moves toward "
-                                              "at full strength, 0..1 trust")
+        strength: float = _share(
+            0.5,
+            "share of local enforcement discretion replaced by "
+            "central rules at full roll-out, fraction",
+        )
+        rollout_years: int = Field(
+            5, ge=1, le=30, description="years from the first recorded year to full strength, years"
+        )
+        confidence_gain: float = _share(
+            0.05, "rise in the level firms' trust moves toward at full strength, 0..1 trust"
+        )
 
     params: Params
 

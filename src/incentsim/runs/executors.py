@@ -75,8 +75,13 @@ class Task:
     def of(cls, scenario: Scenario, seed: int, **info: Any) -> Task:
         return cls(scenario.to_dict(), int(seed), dict(info))
 
-    def run(self, runs_dir: str | Path, skip_done: bool = False, keep_timeseries: bool = True,
-            progress: Callable[[int, int], None] | None = None) -> TaskResult:
+    def run(
+        self,
+        runs_dir: str | Path,
+        skip_done: bool = False,
+        keep_timeseries: bool = True,
+        progress: Callable[[int, int], None] | None = None,
+    ) -> TaskResult:
         """Run this task where a worker calls it (a subclass may run it differently,
         e.g. untracked and cached: :class:`incentsim.design.exploratory.cache.CachedTask`)."""
         return run_task(self, runs_dir, skip_done, keep_timeseries, progress)
@@ -106,31 +111,48 @@ def _from_finished(task: Task, runs_dir: Path, run_id: str, keep_timeseries: boo
     d = runs_dir / run_id
     info = json.loads((d / "info.json").read_text())
     ts = pd.read_parquet(d / "timeseries.parquet") if keep_timeseries else None
-    return TaskResult(task.key, task.seed, task.scenario.get("name", ""), run_id,
-                      info.get("summary"), ts, skipped=True)
+    return TaskResult(
+        task.key,
+        task.seed,
+        task.scenario.get("name", ""),
+        run_id,
+        info.get("summary"),
+        ts,
+        skipped=True,
+    )
 
 
-def run_task(task: Task, runs_dir: str | Path, skip_done: bool = False,
-             keep_timeseries: bool = True,
-             progress: Callable[[int, int], None] | None = None) -> TaskResult:
+def run_task(
+    task: Task,
+    runs_dir: str | Path,
+    skip_done: bool = False,
+    keep_timeseries: bool = True,
+    progress: Callable[[int, int], None] | None = None,
+) -> TaskResult:
     """Run one task tracked in ``runs_dir`` (or reuse a finished run if ``skip_done``)."""
     runs_dir = Path(runs_dir)
     if skip_done or task.info.get("invocation"):
-        done = finished_run(runs_dir, task.key,
-                            None if skip_done else task.info.get("invocation"))
+        done = finished_run(runs_dir, task.key, None if skip_done else task.info.get("invocation"))
         if done is not None:
             return _from_finished(task, runs_dir, done, keep_timeseries)
     name = task.scenario.get("name", "")
     try:
-        run_id, res = run_tracked(task.scenario, task.seed, runs_dir, info=task.info,
-                                  progress=progress)
+        run_id, res = run_tracked(
+            task.scenario, task.seed, runs_dir, info=task.info, progress=progress
+        )
     except StorageError:
         raise  # the runs directory, not this task: stop everything
     except Exception as exc:  # noqa: BLE001 - reported per task
         last = traceback.format_exception_only(type(exc), exc)[-1].strip()
         return TaskResult(task.key, task.seed, name, error=last)
-    return TaskResult(task.key, task.seed, name, run_id, res.summary(),
-                      res.timeseries if keep_timeseries else None)
+    return TaskResult(
+        task.key,
+        task.seed,
+        name,
+        run_id,
+        res.summary(),
+        res.timeseries if keep_timeseries else None,
+    )
 
 
 _IN_TASK = False
@@ -155,8 +177,13 @@ def _init_worker(ready) -> None:
     ready.release()
 
 
-def run_batch(batch: Sequence[Task], runs_dir: str, skip_done: bool = False,
-              keep_timeseries: bool = True, stop_event: str | None = None) -> list[TaskResult]:
+def run_batch(
+    batch: Sequence[Task],
+    runs_dir: str,
+    skip_done: bool = False,
+    keep_timeseries: bool = True,
+    stop_event: str | None = None,
+) -> list[TaskResult]:
     """Worker entry point: run a batch of tasks (importable by Dask workers).
 
     A pool worker that was interrupted exits once its run is stored as
@@ -210,8 +237,9 @@ class _DaskStop:
         # the worker's client, bound here in the task's thread, serves the watcher too
         self._event = Event(name, client=get_client())
         self._flag, self._done = threading.Event(), threading.Event()
-        self._watcher = threading.Thread(target=self._watch, daemon=True,
-                                         name="incentsim-stop-watcher")
+        self._watcher = threading.Thread(
+            target=self._watch, daemon=True, name="incentsim-stop-watcher"
+        )
 
     def __enter__(self) -> _DaskStop:
         try:  # a batch that starts after the interruption runs nothing
@@ -246,7 +274,7 @@ class _DaskStop:
 
 def batches(tasks: Sequence[Task], size: int) -> list[list[Task]]:
     """``tasks`` in consecutive lists of at most ``size``."""
-    return [list(tasks[i:i + size]) for i in range(0, len(tasks), size)]
+    return [list(tasks[i : i + size]) for i in range(0, len(tasks), size)]
 
 
 def default_jobs() -> int:
@@ -298,10 +326,11 @@ def execute(
                 on_result(results[i])
     else:
         size = batch_size or max(1, min(16, math.ceil(len(todo) / (jobs * 4))))
-        groups = [todo[i:i + size] for i in range(0, len(todo), size)]
+        groups = [todo[i : i + size] for i in range(0, len(todo), size)]
         run = _run_dask if executor == "dask" else _run_pool
-        for idx_group, out in run(groups, tasks, str(runs_dir), jobs, scheduler,
-                                  skip_done, keep_timeseries):
+        for idx_group, out in run(
+            groups, tasks, str(runs_dir), jobs, scheduler, skip_done, keep_timeseries
+        ):
             for i, r in zip(idx_group, out):
                 results[i] = r
                 if on_result:
@@ -310,8 +339,10 @@ def execute(
 
 
 def _failed(idx_group: list[int], tasks: Sequence[Task], why: str) -> list[TaskResult]:
-    return [TaskResult(tasks[i].key, tasks[i].seed, tasks[i].scenario.get("name", ""),
-                       error=why) for i in idx_group]
+    return [
+        TaskResult(tasks[i].key, tasks[i].seed, tasks[i].scenario.get("name", ""), error=why)
+        for i in idx_group
+    ]
 
 
 def _run_pool(groups, tasks, runs_dir, jobs, scheduler, skip_done, keep) -> Iterable:
@@ -358,10 +389,15 @@ def _start_pool(ctx, pending, tasks, runs_dir, jobs, skip_done, keep):
     when an interruption arrives.
     """
     ready = ctx.Semaphore(0)
-    pool = ProcessPoolExecutor(max_workers=min(jobs, len(pending)), mp_context=ctx,
-                               initializer=_init_worker, initargs=(ready,))
-    futs = {pool.submit(run_batch, [tasks[i] for i in g], runs_dir, skip_done, keep): g
-            for g in pending}
+    pool = ProcessPoolExecutor(
+        max_workers=min(jobs, len(pending)),
+        mp_context=ctx,
+        initializer=_init_worker,
+        initargs=(ready,),
+    )
+    futs = {
+        pool.submit(run_batch, [tasks[i] for i in g], runs_dir, skip_done, keep): g for g in pending
+    }
     procs, up, t0 = _pool_processes(pool), 0, time.monotonic()
     while up < len(procs) and time.monotonic() - t0 < _START_TIMEOUT:
         if ready.acquire(timeout=0.1):
@@ -410,25 +446,45 @@ def _run_dask(groups, tasks, runs_dir, jobs, scheduler, skip_done, keep) -> Iter
         client = Client(scheduler, timeout="20s")
     else:
         with interrupts.ignored_by_children():
-            cluster = LocalCluster(n_workers=jobs, threads_per_worker=1, processes=True,
-                                   host="127.0.0.1", dashboard_address=":0",
-                                   silence_logs=logging.ERROR)
+            cluster = LocalCluster(
+                n_workers=jobs,
+                threads_per_worker=1,
+                processes=True,
+                host="127.0.0.1",
+                dashboard_address=":0",
+                silence_logs=logging.ERROR,
+            )
         client = Client(cluster)
     stop = f"incentsim-stop-{uuid.uuid4().hex}"
     futs = {}
     try:
         for g in groups:
             # a retried batch skips what its first attempt finished (task.info["invocation"])
-            f = client.submit(run_batch, [tasks[i] for i in g], runs_dir, skip_done, keep, stop,
-                              retries=2, pure=False)
+            f = client.submit(
+                run_batch,
+                [tasks[i] for i in g],
+                runs_dir,
+                skip_done,
+                keep,
+                stop,
+                retries=2,
+                pure=False,
+            )
             futs[f] = g
         for fut in as_completed(list(futs)):
             g = futs[fut]
             try:
                 out = fut.result()
                 # a batch that lost the scheduler stops early: the rest is not run
-                yield g, out + _failed(g[len(out):], tasks, "stopped on its worker (lost "
-                                       "the scheduler); run again to complete it")
+                yield (
+                    g,
+                    out
+                    + _failed(
+                        g[len(out) :],
+                        tasks,
+                        "stopped on its worker (lost the scheduler); run again to complete it",
+                    ),
+                )
             except StorageError:
                 raise
             except Exception as exc:  # noqa: BLE001 - e.g. KilledWorker after retries

@@ -209,8 +209,18 @@ def _plain(obj: Any) -> Any:
 
 
 #: the files whose code decides what a simulation produces
-_MODEL_FILES = ("api.py", "model.py", "economy.py", "personnel.py", "scenario.py", "seeding.py",
-                "world.py", "outcomes.py", "agents", "rules")
+_MODEL_FILES = (
+    "api.py",
+    "model.py",
+    "economy.py",
+    "personnel.py",
+    "scenario.py",
+    "seeding.py",
+    "world.py",
+    "outcomes.py",
+    "agents",
+    "rules",
+)
 _FINGERPRINT: str | None = None
 
 
@@ -244,12 +254,19 @@ def code_version() -> dict[str, str]:
 
         import incentsim
 
-        v = {"incentsim": incentsim.__version__, "python": platform.python_version(),
-             "fingerprint": code_fingerprint()}
+        v = {
+            "incentsim": incentsim.__version__,
+            "python": platform.python_version(),
+            "fingerprint": code_fingerprint(),
+        }
         try:
-            out = subprocess.run(["git", "describe", "--always", "--dirty", "--abbrev=7"],
-                                 cwd=Path(__file__).parent, capture_output=True, text=True,
-                                 timeout=10)
+            out = subprocess.run(
+                ["git", "describe", "--always", "--dirty", "--abbrev=7"],
+                cwd=Path(__file__).parent,
+                capture_output=True,
+                text=True,
+                timeout=10,
+            )
             if out.returncode == 0 and out.stdout.strip():
                 v["git"] = out.stdout.strip()
         except (OSError, subprocess.SubprocessError):
@@ -265,8 +282,9 @@ def task_key(scenario: Scenario | Mapping[str, Any], seed: int) -> str:
     skips a point whose key already completed.
     """
     d = scenario.to_dict() if isinstance(scenario, Scenario) else dict(scenario)
-    blob = json.dumps({"scenario": d, "seed": int(seed), "code": code_fingerprint()},
-                      sort_keys=True, default=str)
+    blob = json.dumps(
+        {"scenario": d, "seed": int(seed), "code": code_fingerprint()}, sort_keys=True, default=str
+    )
     return hashlib.sha256(blob.encode()).hexdigest()[:16]
 
 
@@ -282,9 +300,10 @@ def _outcome_figure(res: SimulationResult, path: Path) -> None:
     matplotlib.use("Agg")
     from incentsim.analysis.plots import save_png, timeseries_figure
 
-    fig = timeseries_figure({res.scenario.name: [res.timeseries]},
-                            title=f"{res.scenario.name}, seed {res.seed}, "
-                                  f"{res.scenario.world.label()}")
+    fig = timeseries_figure(
+        {res.scenario.name: [res.timeseries]},
+        title=f"{res.scenario.name}, seed {res.seed}, {res.scenario.world.label()}",
+    )
     save_png(fig, path, dpi=110)
 
 
@@ -297,16 +316,18 @@ def record(run: Any, res: SimulationResult, *, figures: bool = False) -> dict[st
             run.log_scalar(name, float(value), year)
     summary = {k: float(v) for k, v in res.summary().items()}
     sc = res.scenario
-    run.info.update({
-        "scenario": sc.name,
-        "rule": sc.promotion.rule,
-        "mechanisms": [name for name, _ in sc.mechanisms()],
-        "seed": int(res.seed),
-        "years": len(ts),
-        "task_key": task_key(sc, res.seed),
-        "code": code_version(),
-        "summary": summary,
-    })
+    run.info.update(
+        {
+            "scenario": sc.name,
+            "rule": sc.promotion.rule,
+            "mechanisms": [name for name, _ in sc.mechanisms()],
+            "seed": int(res.seed),
+            "years": len(ts),
+            "task_key": task_key(sc, res.seed),
+            "code": code_version(),
+            "summary": summary,
+        }
+    )
     with tempfile.TemporaryDirectory(prefix="incentsim-") as tmp:
         tmp_path = Path(tmp)
         ts.to_parquet(tmp_path / "timeseries.parquet", index=False)
@@ -329,8 +350,9 @@ def make_experiment(
     ``holder`` (a dict) receives the :class:`SimulationResult` of the run under
     ``"result"``, so Python callers get it back without Sacred serialising it.
     """
-    ex = Experiment("incentsim", save_git_info=False,
-                    base_dir=str(Path(__file__).resolve().parents[1]))
+    ex = Experiment(
+        "incentsim", save_git_info=False, base_dir=str(Path(__file__).resolve().parents[1])
+    )
     ex.add_config(default_config())
 
     @ex.config_hook
@@ -339,8 +361,19 @@ def make_experiment(
         return {}
 
     @ex.main
-    def main(_run, _config, seed, name, description, world, economy, behaviour,  # noqa: ARG001
-             promotion, tenure, accountability):
+    def main(
+        _run,
+        _config,
+        seed,
+        name,
+        description,
+        world,
+        economy,
+        behaviour,  # noqa: ARG001
+        promotion,
+        tenure,
+        accountability,
+    ):
         """Simulate one scenario with one seed and track everything it produced."""
         sc = scenario_of(_config)
         with interrupts.delivered():
@@ -390,8 +423,9 @@ def mark_done(runs_dir: Path, key: str, run_id: Any) -> None:
         with written_atomically(done / f"{key}.json") as tmp:
             tmp.write_text(json.dumps({"run_id": str(run_id)}))
     except OSError as exc:
-        raise StorageError(f"cannot record finished run {run_id} in {done}: "
-                           f"{exc.strerror or exc}") from None
+        raise StorageError(
+            f"cannot record finished run {run_id} in {done}: {exc.strerror or exc}"
+        ) from None
 
 
 def finished_run(runs_dir: str | Path, key: str, invocation: str | None = None) -> str | None:
@@ -455,8 +489,7 @@ def run_tracked(
         except OSError as exc:
             if obs.dir is None or obs.write_errors:  # the runs directory, not the model
                 where = obs.dir or runs
-                raise StorageError(f"cannot write run in {where}: "
-                                   f"{exc.strerror or exc}") from None
+                raise StorageError(f"cannot write run in {where}: {exc.strerror or exc}") from None
             raise
         if obs.write_errors:
             raise StorageError(f"run {run._id} in {runs} is incomplete, {obs.write_errors[0]}")
@@ -469,7 +502,7 @@ def _sacred_main(argv: list[str]) -> None:  # pragma: no cover - exercised via s
     argv = list(argv)
     # a YAML/JSON config file without `name` names the scenario after the file
     if "with" in argv:
-        for tok in argv[argv.index("with") + 1:]:
+        for tok in argv[argv.index("with") + 1 :]:
             p = Path(tok)
             if "=" not in tok and p.suffix in (".yaml", ".yml", ".json") and p.is_file():
                 import yaml
@@ -477,8 +510,11 @@ def _sacred_main(argv: list[str]) -> None:  # pragma: no cover - exercised via s
                 data = yaml.safe_load(p.read_text()) or {}
                 if isinstance(data, dict) and "name" not in data:
                     argv.append(f"name={p.stem}")
-    if not any(a in ("-F", "--file_storage") or a.startswith("--file_storage=")
-               for a in argv) and "-u" not in argv and "--unobserved" not in argv:
+    if (
+        not any(a in ("-F", "--file_storage") or a.startswith("--file_storage=") for a in argv)
+        and "-u" not in argv
+        and "--unobserved" not in argv
+    ):
         ex_obs = SafeFileStorageObserver(str(ensure_runs_dir(default_runs_dir())))
     else:
         ex_obs = None

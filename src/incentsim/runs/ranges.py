@@ -39,14 +39,18 @@ def parse_run_ids(spec: Any, *, what: str = "run ids") -> list[int]:
 def check_seed(seed: Any, *, what: str = "seed") -> int:
     """``seed`` as an int if it is a whole number in ``0..MAX_SEED``, else a ScenarioError."""
     if isinstance(seed, bool) or not isinstance(seed, int) or not 0 <= seed <= MAX_SEED:
-        raise ScenarioError([(what, f"a seed is a whole number from 0 to {MAX_SEED}, "
-                                    f"got {seed!r}")])
+        raise ScenarioError(
+            [(what, f"a seed is a whole number from 0 to {MAX_SEED}, got {seed!r}")]
+        )
     return int(seed)
 
 
 def _parse(spec: Any, what: str, *, noun: str, upper: int, count_ok: bool) -> list[int]:
-    usage = (f"use a count (10), a range (0-19) or a list (0,3,7) of whole numbers 0..{upper}"
-             if count_ok else f"use ids like 12, 12-20 or 3,5,9 (whole numbers up to {upper})")
+    usage = (
+        f"use a count (10), a range (0-19) or a list (0,3,7) of whole numbers 0..{upper}"
+        if count_ok
+        else f"use ids like 12, 12-20 or 3,5,9 (whole numbers up to {upper})"
+    )
 
     def fail(msg: str):
         raise ScenarioError([(what, msg)])
@@ -92,6 +96,7 @@ def _expanded(spans: list[tuple[int, int]], what: str, noun: str, upper: int) ->
     twice = sorted(k for k, c in Counter(items).items() if c > 1)
     if twice:
         shown = ", ".join(map(str, twice[:10])) + (" ..." if len(twice) > 10 else "")
-        raise ScenarioError([(what, f"{noun}(s) {shown} given more than once "
-                                    "(each would repeat the same run)")])
+        raise ScenarioError(
+            [(what, f"{noun}(s) {shown} given more than once (each would repeat the same run)")]
+        )
     return items

@@ -122,8 +122,7 @@ def run_state(run: dict[str, Any], now: datetime | None = None) -> str | None:
 def config_hash(config: dict[str, Any]) -> str:
     """Short stable hash of a run's configuration without its seed: equal for runs of
     the same settings, different as soon as one setting differs."""
-    blob = json.dumps({k: v for k, v in config.items() if k != "seed"}, sort_keys=True,
-                      default=str)
+    blob = json.dumps({k: v for k, v in config.items() if k != "seed"}, sort_keys=True, default=str)
     return hashlib.sha256(blob.encode()).hexdigest()[:6]
 
 
@@ -135,8 +134,9 @@ def _parse(run_id: int, run_dir: Path) -> tuple[dict[str, Any], pd.DataFrame]:
     duration = None
     if start and stop:
         try:
-            duration = (datetime.fromisoformat(stop)
-                        - datetime.fromisoformat(start)).total_seconds()
+            duration = (
+                datetime.fromisoformat(stop) - datetime.fromisoformat(start)
+            ).total_seconds()
         except ValueError:
             duration = None
     row: dict[str, Any] = {
@@ -154,11 +154,14 @@ def _parse(run_id: int, run_dir: Path) -> tuple[dict[str, Any], pd.DataFrame]:
         "task_key": info.get("task_key"),
         "artifacts": ",".join(run.get("artifacts", [])),
         "fail_reason": (str(run.get("fail_trace", [""])[-1]).strip() or None)
-        if run.get("fail_trace") else None,
+        if run.get("fail_trace")
+        else None,
         "path": str(run_dir),
-        "_liveness": json.dumps({k: run.get(k) for k in ("status", "heartbeat", "start_time",
-                                                          "host")}, default=str)
-        if run.get("status") in ("RUNNING", "QUEUED") else None,
+        "_liveness": json.dumps(
+            {k: run.get(k) for k in ("status", "heartbeat", "start_time", "host")}, default=str
+        )
+        if run.get("status") in ("RUNNING", "QUEUED")
+        else None,
     }
     cfg = {k: v for k, v in config.items() if k != "seed"}
     row["config_hash"] = config_hash(cfg)
@@ -172,10 +175,10 @@ def _parse(run_id: int, run_dir: Path) -> tuple[dict[str, Any], pd.DataFrame]:
     for name, m in metrics.items():
         steps, values = m.get("steps", []), m.get("values", [])
         if steps:
-            frames.append(pd.DataFrame({"run_id": run_id, "outcome": name,
-                                        "year": steps, "value": values}))
-    long = (pd.concat(frames, ignore_index=True) if frames
-            else pd.DataFrame(columns=METRIC_COLUMNS))
+            frames.append(
+                pd.DataFrame({"run_id": run_id, "outcome": name, "year": steps, "value": values})
+            )
+    long = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=METRIC_COLUMNS)
     return row, long
 
 
@@ -203,10 +206,21 @@ def _load_index(root: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
             raise ValueError
         return runs, metrics
     except Exception:  # noqa: BLE001 - a missing or corrupt index is rebuilt
-        return (pd.DataFrame({"run_id": pd.Series(dtype="int64"), "key": pd.Series(dtype=str),
-                              "record": pd.Series(dtype=str)}),
-                pd.DataFrame({c: pd.Series(dtype=t) for c, t in
-                              zip(METRIC_COLUMNS, ("int64", str, "int64", "float64"))}))
+        return (
+            pd.DataFrame(
+                {
+                    "run_id": pd.Series(dtype="int64"),
+                    "key": pd.Series(dtype=str),
+                    "record": pd.Series(dtype=str),
+                }
+            ),
+            pd.DataFrame(
+                {
+                    c: pd.Series(dtype=t)
+                    for c, t in zip(METRIC_COLUMNS, ("int64", str, "int64", "float64"))
+                }
+            ),
+        )
 
 
 def refresh_index(path: str | Path = "results/runs") -> tuple[pd.DataFrame, pd.DataFrame, int]:
@@ -223,14 +237,17 @@ def refresh_index(path: str | Path = "results/runs") -> tuple[pd.DataFrame, pd.D
     new_rows, new_metrics = [], []
     for rid in sorted(fresh):
         row, long = _parse(rid, dirs[rid])
-        new_rows.append({"run_id": rid, "key": keys[rid],
-                         "record": json.dumps(row, default=str)})
+        new_rows.append({"run_id": rid, "key": keys[rid], "record": json.dumps(row, default=str)})
         if len(long):
             new_metrics.append(long)
-    runs = pd.concat([kept_runs, pd.DataFrame(new_rows, columns=["run_id", "key", "record"])],
-                     ignore_index=True).sort_values("run_id", ignore_index=True)
-    metrics = pd.concat([kept_metrics, *new_metrics], ignore_index=True) if new_metrics \
+    runs = pd.concat(
+        [kept_runs, pd.DataFrame(new_rows, columns=["run_id", "key", "record"])], ignore_index=True
+    ).sort_values("run_id", ignore_index=True)
+    metrics = (
+        pd.concat([kept_metrics, *new_metrics], ignore_index=True)
+        if new_metrics
         else kept_metrics.reset_index(drop=True)
+    )
     metrics = metrics.astype({"run_id": "int64", "year": "int64", "value": "float64"})
     changed = bool(fresh) or len(kept_runs) != len(old_runs)
     if changed and root.is_dir():
@@ -245,8 +262,7 @@ def refresh_index(path: str | Path = "results/runs") -> tuple[pd.DataFrame, pd.D
 
 
 #: every status a run can have: Sacred's, and INCOMPLETE for a run whose process died
-RUN_STATUSES = ("COMPLETED", "FAILED", "INTERRUPTED", "INCOMPLETE", "RUNNING", "QUEUED",
-                "TIMEOUT")
+RUN_STATUSES = ("COMPLETED", "FAILED", "INTERRUPTED", "INCOMPLETE", "RUNNING", "QUEUED", "TIMEOUT")
 
 
 def _when(value: str | datetime, what: str) -> pd.Timestamp:
@@ -257,15 +273,17 @@ def _when(value: str | datetime, what: str) -> pd.Timestamp:
     try:
         return pd.Timestamp(datetime.fromisoformat(str(value).strip()))
     except ValueError:
-        raise ScenarioError([(what, f"{value!r} is not a date; use YYYY-MM-DD or "
-                                    "YYYY-MM-DDTHH:MM")]) from None
+        raise ScenarioError(
+            [(what, f"{value!r} is not a date; use YYYY-MM-DD or YYYY-MM-DDTHH:MM")]
+        ) from None
 
 
 def _check_status(want: Any) -> None:
     for w in want if isinstance(want, (list, tuple, set, frozenset)) else [want]:
         if isinstance(w, str) and w.upper() not in RUN_STATUSES:
-            raise ScenarioError([("status", f"unknown status {w!r}; one of "
-                                            f"{', '.join(RUN_STATUSES)}")])
+            raise ScenarioError(
+                [("status", f"unknown status {w!r}; one of {', '.join(RUN_STATUSES)}")]
+            )
 
 
 def _match(df: pd.DataFrame, column: str, want: Any) -> pd.Series:
@@ -307,14 +325,28 @@ def load_runs(
     _check_status(wanted.get("status"))
     index, metrics, _ = refresh_index(path)
     records = [json.loads(s) for s in index["record"]]
-    runs = pd.DataFrame.from_records(records) if records else pd.DataFrame(
-        columns=["run_id", "status", "start_time", "stop_time", "scenario", "variant", "rule",
-                 "seed"])
+    runs = (
+        pd.DataFrame.from_records(records)
+        if records
+        else pd.DataFrame(
+            columns=[
+                "run_id",
+                "status",
+                "start_time",
+                "stop_time",
+                "scenario",
+                "variant",
+                "rule",
+                "seed",
+            ]
+        )
+    )
     if len(runs):
         runs["run_id"] = runs["run_id"].astype("int64")
         if "_liveness" in runs.columns:  # re-checked on every load, never cached
-            live = runs["_liveness"].map(lambda t: run_state(json.loads(t))
-                                         if isinstance(t, str) else None)
+            live = runs["_liveness"].map(
+                lambda t: run_state(json.loads(t)) if isinstance(t, str) else None
+            )
             runs["status"] = live.where(live.notna(), runs["status"])
             runs = runs.drop(columns="_liveness")
         for col in ("start_time", "stop_time"):
@@ -335,8 +367,9 @@ def load_runs(
         m = m.merge(runs[["run_id", "scenario", "variant", "seed"]], on="run_id", how="left")
         m = m[["run_id", "scenario", "variant", "seed", "outcome", "year", "value"]]
     else:
-        m = pd.DataFrame(columns=["run_id", "scenario", "variant", "seed", "outcome", "year",
-                                  "value"])
+        m = pd.DataFrame(
+            columns=["run_id", "scenario", "variant", "seed", "outcome", "year", "value"]
+        )
     return Runs(runs, m.sort_values(["run_id", "outcome", "year"], ignore_index=True))
 
 
@@ -356,8 +389,9 @@ def load_run(path: str | Path, run_id: int | str) -> dict[str, Any]:
     if run.get("status") in ("RUNNING", "QUEUED"):
         run["status"] = run_state(run)
     metrics = _read_json(d / "metrics.json") or {}
-    wide = pd.DataFrame({"year": next(iter(metrics.values()))["steps"]}) if metrics \
-        else pd.DataFrame()
+    wide = (
+        pd.DataFrame({"year": next(iter(metrics.values()))["steps"]}) if metrics else pd.DataFrame()
+    )
     for name, m in metrics.items():
         wide[name] = m["values"]
     return {

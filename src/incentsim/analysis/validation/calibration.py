@@ -39,6 +39,7 @@ Frames = Mapping[str, pd.DataFrame]
 def _ts_mean(col: str) -> Callable[[Frames, Frames, Any], Estimate]:
     def f(panels, ts, scenario):
         return mean_interval(ts[BASE].groupby("seed")[col].mean())
+
     return f
 
 
@@ -51,13 +52,17 @@ def _vertical_env(panels, ts, scenario) -> Estimate:
     a = ts["vertical_environment"].groupby("seed")["pollution"].mean()
     b = ts[TOURNAMENT].groupby("seed")["pollution"].mean()
     est = paired_contrast(a, b, relative=True)
-    for label, sel in (("first_3_years", lambda t: t[t["year"] <= t["year"].min() + 2]),
-                       ("final_year", lambda t: t[t["year"] == t["year"].max()])):
+    for label, sel in (
+        ("first_3_years", lambda t: t[t["year"] <= t["year"].min() + 2]),
+        ("final_year", lambda t: t[t["year"] == t["year"].max()]),
+    ):
         va = sel(ts["vertical_environment"]).groupby("seed")["pollution"].mean()
         vb = sel(ts[TOURNAMENT]).groupby("seed")["pollution"].mean()
         est.detail[f"effect_{label}"] = paired_contrast(va, vb, relative=True).value
-    est.detail["note"] = ("all prefectures, mean over recorded years; "
-                          "vertical_environment vs gdp_tournament, same seeds")
+    est.detail["note"] = (
+        "all prefectures, mean over recorded years; "
+        "vertical_environment vs gdp_tournament, same seeds"
+    )
     return est
 
 
@@ -68,12 +73,14 @@ def _input(path: str) -> Callable[[Frames, Frames, Any], Estimate]:
             v = getattr(v, k)
         v = float(v)
         return Estimate(v, v, v, float("nan"), 0, detail={"parameter": path})
+
     return f
 
 
 def _panel(moment_id: str) -> Callable[[Frames, Frames, Any], Estimate]:
     def f(panels, ts, scenario):
         return mm.MOMENTS[moment_id].compute(panels[BASE])
+
     return f
 
 
@@ -122,7 +129,17 @@ def evaluate_moment(t: Target, panels: Frames, timeseries: Frames, scenario) -> 
         est = nan_estimate(f"{type(e).__name__}: {e}")
     v = est.value
     within = bool(np.isfinite(v) and t.matched(v))
-    return {"id": t.id, "name": t.name, "target": t.target, "band": list(t.band),
-            "band_source": t.band_source, "source": t.source, "unit": t.unit,
-            "kind": "input" if t.kind == "input" else "outcome", "period": t.period,
-            "scale": t.scale, "estimate": est.to_dict(), "within": within}
+    return {
+        "id": t.id,
+        "name": t.name,
+        "target": t.target,
+        "band": list(t.band),
+        "band_source": t.band_source,
+        "source": t.source,
+        "unit": t.unit,
+        "kind": "input" if t.kind == "input" else "outcome",
+        "period": t.period,
+        "scale": t.scale,
+        "estimate": est.to_dict(),
+        "within": within,
+    }

@@ -128,21 +128,26 @@ def analyse(data: RunData, scenario: Any = None) -> dict[str, Any]:
     summary = []
     for num in sorted({f["number"] for f in facts}):
         claims = [f for f in facts if f["number"] == num]
-        summary.append({"number": num, "title": _FACT_TITLES.get(num, claims[0]["title"]),
-                        "reproduced": all(c["reproduced"] for c in claims),
-                        "claims": [{"id": c["id"], "reproduced": c["reproduced"]}
-                                   for c in claims]})
+        summary.append(
+            {
+                "number": num,
+                "title": _FACT_TITLES.get(num, claims[0]["title"]),
+                "reproduced": all(c["reproduced"] for c in claims),
+                "claims": [{"id": c["id"], "reproduced": c["reproduced"]} for c in claims],
+            }
+        )
     if scenario is None:
         from incentsim.scenario import load_scenario
-        cfg = (Path(data.settings.get("config_dir", default_config_dir()))
-               / ARMS[cal.BASE].config)
+
+        cfg = Path(data.settings.get("config_dir", default_config_dir())) / ARMS[cal.BASE].config
         scenario = load_scenario(cfg, data.settings.get("world") or None)
     moments = [cal.evaluate_moment(m, panels, ts, scenario) for m in cal.MOMENTS]
     notes = list(MODEL_CHANGES) or [
         "No model mechanism has been changed by the validation suite itself: the verdict "
         "rules and bands are fixed in code, and failures are handed to the model's "
         "mechanisms (model.py, agents/, personnel.py, rules/), never to the expectations. "
-        "Open failures at this commit:"]
+        "Open failures at this commit:"
+    ]
     for f in facts:
         if not f["reproduced"]:
             notes.append(f"open: fact {f['id']} ({f['title']}) — " + _evidence(f))
@@ -152,12 +157,16 @@ def analyse(data: RunData, scenario: Any = None) -> dict[str, Any]:
             v = e["value"]
             lo, hi = m["band"]
             sc = m["scale"]
-            notes.append(f"open: moment {m['name']} = "
-                         f"{'n/a' if v is None else round(v * sc, 3)} {m['unit']}, "
-                         f"band {round(lo * sc, 3)}–{round(hi * sc, 3)}"
-                         + (f" ({e['detail']['error']})" if "error" in e["detail"] else ""))
+            notes.append(
+                f"open: moment {m['name']} = "
+                f"{'n/a' if v is None else round(v * sc, 3)} {m['unit']}, "
+                f"band {round(lo * sc, 3)}–{round(hi * sc, 3)}"
+                + (f" ({e['detail']['error']})" if "error" in e["detail"] else "")
+            )
     return {
-        "facts": facts, "fact_summary": summary, "calibration": moments,
+        "facts": facts,
+        "fact_summary": summary,
+        "calibration": moments,
         "table1": fx.table1(panels),
         "all_facts_reproduced": all(s["reproduced"] for s in summary),
         "all_moments_within": all(m["within"] for m in moments),
@@ -169,11 +178,16 @@ def _evidence(f: dict) -> str:
     e = f["estimate"]
     if "error" in e["detail"]:
         return f"could not estimate: {e['detail']['error']}"
-    extra = {k: v for k, v in e["detail"].items() if k.startswith(("coef_", "mean_", "diff_",
-                                                                       "share_", "promotion_"))}
+    extra = {
+        k: v
+        for k, v in e["detail"].items()
+        if k.startswith(("coef_", "mean_", "diff_", "share_", "promotion_"))
+    }
     more = "; ".join(f"{k} = {v:.4g}" for k, v in extra.items() if isinstance(v, float))
-    return (f"estimate {e['value']:.4g} [{e['ci_low']:.4g}, {e['ci_high']:.4g}], "
-            f"p = {e['p']:.3g}, expected {f['expected']}" + (f" ({more})" if more else ""))
+    return (
+        f"estimate {e['value']:.4g} [{e['ci_low']:.4g}, {e['ci_high']:.4g}], "
+        f"p = {e['p']:.3g}, expected {f['expected']}" + (f" ({more})" if more else "")
+    )
 
 
 _FACT_TITLES = {
@@ -182,7 +196,7 @@ _FACT_TITLES = {
     3: "seed 002 Table 1: penultimate-year priorities by regime",
     4: "insiders spend more on services and are promoted less",
     5: "multitask: growth-only under-provides services, raises pollution; "
-       "environment target lowers pollution and growth",
+    "environment target lowers pollution and growth",
     6: "manipulation rises with growth weight, falls with audits",
     7: "citizen-satisfaction weighting: more services and trust, less measured growth",
     8: "protection of incumbents lowers firm exit and TFP growth",
@@ -196,6 +210,7 @@ _FACT_TITLES = {
 def _default_runs_dir() -> str:
     try:
         from incentsim.runs.experiment import default_runs_dir
+
         return str(default_runs_dir())
     except Exception:
         return "?"
@@ -203,17 +218,28 @@ def _default_runs_dir() -> str:
 
 def _git() -> str:
     try:
-        return subprocess.run(["git", "describe", "--always", "--dirty"], capture_output=True,
-                              text=True, timeout=5, cwd=Path(__file__).parent).stdout.strip()
+        return subprocess.run(
+            ["git", "describe", "--always", "--dirty"],
+            capture_output=True,
+            text=True,
+            timeout=5,
+            cwd=Path(__file__).parent,
+        ).stdout.strip()
     except Exception:
         return "?"
 
 
-def run_validation(seeds: int | None = None, quick: bool = False, scale: str | None = None,
-                   out_dir: str | Path = "results/validation", workers: int | None = None,
-                   tracked: bool = True, config_dir: str | Path | None = None,
-                   progress: bool = False, runs_dir: str | Path | None = None
-                   ) -> dict[str, Any]:
+def run_validation(
+    seeds: int | None = None,
+    quick: bool = False,
+    scale: str | None = None,
+    out_dir: str | Path = "results/validation",
+    workers: int | None = None,
+    tracked: bool = True,
+    config_dir: str | Path | None = None,
+    progress: bool = False,
+    runs_dir: str | Path | None = None,
+) -> dict[str, Any]:
     """Run, analyse and write the report; returns the result dict (as in report.json)."""
     mode = "quick" if quick else "full"
     cfg = MODES[mode]
@@ -228,20 +254,41 @@ def run_validation(seeds: int | None = None, quick: bool = False, scale: str | N
         if progress and (done == total or done % 10 == 0):
             print(f"  runs {done}/{total}  ({time.time() - t0:.0f} s)", file=sys.stderr)
 
-    data = run_arms(arms, range(n), world=world, config_dir=config_dir, workers=workers,
-                    tracked=tracked, progress=_prog, runs_dir=runs_dir)
+    data = run_arms(
+        arms,
+        range(n),
+        world=world,
+        config_dir=config_dir,
+        workers=workers,
+        tracked=tracked,
+        progress=_prog,
+        runs_dir=runs_dir,
+    )
     result = analyse(data)
     from incentsim import __version__ as version  # type: ignore[attr-defined]
+
     result["settings"] = {
-        "mode": mode, "seeds": list(range(n)), "world": world, "n_runs": n * len(arms),
+        "mode": mode,
+        "seeds": list(range(n)),
+        "world": world,
+        "n_runs": n * len(arms),
         "tracked": data.tracked,
         "runs_dir": (str(runs_dir or _default_runs_dir()) if data.tracked else None),
-        "sacred_run_ids": data.run_ids, "seconds": round(time.time() - t0, 1),
-        "version": version, "git": _git(),
+        "sacred_run_ids": data.run_ids,
+        "seconds": round(time.time() - t0, 1),
+        "version": version,
+        "git": _git(),
         "date": _dt.datetime.now().isoformat(timespec="seconds"),
     }
-    result["arms"] = [{"name": a, "config": ARMS[a].config, "overrides": dict(ARMS[a].overrides),
-                       "description": ARMS[a].description} for a in arms]
+    result["arms"] = [
+        {
+            "name": a,
+            "config": ARMS[a].config,
+            "overrides": dict(ARMS[a].overrides),
+            "description": ARMS[a].description,
+        }
+        for a in arms
+    ]
     paths = write_report(result, out_dir, data.panels)
     result["paths"] = {k: str(v) for k, v in paths.items()}
     return result
@@ -252,23 +299,41 @@ def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="incentsim validate",
         description="Check the stylized facts (DESIGN.md §6) and calibration moments "
-                    "(calibration.md) on simulated data; exit 1 if a fact is not reproduced.")
-    p.add_argument("--seeds", type=int, default=None,
-                   help="seeds per scenario (default 40; 6 with --quick)")
-    p.add_argument("--quick", action="store_true",
-                   help="fewer seeds, small world, 30-year horizon (about a minute)")
-    p.add_argument("--scale", choices=["small", "province", "national"], default=None,
-                   help="world.scale of every run (default province; small with --quick)")
+        "(calibration.md) on simulated data; exit 1 if a fact is not reproduced.",
+    )
+    p.add_argument(
+        "--seeds", type=int, default=None, help="seeds per scenario (default 40; 6 with --quick)"
+    )
+    p.add_argument(
+        "--quick",
+        action="store_true",
+        help="fewer seeds, small world, 30-year horizon (about a minute)",
+    )
+    p.add_argument(
+        "--scale",
+        choices=["small", "province", "national"],
+        default=None,
+        help="world.scale of every run (default province; small with --quick)",
+    )
     p.add_argument("--out", default="results/validation", help="report directory")
     p.add_argument("--workers", type=int, default=None, help="parallel processes (default 2)")
-    p.add_argument("--no-track", action="store_true",
-                   help="call incentsim.simulate directly instead of tracked runs")
+    p.add_argument(
+        "--no-track",
+        action="store_true",
+        help="call incentsim.simulate directly instead of tracked runs",
+    )
     add_runs_dir(p)
     p.add_argument("--configs", default=None, help="directory of scenario configs")
-    p.add_argument("--strict-calibration", action="store_true",
-                   help="also exit 1 when a calibration moment is outside its band")
-    p.add_argument("--copy-to", default=None,
-                   help="also copy the report and figures here (e.g. docs/validation)")
+    p.add_argument(
+        "--strict-calibration",
+        action="store_true",
+        help="also exit 1 when a calibration moment is outside its band",
+    )
+    p.add_argument(
+        "--copy-to",
+        default=None,
+        help="also copy the report and figures here (e.g. docs/validation)",
+    )
     p.add_argument("--json", action="store_true", help="print the JSON summary to stdout")
     return p
 
@@ -281,12 +346,22 @@ def main(argv: list[str] | None = None) -> int:
     except SystemExit as e:
         return int(e.code or 0) if e.code in (0, None) else 2
     if args.seeds is not None and args.seeds < 2:
-        print("incentsim validate: --seeds must be at least 2 (intervals across seeds)",
-              file=sys.stderr)
+        print(
+            "incentsim validate: --seeds must be at least 2 (intervals across seeds)",
+            file=sys.stderr,
+        )
         return 2
-    res = run_validation(seeds=args.seeds, quick=args.quick, scale=args.scale, out_dir=args.out,
-                         workers=args.workers, tracked=not args.no_track,
-                         config_dir=args.configs, progress=True, runs_dir=args.runs_dir)
+    res = run_validation(
+        seeds=args.seeds,
+        quick=args.quick,
+        scale=args.scale,
+        out_dir=args.out,
+        workers=args.workers,
+        tracked=not args.no_track,
+        config_dir=args.configs,
+        progress=True,
+        runs_dir=args.runs_dir,
+    )
     if args.copy_to:
         import shutil
 
@@ -298,9 +373,15 @@ def main(argv: list[str] | None = None) -> int:
         for fig in (src / "figures").glob("*.png"):
             shutil.copy2(fig, dest / "figures" / fig.name)
     if args.json:
-        print(json.dumps({"facts": {f["id"]: f["reproduced"] for f in res["facts"]},
-                          "moments": {m["id"]: m["within"] for m in res["calibration"]},
-                          "all_facts_reproduced": res["all_facts_reproduced"]}))
+        print(
+            json.dumps(
+                {
+                    "facts": {f["id"]: f["reproduced"] for f in res["facts"]},
+                    "moments": {m["id"]: m["within"] for m in res["calibration"]},
+                    "all_facts_reproduced": res["all_facts_reproduced"],
+                }
+            )
+        )
     else:
         for f in res["facts"]:
             print(fact_line(f))

@@ -38,9 +38,18 @@ class Estimate:
     detail: dict[str, Any] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        return jsonable({"value": self.value, "ci_low": self.ci_low,
-                          "ci_high": self.ci_high, "p": self.p, "n": self.n, "se": self.se,
-                          "t": self.t, "detail": self.detail})
+        return jsonable(
+            {
+                "value": self.value,
+                "ci_low": self.ci_low,
+                "ci_high": self.ci_high,
+                "p": self.p,
+                "n": self.n,
+                "se": self.se,
+                "t": self.t,
+                "detail": self.detail,
+            }
+        )
 
 
 def jsonable(x: Any) -> Any:
@@ -73,8 +82,9 @@ def winsorize(s: pd.Series, q: float = 0.01) -> pd.Series:
     return s.clip(lo, hi)
 
 
-def demean(X: np.ndarray, groups: list[np.ndarray], tol: float = 1e-10,
-           max_iter: int = 1000) -> np.ndarray:
+def demean(
+    X: np.ndarray, groups: list[np.ndarray], tol: float = 1e-10, max_iter: int = 1000
+) -> np.ndarray:
     """Sweep out every set of group means (alternating projections).
 
     With one factor this is the within transformation; with several it converges
@@ -97,8 +107,9 @@ def demean(X: np.ndarray, groups: list[np.ndarray], tol: float = 1e-10,
     return X
 
 
-def cluster_vcov(X: np.ndarray, resid: np.ndarray, clusters: np.ndarray,
-                 k_absorbed: int = 0) -> np.ndarray:
+def cluster_vcov(
+    X: np.ndarray, resid: np.ndarray, clusters: np.ndarray, k_absorbed: int = 0
+) -> np.ndarray:
     """Liang-Zeger sandwich with the Stata small-sample factor G/(G-1)·(N-1)/(N-K)."""
     n, k = X.shape
     bread = np.linalg.pinv(X.T @ X)
@@ -140,18 +151,32 @@ def fe_ols(df: pd.DataFrame, y: str, x: list[str], fe: list[str], cluster: str) 
     t = np.where(se > 0, beta / np.where(se > 0, se, 1), np.nan)
     p = 2 * sps.t.sf(np.abs(t), dof)
     idx = pd.Index(x)
-    return {"coef": pd.Series(beta, idx), "se": pd.Series(se, idx), "t": pd.Series(t, idx),
-            "p": pd.Series(p, idx), "n": int(len(d)), "n_clusters": int(g), "df": dof,
-            "vcov": pd.DataFrame(V, idx, idx)}
+    return {
+        "coef": pd.Series(beta, idx),
+        "se": pd.Series(se, idx),
+        "t": pd.Series(t, idx),
+        "p": pd.Series(p, idx),
+        "n": int(len(d)),
+        "n_clusters": int(g),
+        "df": dof,
+        "vcov": pd.DataFrame(V, idx, idx),
+    }
 
 
 def coef_estimate(fit: dict[str, Any], name: str, **detail: Any) -> Estimate:
     """The :class:`Estimate` of one coefficient of an :func:`fe_ols` fit."""
     b, se = float(fit["coef"][name]), float(fit["se"][name])
     q = sps.t.ppf(1 - ALPHA / 2, fit["df"])
-    return Estimate(b, b - q * se, b + q * se, float(fit["p"][name]), fit["n"], se=se,
-                    t=float(fit["t"][name]),
-                    detail={"n_clusters": fit["n_clusters"], **detail})
+    return Estimate(
+        b,
+        b - q * se,
+        b + q * se,
+        float(fit["p"][name]),
+        fit["n"],
+        se=se,
+        t=float(fit["t"][name]),
+        detail={"n_clusters": fit["n_clusters"], **detail},
+    )
 
 
 def linear_combination(fit: dict[str, Any], weights: dict[str, float], **detail: Any) -> Estimate:
@@ -162,8 +187,16 @@ def linear_combination(fit: dict[str, Any], weights: dict[str, float], **detail:
     t = b / se if se > 0 else float("nan")
     p = float(2 * sps.t.sf(abs(t), fit["df"])) if se > 0 else float("nan")
     q = sps.t.ppf(1 - ALPHA / 2, fit["df"])
-    return Estimate(b, b - q * se, b + q * se, p, fit["n"], se=se, t=t,
-                    detail={"n_clusters": fit["n_clusters"], **detail})
+    return Estimate(
+        b,
+        b - q * se,
+        b + q * se,
+        p,
+        fit["n"],
+        se=se,
+        t=t,
+        detail={"n_clusters": fit["n_clusters"], **detail},
+    )
 
 
 def logit(df: pd.DataFrame, y: str, x: list[str], cluster: str) -> dict[str, Any]:
@@ -176,12 +209,21 @@ def logit(df: pd.DataFrame, y: str, x: list[str], cluster: str) -> dict[str, Any
     X = sm.add_constant(d[x].astype(float), has_constant="add")
     groups = pd.factorize(d[cluster])[0]
     res = sm.Logit(d[y].astype(float), X).fit(
-        disp=0, maxiter=200, cov_type="cluster", cov_kwds={"groups": groups})
+        disp=0, maxiter=200, cov_type="cluster", cov_kwds={"groups": groups}
+    )
     margeff = res.get_margeff(at="overall")
     me = pd.Series(np.asarray(margeff.margeff), index=[c for c in X.columns if c != "const"])
-    return {"coef": res.params, "se": res.bse, "z": res.tvalues, "p": res.pvalues,
-            "ci": res.conf_int(ALPHA), "n": int(res.nobs), "n_clusters": int(groups.max() + 1),
-            "margeff": me, "mean_y": float(d[y].mean())}
+    return {
+        "coef": res.params,
+        "se": res.bse,
+        "z": res.tvalues,
+        "p": res.pvalues,
+        "ci": res.conf_int(ALPHA),
+        "n": int(res.nobs),
+        "n_clusters": int(groups.max() + 1),
+        "margeff": me,
+        "mean_y": float(d[y].mean()),
+    }
 
 
 def paired_contrast(a: pd.Series, b: pd.Series, relative: bool = False) -> Estimate:
@@ -196,8 +238,10 @@ def paired_contrast(a: pd.Series, b: pd.Series, relative: bool = False) -> Estim
     d = d.replace([np.inf, -np.inf], np.nan).dropna()
     if len(d) < 2:
         return nan_estimate("fewer than two paired seeds", len(d))
-    return _estimate(mean_ci(d.to_numpy(), 1 - ALPHA),
-                     detail={"mean_a": float(a.mean()), "mean_b": float(b.mean())})
+    return _estimate(
+        mean_ci(d.to_numpy(), 1 - ALPHA),
+        detail={"mean_a": float(a.mean()), "mean_b": float(b.mean())},
+    )
 
 
 def _estimate(iv: Interval, **extra: Any) -> Estimate:

@@ -58,6 +58,7 @@ CONTROLS = ["insider", "age", "lag_gdp_growth", "log_gdp"]
 
 # ----------------------------------------------------------------------- preparation
 
+
 def prepare_panel(p: pd.DataFrame) -> pd.DataFrame:
     """Add the identifiers and derived columns every estimator uses.
 
@@ -83,8 +84,9 @@ def prepare_panel(p: pd.DataFrame) -> pd.DataFrame:
     p = p.sort_values(["unit", "year"], kind="stable").reset_index(drop=True)
     if "relative_growth_reported" not in p and "gdp_growth_reported" in p:
         cell = p["seed_year"] + ":" + p["province"].astype(str)
-        p["relative_growth_reported"] = (p["gdp_growth_reported"]
-                                         - p.groupby(cell)["gdp_growth_reported"].transform("mean"))
+        p["relative_growth_reported"] = p["gdp_growth_reported"] - p.groupby(cell)[
+            "gdp_growth_reported"
+        ].transform("mean")
     if "leader_id" in p:
         prev_leader = p.groupby("unit")["leader_id"].shift()
         new_term = prev_leader.isna() | (prev_leader != p["leader_id"])
@@ -93,7 +95,8 @@ def prepare_panel(p: pd.DataFrame) -> pd.DataFrame:
         p["term_id"] = new_term.cumsum()
     if "relative_growth_reported" in p and "term_id" in p:
         p["term_rel_growth"] = p.groupby("term_id")["relative_growth_reported"].transform(
-            lambda s: s.expanding().mean())
+            lambda s: s.expanding().mean()
+        )
     if "gdp_growth_reported" in p:
         p["lag_gdp_growth"] = p.groupby("unit")["gdp_growth_reported"].shift()
     for c in ("insider", "connected", "evaluated", "promoted", "dismissed", "penultimate"):
@@ -103,6 +106,7 @@ def prepare_panel(p: pd.DataFrame) -> pd.DataFrame:
 
 
 # ------------------------------------------------------------------------- helpers
+
 
 def cluster_mean(d: pd.DataFrame, col: str, **detail) -> Estimate:
     """Mean of ``col`` with a standard error clustered by ``unit``."""
@@ -124,10 +128,17 @@ def spells(p: pd.DataFrame) -> pd.DataFrame:
     nxt = p.groupby("unit")["leader_id"].shift(-1)
     prev = p.groupby("unit")["leader_id"].shift()
     start = prev.isna() | (prev != p["leader_id"])
-    g = p.assign(spell=start.cumsum(), ends=(nxt != p["leader_id"]) & (p["year"] < last_year),
-                 left=(p["year"] == first_year) & start)
-    agg = g.groupby("spell").agg(length=("year", "size"), ends=("ends", "last"),
-                                 left=("left", "first"), unit=("unit", "first"))
+    g = p.assign(
+        spell=start.cumsum(),
+        ends=(nxt != p["leader_id"]) & (p["year"] < last_year),
+        left=(p["year"] == first_year) & start,
+    )
+    agg = g.groupby("spell").agg(
+        length=("year", "size"),
+        ends=("ends", "last"),
+        left=("left", "first"),
+        unit=("unit", "first"),
+    )
     return agg[agg["ends"] & ~agg["left"]].reset_index(drop=True)
 
 
@@ -142,6 +153,7 @@ def exits(p: pd.DataFrame) -> pd.DataFrame:
 
 # ------------------------------------------------------------------ the moments
 
+
 def growth_mean(p):
     """Mean reported real GDP growth over prefecture-years."""
     return cluster_mean(p, "gdp_growth_reported")
@@ -151,15 +163,15 @@ def growth_dispersion(p):
     """Within-province SD of reported growth, averaged over province-years."""
     run = p["arm"].astype(str) + ":" + p["seed"].astype(str) + ":" + p["province"].astype(str)
     sd = p.groupby([run, p["year"]])["gdp_growth_reported"].std(ddof=0)
-    return cluster_mean(pd.DataFrame({"sd": sd.to_numpy(), "unit": sd.index.get_level_values(0)}),
-                        "sd")
+    return cluster_mean(
+        pd.DataFrame({"sd": sd.to_numpy(), "unit": sd.index.get_level_values(0)}), "sd"
+    )
 
 
 def relative_growth_ar1(p):
     """OLS slope of relative growth on its own lag (with a constant, no FE)."""
     d = p.assign(lag_rel=p.groupby("unit")["relative_growth_reported"].shift())
-    return coef_estimate(fe_ols(d, "relative_growth_reported", ["lag_rel"], [], CLUSTER),
-                         "lag_rel")
+    return coef_estimate(fe_ols(d, "relative_growth_reported", ["lag_rel"], [], CLUSTER), "lag_rel")
 
 
 def leader_age(p):
@@ -174,9 +186,11 @@ def promotion_rate(p):
 
 def promotion_quintile(q: int) -> Callable[[pd.DataFrame], Estimate]:
     """The moment: promotion rate in quintile ``q`` of relative growth."""
+
     def f(p):
         d = p[quintile(p) == q]
         return cluster_mean(d, "promoted", quintile=q)
+
     f.__doc__ = f"Promotion rate in quintile {q} of relative growth (within province-year)."
     return f
 
@@ -198,10 +212,20 @@ def promotion_logit_slope(p):
 def _logit_estimate(fit: dict, name: str) -> Estimate:
     b = float(fit["coef"][name])
     lo, hi = (float(v) for v in fit["ci"].loc[name])
-    return Estimate(b, lo, hi, float(fit["p"][name]), fit["n"], se=float(fit["se"][name]),
-                    t=float(fit["z"][name]),
-                    detail={"marginal_effect": float(fit["margeff"][name]),
-                            "mean_y": fit["mean_y"], "n_clusters": fit["n_clusters"]})
+    return Estimate(
+        b,
+        lo,
+        hi,
+        float(fit["p"][name]),
+        fit["n"],
+        se=float(fit["se"][name]),
+        t=float(fit["z"][name]),
+        detail={
+            "marginal_effect": float(fit["margeff"][name]),
+            "mean_y": fit["mean_y"],
+            "n_clusters": fit["n_clusters"],
+        },
+    )
 
 
 def _spell_stat(stat: Callable[[pd.Series], pd.Series], **detail):
@@ -212,6 +236,7 @@ def _spell_stat(stat: Callable[[pd.Series], pd.Series], **detail):
         est = cluster_mean(s.assign(v=stat(s["length"]).astype(float)), "v", **detail)
         est.detail["n_spells"] = len(s)
         return est
+
     return f
 
 
@@ -266,8 +291,11 @@ def cycle_estimate(panel: pd.DataFrame, y: str) -> Estimate:
 def st_variable(panel: pd.DataFrame) -> str:
     """Science & technology spending growth: the innovation line if the panel has one,
     else the education/science-type services line."""
-    return ("innovation_spending_growth" if "innovation_spending_growth" in panel
-            else "services_spending_growth")
+    return (
+        "innovation_spending_growth"
+        if "innovation_spending_growth" in panel
+        else "services_spending_growth"
+    )
 
 
 def table1_gdp(p):
@@ -286,8 +314,7 @@ def li_zhou_logit(p):
     leader-years evaluated (all leader-years if the panel has no ``evaluated``)."""
     d = p[p["evaluated"] == 1] if "evaluated" in p else p
     d = d.assign(rel_growth_pp=100.0 * d["term_rel_growth"])
-    x = ["rel_growth_pp", *(c for c in ("age", "years_in_post", "insider", "connected")
-                            if c in d)]
+    x = ["rel_growth_pp", *(c for c in ("age", "years_in_post", "insider", "connected") if c in d)]
     return _logit_estimate(logit(d, "promoted", x, CLUSTER), "rel_growth_pp")
 
 
@@ -315,42 +342,109 @@ _G = ("gdp_growth_reported",)
 _P = ("leader_id", "promoted", "gdp_growth_reported")
 _T1 = ("leader_id", "penultimate", "gdp_growth_reported")
 
-MOMENTS: dict[str, PanelMoment] = {m.id: m for m in [
-    PanelMoment("growth_mean", "Mean reported GDP growth", "%", _G, growth_mean, 100),
-    PanelMoment("growth_dispersion", "Within-province SD of growth", "pp", _G,
-                growth_dispersion, 100),
-    PanelMoment("relative_growth_ar1", "AR(1) of relative growth", "coefficient",
-                ("leader_id", *_G), relative_growth_ar1),
-    PanelMoment("leader_age", "Mean age of sitting leaders", "years", ("age",), leader_age),
-    PanelMoment("promotion_rate", "Annual promotion rate", "%", ("promoted",),
-                promotion_rate, 100),
-    *(PanelMoment(f"promotion_q{q}", f"Promotion rate, relative-growth quintile {q}", "%",
-                  _P, promotion_quintile(q), 100) for q in range(1, 6)),
-    PanelMoment("promotion_gradient", "Promotion rate, top minus bottom quintile", "pp", _P,
-                promotion_gradient, 100),
-    PanelMoment("promotion_logit_slope", "Logit of promotion on standardised relative growth",
-                "per SD", _P, promotion_logit_slope),
-    PanelMoment("spell_mean", "Mean completed spell in post", "years", ("leader_id",),
-                spell_mean),
-    PanelMoment("spell_median", "Median completed spell in post", "years", ("leader_id",),
-                spell_median),
-    PanelMoment("spell_short", "Share of completed spells shorter than 2 years", "%",
-                ("leader_id",), spell_short, 100),
-    PanelMoment("spell_long", "Share of completed spells reaching 5 years", "%",
-                ("leader_id",), spell_long, 100),
-    PanelMoment("spell_range", "Share of completed spells of 1-12 years", "share",
-                ("leader_id",), spell_range),
-    PanelMoment("exit_hazard", "Exit hazard from post", "per year", ("leader_id",),
-                exit_hazard),
-    PanelMoment("table1_gdp", "Table 1: penultimate-year dummy on GDP growth", "pp", _T1,
-                table1_gdp),
-    PanelMoment("table1_st", "Table 1: penultimate-year dummy on S&T spending growth", "pp",
-                ("leader_id", "penultimate", "innovation_spending_growth"), table1_st),
-    PanelMoment("li_zhou_logit", "Li-Zhou logit: promotion on term relative growth",
-                "per pp", _P, li_zhou_logit),
-    PanelMoment("ability_selection", "Promotion per SD of leader ability", "pp per SD",
-                ("ability", "promoted"), ability_selection, 100),
-]}
+MOMENTS: dict[str, PanelMoment] = {
+    m.id: m
+    for m in [
+        PanelMoment("growth_mean", "Mean reported GDP growth", "%", _G, growth_mean, 100),
+        PanelMoment(
+            "growth_dispersion", "Within-province SD of growth", "pp", _G, growth_dispersion, 100
+        ),
+        PanelMoment(
+            "relative_growth_ar1",
+            "AR(1) of relative growth",
+            "coefficient",
+            ("leader_id", *_G),
+            relative_growth_ar1,
+        ),
+        PanelMoment("leader_age", "Mean age of sitting leaders", "years", ("age",), leader_age),
+        PanelMoment(
+            "promotion_rate", "Annual promotion rate", "%", ("promoted",), promotion_rate, 100
+        ),
+        *(
+            PanelMoment(
+                f"promotion_q{q}",
+                f"Promotion rate, relative-growth quintile {q}",
+                "%",
+                _P,
+                promotion_quintile(q),
+                100,
+            )
+            for q in range(1, 6)
+        ),
+        PanelMoment(
+            "promotion_gradient",
+            "Promotion rate, top minus bottom quintile",
+            "pp",
+            _P,
+            promotion_gradient,
+            100,
+        ),
+        PanelMoment(
+            "promotion_logit_slope",
+            "Logit of promotion on standardised relative growth",
+            "per SD",
+            _P,
+            promotion_logit_slope,
+        ),
+        PanelMoment(
+            "spell_mean", "Mean completed spell in post", "years", ("leader_id",), spell_mean
+        ),
+        PanelMoment(
+            "spell_median", "Median completed spell in post", "years", ("leader_id",), spell_median
+        ),
+        PanelMoment(
+            "spell_short",
+            "Share of completed spells shorter than 2 years",
+            "%",
+            ("leader_id",),
+            spell_short,
+            100,
+        ),
+        PanelMoment(
+            "spell_long",
+            "Share of completed spells reaching 5 years",
+            "%",
+            ("leader_id",),
+            spell_long,
+            100,
+        ),
+        PanelMoment(
+            "spell_range",
+            "Share of completed spells of 1-12 years",
+            "share",
+            ("leader_id",),
+            spell_range,
+        ),
+        PanelMoment(
+            "exit_hazard", "Exit hazard from post", "per year", ("leader_id",), exit_hazard
+        ),
+        PanelMoment(
+            "table1_gdp", "Table 1: penultimate-year dummy on GDP growth", "pp", _T1, table1_gdp
+        ),
+        PanelMoment(
+            "table1_st",
+            "Table 1: penultimate-year dummy on S&T spending growth",
+            "pp",
+            ("leader_id", "penultimate", "innovation_spending_growth"),
+            table1_st,
+        ),
+        PanelMoment(
+            "li_zhou_logit",
+            "Li-Zhou logit: promotion on term relative growth",
+            "per pp",
+            _P,
+            li_zhou_logit,
+        ),
+        PanelMoment(
+            "ability_selection",
+            "Promotion per SD of leader ability",
+            "pp per SD",
+            ("ability", "promoted"),
+            ability_selection,
+            100,
+        ),
+    ]
+}
 
 
 def missing_columns(panel: pd.DataFrame, moment: PanelMoment) -> list[str]:
@@ -387,4 +481,3 @@ def replicate_se(panel: pd.DataFrame, ids: list[str]) -> dict[str, float]:
         v = v[np.isfinite(v)]
         out[i] = float(v.std(ddof=1) / np.sqrt(len(v))) if len(v) > 1 else float("nan")
     return out
-

@@ -44,9 +44,11 @@ def fact_line(f: dict) -> str:
     if err:
         return f"Fact {f['id']} ({f['title']}): {verdict} — could not estimate: {err}"
     stat = f" ({f['statistic']})" if f.get("statistic") else ""
-    return (f"Fact {f['id']} ({f['title']}): {verdict} — estimate {fmt(e['value'])} "
-            f"[{fmt(e['ci_low'])}, {fmt(e['ci_high'])}], p = {fmt_p(e['p'])}, "
-            f"n = {e['n']}; expected {f['expected']}{stat}")
+    return (
+        f"Fact {f['id']} ({f['title']}): {verdict} — estimate {fmt(e['value'])} "
+        f"[{fmt(e['ci_low'])}, {fmt(e['ci_high'])}], p = {fmt_p(e['p'])}, "
+        f"n = {e['n']}; expected {f['expected']}{stat}"
+    )
 
 
 def moment_line(m: dict) -> str:
@@ -60,11 +62,11 @@ def moment_line(m: dict) -> str:
         ci = f" [{fmt(e['ci_low'] * s)}, {fmt(e['ci_high'] * s)}]"
     tag = "within" if m["within"] else "OUTSIDE"
     inp = " (input parameter, not an outcome)" if m["kind"] == "input" else ""
-    return (f"{m['name']}: {val}{ci} {m['unit']} — band {fmt(lo * s)}–{fmt(hi * s)}: "
-            f"{tag}{inp}")
+    return f"{m['name']}: {val}{ci} {m['unit']} — band {fmt(lo * s)}–{fmt(hi * s)}: {tag}{inp}"
 
 
 # ------------------------------------------------------------------------- figures
+
 
 def _png(fig) -> str:
     """The figure as base64 PNG (:func:`incentsim.analysis.plots.png_bytes`)."""
@@ -77,6 +79,7 @@ def figures(result: dict, panels: dict[str, pd.DataFrame] | None) -> dict[str, s
     """PNG figures (base64) in the house style (:data:`incentsim.analysis.plots.STYLE`): fact
     t-statistics, budget cycle, Table 1, calibration."""
     import matplotlib
+
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
@@ -135,8 +138,7 @@ def _budget_cycle_figure(panels: dict[str, pd.DataFrame]) -> str:
     import matplotlib.pyplot as plt
 
     fig, ax = plt.subplots(figsize=(6, 3.5))
-    for arm in ("gdp_tournament", "long_terms", "lifelong_accountability",
-                "balanced_scorecard"):
+    for arm in ("gdp_tournament", "long_terms", "lifelong_accountability", "balanced_scorecard"):
         if arm not in panels:
             continue
         p = panels[arm]
@@ -179,8 +181,12 @@ def _table1_figure(t1: list[dict]) -> str:
     lab = [f"{r['dependent'].split()[0]} {r['period']}" for r in t1]
     xs = np.arange(len(t1))
     ax.bar(xs - 0.2, [r["published_t"] for r in t1], 0.4, label="published t")
-    ax.bar(xs + 0.2, [np.clip(r["sim_t"] if r["sim_t"] is not None else 0, -15, 15)
-                      for r in t1], 0.4, label="simulated t (clipped ±15)")
+    ax.bar(
+        xs + 0.2,
+        [np.clip(r["sim_t"] if r["sim_t"] is not None else 0, -15, 15) for r in t1],
+        0.4,
+        label="simulated t (clipped ±15)",
+    )
     ax.axhline(0, color="k", lw=0.8)
     for h in (-1.96, 1.96):
         ax.axhline(h, color="grey", ls=":", lw=0.8)
@@ -201,8 +207,10 @@ def _calibration_figure(ms: list[dict]) -> str:
         lo, hi = m["band"]
         w = (hi - lo) or 1.0
         e = m["estimate"]
-        pos = [(v - lo) / w if v is not None else np.nan
-               for v in (e["value"], e["ci_low"], e["ci_high"])]
+        pos = [
+            (v - lo) / w if v is not None else np.nan
+            for v in (e["value"], e["ci_low"], e["ci_high"])
+        ]
         ax.fill_betweenx([i - 0.3, i + 0.3], 0, 1, color="0.9")
         if np.isfinite(pos[0]):
             c = BETTER if m["within"] else WORSE
@@ -217,6 +225,7 @@ def _calibration_figure(ms: list[dict]) -> str:
 
 # ------------------------------------------------------------------------ markdown
 
+
 def table1_markdown(rows: list[dict]) -> str:
     """Seed 002's Table 1, published against simulated, as a Markdown table."""
     if not rows:
@@ -229,8 +238,10 @@ def table1_markdown(rows: list[dict]) -> str:
     for r in rows:
         pub = f"{fmt(r['published_coef'])}{r['published_stars']} ({fmt(r['published_t'], 2)})"
         sim = f"{fmt(r['sim_coef'])}{r['sim_stars']} ({fmt(r['sim_t'], 2)})"
-        lines.append(f"| {r['dependent']} | {r['period']} ({r['arm']}) | {pub} | {sim} | "
-                     f"{r['published_n']} | {r['sim_n']} | {'yes' if r['same_sign'] else 'no'} |")
+        lines.append(
+            f"| {r['dependent']} | {r['period']} ({r['arm']}) | {pub} | {sim} | "
+            f"{r['published_n']} | {r['sim_n']} | {'yes' if r['same_sign'] else 'no'} |"
+        )
     return "\n".join(lines) + "\n"
 
 
@@ -250,7 +261,8 @@ def _md_verdicts(result: dict) -> list[str]:
         f"({sum(f['reproduced'] for f in result['facts'])} of {len(result['facts'])} claims); "
         f"{n_m} of {len(result['calibration'])} calibration moments inside their band.**",
         "",
-        "## Verdicts, one line per fact (DESIGN.md §6; 9-12: the reforms of §8)", "",
+        "## Verdicts, one line per fact (DESIGN.md §6; 9-12: the reforms of §8)",
+        "",
     ]
     for fs in result["fact_summary"]:
         tag = "reproduced" if fs["reproduced"] else "NOT reproduced"
@@ -260,39 +272,51 @@ def _md_verdicts(result: dict) -> list[str]:
     out += ["", "### Claims", ""]
     for f in result["facts"]:
         out.append(f"- {fact_line(f)}")
-    out += ["", "Rule (fixed in code, `incentsim.analysis.validation.facts`): a claim is "
-            "reproduced iff "
-            "its estimate has the expected sign and p < 0.05 (two-sided); claim 3b is "
-            "reproduced iff the estimate is *not* significantly positive. A fact is reproduced "
-            "iff all its claims are.", ""]
+    out += [
+        "",
+        "Rule (fixed in code, `incentsim.analysis.validation.facts`): a claim is "
+        "reproduced iff "
+        "its estimate has the expected sign and p < 0.05 (two-sided); claim 3b is "
+        "reproduced iff the estimate is *not* significantly positive. A fact is reproduced "
+        "iff all its claims are.",
+        "",
+    ]
     return out
 
 
 def _md_table1(result: dict) -> list[str]:
     """Seed 002's Table 1, published against simulated, with how it was computed."""
     out: list[str] = []
-    out += ["## Seed 002, Table 1 — penultimate-year dummy", "",
-            "Published: Blum (World Bank/DRC, 2017), prefecture leaders, growth-only era "
-            "2000-07 vs balanced era 2008-15; simulated: the historical baselines "
-            "`china_2000s` (estimated on 2000-07) and `china_2010s` (the same with the 2008-15 "
-            "reforms, not re-estimated; facts 3a-3e test the stylized arms). Education "
-            "expenditure growth is the model's "
-            "`services_spending_growth`, science and technology its "
-            "`innovation_spending_growth`. "
-            "Coefficients in percentage points; t-statistics in parentheses, clustered by "
-            "prefecture; *** p<0.01, ** p<0.05, * p<0.1. Controls: insider, age, lagged GDP "
-            "growth, log GDP (the model has no ethnicity, education or gender); prefecture and "
-            "year fixed effects (the constant is absorbed).", "",
-            table1_markdown(result.get("table1") or [])]
+    out += [
+        "## Seed 002, Table 1 — penultimate-year dummy",
+        "",
+        "Published: Blum (World Bank/DRC, 2017), prefecture leaders, growth-only era "
+        "2000-07 vs balanced era 2008-15; simulated: the historical baselines "
+        "`china_2000s` (estimated on 2000-07) and `china_2010s` (the same with the 2008-15 "
+        "reforms, not re-estimated; facts 3a-3e test the stylized arms). Education "
+        "expenditure growth is the model's "
+        "`services_spending_growth`, science and technology its "
+        "`innovation_spending_growth`. "
+        "Coefficients in percentage points; t-statistics in parentheses, clustered by "
+        "prefecture; *** p<0.01, ** p<0.05, * p<0.1. Controls: insider, age, lagged GDP "
+        "growth, log GDP (the model has no ethnicity, education or gender); prefecture and "
+        "year fixed effects (the constant is absorbed).",
+        "",
+        table1_markdown(result.get("table1") or []),
+    ]
     return out
 
 
 def _md_calibration(result: dict) -> list[str]:
     """The calibration moments: simulated value and interval against the band."""
     out: list[str] = []
-    out += ["## Calibration moments (calibration.md)", "",
-            "| moment | simulated [95% CI] | target (calibration.md) | band used | band from | "
-            "source | within |", "|---|---|---|---|---|---|---|"]
+    out += [
+        "## Calibration moments (calibration.md)",
+        "",
+        "| moment | simulated [95% CI] | target (calibration.md) | band used | band from | "
+        "source | within |",
+        "|---|---|---|---|---|---|---|",
+    ]
     for m in result["calibration"]:
         e, sc = m["estimate"], m["scale"]
         v = e["value"]
@@ -302,9 +326,11 @@ def _md_calibration(result: dict) -> list[str]:
         elif e["ci_low"] is not None:
             val += f" [{fmt(e['ci_low'] * sc)}, {fmt(e['ci_high'] * sc)}]"
         lo, hi = m["band"]
-        out.append(f"| {m['name']} ({m['unit']}) | {val} | {m['target']} | "
-                   f"{fmt(lo * sc)}–{fmt(hi * sc)} | {m['band_source']} | {m['source']} | "
-                   f"{'yes' if m['within'] else '**no**'} |")
+        out.append(
+            f"| {m['name']} ({m['unit']}) | {val} | {m['target']} | "
+            f"{fmt(lo * sc)}–{fmt(hi * sc)} | {m['band_source']} | {m['source']} | "
+            f"{'yes' if m['within'] else '**no**'} |"
+        )
     out.append("")
     return out
 
@@ -321,35 +347,45 @@ def _md_notes(result: dict) -> list[str]:
 def _md_method() -> list[str]:
     """How the facts and moments are estimated."""
     out: list[str] = []
-    out += ["## Method", "",
-            "- Each scenario arm is run on the same seeds; leader-year panels are pooled with "
-            "prefecture ids unique per arm×seed.",
-            "- Penultimate year = the last full year of a term before the end-of-term "
-            "evaluation (`years_to_evaluation == 0`): the model evaluates at the end of "
-            "the year in which `tenure_year == term_length`, so that year is the final full "
-            "year in office before turnover — what the literature calls the penultimate year "
-            "(in real data the calendar year of turnover is a part-year shared with the "
-            "successor).",
-            "- Panel regressions: two-way fixed effects (prefecture, year; both per run) by "
-            "alternating projections, cluster-robust SEs by prefecture with Stata's small-"
-            "sample factor, t(G-1) reference. Spending growth rates winsorised at 1/99 %.",
-            "- Dampening claims (2b, 2c, 3c): pooled regression of both arms with "
-            "penultimate × arm and controls × arm; the interaction is the change in the "
-            "cycle coefficient.",
-            "- Scenario contrasts: run means over the recorded years, paired by seed, mean "
-            "difference with a t-interval across seeds.",
-            "- Logits (facts 1, 4b): statsmodels, cluster-robust by prefecture.", ""]
+    out += [
+        "## Method",
+        "",
+        "- Each scenario arm is run on the same seeds; leader-year panels are pooled with "
+        "prefecture ids unique per arm×seed.",
+        "- Penultimate year = the last full year of a term before the end-of-term "
+        "evaluation (`years_to_evaluation == 0`): the model evaluates at the end of "
+        "the year in which `tenure_year == term_length`, so that year is the final full "
+        "year in office before turnover — what the literature calls the penultimate year "
+        "(in real data the calendar year of turnover is a part-year shared with the "
+        "successor).",
+        "- Panel regressions: two-way fixed effects (prefecture, year; both per run) by "
+        "alternating projections, cluster-robust SEs by prefecture with Stata's small-"
+        "sample factor, t(G-1) reference. Spending growth rates winsorised at 1/99 %.",
+        "- Dampening claims (2b, 2c, 3c): pooled regression of both arms with "
+        "penultimate × arm and controls × arm; the interaction is the change in the "
+        "cycle coefficient.",
+        "- Scenario contrasts: run means over the recorded years, paired by seed, mean "
+        "difference with a t-interval across seeds.",
+        "- Logits (facts 1, 4b): statsmodels, cluster-robust by prefecture.",
+        "",
+    ]
     return out
 
 
 def _md_arms(result: dict) -> list[str]:
     """The scenario arms: config, overrides and what each stands for."""
     out: list[str] = []
-    out += ["## Scenario arms", "", "| arm | config | overrides | stands for |",
-            "|---|---|---|---|"]
+    out += [
+        "## Scenario arms",
+        "",
+        "| arm | config | overrides | stands for |",
+        "|---|---|---|---|",
+    ]
     for a in result["arms"]:
-        out.append(f"| {a['name']} | `{a['config']}` | `{json.dumps(a['overrides'])}` | "
-                   f"{a['description']} |")
+        out.append(
+            f"| {a['name']} | `{a['config']}` | `{json.dumps(a['overrides'])}` | "
+            f"{a['description']} |"
+        )
     out.append("")
     return out
 
@@ -366,8 +402,9 @@ def _md_figures(figs: dict[str, str] | None, fig_dir: str | None) -> list[str]:
     return out
 
 
-def to_markdown(result: dict, figs: dict[str, str] | None = None,
-                fig_dir: str | None = None) -> str:
+def to_markdown(
+    result: dict, figs: dict[str, str] | None = None, fig_dir: str | None = None
+) -> str:
     """The validation report (Markdown), figures referenced from ``fig_dir``."""
     out = _md_verdicts(result)
     out += _md_table1(result)
@@ -395,8 +432,7 @@ def to_html(md_text: str, figs: dict[str, str]) -> str:
                 tag = "th"
             else:
                 tag = "td"
-            body.append("<tr>" + "".join(f"<{tag}>{_inline(c)}</{tag}>" for c in cells)
-                        + "</tr>")
+            body.append("<tr>" + "".join(f"<{tag}>{_inline(c)}</{tag}>" for c in cells) + "</tr>")
             continue
         if in_table:
             body.append("</table>")
@@ -411,7 +447,7 @@ def to_html(md_text: str, figs: dict[str, str]) -> str:
             body.append("</ul>")
             in_list = False
         if line.startswith("!["):
-            name = line[2:line.index("]")]
+            name = line[2 : line.index("]")]
             if name in figs:
                 body.append(f'<p><img alt="{name}" src="data:image/png;base64,{figs[name]}"></p>')
         elif line.startswith("#"):
@@ -423,16 +459,20 @@ def to_html(md_text: str, figs: dict[str, str]) -> str:
         body.append("</table>")
     if in_list:
         body.append("</ul>")
-    style = ("body{font-family:sans-serif;max-width:1100px;margin:2em auto;line-height:1.4}"
-             "table{border-collapse:collapse;font-size:13px}td,th{border:1px solid #ccc;"
-             "padding:3px 6px}th{background:#eee}img{max-width:100%}code{background:#f4f4f4}")
-    return ("<!doctype html><html><head><meta charset='utf-8'><title>incentsim validation"
-            f"</title><style>{style}</style></head><body>\n" + "\n".join(body)
-            + "\n</body></html>\n")
+    style = (
+        "body{font-family:sans-serif;max-width:1100px;margin:2em auto;line-height:1.4}"
+        "table{border-collapse:collapse;font-size:13px}td,th{border:1px solid #ccc;"
+        "padding:3px 6px}th{background:#eee}img{max-width:100%}code{background:#f4f4f4}"
+    )
+    return (
+        "<!doctype html><html><head><meta charset='utf-8'><title>incentsim validation"
+        f"</title><style>{style}</style></head><body>\n" + "\n".join(body) + "\n</body></html>\n"
+    )
 
 
 def _inline(s: str) -> str:
     import re
+
     s = html.escape(s)
     s = re.sub(r"\*\*(.+?)\*\*", r"<b>\1</b>", s)
     s = re.sub(r"`(.+?)`", r"<code>\1</code>", s)
@@ -440,8 +480,9 @@ def _inline(s: str) -> str:
     return s
 
 
-def write_report(result: dict, out_dir: str | Path,
-                 panels: dict[str, pd.DataFrame] | None = None) -> dict[str, Path]:
+def write_report(
+    result: dict, out_dir: str | Path, panels: dict[str, pd.DataFrame] | None = None
+) -> dict[str, Path]:
     """Write report.md, report.html, report.json and figures/*.png under ``out_dir``."""
     from incentsim.analysis.validation.econometrics import jsonable
 
@@ -482,7 +523,8 @@ def readme_summary(result: dict, report_path: str = "docs/validation/report.md")
     n_ok = sum(f["reproduced"] for f in result["fact_summary"])
     n_m = sum(m["within"] for m in result["calibration"])
     lines = [
-        "## Validation", "",
+        "## Validation",
+        "",
         "`incentsim validate [--seeds N] [--quick]` runs the scenarios the stylized facts of "
         "DESIGN.md §6 need (each run Sacred-tracked), pools the leader-year panels and runs "
         "on them the statistics the papers ran on real data (logits of promotion, two-way "
@@ -490,29 +532,47 @@ def readme_summary(result: dict, report_path: str = "docs/validation/report.md")
         "paired scenario contrasts across seeds); it checks calibration.md's moments "
         "against stated bands and writes `results/validation/report.{md,html,json}`. "
         "A claim is reproduced iff its estimate has the expected sign with p < 0.05; the exit "
-        "code is 1 when a fact is not reproduced.", "",
+        "code is 1 when a fact is not reproduced.",
+        "",
         f"Latest full run ({len(s['seeds'])} seeds × {len(result['arms'])} scenarios, "
         f"`{s['world'].get('world.scale', 'small')}` scale, git `{s.get('git', '?')}`; "
         f"full report: [{report_path}]({report_path})): "
         f"**{n_ok} of {len(result['fact_summary'])} facts reproduced, {n_m} of "
-        f"{len(result['calibration'])} calibration moments in band.**", "",
-        "| fact (DESIGN §6, §8) | verdict | failing claims (estimate [95% CI]) |", "|---|---|---|",
+        f"{len(result['calibration'])} calibration moments in band.**",
+        "",
+        "| fact (DESIGN §6, §8) | verdict | failing claims (estimate [95% CI]) |",
+        "|---|---|---|",
     ]
     by_id = {f["id"]: f for f in result["facts"]}
     for fs in result["fact_summary"]:
         fails = [by_id[c["id"]] for c in fs["claims"] if not c["reproduced"]]
-        txt = "; ".join(f"{f['id']} {f['title']}: {fmt(f['estimate']['value'])} "
-                        f"[{fmt(f['estimate']['ci_low'])}, {fmt(f['estimate']['ci_high'])}], "
-                        f"expected {f['expected']}" for f in fails)
-        lines.append(f"| {fs['number']}. {fs['title']} | "
-                     f"{'reproduced' if fs['reproduced'] else '**not reproduced**'} | "
-                     f"{txt or '—'} |")
+        txt = "; ".join(
+            f"{f['id']} {f['title']}: {fmt(f['estimate']['value'])} "
+            f"[{fmt(f['estimate']['ci_low'])}, {fmt(f['estimate']['ci_high'])}], "
+            f"expected {f['expected']}"
+            for f in fails
+        )
+        lines.append(
+            f"| {fs['number']}. {fs['title']} | "
+            f"{'reproduced' if fs['reproduced'] else '**not reproduced**'} | "
+            f"{txt or '—'} |"
+        )
     out = [m for m in result["calibration"] if not m["within"]]
     if out:
-        lines += ["", "Moments outside their band: " + "; ".join(
-            f"{m['name'].lower()} {fmt(m['estimate']['value'] * m['scale'])} {m['unit']} "
-            f"(band {fmt(m['band'][0] * m['scale'])}–{fmt(m['band'][1] * m['scale'])})"
-            for m in out) + "."]
-    lines += ["", "The model is still being calibrated: failures are open issues for the "
-              "model's mechanisms, never reasons to change an expectation.", ""]
+        lines += [
+            "",
+            "Moments outside their band: "
+            + "; ".join(
+                f"{m['name'].lower()} {fmt(m['estimate']['value'] * m['scale'])} {m['unit']} "
+                f"(band {fmt(m['band'][0] * m['scale'])}–{fmt(m['band'][1] * m['scale'])})"
+                for m in out
+            )
+            + ".",
+        ]
+    lines += [
+        "",
+        "The model is still being calibrated: failures are open issues for the "
+        "model's mechanisms, never reasons to change an expectation.",
+        "",
+    ]
     return "\n".join(lines)

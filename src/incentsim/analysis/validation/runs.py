@@ -40,42 +40,93 @@ class Arm:
 
 
 #: every arm the suite may need, by name
-ARMS: dict[str, Arm] = {a.name: a for a in (
-    Arm("china_2000s", "china_2000s.yaml",
-        description="historical baseline, prefecture leaders 2000-07 (estimated)"),
-    Arm("china_2010s", "china_2010s.yaml",
-        description="historical baseline 2008-15: china_2000s + the 2008-15 reforms"),
-    Arm("gdp_tournament", "gdp_tournament.yaml",
-        description="growth-only tournament (pre-2008; stands for 2000-07)"),
-    Arm("balanced_scorecard", "balanced_scorecard.yaml",
-        description="post-2008 scorecard (stands for 2008-15)"),
-    Arm("long_terms", "long_terms.yaml", description="tournament with 7-year terms"),
-    Arm("lifelong_accountability", "lifelong_accountability.yaml",
-        description="tournament + lifelong accountability"),
-    Arm("citizen_satisfaction", "citizen_satisfaction.yaml",
-        description="ranked on resident satisfaction alone"),
-    Arm("independent_audit", "independent_audit.yaml",
-        description="tournament + strong statistical audits"),
-    Arm("vertical_environment", "vertical_environment.yaml",
-        description="tournament + central pollution monitoring and inspections"),
-    Arm("environment_target", "gdp_tournament.yaml",
-        {"promotion.rule": "balanced_scorecard",
-         "promotion.weights": {"growth": 0.7, "environment": 0.3}},
-        description="tournament scored 70 % growth + 30 % environment (same audits)"),
-    Arm("balanced_weak_audit", "balanced_scorecard.yaml",
-        {"accountability.statistical_audit.intensity": 0.05},
-        description="balanced scorecard (growth weight 0.3) with the tournament's weak audits"),
-    Arm("no_protection", "gdp_tournament.yaml", {"economy.protection_efficiency": 0.0},
-        description="tournament where firm support cannot keep loss-makers alive"),
-    Arm("service_halls", "service_halls.yaml",
-        description="tournament + one-window public service halls (seed 003)"),
-    Arm("cadre_capacity", "cadre_capacity.yaml",
-        description="tournament + cadre skill training and residents' feedback (seed 004)"),
-    Arm("big_data_monitoring", "big_data_monitoring.yaml",
-        description="tournament + automated real-time performance data (seed 002)"),
-    Arm("regulatory_consistency", "regulatory_consistency.yaml",
-        description="tournament + central enforcement rules (seed 002)"),
-)}
+ARMS: dict[str, Arm] = {
+    a.name: a
+    for a in (
+        Arm(
+            "china_2000s",
+            "china_2000s.yaml",
+            description="historical baseline, prefecture leaders 2000-07 (estimated)",
+        ),
+        Arm(
+            "china_2010s",
+            "china_2010s.yaml",
+            description="historical baseline 2008-15: china_2000s + the 2008-15 reforms",
+        ),
+        Arm(
+            "gdp_tournament",
+            "gdp_tournament.yaml",
+            description="growth-only tournament (pre-2008; stands for 2000-07)",
+        ),
+        Arm(
+            "balanced_scorecard",
+            "balanced_scorecard.yaml",
+            description="post-2008 scorecard (stands for 2008-15)",
+        ),
+        Arm("long_terms", "long_terms.yaml", description="tournament with 7-year terms"),
+        Arm(
+            "lifelong_accountability",
+            "lifelong_accountability.yaml",
+            description="tournament + lifelong accountability",
+        ),
+        Arm(
+            "citizen_satisfaction",
+            "citizen_satisfaction.yaml",
+            description="ranked on resident satisfaction alone",
+        ),
+        Arm(
+            "independent_audit",
+            "independent_audit.yaml",
+            description="tournament + strong statistical audits",
+        ),
+        Arm(
+            "vertical_environment",
+            "vertical_environment.yaml",
+            description="tournament + central pollution monitoring and inspections",
+        ),
+        Arm(
+            "environment_target",
+            "gdp_tournament.yaml",
+            {
+                "promotion.rule": "balanced_scorecard",
+                "promotion.weights": {"growth": 0.7, "environment": 0.3},
+            },
+            description="tournament scored 70 % growth + 30 % environment (same audits)",
+        ),
+        Arm(
+            "balanced_weak_audit",
+            "balanced_scorecard.yaml",
+            {"accountability.statistical_audit.intensity": 0.05},
+            description="balanced scorecard (growth weight 0.3) with the tournament's weak audits",
+        ),
+        Arm(
+            "no_protection",
+            "gdp_tournament.yaml",
+            {"economy.protection_efficiency": 0.0},
+            description="tournament where firm support cannot keep loss-makers alive",
+        ),
+        Arm(
+            "service_halls",
+            "service_halls.yaml",
+            description="tournament + one-window public service halls (seed 003)",
+        ),
+        Arm(
+            "cadre_capacity",
+            "cadre_capacity.yaml",
+            description="tournament + cadre skill training and residents' feedback (seed 004)",
+        ),
+        Arm(
+            "big_data_monitoring",
+            "big_data_monitoring.yaml",
+            description="tournament + automated real-time performance data (seed 002)",
+        ),
+        Arm(
+            "regulatory_consistency",
+            "regulatory_consistency.yaml",
+            description="tournament + central enforcement rules (seed 002)",
+        ),
+    )
+}
 
 
 @dataclass
@@ -92,10 +143,16 @@ class RunData:
         return sorted(self.panels)
 
 
-def run_arms(arms: Iterable[str], seeds: Iterable[int], world: Mapping[str, Any] | None = None,
-             config_dir: str | Path | None = None, workers: int | None = None,
-             tracked: bool = True, progress: Callable[[int, int], None] | None = None,
-             runs_dir: str | Path | None = None) -> RunData:
+def run_arms(
+    arms: Iterable[str],
+    seeds: Iterable[int],
+    world: Mapping[str, Any] | None = None,
+    config_dir: str | Path | None = None,
+    workers: int | None = None,
+    tracked: bool = True,
+    progress: Callable[[int, int], None] | None = None,
+    runs_dir: str | Path | None = None,
+) -> RunData:
     """Run every arm on every seed (same seeds in every arm) and pool the output.
 
     ``world`` are extra overrides for every run (e.g. ``{"world.scale": "province"}``).
@@ -132,8 +189,9 @@ def run_arms(arms: Iterable[str], seeds: Iterable[int], world: Mapping[str, Any]
     )
 
 
-def _execute(arms: list[str], seeds: list[int], world, cdir: Path, workers: int | None,
-             progress, runs_dir) -> list[tuple[str, int, pd.DataFrame, pd.DataFrame, str]]:
+def _execute(
+    arms: list[str], seeds: list[int], world, cdir: Path, workers: int | None, progress, runs_dir
+) -> list[tuple[str, int, pd.DataFrame, pd.DataFrame, str]]:
     """Run every (arm, seed) with :func:`incentsim.runs.executors.execute`; returns
     ``(arm, seed, leaders, timeseries, run_id)`` per run. A failed run stops
     validation with its error."""
@@ -153,15 +211,22 @@ def _execute(arms: list[str], seeds: list[int], world, cdir: Path, workers: int 
             progress(done[0], len(tasks))
 
     runs = Path(runs_dir) if runs_dir else default_runs_dir()
-    results = execute(tasks, runs, executor="local", jobs=workers or min(2, os.cpu_count() or 1),
-                      on_result=_count)
+    results = execute(
+        tasks, runs, executor="local", jobs=workers or min(2, os.cpu_count() or 1), on_result=_count
+    )
     failed = [r for r in results if not r.ok]
     if failed:
         raise RuntimeError(f"{len(failed)} validation run(s) failed; first: {failed[0].error}")
     out = []
     for t, r in zip(tasks, results):
         assert r.run_id is not None and r.timeseries is not None  # kept for finished runs
-        out.append((t.info["arm"], t.seed,
-                    pd.read_parquet(runs.resolve() / r.run_id / "leaders.parquet"),
-                    r.timeseries, r.run_id))
+        out.append(
+            (
+                t.info["arm"],
+                t.seed,
+                pd.read_parquet(runs.resolve() / r.run_id / "leaders.parquet"),
+                r.timeseries,
+                r.run_id,
+            )
+        )
     return out

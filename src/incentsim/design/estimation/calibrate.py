@@ -40,14 +40,20 @@ def build_parser():
     p = _Parser(prog="incentsim calibrate", description=__doc__.split("\n\n")[0])
     p.add_argument("spec", help="calibration spec (YAML), e.g. specs/calibrate_china_2000s.yaml")
     p.add_argument("--out", help="output directory (default results/calibration/NAME)")
-    p.add_argument("--runs-dir", metavar="DIR", help="Sacred runs directory of the simulations "
-                                                     "(default OUT/runs)")
+    p.add_argument(
+        "--runs-dir",
+        metavar="DIR",
+        help="Sacred runs directory of the simulations (default OUT/runs)",
+    )
     p.add_argument("--executor", choices=("local", "serial", "dask"), default="local")
     p.add_argument("--scheduler", help="Dask scheduler address (implies --executor dask)")
     p.add_argument("--jobs", type=int, default=None, help="parallel processes")
     p.add_argument("--max-evaluations", type=int, help="override the spec's budget")
-    p.add_argument("--no-inference", action="store_true",
-                   help="stop after the minimum (no Jacobian, intervals or J test)")
+    p.add_argument(
+        "--no-inference",
+        action="store_true",
+        help="stop after the minimum (no Jacobian, intervals or J test)",
+    )
     p.add_argument("--quiet", action="store_true", help="no progress lines")
     return p
 
@@ -58,42 +64,75 @@ def _progress(quiet: bool, t0: float):
             return
         pv = ", ".join(f"{k.split('.')[-1]}={v:.4g}" for k, v in vals.items())
         tag = "cached" if ev.cached else f"{ev.seconds:.1f} s"
-        print(f"  eval {n:3d}  Q = {q:9.3f}  {pv}  ({tag}; {time.time() - t0:.0f} s)",
-              file=sys.stderr, flush=True)
+        print(
+            f"  eval {n:3d}  Q = {q:9.3f}  {pv}  ({tag}; {time.time() - t0:.0f} s)",
+            file=sys.stderr,
+            flush=True,
+        )
+
     return show
 
 
-def run(spec: CalibrationSpec, out: Path, runs_dir: Path, *, executor: str = "local",
-        jobs: int | None = None, scheduler: str | None = None, inference: bool = True,
-        quiet: bool = False) -> dict[str, Any]:
+def run(
+    spec: CalibrationSpec,
+    out: Path,
+    runs_dir: Path,
+    *,
+    executor: str = "local",
+    jobs: int | None = None,
+    scheduler: str | None = None,
+    inference: bool = True,
+    quiet: bool = False,
+) -> dict[str, Any]:
     """The whole estimation; returns the result written to ``estimates.json``."""
     t0 = time.time()
-    run_panel = partial(_panel, runs_dir=runs_dir, executor=executor, jobs=jobs,
-                        scheduler=scheduler, name=spec.name)
+    run_panel = partial(
+        _panel, runs_dir=runs_dir, executor=executor, jobs=jobs, scheduler=scheduler, name=spec.name
+    )
     sim = msm.SimulatedMoments(spec, runs_dir, msm.MomentCache(out / "cache.jsonl"), run_panel)
     best = msm.minimise(spec, sim, _progress(quiet, t0))
     ev = sim(best["values"])
     seconds_min = time.time() - t0
-    result: dict[str, Any] = {"name": spec.name, "spec": spec.source, "period": spec.period,
-                              "minimum": best, "seeds": spec.seeds, "set": spec.overrides}
+    result: dict[str, Any] = {
+        "name": spec.name,
+        "spec": spec.source,
+        "period": spec.period,
+        "minimum": best,
+        "seeds": spec.seeds,
+        "set": spec.overrides,
+    }
     if inference:
         G = msm.jacobian(spec, sim, best["values"], ev.values)
         result.update(msm.inference(spec, best["values"], ev, G))
     else:
         target, s = msm.targets_and_weights(spec)
-        result["fit"] = [{"moment": t.id, "simulated": float(v), "target": float(c),
-                          "diff_in_se": float((v - c) / w)}
-                         for t, v, c, w in zip(spec.targets, ev.values, target, s)]
-    result["timing"] = {"seconds_total": round(time.time() - t0, 1),
-                        "seconds_minimise": round(seconds_min, 1),
-                        "evaluations": sim.count}
+        result["fit"] = [
+            {
+                "moment": t.id,
+                "simulated": float(v),
+                "target": float(c),
+                "diff_in_se": float((v - c) / w),
+            }
+            for t, v, c, w in zip(spec.targets, ev.values, target, s)
+        ]
+    result["timing"] = {
+        "seconds_total": round(time.time() - t0, 1),
+        "seconds_minimise": round(seconds_min, 1),
+        "evaluations": sim.count,
+    }
     return result
 
 
 def _panel(scenario, seeds, *, runs_dir, executor, jobs, scheduler, name):
-    return simulated_panel(scenario, seeds, runs_dir, executor=executor, jobs=jobs,
-                           scheduler=scheduler,
-                           info={"purpose": "incentsim calibrate", "calibration": name})
+    return simulated_panel(
+        scenario,
+        seeds,
+        runs_dir,
+        executor=executor,
+        jobs=jobs,
+        scheduler=scheduler,
+        info={"purpose": "incentsim calibrate", "calibration": name},
+    )
 
 
 def write_outputs(result: dict[str, Any], spec: CalibrationSpec, out: Path) -> list[Path]:
@@ -109,20 +148,24 @@ def write_outputs(result: dict[str, Any], spec: CalibrationSpec, out: Path) -> l
         pd.DataFrame(result["fit"]).to_csv(tmp, index=False)
     files.append(out / "fit.csv")
     if "jacobian_se_per_range" in result:
-        jac = pd.DataFrame(result["jacobian_se_per_range"], index=[t.id for t in spec.targets],
-                           columns=[p.path for p in spec.parameters])
+        jac = pd.DataFrame(
+            result["jacobian_se_per_range"],
+            index=[t.id for t in spec.targets],
+            columns=[p.path for p in spec.parameters],
+        )
         with written_atomically(out / "jacobian.csv") as tmp:
             jac.to_csv(tmp)
         files.append(out / "jacobian.csv")
         from incentsim.design.estimation.figures import fit_figure, jacobian_figure
 
-        files += [jacobian_figure(jac, out / "jacobian.png"),
-                  fit_figure(result["fit"], out / "fit.png")]
+        files += [
+            jacobian_figure(jac, out / "jacobian.png"),
+            fit_figure(result["fit"], out / "fit.png"),
+        ]
     return files
 
 
-def record(result: dict[str, Any], spec: CalibrationSpec, files: list[Path],
-           runs_dir: Path) -> str:
+def record(result: dict[str, Any], spec: CalibrationSpec, files: list[Path], runs_dir: Path) -> str:
     """Record the finished estimation as a Sacred run with its files as artifacts."""
     from sacred import Experiment
 
@@ -134,10 +177,15 @@ def record(result: dict[str, Any], spec: CalibrationSpec, files: list[Path],
 
     @ex.main
     def main(_run):
-        _run.info.update({"purpose": "incentsim calibrate", "scenario": spec.name,
-                          "estimates": {p["parameter"]: p["estimate"]
-                                        for p in result.get("parameters", [])},
-                          "J": result.get("J"), "timing": result["timing"]})
+        _run.info.update(
+            {
+                "purpose": "incentsim calibrate",
+                "scenario": spec.name,
+                "estimates": {p["parameter"]: p["estimate"] for p in result.get("parameters", [])},
+                "J": result.get("J"),
+                "timing": result["timing"],
+            }
+        )
         for f in files:
             _run.add_artifact(str(f), f.name)
         return result["minimum"]["q"]
@@ -153,21 +201,42 @@ def summary_lines(result: dict[str, Any]) -> list[str]:
 
     lines = []
     if "parameters" in result:
-        lines.append(table([[p["parameter"], f"{p['estimate']:.4g}",
-                             f"[{p['ci_low']:.4g}, {p['ci_high']:.4g}]",
-                             "yes" if p["pinned_down"] else "NO"]
-                            for p in result["parameters"]],
-                           ["parameter", "estimate", "95 % interval", "pinned down"]))
+        lines.append(
+            table(
+                [
+                    [
+                        p["parameter"],
+                        f"{p['estimate']:.4g}",
+                        f"[{p['ci_low']:.4g}, {p['ci_high']:.4g}]",
+                        "yes" if p["pinned_down"] else "NO",
+                    ]
+                    for p in result["parameters"]
+                ],
+                ["parameter", "estimate", "95 % interval", "pinned down"],
+            )
+        )
     lines.append("")
-    lines.append(table([[f["moment"], f"{f['simulated'] * f.get('scale', 1):.4g}",
-                         f"{f['target'] * f.get('scale', 1):.4g}", f"{f['diff_in_se']:+.2f}"]
-                        for f in result["fit"]],
-                       ["moment", "simulated", "target", "diff (SE)"]))
+    lines.append(
+        table(
+            [
+                [
+                    f["moment"],
+                    f"{f['simulated'] * f.get('scale', 1):.4g}",
+                    f"{f['target'] * f.get('scale', 1):.4g}",
+                    f"{f['diff_in_se']:+.2f}",
+                ]
+                for f in result["fit"]
+            ],
+            ["moment", "simulated", "target", "diff (SE)"],
+        )
+    )
     if result.get("J_df"):
-        lines.append(f"\nJ = {result['J']:.2f} on {result['J_df']} d.o.f. "
-                     f"(p = {result['J_p']:.3g}); Q at minimum {result['minimum']['q']:.3f}; "
-                     f"{result['timing']['evaluations']} evaluations, "
-                     f"{result['timing']['seconds_total']:.0f} s")
+        lines.append(
+            f"\nJ = {result['J']:.2f} on {result['J_df']} d.o.f. "
+            f"(p = {result['J_p']:.3g}); Q at minimum {result['minimum']['q']:.3f}; "
+            f"{result['timing']['evaluations']} evaluations, "
+            f"{result['timing']['seconds_total']:.0f} s"
+        )
     return lines
 
 
@@ -183,8 +252,16 @@ def main(argv: list[str]) -> int:
     out = Path(args.out or f"results/calibration/{spec.name}")
     runs_dir = Path(args.runs_dir) if args.runs_dir else out / "runs"
     executor = "dask" if args.scheduler else args.executor
-    result = run(spec, out, runs_dir, executor=executor, jobs=args.jobs,
-                 scheduler=args.scheduler, inference=not args.no_inference, quiet=args.quiet)
+    result = run(
+        spec,
+        out,
+        runs_dir,
+        executor=executor,
+        jobs=args.jobs,
+        scheduler=args.scheduler,
+        inference=not args.no_inference,
+        quiet=args.quiet,
+    )
     files = write_outputs(result, spec, out)
     result["sacred_run"] = record(result, spec, files, runs_dir)
     print("\n".join(summary_lines(result)))

@@ -24,10 +24,16 @@ def jacobian_figure(jac: pd.DataFrame, path: Path) -> Path:
     plt = _plt()
     fig, ax = plt.subplots(figsize=(1.2 * jac.shape[1] + 3, 0.32 * jac.shape[0] + 1.5))
     lim = float(np.nanmax(np.abs(jac.to_numpy()))) or 1.0
-    im = ax.imshow(np.clip(jac.to_numpy(), -lim, lim), cmap="RdBu_r", vmin=-lim, vmax=lim,
-                   aspect="auto")
-    ax.set_xticks(range(jac.shape[1]), [c.split(".")[-1] for c in jac.columns], rotation=35,
-                  ha="right", fontsize=8)
+    im = ax.imshow(
+        np.clip(jac.to_numpy(), -lim, lim), cmap="RdBu_r", vmin=-lim, vmax=lim, aspect="auto"
+    )
+    ax.set_xticks(
+        range(jac.shape[1]),
+        [c.split(".")[-1] for c in jac.columns],
+        rotation=35,
+        ha="right",
+        fontsize=8,
+    )
     ax.set_yticks(range(jac.shape[0]), jac.index, fontsize=8)
     for (i, j), v in np.ndenumerate(jac.to_numpy()):
         ax.text(j, i, f"{v:.1f}", ha="center", va="center", fontsize=6)

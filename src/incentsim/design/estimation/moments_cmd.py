@@ -28,20 +28,34 @@ def build_parser() -> argparse.ArgumentParser:
     from incentsim.interfaces.cli_options import SEEDS_HELP, Parser, add_runs_dir, add_seeds
 
     fields = "; ".join(f"{k}: {v[1]}" for k, v in FIELDS.items())
-    p = Parser(prog="incentsim moments", description=__doc__.split("\n\n")[0],
-                epilog=f"fields: {fields}")
+    p = Parser(
+        prog="incentsim moments", description=__doc__.split("\n\n")[0], epilog=f"fields: {fields}"
+    )
     p.add_argument("panel", help="leader-year panel, .csv or .dta")
-    p.add_argument("--map", default="", metavar="FIELD=COLUMN,...",
-                   help="which panel column holds each field (unmapped fields are taken from "
-                        "a column of the same name)")
-    p.add_argument("--percent", action="store_true",
-                   help="growth columns are in percent (divided by 100)")
-    p.add_argument("--period", choices=PERIODS, default="2000-07",
-                   help="targets shown beside the moments (default 2000-07)")
+    p.add_argument(
+        "--map",
+        default="",
+        metavar="FIELD=COLUMN,...",
+        help="which panel column holds each field (unmapped fields are taken from "
+        "a column of the same name)",
+    )
+    p.add_argument(
+        "--percent", action="store_true", help="growth columns are in percent (divided by 100)"
+    )
+    p.add_argument(
+        "--period",
+        choices=PERIODS,
+        default="2000-07",
+        help="targets shown beside the moments (default 2000-07)",
+    )
     p.add_argument("--scenario", metavar="CONFIG", help="also compute on this scenario")
     add_seeds(p, "8", f"with --scenario, {SEEDS_HELP} (default 8)")
-    p.add_argument("--scale", choices=("small", "province", "national"), default="province",
-                   help="world.scale of the simulated runs (default province)")
+    p.add_argument(
+        "--scale",
+        choices=("small", "province", "national"),
+        default="province",
+        help="world.scale of the simulated runs (default province)",
+    )
     add_runs_dir(p)
     p.add_argument("--jobs", type=int, default=None, help="parallel processes")
     p.add_argument("--json", action="store_true", help="print JSON instead of a table")
@@ -63,20 +77,41 @@ def rows(data: dict[str, Estimate], sim: dict[str, Estimate] | None, period: str
     out = []
     for mid, m in mm.MOMENTS.items():
         t = targets.get(mid)
-        out.append({"id": mid, "name": m.name, "unit": m.unit, "scale": m.scale,
-                    "data": data[mid], "simulated": (sim or {}).get(mid),
-                    "target": t.target if t else "", "period": period if t else ""})
+        out.append(
+            {
+                "id": mid,
+                "name": m.name,
+                "unit": m.unit,
+                "scale": m.scale,
+                "data": data[mid],
+                "simulated": (sim or {}).get(mid),
+                "target": t.target if t else "",
+                "period": period if t else "",
+            }
+        )
     return out
 
 
 def _print_table(out: list[dict], with_sim: bool) -> None:
     from incentsim.interfaces.cli import table
 
-    header = ["moment", "unit", "panel (±2 SE)", *(["simulated (±2 SE)"] if with_sim else []),
-              "target"]
-    body = [[r["name"], r["unit"], _cell(r["data"], r["scale"]),
-             *([_cell(r["simulated"], r["scale"])] if with_sim else []), r["target"]]
-            for r in out]
+    header = [
+        "moment",
+        "unit",
+        "panel (±2 SE)",
+        *(["simulated (±2 SE)"] if with_sim else []),
+        "target",
+    ]
+    body = [
+        [
+            r["name"],
+            r["unit"],
+            _cell(r["data"], r["scale"]),
+            *([_cell(r["simulated"], r["scale"])] if with_sim else []),
+            r["target"],
+        ]
+        for r in out
+    ]
     print(table(body, header))
 
 
@@ -88,8 +123,9 @@ def _simulate(args) -> dict[str, Estimate]:
 
     sc = load_scenario(args.scenario, {"world.scale": args.scale})
     seeds = parse_seeds(args.seeds, what="--seeds")
-    panel, _ = simulated_panel(sc, seeds, runs_dir_of(args), jobs=args.jobs,
-                               info={"purpose": "incentsim moments"})
+    panel, _ = simulated_panel(
+        sc, seeds, runs_dir_of(args), jobs=args.jobs, info={"purpose": "incentsim moments"}
+    )
     return mm.compute(panel)
 
 
@@ -105,11 +141,22 @@ def main(argv: list[str]) -> int:
     sim = _simulate(args) if args.scenario else None
     out = rows(data, sim, args.period)
     if args.json:
-        print(json.dumps({"columns": used, "moments": [
-            {**{k: v for k, v in r.items() if k not in ("data", "simulated")},
-             "data": r["data"].to_dict(),
-             "simulated": r["simulated"].to_dict() if r["simulated"] else None}
-            for r in out]}, indent=1))
+        print(
+            json.dumps(
+                {
+                    "columns": used,
+                    "moments": [
+                        {
+                            **{k: v for k, v in r.items() if k not in ("data", "simulated")},
+                            "data": r["data"].to_dict(),
+                            "simulated": r["simulated"].to_dict() if r["simulated"] else None,
+                        }
+                        for r in out
+                    ],
+                },
+                indent=1,
+            )
+        )
     else:
         print("columns used: " + ", ".join(f"{f}={c}" for f, c in used.items()))
         _print_table(out, sim is not None)

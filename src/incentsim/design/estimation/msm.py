@@ -120,8 +120,14 @@ def _nan_to_none(a: np.ndarray) -> list[float | None]:
 class SimulatedMoments:
     """m(θ): the spec's moments on the panel simulated at θ over the spec's seeds."""
 
-    def __init__(self, spec: CalibrationSpec, runs_dir: str | Path, cache: MomentCache,
-                 run_panel: Callable[..., Any], log: Callable[[str], None] | None = None):
+    def __init__(
+        self,
+        spec: CalibrationSpec,
+        runs_dir: str | Path,
+        cache: MomentCache,
+        run_panel: Callable[..., Any],
+        log: Callable[[str], None] | None = None,
+    ):
         self.spec, self.runs_dir, self.cache = spec, Path(runs_dir), cache
         self.run_panel, self.log = run_panel, log
         self.ids = [t.moment for t in spec.targets]
@@ -129,8 +135,13 @@ class SimulatedMoments:
 
     def key(self, values: dict[str, float]) -> str:
         sc = self.spec.scenario(values)
-        blob = json.dumps({"runs": [task_key(sc, s) for s in self.spec.seeds],
-                           "moments": self.ids, "estimators": estimator_fingerprint()})
+        blob = json.dumps(
+            {
+                "runs": [task_key(sc, s) for s in self.spec.seeds],
+                "moments": self.ids,
+                "estimators": estimator_fingerprint(),
+            }
+        )
         return hashlib.sha256(blob.encode()).hexdigest()[:20]
 
     def __call__(self, values: dict[str, float]) -> Evaluation:
@@ -144,14 +155,20 @@ class SimulatedMoments:
             hit = {"params": values, "values": _nan_to_none(values_), "ses": _nan_to_none(ses)}
             self.cache.put(key, hit)
         self.count += 1
-        return Evaluation(np.array(hit["values"], dtype=float),
-                          np.array(hit["ses"], dtype=float), time.time() - t0, cached)
+        return Evaluation(
+            np.array(hit["values"], dtype=float),
+            np.array(hit["ses"], dtype=float),
+            time.time() - t0,
+            cached,
+        )
 
 
 def targets_and_weights(spec: CalibrationSpec) -> tuple[np.ndarray, np.ndarray]:
     """The target moments and the scale each residual is divided by."""
-    return (np.array([t.centre() for t in spec.targets]),
-            np.array([t.weight_se() for t in spec.targets]))
+    return (
+        np.array([t.centre() for t in spec.targets]),
+        np.array([t.weight_se() for t in spec.targets]),
+    )
 
 
 def residuals(ev: Evaluation, spec: CalibrationSpec) -> np.ndarray:
@@ -166,9 +183,11 @@ def values_of(spec: CalibrationSpec, u: np.ndarray) -> dict[str, float]:
     return {p.path: p.from_unit(x) for p, x in zip(spec.parameters, np.clip(u, 0.0, 1.0))}
 
 
-def minimise(spec: CalibrationSpec, sim: SimulatedMoments,
-             progress: Callable[[int, float, dict[str, float], Evaluation], None] | None = None
-             ) -> dict[str, Any]:
+def minimise(
+    spec: CalibrationSpec,
+    sim: SimulatedMoments,
+    progress: Callable[[int, float, dict[str, float], Evaluation], None] | None = None,
+) -> dict[str, Any]:
     """Minimise Q over the unit cube of the parameters' bounds (optimagic)."""
     import optimagic as om
 
@@ -193,16 +212,25 @@ def minimise(spec: CalibrationSpec, sim: SimulatedMoments,
         # numbers (path dependence): DFO-LS's noisy mode keeps its trust region above that
         # level and restarts when progress stalls; a first step of a fifth of each range
         options.update(noise_additive_level=1.0, trustregion_initial_radius=0.2)
-    res = om.minimize(fun=fun, params=u0, algorithm=spec.algorithm,
-                      bounds=om.Bounds(lower=np.zeros(k), upper=np.ones(k)),
-                      algo_options=options)
-    return {"values": values_of(spec, np.asarray(res.params)), "q": float(res.fun),
-            "evaluations": int(res.n_fun_evals or sim.count), "message": str(res.message),
-            "algorithm": spec.algorithm}
+    res = om.minimize(
+        fun=fun,
+        params=u0,
+        algorithm=spec.algorithm,
+        bounds=om.Bounds(lower=np.zeros(k), upper=np.ones(k)),
+        algo_options=options,
+    )
+    return {
+        "values": values_of(spec, np.asarray(res.params)),
+        "q": float(res.fun),
+        "evaluations": int(res.n_fun_evals or sim.count),
+        "message": str(res.message),
+        "algorithm": spec.algorithm,
+    }
 
 
-def jacobian(spec: CalibrationSpec, sim: SimulatedMoments, values: dict[str, float],
-             f0: np.ndarray) -> np.ndarray:
+def jacobian(
+    spec: CalibrationSpec, sim: SimulatedMoments, values: dict[str, float], f0: np.ndarray
+) -> np.ndarray:
     """∂m/∂θ (M × K) at ``values`` by central differences (one-sided at a bound)."""
     import optimagic as om
 
@@ -213,14 +241,20 @@ def jacobian(spec: CalibrationSpec, sim: SimulatedMoments, values: dict[str, flo
     def m(x):
         return sim({p.path: float(v) for p, v in zip(spec.parameters, x)}).values
 
-    out = om.first_derivative(m, x0, bounds=om.Bounds(lower=lo, upper=hi),
-                              step_size=spec.jacobian_step * (hi - lo), f0=f0,
-                              error_handling="raise")
+    out = om.first_derivative(
+        m,
+        x0,
+        bounds=om.Bounds(lower=lo, upper=hi),
+        step_size=spec.jacobian_step * (hi - lo),
+        f0=f0,
+        error_handling="raise",
+    )
     return np.asarray(out.derivative, dtype=float).reshape(len(f0), len(x0))
 
 
-def inference(spec: CalibrationSpec, values: dict[str, float], ev: Evaluation,
-              G: np.ndarray) -> dict[str, Any]:
+def inference(
+    spec: CalibrationSpec, values: dict[str, float], ev: Evaluation, G: np.ndarray
+) -> dict[str, Any]:
     """Sandwich standard errors, J test, sensitivity and identification at the estimate."""
     target, s = targets_and_weights(spec)
     sim_se = np.nan_to_num(ev.ses, nan=0.0)
@@ -239,18 +273,41 @@ def inference(spec: CalibrationSpec, values: dict[str, float], ev: Evaluation,
     z = stats.norm.ppf(0.975)
     params = []
     for j, p in enumerate(spec.parameters):
-        params.append({"parameter": p.path, "estimate": float(x[j]), "se": float(se[j]),
-                       "ci_low": float(x[j] - z * se[j]), "ci_high": float(x[j] + z * se[j]),
-                       "bounds": [p.lower, p.upper], "start": p.start,
-                       "pinned_down": bool(2 * z * se[j] < 0.5 * rng[j])})
-    fit = [{"moment": t.id, "name": t.name, "simulated": float(v), "simulated_se": float(ss),
-            "target": t.centre(), "target_se": float(sw), "scale": t.scale, "unit": t.unit,
+        params.append(
+            {
+                "parameter": p.path,
+                "estimate": float(x[j]),
+                "se": float(se[j]),
+                "ci_low": float(x[j] - z * se[j]),
+                "ci_high": float(x[j] + z * se[j]),
+                "bounds": [p.lower, p.upper],
+                "start": p.start,
+                "pinned_down": bool(2 * z * se[j] < 0.5 * rng[j]),
+            }
+        )
+    fit = [
+        {
+            "moment": t.id,
+            "name": t.name,
+            "simulated": float(v),
+            "simulated_se": float(ss),
+            "target": t.centre(),
+            "target_se": float(sw),
+            "scale": t.scale,
+            "unit": t.unit,
             "diff_in_se": float((v - t.centre()) / math.sqrt(sw**2 + ss**2)),
-            "matched": t.matched(float(v))}
-           for t, v, ss, sw in zip(spec.targets, ev.values, sim_se, s)]
-    return {"parameters": params, "fit": fit,
-            "J": J, "J_df": df, "J_p": float(stats.chi2.sf(J, df)) if df > 0 else None,
-            "jacobian_se_per_range": (G * rng[None, :] / s[:, None]).tolist(),
-            "sensitivity_per_target_se": (-(B @ G.T @ W) * s[None, :]).tolist(),
-            "min_eigen_ratio": float(eig.min() / eig.max()) if eig.max() > 0 else 0.0,
-            "vcov": V.tolist()}
+            "matched": t.matched(float(v)),
+        }
+        for t, v, ss, sw in zip(spec.targets, ev.values, sim_se, s)
+    ]
+    return {
+        "parameters": params,
+        "fit": fit,
+        "J": J,
+        "J_df": df,
+        "J_p": float(stats.chi2.sf(J, df)) if df > 0 else None,
+        "jacobian_se_per_range": (G * rng[None, :] / s[:, None]).tolist(),
+        "sensitivity_per_target_se": (-(B @ G.T @ W) * s[None, :]).tolist(),
+        "min_eigen_ratio": float(eig.min() / eig.max()) if eig.max() > 0 else 0.0,
+        "vcov": V.tolist(),
+    }

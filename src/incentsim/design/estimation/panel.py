@@ -77,8 +77,9 @@ def _columns(df: pd.DataFrame, mapping: dict[str, str], where: str) -> dict[str,
     missing = [f"{f}={c}" for f, c in mapping.items() if c not in df.columns]
     if missing:
         shown = ", ".join(map(str, list(df.columns)[:20]))
-        raise PanelError(f"{where}: mapped column(s) not in the panel: {', '.join(missing)} "
-                         f"(columns: {shown})")
+        raise PanelError(
+            f"{where}: mapped column(s) not in the panel: {', '.join(missing)} (columns: {shown})"
+        )
     cols = dict(mapping)
     for field, (model_name, _) in FIELDS.items():
         if field not in cols:
@@ -88,8 +89,10 @@ def _columns(df: pd.DataFrame, mapping: dict[str, str], where: str) -> dict[str,
                     break
     absent = [f for f in REQUIRED if f not in cols]
     if absent:
-        raise PanelError(f"{where}: no column for required field(s) {', '.join(absent)}; "
-                         f"map them with --map {absent[0]}=COLUMN")
+        raise PanelError(
+            f"{where}: no column for required field(s) {', '.join(absent)}; "
+            f"map them with --map {absent[0]}=COLUMN"
+        )
     return cols
 
 
@@ -106,13 +109,16 @@ def _checked(out: pd.DataFrame, where: str) -> pd.DataFrame:
             raise PanelError(f"{where}: column for {col} is not numeric")
     if out.duplicated(["prefecture", "year"]).any():
         row = out[out.duplicated(["prefecture", "year"])].iloc[0]
-        raise PanelError(f"{where}: more than one row for prefecture {row['prefecture']!r} "
-                         f"in {row['year']!r} (one row per leader-year)")
+        raise PanelError(
+            f"{where}: more than one row for prefecture {row['prefecture']!r} "
+            f"in {row['year']!r} (one row per leader-year)"
+        )
     return out
 
 
-def read_panel(path: str | Path, mapping: dict[str, str] | None = None,
-               percent: bool = False) -> tuple[pd.DataFrame, dict[str, str]]:
+def read_panel(
+    path: str | Path, mapping: dict[str, str] | None = None, percent: bool = False
+) -> tuple[pd.DataFrame, dict[str, str]]:
     """Read, map, check and prepare a panel; returns ``(panel, field -> column used)``."""
     p = Path(path)
     df = _read(p)

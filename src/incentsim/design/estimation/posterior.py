@@ -39,9 +39,12 @@ def read_estimates(path: str | Path) -> dict[str, Any]:
         raise ScenarioError([("--posterior", f"cannot read estimates from {p}: {exc}")]) from None
     if cov.shape != (len(params), len(params)):
         raise ScenarioError([("--posterior", f"{p}: covariance does not match the parameters")])
-    return {"names": [q["parameter"] for q in params],
-            "mean": np.array([q["estimate"] for q in params], dtype=float),
-            "bounds": np.array([q["bounds"] for q in params], dtype=float), "cov": cov}
+    return {
+        "names": [q["parameter"] for q in params],
+        "mean": np.array([q["estimate"] for q in params], dtype=float),
+        "bounds": np.array([q["bounds"] for q in params], dtype=float),
+        "cov": cov,
+    }
 
 
 def draw(estimates: dict[str, Any], seed: int) -> dict[str, float]:
@@ -71,6 +74,9 @@ def with_draw(scenario: Scenario, estimates: dict[str, Any], seed: int) -> Scena
         for part in name.split("."):
             node = getattr(node, part, None)
         types[name] = type(node)
-    values = {k: (round(v) if types[k] is int else v)
-              for k, v in draw(estimates, seed).items() if applies(scenario, k)}
+    values = {
+        k: (round(v) if types[k] is int else v)
+        for k, v in draw(estimates, seed).items()
+        if applies(scenario, k)
+    }
     return load_scenario(scenario, values)

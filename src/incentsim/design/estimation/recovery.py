@@ -20,8 +20,12 @@ from incentsim.design.estimation.msm import moments_and_ses
 from incentsim.design.estimation.spec import CalibrationSpec
 
 
-def synthetic_spec(spec: CalibrationSpec, truth: dict[str, float], data_seeds: Sequence[int],
-                   run_panel: Callable[..., Any]) -> CalibrationSpec:
+def synthetic_spec(
+    spec: CalibrationSpec,
+    truth: dict[str, float],
+    data_seeds: Sequence[int],
+    run_panel: Callable[..., Any],
+) -> CalibrationSpec:
     """A copy of ``spec`` whose targets are the moments simulated at ``truth``."""
     if set(data_seeds) & set(spec.seeds):
         raise ValueError("data seeds must differ from the estimation's seeds")
@@ -31,9 +35,16 @@ def synthetic_spec(spec: CalibrationSpec, truth: dict[str, float], data_seeds: S
     for t, v, se in zip(spec.targets, values, ses):
         if not (np.isfinite(v) and np.isfinite(se) and se > 0):
             raise ValueError(f"moment {t.id} has no finite value and SE at the truth")
-        targets.append(dataclasses.replace(
-            t, value=float(v), se=float(se), band=(v - 2 * se, v + 2 * se),
-            target=f"simulated at {truth}", source="synthetic (parameter recovery)"))
+        targets.append(
+            dataclasses.replace(
+                t,
+                value=float(v),
+                se=float(se),
+                band=(v - 2 * se, v + 2 * se),
+                target=f"simulated at {truth}",
+                source="synthetic (parameter recovery)",
+            )
+        )
     return dataclasses.replace(spec, targets=targets, name=f"{spec.name}_recovery")
 
 
@@ -42,9 +53,17 @@ def coverage(result: dict[str, Any], truth: dict[str, float]) -> list[dict[str, 
     out = []
     for p in result["parameters"]:
         v = truth[p["parameter"]]
-        out.append({"parameter": p["parameter"], "truth": v, "estimate": p["estimate"],
-                    "se": p["se"], "ci_low": p["ci_low"], "ci_high": p["ci_high"],
-                    "error_in_se": (p["estimate"] - v) / p["se"] if p["se"] > 0 else None,
-                    "covered": bool(p["ci_low"] <= v <= p["ci_high"]),
-                    "pinned_down": p["pinned_down"]})
+        out.append(
+            {
+                "parameter": p["parameter"],
+                "truth": v,
+                "estimate": p["estimate"],
+                "se": p["se"],
+                "ci_low": p["ci_low"],
+                "ci_high": p["ci_high"],
+                "error_in_se": (p["estimate"] - v) / p["se"] if p["se"] > 0 else None,
+                "covered": bool(p["ci_low"] <= v <= p["ci_high"]),
+                "pinned_down": p["pinned_down"],
+            }
+        )
     return out

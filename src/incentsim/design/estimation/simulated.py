@@ -25,24 +25,43 @@ class SimulationFailed(RuntimeError):
     """A run of the estimation failed; the message names the seed and the error."""
 
 
-def simulated_panel(scenario: Scenario, seeds: Sequence[int], runs_dir: str | Path, *,
-                    executor: str = "local", jobs: int | None = None,
-                    scheduler: str | None = None, info: dict | None = None,
-                    on_result: Callable[[TaskResult], None] | None = None
-                    ) -> tuple[pd.DataFrame, pd.DataFrame]:
+def simulated_panel(
+    scenario: Scenario,
+    seeds: Sequence[int],
+    runs_dir: str | Path,
+    *,
+    executor: str = "local",
+    jobs: int | None = None,
+    scheduler: str | None = None,
+    info: dict | None = None,
+    on_result: Callable[[TaskResult], None] | None = None,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Run ``scenario`` on every seed (tracked; finished runs reused) and return the
     pooled prepared leader-year panel and the pooled timeseries (``seed`` columns)."""
     tasks = [Task.of(scenario, s, **(info or {})) for s in seeds]
-    results = execute(tasks, runs_dir, executor=executor, jobs=jobs, scheduler=scheduler,
-                      skip_done=True, keep_timeseries=True, on_result=on_result)
+    results = execute(
+        tasks,
+        runs_dir,
+        executor=executor,
+        jobs=jobs,
+        scheduler=scheduler,
+        skip_done=True,
+        keep_timeseries=True,
+        on_result=on_result,
+    )
     bad = [r for r in results if not r.ok]
     if bad:
         raise SimulationFailed(f"seed {bad[0].seed}: {bad[0].error}")
     panels, series = [], []
     for r in results:
         assert r.run_id is not None and r.timeseries is not None  # kept for finished runs
-        panels.append(read_artifact(runs_dir, r.run_id, "leaders.parquet")
-                      .assign(seed=r.seed, arm=scenario.name))
+        panels.append(
+            read_artifact(runs_dir, r.run_id, "leaders.parquet").assign(
+                seed=r.seed, arm=scenario.name
+            )
+        )
         series.append(r.timeseries.assign(seed=r.seed, arm=scenario.name))
-    return (prepare_panel(pd.concat(panels, ignore_index=True)),
-            pd.concat(series, ignore_index=True))
+    return (
+        prepare_panel(pd.concat(panels, ignore_index=True)),
+        pd.concat(series, ignore_index=True),
+    )

@@ -40,12 +40,31 @@ from incentsim.scenario import (
     read_yaml_mapping,
 )
 
-SPEC_KEYS = {"name", "description", "base", "period", "set", "seeds", "parameters",
-             "moments", "algorithm", "max_evaluations", "jacobian_step"}
+SPEC_KEYS = {
+    "name",
+    "description",
+    "base",
+    "period",
+    "set",
+    "seeds",
+    "parameters",
+    "moments",
+    "algorithm",
+    "max_evaluations",
+    "jacobian_step",
+}
 ALGORITHMS = ("nag_dfols", "nag_pybobyqa", "scipy_neldermead", "pounders")
 #: prefixes of scenario keys that are levers under study or set-up, never estimated
-NOT_ESTIMABLE = ("promotion.rule", "promotion.weights", "promotion.veto",
-                 "tenure.term_length", "accountability.", "world.", "name", "description")
+NOT_ESTIMABLE = (
+    "promotion.rule",
+    "promotion.weights",
+    "promotion.veto",
+    "tenure.term_length",
+    "accountability.",
+    "world.",
+    "name",
+    "description",
+)
 
 
 @dataclass(frozen=True)
@@ -87,8 +106,7 @@ class CalibrationSpec:
     def scenario(self, values: dict[str, float] | None = None) -> Scenario:
         """The scenario at parameter ``values`` (``None``: the starts)."""
         vals = values if values is not None else {p.path: p.start for p in self.parameters}
-        typed = {k: (round(v) if self.types.get(k) is int else float(v))
-                 for k, v in vals.items()}
+        typed = {k: (round(v) if self.types.get(k) is int else float(v)) for k, v in vals.items()}
         return load_scenario(self.base, {**self.overrides, **typed})
 
 
@@ -97,22 +115,31 @@ def _estimable_mechanism(path: str) -> bool:
     from incentsim.rules.accountability import MECHANISMS
 
     parts = path.split(".")
-    return (len(parts) == 3 and parts[0] == "accountability" and parts[1] in MECHANISMS
-            and MECHANISMS[parts[1]].estimable and parts[2] != "enabled")
+    return (
+        len(parts) == 3
+        and parts[0] == "accountability"
+        and parts[1] in MECHANISMS
+        and MECHANISMS[parts[1]].estimable
+        and parts[2] != "enabled"
+    )
 
 
 def _parameter(path: str, entry: Any, problems: list) -> Parameter | None:
     where = f"parameters.{path}"
-    if (any(path == p.rstrip(".") or path.startswith(p) for p in NOT_ESTIMABLE)
-            and not _estimable_mechanism(path)):
+    if any(
+        path == p.rstrip(".") or path.startswith(p) for p in NOT_ESTIMABLE
+    ) and not _estimable_mechanism(path):
         problems.append((where, "is a lever under study or set-up, not an estimated parameter"))
         return None
     if not isinstance(entry, dict) or set(entry) - {"start", "bounds"} or "bounds" not in entry:
         problems.append((where, "must be {start: X, bounds: [LOW, HIGH]}"))
         return None
     b = entry["bounds"]
-    if not (isinstance(b, list) and len(b) == 2
-            and all(isinstance(x, (int, float)) and not isinstance(x, bool) for x in b)):
+    if not (
+        isinstance(b, list)
+        and len(b) == 2
+        and all(isinstance(x, (int, float)) and not isinstance(x, bool) for x in b)
+    ):
         problems.append((f"{where}.bounds", f"must be [LOW, HIGH] numbers, got {b!r}"))
         return None
     lo, hi = float(b[0]), float(b[1])
@@ -137,13 +164,19 @@ def _targets(ids: Any, period: str, problems: list) -> list[Target]:
     for tid in ids:
         t = BY_ID.get(str(tid))
         if t is None:
-            problems.append(("moments", f"unknown moment {tid!r}; known: "
-                             + ", ".join(k for k, v in BY_ID.items() if v.kind == "panel")))
+            problems.append(
+                (
+                    "moments",
+                    f"unknown moment {tid!r}; known: "
+                    + ", ".join(k for k, v in BY_ID.items() if v.kind == "panel"),
+                )
+            )
         elif t.period != period:
             problems.append(("moments", f"{tid!r} is a {t.period} target, not {period}"))
         elif t.kind != "panel" or t.moment not in MOMENTS:
-            problems.append(("moments", (f"{tid!r} is not a panel moment; it cannot be "
-                                        "estimated on")))
+            problems.append(
+                ("moments", (f"{tid!r} is not a panel moment; it cannot be estimated on"))
+            )
         else:
             out.append(t)
     return out
@@ -178,8 +211,11 @@ def load_spec(path: str | Path) -> CalibrationSpec:
     :class:`ScenarioError` lists every problem."""
     path = shipped.resolve(path, "calibration spec")
     data = read_yaml_mapping(path, "calibration spec")
-    problems: list[tuple[str, str]] = [(k, "unknown key; allowed: " + ", ".join(sorted(SPEC_KEYS)))
-                                       for k in data if k not in SPEC_KEYS]
+    problems: list[tuple[str, str]] = [
+        (k, "unknown key; allowed: " + ", ".join(sorted(SPEC_KEYS)))
+        for k in data
+        if k not in SPEC_KEYS
+    ]
     for key in ("base", "parameters", "moments"):
         if key not in data:
             problems.append((key, "is required"))
@@ -212,13 +248,24 @@ def load_spec(path: str | Path) -> CalibrationSpec:
     if not isinstance(step, (int, float)) or not 0 < step <= 0.5:
         problems.append(("jacobian_step", f"must be in (0, 0.5], got {step!r}"))
     if len(targets) < len(params) and not problems:
-        problems.append(("moments", (f"{len(targets)} moments cannot identify "
-                                    f"{len(params)} parameters")))
-    spec = CalibrationSpec(str(data.get("name", path.stem)), base, period, dict(overrides),
-                           seeds, params, targets, algorithm, int(max_eval) if
-                           isinstance(max_eval, int) else 1, float(step) if
-                           isinstance(step, (int, float)) else 0.05,
-                           str(data.get("description", "")), str(path), data)
+        problems.append(
+            ("moments", (f"{len(targets)} moments cannot identify {len(params)} parameters"))
+        )
+    spec = CalibrationSpec(
+        str(data.get("name", path.stem)),
+        base,
+        period,
+        dict(overrides),
+        seeds,
+        params,
+        targets,
+        algorithm,
+        int(max_eval) if isinstance(max_eval, int) else 1,
+        float(step) if isinstance(step, (int, float)) else 0.05,
+        str(data.get("description", "")),
+        str(path),
+        data,
+    )
     if not problems:
         _check_ranges(spec, problems)
     if problems:

@@ -13,11 +13,11 @@ SALib and the EMA workbench are imported only when an analysis runs.
 """
 
 from incentsim.design.exploratory.problem import (
-                                           OutcomeSpec,
-                                           Parameter,
-                                           Problem,
-                                           load_problem,
-                                           problem_from_dict,
+    OutcomeSpec,
+    Parameter,
+    Problem,
+    load_problem,
+    problem_from_dict,
 )
 
 __all__ = ["OutcomeSpec", "Parameter", "Problem", "load_problem", "problem_from_dict"]

@@ -50,9 +50,13 @@ def read_cached(runs_dir: str | Path, key: str) -> dict[str, float] | None:
 class CachedTask(Task):
     """A simulation run without Sacred, its summary cached under its task key."""
 
-    def run(self, runs_dir: str | Path, skip_done: bool = False,  # noqa: ARG002
-            keep_timeseries: bool = False,  # noqa: ARG002 - no timeseries is kept
-            progress: Callable[[int, int], None] | None = None) -> TaskResult:
+    def run(
+        self,
+        runs_dir: str | Path,
+        skip_done: bool = False,  # noqa: ARG002
+        keep_timeseries: bool = False,  # noqa: ARG002 - no timeseries is kept
+        progress: Callable[[int, int], None] | None = None,
+    ) -> TaskResult:
         from incentsim.api import simulate
 
         name = self.scenario.get("name", "")
@@ -69,9 +73,15 @@ class CachedTask(Task):
         try:
             path.parent.mkdir(exist_ok=True)
             with written_atomically(path) as tmp:
-                tmp.write_text(json.dumps({"seed": self.seed, "summary": summary,
-                                           "cpu_seconds": time.process_time() - cpu}))
+                tmp.write_text(
+                    json.dumps(
+                        {
+                            "seed": self.seed,
+                            "summary": summary,
+                            "cpu_seconds": time.process_time() - cpu,
+                        }
+                    )
+                )
         except OSError as exc:
-            raise StorageError(f"cannot write evaluation {path}: {exc.strerror or exc}") \
-                from None
+            raise StorageError(f"cannot write evaluation {path}: {exc.strerror or exc}") from None
         return TaskResult(self.key, self.seed, name, summary=summary)

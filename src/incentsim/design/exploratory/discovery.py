@@ -54,8 +54,7 @@ def x_frame(problem: Problem, points: list[dict[str, Any]]) -> pd.DataFrame:
     x = pd.DataFrame(points, columns=problem.names)
     for p in problem.parameters:
         if p.kind == "categorical":
-            x[p.name] = pd.Categorical(x[p.name].astype(str),
-                                       categories=[str(v) for v in p.values])
+            x[p.name] = pd.Categorical(x[p.name].astype(str), categories=[str(v) for v in p.values])
         elif p.kind == "integer":
             x[p.name] = x[p.name].astype(np.int64)
         else:
@@ -73,8 +72,8 @@ class DiscoveryResult:
     above: bool
     points: pd.DataFrame
     runs: pd.DataFrame
-    box: pd.DataFrame          # limits of the selected box, one row per parameter
-    trajectory: pd.DataFrame   # PRIM's peeling trajectory (coverage, density, mass, res_dim)
+    box: pd.DataFrame  # limits of the selected box, one row per parameter
+    trajectory: pd.DataFrame  # PRIM's peeling trajectory (coverage, density, mass, res_dim)
     selected: int
     coverage: float
     density: float
@@ -89,8 +88,15 @@ class DiscoveryResult:
         return self.box[self.box["restricted"]]
 
 
-def prim_box(problem: Problem, x: pd.DataFrame, y: np.ndarray, *, peel_alpha: float = 0.05,
-             mass_min: float = 0.05, min_coverage: float = 0.5):
+def prim_box(
+    problem: Problem,
+    x: pd.DataFrame,
+    y: np.ndarray,
+    *,
+    peel_alpha: float = 0.05,
+    mass_min: float = 0.05,
+    min_coverage: float = 0.5,
+):
     """Run PRIM; return ``(box table, trajectory, selected index)``."""
     import logging
     import warnings
@@ -110,7 +116,7 @@ def prim_box(problem: Problem, x: pd.DataFrame, y: np.ndarray, *, peel_alpha: fl
     sel = int(ok["density"].idxmax()) if len(ok) else int(traj["coverage"].idxmax())
     # among equally dense boxes prefer the one with the higher coverage
     best = traj.loc[sel, "density"]
-    ties = (ok if len(ok) else traj)
+    ties = ok if len(ok) else traj
     ties = ties[np.isclose(ties["density"], best)]
     sel = int(ties["coverage"].idxmax())
     lims, init = box.box_lims[sel], p.box_init
@@ -134,10 +140,19 @@ def prim_box(problem: Problem, x: pd.DataFrame, y: np.ndarray, *, peel_alpha: fl
             restricted = not (np.isclose(lo_v, flo) and np.isclose(hi_v, fhi))
         q = qp.get(c) if isinstance(qp, dict) else None
         qv = [float(v) for v in q if v is not None and v == v and v >= 0] if q is not None else []
-        rows.append({"parameter": c, "key": par.key, "role": par.role,
-                     "restricted": bool(restricted), "box_min": lo_v, "box_max": hi_v,
-                     "range_min": flo, "range_max": fhi,
-                     "qp": min(qv) if qv else float("nan")})
+        rows.append(
+            {
+                "parameter": c,
+                "key": par.key,
+                "role": par.role,
+                "restricted": bool(restricted),
+                "box_min": lo_v,
+                "box_max": hi_v,
+                "range_min": flo,
+                "range_max": fhi,
+                "qp": min(qv) if qv else float("nan"),
+            }
+        )
     return pd.DataFrame(rows), traj, sel
 
 
@@ -152,13 +167,21 @@ def figure(res: DiscoveryResult):
     from incentsim.analysis.plots import OKABE_ITO, STYLE
 
     with plt.rc_context(STYLE):
-        fig, (a, b) = plt.subplots(1, 2, figsize=(11, 0.45 * len(res.box) + 3.2),
-                                   gridspec_kw={"width_ratios": [1, 1.2]})
+        fig, (a, b) = plt.subplots(
+            1, 2, figsize=(11, 0.45 * len(res.box) + 3.2), gridspec_kw={"width_ratios": [1, 1.2]}
+        )
         t = res.trajectory
         sc = a.scatter(t["coverage"], t["density"], c=t["res_dim"], cmap="viridis", s=22)
         a.plot(t["coverage"], t["density"], color="#999999", lw=0.8, zorder=0)
-        a.scatter([res.coverage], [res.density], s=140, facecolors="none",
-                  edgecolors=OKABE_ITO[4], linewidths=2, label="selected box")
+        a.scatter(
+            [res.coverage],
+            [res.density],
+            s=140,
+            facecolors="none",
+            edgecolors=OKABE_ITO[4],
+            linewidths=2,
+            label="selected box",
+        )
         a.set_xlabel("coverage")
         a.set_ylabel("density")
         a.set_xlim(0, 1.02)
@@ -182,22 +205,30 @@ def figure(res: DiscoveryResult):
             lo = (r["box_min"] - r["range_min"]) / span
             hi = (r["box_max"] - r["range_min"]) / span
             b.barh(i, hi - lo, left=lo, color=colour, height=0.5)
-            b.text(-0.02, i - 0.33, f"{r['range_min']:.3g}", ha="right", fontsize=8,
-                   color="#666666")
-            b.text(1.02, i - 0.33, f"{r['range_max']:.3g}", ha="left", fontsize=8,
-                   color="#666666")
+            b.text(
+                -0.02, i - 0.33, f"{r['range_min']:.3g}", ha="right", fontsize=8, color="#666666"
+            )
+            b.text(1.02, i - 0.33, f"{r['range_max']:.3g}", ha="left", fontsize=8, color="#666666")
             if r["restricted"]:
-                b.text(0.5, i + 0.3, f"{r['box_min']:.3g} – {r['box_max']:.3g}"
-                       + (f"  (qp {r['qp']:.2g})" if r["qp"] == r["qp"] else ""),
-                       ha="center", fontsize=8)
+                b.text(
+                    0.5,
+                    i + 0.3,
+                    f"{r['box_min']:.3g} – {r['box_max']:.3g}"
+                    + (f"  (qp {r['qp']:.2g})" if r["qp"] == r["qp"] else ""),
+                    ha="center",
+                    fontsize=8,
+                )
         b.set_yticks(range(len(box)), box["parameter"])
         b.set_xlim(-0.12, 1.12)
         b.set_xticks([0, 0.5, 1], ["min", "", "max"])
         b.grid(axis="y", visible=False)
         sign = "≥" if res.above else "≤"
         b.set_title(f"box: coverage {res.coverage:.2f}, density {res.density:.2f}")
-        fig.suptitle(f"{res.problem.name}: where {res.outcome} {sign} {res.threshold:g} "
-                     f"({res.n_interest} of {len(res.points)} points)", fontsize=12)
+        fig.suptitle(
+            f"{res.problem.name}: where {res.outcome} {sign} {res.threshold:g} "
+            f"({res.n_interest} of {len(res.points)} points)",
+            fontsize=12,
+        )
         fig.tight_layout()
     return fig
 
@@ -213,8 +244,14 @@ def _outcome_spec(problem: Problem, outcome: str) -> OutcomeSpec:
         o = OutcomeSpec(outcome, "info", "mean")
         problem.outcomes.append(o)
         return o
-    raise ScenarioError([("--outcome", f"unknown outcome {outcome!r}; the spec's: "
-                                       f"{', '.join(problem.outcome_names)}")])
+    raise ScenarioError(
+        [
+            (
+                "--outcome",
+                f"unknown outcome {outcome!r}; the spec's: {', '.join(problem.outcome_names)}",
+            )
+        ]
+    )
 
 
 def run_discovery(
@@ -246,32 +283,67 @@ def run_discovery(
     samples = int(samples or problem.options.get("discovery", {}).get("samples", 100))
     warn_if_thin(samples, 100, "sample points", "PRIM's boxes and their coverage and density")
     points = lhs_points(problem, samples)
-    per_point, per_run = evaluate_points(problem, points, model, runs_dir=runs_dir,
-                                         executor=executor, jobs=jobs, scheduler=scheduler,
-                                         analysis="discovery", progress=progress)
+    per_point, per_run = evaluate_points(
+        problem,
+        points,
+        model,
+        runs_dir=runs_dir,
+        executor=executor,
+        jobs=jobs,
+        scheduler=scheduler,
+        analysis="discovery",
+        progress=progress,
+    )
     y = _flag_interest(problem, per_point, o.column, threshold, above)
     n_int = int(y.sum())
-    box, traj, sel = prim_box(problem, x_frame(problem, points), y, peel_alpha=peel_alpha,
-                              mass_min=mass_min, min_coverage=min_coverage)
-    res = DiscoveryResult(problem, o.column, float(threshold), bool(above), per_point, per_run,
-                          box, traj, sel, float(traj.loc[sel, "coverage"]),
-                          float(traj.loc[sel, "density"]), float(traj.loc[sel, "mass"]), n_int)
+    box, traj, sel = prim_box(
+        problem,
+        x_frame(problem, points),
+        y,
+        peel_alpha=peel_alpha,
+        mass_min=mass_min,
+        min_coverage=min_coverage,
+    )
+    res = DiscoveryResult(
+        problem,
+        o.column,
+        float(threshold),
+        bool(above),
+        per_point,
+        per_run,
+        box,
+        traj,
+        sel,
+        float(traj.loc[sel, "coverage"]),
+        float(traj.loc[sel, "density"]),
+        float(traj.loc[sel, "mass"]),
+        n_int,
+    )
     if out is not None:
-        res.out = write_outputs(out, {"box": box, "trajectory": traj, "points": per_point,
-                                     "runs": per_run}, figure(res))
+        res.out = write_outputs(
+            out, {"box": box, "trajectory": traj, "points": per_point, "runs": per_run}, figure(res)
+        )
     res.seconds = time.perf_counter() - t0
     if record and (model is None or runs_dir is not None):
-        config = {"outcome": o.column, "threshold": float(threshold), "above": bool(above),
-                  "samples": samples, "seeds": problem.seeds,
-                  "sample_seed": problem.sample_seed, "min_coverage": min_coverage,
-                  "peel_alpha": peel_alpha, "mass_min": mass_min,
-                  "stub_model": model is not None}
+        config = {
+            "outcome": o.column,
+            "threshold": float(threshold),
+            "above": bool(above),
+            "samples": samples,
+            "seeds": problem.seeds,
+            "sample_seed": problem.sample_seed,
+            "min_coverage": min_coverage,
+            "peel_alpha": peel_alpha,
+            "mass_min": mass_min,
+            "stub_model": model is not None,
+        }
         res.run_id = _record(res, config, len(points), runs_dir)
     return res
 
 
-def _flag_interest(problem: Problem, per_point: pd.DataFrame, column: str, threshold: float,
-                   above: bool) -> np.ndarray:
+def _flag_interest(
+    problem: Problem, per_point: pd.DataFrame, column: str, threshold: float, above: bool
+) -> np.ndarray:
     """Mark the points of interest (``column`` at or beyond ``threshold``) in
     ``per_point["of_interest"]``; an error if none or all are."""
     v = per_point[column].to_numpy(dtype=float)
@@ -282,65 +354,109 @@ def _flag_interest(problem: Problem, per_point: pd.DataFrame, column: str, thres
         from incentsim.scenario import ScenarioError
 
         what = "no" if n_int == 0 else "every"
-        raise ScenarioError([("--threshold", f"{what} point has {column} "
-                              f"{'>=' if above else '<='} {threshold:g} (range of the "
-                              f"sample: {v.min():.4g} .. {v.max():.4g}); choose a threshold "
-                              "inside it")], source=problem.source)
+        raise ScenarioError(
+            [
+                (
+                    "--threshold",
+                    f"{what} point has {column} "
+                    f"{'>=' if above else '<='} {threshold:g} (range of the "
+                    f"sample: {v.min():.4g} .. {v.max():.4g}); choose a threshold "
+                    "inside it",
+                )
+            ],
+            source=problem.source,
+        )
     return y
 
 
-def _record(res: DiscoveryResult, config: dict, n_points: int,
-            runs_dir: str | Path | None) -> str:
+def _record(res: DiscoveryResult, config: dict, n_points: int, runs_dir: str | Path | None) -> str:
     """Track the discovery as an analysis run (its settings, files and box)."""
     files = {}
     if res.out is not None:
-        files = {f: res.out / f for f in ("box.csv", "trajectory.csv", "points.csv",
-                                          "runs.csv", "figure.png")}
+        files = {
+            f: res.out / f
+            for f in ("box.csv", "trajectory.csv", "points.csv", "runs.csv", "figure.png")
+        }
     ids = sorted({r for r in res.runs["run_id"] if r is not None}, key=int)
     return record_analysis(
-        res.problem, "discovery", config, files, runs_dir=runs_dir,
-        info={"outcome": res.outcome, "coverage": res.coverage, "density": res.density,
-              "mass": res.mass, "cases_of_interest": res.n_interest, "points": n_points,
-              "member_runs": ids, "seconds": round(res.seconds, 2),
-              "box": res.box.to_dict(orient="records")})
+        res.problem,
+        "discovery",
+        config,
+        files,
+        runs_dir=runs_dir,
+        info={
+            "outcome": res.outcome,
+            "coverage": res.coverage,
+            "density": res.density,
+            "mass": res.mass,
+            "cases_of_interest": res.n_interest,
+            "points": n_points,
+            "member_runs": ids,
+            "seconds": round(res.seconds, 2),
+            "box": res.box.to_dict(orient="records"),
+        },
+    )
 
 
 # ---------------------------------------------------------------------- command line
 
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of ``incentsim discover``."""
-    from incentsim.interfaces.cli_options import (
-        add_run_options,
-        add_seeds,
-        add_set,
-        spec_parser,
-    )
+    from incentsim.interfaces.cli_options import add_run_options, add_seeds, add_set, spec_parser
 
-    p = spec_parser("incentsim discover",
-                    "Scenario discovery (PRIM, EMA workbench) on a problem SPEC: "
-                    "which lever/uncertainty box produces the outcome of interest. "
-                    "Every point x seed is a tracked run; re-running resumes.",
-                    "specs/trust_growth_levers.yaml")
+    p = spec_parser(
+        "incentsim discover",
+        "Scenario discovery (PRIM, EMA workbench) on a problem SPEC: "
+        "which lever/uncertainty box produces the outcome of interest. "
+        "Every point x seed is a tracked run; re-running resumes.",
+        "specs/trust_growth_levers.yaml",
+    )
     p.add_argument("--outcome", required=True, help="outcome of interest, e.g. trust_local")
-    p.add_argument("--threshold", required=True, type=float,
-                   help="cases of interest: outcome >= threshold (maximised outcomes) or "
-                        "<= threshold (minimised ones)")
+    p.add_argument(
+        "--threshold",
+        required=True,
+        type=float,
+        help="cases of interest: outcome >= threshold (maximised outcomes) or "
+        "<= threshold (minimised ones)",
+    )
     g = p.add_mutually_exclusive_group()
-    g.add_argument("--above", dest="above", action="store_true", default=None,
-                   help="cases of interest are at or above the threshold")
-    g.add_argument("--below", dest="above", action="store_false",
-                   help="cases of interest are at or below the threshold")
-    p.add_argument("--samples", type=int, default=None,
-                   help="Latin hypercube points (default: spec's discovery.samples, else 100)")
-    p.add_argument("--min-coverage", type=float, default=0.5,
-                   help="report the densest box with at least this coverage (default 0.5)")
+    g.add_argument(
+        "--above",
+        dest="above",
+        action="store_true",
+        default=None,
+        help="cases of interest are at or above the threshold",
+    )
+    g.add_argument(
+        "--below",
+        dest="above",
+        action="store_false",
+        help="cases of interest are at or below the threshold",
+    )
+    p.add_argument(
+        "--samples",
+        type=int,
+        default=None,
+        help="Latin hypercube points (default: spec's discovery.samples, else 100)",
+    )
+    p.add_argument(
+        "--min-coverage",
+        type=float,
+        default=0.5,
+        help="report the densest box with at least this coverage (default 0.5)",
+    )
     p.add_argument("--peel-alpha", type=float, default=0.05, help="PRIM peeling step (0.05)")
     p.add_argument("--mass-min", type=float, default=0.05, help="PRIM's smallest box mass (0.05)")
     add_seeds(p, None, "override the spec's seeds")
     add_set(p, "fixed scenario overrides added to the spec's `set`")
-    p.add_argument("--out", metavar="DIR", help="where box.csv, trajectory.csv, points.csv and "
-                                                "figure.png go (default: results/discovery/"
-                                                "<name>-<outcome>)")
+    p.add_argument(
+        "--out",
+        metavar="DIR",
+        help="where box.csv, trajectory.csv, points.csv and "
+        "figure.png go (default: results/discovery/"
+        "<name>-<outcome>)",
+    )
     add_run_options(p)
     return p
 
@@ -349,9 +465,11 @@ def _main(argv: list[str]) -> int:
     from incentsim.design.exploratory.sensitivity import load_with_cli
 
     args = build_parser().parse_args(argv)
-    for flag, v, lo, hi in (("--min-coverage", args.min_coverage, 0.0, 1.0),
-                            ("--peel-alpha", args.peel_alpha, 1e-6, 0.5),
-                            ("--mass-min", args.mass_min, 0.0, 1.0)):
+    for flag, v, lo, hi in (
+        ("--min-coverage", args.min_coverage, 0.0, 1.0),
+        ("--peel-alpha", args.peel_alpha, 1e-6, 0.5),
+        ("--mass-min", args.mass_min, 0.0, 1.0),
+    ):
         if not lo <= v <= hi:
             print(f"incentsim discover: {flag} must lie in [{lo:g}, {hi:g}]", file=sys.stderr)
             return 2
@@ -370,20 +488,37 @@ def _main(argv: list[str]) -> int:
     out = Path(args.out) if args.out else Path("results/discovery") / f"{problem.name}-{o.column}"
     ensure_writable_dir(out)  # before any run, not after them all
     executor = "dask" if args.scheduler else args.executor
-    res = run_discovery(problem, o.column, args.threshold, above=args.above,
-                        samples=args.samples, min_coverage=args.min_coverage,
-                        peel_alpha=args.peel_alpha, mass_min=args.mass_min, runs_dir=runs_dir,
-                        out=out, executor=executor, jobs=args.jobs, scheduler=args.scheduler,
-                        progress=args.progress)
+    res = run_discovery(
+        problem,
+        o.column,
+        args.threshold,
+        above=args.above,
+        samples=args.samples,
+        min_coverage=args.min_coverage,
+        peel_alpha=args.peel_alpha,
+        mass_min=args.mass_min,
+        runs_dir=runs_dir,
+        out=out,
+        executor=executor,
+        jobs=args.jobs,
+        scheduler=args.scheduler,
+        progress=args.progress,
+    )
     from incentsim.interfaces.cli import table
 
     sign = ">=" if res.above else "<="
-    print(f"discover '{problem.name}': {len(res.points)} points x {len(problem.seeds)} seeds = "
-          f"{len(res.runs)} runs, tracked in {runs_dir}/; {res.seconds:.0f} s")
-    print(f"cases of interest: {res.outcome} {sign} {res.threshold:g} in {res.n_interest} of "
-          f"{len(res.points)} points")
-    print(f"PRIM box {res.selected} of {len(res.trajectory)}: coverage {res.coverage:.2f}, "
-          f"density {res.density:.2f}, mass {res.mass:.2f}\n")
+    print(
+        f"discover '{problem.name}': {len(res.points)} points x {len(problem.seeds)} seeds = "
+        f"{len(res.runs)} runs, tracked in {runs_dir}/; {res.seconds:.0f} s"
+    )
+    print(
+        f"cases of interest: {res.outcome} {sign} {res.threshold:g} in {res.n_interest} of "
+        f"{len(res.points)} points"
+    )
+    print(
+        f"PRIM box {res.selected} of {len(res.trajectory)}: coverage {res.coverage:.2f}, "
+        f"density {res.density:.2f}, mass {res.mass:.2f}\n"
+    )
     rows = []
     for _, r in res.box.iterrows():
         if isinstance(r["range_min"], str):
@@ -392,11 +527,12 @@ def _main(argv: list[str]) -> int:
             inside = f"{r['box_min']:.4g} .. {r['box_max']:.4g}"
             full = f"{r['range_min']:.4g} .. {r['range_max']:.4g}"
         qp = "" if r["qp"] != r["qp"] else f"{r['qp']:.2g}"
-        rows.append([r["parameter"], r["role"], "yes" if r["restricted"] else "", inside, full,
-                     qp])
+        rows.append([r["parameter"], r["role"], "yes" if r["restricted"] else "", inside, full, qp])
     print(table(rows, ["parameter", "role", "restricted", "box", "sampled range", "qp"]))
-    print(f"\nBox: {out / 'box.csv'}\nFigure: {out / 'figure.png'}\n"
-          f"Analysis run: {res.run_id} (incentsim runs show {res.run_id})")
+    print(
+        f"\nBox: {out / 'box.csv'}\nFigure: {out / 'figure.png'}\n"
+        f"Analysis run: {res.run_id} (incentsim runs show {res.run_id})"
+    )
     return 0
 
 

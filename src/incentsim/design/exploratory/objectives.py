@@ -90,15 +90,14 @@ class Objective:
         return a > b if self.direction == "maximize" else a < b
 
 
-def objectives_of(problem: Problem, measure: str | None = None,
-                  percentile: float = 10.0) -> list[Objective]:
+def objectives_of(
+    problem: Problem, measure: str | None = None, percentile: float = 10.0
+) -> list[Objective]:
     """One objective per outcome of ``problem`` with a direction (not ``info``)."""
-    return [Objective(o, measure, percentile) for o in problem.outcomes
-            if o.direction != "info"]
+    return [Objective(o, measure, percentile) for o in problem.outcomes if o.direction != "info"]
 
 
-def dominated(points: np.ndarray, front: np.ndarray, objectives: Sequence[Objective]
-              ) -> np.ndarray:
+def dominated(points: np.ndarray, front: np.ndarray, objectives: Sequence[Objective]) -> np.ndarray:
     """How many rows of ``front`` Pareto-dominate each row of ``points`` (at least as
     good on every objective, strictly better on one)."""
     out = np.zeros(len(points), dtype=int)
@@ -127,9 +126,16 @@ class Scorer:
     code) in the runs directory, on the executor given in ``run_options``.
     """
 
-    def __init__(self, problem: Problem, objectives: Sequence[Objective],
-                 scenarios: Sequence[Mapping[str, Any]] | None, *,
-                 model: Model | None = None, bar: Any = None, **run_options: Any):
+    def __init__(
+        self,
+        problem: Problem,
+        objectives: Sequence[Objective],
+        scenarios: Sequence[Mapping[str, Any]] | None,
+        *,
+        model: Model | None = None,
+        bar: Any = None,
+        **run_options: Any,
+    ):
         self.robust = scenarios is not None
         self.problem = problem if self.robust else problem.levers_only()
         self.objectives = list(objectives)
@@ -141,16 +147,25 @@ class Scorer:
         self.base: dict[str, np.ndarray] | None = None
         if any(o.measure == "regret" for o in self.objectives):
             if model is not None:
-                raise ValueError("regret needs the simulation (the base design is a "
-                                 "scenario, not a point of the stub model)")
+                raise ValueError(
+                    "regret needs the simulation (the base design is a "
+                    "scenario, not a point of the stub model)"
+                )
             self.base = self.base_design()
 
     # ------------------------------------------------------------- candidates
     def outcomes(self, points: Sequence[Mapping[str, Any]]) -> pd.DataFrame:
         """Mean over seeds of every outcome, per (candidate, uncertainty scenario)."""
         full = [{**pt, **u} for pt in points for u in self.scenarios]
-        per_point, _ = evaluate_points(self.problem, full, self.model, track=False,
-                                       bar=self.bar, analysis="optimize", **self.run_options)
+        per_point, _ = evaluate_points(
+            self.problem,
+            full,
+            self.model,
+            track=False,
+            bar=self.bar,
+            analysis="optimize",
+            **self.run_options,
+        )
         per_point.insert(1, "candidate", np.repeat(np.arange(len(points)), len(self.scenarios)))
         per_point.insert(2, "scenario", np.tile(np.arange(len(self.scenarios)), len(points)))
         return per_point.drop(columns=["point", "run_ids"])
@@ -167,8 +182,14 @@ class Scorer:
         scores = self.score(table, len(points))
         cols = self.problem.outcome_names
         means = table.groupby("candidate", sort=True)[cols].mean().reset_index(drop=True)
-        scored = pd.concat([pd.DataFrame([dict(pt) for pt in points]), scores,
-                            means.drop(columns=[c for c in cols if c in scores])], axis=1)
+        scored = pd.concat(
+            [
+                pd.DataFrame([dict(pt) for pt in points]),
+                scores,
+                means.drop(columns=[c for c in cols if c in scores]),
+            ],
+            axis=1,
+        )
         scored.insert(0, "generation", self.generation)
         self.generation += 1
         self.log.append(table)
@@ -192,8 +213,9 @@ class Scorer:
         return pd.concat(self.scored, ignore_index=True) if self.scored else pd.DataFrame()
 
     # ------------------------------------------------------------- scenarios
-    def of_scenarios(self, bases: Sequence[Mapping[str, Any]],
-                     overrides: Mapping[str, Any]) -> list[dict[str, np.ndarray]]:
+    def of_scenarios(
+        self, bases: Sequence[Mapping[str, Any]], overrides: Mapping[str, Any]
+    ) -> list[dict[str, np.ndarray]]:
         """Each whole scenario (a dict, e.g. a shipped config) with ``overrides``, run
         over the uncertainty sample and the seeds: ``{outcome column: mean over seeds,
         per uncertainty scenario}``."""
@@ -201,13 +223,22 @@ class Scorer:
 
         p = self.problem
         keys = {q.name: q.key for q in p.uncertainties}
-        scs = [load_scenario(b, {**overrides, **{keys[n]: x for n, x in u.items()}})
-               for b in bases for u in self.scenarios]
+        scs = [
+            load_scenario(b, {**overrides, **{keys[n]: x for n, x in u.items()}})
+            for b in bases
+            for u in self.scenarios
+        ]
         res = run_scenarios(scs, p.seeds, track=False, bar=self.bar, **self.run_options)
         k = len(self.scenarios)
-        return [{o.column: np.array([np.mean([o.of(r.summary) for r in row])
-                                     for row in res[i * k:(i + 1) * k]])
-                 for o in p.outcomes} for i in range(len(bases))]
+        return [
+            {
+                o.column: np.array(
+                    [np.mean([o.of(r.summary) for r in row]) for row in res[i * k : (i + 1) * k]]
+                )
+                for o in p.outcomes
+            }
+            for i in range(len(bases))
+        ]
 
     def base_design(self) -> dict[str, np.ndarray]:
         """The spec's base scenario with its ``set`` and its own lever values."""
@@ -219,10 +250,15 @@ class Scorer:
         (the ``world.*`` keys of its ``set``) and nothing else of it."""
         rows = []
         for v in self.of_scenarios(bases, _world(self.problem.fixed)):
-            row = {ob.column: float(ob.score(v[ob.outcome.column][None, :],
-                                             None if self.base is None
-                                             else self.base[ob.outcome.column])[0])
-                   for ob in self.objectives}
+            row = {
+                ob.column: float(
+                    ob.score(
+                        v[ob.outcome.column][None, :],
+                        None if self.base is None else self.base[ob.outcome.column],
+                    )[0]
+                )
+                for ob in self.objectives
+            }
             row.update({c: float(x.mean()) for c, x in v.items() if c not in row})
             rows.append(row)
         return pd.DataFrame(rows)

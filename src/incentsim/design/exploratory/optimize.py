@@ -57,9 +57,17 @@ from incentsim.scenario import ScenarioError
 
 OPTIONS = ("nfe", "population", "seed", "robust", "tradeoff", "compare")
 ROBUST_OPTIONS = ("scenarios", "measure", "percentile")
-RESULT_FILES = ("pareto.csv", "candidates.csv", "evaluations.csv", "convergence.csv",
-                "shipped.csv", "optimize.json", "tradeoffs.png", "parallel.png",
-                "convergence.png")
+RESULT_FILES = (
+    "pareto.csv",
+    "candidates.csv",
+    "evaluations.csv",
+    "convergence.csv",
+    "shipped.csv",
+    "optimize.json",
+    "tradeoffs.png",
+    "parallel.png",
+    "convergence.png",
+)
 
 
 @dataclass
@@ -93,30 +101,39 @@ def settings(problem: Problem, robust: bool = False, **cli: Any) -> Settings:
     (``nfe``, ``population``, ``seed``, ``scenarios``, ``measure``; None: the spec's)."""
     opts = dict(problem.options.get("optimize", {}))
     robust_opts = opts.get("robust") or {}
-    problems: list[tuple[str, str]] = [(f"optimize.{k}", f"unknown option; allowed: "
-                                        f"{', '.join(OPTIONS)}") for k in opts if k not in OPTIONS]
+    problems: list[tuple[str, str]] = [
+        (f"optimize.{k}", f"unknown option; allowed: {', '.join(OPTIONS)}")
+        for k in opts
+        if k not in OPTIONS
+    ]
     if not isinstance(robust_opts, dict):
         problems.append(("optimize.robust", "a mapping {scenarios, measure, percentile}"))
         robust_opts = {}
-    problems += [(f"optimize.robust.{k}", f"unknown option; allowed: "
-                  f"{', '.join(ROBUST_OPTIONS)}") for k in robust_opts if k not in ROBUST_OPTIONS]
+    problems += [
+        (f"optimize.robust.{k}", f"unknown option; allowed: {', '.join(ROBUST_OPTIONS)}")
+        for k in robust_opts
+        if k not in ROBUST_OPTIONS
+    ]
     opts.update({k: v for k, v in cli.items() if v is not None and k in OPTIONS})
-    robust_opts = {**robust_opts, **{k: v for k, v in cli.items()
-                                     if v is not None and k in ROBUST_OPTIONS}}
+    robust_opts = {
+        **robust_opts,
+        **{k: v for k, v in cli.items() if v is not None and k in ROBUST_OPTIONS},
+    }
     for key, low in (("nfe", 1), ("population", 4), ("seed", 0)):
         _int_option(opts, key, low, problems, "optimize")
     _int_option(robust_opts, "scenarios", 2, problems, "optimize.robust")
-    s = Settings(robust=robust, **{k: opts[k] for k in ("nfe", "population", "seed")
-                                   if k in opts})
+    s = Settings(robust=robust, **{k: opts[k] for k in ("nfe", "population", "seed") if k in opts})
     s.scenarios = robust_opts.get("scenarios", s.scenarios)
     s.measure = robust_opts.get("measure", s.measure)
     s.percentile = robust_opts.get("percentile", s.percentile)
     if s.measure not in MEASURES:
-        problems.append(("optimize.robust.measure", f"got {s.measure!r}; use one of "
-                                                    f"{', '.join(MEASURES)}"))
+        problems.append(
+            ("optimize.robust.measure", f"got {s.measure!r}; use one of {', '.join(MEASURES)}")
+        )
     if not isinstance(s.percentile, (int, float)) or not 0 < s.percentile < 100:
-        problems.append(("optimize.robust.percentile", f"a number in (0, 100), got "
-                                                       f"{s.percentile!r}"))
+        problems.append(
+            ("optimize.robust.percentile", f"a number in (0, 100), got {s.percentile!r}")
+        )
     problems += _objective_problems(problem, robust)
     s.tradeoff = _tradeoff(opts.get("tradeoff"), problem, problems)
     s.compare = _compare_files(problem, opts.get("compare"), problems)
@@ -129,16 +146,29 @@ def _objective_problems(problem: Problem, robust: bool) -> list[tuple[str, str]]
     out = []
     directed = [(i, o) for i, o in enumerate(problem.outcomes) if o.direction != "info"]
     if len(directed) < 2:
-        out.append(("outcomes", "optimize needs at least 2 outcomes with a direction "
-                                "(maximize or minimize)"))
-    out += [(f"outcomes[{i}].epsilon", f"optimize needs an epsilon for {o.column} (its "
-                                       "resolution, in the outcome's unit)")
-            for i, o in directed if o.epsilon is None]
+        out.append(
+            (
+                "outcomes",
+                "optimize needs at least 2 outcomes with a direction (maximize or minimize)",
+            )
+        )
+    out += [
+        (
+            f"outcomes[{i}].epsilon",
+            f"optimize needs an epsilon for {o.column} (its resolution, in the outcome's unit)",
+        )
+        for i, o in directed
+        if o.epsilon is None
+    ]
     if not problem.levers:
         out.append(("levers", "optimize searches over levers; declare at least one"))
     if robust and not problem.uncertainties:
-        out.append(("uncertainties", "--robust evaluates candidates across the "
-                                     "uncertainties; declare at least one"))
+        out.append(
+            (
+                "uncertainties",
+                "--robust evaluates candidates across the uncertainties; declare at least one",
+            )
+        )
     return out
 
 
@@ -147,8 +177,9 @@ def _tradeoff(value: Any, problem: Problem, problems: list) -> tuple[str, str] |
         return None
     names = [o.column for o in problem.outcomes if o.direction != "info"]
     if not isinstance(value, list) or len(value) != 2 or not all(v in names for v in value):
-        problems.append(("optimize.tradeoff", f"two of the objectives {', '.join(names)}, "
-                                              f"got {value!r}"))
+        problems.append(
+            ("optimize.tradeoff", f"two of the objectives {', '.join(names)}, got {value!r}")
+        )
         return None
     return value[0], value[1]
 
@@ -171,13 +202,17 @@ def _compare_files(problem: Problem, value: Any, problems: list) -> list[Path]:
         if not p.exists():
             problems.append(("optimize.compare", f"no such file or directory: {p}"))
             continue
-        found = (sorted(q for q in p.iterdir() if q.suffix in (".yaml", ".yml", ".toml"))
-                 if p.is_dir() else [p])
+        found = (
+            sorted(q for q in p.iterdir() if q.suffix in (".yaml", ".yml", ".toml"))
+            if p.is_dir()
+            else [p]
+        )
         files += found
     for f in files:
         try:
-            load_scenario(read_file(f), {k: v for k, v in problem.fixed.items()
-                                         if k.startswith("world.")})
+            load_scenario(
+                read_file(f), {k: v for k, v in problem.fixed.items() if k.startswith("world.")}
+            )
         except ScenarioError as exc:
             problems.append((f"optimize.compare {f}", exc.one_line()))
     return files
@@ -214,24 +249,37 @@ class OptimizeResult:
 
 def fingerprint(problem: Problem, s: Settings) -> str:
     """Hash of what decides a result: the spec (with command-line changes) and settings."""
-    blob = json.dumps({"spec": problem.spec, "settings": _settings_dict(s)}, sort_keys=True,
-                      default=str)
+    blob = json.dumps(
+        {"spec": problem.spec, "settings": _settings_dict(s)}, sort_keys=True, default=str
+    )
     return hashlib.sha256(blob.encode()).hexdigest()[:16]
 
 
 def _settings_dict(s: Settings) -> dict[str, Any]:
-    d: dict[str, Any] = {"nfe": s.nfe, "population": s.population, "seed": s.seed,
-                         "robust": s.robust}
+    d: dict[str, Any] = {
+        "nfe": s.nfe,
+        "population": s.population,
+        "seed": s.seed,
+        "robust": s.robust,
+    }
     if s.robust:
         d.update(scenarios=s.scenarios, measure=s.measure, percentile=s.percentile)
     return d
 
 
-def run_optimize(spec: Any, s: Settings | None = None, *, model: Model | None = None,
-                 runs_dir: str | Path | None = None, out: str | Path | None = None,
-                 executor: str = "local", jobs: int | None = None,
-                 scheduler: str | None = None, record: bool = True,
-                 progress: bool | None = False) -> OptimizeResult:
+def run_optimize(
+    spec: Any,
+    s: Settings | None = None,
+    *,
+    model: Model | None = None,
+    runs_dir: str | Path | None = None,
+    out: str | Path | None = None,
+    executor: str = "local",
+    jobs: int | None = None,
+    scheduler: str | None = None,
+    record: bool = True,
+    progress: bool | None = False,
+) -> OptimizeResult:
     """Search, place the compared scenarios, write the result files into ``out`` and
     record the search as a run. ``model`` (``(point, seed) -> {outcome: value}``)
     replaces the simulation (then no scenario is compared and nothing is tracked
@@ -249,18 +297,34 @@ def run_optimize(spec: Any, s: Settings | None = None, *, model: Model | None = 
     extra = (len(s.compare) if model is None else 0) + (s.robust and s.measure == "regret")
     bar = _progress_bar((s.nfe + extra) * per, progress, desc="optimize")
     try:
-        scorer = Scorer(problem, objectives, sample, model=model, bar=bar, runs_dir=runs_dir,
-                        executor=executor, jobs=jobs, scheduler=scheduler)
-        found = search(problem, objectives, scorer, nfe=s.nfe, population=s.population,
-                       seed=s.seed)
+        scorer = Scorer(
+            problem,
+            objectives,
+            sample,
+            model=model,
+            bar=bar,
+            runs_dir=runs_dir,
+            executor=executor,
+            jobs=jobs,
+            scheduler=scheduler,
+        )
+        found = search(problem, objectives, scorer, nfe=s.nfe, population=s.population, seed=s.seed)
         shipped = _shipped(scorer, s.compare) if model is None else pd.DataFrame()
     finally:
         bar.close()
     pareto = pareto_table(problem, objectives, found.archive, scorer.candidates())
     if len(shipped):
         shipped = place(shipped, pareto, objectives)
-    res = OptimizeResult(problem, s, objectives, pareto, scorer.candidates(),
-                         scorer.evaluations(), found.convergence, shipped)
+    res = OptimizeResult(
+        problem,
+        s,
+        objectives,
+        pareto,
+        scorer.candidates(),
+        scorer.evaluations(),
+        found.convergence,
+        shipped,
+    )
     res.seconds = time.perf_counter() - t0
     if out is not None:
         res.out = write_results(res, Path(out))
@@ -280,8 +344,9 @@ def _shipped(scorer: Scorer, files: list[Path]) -> pd.DataFrame:
     return table
 
 
-def pareto_table(problem: Problem, objectives: list[Objective], archive: pd.DataFrame,
-                 candidates: pd.DataFrame) -> pd.DataFrame:
+def pareto_table(
+    problem: Problem, objectives: list[Objective], archive: pd.DataFrame, candidates: pd.DataFrame
+) -> pd.DataFrame:
     """The archive as a table: ``point`` (K, sorted by the first objective, best
     first), raw levers, the values they set, objectives and outcome means."""
     from incentsim.design.exploratory.search import candidate
@@ -295,8 +360,9 @@ def pareto_table(problem: Problem, objectives: list[Objective], archive: pd.Data
         rows.append({**pt, **problem.levers_only().lever_values(pt), **c.to_dict()})
     table = pd.DataFrame(rows)
     first = objectives[0]
-    table = table.sort_values(first.column, ascending=first.direction == "minimize",
-                              kind="stable").reset_index(drop=True)
+    table = table.sort_values(
+        first.column, ascending=first.direction == "minimize", kind="stable"
+    ).reset_index(drop=True)
     table.insert(0, "point", range(len(table)))
     return table
 
@@ -305,8 +371,7 @@ def _key(point: dict[str, Any]) -> tuple:
     return tuple(sorted(point.items()))
 
 
-def place(shipped: pd.DataFrame, pareto: pd.DataFrame, objectives: list[Objective]
-          ) -> pd.DataFrame:
+def place(shipped: pd.DataFrame, pareto: pd.DataFrame, objectives: list[Objective]) -> pd.DataFrame:
     """Mark each compared scenario as dominated by the Pareto set or on the front."""
     from incentsim.design.exploratory.objectives import dominated
 
@@ -328,9 +393,13 @@ def write_results(res: OptimizeResult, out: Path) -> Path:
     from incentsim.runs.experiment import written_atomically
 
     out.mkdir(parents=True, exist_ok=True)
-    tables = {"pareto": res.pareto, "candidates": res.candidates,
-              "evaluations": res.evaluations, "convergence": res.convergence,
-              "shipped": res.shipped}
+    tables = {
+        "pareto": res.pareto,
+        "candidates": res.candidates,
+        "evaluations": res.evaluations,
+        "convergence": res.convergence,
+        "shipped": res.shipped,
+    }
     for name, frame in tables.items():
         with written_atomically(out / f"{name}.csv") as tmp:
             frame.to_csv(tmp, index=False)
@@ -339,8 +408,9 @@ def write_results(res: OptimizeResult, out: Path) -> Path:
         x, y = (next(o.column for o in res.objectives if o.outcome.column == c) for c in (x, y))
     title = f"{res.problem.name}{' (robust)' if res.settings.robust else ''}"
     figures = {
-        "tradeoffs": tradeoffs.tradeoff_figure(res.candidates, res.pareto, res.shipped,
-                                               res.objectives, x, y, title),
+        "tradeoffs": tradeoffs.tradeoff_figure(
+            res.candidates, res.pareto, res.shipped, res.objectives, x, y, title
+        ),
         "parallel": tradeoffs.parallel_figure(res.pareto, res.shipped, res.objectives, title),
         "convergence": tradeoffs.convergence_figure(res.convergence, title),
     }
@@ -352,27 +422,45 @@ def write_results(res: OptimizeResult, out: Path) -> Path:
 
 
 def _summary(res: OptimizeResult) -> dict[str, Any]:
-    return {"problem": res.problem.name, "spec": res.problem.source,
-            "fingerprint": fingerprint(res.problem, res.settings),
-            "settings": _settings_dict(res.settings), "seeds": res.problem.seeds,
-            "objectives": [{"column": o.column, "direction": o.direction,
-                            "epsilon": o.epsilon} for o in res.objectives],
-            "candidates": len(res.candidates), "runs": res.runs,
-            "generations": len(res.convergence), "pareto_points": len(res.pareto),
-            "hypervolume": res.hypervolume, "seconds": round(res.seconds, 1),
-            "shipped": (res.shipped[["scenario", "status"]].to_dict(orient="records")
-                        if len(res.shipped) else [])}
+    return {
+        "problem": res.problem.name,
+        "spec": res.problem.source,
+        "fingerprint": fingerprint(res.problem, res.settings),
+        "settings": _settings_dict(res.settings),
+        "seeds": res.problem.seeds,
+        "objectives": [
+            {"column": o.column, "direction": o.direction, "epsilon": o.epsilon}
+            for o in res.objectives
+        ],
+        "candidates": len(res.candidates),
+        "runs": res.runs,
+        "generations": len(res.convergence),
+        "pareto_points": len(res.pareto),
+        "hypervolume": res.hypervolume,
+        "seconds": round(res.seconds, 1),
+        "shipped": (
+            res.shipped[["scenario", "status"]].to_dict(orient="records")
+            if len(res.shipped)
+            else []
+        ),
+    }
 
 
 def _record(res: OptimizeResult, runs_dir: str | Path | None) -> str:
     files = {f: res.out / f for f in RESULT_FILES} if res.out is not None else {}
-    return record_analysis(res.problem, "optimize", _settings_dict(res.settings), files,
-                           runs_dir=runs_dir, info={k: v for k, v in _summary(res).items()
-                                                    if k != "spec"})
+    return record_analysis(
+        res.problem,
+        "optimize",
+        _settings_dict(res.settings),
+        files,
+        runs_dir=runs_dir,
+        info={k: v for k, v in _summary(res).items() if k != "spec"},
+    )
 
 
-def export_point(problem: Problem, s: Settings, out: Path, k: int,
-                 dest: Path | None = None) -> Path:
+def export_point(
+    problem: Problem, s: Settings, out: Path, k: int, dest: Path | None = None
+) -> Path:
     """Write Pareto point ``k`` of the finished search in ``out`` as a scenario file
     (the fully resolved scenario; it validates and runs with ``incentsim run``)."""
     import yaml
@@ -386,20 +474,41 @@ def export_point(problem: Problem, s: Settings, out: Path, k: int,
         meta = json.loads(where.read_text())
         pareto = pd.read_csv(out / "pareto.csv")
     except (OSError, ValueError):
-        raise ScenarioError([("--export", f"no finished search in {out}; run incentsim "
-                              "optimize SPEC first (with the same --out)")]) from None
+        raise ScenarioError(
+            [
+                (
+                    "--export",
+                    f"no finished search in {out}; run incentsim "
+                    "optimize SPEC first (with the same --out)",
+                )
+            ]
+        ) from None
     if meta.get("fingerprint") != fingerprint(problem, s):
-        raise ScenarioError([("--export", f"the search in {out} was made from another spec "
-                              "or settings; re-run it first")])
+        raise ScenarioError(
+            [
+                (
+                    "--export",
+                    f"the search in {out} was made from another spec or settings; re-run it first",
+                )
+            ]
+        )
     if not 0 <= k < len(pareto):
-        raise ScenarioError([("--export", f"point {k} does not exist: the Pareto set has "
-                              f"{len(pareto)} points (0..{len(pareto) - 1})")])
+        raise ScenarioError(
+            [
+                (
+                    "--export",
+                    f"point {k} does not exist: the Pareto set has "
+                    f"{len(pareto)} points (0..{len(pareto) - 1})",
+                )
+            ]
+        )
     row = pareto.iloc[k]
     sc = problem.levers_only().scenario(candidate(problem, row))
     data = sc.to_dict()
     data["name"] = f"{problem.name}_pareto_{k}"
-    data["description"] = (f"Pareto point {k} of incentsim optimize {problem.name}: " + ", ".join(
-        f"{o['column']} {row[o['column']]:.4g}" for o in meta["objectives"]))
+    data["description"] = f"Pareto point {k} of incentsim optimize {problem.name}: " + ", ".join(
+        f"{o['column']} {row[o['column']]:.4g}" for o in meta["objectives"]
+    )
     load_scenario(data)  # what is written validates
     dest = dest or out / f"pareto_{k}.yaml"
     dest.parent.mkdir(parents=True, exist_ok=True)
@@ -413,40 +522,52 @@ def export_point(problem: Problem, s: Settings, out: Path, k: int,
 
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of ``incentsim optimize``."""
-    from incentsim.interfaces.cli_options import (
-        add_run_options,
-        add_seeds,
-        add_set,
-        spec_parser,
-    )
+    from incentsim.interfaces.cli_options import add_run_options, add_seeds, add_set, spec_parser
 
-    p = spec_parser("incentsim optimize",
-                    "Many-objective search (EMA workbench, epsilon-NSGA-II) over the "
-                    "levers of a problem SPEC for its outcomes with a direction and "
-                    "an epsilon; writes the Pareto set, convergence and figures, "
-                    "places the shipped scenarios against the front. Evaluations "
-                    "are cached: an interrupted search resumes when re-run.",
-                    "specs/optimize_evaluation.yaml")
+    p = spec_parser(
+        "incentsim optimize",
+        "Many-objective search (EMA workbench, epsilon-NSGA-II) over the "
+        "levers of a problem SPEC for its outcomes with a direction and "
+        "an epsilon; writes the Pareto set, convergence and figures, "
+        "places the shipped scenarios against the front. Evaluations "
+        "are cached: an interrupted search resumes when re-run.",
+        "specs/optimize_evaluation.yaml",
+    )
     p.add_argument("--nfe", type=int, help="candidate evaluations (default: the spec's)")
     p.add_argument("--population", type=int, help="population size (default: the spec's)")
-    p.add_argument("--optimizer-seed", type=int, dest="seed",
-                   help="seed of the optimiser's random stream (default: the spec's, else 0)")
-    p.add_argument("--robust", action="store_true",
-                   help="score each candidate across a sample of the spec's uncertainties")
-    p.add_argument("--measure", choices=MEASURES,
-                   help="robustness measure with --robust (default: the spec's, else "
-                        "percentile)")
+    p.add_argument(
+        "--optimizer-seed",
+        type=int,
+        dest="seed",
+        help="seed of the optimiser's random stream (default: the spec's, else 0)",
+    )
+    p.add_argument(
+        "--robust",
+        action="store_true",
+        help="score each candidate across a sample of the spec's uncertainties",
+    )
+    p.add_argument(
+        "--measure",
+        choices=MEASURES,
+        help="robustness measure with --robust (default: the spec's, else percentile)",
+    )
     p.add_argument("--scenarios", type=int, help="uncertainty sample size with --robust")
-    add_seeds(p, None, "override the spec's seeds (replicates): a count, a range 0-4 or a "
-                       "list 0,3,7")
+    add_seeds(
+        p, None, "override the spec's seeds (replicates): a count, a range 0-4 or a list 0,3,7"
+    )
     add_set(p, "fixed scenario overrides added to the spec's `set`")
-    p.add_argument("--export", type=int, metavar="K",
-                   help="write Pareto point K of the finished search (in --out) as a "
-                        "scenario file, then stop")
-    p.add_argument("--export-to", metavar="FILE", help="where --export writes "
-                                                        "(default: OUT/pareto_K.yaml)")
-    p.add_argument("--out", metavar="DIR", help="result directory (default: "
-                                                "results/optimize/<name>[-robust])")
+    p.add_argument(
+        "--export",
+        type=int,
+        metavar="K",
+        help="write Pareto point K of the finished search (in --out) as a scenario file, then stop",
+    )
+    p.add_argument(
+        "--export-to", metavar="FILE", help="where --export writes (default: OUT/pareto_K.yaml)"
+    )
+    p.add_argument(
+        "--out", metavar="DIR", help="result directory (default: results/optimize/<name>[-robust])"
+    )
     add_run_options(p)
     return p
 
@@ -459,19 +580,37 @@ def _main(argv: list[str]) -> int:
     if args.jobs is not None and args.jobs < 1:
         raise ScenarioError([("--jobs", "must be at least 1")])
     problem = load_with_cli(args)
-    s = settings(problem, args.robust, nfe=args.nfe, population=args.population,
-                 seed=args.seed, scenarios=args.scenarios, measure=args.measure)
-    out = Path(args.out) if args.out else (
-        Path("results/optimize") / f"{problem.name}{'-robust' if s.robust else ''}")
+    s = settings(
+        problem,
+        args.robust,
+        nfe=args.nfe,
+        population=args.population,
+        seed=args.seed,
+        scenarios=args.scenarios,
+        measure=args.measure,
+    )
+    out = (
+        Path(args.out)
+        if args.out
+        else (Path("results/optimize") / f"{problem.name}{'-robust' if s.robust else ''}")
+    )
     if args.export is not None:
-        dest = export_point(problem, s, out, args.export,
-                            Path(args.export_to) if args.export_to else None)
+        dest = export_point(
+            problem, s, out, args.export, Path(args.export_to) if args.export_to else None
+        )
         print(f"Pareto point {args.export} written to {dest} (run it: incentsim run {dest})")
         return 0
     runs_dir = Path(args.runs_dir) if args.runs_dir else default_runs_dir()
-    res = run_optimize(problem, s, runs_dir=runs_dir, out=out,
-                       executor="dask" if args.scheduler else args.executor, jobs=args.jobs,
-                       scheduler=args.scheduler, progress=args.progress)
+    res = run_optimize(
+        problem,
+        s,
+        runs_dir=runs_dir,
+        out=out,
+        executor="dask" if args.scheduler else args.executor,
+        jobs=args.jobs,
+        scheduler=args.scheduler,
+        progress=args.progress,
+    )
     print(report(res, runs_dir))
     return 0
 
@@ -482,28 +621,47 @@ def report(res: OptimizeResult, runs_dir: Path) -> str:
 
     s, p = res.settings, res.problem
     per = f" x {s.scenarios} uncertainty scenarios" if s.robust else ""
-    lines = [f"optimize '{p.name}': {len(res.candidates)} candidates x {len(p.seeds)} seeds"
-             f"{per} = {res.runs} runs (cached in {runs_dir}/_evals); {len(res.convergence)} "
-             f"generations; {res.seconds:.0f} s",
-             f"Pareto set: {len(res.pareto)} points; hypervolume {res.hypervolume:.3f} "
-             "(normalised to the final archive's range)", ""]
+    lines = [
+        f"optimize '{p.name}': {len(res.candidates)} candidates x {len(p.seeds)} seeds"
+        f"{per} = {res.runs} runs (cached in {runs_dir}/_evals); {len(res.convergence)} "
+        f"generations; {res.seconds:.0f} s",
+        f"Pareto set: {len(res.pareto)} points; hypervolume {res.hypervolume:.3f} "
+        "(normalised to the final archive's range)",
+        "",
+    ]
     cols = [o.column for o in res.objectives]
     levers = [c for c in res.pareto.columns if "." in c]
     show = res.pareto.head(12)
     short = [".".join(c.split(".")[-2:]) for c in levers]  # weights.growth, ...
-    lines.append(table([[str(int(r["point"])), *(f"{r[c]:.4g}" for c in cols + levers)]
-                        for _, r in show.iterrows()], ["K", *cols, *short]))
+    lines.append(
+        table(
+            [
+                [str(int(r["point"])), *(f"{r[c]:.4g}" for c in cols + levers)]
+                for _, r in show.iterrows()
+            ],
+            ["K", *cols, *short],
+        )
+    )
     if len(res.pareto) > len(show):
         lines.append(f"... {len(res.pareto) - len(show)} more in pareto.csv")
     if len(res.shipped):
-        lines += ["", table([[r["scenario"], *(f"{r[c]:.4g}" for c in cols), r["status"]]
-                             for _, r in res.shipped.iterrows()],
-                            ["scenario", *cols, "against the front"])]
-    lines += ["", f"Results: {res.out}/ (pareto.csv, tradeoffs.png, parallel.png, "
-                  "convergence.png, ...)",
-              f"Export a point: incentsim optimize {p.source} --export K"
-              f"{' --robust' if s.robust else ''}",
-              f"Search run: {res.run_id} (incentsim runs show {res.run_id})"]
+        lines += [
+            "",
+            table(
+                [
+                    [r["scenario"], *(f"{r[c]:.4g}" for c in cols), r["status"]]
+                    for _, r in res.shipped.iterrows()
+                ],
+                ["scenario", *cols, "against the front"],
+            ),
+        ]
+    lines += [
+        "",
+        f"Results: {res.out}/ (pareto.csv, tradeoffs.png, parallel.png, convergence.png, ...)",
+        f"Export a point: incentsim optimize {p.source} --export K"
+        f"{' --robust' if s.robust else ''}",
+        f"Search run: {res.run_id} (incentsim runs show {res.run_id})",
+    ]
     return "\n".join(lines)
 
 

@@ -75,8 +75,20 @@ from incentsim.scenario import (
     read_yaml_mapping,
 )
 
-SPEC_KEYS = ("name", "description", "scenario", "set", "levers", "uncertainties", "outcomes",
-             "seeds", "sample_seed", "sensitivity", "discovery", "optimize")
+SPEC_KEYS = (
+    "name",
+    "description",
+    "scenario",
+    "set",
+    "levers",
+    "uncertainties",
+    "outcomes",
+    "seeds",
+    "sample_seed",
+    "sensitivity",
+    "discovery",
+    "optimize",
+)
 TYPES = ("real", "integer", "categorical", "share", "simplex")
 DIRECTIONS = ("maximize", "minimize", "info")
 STATS = ("mean", "final")
@@ -202,8 +214,11 @@ class Problem:
 
     def salib_problem(self) -> dict[str, Any]:
         """The SALib ``problem`` dict (categoricals/integers as floored reals)."""
-        return {"num_vars": len(self.parameters), "names": self.names,
-                "bounds": [list(p.bounds) for p in self.parameters]}
+        return {
+            "num_vars": len(self.parameters),
+            "names": self.names,
+            "bounds": [list(p.bounds) for p in self.parameters],
+        }
 
     def decode(self, row: Sequence[float]) -> dict[str, Any]:
         """One row of a sampler's matrix -> ``{parameter name: value}``."""
@@ -236,21 +251,39 @@ class Problem:
         lever spreads over it)."""
         given = _node(self.base, group)
         # the full default dump: to_dict leaves out parameters of rules other than the default
-        out = (_node(Scenario().model_dump(mode="json"), group) if given is None
-               else {**_field_defaults(group), **given})
+        out = (
+            _node(Scenario().model_dump(mode="json"), group)
+            if given is None
+            else {**_field_defaults(group), **given}
+        )
         if out is None:
             raise TypeError(f"no section {group!r} in the scenario schema")
-        out.update({k[len(group) + 1:]: v for k, v in self.fixed.items()
-                    if k.startswith(group + ".") and "." not in k[len(group) + 1:]})
-        return {k: float(v) for k, v in out.items()
-                if isinstance(v, (int, float)) and not isinstance(v, bool)}
+        out.update(
+            {
+                k[len(group) + 1 :]: v
+                for k, v in self.fixed.items()
+                if k.startswith(group + ".") and "." not in k[len(group) + 1 :]
+            }
+        )
+        return {
+            k: float(v)
+            for k, v in out.items()
+            if isinstance(v, (int, float)) and not isinstance(v, bool)
+        }
 
     def _simplex(self, key: str, u: list[float]) -> dict[str, float]:
         p = next(q for q in self.parameters if q.key == key and q.kind == "simplex")
         rest = sum(v for k, v in self._group(key).items() if k not in p.values)
         if rest >= 1.0:
-            raise ScenarioError([(f"{_SECTION[p.role]}.{key}", "simplex: the components not "
-                                  f"listed already sum to {rest:g} in the base scenario")])
+            raise ScenarioError(
+                [
+                    (
+                        f"{_SECTION[p.role]}.{key}",
+                        "simplex: the components not "
+                        f"listed already sum to {rest:g} in the base scenario",
+                    )
+                ]
+            )
         w = simplex_weights(u)
         return {f"{key}.{c}": (1.0 - rest) * x for c, x in zip(p.values, w)}
 
@@ -259,8 +292,15 @@ class Problem:
         others = {k: v for k, v in self._group(group).items() if k != comp}
         total = sum(others.values())
         if total <= 0:
-            raise ScenarioError([(f"levers.{p.key}", f"share: the other components of {group} "
-                                  "are all 0 in the base scenario; nothing to rescale")])
+            raise ScenarioError(
+                [
+                    (
+                        f"levers.{p.key}",
+                        f"share: the other components of {group} "
+                        "are all 0 in the base scenario; nothing to rescale",
+                    )
+                ]
+            )
         out = {f"{group}.{k}": v * (1.0 - x) / total for k, v in others.items()}
         out[p.key] = x
         return out
@@ -284,10 +324,12 @@ class Problem:
         over their group); the ``set`` overrides left out."""
         ov = self.overrides(point)
         keys = {p.key for p in self.parameters if p.kind not in ("share", "simplex")}
-        groups = {p.key if p.kind == "simplex" else p.key.rpartition(".")[0]
-                  for p in self.parameters if p.kind in ("share", "simplex")}
-        return {k: v for k, v in ov.items()
-                if k in keys or k.rpartition(".")[0] in groups}
+        groups = {
+            p.key if p.kind == "simplex" else p.key.rpartition(".")[0]
+            for p in self.parameters
+            if p.kind in ("share", "simplex")
+        }
+        return {k: v for k, v in ov.items() if k in keys or k.rpartition(".")[0] in groups}
 
     def check_points(self) -> None:
         """Validate the scenario at every range end / value of every parameter."""
@@ -297,9 +339,14 @@ class Problem:
             self.scenario(mid)
         except ScenarioError as exc:
             for pp, m in exc.problems:
-                owner = next((q for q in self.parameters
-                              if pp == q.key or pp.startswith(q.key + ".")
-                              or q.key.startswith(pp + ".")), None)
+                owner = next(
+                    (
+                        q
+                        for q in self.parameters
+                        if pp == q.key or pp.startswith(q.key + ".") or q.key.startswith(pp + ".")
+                    ),
+                    None,
+                )
                 if owner is not None:
                     problems.append((f"{_SECTION[owner.role]}.{owner.key}", f"{pp}: {m}"))
                 elif pp in self.fixed or any(pp.startswith(k + ".") for k in self.fixed):
@@ -312,8 +359,10 @@ class Problem:
                     try:
                         self.scenario({**mid, p.name: v})
                     except ScenarioError as exc:
-                        problems.extend((f"{_SECTION[p.role]}.{p.key}", f"at {v!r}: {pp}: {m}")
-                                        for pp, m in exc.problems)
+                        problems.extend(
+                            (f"{_SECTION[p.role]}.{p.key}", f"at {v!r}: {pp}: {m}")
+                            for pp, m in exc.problems
+                        )
                         break
         if problems:
             raise ScenarioError(problems, source=self.source)
@@ -359,6 +408,7 @@ def simplex_weights(u: Sequence[float]) -> list[float]:
 
 # ---------------------------------------------------------------------- loading
 
+
 def _parse_parameters(section: str, raw: Any, problems: list[tuple[str, str]]) -> list[Parameter]:
     role = "lever" if section == "levers" else "uncertainty"
     if raw is None:
@@ -370,13 +420,23 @@ def _parse_parameters(section: str, raw: Any, problems: list[tuple[str, str]]) -
     for key, d in raw.items():
         path = f"{section}.{key}"
         if not isinstance(d, dict):
-            problems.append((path, "give {type: real|integer|categorical|share, "
-                                   "range: [low, high]} or {type: categorical, values: [...]}"))
+            problems.append(
+                (
+                    path,
+                    "give {type: real|integer|categorical|share, "
+                    "range: [low, high]} or {type: categorical, values: [...]}",
+                )
+            )
             continue
         extra = set(d) - PARAM_KEYS
         if extra:
-            problems.append((path, f"unknown key(s) {', '.join(sorted(extra))}; allowed: "
-                                   f"{', '.join(sorted(PARAM_KEYS))}"))
+            problems.append(
+                (
+                    path,
+                    f"unknown key(s) {', '.join(sorted(extra))}; allowed: "
+                    f"{', '.join(sorted(PARAM_KEYS))}",
+                )
+            )
         kind = d.get("type", "categorical" if "values" in d else "real")
         if kind not in TYPES:
             problems.append((f"{path}.type", f"got {kind!r}; use one of {', '.join(TYPES)}"))
@@ -392,16 +452,22 @@ def _parse_parameters(section: str, raw: Any, problems: list[tuple[str, str]]) -
         if kind == "categorical":
             values = tuple(d.get("values") or ())
             if not isinstance(d.get("values"), list) or len(values) < 2:
-                problems.append((f"{path}.values", "a categorical parameter needs a list of at "
-                                                   "least 2 values"))
+                problems.append(
+                    (f"{path}.values", "a categorical parameter needs a list of at least 2 values")
+                )
                 continue
         else:
             r = d.get("range")
-            if (not isinstance(r, list) or len(r) != 2
-                    or not all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in r)
-                    or not all(math.isfinite(v) for v in r) or r[0] >= r[1]):
-                problems.append((f"{path}.range", f"give [low, high] numbers with low < high, "
-                                                  f"got {r!r}"))
+            if (
+                not isinstance(r, list)
+                or len(r) != 2
+                or not all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in r)
+                or not all(math.isfinite(v) for v in r)
+                or r[0] >= r[1]
+            ):
+                problems.append(
+                    (f"{path}.range", f"give [low, high] numbers with low < high, got {r!r}")
+                )
                 continue
             low, high = r
             if kind == "integer":
@@ -413,40 +479,80 @@ def _parse_parameters(section: str, raw: Any, problems: list[tuple[str, str]]) -
                 problems.append((f"{path}.range", "a share lies in [0, 1]"))
                 continue
             if kind == "share" and key.count(".") < 1:
-                problems.append((path, "a share names one component: group.component "
-                                       "(e.g. promotion.weights.growth)"))
+                problems.append(
+                    (
+                        path,
+                        "a share names one component: group.component "
+                        "(e.g. promotion.weights.growth)",
+                    )
+                )
                 continue
-        out.append(Parameter(name=name or "", key=str(key), kind=kind, role=role, low=low,
-                             high=high, values=values, description=str(d.get("description", ""))))
+        out.append(
+            Parameter(
+                name=name or "",
+                key=str(key),
+                kind=kind,
+                role=role,
+                low=low,
+                high=high,
+                values=values,
+                description=str(d.get("description", "")),
+            )
+        )
     return out
 
 
-def _simplex_parameters(path: str, key: str, d: dict[str, Any], role: str,
-                        problems: list[tuple[str, str]]) -> list[Parameter]:
+def _simplex_parameters(
+    path: str, key: str, d: dict[str, Any], role: str, problems: list[tuple[str, str]]
+) -> list[Parameter]:
     """The k - 1 raw coordinates of a simplex lever over k components."""
     comps = d.get("components")
-    if (not isinstance(comps, list) or len(comps) < 2
-            or not all(isinstance(c, str) and c for c in comps) or len(set(comps)) != len(comps)):
-        problems.append((f"{path}.components", "a simplex needs a list of at least 2 distinct "
-                                               "component names, e.g. [growth, environment]"))
+    if (
+        not isinstance(comps, list)
+        or len(comps) < 2
+        or not all(isinstance(c, str) and c for c in comps)
+        or len(set(comps)) != len(comps)
+    ):
+        problems.append(
+            (
+                f"{path}.components",
+                "a simplex needs a list of at least 2 distinct "
+                "component names, e.g. [growth, environment]",
+            )
+        )
         return []
     if "range" in d or "values" in d:
-        problems.append((path, "a simplex takes components, not range or values (its raw "
-                               "levers lie in [0, 1])"))
+        problems.append(
+            (path, "a simplex takes components, not range or values (its raw levers lie in [0, 1])")
+        )
     base = d.get("name") or key.split(".")[-1]
-    return [Parameter(f"{base}_u{i + 1}", key, "simplex", role, 0.0, 1.0, tuple(comps),
-                      str(d.get("description", "")), index=i) for i in range(len(comps) - 1)]
+    return [
+        Parameter(
+            f"{base}_u{i + 1}",
+            key,
+            "simplex",
+            role,
+            0.0,
+            1.0,
+            tuple(comps),
+            str(d.get("description", "")),
+            index=i,
+        )
+        for i in range(len(comps) - 1)
+    ]
 
 
 def _name_parameters(params: list[Parameter], problems: list[tuple[str, str]]) -> list[Parameter]:
     lasts = [p.key.split(".")[-1] for p in params]
     out = []
     for p, last in zip(params, lasts):
-        name = p.name or (last if lasts.count(last) == 1 and last.isidentifier()
-                          else p.key.replace(".", "__"))
+        name = p.name or (
+            last if lasts.count(last) == 1 and last.isidentifier() else p.key.replace(".", "__")
+        )
         if not name.isidentifier():
-            problems.append((f"{_SECTION[p.role]}.{p.key}.name",
-                             f"{name!r} is not a Python identifier"))
+            problems.append(
+                (f"{_SECTION[p.role]}.{p.key}.name", f"{name!r} is not a Python identifier")
+            )
         out.append(dataclasses.replace(p, name=name))
     names = [p.name for p in out]
     for p in out:
@@ -454,16 +560,23 @@ def _name_parameters(params: list[Parameter], problems: list[tuple[str, str]]) -
             problems.append((f"{_SECTION[p.role]}.{p.key}.name", f"name {p.name!r} is used twice"))
     for p in out:
         if any(q.key == p.key and q.role != p.role for q in out):
-            problems.append((f"{_SECTION[p.role]}.{p.key}",
-                             "declared both as a lever and an uncertainty"))
+            problems.append(
+                (f"{_SECTION[p.role]}.{p.key}", "declared both as a lever and an uncertainty")
+            )
     # one share or simplex lever per weight group (a simplex counts once)
-    groups = list({(p.key if p.kind == "simplex" else p.key.rpartition(".")[0], p.key)
-                   for p in out if p.kind in ("share", "simplex")})
+    groups = list(
+        {
+            (p.key if p.kind == "simplex" else p.key.rpartition(".")[0], p.key)
+            for p in out
+            if p.kind in ("share", "simplex")
+        }
+    )
     for g, key in sorted(groups):
         if [x for x, _ in groups].count(g) > 1:
             p = next(q for q in out if q.key == key)
-            problems.append((f"{_SECTION[p.role]}.{key}",
-                             "one share or simplex lever per weight group"))
+            problems.append(
+                (f"{_SECTION[p.role]}.{key}", "one share or simplex lever per weight group")
+            )
     return out
 
 
@@ -483,28 +596,45 @@ def _parse_outcomes(raw: Any, problems: list[tuple[str, str]]) -> list[OutcomeSp
             continue
         extra = set(d) - {"name", "direction", "stat", "epsilon"}
         if extra:
-            problems.append((path, f"unknown key(s) {', '.join(sorted(extra))}; allowed: "
-                                   "name, direction, stat, epsilon"))
+            problems.append(
+                (
+                    path,
+                    f"unknown key(s) {', '.join(sorted(extra))}; allowed: "
+                    "name, direction, stat, epsilon",
+                )
+            )
         eps = d.get("epsilon")
-        if eps is not None and (not isinstance(eps, (int, float)) or isinstance(eps, bool)
-                                or not math.isfinite(eps) or eps <= 0):
-            problems.append((f"{path}.epsilon", f"a positive number (the outcome's unit), "
-                                                f"got {eps!r}"))
+        if eps is not None and (
+            not isinstance(eps, (int, float))
+            or isinstance(eps, bool)
+            or not math.isfinite(eps)
+            or eps <= 0
+        ):
+            problems.append(
+                (f"{path}.epsilon", f"a positive number (the outcome's unit), got {eps!r}")
+            )
             continue
         name = d.get("name")
         if name not in OUTCOME_NAMES:
-            problems.append((f"{path}.name", f"unknown outcome {name!r}; see incentsim.outcomes "
-                                             "(e.g. trust_local, gdp_growth_true)"))
+            problems.append(
+                (
+                    f"{path}.name",
+                    f"unknown outcome {name!r}; see incentsim.outcomes "
+                    "(e.g. trust_local, gdp_growth_true)",
+                )
+            )
             continue
         direction = d.get("direction", "info")
         if direction not in DIRECTIONS:
-            problems.append((f"{path}.direction", f"got {direction!r}; use one of "
-                                                  f"{', '.join(DIRECTIONS)}"))
+            problems.append(
+                (f"{path}.direction", f"got {direction!r}; use one of {', '.join(DIRECTIONS)}")
+            )
             continue
         stat = d.get("stat", "mean")
         if stat not in STATS:
-            problems.append((f"{path}.stat", f"got {stat!r}; use mean (over recorded years) "
-                                             "or final"))
+            problems.append(
+                (f"{path}.stat", f"got {stat!r}; use mean (over recorded years) or final")
+            )
             continue
         o = OutcomeSpec(name, direction, stat, None if eps is None else float(eps))
         if o.column in [x.column for x in out]:
@@ -514,8 +644,9 @@ def _parse_outcomes(raw: Any, problems: list[tuple[str, str]]) -> list[OutcomeSp
     return out
 
 
-def problem_from_dict(data: Mapping[str, Any], source: str | None = None,
-                      root: Path | None = None, check: bool = True) -> Problem:
+def problem_from_dict(
+    data: Mapping[str, Any], source: str | None = None, root: Path | None = None, check: bool = True
+) -> Problem:
     """Build and validate a :class:`Problem` from a spec mapping.
 
     ``scenario`` may be a path (relative to ``root``, else the working directory) or
@@ -527,8 +658,9 @@ def problem_from_dict(data: Mapping[str, Any], source: str | None = None,
     problems: list[tuple[str, str]] = []
     if not isinstance(data, Mapping):
         raise ScenarioError([("<root>", "a problem spec must be a mapping")], source=source)
-    problems += [(k, f"unknown key; allowed: {', '.join(SPEC_KEYS)}")
-                 for k in data if k not in SPEC_KEYS]
+    problems += [
+        (k, f"unknown key; allowed: {', '.join(SPEC_KEYS)}") for k in data if k not in SPEC_KEYS
+    ]
     base: dict[str, Any] = {}
     sc = data.get("scenario")
     if isinstance(sc, Mapping):
@@ -539,8 +671,9 @@ def problem_from_dict(data: Mapping[str, Any], source: str | None = None,
     if not isinstance(fixed, dict):
         problems.append(("set", "a mapping of dotted scenario keys to values"))
         fixed = {}
-    params = (_parse_parameters("levers", data.get("levers"), problems)
-              + _parse_parameters("uncertainties", data.get("uncertainties"), problems))
+    params = _parse_parameters("levers", data.get("levers"), problems) + _parse_parameters(
+        "uncertainties", data.get("uncertainties"), problems
+    )
     if not params and not any(p[0].startswith(("levers", "uncertainties")) for p in problems):
         problems.append(("levers", "declare at least one lever or uncertainty"))
     params = _name_parameters(params, problems)
@@ -567,10 +700,19 @@ def problem_from_dict(data: Mapping[str, Any], source: str | None = None,
     if problems:
         raise ScenarioError(problems, source=source)
     name = str(data.get("name") or (Path(source).stem if source else "problem"))
-    prob = Problem(name=name, base=base, parameters=params, outcomes=outcomes, seeds=seeds,
-                   fixed=dict(fixed), description=str(data.get("description", "")),
-                   sample_seed=sample_seed, options=options, source=source,
-                   spec=copy.deepcopy(dict(data)))
+    prob = Problem(
+        name=name,
+        base=base,
+        parameters=params,
+        outcomes=outcomes,
+        seeds=seeds,
+        fixed=dict(fixed),
+        description=str(data.get("description", "")),
+        sample_seed=sample_seed,
+        options=options,
+        source=source,
+        spec=copy.deepcopy(dict(data)),
+    )
     if check:
         prob.check_points()
     return prob

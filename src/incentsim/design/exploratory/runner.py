@@ -47,8 +47,11 @@ def warn_if_thin(size: int, enough: int, what: str, consequence: str) -> None:
     if size < enough:
         import warnings
 
-        warnings.warn(f"{size} {what} is few: {consequence} mean little (use at least "
-                      f"{enough})", ThinDesignWarning, stacklevel=3)
+        warnings.warn(
+            f"{size} {what} is few: {consequence} mean little (use at least {enough})",
+            ThinDesignWarning,
+            stacklevel=3,
+        )
 
 
 def _progress_bar(total: int, enabled: bool | None, desc: str = "runs"):
@@ -92,13 +95,27 @@ def evaluate_points(
             for i, pt in enumerate(points):
                 for s in seeds:
                     out = model(dict(pt), int(s))
-                    rows.append({"point": i, "seed": int(s), "run_id": None,
-                                 **{c: float(out[c]) for c in cols}})
+                    rows.append(
+                        {
+                            "point": i,
+                            "seed": int(s),
+                            "run_id": None,
+                            **{c: float(out[c]) for c in cols},
+                        }
+                    )
                     bar.update(1)
         else:
-            rows = _evaluate_tracked(problem, points, runs_dir=runs_dir, executor=executor,
-                                     jobs=jobs, scheduler=scheduler, analysis=analysis,
-                                     track=track, bar=bar)
+            rows = _evaluate_tracked(
+                problem,
+                points,
+                runs_dir=runs_dir,
+                executor=executor,
+                jobs=jobs,
+                scheduler=scheduler,
+                analysis=analysis,
+                track=track,
+                bar=bar,
+            )
     finally:
         if own:
             bar.close()
@@ -110,30 +127,61 @@ def evaluate_points(
     for c in cols:
         per_point[c] = means[c].reindex(per_point["point"]).to_numpy()
     per_point["runs"] = agg.size().reindex(per_point["point"]).to_numpy()
-    per_point["run_ids"] = [" ".join(str(r) for r in g["run_id"] if r is not None)
-                            for _, g in per_run.groupby("point", sort=True)]
+    per_point["run_ids"] = [
+        " ".join(str(r) for r in g["run_id"] if r is not None)
+        for _, g in per_run.groupby("point", sort=True)
+    ]
     return per_point, per_run
 
 
-def _evaluate_tracked(problem, points, *, runs_dir, executor, jobs, scheduler, analysis,
-                      track, bar) -> list[dict[str, Any]]:
+def _evaluate_tracked(
+    problem, points, *, runs_dir, executor, jobs, scheduler, analysis, track, bar
+) -> list[dict[str, Any]]:
     scenarios = [problem.scenario(pt) for pt in points]
-    infos = [{"sweep": problem.name, "analysis": analysis, "point": i,
-              "levers": {k: (v.item() if isinstance(v, np.generic) else v)
-                         for k, v in pt.items()}} for i, pt in enumerate(points)]
-    results = run_scenarios(scenarios, problem.seeds, infos, runs_dir=runs_dir,
-                            executor=executor, jobs=jobs, scheduler=scheduler, track=track,
-                            bar=bar)
-    return [{"point": i, "seed": int(s), "run_id": r.run_id,
-             **{o.column: o.of(r.summary) for o in problem.outcomes}}
-            for i, row in enumerate(results) for s, r in zip(problem.seeds, row)]
+    infos = [
+        {
+            "sweep": problem.name,
+            "analysis": analysis,
+            "point": i,
+            "levers": {k: (v.item() if isinstance(v, np.generic) else v) for k, v in pt.items()},
+        }
+        for i, pt in enumerate(points)
+    ]
+    results = run_scenarios(
+        scenarios,
+        problem.seeds,
+        infos,
+        runs_dir=runs_dir,
+        executor=executor,
+        jobs=jobs,
+        scheduler=scheduler,
+        track=track,
+        bar=bar,
+    )
+    return [
+        {
+            "point": i,
+            "seed": int(s),
+            "run_id": r.run_id,
+            **{o.column: o.of(r.summary) for o in problem.outcomes},
+        }
+        for i, row in enumerate(results)
+        for s, r in zip(problem.seeds, row)
+    ]
 
 
-def run_scenarios(scenarios: Sequence[Any], seeds: Sequence[int],
-                  infos: Sequence[Mapping[str, Any]] | None = None, *,
-                  runs_dir: str | Path | None = None, executor: str = "local",
-                  jobs: int | None = None, scheduler: str | None = None, track: bool = True,
-                  bar: Any = None) -> list[list[Any]]:
+def run_scenarios(
+    scenarios: Sequence[Any],
+    seeds: Sequence[int],
+    infos: Sequence[Mapping[str, Any]] | None = None,
+    *,
+    runs_dir: str | Path | None = None,
+    executor: str = "local",
+    jobs: int | None = None,
+    scheduler: str | None = None,
+    track: bool = True,
+    bar: Any = None,
+) -> list[list[Any]]:
     """Run every scenario x seed once (a repeated (scenario, seed) is the same
     deterministic run) and return the results, ``[scenario][seed]``.
 
@@ -166,22 +214,32 @@ def run_scenarios(scenarios: Sequence[Any], seeds: Sequence[int],
     todo = [t for k, t in unique.items() if k not in done]
     if bar is not None:
         bar.update(sum(len(r) for r in keys) - len(todo))
-    results = execute(todo, runs_dir, executor=executor, jobs=jobs, scheduler=scheduler,
-                      skip_done=track, keep_timeseries=False,
-                      on_result=(lambda r: bar.update(1)) if bar is not None else None)
+    results = execute(
+        todo,
+        runs_dir,
+        executor=executor,
+        jobs=jobs,
+        scheduler=scheduler,
+        skip_done=track,
+        keep_timeseries=False,
+        on_result=(lambda r: bar.update(1)) if bar is not None else None,
+    )
     done.update({t.key: r for t, r in zip(todo, results)})
     failed = [r for r in done.values() if not r.ok]
     if failed:
-        raise EvaluationError(f"{len(failed)} of {len(done)} runs failed (first: seed "
-                              f"{failed[0].seed}: {failed[0].error}); run again to resume")
+        raise EvaluationError(
+            f"{len(failed)} of {len(done)} runs failed (first: seed "
+            f"{failed[0].seed}: {failed[0].error}); run again to resume"
+        )
     return [[done[k] for k in row] for row in keys]
 
 
 def _cached_result(task: Any, summary: dict[str, float]) -> Any:
     from incentsim.runs.executors import TaskResult
 
-    return TaskResult(task.key, task.seed, task.scenario.get("name", ""), summary=summary,
-                      skipped=True)
+    return TaskResult(
+        task.key, task.seed, task.scenario.get("name", ""), summary=summary, skipped=True
+    )
 
 
 def write_outputs(out: str | Path, frames: Mapping[str, pd.DataFrame], fig) -> Path:
@@ -223,8 +281,12 @@ def record_analysis(
 
     runs = ensure_runs_dir(runs_dir if runs_dir is not None else default_runs_dir())
     ex = Experiment(f"incentsim-{kind}", save_git_info=False)
-    cfg = {"problem": problem.name, "spec": problem.source or "", "analysis": kind,
-           **{k: v for k, v in config.items()}}
+    cfg = {
+        "problem": problem.name,
+        "spec": problem.source or "",
+        "analysis": kind,
+        **{k: v for k, v in config.items()},
+    }
     ex.add_config(_jsonable(cfg))
 
     with tempfile.TemporaryDirectory(prefix="incentsim-") as tmp:
@@ -233,8 +295,16 @@ def record_analysis(
 
         @ex.main
         def main(_run):
-            _run.info.update(_jsonable({"scenario": problem.name, "sweep": problem.name,
-                                        "analysis": kind, **dict(info or {})}))
+            _run.info.update(
+                _jsonable(
+                    {
+                        "scenario": problem.name,
+                        "sweep": problem.name,
+                        "analysis": kind,
+                        **dict(info or {}),
+                    }
+                )
+            )
             _run.add_artifact(str(spec_path), "problem.yaml")
             for name, path in files.items():
                 _run.add_artifact(str(path), name)

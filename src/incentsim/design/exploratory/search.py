@@ -67,8 +67,9 @@ def candidate(problem: Problem, policy: Any) -> dict[str, Any]:
     for p in problem.levers:
         v = policy[p.name]
         v = v.item() if hasattr(v, "item") else v
-        out[p.name] = round(v) if p.kind == "integer" else (
-            v if p.kind == "categorical" else float(v))
+        out[p.name] = (
+            round(v) if p.kind == "integer" else (v if p.kind == "categorical" else float(v))
+        )
     return out
 
 
@@ -91,12 +92,19 @@ def ema_model(problem: Problem, objectives: Sequence[Objective]):
 class SearchResult:
     """The epsilon-nondominated archive of a search and its convergence."""
 
-    archive: pd.DataFrame       # the epsilon-nondominated set: levers and objectives
-    convergence: pd.DataFrame   # per generation: nfe, archive size, eps-progress, hypervolume
+    archive: pd.DataFrame  # the epsilon-nondominated set: levers and objectives
+    convergence: pd.DataFrame  # per generation: nfe, archive size, eps-progress, hypervolume
 
 
-def search(problem: Problem, objectives: Sequence[Objective], scorer: Scorer, *, nfe: int,
-           population: int, seed: int) -> SearchResult:
+def search(
+    problem: Problem,
+    objectives: Sequence[Objective],
+    scorer: Scorer,
+    *,
+    nfe: int,
+    population: int,
+    seed: int,
+) -> SearchResult:
     """Run epsilon-NSGA-II for ``nfe`` candidate evaluations; see the module docstring."""
     from platypus import EpsNSGAII
 
@@ -105,16 +113,28 @@ def search(problem: Problem, objectives: Sequence[Objective], scorer: Scorer, *,
         # the workbench draws its own nfe bar on stderr; the scorer's bar is ours
         with Evaluator(model, problem, scorer) as ev, contextlib.redirect_stderr(io.StringIO()):
             archive, runtime = ev.optimize(
-                algorithm=EpsNSGAII, nfe=int(nfe), searchover="levers",
-                epsilons=[o.epsilon for o in objectives], population_size=int(population),
-                convergence_freq=int(population), logging_freq=1, rng=int(seed),
-                filename="archives.tar.gz", directory=tmp)
+                algorithm=EpsNSGAII,
+                nfe=int(nfe),
+                searchover="levers",
+                epsilons=[o.epsilon for o in objectives],
+                population_size=int(population),
+                convergence_freq=int(population),
+                logging_freq=1,
+                rng=int(seed),
+                filename="archives.tar.gz",
+                directory=tmp,
+            )
         conv = convergence(Path(tmp) / "archives.tar.gz", runtime, model, objectives, archive)
     return SearchResult(archive.reset_index(drop=True), conv)
 
 
-def convergence(tarball: Path, runtime: pd.DataFrame, model: Any,
-                objectives: Sequence[Objective], final: pd.DataFrame) -> pd.DataFrame:
+def convergence(
+    tarball: Path,
+    runtime: pd.DataFrame,
+    model: Any,
+    objectives: Sequence[Objective],
+    final: pd.DataFrame,
+) -> pd.DataFrame:
     """Hypervolume and epsilon-progress of the archive, generation by generation."""
     from ema_workbench.em_framework.optimization import load_archives
 
@@ -124,8 +144,13 @@ def convergence(tarball: Path, runtime: pd.DataFrame, model: Any,
     for nfe, arch in sorted(load_archives(str(tarball)), key=lambda t: t[0]):
         if rows and rows[-1]["nfe"] == nfe:
             continue  # the final archive is stored twice
-        rows.append({"nfe": int(nfe), "archive_size": len(arch),
-                     "hypervolume": hv(arch[names].to_numpy(float))})
+        rows.append(
+            {
+                "nfe": int(nfe),
+                "archive_size": len(arch),
+                "hypervolume": hv(arch[names].to_numpy(float)),
+            }
+        )
     out = pd.DataFrame(rows)
     prog = runtime.drop_duplicates("nfe", keep="last").set_index("nfe")["epsilon_progress"]
     out["epsilon_progress"] = prog.reindex(out["nfe"]).to_numpy()

@@ -43,8 +43,14 @@ METHODS = ("morris", "sobol")
 DEFAULT_N = {"morris": 10, "sobol": 64}
 
 
-def sample(problem: Problem, method: str = "morris", n: int | None = None, *,
-           levels: int = 4, seed: int | None = None) -> np.ndarray:
+def sample(
+    problem: Problem,
+    method: str = "morris",
+    n: int | None = None,
+    *,
+    levels: int = 4,
+    seed: int | None = None,
+) -> np.ndarray:
     """SALib design matrix (rows: points, columns: ``problem.names``, encoded)."""
     sp = problem.salib_problem()
     n = int(n or DEFAULT_N[method])
@@ -60,8 +66,15 @@ def sample(problem: Problem, method: str = "morris", n: int | None = None, *,
     raise ValueError(f"unknown method {method!r}; use one of {', '.join(METHODS)}")
 
 
-def analyse(problem: Problem, X: np.ndarray, Y: pd.DataFrame, method: str = "morris", *,
-            levels: int = 4, seed: int | None = None) -> pd.DataFrame:
+def analyse(
+    problem: Problem,
+    X: np.ndarray,
+    Y: pd.DataFrame,
+    method: str = "morris",
+    *,
+    levels: int = 4,
+    seed: int | None = None,
+) -> pd.DataFrame:
     """SALib indices, long: one row per (outcome, parameter).
 
     Columns: ``outcome``, ``parameter``, ``key``, ``role`` and, for Sobol, ``S1``,
@@ -77,22 +90,28 @@ def analyse(problem: Problem, X: np.ndarray, Y: pd.DataFrame, method: str = "mor
             from SALib.analyze import morris
 
             r = morris.analyze(sp, X, y, num_levels=levels, conf_level=0.95, seed=seed)
-            d = {k: np.asarray(r[k], dtype=float) for k in ("mu_star", "mu_star_conf", "mu",
-                                                            "sigma")}
+            d = {
+                k: np.asarray(r[k], dtype=float) for k in ("mu_star", "mu_star_conf", "mu", "sigma")
+            }
         else:
             from SALib.analyze import sobol
 
             r = sobol.analyze(sp, y, calc_second_order=False, conf_level=0.95, seed=seed)
             d = {k: np.asarray(r[k], dtype=float) for k in ("S1", "S1_conf", "ST", "ST_conf")}
-        f = pd.DataFrame({"outcome": col, "parameter": problem.names,
-                          "key": [p.key for p in problem.parameters],
-                          "role": [p.role for p in problem.parameters], **d})
+        f = pd.DataFrame(
+            {
+                "outcome": col,
+                "parameter": problem.names,
+                "key": [p.key for p in problem.parameters],
+                "role": [p.role for p in problem.parameters],
+                **d,
+            }
+        )
         frames.append(f)
     return pd.concat(frames, ignore_index=True)
 
 
-def figure(indices: pd.DataFrame, method: str, problem: Problem | None = None,
-           ncols: int = 3):
+def figure(indices: pd.DataFrame, method: str, problem: Problem | None = None, ncols: int = 3):
     """One panel per outcome, parameters sorted by importance. Morris: mu* (bars with
     95 % intervals, coloured by the sign of mu: raises / lowers the outcome) and sigma
     (dots); Sobol: S1 and ST (bars, 95 % intervals)."""
@@ -111,10 +130,11 @@ def figure(indices: pd.DataFrame, method: str, problem: Problem | None = None,
     nrows = math.ceil(len(outcomes) / ncols)
     up, down = OKABE_ITO[2], OKABE_ITO[4]
     with plt.rc_context(STYLE):
-        fig, axes = plt.subplots(nrows, ncols, figsize=(4.4 * ncols, (0.42 * k + 1.5) * nrows),
-                                 squeeze=False)
+        fig, axes = plt.subplots(
+            nrows, ncols, figsize=(4.4 * ncols, (0.42 * k + 1.5) * nrows), squeeze=False
+        )
         flat = axes.ravel()
-        for ax in flat[len(outcomes):]:
+        for ax in flat[len(outcomes) :]:
             ax.set_visible(False)
         for ax, o in zip(flat, outcomes):
             d = indices[indices["outcome"] == o]
@@ -130,8 +150,9 @@ def figure(indices: pd.DataFrame, method: str, problem: Problem | None = None,
             ax.set_title(o)
             ax.grid(axis="y", visible=False)
         handles = _legend_handles(method, up, down)
-        fig.legend(handles=handles, loc="lower center", ncol=len(handles),
-                   bbox_to_anchor=(0.5, 0.0))
+        fig.legend(
+            handles=handles, loc="lower center", ncol=len(handles), bbox_to_anchor=(0.5, 0.0)
+        )
         title = "Morris elementary effects" if method == "morris" else "Sobol indices"
         if problem is not None:
             title += f": {problem.name} ({seeds_text(len(problem.seeds))} per point)"
@@ -145,8 +166,7 @@ def _morris_panel(ax, d: pd.DataFrame, y: np.ndarray, name: str, up: str, down: 
     from incentsim.outcomes import BY_NAME
 
     colours = [up if m >= 0 else down for m in d["mu"]]
-    ax.barh(y, d["mu_star"], xerr=d["mu_star_conf"], color=colours,
-            ecolor="#333333", capsize=3)
+    ax.barh(y, d["mu_star"], xerr=d["mu_star_conf"], color=colours, ecolor="#333333", capsize=3)
     ax.plot(d["sigma"], y, "o", mfc="white", mec="#000000", mew=1.2, ms=5)
     unit = BY_NAME[name].unit if name in BY_NAME else ""
     ax.set_xlabel(f"μ* ({unit})" if unit else "μ*")
@@ -157,10 +177,12 @@ def _sobol_panel(ax, d: pd.DataFrame, y: np.ndarray) -> None:
     from incentsim.analysis.plots import OKABE_ITO
 
     h = 0.38
-    ax.barh(y + h / 2, d["S1"], h, xerr=d["S1_conf"], color=OKABE_ITO[1],
-            ecolor="#333333", capsize=2)
-    ax.barh(y - h / 2, d["ST"], h, xerr=d["ST_conf"], color=OKABE_ITO[0],
-            ecolor="#333333", capsize=2)
+    ax.barh(
+        y + h / 2, d["S1"], h, xerr=d["S1_conf"], color=OKABE_ITO[1], ecolor="#333333", capsize=2
+    )
+    ax.barh(
+        y - h / 2, d["ST"], h, xerr=d["ST_conf"], color=OKABE_ITO[0], ecolor="#333333", capsize=2
+    )
     ax.set_xlabel("share of variance")
     ax.set_xlim(left=min(0.0, float((d["S1"] - d["S1_conf"]).min())))
 
@@ -173,12 +195,23 @@ def _legend_handles(method: str, up: str, down: str) -> list:
     from incentsim.analysis.plots import OKABE_ITO
 
     if method == "morris":
-        return [Patch(color=up, label="μ* (95 % CI), raises the outcome (μ > 0)"),
-                Patch(color=down, label="μ*, lowers it (μ < 0)"),
-                Line2D([], [], marker="o", ls="", mfc="white", mec="#000000",
-                       label="σ (non-linearity, interactions)")]
-    return [Patch(color=OKABE_ITO[1], label="first order S1 (95 % CI)"),
-            Patch(color=OKABE_ITO[0], label="total ST (95 % CI)")]
+        return [
+            Patch(color=up, label="μ* (95 % CI), raises the outcome (μ > 0)"),
+            Patch(color=down, label="μ*, lowers it (μ < 0)"),
+            Line2D(
+                [],
+                [],
+                marker="o",
+                ls="",
+                mfc="white",
+                mec="#000000",
+                label="σ (non-linearity, interactions)",
+            ),
+        ]
+    return [
+        Patch(color=OKABE_ITO[1], label="first order S1 (95 % CI)"),
+        Patch(color=OKABE_ITO[0], label="total ST (95 % CI)"),
+    ]
 
 
 @dataclass
@@ -197,8 +230,9 @@ class SensitivityResult:
     def table(self, value: str | None = None) -> pd.DataFrame:
         """Wide view: parameters x outcomes of ``mu_star`` (Morris) or ``ST`` (Sobol)."""
         value = value or ("mu_star" if self.method == "morris" else "ST")
-        return self.indices.pivot(index="parameter", columns="outcome", values=value) \
-            .reindex(index=self.problem.names, columns=self.problem.outcome_names)
+        return self.indices.pivot(index="parameter", columns="outcome", values=value).reindex(
+            index=self.problem.names, columns=self.problem.outcome_names
+        )
 
 
 def run_sensitivity(
@@ -227,29 +261,51 @@ def run_sensitivity(
     if method not in METHODS:
         raise ValueError(f"unknown method {method!r}; use one of {', '.join(METHODS)}")
     n, levels = _sample_size(problem, method, n, levels)
-    warn_if_thin(n, DEFAULT_N[method], "Morris trajectories" if method == "morris"
-                 else "Sobol base samples", "the indices' 95 % intervals")
+    warn_if_thin(
+        n,
+        DEFAULT_N[method],
+        "Morris trajectories" if method == "morris" else "Sobol base samples",
+        "the indices' 95 % intervals",
+    )
     X = sample(problem, method, n, levels=levels)
     points = [problem.decode(row) for row in X]
     per_point, per_run = evaluate_points(
-        problem, points, model, runs_dir=runs_dir, executor=executor, jobs=jobs,
-        scheduler=scheduler, analysis=f"sensitivity-{method}", progress=progress)
+        problem,
+        points,
+        model,
+        runs_dir=runs_dir,
+        executor=executor,
+        jobs=jobs,
+        scheduler=scheduler,
+        analysis=f"sensitivity-{method}",
+        progress=progress,
+    )
     indices = analyse(problem, X, per_point, method, levels=levels)
     res = SensitivityResult(problem, method, indices, per_point, per_run)
     if out is not None:
-        res.out = write_outputs(out, {"indices": indices, "points": per_point, "runs": per_run},
-                                figure(indices, method, problem))
+        res.out = write_outputs(
+            out,
+            {"indices": indices, "points": per_point, "runs": per_run},
+            figure(indices, method, problem),
+        )
     res.seconds = time.perf_counter() - t0
     if record and (model is None or runs_dir is not None):
-        config = {"method": method, "n": n, "levels": levels, "seeds": problem.seeds,
-                  "sample_seed": problem.sample_seed, "points": len(points),
-                  "stub_model": model is not None}
+        config = {
+            "method": method,
+            "n": n,
+            "levels": levels,
+            "seeds": problem.seeds,
+            "sample_seed": problem.sample_seed,
+            "points": len(points),
+            "stub_model": model is not None,
+        }
         res.run_id = _record(res, config, len(points), runs_dir)
     return res
 
 
-def _sample_size(problem: Problem, method: str, n: int | None,
-                 levels: int | None) -> tuple[int, int]:
+def _sample_size(
+    problem: Problem, method: str, n: int | None, levels: int | None
+) -> tuple[int, int]:
     """``n`` and Morris ``levels``: the arguments, else the spec's options for this
     method, else the defaults."""
     opts = problem.options.get("sensitivity", {})
@@ -259,23 +315,33 @@ def _sample_size(problem: Problem, method: str, n: int | None,
     return int(n or DEFAULT_N[method]), int(levels or 4)
 
 
-def _record(res: SensitivityResult, config: dict, n_points: int,
-            runs_dir: str | Path | None) -> str:
+def _record(
+    res: SensitivityResult, config: dict, n_points: int, runs_dir: str | Path | None
+) -> str:
     """Track the analysis as a run (its settings, files and indices)."""
     files = {}
     if res.out is not None:
-        files = {f: res.out / f for f in ("indices.csv", "points.csv", "runs.csv",
-                                          "figure.png")}
+        files = {f: res.out / f for f in ("indices.csv", "points.csv", "runs.csv", "figure.png")}
     run_ids = [r for r in res.runs["run_id"] if r is not None]
     return record_analysis(
-        res.problem, "sensitivity", config, files, runs_dir=runs_dir,
-        info={"method": res.method, "points": n_points, "runs": len(res.runs),
-              "member_runs": sorted(set(run_ids), key=lambda s: int(s)),
-              "seconds": round(res.seconds, 2),
-              "indices": res.indices.to_dict(orient="records")})
+        res.problem,
+        "sensitivity",
+        config,
+        files,
+        runs_dir=runs_dir,
+        info={
+            "method": res.method,
+            "points": n_points,
+            "runs": len(res.runs),
+            "member_runs": sorted(set(run_ids), key=lambda s: int(s)),
+            "seconds": round(res.seconds, 2),
+            "indices": res.indices.to_dict(orient="records"),
+        },
+    )
 
 
 # ---------------------------------------------------------------------- command line
+
 
 def _fmt(v: float) -> str:
     return "n/a" if v != v else f"{v:.3g}"
@@ -288,45 +354,69 @@ def text_table(res: SensitivityResult) -> str:
     rows = []
     for _, r in res.indices.iterrows():
         if res.method == "morris":
-            rows.append([r["outcome"], r["parameter"], r["role"],
-                         f"{_fmt(r['mu_star'])} ± {_fmt(r['mu_star_conf'])}", _fmt(r["mu"]),
-                         _fmt(r["sigma"])])
+            rows.append(
+                [
+                    r["outcome"],
+                    r["parameter"],
+                    r["role"],
+                    f"{_fmt(r['mu_star'])} ± {_fmt(r['mu_star_conf'])}",
+                    _fmt(r["mu"]),
+                    _fmt(r["sigma"]),
+                ]
+            )
         else:
-            rows.append([r["outcome"], r["parameter"], r["role"],
-                         f"{_fmt(r['S1'])} ± {_fmt(r['S1_conf'])}",
-                         f"{_fmt(r['ST'])} ± {_fmt(r['ST_conf'])}"])
-    head = (["outcome", "parameter", "role", "mu* ± 95% CI", "mu", "sigma"]
-            if res.method == "morris" else ["outcome", "parameter", "role", "S1 ± 95% CI",
-                                            "ST ± 95% CI"])
+            rows.append(
+                [
+                    r["outcome"],
+                    r["parameter"],
+                    r["role"],
+                    f"{_fmt(r['S1'])} ± {_fmt(r['S1_conf'])}",
+                    f"{_fmt(r['ST'])} ± {_fmt(r['ST_conf'])}",
+                ]
+            )
+    head = (
+        ["outcome", "parameter", "role", "mu* ± 95% CI", "mu", "sigma"]
+        if res.method == "morris"
+        else ["outcome", "parameter", "role", "S1 ± 95% CI", "ST ± 95% CI"]
+    )
     return table(rows, head)
 
 
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of ``incentsim sensitivity``."""
-    from incentsim.interfaces.cli_options import (
-        add_run_options,
-        add_seeds,
-        add_set,
-        spec_parser,
-    )
+    from incentsim.interfaces.cli_options import add_run_options, add_seeds, add_set, spec_parser
 
-    p = spec_parser("incentsim sensitivity",
-                    "Global sensitivity analysis of a problem SPEC (levers, "
-                    "uncertainties, outcomes; see specs/*.yaml) with SALib. Every "
-                    "point x seed is a tracked run; re-running resumes.",
-                    "specs/trust_growth_levers.yaml")
-    p.add_argument("--method", choices=METHODS, default=None,
-                   help="morris (cheap screening, (k+1) x N points) or sobol "
-                        "(variance shares, (k+2) x N points); default: the spec's, else morris")
-    p.add_argument("-n", "--n", type=int, default=None, metavar="N",
-                   help="Morris trajectories / Sobol base samples (default: spec, else "
-                        "10 / 64)")
+    p = spec_parser(
+        "incentsim sensitivity",
+        "Global sensitivity analysis of a problem SPEC (levers, "
+        "uncertainties, outcomes; see specs/*.yaml) with SALib. Every "
+        "point x seed is a tracked run; re-running resumes.",
+        "specs/trust_growth_levers.yaml",
+    )
+    p.add_argument(
+        "--method",
+        choices=METHODS,
+        default=None,
+        help="morris (cheap screening, (k+1) x N points) or sobol "
+        "(variance shares, (k+2) x N points); default: the spec's, else morris",
+    )
+    p.add_argument(
+        "-n",
+        "--n",
+        type=int,
+        default=None,
+        metavar="N",
+        help="Morris trajectories / Sobol base samples (default: spec, else 10 / 64)",
+    )
     p.add_argument("--levels", type=int, default=None, help="Morris grid levels (default 4)")
     add_seeds(p, None, "override the spec's seeds: a count, a range 0-4 or a list 0,3,7")
     add_set(p, "fixed scenario overrides added to the spec's `set`")
-    p.add_argument("--out", metavar="DIR",
-                   help="where indices.csv, points.csv, runs.csv and figure.png go "
-                        "(default: results/sensitivity/<name>-<method>)")
+    p.add_argument(
+        "--out",
+        metavar="DIR",
+        help="where indices.csv, points.csv, runs.csv and figure.png go "
+        "(default: results/sensitivity/<name>-<method>)",
+    )
     add_run_options(p)
     return p
 
@@ -388,8 +478,9 @@ def _main(argv: list[str]) -> int:
     if method not in METHODS:
         from incentsim.scenario import ScenarioError
 
-        raise ScenarioError([("sensitivity.method", f"got {method!r}; use morris or sobol")],
-                            source=problem.source)
+        raise ScenarioError(
+            [("sensitivity.method", f"got {method!r}; use morris or sobol")], source=problem.source
+        )
     if args.jobs is not None and args.jobs < 1:
         print("incentsim sensitivity: --jobs must be at least 1", file=sys.stderr)
         return 2
@@ -404,22 +495,40 @@ def _main(argv: list[str]) -> int:
     out = Path(args.out) if args.out else Path("results/sensitivity") / f"{problem.name}-{method}"
     ensure_writable_dir(out)  # before any run, not after them all
     executor = "dask" if args.scheduler else args.executor
-    res = run_sensitivity(problem, method, args.n, levels=args.levels, runs_dir=runs_dir,
-                          out=out, executor=executor, jobs=args.jobs, scheduler=args.scheduler,
-                          progress=args.progress)
+    res = run_sensitivity(
+        problem,
+        method,
+        args.n,
+        levels=args.levels,
+        runs_dir=runs_dir,
+        out=out,
+        executor=executor,
+        jobs=args.jobs,
+        scheduler=args.scheduler,
+        progress=args.progress,
+    )
     n_runs = len(res.runs)
-    print(f"sensitivity '{problem.name}' ({method}): {len(res.points)} points x "
-          f"{len(problem.seeds)} seeds = {n_runs} runs, tracked in {runs_dir}/; "
-          f"{res.seconds:.0f} s")
+    print(
+        f"sensitivity '{problem.name}' ({method}): {len(res.points)} points x "
+        f"{len(problem.seeds)} seeds = {n_runs} runs, tracked in {runs_dir}/; "
+        f"{res.seconds:.0f} s"
+    )
     print()
     print(text_table(res))
     print()
-    what = ("mu*: mean absolute elementary effect over the parameter's range, outcome units"
-            if method == "morris" else "S1/ST: first-order/total share of variance")
-    print(f"{what}; ± is the half-width of a 95 % bootstrap interval. Outcomes are means "
-          "over recorded years, averaged over seeds.")
-    print(f"Indices: {out / 'indices.csv'}\nFigure:  {out / 'figure.png'}\n"
-          f"Analysis run: {res.run_id} (incentsim runs show {res.run_id})")
+    what = (
+        "mu*: mean absolute elementary effect over the parameter's range, outcome units"
+        if method == "morris"
+        else "S1/ST: first-order/total share of variance"
+    )
+    print(
+        f"{what}; ± is the half-width of a 95 % bootstrap interval. Outcomes are means "
+        "over recorded years, averaged over seeds."
+    )
+    print(
+        f"Indices: {out / 'indices.csv'}\nFigure:  {out / 'figure.png'}\n"
+        f"Analysis run: {res.run_id} (incentsim runs show {res.run_id})"
+    )
     return 0
 
 

@@ -36,8 +36,9 @@ from incentsim.design.exploratory.problem import Problem, load_problem
 class Runner:
     """The model function EMA calls: ``runner(seed=..., **parameter values)``."""
 
-    def __init__(self, problem: Problem, runs_dir: str | Path | None = None,
-                 track: bool = True) -> None:
+    def __init__(
+        self, problem: Problem, runs_dir: str | Path | None = None, track: bool = True
+    ) -> None:
         self.problem = problem
         self.runs_dir = None if runs_dir is None else str(runs_dir)
         self.track = track
@@ -51,8 +52,13 @@ class Runner:
             from incentsim.runs.experiment import default_runs_dir
 
             runs = self.runs_dir or str(default_runs_dir())
-            task = Task.of(sc, int(seed), sweep=p.name, analysis="ema",
-                           levers={k: _plain(v) for k, v in point.items()})
+            task = Task.of(
+                sc,
+                int(seed),
+                sweep=p.name,
+                analysis="ema",
+                levers={k: _plain(v) for k, v in point.items()},
+            )
             r = run_task(task, runs, skip_done=True, keep_timeseries=False)
             if not r.ok:
                 raise RuntimeError(f"incentsim run failed: {r.error}")
@@ -86,21 +92,26 @@ def parameters(problem: Problem, role: str) -> list:
     return out
 
 
-def model(spec: Any, *, runs_dir: str | Path | None = None, track: bool = True,
-          name: str | None = None):
+def model(
+    spec: Any, *, runs_dir: str | Path | None = None, track: bool = True, name: str | None = None
+):
     """An EMA workbench ``ReplicatorModel`` running incentsim for the problem ``spec``
     (a spec path, mapping or :class:`~incentsim.design.exploratory.problem.Problem`)."""
     import numpy as np
     from ema_workbench import ReplicatorModel, ScalarOutcome
 
     problem = load_problem(spec)
-    kinds = {"maximize": ScalarOutcome.MAXIMIZE, "minimize": ScalarOutcome.MINIMIZE,
-             "info": ScalarOutcome.INFO}
+    kinds = {
+        "maximize": ScalarOutcome.MAXIMIZE,
+        "minimize": ScalarOutcome.MINIMIZE,
+        "info": ScalarOutcome.INFO,
+    }
     ident = name or (problem.name if problem.name.isidentifier() else "incentsim")
     m = ReplicatorModel(ident, function=Runner(problem, runs_dir, track))
     m.uncertainties = parameters(problem, "uncertainty")
     m.levers = parameters(problem, "lever")
-    m.outcomes = [ScalarOutcome(o.column, kind=kinds[o.direction], function=np.mean)
-                  for o in problem.outcomes]
+    m.outcomes = [
+        ScalarOutcome(o.column, kind=kinds[o.direction], function=np.mean) for o in problem.outcomes
+    ]
     m.replications = [{"seed": int(s)} for s in problem.seeds]
     return m
