@@ -269,16 +269,9 @@ def run_sensitivity(
     )
     X = sample(problem, method, n, levels=levels)
     points = [problem.decode(row) for row in X]
+    run = {"runs_dir": runs_dir, "executor": executor, "jobs": jobs, "scheduler": scheduler}
     per_point, per_run = evaluate_points(
-        problem,
-        points,
-        model,
-        runs_dir=runs_dir,
-        executor=executor,
-        jobs=jobs,
-        scheduler=scheduler,
-        analysis=f"sensitivity-{method}",
-        progress=progress,
+        problem, points, model, analysis=f"sensitivity-{method}", progress=progress, **run
     )
     indices = analyse(problem, X, per_point, method, levels=levels)
     res = SensitivityResult(problem, method, indices, per_point, per_run)
