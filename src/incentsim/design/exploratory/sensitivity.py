@@ -459,9 +459,9 @@ def run_cli(argv: list[str], kind: str, body) -> int:
         msg = str(exc) if not exc.filename else f"{exc.strerror}: {exc.filename}"
         print(f"incentsim {kind}: {msg}", file=sys.stderr)
         return 2
-    except KeyboardInterrupt:
+    except KeyboardInterrupt as exc:  # Ctrl-C, or SIGTERM as interfaces.cli.Terminated
         print(f"incentsim {kind}: interrupted (re-run to resume)", file=sys.stderr)
-        return 130
+        return 128 + getattr(exc, "signum", 2)
 
 
 def _main(argv: list[str]) -> int:
