@@ -397,3 +397,19 @@ def test_shipped_specs_are_valid():
             continue
         p = load_problem(spec)
         assert p.outcomes and p.parameters
+
+
+@pytest.mark.parametrize("signum, code", [(None, 130), (15, 143)])
+def test_exploratory_commands_exit_128_plus_the_signal(capsys, signum, code):
+    # SIGTERM arrives as a KeyboardInterrupt carrying signum 15 (interfaces/cli.py); the
+    # exploratory subcommands exit as the main command does: 130 for Ctrl-C, 143 for SIGTERM
+    from incentsim.design.exploratory.sensitivity import run_cli
+
+    def body(argv):
+        exc = KeyboardInterrupt()
+        if signum is not None:
+            exc.signum = signum
+        raise exc
+
+    assert run_cli([], "sensitivity", body) == code
+    assert "interrupted" in capsys.readouterr().err

@@ -296,18 +296,9 @@ def run_optimize(
     per = len(problem.seeds) * (len(sample) if sample else 1)
     extra = (len(s.compare) if model is None else 0) + (s.robust and s.measure == "regret")
     bar = _progress_bar((s.nfe + extra) * per, progress, desc="optimize")
+    run = {"runs_dir": runs_dir, "executor": executor, "jobs": jobs, "scheduler": scheduler}
     try:
-        scorer = Scorer(
-            problem,
-            objectives,
-            sample,
-            model=model,
-            bar=bar,
-            runs_dir=runs_dir,
-            executor=executor,
-            jobs=jobs,
-            scheduler=scheduler,
-        )
+        scorer = Scorer(problem, objectives, sample, model=model, bar=bar, **run)
         found = search(problem, objectives, scorer, nfe=s.nfe, population=s.population, seed=s.seed)
         shipped = _shipped(scorer, s.compare) if model is None else pd.DataFrame()
     finally:

@@ -269,16 +269,9 @@ def run_sensitivity(
     )
     X = sample(problem, method, n, levels=levels)
     points = [problem.decode(row) for row in X]
+    run = {"runs_dir": runs_dir, "executor": executor, "jobs": jobs, "scheduler": scheduler}
     per_point, per_run = evaluate_points(
-        problem,
-        points,
-        model,
-        runs_dir=runs_dir,
-        executor=executor,
-        jobs=jobs,
-        scheduler=scheduler,
-        analysis=f"sensitivity-{method}",
-        progress=progress,
+        problem, points, model, analysis=f"sensitivity-{method}", progress=progress, **run
     )
     indices = analyse(problem, X, per_point, method, levels=levels)
     res = SensitivityResult(problem, method, indices, per_point, per_run)
@@ -466,9 +459,9 @@ def run_cli(argv: list[str], kind: str, body) -> int:
         msg = str(exc) if not exc.filename else f"{exc.strerror}: {exc.filename}"
         print(f"incentsim {kind}: {msg}", file=sys.stderr)
         return 2
-    except KeyboardInterrupt:
+    except KeyboardInterrupt as exc:  # Ctrl-C, or SIGTERM as interfaces.cli.Terminated
         print(f"incentsim {kind}: interrupted (re-run to resume)", file=sys.stderr)
-        return 130
+        return 128 + getattr(exc, "signum", 2)
 
 
 def _main(argv: list[str]) -> int:
