@@ -40,17 +40,45 @@ def _selection_quality(ability: np.ndarray, fate: dict[str, np.ndarray]) -> floa
     return float(ability[fate["promoted"]].mean() - ability[fate["contested"]].mean())
 
 
+class Rows:
+    """Rows ``rows`` of every array attribute of ``obj`` (of every value of a dict):
+    one member's block of an ensemble's state."""
+
+    def __init__(self, obj, rows: slice) -> None:
+        self._obj, self._rows = obj, rows
+
+    def __getattr__(self, name: str):
+        return getattr(self._obj, name)[self._rows]
+
+    def __getitem__(self, key: str):
+        return self._obj[key][self._rows]
+
+
+def _member(model, m: int, *objs) -> list[Any]:
+    """Member ``m``'s rows of per-prefecture ``objs``."""
+    return [Rows(obj, model.member_rows(m)) for obj in objs]
+
+
+def _agent_rows(model, m: int, population) -> Rows:
+    """Member ``m``'s rows of a population with fixed slots per prefecture."""
+    per = population.per_prefecture
+    return Rows(population, slice(m * model.member_size * per, (m + 1) * model.member_size * per))
+
+
 def _dispersion(model, x: np.ndarray) -> float:
-    """Within-province standard deviation of ``x`` (pooled over provinces)."""
-    g = x.reshape(model.n_provinces, model.per_province)
+    """Within-province standard deviation of ``x`` (one member's; pooled over provinces)."""
+    g = x.reshape(-1, model.per_province)
     return float(np.sqrt(((g - g.mean(axis=1, keepdims=True)) ** 2).mean()))
 
 
 def outcome_row(
-    model, fate: dict[str, np.ndarray], fy: FirmYear, tfp_growth: float
+    model, m: int, fate: dict[str, np.ndarray], fy: FirmYear, tfp_growth: float
 ) -> dict[str, Any]:
-    """The year's outcomes, national (see :data:`incentsim.outcomes.OUTCOMES`)."""
-    st, econ, leaders = model.state, model.config.economy, model.leaders
+    """Member ``m``'s outcomes of the year, national (see
+    :data:`incentsim.outcomes.OUTCOMES`)."""
+    econ = model.config.economy
+    st, leaders, fate, fy = _member(model, m, model.state, model.leaders, fate, fy)
+    citizens = _agent_rows(model, m, model.citizens)
     alive = max(fy.alive_start.sum(), 1.0)
     gdp_total = st.gdp.sum()
     row = {
@@ -68,14 +96,14 @@ def outcome_row(
         "tfp_growth": tfp_growth,
         "firm_entry_rate": float(fy.entries.sum() / alive),
         "firm_exit_rate": float(fy.exits.sum() / alive),
-        "protected_share": float(model.firms.protected.sum() / alive),
+        "protected_share": float(_agent_rows(model, m, model.firms).protected.sum() / alive),
         "public_services": float(st.services.mean()),
         "human_capital": float(st.human_capital.mean()),
         "pollution": float(st.pollution.mean()),
         "debt_to_gdp": float(st.debt.sum() / gdp_total),
-        "satisfaction": float(model.citizens.satisfaction.mean()),
-        "trust_local": float(model.citizens.trust_local.mean()),
-        "trust_central": float(model.citizens.trust_central.mean()),
+        "satisfaction": float(citizens.satisfaction.mean()),
+        "trust_local": float(citizens.trust_local.mean()),
+        "trust_central": float(citizens.trust_central.mean()),
         "firm_trust": float(st.firm_trust.mean()),
         "petitions": float(st.petitions.mean()),
         "promotion_rate": float(fate["promoted"].mean()),
@@ -89,8 +117,7 @@ def outcome_row(
     return row
 
 
-def _leader_columns(model) -> dict[str, Any]:
-    leaders = model.leaders
+def _leader_columns(leaders) -> dict[str, Any]:
     return {
         "leader_id": leaders.leader_id,
         "tenure_year": leaders.tenure_year,
@@ -105,11 +132,11 @@ def _leader_columns(model) -> dict[str, Any]:
     }
 
 
-def _firm_columns(model, fy: FirmYear) -> dict[str, Any]:
-    n = model.n_prefectures
+def _firm_columns(model, m: int, fy) -> dict[str, Any]:
     alive_p = np.maximum(fy.alive_start, 1.0)
     # firms are stored prefecture by prefecture, in blocks of equal size
-    protected_p = np.count_nonzero(model.firms.protected.reshape(n, -1), axis=1) / alive_p
+    protected = _agent_rows(model, m, model.firms).protected
+    protected_p = np.count_nonzero(protected.reshape(model.member_size, -1), axis=1) / alive_p
     return {
         "firm_exit_rate": fy.exits / alive_p,
         "firm_entry_rate": fy.entries / alive_p,
@@ -118,17 +145,18 @@ def _firm_columns(model, fy: FirmYear) -> dict[str, Any]:
 
 
 def panel_columns(
-    model, fate: dict[str, np.ndarray], fy: FirmYear, tfp_growth: np.ndarray
+    model, m: int, fate: dict[str, np.ndarray], fy: FirmYear, tfp_growth: np.ndarray
 ) -> dict[str, np.ndarray]:
-    """The year's rows of the leader-year panel, column by column."""
-    st, n = model.state, model.n_prefectures
+    """Member ``m``'s rows of the leader-year panel of the year, column by column."""
+    n, rows = model.member_size, model.member_rows(m)
+    st, leaders, fate, fy = _member(model, m, model.state, model.leaders, fate, fy)
     with np.errstate(divide="ignore", invalid="ignore"):
         growth_spend = np.where(st.spending_prev > 0, st.spending / st.spending_prev - 1.0, np.nan)
     cols: dict[str, Any] = {
         "year": np.full(n, model.year),
         "prefecture": np.arange(n),
-        "province": model.province,
-        **_leader_columns(model),
+        "province": model.province[rows] - m * (model.n_provinces // model.n_members),
+        **_leader_columns(leaders),
     }
     cols.update({SHARE_PANEL[u]: st.shares[:, i] for i, u in enumerate(USES)})
     cols.update(
@@ -142,12 +170,12 @@ def panel_columns(
             "gdp_growth_true": st.growth_true,
             "gdp_growth_reported": st.growth_reported,
             "relative_growth_reported": st.growth_reported
-            - model.upper.peer_mean(st.growth_reported),
+            - model.upper.peer_mean(model.state.growth_reported)[rows],
             "pollution_growth": st.pollution_growth,
             "debt_to_gdp": st.debt_to_gdp,
             "satisfaction": st.satisfaction_mean,
-            **_firm_columns(model, fy),
-            "tfp_growth": tfp_growth,
+            **_firm_columns(model, m, fy),
+            "tfp_growth": tfp_growth[rows],
             "log_gdp": np.log(st.gdp),
             "score": fate["score"],
             "rank_pct": fate["rank_pct"],

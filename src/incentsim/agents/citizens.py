@@ -55,13 +55,15 @@ import numpy as np
 from incentsim.agents.columns import column
 from incentsim.agents.fastrng import (
     Chunk,
-    chunk_bounds,
+    member_chunks,
+    member_streams,
+    members,
     normals,
     run_chunks,
-    spawn_streams,
     uniforms,
 )
 from incentsim.economy import PER_THOUSAND, satisfaction_index
+from incentsim.seeding import Draws
 
 F32 = np.float32
 
@@ -76,7 +78,7 @@ class CitizenPopulation:
     trust_central = column("trust_central", F32, "citizen")
     petitioned = column("petitioned", bool, "citizen")
 
-    def __init__(self, model, per_prefecture: int, n_pref: int, rng: np.random.Generator):
+    def __init__(self, model, per_prefecture: int, n_pref: int, rng: Draws):
         self.model = model
         beh, econ = model.config.behaviour, model.config.economy
         k = model.config.world.citizen_neighbours
@@ -101,16 +103,14 @@ class CitizenPopulation:
         self._petitioned = np.zeros(n, dtype=bool)
         self.k = k if per_prefecture >= 2 else 0
         self.n_lattice = min(self.k, 2)
-        self._bounds = chunk_bounds(n_pref, per_prefecture)
+        self._bounds = member_chunks(n_pref, per_prefecture, rng)
         self._ties = self._random_ties(n_pref, per_prefecture, self.k - self.n_lattice, rng)
-        self._streams = spawn_streams(rng, len(self._bounds))
+        self._streams = member_streams(rng, len(self._bounds))
         self._neighbours: np.ndarray | None = None
         self.threshold = beh.tacitus_threshold
         self._views: dict[int, Citizen] = {}
 
-    def _random_ties(
-        self, n_pref: int, per: int, k_rand: int, rng: np.random.Generator
-    ) -> np.ndarray:
+    def _random_ties(self, n_pref: int, per: int, k_rand: int, rng: Draws) -> np.ndarray:
         """Random ties as chunk-local row indices, ``(k_rand, n)`` intp (no index casts).
 
         Citizen ``j`` of a prefecture is tied to ``(j + d) % per`` with ``d``
@@ -272,11 +272,15 @@ class CitizenPopulation:
             prob *= par["pscale"]
             pet[short[uniforms(c.bg, len(short)) < prob]] = True
 
-    def redress(self, share: float, rng: np.random.Generator) -> None:
+    def redress(self, share: float, rng: Draws) -> None:
         """Settle a share of this year's petitions (petition channel)."""
         beh = self.model.config.behaviour
         who = np.flatnonzero(self._petitioned)
-        settled = who[rng.random(len(who)) < share]
+        gens = members(rng)  # an ensemble's members: each draws for its own petitioners
+        k = len(gens)
+        counts = np.bincount(self.prefecture[who] // (self.n_pref // k), minlength=k)
+        u = np.concatenate([g.random(c) for g, c in zip(gens, counts, strict=True)])
+        settled = who[u < share]
         self._satisfaction[settled] = np.maximum(
             self._satisfaction[settled], beh.petition_threshold
         )

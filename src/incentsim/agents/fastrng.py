@@ -36,6 +36,8 @@ from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
+from incentsim.seeding import Draws, MemberStreams
+
 #: fewest and most agents per chunk (whole prefectures), and chunks per population
 CHUNK_AGENTS = 32_768
 CHUNK_MAX_AGENTS = 131_072
@@ -107,6 +109,29 @@ def chunk_bounds(
         target = min(max(CHUNK_AGENTS, share), max(CHUNK_AGENTS, CHUNK_MAX_AGENTS))
     step = max(1, target // max(per_prefecture, 1))
     return [(lo, min(lo + step, n_pref)) for lo in range(0, n_pref, step)]
+
+
+def members(rng: Draws) -> list[np.random.Generator]:
+    """The generators of an ensemble's members (:class:`incentsim.seeding.MemberStreams`),
+    or the one generator of a population stepped alone."""
+    return rng.members if isinstance(rng, MemberStreams) else [rng]
+
+
+def member_chunks(n_pref: int, per_prefecture: int, rng: Draws) -> list[tuple[int, int]]:
+    """:func:`chunk_bounds` of each member of ``rng`` (:func:`members`; equal blocks of
+    ``n_pref`` prefectures in all), offset to the member's block: a chunk never spans
+    two members, and each member is chunked as it would be alone."""
+    k = len(members(rng))
+    size = n_pref // k
+    own = chunk_bounds(size, per_prefecture)
+    return [(lo + m * size, hi + m * size) for m in range(k) for lo, hi in own]
+
+
+def member_streams(rng: Draws, n_chunks: int) -> list[np.random.SFC64]:
+    """The chunk streams of every member of ``rng`` (:func:`members`), ``n_chunks`` in
+    all: each member spawns its own chunks' streams (:func:`spawn_streams`)."""
+    gens = members(rng)
+    return [bg for g in gens for bg in spawn_streams(g, n_chunks // len(gens))]
 
 
 def spawn_streams(rng: np.random.Generator, n: int) -> list[np.random.SFC64]:

@@ -55,13 +55,14 @@ import numpy as np
 from incentsim.agents.columns import column
 from incentsim.agents.fastrng import (
     Chunk,
-    chunk_bounds,
+    member_chunks,
+    member_streams,
     normals,
     run_chunks,
-    spawn_streams,
     uniforms,
 )
 from incentsim.economy import rating_index
+from incentsim.seeding import Draws
 
 F32 = np.float32
 F64 = np.float64
@@ -92,7 +93,7 @@ class FirmPopulation:
     capital = column("capital", F32, "firm slot")
     output = column("output", F32, "firm slot")
 
-    def __init__(self, model, per_prefecture: int, env_mult: np.ndarray, rng: np.random.Generator):
+    def __init__(self, model, per_prefecture: int, env_mult: np.ndarray, rng: Draws):
         self.model = model
         econ = model.config.economy
         n_pref = len(env_mult)
@@ -121,8 +122,8 @@ class FirmPopulation:
         self.protected = np.zeros(n, dtype=bool)
         self.firm_id = np.arange(n, dtype=np.int64)
         self._next_id = n
-        self._bounds = chunk_bounds(n_pref, per_prefecture)
-        self._streams = spawn_streams(rng, len(self._bounds))
+        self._bounds = member_chunks(n_pref, per_prefecture, rng)
+        self._streams = member_streams(rng, len(self._bounds))
         self._views: dict[int, Firm] = {}
 
     def _steady_capital(self, mult: np.ndarray) -> np.ndarray:

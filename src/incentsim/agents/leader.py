@@ -58,6 +58,7 @@ from incentsim.economy import N_USES, forecast
 from incentsim.indicators import VETO
 from incentsim.rules.evaluation import credit
 from incentsim.rules.promotion import EvalContext
+from incentsim.seeding import MemberStreams
 
 #: what a leader's intrinsic motivation weighs, each in its natural scale
 WELFARE = ("growth_true", "services", "environment", "satisfaction", "debt", "innovation")
@@ -109,10 +110,11 @@ class LeaderPopulation:
     years_in_post = _column("years_in_post")
     terms_served = _column("terms_served")
 
-    def __init__(self, model, n: int, rng: np.random.Generator) -> None:
+    def __init__(self, model, n: int, rng: MemberStreams) -> None:
         self.model = model
         self.rng = rng
-        self._next_id = 1
+        #: the next leader id of each member (ids count appointments from 1, per member)
+        self._next_id = np.ones(model.n_members, dtype=np.int64)
         for name, dtype in COLUMNS.items():
             setattr(self, "_" + name, np.zeros(n, dtype=dtype))
         self._views: dict[int, Leader] = {}
@@ -135,15 +137,18 @@ class LeaderPopulation:
         ``min_appointment_age`` and a year before retirement; motivation is
         ``public_service_motivation x 2 x Beta(motivation_shape, motivation_shape)``
         (mean ``public_service_motivation``); perception of the rule is log-normal.
-        Initial leaders start at a random year of their term.
+        Initial leaders start at a random year of their term. Each leader is drawn
+        from the stream of the ensemble member the prefecture belongs to.
         """
         ten, beh = self.model.config.tenure, self.model.config.behaviour
-        rng, shape = self.rng, beh.motivation_shape
+        shape = beh.motivation_shape
         for p in rows:
+            m = self.model.member[p]
+            rng = self.rng.members[m]
             u = rng.random(3)
             age = ten.appointment_age_mean + ten.appointment_age_sd * rng.standard_normal()
-            self.leader_id[p] = self._next_id
-            self._next_id += 1
+            self.leader_id[p] = self._next_id[m]
+            self._next_id[m] += 1
             self.ability[p] = rng.standard_normal()
             self.age[p] = np.clip(age, ten.min_appointment_age, ten.retirement_age - 1.0)
             self.insider[p] = u[0] < ten.insider_prob
@@ -291,7 +296,7 @@ def decide(model) -> None:
     gumbel = -np.log(-np.log(model.streams["leaders"].random(util.shape)))
     choice = np.argmax(util / beh.choice_temperature + gumbel, axis=1)
     rows = np.arange(len(choice))
-    plan = model.candidates[choice]
+    plan = model.plans[rows, choice]
     chosen = {key: np.broadcast_to(v, util.shape)[rows, choice][:, None] for key, v in pred.items()}
     st.manipulation, st.underreport = _reports(model, chosen, ctx, career, intrinsic)
     st.shares = np.ascontiguousarray(plan[:, :N_USES])
@@ -347,7 +352,7 @@ def _plan_utility(model, tr, career, intrinsic):
     beh, promo = sc.behaviour, sc.promotion
     pred = forecast(
         st,
-        model.candidates,
+        model.plans,
         st.budget_share,
         sc.economy,
         beh,
@@ -361,9 +366,9 @@ def _plan_utility(model, tr, career, intrinsic):
     natural = beh.natural_scale
     pred["welfare"] = sum(np.asarray(pred[w]) / getattr(natural, w) for w in WELFARE) / len(WELFARE)
     util = career[:, None] * score + intrinsic[:, None] * pred["welfare"]
-    drift = model.candidates[None, :, :N_USES] - st.shares[:, None, :]
+    drift = model.plans[:, :, :N_USES] - st.shares[:, None, :]
     util = util - beh.budget_inertia * (drift**2).sum(axis=2)
-    borrow_drift = (model.candidates[None, :, N_USES] - st.borrowing[:, None]) / np.maximum(
+    borrow_drift = (model.plans[:, :, N_USES] - st.borrowing[:, None]) / np.maximum(
         st.budget_share, 1e-6
     )[:, None]
     util = util - beh.borrowing_inertia * borrow_drift**2
@@ -372,7 +377,7 @@ def _plan_utility(model, tr, career, intrinsic):
     for key, limit in promo.veto.items():
         ind = VETO[key]
         value = -pred[ind]
-        util = util - career[:, None] * ndtr((value - limit) / st.indicator_scale[ind])
+        util = util - career[:, None] * ndtr((value - limit) / model.scale(ind)[:, None])
     return pred, ctx, util
 
 
