@@ -21,6 +21,12 @@ A year (one :meth:`IncentModel.step`, one method per phase):
    :mod:`incentsim.recording`); :meth:`~IncentModel._turn_over` — the upper
    level turns leaders over.
 
+One model can step an ensemble: ``IncentModel(scenario, seed=[s1, ..., sK])`` holds
+K members' prefectures in consecutive blocks of the same columns, each member
+drawing from its own streams (:class:`incentsim.seeding.MemberStreams`) and its
+national quantities and records kept apart, so each member equals its run alone,
+bit for bit (:func:`incentsim.ensemble.run_group` uses this).
+
 The model orchestrates; agents decide; every law of motion lives with the
 agent or economy it belongs to (:mod:`incentsim.economy`,
 :mod:`incentsim.agents`); rules and mechanisms are objects passed in —
@@ -87,16 +93,7 @@ class IncentModel(mesa.Model):
         #: the member each prefecture belongs to
         self.member = np.repeat(np.arange(k), m)
         rng = self.streams["world"]
-        self.geo = join_geographies(
-            [
-                build_geography(
-                    w.n_provinces, w.prefectures_per_province, w.cross_province_links, g
-                )
-                for g in rng.members
-            ]
-        )
-        self.province = self.geo.province
-        self.space = Network(self.geo.graph, random=self.random, layout=self.geo.positions)
+        self._build_world(sc, rng)
         self._set_rules(sc)
         #: each prefecture's candidate plans (its member's), (prefectures, plans, uses + 1);
         #: of a single run, a read-only view repeating the one set (no copies)
@@ -156,6 +153,21 @@ class IncentModel(mesa.Model):
         return num / den if den > 0 else default
 
     # ----------------------------------------------------------------- set-up
+
+    def _build_world(self, sc: Scenario, rng: MemberStreams) -> None:
+        """Every member's geography (joined: :func:`incentsim.world.join_geographies`)
+        and the Mesa network space over it."""
+        w = sc.world
+        self.geo = join_geographies(
+            [
+                build_geography(
+                    w.n_provinces, w.prefectures_per_province, w.cross_province_links, g
+                )
+                for g in rng.members
+            ]
+        )
+        self.province = self.geo.province
+        self.space = Network(self.geo.graph, random=self.random, layout=self.geo.positions)
 
     def _set_rules(self, sc: Scenario) -> None:
         """The promotion rule and the mechanisms in force, and what they imply."""
@@ -505,9 +517,9 @@ class IncentModel(mesa.Model):
 
     def _record(self, fate, fy, tfp_growth) -> None:
         """Append this year's outcome row and leader-panel rows of every member."""
+        rows = recording.outcome_rows(self, fate, fy, tfp_growth[0])
         for m in range(self.n_members):
-            row = recording.outcome_row(self, m, fate, fy, float(tfp_growth[0][m]))
-            self.member_records[m].append(row)
+            self.member_records[m].append(rows[m])
             panel = self.member_panels[m]
             for k, v in recording.panel_columns(self, m, fate, fy, tfp_growth[1]).items():
                 panel[k].append(v)

@@ -65,56 +65,85 @@ def _agent_rows(model, m: int, population) -> Rows:
     return Rows(population, slice(m * model.member_size * per, (m + 1) * model.member_size * per))
 
 
-def _dispersion(model, x: np.ndarray) -> float:
-    """Within-province standard deviation of ``x`` (one member's; pooled over provinces)."""
-    g = x.reshape(-1, model.per_province)
-    return float(np.sqrt(((g - g.mean(axis=1, keepdims=True)) ** 2).mean()))
+class Members:
+    """Every array attribute of ``obj`` (every value of a dict) with one row per member
+    of ``model``'s ensemble (views): reductions along ``axis=1`` are per member."""
+
+    def __init__(self, obj, k: int) -> None:
+        self._obj, self._k = obj, k
+
+    def _rows(self, x: np.ndarray) -> np.ndarray:
+        return x.reshape(self._k, -1, *x.shape[1:])
+
+    def __getattr__(self, name: str):
+        return self._rows(getattr(self._obj, name))
+
+    def __getitem__(self, key: str):
+        return self._rows(self._obj[key])
 
 
-def outcome_row(
-    model, m: int, fate: dict[str, np.ndarray], fy: FirmYear, tfp_growth: float
-) -> dict[str, Any]:
-    """Member ``m``'s outcomes of the year, national (see
-    :data:`incentsim.outcomes.OUTCOMES`)."""
-    econ = model.config.economy
-    st, leaders, fate, fy = _member(model, m, model.state, model.leaders, fate, fy)
-    citizens = _agent_rows(model, m, model.citizens)
-    alive = max(fy.alive_start.sum(), 1.0)
-    gdp_total = st.gdp.sum()
-    row = {
-        "year": model.year,
-        "gdp_growth_true": float(st.growth_true.mean()),
-        "gdp_growth_reported": float(st.growth_reported.mean()),
-        "manipulation_gap": float((st.growth_reported - st.growth_true).mean()),
-        "growth_dispersion": _dispersion(model, st.growth_true),
-        "investment_rate": float((fy.investment.sum() + st.spending[:, INV].sum()) / gdp_total),
-        "public_investment_rate": float(st.spending[:, INV].sum() / gdp_total),
+def _dispersion(model, x: np.ndarray) -> np.ndarray:
+    """Within-province standard deviation of ``x`` (pooled over provinces), per member."""
+    g = x.reshape(model.n_members, -1, model.per_province)
+    return np.sqrt(((g - g.mean(axis=2, keepdims=True)) ** 2).reshape(model.n_members, -1).mean(1))
+
+
+def _mean(x: np.ndarray) -> np.ndarray:
+    return x.mean(axis=1)
+
+
+def _total(x: np.ndarray) -> np.ndarray:
+    return x.sum(axis=1)
+
+
+def outcome_rows(
+    model, fate: dict[str, np.ndarray], fy: FirmYear, tfp_growth: np.ndarray
+) -> list[dict[str, Any]]:
+    """The year's outcomes, national (see :data:`incentsim.outcomes.OUTCOMES`), one row
+    per member."""
+    econ, k = model.config.economy, model.n_members
+    members: list[Any] = [
+        Members(x, k) for x in (model.state, model.leaders, fate, fy, model.citizens, model.firms)
+    ]
+    st, leaders, fate, fy, citizens, firms = members
+    alive = np.maximum(_total(fy.alive_start), 1.0)
+    gdp_total, capital = _total(st.gdp), _total(fy.capital)
+    cols = {
+        "gdp_growth_true": _mean(st.growth_true),
+        "gdp_growth_reported": _mean(st.growth_reported),
+        "manipulation_gap": _mean(st.growth_reported - st.growth_true),
+        "growth_dispersion": _dispersion(model, model.state.growth_true),
+        "investment_rate": (_total(fy.investment) + _total(st.spending[..., INV])) / gdp_total,
+        "public_investment_rate": _total(st.spending[..., INV]) / gdp_total,
         # a firm-less economy (every firm exited, none entered) has no return
-        "return_on_capital": float(econ.capital_share * fy.output.sum() / fy.capital.sum())
-        if fy.capital.sum() > 0
-        else 0.0,
+        "return_on_capital": np.divide(
+            econ.capital_share * _total(fy.output), capital, out=np.zeros(k), where=capital > 0
+        ),
         "tfp_growth": tfp_growth,
-        "firm_entry_rate": float(fy.entries.sum() / alive),
-        "firm_exit_rate": float(fy.exits.sum() / alive),
-        "protected_share": float(_agent_rows(model, m, model.firms).protected.sum() / alive),
-        "public_services": float(st.services.mean()),
-        "human_capital": float(st.human_capital.mean()),
-        "pollution": float(st.pollution.mean()),
-        "debt_to_gdp": float(st.debt.sum() / gdp_total),
-        "satisfaction": float(citizens.satisfaction.mean()),
-        "trust_local": float(citizens.trust_local.mean()),
-        "trust_central": float(citizens.trust_central.mean()),
-        "firm_trust": float(st.firm_trust.mean()),
-        "petitions": float(st.petitions.mean()),
-        "promotion_rate": float(fate["promoted"].mean()),
-        "dismissal_rate": float(fate["dismissed"].mean()),
-        "turnover_rate": float(st.turnover.mean()),
-        "mean_tenure": float(np.mean(leaders.years_in_post)),
-        "mean_age": float(np.mean(leaders.age)),
-        "selection_quality": _selection_quality(leaders.ability, fate),
+        "firm_entry_rate": _total(fy.entries) / alive,
+        "firm_exit_rate": _total(fy.exits) / alive,
+        "protected_share": _total(firms.protected) / alive,
+        "public_services": _mean(st.services),
+        "human_capital": _mean(st.human_capital),
+        "pollution": _mean(st.pollution),
+        "debt_to_gdp": _total(st.debt) / gdp_total,
+        "satisfaction": _mean(citizens.satisfaction),
+        "trust_local": _mean(citizens.trust_local),
+        "trust_central": _mean(citizens.trust_central),
+        "firm_trust": _mean(st.firm_trust),
+        "petitions": _mean(st.petitions),
+        "promotion_rate": _mean(fate["promoted"]),
+        "dismissal_rate": _mean(fate["dismissed"]),
+        "turnover_rate": _mean(st.turnover),
+        "mean_tenure": _mean(leaders.years_in_post),
+        "mean_age": _mean(leaders.age),
+        "selection_quality": [
+            _selection_quality(a, {"promoted": p, "contested": c})
+            for a, p, c in zip(leaders.ability, fate["promoted"], fate["contested"], strict=True)
+        ],
+        **{SHARE_OUTCOME[u]: _mean(st.shares[..., i]) for i, u in enumerate(USES)},
     }
-    row.update({SHARE_OUTCOME[u]: float(st.shares[:, i].mean()) for i, u in enumerate(USES)})
-    return row
+    return [{"year": model.year, **{c: float(v[m]) for c, v in cols.items()}} for m in range(k)]
 
 
 def _leader_columns(leaders) -> dict[str, Any]:
