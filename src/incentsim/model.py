@@ -518,11 +518,12 @@ class IncentModel(mesa.Model):
     def _record(self, fate, fy, tfp_growth) -> None:
         """Append this year's outcome row and leader-panel rows of every member."""
         rows = recording.outcome_rows(self, fate, fy, tfp_growth[0])
+        cols = recording.panel_columns(self, fate, fy, tfp_growth[1])
         for m in range(self.n_members):
             self.member_records[m].append(rows[m])
-            panel = self.member_panels[m]
-            for k, v in recording.panel_columns(self, m, fate, fy, tfp_growth[1]).items():
-                panel[k].append(v)
+            block = self.member_rows(m)
+            for k, v in cols.items():
+                self.member_panels[m][k].append(v[block])
 
     # ----------------------------------------------------------------- invariants
 

@@ -1,8 +1,11 @@
 """Recording a year: the outcome row and the leader-year panel.
 
-:func:`outcome_row` makes one row of ``SimulationResult.timeseries`` (the
-outcomes of :data:`incentsim.outcomes.OUTCOMES`); :func:`panel_columns` makes
-one year of the leader-year panel (:data:`incentsim.outcomes.PANEL_COLUMNS`).
+:func:`outcome_rows` makes one row of ``SimulationResult.timeseries`` (the
+outcomes of :data:`incentsim.outcomes.OUTCOMES`) per ensemble member (one for a
+single run): each outcome is a reduction of the member's block, along the last
+axis of a (members, prefectures) view, so a member's row equals its run alone.
+:func:`panel_columns` makes one year of the leader-year panel
+(:data:`incentsim.outcomes.PANEL_COLUMNS`), every member's rows in its block.
 Both only read the model; the model appends what they return.
 """
 
@@ -38,31 +41,6 @@ def _selection_quality(ability: np.ndarray, fate: dict[str, np.ndarray]) -> floa
     if not fate["promoted"].any():
         return float(np.nan)
     return float(ability[fate["promoted"]].mean() - ability[fate["contested"]].mean())
-
-
-class Rows:
-    """Rows ``rows`` of every array attribute of ``obj`` (of every value of a dict):
-    one member's block of an ensemble's state."""
-
-    def __init__(self, obj, rows: slice) -> None:
-        self._obj, self._rows = obj, rows
-
-    def __getattr__(self, name: str):
-        return getattr(self._obj, name)[self._rows]
-
-    def __getitem__(self, key: str):
-        return self._obj[key][self._rows]
-
-
-def _member(model, m: int, *objs) -> list[Any]:
-    """Member ``m``'s rows of per-prefecture ``objs``."""
-    return [Rows(obj, model.member_rows(m)) for obj in objs]
-
-
-def _agent_rows(model, m: int, population) -> Rows:
-    """Member ``m``'s rows of a population with fixed slots per prefecture."""
-    per = population.per_prefecture
-    return Rows(population, slice(m * model.member_size * per, (m + 1) * model.member_size * per))
 
 
 class Members:
@@ -161,11 +139,11 @@ def _leader_columns(leaders) -> dict[str, Any]:
     }
 
 
-def _firm_columns(model, m: int, fy) -> dict[str, Any]:
+def _firm_columns(model, fy: FirmYear) -> dict[str, Any]:
+    n = model.n_prefectures
     alive_p = np.maximum(fy.alive_start, 1.0)
     # firms are stored prefecture by prefecture, in blocks of equal size
-    protected = _agent_rows(model, m, model.firms).protected
-    protected_p = np.count_nonzero(protected.reshape(model.member_size, -1), axis=1) / alive_p
+    protected_p = np.count_nonzero(model.firms.protected.reshape(n, -1), axis=1) / alive_p
     return {
         "firm_exit_rate": fy.exits / alive_p,
         "firm_entry_rate": fy.entries / alive_p,
@@ -174,18 +152,18 @@ def _firm_columns(model, m: int, fy) -> dict[str, Any]:
 
 
 def panel_columns(
-    model, m: int, fate: dict[str, np.ndarray], fy: FirmYear, tfp_growth: np.ndarray
+    model, fate: dict[str, np.ndarray], fy: FirmYear, tfp_growth: np.ndarray
 ) -> dict[str, np.ndarray]:
-    """Member ``m``'s rows of the leader-year panel of the year, column by column."""
-    n, rows = model.member_size, model.member_rows(m)
-    st, leaders, fate, fy = _member(model, m, model.state, model.leaders, fate, fy)
+    """The year's rows of the leader-year panel, column by column (every member's, in
+    their blocks; prefectures and provinces numbered within the member)."""
+    st, n = model.state, model.n_prefectures
     with np.errstate(divide="ignore", invalid="ignore"):
         growth_spend = np.where(st.spending_prev > 0, st.spending / st.spending_prev - 1.0, np.nan)
     cols: dict[str, Any] = {
         "year": np.full(n, model.year),
-        "prefecture": np.arange(n),
-        "province": model.province[rows] - m * (model.n_provinces // model.n_members),
-        **_leader_columns(leaders),
+        "prefecture": np.arange(n) % model.member_size,
+        "province": model.province - model.member * (model.n_provinces // model.n_members),
+        **_leader_columns(model.leaders),
     }
     cols.update({SHARE_PANEL[u]: st.shares[:, i] for i, u in enumerate(USES)})
     cols.update(
@@ -199,12 +177,12 @@ def panel_columns(
             "gdp_growth_true": st.growth_true,
             "gdp_growth_reported": st.growth_reported,
             "relative_growth_reported": st.growth_reported
-            - model.upper.peer_mean(model.state.growth_reported)[rows],
+            - model.upper.peer_mean(st.growth_reported),
             "pollution_growth": st.pollution_growth,
             "debt_to_gdp": st.debt_to_gdp,
             "satisfaction": st.satisfaction_mean,
-            **_firm_columns(model, m, fy),
-            "tfp_growth": tfp_growth[rows],
+            **_firm_columns(model, fy),
+            "tfp_growth": tfp_growth,
             "log_gdp": np.log(st.gdp),
             "score": fate["score"],
             "rank_pct": fate["rank_pct"],

@@ -141,22 +141,26 @@ class LeaderPopulation:
         from the stream of the ensemble member the prefecture belongs to.
         """
         ten, beh = self.model.config.tenure, self.model.config.behaviour
-        shape = beh.motivation_shape
-        for p in rows:
-            m = self.model.member[p]
-            rng = self.rng.members[m]
-            u = rng.random(3)
-            age = ten.appointment_age_mean + ten.appointment_age_sd * rng.standard_normal()
-            self.leader_id[p] = self._next_id[m]
-            self._next_id[m] += 1
-            self.ability[p] = rng.standard_normal()
-            self.age[p] = np.clip(age, ten.min_appointment_age, ten.retirement_age - 1.0)
-            self.insider[p] = u[0] < ten.insider_prob
-            self.connected[p] = u[1] < ten.connected_prob
-            self.motivation[p] = beh.public_service_motivation * 2.0 * rng.beta(shape, shape)
-            self.perception[p] = np.exp(beh.perception_noise * rng.standard_normal())
-            self.term_length[p] = ten.term_length
-            self.tenure_year[p] = rng.integers(0, ten.term_length) if initial else 0
+        rows = np.asarray(rows, dtype=np.intp)
+        mem = self.model.member[rows]
+        d = np.array(
+            [_traits_drawn(self.rng.members[m], ten, beh, initial) for m in mem], dtype=float
+        ).reshape(len(rows), 8)
+        counts = np.bincount(mem, minlength=len(self._next_id))
+        order = np.argsort(mem, kind="stable")
+        rank = np.empty(len(rows), dtype=np.int64)
+        rank[order] = np.arange(len(rows)) - np.repeat(np.cumsum(counts) - counts, counts)
+        self.leader_id[rows] = self._next_id[mem] + rank
+        self._next_id += counts
+        age = ten.appointment_age_mean + ten.appointment_age_sd * d[:, 3]
+        self.age[rows] = np.clip(age, ten.min_appointment_age, ten.retirement_age - 1.0)
+        self.insider[rows] = d[:, 0] < ten.insider_prob
+        self.connected[rows] = d[:, 1] < ten.connected_prob
+        self.ability[rows] = d[:, 4]
+        self.motivation[rows] = beh.public_service_motivation * 2.0 * d[:, 5]
+        self.perception[rows] = np.exp(beh.perception_noise * d[:, 6])
+        self.term_length[rows] = ten.term_length
+        self.tenure_year[rows] = d[:, 7]
         self.years_in_post[rows] = 0
         self.terms_served[rows] = 0
 
@@ -202,6 +206,19 @@ class LeaderPopulation:
                 del self._views[lid]
             else:
                 view.cell = self.model.space[row[lid]]
+
+
+def _traits_drawn(rng: np.random.Generator, ten, beh, initial: bool) -> tuple:
+    """One new leader's draws, in the order they are made: three uniforms (insider,
+    connected, unused), the age's normal, ability, the motivation's beta, the perception's
+    normal, and the initial year of the term (0 for an appointment during the run)."""
+    u = rng.random(3)
+    z_age = rng.standard_normal()
+    ability = rng.standard_normal()
+    beta = rng.beta(beh.motivation_shape, beh.motivation_shape)
+    z_perception = rng.standard_normal()
+    year = rng.integers(0, ten.term_length) if initial else 0
+    return (*u, z_age, ability, beta, z_perception, year)
 
 
 def _view_column(name: str, source: str = "population"):
