@@ -117,7 +117,8 @@ class LeaderPopulation:
         self._next_id = np.ones(model.n_members, dtype=np.int64)
         for name, dtype in COLUMNS.items():
             setattr(self, "_" + name, np.zeros(n, dtype=dtype))
-        self._views: dict[int, Leader] = {}
+        #: views made so far, by (ensemble member, leader id)
+        self._views: dict[tuple[int, int], Leader] = {}
         self.appoint(np.arange(n), initial=True)
 
     def __len__(self) -> int:
@@ -183,10 +184,10 @@ class LeaderPopulation:
     def agent(self, prefecture: int) -> Leader:
         """The :class:`Leader` agent viewing the leader sitting at ``prefecture``
         (created once per leader, on that prefecture's cell of the network)."""
-        lid = int(self.leader_id[prefecture])
-        view = self._views.get(lid)
+        key = (int(self.model.member[prefecture]), int(self.leader_id[prefecture]))
+        view = self._views.get(key)
         if view is None:
-            view = self._views[lid] = Leader(self.model, self, lid)
+            view = self._views[key] = Leader(self.model, self, *key)
             view.cell = self.model.space[int(prefecture)]
         return view
 
@@ -199,13 +200,15 @@ class LeaderPopulation:
         leaders move to their new prefecture's cell."""
         if not self._views:
             return
-        row = {int(lid): p for p, lid in enumerate(self.leader_id)}
-        for lid, view in list(self._views.items()):
-            if lid not in row:
+        row = {
+            key: p for p, key in enumerate(zip(self.model.member.tolist(), self.leader_id.tolist()))
+        }
+        for key, view in list(self._views.items()):
+            if key not in row:
                 view.remove()
-                del self._views[lid]
+                del self._views[key]
             else:
-                view.cell = self.model.space[row[lid]]
+                view.cell = self.model.space[row[key]]
 
 
 def _traits_drawn(rng: np.random.Generator, ten, beh, initial: bool) -> tuple:
@@ -250,15 +253,17 @@ class Leader(mesa.discrete_space.CellAgent):
     the network. It follows the leader, not the row: once the leader has left,
     :attr:`prefecture` and every attribute are ``None``."""
 
-    def __init__(self, model, population: LeaderPopulation, leader_id: int) -> None:
+    def __init__(self, model, population: LeaderPopulation, member: int, leader_id: int) -> None:
         super().__init__(model)
         self._pop = population
-        self.leader_id = leader_id
+        #: the ensemble member the leader belongs to (0 in a single run), and their id in it
+        self.member, self.leader_id = member, leader_id
 
     @property
     def prefecture(self) -> int | None:
-        rows = np.flatnonzero(self._pop.leader_id == self.leader_id)
-        return int(rows[0]) if len(rows) else None
+        block = self._pop.model.member_rows(self.member)
+        rows = np.flatnonzero(self._pop.leader_id[block] == self.leader_id)
+        return block.start + int(rows[0]) if len(rows) else None
 
     @property
     def years_to_evaluation(self) -> int | None:
