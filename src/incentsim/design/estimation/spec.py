@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from incentsim import shipped
+from incentsim.analysis.validation.calibration import SERIES_MEANS
 from incentsim.analysis.validation.moments import MOMENTS
 from incentsim.analysis.validation.targets import BY_ID, PERIODS, Target
 from incentsim.design.sweep import parse_seeds
@@ -168,14 +169,22 @@ def _targets(ids: Any, period: str, problems: list) -> list[Target]:
                 (
                     "moments",
                     f"unknown moment {tid!r}; known: "
-                    + ", ".join(k for k, v in BY_ID.items() if v.kind == "panel"),
+                    + ", ".join(
+                        k
+                        for k, v in BY_ID.items()
+                        if v.moment in MOMENTS or v.moment in SERIES_MEANS
+                    ),
                 )
             )
         elif t.period != period:
             problems.append(("moments", f"{tid!r} is a {t.period} target, not {period}"))
-        elif t.kind != "panel" or t.moment not in MOMENTS:
+        elif t.moment not in MOMENTS and t.moment not in SERIES_MEANS:
             problems.append(
-                ("moments", (f"{tid!r} is not a panel moment; it cannot be estimated on"))
+                (
+                    "moments",
+                    f"{tid!r} is neither a panel moment nor a mean of a yearly series; "
+                    "it cannot be estimated on",
+                )
             )
         else:
             out.append(t)
