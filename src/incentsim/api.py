@@ -77,12 +77,27 @@ def simulate(
     """
     seed = check_seed(seed)
     sc = load_scenario(scenario if scenario is not None else default_scenario_path(), overrides)
+    return run_model(sc, seed, progress)
+
+
+def run_model(
+    sc: Scenario, seed: int, progress: Callable[[int, int], None] | None = None
+) -> SimulationResult:
+    """Step one :class:`IncentModel` of a validated scenario ``sc`` through its
+    ``burn_in + horizon`` years and return its :func:`result_of` (no validation:
+    :func:`simulate` and :func:`incentsim.ensemble.simulate_ensemble` do that first)."""
     model = IncentModel(sc, seed=seed)
     total = sc.world.burn_in + sc.world.horizon
     for i in range(total):
         model.step()
         if progress is not None:
             progress(i + 1, total)
+    return result_of(model, sc, seed)
+
+
+def result_of(model: IncentModel, sc: Scenario, seed: int) -> SimulationResult:
+    """The :class:`SimulationResult` of a model that has run: its yearly records as the
+    timeseries and its leader-year panel stacked into one frame."""
     ts = pd.DataFrame.from_records(model.records, columns=["year", *OUTCOME_NAMES])
     panel = pd.DataFrame(
         {c: np.concatenate(model.panel[c]) if model.panel[c] else [] for c in PANEL_COLUMNS}

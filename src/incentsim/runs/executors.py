@@ -438,23 +438,9 @@ def _signal(proc, signum: int) -> None:
 
 def _run_dask(groups, tasks, runs_dir, jobs, scheduler, skip_done, keep) -> Iterable:
     """Dask distributed: a given scheduler address, or a LocalCluster on loopback."""
-    from distributed import Client, Event, LocalCluster, as_completed, wait
+    from distributed import Event, as_completed, wait
 
-    cluster = None
-    logging.getLogger("distributed").setLevel(logging.WARNING)
-    if scheduler:
-        client = Client(scheduler, timeout="20s")
-    else:
-        with interrupts.ignored_by_children():
-            cluster = LocalCluster(
-                n_workers=jobs,
-                threads_per_worker=1,
-                processes=True,
-                host="127.0.0.1",
-                dashboard_address=":0",
-                silence_logs=logging.ERROR,
-            )
-        client = Client(cluster)
+    client, cluster = _dask_client(scheduler, jobs)
     stop = f"incentsim-stop-{uuid.uuid4().hex}"
     futs = {}
     try:
@@ -502,3 +488,23 @@ def _run_dask(groups, tasks, runs_dir, jobs, scheduler, skip_done, keep) -> Iter
 
 
 _STOP_TIMEOUT = 60.0  # seconds to wait for Dask runs in flight to store themselves
+
+
+def _dask_client(scheduler: str | None, jobs: int):
+    """A Dask client of the scheduler at ``scheduler``, or of a new ``LocalCluster`` of
+    ``jobs`` one-thread workers on loopback; ``(client, cluster or None)``."""
+    from distributed import Client, LocalCluster
+
+    logging.getLogger("distributed").setLevel(logging.WARNING)
+    if scheduler:
+        return Client(scheduler, timeout="20s"), None
+    with interrupts.ignored_by_children():
+        cluster = LocalCluster(
+            n_workers=jobs,
+            threads_per_worker=1,
+            processes=True,
+            host="127.0.0.1",
+            dashboard_address=":0",
+            silence_logs=logging.ERROR,
+        )
+    return Client(cluster), cluster

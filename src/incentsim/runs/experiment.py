@@ -30,6 +30,7 @@ otherwise.
 
 from __future__ import annotations
 
+import ast
 import contextlib
 import hashlib
 import json
@@ -208,36 +209,62 @@ def _plain(obj: Any) -> Any:
     return json.loads(json.dumps(obj))
 
 
-#: the files whose code decides what a simulation produces
-_MODEL_FILES = (
-    "api.py",
-    "model.py",
-    "economy.py",
-    "personnel.py",
-    "scenario.py",
-    "seeding.py",
-    "world.py",
-    "outcomes.py",
-    "agents",
-    "rules",
-)
+#: the modules that run a simulation; with every incentsim module they import at module
+#: level (:func:`model_files`), their code decides what a simulation produces
+_MODEL_ROOTS = ("incentsim.api", "incentsim.ensemble", "incentsim.model", "incentsim.rules")
 _FINGERPRINT: str | None = None
+
+
+def _module_file(root: Path, name: str) -> Path | None:
+    """The source file of module ``name`` (``incentsim.x.y``) under package ``root``."""
+    p = root.joinpath(*name.split(".")[1:])
+    for f in (p / "__init__.py", p.with_suffix(".py")):
+        if f.is_file():
+            return f
+    return None
+
+
+def _imported(path: Path) -> list[str]:
+    """The ``incentsim`` modules (and possible submodules) ``path`` imports at module level."""
+    out: list[str] = []
+    for node in ast.parse(path.read_text(encoding="utf-8")).body:
+        if isinstance(node, ast.Import):
+            out.extend(a.name for a in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+            out.append(node.module)
+            out.extend(f"{node.module}.{a.name}" for a in node.names)
+    return [m for m in out if m == "incentsim" or m.startswith("incentsim.")]
+
+
+def model_files(root: Path | None = None) -> list[Path]:
+    """The source files of the simulation: :data:`_MODEL_ROOTS` and, transitively, every
+    incentsim module they import at module level (the model, economy, personnel,
+    recording, indicators, agents, rules, scenario, seeding, ...), sorted."""
+    root = root or Path(__file__).resolve().parents[1]  # the incentsim package
+    seen: set[Path] = set()
+    todo = list(_MODEL_ROOTS)
+    while todo:
+        f = _module_file(root, todo.pop())
+        if f is not None and f not in seen:
+            seen.add(f)
+            todo.extend(_imported(f))
+    return sorted(seen)
+
+
+def fingerprint_of(root: Path) -> str:
+    """Short hash of the names and contents of :func:`model_files` under ``root``."""
+    h = hashlib.sha256()
+    for f in model_files(root):
+        h.update(str(f.relative_to(root)).encode())
+        h.update(f.read_bytes())
+    return h.hexdigest()[:12]
 
 
 def code_fingerprint() -> str:
     """Short hash of the simulation code (a finished run is reused only if it matches)."""
     global _FINGERPRINT
     if _FINGERPRINT is None:
-        root = Path(__file__).resolve().parents[1]  # the incentsim package
-        h = hashlib.sha256()
-        for name in _MODEL_FILES:
-            p = root / name
-            files = sorted(p.rglob("*.py")) if p.is_dir() else [p]
-            for f in files:
-                if f.is_file():
-                    h.update(str(f.relative_to(root)).encode())
-                    h.update(f.read_bytes())
-        _FINGERPRINT = h.hexdigest()[:12]
+        _FINGERPRINT = fingerprint_of(Path(__file__).resolve().parents[1])
     return _FINGERPRINT
 
 

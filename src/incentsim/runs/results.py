@@ -261,6 +261,18 @@ def refresh_index(path: str | Path = "results/runs") -> tuple[pd.DataFrame, pd.D
     return runs, metrics, len(fresh)
 
 
+#: the columns of an empty ``runs`` frame
+_EMPTY_RUN_COLUMNS = [
+    "run_id",
+    "status",
+    "start_time",
+    "stop_time",
+    "scenario",
+    "variant",
+    "rule",
+    "seed",
+]
+
 #: every status a run can have: Sacred's, and INCOMPLETE for a run whose process died
 RUN_STATUSES = ("COMPLETED", "FAILED", "INTERRUPTED", "INCOMPLETE", "RUNNING", "QUEUED", "TIMEOUT")
 
@@ -324,33 +336,7 @@ def load_runs(
     wanted.update({k.replace("__", "."): v for k, v in more.items()})
     _check_status(wanted.get("status"))
     index, metrics, _ = refresh_index(path)
-    records = [json.loads(s) for s in index["record"]]
-    runs = (
-        pd.DataFrame.from_records(records)
-        if records
-        else pd.DataFrame(
-            columns=[
-                "run_id",
-                "status",
-                "start_time",
-                "stop_time",
-                "scenario",
-                "variant",
-                "rule",
-                "seed",
-            ]
-        )
-    )
-    if len(runs):
-        runs["run_id"] = runs["run_id"].astype("int64")
-        if "_liveness" in runs.columns:  # re-checked on every load, never cached
-            live = runs["_liveness"].map(
-                lambda t: run_state(json.loads(t)) if isinstance(t, str) else None
-            )
-            runs["status"] = live.where(live.notna(), runs["status"])
-            runs = runs.drop(columns="_liveness")
-        for col in ("start_time", "stop_time"):
-            runs[col] = pd.to_datetime(runs[col], errors="coerce")
+    runs = _runs_frame(index)
     mask = pd.Series(True, index=runs.index)
     for col, want in wanted.items():
         if want is not None:
@@ -362,15 +348,37 @@ def load_runs(
     if until_ts is not None:
         mask &= runs["start_time"] < until_ts
     runs = runs[mask].reset_index(drop=True)
-    m = metrics[metrics["run_id"].isin(runs["run_id"])]
-    if len(runs):
-        m = m.merge(runs[["run_id", "scenario", "variant", "seed"]], on="run_id", how="left")
-        m = m[["run_id", "scenario", "variant", "seed", "outcome", "year", "value"]]
-    else:
-        m = pd.DataFrame(
-            columns=["run_id", "scenario", "variant", "seed", "outcome", "year", "value"]
+    return Runs(runs, _metrics_of(runs, metrics))
+
+
+def _runs_frame(index: pd.DataFrame) -> pd.DataFrame:
+    """One row per run from the index records, each status re-checked for liveness
+    (never cached) and the start and stop times as datetimes."""
+    records = [json.loads(s) for s in index["record"]]
+    if not records:
+        return pd.DataFrame(columns=_EMPTY_RUN_COLUMNS)
+    runs = pd.DataFrame.from_records(records)
+    runs["run_id"] = runs["run_id"].astype("int64")
+    if "_liveness" in runs.columns:
+        live = runs["_liveness"].map(
+            lambda t: run_state(json.loads(t)) if isinstance(t, str) else None
         )
-    return Runs(runs, m.sort_values(["run_id", "outcome", "year"], ignore_index=True))
+        runs["status"] = live.where(live.notna(), runs["status"])
+        runs = runs.drop(columns="_liveness")
+    for col in ("start_time", "stop_time"):
+        runs[col] = pd.to_datetime(runs[col], errors="coerce")
+    return runs
+
+
+def _metrics_of(runs: pd.DataFrame, metrics: pd.DataFrame) -> pd.DataFrame:
+    """The long per-year metrics of the selected ``runs``, labelled with their scenario,
+    variant and seed, sorted by run, outcome and year."""
+    cols = ["run_id", "scenario", "variant", "seed", "outcome", "year", "value"]
+    if not len(runs):
+        return pd.DataFrame(columns=cols)
+    m = metrics[metrics["run_id"].isin(runs["run_id"])]
+    m = m.merge(runs[["run_id", "scenario", "variant", "seed"]], on="run_id", how="left")
+    return m[cols].sort_values(["run_id", "outcome", "year"], ignore_index=True)
 
 
 def run_dir(path: str | Path, run_id: int | str) -> Path:

@@ -21,6 +21,7 @@ from __future__ import annotations
 import argparse
 import sys
 import time
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -112,48 +113,53 @@ def prim_box(
         p = prim.Prim(x, y.astype(bool), peel_alpha=peel_alpha, mass_min=mass_min)
         box = p.find_box()
     traj = box.peeling_trajectory.reset_index(drop=True)
+    sel = _select_box(traj, min_coverage)
+    qp = box.p_values[sel] if sel < len(box.p_values) else {}
+    rows = [_box_row(par, box.box_lims[sel], p.box_init, qp) for par in problem.parameters]
+    return pd.DataFrame(rows), traj, sel
+
+
+def _select_box(traj: pd.DataFrame, min_coverage: float) -> int:
+    """The densest box on the trajectory with at least ``min_coverage`` (else the widest);
+    among equally dense boxes, the one with the higher coverage."""
     ok = traj[traj["coverage"] >= min_coverage]
     sel = int(ok["density"].idxmax()) if len(ok) else int(traj["coverage"].idxmax())
-    # among equally dense boxes prefer the one with the higher coverage
     best = traj.loc[sel, "density"]
     ties = ok if len(ok) else traj
     ties = ties[np.isclose(ties["density"], best)]
-    sel = int(ties["coverage"].idxmax())
-    lims, init = box.box_lims[sel], p.box_init
-    qp = box.p_values[sel] if sel < len(box.p_values) else {}
-    rows = []
-    for par in problem.parameters:
-        c = par.name
-        lo_v: str | float
-        hi_v: str | float
-        flo: str | float
-        fhi: str | float
-        if par.kind == "categorical":
-            inside = sorted(lims[c].iloc[0], key=str)
-            full = sorted(init[c].iloc[0], key=str)
-            restricted = set(inside) != set(full)
-            lo_v, hi_v = ", ".join(map(str, inside)), ""
-            flo, fhi = ", ".join(map(str, full)), ""
-        else:
-            lo_v, hi_v = float(lims[c].iloc[0]), float(lims[c].iloc[1])
-            flo, fhi = float(init[c].iloc[0]), float(init[c].iloc[1])
-            restricted = not (np.isclose(lo_v, flo) and np.isclose(hi_v, fhi))
-        q = qp.get(c) if isinstance(qp, dict) else None
-        qv = [float(v) for v in q if v is not None and v == v and v >= 0] if q is not None else []
-        rows.append(
-            {
-                "parameter": c,
-                "key": par.key,
-                "role": par.role,
-                "restricted": bool(restricted),
-                "box_min": lo_v,
-                "box_max": hi_v,
-                "range_min": flo,
-                "range_max": fhi,
-                "qp": min(qv) if qv else float("nan"),
-            }
-        )
-    return pd.DataFrame(rows), traj, sel
+    return int(ties["coverage"].idxmax())
+
+
+def _box_row(par, lims: pd.DataFrame, init: pd.DataFrame, qp: Any) -> dict[str, Any]:
+    """One parameter's row of the box table: its limits in the box and in the full range."""
+    c = par.name
+    lo_v: str | float
+    hi_v: str | float
+    flo: str | float
+    fhi: str | float
+    if par.kind == "categorical":
+        inside = sorted(lims[c].iloc[0], key=str)
+        full = sorted(init[c].iloc[0], key=str)
+        restricted = set(inside) != set(full)
+        lo_v, hi_v = ", ".join(map(str, inside)), ""
+        flo, fhi = ", ".join(map(str, full)), ""
+    else:
+        lo_v, hi_v = float(lims[c].iloc[0]), float(lims[c].iloc[1])
+        flo, fhi = float(init[c].iloc[0]), float(init[c].iloc[1])
+        restricted = not (np.isclose(lo_v, flo) and np.isclose(hi_v, fhi))
+    q = qp.get(c) if isinstance(qp, dict) else None
+    qv = [float(v) for v in q if v is not None and v == v and v >= 0] if q is not None else []
+    return {
+        "parameter": c,
+        "key": par.key,
+        "role": par.role,
+        "restricted": bool(restricted),
+        "box_min": lo_v,
+        "box_max": hi_v,
+        "range_min": flo,
+        "range_max": fhi,
+        "qp": min(qv) if qv else float("nan"),
+    }
 
 
 def figure(res: DiscoveryResult):
@@ -164,66 +170,15 @@ def figure(res: DiscoveryResult):
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    from incentsim.analysis.plots import OKABE_ITO, STYLE
+    from incentsim.analysis.plots import STYLE
 
     with plt.rc_context(STYLE):
         fig, (a, b) = plt.subplots(
             1, 2, figsize=(11, 0.45 * len(res.box) + 3.2), gridspec_kw={"width_ratios": [1, 1.2]}
         )
-        t = res.trajectory
-        sc = a.scatter(t["coverage"], t["density"], c=t["res_dim"], cmap="viridis", s=22)
-        a.plot(t["coverage"], t["density"], color="#999999", lw=0.8, zorder=0)
-        a.scatter(
-            [res.coverage],
-            [res.density],
-            s=140,
-            facecolors="none",
-            edgecolors=OKABE_ITO[4],
-            linewidths=2,
-            label="selected box",
-        )
-        a.set_xlabel("coverage")
-        a.set_ylabel("density")
-        a.set_xlim(0, 1.02)
-        a.set_ylim(0, 1.02)
-        a.legend(loc="lower left")
-        fig.colorbar(sc, ax=a, label="restricted dimensions")
-        a.set_title("PRIM peeling trajectory")
-        box = res.box.iloc[::-1]
-        for i, (_, r) in enumerate(box.iterrows()):
-            colour = OKABE_ITO[2] if r["restricted"] else "#BBBBBB"
-            if isinstance(r["range_min"], str):  # categorical: inside / all values
-                par = res.problem.parameter(r["parameter"])
-                inside = {s.strip() for s in str(r["box_min"]).split(",")}
-                n = len(par.values)
-                for j, v in enumerate(par.values):
-                    if str(v) in inside:
-                        b.barh(i, 1 / n, left=j / n, color=colour, height=0.5)
-                    b.text((j + 0.5) / n, i, str(v), ha="center", va="center", fontsize=8)
-                continue
-            span = r["range_max"] - r["range_min"]
-            lo = (r["box_min"] - r["range_min"]) / span
-            hi = (r["box_max"] - r["range_min"]) / span
-            b.barh(i, hi - lo, left=lo, color=colour, height=0.5)
-            b.text(
-                -0.02, i - 0.33, f"{r['range_min']:.3g}", ha="right", fontsize=8, color="#666666"
-            )
-            b.text(1.02, i - 0.33, f"{r['range_max']:.3g}", ha="left", fontsize=8, color="#666666")
-            if r["restricted"]:
-                b.text(
-                    0.5,
-                    i + 0.3,
-                    f"{r['box_min']:.3g} – {r['box_max']:.3g}"
-                    + (f"  (qp {r['qp']:.2g})" if r["qp"] == r["qp"] else ""),
-                    ha="center",
-                    fontsize=8,
-                )
-        b.set_yticks(range(len(box)), box["parameter"])
-        b.set_xlim(-0.12, 1.12)
-        b.set_xticks([0, 0.5, 1], ["min", "", "max"])
-        b.grid(axis="y", visible=False)
+        _trajectory_panel(fig, a, res)
+        _box_panel(b, res)
         sign = "≥" if res.above else "≤"
-        b.set_title(f"box: coverage {res.coverage:.2f}, density {res.density:.2f}")
         fig.suptitle(
             f"{res.problem.name}: where {res.outcome} {sign} {res.threshold:g} "
             f"({res.n_interest} of {len(res.points)} points)",
@@ -231,6 +186,93 @@ def figure(res: DiscoveryResult):
         )
         fig.tight_layout()
     return fig
+
+
+def _trajectory_panel(fig, a, res: DiscoveryResult) -> None:
+    """PRIM's peeling trajectory, coloured by restricted dimensions, the selected box ringed."""
+    from incentsim.analysis.plots import OKABE_ITO
+
+    t = res.trajectory
+    sc = a.scatter(t["coverage"], t["density"], c=t["res_dim"], cmap="viridis", s=22)
+    a.plot(t["coverage"], t["density"], color="#999999", lw=0.8, zorder=0)
+    a.scatter(
+        [res.coverage],
+        [res.density],
+        s=140,
+        facecolors="none",
+        edgecolors=OKABE_ITO[4],
+        linewidths=2,
+        label="selected box",
+    )
+    a.set_xlabel("coverage")
+    a.set_ylabel("density")
+    a.set_xlim(0, 1.02)
+    a.set_ylim(0, 1.02)
+    a.legend(loc="lower left")
+    fig.colorbar(sc, ax=a, label="restricted dimensions")
+    a.set_title("PRIM peeling trajectory")
+
+
+def _box_panel(b, res: DiscoveryResult) -> None:
+    """The box's limits on each parameter as a share of its range."""
+    from incentsim.analysis.plots import OKABE_ITO
+
+    box = res.box.iloc[::-1]
+    for i, (_, r) in enumerate(box.iterrows()):
+        colour = OKABE_ITO[2] if r["restricted"] else "#BBBBBB"
+        if isinstance(r["range_min"], str):  # categorical: inside / all values
+            par = res.problem.parameter(r["parameter"])
+            inside = {s.strip() for s in str(r["box_min"]).split(",")}
+            n = len(par.values)
+            for j, v in enumerate(par.values):
+                if str(v) in inside:
+                    b.barh(i, 1 / n, left=j / n, color=colour, height=0.5)
+                b.text((j + 0.5) / n, i, str(v), ha="center", va="center", fontsize=8)
+            continue
+        span = r["range_max"] - r["range_min"]
+        lo = (r["box_min"] - r["range_min"]) / span
+        hi = (r["box_max"] - r["range_min"]) / span
+        b.barh(i, hi - lo, left=lo, color=colour, height=0.5)
+        b.text(-0.02, i - 0.33, f"{r['range_min']:.3g}", ha="right", fontsize=8, color="#666666")
+        b.text(1.02, i - 0.33, f"{r['range_max']:.3g}", ha="left", fontsize=8, color="#666666")
+        if r["restricted"]:
+            qp = f"  (qp {r['qp']:.2g})" if r["qp"] == r["qp"] else ""
+            label = f"{r['box_min']:.3g} – {r['box_max']:.3g}{qp}"
+            b.text(0.5, i + 0.3, label, ha="center", fontsize=8)
+    b.set_yticks(range(len(box)), box["parameter"])
+    b.set_xlim(-0.12, 1.12)
+    b.set_xticks([0, 0.5, 1], ["min", "", "max"])
+    b.grid(axis="y", visible=False)
+    b.set_title(f"box: coverage {res.coverage:.2f}, density {res.density:.2f}")
+
+
+def _prim_result(
+    problem: Problem,
+    o: OutcomeSpec,
+    threshold: float,
+    above: bool,
+    points: Sequence[Mapping[str, Any]],
+    per_point: pd.DataFrame,
+    per_run: pd.DataFrame,
+    prim: dict[str, float],
+) -> DiscoveryResult:
+    """Flag the cases of interest among evaluated points and find PRIM's box."""
+    y = _flag_interest(problem, per_point, o.column, threshold, above)
+    box, traj, sel = prim_box(problem, x_frame(problem, points), y, **prim)
+    at = traj.loc[sel]
+    return DiscoveryResult(
+        problem,
+        o.column,
+        threshold,
+        above,
+        per_point,
+        per_run,
+        box,
+        traj,
+        sel,
+        *(float(at[k]) for k in ("coverage", "density", "mass")),
+        int(y.sum()),
+    )
 
 
 def _outcome_spec(problem: Problem, outcome: str) -> OutcomeSpec:
@@ -294,47 +336,21 @@ def run_discovery(
         analysis="discovery",
         progress=progress,
     )
-    y = _flag_interest(problem, per_point, o.column, threshold, above)
-    n_int = int(y.sum())
-    box, traj, sel = prim_box(
-        problem,
-        x_frame(problem, points),
-        y,
-        peel_alpha=peel_alpha,
-        mass_min=mass_min,
-        min_coverage=min_coverage,
-    )
-    res = DiscoveryResult(
-        problem,
-        o.column,
-        float(threshold),
-        bool(above),
-        per_point,
-        per_run,
-        box,
-        traj,
-        sel,
-        float(traj.loc[sel, "coverage"]),
-        float(traj.loc[sel, "density"]),
-        float(traj.loc[sel, "mass"]),
-        n_int,
-    )
+    prim = {"peel_alpha": peel_alpha, "mass_min": mass_min, "min_coverage": min_coverage}
+    res = _prim_result(problem, o, float(threshold), bool(above), points, per_point, per_run, prim)
     if out is not None:
         res.out = write_outputs(
-            out, {"box": box, "trajectory": traj, "points": per_point, "runs": per_run}, figure(res)
+            out,
+            {"box": res.box, "trajectory": res.trajectory, "points": per_point, "runs": per_run},
+            figure(res),
         )
     res.seconds = time.perf_counter() - t0
     if record and (model is None or runs_dir is not None):
         config = {
-            "outcome": o.column,
-            "threshold": float(threshold),
-            "above": bool(above),
             "samples": samples,
             "seeds": problem.seeds,
             "sample_seed": problem.sample_seed,
-            "min_coverage": min_coverage,
-            "peel_alpha": peel_alpha,
-            "mass_min": mass_min,
+            **prim,
             "stub_model": model is not None,
         }
         res.run_id = _record(res, config, len(points), runs_dir)
@@ -371,6 +387,12 @@ def _flag_interest(
 
 def _record(res: DiscoveryResult, config: dict, n_points: int, runs_dir: str | Path | None) -> str:
     """Track the discovery as an analysis run (its settings, files and box)."""
+    config = {
+        "outcome": res.outcome,
+        "threshold": res.threshold,
+        "above": res.above,
+        **config,
+    }
     files = {}
     if res.out is not None:
         files = {
@@ -465,19 +487,9 @@ def _main(argv: list[str]) -> int:
     from incentsim.design.exploratory.sensitivity import load_with_cli
 
     args = build_parser().parse_args(argv)
-    for flag, v, lo, hi in (
-        ("--min-coverage", args.min_coverage, 0.0, 1.0),
-        ("--peel-alpha", args.peel_alpha, 1e-6, 0.5),
-        ("--mass-min", args.mass_min, 0.0, 1.0),
-    ):
-        if not lo <= v <= hi:
-            print(f"incentsim discover: {flag} must lie in [{lo:g}, {hi:g}]", file=sys.stderr)
-            return 2
-    if args.samples is not None and args.samples < 10:
-        print("incentsim discover: --samples must be at least 10", file=sys.stderr)
-        return 2
-    if args.jobs is not None and args.jobs < 1:
-        print("incentsim discover: --jobs must be at least 1", file=sys.stderr)
+    bad = _bad_option(args)
+    if bad:
+        print(f"incentsim discover: {bad}", file=sys.stderr)
         return 2
     problem = load_with_cli(args)
     o = _outcome_spec(problem, args.outcome)
@@ -504,6 +516,28 @@ def _main(argv: list[str]) -> int:
         scheduler=args.scheduler,
         progress=args.progress,
     )
+    _print_result(res, problem, runs_dir, out)
+    return 0
+
+
+def _bad_option(args: argparse.Namespace) -> str | None:
+    """What is wrong with the command line's numbers, if anything."""
+    for flag, v, lo, hi in (
+        ("--min-coverage", args.min_coverage, 0.0, 1.0),
+        ("--peel-alpha", args.peel_alpha, 1e-6, 0.5),
+        ("--mass-min", args.mass_min, 0.0, 1.0),
+    ):
+        if not lo <= v <= hi:
+            return f"{flag} must lie in [{lo:g}, {hi:g}]"
+    if args.samples is not None and args.samples < 10:
+        return "--samples must be at least 10"
+    if args.jobs is not None and args.jobs < 1:
+        return "--jobs must be at least 1"
+    return None
+
+
+def _print_result(res: DiscoveryResult, problem: Problem, runs_dir: Path, out: Path) -> None:
+    """The command's summary: runs, cases of interest, the box as a table, where files are."""
     from incentsim.interfaces.cli import table
 
     sign = ">=" if res.above else "<="
@@ -533,7 +567,6 @@ def _main(argv: list[str]) -> int:
         f"\nBox: {out / 'box.csv'}\nFigure: {out / 'figure.png'}\n"
         f"Analysis run: {res.run_id} (incentsim runs show {res.run_id})"
     )
-    return 0
 
 
 def main(argv: list[str]) -> int:

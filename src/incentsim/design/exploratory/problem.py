@@ -418,88 +418,96 @@ def _parse_parameters(section: str, raw: Any, problems: list[tuple[str, str]]) -
         return []
     out = []
     for key, d in raw.items():
-        path = f"{section}.{key}"
-        if not isinstance(d, dict):
-            problems.append(
-                (
-                    path,
-                    "give {type: real|integer|categorical|share, "
-                    "range: [low, high]} or {type: categorical, values: [...]}",
-                )
-            )
-            continue
-        extra = set(d) - PARAM_KEYS
-        if extra:
-            problems.append(
-                (
-                    path,
-                    f"unknown key(s) {', '.join(sorted(extra))}; allowed: "
-                    f"{', '.join(sorted(PARAM_KEYS))}",
-                )
-            )
-        kind = d.get("type", "categorical" if "values" in d else "real")
-        if kind not in TYPES:
-            problems.append((f"{path}.type", f"got {kind!r}; use one of {', '.join(TYPES)}"))
-            continue
-        if kind == "simplex":
-            out.extend(_simplex_parameters(path, str(key), d, role, problems))
-            continue
-        if "components" in d:
-            problems.append((f"{path}.components", "only a simplex lever has components"))
-        name = d.get("name")
-        low = high = None
-        values: tuple[Any, ...] = ()
-        if kind == "categorical":
-            values = tuple(d.get("values") or ())
-            if not isinstance(d.get("values"), list) or len(values) < 2:
-                problems.append(
-                    (f"{path}.values", "a categorical parameter needs a list of at least 2 values")
-                )
-                continue
-        else:
-            r = d.get("range")
-            if (
-                not isinstance(r, list)
-                or len(r) != 2
-                or not all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in r)
-                or not all(math.isfinite(v) for v in r)
-                or r[0] >= r[1]
-            ):
-                problems.append(
-                    (f"{path}.range", f"give [low, high] numbers with low < high, got {r!r}")
-                )
-                continue
-            low, high = r
-            if kind == "integer":
-                if not all(float(v).is_integer() for v in r):
-                    problems.append((f"{path}.range", f"integer bounds needed, got {r!r}"))
-                    continue
-                low, high = int(low), int(high)
-            if kind == "share" and not (0.0 <= low and high <= 1.0):
-                problems.append((f"{path}.range", "a share lies in [0, 1]"))
-                continue
-            if kind == "share" and key.count(".") < 1:
-                problems.append(
-                    (
-                        path,
-                        "a share names one component: group.component "
-                        "(e.g. promotion.weights.growth)",
-                    )
-                )
-                continue
-        out.append(
-            Parameter(
-                name=name or "",
-                key=str(key),
-                kind=kind,
-                role=role,
-                low=low,
-                high=high,
-                values=values,
-                description=str(d.get("description", "")),
+        out.extend(_parse_parameter(f"{section}.{key}", str(key), d, role, problems))
+    return out
+
+
+def _parse_parameter(
+    path: str, key: str, d: Any, role: str, problems: list[tuple[str, str]]
+) -> list[Parameter]:
+    """The parameter(s) one entry of ``levers``/``uncertainties`` declares (none if invalid)."""
+    if not isinstance(d, dict):
+        problems.append(
+            (
+                path,
+                "give {type: real|integer|categorical|share, "
+                "range: [low, high]} or {type: categorical, values: [...]}",
             )
         )
-    return out
+        return []
+    extra = set(d) - PARAM_KEYS
+    if extra:
+        problems.append(
+            (
+                path,
+                f"unknown key(s) {', '.join(sorted(extra))}; allowed: "
+                f"{', '.join(sorted(PARAM_KEYS))}",
+            )
+        )
+    kind = d.get("type", "categorical" if "values" in d else "real")
+    if kind not in TYPES:
+        problems.append((f"{path}.type", f"got {kind!r}; use one of {', '.join(TYPES)}"))
+        return []
+    if kind == "simplex":
+        return _simplex_parameters(path, key, d, role, problems)
+    if "components" in d:
+        problems.append((f"{path}.components", "only a simplex lever has components"))
+    low = high = None
+    values: tuple[Any, ...] = ()
+    if kind == "categorical":
+        values = tuple(d.get("values") or ())
+        if not isinstance(d.get("values"), list) or len(values) < 2:
+            problems.append(
+                (f"{path}.values", "a categorical parameter needs a list of at least 2 values")
+            )
+            return []
+    else:
+        bounds = _bounds(path, key, kind, d.get("range"), problems)
+        if bounds is None:
+            return []
+        low, high = bounds
+    return [
+        Parameter(
+            name=d.get("name") or "",
+            key=key,
+            kind=kind,
+            role=role,
+            low=low,
+            high=high,
+            values=values,
+            description=str(d.get("description", "")),
+        )
+    ]
+
+
+def _bounds(
+    path: str, key: str, kind: str, r: Any, problems: list[tuple[str, str]]
+) -> tuple[Any, Any] | None:
+    """``(low, high)`` of a real, integer or share parameter's range (None if invalid)."""
+    if (
+        not isinstance(r, list)
+        or len(r) != 2
+        or not all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in r)
+        or not all(math.isfinite(v) for v in r)
+        or r[0] >= r[1]
+    ):
+        problems.append((f"{path}.range", f"give [low, high] numbers with low < high, got {r!r}"))
+        return None
+    low, high = r
+    if kind == "integer":
+        if not all(float(v).is_integer() for v in r):
+            problems.append((f"{path}.range", f"integer bounds needed, got {r!r}"))
+            return None
+        low, high = int(low), int(high)
+    if kind == "share" and not (0.0 <= low and high <= 1.0):
+        problems.append((f"{path}.range", "a share lies in [0, 1]"))
+        return None
+    if kind == "share" and key.count(".") < 1:
+        problems.append(
+            (path, "a share names one component: group.component (e.g. promotion.weights.growth)")
+        )
+        return None
+    return low, high
 
 
 def _simplex_parameters(
@@ -581,67 +589,66 @@ def _name_parameters(params: list[Parameter], problems: list[tuple[str, str]]) -
 
 
 def _parse_outcomes(raw: Any, problems: list[tuple[str, str]]) -> list[OutcomeSpec]:
-    from incentsim.outcomes import OUTCOME_NAMES
-
     if not isinstance(raw, list) or not raw:
         problems.append(("outcomes", "a list of {name, direction: maximize|minimize|info}"))
         return []
     out: list[OutcomeSpec] = []
     for i, d in enumerate(raw):
-        if isinstance(d, str):
-            d = {"name": d}
         path = f"outcomes[{i}]"
-        if not isinstance(d, dict):
-            problems.append((path, "give {name, direction}"))
-            continue
-        extra = set(d) - {"name", "direction", "stat", "epsilon"}
-        if extra:
-            problems.append(
-                (
-                    path,
-                    f"unknown key(s) {', '.join(sorted(extra))}; allowed: "
-                    "name, direction, stat, epsilon",
-                )
-            )
-        eps = d.get("epsilon")
-        if eps is not None and (
-            not isinstance(eps, (int, float))
-            or isinstance(eps, bool)
-            or not math.isfinite(eps)
-            or eps <= 0
-        ):
-            problems.append(
-                (f"{path}.epsilon", f"a positive number (the outcome's unit), got {eps!r}")
-            )
-            continue
-        name = d.get("name")
-        if name not in OUTCOME_NAMES:
-            problems.append(
-                (
-                    f"{path}.name",
-                    f"unknown outcome {name!r}; see incentsim.outcomes "
-                    "(e.g. trust_local, gdp_growth_true)",
-                )
-            )
-            continue
-        direction = d.get("direction", "info")
-        if direction not in DIRECTIONS:
-            problems.append(
-                (f"{path}.direction", f"got {direction!r}; use one of {', '.join(DIRECTIONS)}")
-            )
-            continue
-        stat = d.get("stat", "mean")
-        if stat not in STATS:
-            problems.append(
-                (f"{path}.stat", f"got {stat!r}; use mean (over recorded years) or final")
-            )
-            continue
-        o = OutcomeSpec(name, direction, stat, None if eps is None else float(eps))
-        if o.column in [x.column for x in out]:
+        o = _parse_outcome(path, {"name": d} if isinstance(d, str) else d, problems)
+        if o is not None and o.column in [x.column for x in out]:
             problems.append((path, f"outcome {o.column} listed twice"))
-            continue
-        out.append(o)
+        elif o is not None:
+            out.append(o)
     return out
+
+
+def _parse_outcome(path: str, d: Any, problems: list[tuple[str, str]]) -> OutcomeSpec | None:
+    """One entry of ``outcomes`` (None if invalid)."""
+    from incentsim.outcomes import OUTCOME_NAMES
+
+    if not isinstance(d, dict):
+        problems.append((path, "give {name, direction}"))
+        return None
+    extra = set(d) - {"name", "direction", "stat", "epsilon"}
+    if extra:
+        problems.append(
+            (
+                path,
+                f"unknown key(s) {', '.join(sorted(extra))}; allowed: "
+                "name, direction, stat, epsilon",
+            )
+        )
+    eps = d.get("epsilon")
+    if eps is not None and (
+        not isinstance(eps, (int, float))
+        or isinstance(eps, bool)
+        or not math.isfinite(eps)
+        or eps <= 0
+    ):
+        problems.append((f"{path}.epsilon", f"a positive number (the outcome's unit), got {eps!r}"))
+        return None
+    name = d.get("name")
+    if name not in OUTCOME_NAMES:
+        problems.append(
+            (
+                f"{path}.name",
+                f"unknown outcome {name!r}; see incentsim.outcomes "
+                "(e.g. trust_local, gdp_growth_true)",
+            )
+        )
+        return None
+    direction = d.get("direction", "info")
+    if direction not in DIRECTIONS:
+        problems.append(
+            (f"{path}.direction", f"got {direction!r}; use one of {', '.join(DIRECTIONS)}")
+        )
+        return None
+    stat = d.get("stat", "mean")
+    if stat not in STATS:
+        problems.append((f"{path}.stat", f"got {stat!r}; use mean (over recorded years) or final"))
+        return None
+    return OutcomeSpec(name, direction, stat, None if eps is None else float(eps))
 
 
 def problem_from_dict(
@@ -671,15 +678,7 @@ def problem_from_dict(
     if not isinstance(fixed, dict):
         problems.append(("set", "a mapping of dotted scenario keys to values"))
         fixed = {}
-    params = _parse_parameters("levers", data.get("levers"), problems) + _parse_parameters(
-        "uncertainties", data.get("uncertainties"), problems
-    )
-    if not params and not any(p[0].startswith(("levers", "uncertainties")) for p in problems):
-        problems.append(("levers", "declare at least one lever or uncertainty"))
-    params = _name_parameters(params, problems)
-    for p in params:
-        if p.key in fixed:
-            problems.append((f"{_SECTION[p.role]}.{p.key}", "also fixed in `set`"))
+    params = _levers_and_uncertainties(data, fixed, problems)
     outcomes = _parse_outcomes(data.get("outcomes"), problems)
     try:
         seeds = parse_seeds(data.get("seeds", 1))
@@ -690,13 +689,7 @@ def problem_from_dict(
     if not isinstance(sample_seed, int) or isinstance(sample_seed, bool):
         problems.append(("sample_seed", "an integer"))
         sample_seed = 0
-    options = {}
-    for k in ("sensitivity", "discovery", "optimize"):
-        v = data.get(k) or {}
-        if not isinstance(v, dict):
-            problems.append((k, "a mapping of default options"))
-            v = {}
-        options[k] = dict(v)
+    options = _command_options(data, problems)
     if problems:
         raise ScenarioError(problems, source=source)
     name = str(data.get("name") or (Path(source).stem if source else "problem"))
@@ -716,6 +709,34 @@ def problem_from_dict(
     if check:
         prob.check_points()
     return prob
+
+
+def _levers_and_uncertainties(
+    data: Mapping[str, Any], fixed: dict, problems: list[tuple[str, str]]
+) -> list[Parameter]:
+    """The spec's levers and uncertainties, named, none of them also fixed in ``set``."""
+    params = _parse_parameters("levers", data.get("levers"), problems) + _parse_parameters(
+        "uncertainties", data.get("uncertainties"), problems
+    )
+    if not params and not any(p[0].startswith(("levers", "uncertainties")) for p in problems):
+        problems.append(("levers", "declare at least one lever or uncertainty"))
+    params = _name_parameters(params, problems)
+    for p in params:
+        if p.key in fixed:
+            problems.append((f"{_SECTION[p.role]}.{p.key}", "also fixed in `set`"))
+    return params
+
+
+def _command_options(data: Mapping[str, Any], problems: list[tuple[str, str]]) -> dict:
+    """The spec's default options of each command (``sensitivity``, ``discovery``, ...)."""
+    options = {}
+    for k in ("sensitivity", "discovery", "optimize"):
+        v = data.get(k) or {}
+        if not isinstance(v, dict):
+            problems.append((k, "a mapping of default options"))
+            v = {}
+        options[k] = dict(v)
+    return options
 
 
 def load_problem(spec: str | Path | Mapping[str, Any] | Problem, check: bool = True) -> Problem:

@@ -92,18 +92,7 @@ def evaluate_points(
     bar = _progress_bar(len(points) * len(seeds), progress) if own else bar
     try:
         if model is not None:
-            for i, pt in enumerate(points):
-                for s in seeds:
-                    out = model(dict(pt), int(s))
-                    rows.append(
-                        {
-                            "point": i,
-                            "seed": int(s),
-                            "run_id": None,
-                            **{c: float(out[c]) for c in cols},
-                        }
-                    )
-                    bar.update(1)
+            rows = _evaluate_with(model, points, seeds, cols, bar)
         else:
             rows = _evaluate_tracked(
                 problem,
@@ -120,6 +109,24 @@ def evaluate_points(
         if own:
             bar.close()
     per_run = pd.DataFrame(rows, columns=["point", "seed", "run_id", *cols])
+    return _per_point(points, per_run, cols), per_run
+
+
+def _evaluate_with(model: Model, points, seeds, cols, bar) -> list[dict[str, Any]]:
+    """Rows of ``per_run`` from a model function called in this process."""
+    rows = []
+    for i, pt in enumerate(points):
+        for s in seeds:
+            out = model(dict(pt), int(s))
+            rows.append(
+                {"point": i, "seed": int(s), "run_id": None, **{c: float(out[c]) for c in cols}}
+            )
+            bar.update(1)
+    return rows
+
+
+def _per_point(points, per_run: pd.DataFrame, cols) -> pd.DataFrame:
+    """Mean of each outcome over seeds, the number of runs and their ids, per point."""
     agg = per_run.groupby("point", sort=True)
     means = agg[cols].mean()
     per_point = pd.DataFrame([dict(pt) for pt in points])
@@ -131,7 +138,7 @@ def evaluate_points(
         " ".join(str(r) for r in g["run_id"] if r is not None)
         for _, g in per_run.groupby("point", sort=True)
     ]
-    return per_point, per_run
+    return per_point
 
 
 def _evaluate_tracked(
@@ -195,16 +202,7 @@ def run_scenarios(
     from incentsim.runs.experiment import default_runs_dir, ensure_runs_dir
 
     runs_dir = ensure_runs_dir(runs_dir if runs_dir is not None else default_runs_dir())
-    kind = Task if track else CachedTask
-    unique: dict[str, Any] = {}
-    keys = []
-    for i, sc in enumerate(scenarios):
-        row = []
-        for s in seeds:
-            t = kind.of(sc, s, **dict(infos[i] if infos else {}))
-            unique.setdefault(t.key, t)
-            row.append(t.key)
-        keys.append(row)
+    unique, keys = _unique_tasks(Task if track else CachedTask, scenarios, seeds, infos)
     done: dict[str, Any] = {}
     if not track:
         for k, t in unique.items():
@@ -232,6 +230,20 @@ def run_scenarios(
             f"{failed[0].seed}: {failed[0].error}); run again to resume"
         )
     return [[done[k] for k in row] for row in keys]
+
+
+def _unique_tasks(kind, scenarios, seeds, infos) -> tuple[dict[str, Any], list[list[str]]]:
+    """One task per distinct (scenario, seed), and the task keys ``[scenario][seed]``."""
+    unique: dict[str, Any] = {}
+    keys = []
+    for i, sc in enumerate(scenarios):
+        row = []
+        for s in seeds:
+            t = kind.of(sc, s, **dict(infos[i] if infos else {}))
+            unique.setdefault(t.key, t)
+            row.append(t.key)
+        keys.append(row)
+    return unique, keys
 
 
 def _cached_result(task: Any, summary: dict[str, float]) -> Any:

@@ -1,0 +1,153 @@
+"""Ensembles: many (scenario, seed) runs stepped as one population (issue 16).
+
+::
+
+    from incentsim.ensemble import simulate_ensemble
+    results = simulate_ensemble([("configs/gdp_tournament.yaml", s) for s in range(20)])
+
+:func:`simulate_ensemble` validates every member before anything runs, groups the
+members the model can step together (:func:`group_key`), splits a group whose
+memory would not fit (:func:`plan`, from the :mod:`incentsim.sizes` estimates) and
+steps each group with :func:`run_group`. Results come back in member order, and a
+member's result equals the same ``(scenario, seed)`` run alone with
+:func:`incentsim.simulate`, bit for bit, whatever the grouping.
+
+:func:`run_group` is the one place that steps a group; until the model steps a
+group as one vectorised population it runs the members one after another, exactly
+as :func:`incentsim.simulate` does.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from incentsim.api import SimulationResult, default_scenario_path, run_model
+from incentsim.errors import ScenarioError
+from incentsim.runs.ranges import check_seed
+from incentsim.scenario import Scenario, load_scenario
+from incentsim.sizes import MAX_MEMORY_BYTES, memory_needs
+
+#: a scenario as :func:`incentsim.simulate` accepts it (``None``: the default scenario)
+ScenarioLike = str | Path | Mapping[str, Any] | Scenario | None
+#: ``progress(done, total)`` in member-years
+Progress = Callable[[int, int], None]
+
+
+def resolve(members: Iterable[tuple[ScenarioLike, int]]) -> list[tuple[Scenario, int]]:
+    """Every member validated as ``(Scenario, seed)``; one :class:`ScenarioError`
+    naming each bad member (``members[3].tenure.term_length: ...``) before anything runs."""
+    out: list[tuple[Scenario, int]] = []
+    problems: list[tuple[str, str]] = []
+    for i, member in enumerate(members):
+        try:
+            scenario, seed = member
+        except (TypeError, ValueError):
+            problems.append((f"members[{i}]", "must be a (scenario, seed) pair"))
+            continue
+        try:
+            seed = check_seed(seed, what=f"members[{i}].seed")
+            sc = load_scenario(scenario if scenario is not None else default_scenario_path())
+        except ScenarioError as exc:
+            problems.extend((f"members[{i}].{p}", m) for p, m in exc.problems)
+            continue
+        out.append((sc, seed))
+    if problems:
+        raise ScenarioError(problems)
+    return out
+
+
+def group_key(scenario: Scenario) -> Hashable:
+    """What members must share to be stepped together: the world's sizes and horizon
+    and the number of candidate plans (the shapes of the columnar state). Members
+    with equal keys may differ in every other parameter and lever."""
+    world = scenario.world.model_dump(exclude={"scale"})  # the preset's name is only a label
+    return (tuple(sorted(world.items())), scenario.behaviour.n_candidates)
+
+
+def member_memory(scenario: Scenario) -> int:
+    """Estimated peak bytes one member adds to a group (:func:`incentsim.sizes.memory_needs`)."""
+    return sum(memory_needs(scenario.world, scenario.behaviour.n_candidates).values())
+
+
+def memory_budget() -> int:
+    """Bytes one group may use: half the memory available now, at most
+    :data:`incentsim.sizes.MAX_MEMORY_BYTES` (what one simulation may need)."""
+    try:
+        available = os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    except (ValueError, OSError):  # pragma: no cover - not POSIX
+        return MAX_MEMORY_BYTES
+    return max(1, min(MAX_MEMORY_BYTES, available // 2))
+
+
+def plan(
+    scenarios: Sequence[Scenario], budget: int | None = None, max_size: int | None = None
+) -> list[list[int]]:
+    """Member indices in groups: equal :func:`group_key`, in order of first appearance,
+    each group cut into consecutive sub-groups of at most ``max_size`` members whose
+    :func:`member_memory` sums to at most ``budget`` (default :func:`memory_budget`).
+    A member alone above the budget is a group of its own (validation already
+    refused any simulation that cannot fit), never an error."""
+    budget = memory_budget() if budget is None else budget
+    by_key: dict[Hashable, list[int]] = {}
+    for i, sc in enumerate(scenarios):
+        by_key.setdefault(group_key(sc), []).append(i)
+    groups: list[list[int]] = []
+    for idx in by_key.values():
+        per = max(1, member_memory(scenarios[idx[0]]))
+        size = max(1, min(budget // per, max_size or len(idx)))
+        groups.extend(idx[i : i + size] for i in range(0, len(idx), size))
+    return groups
+
+
+def run_group(
+    scenarios: Sequence[Scenario], seeds: Sequence[int], progress: Progress | None = None
+) -> list[SimulationResult]:
+    """Step one group of validated members (equal :func:`group_key`) and return their
+    results in order. ``progress(done, total)`` counts member-years of the group.
+
+    For now the members run one after another as :func:`incentsim.simulate` runs
+    them; the vectorised stepping of the group as one population replaces this body.
+    """
+    total = sum(sc.world.burn_in + sc.world.horizon for sc in scenarios)
+    out: list[SimulationResult] = []
+    done = 0
+    for sc, seed in zip(scenarios, seeds, strict=True):
+        step = None
+        if progress is not None:
+            step = _offset(progress, done, total)
+        out.append(run_model(sc, seed, step))
+        done += sc.world.burn_in + sc.world.horizon
+    return out
+
+
+def _offset(progress: Progress, done: int, total: int) -> Progress:
+    """``progress`` for a part of a larger count: ``done`` years before it, ``total`` in all."""
+    return lambda years, _n: progress(done + years, total)
+
+
+def simulate_ensemble(
+    members: Iterable[tuple[ScenarioLike, int]], progress: Progress | None = None
+) -> list[SimulationResult]:
+    """Run every ``(scenario, seed)`` member; results in member order, each equal to
+    :func:`incentsim.simulate` of that member alone.
+
+    ``scenario`` is anything :func:`incentsim.simulate` accepts. Every member is
+    validated before anything runs (:class:`ScenarioError` naming the members).
+    ``progress(done, total)``, if given, is called after each simulated year with
+    the member-years done and in all.
+    """
+    resolved = resolve(members)
+    scenarios = [sc for sc, _ in resolved]
+    total = sum(sc.world.burn_in + sc.world.horizon for sc in scenarios)
+    out: list[SimulationResult | None] = [None] * len(resolved)
+    done = 0
+    for idx in plan(scenarios):
+        step = _offset(progress, done, total) if progress is not None else None
+        results = run_group([scenarios[i] for i in idx], [resolved[i][1] for i in idx], step)
+        for i, res in zip(idx, results, strict=True):
+            out[i] = res
+        done += sum(scenarios[i].world.burn_in + scenarios[i].world.horizon for i in idx)
+    return [r for r in out if r is not None]

@@ -1,0 +1,93 @@
+"""Ensembles (issue 16): members validated first, grouped by what the model can share,
+split by memory, stepped by run_group, each member equal to its solo run."""
+
+import copy
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+import incentsim
+from incentsim import simulate
+from incentsim.ensemble import group_key, member_memory, plan, resolve, simulate_ensemble
+from incentsim.errors import ScenarioError
+from incentsim.scenario import load_scenario
+
+
+def _members(tiny):
+    other = copy.deepcopy(tiny)
+    other["world"]["firms_per_prefecture"] = 30  # another world size: another group
+    seven = copy.deepcopy(tiny)
+    seven["tenure"] = {"term_length": 7}  # a lever: same group
+    return [(tiny, 0), (other, 1), (seven, 2), (tiny, 3)]
+
+
+def test_members_equal_their_solo_runs_in_member_order(tiny):
+    members = _members(tiny)
+    results = simulate_ensemble(members)
+    assert [r.seed for r in results] == [0, 1, 2, 3]
+    for (sc, seed), res in zip(members, results):
+        solo = simulate(sc, seed=seed)
+        pd.testing.assert_frame_equal(res.timeseries, solo.timeseries, check_exact=True)
+        pd.testing.assert_frame_equal(res.leaders, solo.leaders, check_exact=True)
+        assert res.scenario == solo.scenario
+
+
+def test_grouping_by_world_size_not_by_lever(tiny):
+    scs = [sc for sc, _ in resolve(_members(tiny))]
+    assert group_key(scs[0]) == group_key(scs[2]) == group_key(scs[3])
+    assert group_key(scs[0]) != group_key(scs[1])
+    assert plan(scs) == [[0, 2, 3], [1]]
+
+
+def test_a_group_over_the_memory_budget_is_split_never_refused(tiny):
+    scs = [load_scenario(tiny)] * 5
+    per = member_memory(scs[0])
+    assert per > 0
+    assert plan(scs, budget=2 * per) == [[0, 1], [2, 3], [4]]
+    assert plan(scs, budget=1) == [[0], [1], [2], [3], [4]]  # one member alone still runs
+    assert plan(scs, max_size=3) == [[0, 1, 2], [3, 4]]
+
+
+def test_every_member_is_validated_before_anything_runs(tiny, monkeypatch):
+    import incentsim.ensemble as ens
+
+    ran = []
+    monkeypatch.setattr(ens, "run_group", lambda *a, **k: ran.append(a) or [])
+    bad = copy.deepcopy(tiny)
+    bad["tenure"] = {"term_lenght": 5}
+    with pytest.raises(ScenarioError) as err:
+        simulate_ensemble([(tiny, 0), (bad, 1), (tiny, -4)])
+    paths = [p for p, _ in err.value.problems]
+    assert any(p.startswith("members[1].tenure") for p in paths)
+    assert any(p.startswith("members[2]") for p in paths)
+    assert not ran
+
+
+def test_progress_counts_member_years_of_the_whole_ensemble(tiny):
+    calls = []
+    simulate_ensemble(_members(tiny)[:2], progress=lambda d, t: calls.append((d, t)))
+    assert calls == [(i, 20) for i in range(1, 21)]
+
+
+def test_code_fingerprint_covers_every_module_of_the_model(tmp_path):
+    import shutil
+
+    from incentsim.runs.experiment import fingerprint_of, model_files
+
+    src = Path(incentsim.__file__).parent
+    names = {str(f.relative_to(src)) for f in model_files(src)}
+    for module in ("model.py", "economy.py", "personnel.py", "recording.py", "indicators.py"):
+        assert module in names
+    assert {"seeding.py", "scenario.py", "agents/leader.py", "rules/reforms.py"} <= names
+    assert not any(n.startswith(("interfaces/", "analysis/", "design/")) for n in names)
+    copy_root = tmp_path / "incentsim"
+    shutil.copytree(src, copy_root, ignore=shutil.ignore_patterns("__pycache__"))
+    before = fingerprint_of(copy_root)
+    assert before == fingerprint_of(src)
+    for module in ("recording.py", "indicators.py"):
+        f = copy_root / module
+        f.write_text(f.read_text() + "\n# changed\n")
+        after = fingerprint_of(copy_root)
+        assert after != before
+        before = after
