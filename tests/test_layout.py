@@ -106,3 +106,14 @@ def test_the_scan_sees_imports_inside_functions(tmp_path):
     f = tmp_path / "m.py"
     f.write_text("def g():\n    from incentsim.runs import atomic\n")
     assert "incentsim.runs.atomic" in imported_modules(f)
+
+
+def test_the_api_reaches_outside_the_model_only_for_the_seed_check():
+    # api.py sits at the edge (docs/CONTRIBUTING.md): the only outer module it may use is
+    # runs.ranges, the one seed parser; finding the default scenario goes through shipped
+    outer = {
+        name
+        for name in imported_modules(PKG / "api.py")
+        if name.split(".")[:2] in [["incentsim", a] for a in AROUND]
+    }
+    assert outer <= {"incentsim.runs.ranges", "incentsim.runs.ranges.check_seed"}, outer

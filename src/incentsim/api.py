@@ -49,9 +49,9 @@ DEFAULT_SCENARIO = "china_2000s.yaml"
 
 def default_scenario_path() -> Path:
     """``configs/china_2000s.yaml`` of this checkout (ScenarioError if it is missing)."""
-    from incentsim.analysis.validation.runs import default_config_dir
+    from incentsim import shipped
 
-    path = default_config_dir() / DEFAULT_SCENARIO
+    path = shipped.root() / shipped.FOLDERS["scenario"] / DEFAULT_SCENARIO
     if not path.is_file():
         raise ScenarioError(
             [("<default>", f"the default scenario {path} is missing; pass a scenario file")]

@@ -103,22 +103,33 @@ def plan(
 
 
 def run_group(
-    scenarios: Sequence[Scenario], seeds: Sequence[int], progress: Progress | None = None
+    scenarios: Sequence[Scenario],
+    seeds: Sequence[int],
+    progress: Progress | None = None,
+    *,
+    started: Callable[[int], None] | None = None,
+    finished: Callable[[int, SimulationResult], None] | None = None,
 ) -> list[SimulationResult]:
     """Step one group of validated members (equal :func:`group_key`) and return their
-    results in order. ``progress(done, total)`` counts member-years of the group.
+    results in order. ``progress(done, total)`` counts member-years of the group;
+    ``started(j)`` is called when member ``j`` begins to be stepped and
+    ``finished(j, result)`` as soon as its result is ready (tracked batches store each
+    run then: :mod:`incentsim.runs.tracking`).
 
     For now the members run one after another as :func:`incentsim.simulate` runs
-    them; the vectorised stepping of the group as one population replaces this body.
+    them; the vectorised stepping of the group as one population replaces this body
+    (calling ``started`` for every member before the first year and ``finished`` for
+    every member after the last).
     """
     total = sum(sc.world.burn_in + sc.world.horizon for sc in scenarios)
     out: list[SimulationResult] = []
     done = 0
-    for sc, seed in zip(scenarios, seeds, strict=True):
-        step = None
-        if progress is not None:
-            step = _offset(progress, done, total)
-        out.append(run_model(sc, seed, step))
+    for j, (sc, seed) in enumerate(zip(scenarios, seeds, strict=True)):
+        if started is not None:
+            started(j)
+        out.append(run_model(sc, seed, _offset(progress, done, total) if progress else None))
+        if finished is not None:
+            finished(j, out[-1])
         done += sc.world.burn_in + sc.world.horizon
     return out
 

@@ -329,45 +329,52 @@ def figures(groups: Sequence[Group]) -> list[tuple[str, str, bytes]]:
     )
     panels = {g.name: [f for f in g.leaders if len(f)] for g in groups}
     panels = {k: v for k, v in panels.items() if v}
-    if panels:
-        fig = plots.allocation_figure(
-            panels,
-            by="years_to_evaluation",
-            title="Budget allocation over the term: mean share over seeds with 95 % CI",
+    return out + (_panel_figures(panels) if panels else [])
+
+
+def _panel_figures(panels: dict[str, list]) -> list[tuple[str, str, bytes]]:
+    """The figures drawn from the leader-year panels: allocation over the term, promotion."""
+    from incentsim.analysis import plots
+
+    out = []
+    fig = plots.allocation_figure(
+        panels,
+        by="years_to_evaluation",
+        title="Budget allocation over the term: mean share over seeds with 95 % CI",
+    )
+    out.append(
+        (
+            "allocation",
+            "Mean budget shares of sitting prefecture leaders by "
+            "years left until their next evaluation (0 = the evaluation year). "
+            "A political budget cycle shows as shares that change as the "
+            "evaluation approaches. Bars: 95 % t-interval over seeds.",
+            plots.png_bytes(fig),
         )
-        out.append(
-            (
-                "allocation",
-                "Mean budget shares of sitting prefecture leaders by "
-                "years left until their next evaluation (0 = the evaluation year). "
-                "A political budget cycle shows as shares that change as the "
-                "evaluation approaches. Bars: 95 % t-interval over seeds.",
-                plots.png_bytes(fig),
-            )
+    )
+    fig = plots.allocation_figure(
+        panels, by="tenure_year", title="Budget allocation by year of the term"
+    )
+    out.append(
+        (
+            "allocation_tenure",
+            "The same shares by year of the leader's term (1 = first year in post).",
+            plots.png_bytes(fig),
         )
-        fig = plots.allocation_figure(
-            panels, by="tenure_year", title="Budget allocation by year of the term"
+    )
+    fig = plots.promotion_figure(panels)
+    out.append(
+        (
+            "promotion",
+            "Share of evaluated leaders who were promoted, by their "
+            "reported GDP growth relative to the mean of their province peers in "
+            "the evaluation year (bins: pooled sextiles; points at bin medians). "
+            "A steep curve means promotion rewards relative growth. Bars: 95 % "
+            "t-interval over seeds (a bin with no evaluated leaders in a seed is "
+            "left out for that seed).",
+            plots.png_bytes(fig),
         )
-        out.append(
-            (
-                "allocation_tenure",
-                "The same shares by year of the leader's term (1 = first year in post).",
-                plots.png_bytes(fig),
-            )
-        )
-        fig = plots.promotion_figure(panels)
-        out.append(
-            (
-                "promotion",
-                "Share of evaluated leaders who were promoted, by their "
-                "reported GDP growth relative to the mean of their province peers in "
-                "the evaluation year (bins: pooled sextiles; points at bin medians). "
-                "A steep curve means promotion rewards relative growth. Bars: 95 % "
-                "t-interval over seeds (a bin with no evaluated leaders in a seed is "
-                "left out for that seed).",
-                plots.png_bytes(fig),
-            )
-        )
+    )
     return out
 
 

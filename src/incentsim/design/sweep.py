@@ -151,27 +151,7 @@ def load_spec(path: str | Path) -> SweepSpec:
     method = data.get("method", "grid")
     if method not in ("grid", "lhs"):
         problems.append(("method", f"got {method!r}; use grid or lhs"))
-    levers = data.get("levers") or {}
-    if not isinstance(levers, dict) or not levers:
-        problems.append(
-            ("levers", "declare at least one lever: dotted key -> list or {min, max[, steps]}")
-        )
-        levers = {}
-    for k, v in levers.items():
-        if isinstance(v, list):
-            if not v:
-                problems.append((f"levers.{k}", "an empty list of values"))
-        elif _is_range(v):
-            extra = set(v) - {"min", "max", "steps", "int"}
-            if extra:
-                problems.append((f"levers.{k}", f"unknown range keys {sorted(extra)}"))
-            elif (
-                not all(isinstance(v[b], (int, float)) for b in ("min", "max"))
-                or v["min"] > v["max"]
-            ):
-                problems.append((f"levers.{k}", "min and max must be numbers, min <= max"))
-        else:
-            problems.append((f"levers.{k}", "give a list of values or {min, max[, steps]}"))
+    levers = _levers(data.get("levers") or {}, problems)
     base: dict[str, Any] = {}
     if data.get("base"):
         base = read_base_scenario(data["base"], p.parent, "base", problems)
@@ -200,6 +180,31 @@ def load_spec(path: str | Path) -> SweepSpec:
         sample_seed=int(data.get("sample_seed", 0)),
         source=src,
     )
+
+
+def _levers(levers: Any, problems: list[tuple[str, str]]) -> dict[str, Any]:
+    """The spec's levers (dotted key -> list of values or {min, max[, steps, int]})."""
+    if not isinstance(levers, dict) or not levers:
+        problems.append(
+            ("levers", "declare at least one lever: dotted key -> list or {min, max[, steps]}")
+        )
+        return {}
+    for k, v in levers.items():
+        if isinstance(v, list):
+            if not v:
+                problems.append((f"levers.{k}", "an empty list of values"))
+        elif _is_range(v):
+            extra = set(v) - {"min", "max", "steps", "int"}
+            if extra:
+                problems.append((f"levers.{k}", f"unknown range keys {sorted(extra)}"))
+            elif (
+                not all(isinstance(v[b], (int, float)) for b in ("min", "max"))
+                or v["min"] > v["max"]
+            ):
+                problems.append((f"levers.{k}", "min and max must be numbers, min <= max"))
+        else:
+            problems.append((f"levers.{k}", "give a list of values or {min, max[, steps]}"))
+    return levers
 
 
 def tasks_of(spec: SweepSpec, extra: dict[str, Any] | None = None):

@@ -76,7 +76,7 @@ PLOTS: dict[str, dict[str, str]] = {
 
 
 def _leader_attr(name: str):
-    return lambda m: np.array([float(getattr(ld, name)) for ld in m.leader_at])
+    return lambda m: getattr(m.leaders, name).astype(float)
 
 
 #: outcomes the network can be coloured by: label -> (values(model), colormap)
@@ -232,6 +232,11 @@ class ExplorerModel(IncentModel):
         self.controls = dict(controls, seed=seed)
 
 
+def _slider(kind: str, value: Any, lo: float, hi: float, step: float, label: str) -> dict:
+    """A SolaraViz slider input (``SliderInt`` or ``SliderFloat``)."""
+    return {"type": kind, "value": value, "min": lo, "max": hi, "step": step, "label": label}
+
+
 def model_params(
     config: str | os.PathLike | dict | None = None, scale: str | None = None, seed: int = 0
 ) -> dict[str, Any]:
@@ -247,22 +252,9 @@ def model_params(
         },
     }
     for k in WEIGHTED_INDICATORS:
-        params[f"w_{k}"] = {
-            "type": "SliderFloat",
-            "value": d[f"w_{k}"],
-            "min": 0.0,
-            "max": 1.0,
-            "step": 0.05,
-            "label": f"Weight: {k.replace('_', ' ')} (normalised)",
-        }
-    params["term_length"] = {
-        "type": "SliderInt",
-        "value": d["term_length"],
-        "min": 1,
-        "max": 10,
-        "step": 1,
-        "label": "Term length (years)",
-    }
+        label = f"Weight: {k.replace('_', ' ')} (normalised)"
+        params[f"w_{k}"] = _slider("SliderFloat", d[f"w_{k}"], 0.0, 1.0, 0.05, label)
+    params["term_length"] = _slider("SliderInt", d["term_length"], 1, 10, 1, "Term length (years)")
     for mech in MECHANISMS:
         field, _, lo, hi = strength_field(mech)
         label = mech.name.replace("_", " ")
@@ -271,28 +263,18 @@ def model_params(
             "value": d[f"on_{mech.name}"],
             "label": label.capitalize(),
         }
-        params[f"s_{mech.name}"] = {
-            "type": "SliderFloat",
-            "value": d[f"s_{mech.name}"],
-            "min": lo,
-            "max": hi,
-            "step": round((hi - lo) / 100, 4),
-            "label": f"  {label}: {field.replace('_', ' ')}",
-        }
+        step = round((hi - lo) / 100, 4)
+        strength = f"  {label}: {field.replace('_', ' ')}"
+        params[f"s_{mech.name}"] = _slider(
+            "SliderFloat", d[f"s_{mech.name}"], lo, hi, step, strength
+        )
     params["scale"] = {
         "type": "Select",
         "value": d["scale"],
         "values": list(SCALES),
         "label": "World scale",
     }
-    params["seed"] = {
-        "type": "SliderInt",
-        "value": d["seed"],
-        "min": 0,
-        "max": 99,
-        "step": 1,
-        "label": "Seed",
-    }
+    params["seed"] = _slider("SliderInt", d["seed"], 0, 99, 1, "Seed")
     return params
 
 
@@ -427,11 +409,11 @@ def leaders_frame(model: IncentModel) -> pd.DataFrame:
         {
             "prefecture": np.arange(model.n_prefectures),
             "province": np.asarray(model.province),
-            "tenure": [f"{ld.tenure_year}/{ld.term_length}" for ld in model.leader_at],
-            "years in post": [int(ld.years_in_post) for ld in model.leader_at],
-            "age": [round(float(ld.age), 1) for ld in model.leader_at],
-            "insider": [bool(ld.insider) for ld in model.leader_at],
-            "connected": [bool(ld.connected) for ld in model.leader_at],
+            "tenure": [f"{ld.tenure_year}/{ld.term_length}" for ld in model.leaders],
+            "years in post": [int(ld.years_in_post) for ld in model.leaders],
+            "age": [round(float(ld.age), 1) for ld in model.leaders],
+            "insider": [bool(ld.insider) for ld in model.leaders],
+            "connected": [bool(ld.connected) for ld in model.leaders],
             "score": [_maybe(x) for x in score],
             "rank pct": [_maybe(x) for x in rank],
         }
@@ -618,39 +600,39 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    """``incentsim app``: start the explorer (or, with ``--runs``, the runs browser)."""
-    args = build_parser().parse_args(argv)
+def _bad_arguments(args: argparse.Namespace) -> str | None:
+    """What is wrong with the command line, checked before anything is served."""
     if args.runs is not None:
         if args.config:
-            print(
-                "incentsim app: give a CONFIG for the explorer or --runs DIR for the runs "
-                "browser, not both",
-                file=sys.stderr,
-            )
-            return 2
+            return "give a CONFIG for the explorer or --runs DIR for the runs browser, not both"
         if not os.path.isdir(args.runs):
-            print(f"incentsim app: --runs: no runs directory {args.runs}", file=sys.stderr)
-            return 2
+            return f"--runs: no runs directory {args.runs}"
     else:
         try:
             control_defaults(args.config, args.scale, args.seed)  # validate before serving
         except ScenarioError as exc:
-            print(f"incentsim app: {exc.one_line()}", file=sys.stderr)
-            return 2
+            return exc.one_line()
+    if args.port not in (None, 0) and free_port(args.host, args.port) != args.port:
+        return (
+            f"port {args.port} on {args.host} is in use; choose another "
+            "with --port, or leave --port out (or 0) for a free one"
+        )
+    return None
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """``incentsim app``: start the explorer (or, with ``--runs``, the runs browser)."""
+    args = build_parser().parse_args(argv)
+    bad = _bad_arguments(args)
+    if bad:
+        print(f"incentsim app: {bad}", file=sys.stderr)
+        return 2
     if args.port is None:
         port = free_port(args.host, DEFAULT_PORT)
     elif args.port == 0:
         port = free_port(args.host)
     else:
         port = args.port
-        if free_port(args.host, port) != port:
-            print(
-                f"incentsim app: port {port} on {args.host} is in use; choose another "
-                "with --port, or leave --port out (or 0) for a free one",
-                file=sys.stderr,
-            )
-            return 2
     quiet_session_cookie_warning()
     os.environ[ENV_CONFIG] = (
         os.path.abspath(shipped.resolve(args.config, "scenario")) if args.config else ""

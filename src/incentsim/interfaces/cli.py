@@ -30,6 +30,7 @@ from incentsim.interfaces.cli_options import (
     add_runs_dir,
     add_seeds,
     add_set,
+    out_dir_of,
     progress_enabled,
     runs_dir_of,
 )
@@ -323,12 +324,6 @@ def _run_with_figures(sc, seeds, runs_dir, outcomes) -> int:
     return 0
 
 
-def _out_dir(args, runs_dir: Path, kind: str, name: str) -> Path:
-    """``--out``, else ``<runs dir>/_<kind>/<name>``: tables follow the runs they summarise,
-    so the same sweep or comparison in two runs directories never overwrites the other's."""
-    return Path(args.out) if args.out else runs_dir / f"_{kind}" / name
-
-
 def _seed_text(seeds: Sequence[int]) -> str:
     if list(seeds) == list(range(seeds[0], seeds[0] + len(seeds))):
         return f"{seeds[0]}-{seeds[-1]}" if len(seeds) > 1 else str(seeds[0])
@@ -520,7 +515,9 @@ def cmd_compare(args) -> int:
     runs_dir = ensure_runs_dir(runs_dir_of(args))
     names = [s.name for s in scenarios]
     out = ensure_writable_dir(
-        _out_dir(args, runs_dir, "compare", "_vs_".join(names)[:120] + f"_seeds{_seed_text(seeds)}")
+        out_dir_of(
+            args, runs_dir, "compare", "_vs_".join(names)[:120] + f"_seeds{_seed_text(seeds)}"
+        )
     )
     results = _execute(
         args, _compare_tasks(args, scenarios, seeds), skip_done=True
@@ -540,9 +537,19 @@ def cmd_compare(args) -> int:
         title=f"{' vs '.join(names)}: mean over {seeds_text(len(seeds))}, 95 % band; {scales}",
     )
     save_png(fig, out / "figure.png")
+    _print_compare(args, df, names, outcomes, results, runs_dir, scales, seeds)
+    print(f"Table:  {out / 'table.csv'}")
+    print(f"Figure: {out / 'figure.png'}")
+    return _report_failures(results)
+
+
+def _print_compare(args, df, names, outcomes, results, runs_dir, scales, seeds) -> None:
+    """The compare command's summary: runs made and reused, the table and how to read it."""
+    from incentsim.analysis.plots import seeds_text
+
     reused = sum(r.skipped for r in results)
     print(
-        f"{len(scenarios)} scenarios x {seeds_text(len(seeds))} ({_seed_text(seeds)}) at "
+        f"{len(names)} scenarios x {seeds_text(len(seeds))} ({_seed_text(seeds)}) at "
         f"{scales}:\n{sum(r.ok for r in results) - reused} run now, {reused} already "
         f"finished (reused); {sum(r.ok for r in results)} runs tracked in {runs_dir}/ "
         f"(run ids {_id_span([r.run_id for r in results])})"
@@ -559,9 +566,6 @@ def cmd_compare(args) -> int:
             f"Parameters: seed s runs every scenario with draw s of the estimates in "
             f"{args.posterior}, so intervals carry parameter uncertainty too."
         )
-    print(f"Table:  {out / 'table.csv'}")
-    print(f"Figure: {out / 'figure.png'}")
-    return _report_failures(results)
 
 
 # --------------------------------------------------------------------------- sweep
@@ -582,7 +586,7 @@ def cmd_sweep(args) -> int:
     outcomes = _outcome_list(args.outcomes)
     points, tasks = tasks_of(spec, _overrides(args.set) or None)
     runs_dir = ensure_runs_dir(runs_dir_of(args))
-    out = ensure_writable_dir(_out_dir(args, runs_dir, "sweeps", spec.name))
+    out = ensure_writable_dir(out_dir_of(args, runs_dir, "sweeps", spec.name))
     results = _execute(args, tasks, skip_done=True)
     skipped = sum(r.skipped for r in results)
     ran = sum(r.ok and not r.skipped for r in results)
@@ -623,6 +627,25 @@ def _short(v: Any) -> str:
 # --------------------------------------------------------------------------- runs
 
 
+def _run_row(r: dict[str, Any]) -> list[str]:
+    """One line of ``incentsim runs list``."""
+    started = r.get("start_time")
+    sweep = r.get("sweep")
+    return [
+        str(r["run_id"]),
+        str(r.get("status")),
+        started.strftime("%Y-%m-%d %H:%M:%S")
+        if started is not None and not isinstance(started, float)
+        else "",
+        str(r.get("variant")),
+        str(r.get("rule")),
+        str(r.get("seed")),
+        "" if sweep in (None, "") or sweep != sweep else str(sweep),
+        _short(r.get("gdp_growth_true_mean", math.nan)),
+        _short(r.get("trust_local_final", math.nan)),
+    ]
+
+
 def cmd_runs_list(args) -> int:
     """``incentsim runs list``: one line per tracked run, filtered."""
     from incentsim.errors import ScenarioError
@@ -646,25 +669,7 @@ def cmd_runs_list(args) -> int:
         raise UsageError(f"--{key}: {msg}" if key in ("since", "until") else msg) from None
     total = len(runs)
     runs = runs.tail(args.limit) if args.limit else runs
-    rows = []
-    for r in runs.to_dict("records"):
-        rows.append(
-            [
-                str(r["run_id"]),
-                str(r.get("status")),
-                r["start_time"].strftime("%Y-%m-%d %H:%M:%S")
-                if r.get("start_time") is not None and not isinstance(r["start_time"], float)
-                else "",
-                str(r.get("variant")),
-                str(r.get("rule")),
-                str(r.get("seed")),
-                ""
-                if r.get("sweep") in (None, "") or r.get("sweep") != r.get("sweep")
-                else str(r.get("sweep")),
-                _short(r.get("gdp_growth_true_mean", math.nan)),
-                _short(r.get("trust_local_final", math.nan)),
-            ]
-        )
+    rows = [_run_row(r) for r in runs.to_dict("records")]
     print(
         table(
             rows,

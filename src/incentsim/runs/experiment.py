@@ -90,6 +90,25 @@ def process_start_ticks(pid: int | str = "self") -> int | None:
         return None
 
 
+#: md5 digests of the source files Sacred stores with every run (they do not change
+#: while the process runs: the imported code is what ran)
+_DIGESTS: dict[str, str] = {}
+
+
+def _plain_json(obj: Any) -> bool:
+    """Whether ``obj`` is JSON as it is (dicts with string keys, lists, strings, numbers,
+    booleans, ``None``): Sacred's ``flatten`` would return it unchanged."""
+    t = type(obj)
+    if t is dict:
+        return all(type(k) is str for k in obj) and all(map(_plain_json, obj.values()))
+    if t is list:
+        return all(map(_plain_json, obj))
+    return t in _JSON_SCALARS
+
+
+_JSON_SCALARS = (str, int, float, bool, type(None))
+
+
 def _atomic_copy(src: str | Path, dest: str | Path) -> None:
     with written_atomically(dest) as tmp:
         shutil.copyfile(src, tmp)
@@ -132,13 +151,23 @@ class SafeFileStorageObserver(FileStorageObserver):
         host["pid_start"] = process_start_ticks()
         return super().started_event(ex_info, command, host, start_time, config, meta_info, _id)
 
+    #: lowest run id to try first (set by a batch that allocates consecutive ids, so the
+    #: runs directory is listed once per batch, not once per run); ``None``: Sacred's way
+    first_id: int | None = None
+
+    def _maximum_existing_run_id(self):
+        if self.first_id is not None:
+            return self.first_id - 1
+        return super()._maximum_existing_run_id()
+
     def save_json(self, obj, filename):
         from sacred.serializer import flatten
 
         path = Path(self.dir) / filename
+        data = obj if _plain_json(obj) else flatten(obj)  # flatten is slow and a no-op here
         try:
             with written_atomically(path) as tmp, open(tmp, "w") as f:
-                json.dump(flatten(obj), f, sort_keys=True, indent=2)
+                f.write(json.dumps(data, sort_keys=True, indent=2))  # one write, not thousands
         except OSError as exc:
             self._note(f"cannot write {path}", exc)
             raise
@@ -160,10 +189,13 @@ class SafeFileStorageObserver(FileStorageObserver):
         from sacred.dependencies import get_digest
 
         store_dir = Path(store_dir)
-        store_dir.mkdir(parents=True, exist_ok=True)
+        digest = _DIGESTS.get(filename)  # a source is digested once per process
+        if digest is None:
+            digest = _DIGESTS.setdefault(filename, get_digest(filename))
         source_name, ext = os.path.splitext(os.path.basename(filename))
-        store_path = store_dir / f"{source_name}_{get_digest(filename)}{ext}"
+        store_path = store_dir / f"{source_name}_{digest}{ext}"
         if not store_path.exists():
+            store_dir.mkdir(parents=True, exist_ok=True)
             _atomic_copy(filename, store_path)
         return store_path
 
@@ -334,6 +366,39 @@ def _outcome_figure(res: SimulationResult, path: Path) -> None:
     save_png(fig, path, dpi=110)
 
 
+def run_info(res: SimulationResult) -> dict[str, Any]:
+    """What a tracked run stores in ``info.json`` about ``res``: scenario name, rule,
+    mechanisms, seed, years, task key, code version and the ``summary``."""
+    sc = res.scenario
+    return {
+        "scenario": sc.name,
+        "rule": sc.promotion.rule,
+        "mechanisms": [name for name, _ in sc.mechanisms()],
+        "seed": int(res.seed),
+        "years": len(res.timeseries),
+        "task_key": task_key(sc, res.seed),
+        "code": code_version(),
+        "summary": {k: float(v) for k, v in res.summary().items()},
+    }
+
+
+def run_result(summary: Mapping[str, float]) -> dict[str, float]:
+    """The ``result`` of a tracked run (in ``run.json``): two headline outcomes."""
+    return {k: summary[k] for k in ("gdp_growth_true_mean", "trust_local_final")}
+
+
+def artifact_files(res: SimulationResult, folder: Path, *, figures: bool) -> list[Path]:
+    """Write the artifacts of ``res`` into ``folder`` (``timeseries.parquet``,
+    ``leaders.parquet`` and, with ``figures``, ``outcomes.png``); their paths."""
+    files = [folder / "timeseries.parquet", folder / "leaders.parquet"]
+    res.timeseries.to_parquet(files[0], index=False)
+    res.leaders.to_parquet(files[1], index=False)
+    if figures:
+        files.append(folder / "outcomes.png")
+        _outcome_figure(res, files[-1])
+    return files
+
+
 def record(run: Any, res: SimulationResult, *, figures: bool = False) -> dict[str, float]:
     """Log outcomes, artifacts and the summary of ``res`` into a Sacred ``run``."""
     ts = res.timeseries
@@ -341,30 +406,12 @@ def record(run: Any, res: SimulationResult, *, figures: bool = False) -> dict[st
     for name in OUTCOME_NAMES:
         for year, value in zip(years, ts[name].tolist()):
             run.log_scalar(name, float(value), year)
-    summary = {k: float(v) for k, v in res.summary().items()}
-    sc = res.scenario
-    run.info.update(
-        {
-            "scenario": sc.name,
-            "rule": sc.promotion.rule,
-            "mechanisms": [name for name, _ in sc.mechanisms()],
-            "seed": int(res.seed),
-            "years": len(ts),
-            "task_key": task_key(sc, res.seed),
-            "code": code_version(),
-            "summary": summary,
-        }
-    )
+    info = run_info(res)
+    run.info.update(info)
     with tempfile.TemporaryDirectory(prefix="incentsim-") as tmp:
-        tmp_path = Path(tmp)
-        ts.to_parquet(tmp_path / "timeseries.parquet", index=False)
-        res.leaders.to_parquet(tmp_path / "leaders.parquet", index=False)
-        run.add_artifact(str(tmp_path / "timeseries.parquet"), "timeseries.parquet")
-        run.add_artifact(str(tmp_path / "leaders.parquet"), "leaders.parquet")
-        if figures:
-            _outcome_figure(res, tmp_path / "outcomes.png")
-            run.add_artifact(str(tmp_path / "outcomes.png"), "outcomes.png")
-    return summary
+        for f in artifact_files(res, Path(tmp), figures=figures):
+            run.add_artifact(str(f), f.name)
+    return info["summary"]
 
 
 def make_experiment(
@@ -408,7 +455,7 @@ def make_experiment(
         summary = record(_run, res, figures=figures)
         if holder is not None:
             holder["result"] = res
-        return {k: summary[k] for k in ("gdp_growth_true_mean", "trust_local_final")}
+        return run_result(summary)
 
     return ex
 
@@ -496,32 +543,20 @@ def run_tracked(
 
     A ``KeyboardInterrupt`` (Ctrl-C; SIGTERM under the command line) stores the
     run as ``INTERRUPTED`` and propagates. :class:`StorageError` if any file of
-    the run could not be written (the run is then not ``COMPLETED``).
+    the run could not be written (the run is then not ``COMPLETED``). It is a batch of
+    one: :func:`incentsim.runs.tracking.run_tracked_batch`.
     """
+    from incentsim.runs.ranges import check_seed
+    from incentsim.runs.tracking import Member, run_tracked_batch
+
     sc = load_scenario(scenario if scenario is not None else {}, overrides)
-    runs = ensure_runs_dir(runs_dir if runs_dir is not None else default_runs_dir())
-    holder: dict[str, Any] = {}
-    config = sc.to_dict()
-    config["seed"] = int(seed)
-    with _LOCK, interrupts.held():
-        ex = make_experiment(holder, figures=figures, progress=progress)
-        obs = SafeFileStorageObserver(str(runs))
-        ex.observers.append(obs)
-        try:
-            run = ex.run(
-                config_updates=config,
-                info=dict(info or {}),
-                options={"--force": True, "--capture": "no", "--loglevel": "CRITICAL"},
-            )
-        except OSError as exc:
-            if obs.dir is None or obs.write_errors:  # the runs directory, not the model
-                where = obs.dir or runs
-                raise StorageError(f"cannot write run in {where}: {exc.strerror or exc}") from None
-            raise
-        if obs.write_errors:
-            raise StorageError(f"run {run._id} in {runs} is incomplete, {obs.write_errors[0]}")
-        mark_done(runs, run.info["task_key"], run._id)
-    return str(run._id), holder["result"]
+    member = Member(sc, check_seed(seed), dict(info or {}))
+    runs = runs_dir if runs_dir is not None else default_runs_dir()
+    (out,) = run_tracked_batch([member], runs, figures=figures, progress=progress)
+    if out.error is not None:
+        raise out.error
+    assert out.run_id is not None and out.result is not None
+    return out.run_id, out.result
 
 
 def _sacred_main(argv: list[str]) -> None:  # pragma: no cover - exercised via subprocess

@@ -280,18 +280,21 @@ def run_validation(
         "git": _git(),
         "date": _dt.datetime.now().isoformat(timespec="seconds"),
     }
-    result["arms"] = [
-        {
-            "name": a,
-            "config": ARMS[a].config,
-            "overrides": dict(ARMS[a].overrides),
-            "description": ARMS[a].description,
-        }
-        for a in arms
-    ]
+    result["arms"] = [_arm_entry(a) for a in arms]
     paths = write_report(result, out_dir, data.panels)
     result["paths"] = {k: str(v) for k, v in paths.items()}
     return result
+
+
+def _arm_entry(name: str) -> dict[str, Any]:
+    """An arm of the report: its name, config file, overrides and description."""
+    arm = ARMS[name]
+    return {
+        "name": name,
+        "config": arm.config,
+        "overrides": dict(arm.overrides),
+        "description": arm.description,
+    }
 
 
 def build_parser() -> argparse.ArgumentParser:

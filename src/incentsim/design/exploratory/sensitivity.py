@@ -269,16 +269,9 @@ def run_sensitivity(
     )
     X = sample(problem, method, n, levels=levels)
     points = [problem.decode(row) for row in X]
+    run = {"runs_dir": runs_dir, "executor": executor, "jobs": jobs, "scheduler": scheduler}
     per_point, per_run = evaluate_points(
-        problem,
-        points,
-        model,
-        runs_dir=runs_dir,
-        executor=executor,
-        jobs=jobs,
-        scheduler=scheduler,
-        analysis=f"sensitivity-{method}",
-        progress=progress,
+        problem, points, model, analysis=f"sensitivity-{method}", progress=progress, **run
     )
     indices = analyse(problem, X, per_point, method, levels=levels)
     res = SensitivityResult(problem, method, indices, per_point, per_run)
@@ -415,7 +408,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--out",
         metavar="DIR",
         help="where indices.csv, points.csv, runs.csv and figure.png go "
-        "(default: results/sensitivity/<name>-<method>)",
+        "(default: <runs dir>/_sensitivity/<name>-<method>)",
     )
     add_run_options(p)
     return p
@@ -466,9 +459,9 @@ def run_cli(argv: list[str], kind: str, body) -> int:
         msg = str(exc) if not exc.filename else f"{exc.strerror}: {exc.filename}"
         print(f"incentsim {kind}: {msg}", file=sys.stderr)
         return 2
-    except KeyboardInterrupt:
+    except KeyboardInterrupt as exc:  # Ctrl-C, or SIGTERM as interfaces.cli.Terminated
         print(f"incentsim {kind}: interrupted (re-run to resume)", file=sys.stderr)
-        return 130
+        return 128 + getattr(exc, "signum", 2)
 
 
 def _main(argv: list[str]) -> int:
@@ -488,11 +481,11 @@ def _main(argv: list[str]) -> int:
         if v is not None and v < (2 if flag == "-n" else 2):
             print(f"incentsim sensitivity: {flag} must be at least 2", file=sys.stderr)
             return 2
-    from incentsim.interfaces.cli_options import runs_dir_of
+    from incentsim.interfaces.cli_options import out_dir_of, runs_dir_of
     from incentsim.runs.experiment import ensure_writable_dir
 
     runs_dir = runs_dir_of(args)
-    out = Path(args.out) if args.out else Path("results/sensitivity") / f"{problem.name}-{method}"
+    out = out_dir_of(args, runs_dir, "sensitivity", f"{problem.name}-{method}")
     ensure_writable_dir(out)  # before any run, not after them all
     executor = "dask" if args.scheduler else args.executor
     res = run_sensitivity(

@@ -1,0 +1,307 @@
+"""Tracked runs in batches: K (scenario, seed) members stepped as an ensemble, stored
+as K Sacred runs.
+
+Every member is one run directory written by
+:class:`~incentsim.runs.experiment.SafeFileStorageObserver` with exactly the files
+and fields of a run started through Sacred (``run.json``, ``config.json``,
+``info.json``, ``metrics.json``, ``cout.txt``, the artifacts; ``_done/<task_key>``
+when it completed), so ``incentsim runs``, :func:`incentsim.runs.results.load_runs`,
+the runs app and resuming with ``task_key``/``finished_run`` see no difference.
+What Sacred would redo for every run is done once per process and shared: the
+experiment's description and its source files' digests, the host's description,
+the command-line options; run ids are allocated from one listing of the runs
+directory per batch; the per-year metrics are written as one table instead of
+thousands of ``log_scalar`` calls, and ``run.json`` is written when the run starts
+and when it ends (plus a heartbeat every :data:`BEAT_S` seconds), not at every event.
+
+Lifecycle of a member (:func:`run_tracked_batch`): its run is started (``RUNNING``,
+with the writing process's id) when the ensemble starts stepping it, and completed
+— artifacts, metrics, info, ``COMPLETED``, ``_done`` — as soon as its result is
+ready, with interruptions held, so a finished member is never lost or half-stored.
+An interruption (Ctrl-C, SIGTERM, a Dask stop) while members are being stepped
+stores each of them as ``INTERRUPTED`` and propagates; a member whose simulation
+raises is stored as ``FAILED`` (when several members were in flight, each is re-run
+alone so the failure is charged to the member that causes it).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime
+import functools
+import shutil
+import tempfile
+import time
+import traceback
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from incentsim.api import SimulationResult
+from incentsim.ensemble import plan, run_group
+from incentsim.outcomes import OUTCOME_NAMES
+from incentsim.runs import atomic, interrupts
+from incentsim.runs.experiment import (
+    _LOCK,
+    SafeFileStorageObserver,
+    StorageError,
+    artifact_files,
+    default_config,
+    ensure_runs_dir,
+    make_experiment,
+    mark_done,
+    run_info,
+    run_result,
+)
+from incentsim.scenario import Scenario
+
+#: seconds between heartbeats of the runs in flight (Sacred's default beat interval)
+BEAT_S = 10.0
+#: the Sacred options every tracked run is started with
+OPTIONS = {"--force": True, "--capture": "no", "--loglevel": "CRITICAL"}
+
+
+@dataclass(frozen=True)
+class Member:
+    """One run of a batch: a validated scenario, a seed and extra ``info.json`` entries."""
+
+    scenario: Scenario
+    seed: int
+    info: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class Outcome:
+    """What became of one member: its run id, and its result or the exception it raised."""
+
+    run_id: str | None = None
+    result: SimulationResult | None = None
+    error: BaseException | None = None
+
+
+@dataclass(frozen=True)
+class _Shared:
+    """What Sacred computes alike for every run of this process."""
+
+    ex_info: dict[str, Any]
+    host_info: dict[str, Any]
+    meta_info: dict[str, Any]
+
+
+@functools.cache
+def _shared() -> _Shared:
+    """The experiment, host and option descriptions Sacred gives a run of this process,
+    taken from one run Sacred creates (and never starts)."""
+    config = default_config()
+    run = make_experiment()._create_run(config_updates=config, options=dict(OPTIONS))
+    meta = {k: v for k, v in run.meta_info.items() if k != "config_updates"}
+    return _Shared(dict(run.experiment_info), dict(run.host_info), meta)
+
+
+def _utcnow() -> datetime.datetime:
+    return datetime.datetime.now(datetime.UTC).replace(tzinfo=None)  # Sacred writes naive UTC
+
+
+class _Batch:
+    """The runs of one batch: started, beating, completed, interrupted or failed."""
+
+    def __init__(
+        self, runs_dir: Path, members: Sequence[Member], figures: bool, on_done: Callable | None
+    ):
+        self.runs_dir, self.members, self.figures, self.on_done = (
+            runs_dir,
+            members,
+            figures,
+            on_done,
+        )
+        self.shared = _shared()
+        self.open: dict[int, SafeFileStorageObserver] = {}
+        self.out: dict[int, Outcome] = {}
+        self.next_id: int | None = None
+        self.last_beat = time.monotonic()
+        self.tmp = Path(tempfile.mkdtemp(prefix="incentsim-batch-"))
+
+    def start(self, i: int) -> None:
+        """Store member ``i``'s run as ``RUNNING`` (once, however often it is stepped)."""
+        if i in self.open:
+            return
+        m = self.members[i]
+        config = {**m.scenario.to_dict(), "seed": int(m.seed)}
+        obs = SafeFileStorageObserver(str(self.runs_dir))
+        obs.first_id = self.next_id
+        with interrupts.held():
+            try:
+                with atomic.committed():
+                    obs.started_event(
+                        ex_info=dict(self.shared.ex_info),
+                        command="main",
+                        host_info=self.shared.host_info,
+                        start_time=_utcnow(),
+                        config=config,
+                        meta_info={**self.shared.meta_info, "config_updates": config},
+                        _id=None,
+                    )
+            except OSError as exc:
+                raise StorageError(
+                    f"cannot write run in {obs.dir or self.runs_dir}: {exc.strerror or exc}"
+                ) from None
+            obs.info = dict(m.info)
+            self.open[i] = obs
+            self.next_id = int(Path(obs.dir).name) + 1
+
+    def finish(self, i: int, res: SimulationResult) -> None:
+        """Store member ``i``'s result and mark its run ``COMPLETED`` and done, as one
+        commit: its files first, then ``run.json`` and the done marker."""
+        obs = self.open[i]
+        run_id = Path(obs.dir).name
+        with interrupts.held():
+            info = {**self.members[i].info, **run_info(res)}
+            stop = _utcnow()
+            try:
+                with atomic.committed() as commit:
+                    with contextlib.suppress(OSError):  # noted by the observer: FAILED
+                        self._store(obs, res, info, stop)
+                    commit.barrier()
+                    obs.completed_event(stop_time=stop, result=run_result(info["summary"]))
+                    if not obs.write_errors:
+                        mark_done(self.runs_dir, info["task_key"], run_id)
+            except OSError as exc:
+                raise StorageError(
+                    f"cannot store run {run_id} in {self.runs_dir}: {exc.strerror or exc}"
+                ) from None
+            del self.open[i]  # stored: COMPLETED, or FAILED if a file is missing
+            if obs.write_errors:
+                raise StorageError(
+                    f"run {run_id} in {self.runs_dir} is incomplete, {obs.write_errors[0]}"
+                )
+            self._done(i, Outcome(run_id, res))
+
+    def _store(self, obs, res: SimulationResult, info: dict, stop) -> None:
+        """Metrics, artifacts, info and the heartbeat of a finished member's run."""
+        years = [int(y) for y in res.timeseries["year"]]
+        stamps = [stop] * len(years)
+        obs.log_metrics(
+            {
+                name: {
+                    "steps": years,
+                    "values": [float(v) for v in res.timeseries[name].tolist()],
+                    "timestamps": stamps,
+                }
+                for name in OUTCOME_NAMES
+            },
+            info,
+        )
+        folder = Path(tempfile.mkdtemp(dir=self.tmp))
+        for f in artifact_files(res, folder, figures=self.figures):
+            obs.save_file(str(f), f.name)
+            obs.run_entry["artifacts"].append(f.name)
+        obs.info = info
+        obs.save_json(info, "info.json")
+        obs.run_entry["heartbeat"] = stop.isoformat()
+
+    def fail(self, i: int, exc: BaseException) -> None:
+        """Store member ``i``'s run as ``FAILED`` with the traceback of ``exc``."""
+        obs = self.open.pop(i)
+        trace = traceback.format_exception(type(exc), exc, exc.__traceback__)
+        with interrupts.held(), contextlib.suppress(OSError):
+            obs.failed_event(fail_time=_utcnow(), fail_trace=trace)
+        self._done(i, Outcome(Path(obs.dir).name, error=exc))
+
+    def interrupt(self) -> None:
+        """Store every run in flight as ``INTERRUPTED``."""
+        with interrupts.held():
+            for obs in self.open.values():
+                with contextlib.suppress(OSError):
+                    obs.interrupted_event(interrupt_time=_utcnow(), status="INTERRUPTED")
+            self.open.clear()
+
+    def beat(self) -> None:
+        """Every :data:`BEAT_S` seconds, a heartbeat in the ``run.json`` of each run in
+        flight (how another host tells a long run from a dead one)."""
+        if time.monotonic() - self.last_beat < BEAT_S:
+            return
+        self.last_beat = time.monotonic()
+        now = _utcnow().isoformat()
+        with interrupts.held():
+            for obs in self.open.values():
+                obs.run_entry["heartbeat"] = now
+                with contextlib.suppress(OSError):
+                    obs.save_json(obs.run_entry, "run.json")
+
+    def _done(self, i: int, outcome: Outcome) -> None:
+        self.out[i] = outcome
+        if self.on_done is not None:
+            self.on_done(i, outcome)
+
+
+def _step(batch: _Batch, idx: list[int], progress: Callable[[int, int], None] | None) -> None:
+    """Step members ``idx`` (one group) until each is stored as finished or failed."""
+    pending = list(idx)
+    while pending:
+        group = list(pending)
+
+        def beating(done: int, total: int) -> None:
+            batch.beat()
+            if progress is not None:
+                progress(done, total)
+
+        def started(j: int, group: list[int] = group) -> None:
+            batch.start(group[j])
+
+        def finished(j: int, res: SimulationResult, group: list[int] = group) -> None:
+            batch.finish(group[j], res)
+
+        try:
+            with interrupts.delivered():
+                run_group(
+                    [batch.members[i].scenario for i in group],
+                    [batch.members[i].seed for i in group],
+                    beating,
+                    started=started,
+                    finished=finished,
+                )
+        except StorageError:
+            raise
+        except Exception as exc:  # noqa: BLE001 - charged to the member that raised it
+            in_flight = [i for i in group if i in batch.open]
+            if not in_flight:
+                raise
+            if len(in_flight) == 1:
+                batch.fail(in_flight[0], exc)
+            else:
+                for i in in_flight:
+                    _step(batch, [i], progress)
+        pending = [i for i in group if i not in batch.out]
+
+
+def run_tracked_batch(
+    members: Sequence[Member],
+    runs_dir: str | Path,
+    *,
+    figures: bool = False,
+    progress: Callable[[int, int], None] | None = None,
+    on_done: Callable[[int, Outcome], None] | None = None,
+) -> list[Outcome]:
+    """Run ``members`` as ensembles (:func:`incentsim.ensemble.plan`), each a tracked run
+    in ``runs_dir``; their :class:`Outcome` in member order.
+
+    ``progress(done, total)`` counts the member-years of the group being stepped;
+    ``on_done(i, outcome)`` is called as each member is stored. A failing member is an
+    ``Outcome`` with ``error`` (its run ``FAILED``); a ``KeyboardInterrupt`` stores
+    the runs in flight as ``INTERRUPTED`` and propagates, and so does a
+    :class:`~incentsim.runs.experiment.StorageError`. Thread-safe (batches in one
+    process are serialised).
+    """
+    runs = ensure_runs_dir(runs_dir)
+    with _LOCK, interrupts.held():
+        batch = _Batch(runs, members, figures, on_done)
+        try:
+            for idx in plan([m.scenario for m in members]):
+                _step(batch, idx, progress)
+        except BaseException:
+            batch.interrupt()
+            raise
+        finally:
+            shutil.rmtree(batch.tmp, ignore_errors=True)
+    return [batch.out[i] for i in range(len(members))]

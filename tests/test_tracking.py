@@ -1,0 +1,105 @@
+"""Tracked batches (issue 16): K members stored as K runs with the files Sacred writes,
+finished members kept whatever happens to the others."""
+
+from __future__ import annotations
+
+import copy
+import json
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+import incentsim.ensemble as ens
+from incentsim.runs.experiment import SafeFileStorageObserver, finished_run, make_experiment
+from incentsim.runs.results import load_runs
+from incentsim.runs.tracking import OPTIONS, Member, run_tracked_batch
+from incentsim.scenario import load_scenario
+
+#: what differs between two runs of the same member: when, which process, which run
+VOLATILE = {"start_time", "stop_time", "heartbeat", "host"}
+
+
+def _sacred_run(runs: Path, sc, seed: int, info: dict) -> Path:
+    """The reference: the run as Sacred itself starts and stores it."""
+    ex = make_experiment({})
+    obs = SafeFileStorageObserver(str(runs))
+    ex.observers.append(obs)
+    ex.run(config_updates={**sc.to_dict(), "seed": seed}, info=dict(info), options=dict(OPTIONS))
+    return Path(obs.dir)
+
+
+def _json(d: Path, name: str) -> dict:
+    return json.loads((d / name).read_text())
+
+
+def test_a_batch_writes_the_files_sacred_writes(tmp_path, tiny):
+    sc = load_scenario(tiny)
+    info = {"sweep": "demo", "point": 2}
+    ref = _sacred_run(tmp_path / "ref", sc, 4, info)
+    out = run_tracked_batch([Member(sc, 3, info), Member(sc, 4, info)], tmp_path / "batch")
+    assert [o.run_id for o in out] == ["1", "2"] and all(o.error is None for o in out)
+    got = tmp_path / "batch" / "2"
+    assert {p.name for p in got.iterdir()} == {p.name for p in ref.iterdir()}
+    assert _json(got, "config.json") == _json(ref, "config.json")
+    assert _json(got, "info.json") == _json(ref, "info.json")
+    run, ref_run = _json(got, "run.json"), _json(ref, "run.json")
+    assert {k: v for k, v in run.items() if k not in VOLATILE} == {
+        k: v for k, v in ref_run.items() if k not in VOLATILE
+    }
+    assert run["host"].keys() == ref_run["host"].keys()
+    metrics, ref_metrics = _json(got, "metrics.json"), _json(ref, "metrics.json")
+    assert metrics.keys() == ref_metrics.keys()
+    for name, m in metrics.items():
+        assert m["steps"] == ref_metrics[name]["steps"]
+        assert m["values"] == ref_metrics[name]["values"]
+    for art in ("timeseries.parquet", "leaders.parquet"):
+        pd.testing.assert_frame_equal(pd.read_parquet(got / art), pd.read_parquet(ref / art))
+    runs, _ = load_runs(tmp_path / "batch")
+    assert list(runs.status) == ["COMPLETED", "COMPLETED"] and list(runs.seed) == [3, 4]
+    assert finished_run(tmp_path / "batch", _json(got, "info.json")["task_key"]) == "2"
+
+
+def test_a_failing_member_fails_alone(tmp_path, tiny, monkeypatch):
+    real = ens.run_model
+
+    def model(sc, seed, progress=None):
+        if seed == 1:
+            raise FloatingPointError("member 1 diverged")
+        return real(sc, seed, progress)
+
+    monkeypatch.setattr(ens, "run_model", model)
+    sc = load_scenario(tiny)
+    done = []
+    out = run_tracked_batch(
+        [Member(sc, s) for s in range(3)], tmp_path, on_done=lambda i, o: done.append(i)
+    )
+    assert [o.error is None for o in out] == [True, False, True]
+    assert isinstance(out[1].error, FloatingPointError)
+    assert sorted(done) == [0, 1, 2]
+    runs, _ = load_runs(tmp_path)
+    assert list(runs.status) == ["COMPLETED", "FAILED", "COMPLETED"]
+    assert "member 1 diverged" in runs.fail_reason[1]
+
+
+def test_an_interruption_keeps_finished_members_and_marks_the_one_in_flight(
+    tmp_path, tiny, monkeypatch
+):
+    real = ens.run_model
+
+    def model(sc, seed, progress=None):
+        if seed == 2:
+            raise KeyboardInterrupt
+        return real(sc, seed, progress)
+
+    monkeypatch.setattr(ens, "run_model", model)
+    other = copy.deepcopy(tiny)
+    other["world"]["horizon"] = 5  # another group, planned after the first
+    members = [Member(load_scenario(tiny), s) for s in range(4)]
+    members.append(Member(load_scenario(other), 9))
+    with pytest.raises(KeyboardInterrupt):
+        run_tracked_batch(members, tmp_path)
+    runs, _ = load_runs(tmp_path)
+    assert list(runs.status) == ["COMPLETED", "COMPLETED", "INTERRUPTED"]  # 3 and 9 not begun
+    assert len(list((tmp_path / "_done").glob("*.json"))) == 2
+    assert not list(tmp_path.rglob("*.tmp"))
