@@ -305,8 +305,6 @@ def test_cli_sensitivity_and_discover(tmp_path):
         "2",
         "--runs-dir",
         runs,
-        "--out",
-        tmp_path / "sens",
         "-j",
         "2",
     )
@@ -317,7 +315,10 @@ def test_cli_sensitivity_and_discover(tmp_path):
         "incentsim sensitivity: warning: 2 Morris trajectories is few: the indices' "
         "95 % intervals mean little (use at least 10)"
     ) in r.stderr.splitlines()
-    assert (tmp_path / "sens" / "figure.png").is_file()
+    # no --out: the files follow the runs they summarise, <runs dir>/_sensitivity/<name>-<method>
+    assert [p.parent.name for p in (runs / "_sensitivity").glob("*/figure.png")] == [
+        f"{yaml.safe_load(spec.read_text())['name']}-morris"
+    ]
     run_id = re.search(r"Analysis run: (\d+)", r.stdout).group(1)
     info = json.loads((runs / run_id / "info.json").read_text())
     assert info["analysis"] == "sensitivity" and info["member_runs"]

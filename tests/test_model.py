@@ -153,6 +153,29 @@ def test_leaders_are_agents_on_the_prefecture_network(tiny):
     assert provinces == {0, 1}
 
 
+def test_leader_views_read_and_write_the_columns_and_follow_the_leader(tiny):
+    tiny["tenure"] = {"rotation_prob": 1.0, "reappointment_prob": 0.0, "term_length": 2}
+    model = IncentModel(tiny, seed=1)
+    leaders = model.leaders
+    views = {ld.leader_id: ld for ld in leaders}
+    assert [ld.leader_id for ld in leaders] == leaders.leader_id.tolist()
+    ld = leaders[2]
+    assert ld.age == leaders.age[2] and ld.shares.tolist() == model.state.shares[2].tolist()
+    ld.ability = 1.5
+    assert leaders.ability[2] == 1.5
+    for _ in range(6):
+        model.step()
+        for lid, view in views.items():
+            rows = np.flatnonzero(leaders.leader_id == lid)
+            if len(rows):  # still in post, possibly rotated: view and cell follow
+                assert view.prefecture == rows[0] and view.cell is model.space[int(rows[0])]
+                assert view.tenure_year == leaders.tenure_year[rows[0]]
+            else:  # left: out of the model and the network
+                assert view.prefecture is None and view.age is None and view.cell is None
+                assert view not in model.agents
+    assert any(v.prefecture not in (None, p) for p, v in enumerate(views.values()))
+
+
 def _long(tiny, **tenure):
     tiny["world"]["horizon"] = 40
     tiny["tenure"] = tenure

@@ -37,7 +37,7 @@ from mesa.discrete_space import Network
 from incentsim import economy as eco, recording
 from incentsim.agents.citizens import CitizenPopulation
 from incentsim.agents.firms import FirmPopulation, FirmYear
-from incentsim.agents.leader import Leader, candidate_plans, decide
+from incentsim.agents.leader import LeaderPopulation, candidate_plans, decide
 from incentsim.indicators import NAMES as INDICATOR_NAMES, SCORED
 from incentsim.outcomes import PANEL_COLUMNS
 from incentsim.personnel import UpperLevel
@@ -95,11 +95,8 @@ class IncentModel(mesa.Model):
         self._tfp_level = num.sum() / den.sum() if den.sum() > 0 else 1.0
         self._tfp_level_p = np.divide(num, den, out=np.zeros(n), where=den > 0)
         self.upper = UpperLevel(self)
-        self.leader_at: list[Leader] = []
-        for p in range(n):
-            ld = self.appoint_leader(initial=True)
-            ld.cell = self.space[p]
-            self.leader_at.append(ld)
+        #: the sitting leaders, one row per prefecture (iterating gives Mesa agent views)
+        self.leaders = LeaderPopulation(self, n, self.streams["appoint"])
         self.state.indicators = self.indicators()
         self._reset_terms(np.ones(n, dtype=bool))
         self.year = -w.burn_in
@@ -207,34 +204,6 @@ class IncentModel(mesa.Model):
         c = self.citizens
         c.income = wage[c.prefecture] * c.skill
 
-    def appoint_leader(self, initial: bool = False) -> Leader:
-        """A new leader with freshly drawn traits (insider with ``insider_prob``).
-
-        Age is normal (``appointment_age_mean``, ``appointment_age_sd``) between
-        ``min_appointment_age`` and a year before retirement; motivation is
-        ``public_service_motivation x 2 x Beta(motivation_shape, motivation_shape)``
-        (mean ``public_service_motivation``); perception of the rule is log-normal.
-        """
-        ten, beh = self.config.tenure, self.config.behaviour
-        rng = self.streams["appoint"]
-        u = rng.random(3)
-        age = ten.appointment_age_mean + ten.appointment_age_sd * rng.standard_normal()
-        age = float(np.clip(age, ten.min_appointment_age, ten.retirement_age - 1.0))
-        shape = beh.motivation_shape
-        ld = Leader(
-            self,
-            ability=rng.standard_normal(),
-            age=age,
-            insider=u[0] < ten.insider_prob,
-            connected=u[1] < ten.connected_prob,
-            motivation=beh.public_service_motivation * 2.0 * rng.beta(shape, shape),
-            perception=float(np.exp(beh.perception_noise * rng.standard_normal())),
-            term_length=ten.term_length,
-        )
-        if initial:
-            ld.tenure_year = int(rng.integers(0, ten.term_length))
-        return ld
-
     def _reset_terms(self, mask: np.ndarray) -> None:
         st = self.state
         if not st.term_sum:
@@ -247,10 +216,6 @@ class IncentModel(mesa.Model):
         st.term_weight[mask] = 0.0
 
     # ----------------------------------------------------------------- helpers
-
-    @property
-    def leaders(self) -> list[Leader]:
-        return self.leader_at
 
     def province_percentile(self, x: np.ndarray) -> np.ndarray:
         return self.upper.percentile(x)
@@ -302,8 +267,8 @@ class IncentModel(mesa.Model):
             "satisfaction": st.satisfaction_mean.copy(),
             "firm_survey": st.firm_survey.copy(),
             "stability": -st.petitions,
-            "connected": np.array([ld.connected for ld in self.leader_at], float),
-            "age": np.array([ld.age for ld in self.leader_at]),
+            "connected": self.leaders.connected.astype(float),
+            "age": self.leaders.age.copy(),
         }
         return {k: values[k] for k in INDICATOR_NAMES}
 
@@ -339,10 +304,7 @@ class IncentModel(mesa.Model):
 
     def _start_year(self) -> None:
         self.year += 1
-        for ld in self.leader_at:
-            ld.tenure_year += 1
-            ld.years_in_post += 1
-            ld.age += 1.0
+        self.leaders.start_year()
         self.state.scandal[:] = False
         self.state.scandal_dismissal[:] = False
         self._mechanisms_new_year()
@@ -370,12 +332,7 @@ class IncentModel(mesa.Model):
         st = self.state
         gdp_prev = st.gdp.copy()
         eco.open_budget(st, self.config.economy)
-        decide(self, self.leader_at)
-        leaders = self.leader_at
-        st.shares = np.array([ld.shares for ld in leaders])
-        st.borrowing = np.array([ld.borrowing for ld in leaders])
-        st.manipulation = np.array([ld.manipulation for ld in leaders])
-        st.underreport = np.array([ld.underreport for ld in leaders])
+        decide(self)
         return gdp_prev
 
     def _spend(self, gdp_prev: np.ndarray) -> np.ndarray:
@@ -390,9 +347,8 @@ class IncentModel(mesa.Model):
     def _produce(self, national: float, spend_gdp: np.ndarray, gdp_prev: np.ndarray) -> FirmYear:
         """Firms produce, invest, exit and enter; GDP and expectations follow."""
         st, econ, beh = self.state, self.config.economy, self.config.behaviour
-        ability = np.array([ld.ability for ld in self.leader_at])
         env_mult = eco.environment_multiplier(
-            st, econ, gdp_prev, self.national_level, national, ability
+            st, econ, gdp_prev, self.national_level, national, self.leaders.ability
         )
         fy = self.firms.step(
             env_mult,
@@ -453,11 +409,11 @@ class IncentModel(mesa.Model):
         st, promo, n = self.state, self.config.promotion, self.n_prefectures
         st.indicators = self.indicators()
         self._update_scales()
-        w = credit([ld.years_in_post for ld in self.leader_at], promo.attribution_lag)
+        w = credit(self.leaders.years_in_post, promo.attribution_lag)
         for k in SCORED:
             st.term_sum[k] = promo.memory * st.term_sum[k] + w * st.indicators[k]
         st.term_weight = promo.memory * st.term_weight + w
-        fate = self.upper.evaluate(self.leader_at)
+        fate = self.upper.evaluate()
         transfers = np.zeros(n)
         for m in self.mechanisms:
             transfers = transfers + m.transfers(self)
@@ -465,7 +421,7 @@ class IncentModel(mesa.Model):
         return fate
 
     def _turn_over(self, fate: dict[str, np.ndarray]) -> None:
-        new = self.upper.turnover(self.leader_at, fate)
+        new = self.upper.turnover(fate)
         self.state.turnover = new
         self._reset_terms(new | fate["reappointed"])
 

@@ -34,7 +34,6 @@ from __future__ import annotations
 
 import numpy as np
 
-from incentsim.agents.leader import Leader
 from incentsim.indicators import SCORED, VETO
 from incentsim.rules.promotion import EvalContext
 
@@ -92,31 +91,24 @@ class UpperLevel:
 
     # ------------------------------------------------------------------ evaluation
 
-    def evaluate(self, leaders: list[Leader]) -> dict[str, np.ndarray]:
+    def evaluate(self) -> dict[str, np.ndarray]:
         """Score, rank and decide every leader's fate this year."""
         model = self.model
-        sc = model.config
-        promo, ten = sc.promotion, sc.tenure
-        st = model.state
-        n = model.n_prefectures
+        promo, ten = model.config.promotion, model.config.tenure
+        leaders, st, n = model.leaders, model.state, model.n_prefectures
         rng = self.rng
         ind = self.term_average()
-        ind["ability"] = np.array([ld.ability for ld in leaders])  # seen by mixed_evaluation
+        ind["ability"] = leaders.ability.copy()  # seen by mixed_evaluation
         ctx = self._context(ind, column=False)
         score = model.evaluator.score(ind, ctx, rng=model.streams["rule"])
         score = score + promo.noise * rng.standard_normal(n)
         pct = self.percentile(score)
         st.last_score, st.rank_pct = score, pct
-        for ld, sc_, pc in zip(leaders, score, pct):
-            ld.score, ld.rank_pct = float(sc_), float(pc)
         u_reappoint, u_rotate, u_hazard = rng.random((3, n))
         u_slots = rng.random(self.n_prov)
-
-        age = np.array([ld.age for ld in leaders])
-        tenure = np.array([ld.tenure_year for ld in leaders])
-        term = np.array([ld.term_length for ld in leaders])
-        evaluated = tenure >= term
-        contest, reshuffled = self.irregular(leaders, evaluated)
+        age, term = leaders.age, leaders.term_length
+        evaluated = leaders.tenure_year >= term
+        contest, reshuffled = self.irregular(evaluated)
         veto_ok = np.ones(n, dtype=bool)
         for key, limit in promo.veto.items():
             veto_ok &= -ind[VETO[key]] <= limit
@@ -128,15 +120,7 @@ class UpperLevel:
             & (age < ten.promotion_age_limit)
             & (pct >= promo.min_percentile)
         )
-        promoted = np.zeros(n, dtype=bool)
-        slots = np.floor(promo.capacity * self.per + u_slots).astype(int)
-        ranked = np.where(candidate, score, -np.inf).reshape(self.n_prov, self.per)
-        order = np.argsort(-ranked, axis=1, kind="stable")
-        for j in range(self.n_prov):
-            for col in order[j, : slots[j]]:
-                if np.isfinite(ranked[j, col]):
-                    promoted[j * self.per + col] = True
-
+        promoted = self.promote(np.where(candidate, score, -np.inf), u_slots)
         retire = (age >= ten.retirement_age) & ~promoted & ~dismissed
         stays = ~promoted & ~dismissed & ~retire
         reappointed = (
@@ -147,7 +131,6 @@ class UpperLevel:
         )
         early = stays & ~evaluated & ((u_hazard < ten.early_turnover_hazard) | reshuffled)
         moved = stays & ((evaluated & ~reappointed) | early)
-        rotated = moved & (u_rotate < ten.rotation_prob)
         return dict(
             score=score,
             rank_pct=pct,
@@ -158,16 +141,28 @@ class UpperLevel:
             retired=retire,
             reappointed=reappointed,
             moved=moved,
-            rotated=rotated,
+            rotated=moved & (u_rotate < ten.rotation_prob),
         )
 
-    def irregular(
-        self, leaders: list[Leader], evaluated: np.ndarray
-    ) -> tuple[np.ndarray, np.ndarray]:
+    def promote(self, ranked: np.ndarray, u_slots: np.ndarray) -> np.ndarray:
+        """The province tournaments: ``promotion.capacity`` x prefectures slots per
+        province (rounded at random with ``u_slots``) go to the best-ranked candidates
+        (``ranked``: the score of a candidate, ``-inf`` for everyone else)."""
+        promoted = np.zeros(len(ranked), dtype=bool)
+        slots = np.floor(self.model.config.promotion.capacity * self.per + u_slots).astype(int)
+        ranked = ranked.reshape(self.n_prov, self.per)
+        order = np.argsort(-ranked, axis=1, kind="stable")
+        for j in range(self.n_prov):
+            for col in order[j, : slots[j]]:
+                if np.isfinite(ranked[j, col]):
+                    promoted[j * self.per + col] = True
+        return promoted
+
+    def irregular(self, evaluated: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Who competes for promotion (those up for evaluation, and mid-term candidates
         mechanisms add) and who mechanisms move from their posts this year."""
         contest, reshuffled = evaluated.copy(), np.zeros(len(evaluated), dtype=bool)
-        in_post = np.array([ld.years_in_post for ld in leaders])
+        in_post = self.model.leaders.years_in_post
         for mech in self.model.mechanisms:
             contest |= mech.midterm_candidates(self.model, evaluated)
             reshuffled |= mech.reshuffled(self.model, in_post)
@@ -175,32 +170,26 @@ class UpperLevel:
 
     # ------------------------------------------------------------------ turnover
 
-    def turnover(self, leaders: list[Leader], fate: dict[str, np.ndarray]) -> np.ndarray:
-        """Apply the year's decisions; returns a mask of prefectures with a new leader."""
-        model = self.model
+    def turnover(self, fate: dict[str, np.ndarray]) -> np.ndarray:
+        """Apply the year's decisions; returns a mask of prefectures with a new leader.
+
+        Vacancies are filled in a random order: the k-th vacancy takes the k-th rotated
+        leader (in prefecture order) unless that is the leader's own prefecture (then
+        the leader leaves), and a new appointee once the rotated leaders are placed."""
+        leaders = self.model.leaders
         leaving = fate["promoted"] | fate["dismissed"] | fate["retired"] | fate["moved"]
-        for i in np.flatnonzero(fate["reappointed"]):
-            leaders[i].tenure_year = 0
-            leaders[i].terms_served += 1
+        again = fate["reappointed"]
+        leaders.tenure_year[again] = 0
+        leaders.terms_served[again] += 1
         vacant = np.flatnonzero(leaving)
-        pool = [leaders[i] for i in vacant if fate["rotated"][i]]
-        for i in vacant:
-            if not fate["rotated"][i]:
-                leaders[i].remove()
-        order = self.rng.permutation(len(vacant))
-        for slot, i in enumerate(vacant[order]):
-            if slot < len(pool) and pool[slot].prefecture != i:
-                ld = pool[slot]
-                ld.insider = False
-                ld.tenure_year = 0
-                ld.years_in_post = 0
-                ld.terms_served = 0
-            else:
-                if slot < len(pool):
-                    pool[slot].remove()
-                ld = model.appoint_leader()
-            ld.cell = model.space[int(i)]
-            model.leader_at[i] = ld
-        new = np.zeros(model.n_prefectures, dtype=bool)
+        pool = vacant[fate["rotated"][vacant]]
+        dest = vacant[self.rng.permutation(len(vacant))]
+        moves = pool != dest[: len(pool)]
+        leaders.rotate(pool[moves], dest[: len(pool)][moves])
+        appointed = np.ones(len(dest), dtype=bool)
+        appointed[: len(pool)] = ~moves
+        leaders.appoint(dest[appointed])
+        leaders.sync_views()
+        new = np.zeros(self.model.n_prefectures, dtype=bool)
         new[vacant] = True
         return new

@@ -50,10 +50,9 @@ def outcome_row(
     model, fate: dict[str, np.ndarray], fy: FirmYear, tfp_growth: float
 ) -> dict[str, Any]:
     """The year's outcomes, national (see :data:`incentsim.outcomes.OUTCOMES`)."""
-    st, econ, leaders = model.state, model.config.economy, model.leader_at
+    st, econ, leaders = model.state, model.config.economy, model.leaders
     alive = max(fy.alive_start.sum(), 1.0)
     gdp_total = st.gdp.sum()
-    ability = np.array([ld.ability for ld in leaders])
     row = {
         "year": model.year,
         "gdp_growth_true": float(st.growth_true.mean()),
@@ -82,27 +81,27 @@ def outcome_row(
         "promotion_rate": float(fate["promoted"].mean()),
         "dismissal_rate": float(fate["dismissed"].mean()),
         "turnover_rate": float(st.turnover.mean()),
-        "mean_tenure": float(np.mean([ld.years_in_post for ld in leaders])),
-        "mean_age": float(np.mean([ld.age for ld in leaders])),
-        "selection_quality": _selection_quality(ability, fate),
+        "mean_tenure": float(np.mean(leaders.years_in_post)),
+        "mean_age": float(np.mean(leaders.age)),
+        "selection_quality": _selection_quality(leaders.ability, fate),
     }
     row.update({SHARE_OUTCOME[u]: float(st.shares[:, i].mean()) for i, u in enumerate(USES)})
     return row
 
 
 def _leader_columns(model) -> dict[str, Any]:
-    leaders = model.leader_at
+    leaders = model.leaders
     return {
-        "leader_id": [ld.leader_id for ld in leaders],
-        "tenure_year": [ld.tenure_year for ld in leaders],
-        "years_to_evaluation": [ld.term_length - ld.tenure_year for ld in leaders],
-        "years_in_post": [ld.years_in_post for ld in leaders],
-        "term_length": [ld.term_length for ld in leaders],
-        "age": [ld.age for ld in leaders],
-        "insider": [ld.insider for ld in leaders],
-        "connected": [ld.connected for ld in leaders],
-        "ability": np.array([ld.ability for ld in leaders]),
-        "motivation": [ld.motivation for ld in leaders],
+        "leader_id": leaders.leader_id,
+        "tenure_year": leaders.tenure_year,
+        "years_to_evaluation": leaders.term_length - leaders.tenure_year,
+        "years_in_post": leaders.years_in_post,
+        "term_length": leaders.term_length,
+        "age": leaders.age,
+        "insider": leaders.insider,
+        "connected": leaders.connected,
+        "ability": leaders.ability,
+        "motivation": leaders.motivation,
     }
 
 

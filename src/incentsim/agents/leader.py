@@ -1,10 +1,12 @@
-"""Leaders: prefecture party secretaries as ``mesa.Agent`` objects.
+"""Leaders: prefecture party secretaries, a columnar population with Mesa agent views.
 
 Each leader carries traits (ability, unobserved; age; insider or outsider;
 connection to the provincial patron; intrinsic public-service motivation; how
-well they read the promotion rule) and the state of their term. The yearly
-choice is made for all leaders at once by :func:`decide` (vectorised), then
-written back to the agents.
+well they read the promotion rule) and the state of their term: one row of
+:class:`LeaderPopulation` per prefecture (its sitting leader), the single source
+of truth; :class:`Leader` is a ``mesa`` agent viewing a row. The yearly choice
+is made for all leaders at once by :func:`decide` (vectorised) and written to
+the prefectures' plans.
 
 The decision rule (DESIGN §2). Each leader scores every plan in a shared
 candidate set (five budget shares and a borrowing level) by
@@ -45,10 +47,13 @@ and picks one by softmax (Gumbel-max) with temperature
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import mesa
 import numpy as np
 from scipy.special import ndtr
 
+from incentsim.agents.columns import column
 from incentsim.economy import N_USES, forecast
 from incentsim.indicators import VETO
 from incentsim.rules.evaluation import credit
@@ -60,41 +65,199 @@ WELFARE = ("growth_true", "services", "environment", "satisfaction", "debt", "in
 FD_STEP = 1e-3
 
 
+#: the leader columns (one row per prefecture: its sitting leader) and their dtypes
+COLUMNS = {
+    "leader_id": np.int64,
+    "ability": np.float64,
+    "age": np.float64,
+    "insider": bool,
+    "connected": bool,
+    "motivation": np.float64,
+    "perception": np.float64,
+    "term_length": np.int64,
+    "tenure_year": np.int64,
+    "years_in_post": np.int64,
+    "terms_served": np.int64,
+}
+#: the columns a leader carries along when rotated to another prefecture
+CARRIED = ("leader_id", "ability", "age", "connected", "motivation", "perception", "term_length")
+
+
+def _column(name: str):
+    return column(name, COLUMNS[name], "sitting leader")
+
+
+class LeaderPopulation:
+    """Columnar state of the sitting leaders: one row per prefecture, the single source
+    of truth for their traits and term positions (their plans are the prefectures'
+    ``shares``, ``borrowing``, ``manipulation`` and ``underreport`` state).
+
+    Appointment and turnover (:mod:`incentsim.personnel`) write rows; iterating the
+    population (or :meth:`agent`, :meth:`agents`) gives :class:`Leader` views,
+    ``mesa`` agents on the prefecture network, made on demand.
+    """
+
+    leader_id = _column("leader_id")
+    ability = _column("ability")
+    age = _column("age")
+    insider = _column("insider")
+    connected = _column("connected")
+    motivation = _column("motivation")
+    perception = _column("perception")
+    term_length = _column("term_length")
+    tenure_year = _column("tenure_year")
+    years_in_post = _column("years_in_post")
+    terms_served = _column("terms_served")
+
+    def __init__(self, model, n: int, rng: np.random.Generator) -> None:
+        self.model = model
+        self.rng = rng
+        self._next_id = 1
+        for name, dtype in COLUMNS.items():
+            setattr(self, "_" + name, np.zeros(n, dtype=dtype))
+        self._views: dict[int, Leader] = {}
+        self.appoint(np.arange(n), initial=True)
+
+    def __len__(self) -> int:
+        return len(self.leader_id)
+
+    def __iter__(self) -> Iterator[Leader]:
+        return (self.agent(p) for p in range(len(self)))
+
+    def __getitem__(self, prefecture: int) -> Leader:
+        return self.agent(prefecture)
+
+    def appoint(self, rows: np.ndarray, initial: bool = False) -> None:
+        """New leaders with freshly drawn traits at ``rows``, drawn in that order.
+
+        Insider with ``insider_prob``, connected with ``connected_prob``; age is normal
+        (``appointment_age_mean``, ``appointment_age_sd``) between
+        ``min_appointment_age`` and a year before retirement; motivation is
+        ``public_service_motivation x 2 x Beta(motivation_shape, motivation_shape)``
+        (mean ``public_service_motivation``); perception of the rule is log-normal.
+        Initial leaders start at a random year of their term.
+        """
+        ten, beh = self.model.config.tenure, self.model.config.behaviour
+        rng, shape = self.rng, beh.motivation_shape
+        for p in rows:
+            u = rng.random(3)
+            age = ten.appointment_age_mean + ten.appointment_age_sd * rng.standard_normal()
+            self.leader_id[p] = self._next_id
+            self._next_id += 1
+            self.ability[p] = rng.standard_normal()
+            self.age[p] = np.clip(age, ten.min_appointment_age, ten.retirement_age - 1.0)
+            self.insider[p] = u[0] < ten.insider_prob
+            self.connected[p] = u[1] < ten.connected_prob
+            self.motivation[p] = beh.public_service_motivation * 2.0 * rng.beta(shape, shape)
+            self.perception[p] = np.exp(beh.perception_noise * rng.standard_normal())
+            self.term_length[p] = ten.term_length
+            self.tenure_year[p] = rng.integers(0, ten.term_length) if initial else 0
+        self.years_in_post[rows] = 0
+        self.terms_served[rows] = 0
+
+    def rotate(self, source: np.ndarray, dest: np.ndarray) -> None:
+        """The leaders at ``source`` move to ``dest`` (outsiders there, a new term)."""
+        moved = {name: getattr(self, name)[source] for name in CARRIED}
+        for name, values in moved.items():
+            getattr(self, name)[dest] = values
+        for name in ("insider", "tenure_year", "years_in_post", "terms_served"):
+            getattr(self, name)[dest] = 0
+
+    def start_year(self) -> None:
+        """Every sitting leader is a year older and a year further into the term."""
+        self.tenure_year += 1
+        self.years_in_post += 1
+        self.age += 1.0
+
+    # ---------------------------------------------------------------- agent views
+
+    def agent(self, prefecture: int) -> Leader:
+        """The :class:`Leader` agent viewing the leader sitting at ``prefecture``
+        (created once per leader, on that prefecture's cell of the network)."""
+        lid = int(self.leader_id[prefecture])
+        view = self._views.get(lid)
+        if view is None:
+            view = self._views[lid] = Leader(self.model, self, lid)
+            view.cell = self.model.space[int(prefecture)]
+        return view
+
+    def agents(self) -> mesa.agent.AgentSet:
+        """An ``AgentSet`` of the sitting leaders' views."""
+        return mesa.agent.AgentSet(list(self), random=self.model.random)
+
+    def sync_views(self) -> None:
+        """After turnover: views of leaders who left leave the model, views of rotated
+        leaders move to their new prefecture's cell."""
+        if not self._views:
+            return
+        row = {int(lid): p for p, lid in enumerate(self.leader_id)}
+        for lid, view in list(self._views.items()):
+            if lid not in row:
+                view.remove()
+                del self._views[lid]
+            else:
+                view.cell = self.model.space[row[lid]]
+
+
+def _view_column(name: str, source: str = "population"):
+    """A :class:`Leader` property reading (and writing) the leader's row of a
+    population column (``source="state"``: of the prefecture state)."""
+
+    def table(self):
+        return getattr(self._pop if source == "population" else self._pop.model.state, name)
+
+    def get(self):
+        p = self.prefecture
+        if p is None:
+            return None
+        value = table(self)[p]
+        return value.copy() if np.ndim(value) else value.item()
+
+    def set(self, value):
+        p = self.prefecture
+        if p is None:
+            raise ValueError(f"leader {self.leader_id} is no longer in post")
+        table(self)[p] = value
+
+    return property(get, set, doc=f"The leader's {name} (its row of the {source}).")
+
+
 class Leader(mesa.discrete_space.CellAgent):
-    """A prefecture party secretary."""
+    """A prefecture party secretary: a ``mesa`` agent viewing its row of
+    :class:`LeaderPopulation` (reading and writing it), on its prefecture's cell of
+    the network. It follows the leader, not the row: once the leader has left,
+    :attr:`prefecture` and every attribute are ``None``."""
 
-    def __init__(
-        self, model, *, ability, age, insider, connected, motivation, perception, term_length
-    ):
+    def __init__(self, model, population: LeaderPopulation, leader_id: int) -> None:
         super().__init__(model)
-        self.ability = float(ability)
-        self.age = float(age)
-        self.insider = bool(insider)
-        self.connected = bool(connected)
-        self.motivation = float(motivation)
-        self.perception = float(perception)
-        self.term_length = int(term_length)
-        self.tenure_year = 0
-        self.years_in_post = 0
-        self.terms_served = 0
-        self.shares = np.full(N_USES, 1.0 / N_USES)
-        self.borrowing = 0.0
-        self.manipulation = 0.0
-        self.underreport = 0.0
-        self.score = np.nan
-        self.rank_pct = np.nan
+        self._pop = population
+        self.leader_id = leader_id
 
     @property
-    def leader_id(self) -> int:
-        return int(self.unique_id)
+    def prefecture(self) -> int | None:
+        rows = np.flatnonzero(self._pop.leader_id == self.leader_id)
+        return int(rows[0]) if len(rows) else None
 
     @property
-    def prefecture(self) -> int:
-        return int(self.cell.coordinate)
+    def years_to_evaluation(self) -> int | None:
+        return None if self.prefecture is None else self.term_length - self.tenure_year
 
-    @property
-    def years_to_evaluation(self) -> int:
-        return self.term_length - self.tenure_year
+    ability = _view_column("ability")
+    age = _view_column("age")
+    insider = _view_column("insider")
+    connected = _view_column("connected")
+    motivation = _view_column("motivation")
+    perception = _view_column("perception")
+    term_length = _view_column("term_length")
+    tenure_year = _view_column("tenure_year")
+    years_in_post = _view_column("years_in_post")
+    terms_served = _view_column("terms_served")
+    shares = _view_column("shares", "state")
+    borrowing = _view_column("borrowing", "state")
+    manipulation = _view_column("manipulation", "state")
+    underreport = _view_column("underreport", "state")
+    score = _view_column("last_score", "state")
+    rank_pct = _view_column("rank_pct", "state")
 
 
 def candidate_plans(beh, rng: np.random.Generator) -> np.ndarray:
@@ -118,40 +281,35 @@ def candidate_plans(beh, rng: np.random.Generator) -> np.ndarray:
     return np.column_stack([shares, borrowing])
 
 
-def decide(model, leaders: list[Leader]) -> None:
+def decide(model) -> None:
     """Choose every leader's plan, manipulation and pollution reporting."""
-    beh = model.config.behaviour
-    tr = _traits(leaders)
+    beh, st = model.config.behaviour, model.state
+    tr = _traits(model.leaders)
     career = _career_weight(model.config, tr)
     intrinsic = tr["motivation"] * (1.0 + beh.insider_local_weight * tr["insider"])
     pred, ctx, util = _plan_utility(model, tr, career, intrinsic)
     gumbel = -np.log(-np.log(model.streams["leaders"].random(util.shape)))
     choice = np.argmax(util / beh.choice_temperature + gumbel, axis=1)
-    rows = np.arange(len(leaders))
+    rows = np.arange(len(choice))
     plan = model.candidates[choice]
     chosen = {key: np.broadcast_to(v, util.shape)[rows, choice][:, None] for key, v in pred.items()}
-    manip, under = _reports(model, chosen, ctx, career, intrinsic)
-    for i, ld in enumerate(leaders):
-        ld.shares = plan[i, :N_USES]
-        ld.borrowing = float(plan[i, N_USES])
-        ld.manipulation = float(manip[i])
-        ld.underreport = float(under[i])
+    st.manipulation, st.underreport = _reports(model, chosen, ctx, career, intrinsic)
+    st.shares = np.ascontiguousarray(plan[:, :N_USES])
+    st.borrowing = plan[:, N_USES].copy()
 
 
-def _traits(leaders: list[Leader]) -> dict[str, np.ndarray]:
+def _traits(leaders: LeaderPopulation) -> dict[str, np.ndarray]:
     """The leaders' traits and term positions as float arrays (``k``: years to the
     next evaluation)."""
-    n = len(leaders)
-    get = np.fromiter
     return {
-        "k": get((ld.term_length - ld.tenure_year for ld in leaders), float, n),
-        "age": get((ld.age for ld in leaders), float, n),
-        "perception": get((ld.perception for ld in leaders), float, n),
-        "insider": get((ld.insider for ld in leaders), float, n),
-        "motivation": get((ld.motivation for ld in leaders), float, n),
-        "connected": get((ld.connected for ld in leaders), float, n),
-        "term": get((ld.term_length for ld in leaders), float, n),
-        "in_post": get((ld.years_in_post for ld in leaders), float, n),
+        "k": (leaders.term_length - leaders.tenure_year).astype(float),
+        "age": leaders.age,
+        "perception": leaders.perception,
+        "insider": leaders.insider.astype(float),
+        "motivation": leaders.motivation,
+        "connected": leaders.connected.astype(float),
+        "term": leaders.term_length.astype(float),
+        "in_post": leaders.years_in_post.astype(float),
     }
 
 

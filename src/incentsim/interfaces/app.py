@@ -76,7 +76,7 @@ PLOTS: dict[str, dict[str, str]] = {
 
 
 def _leader_attr(name: str):
-    return lambda m: np.array([float(getattr(ld, name)) for ld in m.leader_at])
+    return lambda m: getattr(m.leaders, name).astype(float)
 
 
 #: outcomes the network can be coloured by: label -> (values(model), colormap)
@@ -409,11 +409,11 @@ def leaders_frame(model: IncentModel) -> pd.DataFrame:
         {
             "prefecture": np.arange(model.n_prefectures),
             "province": np.asarray(model.province),
-            "tenure": [f"{ld.tenure_year}/{ld.term_length}" for ld in model.leader_at],
-            "years in post": [int(ld.years_in_post) for ld in model.leader_at],
-            "age": [round(float(ld.age), 1) for ld in model.leader_at],
-            "insider": [bool(ld.insider) for ld in model.leader_at],
-            "connected": [bool(ld.connected) for ld in model.leader_at],
+            "tenure": [f"{ld.tenure_year}/{ld.term_length}" for ld in model.leaders],
+            "years in post": [int(ld.years_in_post) for ld in model.leaders],
+            "age": [round(float(ld.age), 1) for ld in model.leaders],
+            "insider": [bool(ld.insider) for ld in model.leaders],
+            "connected": [bool(ld.connected) for ld in model.leaders],
             "score": [_maybe(x) for x in score],
             "rank pct": [_maybe(x) for x in rank],
         }

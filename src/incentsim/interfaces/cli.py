@@ -30,6 +30,7 @@ from incentsim.interfaces.cli_options import (
     add_runs_dir,
     add_seeds,
     add_set,
+    out_dir_of,
     progress_enabled,
     runs_dir_of,
 )
@@ -323,12 +324,6 @@ def _run_with_figures(sc, seeds, runs_dir, outcomes) -> int:
     return 0
 
 
-def _out_dir(args, runs_dir: Path, kind: str, name: str) -> Path:
-    """``--out``, else ``<runs dir>/_<kind>/<name>``: tables follow the runs they summarise,
-    so the same sweep or comparison in two runs directories never overwrites the other's."""
-    return Path(args.out) if args.out else runs_dir / f"_{kind}" / name
-
-
 def _seed_text(seeds: Sequence[int]) -> str:
     if list(seeds) == list(range(seeds[0], seeds[0] + len(seeds))):
         return f"{seeds[0]}-{seeds[-1]}" if len(seeds) > 1 else str(seeds[0])
@@ -507,7 +502,9 @@ def cmd_compare(args) -> int:
     runs_dir = ensure_runs_dir(runs_dir_of(args))
     names = [s.name for s in scenarios]
     out = ensure_writable_dir(
-        _out_dir(args, runs_dir, "compare", "_vs_".join(names)[:120] + f"_seeds{_seed_text(seeds)}")
+        out_dir_of(
+            args, runs_dir, "compare", "_vs_".join(names)[:120] + f"_seeds{_seed_text(seeds)}"
+        )
     )
     tasks = [
         Task.of(_posterior_draw(args, sc, s), s, compare=",".join(names))
@@ -579,7 +576,7 @@ def cmd_sweep(args) -> int:
     outcomes = _outcome_list(args.outcomes)
     points, tasks = tasks_of(spec, _overrides(args.set) or None)
     runs_dir = ensure_runs_dir(runs_dir_of(args))
-    out = ensure_writable_dir(_out_dir(args, runs_dir, "sweeps", spec.name))
+    out = ensure_writable_dir(out_dir_of(args, runs_dir, "sweeps", spec.name))
     results = _execute(args, tasks, skip_done=True)
     skipped = sum(r.skipped for r in results)
     ran = sum(r.ok and not r.skipped for r in results)

@@ -123,6 +123,12 @@ def runs_dir_of(args: argparse.Namespace) -> Path:
     return Path(args.runs_dir) if getattr(args, "runs_dir", None) else default_runs_dir()
 
 
+def out_dir_of(args: argparse.Namespace, runs_dir: Path, kind: str, name: str) -> Path:
+    """``--out``, else ``<runs dir>/_<kind>/<name>``: tables and figures follow the runs they
+    summarise, so the same analysis in two runs directories never overwrites the other's."""
+    return Path(args.out) if getattr(args, "out", None) else runs_dir / f"_{kind}" / name
+
+
 def progress_enabled(args: argparse.Namespace) -> bool:
     """``--progress`` if given, else whether stderr is a terminal."""
     if getattr(args, "progress", None) is not None:

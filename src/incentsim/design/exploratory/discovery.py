@@ -476,7 +476,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--out",
         metavar="DIR",
         help="where box.csv, trajectory.csv, points.csv and "
-        "figure.png go (default: results/discovery/"
+        "figure.png go (default: <runs dir>/_discovery/"
         "<name>-<outcome>)",
     )
     add_run_options(p)
@@ -493,11 +493,11 @@ def _main(argv: list[str]) -> int:
         return 2
     problem = load_with_cli(args)
     o = _outcome_spec(problem, args.outcome)
-    from incentsim.interfaces.cli_options import runs_dir_of
+    from incentsim.interfaces.cli_options import out_dir_of, runs_dir_of
     from incentsim.runs.experiment import ensure_writable_dir
 
     runs_dir = runs_dir_of(args)
-    out = Path(args.out) if args.out else Path("results/discovery") / f"{problem.name}-{o.column}"
+    out = out_dir_of(args, runs_dir, "discovery", f"{problem.name}-{o.column}")
     ensure_writable_dir(out)  # before any run, not after them all
     executor = "dask" if args.scheduler else args.executor
     res = run_discovery(

@@ -557,7 +557,9 @@ def build_parser() -> argparse.ArgumentParser:
         "--export-to", metavar="FILE", help="where --export writes (default: OUT/pareto_K.yaml)"
     )
     p.add_argument(
-        "--out", metavar="DIR", help="result directory (default: results/optimize/<name>[-robust])"
+        "--out",
+        metavar="DIR",
+        help="result directory (default: <runs dir>/_optimize/<name>[-robust])",
     )
     add_run_options(p)
     return p
@@ -565,7 +567,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _main(argv: list[str]) -> int:
     from incentsim.design.exploratory.sensitivity import load_with_cli
-    from incentsim.runs.experiment import default_runs_dir
+    from incentsim.interfaces.cli_options import out_dir_of, runs_dir_of
 
     args = build_parser().parse_args(argv)
     if args.jobs is not None and args.jobs < 1:
@@ -580,18 +582,14 @@ def _main(argv: list[str]) -> int:
         scenarios=args.scenarios,
         measure=args.measure,
     )
-    out = (
-        Path(args.out)
-        if args.out
-        else (Path("results/optimize") / f"{problem.name}{'-robust' if s.robust else ''}")
-    )
+    runs_dir = runs_dir_of(args)
+    out = out_dir_of(args, runs_dir, "optimize", f"{problem.name}{'-robust' if s.robust else ''}")
     if args.export is not None:
         dest = export_point(
             problem, s, out, args.export, Path(args.export_to) if args.export_to else None
         )
         print(f"Pareto point {args.export} written to {dest} (run it: incentsim run {dest})")
         return 0
-    runs_dir = Path(args.runs_dir) if args.runs_dir else default_runs_dir()
     res = run_optimize(
         problem,
         s,

@@ -408,7 +408,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--out",
         metavar="DIR",
         help="where indices.csv, points.csv, runs.csv and figure.png go "
-        "(default: results/sensitivity/<name>-<method>)",
+        "(default: <runs dir>/_sensitivity/<name>-<method>)",
     )
     add_run_options(p)
     return p
@@ -481,11 +481,11 @@ def _main(argv: list[str]) -> int:
         if v is not None and v < (2 if flag == "-n" else 2):
             print(f"incentsim sensitivity: {flag} must be at least 2", file=sys.stderr)
             return 2
-    from incentsim.interfaces.cli_options import runs_dir_of
+    from incentsim.interfaces.cli_options import out_dir_of, runs_dir_of
     from incentsim.runs.experiment import ensure_writable_dir
 
     runs_dir = runs_dir_of(args)
-    out = Path(args.out) if args.out else Path("results/sensitivity") / f"{problem.name}-{method}"
+    out = out_dir_of(args, runs_dir, "sensitivity", f"{problem.name}-{method}")
     ensure_writable_dir(out)  # before any run, not after them all
     executor = "dask" if args.scheduler else args.executor
     res = run_sensitivity(
