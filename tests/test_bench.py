@@ -41,6 +41,8 @@ def report(tmp_path_factory):
                 "600",
                 "--naive-years",
                 "1",
+                "--ensemble",
+                "2",
                 "--json",
                 str(path),
             ]
@@ -102,3 +104,41 @@ def test_fast_draws_have_the_right_distribution():
     assert abs(z.mean()) < 0.01 and abs(z.std() - 1) < 0.01 and abs((z**4).mean() - 3) < 0.05
     assert abs((z > 1.96).mean() - 0.025) < 0.002
     assert 0 < u.min() and u.max() < 1 and abs(u.mean() - 0.5) < 0.003
+
+
+def test_ensemble_fields_and_identity(report):
+    """``--ensemble 2``: both ways measured in one invocation, every member equal to its
+    solo run (timeseries and leader panel)."""
+    assert report["ensemble_size"] == 2
+    assert report["ensemble_identical"] is True
+    for key in ("ensemble_speedup", "ensemble_runs_per_core_s", "solo_runs_per_core_s"):
+        assert isinstance(report[key], float) and math.isfinite(report[key]) and report[key] > 0
+    ratio = report["ensemble_runs_per_core_s"] / report["solo_runs_per_core_s"]
+    assert report["ensemble_speedup"] == pytest.approx(ratio)
+    assert 0 < report["memory_per_member_mib"] < report["ensemble_peak_memory_mib"]
+    assert "identical to solo runs" in bench.table(report)
+
+
+def test_identity_fails_when_a_member_differs(monkeypatch):
+    import incentsim.ensemble as ens
+
+    real = ens.run_model
+
+    def drifting(sc, seed, progress=None):  # a member stepped together drifts
+        res = real(sc, seed, progress)
+        res.timeseries.loc[0, "gdp_growth_true"] += 1e-12
+        return res
+
+    monkeypatch.setattr(ens, "run_model", drifting)
+    out = bench.measure_ensemble("small", 1, 0, 2)
+    assert out["ensemble_identical"] is False
+
+
+def test_without_the_source_tree_the_naive_reference_is_skipped(tmp_path, monkeypatch, capsys):
+    monkeypatch.setattr(bench, "REPO", tmp_path)  # as from an installed wheel
+    r = bench.run("small", 1, in_process=True)
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "naive reference not measured" in err[0]
+    assert r["naive"] is None and r["naive_speedup"] is None
+    assert r["targets"]["naive_speedup"]["met"] is None
+    assert "not installed" in bench.table(r)

@@ -132,3 +132,35 @@ def test_a_group_steps_each_scenario_once_with_all_its_seeds(tiny, monkeypatch):
         solo = simulate(sc, seed=seed)
         pd.testing.assert_frame_equal(res.timeseries, solo.timeseries, check_exact=True)
         pd.testing.assert_frame_equal(res.leaders, solo.leaders, check_exact=True)
+
+
+def test_a_failure_in_a_vectorised_group_is_charged_to_its_member(tiny, monkeypatch):
+    import incentsim.ensemble as ens
+
+    real = ens.run_group
+
+    def vectorised(scenarios, seeds, progress=None, *, started=None, finished=None):
+        for j in range(len(seeds)):  # every member in flight at once, as one population
+            started(j)
+        if 1 in seeds:
+            raise FloatingPointError("seed 1 diverged")
+        results = real(scenarios, seeds, progress)
+        for j, res in enumerate(results):
+            finished(j, res)
+        return results
+
+    monkeypatch.setattr(ens, "run_group", vectorised)
+    sc = load_scenario(tiny)
+    started, finished, failed = [], {}, {}
+    ens.step_members(
+        [sc] * 3,
+        [0, 1, 2],
+        started=started.append,
+        finished=finished.__setitem__,
+        failed=failed.__setitem__,
+    )
+    assert sorted(finished) == [0, 2] and list(failed) == [1]
+    assert isinstance(failed[1], FloatingPointError)
+    assert started[:3] == [0, 1, 2] and sorted(started[3:]) == [0, 1, 2]  # then one by one
+    with pytest.raises(FloatingPointError):  # without a failed hook: raised
+        ens.step_members([sc] * 2, [0, 1])

@@ -138,3 +138,45 @@ def test_failing_task_is_reported_not_raised(tmp_path):
 def test_unknown_executor():
     with pytest.raises(ValueError, match="unknown executor"):
         execute([], "/tmp", executor="spark")
+
+
+def test_batched_runs_equal_runs_one_at_a_time(tmp_path, monkeypatch):
+    """A sweep's tasks stepped as ensembles (grouped by world size) give the summaries,
+    timeseries and tracked runs that running them one at a time gives."""
+    import incentsim.runs.tracking as tracking
+    from incentsim.design.exploratory.cache import CachedTask
+
+    tasks = _tasks()
+    bigger = load_scenario(
+        ROOT / "configs" / "gdp_tournament.yaml", {**FAST_OVERRIDES, "world.horizon": 4}
+    )
+    tasks.insert(2, Task.of(bigger, 7))  # another world: another ensemble
+    sizes = []
+    real = tracking.run_tracked_batch
+    monkeypatch.setattr(
+        tracking,
+        "run_tracked_batch",
+        lambda members, *a, **k: sizes.append(len(members)) or real(members, *a, **k),
+    )
+    one = execute(tasks, tmp_path / "one", executor="serial", batch_size=1)
+    assert sizes == [1] * len(tasks)
+    sizes.clear()
+    batched = execute(tasks, tmp_path / "batched", executor="serial")
+    assert sorted(sizes) == [1, 6]  # the six of one world together
+    cached = execute(
+        [CachedTask(t.scenario, t.seed, t.info) for t in tasks],
+        tmp_path / "cached",
+        executor="serial",
+    )
+    for r0, r, c, t in zip(one, batched, cached, tasks):
+        assert r0.ok and r.ok and c.ok and r.seed == r0.seed == c.seed == t.seed
+        assert all(_same(r.summary[k], r0.summary[k]) for k in r0.summary)
+        assert all(_same(c.summary[k], r0.summary[k]) for k in r0.summary)
+        pd.testing.assert_frame_equal(r.timeseries, r0.timeseries, check_exact=True)
+    runs = {
+        k: load_runs(tmp_path / k).runs.set_index("seed", append=True) for k in ("one", "batched")
+    }
+    cols = [c for c in runs["one"].columns if c.endswith(("_mean", "_final"))]
+    pd.testing.assert_frame_equal(runs["one"][cols], runs["batched"][cols], check_exact=True)
+    assert set(runs["batched"].status) == {"COMPLETED"}
+    assert len(list((tmp_path / "cached" / "_evals").glob("*.json"))) == len(tasks)

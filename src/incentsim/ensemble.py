@@ -160,6 +160,93 @@ def _offset(progress: Progress, done: int, total: int) -> Progress:
     return lambda years, _n: progress(done + years, total)
 
 
+class _HookError(Exception):
+    """An exception raised by a caller's hook: the caller's to handle, no member's."""
+
+
+def _hook(fn: Callable[..., None] | None, *args: Any) -> None:
+    if fn is not None:
+        try:
+            fn(*args)
+        except Exception as exc:
+            raise _HookError() from exc
+
+
+def _years(sc: Scenario) -> int:
+    return sc.world.burn_in + sc.world.horizon
+
+
+def step_members(
+    scenarios: Sequence[Scenario],
+    seeds: Sequence[int],
+    progress: Progress | None = None,
+    *,
+    started: Callable[[int], None] | None = None,
+    finished: Callable[[int, SimulationResult], None] | None = None,
+    failed: Callable[[int, Exception], None] | None = None,
+    max_size: int | None = None,
+) -> None:
+    """Step validated members in the groups of :func:`plan` (at most ``max_size`` each),
+    with :func:`run_group`; the hooks get member indices: ``started(i)``,
+    ``finished(i, result)`` as soon as member ``i`` is done, ``failed(i, exc)``.
+
+    An exception raised while stepping is charged to the member in flight,
+    ``failed(i, exc)``; when several were in flight (a vectorised group), each is
+    stepped again alone (``started`` is called again) to find which. Without
+    ``failed``, an exception propagates, and so do ``KeyboardInterrupt`` and the
+    hooks' own exceptions. ``progress(done, total)`` counts the member-years of all
+    the members.
+    """
+    total = sum(_years(sc) for sc in scenarios)
+    done = 0
+    hooks = (started, finished, failed)
+    for idx in plan(scenarios, max_size=max_size):
+        step = _offset(progress, done, total) if progress is not None else None
+        _step_group(idx, scenarios, seeds, step, hooks)
+        done += sum(_years(scenarios[i]) for i in idx)
+
+
+def _step_group(idx, scenarios, seeds, progress, hooks) -> None:
+    """:func:`step_members` for one group ``idx``: until every member finished or failed."""
+    started, finished, failed = hooks
+    settled: set[int] = set()
+    pending = list(idx)
+    while pending:
+        group, live = list(pending), set[int]()
+
+        def on_start(j: int, group: list[int] = group, live: set[int] = live) -> None:
+            live.add(group[j])
+            _hook(started, group[j])
+
+        def on_finish(
+            j: int, res: SimulationResult, group: list[int] = group, live: set[int] = live
+        ) -> None:
+            settled.add(group[j])
+            live.discard(group[j])
+            _hook(finished, group[j], res)
+
+        try:
+            sub = [scenarios[i] for i in group]
+            run_group(
+                sub, [seeds[i] for i in group], progress, started=on_start, finished=on_finish
+            )
+        except _HookError as exc:
+            assert exc.__cause__ is not None
+            raise exc.__cause__ from None
+        except Exception as exc:
+            if failed is None or not live:
+                raise
+            if len(live) == 1:
+                (i,) = live
+                settled.add(i)
+                failed(i, exc)
+            else:
+                for i in sorted(live):
+                    _step_group([i], scenarios, seeds, progress, hooks)
+                    settled.add(i)
+        pending = [i for i in group if i not in settled]
+
+
 def simulate_ensemble(
     members: Iterable[tuple[ScenarioLike, int]], progress: Progress | None = None
 ) -> list[SimulationResult]:
@@ -172,14 +259,11 @@ def simulate_ensemble(
     the member-years done and in all.
     """
     resolved = resolve(members)
-    scenarios = [sc for sc, _ in resolved]
-    total = sum(sc.world.burn_in + sc.world.horizon for sc in scenarios)
-    out: list[SimulationResult | None] = [None] * len(resolved)
-    done = 0
-    for idx in plan(scenarios):
-        step = _offset(progress, done, total) if progress is not None else None
-        results = run_group([scenarios[i] for i in idx], [resolved[i][1] for i in idx], step)
-        for i, res in zip(idx, results, strict=True):
-            out[i] = res
-        done += sum(scenarios[i].world.burn_in + scenarios[i].world.horizon for i in idx)
-    return [r for r in out if r is not None]
+    out: dict[int, SimulationResult] = {}
+    step_members(
+        [sc for sc, _ in resolved],
+        [seed for _, seed in resolved],
+        progress,
+        finished=out.__setitem__,
+    )
+    return [out[i] for i in range(len(resolved))]

@@ -20,6 +20,17 @@ and reports:
   bound: a numpy copy of large arrays measured in the same run, divided by
   the bytes of state a year must read and write per agent.
 
+The naive reference ships with the source tree, not with an installed wheel: there
+it is skipped with a one-line note and ``naive_speedup`` is ``null``.
+
+``--ensemble K`` also measures, in a fresh subprocess, K members (seeds ``seed ..
+seed+K-1``) stepped together by :func:`incentsim.ensemble.simulate_ensemble` against
+the same K runs one at a time, by CPU time of the process (all its threads), so the
+ratio is per core-second: ``ensemble_runs_per_core_s``, ``solo_runs_per_core_s``,
+``ensemble_speedup`` (their ratio), ``ensemble_identical`` (every member's timeseries
+and leader panel equal to its solo run, exactly), ``memory_per_member_mib`` (the
+:mod:`incentsim.sizes` estimate) and ``ensemble_peak_memory_mib``.
+
 Timings wrap the model's phases from outside (no change to the model). The
 machine's load average is recorded before and after the run: wall-clock times
 on a machine shared with other jobs are pessimistic.
@@ -51,12 +62,22 @@ TARGETS = {
 REPO = Path(__file__).resolve().parents[3]
 
 
+class NaiveMissing(FileNotFoundError):
+    """The naive reference is not there (an installed wheel has no ``benchmarks/``)."""
+
+
 def load_naive():
-    """The naive reference module (``benchmarks/naive.py`` of the source tree)."""
+    """The naive reference module (``benchmarks/naive.py`` of the source tree);
+    :class:`NaiveMissing` outside a source checkout."""
     path = REPO / "benchmarks" / "naive.py"
+    if not path.is_file():
+        raise NaiveMissing(
+            f"naive reference not measured: {path} is part of the source tree, not of "
+            "an installed package; run from a source checkout to compare with it"
+        )
     spec = importlib.util.spec_from_file_location("incentsim_bench_naive", path)
-    if spec is None or spec.loader is None or not path.exists():
-        raise FileNotFoundError(f"naive reference not found at {path}")
+    if spec is None or spec.loader is None:
+        raise NaiveMissing(f"naive reference not measured: cannot load {path}")
     mod = importlib.util.module_from_spec(spec)
     sys.modules[spec.name] = mod
     spec.loader.exec_module(mod)
@@ -283,6 +304,50 @@ def measure_naive(n_agents: int, years: int, seed: int) -> dict:
     }
 
 
+def _same_frames(a, b) -> bool:
+    """Whether two frames are equal exactly (NaN equal to NaN)."""
+    import pandas as pd
+
+    try:
+        pd.testing.assert_frame_equal(a, b, check_exact=True)
+    except AssertionError:
+        return False
+    return True
+
+
+def measure_ensemble(scale: str, years: int | None, seed: int, k: int) -> dict:
+    """K members stepped together against the same K runs one at a time, by the CPU
+    time of this process (run it in a fresh process; see the module docstring)."""
+    from incentsim.api import run_model
+    from incentsim.ensemble import member_memory, simulate_ensemble
+
+    sc = _bench_scenario(scale, years)
+    seeds = list(range(seed, seed + k))
+    run_model(sc, seed + k)  # warm-up: imports, caches, worker threads
+    t = time.process_time()
+    together = simulate_ensemble([(sc, s) for s in seeds])
+    together_s = time.process_time() - t
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
+    t = time.process_time()
+    alone = [run_model(sc, s) for s in seeds]
+    alone_s = time.process_time() - t
+    identical = all(
+        _same_frames(a.timeseries, b.timeseries) and _same_frames(a.leaders, b.leaders)
+        for a, b in zip(together, alone, strict=True)
+    )
+    return {
+        "ensemble_size": k,
+        "ensemble_cpu_s": together_s,
+        "solo_cpu_s": alone_s,
+        "ensemble_runs_per_core_s": k / together_s,
+        "solo_runs_per_core_s": k / alone_s,
+        "ensemble_speedup": alone_s / together_s,
+        "ensemble_identical": identical,
+        "memory_per_member_mib": member_memory(sc) / 2**20,
+        "ensemble_peak_memory_mib": peak,
+    }
+
+
 # ----------------------------------------------------------------- report
 
 
@@ -322,9 +387,46 @@ def load_average() -> list[float] | None:
 
 
 def _worker(args) -> int:
-    out = measure_run(args.scale, args.years, args.seed)
+    if args.ensemble:
+        out = measure_ensemble(args.scale, args.years, args.seed, args.ensemble)
+    else:
+        out = measure_run(args.scale, args.years, args.seed)
     print(json.dumps(out))
     return 0
+
+
+def _in_subprocess(scale: str, years: int | None, seed: int, ensemble: int | None) -> dict:
+    """A measurement made by ``incentsim bench --worker`` in a fresh process."""
+    cmd = [
+        sys.executable,
+        "-m",
+        "incentsim.interfaces.bench",
+        "--worker",
+        "--scale",
+        scale,
+        "--seed",
+        str(seed),
+    ]
+    cmd += ["--years", str(years)] if years is not None else []
+    cmd += ["--ensemble", str(ensemble)] if ensemble else []
+    proc = subprocess.run(cmd, capture_output=True, text=True, check=False)
+    if proc.returncode != 0:
+        raise RuntimeError(f"benchmark run failed:\n{proc.stderr}")
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+def _naive_part(run_: dict, naive_size: int, naive_years: int, seed: int) -> dict:
+    """The naive reference's throughput and the speed-up over it (``None`` where the
+    reference is not installed, with a one-line note on stderr)."""
+    try:
+        nv = measure_naive(naive_size, naive_years, seed)
+    except NaiveMissing as exc:
+        print(f"incentsim bench: {exc}", file=sys.stderr)
+        return {"naive": None, "naive_speedup": None}
+    return {
+        "naive": nv,
+        "naive_speedup": run_["population_updates_per_s"] / nv["population_updates_per_s"],
+    }
 
 
 def run(
@@ -334,28 +436,15 @@ def run(
     naive_size: int = 12_000,
     naive_years: int = 3,
     in_process: bool = False,
+    ensemble: int | None = None,
 ) -> dict:
     """Run the benchmark and return the report dict (see module docstring)."""
     load_before = load_average()
     if in_process:
         run_ = measure_run(scale, years, seed)
     else:
-        cmd = [
-            sys.executable,
-            "-m",
-            "incentsim.interfaces.bench",
-            "--worker",
-            "--scale",
-            scale,
-            "--seed",
-            str(seed),
-        ] + (["--years", str(years)] if years is not None else [])
-        proc = subprocess.run(cmd, capture_output=True, text=True, check=False)
-        if proc.returncode != 0:
-            raise RuntimeError(f"benchmark run failed:\n{proc.stderr}")
-        run_ = json.loads(proc.stdout.strip().splitlines()[-1])
+        run_ = _in_subprocess(scale, years, seed, None)
     bw = copy_bandwidth()
-    nv = measure_naive(naive_size, naive_years, seed)
     bound = bw / run_["bytes_per_agent"]["mean"]
     report = dict(run_)
     report.update(
@@ -363,17 +452,21 @@ def run(
             "copy_bandwidth_gb_s": bw / 1e9,
             "bandwidth_bound_updates_per_s": bound,
             "bandwidth_fraction": run_["population_updates_per_s"] / bound,
-            "naive": nv,
-            "naive_speedup": run_["population_updates_per_s"] / nv["population_updates_per_s"],
+            **_naive_part(run_, naive_size, naive_years, seed),
             "machine": machine(),
             "load_average_before": load_before,
         }
     )
+    if ensemble:
+        measure = measure_ensemble if in_process else _in_subprocess
+        report.update(measure(scale, years, seed, ensemble))
     report["targets"] = {
         k: {
             "target": f"{op} {v:g}",
             "value": report[k],
-            "met": bool(report[k] >= v if op == ">=" else report[k] <= v),
+            "met": None
+            if report[k] is None
+            else bool(report[k] >= v if op == ">=" else report[k] <= v),
         }
         for k, (op, v) in TARGETS.items()
     }
@@ -392,6 +485,10 @@ ROWS = [
     ("peak memory (RSS)", "peak_memory_mib", "{:.0f} MiB"),
     ("naive reference (per agent)", None, None),
     ("speed-up vs naive", "naive_speedup", "{:.0f}x"),
+    ("ensemble: runs per core-second together", "ensemble_runs_per_core_s", "{:.2f}"),
+    ("  one at a time", "solo_runs_per_core_s", "{:.2f}"),
+    ("  speed-up / identical to solo runs", None, None),
+    ("  memory per member (estimate)", "memory_per_member_mib", "{:.0f} MiB"),
     ("numpy copy bandwidth", "copy_bandwidth_gb_s", "{:.1f} GB/s"),
     ("bytes/agent/year (state moved)", None, None),
     ("bandwidth bound (agent-updates/s)", "bandwidth_bound_updates_per_s", "{:,.0f}"),
@@ -415,22 +512,46 @@ def table(r: dict) -> str:
     ]
     width = max(len(name) for name, _, _ in ROWS) + 2
     for name, key, fmt in ROWS:
-        if key is not None and fmt is not None:
+        if key is not None and key not in r:
+            continue  # ensemble rows without --ensemble
+        if key is not None and r[key] is None:
+            val = "not measured"
+        elif key is not None and fmt is not None:
             val = fmt.format(r[key])
+        elif name.strip().startswith("speed-up /"):
+            if "ensemble_speedup" not in r:
+                continue
+            same = "yes" if r["ensemble_identical"] else "NO"
+            val = f"{r['ensemble_speedup']:.2f}x / {same} (K={r['ensemble_size']})"
         elif name.strip().startswith("decide"):
             val = f"{r['decide_ms_per_year']:.2f} / {r['evaluate_ms_per_year']:.2f} ms"
         elif name.startswith("naive"):
             nv = r["naive"]
-            val = f"{nv['population_updates_per_s']:,.0f} updates/s on {nv['agents']:,} agents"
+            val = (
+                f"{nv['population_updates_per_s']:,.0f} updates/s on {nv['agents']:,} agents"
+                if nv
+                else "not installed"
+            )
         else:
             b = r["bytes_per_agent"]
             val = f"{b['mean']:.1f} B (citizen {b['citizen']:.0f}, firm {b['firm']:.0f})"
         target = r["targets"].get(key)
         mark = ""
-        if target:
+        if target and target["met"] is not None:
             mark = f"   target {target['target']}: {'met' if target['met'] else 'MISSED'}"
         lines.append(f"{name:<{width}}{val:>28}{mark}")
     return "\n".join(lines)
+
+
+def _positive(text: str) -> int:
+    """A whole number >= 1 (argparse type)."""
+    try:
+        n = int(text)
+    except ValueError:
+        n = 0
+    if n < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number >= 1")
+    return n
 
 
 def _fmt_load(load) -> str:
@@ -463,12 +584,24 @@ def main(argv: list[str] | None = None) -> int:
         action="store_true",
         help="measure in this process (peak memory then includes the caller)",
     )
+    ap.add_argument(
+        "--ensemble",
+        type=_positive,
+        metavar="K",
+        help="also measure K runs stepped together against the same K one at a time",
+    )
     ap.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
     if args.worker:
         return _worker(args)
     report = run(
-        args.scale, args.years, args.seed, args.naive_size, args.naive_years, args.in_process
+        args.scale,
+        args.years,
+        args.seed,
+        args.naive_size,
+        args.naive_years,
+        args.in_process,
+        args.ensemble,
     )
     print(table(report))
     print()

@@ -48,13 +48,17 @@ from concurrent.futures import ProcessPoolExecutor, as_completed as cf_as_comple
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
 from incentsim.runs import interrupts
-from incentsim.runs.experiment import StorageError, finished_run, run_tracked, task_key
-from incentsim.scenario import Scenario
+from incentsim.runs.experiment import StorageError, finished_run, task_key
+from incentsim.runs.ranges import check_seed
+from incentsim.scenario import Scenario, load_scenario
+
+if TYPE_CHECKING:
+    from incentsim.runs.tracking import Outcome
 
 EXECUTORS = ("local", "serial", "dask")
 
@@ -82,9 +86,27 @@ class Task:
         keep_timeseries: bool = True,
         progress: Callable[[int, int], None] | None = None,
     ) -> TaskResult:
-        """Run this task where a worker calls it (a subclass may run it differently,
-        e.g. untracked and cached: :class:`incentsim.design.exploratory.cache.CachedTask`)."""
-        return run_task(self, runs_dir, skip_done, keep_timeseries, progress)
+        """Run this task alone: :meth:`run_many` of this one task."""
+        (result,) = type(self).run_many([self], runs_dir, skip_done, keep_timeseries, progress)
+        assert result is not None
+        return result
+
+    @classmethod
+    def run_many(
+        cls,
+        tasks: Sequence[Task],
+        runs_dir: str | Path,
+        skip_done: bool = False,
+        keep_timeseries: bool = True,
+        progress: Callable[[int, int], None] | None = None,
+        on_result: Callable[[int, TaskResult], None] | None = None,
+    ) -> list[TaskResult | None]:
+        """Run ``tasks`` where a worker calls it, stepped as ensembles, each one tracked
+        run (:func:`run_tasks`); a subclass may run them differently, e.g. untracked and
+        cached: :class:`incentsim.design.exploratory.cache.CachedTask`.
+        ``on_result(i, result)`` as each task is done; ``None`` for a task that was not
+        (the batch was interrupted: ``KeyboardInterrupt`` propagates)."""
+        return run_tasks(tasks, runs_dir, skip_done, keep_timeseries, progress, on_result)
 
 
 @dataclass
@@ -130,29 +152,72 @@ def run_task(
     progress: Callable[[int, int], None] | None = None,
 ) -> TaskResult:
     """Run one task tracked in ``runs_dir`` (or reuse a finished run if ``skip_done``)."""
+    (result,) = run_tasks([task], runs_dir, skip_done, keep_timeseries, progress)
+    assert result is not None
+    return result
+
+
+def error_line(exc: BaseException) -> str:
+    """The last line of ``exc``'s traceback: what a failed task reports."""
+    return traceback.format_exception_only(type(exc), exc)[-1].strip()
+
+
+def run_tasks(
+    tasks: Sequence[Task],
+    runs_dir: str | Path,
+    skip_done: bool = False,
+    keep_timeseries: bool = True,
+    progress: Callable[[int, int], None] | None = None,
+    on_result: Callable[[int, TaskResult], None] | None = None,
+) -> list[TaskResult | None]:
+    """Run ``tasks`` as one tracked batch in ``runs_dir``
+    (:func:`incentsim.runs.tracking.run_tracked_batch`), reusing a run finished before
+    (``skip_done``) or by a first attempt of this invocation (``info["invocation"]``).
+    A failing simulation or an invalid scenario is reported in its result."""
+    from incentsim.runs.tracking import Member, run_tracked_batch
+
     runs_dir = Path(runs_dir)
-    if skip_done or task.info.get("invocation"):
-        done = finished_run(runs_dir, task.key, None if skip_done else task.info.get("invocation"))
-        if done is not None:
-            return _from_finished(task, runs_dir, done, keep_timeseries)
-    name = task.scenario.get("name", "")
-    try:
-        run_id, res = run_tracked(
-            task.scenario, task.seed, runs_dir, info=task.info, progress=progress
-        )
-    except StorageError:
-        raise  # the runs directory, not this task: stop everything
-    except Exception as exc:  # noqa: BLE001 - reported per task
-        last = traceback.format_exception_only(type(exc), exc)[-1].strip()
-        return TaskResult(task.key, task.seed, name, error=last)
-    return TaskResult(
-        task.key,
-        task.seed,
-        name,
-        run_id,
-        res.summary(),
-        res.timeseries if keep_timeseries else None,
-    )
+    out: list[TaskResult | None] = [None] * len(tasks)
+
+    def done(i: int, result: TaskResult) -> None:
+        out[i] = result
+        if on_result is not None:
+            on_result(i, result)
+
+    todo, members = [], []
+    for i, t in enumerate(tasks):
+        finished = _finished_before(t, runs_dir, skip_done)
+        if finished is not None:
+            done(i, _from_finished(t, runs_dir, finished, keep_timeseries))
+            continue
+        try:
+            members.append(Member(load_scenario(t.scenario), check_seed(t.seed), t.info))
+        except Exception as exc:  # noqa: BLE001 - reported per task
+            done(i, TaskResult(t.key, t.seed, t.scenario.get("name", ""), error=error_line(exc)))
+            continue
+        todo.append(i)
+
+    def stored(j: int, o: Outcome) -> None:
+        t = tasks[todo[j]]
+        name = t.scenario.get("name", "")
+        if o.error is not None:
+            done(todo[j], TaskResult(t.key, t.seed, name, error=error_line(o.error)))
+            return
+        assert o.result is not None
+        ts = o.result.timeseries if keep_timeseries else None
+        done(todo[j], TaskResult(t.key, t.seed, name, o.run_id, o.summary, ts))
+
+    if members:
+        run_tracked_batch(members, runs_dir, progress=progress, on_done=stored)
+    return out
+
+
+def _finished_before(task: Task, runs_dir: Path, skip_done: bool) -> str | None:
+    """The finished run that stands for ``task``: any (``skip_done``), or one of this
+    invocation (a retried batch does not repeat what its first attempt finished)."""
+    if not (skip_done or task.info.get("invocation")):
+        return None
+    return finished_run(runs_dir, task.key, None if skip_done else task.info.get("invocation"))
 
 
 _IN_TASK = False
@@ -183,20 +248,21 @@ def run_batch(
     skip_done: bool = False,
     keep_timeseries: bool = True,
     stop_event: str | None = None,
-) -> list[TaskResult]:
-    """Worker entry point: run a batch of tasks (importable by Dask workers).
+) -> list[TaskResult | None]:
+    """Worker entry point: run a batch of tasks as ensembles (importable by Dask workers).
 
-    A pool worker that was interrupted exits once its run is stored as
+    A pool worker that was interrupted exits once its runs in flight are stored as
     ``INTERRUPTED``: it does not go back to the pool's queue, whose lock an
     interrupted sibling may have taken with it. ``stop_event`` names a Dask
-    ``Event`` that interrupts the batch when set (Dask workers only).
+    ``Event`` that interrupts the batch when set (Dask workers only); the tasks it
+    did not finish are then ``None``.
     """
     if stop_event:
         return _run_batch_on_dask(batch, runs_dir, skip_done, keep_timeseries, stop_event)
     global _IN_TASK
     _IN_TASK = True
     try:
-        return [t.run(runs_dir, skip_done, keep_timeseries) for t in batch]
+        return _run_many(batch, runs_dir, skip_done, keep_timeseries)
     except KeyboardInterrupt:
         if _STOPPING:
             os._exit(128 + _STOPPING)
@@ -205,19 +271,28 @@ def run_batch(
         _IN_TASK = False
 
 
+def _run_many(
+    batch: Sequence[Task],
+    runs_dir: str | Path,
+    skip_done: bool,
+    keep_timeseries: bool,
+    progress: Callable[[int, int], None] | None = None,
+    on_result: Callable[[int, TaskResult], None] | None = None,
+) -> list[TaskResult | None]:
+    """``batch`` run by its tasks' class (:meth:`Task.run_many`; one class per batch)."""
+    return type(batch[0]).run_many(batch, runs_dir, skip_done, keep_timeseries, progress, on_result)
+
+
 def _run_batch_on_dask(batch, runs_dir, skip_done, keep_timeseries, stop_event):
-    """A batch on a Dask worker; once ``stop_event`` is set, the run in flight is
+    """A batch on a Dask worker; once ``stop_event`` is set, the runs in flight are
     stored as ``INTERRUPTED`` and no further run starts. The interruption never
     leaves the task (a ``KeyboardInterrupt`` would shut the worker down)."""
-    out = []
+    out: list[TaskResult | None] = [None] * len(batch)
     with _DaskStop(stop_event) as stop:
-        for t in batch:
-            if stop.is_set():
-                break
-            try:
-                out.append(t.run(runs_dir, skip_done, keep_timeseries, stop.check))
-            except KeyboardInterrupt:
-                break
+        if stop.is_set():
+            return out
+        with contextlib.suppress(KeyboardInterrupt):
+            _run_many(batch, runs_dir, skip_done, keep_timeseries, stop.check, out.__setitem__)
     return out
 
 
@@ -272,11 +347,6 @@ class _DaskStop:
             raise KeyboardInterrupt  # Sacred stores the run as INTERRUPTED
 
 
-def batches(tasks: Sequence[Task], size: int) -> list[list[Task]]:
-    """``tasks`` in consecutive lists of at most ``size``."""
-    return [list(tasks[i : i + size]) for i in range(0, len(tasks), size)]
-
-
 def default_jobs() -> int:
     """Worker processes by default: the CPU count, at most 8."""
     return max(1, min(os.cpu_count() or 1, 8))
@@ -319,23 +389,61 @@ def execute(
     jobs = jobs or default_jobs()
     if executor == "local" and (jobs == 1 or len(todo) <= 1):
         executor = "serial"
+    size = batch_size or ENSEMBLE_SIZE
+    if executor != "serial":  # enough batches to keep every worker busy
+        size = batch_size or max(1, min(ENSEMBLE_SIZE, math.ceil(len(todo) / (jobs * 4))))
+    groups = ensembles(tasks, todo, size)
+
+    def store(i: int, r: TaskResult) -> None:
+        results[i] = r
+        if on_result:
+            on_result(r)
+
     if executor == "serial":
-        for i in todo:
-            results[i] = tasks[i].run(runs_dir, skip_done, keep_timeseries, year_progress)
-            if on_result:
-                on_result(results[i])
+        for g in groups:
+            batch = [tasks[i] for i in g]
+            _run_many(batch, runs_dir, skip_done, keep_timeseries, year_progress, _at(store, g))
     else:
-        size = batch_size or max(1, min(16, math.ceil(len(todo) / (jobs * 4))))
-        groups = [todo[i : i + size] for i in range(0, len(todo), size)]
         run = _run_dask if executor == "dask" else _run_pool
         for idx_group, out in run(
             groups, tasks, str(runs_dir), jobs, scheduler, skip_done, keep_timeseries
         ):
             for i, r in zip(idx_group, out):
-                results[i] = r
-                if on_result:
-                    on_result(r)
+                store(i, r)
     return [results[i] for i in range(len(tasks))]
+
+
+def _at(store: Callable[[int, TaskResult], None], idx: list[int]):
+    """``store`` for a batch: its ``j``-th task is task ``idx[j]``."""
+    return lambda j, r: store(idx[j], r)
+
+
+#: most tasks stepped together as one ensemble by default (fewer when memory is short,
+#: or to keep every worker of a pool busy)
+ENSEMBLE_SIZE = 16
+
+
+def ensembles(tasks: Sequence[Task], todo: Sequence[int], size: int) -> list[list[int]]:
+    """The indices ``todo`` of ``tasks`` in batches stepped as ensembles: tasks of one
+    class whose scenarios share :func:`incentsim.ensemble.group_key`, in order of first
+    appearance, at most ``size`` in a batch and within the memory budget
+    (:func:`incentsim.ensemble.plan`). A task whose scenario is invalid is a batch of
+    its own (it fails there, reported in its result)."""
+    from incentsim.ensemble import plan
+
+    by_class: dict[type, list[tuple[int, Scenario]]] = {}
+    out: list[list[int]] = []
+    for i in todo:
+        try:
+            sc = load_scenario(tasks[i].scenario)
+        except Exception:  # noqa: BLE001 - reported when the batch runs
+            out.append([i])
+            continue
+        by_class.setdefault(type(tasks[i]), []).append((i, sc))
+    for members in by_class.values():
+        scenarios = [sc for _, sc in members]
+        out.extend([members[j][0] for j in g] for g in plan(scenarios, max_size=size))
+    return out
 
 
 def _failed(idx_group: list[int], tasks: Sequence[Task], why: str) -> list[TaskResult]:
@@ -460,16 +568,13 @@ def _run_dask(groups, tasks, runs_dir, jobs, scheduler, skip_done, keep) -> Iter
         for fut in as_completed(list(futs)):
             g = futs[fut]
             try:
-                out = fut.result()
                 # a batch that lost the scheduler stops early: the rest is not run
                 yield (
                     g,
-                    out
-                    + _failed(
-                        g[len(out) :],
-                        tasks,
-                        "stopped on its worker (lost the scheduler); run again to complete it",
-                    ),
+                    [
+                        r if r is not None else _failed([i], tasks, _LOST)[0]
+                        for i, r in zip(g, fut.result())
+                    ],
                 )
             except StorageError:
                 raise
@@ -487,6 +592,7 @@ def _run_dask(groups, tasks, runs_dir, jobs, scheduler, skip_done, keep) -> Iter
             cluster.close()
 
 
+_LOST = "stopped on its worker (lost the scheduler); run again to complete it"
 _STOP_TIMEOUT = 60.0  # seconds to wait for Dask runs in flight to store themselves
 
 

@@ -39,7 +39,7 @@ from pathlib import Path
 from typing import Any
 
 from incentsim.api import SimulationResult
-from incentsim.ensemble import plan, run_group
+from incentsim.ensemble import step_members
 from incentsim.outcomes import OUTCOME_NAMES
 from incentsim.runs import atomic, interrupts
 from incentsim.runs.experiment import (
@@ -78,6 +78,7 @@ class Outcome:
     run_id: str | None = None
     result: SimulationResult | None = None
     error: BaseException | None = None
+    summary: dict[str, float] | None = None  # as stored in info.json
 
 
 @dataclass(frozen=True)
@@ -175,7 +176,7 @@ class _Batch:
                 raise StorageError(
                     f"run {run_id} in {self.runs_dir} is incomplete, {obs.write_errors[0]}"
                 )
-            self._done(i, Outcome(run_id, res))
+            self._done(i, Outcome(run_id, res, summary=info["summary"]))
 
     def _store(self, obs, res: SimulationResult, info: dict, stop) -> None:
         """Metrics, artifacts, info and the heartbeat of a finished member's run."""
@@ -229,50 +230,20 @@ class _Batch:
                 with contextlib.suppress(OSError):
                     obs.save_json(obs.run_entry, "run.json")
 
+    def beating(self, progress: Callable[[int, int], None] | None) -> Callable[[int, int], None]:
+        """``progress`` that also beats (:meth:`beat`)."""
+
+        def step(done: int, total: int) -> None:
+            self.beat()
+            if progress is not None:
+                progress(done, total)
+
+        return step
+
     def _done(self, i: int, outcome: Outcome) -> None:
         self.out[i] = outcome
         if self.on_done is not None:
             self.on_done(i, outcome)
-
-
-def _step(batch: _Batch, idx: list[int], progress: Callable[[int, int], None] | None) -> None:
-    """Step members ``idx`` (one group) until each is stored as finished or failed."""
-    pending = list(idx)
-    while pending:
-        group = list(pending)
-
-        def beating(done: int, total: int) -> None:
-            batch.beat()
-            if progress is not None:
-                progress(done, total)
-
-        def started(j: int, group: list[int] = group) -> None:
-            batch.start(group[j])
-
-        def finished(j: int, res: SimulationResult, group: list[int] = group) -> None:
-            batch.finish(group[j], res)
-
-        try:
-            with interrupts.delivered():
-                run_group(
-                    [batch.members[i].scenario for i in group],
-                    [batch.members[i].seed for i in group],
-                    beating,
-                    started=started,
-                    finished=finished,
-                )
-        except StorageError:
-            raise
-        except Exception as exc:  # noqa: BLE001 - charged to the member that raised it
-            in_flight = [i for i in group if i in batch.open]
-            if not in_flight:
-                raise
-            if len(in_flight) == 1:
-                batch.fail(in_flight[0], exc)
-            else:
-                for i in in_flight:
-                    _step(batch, [i], progress)
-        pending = [i for i in group if i not in batch.out]
 
 
 def run_tracked_batch(
@@ -282,11 +253,13 @@ def run_tracked_batch(
     figures: bool = False,
     progress: Callable[[int, int], None] | None = None,
     on_done: Callable[[int, Outcome], None] | None = None,
+    max_size: int | None = None,
 ) -> list[Outcome]:
     """Run ``members`` as ensembles (:func:`incentsim.ensemble.plan`), each a tracked run
     in ``runs_dir``; their :class:`Outcome` in member order.
 
-    ``progress(done, total)`` counts the member-years of the group being stepped;
+    ``progress(done, total)`` counts the member-years of the batch; ``max_size`` caps
+    the members stepped together;
     ``on_done(i, outcome)`` is called as each member is stored. A failing member is an
     ``Outcome`` with ``error`` (its run ``FAILED``); a ``KeyboardInterrupt`` stores
     the runs in flight as ``INTERRUPTED`` and propagates, and so does a
@@ -297,8 +270,16 @@ def run_tracked_batch(
     with _LOCK, interrupts.held():
         batch = _Batch(runs, members, figures, on_done)
         try:
-            for idx in plan([m.scenario for m in members]):
-                _step(batch, idx, progress)
+            with interrupts.delivered():  # the hooks hold them while they store a run
+                step_members(
+                    [m.scenario for m in members],
+                    [m.seed for m in members],
+                    batch.beating(progress),
+                    started=batch.start,
+                    finished=batch.finish,
+                    failed=batch.fail,
+                    max_size=max_size,
+                )
         except BaseException:
             batch.interrupt()
             raise
