@@ -29,8 +29,7 @@ from __future__ import annotations
 import contextlib
 import datetime
 import functools
-import shutil
-import tempfile
+import json
 import time
 import traceback
 from collections.abc import Callable, Mapping, Sequence
@@ -46,7 +45,7 @@ from incentsim.runs.experiment import (
     _LOCK,
     SafeFileStorageObserver,
     StorageError,
-    artifact_files,
+    artifact_writers,
     default_config,
     ensure_runs_dir,
     make_experiment,
@@ -100,6 +99,25 @@ def _shared() -> _Shared:
     return _Shared(dict(run.experiment_info), dict(run.host_info), meta)
 
 
+def metrics_text(metrics: Mapping[str, Mapping[str, list]]) -> str:
+    """``metrics.json`` as ``json.dumps(metrics, sort_keys=True, indent=2)`` writes it
+    (Sacred's format), but with the C encoder for the lists of numbers and timestamps,
+    which the indenting encoder would format one Python call per element."""
+    parts = []
+    for name in sorted(metrics):
+        fields = [f"    {json.dumps(k)}: {_list_text(v)}" for k, v in sorted(metrics[name].items())]
+        parts.append(f"  {json.dumps(name)}: {{\n" + ",\n".join(fields) + "\n  }")
+    return "{\n" + ",\n".join(parts) + "\n}" if parts else "{}"
+
+
+def _list_text(values: list) -> str:
+    """A list of numbers or plain strings at the third level of indentation."""
+    if not values:
+        return "[]"
+    items = json.dumps(values)[1:-1].split(", ")  # no ", " inside a number or timestamp
+    return "[\n      " + ",\n      ".join(items) + "\n    ]"
+
+
 def _utcnow() -> datetime.datetime:
     return datetime.datetime.now(datetime.UTC).replace(tzinfo=None)  # Sacred writes naive UTC
 
@@ -121,7 +139,6 @@ class _Batch:
         self.out: dict[int, Outcome] = {}
         self.next_id: int | None = None
         self.last_beat = time.monotonic()
-        self.tmp = Path(tempfile.mkdtemp(prefix="incentsim-batch-"))
 
     def start(self, i: int) -> None:
         """Store member ``i``'s run as ``RUNNING`` (once, however often it is stepped)."""
@@ -181,22 +198,20 @@ class _Batch:
     def _store(self, obs, res: SimulationResult, info: dict, stop) -> None:
         """Metrics, artifacts, info and the heartbeat of a finished member's run."""
         years = [int(y) for y in res.timeseries["year"]]
-        stamps = [stop] * len(years)
-        obs.log_metrics(
-            {
-                name: {
-                    "steps": years,
-                    "values": [float(v) for v in res.timeseries[name].tolist()],
-                    "timestamps": stamps,
-                }
-                for name in OUTCOME_NAMES
-            },
-            info,
-        )
-        folder = Path(tempfile.mkdtemp(dir=self.tmp))
-        for f in artifact_files(res, folder, figures=self.figures):
-            obs.save_file(str(f), f.name)
-            obs.run_entry["artifacts"].append(f.name)
+        stamps = [stop.isoformat()] * len(years)
+        metrics = {
+            name: {
+                "steps": years,
+                "timestamps": stamps,
+                "values": [float(v) for v in res.timeseries[name].tolist()],
+            }
+            for name in OUTCOME_NAMES
+        }
+        text = metrics_text(metrics)  # as Sacred's log_metrics would write it
+        obs.save_artifact("metrics.json", lambda p: p.write_text(text))
+        for name, write in artifact_writers(res, figures=self.figures).items():
+            obs.save_artifact(name, write)  # straight into the run directory
+            obs.run_entry["artifacts"].append(name)
         obs.info = info
         obs.save_json(info, "info.json")
         obs.run_entry["heartbeat"] = stop.isoformat()
@@ -283,6 +298,4 @@ def run_tracked_batch(
         except BaseException:
             batch.interrupt()
             raise
-        finally:
-            shutil.rmtree(batch.tmp, ignore_errors=True)
     return [batch.out[i] for i in range(len(members))]
