@@ -3,7 +3,8 @@ docs/calibration/report.md.
 
 Simulates ``china_2000s``, ``china_2010s`` and the first release's stand-in
 (``gdp_tournament``) on the same seeds at province scale (tracked runs), computes every
-panel target of both periods with the estimators ``incentsim validate`` and
+panel target of both periods (and the manipulation gap, the one model-only target
+``incentsim calibrate`` estimates on) with the estimators ``incentsim validate`` and
 ``incentsim calibrate`` use, and writes ``baselines.json`` and figures to OUT.
 
     PYTHONPATH=src python experiments/calibration_report.py [--seeds 8] [--out docs/calibration]
@@ -18,22 +19,25 @@ from pathlib import Path
 import numpy as np
 
 from incentsim.analysis.validation import moments as mm
-from incentsim.analysis.validation.targets import targets_for
+from incentsim.analysis.validation.targets import BY_ID, targets_for
 from incentsim.design.estimation.msm import moments_and_ses
 from incentsim.design.estimation.simulated import simulated_panel
 from incentsim.scenario import load_scenario
 
 ROOT = Path(__file__).resolve().parents[1]
 ARMS = {"china_2000s": "2000-07", "china_2010s": "2008-15", "gdp_tournament": "2000-07"}
-EXTRA = ["promotion_gradient", "li_zhou_logit", "ability_selection", "spell_median"]
+EXTRA = ["promotion_gradient", "li_zhou_logit", "ability_selection", "spell_median",
+         "manipulation_gap"]
 
 
 def arm_moments(name: str, seeds: list[int], runs_dir: Path) -> dict:
     sc = load_scenario(ROOT / "configs" / f"{name}.yaml", {"world.scale": "province"})
     panel, ts = simulated_panel(sc, seeds, runs_dir, info={"purpose": "calibration report"})
     targets = targets_for(ARMS[name], ("panel",))
+    if ARMS[name] == BY_ID["manipulation_gap"].period:
+        targets.append(BY_ID["manipulation_gap"])
     ids = list(dict.fromkeys([t.moment for t in targets] + EXTRA))
-    values, ses = moments_and_ses(panel, ids)
+    values, ses = moments_and_ses(panel, ids, ts)
     rows = {i: {"value": float(v), "se": float(s)} for i, v, s in zip(ids, values, ses)}
     for t in targets:
         rows[t.moment].update(target=t.centre(), target_text=t.target, band=list(t.band),

@@ -226,6 +226,12 @@ def test_compare_with_posterior_draws_runs_each_seed_with_its_draw(tmp_path):
         for p in (tmp_path / "runs").glob("[0-9]*/config.json")
     }
     assert len(hazards) == 2  # one draw per seed, shared by both scenarios
+    page = tmp_path / "report.html"
+    rep = incentsim("report", "--compare-last", "--runs-dir", tmp_path / "runs", "--out", page)
+    assert rep.returncode == 0, rep.stderr
+    text = page.read_text()
+    assert "draw s of the estimated parameters" in text and "parameter uncertainty" in text
+    assert "pooled under one name" not in text  # the draws are not a pooling mistake
     bad = incentsim(
         "compare",
         ROOT / "configs" / "china_2000s.yaml",
@@ -239,6 +245,25 @@ def test_compare_with_posterior_draws_runs_each_seed_with_its_draw(tmp_path):
         tmp_path / "runs",
     )
     assert bad.returncode == 2 and "cannot read estimates" in bad.stderr
+
+
+def test_simulate_with_posterior_runs_the_seeds_draw_shared_across_scenarios():
+    from cli_helpers import FAST_OVERRIDES as tiny
+
+    from incentsim.api import simulate
+    from incentsim.design.estimation.posterior import draw, read_estimates
+
+    path = ROOT / "docs" / "calibration" / "china_2000s" / "estimates.json"
+    est = read_estimates(path)
+    a = simulate(ROOT / "configs" / "china_2000s.yaml", seed=5, overrides=tiny, posterior=path)
+    b = simulate(ROOT / "configs" / "china_2010s.yaml", seed=5, overrides=tiny, posterior=est)
+    c = simulate(ROOT / "configs" / "china_2000s.yaml", seed=6, overrides=tiny, posterior=est)
+    want = draw(est, 5)["tenure.early_turnover_hazard"]
+    assert a.scenario.tenure.early_turnover_hazard == pytest.approx(want)
+    assert b.scenario.tenure.early_turnover_hazard == pytest.approx(want)
+    assert c.scenario.tenure.early_turnover_hazard != pytest.approx(want)
+    plain = simulate(ROOT / "configs" / "china_2000s.yaml", seed=5, overrides=tiny)
+    assert plain.scenario.tenure.early_turnover_hazard != pytest.approx(want)
 
 
 def test_calibrate_command_writes_estimates_and_a_sacred_run(tmp_path):

@@ -35,11 +35,14 @@ class TinyContext:
             last_score=zeros,
             revenue=zeros,
             turnover=np.zeros(4, bool),
+            scandal=np.zeros(4, bool),
         )
         fields.update({k: np.asarray(v) for k, v in state.items()})
         self.state = type("State", (), {})()
         for k, v in fields.items():
             setattr(self.state, k, v.copy())
+        self.growth_target = np.full(4, 0.1)
+        self.manipulation_cost_multiplier = 1.0
         self.scandals: list = []
         self.redressed: list = []
 
@@ -100,6 +103,29 @@ def test_petition_channel_settles_petitions_through_the_context():
     ctx = TinyContext()
     make("petition_channel", redress=0.3).after_petitions(ctx)
     assert ctx.redressed == [0.3]
+
+
+def test_annual_assessment_inflates_most_near_the_target_and_less_under_audits():
+    """pressure * exp(-z**2 / 2) / cost multiplier, z = (true - target) / tolerance, added
+    to the report and the manipulation; capped; nothing added to a corrected report."""
+    true = np.array([0.1, 0.15, 0.0, 0.1])
+    ctx = TinyContext(
+        growth_true=true,
+        growth_reported=true + 0.01,
+        manipulation=[0.01, 0.01, 0.01, 0.01],
+        scandal=[False, False, False, True],
+    )
+    ctx.state.growth_reported[3] = 0.1  # the audit corrected this one
+    ctx.manipulation_cost_multiplier = 2.0
+    make("target_responsibility", pressure=0.04, tolerance=0.05).after_reports(ctx)
+    extra = 0.04 * np.exp(-0.5 * np.array([0.0, 1.0, 2.0]) ** 2) / 2.0
+    np.testing.assert_allclose(ctx.state.manipulation[:3], 0.01 + extra)
+    np.testing.assert_allclose(ctx.state.growth_reported[:3], true[:3] + 0.01 + extra)
+    assert ctx.state.growth_reported[3] == 0.1 and ctx.state.manipulation[3] == 0.01
+    big = TinyContext(growth_true=true, growth_reported=true, manipulation=np.zeros(4))
+    make("target_responsibility", pressure=0.1, tolerance=0.05).after_reports(big)
+    cap = Scenario().behaviour.max_manipulation
+    assert big.state.manipulation.max() == cap
 
 
 @pytest.mark.parametrize("name", MECHANISMS.names())

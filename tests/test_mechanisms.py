@@ -26,6 +26,7 @@ REQUIRED = {
     "regulatory_consistency",
     "mixed_evaluation",
     "irregular_turnover",
+    "target_responsibility",
 }
 NAMES = MECHANISMS.names()
 #: for each mechanism that declares one, parameters under which it must do nothing at all

@@ -64,6 +64,7 @@ def simulate(
     seed: int = 0,
     overrides: Mapping[str, Any] | None = None,
     progress: Callable[[int, int], None] | None = None,
+    posterior: str | Path | dict[str, Any] | None = None,
 ) -> SimulationResult:
     """Run one simulation and return its outcomes.
 
@@ -74,9 +75,18 @@ def simulate(
     The scenario and the seed (a whole number ``0..2**32-1``) are validated before
     anything runs. ``progress``, if given,
     is called as ``progress(done_years, total_years)`` after each year.
+    ``posterior`` (an ``estimates.json`` of ``incentsim calibrate``, or what
+    :func:`incentsim.design.estimation.posterior.read_estimates` returned) runs the scenario
+    with the seed's draw of the estimated parameters, as ``compare --posterior`` does:
+    scenarios run on the same seeds share the draws, so their paired differences carry
+    parameter uncertainty as well as seed noise.
     """
     seed = check_seed(seed)
     sc = load_scenario(scenario if scenario is not None else default_scenario_path(), overrides)
+    if posterior is not None:
+        from incentsim.design.estimation.posterior import estimates_of, with_draw
+
+        sc = with_draw(sc, estimates_of(posterior), seed)
     return run_model(sc, seed, progress)
 
 

@@ -114,6 +114,9 @@ class IncentModel(mesa.Model):
             for name, params in sc.mechanisms()
         ]
         self.evaluator = Evaluator(rule, self.mechanisms)
+        #: multiplier on the cost of faking statistics, read each year from the mechanisms
+        #: (:meth:`_mechanisms_new_year`); part of the mechanisms' context
+        self.manipulation_cost_multiplier = 1.0
         self.pollution_manipulable = all(m.pollution_manipulable for m in self.mechanisms)
         read = {k for m in self.mechanisms for k in m.observes}
         if rule.uses_weights:

@@ -221,6 +221,13 @@ def _add_run(g: Group, runs_dir: Path, rid: int, r: dict) -> None:
     g.runs.append(r["run"])
 
 
+def posterior_of(g: Group) -> str | None:
+    """The estimates every run of ``g`` drew its parameters from (``compare
+    --posterior`` tags its runs with them), or ``None``."""
+    tags = {info.get("posterior") for info in g.infos}
+    return tags.pop() if len(tags) == 1 and None not in tags else None
+
+
 def _pooling_notes(g: Group) -> list[str]:
     """Notes on a group that pools differing configurations or repeats seeds."""
     from incentsim.scenario import flatten
@@ -230,7 +237,14 @@ def _pooling_notes(g: Group) -> list[str]:
     differ = sorted(
         {k for f in flat[1:] for k in set(f) | set(flat[0]) if f.get(k) != flat[0].get(k)}
     )
-    if differ:
+    drawn = posterior_of(g)
+    if drawn:
+        notes.append(
+            f"{g.name}: seed s ran with draw s of the estimated parameters in {drawn} "
+            f"(differing across seeds: {', '.join(differ) or 'none'}); its intervals and "
+            "paired differences carry parameter uncertainty as well as seed noise."
+        )
+    elif differ:
         variants = len({json.dumps(f, sort_keys=True, default=str) for f in flat})
         notes.append(
             f"{g.name}: the runs have {variants} different configurations "
@@ -795,8 +809,13 @@ def _how_to_read(groups: Sequence[Group]) -> list[str]:
         "<li>The model is an agent-based simulation: prefecture leaders choose budgets, "
         "borrowing and how much to inflate reported statistics to maximise their promotion "
         "chances under each scenario's rules; firms and citizens respond.</li>"
-        "<li>A 95 % interval reflects variation across random seeds (simulated histories), "
-        "not uncertainty about the model's assumptions.</li>"
+        "<li>A 95 % interval reflects variation across random seeds (simulated histories)"
+        + (
+            " and, where the runs drew the estimated parameters (notes above), across those draws, "
+            if any(posterior_of(g) for g in groups)
+            else ", "
+        )
+        + "not uncertainty about the model's assumptions.</li>"
         "<li>Numbers are model outputs for comparing rules, not forecasts for real "
         "prefectures.</li></ul>"
     )

@@ -476,11 +476,25 @@ def _posterior_draw(args, scenario, seed: int):
     :mod:`incentsim.design.estimation.posterior`), else unchanged."""
     if not getattr(args, "posterior", None):
         return scenario
-    from incentsim.design.estimation.posterior import read_estimates, with_draw
+    from incentsim.design.estimation.posterior import estimates_of, with_draw
 
     if not hasattr(args, "_estimates"):
-        args._estimates = read_estimates(args.posterior)
+        args._estimates = estimates_of(args.posterior)
     return with_draw(scenario, args._estimates, seed)
+
+
+def _compare_tasks(args, scenarios, seeds) -> list:
+    """One task per scenario and seed, tagged with the compared names (and, with
+    ``--posterior``, the estimates drawn from: ``incentsim report`` then says so)."""
+    from incentsim.runs.executors import Task
+
+    names = ",".join(s.name for s in scenarios)
+    drawn = {"posterior": str(args.posterior)} if getattr(args, "posterior", None) else {}
+    return [
+        Task.of(_posterior_draw(args, sc, s), s, compare=names, **drawn)
+        for sc in scenarios
+        for s in seeds
+    ]
 
 
 def cmd_compare(args) -> int:
@@ -490,7 +504,6 @@ def cmd_compare(args) -> int:
     matplotlib.use("Agg")  # files only, never a window
     from incentsim.analysis.plots import save_png, seeds_text, timeseries_figure
     from incentsim.runs.atomic import written_atomically
-    from incentsim.runs.executors import Task
     from incentsim.runs.experiment import ensure_runs_dir, ensure_writable_dir
     from incentsim.runs.ranges import parse_seeds
 
@@ -506,12 +519,9 @@ def cmd_compare(args) -> int:
             args, runs_dir, "compare", "_vs_".join(names)[:120] + f"_seeds{_seed_text(seeds)}"
         )
     )
-    tasks = [
-        Task.of(_posterior_draw(args, sc, s), s, compare=",".join(names))
-        for sc in scenarios
-        for s in seeds
-    ]
-    results = _execute(args, tasks, skip_done=True)  # re-running resumes, as sweep does
+    results = _execute(
+        args, _compare_tasks(args, scenarios, seeds), skip_done=True
+    )  # re-running resumes, as sweep does
     record_compare(runs_dir, names, results)
     groups = {n: [r for r in results if r.ok and r.scenario == n] for n in names}
     empty = [n for n, g in groups.items() if not g]

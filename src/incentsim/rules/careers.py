@@ -4,12 +4,13 @@ The stylized rules rank leaders on performance alone and move them only at the e
 term. The prefecture record of 2000-07 does not look like that (calibration.md): the
 promotion rate is flat across quintiles of relative growth (Landry, Lü & Duan 2018),
 spells are irregular (mean 3.4 years, a fifth shorter than 2 years), and abler leaders
-are promoted more (Yao & Zhang 2015). Three mechanisms, each off unless a scenario
-enables it (so every other scenario is unchanged bit for bit), each registered like the
-accountability mechanisms and drawing only from its own random stream. Their defaults are
-illustrative; ``configs/china_2000s.yaml`` sets the values estimated on the record. Their
-parameters describe how the system worked, not a reform: ``incentsim calibrate`` may
-estimate them (``estimable = True``).
+are promoted more (Yao & Zhang 2015), and leaders inflate reported growth by 2-3.5 pp
+(Zeng & Zhou 2024; Wallace 2016) though promotion does not reward it. Each mechanism
+here is off unless a scenario enables it (so every other scenario is unchanged bit for
+bit), registered like the accountability mechanisms and drawing only from its own random
+stream. Their defaults are illustrative; ``configs/china_2000s.yaml`` sets the values
+estimated on the record. Their parameters describe how the system worked, not a reform:
+``incentsim calibrate`` may estimate them (``estimable = True``).
 """
 
 from __future__ import annotations
@@ -170,3 +171,71 @@ class IrregularTurnover(Mechanism):
         new_boss = np.repeat(self.rng.random(n_prov) < self.params.provincial_turnover_prob, per)
         u = self.rng.random(n_prov * per)
         return new_boss & (years_in_post >= 1) & (u < self.params.reshuffle_share)
+
+
+@MECHANISMS.register
+class TargetResponsibility(Mechanism):
+    """The annual assessment of the cadre target-responsibility system.
+
+    Rule: every year, not only in a term's evaluation year, the province assesses each
+    prefecture leader against the growth target it handed down (``promotion.growth_target
+    + promotion.target_escalation``): bonuses, rankings, warnings and the record in the
+    cadre file ride on meeting it (Edin 2003; Whiting 2004; Li, Liu, Weng & Zhou 2019 on
+    the targets). Missing the target is a yearly penalty whose chance falls smoothly as
+    reported growth rises through the target, so the marginal reward of one more point of
+    *reported* growth is a normal density around the target, and with a quadratic cost of
+    faking (as for the career motive, Wallace 2016) the leader adds
+
+    ``pressure * exp(-((growth_true - target) / tolerance)^2 / 2) / audit cost multiplier``
+
+    to this year's report: ``pressure`` at the target with no audit deterrence, less far
+    above it (the target is met anyway) and far below it (it cannot be met). Statistical
+    audits deter it as they deter the career motive (the cost multiplier of
+    ``manipulation_cost``); it is added after the year's audit, so a report the audit
+    corrected stays correct, and the total inflation is capped by
+    ``behaviour.max_manipulation``. Because the pressure does not depend on the term's
+    evaluation year, inflation is spread over the term: it does not make the leaders up
+    for evaluation the ones with high reported growth (the composition effect a belief in
+    growth-based promotion creates, docs/calibration/report.md §5b). Source of the size:
+    reported minus true growth of 2-3.5 pp where pressure is strong and audits weak
+    (Zeng & Zhou 2024; Wallace 2016).
+    """
+
+    name = "target_responsibility"
+    description = "Annual assessment against the growth target: yearly pressure to inflate"
+    source = (
+        "Edin (2003) China Q. 173 and Whiting (2004) (the cadre target-responsibility "
+        "system); Li, Liu, Weng & Zhou (2019) Econ. J. 129 (growth targets); Zeng & Zhou "
+        "(2024) and Wallace (2016) Br. J. Polit. Sci. 46 (2-3.5 pp of inflation)"
+    )
+    estimable: ClassVar[bool] = True
+    neutral: ClassVar[dict | None] = {"pressure": 0.0}
+
+    class Params(MechanismParams):
+        pressure: float = Field(
+            0.02,
+            ge=0.0,
+            le=0.1,
+            description="reported-growth inflation at the target with no audit "
+            "deterrence [growth rate per year, 0..0.1] (source: Zeng & Zhou 2024; "
+            "Wallace 2016: 2-3.5 pp of inflation)",
+        )
+        tolerance: float = Field(
+            0.05,
+            gt=0.0,
+            le=0.5,
+            description="distance of true growth from the target at which the pressure "
+            "falls to exp(-1/2) of its peak [growth rate per year] (set: about the "
+            "within-province SD of growth, 5-8 pp, calibration.md)",
+        )
+
+    params: Params
+
+    def after_reports(self, model: MechanismContext) -> None:
+        p, st = self.params, model.state
+        gap = (st.growth_true - model.growth_target) / p.tolerance
+        extra = p.pressure * np.exp(-0.5 * gap**2) / model.manipulation_cost_multiplier
+        cap = model.behaviour.max_manipulation
+        total = np.where(st.scandal, st.manipulation, np.minimum(st.manipulation + extra, cap))
+        st.growth_reported = st.growth_reported + (total - st.manipulation)
+        st.manipulation = total

@@ -31,6 +31,7 @@ class ReportedState(Protocol):
     last_score: np.ndarray
     revenue: np.ndarray
     turnover: np.ndarray
+    scandal: np.ndarray
 
 
 @runtime_checkable
@@ -42,6 +43,10 @@ class MechanismContext(Protocol):
     per_province: int
     n_prefectures: int
     state: ReportedState
+    #: each prefecture's growth target (provincial target plus escalation)
+    growth_target: np.ndarray
+    #: this year's multiplier on the cost of faking statistics (audits' deterrence)
+    manipulation_cost_multiplier: float
 
     @property
     def behaviour(self) -> Any:

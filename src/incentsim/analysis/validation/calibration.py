@@ -36,9 +36,25 @@ TOURNAMENT = "gdp_tournament"
 Frames = Mapping[str, pd.DataFrame]
 
 
-def _ts_mean(col: str) -> Callable[[Frames, Frames, Any], Estimate]:
+#: model-only statistics that are the mean of a yearly series of the base scenario's runs
+#: (target ``moment`` -> timeseries column): they need no other arm, so ``incentsim
+#: calibrate`` can estimate on them too
+SERIES_MEANS = {
+    "manipulation_gap": "manipulation_gap",
+    "trust_central": "trust_central",
+    "trust_local": "trust_local",
+}
+
+
+def series_mean(ts: pd.DataFrame, moment: str) -> Estimate:
+    """A :data:`SERIES_MEANS` statistic on pooled timeseries (``seed`` column): the mean
+    of the per-seed means, with a t-interval across seeds."""
+    return mean_interval(ts.groupby("seed")[SERIES_MEANS[moment]].mean())
+
+
+def _ts_mean(moment: str) -> Callable[[Frames, Frames, Any], Estimate]:
     def f(panels, ts, scenario):
-        return mean_interval(ts[BASE].groupby("seed")[col].mean())
+        return series_mean(ts[BASE], moment)
 
     return f
 
@@ -86,9 +102,7 @@ def _panel(moment_id: str) -> Callable[[Frames, Frames, Any], Estimate]:
 
 #: statistics only the model has, by target ``moment`` name
 SIMULATION_ONLY: dict[str, Callable[[Frames, Frames, Any], Estimate]] = {
-    "manipulation_gap": _ts_mean("manipulation_gap"),
-    "trust_central": _ts_mean("trust_central"),
-    "trust_local": _ts_mean("trust_local"),
+    **{moment: _ts_mean(moment) for moment in SERIES_MEANS},
     "trust_gap": _trust_gap,
     "vertical_env_pollution": _vertical_env,
     "term_official": _input("tenure.term_length"),

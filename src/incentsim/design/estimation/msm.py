@@ -46,7 +46,7 @@ from typing import Any
 import numpy as np
 from scipy import stats
 
-from incentsim.analysis.validation import moments as mm
+from incentsim.analysis.validation import calibration as cal, moments as mm
 from incentsim.design.estimation.spec import CalibrationSpec
 from incentsim.runs.experiment import task_key
 
@@ -67,7 +67,7 @@ class Evaluation:
 def estimator_fingerprint() -> str:
     """Hash of the code computing moments (a cached point is stale when it changes)."""
     h = hashlib.sha256()
-    for mod in (mm, __import__(__name__, fromlist=["_"])):
+    for mod in (mm, cal, __import__(__name__, fromlist=["_"])):
         h.update(Path(inspect.getfile(mod)).read_bytes())
     return h.hexdigest()[:12]
 
@@ -103,13 +103,22 @@ class MomentCache:
         self.entries[key] = entry
 
 
-def moments_and_ses(panel, ids: list[str]) -> tuple[np.ndarray, np.ndarray]:
-    """Pooled moments and their standard errors: the larger of the clustered SE and the
-    SE from the spread across seeds (:func:`incentsim.analysis.validation.moments.replicate_se`)."""
-    est = mm.compute(panel, ids)
-    rep = mm.replicate_se(panel, ids)
+def moments_and_ses(panel, ids: list[str], series=None) -> tuple[np.ndarray, np.ndarray]:
+    """Pooled moments and their standard errors: for panel moments the larger of the
+    clustered SE and the SE from the spread across seeds
+    (:func:`incentsim.analysis.validation.moments.replicate_se`); for the model-only means
+    of yearly series (:data:`~incentsim.analysis.validation.calibration.SERIES_MEANS`,
+    computed on the pooled timeseries ``series``) the SE across seeds."""
+    on_panel = [i for i in ids if i in mm.MOMENTS]
+    est = mm.compute(panel, on_panel)
+    rep = mm.replicate_se(panel, on_panel)
+    se = {i: np.nanmax([est[i].se, rep[i], 0.0]) for i in on_panel}
+    for i in ids:
+        if i not in est:
+            est[i] = cal.series_mean(series, i)
+            se[i] = np.nanmax([est[i].se, 0.0])
     values = np.array([est[i].value for i in ids], dtype=float)
-    ses = np.array([np.nanmax([est[i].se, rep[i], 0.0]) for i in ids], dtype=float)
+    ses = np.array([se[i] for i in ids], dtype=float)
     return values, np.where(np.isfinite(values), ses, np.nan)
 
 
@@ -150,8 +159,8 @@ class SimulatedMoments:
         hit = self.cache.get(key)
         cached = hit is not None
         if hit is None:
-            panel, _ = self.run_panel(self.spec.scenario(values), self.spec.seeds)
-            values_, ses = moments_and_ses(panel, self.ids)
+            panel, series = self.run_panel(self.spec.scenario(values), self.spec.seeds)
+            values_, ses = moments_and_ses(panel, self.ids, series)
             hit = {"params": values, "values": _nan_to_none(values_), "ses": _nan_to_none(ses)}
             self.cache.put(key, hit)
         self.count += 1

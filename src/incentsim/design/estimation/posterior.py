@@ -14,6 +14,12 @@ on (a stylized scenario without ``mixed_evaluation`` is not given one).
 
     incentsim compare configs/china_2000s.yaml configs/china_2010s.yaml --seeds 20 \
         --posterior docs/calibration/china_2000s/estimates.json
+    incentsim report --compare-last      # says the intervals carry parameter uncertainty
+
+    # Python: the same pairing, seed s of every scenario with draw s
+    est = "docs/calibration/china_2000s/estimates.json"
+    runs = {name: [incentsim.simulate(f"configs/{name}.yaml", seed=s, posterior=est)
+                   for s in range(20)] for name in ("china_2000s", "china_2010s")}
 """
 
 from __future__ import annotations
@@ -45,6 +51,12 @@ def read_estimates(path: str | Path) -> dict[str, Any]:
         "bounds": np.array([q["bounds"] for q in params], dtype=float),
         "cov": cov,
     }
+
+
+def estimates_of(posterior: str | Path | dict[str, Any]) -> dict[str, Any]:
+    """``posterior`` as :func:`read_estimates` returns it: a path is read, a mapping that
+    :func:`read_estimates` returned is passed through."""
+    return posterior if isinstance(posterior, dict) else read_estimates(posterior)
 
 
 def draw(estimates: dict[str, Any], seed: int) -> dict[str, float]:

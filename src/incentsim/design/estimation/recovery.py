@@ -29,8 +29,8 @@ def synthetic_spec(
     """A copy of ``spec`` whose targets are the moments simulated at ``truth``."""
     if set(data_seeds) & set(spec.seeds):
         raise ValueError("data seeds must differ from the estimation's seeds")
-    panel, _ = run_panel(spec.scenario(truth), list(data_seeds))
-    values, ses = moments_and_ses(panel, [t.moment for t in spec.targets])
+    panel, series = run_panel(spec.scenario(truth), list(data_seeds))
+    values, ses = moments_and_ses(panel, [t.moment for t in spec.targets], series)
     targets = []
     for t, v, se in zip(spec.targets, values, ses):
         if not (np.isfinite(v) and np.isfinite(se) and se > 0):

@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from incentsim import shipped
+from incentsim.analysis.validation.calibration import SERIES_MEANS
 from incentsim.analysis.validation.moments import MOMENTS
 from incentsim.analysis.validation.targets import BY_ID, PERIODS, Target
 from incentsim.design.sweep import parse_seeds
@@ -168,14 +169,22 @@ def _targets(ids: Any, period: str, problems: list) -> list[Target]:
                 (
                     "moments",
                     f"unknown moment {tid!r}; known: "
-                    + ", ".join(k for k, v in BY_ID.items() if v.kind == "panel"),
+                    + ", ".join(
+                        k
+                        for k, v in BY_ID.items()
+                        if v.moment in MOMENTS or v.moment in SERIES_MEANS
+                    ),
                 )
             )
         elif t.period != period:
             problems.append(("moments", f"{tid!r} is a {t.period} target, not {period}"))
-        elif t.kind != "panel" or t.moment not in MOMENTS:
+        elif t.moment not in MOMENTS and t.moment not in SERIES_MEANS:
             problems.append(
-                ("moments", (f"{tid!r} is not a panel moment; it cannot be estimated on"))
+                (
+                    "moments",
+                    f"{tid!r} is neither a panel moment nor a mean of a yearly series; "
+                    "it cannot be estimated on",
+                )
             )
         else:
             out.append(t)
@@ -206,20 +215,23 @@ def _check_ranges(spec: CalibrationSpec, problems: list) -> None:
                 problems.extend((f"parameters.{p.path}.bounds", m) for _, m in exc.problems)
 
 
-def load_spec(path: str | Path) -> CalibrationSpec:
-    """Read and validate a calibration spec (a path or the name of a shipped one);
-    :class:`ScenarioError` lists every problem."""
-    path = shipped.resolve(path, "calibration spec")
-    data = read_yaml_mapping(path, "calibration spec")
-    problems: list[tuple[str, str]] = [
-        (k, "unknown key; allowed: " + ", ".join(sorted(SPEC_KEYS)))
-        for k in data
-        if k not in SPEC_KEYS
-    ]
-    for key in ("base", "parameters", "moments"):
-        if key not in data:
-            problems.append((key, "is required"))
-    base = read_base_scenario(data["base"], path.parent, "base", problems) if "base" in data else {}
+def _options(data: dict, problems: list) -> tuple[str, int, float]:
+    """The optimiser's options: algorithm, evaluation budget, finite-difference step."""
+    algorithm = str(data.get("algorithm", "nag_dfols"))
+    if algorithm not in ALGORITHMS:
+        problems.append(("algorithm", f"got {algorithm!r}; one of {', '.join(ALGORITHMS)}"))
+    max_eval = data.get("max_evaluations", 60)
+    if not isinstance(max_eval, int) or isinstance(max_eval, bool) or max_eval < 1:
+        problems.append(("max_evaluations", f"must be a positive integer, got {max_eval!r}"))
+        max_eval = 1
+    step = data.get("jacobian_step", 0.05)
+    if not isinstance(step, (int, float)) or not 0 < step <= 0.5:
+        problems.append(("jacobian_step", f"must be in (0, 0.5], got {step!r}"))
+    return algorithm, max_eval, float(step) if isinstance(step, (int, float)) else 0.05
+
+
+def _setup(data: dict, problems: list) -> tuple[str, dict, list[int], list[Parameter]]:
+    """The period, the fixed overrides, the seeds and the estimated parameters."""
     period = str(data.get("period", "2000-07"))
     if period not in PERIODS:
         problems.append(("period", f"got {period!r}; one of {', '.join(PERIODS)}"))
@@ -237,16 +249,26 @@ def load_spec(path: str | Path) -> CalibrationSpec:
         problems.append(("parameters", "must map scenario keys to {start, bounds}"))
         params_raw = {}
     params = [p for k, v in params_raw.items() if (p := _parameter(str(k), v, problems))]
+    return period, dict(overrides), seeds, params
+
+
+def load_spec(path: str | Path) -> CalibrationSpec:
+    """Read and validate a calibration spec (a path or the name of a shipped one);
+    :class:`ScenarioError` lists every problem."""
+    path = shipped.resolve(path, "calibration spec")
+    data = read_yaml_mapping(path, "calibration spec")
+    problems: list[tuple[str, str]] = [
+        (k, "unknown key; allowed: " + ", ".join(sorted(SPEC_KEYS)))
+        for k in data
+        if k not in SPEC_KEYS
+    ]
+    for key in ("base", "parameters", "moments"):
+        if key not in data:
+            problems.append((key, "is required"))
+    base = read_base_scenario(data["base"], path.parent, "base", problems) if "base" in data else {}
+    period, overrides, seeds, params = _setup(data, problems)
     targets = _targets(data.get("moments"), period, problems) if "moments" in data else []
-    algorithm = str(data.get("algorithm", "nag_dfols"))
-    if algorithm not in ALGORITHMS:
-        problems.append(("algorithm", f"got {algorithm!r}; one of {', '.join(ALGORITHMS)}"))
-    max_eval = data.get("max_evaluations", 60)
-    if not isinstance(max_eval, int) or isinstance(max_eval, bool) or max_eval < 1:
-        problems.append(("max_evaluations", f"must be a positive integer, got {max_eval!r}"))
-    step = data.get("jacobian_step", 0.05)
-    if not isinstance(step, (int, float)) or not 0 < step <= 0.5:
-        problems.append(("jacobian_step", f"must be in (0, 0.5], got {step!r}"))
+    algorithm, max_eval, step = _options(data, problems)
     if len(targets) < len(params) and not problems:
         problems.append(
             ("moments", (f"{len(targets)} moments cannot identify {len(params)} parameters"))
@@ -255,13 +277,13 @@ def load_spec(path: str | Path) -> CalibrationSpec:
         str(data.get("name", path.stem)),
         base,
         period,
-        dict(overrides),
+        overrides,
         seeds,
         params,
         targets,
         algorithm,
-        int(max_eval) if isinstance(max_eval, int) else 1,
-        float(step) if isinstance(step, (int, float)) else 0.05,
+        max_eval,
+        step,
         str(data.get("description", "")),
         str(path),
         data,
