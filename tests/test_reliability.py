@@ -362,11 +362,14 @@ def test_every_file_is_written_by_rename(tmp_path, monkeypatch, syncfs):
 
 
 def _fail_artifacts(monkeypatch, err=errno.ENOSPC):
-    def boom(self, filename, target_name=None):
-        self._note(f"cannot write {target_name}", OSError(err, os.strerror(err)))
+    """Every artifact write fails (``save_artifact``: what ``save_file`` and a tracked
+    batch both write artifacts with)."""
+
+    def boom(self, name, write):
+        self._note(f"cannot write {name}", OSError(err, os.strerror(err)))
         raise OSError(err, os.strerror(err))
 
-    monkeypatch.setattr(SafeFileStorageObserver, "save_file", boom)
+    monkeypatch.setattr(SafeFileStorageObserver, "save_artifact", boom)
 
 
 def test_full_disk_mid_run_is_never_completed(tmp_path, monkeypatch):

@@ -107,3 +107,26 @@ def test_an_interruption_keeps_finished_members_and_marks_the_one_in_flight(
     assert [status[s] for s in (0, 1, 9, 2, 3)] == ["COMPLETED"] * 3 + ["INTERRUPTED"] * 2
     assert len(list((tmp_path / "_done").glob("*.json"))) == 3
     assert not list(tmp_path.rglob("*.tmp"))
+
+
+def test_metrics_text_is_what_json_writes(tiny):
+    import datetime
+    import math
+
+    from incentsim import simulate
+    from incentsim.runs.tracking import metrics_text
+
+    ts = simulate(tiny, seed=1).timeseries
+    when = datetime.datetime(2026, 12, 2, 10, 0, 0, 123456).isoformat()
+    metrics = {
+        name: {
+            "steps": [int(y) for y in ts["year"]],
+            "timestamps": [when] * len(ts),
+            "values": [float(v) for v in ts[name]],
+        }
+        for name in ts.columns[1:]
+    }
+    metrics["odd"] = {"steps": [1, 2], "timestamps": [when] * 2, "values": [math.nan, -1e-300]}
+    metrics["empty"] = {"steps": [], "timestamps": [], "values": []}
+    assert metrics_text(metrics) == json.dumps(metrics, sort_keys=True, indent=2)
+    assert metrics_text({}) == json.dumps({}, sort_keys=True, indent=2)

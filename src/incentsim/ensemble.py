@@ -172,6 +172,11 @@ def _hook(fn: Callable[..., None] | None, *args: Any) -> None:
             raise _HookError() from exc
 
 
+def _hooked(progress: Progress) -> Progress:
+    """``progress`` whose exceptions are the caller's (``KeyboardInterrupt`` passes)."""
+    return lambda done, total: _hook(progress, done, total)
+
+
 def _years(sc: Scenario) -> int:
     return sc.world.burn_in + sc.world.horizon
 
@@ -194,14 +199,14 @@ def step_members(
     ``failed(i, exc)``; when several were in flight (a vectorised group), each is
     stepped again alone (``started`` is called again) to find which. Without
     ``failed``, an exception propagates, and so do ``KeyboardInterrupt`` and the
-    hooks' own exceptions. ``progress(done, total)`` counts the member-years of all
-    the members.
+    exceptions of the hooks and of ``progress``. ``progress(done, total)`` counts the
+    member-years of all the members.
     """
     total = sum(_years(sc) for sc in scenarios)
     done = 0
     hooks = (started, finished, failed)
     for idx in plan(scenarios, max_size=max_size):
-        step = _offset(progress, done, total) if progress is not None else None
+        step = _offset(_hooked(progress), done, total) if progress is not None else None
         _step_group(idx, scenarios, seeds, step, hooks)
         done += sum(_years(scenarios[i]) for i in idx)
 
