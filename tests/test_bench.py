@@ -122,14 +122,14 @@ def test_ensemble_fields_and_identity(report):
 def test_identity_fails_when_a_member_differs(monkeypatch):
     import incentsim.ensemble as ens
 
-    real = ens.run_model
+    real = ens.run_members
 
-    def drifting(sc, seed, progress=None):  # a member stepped together drifts
-        res = real(sc, seed, progress)
-        res.timeseries.loc[0, "gdp_growth_true"] += 1e-12
-        return res
+    def drifting(sc, seeds, progress=None):  # a member stepped together drifts
+        out = real(sc, seeds, progress)
+        out[-1].timeseries.loc[0, "gdp_growth_true"] += 1e-12
+        return out
 
-    monkeypatch.setattr(ens, "run_model", drifting)
+    monkeypatch.setattr(ens, "run_members", drifting)
     out = bench.measure_ensemble("small", 1, 0, 2)
     assert out["ensemble_identical"] is False
 

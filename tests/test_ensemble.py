@@ -93,6 +93,47 @@ def test_code_fingerprint_covers_every_module_of_the_model(tmp_path):
         before = after
 
 
+def _every_mechanism(tiny):
+    from incentsim.rules.accountability import MECHANISMS
+
+    sc = copy.deepcopy(tiny)
+    sc["promotion"] = {"rule": "patronage"}
+    sc["accountability"] = {name: {} for name in MECHANISMS.names()}
+    return sc
+
+
+@pytest.mark.parametrize("mechanisms", [False, True], ids=["no mechanism", "every mechanism"])
+def test_members_stepped_as_one_model_equal_their_solo_runs(tiny, mechanisms):
+    from incentsim.api import run_members
+
+    sc = load_scenario(_every_mechanism(tiny) if mechanisms else tiny)
+    seeds = [3, 0, 11]
+    for seed, res in zip(seeds, run_members(sc, seeds), strict=True):
+        solo = simulate(sc, seed=seed)
+        assert res.seed == seed
+        pd.testing.assert_frame_equal(res.timeseries, solo.timeseries, check_exact=True)
+        pd.testing.assert_frame_equal(res.leaders, solo.leaders, check_exact=True)
+
+
+def test_a_group_steps_each_scenario_once_with_all_its_seeds(tiny, monkeypatch):
+    import incentsim.api as api
+
+    built = []
+    model_cls = api.IncentModel
+    monkeypatch.setattr(
+        api, "IncentModel", lambda sc, seed: built.append(seed) or model_cls(sc, seed)
+    )
+    lean = copy.deepcopy(tiny)
+    lean["economy"] = {"tax_rate": 0.2}  # a numeric parameter: another model, same group
+    members = [(tiny, 0), (lean, 0), (tiny, 5), (lean, 9), (tiny, 2)]
+    results = simulate_ensemble(members)
+    assert built == [[0, 5, 2], [0, 9]]
+    for (sc, seed), res in zip(members, results, strict=True):
+        solo = simulate(sc, seed=seed)
+        pd.testing.assert_frame_equal(res.timeseries, solo.timeseries, check_exact=True)
+        pd.testing.assert_frame_equal(res.leaders, solo.leaders, check_exact=True)
+
+
 def test_a_failure_in_a_vectorised_group_is_charged_to_its_member(tiny, monkeypatch):
     import incentsim.ensemble as ens
 

@@ -43,7 +43,7 @@ def test_the_model_computes_and_leaders_forecast_every_indicator(tiny):
     st = model.state
     pred = forecast(
         st,
-        model.candidates,
+        model.plans,
         st.budget_share,
         model.config.economy,
         model.config.behaviour,
@@ -52,5 +52,5 @@ def test_the_model_computes_and_leaders_forecast_every_indicator(tiny):
     )
     assert set(table.SCORED) <= set(pred)
     for k in table.SCORED:
-        assert pred[k].shape == (model.n_prefectures, len(model.candidates)), k
+        assert pred[k].shape == model.plans.shape[:2], k
         assert np.isfinite(pred[k]).all(), k

@@ -153,11 +153,13 @@ def test_leaders_are_agents_on_the_prefecture_network(tiny):
     assert provinces == {0, 1}
 
 
-def test_leader_views_read_and_write_the_columns_and_follow_the_leader(tiny):
+@pytest.mark.parametrize("seed", [1, [1, 2]], ids=["a run", "an ensemble of two"])
+def test_leader_views_read_and_write_the_columns_and_follow_the_leader(tiny, seed):
     tiny["tenure"] = {"rotation_prob": 1.0, "reappointment_prob": 0.0, "term_length": 2}
-    model = IncentModel(tiny, seed=1)
+    model = IncentModel(tiny, seed=seed)
     leaders = model.leaders
-    views = {ld.leader_id: ld for ld in leaders}
+    views = {(ld.member, ld.leader_id): ld for ld in leaders}
+    assert len(views) == model.n_prefectures
     assert [ld.leader_id for ld in leaders] == leaders.leader_id.tolist()
     ld = leaders[2]
     assert ld.age == leaders.age[2] and ld.shares.tolist() == model.state.shares[2].tolist()
@@ -165,8 +167,8 @@ def test_leader_views_read_and_write_the_columns_and_follow_the_leader(tiny):
     assert leaders.ability[2] == 1.5
     for _ in range(6):
         model.step()
-        for lid, view in views.items():
-            rows = np.flatnonzero(leaders.leader_id == lid)
+        for (member, lid), view in views.items():
+            rows = np.flatnonzero((model.member == member) & (leaders.leader_id == lid))
             if len(rows):  # still in post, possibly rotated: view and cell follow
                 assert view.prefecture == rows[0] and view.cell is model.space[int(rows[0])]
                 assert view.tenure_year == leaders.tenure_year[rows[0]]

@@ -43,7 +43,9 @@ def _cli(*args) -> tuple[int, str, str]:
     return code, out.getvalue(), err.getvalue()
 
 
-def _spec(tmp_path: Path, seeds: int = 3) -> Path:
+def _spec(tmp_path: Path, seeds: int = 1) -> Path:
+    """Six points of one seed each: every run its own scenario, so runs are stepped one
+    after another (the seeds of one scenario are stepped together, all in flight)."""
     spec = tmp_path / "spec.yaml"
     spec.write_text(
         yaml.safe_dump(
@@ -53,7 +55,7 @@ def _spec(tmp_path: Path, seeds: int = 3) -> Path:
                 "method": "grid",
                 "seeds": seeds,
                 "set": SLOW_RUN,
-                "levers": {"tenure.term_length": [3, 5]},
+                "levers": {"tenure.term_length": [3, 4, 5, 6, 7, 8]},
             }
         )
     )
@@ -362,11 +364,14 @@ def test_every_file_is_written_by_rename(tmp_path, monkeypatch, syncfs):
 
 
 def _fail_artifacts(monkeypatch, err=errno.ENOSPC):
-    def boom(self, filename, target_name=None):
-        self._note(f"cannot write {target_name}", OSError(err, os.strerror(err)))
+    """Every artifact write fails (``save_artifact``: what ``save_file`` and a tracked
+    batch both write artifacts with)."""
+
+    def boom(self, name, write):
+        self._note(f"cannot write {name}", OSError(err, os.strerror(err)))
         raise OSError(err, os.strerror(err))
 
-    monkeypatch.setattr(SafeFileStorageObserver, "save_file", boom)
+    monkeypatch.setattr(SafeFileStorageObserver, "save_artifact", boom)
 
 
 def test_full_disk_mid_run_is_never_completed(tmp_path, monkeypatch):

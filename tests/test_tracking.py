@@ -61,14 +61,14 @@ def test_a_batch_writes_the_files_sacred_writes(tmp_path, tiny):
 
 
 def test_a_failing_member_fails_alone(tmp_path, tiny, monkeypatch):
-    real = ens.run_model
+    real = ens.run_members
 
-    def model(sc, seed, progress=None):
-        if seed == 1:
+    def model(sc, seeds, progress=None):  # stepped together, then alone to find who failed
+        if 1 in seeds:
             raise FloatingPointError("member 1 diverged")
-        return real(sc, seed, progress)
+        return real(sc, seeds, progress)
 
-    monkeypatch.setattr(ens, "run_model", model)
+    monkeypatch.setattr(ens, "run_members", model)
     sc = load_scenario(tiny)
     done = []
     out = run_tracked_batch(
@@ -85,21 +85,48 @@ def test_a_failing_member_fails_alone(tmp_path, tiny, monkeypatch):
 def test_an_interruption_keeps_finished_members_and_marks_the_one_in_flight(
     tmp_path, tiny, monkeypatch
 ):
-    real = ens.run_model
+    real = ens.run_members
 
-    def model(sc, seed, progress=None):
-        if seed == 2:
+    def model(sc, seeds, progress=None):
+        if 2 in seeds:
             raise KeyboardInterrupt
-        return real(sc, seed, progress)
+        return real(sc, seeds, progress)
 
-    monkeypatch.setattr(ens, "run_model", model)
+    monkeypatch.setattr(ens, "run_members", model)
     other = copy.deepcopy(tiny)
     other["world"]["horizon"] = 5  # another group, planned after the first
-    members = [Member(load_scenario(tiny), s) for s in range(4)]
-    members.append(Member(load_scenario(other), 9))
+    members = [Member(load_scenario(tiny), s) for s in (0, 1)]
+    members += [Member(load_scenario(other), s) for s in (2, 3)]  # in flight together
+    members.append(Member(load_scenario(tiny), 9))
     with pytest.raises(KeyboardInterrupt):
         run_tracked_batch(members, tmp_path)
     runs, _ = load_runs(tmp_path)
-    assert list(runs.status) == ["COMPLETED", "COMPLETED", "INTERRUPTED"]  # 3 and 9 not begun
-    assert len(list((tmp_path / "_done").glob("*.json"))) == 2
+    # 0 and 1 (with 9, same group) done first; 2 and 3 stepped together, both in flight
+    assert sorted(runs.seed) == [0, 1, 2, 3, 9]
+    status = dict(zip(runs.seed, runs.status, strict=True))
+    assert [status[s] for s in (0, 1, 9, 2, 3)] == ["COMPLETED"] * 3 + ["INTERRUPTED"] * 2
+    assert len(list((tmp_path / "_done").glob("*.json"))) == 3
     assert not list(tmp_path.rglob("*.tmp"))
+
+
+def test_metrics_text_is_what_json_writes(tiny):
+    import datetime
+    import math
+
+    from incentsim import simulate
+    from incentsim.runs.tracking import metrics_text
+
+    ts = simulate(tiny, seed=1).timeseries
+    when = datetime.datetime(2026, 12, 2, 10, 0, 0, 123456).isoformat()
+    metrics = {
+        name: {
+            "steps": [int(y) for y in ts["year"]],
+            "timestamps": [when] * len(ts),
+            "values": [float(v) for v in ts[name]],
+        }
+        for name in ts.columns[1:]
+    }
+    metrics["odd"] = {"steps": [1, 2], "timestamps": [when] * 2, "values": [math.nan, -1e-300]}
+    metrics["empty"] = {"steps": [], "timestamps": [], "values": []}
+    assert metrics_text(metrics) == json.dumps(metrics, sort_keys=True, indent=2)
+    assert metrics_text({}) == json.dumps({}, sort_keys=True, indent=2)

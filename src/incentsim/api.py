@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -96,20 +96,28 @@ def run_model(
     """Step one :class:`IncentModel` of a validated scenario ``sc`` through its
     ``burn_in + horizon`` years and return its :func:`result_of` (no validation:
     :func:`simulate` and :func:`incentsim.ensemble.simulate_ensemble` do that first)."""
-    model = IncentModel(sc, seed=seed)
+    return run_members(sc, [seed], progress)[0]
+
+
+def run_members(
+    sc: Scenario, seeds: Sequence[int], progress: Callable[[int, int], None] | None = None
+) -> list[SimulationResult]:
+    """:func:`run_model` of every seed, stepped together as one model of several
+    members (an ensemble); each result equals that seed's run alone, bit for bit.
+    ``progress(done, total)`` counts the model's years."""
+    model = IncentModel(sc, seed=seeds)
     total = sc.world.burn_in + sc.world.horizon
     for i in range(total):
         model.step()
         if progress is not None:
             progress(i + 1, total)
-    return result_of(model, sc, seed)
+    return [result_of(model, sc, s, member=m) for m, s in enumerate(model.seeds)]
 
 
-def result_of(model: IncentModel, sc: Scenario, seed: int) -> SimulationResult:
-    """The :class:`SimulationResult` of a model that has run: its yearly records as the
-    timeseries and its leader-year panel stacked into one frame."""
-    ts = pd.DataFrame.from_records(model.records, columns=["year", *OUTCOME_NAMES])
-    panel = pd.DataFrame(
-        {c: np.concatenate(model.panel[c]) if model.panel[c] else [] for c in PANEL_COLUMNS}
-    )
-    return SimulationResult(scenario=sc, seed=int(seed), timeseries=ts, leaders=panel)
+def result_of(model: IncentModel, sc: Scenario, seed: int, member: int = 0) -> SimulationResult:
+    """The :class:`SimulationResult` of a model that has run (of one of its members): its
+    yearly records as the timeseries and its leader-year panel stacked into one frame."""
+    records, panel = model.member_records[member], model.member_panels[member]
+    ts = pd.DataFrame.from_records(records, columns=["year", *OUTCOME_NAMES])
+    leaders = pd.DataFrame({c: np.concatenate(panel[c]) if panel[c] else [] for c in PANEL_COLUMNS})
+    return SimulationResult(scenario=sc, seed=int(seed), timeseries=ts, leaders=leaders)

@@ -94,7 +94,8 @@ class PrefectureState:
     budget_share: np.ndarray
     entry_rate: np.ndarray
     indicators: dict[str, np.ndarray] = field(default_factory=dict)
-    indicator_scale: dict[str, float] = field(default_factory=dict)
+    #: each scored indicator's scale, one per ensemble member
+    indicator_scale: dict[str, np.ndarray] = field(default_factory=dict)
     term_sum: dict[str, np.ndarray] = field(default_factory=dict)
     term_weight: np.ndarray = None  # type: ignore[assignment]
     term_baseline: dict[str, np.ndarray] = field(default_factory=dict)
@@ -280,8 +281,8 @@ def environment_multiplier(
     st: PrefectureState,
     econ,
     gdp_prev,
-    national_level: float,
-    national_shock: float,
+    national_level: np.ndarray,
+    national_shock: np.ndarray,
     ability: np.ndarray,
 ) -> np.ndarray:
     """What a prefecture adds to its firms' productivity this year: its fixed
@@ -357,13 +358,14 @@ def forecast(
 ) -> dict:
     """Indicators each leader expects from each candidate plan.
 
-    ``cand`` is (C, N_USES + 1): budget shares and a borrowing level (share of
-    GDP). ``budget_share`` is each prefecture's pre-borrowing budget over GDP.
+    ``cand`` is (L, C, N_USES + 1): each prefecture's candidate plans, budget shares
+    and a borrowing level (share of GDP). ``budget_share`` is each prefecture's
+    pre-borrowing budget over GDP.
     Returns a dict of (L, C) arrays with the indicator names of
     :mod:`incentsim.indicators` plus ``growth_true``, ``innovation`` and ``debt_now``.
     """
-    borrow = cand[None, :, N_USES]
-    spend = spending_shares(budget_share[:, None, None] * cand[None, :, :N_USES], borrow)
+    borrow = cand[:, :, N_USES]
+    spend = spending_shares(budget_share[:, None, None] * cand[:, :, :N_USES], borrow)
     growth, abate = _forecast_growth(state, spend, econ, expected_growth)
     poll_growth = expected_pollution_growth(growth, abate - state.abatement[:, None], econ)
     services = services_next(

@@ -12,19 +12,18 @@ steps each group with :func:`run_group`. Results come back in member order, and 
 member's result equals the same ``(scenario, seed)`` run alone with
 :func:`incentsim.simulate`, bit for bit, whatever the grouping.
 
-:func:`run_group` is the one place that steps a group; until the model steps a
-group as one vectorised population it runs the members one after another, exactly
-as :func:`incentsim.simulate` does.
+:func:`run_group` is the one place that steps a group: members with the same
+scenario are stepped together as one vectorised population (an
+:class:`~incentsim.model.IncentModel` of several members, :func:`vector_key`).
 """
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from incentsim.api import SimulationResult, default_scenario_path, run_model
+from incentsim.api import SimulationResult, default_scenario_path, run_members
 from incentsim.errors import ScenarioError
 from incentsim.runs.ranges import check_seed
 from incentsim.scenario import Scenario, load_scenario
@@ -73,11 +72,17 @@ def member_memory(scenario: Scenario) -> int:
 
 
 def memory_budget() -> int:
-    """Bytes one group may use: half the memory available now, at most
-    :data:`incentsim.sizes.MAX_MEMORY_BYTES` (what one simulation may need)."""
+    """Bytes one group may use: half the memory available now (``MemAvailable``: free
+    memory and reclaimable caches), at most :data:`incentsim.sizes.MAX_MEMORY_BYTES`
+    (what one simulation may need)."""
+    available = None
     try:
-        available = os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
-    except (ValueError, OSError):  # pragma: no cover - not POSIX
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            if line.startswith("MemAvailable:"):
+                available = int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):  # pragma: no cover - not Linux
+        pass
+    if available is None:
         return MAX_MEMORY_BYTES
     return max(1, min(MAX_MEMORY_BYTES, available // 2))
 
@@ -112,26 +117,47 @@ def run_group(
 ) -> list[SimulationResult]:
     """Step one group of validated members (equal :func:`group_key`) and return their
     results in order. ``progress(done, total)`` counts member-years of the group;
-    ``started(j)`` is called when member ``j`` begins to be stepped and
-    ``finished(j, result)`` as soon as its result is ready (tracked batches store each
+    ``started(j)`` is called for every member before the first year and
+    ``finished(j, result)`` for every member after the last (tracked batches store each
     run then: :mod:`incentsim.runs.tracking`).
 
-    For now the members run one after another as :func:`incentsim.simulate` runs
-    them; the vectorised stepping of the group as one population replaces this body
-    (calling ``started`` for every member before the first year and ``finished`` for
-    every member after the last).
+    Members with the same scenario (any seeds) are stepped together as one
+    :class:`~incentsim.model.IncentModel` of several members (:func:`vector_key`), each
+    drawing from its own streams, so each equals its run alone bit for bit.
     """
     total = sum(sc.world.burn_in + sc.world.horizon for sc in scenarios)
-    out: list[SimulationResult] = []
+    by_key: dict[Hashable, list[int]] = {}
+    for j, sc in enumerate(scenarios):
+        by_key.setdefault(vector_key(sc), []).append(j)
+    out: dict[int, SimulationResult] = {}
     done = 0
-    for j, (sc, seed) in enumerate(zip(scenarios, seeds, strict=True)):
-        if started is not None:
-            started(j)
-        out.append(run_model(sc, seed, _offset(progress, done, total) if progress else None))
-        if finished is not None:
-            finished(j, out[-1])
-        done += sc.world.burn_in + sc.world.horizon
-    return out
+    for idx in by_key.values():
+        sc = scenarios[idx[0]]
+        years = sc.world.burn_in + sc.world.horizon
+        for j in idx:
+            if started is not None:
+                started(j)
+        step = _offset(progress, done, total) if progress else None
+        members = [seeds[j] for j in idx]
+        for m, res in enumerate(run_members(sc, members, _scaled(step, len(idx)))):
+            out[idx[m]] = res
+            if finished is not None:
+                finished(idx[m], res)
+        done += years * len(idx)
+    return [out[j] for j in range(len(scenarios))]
+
+
+def vector_key(scenario: Scenario) -> Hashable:
+    """What members must share to be stepped as one model (:func:`run_group`): today the
+    whole scenario, so members differ only in their seeds."""
+    return scenario.model_dump_json()
+
+
+def _scaled(progress: Progress | None, members: int) -> Progress | None:
+    """``progress`` counting the years of ``members`` members stepped together."""
+    if progress is None:
+        return None
+    return lambda years, total: progress(members * years, members * total)
 
 
 def _offset(progress: Progress, done: int, total: int) -> Progress:
@@ -149,6 +175,11 @@ def _hook(fn: Callable[..., None] | None, *args: Any) -> None:
             fn(*args)
         except Exception as exc:
             raise _HookError() from exc
+
+
+def _hooked(progress: Progress) -> Progress:
+    """``progress`` whose exceptions are the caller's (``KeyboardInterrupt`` passes)."""
+    return lambda done, total: _hook(progress, done, total)
 
 
 def _years(sc: Scenario) -> int:
@@ -173,14 +204,14 @@ def step_members(
     ``failed(i, exc)``; when several were in flight (a vectorised group), each is
     stepped again alone (``started`` is called again) to find which. Without
     ``failed``, an exception propagates, and so do ``KeyboardInterrupt`` and the
-    hooks' own exceptions. ``progress(done, total)`` counts the member-years of all
-    the members.
+    exceptions of the hooks and of ``progress``. ``progress(done, total)`` counts the
+    member-years of all the members.
     """
     total = sum(_years(sc) for sc in scenarios)
     done = 0
     hooks = (started, finished, failed)
     for idx in plan(scenarios, max_size=max_size):
-        step = _offset(progress, done, total) if progress is not None else None
+        step = _offset(_hooked(progress), done, total) if progress is not None else None
         _step_group(idx, scenarios, seeds, step, hooks)
         done += sum(_years(scenarios[i]) for i in idx)
 

@@ -21,6 +21,12 @@ A year (one :meth:`IncentModel.step`, one method per phase):
    :mod:`incentsim.recording`); :meth:`~IncentModel._turn_over` — the upper
    level turns leaders over.
 
+One model can step an ensemble: ``IncentModel(scenario, seed=[s1, ..., sK])`` holds
+K members' prefectures in consecutive blocks of the same columns, each member
+drawing from its own streams (:class:`incentsim.seeding.MemberStreams`) and its
+national quantities and records kept apart, so each member equals its run alone,
+bit for bit (:func:`incentsim.ensemble.run_group` uses this).
+
 The model orchestrates; agents decide; every law of motion lives with the
 agent or economy it belongs to (:mod:`incentsim.economy`,
 :mod:`incentsim.agents`); rules and mechanisms are objects passed in —
@@ -29,6 +35,8 @@ behavioural number is a field of the scenario (``economy``, ``behaviour``).
 """
 
 from __future__ import annotations
+
+from collections.abc import Sequence
 
 import mesa
 import numpy as np
@@ -45,8 +53,8 @@ from incentsim.rules.accountability import MECHANISMS
 from incentsim.rules.evaluation import Evaluator, credit
 from incentsim.rules.promotion import PROMOTION_RULES
 from incentsim.scenario import Scenario, load_scenario
-from incentsim.seeding import stream
-from incentsim.world import build_geography
+from incentsim.seeding import Draws, MemberStreams
+from incentsim.world import build_geography, join_geographies
 
 STREAMS = ("world", "shocks", "firms", "citizens", "leaders", "upper", "rule", "appoint", "mesa")
 
@@ -65,24 +73,33 @@ class IncentModel(mesa.Model):
 
     Implements :class:`incentsim.rules.context.MechanismContext`, what mechanisms see."""
 
-    def __init__(self, scenario: Scenario | dict | str | None = None, seed: int = 0) -> None:
+    def __init__(
+        self, scenario: Scenario | dict | str | None = None, seed: int | Sequence[int] = 0
+    ) -> None:
         sc = scenario if isinstance(scenario, Scenario) else load_scenario(scenario or {})
-        self.seed_value = int(seed)
-        self.streams = {name: stream(seed, name) for name in STREAMS}
-        super().__init__(rng=self.streams["mesa"])
+        #: the members' seeds: one (a run), or several (an ensemble stepped as one)
+        self.seeds = (int(seed),) if isinstance(seed, int | np.integer) else tuple(map(int, seed))
+        self.seed_value = self.seeds[0]
+        self.n_members = k = len(self.seeds)
+        self.streams = {name: MemberStreams(self.seeds, name) for name in STREAMS}
+        super().__init__(rng=self.streams["mesa"].members[0])
         self.config = sc
         w = sc.world
-        self.n_provinces = w.n_provinces
+        #: prefectures of one member; the state holds the members' blocks one after another
+        self.member_size = m = w.n_provinces * w.prefectures_per_province
+        self.n_provinces = k * w.n_provinces
         self.per_province = w.prefectures_per_province
-        self.n_prefectures = n = w.n_provinces * w.prefectures_per_province
+        self.n_prefectures = n = k * m
+        #: the member each prefecture belongs to
+        self.member = np.repeat(np.arange(k), m)
         rng = self.streams["world"]
-        self.geo = build_geography(
-            w.n_provinces, w.prefectures_per_province, w.cross_province_links, rng
-        )
-        self.province = self.geo.province
-        self.space = Network(self.geo.graph, random=self.random, layout=self.geo.positions)
-        self._set_rules(sc, seed)
-        self.candidates = candidate_plans(sc.behaviour, rng)
+        self._build_world(sc, rng)
+        self._set_rules(sc)
+        #: each prefecture's candidate plans (its member's), (prefectures, plans, uses + 1);
+        #: of a single run, a read-only view repeating the one set (no copies)
+        plans = np.stack([candidate_plans(sc.behaviour, g) for g in rng.members])[:, None]
+        shape = (k, m, *plans.shape[2:])
+        self.plans = np.broadcast_to(plans, shape).reshape(n, *plans.shape[2:])
         self.growth_target = np.full(n, sc.promotion.growth_target + sc.promotion.target_escalation)
         z = np.exp(sc.economy.prefecture_productivity_sd * rng.standard_normal(n))
         self.state = self._initial_state(z, rng)
@@ -92,7 +109,9 @@ class IncentModel(mesa.Model):
         )
         self._calibrate_initial_levels()
         num, den = self.firms.tfp_totals()
-        self._tfp_level = num.sum() / den.sum() if den.sum() > 0 else 1.0
+        self._tfp_level = np.array(
+            [self._ratio(a.sum(), b.sum(), 1.0) for a, b in zip(*self.by_member(num, den))]
+        )
         self._tfp_level_p = np.divide(num, den, out=np.zeros(n), where=den > 0)
         self.upper = UpperLevel(self)
         #: the sitting leaders, one row per prefecture (iterating gives Mesa agent views)
@@ -100,17 +119,61 @@ class IncentModel(mesa.Model):
         self.state.indicators = self.indicators()
         self._reset_terms(np.ones(n, dtype=bool))
         self.year = -w.burn_in
-        self.records: list[dict] = []
-        #: leader-year panel: per column, one array per recorded year
-        self.panel: dict[str, list[np.ndarray]] = {c: [] for c in PANEL_COLUMNS}
+        #: per member: the outcome rows and the leader-year panel (per column, one array
+        #: per recorded year)
+        self.member_records: list[list[dict]] = [[] for _ in range(k)]
+        self.member_panels: list[dict[str, list[np.ndarray]]] = [
+            {c: [] for c in PANEL_COLUMNS} for _ in range(k)
+        ]
+
+    @property
+    def records(self) -> list[dict]:
+        """The outcome rows of the (first) member."""
+        return self.member_records[0]
+
+    @property
+    def panel(self) -> dict[str, list[np.ndarray]]:
+        """The leader-year panel of the (first) member, per column one array per year."""
+        return self.member_panels[0]
+
+    def by_member(self, *xs: np.ndarray) -> list[np.ndarray]:
+        """Per-prefecture arrays, each as one row per member (views)."""
+        return [x.reshape(self.n_members, self.member_size, *x.shape[1:]) for x in xs]
+
+    def member_rows(self, m: int) -> slice:
+        """Member ``m``'s block of prefecture rows."""
+        return slice(m * self.member_size, (m + 1) * self.member_size)
+
+    def scale(self, name: str) -> np.ndarray:
+        """Indicator ``name``'s scale for every prefecture (its member's)."""
+        return self.state.indicator_scale[name][self.member]
+
+    @staticmethod
+    def _ratio(num: float, den: float, default: float) -> float:
+        return num / den if den > 0 else default
 
     # ----------------------------------------------------------------- set-up
 
-    def _set_rules(self, sc: Scenario, seed: int) -> None:
+    def _build_world(self, sc: Scenario, rng: MemberStreams) -> None:
+        """Every member's geography (joined: :func:`incentsim.world.join_geographies`)
+        and the Mesa network space over it."""
+        w = sc.world
+        self.geo = join_geographies(
+            [
+                build_geography(
+                    w.n_provinces, w.prefectures_per_province, w.cross_province_links, g
+                )
+                for g in rng.members
+            ]
+        )
+        self.province = self.geo.province
+        self.space = Network(self.geo.graph, random=self.random, layout=self.geo.positions)
+
+    def _set_rules(self, sc: Scenario) -> None:
         """The promotion rule and the mechanisms in force, and what they imply."""
         rule = PROMOTION_RULES[sc.promotion.rule](sc.promotion)
         self.mechanisms = [
-            MECHANISMS[name](params, stream(seed, f"mechanism:{name}"))
+            MECHANISMS[name](params, MemberStreams(self.seeds, f"mechanism:{name}"))
             for name, params in sc.mechanisms()
         ]
         self.evaluator = Evaluator(rule, self.mechanisms)
@@ -124,9 +187,9 @@ class IncentModel(mesa.Model):
         #: firms answer the business-environment survey only when something reads it
         self.surveys_firms = "firm_survey" in read
 
-    def _initial_state(self, z: np.ndarray, rng: np.random.Generator) -> eco.PrefectureState:
+    def _initial_state(self, z: np.ndarray, rng: MemberStreams) -> eco.PrefectureState:
         n, econ, beh = self.n_prefectures, self.config.economy, self.config.behaviour
-        ones, zeros = np.ones(n), np.zeros(n)
+        ones, zeros, k_ = np.ones(n), np.zeros(n), self.n_members
         st = eco.PrefectureState(
             n=n,
             productivity=z,
@@ -176,12 +239,12 @@ class IncentModel(mesa.Model):
             service_efficiency=np.ones(n),
             budget_share=np.full(n, econ.tax_rate),
             # InitialScale is a section model built at run time from the indicator table
-            indicator_scale=beh.initial_scale.model_dump(),  # type: ignore[attr-defined]
+            indicator_scale={k: np.full(k_, v) for k, v in beh.initial_scale.model_dump().items()},  # type: ignore[attr-defined]
             entry_rate=np.full(n, econ.entry_reference),
         )
-        self.frontier = 1.0
-        self.entry_rate = econ.entry_reference
-        self.national_level = 0.0
+        #: national quantities, one per member
+        self.frontier, self.national_level = np.ones(k_), np.zeros(k_)
+        self.entry_rate = np.full(k_, econ.entry_reference)
         return st
 
     def _calibrate_initial_levels(self) -> None:
@@ -228,13 +291,11 @@ class IncentModel(mesa.Model):
         """The scenario's ``behaviour`` section (part of the mechanisms' context)."""
         return self.config.behaviour
 
-    def redress_petitions(self, share: float, rng: np.random.Generator) -> None:
+    def redress_petitions(self, share: float, rng: Draws) -> None:
         """Settle a share of this year's petitions (part of the mechanisms' context)."""
         self.citizens.redress(share, rng)
 
-    def register_scandal(
-        self, caught: np.ndarray, dismissal_prob: float, rng: np.random.Generator
-    ) -> None:
+    def register_scandal(self, caught: np.ndarray, dismissal_prob: float, rng: Draws) -> None:
         """Detected manipulation: correct the report, mark a scandal, maybe dismiss."""
         st = self.state
         st.scandal |= caught
@@ -281,10 +342,11 @@ class IncentModel(mesa.Model):
         st, beh = self.state, self.config.behaviour
         a = beh.scale_smoothing
         for k in SCORED:
-            x = st.indicators[k].reshape(self.n_provinces, self.per_province)
-            sd = float(np.sqrt(((x - x.mean(axis=1, keepdims=True)) ** 2).mean()))
+            x = st.indicators[k].reshape(self.n_members, -1, self.per_province)
+            dev = (x - x.mean(axis=2, keepdims=True)) ** 2
+            sd = np.sqrt(dev.reshape(self.n_members, -1).mean(axis=1))
             new = (1 - a) * st.indicator_scale[k] + a * sd
-            st.indicator_scale[k] = max(new, getattr(beh.scale_floor, k))
+            st.indicator_scale[k] = np.maximum(new, getattr(beh.scale_floor, k))
 
     # ----------------------------------------------------------------- the year
 
@@ -312,9 +374,9 @@ class IncentModel(mesa.Model):
         self.state.scandal_dismissal[:] = False
         self._mechanisms_new_year()
 
-    def _shocks(self) -> float:
+    def _shocks(self) -> np.ndarray:
         """Draw the national and local shocks; move the national and local frontiers.
-        Returns the national shock (it enters this year's output)."""
+        Returns the national shock, one per member (it enters this year's output)."""
         st, econ, rs = self.state, self.config.economy, self.streams["shocks"]
         national = econ.national_shock_sd * rs.standard_normal()
         eps = econ.local_shock_sd * rs.standard_normal(self.n_prefectures)
@@ -322,8 +384,9 @@ class IncentModel(mesa.Model):
             st.local_growth_shock, eps, self.geo.spillover, econ
         )
         st.local_level += st.local_growth_shock
+        (innovation,) = self.by_member(st.innovation)
         self.frontier *= np.exp(
-            eco.frontier_drift(econ.frontier_growth, self.entry_rate, st.innovation.mean(), econ)
+            eco.frontier_drift(econ.frontier_growth, self.entry_rate, innovation.mean(axis=1), econ)
         )
         st.frontier_gap = eco.frontier_drift(
             (1.0 - econ.frontier_convergence) * st.frontier_gap, st.entry_rate, st.innovation, econ
@@ -347,22 +410,26 @@ class IncentModel(mesa.Model):
             st.protection = st.protection * mech.protection_factor(self)
         return spend_gdp
 
-    def _produce(self, national: float, spend_gdp: np.ndarray, gdp_prev: np.ndarray) -> FirmYear:
+    def _produce(
+        self, national: np.ndarray, spend_gdp: np.ndarray, gdp_prev: np.ndarray
+    ) -> FirmYear:
         """Firms produce, invest, exit and enter; GDP and expectations follow."""
         st, econ, beh = self.state, self.config.economy, self.config.behaviour
+        mem = self.member
         env_mult = eco.environment_multiplier(
-            st, econ, gdp_prev, self.national_level, national, self.leaders.ability
+            st, econ, gdp_prev, self.national_level[mem], national[mem], self.leaders.ability
         )
         fy = self.firms.step(
             env_mult,
             st.subsidy_rate,
             eco.firm_confidence(st.firm_trust, beh),
             st.protection,
-            self.frontier * np.exp(st.frontier_gap),
+            self.frontier[mem] * np.exp(st.frontier_gap),
             eco.entry_barrier(st.abatement, econ),
         )
         st.entry_rate = fy.entries / np.maximum(fy.alive_start, 1.0)
-        self.entry_rate = float(fy.entries.sum() / max(fy.alive_start.sum(), 1.0))
+        entries, alive = self.by_member(fy.entries, fy.alive_start)
+        self.entry_rate = entries.sum(axis=1) / np.maximum(alive.sum(axis=1), 1.0)
         self.national_level += econ.national_shock_persistence * national
         eco.account_output(st, econ, fy, spend_gdp, gdp_prev, beh)
         return fy
@@ -430,27 +497,36 @@ class IncentModel(mesa.Model):
 
     # ----------------------------------------------------------------- recording
 
-    def _advance_tfp(self, fy) -> tuple[float, np.ndarray]:
-        """The year's TFP growth, national and per prefecture, against last year's level
-        (the initial firms' in the first year). Tracked every year, burn-in included, so
-        the first recorded year is measured like any other; with no firm alive the level
-        is carried over (no change)."""
+    def _advance_tfp(self, fy) -> tuple[np.ndarray, np.ndarray]:
+        """The year's TFP growth, national (per member) and per prefecture, against last
+        year's level (the initial firms' in the first year). Tracked every year, burn-in
+        included, so the first recorded year is measured like any other; with no firm
+        alive the level is carried over (no change)."""
         n = self.n_prefectures
         prev, prev_p = self._tfp_level, self._tfp_level_p
-        tfp = fy.tfp_num.sum() / fy.tfp_den.sum() if fy.tfp_den.sum() > 0 else prev
+        tfp = np.array(
+            [
+                self._ratio(a.sum(), b.sum(), p)
+                for a, b, p in zip(*self.by_member(fy.tfp_num, fy.tfp_den), prev)
+            ]
+        )
         tfp_p = np.divide(fy.tfp_num, fy.tfp_den, out=np.zeros(n), where=fy.tfp_den > 0)
         tfp_p = np.where(fy.tfp_den > 0, tfp_p, prev_p)
         self._tfp_level, self._tfp_level_p = tfp, tfp_p
         return (
-            float(tfp / prev - 1.0),
+            tfp / prev - 1.0,
             np.divide(tfp_p, prev_p, out=np.ones(n), where=prev_p > 0) - 1.0,
         )
 
     def _record(self, fate, fy, tfp_growth) -> None:
-        """Append this year's outcome row and leader-panel rows."""
-        self.records.append(recording.outcome_row(self, fate, fy, tfp_growth[0]))
-        for k, v in recording.panel_columns(self, fate, fy, tfp_growth[1]).items():
-            self.panel[k].append(v)
+        """Append this year's outcome row and leader-panel rows of every member."""
+        rows = recording.outcome_rows(self, fate, fy, tfp_growth[0])
+        cols = recording.panel_columns(self, fate, fy, tfp_growth[1])
+        for m in range(self.n_members):
+            self.member_records[m].append(rows[m])
+            block = self.member_rows(m)
+            for k, v in cols.items():
+                self.member_panels[m][k].append(v[block])
 
     # ----------------------------------------------------------------- invariants
 

@@ -80,7 +80,7 @@ class UpperLevel:
         base = {k: shape(st.term_baseline[k]) for k in SCORED}
         return EvalContext(
             peer_mean=means,
-            scale=dict(st.indicator_scale),
+            scale={k: shape(self.model.scale(k)) for k in st.indicator_scale},
             baseline=base,
             target=shape(self.model.growth_target),
         )
@@ -104,7 +104,7 @@ class UpperLevel:
         score = score + promo.noise * rng.standard_normal(n)
         pct = self.percentile(score)
         st.last_score, st.rank_pct = score, pct
-        u_reappoint, u_rotate, u_hazard = rng.random((3, n))
+        u_reappoint, u_rotate, u_hazard = rng.random((3, n), axis=1)
         u_slots = rng.random(self.n_prov)
         age, term = leaders.age, leaders.term_length
         evaluated = leaders.tenure_year >= term
@@ -176,20 +176,24 @@ class UpperLevel:
         Vacancies are filled in a random order: the k-th vacancy takes the k-th rotated
         leader (in prefecture order) unless that is the leader's own prefecture (then
         the leader leaves), and a new appointee once the rotated leaders are placed."""
-        leaders = self.model.leaders
+        model = self.model
+        leaders = model.leaders
         leaving = fate["promoted"] | fate["dismissed"] | fate["retired"] | fate["moved"]
         again = fate["reappointed"]
         leaders.tenure_year[again] = 0
         leaders.terms_served[again] += 1
-        vacant = np.flatnonzero(leaving)
-        pool = vacant[fate["rotated"][vacant]]
-        dest = vacant[self.rng.permutation(len(vacant))]
-        moves = pool != dest[: len(pool)]
-        leaders.rotate(pool[moves], dest[: len(pool)][moves])
-        appointed = np.ones(len(dest), dtype=bool)
-        appointed[: len(pool)] = ~moves
-        leaders.appoint(dest[appointed])
+        moves: list[tuple[np.ndarray, np.ndarray]] = []
+        appointed: list[np.ndarray] = []
+        for m, rng in enumerate(self.rng.members):
+            vacant = model.member_rows(m).start + np.flatnonzero(model.by_member(leaving)[0][m])
+            pool = vacant[fate["rotated"][vacant]]
+            dest = vacant[rng.permutation(len(vacant))]
+            moving = pool != dest[: len(pool)]
+            moves.append((pool[moving], dest[: len(pool)][moving]))
+            appoint = np.ones(len(dest), dtype=bool)
+            appoint[: len(pool)] = ~moving
+            appointed.append(dest[appoint])
+        leaders.rotate(*(np.concatenate(x) for x in zip(*moves)))
+        leaders.appoint(np.concatenate(appointed))
         leaders.sync_views()
-        new = np.zeros(self.model.n_prefectures, dtype=bool)
-        new[vacant] = True
-        return new
+        return leaving.copy()

@@ -1,8 +1,11 @@
 """Recording a year: the outcome row and the leader-year panel.
 
-:func:`outcome_row` makes one row of ``SimulationResult.timeseries`` (the
-outcomes of :data:`incentsim.outcomes.OUTCOMES`); :func:`panel_columns` makes
-one year of the leader-year panel (:data:`incentsim.outcomes.PANEL_COLUMNS`).
+:func:`outcome_rows` makes one row of ``SimulationResult.timeseries`` (the
+outcomes of :data:`incentsim.outcomes.OUTCOMES`) per ensemble member (one for a
+single run): each outcome is a reduction of the member's block, along the last
+axis of a (members, prefectures) view, so a member's row equals its run alone.
+:func:`panel_columns` makes one year of the leader-year panel
+(:data:`incentsim.outcomes.PANEL_COLUMNS`), every member's rows in its block.
 Both only read the model; the model appends what they return.
 """
 
@@ -40,57 +43,88 @@ def _selection_quality(ability: np.ndarray, fate: dict[str, np.ndarray]) -> floa
     return float(ability[fate["promoted"]].mean() - ability[fate["contested"]].mean())
 
 
-def _dispersion(model, x: np.ndarray) -> float:
-    """Within-province standard deviation of ``x`` (pooled over provinces)."""
-    g = x.reshape(model.n_provinces, model.per_province)
-    return float(np.sqrt(((g - g.mean(axis=1, keepdims=True)) ** 2).mean()))
+class Members:
+    """Every array attribute of ``obj`` (every value of a dict) with one row per member
+    of ``model``'s ensemble (views): reductions along ``axis=1`` are per member."""
+
+    def __init__(self, obj, k: int) -> None:
+        self._obj, self._k = obj, k
+
+    def _rows(self, x: np.ndarray) -> np.ndarray:
+        return x.reshape(self._k, -1, *x.shape[1:])
+
+    def __getattr__(self, name: str):
+        return self._rows(getattr(self._obj, name))
+
+    def __getitem__(self, key: str):
+        return self._rows(self._obj[key])
 
 
-def outcome_row(
-    model, fate: dict[str, np.ndarray], fy: FirmYear, tfp_growth: float
-) -> dict[str, Any]:
-    """The year's outcomes, national (see :data:`incentsim.outcomes.OUTCOMES`)."""
-    st, econ, leaders = model.state, model.config.economy, model.leaders
-    alive = max(fy.alive_start.sum(), 1.0)
-    gdp_total = st.gdp.sum()
-    row = {
-        "year": model.year,
-        "gdp_growth_true": float(st.growth_true.mean()),
-        "gdp_growth_reported": float(st.growth_reported.mean()),
-        "manipulation_gap": float((st.growth_reported - st.growth_true).mean()),
-        "growth_dispersion": _dispersion(model, st.growth_true),
-        "investment_rate": float((fy.investment.sum() + st.spending[:, INV].sum()) / gdp_total),
-        "public_investment_rate": float(st.spending[:, INV].sum() / gdp_total),
+def _dispersion(model, x: np.ndarray) -> np.ndarray:
+    """Within-province standard deviation of ``x`` (pooled over provinces), per member."""
+    g = x.reshape(model.n_members, -1, model.per_province)
+    return np.sqrt(((g - g.mean(axis=2, keepdims=True)) ** 2).reshape(model.n_members, -1).mean(1))
+
+
+def _mean(x: np.ndarray) -> np.ndarray:
+    return x.mean(axis=1)
+
+
+def _total(x: np.ndarray) -> np.ndarray:
+    return x.sum(axis=1)
+
+
+def outcome_rows(
+    model, fate: dict[str, np.ndarray], fy: FirmYear, tfp_growth: np.ndarray
+) -> list[dict[str, Any]]:
+    """The year's outcomes, national (see :data:`incentsim.outcomes.OUTCOMES`), one row
+    per member."""
+    econ, k = model.config.economy, model.n_members
+    members: list[Any] = [
+        Members(x, k) for x in (model.state, model.leaders, fate, fy, model.citizens, model.firms)
+    ]
+    st, leaders, fate, fy, citizens, firms = members
+    alive = np.maximum(_total(fy.alive_start), 1.0)
+    gdp_total, capital = _total(st.gdp), _total(fy.capital)
+    cols = {
+        "gdp_growth_true": _mean(st.growth_true),
+        "gdp_growth_reported": _mean(st.growth_reported),
+        "manipulation_gap": _mean(st.growth_reported - st.growth_true),
+        "growth_dispersion": _dispersion(model, model.state.growth_true),
+        "investment_rate": (_total(fy.investment) + _total(st.spending[..., INV])) / gdp_total,
+        "public_investment_rate": _total(st.spending[..., INV]) / gdp_total,
         # a firm-less economy (every firm exited, none entered) has no return
-        "return_on_capital": float(econ.capital_share * fy.output.sum() / fy.capital.sum())
-        if fy.capital.sum() > 0
-        else 0.0,
+        "return_on_capital": np.divide(
+            econ.capital_share * _total(fy.output), capital, out=np.zeros(k), where=capital > 0
+        ),
         "tfp_growth": tfp_growth,
-        "firm_entry_rate": float(fy.entries.sum() / alive),
-        "firm_exit_rate": float(fy.exits.sum() / alive),
-        "protected_share": float(model.firms.protected.sum() / alive),
-        "public_services": float(st.services.mean()),
-        "human_capital": float(st.human_capital.mean()),
-        "pollution": float(st.pollution.mean()),
-        "debt_to_gdp": float(st.debt.sum() / gdp_total),
-        "satisfaction": float(model.citizens.satisfaction.mean()),
-        "trust_local": float(model.citizens.trust_local.mean()),
-        "trust_central": float(model.citizens.trust_central.mean()),
-        "firm_trust": float(st.firm_trust.mean()),
-        "petitions": float(st.petitions.mean()),
-        "promotion_rate": float(fate["promoted"].mean()),
-        "dismissal_rate": float(fate["dismissed"].mean()),
-        "turnover_rate": float(st.turnover.mean()),
-        "mean_tenure": float(np.mean(leaders.years_in_post)),
-        "mean_age": float(np.mean(leaders.age)),
-        "selection_quality": _selection_quality(leaders.ability, fate),
+        "firm_entry_rate": _total(fy.entries) / alive,
+        "firm_exit_rate": _total(fy.exits) / alive,
+        "protected_share": _total(firms.protected) / alive,
+        "public_services": _mean(st.services),
+        "human_capital": _mean(st.human_capital),
+        "pollution": _mean(st.pollution),
+        "debt_to_gdp": _total(st.debt) / gdp_total,
+        "satisfaction": _mean(citizens.satisfaction),
+        "trust_local": _mean(citizens.trust_local),
+        "trust_central": _mean(citizens.trust_central),
+        "firm_trust": _mean(st.firm_trust),
+        "petitions": _mean(st.petitions),
+        "promotion_rate": _mean(fate["promoted"]),
+        "dismissal_rate": _mean(fate["dismissed"]),
+        "turnover_rate": _mean(st.turnover),
+        "mean_tenure": _mean(leaders.years_in_post),
+        "mean_age": _mean(leaders.age),
+        "selection_quality": [
+            _selection_quality(a, {"promoted": p, "contested": c})
+            for a, p, c in zip(leaders.ability, fate["promoted"], fate["contested"], strict=True)
+        ],
+        **{SHARE_OUTCOME[u]: _mean(st.shares[..., i]) for i, u in enumerate(USES)},
     }
-    row.update({SHARE_OUTCOME[u]: float(st.shares[:, i].mean()) for i, u in enumerate(USES)})
-    return row
+    return [{"year": model.year, **{c: float(v[m]) for c, v in cols.items()}} for m in range(k)]
 
 
-def _leader_columns(model) -> dict[str, Any]:
-    leaders = model.leaders
+def _leader_columns(leaders) -> dict[str, Any]:
     return {
         "leader_id": leaders.leader_id,
         "tenure_year": leaders.tenure_year,
@@ -120,15 +154,16 @@ def _firm_columns(model, fy: FirmYear) -> dict[str, Any]:
 def panel_columns(
     model, fate: dict[str, np.ndarray], fy: FirmYear, tfp_growth: np.ndarray
 ) -> dict[str, np.ndarray]:
-    """The year's rows of the leader-year panel, column by column."""
+    """The year's rows of the leader-year panel, column by column (every member's, in
+    their blocks; prefectures and provinces numbered within the member)."""
     st, n = model.state, model.n_prefectures
     with np.errstate(divide="ignore", invalid="ignore"):
         growth_spend = np.where(st.spending_prev > 0, st.spending / st.spending_prev - 1.0, np.nan)
     cols: dict[str, Any] = {
         "year": np.full(n, model.year),
-        "prefecture": np.arange(n),
-        "province": model.province,
-        **_leader_columns(model),
+        "prefecture": np.arange(n) % model.member_size,
+        "province": model.province - model.member * (model.n_provinces // model.n_members),
+        **_leader_columns(model.leaders),
     }
     cols.update({SHARE_PANEL[u]: st.shares[:, i] for i, u in enumerate(USES)})
     cols.update(

@@ -19,3 +19,48 @@ def stream(seed: int, name: str) -> np.random.Generator:
     key = zlib.crc32(name.encode("utf-8"))
     ss = np.random.SeedSequence(entropy=int(seed), spawn_key=(key,))
     return np.random.Generator(np.random.SFC64(ss))
+
+
+class MemberStreams:
+    """Stream ``name`` of every member of an ensemble (one seed each), drawn as one.
+
+    The members' prefectures (or provinces, firms, ...) are laid out in equal
+    consecutive blocks along one axis of a draw (``axis``, default the first): each
+    member draws its block exactly as it would alone, from its own stream, and the
+    blocks are concatenated. A draw of one value (no ``size``) gives one per member.
+    With one member every draw equals that of :func:`stream` alone.
+    """
+
+    def __init__(self, seeds: tuple[int, ...], name: str) -> None:
+        self.members = [stream(s, name) for s in seeds]
+
+    def _draw(self, method: str, size, axis: int, *args) -> np.ndarray:
+        if size is None:
+            return np.array([getattr(g, method)(*args) for g in self.members])
+        shape = [size] if isinstance(size, int | np.integer) else list(size)
+        k = len(self.members)
+        if shape[axis] % k:
+            raise ValueError(f"{shape[axis]} draws do not split among {k} members")
+        shape[axis] //= k
+        parts = [getattr(g, method)(*args, size=tuple(shape)) for g in self.members]
+        return np.concatenate(parts, axis=axis)
+
+    def random(self, size=None, axis: int = 0) -> np.ndarray:
+        """Uniforms on [0, 1) (``Generator.random``)."""
+        return self._draw("random", size, axis)
+
+    def standard_normal(self, size=None, axis: int = 0) -> np.ndarray:
+        """Standard normals (``Generator.standard_normal``)."""
+        return self._draw("standard_normal", size, axis)
+
+    def uniform(self, low: float, high: float, size=None, axis: int = 0) -> np.ndarray:
+        """Uniforms on [low, high) (``Generator.uniform``)."""
+        return self._draw("uniform", size, axis, low, high)
+
+    def integers(self, low: int, high: int, size=None, axis: int = 0) -> np.ndarray:
+        """Integers in [low, high) (``Generator.integers``)."""
+        return self._draw("integers", size, axis, low, high)
+
+
+#: what a part of the model draws from: one run's stream, or an ensemble's members' streams
+Draws = np.random.Generator | MemberStreams

@@ -82,3 +82,29 @@ def build_geography(
     return Geography(
         graph=g, province=province, positions=positions, spillover=adj, isolated=deg == 0
     )
+
+
+def join_geographies(geos: list[Geography]) -> Geography:
+    """The geographies of an ensemble's members as one: member ``m``'s prefectures and
+    provinces follow those of the members before it, unlinked to them (the spillover
+    matrix is block-diagonal, so each member's neighbour means are its own)."""
+    if len(geos) == 1:
+        return geos[0]
+    graph = nx.disjoint_union_all([g.graph for g in geos])
+    n_prov = [int(g.province.max()) + 1 for g in geos]
+    offsets = np.cumsum([0, *n_prov[:-1]])
+    province = np.concatenate([g.province + o for g, o in zip(geos, offsets, strict=True)])
+    for node, p in enumerate(province):
+        graph.nodes[node]["province"] = int(p)
+    positions = {
+        m * geos[0].n + node: (x + 3.0 * m, y)
+        for m, g in enumerate(geos)
+        for node, (x, y) in g.positions.items()
+    }
+    return Geography(
+        graph=graph,
+        province=province,
+        positions=positions,
+        spillover=sparse.block_diag([g.spillover for g in geos], format="csr"),
+        isolated=np.concatenate([g.isolated for g in geos]),
+    )

@@ -55,13 +55,12 @@ import numpy as np
 from incentsim.agents.columns import column
 from incentsim.agents.fastrng import (
     Chunk,
-    chunk_bounds,
-    normals,
+    Chunking,
+    members,
     run_chunks,
-    spawn_streams,
-    uniforms,
 )
 from incentsim.economy import PER_THOUSAND, satisfaction_index
+from incentsim.seeding import Draws
 
 F32 = np.float32
 
@@ -76,7 +75,7 @@ class CitizenPopulation:
     trust_central = column("trust_central", F32, "citizen")
     petitioned = column("petitioned", bool, "citizen")
 
-    def __init__(self, model, per_prefecture: int, n_pref: int, rng: np.random.Generator):
+    def __init__(self, model, per_prefecture: int, n_pref: int, rng: Draws):
         self.model = model
         beh, econ = model.config.behaviour, model.config.economy
         k = model.config.world.citizen_neighbours
@@ -101,16 +100,14 @@ class CitizenPopulation:
         self._petitioned = np.zeros(n, dtype=bool)
         self.k = k if per_prefecture >= 2 else 0
         self.n_lattice = min(self.k, 2)
-        self._bounds = chunk_bounds(n_pref, per_prefecture)
+        self._chunks = Chunking(n_pref, per_prefecture, rng)
         self._ties = self._random_ties(n_pref, per_prefecture, self.k - self.n_lattice, rng)
-        self._streams = spawn_streams(rng, len(self._bounds))
+        self._chunks.spawn(rng)
         self._neighbours: np.ndarray | None = None
         self.threshold = beh.tacitus_threshold
         self._views: dict[int, Citizen] = {}
 
-    def _random_ties(
-        self, n_pref: int, per: int, k_rand: int, rng: np.random.Generator
-    ) -> np.ndarray:
+    def _random_ties(self, n_pref: int, per: int, k_rand: int, rng: Draws) -> np.ndarray:
         """Random ties as chunk-local row indices, ``(k_rand, n)`` intp (no index casts).
 
         Citizen ``j`` of a prefecture is tied to ``(j + d) % per`` with ``d``
@@ -123,7 +120,7 @@ class CitizenPopulation:
         for c in range(k_rand):
             other = (j + rng.integers(1, per, n)) % per
             ties[c] = other
-        for lo, hi in self._bounds:
+        for lo, hi in self._chunks.bounds:
             a, b = lo * per, hi * per
             ties[:, a:b] += (p[a:b].astype(np.intp) - lo) * per
         return ties
@@ -140,7 +137,7 @@ class CitizenPopulation:
                 j = np.arange(n) - base
                 cols = [base + (j + o) % per for o in (1, -1)[: self.n_lattice]]
                 chunk_start = np.empty(n, dtype=np.int64)
-                for lo, hi in self._bounds:
+                for lo, hi in self._chunks.bounds:
                     chunk_start[lo * per : hi * per] = lo * per
                 cols += [chunk_start + t for t in self._ties]
                 self._neighbours = np.stack(cols, axis=1)
@@ -175,11 +172,11 @@ class CitizenPopulation:
             income_sd=F32(self.model.config.economy.income_shock_sd),
             income_weight=F32(beh.satisfaction_income),
         )
-        run_chunks(lambda i: self._step_chunk(i, wage, base, shock, par), len(self._bounds))
+        run_chunks(lambda i: self._step_chunk(i, wage, base, shock, par), len(self._chunks))
 
     def _step_chunk(self, i: int, wage, base, shock, par) -> None:
         """Rules 1-5 of the module docstring for one chunk of whole prefectures."""
-        c = Chunk(self._bounds[i], self.per_prefecture, self._streams[i])
+        c = self._chunks.chunk(i)
         sat = self._income_and_mood(c, wage, base, par)
         dl = self._trust_moves(c, sat, par)
         self._socialise(c, dl, shock, par)
@@ -191,7 +188,7 @@ class CitizenPopulation:
         a, b, lo, hi = c.a, c.b, c.lo, c.hi
         inc_prev = self._income[a:b]
         eg = self._expected_growth[a:b]
-        e = normals(c.bg, b - a)
+        e = c.normals()
         inc = e * par["income_sd"]
         np.exp(inc, out=inc)
         inc.reshape(c.rows)[...] *= wage[lo:hi, None]
@@ -270,13 +267,17 @@ class CitizenPopulation:
         if len(short):
             prob = par["pthr"] - sat[short]
             prob *= par["pscale"]
-            pet[short[uniforms(c.bg, len(short)) < prob]] = True
+            pet[short[c.uniforms(short) < prob]] = True
 
-    def redress(self, share: float, rng: np.random.Generator) -> None:
+    def redress(self, share: float, rng: Draws) -> None:
         """Settle a share of this year's petitions (petition channel)."""
         beh = self.model.config.behaviour
         who = np.flatnonzero(self._petitioned)
-        settled = who[rng.random(len(who)) < share]
+        gens = members(rng)  # an ensemble's members: each draws for its own petitioners
+        k = len(gens)
+        counts = np.bincount(self.prefecture[who] // (self.n_pref // k), minlength=k)
+        u = np.concatenate([g.random(c) for g, c in zip(gens, counts, strict=True)])
+        settled = who[u < share]
         self._satisfaction[settled] = np.maximum(
             self._satisfaction[settled], beh.petition_threshold
         )

@@ -25,6 +25,9 @@ random stream, spawned once from the population's generator, so the draws a chun
 makes do not depend on which thread steps it, nor on how many threads there are:
 results are reproducible for a given seed on any machine. :func:`run_chunks` maps
 chunks over a small thread pool (numpy releases the GIL inside its loops and in ``random_raw``).
+An ensemble's members (:class:`incentsim.seeding.MemberStreams`) are each chunked as
+alone, with their own streams, and small chunks of consecutive members are stepped as
+one (:class:`Chunking`): fewer numpy calls, the same draws.
 """
 
 from __future__ import annotations
@@ -35,6 +38,8 @@ import threading
 from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
+
+from incentsim.seeding import Draws, MemberStreams
 
 #: fewest and most agents per chunk (whole prefectures), and chunks per population
 CHUNK_AGENTS = 32_768
@@ -109,6 +114,43 @@ def chunk_bounds(
     return [(lo, min(lo + step, n_pref)) for lo in range(0, n_pref, step)]
 
 
+def members(rng: Draws) -> list[np.random.Generator]:
+    """The generators of an ensemble's members (:class:`incentsim.seeding.MemberStreams`),
+    or the one generator of a population stepped alone."""
+    return rng.members if isinstance(rng, MemberStreams) else [rng]
+
+
+def member_chunks(n_pref: int, per_prefecture: int, rng: Draws) -> list[tuple[int, int]]:
+    """:func:`chunk_bounds` of each member of ``rng`` (:func:`members`; equal blocks of
+    ``n_pref`` prefectures in all), offset to the member's block: a chunk never spans
+    two members, and each member is chunked as it would be alone."""
+    k = len(members(rng))
+    size = n_pref // k
+    own = chunk_bounds(size, per_prefecture)
+    return [(lo + m * size, hi + m * size) for m in range(k) for lo, hi in own]
+
+
+def merge_chunks(bounds: list[tuple[int, int]], per_prefecture: int) -> list[list[int]]:
+    """Consecutive chunks (of an ensemble's members, :func:`member_chunks`) grouped into
+    chunks of about the size :func:`chunk_bounds` gives the whole population: each group
+    is stepped as one, every chunk in it drawing from its own stream (:class:`Chunk`), so
+    grouping changes how many numpy calls a year takes, not what anyone draws. A
+    population of one member keeps its chunks (they already have that size)."""
+    total = (bounds[-1][1] - bounds[0][0]) * per_prefecture if bounds else 0
+    target = min(max(CHUNK_AGENTS, total // CHUNKS_PER_POPULATION), CHUNK_MAX_AGENTS)
+    groups: list[list[int]] = []
+    size = 0
+    for j, (lo, hi) in enumerate(bounds):
+        agents = (hi - lo) * per_prefecture
+        if groups and size + agents <= target:
+            groups[-1].append(j)
+            size += agents
+        else:
+            groups.append([j])
+            size = agents
+    return groups
+
+
 def spawn_streams(rng: np.random.Generator, n: int) -> list[np.random.SFC64]:
     """``n`` independent SFC64 bit generators, seeded from ``rng`` (one draw)."""
     root = np.random.SeedSequence(int(rng.integers(0, 2**63)))
@@ -146,17 +188,77 @@ def normals(bitgen: np.random.SFC64, n: int) -> np.ndarray:
     return out[:n]
 
 
+class Chunking:
+    """How a population of ``n_pref`` prefectures with ``per`` slots each is stepped:
+    each member of ``rng`` (:func:`members`) cut as alone (:func:`member_chunks`), each of
+    those chunks with its own stream, and consecutive ones grouped into the chunks a
+    year steps (:func:`merge_chunks`, prefecture ``bounds``). The streams are spawned by
+    :meth:`spawn`, after whatever the population draws first at set-up."""
+
+    def __init__(self, n_pref: int, per: int, rng: Draws) -> None:
+        self.per = per
+        self.own = member_chunks(n_pref, per, rng)
+        self.groups = merge_chunks(self.own, per)
+        self.bounds = [(self.own[g[0]][0], self.own[g[-1]][1]) for g in self.groups]
+        self.streams: list[np.random.SFC64] = []
+
+    def __len__(self) -> int:
+        return len(self.bounds)
+
+    def spawn(self, rng: Draws) -> None:
+        """Each member's chunks' streams, spawned from the member's generator."""
+        gens = members(rng)
+        per_member = len(self.own) // len(gens)
+        self.streams = [bg for g in gens for bg in spawn_streams(g, per_member)]
+
+    def chunk(self, i: int, agg: np.ndarray | None = None) -> Chunk:
+        """Chunk ``i`` of a year's step (``agg``: where its prefecture totals go)."""
+        segments = [(self.own[j][0], self.streams[j]) for j in self.groups[i]]
+        return Chunk(self.bounds[i], self.per, segments, agg)
+
+
 class Chunk:
     """One chunk of whole prefectures of a population with ``per`` slots each: its
     prefecture bounds ``lo:hi``, slot bounds ``a:b``, the ``(prefectures, per)`` shape
-    ``rows``, its random stream ``bg``, and (firms) where its prefecture totals go."""
+    ``rows``, its random streams, and (firms) where its prefecture totals go.
 
-    def __init__(self, bounds: tuple[int, int], per: int, bg, agg: np.ndarray | None = None):
+    ``segments`` are ``(first prefecture, stream)`` pairs: from its first prefecture on
+    (to the next segment's), a segment draws from its own stream (a member's chunk of an
+    ensemble, :func:`merge_chunks`). :meth:`normals` and :meth:`uniforms` draw for a
+    sorted selection of the chunk's slots, each segment's share from its stream."""
+
+    def __init__(
+        self,
+        bounds: tuple[int, int],
+        per: int,
+        segments: list[tuple[int, np.random.SFC64]],
+        agg: np.ndarray | None = None,
+    ):
         self.lo, self.hi = bounds
         self.a, self.b = self.lo * per, self.hi * per
         self.rows = (self.hi - self.lo, per)
-        self.bg = bg
+        self.streams = [bg for _, bg in segments]
+        self.starts = np.array([(lo - self.lo) * per for lo, _ in segments])
         self.agg = agg if agg is not None else np.empty((0, 0))  # (firms) totals
+
+    def _draw(self, fn, idx: np.ndarray | None) -> np.ndarray:
+        if len(self.streams) == 1:
+            return fn(self.streams[0], self.b - self.a if idx is None else len(idx))
+        ends = np.append(self.starts[1:], self.b - self.a)
+        if idx is None:
+            counts = ends - self.starts
+        else:
+            counts = np.diff(np.searchsorted(idx, self.starts), append=len(idx))
+        return np.concatenate([fn(bg, int(c)) for bg, c in zip(self.streams, counts)])
+
+    def normals(self, idx: np.ndarray | None = None) -> np.ndarray:
+        """Standard normals (:func:`normals`) for slots ``idx`` (chunk-local, sorted;
+        every slot of the chunk by default)."""
+        return self._draw(normals, idx)
+
+    def uniforms(self, idx: np.ndarray | None = None) -> np.ndarray:
+        """Uniforms (:func:`uniforms`) for slots ``idx`` (as :meth:`normals`)."""
+        return self._draw(uniforms, idx)
 
     def rsum(self, x: np.ndarray, out_row: int) -> None:
         """Prefecture totals of ``x`` (float64) into row ``out_row`` of ``agg``."""

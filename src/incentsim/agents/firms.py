@@ -55,13 +55,11 @@ import numpy as np
 from incentsim.agents.columns import column
 from incentsim.agents.fastrng import (
     Chunk,
-    chunk_bounds,
-    normals,
+    Chunking,
     run_chunks,
-    spawn_streams,
-    uniforms,
 )
 from incentsim.economy import rating_index
+from incentsim.seeding import Draws
 
 F32 = np.float32
 F64 = np.float64
@@ -92,7 +90,7 @@ class FirmPopulation:
     capital = column("capital", F32, "firm slot")
     output = column("output", F32, "firm slot")
 
-    def __init__(self, model, per_prefecture: int, env_mult: np.ndarray, rng: np.random.Generator):
+    def __init__(self, model, per_prefecture: int, env_mult: np.ndarray, rng: Draws):
         self.model = model
         econ = model.config.economy
         n_pref = len(env_mult)
@@ -121,8 +119,8 @@ class FirmPopulation:
         self.protected = np.zeros(n, dtype=bool)
         self.firm_id = np.arange(n, dtype=np.int64)
         self._next_id = n
-        self._bounds = chunk_bounds(n_pref, per_prefecture)
-        self._streams = spawn_streams(rng, len(self._bounds))
+        self._chunks = Chunking(n_pref, per_prefecture, rng)
+        self._chunks.spawn(rng)
         self._views: dict[int, Firm] = {}
 
     def _steady_capital(self, mult: np.ndarray) -> np.ndarray:
@@ -184,8 +182,8 @@ class FirmPopulation:
             entrant_capital=econ.entrant_capital,
         )
         agg = np.zeros((len(ROW), n_pref))
-        entrants: list[np.ndarray] = [np.empty(0, np.intp)] * len(self._bounds)
-        run_chunks(lambda i: self._step_chunk(i, par, agg, entrants), len(self._bounds))
+        entrants: list[np.ndarray] = [np.empty(0, np.intp)] * len(self._chunks)
+        run_chunks(lambda i: self._step_chunk(i, par, agg, entrants), len(self._chunks))
         slots = np.concatenate(entrants)
         if len(slots):
             self.firm_id[slots] = np.arange(self._next_id, self._next_id + len(slots))
@@ -194,7 +192,7 @@ class FirmPopulation:
 
     def _step_chunk(self, i: int, par: dict, agg: np.ndarray, entrants: list) -> None:
         """Rules 1-5 of the module docstring for one chunk of whole prefectures."""
-        c = Chunk(self._bounds[i], self.per_prefecture, self._streams[i], agg)
+        c = self._chunks.chunk(i, agg)
         logk, out = self._produce(c, par)
         rate = self._invest(c, par, logk)
         self._exit(c, par, rate, out)
@@ -209,7 +207,7 @@ class FirmPopulation:
             self._productivity[c.a : c.b],
             self._capital[c.a : c.b],
         )
-        e = normals(c.bg, c.b - c.a)
+        e = c.normals()
         e *= par["sd"]
         e += par["drift"]
         np.exp(e, out=e)
@@ -259,7 +257,7 @@ class FirmPopulation:
         alive, prod, cap = self.alive[a:b], self._productivity[a:b], self._capital[a:b]
         weak = np.flatnonzero(alive & (prod.reshape(c.rows) < par["weak"][lo:hi, None]).ravel())
         pw = self.prefecture[a:b][weak]
-        saved = uniforms(c.bg, len(weak)) < par["protection"][pw]
+        saved = c.uniforms(weak) < par["protection"][pw]
         prot = self.protected[a:b]
         prot[...] = False
         prot[weak[saved]] = True
@@ -277,13 +275,13 @@ class FirmPopulation:
         alive = self.alive[a:b]
         empty = np.flatnonzero(~alive)
         pe = self.prefecture[a:b][empty]
-        enter = uniforms(c.bg, len(empty)) < par["entry"][pe]
+        enter = c.uniforms(empty) < par["entry"][pe]
         slots = empty[enter]
         if not len(slots):
             return None
         ps = pe[enter]
         alive[slots] = True
-        z = normals(c.bg, len(slots))
+        z = c.normals(slots)
         z *= par["entrant_sd"]
         np.exp(z, out=z)
         z *= par["frontier"][ps]

@@ -58,6 +58,7 @@ from incentsim.economy import N_USES, forecast
 from incentsim.indicators import VETO
 from incentsim.rules.evaluation import credit
 from incentsim.rules.promotion import EvalContext
+from incentsim.seeding import MemberStreams
 
 #: what a leader's intrinsic motivation weighs, each in its natural scale
 WELFARE = ("growth_true", "services", "environment", "satisfaction", "debt", "innovation")
@@ -109,13 +110,15 @@ class LeaderPopulation:
     years_in_post = _column("years_in_post")
     terms_served = _column("terms_served")
 
-    def __init__(self, model, n: int, rng: np.random.Generator) -> None:
+    def __init__(self, model, n: int, rng: MemberStreams) -> None:
         self.model = model
         self.rng = rng
-        self._next_id = 1
+        #: the next leader id of each member (ids count appointments from 1, per member)
+        self._next_id = np.ones(model.n_members, dtype=np.int64)
         for name, dtype in COLUMNS.items():
             setattr(self, "_" + name, np.zeros(n, dtype=dtype))
-        self._views: dict[int, Leader] = {}
+        #: views made so far, by (ensemble member, leader id)
+        self._views: dict[tuple[int, int], Leader] = {}
         self.appoint(np.arange(n), initial=True)
 
     def __len__(self) -> int:
@@ -135,23 +138,30 @@ class LeaderPopulation:
         ``min_appointment_age`` and a year before retirement; motivation is
         ``public_service_motivation x 2 x Beta(motivation_shape, motivation_shape)``
         (mean ``public_service_motivation``); perception of the rule is log-normal.
-        Initial leaders start at a random year of their term.
+        Initial leaders start at a random year of their term. Each leader is drawn
+        from the stream of the ensemble member the prefecture belongs to.
         """
         ten, beh = self.model.config.tenure, self.model.config.behaviour
-        rng, shape = self.rng, beh.motivation_shape
-        for p in rows:
-            u = rng.random(3)
-            age = ten.appointment_age_mean + ten.appointment_age_sd * rng.standard_normal()
-            self.leader_id[p] = self._next_id
-            self._next_id += 1
-            self.ability[p] = rng.standard_normal()
-            self.age[p] = np.clip(age, ten.min_appointment_age, ten.retirement_age - 1.0)
-            self.insider[p] = u[0] < ten.insider_prob
-            self.connected[p] = u[1] < ten.connected_prob
-            self.motivation[p] = beh.public_service_motivation * 2.0 * rng.beta(shape, shape)
-            self.perception[p] = np.exp(beh.perception_noise * rng.standard_normal())
-            self.term_length[p] = ten.term_length
-            self.tenure_year[p] = rng.integers(0, ten.term_length) if initial else 0
+        rows = np.asarray(rows, dtype=np.intp)
+        mem = self.model.member[rows]
+        d = np.array(
+            [_traits_drawn(self.rng.members[m], ten, beh, initial) for m in mem], dtype=float
+        ).reshape(len(rows), 8)
+        counts = np.bincount(mem, minlength=len(self._next_id))
+        order = np.argsort(mem, kind="stable")
+        rank = np.empty(len(rows), dtype=np.int64)
+        rank[order] = np.arange(len(rows)) - np.repeat(np.cumsum(counts) - counts, counts)
+        self.leader_id[rows] = self._next_id[mem] + rank
+        self._next_id += counts
+        age = ten.appointment_age_mean + ten.appointment_age_sd * d[:, 3]
+        self.age[rows] = np.clip(age, ten.min_appointment_age, ten.retirement_age - 1.0)
+        self.insider[rows] = d[:, 0] < ten.insider_prob
+        self.connected[rows] = d[:, 1] < ten.connected_prob
+        self.ability[rows] = d[:, 4]
+        self.motivation[rows] = beh.public_service_motivation * 2.0 * d[:, 5]
+        self.perception[rows] = np.exp(beh.perception_noise * d[:, 6])
+        self.term_length[rows] = ten.term_length
+        self.tenure_year[rows] = d[:, 7]
         self.years_in_post[rows] = 0
         self.terms_served[rows] = 0
 
@@ -174,10 +184,10 @@ class LeaderPopulation:
     def agent(self, prefecture: int) -> Leader:
         """The :class:`Leader` agent viewing the leader sitting at ``prefecture``
         (created once per leader, on that prefecture's cell of the network)."""
-        lid = int(self.leader_id[prefecture])
-        view = self._views.get(lid)
+        key = (int(self.model.member[prefecture]), int(self.leader_id[prefecture]))
+        view = self._views.get(key)
         if view is None:
-            view = self._views[lid] = Leader(self.model, self, lid)
+            view = self._views[key] = Leader(self.model, self, *key)
             view.cell = self.model.space[int(prefecture)]
         return view
 
@@ -190,13 +200,28 @@ class LeaderPopulation:
         leaders move to their new prefecture's cell."""
         if not self._views:
             return
-        row = {int(lid): p for p, lid in enumerate(self.leader_id)}
-        for lid, view in list(self._views.items()):
-            if lid not in row:
+        row = {
+            key: p for p, key in enumerate(zip(self.model.member.tolist(), self.leader_id.tolist()))
+        }
+        for key, view in list(self._views.items()):
+            if key not in row:
                 view.remove()
-                del self._views[lid]
+                del self._views[key]
             else:
-                view.cell = self.model.space[row[lid]]
+                view.cell = self.model.space[row[key]]
+
+
+def _traits_drawn(rng: np.random.Generator, ten, beh, initial: bool) -> tuple:
+    """One new leader's draws, in the order they are made: three uniforms (insider,
+    connected, unused), the age's normal, ability, the motivation's beta, the perception's
+    normal, and the initial year of the term (0 for an appointment during the run)."""
+    u = rng.random(3)
+    z_age = rng.standard_normal()
+    ability = rng.standard_normal()
+    beta = rng.beta(beh.motivation_shape, beh.motivation_shape)
+    z_perception = rng.standard_normal()
+    year = rng.integers(0, ten.term_length) if initial else 0
+    return (*u, z_age, ability, beta, z_perception, year)
 
 
 def _view_column(name: str, source: str = "population"):
@@ -228,15 +253,17 @@ class Leader(mesa.discrete_space.CellAgent):
     the network. It follows the leader, not the row: once the leader has left,
     :attr:`prefecture` and every attribute are ``None``."""
 
-    def __init__(self, model, population: LeaderPopulation, leader_id: int) -> None:
+    def __init__(self, model, population: LeaderPopulation, member: int, leader_id: int) -> None:
         super().__init__(model)
         self._pop = population
-        self.leader_id = leader_id
+        #: the ensemble member the leader belongs to (0 in a single run), and their id in it
+        self.member, self.leader_id = member, leader_id
 
     @property
     def prefecture(self) -> int | None:
-        rows = np.flatnonzero(self._pop.leader_id == self.leader_id)
-        return int(rows[0]) if len(rows) else None
+        block = self._pop.model.member_rows(self.member)
+        rows = np.flatnonzero(self._pop.leader_id[block] == self.leader_id)
+        return block.start + int(rows[0]) if len(rows) else None
 
     @property
     def years_to_evaluation(self) -> int | None:
@@ -291,7 +318,7 @@ def decide(model) -> None:
     gumbel = -np.log(-np.log(model.streams["leaders"].random(util.shape)))
     choice = np.argmax(util / beh.choice_temperature + gumbel, axis=1)
     rows = np.arange(len(choice))
-    plan = model.candidates[choice]
+    plan = model.plans[rows, choice]
     chosen = {key: np.broadcast_to(v, util.shape)[rows, choice][:, None] for key, v in pred.items()}
     st.manipulation, st.underreport = _reports(model, chosen, ctx, career, intrinsic)
     st.shares = np.ascontiguousarray(plan[:, :N_USES])
@@ -347,7 +374,7 @@ def _plan_utility(model, tr, career, intrinsic):
     beh, promo = sc.behaviour, sc.promotion
     pred = forecast(
         st,
-        model.candidates,
+        model.plans,
         st.budget_share,
         sc.economy,
         beh,
@@ -361,9 +388,9 @@ def _plan_utility(model, tr, career, intrinsic):
     natural = beh.natural_scale
     pred["welfare"] = sum(np.asarray(pred[w]) / getattr(natural, w) for w in WELFARE) / len(WELFARE)
     util = career[:, None] * score + intrinsic[:, None] * pred["welfare"]
-    drift = model.candidates[None, :, :N_USES] - st.shares[:, None, :]
+    drift = model.plans[:, :, :N_USES] - st.shares[:, None, :]
     util = util - beh.budget_inertia * (drift**2).sum(axis=2)
-    borrow_drift = (model.candidates[None, :, N_USES] - st.borrowing[:, None]) / np.maximum(
+    borrow_drift = (model.plans[:, :, N_USES] - st.borrowing[:, None]) / np.maximum(
         st.budget_share, 1e-6
     )[:, None]
     util = util - beh.borrowing_inertia * borrow_drift**2
@@ -372,7 +399,7 @@ def _plan_utility(model, tr, career, intrinsic):
     for key, limit in promo.veto.items():
         ind = VETO[key]
         value = -pred[ind]
-        util = util - career[:, None] * ndtr((value - limit) / st.indicator_scale[ind])
+        util = util - career[:, None] * ndtr((value - limit) / model.scale(ind)[:, None])
     return pred, ctx, util
 
 

@@ -59,6 +59,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from incentsim.rules.context import MechanismContext
 from incentsim.rules.registry import Registry
+from incentsim.seeding import Draws
 
 Prob = Annotated[float, Field(ge=0.0, le=1.0)]
 NonNeg = Annotated[float, Field(ge=0.0, le=1e6)]
@@ -90,7 +91,7 @@ class Mechanism:
     #: estimate them) rather than a reform under study
     estimable: ClassVar[bool] = False
 
-    def __init__(self, params: MechanismParams, rng: np.random.Generator) -> None:
+    def __init__(self, params: MechanismParams, rng: Draws) -> None:
         self.params = params
         self.rng = rng
 
@@ -148,7 +149,7 @@ def detect_inflation(
     intensity: float,
     scale: float,
     dismissal_prob: float,
-    rng: np.random.Generator,
+    rng: Draws,
 ) -> None:
     """Catch inflated growth reports: a leader who inflated growth by m is caught with
     probability ``intensity * m / (m + scale)`` (bigger lies are easier to see; at

@@ -15,6 +15,8 @@ from typing import Any, Protocol, runtime_checkable
 
 import numpy as np
 
+from incentsim.seeding import Draws
+
 
 class ReportedState(Protocol):
     """The prefecture arrays (one value per prefecture) mechanisms read; they may
@@ -55,10 +57,8 @@ class MechanismContext(Protocol):
     def province_percentile(self, x: np.ndarray) -> np.ndarray:
         """Rank of ``x`` among province peers, 0..1."""
 
-    def register_scandal(
-        self, caught: np.ndarray, dismissal_prob: float, rng: np.random.Generator
-    ) -> None:
+    def register_scandal(self, caught: np.ndarray, dismissal_prob: float, rng: Draws) -> None:
         """Detected manipulation: correct the report, mark a scandal, maybe dismiss."""
 
-    def redress_petitions(self, share: float, rng: np.random.Generator) -> None:
+    def redress_petitions(self, share: float, rng: Draws) -> None:
         """Settle a share of this year's petitions."""

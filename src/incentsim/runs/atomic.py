@@ -6,13 +6,13 @@ its destination and renamed onto it once its bytes are on disk, so a reader,
 a crash, an interruption or a power loss sees the old file or the new one,
 never a torn or empty one.
 
-Inside :func:`committed`, writes share their durability (a tracked batch stores each
-finished run as one commit): each file is still written to its temporary name, but
-the flush to disk before the renames, and again after them, is done once for all
-the files of the commit (one ``syncfs`` of their filesystem where Linux offers it,
-else an ``fsync`` of each file and directory), and the renames happen in the order
-the files were written, in phases separated by :meth:`Commit.barrier` (what is
-renamed after a barrier reaches the disk only after everything before it).
+Inside :func:`staged`, writes share their durability (a tracked batch stores the runs
+that finished between two simulated years as one :class:`Commit`): each file is still
+written to its temporary name, but the flush to disk before the renames, and again
+after them, is done once for all the files of the commit (one ``syncfs`` of their
+filesystem where Linux offers it, else an ``fsync`` of each file and directory), and
+the renames happen in phases (what is renamed in a later phase reaches the disk only
+after everything of an earlier one).
 """
 
 from __future__ import annotations
@@ -46,17 +46,17 @@ def replace_durably(tmp: str | Path, dest: str | Path) -> None:
 @contextlib.contextmanager
 def written_atomically(dest: str | Path) -> Iterator[Path]:
     """Yield a temporary path beside ``dest`` to write; then :func:`replace_durably`
-    it onto ``dest`` (inside :func:`committed`: when the commit ends). Any failure
+    it onto ``dest`` (inside :func:`staged`: when the commit is applied). Any failure
     or interruption leaves no temporary file."""
     dest = Path(dest)
     tmp = dest.with_name(f".{dest.name}.{os.getpid()}.{threading.get_ident()}.tmp")
-    commit = _COMMITS.stack[-1] if getattr(_COMMITS, "stack", None) else None
+    staging = _COMMITS.stack[-1] if getattr(_COMMITS, "stack", None) else None
     try:
         yield tmp
-        if commit is None:
+        if staging is None:
             replace_durably(tmp, dest)
         else:
-            commit.stage(tmp, dest)
+            staging[0].stage(tmp, dest, staging[1])
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
@@ -102,61 +102,52 @@ _COMMITS = threading.local()
 
 
 class Commit:
-    """Atomic writes staged to be renamed together (see :func:`committed`)."""
+    """Atomic writes staged to be renamed together, in phases (see :func:`staged`)."""
 
     def __init__(self) -> None:
-        self.phases: list[list[tuple[Path, Path]]] = [[]]
+        self.phases: dict[int, list[tuple[Path, Path]]] = {}
 
-    def stage(self, tmp: Path, dest: Path) -> None:
-        """Rename ``tmp`` onto ``dest`` when the commit ends (a later write of the same
-        file replaces the earlier one, in the later phase)."""
-        for phase in self.phases:
-            phase[:] = [(t, d) for t, d in phase if t != tmp]
-        self.phases[-1].append((tmp, dest))
+    def __bool__(self) -> bool:
+        return any(self.phases.values())
 
-    def barrier(self) -> None:
-        """What is written from now on reaches the disk after what was written before."""
-        if self.phases[-1]:
-            self.phases.append([])
+    def stage(self, tmp: Path, dest: Path, phase: int = 0) -> None:
+        """Rename ``tmp`` onto ``dest`` in ``phase`` when the commit is applied (a later
+        write of the same file replaces the earlier one)."""
+        for pairs in self.phases.values():
+            pairs[:] = [(t, d) for t, d in pairs if t != tmp]
+        self.phases.setdefault(phase, []).append((tmp, dest))
 
     def apply(self) -> None:
-        """Flush every staged file, then rename phase by phase, each phase flushed."""
-        staged = [pair for phase in self.phases for pair in phase]
+        """Flush every staged file, then rename phase by phase, each phase flushed; the
+        commit is then empty again."""
+        phases, self.phases = self.phases, {}
+        staged = [pair for k in sorted(phases) for pair in phases[k]]
         if not staged:
             return
         try:
             _flush([tmp for tmp, _ in staged])
-            for phase in self.phases:
-                for tmp, dest in phase:
+            for k in sorted(phases):
+                for tmp, dest in phases[k]:
                     os.replace(tmp, dest)
-                _flush([dest.parent for _, dest in phase])
+                _flush([dest.parent for _, dest in phases[k]])
         except BaseException:
-            self.discard()
-            raise
-
-    def discard(self) -> None:
-        """Remove the temporary files not renamed."""
-        for phase in self.phases:
-            for tmp, _ in phase:
+            for tmp, _ in staged:
                 tmp.unlink(missing_ok=True)
+            raise
 
 
 @contextlib.contextmanager
-def committed() -> Iterator[Commit]:
-    """Writes in this block (this thread's) become visible and durable together when it
-    ends: files staged, flushed once, renamed in order. A failure or interruption in
-    the block renames nothing and leaves no temporary file."""
+def staged(commit: Commit, phase: int = 0) -> Iterator[Commit]:
+    """Atomic writes in this block (this thread's) are staged into ``phase`` of
+    ``commit`` instead of renamed at once: they become visible, and durable, when its
+    owner applies it (every file flushed once, then renamed phase by phase, each
+    phase flushed: a later phase reaches the disk after an earlier one)."""
     stack = _COMMITS.__dict__.setdefault("stack", [])
-    commit = Commit()
-    stack.append(commit)
+    stack.append((commit, phase))
     try:
         yield commit
-    except BaseException:
+    finally:
         stack.pop()
-        commit.discard()
-        raise
-    stack.pop()
-    commit.apply()
 
 
 def write_bytes(dest: str | Path, data: bytes) -> None:

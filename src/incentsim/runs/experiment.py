@@ -176,10 +176,17 @@ class SafeFileStorageObserver(FileStorageObserver):
         target_name = target_name or os.path.basename(filename)
         if target_name in ("run.json", "config.json", "cout.txt", "metrics.json"):
             return super().save_file(filename, target_name)  # Sacred's refusal
-        dest = Path(self.dir) / target_name
+        if Path(filename).resolve() != (Path(self.dir) / target_name).resolve():
+            self.save_artifact(target_name, lambda tmp: shutil.copyfile(filename, tmp))
+
+    def save_artifact(self, name: str, write: Callable[[Path], Any]) -> None:
+        """Write file ``name`` of this run (an artifact, or ``metrics.json`` written
+        whole) with ``write(path)``, atomically; a failure is remembered (the run is
+        then never ``COMPLETED``) and raised."""
+        dest = Path(self.dir) / name
         try:
-            if Path(filename).resolve() != dest.resolve():
-                _atomic_copy(filename, dest)
+            with written_atomically(dest) as tmp:
+                write(tmp)
         except OSError as exc:
             self._note(f"cannot write {dest}", exc)
             raise
@@ -387,16 +394,16 @@ def run_result(summary: Mapping[str, float]) -> dict[str, float]:
     return {k: summary[k] for k in ("gdp_growth_true_mean", "trust_local_final")}
 
 
-def artifact_files(res: SimulationResult, folder: Path, *, figures: bool) -> list[Path]:
-    """Write the artifacts of ``res`` into ``folder`` (``timeseries.parquet``,
-    ``leaders.parquet`` and, with ``figures``, ``outcomes.png``); their paths."""
-    files = [folder / "timeseries.parquet", folder / "leaders.parquet"]
-    res.timeseries.to_parquet(files[0], index=False)
-    res.leaders.to_parquet(files[1], index=False)
+def artifact_writers(res: SimulationResult, *, figures: bool) -> dict[str, Callable[[Path], Any]]:
+    """How to write each artifact of ``res`` to a path: ``timeseries.parquet``,
+    ``leaders.parquet`` and, with ``figures``, ``outcomes.png``."""
+    writers: dict[str, Callable[[Path], Any]] = {
+        "timeseries.parquet": lambda p: res.timeseries.to_parquet(p, index=False),
+        "leaders.parquet": lambda p: res.leaders.to_parquet(p, index=False),
+    }
     if figures:
-        files.append(folder / "outcomes.png")
-        _outcome_figure(res, files[-1])
-    return files
+        writers["outcomes.png"] = lambda p: _outcome_figure(res, p)
+    return writers
 
 
 def record(run: Any, res: SimulationResult, *, figures: bool = False) -> dict[str, float]:
@@ -409,8 +416,9 @@ def record(run: Any, res: SimulationResult, *, figures: bool = False) -> dict[st
     info = run_info(res)
     run.info.update(info)
     with tempfile.TemporaryDirectory(prefix="incentsim-") as tmp:
-        for f in artifact_files(res, Path(tmp), figures=figures):
-            run.add_artifact(str(f), f.name)
+        for name, write in artifact_writers(res, figures=figures).items():
+            write(Path(tmp) / name)
+            run.add_artifact(str(Path(tmp) / name), name)
     return info["summary"]
 
 

@@ -14,14 +14,18 @@ directory per batch; the per-year metrics are written as one table instead of
 thousands of ``log_scalar`` calls, and ``run.json`` is written when the run starts
 and when it ends (plus a heartbeat every :data:`BEAT_S` seconds), not at every event.
 
-Lifecycle of a member (:func:`run_tracked_batch`): its run is started (``RUNNING``,
-with the writing process's id) when the ensemble starts stepping it, and completed
-— artifacts, metrics, info, ``COMPLETED``, ``_done`` — as soon as its result is
-ready, with interruptions held, so a finished member is never lost or half-stored.
-An interruption (Ctrl-C, SIGTERM, a Dask stop) while members are being stepped
-stores each of them as ``INTERRUPTED`` and propagates; a member whose simulation
-raises is stored as ``FAILED`` (when several members were in flight, each is re-run
-alone so the failure is charged to the member that causes it).
+Lifecycle of a member (:func:`run_tracked_batch`): what its run stores is staged
+and stored at the next sync point (after a simulated year, before a run is stored as
+failed or interrupted, at the end of the batch) as one commit with every other run
+started or finished since the last one (:class:`_Batch`): it appears ``RUNNING``
+(with the writing process's id) after its first simulated year, and when its result
+is ready its files, then ``run.json`` ``COMPLETED`` and ``_done``, are written with
+interruptions held, so a finished member is never lost or half-stored. An
+interruption (Ctrl-C, SIGTERM, a Dask stop) while members are being stepped stores
+the finished ones, then each run in flight as ``INTERRUPTED``, and propagates; a
+member whose simulation raises is stored as ``FAILED`` (when several members were
+in flight, each is re-run alone so the failure is charged to the member that causes
+it).
 """
 
 from __future__ import annotations
@@ -29,8 +33,7 @@ from __future__ import annotations
 import contextlib
 import datetime
 import functools
-import shutil
-import tempfile
+import json
 import time
 import traceback
 from collections.abc import Callable, Mapping, Sequence
@@ -46,7 +49,7 @@ from incentsim.runs.experiment import (
     _LOCK,
     SafeFileStorageObserver,
     StorageError,
-    artifact_files,
+    artifact_writers,
     default_config,
     ensure_runs_dir,
     make_experiment,
@@ -100,109 +103,152 @@ def _shared() -> _Shared:
     return _Shared(dict(run.experiment_info), dict(run.host_info), meta)
 
 
+def metrics_text(metrics: Mapping[str, Mapping[str, list]]) -> str:
+    """``metrics.json`` as ``json.dumps(metrics, sort_keys=True, indent=2)`` writes it
+    (Sacred's format), but with the C encoder for the lists of numbers and timestamps,
+    which the indenting encoder would format one Python call per element."""
+    parts = []
+    for name in sorted(metrics):
+        fields = [f"    {json.dumps(k)}: {_list_text(v)}" for k, v in sorted(metrics[name].items())]
+        parts.append(f"  {json.dumps(name)}: {{\n" + ",\n".join(fields) + "\n  }")
+    return "{\n" + ",\n".join(parts) + "\n}" if parts else "{}"
+
+
+def _list_text(values: list) -> str:
+    """A list of numbers or plain strings at the third level of indentation."""
+    if not values:
+        return "[]"
+    items = json.dumps(values)[1:-1].split(", ")  # no ", " inside a number or timestamp
+    return "[\n      " + ",\n      ".join(items) + "\n    ]"
+
+
 def _utcnow() -> datetime.datetime:
     return datetime.datetime.now(datetime.UTC).replace(tzinfo=None)  # Sacred writes naive UTC
 
 
 class _Batch:
-    """The runs of one batch: started, beating, completed, interrupted or failed."""
+    """The runs of one batch: started, beating, completed, interrupted or failed.
+
+    What a member's run stores is staged in one :class:`~incentsim.runs.atomic.Commit`
+    that is applied at the next *sync point*: after a simulated year, before a run is
+    stored as failed or interrupted, at the end. So the runs that start and finish
+    between two simulated years (all K of a vectorised group; in a sequential one,
+    the run that ends and the one that starts) share their flushes to disk; a run
+    appears (``RUNNING``) after its first simulated year. Interruptions are held
+    while a commit is prepared and applied.
+    """
 
     def __init__(
         self, runs_dir: Path, members: Sequence[Member], figures: bool, on_done: Callable | None
     ):
-        self.runs_dir, self.members, self.figures, self.on_done = (
-            runs_dir,
-            members,
-            figures,
-            on_done,
-        )
+        self.runs_dir, self.members, self.figures = runs_dir, members, figures
+        self.on_done = on_done
         self.shared = _shared()
-        self.open: dict[int, SafeFileStorageObserver] = {}
+        self.commit = atomic.Commit()
+        self.starting: dict[int, datetime.datetime] = {}  # stepped, not yet stored
+        self.open: dict[int, SafeFileStorageObserver] = {}  # stored as RUNNING
+        self.stored: list[tuple[int, SafeFileStorageObserver, Outcome]] = []  # staged
         self.out: dict[int, Outcome] = {}
         self.next_id: int | None = None
         self.last_beat = time.monotonic()
-        self.tmp = Path(tempfile.mkdtemp(prefix="incentsim-batch-"))
 
     def start(self, i: int) -> None:
-        """Store member ``i``'s run as ``RUNNING`` (once, however often it is stepped)."""
-        if i in self.open:
-            return
+        """Member ``i`` is being stepped (its run is stored at the next sync point)."""
+        if i not in self.open and i not in self.starting:
+            self.starting[i] = _utcnow()
+
+    def _open(self, i: int, when: datetime.datetime) -> None:
+        """Stage member ``i``'s run as ``RUNNING`` (its directory is made now)."""
         m = self.members[i]
         config = {**m.scenario.to_dict(), "seed": int(m.seed)}
         obs = SafeFileStorageObserver(str(self.runs_dir))
         obs.first_id = self.next_id
-        with interrupts.held():
-            try:
-                with atomic.committed():
-                    obs.started_event(
-                        ex_info=dict(self.shared.ex_info),
-                        command="main",
-                        host_info=self.shared.host_info,
-                        start_time=_utcnow(),
-                        config=config,
-                        meta_info={**self.shared.meta_info, "config_updates": config},
-                        _id=None,
-                    )
-            except OSError as exc:
-                raise StorageError(
-                    f"cannot write run in {obs.dir or self.runs_dir}: {exc.strerror or exc}"
-                ) from None
-            obs.info = dict(m.info)
-            self.open[i] = obs
-            self.next_id = int(Path(obs.dir).name) + 1
+        try:
+            with atomic.staged(self.commit, 1):  # beside finished runs' files
+                obs.started_event(
+                    ex_info=dict(self.shared.ex_info),
+                    command="main",
+                    host_info=self.shared.host_info,
+                    start_time=when,
+                    config=config,
+                    meta_info={**self.shared.meta_info, "config_updates": config},
+                    _id=None,
+                )
+        except OSError as exc:
+            raise StorageError(
+                f"cannot write run in {obs.dir or self.runs_dir}: {exc.strerror or exc}"
+            ) from None
+        obs.info = dict(m.info)
+        self.open[i] = obs
+        self.next_id = int(Path(obs.dir).name) + 1
 
     def finish(self, i: int, res: SimulationResult) -> None:
-        """Store member ``i``'s result and mark its run ``COMPLETED`` and done, as one
-        commit: its files first, then ``run.json`` and the done marker."""
-        obs = self.open[i]
-        run_id = Path(obs.dir).name
+        """Stage member ``i``'s result: its files, then (a later phase) ``run.json``
+        ``COMPLETED`` and the done marker."""
         with interrupts.held():
+            if i in self.starting:
+                self._open(i, self.starting.pop(i))
+            obs = self.open.pop(i)
+            run_id = Path(obs.dir).name
             info = {**self.members[i].info, **run_info(res)}
             stop = _utcnow()
+            with atomic.staged(self.commit, 1), contextlib.suppress(OSError):
+                self._store(obs, res, info, stop)  # an error is noted: FAILED below
+            with atomic.staged(self.commit, 2):
+                obs.completed_event(stop_time=stop, result=run_result(info["summary"]))
+                if not obs.write_errors:
+                    mark_done(self.runs_dir, info["task_key"], run_id)
+            self.stored.append((i, obs, Outcome(run_id, res, summary=info["summary"])))
+
+    def sync(self) -> None:
+        """A sync point: store the runs started and finished since the last one."""
+        if not (self.starting or self.stored):
+            return
+        with interrupts.held():
+            for i, when in sorted(self.starting.items()):
+                self._open(i, when)
+            self.starting.clear()
             try:
-                with atomic.committed() as commit:
-                    with contextlib.suppress(OSError):  # noted by the observer: FAILED
-                        self._store(obs, res, info, stop)
-                    commit.barrier()
-                    obs.completed_event(stop_time=stop, result=run_result(info["summary"]))
-                    if not obs.write_errors:
-                        mark_done(self.runs_dir, info["task_key"], run_id)
+                self.commit.apply()
             except OSError as exc:
                 raise StorageError(
-                    f"cannot store run {run_id} in {self.runs_dir}: {exc.strerror or exc}"
+                    f"cannot store runs in {self.runs_dir}: {exc.strerror or exc}"
                 ) from None
-            del self.open[i]  # stored: COMPLETED, or FAILED if a file is missing
-            if obs.write_errors:
+            stored, self.stored = self.stored, []
+            broken = [obs for _, obs, _ in stored if obs.write_errors]
+            for i, obs, outcome in stored:
+                if not obs.write_errors:
+                    self._done(i, outcome)
+            if broken:
                 raise StorageError(
-                    f"run {run_id} in {self.runs_dir} is incomplete, {obs.write_errors[0]}"
+                    f"run {Path(broken[0].dir).name} in {self.runs_dir} is incomplete, "
+                    f"{broken[0].write_errors[0]}"
                 )
-            self._done(i, Outcome(run_id, res, summary=info["summary"]))
 
     def _store(self, obs, res: SimulationResult, info: dict, stop) -> None:
         """Metrics, artifacts, info and the heartbeat of a finished member's run."""
         years = [int(y) for y in res.timeseries["year"]]
-        stamps = [stop] * len(years)
-        obs.log_metrics(
-            {
-                name: {
-                    "steps": years,
-                    "values": [float(v) for v in res.timeseries[name].tolist()],
-                    "timestamps": stamps,
-                }
-                for name in OUTCOME_NAMES
-            },
-            info,
-        )
-        folder = Path(tempfile.mkdtemp(dir=self.tmp))
-        for f in artifact_files(res, folder, figures=self.figures):
-            obs.save_file(str(f), f.name)
-            obs.run_entry["artifacts"].append(f.name)
+        stamps = [stop.isoformat()] * len(years)
+        metrics = {
+            name: {
+                "steps": years,
+                "timestamps": stamps,
+                "values": [float(v) for v in res.timeseries[name].tolist()],
+            }
+            for name in OUTCOME_NAMES
+        }
+        text = metrics_text(metrics)  # as Sacred's log_metrics would write it
+        obs.save_artifact("metrics.json", lambda p: p.write_text(text))
+        for name, write in artifact_writers(res, figures=self.figures).items():
+            obs.save_artifact(name, write)  # straight into the run directory
+            obs.run_entry["artifacts"].append(name)
         obs.info = info
         obs.save_json(info, "info.json")
         obs.run_entry["heartbeat"] = stop.isoformat()
 
     def fail(self, i: int, exc: BaseException) -> None:
         """Store member ``i``'s run as ``FAILED`` with the traceback of ``exc``."""
+        self.sync()
         obs = self.open.pop(i)
         trace = traceback.format_exception(type(exc), exc, exc.__traceback__)
         with interrupts.held(), contextlib.suppress(OSError):
@@ -210,16 +256,20 @@ class _Batch:
         self._done(i, Outcome(Path(obs.dir).name, error=exc))
 
     def interrupt(self) -> None:
-        """Store every run in flight as ``INTERRUPTED``."""
+        """Store what finished, then every run in flight as ``INTERRUPTED``."""
         with interrupts.held():
+            with contextlib.suppress(OSError):  # StorageError: the runs stay incomplete
+                self.sync()
             for obs in self.open.values():
                 with contextlib.suppress(OSError):
                     obs.interrupted_event(interrupt_time=_utcnow(), status="INTERRUPTED")
             self.open.clear()
 
     def beat(self) -> None:
-        """Every :data:`BEAT_S` seconds, a heartbeat in the ``run.json`` of each run in
-        flight (how another host tells a long run from a dead one)."""
+        """After a simulated year: a sync point, and every :data:`BEAT_S` seconds a
+        heartbeat in the ``run.json`` of each run in flight (how another host tells a
+        long run from a dead one)."""
+        self.sync()
         if time.monotonic() - self.last_beat < BEAT_S:
             return
         self.last_beat = time.monotonic()
@@ -280,9 +330,8 @@ def run_tracked_batch(
                     failed=batch.fail,
                     max_size=max_size,
                 )
+            batch.sync()
         except BaseException:
             batch.interrupt()
             raise
-        finally:
-            shutil.rmtree(batch.tmp, ignore_errors=True)
     return [batch.out[i] for i in range(len(members))]
