@@ -92,4 +92,3 @@ def with_draw(scenario: Scenario, estimates: dict[str, Any], seed: int) -> Scena
         if applies(scenario, k)
     }
     return load_scenario(scenario, values)
-
