@@ -264,6 +264,8 @@ def test_simulate_with_posterior_runs_the_seeds_draw_shared_across_scenarios():
     assert c.scenario.tenure.early_turnover_hazard != pytest.approx(want)
     plain = simulate(ROOT / "configs" / "china_2000s.yaml", seed=5, overrides=tiny)
     assert plain.scenario.tenure.early_turnover_hazard != pytest.approx(want)
+    again = simulate(ROOT / "configs" / "china_2000s.yaml", seed=5, overrides=tiny, posterior=est)
+    assert again.timeseries.equals(a.timeseries)  # the same draw, the same run
 
 
 def test_calibrate_command_writes_estimates_and_a_sacred_run(tmp_path):

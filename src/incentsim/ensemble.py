@@ -19,7 +19,6 @@ scenario are stepped together as one vectorised population (an
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -73,11 +72,17 @@ def member_memory(scenario: Scenario) -> int:
 
 
 def memory_budget() -> int:
-    """Bytes one group may use: half the memory available now, at most
-    :data:`incentsim.sizes.MAX_MEMORY_BYTES` (what one simulation may need)."""
+    """Bytes one group may use: half the memory available now (``MemAvailable``: free
+    memory and reclaimable caches), at most :data:`incentsim.sizes.MAX_MEMORY_BYTES`
+    (what one simulation may need)."""
+    available = None
     try:
-        available = os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
-    except (ValueError, OSError):  # pragma: no cover - not POSIX
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            if line.startswith("MemAvailable:"):
+                available = int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):  # pragma: no cover - not Linux
+        pass
+    if available is None:
         return MAX_MEMORY_BYTES
     return max(1, min(MAX_MEMORY_BYTES, available // 2))
 

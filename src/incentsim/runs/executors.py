@@ -1,9 +1,12 @@
 """Where tracked runs execute: in-process, a local process pool, or Dask.
 
 A :class:`Task` is one (resolved scenario, seed) pair. Tasks are sent in
-batches; a worker runs each with :func:`incentsim.runs.experiment.run_tracked` (so
-every run is Sacred-tracked in ``runs_dir``) and returns a compact
-:class:`TaskResult` (run id, summary, optionally the timeseries). A failing
+batches that are stepped as ensembles (:func:`ensembles`: tasks of one class whose
+scenarios share :func:`incentsim.ensemble.group_key`, within the memory budget); a
+worker runs a batch with :meth:`Task.run_many` — for tracked tasks
+:func:`incentsim.runs.tracking.run_tracked_batch`, so every task is one
+Sacred-tracked run in ``runs_dir`` — and returns a compact
+:class:`TaskResult` per task (run id, summary, optionally the timeseries). A failing
 simulation is reported in its result, not raised; a worker that dies has its
 batch retried (process pool: once on a fresh pool; Dask: ``retries=2`` plus
 the scheduler's own rescheduling), and tasks still unfinished are reported as

@@ -17,7 +17,7 @@ on (a stylized scenario without ``mixed_evaluation`` is not given one).
     incentsim report --compare-last      # says the intervals carry parameter uncertainty
 
     # Python: the same pairing, seed s of every scenario with draw s
-    est = "docs/calibration/china_2000s/estimates.json"
+    est = read_estimates("docs/calibration/china_2000s/estimates.json")
     runs = {name: [incentsim.simulate(f"configs/{name}.yaml", seed=s, posterior=est)
                    for s in range(20)] for name in ("china_2000s", "china_2010s")}
 """
