@@ -98,6 +98,19 @@ def test_broken_invariant_names_year_prefecture_and_quantity(tiny):
     assert "prefecture 4" in msg and "services" in msg and "year" in msg
 
 
+def test_output_of_a_dead_firm_breaks_an_invariant(tiny):
+    model = IncentModel(tiny, seed=0)
+    model.step()
+    model.check_invariants()
+    f = model.firms
+    dead = int(np.flatnonzero(~f.alive)[0])
+    f.output[dead] = 1.0
+    with pytest.raises(InvariantError) as info:
+        model.check_invariants()
+    msg = str(info.value)
+    assert "output of a dead firm" in msg and f"prefecture {int(f.prefecture[dead])}" in msg
+
+
 def test_same_seed_same_frames_different_seed_differs(tiny):
     a, b, c = (incentsim.simulate(tiny, seed=s) for s in (5, 5, 6))
     pd.testing.assert_frame_equal(a.timeseries, b.timeseries)
