@@ -106,6 +106,15 @@ def test_fast_draws_have_the_right_distribution():
     assert 0 < u.min() and u.max() < 1 and abs(u.mean() - 0.5) < 0.003
 
 
+def test_uniforms_are_the_top_23_bits_of_each_word_plus_a_half():
+    """Each 64-bit word gives two uniforms ``((u >> 9) + 0.5) / 2**23``, exactly (the
+    draws every frozen reference depends on), odd counts included."""
+    raw = np.random.SFC64(7).random_raw(50_001).view(np.uint32)
+    expect = ((raw >> 9).astype(np.float64) + 0.5) / 2.0**23
+    u = fastrng.uniforms(np.random.SFC64(7), 100_001)
+    np.testing.assert_array_equal(u.astype(np.float64), expect[:100_001])
+
+
 def test_ensemble_fields_and_identity(report):
     """``--ensemble 2``: both ways measured in one invocation, every member equal to its
     solo run (timeseries and leader panel)."""

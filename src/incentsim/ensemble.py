@@ -140,6 +140,7 @@ def run_group(
         step = _offset(progress, done, total) if progress else None
         members = [seeds[j] for j in idx]
         for m, res in enumerate(run_members(sc, members, _scaled(step, len(idx)))):
+            res.scenario = scenarios[idx[m]]  # equal to sc; each member keeps its own
             out[idx[m]] = res
             if finished is not None:
                 finished(idx[m], res)

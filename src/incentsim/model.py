@@ -131,11 +131,6 @@ class IncentModel(mesa.Model):
         """The outcome rows of the (first) member."""
         return self.member_records[0]
 
-    @property
-    def panel(self) -> dict[str, list[np.ndarray]]:
-        """The leader-year panel of the (first) member, per column one array per year."""
-        return self.member_panels[0]
-
     def by_member(self, *xs: np.ndarray) -> list[np.ndarray]:
         """Per-prefecture arrays, each as one row per member (views)."""
         return [x.reshape(self.n_members, self.member_size, *x.shape[1:]) for x in xs]

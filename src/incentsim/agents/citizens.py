@@ -213,27 +213,33 @@ class CitizenPopulation:
 
     def _trust_moves(self, c: Chunk, sat: np.ndarray, par) -> np.ndarray:
         """3-4. trust moves toward satisfaction (asymmetric, Tacitus trap); the centre.
-        Updates trust in the centre; returns the move of local trust."""
+        Updates trust in the centre; returns the move of local trust.
+
+        Branch-free: a move is ``rate_up * max(gap, 0) + rate_down * min(gap, 0)``, one
+        term exactly zero, so it equals picking the rate by the sign of the gap bit for
+        bit, without a masked copy (which a random mask makes ten times slower)."""
         tl = self._trust_local[c.a : c.b]
         tc = self._trust_central[c.a : c.b]
         gap = np.subtract(sat, tl)
-        good = gap > 0.0
-        dl = gap * par["loss"]
+        up = np.maximum(gap, F32(0.0))
+        np.minimum(gap, F32(0.0), out=gap)
         if par["tac"] is not None:
-            gains = np.minimum(tl, par["thr"])
-            gains *= par["tac"]
-            gains *= gap
+            dl = np.minimum(tl, par["thr"])
+            dl *= par["tac"]
+            dl *= up
         else:
-            gains = gap * par["gain"]
-        np.copyto(dl, gains, where=good)
-        gap_c = np.add(sat, par["premium"])
-        np.minimum(gap_c, F32(1.0), out=gap_c)
-        gap_c -= tc
-        dc = gap_c * par["blame"]
-        np.multiply(gap_c, par["credit"], out=gains)
-        np.greater(gap_c, 0.0, out=good)
-        np.copyto(dc, gains, where=good)
-        tc += dc
+            dl = np.multiply(up, par["gain"])
+        gap *= par["loss"]
+        dl += gap
+        np.add(sat, par["premium"], out=gap)
+        np.minimum(gap, F32(1.0), out=gap)
+        gap -= tc
+        np.maximum(gap, F32(0.0), out=up)
+        up *= par["credit"]
+        np.minimum(gap, F32(0.0), out=gap)
+        gap *= par["blame"]
+        up += gap
+        tc += up
         np.clip(tc, F32(0.0), F32(1.0), out=tc)
         return dl
 
@@ -251,8 +257,9 @@ class CitizenPopulation:
             if self.n_lattice == 2:
                 acc2[:, 1:] += t2[:, :-1]
                 acc2[:, 0] += t2[:, -1]
+            tied = np.empty_like(t)
             for ties in self._ties:
-                acc += t[ties[a:b]]
+                acc += np.take(t, ties[a:b], out=tied)  # no temporary index checks (2x faster)
             t *= F32(1.0) - par["si"]
             acc *= par["si"] / F32(self.k)
             t += acc

@@ -45,8 +45,10 @@ from incentsim.seeding import Draws, MemberStreams
 CHUNK_AGENTS = 32_768
 CHUNK_MAX_AGENTS = 131_072
 CHUNKS_PER_POPULATION = 4
-_INV23 = np.float32(2.0**-23)
-_HALF23 = np.float32(0.5 * 2.0**-23)
+#: bits of the float32 1.0, and 1 - 2**-24: a uniform is made in place from a word's bits
+#: (converting uint32 to float32 has no vectorised loop in numpy: 17x slower)
+_ONE_BITS = np.uint32(0x3F800000)
+_ONE_LESS_HALF23 = np.float32(1.0 - 0.5 * 2.0**-23)
 _TWO_PI = np.float32(2.0 * np.pi)
 
 _pool: ThreadPoolExecutor | None = None
@@ -163,9 +165,9 @@ def uniforms(bitgen: np.random.SFC64, n: int) -> np.ndarray:
         return np.empty(0, np.float32)
     u = bitgen.random_raw((n + 1) // 2).view(np.uint32)[:n]
     u >>= 9
-    f = u.astype(np.float32)
-    f *= _INV23
-    f += _HALF23
+    u |= _ONE_BITS  # the float32 1 + m / 2**23, m the word's top 23 bits
+    f = u.view(np.float32)
+    f -= _ONE_LESS_HALF23  # (m + 0.5) / 2**23 exactly
     return f
 
 

@@ -21,7 +21,6 @@ from __future__ import annotations
 import argparse
 import sys
 import time
-from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -251,7 +250,7 @@ def _prim_result(
     o: OutcomeSpec,
     threshold: float,
     above: bool,
-    points: Sequence[Mapping[str, Any]],
+    points: list[dict[str, Any]],
     per_point: pd.DataFrame,
     per_run: pd.DataFrame,
     prim: dict[str, float],
@@ -270,8 +269,10 @@ def _prim_result(
         box,
         traj,
         sel,
-        *(float(at[k]) for k in ("coverage", "density", "mass")),
-        int(y.sum()),
+        coverage=float(at["coverage"]),
+        density=float(at["density"]),
+        mass=float(at["mass"]),
+        n_interest=int(y.sum()),
     )
 
 

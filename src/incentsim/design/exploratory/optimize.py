@@ -285,7 +285,7 @@ def run_optimize(
     replaces the simulation (then no scenario is compared and nothing is tracked
     unless ``record`` and ``runs_dir`` say so)."""
     from incentsim.design.exploratory.objectives import uncertainty_sample
-    from incentsim.design.exploratory.runner import _progress_bar
+    from incentsim.design.exploratory.runner import _progress_bar, run_options
     from incentsim.design.exploratory.search import search
 
     t0 = time.perf_counter()
@@ -296,7 +296,7 @@ def run_optimize(
     per = len(problem.seeds) * (len(sample) if sample else 1)
     extra = (len(s.compare) if model is None else 0) + (s.robust and s.measure == "regret")
     bar = _progress_bar((s.nfe + extra) * per, progress, desc="optimize")
-    run = {"runs_dir": runs_dir, "executor": executor, "jobs": jobs, "scheduler": scheduler}
+    run = run_options(runs_dir, executor, jobs, scheduler)
     try:
         scorer = Scorer(problem, objectives, sample, model=model, bar=bar, **run)
         found = search(problem, objectives, scorer, nfe=s.nfe, population=s.population, seed=s.seed)

@@ -62,6 +62,13 @@ def _progress_bar(total: int, enabled: bool | None, desc: str = "runs"):
     return tqdm(total=total, desc=desc, unit="run", disable=not enabled, file=sys.stderr)
 
 
+def run_options(
+    runs_dir: str | Path | None, executor: str, jobs: int | None, scheduler: str | None
+) -> dict[str, Any]:
+    """Where and how runs are made, as keyword arguments of :func:`evaluate_points`."""
+    return {"runs_dir": runs_dir, "executor": executor, "jobs": jobs, "scheduler": scheduler}
+
+
 def evaluate_points(
     problem: Problem,
     points: Sequence[Mapping[str, Any]],

@@ -35,6 +35,7 @@ from incentsim.design.exploratory.runner import (
     Model,
     evaluate_points,
     record_analysis,
+    run_options,
     warn_if_thin,
     write_outputs,
 )
@@ -269,7 +270,7 @@ def run_sensitivity(
     )
     X = sample(problem, method, n, levels=levels)
     points = [problem.decode(row) for row in X]
-    run = {"runs_dir": runs_dir, "executor": executor, "jobs": jobs, "scheduler": scheduler}
+    run = run_options(runs_dir, executor, jobs, scheduler)
     per_point, per_run = evaluate_points(
         problem, points, model, analysis=f"sensitivity-{method}", progress=progress, **run
     )
