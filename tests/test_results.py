@@ -104,3 +104,18 @@ def test_thousands_of_runs_are_parsed_once(tmp_path, runs_dir, monkeypatch):
         runs.drop(columns="_liveness", errors="ignore"),
         runs2.drop(columns="_liveness", errors="ignore"),
     )
+
+
+def test_a_run_directory_whose_run_json_is_not_yet_stored_is_not_a_run(tmp_path, runs_dir):
+    # a tracked batch makes a run's directory when the run opens and stores its run.json at
+    # the next sync point; killed in between (kill -9), the directory holds no run.json.
+    # Like load_run (UnknownRun), the listing does not count it: no run with no status
+    d = tmp_path / "runs"
+    shutil.copytree(runs_dir, d)
+    (d / "9").mkdir()
+    (d / "9" / "config.json.tmp").write_text("{}")
+    runs, _ = load_runs(d)
+    assert sorted(runs.run_id) == [1, 2, 3, 4] and runs.status.notna().all()
+    (d / "9" / "run.json").write_text((d / "1" / "run.json").read_text())
+    (d / "9" / "config.json").write_text((d / "1" / "config.json").read_text())
+    assert 9 in set(load_runs(d)[0].run_id)  # stored later: listed from then on

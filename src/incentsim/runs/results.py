@@ -183,11 +183,14 @@ def _parse(run_id: int, run_dir: Path) -> tuple[dict[str, Any], pd.DataFrame]:
 
 
 def _run_dirs(root: Path) -> dict[int, Path]:
+    """The run directories under ``root``: numbered, with a stored ``run.json`` (a directory
+    a batch opened but was killed before storing the run's start is not a run, as for
+    :func:`run_dir`)."""
     try:
         names = os.listdir(root)
     except OSError:
         return {}
-    return {int(n): root / n for n in names if n.isdigit() and (root / n).is_dir()}
+    return {int(n): root / n for n in names if n.isdigit() and (root / n / "run.json").is_file()}
 
 
 def _atomic_parquet(df: pd.DataFrame, path: Path) -> None:
