@@ -32,7 +32,7 @@ from incentsim import shipped
 from incentsim.analysis.validation.calibration import SERIES_MEANS
 from incentsim.analysis.validation.moments import MOMENTS
 from incentsim.analysis.validation.targets import BY_ID, PERIODS, Target
-from incentsim.design.sweep import parse_seeds
+from incentsim.runs.ranges import parse_seeds
 from incentsim.scenario import (
     Scenario,
     ScenarioError,
