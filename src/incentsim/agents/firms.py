@@ -107,9 +107,9 @@ class FirmPopulation:
         # start near the stationary spread behind the frontier: a firm of age a has
         # fallen behind by (1 - incumbent_learning) x frontier growth x a on average
         self.age = rng.integers(0, econ.initial_firm_age_max, n).astype(np.int16)
-        frontier_growth = model.params.value(
-            "economy.frontier_growth", model.member[self.prefecture]
-        )
+        frontier_growth = model.economy.frontier_growth  # per prefecture if members differ
+        if np.ndim(frontier_growth):
+            frontier_growth = frontier_growth[self.prefecture]
         lag = (1.0 - econ.incumbent_learning) * frontier_growth * self.age
         self._productivity = np.exp(
             econ.entrant_productivity_sd * rng.standard_normal(n) - lag
