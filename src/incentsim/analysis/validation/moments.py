@@ -309,27 +309,23 @@ def exit_hazard(p):
 
 def cycle_frame(panel: pd.DataFrame, y: str) -> pd.DataFrame:
     """The panel with ``dep`` = ``y`` in percent (spending growth winsorised)."""
-    d = panel.copy()
-    dep = d[y].replace([np.inf, -np.inf], np.nan)
+    dep = panel[y].replace([np.inf, -np.inf], np.nan)
     if y.endswith("spending_growth"):
         dep = winsorize(dep)
-    d["dep"] = 100.0 * dep
-    return d
+    return panel.assign(dep=100.0 * dep)  # a new column on the panel's columns, no copy
 
 
-def cycle_fit(panel: pd.DataFrame, y: str, controls: list[str] | None = None) -> dict:
-    """Seed 002's Table 1: ``y`` (%) on the penultimate-year dummy and the controls the
-    panel has, prefecture and year FE, clustered by prefecture."""
-    d = cycle_frame(panel, y)
-    ctrl = [c for c in (CONTROLS if controls is None else controls) if c in d]
+def cycle_fit(d: pd.DataFrame) -> dict:
+    """Seed 002's Table 1 on a :func:`cycle_frame`: ``dep`` (%) on the penultimate-year
+    dummy and the controls the panel has, prefecture and year FE, clustered by prefecture."""
+    ctrl = [c for c in CONTROLS if c in d]
     return fe_ols(d, "dep", ["penultimate", *ctrl], FE, CLUSTER)
 
 
 def cycle_estimate(panel: pd.DataFrame, y: str) -> Estimate:
     """The penultimate-year coefficient on ``y``, with the mean of ``y`` in and out of it."""
-    fit = cycle_fit(panel, y)
-    est = coef_estimate(fit, "penultimate", dependent=y)
     d = cycle_frame(panel, y)
+    est = coef_estimate(cycle_fit(d), "penultimate", dependent=y)
     est.detail["mean_dep_penultimate"] = float(d.loc[d.penultimate == 1, "dep"].mean())
     est.detail["mean_dep_other"] = float(d.loc[d.penultimate == 0, "dep"].mean())
     return est
