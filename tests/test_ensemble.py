@@ -164,3 +164,151 @@ def test_a_failure_in_a_vectorised_group_is_charged_to_its_member(tiny, monkeypa
     assert started[:3] == [0, 1, 2] and sorted(started[3:]) == [0, 1, 2]  # then one by one
     with pytest.raises(FloatingPointError):  # without a failed hook: raised
         ens.step_members([sc] * 2, [0, 1])
+
+
+# ---------------------------------------------------------------- members differing in parameters
+
+#: a world where every field of VARYING is read: a weighted rule and the mechanisms whose
+#: intensities the shipped studies vary
+_STUDY_MECHANISMS = (
+    "statistical_audit",
+    "citizen_survey",
+    "big_data_monitoring",
+    "mixed_evaluation",
+    "irregular_turnover",
+    "target_responsibility",
+)
+#: another valid value of every field of VARYING (the studied world's value differs)
+_OTHER = {
+    "economy.local_shock_sd": 0.09,
+    "economy.frontier_growth": 0.06,
+    "behaviour.career_value": 4.0,
+    "behaviour.public_service_motivation": 0.45,
+    "behaviour.manipulation_cost": 30.0,
+    "promotion.capacity": 0.3,
+    "tenure.term_length": 3,
+    "tenure.early_turnover_hazard": 0.2,
+    "tenure.reappointment_prob": 0.7,
+    "tenure.appointment_age_mean": 50.0,
+    "accountability.statistical_audit.intensity": 0.0,
+    "accountability.citizen_survey.weight": 0.1,
+    "accountability.big_data_monitoring.strength": 0.0,  # no draws in this member
+    "accountability.mixed_evaluation.performance_weight": 0.2,
+    "accountability.irregular_turnover.midterm_candidate_prob": 0.4,
+    "accountability.irregular_turnover.reshuffle_share": 0.6,
+    "accountability.target_responsibility.pressure": 0.05,
+}
+_WEIGHTS = {"growth": 0.4, "environment": 0.2, "services": 0.1, "firm_survey": 0.3}
+
+
+def _studied(tiny):
+    sc = copy.deepcopy(tiny)
+    sc["promotion"] = {"rule": "balanced_scorecard"}
+    sc["accountability"] = {name: {} for name in _STUDY_MECHANISMS}
+    return sc
+
+
+def _with(data, path, value):
+    out = copy.deepcopy(data)
+    *parents, leaf = path.split(".")
+    node = out
+    for part in parents:
+        node = node.setdefault(part, {})
+    node[leaf] = value
+    return out
+
+
+def _assert_members_equal_solo(scenarios, seeds):
+    from incentsim.api import run_members
+
+    scs = [load_scenario(sc) for sc in scenarios]
+    for sc, seed, res in zip(scs, seeds, run_members(scs, seeds), strict=True):
+        solo = simulate(sc, seed=seed)
+        assert res.scenario == sc and res.seed == seed
+        pd.testing.assert_frame_equal(res.timeseries, solo.timeseries, check_exact=True)
+        pd.testing.assert_frame_equal(res.leaders, solo.leaders, check_exact=True)
+
+
+def test_every_varying_field_has_a_test_value():
+    from incentsim.varying import VARYING
+
+    weights = {f"promotion.weights.{k}" for k in ("growth", *_WEIGHTS)}
+    assert set(VARYING) <= set(_OTHER) | {p for p in VARYING if p.startswith("promotion.weights")}
+    assert weights <= set(VARYING)
+
+
+@pytest.mark.parametrize("path", sorted(_OTHER))
+def test_members_differing_in_a_parameter_equal_their_solo_runs(tiny, path):
+    base = _studied(tiny)
+    other = _with(base, path, _OTHER[path])
+    assert load_scenario(other) != load_scenario(base)
+    _assert_members_equal_solo([base, other, base], [3, 0, 11])
+
+
+def test_members_differing_in_promotion_weights_equal_their_solo_runs(tiny):
+    base = _studied(tiny)
+    other = _with(base, "promotion.weights", _WEIGHTS)  # firms are surveyed in one member only
+    _assert_members_equal_solo([other, base, other], [1, 2, 3])
+
+
+def test_a_sweep_differing_in_everything_at_once_is_one_model(tiny):
+    """term_vs_audit points and every varying field at once, each member equal to its run
+    alone; all of them in one vector_key group."""
+    from incentsim.ensemble import vector_key
+
+    base = _studied(tiny)
+    points = [
+        _with(_with(base, "tenure.term_length", t), "accountability.statistical_audit.intensity", a)
+        for t in (3, 5, 7)
+        for a in (0.0, 0.3)
+    ]
+    everything = copy.deepcopy(base)
+    for path, value in _OTHER.items():
+        everything = _with(everything, path, value)
+    members = [*points, _with(everything, "promotion.weights", _WEIGHTS)]
+    assert len({vector_key(load_scenario(sc)) for sc in members}) == 1
+    _assert_members_equal_solo(members, list(range(len(members))))
+
+
+@pytest.mark.parametrize(
+    "path, value",
+    [
+        ("economy.tax_rate", 0.2),
+        ("behaviour.discount", 0.7),
+        ("promotion.rule", "gdp_tournament"),
+        ("tenure.rotation_prob", 0.1),
+        ("accountability.statistical_audit.deterrence", 2.0),
+        ("accountability.citizen_survey.enabled", False),
+        ("accountability.public_ranking", {}),
+        ("world.firms_per_prefecture", 30),
+    ],
+)
+def test_members_differing_in_a_shared_field_are_never_one_model(tiny, path, value):
+    from incentsim.ensemble import vector_key
+    from incentsim.model import IncentModel
+
+    base = load_scenario(_studied(tiny))
+    other = load_scenario(_with(_studied(tiny), path, value))
+    assert vector_key(other) != vector_key(base)
+    with pytest.raises(ValueError, match="must share"):
+        IncentModel([base, other], seed=[0, 1])
+
+
+def test_a_group_steps_members_differing_in_parameters_as_one_model(tiny, monkeypatch):
+    import incentsim.api as api
+
+    built = []
+    model_cls = api.IncentModel
+    monkeypatch.setattr(
+        api, "IncentModel", lambda sc, seed: built.append(seed) or model_cls(sc, seed)
+    )
+    seven = _with(tiny, "tenure.term_length", 7)
+    lean = _with(tiny, "economy.tax_rate", 0.2)  # not vectorised: another model
+    members = [(tiny, 0), (seven, 0), (lean, 5), (tiny, 2)]
+    results = simulate_ensemble(members)
+    assert built == [[0, 0, 2], [5]]
+    for (sc, seed), res in zip(members, results, strict=True):
+        assert res.scenario == load_scenario(sc)
+        solo = simulate(sc, seed=seed)
+        pd.testing.assert_frame_equal(res.timeseries, solo.timeseries, check_exact=True)
+        pd.testing.assert_frame_equal(res.leaders, solo.leaders, check_exact=True)

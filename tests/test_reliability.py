@@ -44,8 +44,9 @@ def _cli(*args) -> tuple[int, str, str]:
 
 
 def _spec(tmp_path: Path, seeds: int = 1) -> Path:
-    """Six points of one seed each: every run its own scenario, so runs are stepped one
-    after another (the seeds of one scenario are stepped together, all in flight)."""
+    """Six points of one seed each: every run its own scenario, differing in a field
+    members of one model must share (``economy.tax_rate``: not vectorised), so runs are
+    stepped one after another (members stepped as one model are all in flight)."""
     spec = tmp_path / "spec.yaml"
     spec.write_text(
         yaml.safe_dump(
@@ -55,7 +56,7 @@ def _spec(tmp_path: Path, seeds: int = 1) -> Path:
                 "method": "grid",
                 "seeds": seeds,
                 "set": SLOW_RUN,
-                "levers": {"tenure.term_length": [3, 4, 5, 6, 7, 8]},
+                "levers": {"economy.tax_rate": [0.14, 0.15, 0.16, 0.17, 0.18, 0.19]},
             }
         )
     )

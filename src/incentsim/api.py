@@ -100,18 +100,23 @@ def run_model(
 
 
 def run_members(
-    sc: Scenario, seeds: Sequence[int], progress: Callable[[int, int], None] | None = None
+    sc: Scenario | Sequence[Scenario],
+    seeds: Sequence[int],
+    progress: Callable[[int, int], None] | None = None,
 ) -> list[SimulationResult]:
     """:func:`run_model` of every seed, stepped together as one model of several
     members (an ensemble); each result equals that seed's run alone, bit for bit.
-    ``progress(done, total)`` counts the model's years."""
-    model = IncentModel(sc, seed=seeds)
-    total = sc.world.burn_in + sc.world.horizon
+    ``sc`` is the members' scenario, or one scenario per seed (differing only in
+    :data:`incentsim.varying.VARYING` fields). ``progress(done, total)`` counts the
+    model's years."""
+    model = IncentModel(sc if isinstance(sc, Scenario) else list(sc), seed=seeds)
+    world = model.config.world
+    total = world.burn_in + world.horizon
     for i in range(total):
         model.step()
         if progress is not None:
             progress(i + 1, total)
-    return [result_of(model, sc, s, member=m) for m, s in enumerate(model.seeds)]
+    return [result_of(model, model.scenarios[m], s, member=m) for m, s in enumerate(model.seeds)]
 
 
 def result_of(model: IncentModel, sc: Scenario, seed: int, member: int = 0) -> SimulationResult:

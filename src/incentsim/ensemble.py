@@ -28,6 +28,7 @@ from incentsim.errors import ScenarioError
 from incentsim.runs.ranges import check_seed
 from incentsim.scenario import Scenario, load_scenario
 from incentsim.sizes import MAX_MEMORY_BYTES, memory_needs
+from incentsim.varying import shared_part
 
 #: a scenario as :func:`incentsim.simulate` accepts it (``None``: the default scenario)
 ScenarioLike = str | Path | Mapping[str, Any] | Scenario | None
@@ -139,8 +140,8 @@ def run_group(
                 started(j)
         step = _offset(progress, done, total) if progress else None
         members = [seeds[j] for j in idx]
-        for m, res in enumerate(run_members(sc, members, _scaled(step, len(idx)))):
-            res.scenario = scenarios[idx[m]]  # equal to sc; each member keeps its own
+        own = [scenarios[j] for j in idx]
+        for m, res in enumerate(run_members(own, members, _scaled(step, len(idx)))):
             out[idx[m]] = res
             if finished is not None:
                 finished(idx[m], res)
@@ -149,9 +150,16 @@ def run_group(
 
 
 def vector_key(scenario: Scenario) -> Hashable:
-    """What members must share to be stepped as one model (:func:`run_group`): today the
-    whole scenario, so members differ only in their seeds."""
-    return scenario.model_dump_json()
+    """What members must share to be stepped as one model (:func:`run_group`): every
+    field but the labels and those of :data:`incentsim.varying.VARYING`
+    (:func:`incentsim.varying.shared_part`). Members may differ in the economy's local
+    shocks and frontier growth, leaders' career value, public-service motivation and
+    cost of faking statistics, the promotion capacity and weights, the term length,
+    early-turnover hazard, reappointment chance and appointment age, and the
+    intensities and weights of the accountability mechanisms the shipped studies vary;
+    they share the world, the promotion rule, the set of mechanisms in force and
+    everything else."""
+    return shared_part(scenario)
 
 
 def _scaled(progress: Progress | None, members: int) -> Progress | None:

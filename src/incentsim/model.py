@@ -25,7 +25,11 @@ One model can step an ensemble: ``IncentModel(scenario, seed=[s1, ..., sK])`` ho
 K members' prefectures in consecutive blocks of the same columns, each member
 drawing from its own streams (:class:`incentsim.seeding.MemberStreams`) and its
 national quantities and records kept apart, so each member equals its run alone,
-bit for bit (:func:`incentsim.ensemble.run_group` uses this).
+bit for bit (:func:`incentsim.ensemble.run_group` uses this). With a list of K
+scenarios, ``IncentModel([sc1, ..., scK], seed=[s1, ..., sK])``, members may also
+differ in the parameters of :data:`incentsim.varying.VARYING`: the model reads a
+section through :attr:`IncentModel.params` (:class:`incentsim.varying.MemberValues`),
+which gives a differing field as each prefecture's member's value.
 
 The model orchestrates; agents decide; every law of motion lives with the
 agent or economy it belongs to (:mod:`incentsim.economy`,
@@ -53,7 +57,8 @@ from incentsim.rules.accountability import MECHANISMS
 from incentsim.rules.evaluation import Evaluator, credit
 from incentsim.rules.promotion import PROMOTION_RULES
 from incentsim.scenario import Scenario, load_scenario
-from incentsim.seeding import Draws, MemberStreams
+from incentsim.seeding import Draws, MemberStreams, UniformDraws
+from incentsim.varying import MemberValues
 from incentsim.world import build_geography, join_geographies
 
 STREAMS = ("world", "shocks", "firms", "citizens", "leaders", "upper", "rule", "appoint", "mesa")
@@ -68,19 +73,33 @@ class InvariantError(RuntimeError):
         self.year, self.prefecture, self.quantity, self.value = year, prefecture, quantity, value
 
 
+def _member_scenarios(scenario, k: int) -> list[Scenario]:
+    """One scenario per member: a list as given (one per seed), else the one repeated."""
+    if isinstance(scenario, list | tuple):
+        if len(scenario) != k:
+            raise ValueError(f"{len(scenario)} scenarios for {k} seeds: give one per member")
+        return [load_scenario(s) for s in scenario]
+    sc = scenario if isinstance(scenario, Scenario) else load_scenario(scenario or {})
+    return [sc] * k
+
+
 class IncentModel(mesa.Model):
     """Career incentives of local officials: leaders, firms and citizens.
 
     Implements :class:`incentsim.rules.context.MechanismContext`, what mechanisms see."""
 
     def __init__(
-        self, scenario: Scenario | dict | str | None = None, seed: int | Sequence[int] = 0
+        self,
+        scenario: Scenario | dict | str | Sequence[Scenario] | None = None,
+        seed: int | Sequence[int] = 0,
     ) -> None:
-        sc = scenario if isinstance(scenario, Scenario) else load_scenario(scenario or {})
         #: the members' seeds: one (a run), or several (an ensemble stepped as one)
         self.seeds = (int(seed),) if isinstance(seed, int | np.integer) else tuple(map(int, seed))
         self.seed_value = self.seeds[0]
         self.n_members = k = len(self.seeds)
+        #: each member's scenario (the same one, or scenarios differing in VARYING fields)
+        self.scenarios = _member_scenarios(scenario, k)
+        sc = self.scenarios[0]
         self.streams = {name: MemberStreams(self.seeds, name) for name in STREAMS}
         super().__init__(rng=self.streams["mesa"].members[0])
         self.config = sc
@@ -92,6 +111,7 @@ class IncentModel(mesa.Model):
         self.n_prefectures = n = k * m
         #: the member each prefecture belongs to
         self.member = np.repeat(np.arange(k), m)
+        self._read_parameters()
         rng = self.streams["world"]
         self._build_world(sc, rng)
         self._set_rules(sc)
@@ -149,6 +169,22 @@ class IncentModel(mesa.Model):
 
     # ----------------------------------------------------------------- set-up
 
+    def _read_parameters(self) -> None:
+        """The scenario's sections as the model reads them: a field all members share
+        as the scenario's value, a field they differ in as each row's member's value
+        (:meth:`incentsim.varying.MemberValues.section`)."""
+        #: the parameters, each a scalar all members share or each prefecture's member's
+        self.params = MemberValues(self.scenarios, self.member)
+        self.economy = self.params.section("economy")
+        self.promotion = self.params.section("promotion")
+        self.tenure = self.params.section("tenure")
+        self._behaviour = self.params.section("behaviour")
+        #: the economy as national quantities (one per member) read it
+        self.national_economy = self.params.section("economy", np.arange(self.n_members))
+        #: the sections as leaders' forecasts read them: one row per leader, (n, 1)
+        self.forecast_economy = self.params.section("economy", self.member[:, None])
+        self.forecast_behaviour = self.params.section("behaviour", self.member[:, None])
+
     def _build_world(self, sc: Scenario, rng: MemberStreams) -> None:
         """Every member's geography (joined: :func:`incentsim.world.join_geographies`)
         and the Mesa network space over it."""
@@ -166,24 +202,28 @@ class IncentModel(mesa.Model):
 
     def _set_rules(self, sc: Scenario) -> None:
         """The promotion rule and the mechanisms in force, and what they imply."""
-        rule = PROMOTION_RULES[sc.promotion.rule](sc.promotion)
+        rule = PROMOTION_RULES[sc.promotion.rule](self.promotion)
         self.mechanisms = [
-            MECHANISMS[name](params, MemberStreams(self.seeds, f"mechanism:{name}"))
-            for name, params in sc.mechanisms()
+            MECHANISMS[name](
+                self.params.section(f"accountability.{name}"),
+                MemberStreams(self.seeds, f"mechanism:{name}"),
+            )
+            for name, _ in sc.mechanisms()
         ]
         self.evaluator = Evaluator(rule, self.mechanisms)
         #: multiplier on the cost of faking statistics, read each year from the mechanisms
         #: (:meth:`_mechanisms_new_year`); part of the mechanisms' context
-        self.manipulation_cost_multiplier = 1.0
+        self.manipulation_cost_multiplier: float | np.ndarray = 1.0
         self.pollution_manipulable = all(m.pollution_manipulable for m in self.mechanisms)
         read = {k for m in self.mechanisms for k in m.observes}
-        if rule.uses_weights:
-            read |= {k for k, w in sc.promotion.weights.model_dump().items() if w > 0}
-        #: firms answer the business-environment survey only when something reads it
-        self.surveys_firms = "firm_survey" in read
+        #: firms answer the business-environment survey only when something reads it: in
+        #: every member, or in the members whose promotion weight on it is positive
+        self.surveys_firms: bool | np.ndarray = "firm_survey" in read
+        if rule.uses_weights and not self.surveys_firms:
+            self.surveys_firms = self.params.value("promotion.weights.firm_survey") > 0
 
     def _initial_state(self, z: np.ndarray, rng: MemberStreams) -> eco.PrefectureState:
-        n, econ, beh = self.n_prefectures, self.config.economy, self.config.behaviour
+        n, econ, beh = self.n_prefectures, self.economy, self.behaviour
         ones, zeros, k_ = np.ones(n), np.zeros(n), self.n_members
         st = eco.PrefectureState(
             n=n,
@@ -244,7 +284,7 @@ class IncentModel(mesa.Model):
 
     def _calibrate_initial_levels(self) -> None:
         """Set GDP, infrastructure, debt and pollution levels consistent with firms."""
-        st, f, econ = self.state, self.firms, self.config.economy
+        st, f, econ = self.state, self.firms, self.economy
         n = self.n_prefectures
         alpha = econ.capital_share
         out = np.bincount(
@@ -283,14 +323,17 @@ class IncentModel(mesa.Model):
 
     @property
     def behaviour(self):
-        """The scenario's ``behaviour`` section (part of the mechanisms' context)."""
-        return self.config.behaviour
+        """The scenario's ``behaviour`` section as prefectures read it (part of the
+        mechanisms' context)."""
+        return self._behaviour
 
     def redress_petitions(self, share: float, rng: Draws) -> None:
         """Settle a share of this year's petitions (part of the mechanisms' context)."""
         self.citizens.redress(share, rng)
 
-    def register_scandal(self, caught: np.ndarray, dismissal_prob: float, rng: Draws) -> None:
+    def register_scandal(
+        self, caught: np.ndarray, dismissal_prob: float, rng: UniformDraws
+    ) -> None:
         """Detected manipulation: correct the report, mark a scandal, maybe dismiss."""
         st = self.state
         st.scandal |= caught
@@ -302,16 +345,21 @@ class IncentModel(mesa.Model):
         they set for the year: the cost of faking statistics and service efficiency."""
         for mech in self.mechanisms:
             mech.new_year(self)
-        self.manipulation_cost_multiplier = float(
-            np.prod([m.manipulation_cost() for m in self.mechanisms])
-        )
+        costs = [m.manipulation_cost() for m in self.mechanisms]
+        if any(np.ndim(c) for c in costs):  # members' costs differ: one per prefecture
+            product: float | np.ndarray = 1.0
+            for c in costs:
+                product = product * c
+            self.manipulation_cost_multiplier = product
+        else:
+            self.manipulation_cost_multiplier = float(np.prod([float(c) for c in costs]))
         eff = np.ones(self.n_prefectures)
         for mech in self.mechanisms:
             eff = eff * mech.service_efficiency(self)
         self.state.service_efficiency = eff
 
     def _wage(self) -> np.ndarray:
-        alpha = self.config.economy.capital_share
+        alpha = self.economy.capital_share
         return (1.0 - alpha) * self.state.gdp / self.config.world.citizens_per_prefecture
 
     def indicators(self) -> dict[str, np.ndarray]:
@@ -334,7 +382,7 @@ class IncentModel(mesa.Model):
     def _update_scales(self) -> None:
         """Each scored indicator's scale moves toward its within-province SD this year
         (``behaviour.scale_smoothing``), never below ``behaviour.scale_floor``."""
-        st, beh = self.state, self.config.behaviour
+        st, beh = self.state, self.config.behaviour  # per member: scales are national
         a = beh.scale_smoothing
         for k in SCORED:
             x = st.indicators[k].reshape(self.n_members, -1, self.per_province)
@@ -372,8 +420,8 @@ class IncentModel(mesa.Model):
     def _shocks(self) -> np.ndarray:
         """Draw the national and local shocks; move the national and local frontiers.
         Returns the national shock, one per member (it enters this year's output)."""
-        st, econ, rs = self.state, self.config.economy, self.streams["shocks"]
-        national = econ.national_shock_sd * rs.standard_normal()
+        st, econ, rs = self.state, self.economy, self.streams["shocks"]
+        national = self.national_economy.national_shock_sd * rs.standard_normal()
         eps = econ.local_shock_sd * rs.standard_normal(self.n_prefectures)
         st.local_growth_shock = eco.local_shocks_next(
             st.local_growth_shock, eps, self.geo.spillover, econ
@@ -381,7 +429,12 @@ class IncentModel(mesa.Model):
         st.local_level += st.local_growth_shock
         (innovation,) = self.by_member(st.innovation)
         self.frontier *= np.exp(
-            eco.frontier_drift(econ.frontier_growth, self.entry_rate, innovation.mean(axis=1), econ)
+            eco.frontier_drift(
+                self.national_economy.frontier_growth,
+                self.entry_rate,
+                innovation.mean(axis=1),
+                self.national_economy,
+            )
         )
         st.frontier_gap = eco.frontier_drift(
             (1.0 - econ.frontier_convergence) * st.frontier_gap, st.entry_rate, st.innovation, econ
@@ -392,7 +445,7 @@ class IncentModel(mesa.Model):
         """Open the budget and let every leader choose; returns last year's GDP."""
         st = self.state
         gdp_prev = st.gdp.copy()
-        eco.open_budget(st, self.config.economy)
+        eco.open_budget(st, self.economy)
         decide(self)
         return gdp_prev
 
@@ -400,7 +453,7 @@ class IncentModel(mesa.Model):
         """Budgets are spent (:func:`incentsim.economy.spend`); mechanisms scale the
         protection support buys. Returns spending by use over last year's GDP."""
         st = self.state
-        spend_gdp = eco.spend(st, self.config.economy, gdp_prev)
+        spend_gdp = eco.spend(st, self.economy, gdp_prev)
         for mech in self.mechanisms:
             st.protection = st.protection * mech.protection_factor(self)
         return spend_gdp
@@ -409,7 +462,7 @@ class IncentModel(mesa.Model):
         self, national: np.ndarray, spend_gdp: np.ndarray, gdp_prev: np.ndarray
     ) -> FirmYear:
         """Firms produce, invest, exit and enter; GDP and expectations follow."""
-        st, econ, beh = self.state, self.config.economy, self.config.behaviour
+        st, econ, beh = self.state, self.economy, self.behaviour
         mem = self.member
         env_mult = eco.environment_multiplier(
             st, econ, gdp_prev, self.national_level[mem], national[mem], self.leaders.ability
@@ -425,13 +478,13 @@ class IncentModel(mesa.Model):
         st.entry_rate = fy.entries / np.maximum(fy.alive_start, 1.0)
         entries, alive = self.by_member(fy.entries, fy.alive_start)
         self.entry_rate = entries.sum(axis=1) / np.maximum(alive.sum(axis=1), 1.0)
-        self.national_level += econ.national_shock_persistence * national
+        self.national_level += self.national_economy.national_shock_persistence * national
         eco.account_output(st, econ, fy, spend_gdp, gdp_prev, beh)
         return fy
 
     def _pollute(self) -> None:
         """Pollution follows output and abatement; inspections cut it."""
-        st, econ = self.state, self.config.economy
+        st, econ = self.state, self.economy
         st.emission_intensity *= 1.0 - econ.emission_intensity_decline
         raw = eco.pollution_level(
             st.emission_intensity, st.gdp / self.gdp0, st.abatement, self.geo, econ
@@ -452,7 +505,7 @@ class IncentModel(mesa.Model):
 
     def _react(self) -> None:
         """Citizens update satisfaction and trust and petition; firms' trust moves."""
-        st, beh, n = self.state, self.config.behaviour, self.n_prefectures
+        st, beh, n = self.state, self.behaviour, self.n_prefectures
         news = sum((mech.trust_news(self) for mech in self.mechanisms), np.zeros(n))
         shock = beh.scandal_trust_shock * st.scandal
         self.citizens.step(self._wage(), st.services, st.pollution, news, shock)
@@ -466,12 +519,13 @@ class IncentModel(mesa.Model):
         st.firm_trust = eco.firm_trust_next(
             st.firm_trust, st.subsidy_rate, st.turnover, st.scandal, reassured, beh
         )
-        if self.surveys_firms:
-            st.firm_survey = self.firms.survey(st.firm_trust, st.subsidy_rate)
+        if np.any(self.surveys_firms):
+            survey = self.firms.survey(st.firm_trust, st.subsidy_rate)
+            st.firm_survey = np.where(self.surveys_firms, survey, st.firm_survey)
 
     def _evaluate(self) -> dict[str, np.ndarray]:
         """Indicators enter the term record; the upper level evaluates; transfers."""
-        st, promo, n = self.state, self.config.promotion, self.n_prefectures
+        st, promo, n = self.state, self.promotion, self.n_prefectures
         st.indicators = self.indicators()
         self._update_scales()
         w = credit(self.leaders.years_in_post, promo.attribution_lag)

@@ -46,6 +46,8 @@ class UpperLevel:
         self.rng = model.streams["upper"]
         self.n_prov = model.n_provinces
         self.per = model.per_province
+        #: the ensemble member each province belongs to
+        self.province_member = model.member[:: self.per]
 
     # ------------------------------------------------------------- peer statistics
 
@@ -94,7 +96,7 @@ class UpperLevel:
     def evaluate(self) -> dict[str, np.ndarray]:
         """Score, rank and decide every leader's fate this year."""
         model = self.model
-        promo, ten = model.config.promotion, model.config.tenure
+        promo, ten = model.promotion, model.tenure
         leaders, st, n = model.leaders, model.state, model.n_prefectures
         rng = self.rng
         ind = self.term_average()
@@ -149,7 +151,8 @@ class UpperLevel:
         province (rounded at random with ``u_slots``) go to the best-ranked candidates
         (``ranked``: the score of a candidate, ``-inf`` for everyone else)."""
         promoted = np.zeros(len(ranked), dtype=bool)
-        slots = np.floor(self.model.config.promotion.capacity * self.per + u_slots).astype(int)
+        capacity = self.model.params.value("promotion.capacity", self.province_member)
+        slots = np.floor(capacity * self.per + u_slots).astype(int)
         ranked = ranked.reshape(self.n_prov, self.per)
         order = np.argsort(-ranked, axis=1, kind="stable")
         for j in range(self.n_prov):

@@ -61,6 +61,32 @@ class MemberStreams:
         """Integers in [low, high) (``Generator.integers``)."""
         return self._draw("integers", size, axis, low, high)
 
+    def only(self, rows: np.ndarray) -> SomeMembers:
+        """The streams of the members whose block of ``rows`` (a mask along the first
+        axis, constant within each member's block) is true: as alone, only they draw."""
+        return SomeMembers(self, rows.reshape(len(self.members), -1)[:, 0])
+
+
+class SomeMembers:
+    """Some members of :class:`MemberStreams` draw uniforms, the others do not (their
+    streams do not move, as in their runs alone, where nothing is drawn): their blocks
+    read 1.0, above every probability, so ``u < p`` is false there."""
+
+    def __init__(self, streams: MemberStreams, drawing: np.ndarray) -> None:
+        self.streams, self.drawing = streams, drawing
+
+    def random(self, size: int | tuple[int]) -> np.ndarray:
+        """Uniforms on [0, 1) of the drawing members' blocks (1.0 in the others)."""
+        k = len(self.streams.members)
+        block = (size if isinstance(size, int) else size[0]) // k
+        parts = [
+            g.random(block) if on else np.ones(block)
+            for g, on in zip(self.streams.members, self.drawing, strict=True)
+        ]
+        return np.concatenate(parts)
+
 
 #: what a part of the model draws from: one run's stream, or an ensemble's members' streams
 Draws = np.random.Generator | MemberStreams
+#: what a draw of uniforms for reports comes from: also only some members' streams
+UniformDraws = Draws | SomeMembers

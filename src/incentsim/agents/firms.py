@@ -107,7 +107,10 @@ class FirmPopulation:
         # start near the stationary spread behind the frontier: a firm of age a has
         # fallen behind by (1 - incumbent_learning) x frontier growth x a on average
         self.age = rng.integers(0, econ.initial_firm_age_max, n).astype(np.int16)
-        lag = (1.0 - econ.incumbent_learning) * econ.frontier_growth * self.age
+        frontier_growth = model.economy.frontier_growth  # per prefecture if members differ
+        if np.ndim(frontier_growth):
+            frontier_growth = frontier_growth[self.prefecture]
+        lag = (1.0 - econ.incumbent_learning) * frontier_growth * self.age
         self._productivity = np.exp(
             econ.entrant_productivity_sd * rng.standard_normal(n) - lag
         ).astype(F32)
@@ -164,7 +167,9 @@ class FirmPopulation:
         )
         par = dict(
             alpha=F32(alpha),
-            drift=F32(econ.incumbent_learning * econ.frontier_growth - 0.5 * sd * sd),
+            drift=np.asarray(
+                econ.incumbent_learning * self.model.economy.frontier_growth - 0.5 * sd * sd, F32
+            ),
             sd=F32(sd),
             env=env_mult.astype(F32),
             # log(MPK (1 + s) / user cost) = log(alpha y / k) + log((1 + s) / user cost)
@@ -209,7 +214,10 @@ class FirmPopulation:
         )
         e = c.normals()
         e *= par["sd"]
-        e += par["drift"]
+        if par["drift"].ndim:  # members' frontiers grow at different rates
+            e.reshape(c.rows)[...] += par["drift"][c.lo : c.hi, None]
+        else:
+            e += par["drift"]
         np.exp(e, out=e)
         prod *= e
         logk = np.log(cap)

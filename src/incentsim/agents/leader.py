@@ -141,12 +141,18 @@ class LeaderPopulation:
         Initial leaders start at a random year of their term. Each leader is drawn
         from the stream of the ensemble member the prefecture belongs to.
         """
-        ten, beh = self.model.config.tenure, self.model.config.behaviour
         rows = np.asarray(rows, dtype=np.intp)
         mem = self.model.member[rows]
+        own = self.model.scenarios
         d = np.array(
-            [_traits_drawn(self.rng.members[m], ten, beh, initial) for m in mem], dtype=float
+            [
+                _traits_drawn(self.rng.members[m], own[m].tenure, own[m].behaviour, initial)
+                for m in mem
+            ],
+            dtype=float,
         ).reshape(len(rows), 8)
+        ten = self.model.params.section("tenure", mem)
+        beh = self.model.params.section("behaviour", mem)
         counts = np.bincount(mem, minlength=len(self._next_id))
         order = np.argsort(mem, kind="stable")
         rank = np.empty(len(rows), dtype=np.int64)
@@ -310,9 +316,9 @@ def candidate_plans(beh, rng: np.random.Generator) -> np.ndarray:
 
 def decide(model) -> None:
     """Choose every leader's plan, manipulation and pollution reporting."""
-    beh, st = model.config.behaviour, model.state
+    beh, st = model.behaviour, model.state
     tr = _traits(model.leaders)
-    career = _career_weight(model.config, tr)
+    career = _career_weight(model, tr)
     intrinsic = tr["motivation"] * (1.0 + beh.insider_local_weight * tr["insider"])
     pred, ctx, util = _plan_utility(model, tr, career, intrinsic)
     gumbel = -np.log(-np.log(model.streams["leaders"].random(util.shape)))
@@ -340,21 +346,15 @@ def _traits(leaders: LeaderPopulation) -> dict[str, np.ndarray]:
     }
 
 
-def _career_weight(sc, tr: dict[str, np.ndarray]) -> np.ndarray:
+def _career_weight(model, tr: dict[str, np.ndarray]) -> np.ndarray:
     """Career weight of this year's score (module docstring): the evaluation's weight on
     this year (the incumbent's credit for it) over its total weight on the term's
-    years, ``sum of memory**(term - j) * credit(year j), j = 1..term``, discounted to
-    the next evaluation and zero past the promotion age limit."""
-    beh, promo, ten = sc.behaviour, sc.promotion, sc.tenure
-    k, term, in_post = tr["k"], tr["term"], tr["in_post"]
+    years (:func:`_term_weight`), discounted to the next evaluation and zero past the
+    promotion age limit."""
+    beh, promo, ten = model.behaviour, model.promotion, model.tenure
+    k, in_post = tr["k"], tr["in_post"]
     memory = promo.memory
-    j = np.arange(1, int(term.max()) + 1)[None, :]
-    before = (in_post - (term - k))[:, None]  # years in post before this term
-    norm = (
-        memory ** (term[:, None] - j)
-        * credit(before + j, promo.attribution_lag)
-        * (j <= term[:, None])
-    ).sum(axis=1)
+    norm = _term_weight(model, tr)
     eligible = (tr["age"] + k) < ten.promotion_age_limit
     return (
         beh.career_value
@@ -366,18 +366,45 @@ def _career_weight(sc, tr: dict[str, np.ndarray]) -> np.ndarray:
     )
 
 
+def _term_weight(model, tr: dict[str, np.ndarray]) -> np.ndarray:
+    """The evaluation's total weight on each leader's term, ``sum of memory**(term - j)
+    * credit(year j), j = 1..term``, summed over as many years as the longest term of
+    the leader's ensemble member has (so a member's sums are those of its run alone)."""
+    term = tr["term"]
+    if not model.params.varies("tenure.term_length"):
+        return _term_weight_of(model, tr, slice(None), int(term.max()))
+    longest = term.reshape(model.n_members, -1).max(axis=1)[model.member]
+    out = np.empty(len(term))
+    for years in np.unique(longest):
+        rows = np.flatnonzero(longest == years)
+        out[rows] = _term_weight_of(model, tr, rows, int(years))
+    return out
+
+
+def _term_weight_of(model, tr: dict[str, np.ndarray], rows, years: int) -> np.ndarray:
+    """:func:`_term_weight` of the leaders ``rows``, summed over ``years`` years."""
+    promo = model.promotion
+    k, term, in_post = tr["k"][rows], tr["term"][rows], tr["in_post"][rows]
+    j = np.arange(1, years + 1)[None, :]
+    before = (in_post - (term - k))[:, None]  # years in post before this term
+    return (
+        promo.memory ** (term[:, None] - j)
+        * credit(before + j, promo.attribution_lag)
+        * (j <= term[:, None])
+    ).sum(axis=1)
+
+
 def _plan_utility(model, tr, career, intrinsic):
     """Forecast indicators of every candidate plan and each leader's utility of it
     (module docstring). Returns the forecasts, the evaluation context and the
     (leaders, plans) utility."""
-    sc, st = model.config, model.state
-    beh, promo = sc.behaviour, sc.promotion
+    st, beh, promo = model.state, model.behaviour, model.promotion
     pred = forecast(
         st,
         model.plans,
         st.budget_share,
-        sc.economy,
-        beh,
+        model.forecast_economy,
+        model.forecast_behaviour,
         st.expected_growth,
         st.expected_income_growth,
     )
@@ -407,7 +434,7 @@ def _reports(model, chosen, ctx, career, intrinsic):
     """Growth inflation and pollution under-reporting of the chosen plans: marginal
     career reward over twice the (quadratic) cost of faking, capped at
     ``max_manipulation``; no under-reporting when pollution cannot be faked."""
-    beh = model.config.behaviour
+    beh = model.behaviour
     cost = beh.manipulation_cost * model.manipulation_cost_multiplier * (1.0 + intrinsic)
     m = career * _marginal(model, chosen, ctx, "growth") / (2.0 * cost)
     manip = np.clip(m, 0.0, beh.max_manipulation)

@@ -59,7 +59,8 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from incentsim.rules.context import MechanismContext
 from incentsim.rules.registry import Registry
-from incentsim.seeding import Draws
+from incentsim.seeding import Draws, UniformDraws
+from incentsim.varying import along
 
 Prob = Annotated[float, Field(ge=0.0, le=1.0)]
 NonNeg = Annotated[float, Field(ge=0.0, le=1e6)]
@@ -104,7 +105,7 @@ class Mechanism:
     def believed_score(self, score, ind, ctx):
         return self.adjust_score(score, ind, ctx)
 
-    def manipulation_cost(self) -> float:
+    def manipulation_cost(self) -> float | np.ndarray:
         return 1.0
 
     def service_efficiency(self, model: MechanismContext) -> np.ndarray | float:
@@ -146,10 +147,10 @@ MECHANISMS: Registry[type[Mechanism]] = Registry("accountability mechanism")
 
 def detect_inflation(
     model: MechanismContext,
-    intensity: float,
+    intensity: float | np.ndarray,
     scale: float,
     dismissal_prob: float,
-    rng: Draws,
+    rng: UniformDraws,
 ) -> None:
     """Catch inflated growth reports: a leader who inflated growth by m is caught with
     probability ``intensity * m / (m + scale)`` (bigger lies are easier to see; at
@@ -188,7 +189,7 @@ class StatisticalAudit(Mechanism):
 
     params: Params
 
-    def manipulation_cost(self) -> float:
+    def manipulation_cost(self) -> float | np.ndarray:
         return 1.0 + self.params.deterrence * self.params.intensity
 
     def after_reports(self, model):
@@ -313,11 +314,11 @@ class _ScoreBlend(Mechanism):
 
     indicator: ClassVar[str] = ""
 
-    def blend_weight(self) -> float:
+    def blend_weight(self) -> float | np.ndarray:
         raise NotImplementedError
 
     def adjust_score(self, score, ind, ctx):
-        w = self.blend_weight()
+        w = along(self.blend_weight(), score)
         return (1.0 - w) * score + w * ctx.z(ind, self.indicator)
 
 
@@ -332,7 +333,7 @@ class _WeightedBlend(_ScoreBlend):
 
     params: _BlendParams
 
-    def blend_weight(self) -> float:
+    def blend_weight(self) -> float | np.ndarray:
         return self.params.weight
 
 

@@ -22,6 +22,7 @@ from pydantic import Field
 
 from incentsim.rules.accountability import MECHANISMS, Mechanism, MechanismParams
 from incentsim.rules.context import MechanismContext
+from incentsim.varying import along
 
 #: mean and spread of appointment-age seniority the seniority weight is measured in
 SENIORITY_CENTRE, SENIORITY_SCALE = 50.0, 5.0
@@ -110,7 +111,8 @@ class MixedEvaluation(Mechanism):
     def _blend(self, performance_weight: float, score, ind):
         """The score blend of the class docstring with the given performance weight."""
         p = self.params
-        out = performance_weight * np.asarray(score, dtype=float)
+        score = np.asarray(score, dtype=float)
+        out = along(performance_weight, score) * score
         if p.connection_weight:
             out = out + p.connection_weight * np.asarray(ind["connected"], dtype=float)
         if p.seniority_weight:

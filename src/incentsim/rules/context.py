@@ -15,7 +15,7 @@ from typing import Any, Protocol, runtime_checkable
 
 import numpy as np
 
-from incentsim.seeding import Draws
+from incentsim.seeding import Draws, UniformDraws
 
 
 class ReportedState(Protocol):
@@ -48,7 +48,7 @@ class MechanismContext(Protocol):
     #: each prefecture's growth target (provincial target plus escalation)
     growth_target: np.ndarray
     #: this year's multiplier on the cost of faking statistics (audits' deterrence)
-    manipulation_cost_multiplier: float
+    manipulation_cost_multiplier: float | np.ndarray
 
     @property
     def behaviour(self) -> Any:
@@ -57,7 +57,9 @@ class MechanismContext(Protocol):
     def province_percentile(self, x: np.ndarray) -> np.ndarray:
         """Rank of ``x`` among province peers, 0..1."""
 
-    def register_scandal(self, caught: np.ndarray, dismissal_prob: float, rng: Draws) -> None:
+    def register_scandal(
+        self, caught: np.ndarray, dismissal_prob: float, rng: UniformDraws
+    ) -> None:
         """Detected manipulation: correct the report, mark a scandal, maybe dismiss."""
 
     def redress_petitions(self, share: float, rng: Draws) -> None:

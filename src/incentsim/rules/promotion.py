@@ -37,6 +37,7 @@ from incentsim.indicators import NAMES as INDICATORS, WEIGHTED as WEIGHTED_INDIC
 
 __all__ = ["INDICATORS", "WEIGHTED_INDICATORS", "PROMOTION_RULES", "EvalContext", "PromotionRule"]
 from incentsim.rules.registry import Registry
+from incentsim.varying import along
 
 Indicators = Mapping[str, np.ndarray]
 
@@ -139,14 +140,15 @@ PROMOTION_RULES: Registry[type[PromotionRule]] = Registry("promotion rule")
 def _weighted_z(params, ind: Indicators, ctx: EvalContext, baseline: bool = False) -> np.ndarray:
     total = 0.0
     for k in WEIGHTED_INDICATORS:
-        w = getattr(params.weights, k)
-        if w == 0.0:
+        w = getattr(params.weights, k)  # per prefecture where ensemble members differ
+        if not np.any(w):
             continue
         if baseline:
             change = np.asarray(ind[k]) - ctx.baseline[k]
-            total = total + w * change / ctx.scale[k]
+            total = total + along(w, change) * change / ctx.scale[k]
         else:
-            total = total + w * ctx.z(ind, k)
+            z = ctx.z(ind, k)
+            total = total + along(w, z) * z
     return np.asarray(total, dtype=float)
 
 

@@ -14,7 +14,7 @@ neutral value (multiplier 1, addition 0) and no random number is drawn.
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import Any, ClassVar, cast
 
 import numpy as np
 from pydantic import Field
@@ -26,6 +26,7 @@ from incentsim.rules.accountability import (
     _ScoreBlend,
     detect_inflation,
 )
+from incentsim.seeding import MemberStreams
 
 
 def _share(default: float, what: str) -> Any:
@@ -60,7 +61,8 @@ class _Reform(Mechanism):
     Params: ClassVar[type[ReformParams]] = ReformParams
     params: ReformParams
     neutral: ClassVar[dict[str, Any] | None] = {"strength": 0.0}
-    level: float = 0.0
+    #: per prefecture where ensemble members' strengths differ
+    level: float | np.ndarray = 0.0
 
     def phase(self, year: int) -> float:
         return float(np.clip(year / self.params.rollout_years, 0.0, 1.0))
@@ -171,7 +173,7 @@ class CadreCapacity(_Reform, _ScoreBlend):
 
     params: Params
 
-    def blend_weight(self) -> float:
+    def blend_weight(self) -> float | np.ndarray:
         return self.params.feedback_weight * self.level
 
     def service_efficiency(self, model):
@@ -230,19 +232,21 @@ class BigDataMonitoring(_Reform):
 
     params: Params
 
-    def manipulation_cost(self) -> float:
+    def manipulation_cost(self) -> float | np.ndarray:
         return 1.0 + self.params.deterrence * self.params.detection * self.level
 
     def after_reports(self, model):
-        if self.level == 0.0:
+        active = self.level != 0.0  # per prefecture where ensemble members differ
+        if not np.any(active):
             return
         p = self.params
-        detect_inflation(
-            model, p.detection * self.level, p.detection_scale, p.dismissal_prob, self.rng
-        )
+        rng = self.rng if np.all(active) else cast(MemberStreams, self.rng).only(np.asarray(active))
+        detect_inflation(model, p.detection * self.level, p.detection_scale, p.dismissal_prob, rng)
         st = model.state
         st.underreport = st.underreport * (1.0 - self.level)
-        st.pollution_growth_reported = st.pollution_growth - st.underreport
+        st.pollution_growth_reported = np.where(
+            active, st.pollution_growth - st.underreport, st.pollution_growth_reported
+        )
 
 
 @MECHANISMS.register

@@ -1,0 +1,154 @@
+"""Parameters the members of one model may differ in (issue 16: ensembles).
+
+An :class:`~incentsim.model.IncentModel` of several members steps them as one
+vectorised population. Members may differ in the numeric fields of :data:`VARYING`
+(what the shipped sweeps, calibrations, optimisations and sensitivity designs vary);
+they share every other field (:func:`shared_part`): the world, the promotion rule,
+the mechanisms in force and their other parameters, and every structural choice.
+
+:class:`MemberValues` holds each member's value of the fields that differ and gives
+the model a field either as the one value all members share (the scalar of the
+scenario, so a single run computes exactly what it always did) or as an array of
+each row's member's value: per prefecture, per member, or per leader. A
+:class:`SectionView` reads like a scenario section (``econ.local_shock_sd``) with
+those arrays in place of the differing fields, so the laws of motion need no change
+where their arrays are per prefecture; :func:`along` fits a per-prefecture value to
+a (prefectures, plans) forecast array.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from incentsim.indicators import WEIGHTED
+
+if TYPE_CHECKING:
+    from incentsim.scenario import Scenario
+
+#: the dotted fields in which members stepped as one model may differ
+VARYING: tuple[str, ...] = (
+    "economy.local_shock_sd",
+    "economy.frontier_growth",
+    "behaviour.career_value",
+    "behaviour.public_service_motivation",
+    "behaviour.manipulation_cost",
+    "promotion.capacity",
+    *(f"promotion.weights.{k}" for k in WEIGHTED),
+    "tenure.term_length",
+    "tenure.early_turnover_hazard",
+    "tenure.reappointment_prob",
+    "tenure.appointment_age_mean",
+    "accountability.statistical_audit.intensity",
+    "accountability.citizen_survey.weight",
+    "accountability.big_data_monitoring.strength",
+    "accountability.mixed_evaluation.performance_weight",
+    "accountability.irregular_turnover.midterm_candidate_prob",
+    "accountability.irregular_turnover.reshuffle_share",
+    "accountability.target_responsibility.pressure",
+)
+#: fields that only name or describe a scenario: nothing simulated reads them
+LABELS = ("name", "description", "world.scale")
+
+
+def _get(data: Any, path: str) -> Any:
+    """The value at dotted ``path`` of a scenario (``None`` where a section is absent)."""
+    for part in path.split("."):
+        if data is None:
+            return None
+        data = data.get(part) if isinstance(data, dict) else getattr(data, part)
+    return data
+
+
+def shared_part(scenario: Scenario) -> str:
+    """What members stepped as one model must share: the scenario (as JSON) without
+    the fields of :data:`VARYING` and the labels (:data:`LABELS`)."""
+    data = scenario.model_dump(mode="json")
+    for path in (*VARYING, *LABELS):
+        *parents, leaf = path.split(".")
+        section = _get(data, ".".join(parents)) if parents else data
+        if isinstance(section, dict):
+            section.pop(leaf, None)
+    return json.dumps(data, sort_keys=True)
+
+
+def along(value: Any, like: np.ndarray) -> Any:
+    """A per-prefecture ``value`` shaped to broadcast along the first axis of ``like``
+    (a (prefectures, plans) forecast: one value per row); a scalar as it is."""
+    if np.ndim(value) == 0:
+        return value
+    return np.reshape(value, (-1,) + (1,) * (np.ndim(like) - 1))
+
+
+class SectionView:
+    """A scenario section (or mechanism's parameters) whose differing fields read as
+    arrays, one value per row; every other field reads from the section itself."""
+
+    def __init__(self, section: Any, arrays: dict[str, Any]) -> None:
+        self._section = section
+        self._arrays = arrays
+
+    def __getattr__(self, name: str) -> Any:
+        arrays = self.__dict__["_arrays"]
+        if name in arrays:
+            return arrays[name]
+        return getattr(self.__dict__["_section"], name)
+
+
+class MemberValues:
+    """Each member's value of the :data:`VARYING` fields in which the members of one
+    model differ; refuses members that differ in anything else (:func:`shared_part`)."""
+
+    def __init__(self, scenarios: Sequence[Scenario], member: np.ndarray) -> None:
+        first = shared_part(scenarios[0])
+        for i, sc in enumerate(scenarios[1:], start=1):
+            if shared_part(sc) != first:
+                raise ValueError(
+                    f"member {i} differs from member 0 in a field members stepped as one "
+                    f"model must share (only {', '.join(VARYING)} may differ)"
+                )
+        self.scenarios = list(scenarios)
+        #: the member each prefecture belongs to
+        self.member = member
+        #: per-member values of the fields that differ (dotted path -> (members,) array)
+        self.differing: dict[str, np.ndarray] = {}
+        for path in VARYING:
+            values = [_get(sc, path) for sc in scenarios]
+            if any(v != values[0] for v in values):
+                self.differing[path] = np.array(values)
+
+    def value(self, path: str, rows: np.ndarray | None = None) -> Any:
+        """Field ``path``: the scenario's value when the members share it, else each
+        row's member's value (``rows``: the member of each row; default the
+        prefectures')."""
+        if path not in self.differing:
+            return _get(self.scenarios[0], path)
+        return self.differing[path][self.member if rows is None else rows]
+
+    def per_member(self, path: str) -> Any:
+        """Field ``path``: the shared value, or one value per member."""
+        return self.differing.get(path, _get(self.scenarios[0], path))
+
+    def varies(self, *paths: str) -> bool:
+        """Whether the members differ in any of the fields ``paths``."""
+        return any(p in self.differing for p in paths)
+
+    def section(self, path: str, rows: np.ndarray | None = None) -> Any:
+        """Section ``path`` (``"economy"``, ``"accountability.citizen_survey"``) as
+        :meth:`value` reads its fields: the section itself when no field of it differs,
+        else a :class:`SectionView` (nested sections, ``promotion.weights``, too)."""
+        section = _get(self.scenarios[0], path)
+        prefix = path + "."
+        inner = {p[len(prefix) :].split(".")[0] for p in self.differing if p.startswith(prefix)}
+        if not inner:
+            return section
+        arrays = {}
+        for name in inner:
+            sub = prefix + name
+            arrays[name] = (
+                self.value(sub, rows) if sub in self.differing else self.section(sub, rows)
+            )
+        return SectionView(section, arrays)
