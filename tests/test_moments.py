@@ -111,6 +111,26 @@ def test_moments_needing_absent_columns_say_so(panel):
     assert "ability" in est["ability_selection"].detail["error"]
 
 
+def test_expanding_mean_is_pandas_expanding_mean_bit_for_bit():
+    """The term-to-date mean of prepare_panel equals pandas' per-group expanding mean
+    exactly, with missing and infinite values, runs of equal values, tiny values of one
+    sign and groups of one row."""
+    rng = np.random.default_rng(7)
+    n = 5000
+    x = rng.normal(0.01, 0.05, n)
+    x[rng.random(n) < 0.1] = np.nan
+    x[rng.random(n) < 0.03] = np.inf
+    x[rng.random(n) < 0.03] = -np.inf
+    x[rng.random(n) < 0.2] = 0.1
+    x[::13] = 1e-18 * rng.random(len(x[::13]))
+    x[::17] = -1e-18 * rng.random(len(x[::17]))
+    groups = np.cumsum(rng.random(n) < 0.25)
+    expected = pd.Series(x).groupby(groups).transform(lambda s: s.expanding().mean())
+    got = mm.expanding_mean(x, groups)
+    np.testing.assert_array_equal(got, expected.to_numpy())
+    assert mm.expanding_mean(np.zeros(0), np.zeros(0, int)).shape == (0,)
+
+
 def test_logit_slope_recovers_known_curve():
     """Promotion frequencies at five growth levels follow expit(a + b z) to 1/4000, so the
     logit slope per SD of relative growth is b within rounding."""

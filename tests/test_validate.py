@@ -201,6 +201,22 @@ def test_table1_has_published_rows():
     assert not np.isfinite(rows[1]["sim_coef"])  # balanced arm not run
 
 
+def test_pooled_runs_carry_their_seed_and_arm():
+    """One arm's runs of different lengths (one empty) are stacked in order, each row
+    with its run's seed, as a copy per run with the columns set would give."""
+    from incentsim.analysis.validation.runs import _pooled
+
+    runs = [
+        (3, pd.DataFrame({"x": [1.0, 2.0]})),
+        (0, pd.DataFrame({"x": []})),
+        (7, pd.DataFrame({"x": [5.0]})),
+    ]
+    expected = pd.concat([t.assign(seed=s, arm="a") for s, t in runs], ignore_index=True)
+    got = _pooled("a", runs)
+    pd.testing.assert_frame_equal(got, expected)
+    assert got["seed"].tolist() == [3, 3, 7]
+
+
 # ------------------------------------------------------------------ end to end
 
 

@@ -120,7 +120,11 @@ def pct(s: pd.Series) -> pd.Series:
 
 def cycle_difference(panels: Panels, base: str, other: str, y: str) -> Estimate:
     """Pooled interaction: change of the penultimate-year coefficient from base to other."""
-    d = pd.concat([cycle_frame(panels[base], y), cycle_frame(panels[other], y)], ignore_index=True)
+    cols = list(dict.fromkeys(["dep", "penultimate", "arm", *CONTROLS, *FE, CLUSTER]))
+    d = pd.concat(
+        [cycle_frame(panels[base], y)[cols], cycle_frame(panels[other], y)[cols]],
+        ignore_index=True,
+    )
     d["other"] = (d["arm"] == other).astype(float)
     d["pen_x_other"] = d["penultimate"] * d["other"]
     ctrl = []
@@ -322,8 +326,8 @@ class InsidersSpendOnServices(Fact):
     unit = "pp of budget"
 
     def estimate(self, panels, timeseries):
-        d = panels["gdp_tournament"].copy()
-        d["dep"] = pct(d["public_services_share"])
+        d = panels["gdp_tournament"]
+        d = d.assign(dep=pct(d["public_services_share"]))
         fit = fe_ols(d, "dep", ["insider", "age"], FE, CLUSTER)
         est = coef_estimate(fit, "insider")
         est.detail["share_insiders"] = float(d.loc[d.insider == 1, "dep"].mean())

@@ -12,10 +12,12 @@ from __future__ import annotations
 import os
 import tempfile
 from collections.abc import Callable, Iterable, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from incentsim import shipped
@@ -166,27 +168,27 @@ def run_arms(
     else:
         with tempfile.TemporaryDirectory(prefix="incentsim-validate-") as tmp:
             out = _execute(list(arms), seeds, world, cdir, workers, progress, tmp)
-    panels: dict[str, list[pd.DataFrame]] = {}
-    series: dict[str, list[pd.DataFrame]] = {}
+    by_arm: dict[str, list[tuple[int, pd.DataFrame, pd.DataFrame]]] = {}
     run_ids: dict[str, list[str]] = {}
     for arm, seed, leaders, ts, run_id in out:
         if tracked:
             run_ids.setdefault(arm, []).append(run_id)
-        p = leaders.copy()
-        p["seed"] = seed
-        p["arm"] = arm
-        panels.setdefault(arm, []).append(p)
-        t = ts.copy()
-        t["seed"] = seed
-        t["arm"] = arm
-        series.setdefault(arm, []).append(t)
+        by_arm.setdefault(arm, []).append((seed, leaders, ts))
     return RunData(
-        panels={a: prepare_panel(pd.concat(v, ignore_index=True)) for a, v in panels.items()},
-        timeseries={a: pd.concat(v, ignore_index=True) for a, v in series.items()},
+        panels={a: prepare_panel(_pooled(a, [(s, p) for s, p, _ in v])) for a, v in by_arm.items()},
+        timeseries={a: _pooled(a, [(s, t) for s, _, t in v]) for a, v in by_arm.items()},
         settings={"seeds": seeds, "world": dict(world or {}), "config_dir": str(cdir)},
         tracked=tracked,
         run_ids=run_ids,
     )
+
+
+def _pooled(arm: str, runs: list[tuple[int, pd.DataFrame]]) -> pd.DataFrame:
+    """One arm's runs ``(seed, table)`` stacked, with ``seed`` and ``arm`` columns."""
+    out = pd.concat([t for _, t in runs], ignore_index=True)
+    out["seed"] = np.repeat([s for s, _ in runs], [len(t) for _, t in runs])
+    out["arm"] = arm
+    return out
 
 
 def _execute(
@@ -217,16 +219,15 @@ def _execute(
     failed = [r for r in results if not r.ok]
     if failed:
         raise RuntimeError(f"{len(failed)} validation run(s) failed; first: {failed[0].error}")
-    out = []
-    for t, r in zip(tasks, results):
-        assert r.run_id is not None and r.timeseries is not None  # kept for finished runs
-        out.append(
-            (
-                t.info["arm"],
-                t.seed,
-                pd.read_parquet(runs.resolve() / r.run_id / "leaders.parquet"),
-                r.timeseries,
-                r.run_id,
+    with ThreadPoolExecutor(4) as pool:  # reading parquet releases the GIL
+        leaders = list(
+            pool.map(
+                pd.read_parquet,
+                [runs.resolve() / str(r.run_id) / "leaders.parquet" for r in results],
             )
         )
+    out = []
+    for t, r, p in zip(tasks, results, leaders):
+        assert r.run_id is not None and r.timeseries is not None  # kept for finished runs
+        out.append((t.info["arm"], t.seed, p, r.timeseries, r.run_id))
     return out
