@@ -156,13 +156,12 @@ def run_group(
 def vector_key(scenario: Scenario) -> Hashable:
     """What members must share to be stepped as one model (:func:`run_group`): every
     field but the labels and those of :data:`incentsim.varying.VARYING`
-    (:func:`incentsim.varying.shared_part`). Members may differ in the economy's local
-    shocks and frontier growth, leaders' career value, public-service motivation and
-    cost of faking statistics, the promotion capacity and weights, the term length,
-    early-turnover hazard, reappointment chance and appointment age, and the
-    intensities and weights of the accountability mechanisms the shipped studies vary;
-    they share the world, the promotion rule, the set of mechanisms in force and
-    everything else."""
+    (:func:`incentsim.varying.shared_part`). Members may differ in most numbers of the
+    economy (not the firms' and citizens' own), the leaders' and firms' behaviour, the
+    promotion capacity, noise, threshold and weights, every tenure number, and the
+    intensities, weights and costs of the accountability mechanisms the shipped studies
+    vary; they share the world, the promotion rule, the set of mechanisms in force,
+    the citizens' and firms' own parameters and everything else."""
     return shared_part(scenario)
 
 

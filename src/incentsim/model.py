@@ -121,7 +121,7 @@ class IncentModel(mesa.Model):
         shape = (k, m, *plans.shape[2:])
         self.plans = np.broadcast_to(plans, shape).reshape(n, *plans.shape[2:])
         self.growth_target = np.full(n, sc.promotion.growth_target + sc.promotion.target_escalation)
-        z = np.exp(sc.economy.prefecture_productivity_sd * rng.standard_normal(n))
+        z = np.exp(self.economy.prefecture_productivity_sd * rng.standard_normal(n))
         self.state = self._initial_state(z, rng)
         self.firms = FirmPopulation(self, w.firms_per_prefecture, z, self.streams["firms"])
         self.citizens = CitizenPopulation(
@@ -279,7 +279,7 @@ class IncentModel(mesa.Model):
         )
         #: national quantities, one per member
         self.frontier, self.national_level = np.ones(k_), np.zeros(k_)
-        self.entry_rate = np.full(k_, econ.entry_reference)
+        self.entry_rate = np.full(k_, self.national_economy.entry_reference)
         return st
 
     def _calibrate_initial_levels(self) -> None:

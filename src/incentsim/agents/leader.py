@@ -59,6 +59,7 @@ from incentsim.indicators import VETO
 from incentsim.rules.evaluation import credit
 from incentsim.rules.promotion import EvalContext
 from incentsim.seeding import MemberStreams
+from incentsim.varying import along
 
 #: what a leader's intrinsic motivation weighs, each in its natural scale
 WELFARE = ("growth_true", "services", "environment", "satisfaction", "debt", "innovation")
@@ -322,7 +323,7 @@ def decide(model) -> None:
     intrinsic = tr["motivation"] * (1.0 + beh.insider_local_weight * tr["insider"])
     pred, ctx, util = _plan_utility(model, tr, career, intrinsic)
     gumbel = -np.log(-np.log(model.streams["leaders"].random(util.shape)))
-    choice = np.argmax(util / beh.choice_temperature + gumbel, axis=1)
+    choice = np.argmax(util / along(beh.choice_temperature, util) + gumbel, axis=1)
     rows = np.arange(len(choice))
     plan = model.plans[rows, choice]
     chosen = {key: np.broadcast_to(v, util.shape)[rows, choice][:, None] for key, v in pred.items()}
@@ -416,11 +417,11 @@ def _plan_utility(model, tr, career, intrinsic):
     pred["welfare"] = sum(np.asarray(pred[w]) / getattr(natural, w) for w in WELFARE) / len(WELFARE)
     util = career[:, None] * score + intrinsic[:, None] * pred["welfare"]
     drift = model.plans[:, :, :N_USES] - st.shares[:, None, :]
-    util = util - beh.budget_inertia * (drift**2).sum(axis=2)
+    util = util - along(beh.budget_inertia, util) * (drift**2).sum(axis=2)
     borrow_drift = (model.plans[:, :, N_USES] - st.borrowing[:, None]) / np.maximum(
         st.budget_share, 1e-6
     )[:, None]
-    util = util - beh.borrowing_inertia * borrow_drift**2
+    util = util - along(beh.borrowing_inertia, util) * borrow_drift**2
     for mech in model.mechanisms:
         util = util + mech.decision_utility(model, pred)
     for key, limit in promo.veto.items():
