@@ -158,10 +158,10 @@ def vector_key(scenario: Scenario) -> Hashable:
     field but the labels and those of :data:`incentsim.varying.VARYING`
     (:func:`incentsim.varying.shared_part`). Members may differ in most numbers of the
     economy (not the firms' and citizens' own), the leaders' and firms' behaviour, the
-    promotion capacity, noise, threshold and weights, every tenure number, and the
-    intensities, weights and costs of the accountability mechanisms the shipped studies
-    vary; they share the world, the promotion rule, the set of mechanisms in force,
-    the citizens' and firms' own parameters and everything else."""
+    promotion rule's numbers, every tenure number, and the mechanisms' intensities,
+    weights, strengths and costs; they share the world, the promotion rule and its
+    vetoes, the set of mechanisms in force, the citizens' and firms' own parameters,
+    the reforms' roll-out years and everything else."""
     return shared_part(scenario)
 
 

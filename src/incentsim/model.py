@@ -120,7 +120,8 @@ class IncentModel(mesa.Model):
         plans = np.stack([candidate_plans(sc.behaviour, g) for g in rng.members])[:, None]
         shape = (k, m, *plans.shape[2:])
         self.plans = np.broadcast_to(plans, shape).reshape(n, *plans.shape[2:])
-        self.growth_target = np.full(n, sc.promotion.growth_target + sc.promotion.target_escalation)
+        promo = self.promotion
+        self.growth_target = np.full(n, promo.growth_target + promo.target_escalation)
         z = np.exp(self.economy.prefecture_productivity_sd * rng.standard_normal(n))
         self.state = self._initial_state(z, rng)
         self.firms = FirmPopulation(self, w.firms_per_prefecture, z, self.streams["firms"])
@@ -327,7 +328,7 @@ class IncentModel(mesa.Model):
         mechanisms' context)."""
         return self._behaviour
 
-    def redress_petitions(self, share: float, rng: Draws) -> None:
+    def redress_petitions(self, share: float | np.ndarray, rng: Draws) -> None:
         """Settle a share of this year's petitions (part of the mechanisms' context)."""
         self.citizens.redress(share, rng)
 
