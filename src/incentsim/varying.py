@@ -29,8 +29,9 @@ from incentsim.indicators import WEIGHTED
 if TYPE_CHECKING:
     from incentsim.scenario import Scenario
 
-#: the economy's fields members may differ in: those read per prefecture or per member
-#: (not the firms' and citizens' own, nor those of the forecast's compliance and support)
+#: the economy's fields members may differ in: those read per prefecture, per member or
+#: per firm (not the firms' capital share, user cost, investment cap and initial ages, the
+#: citizens' own, nor those of the forecast's compliance and support)
 ECONOMY = (
     "local_shock_sd",
     "local_shock_persistence",
@@ -72,6 +73,13 @@ ECONOMY = (
     "reference_environment",
     "innovation_renewal",
     "reference_innovation",
+    "firm_productivity_sd",
+    "entrant_productivity_sd",
+    "incumbent_learning",
+    "exit_threshold",
+    "entry_rate",
+    "entrant_capital",
+    "initial_alive",
 )
 #: leaders' and firms' behaviour members may differ in (not the citizens', the surveys'
 #: or the natural scales)
