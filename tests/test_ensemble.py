@@ -124,7 +124,7 @@ def test_a_group_steps_each_scenario_once_with_all_its_seeds(tiny, monkeypatch):
         api, "IncentModel", lambda sc, seed: built.append(seed) or model_cls(sc, seed)
     )
     lean = copy.deepcopy(tiny)
-    lean["economy"] = {"tax_rate": 0.2}  # a numeric parameter: another model, same group
+    lean["economy"] = {"capital_share": 0.35}  # not vectorised: another model, same group
     members = [(tiny, 0), (lean, 0), (tiny, 5), (lean, 9), (tiny, 2)]
     results = simulate_ensemble(members)
     assert built == [[0, 5, 2], [0, 9]]
@@ -177,8 +177,11 @@ _STUDY_MECHANISMS = (
     "mixed_evaluation",
     "irregular_turnover",
     "target_responsibility",
+    "firm_survey",
+    "performance_transfers",
 )
-#: another valid value of every field of VARYING (the studied world's value differs)
+#: another valid value of the fields of VARYING the shipped studies vary (the others:
+#: :func:`_other_value`)
 _OTHER = {
     "economy.local_shock_sd": 0.09,
     "economy.frontier_growth": 0.06,
@@ -197,6 +200,34 @@ _OTHER = {
     "accountability.irregular_turnover.midterm_candidate_prob": 0.4,
     "accountability.irregular_turnover.reshuffle_share": 0.6,
     "accountability.target_responsibility.pressure": 0.05,
+    # values far enough from the studied world's to matter in its ten years
+    "economy.environmental_entry_cost": 1.0,
+    "economy.entry_barrier_min": 1.0,
+    "economy.entry_barrier_max": 1.0,
+    "behaviour.max_manipulation": 0.001,
+    "promotion.min_percentile": 0.95,
+    "tenure.rotation_prob": 1.0,
+    "tenure.insider_prob": 1.0,
+    "tenure.promotion_age_limit": 45,
+    "tenure.retirement_age": 50,
+    "tenure.min_appointment_age": 50.0,
+    "accountability.statistical_audit.dismissal_prob": 1.0,
+    "accountability.big_data_monitoring.dismissal_prob": 1.0,
+    "accountability.big_data_monitoring.detection_scale": 1.0,
+}
+#: settings of both members that let a field matter in the ten years of the tiny world
+_ALSO = {
+    "tenure.retirement_age": {"tenure.promotion_age_limit": 45},
+    "tenure.rotation_prob": {"tenure.early_turnover_hazard": 0.5},
+    "economy.entry_barrier_max": {"economy.environmental_entry_cost": 1.0},
+    **{
+        f"accountability.big_data_monitoring.{f}": {
+            "accountability.big_data_monitoring.rollout_years": 1,
+            "accountability.big_data_monitoring.detection": 1.0,
+            "accountability.statistical_audit.intensity": 0.0,
+        }
+        for f in ("dismissal_prob", "detection_scale")
+    },
 }
 _WEIGHTS = {"growth": 0.4, "environment": 0.2, "services": 0.1, "firm_survey": 0.3}
 
@@ -222,27 +253,53 @@ def _assert_members_equal_solo(scenarios, seeds):
     from incentsim.api import run_members
 
     scs = [load_scenario(sc) for sc in scenarios]
-    for sc, seed, res in zip(scs, seeds, run_members(scs, seeds), strict=True):
+    results = run_members(scs, seeds)
+    for sc, seed, res in zip(scs, seeds, results, strict=True):
         solo = simulate(sc, seed=seed)
         assert res.scenario == sc and res.seed == seed
         pd.testing.assert_frame_equal(res.timeseries, solo.timeseries, check_exact=True)
         pd.testing.assert_frame_equal(res.leaders, solo.leaders, check_exact=True)
+    return results
 
 
-def test_every_varying_field_has_a_test_value():
+def _other_value(path, base):
+    """Another valid value of field ``path`` than its value in scenario ``base``."""
+    if path in _OTHER:
+        return _OTHER[path]
+    from incentsim.varying import _get
+
+    value = _get(load_scenario(base), path)
+    if isinstance(value, int):
+        return value - 1
+    return 0.8 * value if value else 0.05
+
+
+def _varying_fields():
     from incentsim.varying import VARYING
 
-    weights = {f"promotion.weights.{k}" for k in ("growth", *_WEIGHTS)}
-    assert set(VARYING) <= set(_OTHER) | {p for p in VARYING if p.startswith("promotion.weights")}
-    assert weights <= set(VARYING)
+    return [p for p in VARYING if not p.startswith("promotion.weights")]
 
 
-@pytest.mark.parametrize("path", sorted(_OTHER))
+def test_the_weights_are_varying_fields():
+    from incentsim.varying import VARYING
+
+    assert {f"promotion.weights.{k}" for k in ("growth", *_WEIGHTS)} <= set(VARYING)
+    assert set(_OTHER) <= set(VARYING)
+
+
+@pytest.mark.parametrize("path", _varying_fields())
 def test_members_differing_in_a_parameter_equal_their_solo_runs(tiny, path):
+    """Members differing in ``path`` each equal their run alone; the value matters (the
+    member with the other value and the same seed as another differs from it)."""
     base = _studied(tiny)
-    other = _with(base, path, _OTHER[path])
+    for also, value in _ALSO.get(path, {}).items():
+        base = _with(base, also, value)
+    other = _with(base, path, _other_value(path, base))
     assert load_scenario(other) != load_scenario(base)
-    _assert_members_equal_solo([base, other, base], [3, 0, 11])
+    results = _assert_members_equal_solo([base, other, base], [3, 3, 11])
+    assert not results[0].leaders.equals(results[1].leaders) or not results[0].timeseries.equals(
+        results[1].timeseries
+    )
 
 
 def test_members_differing_in_promotion_weights_equal_their_solo_runs(tiny):
@@ -263,8 +320,8 @@ def test_a_sweep_differing_in_everything_at_once_is_one_model(tiny):
         for a in (0.0, 0.3)
     ]
     everything = copy.deepcopy(base)
-    for path, value in _OTHER.items():
-        everything = _with(everything, path, value)
+    for path in _varying_fields():
+        everything = _with(everything, path, _other_value(path, base))
     members = [*points, _with(everything, "promotion.weights", _WEIGHTS)]
     assert len({vector_key(load_scenario(sc)) for sc in members}) == 1
     _assert_members_equal_solo(members, list(range(len(members))))
@@ -273,11 +330,11 @@ def test_a_sweep_differing_in_everything_at_once_is_one_model(tiny):
 @pytest.mark.parametrize(
     "path, value",
     [
-        ("economy.tax_rate", 0.2),
-        ("behaviour.discount", 0.7),
+        ("economy.capital_share", 0.35),
+        ("behaviour.citizen_noise", 0.2),
         ("promotion.rule", "gdp_tournament"),
-        ("tenure.rotation_prob", 0.1),
-        ("accountability.statistical_audit.deterrence", 2.0),
+        ("promotion.memory", 0.8),
+        ("accountability.irregular_turnover.provincial_turnover_prob", 0.5),
         ("accountability.citizen_survey.enabled", False),
         ("accountability.public_ranking", {}),
         ("world.firms_per_prefecture", 30),
@@ -303,7 +360,7 @@ def test_a_group_steps_members_differing_in_parameters_as_one_model(tiny, monkey
         api, "IncentModel", lambda sc, seed: built.append(seed) or model_cls(sc, seed)
     )
     seven = _with(tiny, "tenure.term_length", 7)
-    lean = _with(tiny, "economy.tax_rate", 0.2)  # not vectorised: another model
+    lean = _with(tiny, "economy.capital_share", 0.35)  # not vectorised: another model
     members = [(tiny, 0), (seven, 0), (lean, 5), (tiny, 2)]
     results = simulate_ensemble(members)
     assert built == [[0, 0, 2], [5]]

@@ -8,8 +8,8 @@ import typing
 import numpy as np
 
 from incentsim import indicators as table
-from incentsim.agents.leader import WELFARE
-from incentsim.economy import forecast
+from incentsim.agents.leader import WELFARE, _budget_drift, _drift
+from incentsim.economy import Forecasts, forecast
 from incentsim.model import IncentModel
 from incentsim.scenario import Behaviour, Promotion, VetoKey, Weights
 
@@ -43,7 +43,7 @@ def test_the_model_computes_and_leaders_forecast_every_indicator(tiny):
     st = model.state
     pred = forecast(
         st,
-        model.plans,
+        model.plan_columns,
         st.budget_share,
         model.config.economy,
         model.config.behaviour,
@@ -54,3 +54,35 @@ def test_the_model_computes_and_leaders_forecast_every_indicator(tiny):
     for k in table.SCORED:
         assert pred[k].shape == model.plans.shape[:2], k
         assert np.isfinite(pred[k]).all(), k
+
+
+def test_a_forecast_is_made_once_when_first_read_and_listed_before():
+    made = []
+
+    def survey():
+        made.append("survey")
+        return np.full((2, 3), 0.5)
+
+    pred = Forecasts({"growth": np.zeros((2, 3))}, {"firm_survey": survey})
+    assert list(pred) == ["growth", "firm_survey"] and "firm_survey" in pred and len(pred) == 2
+    assert made == []
+    chosen = pred.map(lambda v: v[:, :1])
+    assert chosen["growth"].shape == (2, 1) and made == []
+    assert (chosen["firm_survey"] == 0.5).all() and (pred["firm_survey"] == 0.5).all()
+    assert made == ["survey"]
+    pred["firm_survey"] = np.ones((2, 3))
+    del pred["growth"]
+    assert list(pred) == ["firm_survey"] and made == ["survey"]
+
+
+def test_budget_inertia_gathered_from_the_plans_equals_it_computed(tiny):
+    model = IncentModel(tiny, seed=[0, 1])
+    st = model.state
+    assert st.plan is None  # first year: the initial shares are no plan's
+    model.step()
+    assert st.plan is not None
+    gathered = _budget_drift(model)
+    assert gathered.shape == model.plans.shape[:2]
+    assert np.array_equal(gathered, _drift(model.plan_columns, st.shares))
+    st.shares[0] = np.full(st.shares.shape[1], 1.0 / st.shares.shape[1])  # set by hand
+    assert np.array_equal(_budget_drift(model), _drift(model.plan_columns, st.shares))

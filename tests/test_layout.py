@@ -31,6 +31,7 @@ MODEL = [
     "indicators.py",
     "errors.py",
     "sizes.py",
+    "allocator.py",
     "agents",
     "rules",
 ]

@@ -7,7 +7,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
 from incentsim.model import IncentModel
@@ -122,7 +121,7 @@ def run_members(
 def result_of(model: IncentModel, sc: Scenario, seed: int, member: int = 0) -> SimulationResult:
     """The :class:`SimulationResult` of a model that has run (of one of its members): its
     yearly records as the timeseries and its leader-year panel stacked into one frame."""
-    records, panel = model.member_records[member], model.member_panels[member]
+    records, panel = model.member_records[member], model.member_panel(member)
     ts = pd.DataFrame.from_records(records, columns=["year", *OUTCOME_NAMES])
-    leaders = pd.DataFrame({c: np.concatenate(panel[c]) if panel[c] else [] for c in PANEL_COLUMNS})
+    leaders = pd.DataFrame({c: panel.get(c, []) for c in PANEL_COLUMNS})
     return SimulationResult(scenario=sc, seed=int(seed), timeseries=ts, leaders=leaders)

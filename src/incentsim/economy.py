@@ -27,7 +27,9 @@ outlast their term).
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator, MutableMapping
 from dataclasses import dataclass, field
+from functools import partial
 
 import numpy as np
 from scipy.special import expit
@@ -99,6 +101,9 @@ class PrefectureState:
     term_sum: dict[str, np.ndarray] = field(default_factory=dict)
     term_weight: np.ndarray = None  # type: ignore[assignment]
     term_baseline: dict[str, np.ndarray] = field(default_factory=dict)
+    #: the candidate plan each leader chose last (``shares`` and ``borrowing`` are its);
+    #: None before the first choice
+    plan: np.ndarray | None = None
 
     @property
     def debt_to_gdp(self) -> np.ndarray:
@@ -158,18 +163,22 @@ def open_budget(state: PrefectureState, econ) -> None:
     )
 
 
-def spending_shares(base: np.ndarray, borrowing: np.ndarray) -> np.ndarray:
-    """Spending by use over GDP: the tax-financed budget split by the plan's
-    shares, plus borrowing, which goes to investment only (the 2014 Budget
-    Law's golden rule; in practice local financing vehicles fund projects)."""
-    out = np.array(base, dtype=float, copy=True)
-    out[..., INV] += borrowing
+def spending_shares(shares: np.ndarray, budget_share, borrowing: np.ndarray) -> np.ndarray:
+    """Spending by use over GDP: the tax-financed budget (``budget_share`` of GDP)
+    split by the plan's shares, plus borrowing, which goes to investment only (the
+    2014 Budget Law's golden rule; in practice local financing vehicles fund
+    projects). ``shares`` and the result are use-major: ``[INV]`` is investment."""
+    out = shares * budget_share
+    out[INV] += borrowing
     return out
 
 
 def debt_next(debt, borrowing, gdp, econ):
-    """Debt: repaid at ``debt_repayment`` a year, plus this year's borrowing."""
-    return debt * (1.0 - econ.debt_repayment) + borrowing * gdp
+    """Debt: repaid at ``debt_repayment`` a year, plus this year's borrowing (an array
+    at least the shape of ``debt``)."""
+    out = borrowing * gdp  # in place (the same operations)
+    out += debt * (1.0 - econ.debt_repayment)
+    return out
 
 
 def spend(st: PrefectureState, econ, gdp_prev: np.ndarray) -> np.ndarray:
@@ -178,7 +187,7 @@ def spend(st: PrefectureState, econ, gdp_prev: np.ndarray) -> np.ndarray:
 
     Returns spending by use over last year's GDP (``spend_gdp``)."""
     st.spending_prev = st.spending
-    spend_gdp = spending_shares(st.shares * st.budget_share[:, None], st.borrowing)
+    spend_gdp = spending_shares(st.shares.T, st.budget_share, st.borrowing).T
     st.spending = spend_gdp * gdp_prev[:, None]
     st.debt = debt_next(st.debt, st.borrowing, gdp_prev, econ)
     st.services = services_next(st.services, spend_gdp[:, SRV] * st.service_efficiency, econ)
@@ -200,9 +209,10 @@ def compliance(abatement, econ):
     """Output multiplier from environmental enforcement (compliance costs),
     ``1 - environmental_compliance_cost * (abatement - 1)``, at least
     ``compliance_floor``."""
-    return np.maximum(
-        1.0 - econ.environmental_compliance_cost * (abatement - 1.0), econ.compliance_floor
-    )
+    out = abatement - 1.0  # in place from here (the same operations)
+    out *= econ.environmental_compliance_cost
+    np.subtract(1.0, out, out=out)
+    return np.maximum(out, econ.compliance_floor, out=out)
 
 
 def entry_barrier(abatement, econ):
@@ -221,21 +231,30 @@ def entry_barrier(abatement, econ):
 def public_output(spend_share_gdp: np.ndarray, econ) -> np.ndarray:
     """Output from public spending this year, as a share of GDP.
 
-    ``spend_share_gdp[..., k]`` is spending on use k over GDP. Investment
+    ``spend_share_gdp[k]`` is spending on use k over GDP (use-major). Investment
     counts with its construction multiplier and diminishing returns
     (``mult * sqrt(s * reference_investment)``, equal to ``mult * s`` at the
     reference share); services and environment spending count at the smaller
     multiplier; subsidies are transfers and add nothing directly.
     """
     s = spend_share_gdp
-    return econ.public_investment_multiplier * np.sqrt(
-        econ.reference_investment * s[..., INV]
-    ) + econ.other_spending_multiplier * (s[..., SRV] + s[..., ENV])
+    out = econ.reference_investment * s[INV]  # in place from here (the same operations)
+    np.sqrt(out, out=out)
+    out *= econ.public_investment_multiplier
+    other = s[SRV] + s[ENV]
+    other *= econ.other_spending_multiplier
+    out += other
+    return out
 
 
 def _renewed(stock, spend_share, renewal: float, reference: float):
-    """A stock renewed at ``renewal`` a year toward sqrt(spending / reference)."""
-    return (1 - renewal) * stock + renewal * np.sqrt(spend_share / reference)
+    """A stock renewed at ``renewal`` a year toward sqrt(spending / reference)
+    (``spend_share``: an array at least the shape of ``stock``)."""
+    out = spend_share / reference  # in place from here (the same operations)
+    np.sqrt(out, out=out)
+    out *= renewal
+    out += (1 - renewal) * stock
+    return out
 
 
 def services_next(services, spend_share_srv, econ):
@@ -260,11 +279,9 @@ def protection(spend_share_sub, econ):
 
 def subsidy_rate(subsidy_share_gdp, gdp, private_capital, econ):
     """Subsidy as a share of firms' user cost of capital (lowers the hurdle)."""
-    return (
-        subsidy_share_gdp
-        * gdp
-        / ((econ.hurdle_rate + econ.depreciation) * np.maximum(private_capital, 1e-9))
-    )
+    out = subsidy_share_gdp * gdp
+    out /= (econ.hurdle_rate + econ.depreciation) * np.maximum(private_capital, 1e-9)
+    return out
 
 
 def subsidy_boost(rate, econ):
@@ -274,7 +291,10 @@ def subsidy_boost(rate, econ):
     this year, with diminishing returns — the short-run gain that makes
     protecting local firms attractive under growth targets (seed 002).
     """
-    return 1.0 + econ.subsidy_output * np.log1p(rate)
+    out = np.log1p(rate)  # in place from here (the same operations)
+    out *= econ.subsidy_output
+    out += 1.0
+    return out
 
 
 def environment_multiplier(
@@ -306,7 +326,7 @@ def account_output(st: PrefectureState, econ, fy, spend_gdp, gdp_prev, beh) -> N
     st.private_output_prev = st.private_output
     st.private_output = fy.output
     st.private_capital = fy.capital
-    st.pub_output = public_output(spend_gdp, econ) * gdp_prev
+    st.pub_output = public_output(spend_gdp.T, econ) * gdp_prev
     st.gdp = np.maximum(fy.output + st.pub_output, 1e-9)
     st.growth_true = st.gdp / gdp_prev - 1.0
     private_growth = st.private_output / np.maximum(st.private_output_prev, 1e-12) - 1.0
@@ -341,7 +361,9 @@ def expected_pollution_growth(growth, abatement_change, econ):
     :func:`pollution_level` in GDP growth and in the abatement stock
     (``pollution_scale_elasticity x growth - abatement_effect x change``),
     ignoring the slow trend decline and the neighbours."""
-    return econ.pollution_scale_elasticity * growth - econ.abatement_effect * abatement_change
+    out = econ.pollution_scale_elasticity * growth  # in place (the same operations)
+    out -= econ.abatement_effect * abatement_change
+    return out
 
 
 # ----------------------------------------------------------------- leaders' forecasts
@@ -355,71 +377,132 @@ def forecast(
     beh,
     expected_growth: np.ndarray,
     expected_income_growth: np.ndarray,
-) -> dict:
+) -> Forecasts:
     """Indicators each leader expects from each candidate plan.
 
-    ``cand`` is (L, C, N_USES + 1): each prefecture's candidate plans, budget shares
-    and a borrowing level (share of GDP). ``budget_share`` is each prefecture's
-    pre-borrowing budget over GDP.
-    Returns a dict of (L, C) arrays with the indicator names of
-    :mod:`incentsim.indicators` plus ``growth_true``, ``innovation`` and ``debt_now``.
+    ``cand`` is (N_USES + 1, L, C), column-major plans: for each of the L
+    prefectures' C candidate plans, its budget shares and a borrowing level (share
+    of GDP). ``budget_share`` is each prefecture's pre-borrowing budget over GDP.
+    Returns the :class:`Forecasts`, (L, C) arrays with the indicator names of
+    :mod:`incentsim.indicators` plus ``growth_true``, ``innovation`` and ``debt_now``
+    (the firm survey and stability made when read).
     """
-    borrow = cand[:, :, N_USES]
-    spend = spending_shares(budget_share[:, None, None] * cand[:, :, :N_USES], borrow)
-    growth, abate = _forecast_growth(state, spend, econ, expected_growth)
-    poll_growth = expected_pollution_growth(growth, abate - state.abatement[:, None], econ)
+    borrow = cand[N_USES]
+    gdp = state.gdp[:, None]
+    spend = spending_shares(cand[:N_USES], budget_share[:, None], borrow)
+    subsidy = subsidy_rate(spend[SUB], gdp, state.private_capital[:, None], econ)
+    growth, abate = _forecast_growth(state, spend, subsidy, econ, expected_growth)
+    abate -= state.abatement[:, None]  # the change of the abatement stock
+    poll_growth = expected_pollution_growth(growth, abate, econ)
     services = services_next(
-        state.services[:, None], spend[..., SRV] * state.service_efficiency[:, None], econ
+        state.services[:, None], spend[SRV] * state.service_efficiency[:, None], econ
     )
-    pollution = state.pollution[:, None] * (1.0 + poll_growth)
+    pollution = 1.0 + poll_growth
+    pollution *= state.pollution[:, None]
     surprise = growth - expected_income_growth[:, None]
-    sat = logistic(satisfaction_index(services, surprise, pollution, beh))
-    debt = -debt_next(state.debt[:, None], borrow, state.gdp[:, None], econ) / state.gdp[:, None]
-    subsidy = subsidy_rate(
-        spend[..., SUB], state.gdp[:, None], state.private_capital[:, None], econ
-    )
-    firm = logistic(rating_index(state.firm_trust[:, None], subsidy, beh))
-    return {
+    sat = satisfaction_index(services, surprise, pollution, beh)
+    logistic(sat, out=sat)
+    debt = debt_next(state.debt[:, None], borrow, gdp, econ)
+    np.negative(debt, out=debt)
+    debt /= gdp
+    np.negative(poll_growth, out=poll_growth)  # the environment indicator
+    values = {
         "growth": growth,
         "growth_true": growth,
-        "environment": -poll_growth,
+        "environment": poll_growth,
         "services": services,
         "debt": debt,
-        "innovation": innovation_next(state.innovation[:, None], spend[..., INN], econ),
+        "innovation": innovation_next(state.innovation[:, None], spend[INN], econ),
         "debt_now": -state.debt_to_gdp[:, None],
         "satisfaction": sat,
-        "firm_survey": firm,
-        "stability": state.indicators["stability"][:, None]
-        + PER_THOUSAND * beh.petition_propensity * (sat - state.satisfaction_mean[:, None]),
     }
+    return Forecasts(values, _survey_forecasts(state, subsidy, sat, beh))
 
 
-def _forecast_growth(state: PrefectureState, spend: np.ndarray, econ, expected_growth):
+def _forecast_growth(state: PrefectureState, spend, subsidy, econ, expected_growth):
     """Expected GDP growth of each plan (and the abatement stock it buys): expected
     private growth on the private share, plus the change in public output, plus the
-    change in support to firms and in compliance costs."""
+    change in support to firms (``subsidy``: each plan's subsidy rate) and in
+    compliance costs. ``spend`` is use-major spending over GDP."""
     pub_now = state.pub_output[:, None] / state.gdp[:, None]
     private_share = 1.0 - pub_now
-    subsidy = subsidy_rate(
-        spend[..., SUB], state.gdp[:, None], state.private_capital[:, None], econ
-    )
     boost_now = subsidy_boost(state.subsidy_rate, econ)[:, None]
-    abate = abatement_next(state.abatement[:, None], spend[..., ENV], econ)
-    comply = compliance(abate, econ) / compliance(state.abatement, econ)[:, None]
-    growth = (
-        expected_growth[:, None] * private_share
-        + (public_output(spend, econ) - pub_now)
-        + (subsidy_boost(subsidy, econ) * comply / boost_now - 1.0) * private_share
-    )
+    abate = abatement_next(state.abatement[:, None], spend[ENV], econ)
+    comply = compliance(abate, econ)
+    comply /= compliance(state.abatement, econ)[:, None]
+    # in place from here: growth = expected * private share + (public output - now)
+    #   + (boost * comply / boost now - 1) * private share (the same operations)
+    growth = public_output(spend, econ)
+    growth -= pub_now
+    np.add(expected_growth[:, None] * private_share, growth, out=growth)
+    support = subsidy_boost(subsidy, econ)
+    support *= comply
+    support /= boost_now
+    support -= 1.0
+    support *= private_share
+    growth += support
     return growth, abate
+
+
+def _survey_forecasts(state: PrefectureState, subsidy, sat, beh) -> dict[str, Callable]:
+    """How to forecast the firm survey (from each plan's ``subsidy`` rate) and stability
+    (from the satisfaction forecast ``sat``): made only when something reads them."""
+
+    def firm_survey() -> np.ndarray:
+        firm = rating_index(state.firm_trust[:, None], subsidy, beh)
+        return logistic(firm, out=firm)
+
+    def stability() -> np.ndarray:
+        out = sat - state.satisfaction_mean[:, None]
+        out *= PER_THOUSAND * beh.petition_propensity
+        out += state.indicators["stability"][:, None]
+        return out
+
+    return {"firm_survey": firm_survey, "stability": stability}
+
+
+class Forecasts(MutableMapping):
+    """Forecast indicators by name: (leaders, plans) arrays, or what broadcasts to them.
+    An entry given as a function (``lazy``) is made the first time it is read, so an
+    indicator that no rule, mechanism or welfare term reads costs nothing; iterating
+    lists every name, made or not."""
+
+    def __init__(self, values: dict, lazy: dict[str, Callable[[], np.ndarray]]) -> None:
+        self._values, self._lazy = dict(values), dict(lazy)
+
+    def __getitem__(self, key: str):
+        if key not in self._values:
+            self._values[key] = self._lazy.pop(key)()
+        return self._values[key]
+
+    def __setitem__(self, key: str, value) -> None:
+        self._lazy.pop(key, None)
+        self._values[key] = value
+
+    def __delitem__(self, key: str) -> None:
+        if self._lazy.pop(key, None) is None:
+            del self._values[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter([*self._values, *self._lazy])
+
+    def __len__(self) -> int:
+        return len(self._values) + len(self._lazy)
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._values or key in self._lazy
+
+    def map(self, fn: Callable[[np.ndarray], np.ndarray]) -> Forecasts:
+        """``fn`` of every forecast, each made when first read."""
+        return Forecasts({}, {k: partial(lambda k: fn(self[k]), k) for k in self})
 
 
 # ----------------------------------------------------------------- residents and firms
 
 
-def logistic(x):
-    """The logistic function 1 / (1 + exp(-x))."""
-    return expit(x)
+def logistic(x, out=None):
+    """The logistic function 1 / (1 + exp(-x)) (into ``out`` if given)."""
+    return expit(x, out=out)
 
 
 def satisfaction_index(services, income_surprise, pollution, beh, news=0.0):

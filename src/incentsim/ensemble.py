@@ -12,9 +12,11 @@ steps each group with :func:`run_group`. Results come back in member order, and 
 member's result equals the same ``(scenario, seed)`` run alone with
 :func:`incentsim.simulate`, bit for bit, whatever the grouping.
 
-:func:`run_group` is the one place that steps a group: members with the same
-scenario are stepped together as one vectorised population (an
-:class:`~incentsim.model.IncentModel` of several members, :func:`vector_key`).
+:func:`run_group` is the one place that steps a group: members that differ at most in
+the parameters of :data:`incentsim.varying.VARYING` (any seeds) are stepped together as
+one vectorised population (an :class:`~incentsim.model.IncentModel` of several members,
+:func:`vector_key`); members differing in anything else are stepped as separate models,
+one after another.
 """
 
 from __future__ import annotations
@@ -122,9 +124,11 @@ def run_group(
     ``finished(j, result)`` for every member after the last (tracked batches store each
     run then: :mod:`incentsim.runs.tracking`).
 
-    Members with the same scenario (any seeds) are stepped together as one
-    :class:`~incentsim.model.IncentModel` of several members (:func:`vector_key`), each
-    drawing from its own streams, so each equals its run alone bit for bit.
+    Members with the same :func:`vector_key` (any seeds; differing at most in the
+    parameters of :data:`incentsim.varying.VARYING`) are stepped together as one
+    :class:`~incentsim.model.IncentModel` of several members, each drawing from its own
+    streams and reading its own parameters, so each equals its run alone bit for bit;
+    each result's ``scenario`` is its member's own.
     """
     total = sum(sc.world.burn_in + sc.world.horizon for sc in scenarios)
     by_key: dict[Hashable, list[int]] = {}
@@ -152,13 +156,12 @@ def run_group(
 def vector_key(scenario: Scenario) -> Hashable:
     """What members must share to be stepped as one model (:func:`run_group`): every
     field but the labels and those of :data:`incentsim.varying.VARYING`
-    (:func:`incentsim.varying.shared_part`). Members may differ in the economy's local
-    shocks and frontier growth, leaders' career value, public-service motivation and
-    cost of faking statistics, the promotion capacity and weights, the term length,
-    early-turnover hazard, reappointment chance and appointment age, and the
-    intensities and weights of the accountability mechanisms the shipped studies vary;
-    they share the world, the promotion rule, the set of mechanisms in force and
-    everything else."""
+    (:func:`incentsim.varying.shared_part`). Members may differ in most numbers of the
+    economy (not the firms' and citizens' own), the leaders' and firms' behaviour, the
+    promotion capacity, noise, threshold and weights, every tenure number, and the
+    intensities, weights and costs of the accountability mechanisms the shipped studies
+    vary; they share the world, the promotion rule, the set of mechanisms in force,
+    the citizens' and firms' own parameters and everything else."""
     return shared_part(scenario)
 
 

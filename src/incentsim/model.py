@@ -49,7 +49,8 @@ from mesa.discrete_space import Network
 from incentsim import economy as eco, recording
 from incentsim.agents.citizens import CitizenPopulation
 from incentsim.agents.firms import FirmPopulation, FirmYear
-from incentsim.agents.leader import LeaderPopulation, candidate_plans, decide
+from incentsim.agents.leader import LeaderPopulation, candidate_plans, decide, plan_drift
+from incentsim.allocator import keep_freed_memory
 from incentsim.indicators import NAMES as INDICATOR_NAMES, SCORED
 from incentsim.outcomes import PANEL_COLUMNS
 from incentsim.personnel import UpperLevel
@@ -93,6 +94,7 @@ class IncentModel(mesa.Model):
         scenario: Scenario | dict | str | Sequence[Scenario] | None = None,
         seed: int | Sequence[int] = 0,
     ) -> None:
+        keep_freed_memory()
         #: the members' seeds: one (a run), or several (an ensemble stepped as one)
         self.seeds = (int(seed),) if isinstance(seed, int | np.integer) else tuple(map(int, seed))
         self.seed_value = self.seeds[0]
@@ -115,13 +117,9 @@ class IncentModel(mesa.Model):
         rng = self.streams["world"]
         self._build_world(sc, rng)
         self._set_rules(sc)
-        #: each prefecture's candidate plans (its member's), (prefectures, plans, uses + 1);
-        #: of a single run, a read-only view repeating the one set (no copies)
-        plans = np.stack([candidate_plans(sc.behaviour, g) for g in rng.members])[:, None]
-        shape = (k, m, *plans.shape[2:])
-        self.plans = np.broadcast_to(plans, shape).reshape(n, *plans.shape[2:])
+        self._make_plans(sc, rng)
         self.growth_target = np.full(n, sc.promotion.growth_target + sc.promotion.target_escalation)
-        z = np.exp(sc.economy.prefecture_productivity_sd * rng.standard_normal(n))
+        z = np.exp(self.economy.prefecture_productivity_sd * rng.standard_normal(n))
         self.state = self._initial_state(z, rng)
         self.firms = FirmPopulation(self, w.firms_per_prefecture, z, self.streams["firms"])
         self.citizens = CitizenPopulation(
@@ -139,12 +137,12 @@ class IncentModel(mesa.Model):
         self.state.indicators = self.indicators()
         self._reset_terms(np.ones(n, dtype=bool))
         self.year = -w.burn_in
-        #: per member: the outcome rows and the leader-year panel (per column, one array
-        #: per recorded year)
+        #: per member: the outcome rows
         self.member_records: list[list[dict]] = [[] for _ in range(k)]
-        self.member_panels: list[dict[str, list[np.ndarray]]] = [
-            {c: [] for c in PANEL_COLUMNS} for _ in range(k)
-        ]
+        #: the leader-year panel: per column, one array of every member's rows per
+        #: recorded year (:meth:`member_panel` gives a member's)
+        self.panel_years: dict[str, list[np.ndarray]] = {c: [] for c in PANEL_COLUMNS}
+        self._stacked: tuple[int, dict[str, np.ndarray]] = (0, {})
 
     @property
     def records(self) -> list[dict]:
@@ -184,6 +182,24 @@ class IncentModel(mesa.Model):
         #: the sections as leaders' forecasts read them: one row per leader, (n, 1)
         self.forecast_economy = self.params.section("economy", self.member[:, None])
         self.forecast_behaviour = self.params.section("behaviour", self.member[:, None])
+
+    def _make_plans(self, sc: Scenario, rng: MemberStreams) -> None:
+        """Each member's candidate plans, drawn from its world stream, in the layouts
+        leaders use."""
+        k, m, n = self.n_members, self.member_size, self.n_prefectures
+        plans = np.stack([candidate_plans(sc.behaviour, g) for g in rng.members])[:, None]
+        shape = (k, m, *plans.shape[2:])
+        #: each prefecture's candidate plans (its member's), (prefectures, plans, uses + 1);
+        #: of a single run, a read-only view repeating the one set (no copies)
+        self.plans = np.broadcast_to(plans, shape).reshape(n, *plans.shape[2:])
+        #: the squared distances between a member's plans' shares, (members, plans, plans)
+        self.plan_drift = plan_drift(plans[:, 0])
+        #: the same plans column by column, (uses + 1, prefectures, plans): what leaders
+        #: forecast with (each column's plans contiguous, the fast layout)
+        columns = np.ascontiguousarray(np.moveaxis(plans, -1, 0))
+        self.plan_columns = np.broadcast_to(columns, (columns.shape[0], *shape[:3])).reshape(
+            columns.shape[0], n, -1
+        )
 
     def _build_world(self, sc: Scenario, rng: MemberStreams) -> None:
         """Every member's geography (joined: :func:`incentsim.world.join_geographies`)
@@ -279,7 +295,7 @@ class IncentModel(mesa.Model):
         )
         #: national quantities, one per member
         self.frontier, self.national_level = np.ones(k_), np.zeros(k_)
-        self.entry_rate = np.full(k_, econ.entry_reference)
+        self.entry_rate = np.full(k_, self.national_economy.entry_reference)
         return st
 
     def _calibrate_initial_levels(self) -> None:
@@ -386,8 +402,9 @@ class IncentModel(mesa.Model):
         a = beh.scale_smoothing
         for k in SCORED:
             x = st.indicators[k].reshape(self.n_members, -1, self.per_province)
-            dev = (x - x.mean(axis=2, keepdims=True)) ** 2
-            sd = np.sqrt(dev.reshape(self.n_members, -1).mean(axis=1))
+            # means as sums over counts: the same numbers as .mean, without its overhead
+            dev = (x - x.sum(axis=2, keepdims=True) / self.per_province) ** 2
+            sd = np.sqrt(dev.reshape(self.n_members, -1).sum(axis=1) / self.member_size)
             new = (1 - a) * st.indicator_scale[k] + a * sd
             st.indicator_scale[k] = np.maximum(new, getattr(beh.scale_floor, k))
 
@@ -573,9 +590,17 @@ class IncentModel(mesa.Model):
         cols = recording.panel_columns(self, fate, fy, tfp_growth[1])
         for m in range(self.n_members):
             self.member_records[m].append(rows[m])
-            block = self.member_rows(m)
-            for k, v in cols.items():
-                self.member_panels[m][k].append(v[block])
+        for k, v in cols.items():
+            self.panel_years[k].append(v)
+
+    def member_panel(self, m: int) -> dict[str, np.ndarray]:
+        """Member ``m``'s leader-year panel, per column: its rows of every recorded year,
+        year after year (the recorded years are stacked once for all members)."""
+        years = len(self.panel_years[PANEL_COLUMNS[0]])
+        if self._stacked[0] != years:
+            self._stacked = (years, {c: np.stack(v) for c, v in self.panel_years.items() if v})
+        block = self.member_rows(m)
+        return {c: v[:, block].ravel() for c, v in self._stacked[1].items()}
 
     # ----------------------------------------------------------------- invariants
 

@@ -52,8 +52,9 @@ class UpperLevel:
     # ------------------------------------------------------------- peer statistics
 
     def peer_mean(self, x: np.ndarray) -> np.ndarray:
-        """Province mean of ``x``, repeated for every prefecture."""
-        return np.repeat(x.reshape(self.n_prov, self.per).mean(axis=1), self.per)
+        """Province mean of ``x``, repeated for every prefecture (the sum over the count:
+        the same numbers as ``mean``, without its overhead)."""
+        return np.repeat(x.reshape(self.n_prov, self.per).sum(axis=1) / self.per, self.per)
 
     def percentile(self, x: np.ndarray) -> np.ndarray:
         """Rank within province as a share of peers scored lower (0..1; alone = 1)."""
@@ -150,16 +151,13 @@ class UpperLevel:
         """The province tournaments: ``promotion.capacity`` x prefectures slots per
         province (rounded at random with ``u_slots``) go to the best-ranked candidates
         (``ranked``: the score of a candidate, ``-inf`` for everyone else)."""
-        promoted = np.zeros(len(ranked), dtype=bool)
         capacity = self.model.params.value("promotion.capacity", self.province_member)
         slots = np.floor(capacity * self.per + u_slots).astype(int)
         ranked = ranked.reshape(self.n_prov, self.per)
         order = np.argsort(-ranked, axis=1, kind="stable")
-        for j in range(self.n_prov):
-            for col in order[j, : slots[j]]:
-                if np.isfinite(ranked[j, col]):
-                    promoted[j * self.per + col] = True
-        return promoted
+        place = np.empty_like(order)  # each candidate's place in the province's order
+        np.put_along_axis(place, order, np.arange(self.per)[None, :], axis=1)
+        return ((place < slots[:, None]) & np.isfinite(ranked)).ravel()
 
     def irregular(self, evaluated: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Who competes for promotion (those up for evaluation, and mid-term candidates

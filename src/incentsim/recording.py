@@ -67,7 +67,9 @@ def _dispersion(model, x: np.ndarray) -> np.ndarray:
 
 
 def _mean(x: np.ndarray) -> np.ndarray:
-    return x.mean(axis=1)
+    """Per member (row) mean: the sum over the count, the same numbers as ``mean``
+    without its overhead (float64 sums; bools and integers count exactly)."""
+    return x.sum(axis=1) / x.shape[1]
 
 
 def _total(x: np.ndarray) -> np.ndarray:
@@ -121,7 +123,8 @@ def outcome_rows(
         ],
         **{SHARE_OUTCOME[u]: _mean(st.shares[..., i]) for i, u in enumerate(USES)},
     }
-    return [{"year": model.year, **{c: float(v[m]) for c, v in cols.items()}} for m in range(k)]
+    table = np.array([np.asarray(v, dtype=float) for v in cols.values()]).T.tolist()
+    return [{"year": model.year, **dict(zip(cols, row, strict=True))} for row in table]
 
 
 def _leader_columns(leaders) -> dict[str, Any]:

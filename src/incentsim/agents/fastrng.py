@@ -50,6 +50,10 @@ CHUNKS_PER_POPULATION = 4
 _ONE_BITS = np.uint32(0x3F800000)
 _ONE_LESS_HALF23 = np.float32(1.0 - 0.5 * 2.0**-23)
 _TWO_PI = np.float32(2.0 * np.pi)
+#: up to this many normals per stream on average, :func:`normals_of` transforms several
+#: streams' draws in one pass (twice as fast at 140 a stream, even at 4,500, 15 % slower
+#: at 9,000: measured)
+BATCHED_NORMALS = 4096
 
 _pool: ThreadPoolExecutor | None = None
 
@@ -163,7 +167,18 @@ def uniforms(bitgen: np.random.SFC64, n: int) -> np.ndarray:
     """``n`` float32 uniforms on the open interval (0, 1)."""
     if n == 0:
         return np.empty(0, np.float32)
-    u = bitgen.random_raw((n + 1) // 2).view(np.uint32)[:n]
+    return _to_uniforms(bitgen.random_raw((n + 1) // 2).view(np.uint32)[:n])
+
+
+def uniforms_of(bitgens: list[np.random.SFC64], counts) -> np.ndarray:
+    """``counts[i]`` :func:`uniforms` from each ``bitgens[i]``, one after another: the
+    same numbers, converted in one pass (a small draw costs mostly its calls)."""
+    words = [bg.random_raw((c + 1) // 2).view(np.uint32)[:c] for bg, c in zip(bitgens, counts)]
+    return _to_uniforms(np.concatenate(words))
+
+
+def _to_uniforms(u: np.ndarray) -> np.ndarray:
+    """32-bit words (``u``, overwritten) to uniforms, ``((u >> 9) + 0.5) / 2**23``."""
     u >>= 9
     u |= _ONE_BITS  # the float32 1 + m / 2**23, m the word's top 23 bits
     f = u.view(np.float32)
@@ -176,7 +191,33 @@ def normals(bitgen: np.random.SFC64, n: int) -> np.ndarray:
     if n == 0:
         return np.empty(0, np.float32)
     h = (n + 1) // 2
-    u = uniforms(bitgen, 2 * h)
+    return _box_muller(uniforms(bitgen, 2 * h), h)[:n]
+
+
+def normals_of(bitgens: list[np.random.SFC64], counts) -> np.ndarray:
+    """``counts[i]`` :func:`normals` from each ``bitgens[i]``, one after another: the
+    same numbers, every stream's first-half uniforms (the radii) and second-half ones
+    (the angles) laid side by side and transformed in one pass (up to
+    :data:`BATCHED_NORMALS` a stream; stream by stream above)."""
+    if sum(counts) > BATCHED_NORMALS * len(counts):  # large draws: the copies cost more
+        return np.concatenate([normals(bg, c) for bg, c in zip(bitgens, counts)])
+    halves = [(c + 1) // 2 for c in counts]
+    words = [bg.random_raw(h).view(np.uint32) for bg, h in zip(bitgens, halves)]
+    radii = [w[:h] for w, h in zip(words, halves)]
+    angles = [w[h:] for w, h in zip(words, halves)]
+    total = sum(halves)
+    z = _box_muller(_to_uniforms(np.concatenate(radii + angles)), total)
+    parts = []
+    at = 0
+    for c, h in zip(counts, halves):
+        parts += [z[at : at + h], z[total + at : total + at + c - h]]
+        at += h
+    return np.concatenate(parts)
+
+
+def _box_muller(u: np.ndarray, h: int) -> np.ndarray:
+    """Box–Muller on ``2 h`` uniforms (``u``, overwritten): ``h`` radii from the first
+    half and ``h`` angles from the second, giving the cosines then the sines."""
     r = np.log(u[:h])
     r *= -2.0
     np.sqrt(r, out=r)
@@ -187,7 +228,7 @@ def normals(bitgen: np.random.SFC64, n: int) -> np.ndarray:
     np.sin(theta, out=out[h:])
     out[:h] *= r
     out[h:] *= r
-    return out[:n]
+    return out
 
 
 class Chunking:
@@ -243,24 +284,25 @@ class Chunk:
         self.starts = np.array([(lo - self.lo) * per for lo, _ in segments])
         self.agg = agg if agg is not None else np.empty((0, 0))  # (firms) totals
 
-    def _draw(self, fn, idx: np.ndarray | None) -> np.ndarray:
+    def _draw(self, one, several, idx: np.ndarray | None) -> np.ndarray:
+        """``one(stream, n)`` for a chunk of one segment, else ``several(streams,
+        counts)``: each segment's share of the slots from its stream."""
         if len(self.streams) == 1:
-            return fn(self.streams[0], self.b - self.a if idx is None else len(idx))
-        ends = np.append(self.starts[1:], self.b - self.a)
-        if idx is None:
-            counts = ends - self.starts
-        else:
-            counts = np.diff(np.searchsorted(idx, self.starts), append=len(idx))
-        return np.concatenate([fn(bg, int(c)) for bg, c in zip(self.streams, counts)])
+            return one(self.streams[0], self.b - self.a if idx is None else len(idx))
+        bounds = np.append(self.starts, self.b - self.a)
+        if idx is not None:
+            bounds = np.searchsorted(idx, bounds)
+            bounds[-1] = len(idx)
+        return several(self.streams, (bounds[1:] - bounds[:-1]).tolist())
 
     def normals(self, idx: np.ndarray | None = None) -> np.ndarray:
         """Standard normals (:func:`normals`) for slots ``idx`` (chunk-local, sorted;
         every slot of the chunk by default)."""
-        return self._draw(normals, idx)
+        return self._draw(normals, normals_of, idx)
 
     def uniforms(self, idx: np.ndarray | None = None) -> np.ndarray:
         """Uniforms (:func:`uniforms`) for slots ``idx`` (as :meth:`normals`)."""
-        return self._draw(uniforms, idx)
+        return self._draw(uniforms, uniforms_of, idx)
 
     def rsum(self, x: np.ndarray, out_row: int) -> None:
         """Prefecture totals of ``x`` (float64) into row ``out_row`` of ``agg``."""

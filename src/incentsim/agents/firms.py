@@ -174,9 +174,7 @@ class FirmPopulation:
             env=env_mult.astype(F32),
             # log(MPK (1 + s) / user cost) = log(alpha y / k) + log((1 + s) / user cost)
             log_sub=np.log((1.0 + subsidy_rate) / user_cost).astype(F32),
-            slope=(self.model.config.behaviour.firm_investment_sensitivity * confidence).astype(
-                F32
-            ),
+            slope=(self.model.behaviour.firm_investment_sensitivity * confidence).astype(F32),
             delta=F32(econ.depreciation),
             weak=(econ.exit_threshold * frontier).astype(F32),
             protection=protection,

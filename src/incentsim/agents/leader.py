@@ -47,7 +47,9 @@ and picks one by softmax (Gumbel-max) with temperature
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections import ChainMap
+from collections.abc import Iterator, Mapping, MutableMapping
+from functools import partial
 
 import mesa
 import numpy as np
@@ -59,6 +61,7 @@ from incentsim.indicators import VETO
 from incentsim.rules.evaluation import credit
 from incentsim.rules.promotion import EvalContext
 from incentsim.seeding import MemberStreams
+from incentsim.varying import along
 
 #: what a leader's intrinsic motivation weighs, each in its natural scale
 WELFARE = ("growth_true", "services", "environment", "satisfaction", "debt", "innovation")
@@ -321,14 +324,28 @@ def decide(model) -> None:
     career = _career_weight(model, tr)
     intrinsic = tr["motivation"] * (1.0 + beh.insider_local_weight * tr["insider"])
     pred, ctx, util = _plan_utility(model, tr, career, intrinsic)
-    gumbel = -np.log(-np.log(model.streams["leaders"].random(util.shape)))
-    choice = np.argmax(util / beh.choice_temperature + gumbel, axis=1)
+    gumbel = model.streams["leaders"].random(util.shape)
+    for op in (np.log, np.negative, np.log, np.negative):  # -log(-log(u)), in place
+        op(gumbel, out=gumbel)
+    util /= along(beh.choice_temperature, util)
+    util += gumbel
+    choice = np.argmax(util, axis=1)
     rows = np.arange(len(choice))
     plan = model.plans[rows, choice]
-    chosen = {key: np.broadcast_to(v, util.shape)[rows, choice][:, None] for key, v in pred.items()}
+    chosen = pred.map(partial(_chosen, shape=util.shape, rows=rows, choice=choice))
     st.manipulation, st.underreport = _reports(model, chosen, ctx, career, intrinsic)
     st.shares = np.ascontiguousarray(plan[:, :N_USES])
     st.borrowing = plan[:, N_USES].copy()
+    st.plan = choice
+
+
+def _chosen(values, shape: tuple, rows: np.ndarray, choice: np.ndarray) -> np.ndarray:
+    """Each leader's (row's) value of a forecast at their chosen plan, as a column
+    (``shape``: leaders x plans)."""
+    values = np.asarray(values)
+    if values.shape == (shape[0], 1):
+        return values.copy()
+    return np.broadcast_to(values, shape)[rows, choice][:, None]
 
 
 def _traits(leaders: LeaderPopulation) -> dict[str, np.ndarray]:
@@ -399,9 +416,10 @@ def _plan_utility(model, tr, career, intrinsic):
     (module docstring). Returns the forecasts, the evaluation context and the
     (leaders, plans) utility."""
     st, beh, promo = model.state, model.behaviour, model.promotion
+    cols = model.plan_columns
     pred = forecast(
         st,
-        model.plans,
+        cols,
         st.budget_share,
         model.forecast_economy,
         model.forecast_behaviour,
@@ -412,22 +430,63 @@ def _plan_utility(model, tr, career, intrinsic):
     pred["age"] = (tr["age"] + tr["k"])[:, None]
     ctx = model.upper.forecast_context()
     score = model.evaluator.believed_score(pred, ctx)
-    natural = beh.natural_scale
-    pred["welfare"] = sum(np.asarray(pred[w]) / getattr(natural, w) for w in WELFARE) / len(WELFARE)
+    pred["welfare"] = _welfare(pred, beh.natural_scale)
     util = career[:, None] * score + intrinsic[:, None] * pred["welfare"]
-    drift = model.plans[:, :, :N_USES] - st.shares[:, None, :]
-    util = util - beh.budget_inertia * (drift**2).sum(axis=2)
-    borrow_drift = (model.plans[:, :, N_USES] - st.borrowing[:, None]) / np.maximum(
-        st.budget_share, 1e-6
-    )[:, None]
-    util = util - beh.borrowing_inertia * borrow_drift**2
+    # the inertia terms and mechanisms' utilities, in place (the same operations)
+    drift = _budget_drift(model)
+    drift *= along(beh.budget_inertia, drift)
+    util -= drift
+    drift = cols[N_USES] - st.borrowing[:, None]
+    drift /= np.maximum(st.budget_share, 1e-6)[:, None]
+    np.square(drift, out=drift)
+    drift *= along(beh.borrowing_inertia, drift)
+    util -= drift
     for mech in model.mechanisms:
-        util = util + mech.decision_utility(model, pred)
+        util += mech.decision_utility(model, pred)
     for key, limit in promo.veto.items():
         ind = VETO[key]
         value = -pred[ind]
         util = util - career[:, None] * ndtr((value - limit) / model.scale(ind)[:, None])
     return pred, ctx, util
+
+
+def _welfare(pred: Mapping, natural) -> np.ndarray:
+    """Local welfare of each plan: the mean of the :data:`WELFARE` forecasts, each in
+    its natural scale."""
+    total = pred[WELFARE[0]] / getattr(natural, WELFARE[0])
+    for w in WELFARE[1:]:
+        total += pred[w] / getattr(natural, w)
+    total /= len(WELFARE)
+    return total
+
+
+def plan_drift(plans: np.ndarray) -> np.ndarray:
+    """Squared distance of every candidate plan's shares from every other's: of each
+    member's plans (members, C, N_USES + 1), a (members, C, C) array, row ``c`` the
+    :func:`_drift` of every plan from plan ``c``."""
+    return np.stack([_drift(np.moveaxis(p, -1, 0)[:, None, :], p[:, :N_USES]) for p in plans])
+
+
+def _budget_drift(model) -> np.ndarray:
+    """:func:`_drift` of every plan from last year's shares: the row of last year's plan
+    in ``model.plan_drift`` (the same numbers, gathered) while the shares are still
+    that plan's, computed otherwise (the first year; shares set by hand)."""
+    st = model.state
+    last = st.plan
+    if last is not None:
+        rows = np.arange(len(last))
+        if np.array_equal(st.shares, model.plans[rows, last, :N_USES]):
+            return model.plan_drift[model.member, last]
+    return _drift(model.plan_columns, st.shares)
+
+
+def _drift(cols: np.ndarray, shares: np.ndarray) -> np.ndarray:
+    """Squared distance of each plan's shares (``cols``, column-major plans) from last
+    year's (summed over the uses in order)."""
+    total = (cols[0] - shares[:, :1]) ** 2
+    for use in range(1, N_USES):
+        total += (cols[use] - shares[:, use : use + 1]) ** 2
+    return total
 
 
 def _reports(model, chosen, ctx, career, intrinsic):
@@ -446,10 +505,9 @@ def _reports(model, chosen, ctx, career, intrinsic):
     return manip, under
 
 
-def _marginal(model, ind: dict, ctx: EvalContext, name: str) -> np.ndarray:
+def _marginal(model, ind: MutableMapping, ctx: EvalContext, name: str) -> np.ndarray:
     """Finite-difference marginal score of indicator ``name`` (>= 0)."""
-    up = dict(ind)
-    up[name] = ind[name] + FD_STEP
+    up = ChainMap({name: ind[name] + FD_STEP}, ind)  # ind's other forecasts: made if read
     ev = model.evaluator
     d = (ev.believed_score(up, ctx) - ev.believed_score(ind, ctx)) / FD_STEP
     return np.maximum(d, 0.0).ravel()
