@@ -402,12 +402,13 @@ def _term_weight(model, tr: dict[str, np.ndarray]) -> np.ndarray:
 def _term_weight_of(model, tr: dict[str, np.ndarray], rows, years: int) -> np.ndarray:
     """:func:`_term_weight` of the leaders ``rows``, summed over ``years`` years."""
     promo = model.promotion
+    memory, lag = (v[rows] if np.ndim(v) else v for v in (promo.memory, promo.attribution_lag))
     k, term, in_post = tr["k"][rows], tr["term"][rows], tr["in_post"][rows]
     j = np.arange(1, years + 1)[None, :]
     before = (in_post - (term - k))[:, None]  # years in post before this term
     return (
-        promo.memory ** (term[:, None] - j)
-        * credit(before + j, promo.attribution_lag)
+        along(memory, j) ** (term[:, None] - j)
+        * credit(before + j, along(lag, j))
         * (j <= term[:, None])
     ).sum(axis=1)
 
