@@ -157,11 +157,11 @@ def vector_key(scenario: Scenario) -> Hashable:
     """What members must share to be stepped as one model (:func:`run_group`): every
     field but the labels and those of :data:`incentsim.varying.VARYING`
     (:func:`incentsim.varying.shared_part`). Members may differ in most numbers of the
-    economy (not the firms' and citizens' own), the leaders' and firms' behaviour, the
-    promotion capacity, noise, threshold and weights, every tenure number, and the
-    intensities, weights and costs of the accountability mechanisms the shipped studies
-    vary; they share the world, the promotion rule, the set of mechanisms in force,
-    the citizens' and firms' own parameters and everything else."""
+    economy (not the citizens' own nor the firms' capital share and user cost), the
+    leaders' and firms' behaviour, the promotion rule's numbers, every tenure number,
+    and the mechanisms' intensities, weights, strengths and costs; they share the world,
+    the promotion rule and its vetoes, the set of mechanisms in force, the citizens'
+    parameters, the reforms' roll-out years and everything else."""
     return shared_part(scenario)
 
 

@@ -118,7 +118,8 @@ class IncentModel(mesa.Model):
         self._build_world(sc, rng)
         self._set_rules(sc)
         self._make_plans(sc, rng)
-        self.growth_target = np.full(n, sc.promotion.growth_target + sc.promotion.target_escalation)
+        promo = self.promotion
+        self.growth_target = np.full(n, promo.growth_target + promo.target_escalation)
         z = np.exp(self.economy.prefecture_productivity_sd * rng.standard_normal(n))
         self.state = self._initial_state(z, rng)
         self.firms = FirmPopulation(self, w.firms_per_prefecture, z, self.streams["firms"])
@@ -343,7 +344,7 @@ class IncentModel(mesa.Model):
         mechanisms' context)."""
         return self._behaviour
 
-    def redress_petitions(self, share: float, rng: Draws) -> None:
+    def redress_petitions(self, share: float | np.ndarray, rng: Draws) -> None:
         """Settle a share of this year's petitions (part of the mechanisms' context)."""
         self.citizens.redress(share, rng)
 

@@ -29,8 +29,9 @@ from incentsim.indicators import WEIGHTED
 if TYPE_CHECKING:
     from incentsim.scenario import Scenario
 
-#: the economy's fields members may differ in: those read per prefecture or per member
-#: (not the firms' and citizens' own, nor those of the forecast's compliance and support)
+#: the economy's fields members may differ in: those read per prefecture, per member or
+#: per firm (not the firms' capital share, user cost, investment cap and initial ages, the
+#: citizens' own, nor those of the forecast's compliance and support)
 ECONOMY = (
     "local_shock_sd",
     "local_shock_persistence",
@@ -72,6 +73,13 @@ ECONOMY = (
     "reference_environment",
     "innovation_renewal",
     "reference_innovation",
+    "firm_productivity_sd",
+    "entrant_productivity_sd",
+    "incumbent_learning",
+    "exit_threshold",
+    "entry_rate",
+    "entrant_capital",
+    "initial_alive",
 )
 #: leaders' and firms' behaviour members may differ in (not the citizens', the surveys'
 #: or the natural scales)
@@ -133,14 +141,48 @@ MECHANISM_PARAMETERS = (
     "irregular_turnover.reshuffle_share",
     "target_responsibility.pressure",
     "target_responsibility.tolerance",
+    "mixed_evaluation.connection_weight",
+    "mixed_evaluation.seniority_weight",
+    "mixed_evaluation.ability_weight",
+    "irregular_turnover.provincial_turnover_prob",
+    "lifelong_accountability.debt_weight",
+    "lifelong_accountability.environment_weight",
+    "lifelong_accountability.stewardship",
+    "vertical_environmental_management.coverage",
+    "vertical_environmental_management.inspection_effect",
+    "vertical_environmental_management.pressure",
+    "public_ranking.news_weight",
+    "public_ranking.reputation",
+    "petition_channel.weight",
+    "petition_channel.redress",
+    *(
+        f"{reform}.{f}"
+        for reform in ("service_halls", "cadre_capacity", "regulatory_consistency")
+        for f in ("strength", "setup_cost", "running_cost")
+    ),
+    "service_halls.efficiency_gain",
+    "service_halls.satisfaction_gain",
+    "cadre_capacity.competence_gain",
+    "cadre_capacity.feedback_weight",
+    "regulatory_consistency.confidence_gain",
+)
+#: the promotion rule's numbers members may differ in (the rule they share)
+PROMOTION = (
+    "capacity",
+    "noise",
+    "min_percentile",
+    "memory",
+    "attribution_lag",
+    "resident_weight",
+    "patronage_strength",
+    "growth_target",
+    "target_escalation",
 )
 #: the dotted fields in which members stepped as one model may differ
 VARYING: tuple[str, ...] = (
     *(f"economy.{f}" for f in ECONOMY),
     *(f"behaviour.{f}" for f in BEHAVIOUR),
-    "promotion.capacity",
-    "promotion.noise",
-    "promotion.min_percentile",
+    *(f"promotion.{f}" for f in PROMOTION),
     *(f"promotion.weights.{k}" for k in WEIGHTED),
     *(f"tenure.{f}" for f in TENURE),
     *(f"accountability.{f}" for f in MECHANISM_PARAMETERS),

@@ -276,7 +276,7 @@ class CitizenPopulation:
             prob *= par["pscale"]
             pet[short[c.uniforms(short) < prob]] = True
 
-    def redress(self, share: float, rng: Draws) -> None:
+    def redress(self, share: float | np.ndarray, rng: Draws) -> None:
         """Settle a share of this year's petitions (petition channel)."""
         beh = self.model.config.behaviour
         who = np.flatnonzero(self._petitioned)
@@ -284,6 +284,8 @@ class CitizenPopulation:
         k = len(gens)
         counts = np.bincount(self.prefecture[who] // (self.n_pref // k), minlength=k)
         u = np.concatenate([g.random(c) for g, c in zip(gens, counts, strict=True)])
+        if np.ndim(share):  # per prefecture where ensemble members differ
+            share = np.asarray(share)[self.prefecture[who]]
         settled = who[u < share]
         self._satisfaction[settled] = np.maximum(
             self._satisfaction[settled], beh.petition_threshold

@@ -83,6 +83,16 @@ class FirmYear:
 ROW = {name: i for i, name in enumerate(FirmYear.__dataclass_fields__)}
 
 
+def _by_prefecture(x: np.ndarray, c: Chunk, op, value: np.ndarray) -> None:
+    """``x = op(x, value)`` in place on a chunk's firms, ``value`` one number or one per
+    prefecture (where ensemble members differ)."""
+    if value.ndim:
+        rows = x.reshape(c.rows)
+        op(rows, value[c.lo : c.hi, None], out=rows)
+    else:
+        op(x, value, out=x)
+
+
 class FirmPopulation:
     """Columnar state of all firms (one row per slot)."""
 
@@ -92,14 +102,14 @@ class FirmPopulation:
 
     def __init__(self, model, per_prefecture: int, env_mult: np.ndarray, rng: Draws):
         self.model = model
-        econ = model.config.economy
+        econ = model.economy  # a field members differ in: one value per prefecture
         n_pref = len(env_mult)
         self.n_pref = n_pref
         self.per_prefecture = per_prefecture
         n = n_pref * per_prefecture
         self.rng = rng
         self.prefecture = np.repeat(np.arange(n_pref, dtype=np.int32), per_prefecture)
-        self.alive = rng.random(n) < econ.initial_alive
+        self.alive = rng.random(n) < self._per_firm(econ.initial_alive)
         # every prefecture starts with an economy: where no slot drew alive (likely only
         # with a handful of firms per prefecture), its first firm is
         empty = ~self.alive.reshape(n_pref, per_prefecture).any(axis=1)
@@ -107,14 +117,13 @@ class FirmPopulation:
         # start near the stationary spread behind the frontier: a firm of age a has
         # fallen behind by (1 - incumbent_learning) x frontier growth x a on average
         self.age = rng.integers(0, econ.initial_firm_age_max, n).astype(np.int16)
-        frontier_growth = model.economy.frontier_growth  # per prefecture if members differ
-        if np.ndim(frontier_growth):
-            frontier_growth = frontier_growth[self.prefecture]
-        lag = (1.0 - econ.incumbent_learning) * frontier_growth * self.age
-        self._productivity = np.exp(
-            econ.entrant_productivity_sd * rng.standard_normal(n) - lag
-        ).astype(F32)
-        self.soe = rng.random(n) < econ.initial_soe_share
+        learning, growth, sd = map(
+            self._per_firm,
+            (econ.incumbent_learning, econ.frontier_growth, econ.entrant_productivity_sd),
+        )
+        lag = (1.0 - learning) * growth * self.age
+        self._productivity = np.exp(sd * rng.standard_normal(n) - lag).astype(F32)
+        self.soe = rng.random(n) < self._per_firm(econ.initial_soe_share)
         self._capital = self._steady_capital(
             np.repeat(np.asarray(env_mult, F64), per_prefecture) * self._productivity
         ).astype(F32)
@@ -125,6 +134,11 @@ class FirmPopulation:
         self._chunks = Chunking(n_pref, per_prefecture, rng)
         self._chunks.spawn(rng)
         self._views: dict[int, Firm] = {}
+
+    def _per_firm(self, value):
+        """A parameter as every firm slot reads it: its prefecture's value where ensemble
+        members differ in it, else the one value."""
+        return np.asarray(value)[self.prefecture] if np.ndim(value) else value
 
     def _steady_capital(self, mult: np.ndarray) -> np.ndarray:
         econ = self.model.config.economy
@@ -153,7 +167,7 @@ class FirmPopulation:
         frontier: float | np.ndarray,
         entry_barrier: float | np.ndarray = 1.0,
     ) -> FirmYear:
-        econ = self.model.config.economy
+        econ = self.model.economy  # a field members differ in: one value per prefecture
         n_pref = self.n_pref
         alpha = econ.capital_share
         sd = econ.firm_productivity_sd
@@ -167,10 +181,8 @@ class FirmPopulation:
         )
         par = dict(
             alpha=F32(alpha),
-            drift=np.asarray(
-                econ.incumbent_learning * self.model.economy.frontier_growth - 0.5 * sd * sd, F32
-            ),
-            sd=F32(sd),
+            drift=np.asarray(econ.incumbent_learning * econ.frontier_growth - 0.5 * sd * sd, F32),
+            sd=np.asarray(sd, F32),
             env=env_mult.astype(F32),
             # log(MPK (1 + s) / user cost) = log(alpha y / k) + log((1 + s) / user cost)
             log_sub=np.log((1.0 + subsidy_rate) / user_cost).astype(F32),
@@ -180,7 +192,7 @@ class FirmPopulation:
             protection=protection,
             entry=econ.entry_rate * confidence * entry_barrier,
             frontier=frontier.astype(F32),
-            entrant_sd=F32(econ.entrant_productivity_sd),
+            entrant_sd=np.asarray(econ.entrant_productivity_sd, F32),
             max_rate=F32(econ.max_investment_rate),
             entrant_capital=econ.entrant_capital,
         )
@@ -211,11 +223,8 @@ class FirmPopulation:
             self._capital[c.a : c.b],
         )
         e = c.normals()
-        e *= par["sd"]
-        if par["drift"].ndim:  # members' frontiers grow at different rates
-            e.reshape(c.rows)[...] += par["drift"][c.lo : c.hi, None]
-        else:
-            e += par["drift"]
+        _by_prefecture(e, c, np.multiply, par["sd"])
+        _by_prefecture(e, c, np.add, par["drift"])
         np.exp(e, out=e)
         prod *= e
         logk = np.log(cap)
@@ -288,11 +297,12 @@ class FirmPopulation:
         ps = pe[enter]
         alive[slots] = True
         z = c.normals(slots)
-        z *= par["entrant_sd"]
+        z *= par["entrant_sd"][ps] if par["entrant_sd"].ndim else par["entrant_sd"]
         np.exp(z, out=z)
         z *= par["frontier"][ps]
         self._productivity[a:b][slots] = z
-        self._capital[a:b][slots] = par["entrant_capital"] * self._steady_capital(
+        share = par["entrant_capital"]  # per prefecture where ensemble members differ
+        self._capital[a:b][slots] = (share[ps] if np.ndim(share) else share) * self._steady_capital(
             par["env"][ps].astype(F64) * z
         )
         self.age[a:b][slots] = 0

@@ -224,11 +224,12 @@ def _traits_drawn(rng: np.random.Generator, ten, beh, initial: bool) -> tuple:
     """One new leader's draws, in the order they are made: three uniforms (insider,
     connected, unused), the age's normal, ability, the motivation's beta, the perception's
     normal, and the initial year of the term (0 for an appointment during the run)."""
-    u = rng.random(3)
-    z_age = rng.standard_normal()
-    ability = rng.standard_normal()
+    random, normal = rng.random, rng.standard_normal  # one value a call: no arrays made
+    u = (random(), random(), random())  # the same numbers as random(3)
+    z_age = normal()
+    ability = normal()
     beta = rng.beta(beh.motivation_shape, beh.motivation_shape)
-    z_perception = rng.standard_normal()
+    z_perception = normal()
     year = rng.integers(0, ten.term_length) if initial else 0
     return (*u, z_age, ability, beta, z_perception, year)
 
@@ -401,12 +402,13 @@ def _term_weight(model, tr: dict[str, np.ndarray]) -> np.ndarray:
 def _term_weight_of(model, tr: dict[str, np.ndarray], rows, years: int) -> np.ndarray:
     """:func:`_term_weight` of the leaders ``rows``, summed over ``years`` years."""
     promo = model.promotion
+    memory, lag = (v[rows] if np.ndim(v) else v for v in (promo.memory, promo.attribution_lag))
     k, term, in_post = tr["k"][rows], tr["term"][rows], tr["in_post"][rows]
     j = np.arange(1, years + 1)[None, :]
     before = (in_post - (term - k))[:, None]  # years in post before this term
     return (
-        promo.memory ** (term[:, None] - j)
-        * credit(before + j, promo.attribution_lag)
+        along(memory, j) ** (term[:, None] - j)
+        * credit(before + j, along(lag, j))
         * (j <= term[:, None])
     ).sum(axis=1)
 

@@ -231,13 +231,13 @@ class LifelongAccountability(Mechanism):
     params: Params
 
     def decision_utility(self, model, pred):
-        natural = model.behaviour.natural_scale
+        natural, p, welfare = model.behaviour.natural_scale, self.params, pred["welfare"]
         debt_rise = np.maximum(pred["debt_now"] - pred["debt"], 0.0) / natural.debt
         pollution_rise = -pred["environment"] / natural.environment
         return (
-            self.params.stewardship * pred["welfare"]
-            - self.params.debt_weight * debt_rise**2
-            - self.params.environment_weight * pollution_rise
+            along(p.stewardship, welfare) * welfare
+            - along(p.debt_weight, debt_rise) * debt_rise**2
+            - along(p.environment_weight, pollution_rise) * pollution_rise
         )
 
 
@@ -270,7 +270,11 @@ class VerticalEnvironmentalManagement(Mechanism):
 
     def decision_utility(self, model, pred):
         natural = model.behaviour.natural_scale
-        return self.params.pressure * pred["environment"] / natural.environment
+        return (
+            along(self.params.pressure, pred["environment"])
+            * pred["environment"]
+            / (natural.environment)
+        )
 
     def pollution_factor(self, model):
         inspected = self.rng.random(model.n_prefectures) < self.params.coverage
@@ -302,7 +306,11 @@ class PublicRanking(Mechanism):
 
     def decision_utility(self, model, pred):
         natural = model.behaviour.natural_scale
-        return self.params.reputation * pred["satisfaction"] / natural.satisfaction
+        return (
+            along(self.params.reputation, pred["satisfaction"])
+            * pred["satisfaction"]
+            / (natural.satisfaction)
+        )
 
     def trust_news(self, model):
         pct = model.province_percentile(model.state.satisfaction_mean)

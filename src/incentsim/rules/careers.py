@@ -110,16 +110,18 @@ class MixedEvaluation(Mechanism):
 
     def _blend(self, performance_weight: float, score, ind):
         """The score blend of the class docstring with the given performance weight."""
-        p = self.params
+        p = self.params  # weights per prefecture where ensemble members differ
         score = np.asarray(score, dtype=float)
         out = along(performance_weight, score) * score
-        if p.connection_weight:
-            out = out + p.connection_weight * np.asarray(ind["connected"], dtype=float)
-        if p.seniority_weight:
+        if np.any(p.connection_weight):
+            connected = np.asarray(ind["connected"], dtype=float)
+            out = out + along(p.connection_weight, connected) * connected
+        if np.any(p.seniority_weight):
             age = np.asarray(ind["age"], dtype=float)
-            out = out + p.seniority_weight * (age - SENIORITY_CENTRE) / SENIORITY_SCALE
-        if p.ability_weight and "ability" in ind:
-            out = out + p.ability_weight * np.asarray(ind["ability"], dtype=float)
+            out = out + along(p.seniority_weight, age) * (age - SENIORITY_CENTRE) / SENIORITY_SCALE
+        if np.any(p.ability_weight) and "ability" in ind:
+            ability = np.asarray(ind["ability"], dtype=float)
+            out = out + along(p.ability_weight, ability) * ability
         return out
 
 
@@ -170,7 +172,8 @@ class IrregularTurnover(Mechanism):
     def reshuffled(self, model: MechanismContext, years_in_post: np.ndarray) -> np.ndarray:
         """Leaders moved because their province's new leadership reshuffles them."""
         n_prov, per = model.n_provinces, model.per_province
-        new_boss = np.repeat(self.rng.random(n_prov) < self.params.provincial_turnover_prob, per)
+        prob = np.asarray(self.params.provincial_turnover_prob)  # per prefecture if members
+        new_boss = np.repeat(self.rng.random(n_prov) < (prob[::per] if prob.ndim else prob), per)
         u = self.rng.random(n_prov * per)
         return new_boss & (years_in_post >= 1) & (u < self.params.reshuffle_share)
 

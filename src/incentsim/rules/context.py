@@ -62,5 +62,5 @@ class MechanismContext(Protocol):
     ) -> None:
         """Detected manipulation: correct the report, mark a scandal, maybe dismiss."""
 
-    def redress_petitions(self, share: float, rng: Draws) -> None:
+    def redress_petitions(self, share: float | np.ndarray, rng: Draws) -> None:
         """Settle a share of this year's petitions."""

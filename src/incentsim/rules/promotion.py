@@ -249,8 +249,9 @@ class Hybrid(PromotionRule):
     uses_weights = True
 
     def score(self, ind, ctx, rng=None):
-        r = self.params.resident_weight
-        return r * ctx.z(ind, "satisfaction") + (1.0 - r) * _weighted_z(self.params, ind, ctx)
+        z = ctx.z(ind, "satisfaction")
+        r = along(self.params.resident_weight, z)
+        return r * z + (1.0 - r) * _weighted_z(self.params, ind, ctx)
 
 
 @PROMOTION_RULES.register
@@ -287,9 +288,9 @@ class Patronage(PromotionRule):
     observes = ("connected", "growth")
 
     def score(self, ind, ctx, rng=None):
-        return self.params.patronage_strength * np.asarray(ind["connected"], float) + ctx.z(
-            ind, "growth"
-        )
+        connected = np.asarray(ind["connected"], float)
+        strength = along(self.params.patronage_strength, connected)
+        return strength * connected + ctx.z(ind, "growth")
 
 
 @PROMOTION_RULES.register
