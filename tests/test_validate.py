@@ -234,6 +234,11 @@ def test_validate_quick_end_to_end(tmp_path):
     assert res["settings"]["mode"] == "quick" and res["settings"]["tracked"]
     by_id = {c.id: c for c in fx.FACTS}
     assert [f["id"] for f in res["facts"]] == list(by_id)
+    # every estimator runs on the model's output (a failing one would only read as a
+    # fact not reproduced)
+    assert [f["id"] for f in res["facts"] if "error" in f["estimate"]["detail"]] == []
+    assert [m["id"] for m in res["calibration"] if "error" in m["estimate"]["detail"]] == []
+    assert all(r["sim_coef"] is not None for r in res["table1"])
     for f in res["facts"]:
         e = f["estimate"]
         est = Estimate(

@@ -183,18 +183,20 @@ class UpperLevel:
         again = fate["reappointed"]
         leaders.tenure_year[again] = 0
         leaders.terms_served[again] += 1
-        moves: list[tuple[np.ndarray, np.ndarray]] = []
-        appointed: list[np.ndarray] = []
-        for m, rng in enumerate(self.rng.members):
-            vacant = model.member_rows(m).start + np.flatnonzero(model.by_member(leaving)[0][m])
-            pool = vacant[fate["rotated"][vacant]]
-            dest = vacant[rng.permutation(len(vacant))]
-            moving = pool != dest[: len(pool)]
-            moves.append((pool[moving], dest[: len(pool)][moving]))
-            appoint = np.ones(len(dest), dtype=bool)
-            appoint[: len(pool)] = ~moving
-            appointed.append(dest[appoint])
-        leaders.rotate(*(np.concatenate(x) for x in zip(*moves)))
-        leaders.appoint(np.concatenate(appointed))
+        # every member's vacancies at once, each member's order drawn from its stream
+        vacant = np.flatnonzero(leaving)
+        k = model.n_members
+        counts = np.bincount(model.member[vacant], minlength=k)
+        start = np.repeat(np.cumsum(counts) - counts, counts)
+        order = [rng.permutation(c) for rng, c in zip(self.rng.members, counts.tolist())]
+        dest = vacant[np.concatenate(order).astype(np.intp) + start]
+        pool = vacant[fate["rotated"][vacant]]  # the rotated leaders, in prefecture order
+        pooled = np.bincount(model.member[pool], minlength=k)
+        first = np.arange(len(vacant)) - start < np.repeat(pooled, counts)  # they go here
+        moving = pool != dest[first]
+        appoint = ~first
+        appoint[first] = ~moving
+        leaders.rotate(pool[moving], dest[first][moving])
+        leaders.appoint(dest[appoint])
         leaders.sync_views()
         return leaving.copy()

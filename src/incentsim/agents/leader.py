@@ -224,11 +224,12 @@ def _traits_drawn(rng: np.random.Generator, ten, beh, initial: bool) -> tuple:
     """One new leader's draws, in the order they are made: three uniforms (insider,
     connected, unused), the age's normal, ability, the motivation's beta, the perception's
     normal, and the initial year of the term (0 for an appointment during the run)."""
-    u = rng.random(3)
-    z_age = rng.standard_normal()
-    ability = rng.standard_normal()
+    random, normal = rng.random, rng.standard_normal  # one value a call: no arrays made
+    u = (random(), random(), random())  # the same numbers as random(3)
+    z_age = normal()
+    ability = normal()
     beta = rng.beta(beh.motivation_shape, beh.motivation_shape)
-    z_perception = rng.standard_normal()
+    z_perception = normal()
     year = rng.integers(0, ten.term_length) if initial else 0
     return (*u, z_age, ability, beta, z_perception, year)
 
