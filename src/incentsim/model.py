@@ -399,8 +399,8 @@ class IncentModel(mesa.Model):
     def _update_scales(self) -> None:
         """Each scored indicator's scale moves toward its within-province SD this year
         (``behaviour.scale_smoothing``), never below ``behaviour.scale_floor``."""
-        st, beh = self.state, self.config.behaviour  # per member: scales are national
-        a = beh.scale_smoothing
+        st, beh = self.state, self.config.behaviour
+        a = self.params.per_member("behaviour.scale_smoothing")  # scales are per member
         for k in SCORED:
             x = st.indicators[k].reshape(self.n_members, -1, self.per_province)
             # means as sums over counts: the same numbers as .mean, without its overhead

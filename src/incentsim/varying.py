@@ -114,6 +114,7 @@ BEHAVIOUR = (
     "expectation_adjustment",
     "citizen_noise",
     "social_influence",
+    "scale_smoothing",
 )
 #: every number of the tenure section
 TENURE = (
