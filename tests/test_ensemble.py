@@ -354,7 +354,7 @@ def test_a_sweep_differing_in_everything_at_once_is_one_model(tiny):
     "path, value",
     [
         ("economy.capital_share", 0.35),
-        ("behaviour.citizen_noise", 0.2),
+        ("behaviour.trust_gain_rate", 0.123),
         ("promotion.rule", "gdp_tournament"),
         ("promotion.veto", {"debt_to_gdp": 0.5}),
         ("accountability.service_halls.rollout_years", 5),

@@ -80,9 +80,11 @@ ECONOMY = (
     "entry_rate",
     "entrant_capital",
     "initial_alive",
+    "income_shock_sd",
 )
-#: leaders' and firms' behaviour members may differ in (not the citizens', the surveys'
-#: or the natural scales)
+#: leaders' and firms' behaviour members may differ in, and citizens' satisfaction,
+#: expectations and social influence (not their trust and petitions, the surveys' or the
+#: natural scales)
 BEHAVIOUR = (
     "career_value",
     "public_service_motivation",
@@ -105,6 +107,13 @@ BEHAVIOUR = (
     "firm_trust_scandal_loss",
     "firm_trust_adjustment",
     "scandal_trust_shock",
+    "satisfaction_base",
+    "satisfaction_services",
+    "satisfaction_pollution",
+    "satisfaction_income",
+    "expectation_adjustment",
+    "citizen_noise",
+    "social_influence",
 )
 #: every number of the tenure section
 TENURE = (

@@ -65,6 +65,17 @@ from incentsim.seeding import Draws
 F32 = np.float32
 
 
+def _scaled(x: np.ndarray, value: np.ndarray, c: Chunk, out: np.ndarray | None = None):
+    """``x * value`` into ``out`` (default: ``x``, in place) for a chunk's citizens,
+    ``value`` one number or one per prefecture (where ensemble members differ)."""
+    out = x if out is None else out
+    if value.ndim:
+        np.multiply(x.reshape(c.rows), value[c.lo : c.hi, None], out=out.reshape(c.rows))
+    else:
+        np.multiply(x, value, out=out)
+    return out
+
+
 class CitizenPopulation:
     """Columnar state of all citizens (fixed slots per prefecture)."""
 
@@ -148,15 +159,17 @@ class CitizenPopulation:
 
     def step(self, wage, services, pollution, news, scandal_shock) -> None:
         beh = self.model.config.behaviour
-        base = np.asarray(satisfaction_index(services, 0.0, pollution, beh, news), dtype=F32)
+        own = self.model.behaviour  # a field members differ in: one value per prefecture
+        index = satisfaction_index(services, 0.0, pollution, own, news)
+        base = np.asarray(index, dtype=F32)
         base = np.broadcast_to(base, (self.n_pref,))
         wage = np.broadcast_to(np.asarray(wage, dtype=F32), (self.n_pref,))
         shock = np.broadcast_to(np.asarray(scandal_shock, dtype=F32), (self.n_pref,))
         thr = self.threshold
         gain, loss = beh.trust_gain_rate, beh.trust_loss_rate
         par = dict(
-            adj=F32(beh.expectation_adjustment),
-            noise_sd=F32(beh.citizen_noise),
+            adj=np.asarray(own.expectation_adjustment, F32),
+            noise_sd=np.asarray(own.citizen_noise, F32),
             tac=F32(gain / thr) if thr > 0 else None,
             thr=F32(thr),
             gain=F32(gain),
@@ -164,13 +177,13 @@ class CitizenPopulation:
             credit=F32(beh.central_credit * gain),
             blame=F32(beh.central_blame * loss),
             premium=F32(beh.central_premium),
-            si=F32(beh.social_influence),
+            si=np.asarray(own.social_influence, F32),
             pthr=F32(beh.petition_threshold),
             pscale=F32(
                 beh.petition_scale * beh.petition_propensity / max(beh.petition_threshold, 1e-9)
             ),
-            income_sd=F32(self.model.config.economy.income_shock_sd),
-            income_weight=F32(beh.satisfaction_income),
+            income_sd=np.asarray(self.model.economy.income_shock_sd, F32),
+            income_weight=np.asarray(own.satisfaction_income, F32),
         )
         run_chunks(lambda i: self._step_chunk(i, wage, base, shock, par), len(self._chunks))
 
@@ -189,18 +202,17 @@ class CitizenPopulation:
         inc_prev = self._income[a:b]
         eg = self._expected_growth[a:b]
         e = c.normals()
-        inc = e * par["income_sd"]
+        inc = _scaled(e, par["income_sd"], c, out=np.empty_like(e))
         np.exp(inc, out=inc)
         inc.reshape(c.rows)[...] *= wage[lo:hi, None]
         inc *= self.skill[a:b]
         surprise = np.divide(inc, inc_prev)
         surprise -= F32(1.0)
         surprise -= eg
-        eg += par["adj"] * surprise
+        eg += _scaled(surprise, par["adj"], c, out=np.empty_like(surprise))
         inc_prev[...] = inc
-        x = surprise
-        x *= par["income_weight"]
-        e *= par["noise_sd"]
+        x = _scaled(surprise, par["income_weight"], c)
+        _scaled(e, par["noise_sd"], c)
         x += e
         x.reshape(c.rows)[...] += base[lo:hi, None]
         np.negative(x, out=x)
@@ -260,8 +272,8 @@ class CitizenPopulation:
             tied = np.empty_like(t)
             for ties in self._ties:
                 acc += np.take(t, ties[a:b], out=tied)  # no temporary index checks (2x faster)
-            t *= F32(1.0) - par["si"]
-            acc *= par["si"] / F32(self.k)
+            _scaled(t, F32(1.0) - par["si"], c)
+            _scaled(acc, par["si"] / F32(self.k), c)
             t += acc
         t.reshape(c.rows)[...] -= shock[c.lo : c.hi, None]
         np.clip(t, F32(0.0), F32(1.0), out=tl)
