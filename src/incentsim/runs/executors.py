@@ -21,7 +21,9 @@ The pool starts with interruptions held until every worker is up, so an
 interruption never meets a worker half-started. Dask workers run tasks in
 threads that signals cannot reach, so there the interruption is cooperative:
 the caller sets a Dask ``Event``; each run in flight checks it after every
-simulated year and stops as ``INTERRUPTED``, and batches start no further run. A
+simulated year and stops as ``INTERRUPTED``, and batches start no further run (a
+traceback Dask's own ``sync`` logs after such an interruption is hidden:
+:mod:`incentsim.runs.dask_logs`). A
 :class:`~incentsim.runs.experiment.StorageError` (runs directory unwritable or full)
 is not a per-task failure: it stops the whole execution the same way.
 
@@ -56,6 +58,7 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from incentsim.runs import interrupts
+from incentsim.runs.dask_logs import hide_sync_cancel_race
 from incentsim.runs.experiment import StorageError, finished_run, task_key
 from incentsim.runs.ranges import check_seed
 from incentsim.scenario import Scenario, load_scenario
@@ -605,6 +608,7 @@ def _dask_client(scheduler: str | None, jobs: int):
     from distributed import Client, LocalCluster
 
     logging.getLogger("distributed").setLevel(logging.WARNING)
+    hide_sync_cancel_race()
     if scheduler:
         return Client(scheduler, timeout="20s"), None
     with interrupts.ignored_by_children():
