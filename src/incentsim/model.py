@@ -245,7 +245,11 @@ class IncentModel(mesa.Model):
         st = eco.PrefectureState(
             n=n,
             productivity=z,
-            fiscal_capacity=rng.uniform(econ.fiscal_capacity_min, econ.fiscal_capacity_max, n),
+            fiscal_capacity=rng.uniform(
+                self.params.per_member("economy.fiscal_capacity_min"),
+                self.params.per_member("economy.fiscal_capacity_max"),
+                n,
+            ),
             emission_intensity=np.exp(econ.emission_intensity_sd * rng.standard_normal(n)),
             local_level=zeros.copy(),
             local_growth_shock=zeros.copy(),

@@ -81,6 +81,10 @@ ECONOMY = (
     "entrant_capital",
     "initial_alive",
     "income_shock_sd",
+    "skill_sd",
+    "initial_growth",
+    "fiscal_capacity_min",
+    "fiscal_capacity_max",
 )
 #: leaders' and firms' behaviour members may differ in, and citizens' satisfaction,
 #: expectations and social influence (not their trust and petitions, the surveys' or the
@@ -115,6 +119,20 @@ BEHAVIOUR = (
     "citizen_noise",
     "social_influence",
     "scale_smoothing",
+    "trust_gain_rate",
+    "trust_loss_rate",
+    "tacitus_threshold",
+    "central_credit",
+    "central_premium",
+    "central_blame",
+    "petition_threshold",
+    "petition_propensity",
+    "petition_scale",
+    "initial_satisfaction",
+    "initial_trust_local",
+    "initial_trust_local_sd",
+    "initial_trust_central",
+    "initial_trust_central_sd",
 )
 #: every number of the tenure section
 TENURE = (
@@ -169,6 +187,15 @@ MECHANISM_PARAMETERS = (
         f"{reform}.{f}"
         for reform in ("service_halls", "cadre_capacity", "regulatory_consistency")
         for f in ("strength", "setup_cost", "running_cost")
+    ),
+    *(
+        f"{reform}.rollout_years"
+        for reform in (
+            "service_halls",
+            "cadre_capacity",
+            "regulatory_consistency",
+            "big_data_monitoring",
+        )
     ),
     "service_halls.efficiency_gain",
     "service_halls.satisfaction_gain",
