@@ -37,18 +37,17 @@ class MemberStreams:
         self.members = [stream(s, name) for s in seeds]
 
     def _draw(self, method: str, size, axis: int, *args) -> np.ndarray:
-        per_member = [[a[j] if np.ndim(a) else a for a in args] for j in range(len(self.members))]
-        if size is None:
-            return np.array([getattr(g, method)(*a) for g, a in zip(self.members, per_member)])
-        shape = [size] if isinstance(size, int | np.integer) else list(size)
         k = len(self.members)
+        each = [args] * k
+        if args and any(isinstance(a, np.ndarray) for a in args):  # one value per member
+            each = [tuple(a[j] if isinstance(a, np.ndarray) else a for a in args) for j in range(k)]
+        if size is None:
+            return np.array([getattr(g, method)(*a) for g, a in zip(self.members, each)])
+        shape = [size] if isinstance(size, int | np.integer) else list(size)
         if shape[axis] % k:
             raise ValueError(f"{shape[axis]} draws do not split among {k} members")
         shape[axis] //= k
-        parts = [
-            getattr(g, method)(*a, size=tuple(shape))
-            for g, a in zip(self.members, per_member, strict=True)
-        ]
+        parts = [getattr(g, method)(*a, size=tuple(shape)) for g, a in zip(self.members, each)]
         return np.concatenate(parts, axis=axis)
 
     def random(self, size=None, axis: int = 0) -> np.ndarray:

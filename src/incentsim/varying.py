@@ -29,9 +29,9 @@ from incentsim.indicators import WEIGHTED
 if TYPE_CHECKING:
     from incentsim.scenario import Scenario
 
-#: the economy's fields members may differ in: those read per prefecture, per member or
-#: per firm (not the firms' capital share, user cost, investment cap and initial ages, the
-#: citizens' own, nor those of the forecast's compliance and support)
+#: the economy's fields members may differ in: those read per prefecture, per member,
+#: per firm or per citizen (not the firms' capital share, user cost, investment cap and
+#: initial ages, nor those of the forecast's compliance and support)
 ECONOMY = (
     "local_shock_sd",
     "local_shock_persistence",
@@ -86,9 +86,9 @@ ECONOMY = (
     "fiscal_capacity_min",
     "fiscal_capacity_max",
 )
-#: leaders' and firms' behaviour members may differ in, and citizens' satisfaction,
-#: expectations and social influence (not their trust and petitions, the surveys' or the
-#: natural scales)
+#: leaders', firms' and citizens' behaviour members may differ in (not the surveys'
+#: numbers, the natural scales, the candidate plans' or the indicator scales' floors and
+#: initial values)
 BEHAVIOUR = (
     "career_value",
     "public_service_motivation",

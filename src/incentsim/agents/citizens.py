@@ -69,7 +69,7 @@ def _by_row(op, x: np.ndarray, value, c: Chunk, out: np.ndarray | None = None):
     """``op(x, value)`` into ``out`` (default: ``x``, in place) for a chunk's citizens,
     ``value`` one number or one per prefecture (where ensemble members differ)."""
     out = x if out is None else out
-    if np.ndim(value):
+    if value.ndim:
         op(x.reshape(c.rows), value[c.lo : c.hi, None], out=out.reshape(c.rows))
     else:
         op(x, value, out=out)
@@ -77,13 +77,18 @@ def _by_row(op, x: np.ndarray, value, c: Chunk, out: np.ndarray | None = None):
 
 
 def _scaled(x: np.ndarray, value, c: Chunk, out: np.ndarray | None = None):
-    """``x * value`` (:func:`_by_row`)."""
-    return _by_row(np.multiply, x, value, c, out)
+    """``x * value`` (:func:`_by_row`, the common case spelt out: it is called often)."""
+    out = x if out is None else out
+    if value.ndim:
+        np.multiply(x.reshape(c.rows), value[c.lo : c.hi, None], out=out.reshape(c.rows))
+    else:
+        np.multiply(x, value, out=out)
+    return out
 
 
-def _f32(value) -> np.ndarray:
+def _f32(value):
     """A parameter (one number, or one per prefecture) as float32."""
-    return np.asarray(value, F32)
+    return value.astype(F32) if isinstance(value, np.ndarray) else F32(value)
 
 
 def _at(value: np.ndarray, rows: np.ndarray) -> np.ndarray:
@@ -95,7 +100,10 @@ def _tacitus(gain, threshold) -> dict:
     """The Tacitus trap's terms: ``thr``, ``tac`` (gain rate over the threshold, float32;
     ``None`` where no member sets a threshold) and ``untrapped`` (the prefectures whose
     member sets none, where members differ in whether they do; else ``None``)."""
-    on = np.greater(threshold, 0.0)
+    if not isinstance(threshold, np.ndarray):  # members share it
+        tac = _f32(gain / threshold) if threshold > 0 else None
+        return {"thr": _f32(threshold), "tac": tac, "untrapped": None}
+    on = threshold > 0.0
     if not np.any(on):
         return {"thr": _f32(threshold), "tac": None, "untrapped": None}
     return {
@@ -130,8 +138,7 @@ class CitizenPopulation:
         self._expected_growth = np.full(n, own(econ.initial_growth), dtype=F32)
         self._satisfaction = np.full(n, own(beh.initial_satisfaction), dtype=F32)
         self._trust_local = np.clip(
-            own(beh.initial_trust_local)
-            + own(beh.initial_trust_local_sd) * rng.standard_normal(n),
+            own(beh.initial_trust_local) + own(beh.initial_trust_local_sd) * rng.standard_normal(n),
             0.0,
             1.0,
         ).astype(F32)
@@ -214,7 +221,11 @@ class CitizenPopulation:
             premium=_f32(own.central_premium),
             si=_f32(own.social_influence),
             pthr=_f32(pthr),
-            pscale=_f32(own.petition_scale * own.petition_propensity / np.maximum(pthr, 1e-9)),
+            pscale=_f32(
+                own.petition_scale
+                * own.petition_propensity
+                / (np.maximum(pthr, 1e-9) if isinstance(pthr, np.ndarray) else max(pthr, 1e-9))
+            ),
             income_sd=_f32(self.model.economy.income_shock_sd),
             income_weight=_f32(own.satisfaction_income),
         )
