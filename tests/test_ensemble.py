@@ -124,7 +124,7 @@ def test_a_group_steps_each_scenario_once_with_all_its_seeds(tiny, monkeypatch):
         api, "IncentModel", lambda sc, seed: built.append(seed) or model_cls(sc, seed)
     )
     lean = copy.deepcopy(tiny)
-    lean["economy"] = {"capital_share": 0.35}  # not vectorised: another model, same group
+    lean["behaviour"] = {"plan_concentration": 3.0}  # not vectorised: another model, same group
     members = [(tiny, 0), (lean, 0), (tiny, 5), (lean, 9), (tiny, 2)]
     results = simulate_ensemble(members)
     assert built == [[0, 5, 2], [0, 9]]
@@ -360,7 +360,7 @@ def test_a_sweep_differing_in_everything_at_once_is_one_model(tiny):
 @pytest.mark.parametrize(
     "path, value",
     [
-        ("economy.capital_share", 0.35),
+        ("behaviour.plan_concentration", 3.0),
         ("behaviour.fixed_shares", [0.2] * 5),
         ("promotion.rule", "gdp_tournament"),
         ("promotion.veto", {"debt_to_gdp": 0.5}),
@@ -390,7 +390,7 @@ def test_a_group_steps_members_differing_in_parameters_as_one_model(tiny, monkey
         api, "IncentModel", lambda sc, seed: built.append(seed) or model_cls(sc, seed)
     )
     seven = _with(tiny, "tenure.term_length", 7)
-    lean = _with(tiny, "economy.capital_share", 0.35)  # not vectorised: another model
+    lean = _with(tiny, "behaviour.plan_concentration", 3.0)  # not vectorised: another model
     members = [(tiny, 0), (seven, 0), (lean, 5), (tiny, 2)]
     results = simulate_ensemble(members)
     assert built == [[0, 0, 2], [5]]

@@ -59,7 +59,9 @@ def _inputs(year):
 
 
 def run_vectorised(sc, seed):
-    model = SimpleNamespace(config=sc, economy=sc.economy, behaviour=sc.behaviour)
+    model = SimpleNamespace(
+        config=sc, economy=sc.economy, national_economy=sc.economy, behaviour=sc.behaviour
+    )
     rng = np.random.default_rng([seed, 1])
     firms = FirmPopulation(
         model, FIRMS, ENV, np.random.Generator(np.random.SFC64(rng.integers(2**63)))

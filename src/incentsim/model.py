@@ -303,7 +303,8 @@ class IncentModel(mesa.Model):
         """Set GDP, infrastructure, debt and pollution levels consistent with firms."""
         st, f, econ = self.state, self.firms, self.economy
         n = self.n_prefectures
-        alpha = econ.capital_share
+        alpha = econ.capital_share  # where members differ: each firm's, float32 as a scalar reads
+        alpha = np.asarray(alpha, np.float32)[f.prefecture] if np.ndim(alpha) else alpha
         out = np.bincount(
             f.prefecture,
             st.productivity[f.prefecture] * f.productivity * f.capital**alpha * f.alive,

@@ -81,7 +81,7 @@ def outcome_rows(
 ) -> list[dict[str, Any]]:
     """The year's outcomes, national (see :data:`incentsim.outcomes.OUTCOMES`), one row
     per member."""
-    econ, k = model.config.economy, model.n_members
+    econ, k = model.national_economy, model.n_members  # econ: one value per member
     members: list[Any] = [
         Members(x, k) for x in (model.state, model.leaders, fate, fy, model.citizens, model.firms)
     ]

@@ -88,6 +88,11 @@ ECONOMY = (
     "environmental_compliance_cost",
     "compliance_floor",
     "subsidy_output",
+    "capital_share",
+    "hurdle_rate",
+    "depreciation",
+    "max_investment_rate",
+    "initial_firm_age_max",
 )
 #: leaders', firms' and citizens' behaviour members may differ in (not the candidate
 #: plans' numbers or the indicator scales' floors and initial values)

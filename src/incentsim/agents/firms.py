@@ -83,14 +83,23 @@ class FirmYear:
 ROW = {name: i for i, name in enumerate(FirmYear.__dataclass_fields__)}
 
 
-def _by_prefecture(x: np.ndarray, c: Chunk, op, value: np.ndarray) -> None:
-    """``x = op(x, value)`` in place on a chunk's firms, ``value`` one number or one per
-    prefecture (where ensemble members differ)."""
+def _by_prefecture(
+    x: np.ndarray, c: Chunk, op, value: np.ndarray, out: np.ndarray | None = None
+) -> np.ndarray:
+    """``op(x, value)`` into ``out`` (default: ``x``, in place) on a chunk's firms,
+    ``value`` one number or one per prefecture (where ensemble members differ)."""
+    out = x if out is None else out
     if value.ndim:
-        rows = x.reshape(c.rows)
-        op(rows, value[c.lo : c.hi, None], out=rows)
+        op(x.reshape(c.rows), value[c.lo : c.hi, None], out=out.reshape(c.rows))
     else:
-        op(x, value, out=x)
+        op(x, value, out=out)
+    return out
+
+
+def _column(value: np.ndarray, c: Chunk) -> np.ndarray:
+    """A parameter as a chunk's (prefectures, firms) view reads it: one number, or a
+    column of its prefectures' values."""
+    return value[c.lo : c.hi, None] if value.ndim else value
 
 
 class FirmPopulation:
@@ -116,7 +125,8 @@ class FirmPopulation:
         self.alive[np.flatnonzero(empty) * per_prefecture] = True
         # start near the stationary spread behind the frontier: a firm of age a has
         # fallen behind by (1 - incumbent_learning) x frontier growth x a on average
-        self.age = rng.integers(0, econ.initial_firm_age_max, n).astype(np.int16)
+        ages = model.national_economy.initial_firm_age_max  # one per member where they differ
+        self.age = rng.integers(0, ages, n).astype(np.int16)
         learning, growth, sd = map(
             self._per_firm,
             (econ.incumbent_learning, econ.frontier_growth, econ.entrant_productivity_sd),
@@ -125,7 +135,8 @@ class FirmPopulation:
         self._productivity = np.exp(sd * rng.standard_normal(n) - lag).astype(F32)
         self.soe = rng.random(n) < self._per_firm(econ.initial_soe_share)
         self._capital = self._steady_capital(
-            np.repeat(np.asarray(env_mult, F64), per_prefecture) * self._productivity
+            np.repeat(np.asarray(env_mult, F64), per_prefecture) * self._productivity,
+            self.prefecture,
         ).astype(F32)
         self._output = np.zeros(n, dtype=F32)
         self.protected = np.zeros(n, dtype=bool)
@@ -140,10 +151,15 @@ class FirmPopulation:
         members differ in it, else the one value."""
         return np.asarray(value)[self.prefecture] if np.ndim(value) else value
 
-    def _steady_capital(self, mult: np.ndarray) -> np.ndarray:
-        econ = self.model.config.economy
-        a = econ.capital_share
-        return (a * mult / (econ.hurdle_rate + econ.depreciation)) ** (1.0 / (1.0 - a))
+    def _steady_capital(self, mult: np.ndarray, prefecture: np.ndarray) -> np.ndarray:
+        """Steady-state capital of firms of the given ``prefecture`` whose environment x
+        productivity is ``mult``."""
+        econ = self.model.economy  # a field members differ in: one value per prefecture
+        a, cost = (
+            v[prefecture] if np.ndim(v) else v
+            for v in (econ.capital_share, econ.hurdle_rate + econ.depreciation)
+        )
+        return (a * mult / cost) ** (1.0 / (1.0 - a))
 
     def __len__(self) -> int:
         return int(self.alive.sum())
@@ -152,9 +168,8 @@ class FirmPopulation:
         """Per prefecture, the sums of ``productivity x capital^alpha`` and of
         ``capital^alpha`` over alive firms: capital-weighted productivity is their ratio
         (as the yearly step's ``tfp_num`` / ``tfp_den``)."""
-        kpow = np.where(
-            self.alive, self._capital.astype(F64) ** self.model.config.economy.capital_share, 0.0
-        )
+        alpha = self._per_firm(self.model.economy.capital_share)
+        kpow = np.where(self.alive, self._capital.astype(F64) ** alpha, 0.0)
         num = np.bincount(self.prefecture, kpow * self._productivity, minlength=self.n_pref)
         return num, np.bincount(self.prefecture, kpow, minlength=self.n_pref)
 
@@ -180,20 +195,20 @@ class FirmPopulation:
             per_pref, (env_mult, subsidy_rate, confidence, protection, frontier, entry_barrier)
         )
         par = dict(
-            alpha=F32(alpha),
+            alpha=np.asarray(alpha, F32),
             drift=np.asarray(econ.incumbent_learning * econ.frontier_growth - 0.5 * sd * sd, F32),
             sd=np.asarray(sd, F32),
             env=env_mult.astype(F32),
             # log(MPK (1 + s) / user cost) = log(alpha y / k) + log((1 + s) / user cost)
             log_sub=np.log((1.0 + subsidy_rate) / user_cost).astype(F32),
             slope=(self.model.behaviour.firm_investment_sensitivity * confidence).astype(F32),
-            delta=F32(econ.depreciation),
+            delta=np.asarray(econ.depreciation, F32),
             weak=(econ.exit_threshold * frontier).astype(F32),
             protection=protection,
             entry=econ.entry_rate * confidence * entry_barrier,
             frontier=frontier.astype(F32),
             entrant_sd=np.asarray(econ.entrant_productivity_sd, F32),
-            max_rate=F32(econ.max_investment_rate),
+            max_rate=np.asarray(econ.max_investment_rate, F32),
             entrant_capital=econ.entrant_capital,
         )
         agg = np.zeros((len(ROW), n_pref))
@@ -228,7 +243,7 @@ class FirmPopulation:
         np.exp(e, out=e)
         prod *= e
         logk = np.log(cap)
-        kpow = logk * par["alpha"]
+        kpow = _by_prefecture(logk, c, np.multiply, par["alpha"], out=np.empty_like(logk))
         np.exp(kpow, out=kpow)
         kpow *= alive
         out = self._output[c.a : c.b]
@@ -249,18 +264,26 @@ class FirmPopulation:
         lo, hi = c.lo, c.hi
         # log MPK = log(alpha) + log(y) - log(k) = log(alpha M a) + (alpha - 1) log k
         sig = logk
-        sig *= par["alpha"] - F32(1.0)
+        alpha, delta = par["alpha"], par["delta"]
+        _by_prefecture(sig, c, np.multiply, alpha - F32(1.0))
         lp = np.log(prod)
         sig += lp
-        sig.reshape(c.rows)[...] += (
-            np.log(par["alpha"] * par["env"][lo:hi]) + par["log_sub"][lo:hi]
-        )[:, None]
+        alpha = alpha[lo:hi] if alpha.ndim else alpha
+        sig.reshape(c.rows)[...] += (np.log(alpha * par["env"][lo:hi]) + par["log_sub"][lo:hi])[
+            :, None
+        ]
         sig.reshape(c.rows)[...] *= par["slope"][lo:hi, None]
-        rate = np.clip(sig, -par["delta"], par["max_rate"], out=sig)
+        bounds = -delta, par["max_rate"]
+        if bounds[0].ndim or bounds[1].ndim:  # per prefecture where members differ
+            rows = sig.reshape(c.rows)
+            np.clip(rows, _column(bounds[0], c), _column(bounds[1], c), out=rows)
+            rate = sig
+        else:
+            rate = np.clip(sig, *bounds, out=sig)
         rate *= alive
         capa = cap * alive
         c.rsum(capa, ROW["capital"])
-        inv = rate + par["delta"]
+        inv = _by_prefecture(rate, c, np.add, delta, out=np.empty_like(rate))
         inv *= capa
         c.rsum(inv, ROW["investment"])
         c.rsum(alive, ROW["alive_start"])
@@ -303,7 +326,7 @@ class FirmPopulation:
         self._productivity[a:b][slots] = z
         share = par["entrant_capital"]  # per prefecture where ensemble members differ
         self._capital[a:b][slots] = (share[ps] if np.ndim(share) else share) * self._steady_capital(
-            par["env"][ps].astype(F64) * z
+            par["env"][ps].astype(F64) * z, ps
         )
         self.age[a:b][slots] = 0
         self.soe[a:b][slots] = False
