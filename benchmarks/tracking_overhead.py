@@ -5,8 +5,8 @@ tracked runs, against the same K members not stored, in one process.
 
 (a) :func:`incentsim.ensemble.simulate_ensemble` of K seeds of ``configs/gdp_tournament.yaml``
 (untracked); (b) :func:`incentsim.runs.tracking.run_tracked_batch` of the same members into
-a fresh runs directory under ``--dir`` (tracked). Alternated ``--repeat`` times (a, b, a,
-b, ...) after a warm-up of each; prints the wall and CPU time (this process's, threads
+a runs directory under ``--dir`` (tracked). Alternated ``--repeat`` times (a, b, b, a,
+a, b, ...) after a warm-up of each; prints the wall and CPU time (this process's, threads
 included) of every pair, the overhead of (b) over (a), and the load average at the start
 and the end.
 """
@@ -48,16 +48,20 @@ def main() -> None:
     def untracked() -> None:
         simulate_ensemble([(m.scenario, m.seed) for m in members])
 
-    def tracked(n: int) -> None:
-        run_tracked_batch(members, root / f"runs{n}")
+    def tracked(_n: int) -> None:  # one runs directory, as the runs of a study share one
+        run_tracked_batch(members, root / "runs")
 
     print(f"load at start: {os.getloadavg()}")
     untracked(), tracked(0)  # warm-up
     ratios_w, ratios_c = [], []
     try:
-        for n in range(1, args.repeat + 1):
-            aw, ac = _timed(untracked)
-            bw, bc = _timed(lambda n=n: tracked(n))
+        for n in range(1, args.repeat + 1):  # the order alternates too: drifts cancel
+            if n % 2:
+                aw, ac = _timed(untracked)
+                bw, bc = _timed(lambda n=n: tracked(n))
+            else:
+                bw, bc = _timed(lambda n=n: tracked(n))
+                aw, ac = _timed(untracked)
             ratios_w.append(bw / aw - 1)
             ratios_c.append(bc / ac - 1)
             print(
