@@ -11,6 +11,7 @@ import incentsim
 from incentsim import simulate
 from incentsim.ensemble import group_key, member_memory, plan, resolve, simulate_ensemble
 from incentsim.errors import ScenarioError
+from incentsim.indicators import SCORED
 from incentsim.scenario import load_scenario
 
 
@@ -231,6 +232,7 @@ _OTHER = {
     "behaviour.initial_satisfaction": 0.05,
     "behaviour.tacitus_threshold": 0.0,  # members with and without the trap
     "economy.compliance_floor": 1.0,  # binds: no compliance cost
+    **{f"behaviour.scale_floor.{k}": 10.0 for k in SCORED},  # binds
 }
 #: settings of both members that let a field matter in the ten years of the tiny world
 _ALSO = {
@@ -247,6 +249,11 @@ _ALSO = {
     },
     "accountability.petition_channel.redress": {"behaviour.petition_threshold": 0.9},
     "behaviour.petition_scale": {"behaviour.petition_threshold": 0.9},
+    **{
+        f"behaviour.{scale}.{k}": {"promotion.weights": {"growth": 0.7, k: 0.3}}
+        for scale in ("scale_floor", "initial_scale")
+        for k in ("environment", "services", "debt")  # scored by the rule only
+    },
     **{
         f"accountability.big_data_monitoring.{f}": {
             "accountability.big_data_monitoring.rollout_years": 1,

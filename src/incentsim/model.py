@@ -178,8 +178,9 @@ class IncentModel(mesa.Model):
         self.promotion = self.params.section("promotion")
         self.tenure = self.params.section("tenure")
         self._behaviour = self.params.section("behaviour")
-        #: the economy as national quantities (one per member) read it
+        #: the economy and behaviour as national quantities (one per member) read them
         self.national_economy = self.params.section("economy", np.arange(self.n_members))
+        self.national_behaviour = self.params.section("behaviour", np.arange(self.n_members))
         #: the sections as leaders' forecasts read them: one row per leader, (n, 1)
         self.forecast_economy = self.params.section("economy", self.member[:, None])
         self.forecast_behaviour = self.params.section("behaviour", self.member[:, None])
@@ -241,6 +242,7 @@ class IncentModel(mesa.Model):
 
     def _initial_state(self, z: np.ndarray, rng: MemberStreams) -> eco.PrefectureState:
         n, econ, beh, nat = self.n_prefectures, self.economy, self.behaviour, self.national_economy
+        nat_beh = self.national_behaviour  # the indicators' scales are per member
         ones, zeros, k_ = np.ones(n), np.zeros(n), self.n_members
         st = eco.PrefectureState(
             n=n,
@@ -290,8 +292,7 @@ class IncentModel(mesa.Model):
             expected_income_growth=np.full(n, econ.initial_growth),
             service_efficiency=np.ones(n),
             budget_share=np.full(n, econ.tax_rate),
-            # InitialScale is a section model built at run time from the indicator table
-            indicator_scale={k: np.full(k_, v) for k, v in beh.initial_scale.model_dump().items()},  # type: ignore[attr-defined]
+            indicator_scale={k: np.full(k_, getattr(nat_beh.initial_scale, k)) for k in SCORED},
             entry_rate=np.full(n, econ.entry_reference),
         )
         #: national quantities, one per member
@@ -400,8 +401,8 @@ class IncentModel(mesa.Model):
     def _update_scales(self) -> None:
         """Each scored indicator's scale moves toward its within-province SD this year
         (``behaviour.scale_smoothing``), never below ``behaviour.scale_floor``."""
-        st, beh = self.state, self.config.behaviour
-        a = self.params.per_member("behaviour.scale_smoothing")  # scales are per member
+        st, beh = self.state, self.national_behaviour  # scales are per member
+        a = beh.scale_smoothing
         for k in SCORED:
             x = st.indicators[k].reshape(self.n_members, -1, self.per_province)
             # means as sums over counts: the same numbers as .mean, without its overhead

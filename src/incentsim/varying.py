@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from incentsim.indicators import WEIGHTED
+from incentsim.indicators import SCORED, WEIGHTED
 
 if TYPE_CHECKING:
     from incentsim.scenario import Scenario
@@ -93,8 +93,9 @@ ECONOMY = (
     "max_investment_rate",
     "initial_firm_age_max",
 )
-#: leaders', firms' and citizens' behaviour members may differ in (not the candidate
-#: plans' numbers or the indicator scales' floors and initial values)
+#: leaders', firms' and citizens' behaviour members may differ in (with the natural
+#: scales and the indicator scales' floors and initial values: all but the candidate
+#: plans' numbers and fixed budget shares)
 BEHAVIOUR = (
     "career_value",
     "public_service_motivation",
@@ -233,6 +234,7 @@ VARYING: tuple[str, ...] = (
     *(f"economy.{f}" for f in ECONOMY),
     *(f"behaviour.{f}" for f in BEHAVIOUR),
     *(f"behaviour.natural_scale.{f}" for f in NATURAL_SCALES),
+    *(f"behaviour.{scale}.{k}" for scale in ("scale_floor", "initial_scale") for k in SCORED),
     *(f"promotion.{f}" for f in PROMOTION),
     *(f"promotion.weights.{k}" for k in WEIGHTED),
     *(f"tenure.{f}" for f in TENURE),
