@@ -21,6 +21,10 @@ def stream(seed: int, name: str) -> np.random.Generator:
     return np.random.Generator(np.random.SFC64(ss))
 
 
+#: the draws a generator can make into an array given (``out=``): the same numbers
+_FILLS = ("random", "standard_normal")
+
+
 class MemberStreams:
     """Stream ``name`` of every member of an ensemble (one seed each), drawn as one.
 
@@ -42,6 +46,11 @@ class MemberStreams:
         if shape[axis] % k:
             raise ValueError(f"{shape[axis]} draws do not split among {k} members")
         shape[axis] //= k
+        if axis == 0 and method in _FILLS:  # each member draws into its block: no copies
+            out = np.empty((shape[0] * k, *shape[1:]))
+            for g, block in zip(self.members, np.split(out, k), strict=True):
+                getattr(g, method)(*args, out=block)
+            return out
         parts = [getattr(g, method)(*args, size=tuple(shape)) for g in self.members]
         return np.concatenate(parts, axis=axis)
 

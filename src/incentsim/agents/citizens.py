@@ -76,6 +76,13 @@ def _scaled(x: np.ndarray, value: np.ndarray, c: Chunk, out: np.ndarray | None =
     return out
 
 
+def _initial_trust(z: np.ndarray, mean: float, sd: float) -> np.ndarray:
+    """``clip(mean + sd * z, 0, 1)`` as float32, in place on the draws ``z``."""
+    z *= sd
+    z += mean
+    return np.clip(z, 0.0, 1.0, out=z).astype(F32)
+
+
 class CitizenPopulation:
     """Columnar state of all citizens (fixed slots per prefecture)."""
 
@@ -95,19 +102,21 @@ class CitizenPopulation:
         self.n_pref = n_pref
         n = n_pref * per_prefecture
         self.prefecture = np.repeat(np.arange(n_pref, dtype=np.int32), per_prefecture)
-        sd = econ.skill_sd
-        self.skill = np.exp(sd * rng.standard_normal(n) - 0.5 * sd * sd).astype(F32)
+        # in place on each draw: the same operations as exp(sd * z - sd**2 / 2) and
+        # clip(mean + sd * z, 0, 1), without temporaries
+        z = rng.standard_normal(n)
+        z *= econ.skill_sd
+        z -= 0.5 * econ.skill_sd * econ.skill_sd
+        self.skill = np.exp(z, out=z).astype(F32)
         self._income = self.skill.copy()
         self._expected_growth = np.full(n, econ.initial_growth, dtype=F32)
         self._satisfaction = np.full(n, beh.initial_satisfaction, dtype=F32)
-        self._trust_local = np.clip(
-            beh.initial_trust_local + beh.initial_trust_local_sd * rng.standard_normal(n), 0.0, 1.0
-        ).astype(F32)
-        self._trust_central = np.clip(
-            beh.initial_trust_central + beh.initial_trust_central_sd * rng.standard_normal(n),
-            0.0,
-            1.0,
-        ).astype(F32)
+        self._trust_local = _initial_trust(
+            rng.standard_normal(n), beh.initial_trust_local, beh.initial_trust_local_sd
+        )
+        self._trust_central = _initial_trust(
+            rng.standard_normal(n), beh.initial_trust_central, beh.initial_trust_central_sd
+        )
         self._petitioned = np.zeros(n, dtype=bool)
         self.k = k if per_prefecture >= 2 else 0
         self.n_lattice = min(self.k, 2)
@@ -126,14 +135,15 @@ class CitizenPopulation:
         """
         n = n_pref * per
         ties = np.empty((k_rand, n), dtype=np.intp)
-        j = np.tile(np.arange(per, dtype=np.int64), n_pref)
-        p = self.prefecture
+        j = np.tile(np.arange(per, dtype=np.intp), n_pref)
         for c in range(k_rand):
-            other = (j + rng.integers(1, per, n)) % per
-            ties[c] = other
+            other = np.add(j, rng.integers(1, per, n), out=ties[c])
+            np.subtract(other, per, out=other, where=other >= per)  # (j + d) % per
+        # chunk-local rows: the prefecture's first row less its chunk's
+        start = np.repeat(np.arange(n_pref, dtype=np.intp) * per, per)
         for lo, hi in self._chunks.bounds:
-            a, b = lo * per, hi * per
-            ties[:, a:b] += (p[a:b].astype(np.intp) - lo) * per
+            start[lo * per : hi * per] -= lo * per
+        ties += start
         return ties
 
     @property
