@@ -196,12 +196,14 @@ def _to_uniforms(u: np.ndarray) -> np.ndarray:
     return f
 
 
-def normals(bitgen: np.random.SFC64, n: int) -> np.ndarray:
-    """``n`` float32 standard normals (Box–Muller on 23-bit uniforms)."""
+def normals(bitgen: np.random.SFC64, n: int, out: np.ndarray | None = None) -> np.ndarray:
+    """``n`` float32 standard normals (Box–Muller on 23-bit uniforms), into ``out`` if
+    given (``n`` float32)."""
+    out = np.empty(n, np.float32) if out is None else out
     if n == 0:
-        return np.empty(0, np.float32)
+        return out
     h = (n + 1) // 2
-    return _box_muller(uniforms(bitgen, 2 * h), h)[:n]
+    return _box_muller(uniforms(bitgen, 2 * h), h, out)
 
 
 def normals_of(bitgens: list[np.random.SFC64], counts) -> np.ndarray:
@@ -210,13 +212,17 @@ def normals_of(bitgens: list[np.random.SFC64], counts) -> np.ndarray:
     (the angles) laid side by side and transformed in one pass (up to
     :data:`BATCHED_NORMALS` a stream; stream by stream above)."""
     if sum(counts) > BATCHED_NORMALS * len(counts):  # large draws: the copies cost more
-        return np.concatenate([normals(bg, c) for bg, c in zip(bitgens, counts)])
+        out = np.empty(sum(counts), np.float32)
+        bounds = np.cumsum([0, *counts]).tolist()
+        for bg, c, at in zip(bitgens, counts, bounds):
+            normals(bg, c, out[at : at + c])  # each stream's straight into its place
+        return out
     halves = [(c + 1) // 2 for c in counts]
     words = [bg.random_raw(h).view(np.uint32) for bg, h in zip(bitgens, halves)]
     radii = [w[:h] for w, h in zip(words, halves)]
     angles = [w[h:] for w, h in zip(words, halves)]
     total = sum(halves)
-    z = _box_muller(_to_uniforms(np.concatenate(radii + angles)), total)
+    z = _box_muller(_to_uniforms(np.concatenate(radii + angles)), total, None)
     parts = []
     at = 0
     for c, h in zip(counts, halves):
@@ -225,19 +231,21 @@ def normals_of(bitgens: list[np.random.SFC64], counts) -> np.ndarray:
     return np.concatenate(parts)
 
 
-def _box_muller(u: np.ndarray, h: int) -> np.ndarray:
+def _box_muller(u: np.ndarray, h: int, out: np.ndarray | None) -> np.ndarray:
     """Box–Muller on ``2 h`` uniforms (``u``, overwritten): ``h`` radii from the first
-    half and ``h`` angles from the second, giving the cosines then the sines."""
+    half and ``h`` angles from the second, giving the cosines then the sines, into
+    ``out`` (``2 h`` float32, or ``2 h - 1``: the last sine left out; default new)."""
+    out = np.empty(2 * h, np.float32) if out is None else out
+    s = len(out) - h  # the sines kept
     r = np.log(u[:h])
     r *= -2.0
     np.sqrt(r, out=r)
     theta = u[h:]
     theta *= _TWO_PI
-    out = np.empty(2 * h, np.float32)
     np.cos(theta, out=out[:h])
-    np.sin(theta, out=out[h:])
+    np.sin(theta[:s], out=out[h:])
     out[:h] *= r
-    out[h:] *= r
+    out[h:] *= r[:s]
     return out
 
 
