@@ -274,11 +274,13 @@ class CitizenPopulation:
             t2 = t.reshape(c.rows)
             acc = np.empty_like(t)
             acc2 = acc.reshape(c.rows)
-            acc2[:, :-1] = t2[:, 1:]
-            acc2[:, -1] = t2[:, 0]
-            if self.n_lattice == 2:
-                acc2[:, 1:] += t2[:, :-1]
-                acc2[:, 0] += t2[:, -1]
+            if self.n_lattice == 2:  # t[j + 1] + t[j - 1] around each ring, in one pass
+                np.add(t2[:, 2:], t2[:, :-2], out=acc2[:, 1:-1])
+                np.add(t2[:, 1], t2[:, -1], out=acc2[:, 0])
+                np.add(t2[:, 0], t2[:, -2], out=acc2[:, -1])
+            else:
+                acc2[:, :-1] = t2[:, 1:]
+                acc2[:, -1] = t2[:, 0]
             tied = np.empty_like(t)
             for ties in self._ties:
                 acc += np.take(t, ties[a:b], out=tied)  # no temporary index checks (2x faster)
