@@ -227,6 +227,9 @@ _OTHER = {
     "accountability.statistical_audit.dismissal_prob": 1.0,
     "accountability.big_data_monitoring.dismissal_prob": 1.0,
     "accountability.big_data_monitoring.detection_scale": 1.0,
+    "behaviour.petition_threshold": 0.9,
+    "behaviour.initial_satisfaction": 0.05,
+    "behaviour.tacitus_threshold": 0.0,  # members with and without the trap
 }
 #: settings of both members that let a field matter in the ten years of the tiny world
 _ALSO = {
@@ -242,6 +245,7 @@ _ALSO = {
         "economy.reference_environment": 0.001,
     },
     "accountability.petition_channel.redress": {"behaviour.petition_threshold": 0.9},
+    "behaviour.petition_scale": {"behaviour.petition_threshold": 0.9},
     **{
         f"accountability.big_data_monitoring.{f}": {
             "accountability.big_data_monitoring.rollout_years": 1,
@@ -354,10 +358,10 @@ def test_a_sweep_differing_in_everything_at_once_is_one_model(tiny):
     "path, value",
     [
         ("economy.capital_share", 0.35),
-        ("behaviour.trust_gain_rate", 0.123),
+        ("behaviour.fixed_shares", [0.2] * 5),
         ("promotion.rule", "gdp_tournament"),
         ("promotion.veto", {"debt_to_gdp": 0.5}),
-        ("accountability.service_halls.rollout_years", 5),
+        ("accountability.mixed_evaluation.believed_performance_weight", 0.5),
         ("accountability.citizen_survey.enabled", False),
         ("accountability.public_ranking", None),
         ("world.firms_per_prefecture", 30),

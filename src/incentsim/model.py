@@ -240,12 +240,12 @@ class IncentModel(mesa.Model):
             self.surveys_firms = self.params.value("promotion.weights.firm_survey") > 0
 
     def _initial_state(self, z: np.ndarray, rng: MemberStreams) -> eco.PrefectureState:
-        n, econ, beh = self.n_prefectures, self.economy, self.behaviour
+        n, econ, beh, nat = self.n_prefectures, self.economy, self.behaviour, self.national_economy
         ones, zeros, k_ = np.ones(n), np.zeros(n), self.n_members
         st = eco.PrefectureState(
             n=n,
             productivity=z,
-            fiscal_capacity=rng.uniform(econ.fiscal_capacity_min, econ.fiscal_capacity_max, n),
+            fiscal_capacity=rng.uniform(nat.fiscal_capacity_min, nat.fiscal_capacity_max, n),
             emission_intensity=np.exp(econ.emission_intensity_sd * rng.standard_normal(n)),
             local_level=zeros.copy(),
             local_growth_shock=zeros.copy(),
@@ -296,7 +296,7 @@ class IncentModel(mesa.Model):
         )
         #: national quantities, one per member
         self.frontier, self.national_level = np.ones(k_), np.zeros(k_)
-        self.entry_rate = np.full(k_, self.national_economy.entry_reference)
+        self.entry_rate = np.full(k_, nat.entry_reference)
         return st
 
     def _calibrate_initial_levels(self) -> None:

@@ -32,26 +32,31 @@ class MemberStreams:
     consecutive blocks along one axis of a draw (``axis``, default the first): each
     member draws its block exactly as it would alone, from its own stream, and the
     blocks are concatenated. A draw of one value (no ``size``) gives one per member.
-    With one member every draw equals that of :func:`stream` alone.
+    A draw's parameters (``low``, ``high``) are one value, or one per member (an array,
+    where members differ in them). With one member every draw equals that of
+    :func:`stream` alone.
     """
 
     def __init__(self, seeds: tuple[int, ...], name: str) -> None:
         self.members = [stream(s, name) for s in seeds]
 
     def _draw(self, method: str, size, axis: int, *args) -> np.ndarray:
-        if size is None:
-            return np.array([getattr(g, method)(*args) for g in self.members])
-        shape = [size] if isinstance(size, int | np.integer) else list(size)
         k = len(self.members)
+        each = [args] * k
+        if args and any(isinstance(a, np.ndarray) for a in args):  # one value per member
+            each = [tuple(a[j] if isinstance(a, np.ndarray) else a for a in args) for j in range(k)]
+        if size is None:
+            return np.array([getattr(g, method)(*a) for g, a in zip(self.members, each)])
+        shape = [size] if isinstance(size, int | np.integer) else list(size)
         if shape[axis] % k:
             raise ValueError(f"{shape[axis]} draws do not split among {k} members")
         shape[axis] //= k
         if axis == 0 and method in _FILLS:  # each member draws into its block: no copies
             out = np.empty((shape[0] * k, *shape[1:]))
-            for g, block in zip(self.members, np.split(out, k), strict=True):
-                getattr(g, method)(*args, out=block)
+            for g, a, block in zip(self.members, each, np.split(out, k), strict=True):
+                getattr(g, method)(*a, out=block)
             return out
-        parts = [getattr(g, method)(*args, size=tuple(shape)) for g in self.members]
+        parts = [getattr(g, method)(*a, size=tuple(shape)) for g, a in zip(self.members, each)]
         return np.concatenate(parts, axis=axis)
 
     def random(self, size=None, axis: int = 0) -> np.ndarray:
@@ -62,7 +67,9 @@ class MemberStreams:
         """Standard normals (``Generator.standard_normal``)."""
         return self._draw("standard_normal", size, axis)
 
-    def uniform(self, low: float, high: float, size=None, axis: int = 0) -> np.ndarray:
+    def uniform(
+        self, low: float | np.ndarray, high: float | np.ndarray, size=None, axis: int = 0
+    ) -> np.ndarray:
         """Uniforms on [low, high) (``Generator.uniform``)."""
         return self._draw("uniform", size, axis, low, high)
 

@@ -29,9 +29,9 @@ from incentsim.indicators import WEIGHTED
 if TYPE_CHECKING:
     from incentsim.scenario import Scenario
 
-#: the economy's fields members may differ in: those read per prefecture, per member or
-#: per firm (not the firms' capital share, user cost, investment cap and initial ages, the
-#: citizens' own, nor those of the forecast's compliance and support)
+#: the economy's fields members may differ in: those read per prefecture, per member,
+#: per firm or per citizen (not the firms' capital share, user cost, investment cap and
+#: initial ages, nor those of the forecast's compliance and support)
 ECONOMY = (
     "local_shock_sd",
     "local_shock_persistence",
@@ -81,10 +81,14 @@ ECONOMY = (
     "entrant_capital",
     "initial_alive",
     "income_shock_sd",
+    "skill_sd",
+    "initial_growth",
+    "fiscal_capacity_min",
+    "fiscal_capacity_max",
 )
-#: leaders' and firms' behaviour members may differ in, and citizens' satisfaction,
-#: expectations and social influence (not their trust and petitions, the surveys' or the
-#: natural scales)
+#: leaders', firms' and citizens' behaviour members may differ in (not the surveys'
+#: numbers, the natural scales, the candidate plans' or the indicator scales' floors and
+#: initial values)
 BEHAVIOUR = (
     "career_value",
     "public_service_motivation",
@@ -115,6 +119,20 @@ BEHAVIOUR = (
     "citizen_noise",
     "social_influence",
     "scale_smoothing",
+    "trust_gain_rate",
+    "trust_loss_rate",
+    "tacitus_threshold",
+    "central_credit",
+    "central_premium",
+    "central_blame",
+    "petition_threshold",
+    "petition_propensity",
+    "petition_scale",
+    "initial_satisfaction",
+    "initial_trust_local",
+    "initial_trust_local_sd",
+    "initial_trust_central",
+    "initial_trust_central_sd",
 )
 #: every number of the tenure section
 TENURE = (
@@ -169,6 +187,15 @@ MECHANISM_PARAMETERS = (
         f"{reform}.{f}"
         for reform in ("service_halls", "cadre_capacity", "regulatory_consistency")
         for f in ("strength", "setup_cost", "running_cost")
+    ),
+    *(
+        f"{reform}.rollout_years"
+        for reform in (
+            "service_halls",
+            "cadre_capacity",
+            "regulatory_consistency",
+            "big_data_monitoring",
+        )
     ),
     "service_halls.efficiency_gain",
     "service_halls.satisfaction_gain",

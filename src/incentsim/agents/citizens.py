@@ -65,9 +65,19 @@ from incentsim.seeding import Draws
 F32 = np.float32
 
 
-def _scaled(x: np.ndarray, value: np.ndarray, c: Chunk, out: np.ndarray | None = None):
-    """``x * value`` into ``out`` (default: ``x``, in place) for a chunk's citizens,
+def _by_row(op, x: np.ndarray, value, c: Chunk, out: np.ndarray | None = None):
+    """``op(x, value)`` into ``out`` (default: ``x``, in place) for a chunk's citizens,
     ``value`` one number or one per prefecture (where ensemble members differ)."""
+    out = x if out is None else out
+    if value.ndim:
+        op(x.reshape(c.rows), value[c.lo : c.hi, None], out=out.reshape(c.rows))
+    else:
+        op(x, value, out=out)
+    return out
+
+
+def _scaled(x: np.ndarray, value, c: Chunk, out: np.ndarray | None = None):
+    """``x * value`` (:func:`_by_row`, the common case spelt out: it is called often)."""
     out = x if out is None else out
     if value.ndim:
         np.multiply(x.reshape(c.rows), value[c.lo : c.hi, None], out=out.reshape(c.rows))
@@ -76,8 +86,36 @@ def _scaled(x: np.ndarray, value: np.ndarray, c: Chunk, out: np.ndarray | None =
     return out
 
 
-def _initial_trust(z: np.ndarray, mean: float, sd: float) -> np.ndarray:
-    """``clip(mean + sd * z, 0, 1)`` as float32, in place on the draws ``z``."""
+def _f32(value):
+    """A parameter (one number, or one per prefecture) as float32."""
+    return value.astype(F32) if isinstance(value, np.ndarray) else F32(value)
+
+
+def _at(value: np.ndarray, rows: np.ndarray) -> np.ndarray:
+    """A parameter at ``rows`` (prefectures): itself when it is one number."""
+    return value[rows] if value.ndim else value
+
+
+def _tacitus(gain, threshold) -> dict:
+    """The Tacitus trap's terms: ``thr``, ``tac`` (gain rate over the threshold, float32;
+    ``None`` where no member sets a threshold) and ``untrapped`` (the prefectures whose
+    member sets none, where members differ in whether they do; else ``None``)."""
+    if not isinstance(threshold, np.ndarray):  # members share it
+        tac = _f32(gain / threshold) if threshold > 0 else None
+        return {"thr": _f32(threshold), "tac": tac, "untrapped": None}
+    on = threshold > 0.0
+    if not np.any(on):
+        return {"thr": _f32(threshold), "tac": None, "untrapped": None}
+    return {
+        "thr": _f32(threshold),
+        "tac": _f32(gain / np.where(on, threshold, 1.0)),
+        "untrapped": None if np.all(on) else ~on,
+    }
+
+
+def _initial_trust(z: np.ndarray, mean, sd) -> np.ndarray:
+    """``clip(mean + sd * z, 0, 1)`` as float32 (``mean``, ``sd``: one number or one per
+    citizen), in place on the draws ``z``."""
     z *= sd
     z += mean
     return np.clip(z, 0.0, 1.0, out=z).astype(F32)
@@ -95,27 +133,30 @@ class CitizenPopulation:
 
     def __init__(self, model, per_prefecture: int, n_pref: int, rng: Draws):
         self.model = model
-        beh, econ = model.config.behaviour, model.config.economy
         k = model.config.world.citizen_neighbours
         self.rng = rng
         self.per_prefecture = per_prefecture
         self.n_pref = n_pref
         n = n_pref * per_prefecture
         self.prefecture = np.repeat(np.arange(n_pref, dtype=np.int32), per_prefecture)
+        econ, beh, own = model.economy, model.behaviour, self._own
         # in place on each draw: the same operations as exp(sd * z - sd**2 / 2) and
         # clip(mean + sd * z, 0, 1), without temporaries
+        sd = own(econ.skill_sd)
         z = rng.standard_normal(n)
-        z *= econ.skill_sd
-        z -= 0.5 * econ.skill_sd * econ.skill_sd
+        z *= sd
+        z -= 0.5 * sd * sd
         self.skill = np.exp(z, out=z).astype(F32)
         self._income = self.skill.copy()
-        self._expected_growth = np.full(n, econ.initial_growth, dtype=F32)
-        self._satisfaction = np.full(n, beh.initial_satisfaction, dtype=F32)
+        self._expected_growth = np.full(n, own(econ.initial_growth), dtype=F32)
+        self._satisfaction = np.full(n, own(beh.initial_satisfaction), dtype=F32)
         self._trust_local = _initial_trust(
-            rng.standard_normal(n), beh.initial_trust_local, beh.initial_trust_local_sd
+            rng.standard_normal(n), own(beh.initial_trust_local), own(beh.initial_trust_local_sd)
         )
         self._trust_central = _initial_trust(
-            rng.standard_normal(n), beh.initial_trust_central, beh.initial_trust_central_sd
+            rng.standard_normal(n),
+            own(beh.initial_trust_central),
+            own(beh.initial_trust_central_sd),
         )
         self._petitioned = np.zeros(n, dtype=bool)
         self.k = k if per_prefecture >= 2 else 0
@@ -124,8 +165,12 @@ class CitizenPopulation:
         self._ties = self._random_ties(n_pref, per_prefecture, self.k - self.n_lattice, rng)
         self._chunks.spawn(rng)
         self._neighbours: np.ndarray | None = None
-        self.threshold = beh.tacitus_threshold
         self._views: dict[int, Citizen] = {}
+
+    def _own(self, value):
+        """A parameter as citizens read it: the one number, or each citizen's
+        prefecture's (one per prefecture, where ensemble members differ)."""
+        return value[self.prefecture] if np.ndim(value) else value
 
     def _random_ties(self, n_pref: int, per: int, k_rand: int, rng: Draws) -> np.ndarray:
         """Random ties as chunk-local row indices, ``(k_rand, n)`` intp (no index casts).
@@ -168,32 +213,32 @@ class CitizenPopulation:
         return len(self.prefecture)
 
     def step(self, wage, services, pollution, news, scandal_shock) -> None:
-        beh = self.model.config.behaviour
         own = self.model.behaviour  # a field members differ in: one value per prefecture
         index = satisfaction_index(services, 0.0, pollution, own, news)
         base = np.asarray(index, dtype=F32)
         base = np.broadcast_to(base, (self.n_pref,))
         wage = np.broadcast_to(np.asarray(wage, dtype=F32), (self.n_pref,))
         shock = np.broadcast_to(np.asarray(scandal_shock, dtype=F32), (self.n_pref,))
-        thr = self.threshold
-        gain, loss = beh.trust_gain_rate, beh.trust_loss_rate
+        thr, pthr = own.tacitus_threshold, own.petition_threshold
+        gain, loss = own.trust_gain_rate, own.trust_loss_rate
         par = dict(
-            adj=np.asarray(own.expectation_adjustment, F32),
-            noise_sd=np.asarray(own.citizen_noise, F32),
-            tac=F32(gain / thr) if thr > 0 else None,
-            thr=F32(thr),
-            gain=F32(gain),
-            loss=F32(loss),
-            credit=F32(beh.central_credit * gain),
-            blame=F32(beh.central_blame * loss),
-            premium=F32(beh.central_premium),
-            si=np.asarray(own.social_influence, F32),
-            pthr=F32(beh.petition_threshold),
-            pscale=F32(
-                beh.petition_scale * beh.petition_propensity / max(beh.petition_threshold, 1e-9)
+            adj=_f32(own.expectation_adjustment),
+            noise_sd=_f32(own.citizen_noise),
+            **_tacitus(gain, thr),
+            gain=_f32(gain),
+            loss=_f32(loss),
+            credit=_f32(own.central_credit * gain),
+            blame=_f32(own.central_blame * loss),
+            premium=_f32(own.central_premium),
+            si=_f32(own.social_influence),
+            pthr=_f32(pthr),
+            pscale=_f32(
+                own.petition_scale
+                * own.petition_propensity
+                / (np.maximum(pthr, 1e-9) if isinstance(pthr, np.ndarray) else max(pthr, 1e-9))
             ),
-            income_sd=np.asarray(self.model.economy.income_shock_sd, F32),
-            income_weight=np.asarray(own.satisfaction_income, F32),
+            income_sd=_f32(self.model.economy.income_shock_sd),
+            income_weight=_f32(own.satisfaction_income),
         )
         run_chunks(lambda i: self._step_chunk(i, wage, base, shock, par), len(self._chunks))
 
@@ -246,20 +291,24 @@ class CitizenPopulation:
         up = np.maximum(gap, F32(0.0))
         np.minimum(gap, F32(0.0), out=gap)
         if par["tac"] is not None:
-            dl = np.minimum(tl, par["thr"])
-            dl *= par["tac"]
+            dl = _by_row(np.minimum, tl, par["thr"], c, out=np.empty_like(tl))
+            _scaled(dl, par["tac"], c)
             dl *= up
+            if par["untrapped"] is not None:  # members without the trap: the gain rate
+                rows = par["untrapped"][c.lo : c.hi]
+                free = _scaled(up, par["gain"], c, out=np.empty_like(up)).reshape(c.rows)
+                dl.reshape(c.rows)[rows] = free[rows]
         else:
-            dl = np.multiply(up, par["gain"])
-        gap *= par["loss"]
+            dl = _scaled(up, par["gain"], c, out=np.empty_like(up))
+        _scaled(gap, par["loss"], c)
         dl += gap
-        np.add(sat, par["premium"], out=gap)
+        _by_row(np.add, sat, par["premium"], c, out=gap)
         np.minimum(gap, F32(1.0), out=gap)
         gap -= tc
         np.maximum(gap, F32(0.0), out=up)
-        up *= par["credit"]
+        _scaled(up, par["credit"], c)
         np.minimum(gap, F32(0.0), out=gap)
-        gap *= par["blame"]
+        _scaled(gap, par["blame"], c)
         up += gap
         tc += up
         np.clip(tc, F32(0.0), F32(1.0), out=tc)
@@ -294,15 +343,19 @@ class CitizenPopulation:
         """5. petitions from citizens below the threshold."""
         pet = self._petitioned[c.a : c.b]
         pet[...] = False
-        short = np.flatnonzero(sat < par["pthr"])
+        pthr, pscale = par["pthr"], par["pscale"]
+        short = np.flatnonzero(_by_row(np.less, sat, pthr, c, out=np.empty(len(sat), bool)))
         if len(short):
-            prob = par["pthr"] - sat[short]
-            prob *= par["pscale"]
+            if pthr.ndim or pscale.ndim:  # members differ: each citizen's prefecture's
+                rows = c.lo + short // self.per_prefecture
+                pthr, pscale = _at(pthr, rows), _at(pscale, rows)
+            prob = pthr - sat[short]
+            prob *= pscale
             pet[short[c.uniforms(short) < prob]] = True
 
     def redress(self, share: float | np.ndarray, rng: Draws) -> None:
         """Settle a share of this year's petitions (petition channel)."""
-        beh = self.model.config.behaviour
+        own = self.model.behaviour
         who = np.flatnonzero(self._petitioned)
         gens = members(rng)  # an ensemble's members: each draws for its own petitioners
         k = len(gens)
@@ -311,11 +364,14 @@ class CitizenPopulation:
         if np.ndim(share):  # per prefecture where ensemble members differ
             share = np.asarray(share)[self.prefecture[who]]
         settled = who[u < share]
+        rows = self.prefecture[settled]
+        floor, credit = own.petition_threshold, own.central_credit * own.trust_gain_rate
         self._satisfaction[settled] = np.maximum(
-            self._satisfaction[settled], beh.petition_threshold
+            self._satisfaction[settled], _at(_f32(floor), rows) if np.ndim(floor) else floor
         )
         self._trust_central[settled] = np.minimum(
-            1.0, self._trust_central[settled] + beh.central_credit * beh.trust_gain_rate
+            1.0,
+            self._trust_central[settled] + (_at(_f32(credit), rows) if np.ndim(credit) else credit),
         )
 
     def means(self, n_pref: int) -> dict[str, np.ndarray]:

@@ -64,8 +64,13 @@ class _Reform(Mechanism):
     #: per prefecture where ensemble members' strengths differ
     level: float | np.ndarray = 0.0
 
-    def phase(self, year: int) -> float:
-        return float(np.clip(year / self.params.rollout_years, 0.0, 1.0))
+    def phase(self, year: int) -> float | np.ndarray:
+        """The share of ``strength`` in force in ``year`` (per prefecture where ensemble
+        members' roll-outs differ)."""
+        years = self.params.rollout_years
+        if np.ndim(years):
+            return np.clip(year / years, 0.0, 1.0)
+        return float(np.clip(year / years, 0.0, 1.0))
 
     def new_year(self, model):
         self.level = self.params.strength * self.phase(model.year)
@@ -73,7 +78,11 @@ class _Reform(Mechanism):
     def transfers(self, model):
         p = self.params
         year = model.year + 1  # transfers fund next year's budget
-        setup = p.setup_cost if 1 <= year <= p.rollout_years else 0.0
+        setup: float | np.ndarray
+        if np.ndim(p.rollout_years):  # per prefecture where members' roll-outs differ
+            setup = np.where((1 <= year) & (year <= p.rollout_years), p.setup_cost, 0.0)
+        else:
+            setup = p.setup_cost if 1 <= year <= p.rollout_years else 0.0
         share = p.strength * (setup + p.running_cost * self.phase(year))
         return -share * model.state.revenue
 
