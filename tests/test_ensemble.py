@@ -230,6 +230,7 @@ _OTHER = {
     "behaviour.petition_threshold": 0.9,
     "behaviour.initial_satisfaction": 0.05,
     "behaviour.tacitus_threshold": 0.0,  # members with and without the trap
+    "economy.compliance_floor": 1.0,  # binds: no compliance cost
 }
 #: settings of both members that let a field matter in the ten years of the tiny world
 _ALSO = {
@@ -307,10 +308,12 @@ def _varying_fields():
 
 
 def test_the_weights_are_varying_fields():
-    from incentsim.varying import VARYING
+    from incentsim.agents.leader import WELFARE
+    from incentsim.varying import NATURAL_SCALES, VARYING
 
     assert {f"promotion.weights.{k}" for k in ("growth", *_WEIGHTS)} <= set(VARYING)
     assert set(_OTHER) <= set(VARYING)
+    assert set(NATURAL_SCALES) == set(WELFARE)  # every natural scale that is read
 
 
 @pytest.mark.parametrize("path", _varying_fields())

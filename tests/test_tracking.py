@@ -130,3 +130,87 @@ def test_metrics_text_is_what_json_writes(tiny):
     metrics["empty"] = {"steps": [], "timestamps": [], "values": []}
     assert metrics_text(metrics) == json.dumps(metrics, sort_keys=True, indent=2)
     assert metrics_text({}) == json.dumps({}, sort_keys=True, indent=2)
+
+
+def _frame() -> pd.DataFrame:
+    """Columns of every kind a run's tables have, with awkward values."""
+    import numpy as np
+
+    return pd.DataFrame(
+        {
+            "year": np.arange(1, 7, dtype=np.int64),
+            "x": [0.1, np.nan, -0.0, np.inf, 1e-300, 3.0],
+            "flag": [True, False, True, True, False, False],
+            "count": np.array([3, 3, 3, 1, 0, 2], dtype=np.int32),
+            "share": np.array([0.5, 0.25, 0.5, 0.5, 0.0, 1.0], dtype=np.float32),
+        }
+    )
+
+
+@pytest.mark.parametrize(
+    "df",
+    [
+        _frame(),
+        _frame().iloc[2:],  # an index that does not start at 0: not stored, as before
+        _frame().assign(name=list("abcdef")),  # a string column: converted by pandas
+        _frame().iloc[:0],
+    ],
+)
+def test_write_parquet_stores_what_to_parquet_stored(tmp_path, df):
+    import pyarrow.parquet as pq
+
+    from incentsim.runs.frames import write_parquet
+
+    write_parquet(df, tmp_path / "new.parquet")
+    df.to_parquet(tmp_path / "old.parquet", index=False)
+    new, old = pq.read_table(tmp_path / "new.parquet"), pq.read_table(tmp_path / "old.parquet")
+    assert new.equals(old) and new.schema.equals(old.schema, check_metadata=True)
+    expect = df.reset_index(drop=True)
+    pd.testing.assert_frame_equal(pd.read_parquet(tmp_path / "new.parquet"), expect)
+    pd.testing.assert_frame_equal(pd.read_parquet(tmp_path / "old.parquet"), expect)
+
+
+def test_runs_stored_before_and_now_load_alike(tmp_path, tiny):
+    """Runs stored with pandas' own Parquet writer (before) and now load the same."""
+    import shutil
+
+    from incentsim.runs.results import load_run, read_artifact
+
+    run_tracked_batch([Member(load_scenario(tiny), 3)], tmp_path)
+    shutil.copytree(tmp_path / "1", tmp_path / "2")
+    for art in ("timeseries.parquet", "leaders.parquet"):  # as the code before wrote them
+        pd.read_parquet(tmp_path / "1" / art).to_parquet(tmp_path / "2" / art, index=False)
+        assert (tmp_path / "1" / art).read_bytes() != (tmp_path / "2" / art).read_bytes()
+    now, before = load_run(tmp_path, 1), load_run(tmp_path, 2)
+    pd.testing.assert_frame_equal(now["metrics"], before["metrics"])
+    for art in ("timeseries.parquet", "leaders.parquet"):
+        pd.testing.assert_frame_equal(
+            read_artifact(tmp_path, 1, art), read_artifact(tmp_path, 2, art)
+        )
+    runs, _ = load_runs(tmp_path)
+    assert list(runs.status) == ["COMPLETED"] * 2
+
+
+def test_summary_means_are_pandas_means_bit_for_bit(tiny):
+    import numpy as np
+
+    from incentsim import simulate
+    from incentsim.api import SimulationResult
+    from incentsim.outcomes import OUTCOME_NAMES
+
+    res = simulate(tiny, seed=2)
+    ts = res.timeseries.copy()
+    rng = np.random.default_rng(0)
+    names = list(OUTCOME_NAMES)
+    ts.loc[rng.random(len(ts)) < 0.3, names[0]] = np.nan  # missing years are left out
+    ts[names[1]] = np.nan  # no year at all: nan
+    ts[names[2]] = rng.standard_normal(len(ts)) * 1e-300
+    ts[names[3]] = rng.standard_normal(len(ts)) * 1e300
+    for frame in (res.timeseries, ts):
+        got = SimulationResult(res.scenario, 2, frame, res.leaders).summary()
+        want = {}
+        for name in names:
+            want[f"{name}_mean"] = float(frame[name].mean())
+            want[f"{name}_final"] = float(frame[name].iloc[-1])
+        assert list(got) == list(want)
+        assert all(np.array_equal(got[k], want[k], equal_nan=True) for k in want)

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from incentsim.model import IncentModel
@@ -31,12 +32,23 @@ class SimulationResult:
     info: dict[str, Any] = field(default_factory=dict)
 
     def summary(self) -> dict[str, float]:
-        """Mean of each outcome over the recorded years, and its final value."""
-        ts = self.timeseries
+        """Mean of each outcome over the recorded years (missing years left out), and its
+        final value.
+
+        The means are pandas' ``Series.mean`` bit for bit (the same pairwise sums over
+        each outcome's years, missing values counted out), for all the outcomes in one
+        pass instead of one pandas call each."""
+        ts = self.timeseries[list(OUTCOME_NAMES)].to_numpy(np.float64)
+        values = np.ascontiguousarray(ts.T)  # one outcome's years contiguous, as pandas sums
+        missing = np.isnan(values)
+        with np.errstate(invalid="ignore", divide="ignore"):  # no year: nan, as pandas
+            means = np.where(missing, 0.0, values).sum(axis=1) / (
+                values.shape[1] - missing.sum(axis=1)
+            )
         out: dict[str, float] = {}
-        for name in OUTCOME_NAMES:
-            out[f"{name}_mean"] = float(ts[name].mean())
-            out[f"{name}_final"] = float(ts[name].iloc[-1])
+        for j, name in enumerate(OUTCOME_NAMES):
+            out[f"{name}_mean"] = float(means[j])
+            out[f"{name}_final"] = float(values[j, -1])
         return out
 
 

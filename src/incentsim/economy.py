@@ -426,10 +426,10 @@ def _forecast_growth(state: PrefectureState, spend, subsidy, econ, expected_grow
     compliance costs. ``spend`` is use-major spending over GDP."""
     pub_now = state.pub_output[:, None] / state.gdp[:, None]
     private_share = 1.0 - pub_now
-    boost_now = subsidy_boost(state.subsidy_rate, econ)[:, None]
+    boost_now = subsidy_boost(state.subsidy_rate[:, None], econ)
     abate = abatement_next(state.abatement[:, None], spend[ENV], econ)
     comply = compliance(abate, econ)
-    comply /= compliance(state.abatement, econ)[:, None]
+    comply /= compliance(state.abatement[:, None], econ)
     # in place from here: growth = expected * private share + (public output - now)
     #   + (boost * comply / boost now - 1) * private share (the same operations)
     growth = public_output(spend, econ)

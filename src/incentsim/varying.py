@@ -31,7 +31,7 @@ if TYPE_CHECKING:
 
 #: the economy's fields members may differ in: those read per prefecture, per member,
 #: per firm or per citizen (not the firms' capital share, user cost, investment cap and
-#: initial ages, nor those of the forecast's compliance and support)
+#: initial ages)
 ECONOMY = (
     "local_shock_sd",
     "local_shock_persistence",
@@ -85,10 +85,12 @@ ECONOMY = (
     "initial_growth",
     "fiscal_capacity_min",
     "fiscal_capacity_max",
+    "environmental_compliance_cost",
+    "compliance_floor",
+    "subsidy_output",
 )
-#: leaders', firms' and citizens' behaviour members may differ in (not the surveys'
-#: numbers, the natural scales, the candidate plans' or the indicator scales' floors and
-#: initial values)
+#: leaders', firms' and citizens' behaviour members may differ in (not the candidate
+#: plans' numbers or the indicator scales' floors and initial values)
 BEHAVIOUR = (
     "career_value",
     "public_service_motivation",
@@ -133,7 +135,14 @@ BEHAVIOUR = (
     "initial_trust_local_sd",
     "initial_trust_central",
     "initial_trust_central_sd",
+    "survey_trust_weight",
+    "survey_neutral_trust",
+    "survey_subsidy_weight",
+    "survey_productivity_weight",
 )
+#: the natural scales members may differ in: those of leaders' welfare (the ones
+#: mechanisms read among them; the others are read by nothing)
+NATURAL_SCALES = ("growth_true", "services", "environment", "satisfaction", "debt", "innovation")
 #: every number of the tenure section
 TENURE = (
     "term_length",
@@ -219,6 +228,7 @@ PROMOTION = (
 VARYING: tuple[str, ...] = (
     *(f"economy.{f}" for f in ECONOMY),
     *(f"behaviour.{f}" for f in BEHAVIOUR),
+    *(f"behaviour.natural_scale.{f}" for f in NATURAL_SCALES),
     *(f"promotion.{f}" for f in PROMOTION),
     *(f"promotion.weights.{k}" for k in WEIGHTED),
     *(f"tenure.{f}" for f in TENURE),

@@ -320,7 +320,7 @@ class FirmPopulation:
         productivity relative to the prefecture (profitable firms rate the
         environment better).
         """
-        beh = self.model.config.behaviour
+        beh = self.model.behaviour  # a field members differ in: one value per prefecture
         rows = (self.n_pref, self.per_prefecture)
         alive = self.alive.reshape(rows)
         cnt = np.maximum(np.count_nonzero(alive, axis=1), 1)
@@ -330,7 +330,7 @@ class FirmPopulation:
         c = (
             rating_index(np.asarray(firm_trust), np.asarray(subsidy_rate), beh) - w * mean_logp
         ).astype(F32)
-        x = logp * F32(-w)
+        x = logp * (np.negative(w).astype(F32)[:, None] if np.ndim(w) else F32(-w))
         x -= c[:, None]
         np.exp(x, out=x)
         x += F32(1.0)

@@ -432,7 +432,7 @@ def _plan_utility(model, tr, career, intrinsic):
     pred["age"] = (tr["age"] + tr["k"])[:, None]
     ctx = model.upper.forecast_context()
     score = model.evaluator.believed_score(pred, ctx)
-    pred["welfare"] = _welfare(pred, beh.natural_scale)
+    pred["welfare"] = _welfare(pred, model.forecast_behaviour.natural_scale)
     util = career[:, None] * score + intrinsic[:, None] * pred["welfare"]
     # the inertia terms and mechanisms' utilities, in place (the same operations)
     drift = _budget_drift(model)

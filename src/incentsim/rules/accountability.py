@@ -232,8 +232,9 @@ class LifelongAccountability(Mechanism):
 
     def decision_utility(self, model, pred):
         natural, p, welfare = model.behaviour.natural_scale, self.params, pred["welfare"]
-        debt_rise = np.maximum(pred["debt_now"] - pred["debt"], 0.0) / natural.debt
-        pollution_rise = -pred["environment"] / natural.environment
+        debt_rise = np.maximum(pred["debt_now"] - pred["debt"], 0.0)
+        debt_rise /= along(natural.debt, debt_rise)
+        pollution_rise = -pred["environment"] / along(natural.environment, pred["environment"])
         return (
             along(p.stewardship, welfare) * welfare
             - along(p.debt_weight, debt_rise) * debt_rise**2
@@ -273,7 +274,7 @@ class VerticalEnvironmentalManagement(Mechanism):
         return (
             along(self.params.pressure, pred["environment"])
             * pred["environment"]
-            / (natural.environment)
+            / along(natural.environment, pred["environment"])
         )
 
     def pollution_factor(self, model):
@@ -309,7 +310,7 @@ class PublicRanking(Mechanism):
         return (
             along(self.params.reputation, pred["satisfaction"])
             * pred["satisfaction"]
-            / (natural.satisfaction)
+            / along(natural.satisfaction, pred["satisfaction"])
         )
 
     def trust_news(self, model):

@@ -105,33 +105,34 @@ class Commit:
     """Atomic writes staged to be renamed together, in phases (see :func:`staged`)."""
 
     def __init__(self) -> None:
-        self.phases: dict[int, list[tuple[Path, Path]]] = {}
+        self.renames: dict[Path, tuple[Path, int]] = {}  # tmp -> (dest, phase), in order
 
     def __bool__(self) -> bool:
-        return any(self.phases.values())
+        return bool(self.renames)
 
     def stage(self, tmp: Path, dest: Path, phase: int = 0) -> None:
         """Rename ``tmp`` onto ``dest`` in ``phase`` when the commit is applied (a later
         write of the same file replaces the earlier one)."""
-        for pairs in self.phases.values():
-            pairs[:] = [(t, d) for t, d in pairs if t != tmp]
-        self.phases.setdefault(phase, []).append((tmp, dest))
+        self.renames.pop(tmp, None)
+        self.renames[tmp] = (dest, phase)
 
     def apply(self) -> None:
         """Flush every staged file, then rename phase by phase, each phase flushed; the
         commit is then empty again."""
-        phases, self.phases = self.phases, {}
-        staged = [pair for k in sorted(phases) for pair in phases[k]]
-        if not staged:
+        renames, self.renames = self.renames, {}
+        if not renames:
             return
+        phases: dict[int, list[tuple[Path, Path]]] = {}
+        for tmp, (dest, phase) in renames.items():
+            phases.setdefault(phase, []).append((tmp, dest))
         try:
-            _flush([tmp for tmp, _ in staged])
+            _flush(list(renames))
             for k in sorted(phases):
                 for tmp, dest in phases[k]:
                     os.replace(tmp, dest)
                 _flush([dest.parent for _, dest in phases[k]])
         except BaseException:
-            for tmp, _ in staged:
+            for tmp in renames:
                 tmp.unlink(missing_ok=True)
             raise
 

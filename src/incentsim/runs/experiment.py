@@ -53,6 +53,7 @@ from incentsim.api import SimulationResult, simulate
 from incentsim.outcomes import OUTCOME_NAMES
 from incentsim.runs import interrupts
 from incentsim.runs.atomic import replace_durably, written_atomically  # noqa: F401 (documented here)
+from incentsim.runs.frames import write_parquet
 from incentsim.scenario import Scenario, ScenarioError, load_scenario
 
 # Keep Sacred lean: no py-cpuinfo / nvidia-smi probes per run (they cost ~1 s),
@@ -398,8 +399,8 @@ def artifact_writers(res: SimulationResult, *, figures: bool) -> dict[str, Calla
     """How to write each artifact of ``res`` to a path: ``timeseries.parquet``,
     ``leaders.parquet`` and, with ``figures``, ``outcomes.png``."""
     writers: dict[str, Callable[[Path], Any]] = {
-        "timeseries.parquet": lambda p: res.timeseries.to_parquet(p, index=False),
-        "leaders.parquet": lambda p: res.leaders.to_parquet(p, index=False),
+        "timeseries.parquet": lambda p: write_parquet(res.timeseries, p),
+        "leaders.parquet": lambda p: write_parquet(res.leaders, p),
     }
     if figures:
         writers["outcomes.png"] = lambda p: _outcome_figure(res, p)

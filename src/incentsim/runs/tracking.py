@@ -41,6 +41,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from incentsim.api import SimulationResult
 from incentsim.ensemble import step_members
 from incentsim.outcomes import OUTCOME_NAMES
@@ -106,20 +108,27 @@ def _shared() -> _Shared:
 def metrics_text(metrics: Mapping[str, Mapping[str, list]]) -> str:
     """``metrics.json`` as ``json.dumps(metrics, sort_keys=True, indent=2)`` writes it
     (Sacred's format), but with the C encoder for the lists of numbers and timestamps,
-    which the indenting encoder would format one Python call per element."""
+    which the indenting encoder would format one Python call per element; a list shared
+    by several metrics (the years, the timestamps) is formatted once."""
+    texts: dict[int, str] = {}  # id of a list -> its text (the lists live while we run)
     parts = []
     for name in sorted(metrics):
-        fields = [f"    {json.dumps(k)}: {_list_text(v)}" for k, v in sorted(metrics[name].items())]
+        fields = []
+        for k, v in sorted(metrics[name].items()):
+            text = texts.get(id(v))
+            if text is None:
+                text = texts[id(v)] = _list_text(v)
+            fields.append(f"    {json.dumps(k)}: {text}")
         parts.append(f"  {json.dumps(name)}: {{\n" + ",\n".join(fields) + "\n  }")
     return "{\n" + ",\n".join(parts) + "\n}" if parts else "{}"
 
 
 def _list_text(values: list) -> str:
-    """A list of numbers or plain strings at the third level of indentation."""
+    """A list of numbers or plain strings at the third level of indentation (the C
+    encoder puts the line breaks and indentation between the items)."""
     if not values:
         return "[]"
-    items = json.dumps(values)[1:-1].split(", ")  # no ", " inside a number or timestamp
-    return "[\n      " + ",\n      ".join(items) + "\n    ]"
+    return "[\n      " + json.dumps(values, separators=(",\n      ", ": "))[1:-1] + "\n    ]"
 
 
 def _utcnow() -> datetime.datetime:
@@ -229,13 +238,10 @@ class _Batch:
         """Metrics, artifacts, info and the heartbeat of a finished member's run."""
         years = [int(y) for y in res.timeseries["year"]]
         stamps = [stop.isoformat()] * len(years)
+        values = res.timeseries[list(OUTCOME_NAMES)].to_numpy(np.float64).T.tolist()
         metrics = {
-            name: {
-                "steps": years,
-                "timestamps": stamps,
-                "values": [float(v) for v in res.timeseries[name].tolist()],
-            }
-            for name in OUTCOME_NAMES
+            name: {"steps": years, "timestamps": stamps, "values": v}
+            for name, v in zip(OUTCOME_NAMES, values, strict=True)
         }
         text = metrics_text(metrics)  # as Sacred's log_metrics would write it
         obs.save_artifact("metrics.json", lambda p: p.write_text(text))
