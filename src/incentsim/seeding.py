@@ -31,7 +31,7 @@ class MemberStreams:
     The members' prefectures (or provinces, firms, ...) are laid out in equal
     consecutive blocks along one axis of a draw (``axis``, default the first): each
     member draws its block exactly as it would alone, from its own stream, and the
-    blocks are concatenated. A draw of one value (no ``size``) gives one per member.
+    blocks lie one after another. A draw of one value (no ``size``) gives one per member.
     A draw's parameters (``low``, ``high``) are one value, or one per member (an array,
     where members differ in them). With one member every draw equals that of
     :func:`stream` alone.
