@@ -217,8 +217,8 @@ class _Batch:
             for i, when in sorted(self.starting.items()):
                 self._open(i, when)
             self.starting.clear()
-            try:
-                self.commit.apply()
+            try:  # runs that only started need not be durable yet: the next commit is
+                self.commit.apply(durable=bool(self.stored))
             except OSError as exc:
                 raise StorageError(
                     f"cannot store runs in {self.runs_dir}: {exc.strerror or exc}"
