@@ -243,3 +243,20 @@ def test_a_vectorised_batch_flushes_its_runs_start_once_and_its_results_durably(
     assert {n.split(".")[1] for n in results} >= {"run", "metrics", "info", "leaders"}
     runs, _ = load_runs(tmp_path)
     assert list(runs.status) == ["COMPLETED"] * 2
+
+
+def test_outcome_values_are_the_outcome_columns_in_order(tiny):
+    import numpy as np
+
+    from incentsim import simulate
+    from incentsim.api import outcome_values
+    from incentsim.outcomes import OUTCOME_NAMES
+
+    ts = simulate(tiny, seed=1).timeseries
+    shuffled = ts[list(reversed(ts.columns))]  # the order of the frame's columns is not used
+    values = outcome_values(shuffled)
+    assert values.flags.c_contiguous and values.shape == (len(OUTCOME_NAMES), len(ts))
+    for row, name in zip(values, OUTCOME_NAMES, strict=True):
+        assert np.array_equal(row, ts[name].to_numpy(np.float64), equal_nan=True)
+    with pytest.raises(KeyError, match=OUTCOME_NAMES[3]):
+        outcome_values(ts.drop(columns=OUTCOME_NAMES[3]))
