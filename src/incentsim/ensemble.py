@@ -40,9 +40,13 @@ Progress = Callable[[int, int], None]
 
 def resolve(members: Iterable[tuple[ScenarioLike, int]]) -> list[tuple[Scenario, int]]:
     """Every member validated as ``(Scenario, seed)``; one :class:`ScenarioError`
-    naming each bad member (``members[3].tenure.term_length: ...``) before anything runs."""
+    naming each bad member (``members[3].tenure.term_length: ...``) before anything runs.
+    Members given the same scenario object get the same :class:`Scenario` (loaded once)."""
     out: list[tuple[Scenario, int]] = []
     problems: list[tuple[str, str]] = []
+    # the model knows members sharing a Scenario share every field; the input is kept
+    # so its id stays unique
+    loaded: dict[int, tuple[Any, Scenario]] = {}
     for i, member in enumerate(members):
         try:
             scenario, seed = member
@@ -51,7 +55,10 @@ def resolve(members: Iterable[tuple[ScenarioLike, int]]) -> list[tuple[Scenario,
             continue
         try:
             seed = check_seed(seed, what=f"members[{i}].seed")
-            sc = load_scenario(scenario if scenario is not None else default_scenario_path())
+            if id(scenario) not in loaded:
+                path = scenario if scenario is not None else default_scenario_path()
+                loaded[id(scenario)] = (scenario, load_scenario(path))
+            sc = loaded[id(scenario)][1]
         except ScenarioError as exc:
             problems.extend((f"members[{i}].{p}", m) for p, m in exc.problems)
             continue
@@ -132,8 +139,11 @@ def run_group(
     """
     total = sum(sc.world.burn_in + sc.world.horizon for sc in scenarios)
     by_key: dict[Hashable, list[int]] = {}
+    keys: dict[int, Hashable] = {}  # members sharing a scenario object share its key
     for j, sc in enumerate(scenarios):
-        by_key.setdefault(vector_key(sc), []).append(j)
+        if id(sc) not in keys:
+            keys[id(sc)] = vector_key(sc)
+        by_key.setdefault(keys[id(sc)], []).append(j)
     out: dict[int, SimulationResult] = {}
     done = 0
     for idx in by_key.values():

@@ -21,13 +21,17 @@ def stream(seed: int, name: str) -> np.random.Generator:
     return np.random.Generator(np.random.SFC64(ss))
 
 
+#: the draws a generator can make into an array given (``out=``): the same numbers
+_FILLS = ("random", "standard_normal")
+
+
 class MemberStreams:
     """Stream ``name`` of every member of an ensemble (one seed each), drawn as one.
 
     The members' prefectures (or provinces, firms, ...) are laid out in equal
     consecutive blocks along one axis of a draw (``axis``, default the first): each
     member draws its block exactly as it would alone, from its own stream, and the
-    blocks are concatenated. A draw of one value (no ``size``) gives one per member.
+    blocks lie one after another. A draw of one value (no ``size``) gives one per member.
     A draw's parameters (``low``, ``high``) are one value, or one per member (an array,
     where members differ in them). With one member every draw equals that of
     :func:`stream` alone.
@@ -47,6 +51,11 @@ class MemberStreams:
         if shape[axis] % k:
             raise ValueError(f"{shape[axis]} draws do not split among {k} members")
         shape[axis] //= k
+        if axis == 0 and method in _FILLS:  # each member draws into its block: no copies
+            out = np.empty((shape[0] * k, *shape[1:]))
+            for g, a, block in zip(self.members, each, np.split(out, k), strict=True):
+                getattr(g, method)(*a, out=block)
+            return out
         parts = [getattr(g, method)(*a, size=tuple(shape)) for g, a in zip(self.members, each)]
         return np.concatenate(parts, axis=axis)
 

@@ -289,7 +289,7 @@ class MemberValues:
     def __init__(self, scenarios: Sequence[Scenario], member: np.ndarray) -> None:
         first = shared_part(scenarios[0])
         for i, sc in enumerate(scenarios[1:], start=1):
-            if shared_part(sc) != first:
+            if sc is not scenarios[0] and shared_part(sc) != first:
                 raise ValueError(
                     f"member {i} differs from member 0 in a field members stepped as one "
                     f"model must share (only {', '.join(VARYING)} may differ)"
@@ -299,6 +299,8 @@ class MemberValues:
         self.member = member
         #: per-member values of the fields that differ (dotted path -> (members,) array)
         self.differing: dict[str, np.ndarray] = {}
+        if all(sc is scenarios[0] for sc in scenarios):  # one scenario, several seeds
+            return
         for path in VARYING:
             values = [_get(sc, path) for sc in scenarios]
             if any(v != values[0] for v in values):

@@ -113,6 +113,14 @@ def _tacitus(gain, threshold) -> dict:
     }
 
 
+def _initial_trust(z: np.ndarray, mean, sd) -> np.ndarray:
+    """``clip(mean + sd * z, 0, 1)`` as float32 (``mean``, ``sd``: one number or one per
+    citizen), in place on the draws ``z``."""
+    z *= sd
+    z += mean
+    return np.clip(z, 0.0, 1.0, out=z).astype(F32)
+
+
 class CitizenPopulation:
     """Columnar state of all citizens (fixed slots per prefecture)."""
 
@@ -132,22 +140,24 @@ class CitizenPopulation:
         n = n_pref * per_prefecture
         self.prefecture = np.repeat(np.arange(n_pref, dtype=np.int32), per_prefecture)
         econ, beh, own = model.economy, model.behaviour, self._own
+        # in place on each draw: the same operations as exp(sd * z - sd**2 / 2) and
+        # clip(mean + sd * z, 0, 1), without temporaries
         sd = own(econ.skill_sd)
-        self.skill = np.exp(sd * rng.standard_normal(n) - 0.5 * sd * sd).astype(F32)
+        z = rng.standard_normal(n)
+        z *= sd
+        z -= 0.5 * sd * sd
+        self.skill = np.exp(z, out=z).astype(F32)
         self._income = self.skill.copy()
         self._expected_growth = np.full(n, own(econ.initial_growth), dtype=F32)
         self._satisfaction = np.full(n, own(beh.initial_satisfaction), dtype=F32)
-        self._trust_local = np.clip(
-            own(beh.initial_trust_local) + own(beh.initial_trust_local_sd) * rng.standard_normal(n),
-            0.0,
-            1.0,
-        ).astype(F32)
-        self._trust_central = np.clip(
-            own(beh.initial_trust_central)
-            + own(beh.initial_trust_central_sd) * rng.standard_normal(n),
-            0.0,
-            1.0,
-        ).astype(F32)
+        self._trust_local = _initial_trust(
+            rng.standard_normal(n), own(beh.initial_trust_local), own(beh.initial_trust_local_sd)
+        )
+        self._trust_central = _initial_trust(
+            rng.standard_normal(n),
+            own(beh.initial_trust_central),
+            own(beh.initial_trust_central_sd),
+        )
         self._petitioned = np.zeros(n, dtype=bool)
         self.k = k if per_prefecture >= 2 else 0
         self.n_lattice = min(self.k, 2)
@@ -170,14 +180,15 @@ class CitizenPopulation:
         """
         n = n_pref * per
         ties = np.empty((k_rand, n), dtype=np.intp)
-        j = np.tile(np.arange(per, dtype=np.int64), n_pref)
-        p = self.prefecture
+        j = np.tile(np.arange(per, dtype=np.intp), n_pref)
         for c in range(k_rand):
-            other = (j + rng.integers(1, per, n)) % per
-            ties[c] = other
+            other = np.add(j, rng.integers(1, per, n), out=ties[c])
+            np.subtract(other, per, out=other, where=other >= per)  # (j + d) % per
+        # chunk-local rows: the prefecture's first row less its chunk's
+        start = np.repeat(np.arange(n_pref, dtype=np.intp) * per, per)
         for lo, hi in self._chunks.bounds:
-            a, b = lo * per, hi * per
-            ties[:, a:b] += (p[a:b].astype(np.intp) - lo) * per
+            start[lo * per : hi * per] -= lo * per
+        ties += start
         return ties
 
     @property
@@ -312,11 +323,13 @@ class CitizenPopulation:
             t2 = t.reshape(c.rows)
             acc = np.empty_like(t)
             acc2 = acc.reshape(c.rows)
-            acc2[:, :-1] = t2[:, 1:]
-            acc2[:, -1] = t2[:, 0]
-            if self.n_lattice == 2:
-                acc2[:, 1:] += t2[:, :-1]
-                acc2[:, 0] += t2[:, -1]
+            if self.n_lattice == 2:  # t[j + 1] + t[j - 1] around each ring, in one pass
+                np.add(t2[:, 2:], t2[:, :-2], out=acc2[:, 1:-1])
+                np.add(t2[:, 1], t2[:, -1], out=acc2[:, 0])
+                np.add(t2[:, 0], t2[:, -2], out=acc2[:, -1])
+            else:
+                acc2[:, :-1] = t2[:, 1:]
+                acc2[:, -1] = t2[:, 0]
             tied = np.empty_like(t)
             for ties in self._ties:
                 acc += np.take(t, ties[a:b], out=tied)  # no temporary index checks (2x faster)
