@@ -122,10 +122,9 @@ class Commit:
         commit is then empty again.
 
         ``durable=False`` leaves the last phase's renames unflushed: no file is ever torn
-        (each reached the disk before its rename), but after a crash the last renames may
-        not have happened; the next flush of the filesystem (the next commit) makes them
-        durable (and the next commit's flush does). For files nothing is lost without
-        (a run's start)."""
+        (each reached the disk before its rename), but a crash may undo those renames; the
+        next commit flushes them first. For files whose loss costs nothing (a run's
+        start)."""
         renames, self.renames = self.renames, {}
         if not renames:
             return
