@@ -8,7 +8,9 @@ tracked runs, against the same K members not stored, in one process.
 a runs directory under ``--dir`` (tracked). Alternated ``--repeat`` times (a, b, b, a,
 a, b, ...) after a warm-up of each; prints the wall and CPU time (this process's, threads
 included) of every pair, the overhead of (b) over (a), and the load average at the start
-and the end.
+and the end. Under load, runs of the same work differ by tens of per cent from one to the
+next; so it also prints the *in-run share*: the wall time (b) spent inside the batch's
+storage (its hooks and sync points) over the rest of (b), measured within the same run.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ import time
 from pathlib import Path
 
 from incentsim.ensemble import simulate_ensemble
+from incentsim.runs import tracking
 from incentsim.runs.tracking import Member, run_tracked_batch
 from incentsim.scenario import load_scenario
 
@@ -31,6 +34,33 @@ def _timed(fn) -> tuple[float, float]:
     w, c = time.perf_counter(), time.process_time()
     fn()
     return time.perf_counter() - w, time.process_time() - c
+
+
+class _Clock:
+    """Wall time spent in the storage of tracked batches (outermost calls only)."""
+
+    def __init__(self) -> None:
+        self.depth, self.wall = 0, 0.0
+        for name in ("start", "finish", "sync", "beat", "fail", "interrupt"):
+            setattr(tracking._Batch, name, self._timed(getattr(tracking._Batch, name)))
+        tracking.ensure_runs_dir = self._timed(tracking.ensure_runs_dir)
+
+    def _timed(self, fn):
+        def timed(*args, **kwargs):
+            self.depth += 1
+            t = time.perf_counter()
+            try:
+                return fn(*args, **kwargs)
+            finally:
+                self.depth -= 1
+                if not self.depth:
+                    self.wall += time.perf_counter() - t
+
+        return timed
+
+
+def _median(values: list[float]) -> float:
+    return sorted(values)[len(values) // 2]
 
 
 def main() -> None:
@@ -53,9 +83,11 @@ def main() -> None:
 
     print(f"load at start: {os.getloadavg()}")
     untracked(), tracked(0)  # warm-up
-    ratios_w, ratios_c = [], []
+    clock = _Clock()
+    ratios_w, ratios_c, shares = [], [], []
     try:
         for n in range(1, args.repeat + 1):  # the order alternates too: drifts cancel
+            clock.wall = 0.0
             if n % 2:
                 aw, ac = _timed(untracked)
                 bw, bc = _timed(lambda n=n: tracked(n))
@@ -64,19 +96,20 @@ def main() -> None:
                 aw, ac = _timed(untracked)
             ratios_w.append(bw / aw - 1)
             ratios_c.append(bc / ac - 1)
+            shares.append(clock.wall / (bw - clock.wall))
             print(
                 f"pair {n}: untracked {aw:.3f} s wall {ac:.3f} s CPU; tracked {bw:.3f} s wall "
                 f"{bc:.3f} s CPU; overhead wall {100 * ratios_w[-1]:+.1f} % "
-                f"CPU {100 * ratios_c[-1]:+.1f} %  (per member "
-                f"{1000 * (bw - aw) / args.k:.1f} ms wall)"
+                f"CPU {100 * ratios_c[-1]:+.1f} %; in-run share {100 * shares[-1]:.1f} % "
+                f"({1000 * clock.wall / args.k:.1f} ms of storage per member)"
             )
     finally:
         shutil.rmtree(root, ignore_errors=True)
-    ratios_w.sort(), ratios_c.sort()
     print(
-        f"{args.scale} K={args.k}: tracking wall overhead median "
-        f"{100 * ratios_w[len(ratios_w) // 2]:+.1f} % (range {100 * ratios_w[0]:+.1f} .. "
-        f"{100 * ratios_w[-1]:+.1f}), CPU median {100 * ratios_c[len(ratios_c) // 2]:+.1f} %"
+        f"{args.scale} K={args.k}: tracking wall overhead median {100 * _median(ratios_w):+.1f} % "
+        f"(range {100 * min(ratios_w):+.1f} .. {100 * max(ratios_w):+.1f}), CPU median "
+        f"{100 * _median(ratios_c):+.1f} %; in-run share median {100 * _median(shares):.1f} % "
+        f"(range {100 * min(shares):.1f} .. {100 * max(shares):.1f})"
     )
     print(f"load at end: {os.getloadavg()}")
 

@@ -214,3 +214,49 @@ def test_summary_means_are_pandas_means_bit_for_bit(tiny):
             want[f"{name}_final"] = float(frame[name].iloc[-1])
         assert list(got) == list(want)
         assert all(np.array_equal(got[k], want[k], equal_nan=True) for k in want)
+
+
+def test_a_vectorised_batch_flushes_its_runs_start_once_and_its_results_durably(
+    tmp_path, tiny, monkeypatch
+):
+    """K members stepped together: their start is one commit with one flush (the files,
+    before their renames: never torn; the renames reach the disk with the next flush),
+    their results another with three (files; artifacts renamed; run.json COMPLETED and
+    the done markers renamed), so nothing finished is ever lost."""
+    import incentsim.runs.atomic as atomic
+
+    real, flushes = atomic._syncfs, []
+
+    def syncfs(path):
+        tmp = [p for p in Path(tmp_path).rglob("*.tmp") if p.parent.name.isdigit()]
+        flushes.append(sorted(p.name for p in tmp))  # the runs' files waiting for renames
+        return real(path)
+
+    monkeypatch.setattr(atomic, "_syncfs", syncfs)
+    sc = load_scenario(tiny)
+    if atomic._LIBC is None:
+        pytest.skip("no syncfs here")
+    run_tracked_batch([Member(sc, 0), Member(sc, 1)], tmp_path)
+    assert len(flushes) == 4
+    started, results = flushes[0], flushes[1]
+    assert {n.split(".")[1] for n in started} == {"run", "config"}  # run.json, config.json
+    assert {n.split(".")[1] for n in results} >= {"run", "metrics", "info", "leaders"}
+    runs, _ = load_runs(tmp_path)
+    assert list(runs.status) == ["COMPLETED"] * 2
+
+
+def test_outcome_values_are_the_outcome_columns_in_order(tiny):
+    import numpy as np
+
+    from incentsim import simulate
+    from incentsim.api import outcome_values
+    from incentsim.outcomes import OUTCOME_NAMES
+
+    ts = simulate(tiny, seed=1).timeseries
+    shuffled = ts[list(reversed(ts.columns))]  # the order of the frame's columns is not used
+    values = outcome_values(shuffled)
+    assert values.flags.c_contiguous and values.shape == (len(OUTCOME_NAMES), len(ts))
+    for row, name in zip(values, OUTCOME_NAMES, strict=True):
+        assert np.array_equal(row, ts[name].to_numpy(np.float64), equal_nan=True)
+    with pytest.raises(KeyError, match=OUTCOME_NAMES[3]):
+        outcome_values(ts.drop(columns=OUTCOME_NAMES[3]))

@@ -16,6 +16,18 @@ from incentsim.runs.ranges import check_seed
 from incentsim.scenario import Scenario, ScenarioError, load_scenario
 
 
+def outcome_values(timeseries: pd.DataFrame) -> np.ndarray:
+    """The outcomes of ``timeseries`` as one float array, an outcome per row.
+
+    Rows in the order of :data:`~incentsim.outcomes.OUTCOME_NAMES`, each outcome's years
+    contiguous (as pandas sums a column); taken from the whole frame at once (selecting
+    the columns by name first was most of the cost of a run's summary)."""
+    rows = timeseries.columns.get_indexer(OUTCOME_NAMES)
+    if (rows < 0).any():
+        raise KeyError(f"no outcome {OUTCOME_NAMES[int(np.argmin(rows))]!r} in the timeseries")
+    return np.ascontiguousarray(timeseries.to_numpy(np.float64).T[rows])
+
+
 @dataclass
 class SimulationResult:
     """What one simulation produced.
@@ -38,8 +50,7 @@ class SimulationResult:
         The means are pandas' ``Series.mean`` bit for bit (the same pairwise sums over
         each outcome's years, missing values counted out), for all the outcomes in one
         pass instead of one pandas call each."""
-        ts = self.timeseries[list(OUTCOME_NAMES)].to_numpy(np.float64)
-        values = np.ascontiguousarray(ts.T)  # one outcome's years contiguous, as pandas sums
+        values = outcome_values(self.timeseries)
         missing = np.isnan(values)
         with np.errstate(invalid="ignore", divide="ignore"):  # no year: nan, as pandas
             means = np.where(missing, 0.0, values).sum(axis=1) / (

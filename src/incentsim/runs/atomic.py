@@ -106,6 +106,7 @@ class Commit:
 
     def __init__(self) -> None:
         self.renames: dict[Path, tuple[Path, int]] = {}  # tmp -> (dest, phase), in order
+        self.unflushed: list[Path] = []  # directories of renames not yet on disk
 
     def __bool__(self) -> bool:
         return bool(self.renames)
@@ -116,9 +117,14 @@ class Commit:
         self.renames.pop(tmp, None)
         self.renames[tmp] = (dest, phase)
 
-    def apply(self) -> None:
+    def apply(self, durable: bool = True) -> None:
         """Flush every staged file, then rename phase by phase, each phase flushed; the
-        commit is then empty again."""
+        commit is then empty again.
+
+        ``durable=False`` leaves the last phase's renames unflushed: no file is ever torn
+        (each reached the disk before its rename), but a crash may undo those renames; the
+        next commit flushes them first. For files whose loss costs nothing (a run's
+        start)."""
         renames, self.renames = self.renames, {}
         if not renames:
             return
@@ -126,11 +132,17 @@ class Commit:
         for tmp, (dest, phase) in renames.items():
             phases.setdefault(phase, []).append((tmp, dest))
         try:
-            _flush(list(renames))
+            _flush([*renames, *self.unflushed])
+            self.unflushed = []
+            last = max(phases)
             for k in sorted(phases):
                 for tmp, dest in phases[k]:
                     os.replace(tmp, dest)
-                _flush([dest.parent for _, dest in phases[k]])
+                dirs = [dest.parent for _, dest in phases[k]]
+                if durable or k != last:
+                    _flush(dirs)
+                else:
+                    self.unflushed = dirs
         except BaseException:
             for tmp in renames:
                 tmp.unlink(missing_ok=True)

@@ -41,9 +41,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
-from incentsim.api import SimulationResult
+from incentsim.api import SimulationResult, outcome_values
 from incentsim.ensemble import step_members
 from incentsim.outcomes import OUTCOME_NAMES
 from incentsim.runs import atomic, interrupts
@@ -217,8 +215,8 @@ class _Batch:
             for i, when in sorted(self.starting.items()):
                 self._open(i, when)
             self.starting.clear()
-            try:
-                self.commit.apply()
+            try:  # runs that only started need not be durable yet: the next commit is
+                self.commit.apply(durable=bool(self.stored))
             except OSError as exc:
                 raise StorageError(
                     f"cannot store runs in {self.runs_dir}: {exc.strerror or exc}"
@@ -238,7 +236,7 @@ class _Batch:
         """Metrics, artifacts, info and the heartbeat of a finished member's run."""
         years = [int(y) for y in res.timeseries["year"]]
         stamps = [stop.isoformat()] * len(years)
-        values = res.timeseries[list(OUTCOME_NAMES)].to_numpy(np.float64).T.tolist()
+        values = outcome_values(res.timeseries).tolist()
         metrics = {
             name: {"steps": years, "timestamps": stamps, "values": v}
             for name, v in zip(OUTCOME_NAMES, values, strict=True)
