@@ -125,7 +125,7 @@ def test_a_group_steps_each_scenario_once_with_all_its_seeds(tiny, monkeypatch):
         api, "IncentModel", lambda sc, seed: built.append(seed) or model_cls(sc, seed)
     )
     lean = copy.deepcopy(tiny)
-    lean["behaviour"] = {"plan_concentration": 3.0}  # not vectorised: another model, same group
+    lean["behaviour"] = {"borrowing_levels": [0.0, 0.02]}  # not vectorised: another model
     members = [(tiny, 0), (lean, 0), (tiny, 5), (lean, 9), (tiny, 2)]
     results = simulate_ensemble(members)
     assert built == [[0, 5, 2], [0, 9]]
@@ -367,7 +367,7 @@ def test_a_sweep_differing_in_everything_at_once_is_one_model(tiny):
 @pytest.mark.parametrize(
     "path, value",
     [
-        ("behaviour.plan_concentration", 3.0),
+        ("behaviour.borrowing_levels", [0.0, 0.02]),
         ("behaviour.fixed_shares", [0.2] * 5),
         ("promotion.rule", "gdp_tournament"),
         ("promotion.veto", {"debt_to_gdp": 0.5}),
@@ -397,7 +397,7 @@ def test_a_group_steps_members_differing_in_parameters_as_one_model(tiny, monkey
         api, "IncentModel", lambda sc, seed: built.append(seed) or model_cls(sc, seed)
     )
     seven = _with(tiny, "tenure.term_length", 7)
-    lean = _with(tiny, "behaviour.plan_concentration", 3.0)  # not vectorised: another model
+    lean = _with(tiny, "behaviour.borrowing_levels", [0.0, 0.02])  # not vectorised: another model
     members = [(tiny, 0), (seven, 0), (lean, 5), (tiny, 2)]
     results = simulate_ensemble(members)
     assert built == [[0, 0, 2], [5]]

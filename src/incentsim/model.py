@@ -189,7 +189,9 @@ class IncentModel(mesa.Model):
         """Each member's candidate plans, drawn from its world stream, in the layouts
         leaders use."""
         k, m, n = self.n_members, self.member_size, self.n_prefectures
-        plans = np.stack([candidate_plans(sc.behaviour, g) for g in rng.members])[:, None]
+        plans = np.stack(
+            [candidate_plans(s.behaviour, g) for s, g in zip(self.scenarios, rng.members)]
+        )[:, None]
         shape = (k, m, *plans.shape[2:])
         #: each prefecture's candidate plans (its member's), (prefectures, plans, uses + 1);
         #: of a single run, a read-only view repeating the one set (no copies)

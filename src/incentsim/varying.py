@@ -94,8 +94,9 @@ ECONOMY = (
     "initial_firm_age_max",
 )
 #: leaders', firms' and citizens' behaviour members may differ in (with the natural
-#: scales and the indicator scales' floors and initial values: all but the candidate
-#: plans' numbers and fixed budget shares)
+#: scales and the indicator scales' floors and initial values: all but the number of
+#: candidate plans, the borrowing levels they draw from and the budget shares, initial
+#: or fixed)
 BEHAVIOUR = (
     "career_value",
     "public_service_motivation",
@@ -144,6 +145,8 @@ BEHAVIOUR = (
     "survey_neutral_trust",
     "survey_subsidy_weight",
     "survey_productivity_weight",
+    "plan_concentration",
+    "plan_lean_floor",
 )
 #: the natural scales members may differ in: those of leaders' welfare (the ones
 #: mechanisms read among them; the others are read by nothing)
