@@ -199,7 +199,7 @@ def test_kill_9_leaves_one_incomplete_run_that_is_redone(tmp_path):
     completed = _check_completed_readable(runs)
     others = {rid: s for rid, s in st.items() if s != "COMPLETED"}
     assert len(others) <= 1 and set(others.values()) <= {"INCOMPLETE"}, st
-    assert not list(runs.rglob("*.tmp")) or True  # a killed writer may leave a temp file
+    # (a killed writer may leave a temporary file: nothing to assert about those)
     _resume(spec, runs, expect_new=6 - completed, total=6)
     assert all(s in ("COMPLETED", "INCOMPLETE") for s in _statuses(runs).values())
 

@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import copy
 import json
+import os
 from pathlib import Path
 
 import pandas as pd
 import pytest
 
 import incentsim.ensemble as ens
+import incentsim.runs.atomic as atomic
 from incentsim.runs.experiment import SafeFileStorageObserver, finished_run, make_experiment
 from incentsim.runs.results import load_runs
 from incentsim.runs.tracking import OPTIONS, Member, run_tracked_batch
@@ -223,8 +225,6 @@ def test_a_vectorised_batch_flushes_its_runs_start_once_and_its_results_durably(
     before their renames: never torn; the renames reach the disk with the next flush),
     their results another with three (files; artifacts renamed; run.json COMPLETED and
     the done markers renamed), so nothing finished is ever lost."""
-    import incentsim.runs.atomic as atomic
-
     real, flushes = atomic._syncfs, []
 
     def syncfs(path):
@@ -260,3 +260,22 @@ def test_outcome_values_are_the_outcome_columns_in_order(tiny):
         assert np.array_equal(row, ts[name].to_numpy(np.float64), equal_nan=True)
     with pytest.raises(KeyError, match=OUTCOME_NAMES[3]):
         outcome_values(ts.drop(columns=OUTCOME_NAMES[3]))
+
+
+def test_a_run_reads_completed_only_once_its_done_marker_is_there(tmp_path, tiny, monkeypatch):
+    """Whenever the process is killed (here: after every rename), a run whose
+    ``run.json`` says COMPLETED is one re-running the study skips, so the runs it redoes
+    are exactly those not COMPLETED (the marker used to come second: a kill between
+    the two renames left a COMPLETED run that was run again)."""
+    real, seen = os.replace, []
+
+    def replace(src, dst):
+        real(src, dst)
+        dst = Path(dst)
+        if dst.name == "run.json" and _json(dst.parent, "run.json")["status"] == "COMPLETED":
+            seen.append(finished_run(tmp_path, _json(dst.parent, "info.json")["task_key"]))
+
+    monkeypatch.setattr(atomic.os, "replace", replace)
+    sc = load_scenario(tiny)
+    run_tracked_batch([Member(sc, 0), Member(sc, 1)], tmp_path)
+    assert seen == ["1", "2"]

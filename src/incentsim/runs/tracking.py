@@ -19,7 +19,7 @@ and stored at the next sync point (after a simulated year, before a run is store
 failed or interrupted, at the end of the batch) as one commit with every other run
 started or finished since the last one (:class:`_Batch`): it appears ``RUNNING``
 (with the writing process's id) after its first simulated year, and when its result
-is ready its files, then ``run.json`` ``COMPLETED`` and ``_done``, are written with
+is ready its files, then ``_done`` and ``run.json`` ``COMPLETED``, are written with
 interruptions held, so a finished member is never lost or half-stored. An
 interruption (Ctrl-C, SIGTERM, a Dask stop) while members are being stepped stores
 the finished ones, then each run in flight as ``INTERRUPTED``, and propagates; a
@@ -190,8 +190,8 @@ class _Batch:
         self.next_id = int(Path(obs.dir).name) + 1
 
     def finish(self, i: int, res: SimulationResult) -> None:
-        """Stage member ``i``'s result: its files, then (a later phase) ``run.json``
-        ``COMPLETED`` and the done marker."""
+        """Stage member ``i``'s result: its files, then (a later phase) the done marker
+        and ``run.json`` ``COMPLETED``."""
         with interrupts.held():
             if i in self.starting:
                 self._open(i, self.starting.pop(i))
@@ -202,9 +202,11 @@ class _Batch:
             with atomic.staged(self.commit, 1), contextlib.suppress(OSError):
                 self._store(obs, res, info, stop)  # an error is noted: FAILED below
             with atomic.staged(self.commit, 2):
-                obs.completed_event(stop_time=stop, result=run_result(info["summary"]))
+                # the marker before run.json: a run never reads COMPLETED without it, so
+                # a process killed between the two renames leaves a run that is redone
                 if not obs.write_errors:
                     mark_done(self.runs_dir, info["task_key"], run_id)
+                obs.completed_event(stop_time=stop, result=run_result(info["summary"]))
             self.stored.append((i, obs, Outcome(run_id, res, summary=info["summary"])))
 
     def sync(self) -> None:
