@@ -180,3 +180,23 @@ def test_batched_runs_equal_runs_one_at_a_time(tmp_path, monkeypatch):
     pd.testing.assert_frame_equal(runs["one"][cols], runs["batched"][cols], check_exact=True)
     assert set(runs["batched"].status) == {"COMPLETED"}
     assert len(list((tmp_path / "cached" / "_evals").glob("*.json"))) == len(tasks)
+
+
+@pytest.mark.parametrize("executor", ["serial", "local"])
+def test_kept_leader_panels_are_the_stored_ones(tmp_path, executor):
+    """``keep_leaders``: each result holds the leader panel its run stored (as read back
+    from ``leaders.parquet``), sent back by the worker; a resumed run's is read from its
+    directory; without it no panel is kept."""
+    from incentsim.runs.results import read_artifact
+
+    tasks = _tasks()[:3]
+    res = execute(tasks, tmp_path, executor=executor, jobs=2, batch_size=2, keep_leaders=True)
+    again = execute(tasks, tmp_path, executor=executor, skip_done=True, keep_leaders=True)
+    plain = execute(tasks[:1], tmp_path / "plain", executor=executor)
+    assert plain[0].ok and plain[0].leaders is None
+    for r, r2 in zip(res, again):
+        assert r.ok and not r.skipped and r2.skipped and r2.run_id == r.run_id
+        stored = read_artifact(tmp_path, r.run_id, "leaders.parquet")
+        assert len(stored) > 0
+        pd.testing.assert_frame_equal(r.leaders, stored, check_exact=True)
+        pd.testing.assert_frame_equal(r2.leaders, stored, check_exact=True)

@@ -6,7 +6,8 @@ scenarios share :func:`incentsim.ensemble.group_key`, within the memory budget);
 worker runs a batch with :meth:`Task.run_many` — for tracked tasks
 :func:`incentsim.runs.tracking.run_tracked_batch`, so every task is one
 Sacred-tracked run in ``runs_dir`` — and returns a compact
-:class:`TaskResult` per task (run id, summary, optionally the timeseries). A failing
+:class:`TaskResult` per task (run id, summary, optionally the timeseries and the leader
+panel, so a caller need not read back what it just ran). A failing
 simulation is reported in its result, not raised; a worker that dies has its
 batch retried (process pool: once on a fresh pool; Dask: ``retries=2`` plus
 the scheduler's own rescheduling), and tasks still unfinished are reported as
@@ -91,9 +92,12 @@ class Task:
         skip_done: bool = False,
         keep_timeseries: bool = True,
         progress: Callable[[int, int], None] | None = None,
+        keep_leaders: bool = False,
     ) -> TaskResult:
         """Run this task alone: :meth:`run_many` of this one task."""
-        (result,) = type(self).run_many([self], runs_dir, skip_done, keep_timeseries, progress)
+        (result,) = type(self).run_many(
+            [self], runs_dir, skip_done, keep_timeseries, progress, keep_leaders=keep_leaders
+        )
         assert result is not None
         return result
 
@@ -106,13 +110,16 @@ class Task:
         keep_timeseries: bool = True,
         progress: Callable[[int, int], None] | None = None,
         on_result: Callable[[int, TaskResult], None] | None = None,
+        keep_leaders: bool = False,
     ) -> list[TaskResult | None]:
         """Run ``tasks`` where a worker calls it, stepped as ensembles, each one tracked
         run (:func:`run_tasks`); a subclass may run them differently, e.g. untracked and
         cached: :class:`incentsim.design.exploratory.cache.CachedTask`.
         ``on_result(i, result)`` as each task is done; ``None`` for a task that was not
         (the batch was interrupted: ``KeyboardInterrupt`` propagates)."""
-        return run_tasks(tasks, runs_dir, skip_done, keep_timeseries, progress, on_result)
+        return run_tasks(
+            tasks, runs_dir, skip_done, keep_timeseries, progress, on_result, keep_leaders
+        )
 
 
 @dataclass
@@ -127,13 +134,16 @@ class TaskResult:
     timeseries: pd.DataFrame | None = None
     error: str | None = None
     skipped: bool = False  # finished before (resumed sweep): not run again
+    leaders: pd.DataFrame | None = None  # the leader panel, when asked to keep it
 
     @property
     def ok(self) -> bool:
         return self.error is None
 
 
-def _from_finished(task: Task, runs_dir: Path, run_id: str, keep_timeseries: bool) -> TaskResult:
+def _from_finished(
+    task: Task, runs_dir: Path, run_id: str, keep_timeseries: bool, keep_leaders: bool = False
+) -> TaskResult:
     import json
 
     d = runs_dir / run_id
@@ -147,6 +157,7 @@ def _from_finished(task: Task, runs_dir: Path, run_id: str, keep_timeseries: boo
         info.get("summary"),
         ts,
         skipped=True,
+        leaders=pd.read_parquet(d / "leaders.parquet") if keep_leaders else None,
     )
 
 
@@ -175,11 +186,14 @@ def run_tasks(
     keep_timeseries: bool = True,
     progress: Callable[[int, int], None] | None = None,
     on_result: Callable[[int, TaskResult], None] | None = None,
+    keep_leaders: bool = False,
 ) -> list[TaskResult | None]:
     """Run ``tasks`` as one tracked batch in ``runs_dir``
     (:func:`incentsim.runs.tracking.run_tracked_batch`), reusing a run finished before
     (``skip_done``) or by a first attempt of this invocation (``info["invocation"]``).
-    A failing simulation or an invalid scenario is reported in its result."""
+    A failing simulation or an invalid scenario is reported in its result; the results
+    hold the timeseries (``keep_timeseries``) and the leader panel (``keep_leaders``)
+    of each run."""
     from incentsim.runs.tracking import Member, run_tracked_batch
 
     runs_dir = Path(runs_dir)
@@ -194,7 +208,7 @@ def run_tasks(
     for i, t in enumerate(tasks):
         finished = _finished_before(t, runs_dir, skip_done)
         if finished is not None:
-            done(i, _from_finished(t, runs_dir, finished, keep_timeseries))
+            done(i, _from_finished(t, runs_dir, finished, keep_timeseries, keep_leaders))
             continue
         try:
             members.append(Member(load_scenario(t.scenario), check_seed(t.seed), t.info))
@@ -211,7 +225,8 @@ def run_tasks(
             return
         assert o.result is not None
         ts = o.result.timeseries if keep_timeseries else None
-        done(todo[j], TaskResult(t.key, t.seed, name, o.run_id, o.summary, ts))
+        leaders = o.result.leaders if keep_leaders else None
+        done(todo[j], TaskResult(t.key, t.seed, name, o.run_id, o.summary, ts, leaders=leaders))
 
     if members:
         run_tracked_batch(members, runs_dir, progress=progress, on_done=stored)
@@ -254,6 +269,7 @@ def run_batch(
     skip_done: bool = False,
     keep_timeseries: bool = True,
     stop_event: str | None = None,
+    keep_leaders: bool = False,
 ) -> list[TaskResult | None]:
     """Worker entry point: run a batch of tasks as ensembles (importable by Dask workers).
 
@@ -263,12 +279,13 @@ def run_batch(
     ``Event`` that interrupts the batch when set (Dask workers only); the tasks it
     did not finish are then ``None``.
     """
+    keep = (keep_timeseries, keep_leaders)
     if stop_event:
-        return _run_batch_on_dask(batch, runs_dir, skip_done, keep_timeseries, stop_event)
+        return _run_batch_on_dask(batch, runs_dir, skip_done, keep, stop_event)
     global _IN_TASK
     _IN_TASK = True
     try:
-        return _run_many(batch, runs_dir, skip_done, keep_timeseries)
+        return _run_many(batch, runs_dir, skip_done, keep)
     except KeyboardInterrupt:
         if _STOPPING:
             os._exit(128 + _STOPPING)
@@ -281,15 +298,19 @@ def _run_many(
     batch: Sequence[Task],
     runs_dir: str | Path,
     skip_done: bool,
-    keep_timeseries: bool,
+    keep: tuple[bool, bool],
     progress: Callable[[int, int], None] | None = None,
     on_result: Callable[[int, TaskResult], None] | None = None,
 ) -> list[TaskResult | None]:
-    """``batch`` run by its tasks' class (:meth:`Task.run_many`; one class per batch)."""
-    return type(batch[0]).run_many(batch, runs_dir, skip_done, keep_timeseries, progress, on_result)
+    """``batch`` run by its tasks' class (:meth:`Task.run_many`; one class per batch);
+    ``keep``: whether the results hold the timeseries and the leader panel."""
+    keep_timeseries, keep_leaders = keep
+    return type(batch[0]).run_many(
+        batch, runs_dir, skip_done, keep_timeseries, progress, on_result, keep_leaders
+    )
 
 
-def _run_batch_on_dask(batch, runs_dir, skip_done, keep_timeseries, stop_event):
+def _run_batch_on_dask(batch, runs_dir, skip_done, keep, stop_event):
     """A batch on a Dask worker; once ``stop_event`` is set, the runs in flight are
     stored as ``INTERRUPTED`` and no further run starts. The interruption never
     leaves the task (a ``KeyboardInterrupt`` would shut the worker down)."""
@@ -298,7 +319,7 @@ def _run_batch_on_dask(batch, runs_dir, skip_done, keep_timeseries, stop_event):
         if stop.is_set():
             return out
         with contextlib.suppress(KeyboardInterrupt):
-            _run_many(batch, runs_dir, skip_done, keep_timeseries, stop.check, out.__setitem__)
+            _run_many(batch, runs_dir, skip_done, keep, stop.check, out.__setitem__)
     return out
 
 
@@ -368,6 +389,7 @@ def execute(
     batch_size: int | None = None,
     skip_done: bool = False,
     keep_timeseries: bool = True,
+    keep_leaders: bool = False,
     on_result: Callable[[TaskResult], None] | None = None,
     year_progress: Callable[[int, int], None] | None = None,
 ) -> list[TaskResult]:
@@ -375,6 +397,9 @@ def execute(
 
     ``skip_done``: tasks whose (scenario, seed) already completed in ``runs_dir``
     are not run again (their stored summary is returned, ``skipped=True``).
+    ``keep_timeseries`` / ``keep_leaders``: each result holds its run's timeseries / leader
+    panel (sent back by the worker that ran it; read from the run directory for a run
+    finished before), as the run stored them.
     ``on_result`` is called as each result arrives (progress bars).
     """
     if executor not in EXECUTORS:
@@ -387,7 +412,7 @@ def execute(
     for i, t in enumerate(tasks):
         done = finished_run(runs_dir, t.key) if skip_done else None
         if done is not None:
-            results[i] = _from_finished(t, runs_dir, done, keep_timeseries)
+            results[i] = _from_finished(t, runs_dir, done, keep_timeseries, keep_leaders)
             if on_result:
                 on_result(results[i])
         else:
@@ -405,15 +430,14 @@ def execute(
         if on_result:
             on_result(r)
 
+    keep = (keep_timeseries, keep_leaders)
     if executor == "serial":
         for g in groups:
             batch = [tasks[i] for i in g]
-            _run_many(batch, runs_dir, skip_done, keep_timeseries, year_progress, _at(store, g))
+            _run_many(batch, runs_dir, skip_done, keep, year_progress, _at(store, g))
     else:
         run = _run_dask if executor == "dask" else _run_pool
-        for idx_group, out in run(
-            groups, tasks, str(runs_dir), jobs, scheduler, skip_done, keep_timeseries
-        ):
+        for idx_group, out in run(groups, tasks, str(runs_dir), jobs, scheduler, skip_done, keep):
             for i, r in zip(idx_group, out):
                 store(i, r)
     return [results[i] for i in range(len(tasks))]
@@ -509,8 +533,17 @@ def _start_pool(ctx, pending, tasks, runs_dir, jobs, skip_done, keep):
         initializer=_init_worker,
         initargs=(ready,),
     )
+    keep_timeseries, keep_leaders = keep
     futs = {
-        pool.submit(run_batch, [tasks[i] for i in g], runs_dir, skip_done, keep): g for g in pending
+        pool.submit(
+            run_batch,
+            [tasks[i] for i in g],
+            runs_dir,
+            skip_done,
+            keep_timeseries,
+            keep_leaders=keep_leaders,
+        ): g
+        for g in pending
     }
     procs, up, t0 = _pool_processes(pool), 0, time.monotonic()
     while up < len(procs) and time.monotonic() - t0 < _START_TIMEOUT:
@@ -565,8 +598,9 @@ def _run_dask(groups, tasks, runs_dir, jobs, scheduler, skip_done, keep) -> Iter
                 [tasks[i] for i in g],
                 runs_dir,
                 skip_done,
-                keep,
+                keep[0],
                 stop,
+                keep_leaders=keep[1],
                 retries=2,
                 pure=False,
             )

@@ -4,7 +4,8 @@ Every arm is a shipped config plus (for a few contrasts) dotted overrides. Each
 (arm, seed) is one run, executed like every other batch of runs by
 :func:`incentsim.runs.executors.execute` (the interruption-safe process pool): Sacred
 records it in the runs directory, or, untracked, in a temporary one that is
-removed once its tables are read.
+removed once the runs are done. The workers send each run's timeseries and leader
+panel back with its result: nothing is read back from disk.
 """
 
 from __future__ import annotations
@@ -12,7 +13,6 @@ from __future__ import annotations
 import os
 import tempfile
 from collections.abc import Callable, Iterable, Mapping
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -214,20 +214,19 @@ def _execute(
 
     runs = Path(runs_dir) if runs_dir else default_runs_dir()
     results = execute(
-        tasks, runs, executor="local", jobs=workers or min(2, os.cpu_count() or 1), on_result=_count
+        tasks,
+        runs,
+        executor="local",
+        jobs=workers or min(2, os.cpu_count() or 1),
+        keep_leaders=True,  # the workers send the panels back: none is read from disk
+        on_result=_count,
     )
     failed = [r for r in results if not r.ok]
     if failed:
         raise RuntimeError(f"{len(failed)} validation run(s) failed; first: {failed[0].error}")
-    with ThreadPoolExecutor(4) as pool:  # reading parquet releases the GIL
-        leaders = list(
-            pool.map(
-                pd.read_parquet,
-                [runs.resolve() / str(r.run_id) / "leaders.parquet" for r in results],
-            )
-        )
     out = []
-    for t, r, p in zip(tasks, results, leaders):
-        assert r.run_id is not None and r.timeseries is not None  # kept for finished runs
-        out.append((t.info["arm"], t.seed, p, r.timeseries, r.run_id))
+    for t, r in zip(tasks, results):
+        # kept for finished runs
+        assert r.run_id is not None and r.timeseries is not None and r.leaders is not None
+        out.append((t.info["arm"], t.seed, r.leaders, r.timeseries, r.run_id))
     return out

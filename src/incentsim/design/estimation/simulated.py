@@ -17,7 +17,6 @@ import pandas as pd
 
 from incentsim.analysis.validation.moments import prepare_panel
 from incentsim.runs.executors import Task, TaskResult, execute
-from incentsim.runs.results import read_artifact
 from incentsim.scenario import Scenario
 
 
@@ -47,6 +46,7 @@ def simulated_panel(
         scheduler=scheduler,
         skip_done=True,
         keep_timeseries=True,
+        keep_leaders=True,
         on_result=on_result,
     )
     bad = [r for r in results if not r.ok]
@@ -54,12 +54,9 @@ def simulated_panel(
         raise SimulationFailed(f"seed {bad[0].seed}: {bad[0].error}")
     panels, series = [], []
     for r in results:
-        assert r.run_id is not None and r.timeseries is not None  # kept for finished runs
-        panels.append(
-            read_artifact(runs_dir, r.run_id, "leaders.parquet").assign(
-                seed=r.seed, arm=scenario.name
-            )
-        )
+        # kept for finished runs
+        assert r.run_id is not None and r.timeseries is not None and r.leaders is not None
+        panels.append(r.leaders.assign(seed=r.seed, arm=scenario.name))
         series.append(r.timeseries.assign(seed=r.seed, arm=scenario.name))
     return (
         prepare_panel(pd.concat(panels, ignore_index=True)),

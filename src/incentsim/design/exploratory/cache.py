@@ -63,6 +63,7 @@ class CachedTask(Task):
         keep_timeseries: bool = False,  # noqa: ARG003 - no timeseries is kept
         progress: Callable[[int, int], None] | None = None,
         on_result: Callable[[int, TaskResult], None] | None = None,
+        keep_leaders: bool = False,  # noqa: ARG003 - no leader panel is kept
     ) -> list[TaskResult | None]:
         """Read the cached summaries; step the other tasks as ensembles and cache each
         summary as soon as its simulation is done (a failure is reported per task)."""
