@@ -105,6 +105,26 @@ def test_growth_age_and_spells_are_known(panel):
     assert est["exit_hazard"].value == pytest.approx(changes / (N_PROV * PER * (YEARS - 1)))
 
 
+def test_spells_and_quintiles_of_a_panel_are_computed_once_inside_reusing(panel):
+    """Inside ``reusing`` the spells and quintiles of one panel object are computed once
+    (so the five spell and six quintile moments share them), equal to a fresh computation;
+    another panel object, or a call outside the block, computes them again."""
+    other = panel.copy()
+    with mm.reusing():
+        s, q = mm.spells(panel), mm.quintile(panel)
+        assert mm.spells(panel) is s and mm.quintile(panel) is q
+        assert mm.spells(other) is not s and mm.quintile(other) is not q
+        with mm.reusing():  # an inner block has its own
+            assert mm.spells(panel) is not s
+        assert mm.spells(panel) is s
+    assert mm.spells(panel) is not s
+    pd.testing.assert_frame_equal(s, mm.spells(panel), check_exact=True)
+    pd.testing.assert_series_equal(q, mm.quintile(panel), check_exact=True)
+    alone = {k: m.compute(panel) for k, m in mm.MOMENTS.items() if not mm.missing_columns(panel, m)}
+    shared = mm.compute(panel, list(alone))
+    assert {k: e.to_dict() for k, e in shared.items()} == {k: e.to_dict() for k, e in alone.items()}
+
+
 def test_moments_needing_absent_columns_say_so(panel):
     est = mm.compute(panel)
     assert "penultimate" in est["table1_gdp"].detail["error"]

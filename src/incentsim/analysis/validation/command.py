@@ -21,7 +21,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from incentsim.analysis.validation import calibration as cal, facts as fx
+from incentsim.analysis.validation import calibration as cal, facts as fx, moments as mm
 from incentsim.analysis.validation.report import fact_line, moment_line, write_report
 from incentsim.analysis.validation.runs import ARMS, RunData, default_config_dir, run_arms
 from incentsim.interfaces.cli_options import add_runs_dir
@@ -123,6 +123,11 @@ def required_arms() -> list[str]:
 
 def analyse(data: RunData, scenario: Any = None) -> dict[str, Any]:
     """Every fact and moment on pooled run data (no running, no writing)."""
+    with mm.reusing():  # spells and quintiles of a panel are computed once
+        return _analyse(data, scenario)
+
+
+def _analyse(data: RunData, scenario: Any) -> dict[str, Any]:
     panels, ts = data.panels, data.timeseries
     facts = [fx.evaluate_fact(f, panels, ts) for f in fx.FACTS]
     summary = []

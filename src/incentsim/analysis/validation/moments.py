@@ -36,8 +36,11 @@ Conventions (stated once, used everywhere):
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import contextlib
+import functools
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -107,6 +110,40 @@ def prepare_panel(p: pd.DataFrame) -> pd.DataFrame:
 
 # ------------------------------------------------------------------------- helpers
 
+#: what :func:`reused` functions computed on a panel, by (function, panel id), inside
+#: :func:`reusing` (``None`` outside it)
+_REUSED: dict[tuple[str, int], tuple[pd.DataFrame, Any]] | None = None
+
+
+@contextlib.contextmanager
+def reusing() -> Iterator[None]:
+    """Within this block, what several moments derive from one panel (its completed
+    spells, its growth quintiles) is computed once per panel object (the panels must
+    not change inside it). ``incentsim validate`` evaluates its facts and moments in one,
+    :func:`compute` its moments."""
+    global _REUSED
+    outer, _REUSED = _REUSED, {}
+    try:
+        yield
+    finally:
+        _REUSED = outer
+
+
+def reused(fn: Callable[[pd.DataFrame], Any]) -> Callable[[pd.DataFrame], Any]:
+    """``fn(panel)``, computed once per panel inside :func:`reusing` (the caller must not
+    change what it returns)."""
+
+    @functools.wraps(fn)
+    def once(p: pd.DataFrame) -> Any:
+        if _REUSED is None:
+            return fn(p)
+        hit = _REUSED.get((fn.__name__, id(p)))
+        if hit is None or hit[0] is not p:  # the panel is kept, so its id is not reused
+            hit = _REUSED[(fn.__name__, id(p))] = (p, fn(p))
+        return hit[1]
+
+    return once
+
 
 def expanding_mean(values: np.ndarray, groups: np.ndarray) -> np.ndarray:
     """The mean of ``values`` to date within each run of equal ``groups`` labels
@@ -160,6 +197,7 @@ def cluster_mean(d: pd.DataFrame, col: str, **detail) -> Estimate:
     return coef_estimate(fe_ols(d, col, [], [], CLUSTER), "const", **detail)
 
 
+@reused
 def quintile(p: pd.DataFrame) -> pd.Series:
     """Quintile (1..5) of reported growth within province-year (rank cut in five)."""
     cell = p["seed_year"] + ":" + p["province"].astype(str)
@@ -168,6 +206,7 @@ def quintile(p: pd.DataFrame) -> pd.Series:
     return (np.floor((rank - 1) * 5 / size) + 1).astype("Int64")
 
 
+@reused
 def spells(p: pd.DataFrame) -> pd.DataFrame:
     """Completed spells in post: one row per spell with ``unit`` and ``length`` (years)."""
     first_year = p.groupby("seed")["year"].transform("min")
@@ -499,16 +538,17 @@ def compute(panel: pd.DataFrame, ids: list[str] | None = None) -> dict[str, Esti
     """Every moment (or those in ``ids``) on a prepared panel. A moment whose columns the
     panel lacks, or whose estimator fails, is a NaN estimate saying why."""
     out = {}
-    for mid in ids or list(MOMENTS):
-        m = MOMENTS[mid]
-        miss = missing_columns(panel, m)
-        if miss:
-            out[mid] = nan_estimate(f"panel has no {', '.join(miss)}")
-            continue
-        try:
-            out[mid] = m.compute(panel)
-        except Exception as e:  # noqa: BLE001 - an estimator that cannot run is reported
-            out[mid] = nan_estimate(f"{type(e).__name__}: {e}")
+    with reusing():
+        for mid in ids or list(MOMENTS):
+            m = MOMENTS[mid]
+            miss = missing_columns(panel, m)
+            if miss:
+                out[mid] = nan_estimate(f"panel has no {', '.join(miss)}")
+                continue
+            try:
+                out[mid] = m.compute(panel)
+            except Exception as e:  # noqa: BLE001 - an estimator that cannot run is reported
+                out[mid] = nan_estimate(f"{type(e).__name__}: {e}")
     return out
 
 
