@@ -2,9 +2,10 @@
 
 An indicator is what the upper level can see of a prefecture's year and score
 a leader on. Each row of :data:`INDICATORS` declares it once: name, unit,
-what it measures, which way is better, its natural scale (one "notable
-change", in its own units: how intrinsic motivation and the mechanisms'
-penalties weigh indicators against each other), the least peer standard
+what it measures, which way is better, its natural scale if leaders' welfare
+weighs it (one "notable change", in its own units: how intrinsic motivation
+and the mechanisms' penalties weigh the welfare quantities against each
+other; ``agents.leader.WELFARE``), the least peer standard
 deviation evaluators divide by (``scale_floor``) and the scale they start
 with, whether the upper level scores it over the term, whether a promotion
 weight may be put on it, the veto key that caps it (``promotion.veto``), and
@@ -34,7 +35,9 @@ class Indicator:
     name: str
     unit: str
     description: str
-    #: one notable change in the indicator's units (None: not weighed as welfare)
+    #: one notable change in the indicator's units, for the indicators leaders' welfare
+    #: weighs (``agents.leader.WELFARE``; None: not weighed as welfare, and no field of
+    #: ``behaviour.natural_scale``)
     natural_scale: float | None = None
     #: least peer SD evaluators divide by (scored indicators only)
     scale_floor: float | None = None
@@ -55,7 +58,6 @@ INDICATORS: tuple[Indicator, ...] = (
         "growth",
         "fraction/yr",
         "reported real GDP growth",
-        natural_scale=0.05,
         scale_floor=0.01,
         initial_scale=0.05,
         scored=True,
@@ -114,7 +116,6 @@ INDICATORS: tuple[Indicator, ...] = (
         "firm_survey",
         "0..1",
         "mean business-environment rating of firms",
-        natural_scale=0.1,
         scale_floor=0.01,
         initial_scale=0.05,
         scored=True,
@@ -125,7 +126,6 @@ INDICATORS: tuple[Indicator, ...] = (
         "stability",
         "per 1,000 residents/yr",
         "minus petitions",
-        natural_scale=1.0,
         scale_floor=0.2,
         initial_scale=1.0,
         scored=True,
@@ -145,10 +145,11 @@ WEIGHTED = tuple(i.name for i in INDICATORS if i.weighted)
 #: ``promotion.veto`` key -> the indicator it caps (minus the indicator <= limit)
 VETO = {i.veto_key: i.name for i in INDICATORS if i.veto_key}
 
-#: welfare quantities a leader weighs that are not indicators: true growth (reported
-#: growth's natural scale) and the innovation stock (index, 1 = reference)
+#: welfare quantities a leader weighs that are not indicators: true growth (fraction/yr)
+#: and the innovation stock (index, 1 = reference)
 WELFARE_ONLY = {"growth_true": 0.05, "innovation": 0.2}
-#: default natural scales, indicators first (``behaviour.natural_scale`` sets them)
+#: default natural scales of the welfare quantities, indicators first
+#: (``behaviour.natural_scale`` sets them; a test checks they are exactly leaders' welfare)
 NATURAL_SCALE = {
     **{i.name: i.natural_scale for i in INDICATORS if i.natural_scale is not None},
     **WELFARE_ONLY,

@@ -1070,6 +1070,22 @@ def _layer_scale(data: dict[str, Any]) -> dict[str, Any]:
     return data
 
 
+#: fields taken out of the schema because nothing in the model read them, with why: a
+#: scenario, override or spec that still sets one fails validation with this reason
+#: instead of a bare "unknown key" (tests/test_dead_fields.py finds such fields)
+REMOVED = {
+    **{
+        f"behaviour.natural_scale.{k}": f"leaders' welfare does not weigh {what} and no "
+        "mechanism read this scale, so it changed nothing a run produces"
+        for k, what in (
+            ("growth", "reported growth (its scale is natural_scale.growth_true)"),
+            ("firm_survey", "the firm survey"),
+            ("stability", "petitions"),
+        )
+    },
+}
+
+
 def _allowed_keys(loc: tuple) -> list[str] | None:
     model: Any = Scenario
     for part in loc[:-1]:
@@ -1097,7 +1113,9 @@ def _format_errors(exc: ValidationError) -> list[tuple[str, str]]:
         )
         loc += user_key
         path = ".".join(str(p) for p in loc) or "<root>"
-        if kind == "extra_forbidden":
+        if kind == "extra_forbidden" and path in REMOVED:
+            msg = f"removed from the schema: {REMOVED[path]}; delete this key"
+        elif kind == "extra_forbidden":
             allowed = _allowed_keys(loc)
             msg = "unknown key" + (f"; allowed: {', '.join(allowed)}" if allowed else "")
         elif kind == "literal_error":

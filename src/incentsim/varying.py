@@ -148,8 +148,8 @@ BEHAVIOUR = (
     "plan_concentration",
     "plan_lean_floor",
 )
-#: the natural scales members may differ in: those of leaders' welfare (the ones
-#: mechanisms read among them; the others are read by nothing)
+#: the natural scales members may differ in: all of them, those of leaders' welfare
+#: (mechanisms read some of them too)
 NATURAL_SCALES = ("growth_true", "services", "environment", "satisfaction", "debt", "innovation")
 #: every number of the tenure section
 TENURE = (
