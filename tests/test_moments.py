@@ -125,6 +125,20 @@ def test_spells_and_quintiles_of_a_panel_are_computed_once_inside_reusing(panel)
     assert {k: e.to_dict() for k, e in shared.items()} == {k: e.to_dict() for k, e in alone.items()}
 
 
+def test_prepare_panel_leaves_its_input_as_it_was():
+    raw = known_panel().rename(
+        columns={"city": "prefecture", "prov": "province", "yr": "year", "sec": "leader_id"}
+    )
+    raw["gdp_growth_reported"] = raw.pop("gdp_g") / 100
+    raw["promoted"] = raw.pop("prom").astype(bool)
+    raw = raw.sample(frac=1.0, random_state=0)  # not in (prefecture, year) order
+    before = raw.copy()
+    prepared = mm.prepare_panel(raw)
+    pd.testing.assert_frame_equal(raw, before, check_exact=True)
+    assert {"unit", "seed_year", "term_id", "lag_gdp_growth"} <= set(prepared.columns)
+    assert prepared["promoted"].dtype == float
+
+
 def test_moments_needing_absent_columns_say_so(panel):
     est = mm.compute(panel)
     assert "penultimate" in est["table1_gdp"].detail["error"]

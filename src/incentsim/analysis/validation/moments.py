@@ -74,7 +74,7 @@ def prepare_panel(p: pd.DataFrame) -> pd.DataFrame:
       relative growth over it to date;
     * ``lag_gdp_growth``: the prefecture's reported growth the year before.
     """
-    p = p.copy()
+    p = p.copy(deep=False)  # columns are only added until the sort, which copies
     if "arm" not in p:
         p["arm"] = "panel"
     if "seed" not in p:
