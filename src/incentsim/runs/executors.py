@@ -398,10 +398,8 @@ def execute(
     ``skip_done``: tasks whose (scenario, seed) already completed in ``runs_dir``
     are not run again (their stored summary is returned, ``skipped=True``).
     ``keep_timeseries`` / ``keep_leaders``: each result holds its run's timeseries / leader
-    panel (sent back by the worker that ran it; read from the run directory for a run
-    finished before), as the run stored them.
-    ``on_result`` is called as each result arrives (progress bars).
-    """
+    panel as stored (sent back by its worker, or read for a run finished before).
+    ``on_result`` is called as each result arrives (progress bars)."""
     if executor not in EXECUTORS:
         raise ValueError(f"unknown executor {executor!r}; use one of {', '.join(EXECUTORS)}")
     runs_dir = Path(runs_dir).resolve()
