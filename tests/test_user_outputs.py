@@ -175,7 +175,8 @@ def _fake_groups(names, seeds=(0, 1, 2, 3)):
 
 
 def test_compare_table_fits_a_terminal_and_names_the_reference(monkeypatch):
-    from incentsim.interfaces.cli import KEY_OUTCOMES, _compare_text, compare_frame
+    from incentsim.interfaces.cli_compare import _compare_text, compare_frame
+    from incentsim.interfaces.cli_options import KEY_OUTCOMES
 
     monkeypatch.setenv("COLUMNS", "100")
     names = ["gdp_tournament", "balanced_scorecard", "citizen_satisfaction"]
@@ -185,7 +186,7 @@ def test_compare_table_fits_a_terminal_and_names_the_reference(monkeypatch):
 
 
 def test_an_outcome_missing_in_some_seeds_shows_its_count():
-    from incentsim.interfaces.cli import _compare_text, compare_frame
+    from incentsim.interfaces.cli_compare import _compare_text, compare_frame
 
     names = ["gdp_tournament", "balanced_scorecard"]
     outcomes = ("gdp_growth_true", "selection_quality")

@@ -98,9 +98,9 @@ def init(dest: str | Path) -> list[Path]:
 def main(argv: list[str] | None = None) -> int:
     """``incentsim init DIR``: copy the shipped files into DIR. Copying that would
     overwrite anything raises :class:`FileExistsError` (one line, exit 2 from the CLI)."""
-    from incentsim.interfaces.cli import _Parser
+    from incentsim.interfaces.cli_options import Parser
 
-    ap = _Parser(
+    ap = Parser(
         prog="incentsim init",
         description="Copy the shipped scenarios (configs/), sweep specs (sweeps/) and "
         "problem specs (specs/) into DIR, to edit and run by path.",

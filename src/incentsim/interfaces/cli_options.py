@@ -1,9 +1,11 @@
-"""Command-line options shared by the subcommands, declared once.
+"""Command-line options shared by the subcommands, declared once, and bad input.
 
 ``incentsim run/compare/sweep/runs`` and the plug-in subcommands (``report``,
 ``sensitivity``, ``discover``, ``validate``) take the same ``--runs-dir``,
-``--progress``, ``--set``, ``--seeds`` and executor options; they are declared and
-read here. The module imports nothing heavy, so ``--help`` stays fast.
+``--progress``, ``--set``, ``--seeds``, ``--outcomes`` and executor options; they are
+declared and read here. Bad input is one line on stderr and exit status 2: the
+:class:`Parser`'s errors and :class:`UsageError`. The module imports nothing heavy, so
+``--help`` stays fast.
 """
 
 from __future__ import annotations
@@ -11,12 +13,32 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
+from typing import Any
 
 SEEDS_HELP = (
     "seeds: a count N (seeds 0..N-1), a range A-B (inclusive, e.g. 0-19), "
     "or a list (0,3,7; a single seed 7 is 7-7); each seed at most once, "
     "0..4294967295"
 )
+
+#: outcomes of the summary tables unless --outcomes all
+KEY_OUTCOMES = (
+    "gdp_growth_true",
+    "gdp_growth_reported",
+    "manipulation_gap",
+    "investment_rate",
+    "tfp_growth",
+    "public_services",
+    "pollution",
+    "debt_to_gdp",
+    "satisfaction",
+    "trust_local",
+    "selection_quality",
+)
+
+
+class UsageError(Exception):
+    """Bad input: one line to stderr, exit status 2."""
 
 
 class Parser(argparse.ArgumentParser):
@@ -81,6 +103,20 @@ def add_set(p: argparse.ArgumentParser, help_: str | None = None) -> None:
     )
 
 
+def add_scenario_options(
+    p: argparse.ArgumentParser, *, seeds_default: str | None, seeds_help: str
+) -> None:
+    """``--seeds``, ``--set`` and ``--outcomes`` (read back with :func:`outcomes_of`) of the
+    commands that run scenarios and print a table of their outcomes."""
+    add_seeds(p, seeds_default, seeds_help)
+    add_set(p)
+    p.add_argument(
+        "--outcomes",
+        metavar="LIST",
+        help="outcomes in the table: comma-separated names or 'all' (default: the key outcomes)",
+    )
+
+
 def add_exec(p: argparse.ArgumentParser) -> None:
     """Where runs execute: ``--executor``, ``--scheduler``, ``-j/--jobs``."""
     g = p.add_argument_group("where runs execute")
@@ -114,6 +150,30 @@ def add_run_options(p: argparse.ArgumentParser) -> None:
     add_runs_dir(p)
     add_progress(p)
     add_exec(p)
+
+
+def overrides_of(args: argparse.Namespace) -> dict[str, Any]:
+    """The scenario overrides of ``--set KEY=VALUE ...`` as a dict."""
+    from incentsim.scenario import parse_override
+
+    return dict(parse_override(s) for s in (args.set or []))
+
+
+def outcomes_of(args: argparse.Namespace) -> tuple[str, ...]:
+    """``--outcomes``: the named outcomes, every outcome for ``all``, else
+    :data:`KEY_OUTCOMES`; an unknown name is a :class:`UsageError`."""
+    from incentsim.outcomes import OUTCOME_NAMES
+
+    choice = args.outcomes
+    if not choice:
+        return KEY_OUTCOMES
+    if choice == "all":
+        return OUTCOME_NAMES
+    names = tuple(s.strip() for s in choice.split(",") if s.strip())
+    bad = [n for n in names if n not in OUTCOME_NAMES]
+    if bad:
+        raise UsageError(f"unknown outcome(s) {', '.join(bad)}; see incentsim.outcomes")
+    return names
 
 
 def runs_dir_of(args: argparse.Namespace) -> Path:

@@ -35,9 +35,9 @@ from incentsim.design.estimation.spec import CalibrationSpec, load_spec
 
 def build_parser():
     """The argument parser of ``incentsim calibrate``."""
-    from incentsim.interfaces.cli import _Parser
+    from incentsim.interfaces.cli_options import Parser
 
-    p = _Parser(prog="incentsim calibrate", description=__doc__.split("\n\n")[0])
+    p = Parser(prog="incentsim calibrate", description=__doc__.split("\n\n")[0])
     p.add_argument("spec", help="calibration spec (YAML), e.g. specs/calibrate_china_2000s.yaml")
     p.add_argument("--out", help="output directory (default results/calibration/NAME)")
     p.add_argument(
@@ -197,7 +197,7 @@ def record(result: dict[str, Any], spec: CalibrationSpec, files: list[Path], run
 
 def summary_lines(result: dict[str, Any]) -> list[str]:
     """The estimation result as text: parameters with intervals, the moments' fit and J."""
-    from incentsim.interfaces.cli import table
+    from incentsim.interfaces.cli_text import table
 
     lines = []
     if "parameters" in result:

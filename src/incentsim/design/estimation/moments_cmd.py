@@ -93,7 +93,7 @@ def rows(data: dict[str, Estimate], sim: dict[str, Estimate] | None, period: str
 
 
 def _print_table(out: list[dict], with_sim: bool) -> None:
-    from incentsim.interfaces.cli import table
+    from incentsim.interfaces.cli_text import table
 
     header = [
         "moment",

@@ -539,7 +539,7 @@ def _bad_option(args: argparse.Namespace) -> str | None:
 
 def _print_result(res: DiscoveryResult, problem: Problem, runs_dir: Path, out: Path) -> None:
     """The command's summary: runs, cases of interest, the box as a table, where files are."""
-    from incentsim.interfaces.cli import table
+    from incentsim.interfaces.cli_text import table
 
     sign = ">=" if res.above else "<="
     print(

@@ -606,7 +606,7 @@ def _main(argv: list[str]) -> int:
 
 def report(res: OptimizeResult, runs_dir: Path) -> str:
     """What the command prints: the run, the Pareto set and the shipped scenarios."""
-    from incentsim.interfaces.cli import table
+    from incentsim.interfaces.cli_text import table
 
     s, p = res.settings, res.problem
     per = f" x {s.scenarios} uncertainty scenarios" if s.robust else ""

@@ -343,7 +343,7 @@ def _fmt(v: float) -> str:
 
 def text_table(res: SensitivityResult) -> str:
     """The sensitivity indices as a plain-text table."""
-    from incentsim.interfaces.cli import table
+    from incentsim.interfaces.cli_text import table
 
     rows = []
     for _, r in res.indices.iterrows():
