@@ -36,7 +36,6 @@ class NaiveFirm(mesa.Agent):
         self.age = r.randrange(econ.initial_firm_age_max)
         lag = (1.0 - econ.incumbent_learning) * econ.frontier_growth * self.age
         self.productivity = math.exp(econ.entrant_productivity_sd * r.gauss(0.0, 1.0) - lag)
-        self.soe = r.random() < econ.initial_soe_share
         self.capital = model.steady_capital(model.env_mult[prefecture] * self.productivity)
         self.output = 0.0
         self.protected = False
@@ -87,7 +86,6 @@ class NaiveFirm(mesa.Agent):
                     econ.entrant_productivity_sd * r.gauss(0.0, 1.0))
                 self.capital = econ.entrant_capital * m.steady_capital(m.env_mult[p] * self.productivity)
                 self.age = 0
-                self.soe = False
                 agg["entries"][p] += 1
 
 

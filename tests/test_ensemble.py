@@ -209,7 +209,8 @@ _OTHER = {
     "accountability.irregular_turnover.reshuffle_share": 0.6,
     "accountability.target_responsibility.pressure": 0.05,
     # values far enough from the studied world's to matter in its ten years
-    "economy.environmental_entry_cost": 1.0,
+    "economy.environmental_entry_cost": 0.0,  # 1.0 happens to change no entry here
+    "behaviour.natural_scale.satisfaction": 0.05,
     "economy.entry_barrier_min": 1.0,
     "behaviour.borrowing_inertia": 0.0,
     "accountability.statistical_audit.detection_scale": 1.0,

@@ -45,7 +45,7 @@ def _cli(*args) -> tuple[int, str, str]:
 
 def _spec(tmp_path: Path, seeds: int = 1) -> Path:
     """Six points of one seed each: every run its own scenario, differing in a field
-    members of one model must share (``economy.initial_soe_share``: not vectorised), so runs are
+    members of one model must share (``behaviour.n_candidates``: not vectorised), so runs are
     stepped one after another (members stepped as one model are all in flight)."""
     spec = tmp_path / "spec.yaml"
     spec.write_text(
@@ -56,7 +56,7 @@ def _spec(tmp_path: Path, seeds: int = 1) -> Path:
                 "method": "grid",
                 "seeds": seeds,
                 "set": SLOW_RUN,
-                "levers": {"economy.initial_soe_share": [0.2, 0.21, 0.22, 0.23, 0.24, 0.26]},
+                "levers": {"behaviour.n_candidates": [60, 61, 62, 63, 65, 66]},
             }
         )
     )

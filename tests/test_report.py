@@ -279,12 +279,9 @@ def test_many_scenarios_long_table_and_pooled_configs_flagged(compared):
     pooled under one name with different configurations are flagged."""
     import copy
 
-    from incentsim.analysis.scenario_report import (
-        load_groups,
-        outcome_table,
-        outcome_table_html,
-        render,
-    )
+    from incentsim.analysis.report_html import render
+    from incentsim.analysis.report_runs import load_groups
+    from incentsim.analysis.report_table import outcome_table, outcome_table_html
 
     ids = sorted(stored(compared))
     groups, notes = load_groups(compared, ids)

@@ -468,14 +468,6 @@ class Economy(_Section):
         + ASSUMED
         + "]",
     )
-    initial_soe_share: float = param(
-        0.25,
-        0.0,
-        1.0,
-        "share of firms",
-        ASSUMED,
-        "state-owned firms at set-up (entrants are private)",
-    )
     entrant_capital: float = param(
         0.3,
         0.0,
@@ -1074,6 +1066,8 @@ def _layer_scale(data: dict[str, Any]) -> dict[str, Any]:
 #: scenario, override or spec that still sets one fails validation with this reason
 #: instead of a bare "unknown key" (tests/test_dead_fields.py finds such fields)
 REMOVED = {
+    "economy.initial_soe_share": "no rule ever gave state-owned firms a behaviour of "
+    "their own, so the share of them changed nothing a run produces",
     **{
         f"behaviour.natural_scale.{k}": f"leaders' welfare does not weigh {what} and no "
         "mechanism read this scale, so it changed nothing a run produces"

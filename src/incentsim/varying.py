@@ -30,7 +30,7 @@ if TYPE_CHECKING:
     from incentsim.scenario import Scenario
 
 #: the economy's fields members may differ in: those read per prefecture, per member,
-#: per firm or per citizen (every one but ``initial_soe_share``, which nothing reads)
+#: per firm or per citizen (every one)
 ECONOMY = (
     "local_shock_sd",
     "local_shock_persistence",

@@ -133,7 +133,6 @@ class FirmPopulation:
         )
         lag = (1.0 - learning) * growth * self.age
         self._productivity = np.exp(sd * rng.standard_normal(n) - lag).astype(F32)
-        self.soe = rng.random(n) < self._per_firm(econ.initial_soe_share)
         self._capital = self._steady_capital(
             np.repeat(np.asarray(env_mult, F64), per_prefecture) * self._productivity,
             self.prefecture,
@@ -329,7 +328,6 @@ class FirmPopulation:
             par["env"][ps].astype(F64) * z, ps
         )
         self.age[a:b][slots] = 0
-        self.soe[a:b][slots] = False
         c.agg[ROW["entries"], c.lo : c.hi] = np.bincount(ps - c.lo, minlength=c.hi - c.lo)
         return slots
 
@@ -413,5 +411,4 @@ class Firm(mesa.Agent):
     capital = property(lambda self: self._col("capital"))
     output = property(lambda self: self._col("output"))
     age = property(lambda self: self._col("age"))
-    soe = property(lambda self: self._col("soe"))
     protected = property(lambda self: self._col("protected"))

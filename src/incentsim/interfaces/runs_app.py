@@ -157,8 +157,9 @@ def run_details(runs_dir: str | Path, run_id: int) -> tuple[str, pd.DataFrame]:
 
 def report_html(runs_dir: str | Path, ids: list[int]) -> bytes:
     """The selection as the HTML report of ``incentsim report`` (completed runs, grouped
-    by scenario; :class:`incentsim.analysis.scenario_report.ReportError` when none completed)."""
-    from incentsim.analysis.scenario_report import load_groups, render
+    by scenario; :class:`incentsim.analysis.report_runs.ReportError` when none completed)."""
+    from incentsim.analysis.report_html import render
+    from incentsim.analysis.report_runs import load_groups
 
     groups, notes = load_groups(Path(runs_dir), sorted(ids))
     text, _ = render(
@@ -231,7 +232,7 @@ def Plot(found: Runs, version: str, ids: list[int]):
 @solara.component
 def Export(runs_dir: str, ids: list[int]):
     """Download the selection as the HTML report of ``incentsim report``."""
-    from incentsim.analysis.scenario_report import ReportError
+    from incentsim.analysis.report_runs import ReportError
 
     def data() -> bytes:
         try:
