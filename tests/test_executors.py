@@ -182,7 +182,9 @@ def test_batched_runs_equal_runs_one_at_a_time(tmp_path, monkeypatch):
     assert len(list((tmp_path / "cached" / "_evals").glob("*.json"))) == len(tasks)
 
 
-@pytest.mark.parametrize("executor", ["serial", "local"])
+@pytest.mark.parametrize(
+    "executor", ["serial", "local", pytest.param("dask", marks=pytest.mark.slow)]
+)
 def test_kept_leader_panels_are_the_stored_ones(tmp_path, executor):
     """``keep_leaders``: each result holds the leader panel its run stored (as read back
     from ``leaders.parquet``), sent back by the worker; a resumed run's is read from its
