@@ -132,6 +132,19 @@ def test_bad_input_exits_2_with_one_line(tmp_path, args, fragment):
     assert not any(p.name.isdigit() for p in tmp_path.iterdir())  # nothing was run
 
 
+def test_run_with_figures_stores_each_runs_png(tmp_path):
+    runs = tmp_path / "runs"
+    proc = run_cli("run", CONFIG, "--seeds", "2", "--figures", "--runs-dir", runs, *FAST)
+    assert proc.returncode == 0, proc.stderr
+    for run_id in ("1", "2"):
+        d = runs / run_id
+        assert json.loads((d / "run.json").read_text())["status"] == "COMPLETED"
+        assert "outcomes.png" in json.loads((d / "run.json").read_text())["artifacts"]
+        assert (d / "outcomes.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+        assert f"figure {d / 'outcomes.png'}" in proc.stdout
+    assert not list(runs.rglob("*.tmp"))  # no temporary file left behind
+
+
 def test_unwritable_runs_dir_exits_2(tmp_path):
     blocker = tmp_path / "a_file"
     blocker.write_text("x")

@@ -279,3 +279,16 @@ def test_a_run_reads_completed_only_once_its_done_marker_is_there(tmp_path, tiny
     sc = load_scenario(tiny)
     run_tracked_batch([Member(sc, 0), Member(sc, 1)], tmp_path)
     assert seen == ["1", "2"]
+
+
+def test_an_atomic_write_nested_in_another_is_staged_onto_the_final_name(tmp_path):
+    # an artifact writer that itself writes atomically (a figure saved with save_png)
+    # writes onto the outer write's temporary file; both are staged in one commit
+    commit = atomic.Commit()
+    dest = tmp_path / "outcomes.png"
+    with atomic.staged(commit), atomic.written_atomically(dest) as tmp:
+        atomic.write_bytes(tmp, b"figure")
+    assert not dest.exists()  # staged: visible once the commit is applied
+    commit.apply()
+    assert dest.read_bytes() == b"figure"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["outcomes.png"]

@@ -113,7 +113,12 @@ class Commit:
 
     def stage(self, tmp: Path, dest: Path, phase: int = 0) -> None:
         """Rename ``tmp`` onto ``dest`` in ``phase`` when the commit is applied (a later
-        write of the same file replaces the earlier one)."""
+        write of the same file replaces the earlier one). A write staged onto ``tmp``
+        itself (an atomic write nested in another's) is renamed straight onto ``dest``."""
+        for inner, (target, _) in list(self.renames.items()):
+            if target == tmp:
+                del self.renames[inner]
+                tmp = inner
         self.renames.pop(tmp, None)
         self.renames[tmp] = (dest, phase)
 
