@@ -258,3 +258,27 @@ def test_validate_quick_end_to_end(tmp_path):
     md = (out / "report.md").read_text()
     assert "Table 1" in md and "Fact 8" in md and "Calibration" in md
     assert "data:image/png;base64," in (out / "report.html").read_text()
+
+
+def test_pooled_contrast_se_counts_run_level_noise():
+    """Each run has its own cycle (a run-level shock); the contrast's SE must reflect the
+    spread of the seeds' differences, not the prefecture noise (prefecture clustering
+    gave about a fifth of it)."""
+    rng = np.random.default_rng(11)
+    n_seeds = 10
+    shocks = {
+        "gdp_tournament": rng.normal(0, 0.1, n_seeds),
+        "long_terms": rng.normal(0, 0.1, n_seeds),
+    }
+    panels = {}
+    for k, (arm, u) in enumerate(shocks.items()):
+        runs = [
+            synthetic_panel(cycle=0.1 + u[s], n_seeds=1, seed=100 * k + s).assign(seed=s, arm=arm)
+            for s in range(n_seeds)
+        ]
+        panels[arm] = prepare_panel(pd.concat(runs, ignore_index=True))
+    e = fx.cycle_difference(panels, "gdp_tournament", "long_terms", "investment_spending_growth")
+    diffs = 100 * (shocks["long_terms"] - shocks["gdp_tournament"])
+    seed_se = diffs.std(ddof=1) / np.sqrt(n_seeds)
+    assert 0.6 * seed_se < e.se < 1.6 * seed_se
+    assert e.detail["n_clusters"] == n_seeds

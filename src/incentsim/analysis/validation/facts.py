@@ -28,6 +28,14 @@ Conventions of the panel regressions (as in Guo 2009 and seed 002's Table 1):
 * Fixed effects: prefecture (unique per arm×seed) and year (unique per
   arm×seed, since each run has its own national shocks); standard errors
   clustered by prefecture (arm×seed×prefecture); t-reference with G-1 d.o.f.
+* Pooled contrasts (:func:`cycle_difference`, facts 2b, 2c, 3c): the arm is
+  assigned per run and every prefecture of a run shares its national path, so
+  prefectures of a run are not independent draws; the independent draw is the
+  seed (the two arms of a seed share its random numbers). Standard errors are
+  clustered by seed (G = seeds), the level at which the contrast is assigned and
+  sampled (Cameron & Miller 2015; Abadie et al. 2023). Measured on 8 disjoint
+  blocks of 40 seeds (province scale): the spread of the block estimates of 2c
+  was 1.6x the prefecture-clustered SE and 0.9x the seed-clustered one.
 * Controls (Table 1's that the model has): insider, age, lagged reported GDP
   growth, log GDP.
 * Scenario contrasts: per-seed run means over the recorded years, paired by
@@ -64,6 +72,9 @@ from incentsim.analysis.validation.moments import (
 )
 
 Panels = Mapping[str, pd.DataFrame]
+
+#: cluster of the pooled contrasts: the seed, the independent draw of both arms
+CONTRAST_CLUSTER = "seed"
 Series = Mapping[str, pd.DataFrame]
 
 
@@ -119,8 +130,9 @@ def pct(s: pd.Series) -> pd.Series:
 
 
 def cycle_difference(panels: Panels, base: str, other: str, y: str) -> Estimate:
-    """Pooled interaction: change of the penultimate-year coefficient from base to other."""
-    cols = list(dict.fromkeys(["dep", "penultimate", "arm", *CONTROLS, *FE, CLUSTER]))
+    """Pooled interaction: change of the penultimate-year coefficient from base to other;
+    clustered by seed (see the module docstring)."""
+    cols = list(dict.fromkeys(["dep", "penultimate", "arm", *CONTROLS, *FE, CONTRAST_CLUSTER]))
     d = pd.concat(
         [cycle_frame(panels[base], y)[cols], cycle_frame(panels[other], y)[cols]],
         ignore_index=True,
@@ -131,7 +143,7 @@ def cycle_difference(panels: Panels, base: str, other: str, y: str) -> Estimate:
     for c in CONTROLS:  # controls may act differently by arm
         d[f"{c}_x_other"] = d[c] * d["other"]
         ctrl += [c, f"{c}_x_other"]
-    fit = fe_ols(d, "dep", ["penultimate", "pen_x_other", *ctrl], FE, CLUSTER)
+    fit = fe_ols(d, "dep", ["penultimate", "pen_x_other", *ctrl], FE, CONTRAST_CLUSTER)
     est = coef_estimate(fit, "pen_x_other", dependent=y, base=base, other=other)
     est.detail["coef_base"] = float(fit["coef"]["penultimate"])
     est.detail["coef_other"] = float(
@@ -203,7 +215,7 @@ class CycleDampedByLongTerms(Fact):
     source = "seed 002 (Blum): short terms lead to investment spikes; Guo 2009"
     scenarios = ("gdp_tournament", "long_terms")
     expected_sign = -1
-    statistic = "pooled FE regression; coefficient of penultimate × long_terms"
+    statistic = "pooled FE regression; coefficient of penultimate × long_terms; clustered by seed"
     unit = "pp of growth"
 
     def estimate(self, panels, timeseries):
@@ -220,7 +232,10 @@ class CycleDampedByLifelong(Fact):
     source = "seed 002 (Blum): strengthen lifelong accountability for a long-run perspective"
     scenarios = ("gdp_tournament", "lifelong_accountability")
     expected_sign = -1
-    statistic = "pooled FE regression; coefficient of penultimate × lifelong_accountability"
+    statistic = (
+        "pooled FE regression; coefficient of penultimate × lifelong_accountability; "
+        "clustered by seed"
+    )
     unit = "pp of growth"
 
     def estimate(self, panels, timeseries):
@@ -268,7 +283,9 @@ class Table1GrowthCycleFalls(Fact):
     source = "seed 002, Table 1: 1.118 (2000-07) vs -0.589 (2008-15)"
     scenarios = ("gdp_tournament", "balanced_scorecard")
     expected_sign = -1
-    statistic = "pooled FE regression; coefficient of penultimate × balanced_scorecard"
+    statistic = (
+        "pooled FE regression; coefficient of penultimate × balanced_scorecard; clustered by seed"
+    )
     unit = "pp of growth"
 
     def estimate(self, panels, timeseries):

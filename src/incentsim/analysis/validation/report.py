@@ -363,7 +363,9 @@ def _md_method() -> list[str]:
         "sample factor, t(G-1) reference. Spending growth rates winsorised at 1/99 %.",
         "- Dampening claims (2b, 2c, 3c): pooled regression of both arms with "
         "penultimate × arm and controls × arm; the interaction is the change in the "
-        "cycle coefficient.",
+        "cycle coefficient; SEs clustered by seed (the arm is assigned per run and a "
+        "run's prefectures share its national path, so the seed, not the prefecture, is "
+        "the independent draw), t(seeds-1) reference.",
         "- Scenario contrasts: run means over the recorded years, paired by seed, mean "
         "difference with a t-interval across seeds.",
         "- Logits (facts 1, 4b): statsmodels, cluster-robust by prefecture.",
