@@ -118,6 +118,8 @@ def test_compare_table_figure_and_paired_difference(tmp_path):
         (["run", "configs/gdp_tournament.yaml", "--seeds", "a-b"], "--seeds"),
         (["compare", "configs/gdp_tournament.yaml"], "at least two"),
         (["runs", "show", "4242"], "no run '4242'"),
+        # browsing runs shows no progress: the option would be ignored, so it is refused
+        (["runs", "list", "--no-progress"], "unrecognized arguments: --no-progress"),
         (["sweep", "sweeps/nope.yaml"], "no such sweep spec"),
         (["frobnicate"], "invalid choice"),
     ],

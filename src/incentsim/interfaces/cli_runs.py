@@ -12,7 +12,6 @@ from typing import Any
 from incentsim.interfaces.cli_options import (
     Parser,
     UsageError,
-    add_progress,
     add_runs_dir,
     runs_dir_of,
 )
@@ -28,11 +27,6 @@ def _count(text: str) -> int:
     if n < 0:
         raise argparse.ArgumentTypeError(f"must be 0 (all) or more, got {n}")
     return n
-
-
-def _add_runs_dir(p) -> None:
-    add_runs_dir(p)
-    add_progress(p)
 
 
 def add_command(sub) -> None:
@@ -53,16 +47,16 @@ def add_command(sub) -> None:
     q.add_argument("--since", metavar="DATE", help="started on or after, e.g. 2025-01-31")
     q.add_argument("--until", metavar="DATE", help="started on or before, e.g. 2025-02-28")
     q.add_argument("--limit", type=_count, default=50, help="show the last N (default 50; 0: all)")
-    _add_runs_dir(q)
+    add_runs_dir(q)
     q.set_defaults(func=cmd_runs_list)
     q = rs.add_parser("show", help="config, outcomes and artifacts of one run")
     q.add_argument("id", metavar="ID")
-    _add_runs_dir(q)
+    add_runs_dir(q)
     q.set_defaults(func=cmd_runs_show)
     q = rs.add_parser("compare", help="diff the configs and outcomes of two runs")
     q.add_argument("a", metavar="ID")
     q.add_argument("b", metavar="ID")
-    _add_runs_dir(q)
+    add_runs_dir(q)
     q.set_defaults(func=cmd_runs_compare)
 
 
