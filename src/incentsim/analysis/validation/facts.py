@@ -72,10 +72,10 @@ from incentsim.analysis.validation.moments import (
 )
 
 Panels = Mapping[str, pd.DataFrame]
+Series = Mapping[str, pd.DataFrame]
 
 #: cluster of the pooled contrasts: the seed, the independent draw of both arms
 CONTRAST_CLUSTER = "seed"
-Series = Mapping[str, pd.DataFrame]
 
 
 class Fact:
