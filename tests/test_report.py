@@ -351,3 +351,13 @@ def test_what_differs_pairs_runs_by_seed_so_per_seed_draws_are_not_differences()
     # a seed run twice: its latest run counts, whatever the order the runs are listed in
     rerun = _scripted_group("b", [*zip(b.ids, b.seeds, b.configs), (9, 1, cfg(0.5, 0.3))])
     assert _config_differences([a, rerun]) == _config_differences([a, b])
+
+
+def test_report_table_outcomes_are_the_key_outcomes_and_trust_in_the_centre():
+    from incentsim.analysis.report_table import TABLE_OUTCOMES
+    from incentsim.interfaces.cli_options import KEY_OUTCOMES
+    from incentsim.outcomes import OUTCOME_NAMES
+
+    assert [n for n in TABLE_OUTCOMES if n != "trust_central"] == list(KEY_OUTCOMES)
+    assert "trust_central" in TABLE_OUTCOMES
+    assert list(TABLE_OUTCOMES) == [n for n in OUTCOME_NAMES if n in TABLE_OUTCOMES]
