@@ -204,21 +204,22 @@ def test_posterior_draws_are_per_seed_within_bounds_and_only_where_they_apply(tm
 def test_compare_with_posterior_draws_runs_each_seed_with_its_draw(tmp_path):
     from cli_helpers import FAST
 
-    est = ROOT / "docs" / "calibration" / "china_2000s" / "estimates.json"
-    r = incentsim(
-        "compare",
-        ROOT / "configs" / "china_2000s.yaml",
-        ROOT / "configs" / "china_2010s.yaml",
-        "--seeds",
-        "2",
-        *FAST,
-        "--posterior",
-        est,
-        "--runs-dir",
-        tmp_path / "runs",
-        "--jobs",
-        "1",
-    )
+    def compare(estimates, *more):
+        return incentsim(
+            "compare",
+            ROOT / "configs" / "china_2000s.yaml",
+            ROOT / "configs" / "china_2010s.yaml",
+            "--seeds",
+            "2",
+            *FAST,
+            "--posterior",
+            estimates,
+            "--runs-dir",
+            tmp_path / "runs",
+            *more,
+        )
+
+    r = compare(ROOT / "docs" / "calibration" / "china_2000s" / "estimates.json", "--jobs", "1")
     assert r.returncode == 0, r.stderr
     assert "draw s of the estimates" in r.stdout
     hazards = {
@@ -232,18 +233,7 @@ def test_compare_with_posterior_draws_runs_each_seed_with_its_draw(tmp_path):
     text = page.read_text()
     assert "draw s of the estimated parameters" in text and "parameter uncertainty" in text
     assert "pooled under one name" not in text  # the draws are not a pooling mistake
-    bad = incentsim(
-        "compare",
-        ROOT / "configs" / "china_2000s.yaml",
-        ROOT / "configs" / "china_2010s.yaml",
-        "--seeds",
-        "2",
-        *FAST,
-        "--posterior",
-        tmp_path / "none.json",
-        "--runs-dir",
-        tmp_path / "runs",
-    )
+    bad = compare(tmp_path / "none.json")
     assert bad.returncode == 2 and "cannot read estimates" in bad.stderr
 
 
