@@ -41,6 +41,7 @@ behavioural number is a field of the scenario (``economy``, ``behaviour``).
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import cached_property
 
 import mesa
 import numpy as np
@@ -60,7 +61,7 @@ from incentsim.rules.promotion import PROMOTION_RULES
 from incentsim.scenario import Scenario, load_scenario
 from incentsim.seeding import Draws, MemberStreams, UniformDraws
 from incentsim.varying import MemberValues
-from incentsim.world import build_geography, join_geographies
+from incentsim.world import build_geographies
 
 STREAMS = ("world", "shocks", "firms", "citizens", "leaders", "upper", "rule", "appoint", "mesa")
 
@@ -75,11 +76,12 @@ class InvariantError(RuntimeError):
 
 
 def _member_scenarios(scenario, k: int) -> list[Scenario]:
-    """One scenario per member: a list as given (one per seed), else the one repeated."""
+    """One scenario per member: a list as given (one per seed; a :class:`Scenario` taken
+    as it is, like a single one), else the one repeated."""
     if isinstance(scenario, list | tuple):
         if len(scenario) != k:
             raise ValueError(f"{len(scenario)} scenarios for {k} seeds: give one per member")
-        return [load_scenario(s) for s in scenario]
+        return [s if isinstance(s, Scenario) else load_scenario(s) for s in scenario]
     sc = scenario if isinstance(scenario, Scenario) else load_scenario(scenario or {})
     return [sc] * k
 
@@ -206,19 +208,19 @@ class IncentModel(mesa.Model):
         )
 
     def _build_world(self, sc: Scenario, rng: MemberStreams) -> None:
-        """Every member's geography (joined: :func:`incentsim.world.join_geographies`)
-        and the Mesa network space over it."""
+        """Every member's geography, side by side
+        (:func:`incentsim.world.build_geographies`)."""
         w = sc.world
-        self.geo = join_geographies(
-            [
-                build_geography(
-                    w.n_provinces, w.prefectures_per_province, w.cross_province_links, g
-                )
-                for g in rng.members
-            ]
+        self.geo = build_geographies(
+            w.n_provinces, w.prefectures_per_province, w.cross_province_links, rng.members
         )
         self.province = self.geo.province
-        self.space = Network(self.geo.graph, random=self.random, layout=self.geo.positions)
+
+    @cached_property
+    def space(self) -> Network:
+        """The Mesa network space over the prefectures, made when first read (the
+        leaders' agent views sit on its cells)."""
+        return Network(self.geo.graph, random=self.random, layout=self.geo.positions)
 
     def _set_rules(self, sc: Scenario) -> None:
         """The promotion rule and the mechanisms in force, and what they imply."""
