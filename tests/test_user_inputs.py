@@ -154,7 +154,7 @@ def test_a_scenario_just_over_the_memory_limit_is_refused_before_anything_is_bui
     over = next(h for h in range(1, 501) if _total(_world_at(h)) > sizes.MAX_MEMORY_BYTES)
     assert _total(_world_at(over - 1)) <= sizes.MAX_MEMORY_BYTES  # just over, by one year
     monkeypatch.setattr(
-        model, "build_geography", lambda *a, **k: pytest.fail("a structure was built")
+        model, "build_geographies", lambda *a, **k: pytest.fail("a structure was built")
     )
     with pytest.raises(
         ScenarioError,

@@ -296,20 +296,23 @@ class MemberValues:
     model differ; refuses members that differ in anything else (:func:`shared_part`)."""
 
     def __init__(self, scenarios: Sequence[Scenario], member: np.ndarray) -> None:
-        first = shared_part(scenarios[0])
-        for i, sc in enumerate(scenarios[1:], start=1):
-            if sc is not scenarios[0] and shared_part(sc) != first:
-                raise ValueError(
-                    f"member {i} differs from member 0 in a field members stepped as one "
-                    f"model must share (only {', '.join(VARYING)} may differ)"
-                )
         self.scenarios = list(scenarios)
         #: the member each prefecture belongs to
         self.member = member
         #: per-member values of the fields that differ (dotted path -> (members,) array)
         self.differing: dict[str, np.ndarray] = {}
-        if all(sc is scenarios[0] for sc in scenarios):  # one scenario, several seeds
+        first_of: dict[int, int] = {}  # each scenario object's first member
+        for i, sc in enumerate(scenarios):
+            first_of.setdefault(id(sc), i)
+        if len(first_of) == 1:  # one scenario, several seeds
             return
+        first = shared_part(scenarios[0])
+        for i in list(first_of.values())[1:]:  # each scenario object checked once
+            if shared_part(scenarios[i]) != first:
+                raise ValueError(
+                    f"member {i} differs from member 0 in a field members stepped as one "
+                    f"model must share (only {', '.join(VARYING)} may differ)"
+                )
         for path in VARYING:
             values = [_get(sc, path) for sc in scenarios]
             if any(v != values[0] for v in values):

@@ -7,12 +7,15 @@ The graph carries spillovers (growth, pollution), yardstick peers and trust
 contagion. Spillovers are a sparse row-normalised adjacency matrix: memory grows
 with the links (about three per prefecture), not with the square of the number of
 prefectures. Positions place each province on a large circle and its
-prefectures on a small one, for drawing.
+prefectures on a small one, for drawing. The links are drawn as pairs of
+prefectures; the ``networkx`` graph and the positions are made when first read.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cached_property
 
 import networkx as nx
 import numpy as np
@@ -21,90 +24,115 @@ from scipy import sparse
 
 @dataclass
 class Geography:
-    """Provinces, prefectures and the network linking them."""
+    """Provinces, prefectures and the network linking them: one world, or an ensemble's
+    worlds side by side (:func:`build_geographies`)."""
 
-    graph: nx.Graph
     province: np.ndarray  # prefecture -> province index
-    positions: dict[int, tuple[float, float]]
+    #: the links, (links, 2) pairs of prefectures, each once, in the order first drawn
+    edges: np.ndarray
     #: row-normalised adjacency (N x N, sparse CSR): ``spillover @ x`` is each prefecture's
     #: neighbour mean of ``x`` (0 for a prefecture without links, see ``isolated``)
     spillover: sparse.csr_array
     isolated: np.ndarray  # prefectures without links (a zero row of ``spillover``)
+    #: how many worlds of equal size lie side by side (an ensemble's members; 1 alone)
+    worlds: int = 1
 
     @property
     def n(self) -> int:
         return len(self.province)
+
+    @cached_property
+    def graph(self) -> nx.Graph:
+        """The network: a node per prefecture (attribute ``province``), an edge per link."""
+        g = nx.Graph()
+        g.add_nodes_from((p, {"province": j}) for p, j in enumerate(self.province.tolist()))
+        g.add_edges_from(self.edges.tolist())
+        return g
+
+    @cached_property
+    def positions(self) -> dict[int, tuple[float, float]]:
+        """Where each prefecture is drawn: a world's provinces on a circle of radius 1
+        (the prefectures of each on a small circle around its place), worlds 3 apart."""
+        per = int(np.count_nonzero(self.province == 0))
+        n_provinces = self.n // (per * self.worlds)
+        big = 1.0 if n_provinces > 1 else 0.0
+        small = 0.9 * np.sin(np.pi / max(n_provinces, 2)) if n_provinces > 1 else 1.0
+        one: dict[int, tuple[float, float]] = {}
+        for j in range(n_provinces):
+            angle = 2 * np.pi * j / n_provinces
+            cx, cy = big * np.cos(angle), big * np.sin(angle)
+            for k in range(per):
+                a = 2 * np.pi * k / per
+                one[j * per + k] = (float(cx + small * np.cos(a)), float(cy + small * np.sin(a)))
+        if self.worlds == 1:
+            return one
+        size = n_provinces * per
+        return {
+            m * size + node: (x + 3.0 * m, y)
+            for m in range(self.worlds)
+            for node, (x, y) in one.items()
+        }
+
+
+def _links(n_provinces: int, per_province: int, cross_links: int, rng) -> list[tuple[int, int]]:
+    """One world's links in the order they are drawn (repeats kept): each province's
+    ring and a chord from every prefecture to one 2 to ``per_province - 2`` places on;
+    then for each province a link to the next province and ``cross_links`` to random
+    others, each between random prefectures of the two."""
+    out: list[tuple[int, int]] = []
+    integers = rng.integers
+    for j in range(n_provinces):
+        first = j * per_province
+        if per_province > 1:
+            out.extend((first + k, first + (k + 1) % per_province) for k in range(per_province))
+        if per_province > 3:
+            for k in range(per_province):
+                other = first + (k + int(integers(2, per_province - 1))) % per_province
+                if other != first + k:
+                    out.append((first + k, other))
+    if n_provinces > 1:
+        for j in range(n_provinces):
+            nxt = (j + 1) % n_provinces
+            a = j * per_province + int(integers(per_province))
+            out.append((a, nxt * per_province + int(integers(per_province))))
+            for _ in range(cross_links):
+                other = int(integers(n_provinces - 1))
+                other += other >= j
+                a = j * per_province + int(integers(per_province))
+                out.append((a, other * per_province + int(integers(per_province))))
+    return out
 
 
 def build_geography(
     n_provinces: int, per_province: int, cross_links: int, rng: np.random.Generator
 ) -> Geography:
     """Prefectures in provinces on a plane, linked within and across provinces."""
-    n = n_provinces * per_province
-    province = np.repeat(np.arange(n_provinces), per_province)
-    g = nx.Graph()
-    positions: dict[int, tuple[float, float]] = {}
-    big = 1.0 if n_provinces > 1 else 0.0
-    small = 0.9 * np.sin(np.pi / max(n_provinces, 2)) if n_provinces > 1 else 1.0
-    for j in range(n_provinces):
-        angle = 2 * np.pi * j / n_provinces
-        cx, cy = big * np.cos(angle), big * np.sin(angle)
-        members = [j * per_province + k for k in range(per_province)]
-        for k, node in enumerate(members):
-            a = 2 * np.pi * k / per_province
-            positions[node] = (float(cx + small * np.cos(a)), float(cy + small * np.sin(a)))
-            g.add_node(node, province=j)
-        if per_province > 1:
-            for k in range(per_province):
-                g.add_edge(members[k], members[(k + 1) % per_province])
-            if per_province > 3:
-                for k in range(per_province):
-                    other = members[(k + int(rng.integers(2, per_province - 1))) % per_province]
-                    if other != members[k]:
-                        g.add_edge(members[k], other)
-    if n_provinces > 1:
-        for j in range(n_provinces):
-            nxt = (j + 1) % n_provinces
-            g.add_edge(
-                j * per_province + int(rng.integers(per_province)),
-                nxt * per_province + int(rng.integers(per_province)),
-            )
-            for _ in range(cross_links):
-                other = int(rng.integers(n_provinces - 1))
-                other += other >= j
-                g.add_edge(
-                    j * per_province + int(rng.integers(per_province)),
-                    other * per_province + int(rng.integers(per_province)),
-                )
-    adj = nx.to_scipy_sparse_array(g, nodelist=range(n), format="csr", dtype=float)
+    return build_geographies(n_provinces, per_province, cross_links, [rng])
+
+
+def build_geographies(
+    n_provinces: int, per_province: int, cross_links: int, rngs: Sequence[np.random.Generator]
+) -> Geography:
+    """The worlds of an ensemble's members as one geography, member ``m``'s drawn from
+    ``rngs[m]`` (as :func:`build_geography` alone): its prefectures and provinces follow
+    those of the members before it, unlinked to them (the spillover matrix is
+    block-diagonal, so each member's neighbour means are its own)."""
+    size = n_provinces * per_province
+    links: dict[tuple[int, int], None] = {}  # each link once, in the order first drawn
+    for m, rng in enumerate(rngs):
+        for a, b in _links(n_provinces, per_province, cross_links, rng):
+            links.setdefault((min(a, b) + m * size, max(a, b) + m * size))
+    n = size * len(rngs)
+    edges = np.array(list(links), dtype=np.int64).reshape(-1, 2)
+    ends = np.concatenate([edges, edges[:, ::-1]])  # both directions, weight 1 each
+    adj = sparse.coo_array((np.ones(len(ends)), (ends[:, 0], ends[:, 1])), shape=(n, n)).tocsr()
+    adj.sort_indices()
     deg = np.diff(adj.indptr)
-    adj.data /= np.repeat(deg, deg)  # every link weighs 1 before normalising
+    adj.data /= np.repeat(deg, deg)
     return Geography(
-        graph=g, province=province, positions=positions, spillover=adj, isolated=deg == 0
-    )
-
-
-def join_geographies(geos: list[Geography]) -> Geography:
-    """The geographies of an ensemble's members as one: member ``m``'s prefectures and
-    provinces follow those of the members before it, unlinked to them (the spillover
-    matrix is block-diagonal, so each member's neighbour means are its own)."""
-    if len(geos) == 1:
-        return geos[0]
-    graph = nx.disjoint_union_all([g.graph for g in geos])
-    n_prov = [int(g.province.max()) + 1 for g in geos]
-    offsets = np.cumsum([0, *n_prov[:-1]])
-    province = np.concatenate([g.province + o for g, o in zip(geos, offsets, strict=True)])
-    for node, p in enumerate(province):
-        graph.nodes[node]["province"] = int(p)
-    positions = {
-        m * geos[0].n + node: (x + 3.0 * m, y)
-        for m, g in enumerate(geos)
-        for node, (x, y) in g.positions.items()
-    }
-    return Geography(
-        graph=graph,
-        province=province,
-        positions=positions,
-        spillover=sparse.block_diag([g.spillover for g in geos], format="csr"),
-        isolated=np.concatenate([g.isolated for g in geos]),
+        province=np.repeat(np.arange(n_provinces * len(rngs)), per_province),
+        edges=edges,
+        spillover=adj,
+        isolated=deg == 0,
+        worlds=len(rngs),
     )

@@ -63,6 +63,7 @@ from incentsim.economy import PER_THOUSAND, satisfaction_index
 from incentsim.seeding import Draws
 
 F32 = np.float32
+_INF = F32(np.inf)
 
 
 def _by_row(op, x: np.ndarray, value, c: Chunk, out: np.ndarray | None = None):
@@ -111,6 +112,37 @@ def _tacitus(gain, threshold) -> dict:
         "tac": _f32(gain / np.where(on, threshold, 1.0)),
         "untrapped": None if np.all(on) else ~on,
     }
+
+
+def _central_rates(credit, blame) -> dict:
+    """The rates trust in the centre moves at toward a higher (``credit``) and a lower
+    (``blame``) target, and ``pick``: ``np.maximum`` where every member's credit is at
+    least its blame, ``np.minimum`` where at most, else ``None``
+    (:func:`_central_move`)."""
+    pick: np.ufunc | None = None
+    if np.all(credit >= blame):
+        pick = np.maximum
+    elif np.all(credit <= blame):
+        pick = np.minimum
+    return {"credit": credit, "blame": blame, "pick": pick}
+
+
+def _central_move(gap: np.ndarray, par, c: Chunk, out: np.ndarray) -> np.ndarray:
+    """Move of trust in the centre: ``credit * gap`` for a positive ``gap`` (overwritten),
+    ``blame * gap`` for a negative one, into ``out``.
+
+    With credit >= blame (both >= 0) that is the larger of the two products (rounding
+    keeps their order), with credit <= blame the smaller: three passes instead of
+    five, the same numbers (``gap`` is never -0, trust never -0, so the sign of a zero
+    move does not matter). Else the branch-free sum of :meth:`CitizenPopulation._trust_moves`."""
+    if par["pick"] is not None:
+        _scaled(gap, par["credit"], c, out=out)
+        return par["pick"](out, _scaled(gap, par["blame"], c), out=out)
+    np.clip(gap, F32(0.0), _INF, out=out)
+    _scaled(out, par["credit"], c)
+    np.clip(gap, -_INF, F32(0.0), out=gap)
+    out += _scaled(gap, par["blame"], c)
+    return out
 
 
 def _initial_trust(z: np.ndarray, mean, sd) -> np.ndarray:
@@ -223,12 +255,11 @@ class CitizenPopulation:
         gain, loss = own.trust_gain_rate, own.trust_loss_rate
         par = dict(
             adj=_f32(own.expectation_adjustment),
-            noise_sd=_f32(own.citizen_noise),
+            neg_noise_sd=-_f32(own.citizen_noise),
             **_tacitus(gain, thr),
             gain=_f32(gain),
             loss=_f32(loss),
-            credit=_f32(own.central_credit * gain),
-            blame=_f32(own.central_blame * loss),
+            **_central_rates(_f32(own.central_credit * gain), _f32(own.central_blame * loss)),
             premium=_f32(own.central_premium),
             si=_f32(own.social_influence),
             pthr=_f32(pthr),
@@ -238,7 +269,7 @@ class CitizenPopulation:
                 / (np.maximum(pthr, 1e-9) if isinstance(pthr, np.ndarray) else max(pthr, 1e-9))
             ),
             income_sd=_f32(self.model.economy.income_shock_sd),
-            income_weight=_f32(own.satisfaction_income),
+            neg_income_weight=-_f32(own.satisfaction_income),
         )
         run_chunks(lambda i: self._step_chunk(i, wage, base, shock, par), len(self._chunks))
 
@@ -266,11 +297,12 @@ class CitizenPopulation:
         surprise -= eg
         eg += _scaled(surprise, par["adj"], c, out=np.empty_like(surprise))
         inc_prev[...] = inc
-        x = _scaled(surprise, par["income_weight"], c)
-        _scaled(e, par["noise_sd"], c)
+        # -(weight * surprise + noise * e + base) as (-weight) * surprise + (-noise) * e
+        # - base: negation is exact, so the same bits, one pass fewer
+        x = _scaled(surprise, par["neg_income_weight"], c)
+        _scaled(e, par["neg_noise_sd"], c)
         x += e
-        x.reshape(c.rows)[...] += base[lo:hi, None]
-        np.negative(x, out=x)
+        x.reshape(c.rows)[...] -= base[lo:hi, None]
         with np.errstate(over="ignore"):  # exp overflows to inf: satisfaction 0, as it should
             np.exp(x, out=x)
         x += F32(1.0)
@@ -284,12 +316,14 @@ class CitizenPopulation:
 
         Branch-free: a move is ``rate_up * max(gap, 0) + rate_down * min(gap, 0)``, one
         term exactly zero, so it equals picking the rate by the sign of the gap bit for
-        bit, without a masked copy (which a random mask makes ten times slower)."""
+        bit, without a masked copy (which a random mask makes ten times slower).
+        ``max(x, 0)`` and ``min(x, 0)`` are ``clip``s: the same numbers (a gap is never
+        -0), without ``maximum``'s NaN checks (0.11 ns a citizen instead of 0.18)."""
         tl = self._trust_local[c.a : c.b]
         tc = self._trust_central[c.a : c.b]
         gap = np.subtract(sat, tl)
-        up = np.maximum(gap, F32(0.0))
-        np.minimum(gap, F32(0.0), out=gap)
+        up = np.clip(gap, F32(0.0), _INF)
+        np.clip(gap, -_INF, F32(0.0), out=gap)
         if par["tac"] is not None:
             dl = _by_row(np.minimum, tl, par["thr"], c, out=np.empty_like(tl))
             _scaled(dl, par["tac"], c)
@@ -303,14 +337,9 @@ class CitizenPopulation:
         _scaled(gap, par["loss"], c)
         dl += gap
         _by_row(np.add, sat, par["premium"], c, out=gap)
-        np.minimum(gap, F32(1.0), out=gap)
+        np.clip(gap, -_INF, F32(1.0), out=gap)
         gap -= tc
-        np.maximum(gap, F32(0.0), out=up)
-        _scaled(up, par["credit"], c)
-        np.minimum(gap, F32(0.0), out=gap)
-        _scaled(gap, par["blame"], c)
-        up += gap
-        tc += up
+        tc += _central_move(gap, par, c, out=up)
         np.clip(tc, F32(0.0), F32(1.0), out=tc)
         return dl
 
@@ -338,7 +367,8 @@ class CitizenPopulation:
             _scaled(t, F32(1.0) - par["si"], c)
             _scaled(acc, par["si"] / F32(self.k), c)
             t += acc
-        t.reshape(c.rows)[...] -= shock[c.lo : c.hi, None]
+        if np.any(shock[c.lo : c.hi]):  # t - 0 is t: no pass in a year without scandals
+            t.reshape(c.rows)[...] -= shock[c.lo : c.hi, None]
         np.clip(t, F32(0.0), F32(1.0), out=tl)
 
     def _petition(self, c: Chunk, sat: np.ndarray, par) -> None:

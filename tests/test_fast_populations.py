@@ -1,0 +1,48 @@
+"""The populations' faster passes give exactly the numbers of the rules they rewrite:
+batched draws of an ensemble's chunk (:mod:`incentsim.agents.fastrng`) and fused
+updates of :mod:`incentsim.agents.citizens`."""
+
+import numpy as np
+import pytest
+
+from incentsim.agents import fastrng
+
+
+@pytest.mark.parametrize("count", [1, 2, 7, 4500, 9001])
+def test_equal_counts_of_several_streams_equal_them_one_by_one(count):
+    """Equal counts (an ensemble's members' chunks, drawn as rows of one array) give
+    exactly each stream's own normals, odd and even counts, and leave every stream where
+    drawing alone leaves it."""
+    alone = [np.random.SFC64(i) for i in range(5)]
+    together = [np.random.SFC64(i) for i in range(5)]
+    expect = np.concatenate([fastrng.normals(bg, count) for bg in alone])
+    got = fastrng.normals_of(together, [count] * 5)
+    assert got.dtype == np.float32 and got.shape == (5 * count,)
+    np.testing.assert_array_equal(got.view(np.uint32), expect.view(np.uint32))
+    assert [a.random_raw() for a in alone] == [t.random_raw() for t in together]
+
+
+@pytest.mark.parametrize(
+    "credit, blame",
+    [(0.05, 0.018), (0.01, 0.2), (0.03, 0.03), (0.0, 0.1), (np.array([0.05, 0.01]), 0.02)],
+)
+def test_central_trust_move_is_credit_up_and_blame_down(credit, blame):
+    """The centre's trust moves by ``credit * gap`` up and ``blame * gap`` down, exactly
+    as the branch-free sum of the rule, whichever rate is larger, and where members
+    differ in which is (one rate per prefecture)."""
+    from incentsim.agents.citizens import _central_move, _central_rates
+
+    gap = np.random.default_rng(0).uniform(-1, 1, (2, 500)).astype(np.float32)
+    gap[:, :3] = [0.0, 1e-30, -1e-30]
+    rows = [
+        np.full((2, 1), v, np.float32) if np.ndim(v) == 0 else np.asarray(v, np.float32)[:, None]
+        for v in (credit, blame)
+    ]
+    expect = np.maximum(gap, 0) * rows[0] + np.minimum(gap, 0) * rows[1]
+    par = _central_rates(*(np.asarray(v, np.float32) for v in (credit, blame)))
+
+    class Chunk:  # the two prefectures' rows of a chunk
+        lo, hi, rows = 0, 2, (2, 500)
+
+    got = _central_move(gap.ravel().copy(), par, Chunk(), np.empty(1000, np.float32))
+    np.testing.assert_array_equal(got.reshape(2, 500), expect)
