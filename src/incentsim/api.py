@@ -144,9 +144,8 @@ def run_members(
 def result_of(model: IncentModel, sc: Scenario, seed: int, member: int = 0) -> SimulationResult:
     """The :class:`SimulationResult` of a model that has run (of one of its members): its
     yearly records as the timeseries and its leader-year panel stacked into one frame."""
-    records, panel = model.member_records[member], model.member_panel(member)
-    # column by column (the frame from_records makes, faster); the panel's columns are
-    # the member's own arrays, taken as they are
-    ts = pd.DataFrame({c: [r[c] for r in records] for c in ("year", *OUTCOME_NAMES)})
-    leaders = pd.DataFrame({c: panel.get(c, []) for c in PANEL_COLUMNS}, copy=False)
+    ts = pd.DataFrame(model.member_outcomes(member), columns=list(OUTCOME_NAMES))
+    ts.insert(0, "year", np.array(model.recorded_years, dtype=np.int64))
+    panel = model.member_panel(member)
+    leaders = pd.DataFrame({c: panel.get(c, []) for c in PANEL_COLUMNS})
     return SimulationResult(scenario=sc, seed=int(seed), timeseries=ts, leaders=leaders)

@@ -53,7 +53,7 @@ from incentsim.agents.firms import FirmPopulation, FirmYear
 from incentsim.agents.leader import LeaderPopulation, candidate_plans, decide, plan_drift
 from incentsim.allocator import keep_freed_memory
 from incentsim.indicators import NAMES as INDICATOR_NAMES, SCORED
-from incentsim.outcomes import PANEL_COLUMNS
+from incentsim.outcomes import OUTCOME_NAMES, PANEL_COLUMNS
 from incentsim.personnel import UpperLevel
 from incentsim.rules.accountability import MECHANISMS
 from incentsim.rules.evaluation import Evaluator, credit
@@ -140,8 +140,10 @@ class IncentModel(mesa.Model):
         self.state.indicators = self.indicators()
         self._reset_terms(np.ones(n, dtype=bool))
         self.year = -w.burn_in
-        #: per member: the outcome rows
-        self.member_records: list[list[dict]] = [[] for _ in range(k)]
+        #: the recorded years, and each one's outcomes, a (members, outcomes) table
+        #: (:meth:`member_outcomes` gives a member's)
+        self.recorded_years: list[int] = []
+        self.outcome_tables: list[np.ndarray] = []
         #: the leader-year panel: per column, one array of every member's rows per
         #: recorded year (:meth:`member_panel` gives a member's)
         self.panel_years: dict[str, list[np.ndarray]] = {c: [] for c in PANEL_COLUMNS}
@@ -149,8 +151,18 @@ class IncentModel(mesa.Model):
 
     @property
     def records(self) -> list[dict]:
-        """The outcome rows of the (first) member."""
-        return self.member_records[0]
+        """The outcome rows of the (first) member: a dict a recorded year, its ``year``
+        and every outcome of :data:`incentsim.outcomes.OUTCOME_NAMES`."""
+        rows = self.member_outcomes(0).tolist()
+        return [
+            {"year": y, **dict(zip(OUTCOME_NAMES, row, strict=True))}
+            for y, row in zip(self.recorded_years, rows, strict=True)
+        ]
+
+    def member_outcomes(self, m: int) -> np.ndarray:
+        """Member ``m``'s outcomes, (recorded years, outcomes of
+        :data:`incentsim.outcomes.OUTCOME_NAMES`)."""
+        return np.array([t[m] for t in self.outcome_tables]).reshape(-1, len(OUTCOME_NAMES))
 
     def by_member(self, *xs: np.ndarray) -> list[np.ndarray]:
         """Per-prefecture arrays, each as one row per member (views)."""
@@ -593,10 +605,9 @@ class IncentModel(mesa.Model):
 
     def _record(self, fate, fy, tfp_growth) -> None:
         """Append this year's outcome row and leader-panel rows of every member."""
-        rows = recording.outcome_rows(self, fate, fy, tfp_growth[0])
+        self.recorded_years.append(self.year)
+        self.outcome_tables.append(recording.outcome_rows(self, fate, fy, tfp_growth[0]))
         cols = recording.panel_columns(self, fate, fy, tfp_growth[1])
-        for m in range(self.n_members):
-            self.member_records[m].append(rows[m])
         for k, v in cols.items():
             self.panel_years[k].append(v)
 

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from incentsim.economy import INN, INV, SRV, USES
+from incentsim.outcomes import OUTCOME_NAMES
 
 if TYPE_CHECKING:  # pragma: no cover
     from incentsim.agents.firms import FirmYear
@@ -35,12 +36,27 @@ def column(values) -> np.ndarray:
     return a.copy()
 
 
-def _selection_quality(ability: np.ndarray, fate: dict[str, np.ndarray]) -> float:
-    """Mean ability of the promoted minus that of those who competed for promotion (the
-    evaluated, and mid-term candidates where a mechanism adds them; NaN: nobody promoted)."""
-    if not fate["promoted"].any():
-        return float(np.nan)
-    return float(ability[fate["promoted"]].mean() - ability[fate["contested"]].mean())
+def _selection_quality(model, ability: np.ndarray, fate: dict[str, np.ndarray]) -> np.ndarray:
+    """Per member: mean ability of the promoted minus that of those who competed for
+    promotion (the evaluated, and mid-term candidates where a mechanism adds them; NaN:
+    nobody promoted). Each mean sums the member's leaders in prefecture order, one
+    contiguous run of all the members' chosen leaders: the numbers of its run alone."""
+    k = model.n_members
+    out = np.full(k, np.nan)
+    promoted, contested = fate["promoted"], fate["contested"]
+    counts = np.bincount(model.member[promoted], minlength=k)
+    if not counts.any():
+        return out
+    means = []
+    for mask in (promoted, contested):
+        chosen = ability[mask]
+        ends = np.cumsum(np.bincount(model.member[mask], minlength=k)).tolist()
+        means.append(
+            [chosen[a:b].sum() / (b - a) if b > a else 0.0 for a, b in zip([0, *ends], ends)]
+        )
+    some = counts > 0
+    out[some] = (np.array(means[0]) - np.array(means[1]))[some]
+    return out
 
 
 class Members:
@@ -66,9 +82,18 @@ def _dispersion(model, x: np.ndarray) -> np.ndarray:
     return np.sqrt(((g - g.mean(axis=2, keepdims=True)) ** 2).reshape(model.n_members, -1).mean(1))
 
 
+def _means(model, columns: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """Per member mean of every per-prefecture column (floats, integers or bools), all
+    reduced at once: each member's sum over its prefectures, in order, over their
+    number (the same numbers as ``mean`` of the member's rows; counts are exact)."""
+    rows = np.array(list(columns.values()), dtype=np.float64)
+    sums = rows.reshape(len(columns), model.n_members, -1).sum(axis=2)
+    return dict(zip(columns, sums / model.member_size, strict=True))
+
+
 def _mean(x: np.ndarray) -> np.ndarray:
     """Per member (row) mean: the sum over the count, the same numbers as ``mean``
-    without its overhead (float64 sums; bools and integers count exactly)."""
+    without its overhead."""
     return x.sum(axis=1) / x.shape[1]
 
 
@@ -78,53 +103,58 @@ def _total(x: np.ndarray) -> np.ndarray:
 
 def outcome_rows(
     model, fate: dict[str, np.ndarray], fy: FirmYear, tfp_growth: np.ndarray
-) -> list[dict[str, Any]]:
-    """The year's outcomes, national (see :data:`incentsim.outcomes.OUTCOMES`), one row
-    per member."""
+) -> np.ndarray:
+    """The year's outcomes, national, one row per member: (members, outcomes), the
+    outcomes in the order of :data:`incentsim.outcomes.OUTCOME_NAMES`."""
     econ, k = model.national_economy, model.n_members  # econ: one value per member
-    members: list[Any] = [
-        Members(x, k) for x in (model.state, model.leaders, fate, fy, model.citizens, model.firms)
-    ]
-    st, leaders, fate, fy, citizens, firms = members
+    members: list[Any] = [Members(x, k) for x in (model.state, fy, model.citizens, model.firms)]
+    st, fy, citizens, firms = members
+    state, leaders = model.state, model.leaders
     alive = np.maximum(_total(fy.alive_start), 1.0)
     gdp_total, capital = _total(st.gdp), _total(fy.capital)
-    cols = {
-        "gdp_growth_true": _mean(st.growth_true),
-        "gdp_growth_reported": _mean(st.growth_reported),
-        "manipulation_gap": _mean(st.growth_reported - st.growth_true),
-        "growth_dispersion": _dispersion(model, model.state.growth_true),
-        "investment_rate": (_total(fy.investment) + _total(st.spending[..., INV])) / gdp_total,
-        "public_investment_rate": _total(st.spending[..., INV]) / gdp_total,
-        # a firm-less economy (every firm exited, none entered) has no return
-        "return_on_capital": np.divide(
-            econ.capital_share * _total(fy.output), capital, out=np.zeros(k), where=capital > 0
-        ),
-        "tfp_growth": tfp_growth,
-        "firm_entry_rate": _total(fy.entries) / alive,
-        "firm_exit_rate": _total(fy.exits) / alive,
-        "protected_share": _total(firms.protected) / alive,
-        "public_services": _mean(st.services),
-        "human_capital": _mean(st.human_capital),
-        "pollution": _mean(st.pollution),
-        "debt_to_gdp": _total(st.debt) / gdp_total,
-        "satisfaction": _mean(citizens.satisfaction),
-        "trust_local": _mean(citizens.trust_local),
-        "trust_central": _mean(citizens.trust_central),
-        "firm_trust": _mean(st.firm_trust),
-        "petitions": _mean(st.petitions),
-        "promotion_rate": _mean(fate["promoted"]),
-        "dismissal_rate": _mean(fate["dismissed"]),
-        "turnover_rate": _mean(st.turnover),
-        "mean_tenure": _mean(leaders.years_in_post),
-        "mean_age": _mean(leaders.age),
-        "selection_quality": [
-            _selection_quality(a, {"promoted": p, "contested": c})
-            for a, p, c in zip(leaders.ability, fate["promoted"], fate["contested"], strict=True)
-        ],
-        **{SHARE_OUTCOME[u]: _mean(st.shares[..., i]) for i, u in enumerate(USES)},
-    }
-    table = np.array([np.asarray(v, dtype=float) for v in cols.values()]).T.tolist()
-    return [{"year": model.year, **dict(zip(cols, row, strict=True))} for row in table]
+    cols = _means(
+        model,
+        {
+            "gdp_growth_true": state.growth_true,
+            "gdp_growth_reported": state.growth_reported,
+            "manipulation_gap": state.growth_reported - state.growth_true,
+            "public_services": state.services,
+            "human_capital": state.human_capital,
+            "pollution": state.pollution,
+            "firm_trust": state.firm_trust,
+            "petitions": state.petitions,
+            "promotion_rate": fate["promoted"],
+            "dismissal_rate": fate["dismissed"],
+            "turnover_rate": state.turnover,
+            "mean_tenure": leaders.years_in_post,
+            "mean_age": leaders.age,
+            **{SHARE_OUTCOME[u]: state.shares[:, i] for i, u in enumerate(USES)},
+        },
+    )
+    cols.update(
+        {
+            "growth_dispersion": _dispersion(model, state.growth_true),
+            "investment_rate": (_total(fy.investment) + _total(st.spending[..., INV])) / gdp_total,
+            "public_investment_rate": _total(st.spending[..., INV]) / gdp_total,
+            # a firm-less economy (every firm exited, none entered) has no return
+            "return_on_capital": np.divide(
+                econ.capital_share * _total(fy.output),
+                capital,
+                out=np.zeros(k),
+                where=capital > 0,
+            ),
+            "tfp_growth": tfp_growth,
+            "firm_entry_rate": _total(fy.entries) / alive,
+            "firm_exit_rate": _total(fy.exits) / alive,
+            "protected_share": _total(firms.protected) / alive,
+            "debt_to_gdp": _total(st.debt) / gdp_total,
+            "satisfaction": _mean(citizens.satisfaction),
+            "trust_local": _mean(citizens.trust_local),
+            "trust_central": _mean(citizens.trust_central),
+            "selection_quality": _selection_quality(model, leaders.ability, fate),
+        }
+    )
+    return np.array([np.asarray(cols[name], dtype=float) for name in OUTCOME_NAMES]).T
 
 
 def _leader_columns(leaders) -> dict[str, Any]:
