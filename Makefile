@@ -55,14 +55,16 @@ browser:
 	  apt-get install -y -qq chromium >/dev/null; } || echo "chromium not installed: the browser test will be skipped" >&2
 
 ## Run the test suite (what CI runs) on two Python versions, one after the other; first
-## the lint and docstring rules and the formatting check (ruff) and the type check (mypy),
-## configured in pyproject.toml.
+## the lint and docstring rules and the formatting check (ruff) and the type check (mypy)
+## of the package, the tests and the benchmarks, configured in pyproject.toml.
 test: test-first test-second
 
+CHECKED := src tests benchmarks
+
 test-first: $(STAMP) browser
-	$(BIN)/ruff check src tests
-	$(BIN)/ruff format --check src tests
-	$(BIN)/mypy src/incentsim
+	$(BIN)/ruff check $(CHECKED)
+	$(BIN)/ruff format --check $(CHECKED)
+	$(BIN)/mypy src/incentsim benchmarks
 	$(BIN)/python -m pytest
 
 ifeq ($(strip $(PYTHON_SECOND)),)

@@ -1,0 +1,1 @@
+"""Benchmarks of incentsim: scripts run by hand, their numbers in docs/reference/performance.md."""

@@ -39,32 +39,44 @@ TRUTH = {"promotion.capacity": 0.25, "tenure.early_turnover_hazard": 0.15}
 
 
 def setup(tmp: Path):
+    """The recovery problem's spec (synthetic targets from :data:`TRUTH`) and simulator."""
     (tmp / "spec.yaml").write_text(SPEC.format(base=ROOT / "configs" / "gdp_tournament.yaml"))
     spec = load_spec(tmp / "spec.yaml")
-    run_panel = partial(_panel, runs_dir=tmp / "runs", executor="serial", jobs=1,
-                        scheduler=None, name="methods")
+    run_panel = partial(
+        _panel, runs_dir=tmp / "runs", executor="serial", jobs=1, scheduler=None, name="methods"
+    )
     return synthetic_spec(spec, TRUTH, [100, 101, 102], run_panel), run_panel
 
 
 def with_msm(spec, run_panel, tmp: Path) -> dict:
+    """Estimate by simulated moments (optimagic DFO-LS) with sandwich intervals."""
     t0 = time.time()
     sim = msm.SimulatedMoments(spec, tmp / "runs", msm.MomentCache(tmp / "msm.jsonl"), run_panel)
     best = msm.minimise(spec, sim)
     ev = sim(best["values"])
     G = msm.jacobian(spec, sim, best["values"], ev.values)
     res = msm.inference(spec, best["values"], ev, G)
-    return {"method": "optimagic nag_dfols (MSM) + sandwich", "seconds": time.time() - t0,
-            "evaluations": sim.count, "recovery": coverage(res, TRUTH)}
+    return {
+        "method": "optimagic nag_dfols (MSM) + sandwich",
+        "seconds": time.time() - t0,
+        "evaluations": sim.count,
+        "recovery": coverage(res, TRUTH),
+    }
 
 
 def with_abc(spec, run_panel, tmp: Path, population: int = 30, generations: int = 3) -> dict:
+    """Estimate by ABC-SMC (pyabc) with 95 % posterior intervals."""
     import pyabc
 
     t0 = time.time()
     sim = msm.SimulatedMoments(spec, tmp / "runs", msm.MomentCache(tmp / "abc.jsonl"), run_panel)
     names = [f"p{j}" for j in range(len(spec.parameters))]
-    prior = pyabc.Distribution(**{n: pyabc.RV("uniform", p.lower, p.upper - p.lower)
-                                  for n, p in zip(names, spec.parameters)})
+    prior = pyabc.Distribution(
+        **{
+            n: pyabc.RV("uniform", p.lower, p.upper - p.lower)
+            for n, p in zip(names, spec.parameters)
+        }
+    )
     target, _s = msm.targets_and_weights(spec)
 
     def model(par):
@@ -74,8 +86,13 @@ def with_abc(spec, run_panel, tmp: Path, population: int = 30, generations: int 
     def distance(x, x0):
         return float(np.sqrt(np.sum((x["m"] - x0["m"]) ** 2)))
 
-    abc = pyabc.ABCSMC(model, prior, distance, population_size=population,
-                       sampler=pyabc.sampler.SingleCoreSampler())
+    abc = pyabc.ABCSMC(
+        model,
+        prior,
+        distance,
+        population_size=population,
+        sampler=pyabc.sampler.SingleCoreSampler(),
+    )
     abc.new(f"sqlite:///{tmp / 'abc.db'}", {"m": np.zeros(len(target))})
     hist = abc.run(max_nr_populations=generations)
     df, w = hist.get_distribution()
@@ -84,14 +101,26 @@ def with_abc(spec, run_panel, tmp: Path, population: int = 30, generations: int 
         order = np.argsort(df[n].to_numpy())
         x, cw = df[n].to_numpy()[order], np.cumsum(w[order])
         lo, hi = x[np.searchsorted(cw, 0.025)], x[min(np.searchsorted(cw, 0.975), len(x) - 1)]
-        rec.append({"parameter": p.path, "truth": TRUTH[p.path],
-                    "estimate": float(np.sum(df[n].to_numpy() * w)), "ci_low": float(lo),
-                    "ci_high": float(hi), "covered": bool(lo <= TRUTH[p.path] <= hi)})
-    return {"method": f"pyabc ABC-SMC ({population} particles, {generations} generations)",
-            "seconds": time.time() - t0, "evaluations": sim.count, "recovery": rec}
+        rec.append(
+            {
+                "parameter": p.path,
+                "truth": TRUTH[p.path],
+                "estimate": float(np.sum(df[n].to_numpy() * w)),
+                "ci_low": float(lo),
+                "ci_high": float(hi),
+                "covered": bool(lo <= TRUTH[p.path] <= hi),
+            }
+        )
+    return {
+        "method": f"pyabc ABC-SMC ({population} particles, {generations} generations)",
+        "seconds": time.time() - t0,
+        "evaluations": sim.count,
+        "recovery": rec,
+    }
 
 
 def main() -> None:
+    """Run both estimators, print their results and write them to ``--out``."""
     ap = argparse.ArgumentParser()
     ap.add_argument("--out", default=None)
     args = ap.parse_args()

@@ -17,8 +17,16 @@ import mesa
 
 from incentsim.economy import satisfaction_index
 
-FIRM_KEYS = ("output", "capital", "investment", "entries", "exits", "alive_start",
-             "tfp_num", "tfp_den")
+FIRM_KEYS = (
+    "output",
+    "capital",
+    "investment",
+    "entries",
+    "exits",
+    "alive_start",
+    "tfp_num",
+    "tfp_den",
+)
 
 
 def _clip(x: float, lo: float, hi: float) -> float:
@@ -52,13 +60,18 @@ class NaiveFirm(mesa.Agent):
         self.protected = False
         if self.alive:
             # 2. output
-            kpow = self.capital ** alpha
+            kpow = self.capital**alpha
             self.output = m.env_mult[p] * self.productivity * kpow
             # 3. investment
             mpk = alpha * self.output / self.capital
-            signal = math.log(mpk * (1.0 + m.subsidy_rate[p]) / (econ.hurdle_rate + econ.depreciation))
-            rate = _clip(m.sensitivity * m.confidence[p] * signal, -econ.depreciation,
-                         econ.max_investment_rate)
+            signal = math.log(
+                mpk * (1.0 + m.subsidy_rate[p]) / (econ.hurdle_rate + econ.depreciation)
+            )
+            rate = _clip(
+                m.sensitivity * m.confidence[p] * signal,
+                -econ.depreciation,
+                econ.max_investment_rate,
+            )
             agg["output"][p] += self.output
             agg["capital"][p] += self.capital
             agg["investment"][p] += self.capital * (rate + econ.depreciation)
@@ -78,15 +91,17 @@ class NaiveFirm(mesa.Agent):
                 self.alive = False
                 self.output = 0.0
                 agg["exits"][p] += 1
-        if not self.alive:
-            # 5. entry into an empty slot
-            if r.random() < econ.entry_rate * m.confidence[p]:
-                self.alive = True
-                self.productivity = m.frontier * math.exp(
-                    econ.entrant_productivity_sd * r.gauss(0.0, 1.0))
-                self.capital = econ.entrant_capital * m.steady_capital(m.env_mult[p] * self.productivity)
-                self.age = 0
-                agg["entries"][p] += 1
+        # 5. entry into an empty slot
+        if not self.alive and r.random() < econ.entry_rate * m.confidence[p]:
+            self.alive = True
+            self.productivity = m.frontier * math.exp(
+                econ.entrant_productivity_sd * r.gauss(0.0, 1.0)
+            )
+            self.capital = econ.entrant_capital * m.steady_capital(
+                m.env_mult[p] * self.productivity
+            )
+            self.age = 0
+            agg["entries"][p] += 1
 
 
 class NaiveCitizen(mesa.Agent):
@@ -101,10 +116,12 @@ class NaiveCitizen(mesa.Agent):
         self.income = self.skill
         self.expected_growth = econ.initial_growth
         self.satisfaction = beh.initial_satisfaction
-        self.trust_local = _clip(beh.initial_trust_local
-                                 + beh.initial_trust_local_sd * r.gauss(0.0, 1.0), 0.0, 1.0)
-        self.trust_central = _clip(beh.initial_trust_central
-                                   + beh.initial_trust_central_sd * r.gauss(0.0, 1.0), 0.0, 1.0)
+        self.trust_local = _clip(
+            beh.initial_trust_local + beh.initial_trust_local_sd * r.gauss(0.0, 1.0), 0.0, 1.0
+        )
+        self.trust_central = _clip(
+            beh.initial_trust_central + beh.initial_trust_central_sd * r.gauss(0.0, 1.0), 0.0, 1.0
+        )
         self.petitioned = False
         self.moved_trust = self.trust_local
         self.neighbours: list[NaiveCitizen] = []
@@ -123,19 +140,29 @@ class NaiveCitizen(mesa.Agent):
         self.satisfaction = 1.0 / (1.0 + math.exp(-x))
         gap = self.satisfaction - self.trust_local
         if gap > 0.0:
-            tacitus = min(1.0, self.trust_local / beh.tacitus_threshold) \
-                if beh.tacitus_threshold > 0 else 1.0
+            tacitus = (
+                min(1.0, self.trust_local / beh.tacitus_threshold)
+                if beh.tacitus_threshold > 0
+                else 1.0
+            )
             self.moved_trust = self.trust_local + beh.trust_gain_rate * tacitus * gap
         else:
             self.moved_trust = self.trust_local + beh.trust_loss_rate * gap
         gap_c = min(1.0, self.satisfaction + beh.central_premium) - self.trust_central
-        rate = beh.central_credit * beh.trust_gain_rate if gap_c > 0.0 \
+        rate = (
+            beh.central_credit * beh.trust_gain_rate
+            if gap_c > 0.0
             else beh.central_blame * beh.trust_loss_rate
+        )
         self.trust_central = _clip(self.trust_central + rate * gap_c, 0.0, 1.0)
         self.petitioned = False
         if self.satisfaction < beh.petition_threshold:
-            prob = (beh.petition_scale * beh.petition_propensity
-                    * (beh.petition_threshold - self.satisfaction) / beh.petition_threshold)
+            prob = (
+                beh.petition_scale
+                * beh.petition_propensity
+                * (beh.petition_threshold - self.satisfaction)
+                / beh.petition_threshold
+            )
             self.petitioned = r.random() < prob
 
     def socialise(self) -> None:
@@ -157,15 +184,18 @@ class NaiveWorld(mesa.Model):
     the model passes them to the vectorised populations.
     """
 
-    def __init__(self, config, n_pref: int, firms_per: int, citizens_per: int,
-                 env_mult, seed: int = 0) -> None:
+    def __init__(
+        self, config, n_pref: int, firms_per: int, citizens_per: int, env_mult, seed: int = 0
+    ) -> None:
         super().__init__(rng=seed)
         self.econ, self.beh = config.economy, config.behaviour
         self.sensitivity = self.beh.firm_investment_sensitivity
         self.n_pref = n_pref
         self.env_mult = [float(x) for x in env_mult]
         self.firms = mesa.agent.AgentSet(
-            [NaiveFirm(self, p) for p in range(n_pref) for _ in range(firms_per)], random=self.random)
+            [NaiveFirm(self, p) for p in range(n_pref) for _ in range(firms_per)],
+            random=self.random,
+        )
         people = [[NaiveCitizen(self, p) for _ in range(citizens_per)] for p in range(n_pref)]
         k = config.world.citizen_neighbours if citizens_per >= 2 else 0
         for group in people:

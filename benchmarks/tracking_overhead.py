@@ -82,7 +82,8 @@ def main() -> None:
         run_tracked_batch(members, root / "runs")
 
     print(f"load at start: {os.getloadavg()}")
-    untracked(), tracked(0)  # warm-up
+    untracked()  # warm-up
+    tracked(0)
     clock = _Clock()
     ratios_w, ratios_c, shares = [], [], []
     try:

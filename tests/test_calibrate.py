@@ -204,21 +204,22 @@ def test_posterior_draws_are_per_seed_within_bounds_and_only_where_they_apply(tm
 def test_compare_with_posterior_draws_runs_each_seed_with_its_draw(tmp_path):
     from cli_helpers import FAST
 
-    est = ROOT / "docs" / "calibration" / "china_2000s" / "estimates.json"
-    r = incentsim(
-        "compare",
-        ROOT / "configs" / "china_2000s.yaml",
-        ROOT / "configs" / "china_2010s.yaml",
-        "--seeds",
-        "2",
-        *FAST,
-        "--posterior",
-        est,
-        "--runs-dir",
-        tmp_path / "runs",
-        "--jobs",
-        "1",
-    )
+    def compare(estimates, *more):
+        return incentsim(
+            "compare",
+            ROOT / "configs" / "china_2000s.yaml",
+            ROOT / "configs" / "china_2010s.yaml",
+            "--seeds",
+            "2",
+            *FAST,
+            "--posterior",
+            estimates,
+            "--runs-dir",
+            tmp_path / "runs",
+            *more,
+        )
+
+    r = compare(ROOT / "docs" / "calibration" / "china_2000s" / "estimates.json", "--jobs", "1")
     assert r.returncode == 0, r.stderr
     assert "draw s of the estimates" in r.stdout
     hazards = {
@@ -232,18 +233,7 @@ def test_compare_with_posterior_draws_runs_each_seed_with_its_draw(tmp_path):
     text = page.read_text()
     assert "draw s of the estimated parameters" in text and "parameter uncertainty" in text
     assert "pooled under one name" not in text  # the draws are not a pooling mistake
-    bad = incentsim(
-        "compare",
-        ROOT / "configs" / "china_2000s.yaml",
-        ROOT / "configs" / "china_2010s.yaml",
-        "--seeds",
-        "2",
-        *FAST,
-        "--posterior",
-        tmp_path / "none.json",
-        "--runs-dir",
-        tmp_path / "runs",
-    )
+    bad = compare(tmp_path / "none.json")
     assert bad.returncode == 2 and "cannot read estimates" in bad.stderr
 
 
@@ -302,3 +292,42 @@ def test_shipped_calibration_specs_are_valid():
         spec = load_spec(path)
         assert len(spec.targets) >= len(spec.parameters) >= 1
         spec.scenario()  # the starts make a valid scenario
+
+
+@pytest.mark.parametrize(
+    "option, says",
+    [
+        (("--runs-dir", "FILE/runs"), "cannot create runs directory"),
+        (("--out", "FILE/out"), "cannot create output directory"),
+        (("--jobs", "0"), "--jobs must be at least 1"),
+        (("-j", "-3"), "--jobs must be at least 1"),
+    ],
+)
+def test_bad_runs_dir_out_or_jobs_is_one_line_exit_2_before_running(tmp_path, option, says):
+    (tmp_path / "FILE").write_text("a file, not a directory")
+    spec = write(tmp_path, GOOD)
+    flag, value = option
+    args = [flag, value.replace("FILE", str(tmp_path / "FILE"))]
+    r = incentsim("calibrate", spec, "--out", tmp_path / "o", *args, "--no-inference")
+    assert r.returncode == 2, r.stderr
+    assert says in r.stderr and len(r.stderr.strip().splitlines()) == 1, r.stderr
+    assert not (tmp_path / "o" / "cache.jsonl").exists()  # nothing ran
+
+
+def test_runs_dir_option_is_the_shared_one_with_out_runs_as_the_fallback(monkeypatch):
+    from incentsim.design.estimation.calibrate import build_parser
+    from incentsim.interfaces.cli_options import runs_dir_of
+
+    text = build_parser().format_help()
+    assert "where runs are tracked (default: $INCENTSIM_RUNS_DIR or OUT/runs)" in " ".join(
+        text.split()
+    )
+    assert "-j JOBS, --jobs JOBS" in text  # the shared executor options
+    out = Path("results/calibration/x")
+    monkeypatch.delenv("INCENTSIM_RUNS_DIR", raising=False)
+    assert runs_dir_of(build_parser().parse_args(["s"]), out / "runs") == out / "runs"
+    given = build_parser().parse_args(["s", "--runs-dir", "elsewhere"])
+    assert runs_dir_of(given, out / "runs") == Path("elsewhere")
+    monkeypatch.setenv("INCENTSIM_RUNS_DIR", "/shared/runs")
+    assert runs_dir_of(build_parser().parse_args(["s"]), out / "runs") == Path("/shared/runs")
+    assert runs_dir_of(given, out / "runs") == Path("elsewhere")

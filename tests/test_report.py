@@ -318,3 +318,46 @@ def test_many_scenarios_long_table_and_pooled_configs_flagged(compared):
     assert any("different configurations" in n and "promotion.rule" in n for n in notes)
     text, figs = render(groups, notes)
     assert "different configurations" in text and len(figs) == 4
+
+
+def _scripted_group(name: str, runs: list[tuple[int, int, dict]]):
+    """A report group of hand-made runs ``(id, seed, config)``."""
+    from incentsim.analysis.report_runs import Group
+
+    g = Group(name)
+    for rid, seed, cfg in runs:
+        g.ids.append(rid)
+        g.seeds.append(seed)
+        g.configs.append({"name": name, "seed": seed, **cfg})
+    return g
+
+
+def test_what_differs_pairs_runs_by_seed_so_per_seed_draws_are_not_differences():
+    from incentsim.analysis.report_html import _config_differences
+
+    def cfg(growth, hazard):
+        return {"promotion": {"weights": {"growth": growth}}, "tenure": {"hazard": hazard}}
+
+    draw = {0: 0.05, 1: 0.09}  # compare --posterior: seed s's draw, shared by the scenarios
+    # runs stored in the order they finished: seed 1 first in one scenario, seed 0 in the other
+    a = _scripted_group("a", [(11, 1, cfg(1.0, draw[1])), (12, 0, cfg(1.0, draw[0]))])
+    b = _scripted_group("b", [(13, 0, cfg(0.5, draw[0])), (14, 1, cfg(0.5, draw[1]))])
+    assert _config_differences([a, b]) == [("promotion.weights.growth", ["1.0", "0.5"])]
+    flipped = _scripted_group("a", [(12, 0, cfg(1.0, draw[0])), (11, 1, cfg(1.0, draw[1]))])
+    assert _config_differences([flipped, b]) == _config_differences([a, b])
+    # a scenario that fixes the drawn parameter does differ, and says the other varies
+    fixed = _scripted_group("c", [(15, 0, cfg(0.5, 0.05)), (16, 1, cfg(0.5, 0.05))])
+    assert ("tenure.hazard", ["varies by seed", "0.05"]) in _config_differences([a, fixed])
+    # a seed run twice: its latest run counts, whatever the order the runs are listed in
+    rerun = _scripted_group("b", [*zip(b.ids, b.seeds, b.configs), (9, 1, cfg(0.5, 0.3))])
+    assert _config_differences([a, rerun]) == _config_differences([a, b])
+
+
+def test_report_table_outcomes_are_the_key_outcomes_and_trust_in_the_centre():
+    from incentsim.analysis.report_table import TABLE_OUTCOMES
+    from incentsim.interfaces.cli_options import KEY_OUTCOMES
+    from incentsim.outcomes import OUTCOME_NAMES
+
+    assert [n for n in TABLE_OUTCOMES if n != "trust_central"] == list(KEY_OUTCOMES)
+    assert "trust_central" in TABLE_OUTCOMES
+    assert list(TABLE_OUTCOMES) == [n for n in OUTCOME_NAMES if n in TABLE_OUTCOMES]

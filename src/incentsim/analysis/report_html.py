@@ -75,27 +75,59 @@ _MISSING = object()
 
 
 def _config_differences(groups: Sequence[Group]) -> list[tuple[str, list[str]]]:
-    """Settings (dotted keys) whose values differ between the scenarios."""
+    """Settings (dotted keys) whose values differ between the scenarios.
+
+    Scenarios are compared seed by seed, like their outcomes: a setting differs if, on a
+    seed every scenario ran, the scenarios' runs of that seed (the latest run per seed)
+    disagree. A setting that varies only with the seed (``compare --posterior`` draws
+    the estimated parameters per seed, shared by the scenarios) is not a difference, and
+    the answer does not depend on the order the runs finished in. A scenario whose runs
+    disagree on a setting shows it as varying by seed. Without a seed in common, the
+    scenarios' shown values are compared.
+    """
+    per_seed = [_flat_by_seed(g) for g in groups]
+    common = sorted(set.intersection(*(set(f) for f in per_seed)))
+    keys = sorted(set().union(*(c for f in per_seed for c in f.values())))
+    out = []
+    for k in keys:
+        shown = [_shown(f, k) for f in per_seed]
+        if common:
+            differs = any(
+                len({_setting(f[s].get(k, _MISSING)) for f in per_seed}) > 1 for s in common
+            )
+        else:
+            differs = len(set(shown)) > 1
+        if differs:
+            out.append((k, shown))
+    return out
+
+
+def _flat_by_seed(g: Group) -> dict[int, dict[str, Any]]:
+    """The flattened settings of ``g``'s latest run per seed (seed, name and description
+    left out)."""
     from incentsim.scenario import flatten
 
-    flat = [
-        {
+    latest: dict[int, tuple[int, dict]] = {}
+    for rid, seed, cfg in zip(g.ids, g.seeds, g.configs):
+        if seed not in latest or rid > latest[seed][0]:
+            latest[seed] = (rid, cfg)
+    return {
+        seed: {
             k: v
             for k, v in flatten(
-                {k: v for k, v in g.configs[0].items() if k not in ("seed", "name", "description")}
+                {k: v for k, v in cfg.items() if k not in ("seed", "name", "description")}
             ).items()
             if v != {}
         }
-        for g in groups
-    ]
-    keys = sorted(set().union(*flat))
-    out = []
-    for k in keys:
-        vals = [f.get(k, _MISSING) for f in flat]
-        shown = [_setting(v) for v in vals]
-        if len(set(shown)) > 1:
-            out.append((k, shown))
-    return out
+        for seed, (_, cfg) in sorted(latest.items())
+    }
+
+
+def _shown(by_seed: dict[int, dict[str, Any]], key: str) -> str:
+    """A scenario's value of ``key`` as shown: the one value of its runs, else
+    ``varies by seed``."""
+    values = {_setting(c.get(key, _MISSING)) for c in by_seed.values()}
+    return values.pop() if len(values) == 1 else "varies by seed"
 
 
 def _sources(groups: Sequence[Group]) -> list[str]:

@@ -10,22 +10,12 @@ from collections.abc import Sequence
 from typing import Any
 
 from incentsim.analysis.report_runs import Group
+from incentsim.interfaces.cli_options import KEY_OUTCOMES
+from incentsim.outcomes import OUTCOME_NAMES
 
-#: outcomes of the report's table, in order
-TABLE_OUTCOMES = (
-    "gdp_growth_true",
-    "gdp_growth_reported",
-    "manipulation_gap",
-    "investment_rate",
-    "tfp_growth",
-    "public_services",
-    "pollution",
-    "debt_to_gdp",
-    "satisfaction",
-    "trust_local",
-    "trust_central",
-    "selection_quality",
-)
+#: outcomes of the report's table: the key outcomes of the command line's tables and
+#: trust in the central government, in the order of :data:`incentsim.outcomes.OUTCOMES`
+TABLE_OUTCOMES = tuple(n for n in OUTCOME_NAMES if n in KEY_OUTCOMES or n == "trust_central")
 
 
 def outcome_table(groups: Sequence[Group], outcomes: Sequence[str] = TABLE_OUTCOMES):

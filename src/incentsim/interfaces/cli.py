@@ -23,7 +23,7 @@ import sys
 from collections.abc import Sequence
 
 from incentsim.interfaces import cli_compare, cli_rules, cli_run, cli_runs, cli_sweep
-from incentsim.interfaces.cli_options import Parser, UsageError
+from incentsim.interfaces.cli_options import Parser, UsageError, check_jobs
 
 #: subcommand -> module with ``main(argv) -> int`` (imported lazily)
 PLUGINS = {
@@ -190,8 +190,7 @@ def _main(argv: Sequence[str] | None = None) -> int:
                 parser.parse_args(["runs", "--help"])
             parser.print_help()
             return 2
-        if getattr(args, "jobs", None) is not None and args.jobs < 1:
-            raise UsageError("--jobs must be at least 1")
+        check_jobs(args)
         return int(args.func(args) or 0)
     except ScenarioError as exc:
         print(f"incentsim: {exc.one_line()}", file=sys.stderr)

@@ -11,6 +11,7 @@ declared and read here. Bad input is one line on stderr and exit status 2: the
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -49,12 +50,14 @@ class Parser(argparse.ArgumentParser):
         raise SystemExit(2)
 
 
-def add_runs_dir(p: argparse.ArgumentParser) -> None:
-    """``--runs-dir DIR``: where runs are tracked (read back with :func:`runs_dir_of`)."""
+def add_runs_dir(p: argparse.ArgumentParser, fallback: str = "results/runs") -> None:
+    """``--runs-dir DIR``: where runs are tracked (read back with :func:`runs_dir_of`);
+    ``fallback`` names the directory used when neither it nor ``$INCENTSIM_RUNS_DIR`` is
+    given (``incentsim calibrate``: its output directory's ``runs``)."""
     p.add_argument(
         "--runs-dir",
         metavar="DIR",
-        help="where runs are tracked (default: $INCENTSIM_RUNS_DIR or results/runs)",
+        help=f"where runs are tracked (default: $INCENTSIM_RUNS_DIR or {fallback})",
     )
 
 
@@ -176,11 +179,22 @@ def outcomes_of(args: argparse.Namespace) -> tuple[str, ...]:
     return names
 
 
-def runs_dir_of(args: argparse.Namespace) -> Path:
-    """``--runs-dir``, else ``$INCENTSIM_RUNS_DIR``, else ``results/runs``."""
-    from incentsim.runs.experiment import default_runs_dir
+def runs_dir_of(args: argparse.Namespace, fallback: Path | None = None) -> Path:
+    """``--runs-dir``, else ``$INCENTSIM_RUNS_DIR``, else ``fallback`` (default
+    ``results/runs``)."""
+    from incentsim.runs.experiment import RUNS_DIR_ENV, default_runs_dir
 
-    return Path(args.runs_dir) if getattr(args, "runs_dir", None) else default_runs_dir()
+    if getattr(args, "runs_dir", None):
+        return Path(args.runs_dir)
+    if fallback is None or os.environ.get(RUNS_DIR_ENV):
+        return default_runs_dir()
+    return fallback
+
+
+def check_jobs(args: argparse.Namespace) -> None:
+    """``-j/--jobs`` below 1 is a :class:`UsageError`."""
+    if getattr(args, "jobs", None) is not None and args.jobs < 1:
+        raise UsageError("--jobs must be at least 1")
 
 
 def out_dir_of(args: argparse.Namespace, runs_dir: Path, kind: str, name: str) -> Path:

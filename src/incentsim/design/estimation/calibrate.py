@@ -12,8 +12,9 @@ the Jacobian, sandwich intervals, J test and identification diagnostics and writ
 ``jacobian.png``, ``fit.png``   the same as figures
 ``cache.jsonl``     every evaluated point (scenario + seeds + code → moments)
 
-The finished estimation is recorded as a Sacred run (``incentsim-calibrate``) in the runs
-directory with these files as artifacts. Interrupted, it resumes from ``cache.jsonl`` and
+The simulations and the finished estimation (a Sacred run ``incentsim-calibrate`` with
+these files as artifacts) are tracked in the runs directory: ``--runs-dir``, else
+``$INCENTSIM_RUNS_DIR``, else ``OUT/runs``. Interrupted, it resumes from ``cache.jsonl`` and
 the finished runs (the optimiser replays the cached points without simulating).
 """
 
@@ -35,19 +36,13 @@ from incentsim.design.estimation.spec import CalibrationSpec, load_spec
 
 def build_parser():
     """The argument parser of ``incentsim calibrate``."""
-    from incentsim.interfaces.cli_options import Parser
+    from incentsim.interfaces.cli_options import Parser, add_exec, add_runs_dir
 
     p = Parser(prog="incentsim calibrate", description=__doc__.split("\n\n")[0])
     p.add_argument("spec", help="calibration spec (YAML), e.g. specs/calibrate_china_2000s.yaml")
     p.add_argument("--out", help="output directory (default results/calibration/NAME)")
-    p.add_argument(
-        "--runs-dir",
-        metavar="DIR",
-        help="Sacred runs directory of the simulations (default OUT/runs)",
-    )
-    p.add_argument("--executor", choices=("local", "serial", "dask"), default="local")
-    p.add_argument("--scheduler", help="Dask scheduler address (implies --executor dask)")
-    p.add_argument("--jobs", type=int, default=None, help="parallel processes")
+    add_runs_dir(p, fallback="OUT/runs")
+    add_exec(p)
     p.add_argument("--max-evaluations", type=int, help="override the spec's budget")
     p.add_argument(
         "--no-inference",
@@ -242,15 +237,21 @@ def summary_lines(result: dict[str, Any]) -> list[str]:
 
 def main(argv: list[str]) -> int:
     """``incentsim calibrate``: estimate a spec's parameters by MSM and write the results."""
+    from incentsim.interfaces.cli_options import check_jobs, runs_dir_of
+    from incentsim.runs.experiment import ensure_runs_dir, ensure_writable_dir
+
     args = build_parser().parse_args(argv)
-    spec = load_spec(args.spec)  # ScenarioError -> one line, exit 2 (incentsim.interfaces.cli)
+    check_jobs(args)  # UsageError, StorageError, ScenarioError: one line, exit 2 (cli)
+    spec = load_spec(args.spec)
     if args.max_evaluations is not None:
         if args.max_evaluations < 1:
             print("incentsim calibrate: --max-evaluations must be at least 1", file=sys.stderr)
             return 2
         spec.max_evaluations = args.max_evaluations
     out = Path(args.out or f"results/calibration/{spec.name}")
-    runs_dir = Path(args.runs_dir) if args.runs_dir else out / "runs"
+    runs_dir = runs_dir_of(args, fallback=out / "runs")
+    ensure_writable_dir(out)  # before the first simulation, not inside the optimiser
+    ensure_runs_dir(runs_dir)
     executor = "dask" if args.scheduler else args.executor
     result = run(
         spec,
