@@ -46,3 +46,15 @@ def test_central_trust_move_is_credit_up_and_blame_down(credit, blame):
 
     got = _central_move(gap.ravel().copy(), par, Chunk(), np.empty(1000, np.float32))
     np.testing.assert_array_equal(got.reshape(2, 500), expect)
+
+
+def test_row_loops_give_the_same_numbers_and_restore_the_buffer():
+    """An op on rows (a chunk's prefectures times a column of their values) looped over
+    rather than buffered gives the same numbers; numpy's buffer size is restored."""
+    before = np.getbufsize()
+    x = np.random.default_rng(1).lognormal(size=(30, 300)).astype(np.float32)
+    col = np.random.default_rng(2).normal(size=(30, 1)).astype(np.float32)
+    for op in (np.multiply, np.add, np.subtract):
+        got = fastrng.by_rows(op, x, col, out=np.empty_like(x))
+        np.testing.assert_array_equal(got.view(np.uint32), op(x, col).view(np.uint32))
+    assert np.getbufsize() == before

@@ -56,6 +56,7 @@ from incentsim.agents.columns import column
 from incentsim.agents.fastrng import (
     Chunk,
     Chunking,
+    by_rows,
     members,
     run_chunks,
 )
@@ -71,7 +72,7 @@ def _by_row(op, x: np.ndarray, value, c: Chunk, out: np.ndarray | None = None):
     ``value`` one number or one per prefecture (where ensemble members differ)."""
     out = x if out is None else out
     if value.ndim:
-        op(x.reshape(c.rows), value[c.lo : c.hi, None], out=out.reshape(c.rows))
+        by_rows(op, x.reshape(c.rows), value[c.lo : c.hi, None], out=out.reshape(c.rows))
     else:
         op(x, value, out=out)
     return out
@@ -81,7 +82,7 @@ def _scaled(x: np.ndarray, value, c: Chunk, out: np.ndarray | None = None):
     """``x * value`` (:func:`_by_row`, the common case spelt out: it is called often)."""
     out = x if out is None else out
     if value.ndim:
-        np.multiply(x.reshape(c.rows), value[c.lo : c.hi, None], out=out.reshape(c.rows))
+        by_rows(np.multiply, x.reshape(c.rows), value[c.lo : c.hi, None], out=out.reshape(c.rows))
     else:
         np.multiply(x, value, out=out)
     return out
@@ -284,13 +285,13 @@ class CitizenPopulation:
     def _income_and_mood(self, c: Chunk, wage, base, par) -> np.ndarray:
         """1. income and expectations (one shock e moves income and mood);
         2. satisfaction = logistic(index + noise). Returns satisfaction."""
-        a, b, lo, hi = c.a, c.b, c.lo, c.hi
+        a, b = c.a, c.b
         inc_prev = self._income[a:b]
         eg = self._expected_growth[a:b]
         e = c.normals()
         inc = _scaled(e, par["income_sd"], c, out=np.empty_like(e))
         np.exp(inc, out=inc)
-        inc.reshape(c.rows)[...] *= wage[lo:hi, None]
+        _scaled(inc, wage, c)
         inc *= self.skill[a:b]
         surprise = np.divide(inc, inc_prev)
         surprise -= F32(1.0)
@@ -302,7 +303,7 @@ class CitizenPopulation:
         x = _scaled(surprise, par["neg_income_weight"], c)
         _scaled(e, par["neg_noise_sd"], c)
         x += e
-        x.reshape(c.rows)[...] -= base[lo:hi, None]
+        _by_row(np.subtract, x, base, c)
         with np.errstate(over="ignore"):  # exp overflows to inf: satisfaction 0, as it should
             np.exp(x, out=x)
         x += F32(1.0)
@@ -353,7 +354,7 @@ class CitizenPopulation:
             acc = np.empty_like(t)
             acc2 = acc.reshape(c.rows)
             if self.n_lattice == 2:  # t[j + 1] + t[j - 1] around each ring, in one pass
-                np.add(t2[:, 2:], t2[:, :-2], out=acc2[:, 1:-1])
+                by_rows(np.add, t2[:, 2:], t2[:, :-2], out=acc2[:, 1:-1])
                 np.add(t2[:, 1], t2[:, -1], out=acc2[:, 0])
                 np.add(t2[:, 0], t2[:, -2], out=acc2[:, -1])
             else:
@@ -368,7 +369,7 @@ class CitizenPopulation:
             _scaled(acc, par["si"] / F32(self.k), c)
             t += acc
         if np.any(shock[c.lo : c.hi]):  # t - 0 is t: no pass in a year without scandals
-            t.reshape(c.rows)[...] -= shock[c.lo : c.hi, None]
+            _by_row(np.subtract, t, shock, c)
         np.clip(t, F32(0.0), F32(1.0), out=tl)
 
     def _petition(self, c: Chunk, sat: np.ndarray, par) -> None:
