@@ -51,11 +51,12 @@ class MemberStreams:
         if shape[axis] % k:
             raise ValueError(f"{shape[axis]} draws do not split among {k} members")
         shape[axis] //= k
-        if axis == 0 and method in _FILLS:  # each member draws into its block: no copies
-            out = np.empty((shape[0] * k, *shape[1:]))
-            for g, a, block in zip(self.members, each, np.split(out, k), strict=True):
+        if method in _FILLS:  # each member draws into its own block of one array
+            out = np.empty((k, *shape))
+            for g, a, block in zip(self.members, each, out, strict=True):
                 getattr(g, method)(*a, out=block)
-            return out
+            # the blocks one after another along ``axis``: a view, copied only when axis > 0
+            return np.moveaxis(out, 0, axis).reshape(*shape[:axis], -1, *shape[axis + 1 :])
         parts = [getattr(g, method)(*a, size=tuple(shape)) for g, a in zip(self.members, each)]
         return np.concatenate(parts, axis=axis)
 
