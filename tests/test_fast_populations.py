@@ -58,3 +58,19 @@ def test_row_loops_give_the_same_numbers_and_restore_the_buffer():
         got = fastrng.by_rows(op, x, col, out=np.empty_like(x))
         np.testing.assert_array_equal(got.view(np.uint32), op(x, col).view(np.uint32))
     assert np.getbufsize() == before
+
+
+def test_a_chunks_slots_counted_and_valued_by_prefecture():
+    """:meth:`fastrng.Chunk.per_prefecture` counts sorted slots by prefecture as
+    ``bincount`` of their prefectures would, and :meth:`fastrng.Chunk.by_slot` gives each
+    slot its prefecture's value, as gathering would (empty selections included)."""
+    per, lo, hi = 7, 3, 9
+    c = fastrng.Chunk((lo, hi), per, [(lo, np.random.SFC64(0))])
+    value = np.random.default_rng(0).random(12)
+    for share in (0.0, 0.3, 1.0):
+        idx = np.flatnonzero(np.random.default_rng(1).random((hi - lo) * per) < share)
+        rows = lo + idx // per
+        np.testing.assert_array_equal(
+            c.per_prefecture(idx), np.bincount(rows - lo, minlength=hi - lo)
+        )
+        np.testing.assert_array_equal(c.by_slot(value, idx), value[rows])

@@ -365,6 +365,16 @@ class Chunk:
         """Uniforms (:func:`uniforms`) for slots ``idx`` (as :meth:`normals`)."""
         return self._draw(uniforms, uniforms_of, idx)
 
+    def per_prefecture(self, idx: np.ndarray) -> np.ndarray:
+        """How many of the slots ``idx`` (chunk-local, sorted) each of the chunk's
+        prefectures holds."""
+        return np.diff(np.searchsorted(idx, np.arange(self.rows[0] + 1) * self.rows[1]))
+
+    def by_slot(self, value: np.ndarray, idx: np.ndarray) -> np.ndarray:
+        """``value`` (one per prefecture of the population) of each slot ``idx``
+        (chunk-local, sorted): repeated by prefecture, cheaper than gathering."""
+        return np.repeat(value[self.lo : self.hi], self.per_prefecture(idx))
+
     def rsum(self, x: np.ndarray, out_row: int) -> None:
         """Prefecture totals of ``x`` (float64) into row ``out_row`` of ``agg``."""
         self.agg[out_row, self.lo : self.hi] = x.reshape(self.rows).sum(axis=1, dtype=np.float64)
