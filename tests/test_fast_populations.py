@@ -74,3 +74,32 @@ def test_a_chunks_slots_counted_and_valued_by_prefecture():
             c.per_prefecture(idx), np.bincount(rows - lo, minlength=hi - lo)
         )
         np.testing.assert_array_equal(c.by_slot(value, idx), value[rows])
+
+
+@pytest.mark.parametrize("per", [2, 3, 7])
+@pytest.mark.parametrize("k", [1, 2, 4])
+def test_trust_is_pulled_toward_the_ring_and_random_neighbours(per, k):
+    """Socialising sums, in this order, the ring neighbours ``j + 1`` and ``j - 1`` (one
+    of them with ``k = 1``) and the random ties, around each prefecture's ring, however
+    few its citizens: the same numbers as summing the neighbour columns one by one."""
+    from incentsim.agents.citizens import CitizenPopulation
+
+    n_pref, rng = 3, np.random.default_rng(per * 10 + k)
+    n = n_pref * per
+    pop = CitizenPopulation.__new__(CitizenPopulation)
+    pop.k, pop.n_lattice, pop.per_prefecture = k, min(k, 2), per
+    pop._trust_local = rng.random(n).astype(np.float32)
+    j = np.tile(np.arange(per), n_pref)
+    base = np.repeat(np.arange(n_pref) * per, per)
+    ties = [base + (j + rng.integers(1, per, n)) % per for _ in range(k - 2)]
+    pop._ties = np.array(ties, np.intp).reshape(len(ties), n)
+    t = pop._trust_local.copy()
+    cols = [base + (j + o) % per for o in (1, -1)[: min(k, 2)]] + list(pop._ties)
+    acc = t[cols[0]]
+    for col in cols[1:]:
+        acc = acc + t[col]
+    si = np.float32(0.1)
+    expect = np.clip(t * (1 - si) + acc * (si / np.float32(k)), 0, 1)
+    c = fastrng.Chunk((0, n_pref), per, [(0, np.random.SFC64(0))])
+    pop._socialise(c, np.zeros(n, np.float32), np.zeros(n_pref, np.float32), {"si": si})
+    np.testing.assert_array_equal(pop._trust_local, expect)

@@ -353,12 +353,13 @@ class CitizenPopulation:
             t2 = t.reshape(c.rows)
             acc = np.empty_like(t)
             acc2 = acc.reshape(c.rows)
-            if self.n_lattice == 2:  # t[j + 1] + t[j - 1] around each ring, in one pass
-                by_rows(np.add, t2[:, 2:], t2[:, :-2], out=acc2[:, 1:-1])
+            # t[j + 1] (+ t[j - 1]) in one pass over the whole chunk, then each ring's ends
+            if self.n_lattice == 2:
+                np.add(t[2:], t[:-2], out=acc[1:-1])
                 np.add(t2[:, 1], t2[:, -1], out=acc2[:, 0])
                 np.add(t2[:, 0], t2[:, -2], out=acc2[:, -1])
             else:
-                acc2[:, :-1] = t2[:, 1:]
+                acc[:-1] = t[1:]
                 acc2[:, -1] = t2[:, 0]
             tied = np.empty_like(t)
             for ties in self._ties:
