@@ -387,9 +387,9 @@ def forecast(
     :mod:`incentsim.indicators` plus ``growth_true``, ``innovation`` and ``debt_now``
     (the firm survey and stability made when read).
     """
-    borrow = cand[N_USES]
-    gdp = state.gdp[:, None]
-    spend = spending_shares(cand[:N_USES], budget_share[:, None], borrow)
+    borrow, plans = cand[N_USES], cand.shape[-1]
+    gdp = _per_plan(state.gdp, plans)
+    spend = spending_shares(cand[:N_USES], _per_plan(budget_share, plans), borrow)
     subsidy = subsidy_rate(spend[SUB], gdp, state.private_capital[:, None], econ)
     growth, abate = _forecast_growth(state, spend, subsidy, econ, expected_growth)
     abate -= state.abatement[:, None]  # the change of the abatement stock
@@ -417,6 +417,13 @@ def forecast(
         "satisfaction": sat,
     }
     return Forecasts(values, _survey_forecasts(state, subsidy, sat, beh))
+
+
+def _per_plan(x: np.ndarray, plans: int) -> np.ndarray:
+    """Each leader's value of ``x`` repeated for each of its ``plans`` plans, (L, plans):
+    the numbers ``x[:, None]`` broadcasts, laid out so that numpy runs through the
+    operations that use them several times faster (a row at a time otherwise)."""
+    return np.repeat(x, plans).reshape(-1, plans)
 
 
 def _forecast_growth(state: PrefectureState, spend, subsidy, econ, expected_growth):

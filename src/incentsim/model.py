@@ -418,14 +418,15 @@ class IncentModel(mesa.Model):
         """Each scored indicator's scale moves toward its within-province SD this year
         (``behaviour.scale_smoothing``), never below ``behaviour.scale_floor``."""
         st, beh = self.state, self.national_behaviour  # scales are per member
-        a = beh.scale_smoothing
-        for k in SCORED:
-            x = st.indicators[k].reshape(self.n_members, -1, self.per_province)
-            # means as sums over counts: the same numbers as .mean, without its overhead
-            dev = (x - x.sum(axis=2, keepdims=True) / self.per_province) ** 2
-            sd = np.sqrt(dev.reshape(self.n_members, -1).sum(axis=1) / self.member_size)
-            new = (1 - a) * st.indicator_scale[k] + a * sd
-            st.indicator_scale[k] = np.maximum(new, getattr(beh.scale_floor, k))
+        a, k = beh.scale_smoothing, self.n_members
+        x = np.stack([st.indicators[name] for name in SCORED])
+        x = x.reshape(len(SCORED), k, -1, self.per_province)
+        # means as sums over counts: the same numbers as .mean, without its overhead
+        dev = (x - x.sum(axis=3, keepdims=True) / self.per_province) ** 2
+        sd = np.sqrt(dev.reshape(len(SCORED), k, -1).sum(axis=2) / self.member_size)
+        for name, sd_k in zip(SCORED, sd, strict=True):
+            new = (1 - a) * st.indicator_scale[name] + a * sd_k
+            st.indicator_scale[name] = np.maximum(new, getattr(beh.scale_floor, name))
 
     # ----------------------------------------------------------------- the year
 

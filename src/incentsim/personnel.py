@@ -52,9 +52,11 @@ class UpperLevel:
     # ------------------------------------------------------------- peer statistics
 
     def peer_mean(self, x: np.ndarray) -> np.ndarray:
-        """Province mean of ``x``, repeated for every prefecture (the sum over the count:
-        the same numbers as ``mean``, without its overhead)."""
-        return np.repeat(x.reshape(self.n_prov, self.per).sum(axis=1) / self.per, self.per)
+        """Province mean of ``x`` (prefectures along the last axis; several quantities
+        at once along the others), repeated for every prefecture (the sum over the
+        count: the same numbers as ``mean``, without its overhead)."""
+        sums = x.reshape(*x.shape[:-1], self.n_prov, self.per).sum(axis=-1)
+        return np.repeat(sums / self.per, self.per, axis=-1)
 
     def percentile(self, x: np.ndarray) -> np.ndarray:
         """Rank within province as a share of peers scored lower (0..1; alone = 1)."""
@@ -79,7 +81,7 @@ class UpperLevel:
     def _context(self, ind: dict[str, np.ndarray], column: bool) -> EvalContext:
         st = self.model.state
         shape = (lambda a: a[:, None]) if column else (lambda a: a)
-        means = {k: shape(self.peer_mean(ind[k])) for k in SCORED}
+        means = dict(zip(SCORED, map(shape, self.peer_mean(np.stack([ind[k] for k in SCORED])))))
         base = {k: shape(st.term_baseline[k]) for k in SCORED}
         return EvalContext(
             peer_mean=means,
