@@ -137,6 +137,13 @@ def by_rows(op, *operands: np.ndarray, out: np.ndarray | None) -> np.ndarray:
         return op(*operands, out=out)
 
 
+def prefecture_values(value, n_pref: int, dtype) -> np.ndarray:
+    """``value`` (one number, or one per prefecture) as ``n_pref`` values of ``dtype``:
+    the array itself where it already is (``np.broadcast_to`` costs 5 µs a call)."""
+    x = np.asarray(value, dtype=dtype)
+    return x if x.shape == (n_pref,) else np.broadcast_to(x, (n_pref,))
+
+
 def chunk_bounds(
     n_pref: int, per_prefecture: int, target: int | None = None
 ) -> list[tuple[int, int]]:
