@@ -74,3 +74,47 @@ def test_a_chunks_slots_counted_and_valued_by_prefecture():
             c.per_prefecture(idx), np.bincount(rows - lo, minlength=hi - lo)
         )
         np.testing.assert_array_equal(c.by_slot(value, idx), value[rows])
+
+
+@pytest.mark.parametrize("per", [2, 3, 7])
+@pytest.mark.parametrize("k", [1, 2, 4])
+def test_trust_is_pulled_toward_the_ring_and_random_neighbours(per, k):
+    """Socialising sums, in this order, the ring neighbours ``j + 1`` and ``j - 1`` (one
+    of them with ``k = 1``) and the random ties, around each prefecture's ring, however
+    few its citizens: the same numbers as summing the neighbour columns one by one."""
+    from incentsim.agents.citizens import CitizenPopulation
+
+    n_pref, rng = 3, np.random.default_rng(per * 10 + k)
+    n = n_pref * per
+    pop = CitizenPopulation.__new__(CitizenPopulation)
+    pop.k, pop.n_lattice, pop.per_prefecture = k, min(k, 2), per
+    pop._trust_local = rng.random(n).astype(np.float32)
+    j = np.tile(np.arange(per), n_pref)
+    base = np.repeat(np.arange(n_pref) * per, per)
+    ties = [base + (j + rng.integers(1, per, n)) % per for _ in range(k - 2)]
+    pop._ties = np.array(ties, np.intp).reshape(len(ties), n)
+    t = pop._trust_local.copy()
+    cols = [base + (j + o) % per for o in (1, -1)[: min(k, 2)]] + list(pop._ties)
+    acc = t[cols[0]]
+    for col in cols[1:]:
+        acc = acc + t[col]
+    si = np.float32(0.1)
+    expect = np.clip(t * (1 - si) + acc * (si / np.float32(k)), 0, 1)
+    c = fastrng.Chunk((0, n_pref), per, [(0, np.random.SFC64(0))])
+    pop._socialise(c, np.zeros(n, np.float32), np.zeros(n_pref, np.float32), {"si": si})
+    np.testing.assert_array_equal(pop._trust_local, expect)
+
+
+def test_an_ensembles_last_small_group_joins_the_one_before():
+    """Members' chunks are grouped up to ``CHUNK_MAX_AGENTS`` agents; a last group under
+    half that joins the one before, in order, every chunk in exactly one group; a
+    population of one member keeps its own chunks."""
+    per, n_pref = 300, 30  # 9,000 citizens a member: 14 to a full group
+    own = [(m * n_pref, (m + 1) * n_pref) for m in range(22)]
+    assert fastrng.merge_chunks(own[:16], per, 16) == [list(range(16))]
+    assert fastrng.merge_chunks(own, per, 22) == [list(range(14)), list(range(14, 22))]
+    big = [(m * 100, (m + 1) * 100) for m in range(8)]  # 60,000 agents a chunk
+    assert fastrng.merge_chunks(big, 600, 8) == [[0, 1], [2, 3], [4, 5], [6, 7]]
+    assert fastrng.merge_chunks(big[:5], 600, 5) == [[0, 1], [2, 3, 4]]
+    alone = fastrng.chunk_bounds(40, 2000)
+    assert len(fastrng.merge_chunks(alone, 2000)) == len(alone) > 1

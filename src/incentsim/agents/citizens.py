@@ -58,6 +58,7 @@ from incentsim.agents.fastrng import (
     Chunking,
     by_rows,
     members,
+    prefecture_values,
     run_chunks,
 )
 from incentsim.economy import PER_THOUSAND, satisfaction_index
@@ -248,10 +249,9 @@ class CitizenPopulation:
     def step(self, wage, services, pollution, news, scandal_shock) -> None:
         own = self.model.behaviour  # a field members differ in: one value per prefecture
         index = satisfaction_index(services, 0.0, pollution, own, news)
-        base = np.asarray(index, dtype=F32)
-        base = np.broadcast_to(base, (self.n_pref,))
-        wage = np.broadcast_to(np.asarray(wage, dtype=F32), (self.n_pref,))
-        shock = np.broadcast_to(np.asarray(scandal_shock, dtype=F32), (self.n_pref,))
+        base, wage, shock = (
+            prefecture_values(x, self.n_pref, F32) for x in (index, wage, scandal_shock)
+        )
         thr, pthr = own.tacitus_threshold, own.petition_threshold
         gain, loss = own.trust_gain_rate, own.trust_loss_rate
         par = dict(
@@ -353,12 +353,13 @@ class CitizenPopulation:
             t2 = t.reshape(c.rows)
             acc = np.empty_like(t)
             acc2 = acc.reshape(c.rows)
-            if self.n_lattice == 2:  # t[j + 1] + t[j - 1] around each ring, in one pass
-                by_rows(np.add, t2[:, 2:], t2[:, :-2], out=acc2[:, 1:-1])
+            # t[j + 1] (+ t[j - 1]) in one pass over the whole chunk, then each ring's ends
+            if self.n_lattice == 2:
+                np.add(t[2:], t[:-2], out=acc[1:-1])
                 np.add(t2[:, 1], t2[:, -1], out=acc2[:, 0])
                 np.add(t2[:, 0], t2[:, -2], out=acc2[:, -1])
             else:
-                acc2[:, :-1] = t2[:, 1:]
+                acc[:-1] = t[1:]
                 acc2[:, -1] = t2[:, 0]
             tied = np.empty_like(t)
             for ties in self._ties:

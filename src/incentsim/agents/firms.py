@@ -56,6 +56,7 @@ from incentsim.agents.columns import column
 from incentsim.agents.fastrng import (
     Chunk,
     Chunking,
+    prefecture_values,
     run_chunks,
 )
 from incentsim.economy import rating_index
@@ -187,11 +188,9 @@ class FirmPopulation:
         sd = econ.firm_productivity_sd
         user_cost = econ.hurdle_rate + econ.depreciation
 
-        def per_pref(x) -> np.ndarray:
-            return np.broadcast_to(np.asarray(x, dtype=F64), (n_pref,))
-
-        env_mult, subsidy_rate, confidence, protection, frontier, entry_barrier = map(
-            per_pref, (env_mult, subsidy_rate, confidence, protection, frontier, entry_barrier)
+        env_mult, subsidy_rate, confidence, protection, frontier, entry_barrier = (
+            prefecture_values(x, n_pref, F64)
+            for x in (env_mult, subsidy_rate, confidence, protection, frontier, entry_barrier)
         )
         par = dict(
             alpha=np.asarray(alpha, F32),
