@@ -103,3 +103,18 @@ def test_trust_is_pulled_toward_the_ring_and_random_neighbours(per, k):
     c = fastrng.Chunk((0, n_pref), per, [(0, np.random.SFC64(0))])
     pop._socialise(c, np.zeros(n, np.float32), np.zeros(n_pref, np.float32), {"si": si})
     np.testing.assert_array_equal(pop._trust_local, expect)
+
+
+def test_an_ensembles_last_small_group_joins_the_one_before():
+    """Members' chunks are grouped up to ``CHUNK_MAX_AGENTS`` agents; a last group under
+    half that joins the one before, in order, every chunk in exactly one group; a
+    population of one member keeps its own chunks."""
+    per, n_pref = 300, 30  # 9,000 citizens a member: 14 to a full group
+    own = [(m * n_pref, (m + 1) * n_pref) for m in range(22)]
+    assert fastrng.merge_chunks(own[:16], per, 16) == [list(range(16))]
+    assert fastrng.merge_chunks(own, per, 22) == [list(range(14)), list(range(14, 22))]
+    big = [(m * 100, (m + 1) * 100) for m in range(8)]  # 60,000 agents a chunk
+    assert fastrng.merge_chunks(big, 600, 8) == [[0, 1], [2, 3], [4, 5], [6, 7]]
+    assert fastrng.merge_chunks(big[:5], 600, 5) == [[0, 1], [2, 3, 4]]
+    alone = fastrng.chunk_bounds(40, 2000)
+    assert len(fastrng.merge_chunks(alone, 2000)) == len(alone) > 1
