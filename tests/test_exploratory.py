@@ -414,3 +414,19 @@ def test_exploratory_commands_exit_128_plus_the_signal(capsys, signum, code):
 
     assert run_cli([], "sensitivity", body) == code
     assert "interrupted" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    "command, spec, more",
+    [
+        ("sensitivity", "trust_growth_levers", ()),
+        ("discover", "trust_growth_levers", ("--outcome", "trust_local", "--threshold", "0.5")),
+        ("optimize", "optimize_evaluation", ()),
+    ],
+)
+def test_jobs_below_one_is_the_same_one_line_exit_2(tmp_path, command, spec, more):
+    spec_path = ROOT / "specs" / f"{spec}.yaml"
+    r = incentsim(command, spec_path, *more, "--jobs", "0", "--runs-dir", tmp_path)
+    assert r.returncode == 2, r.stderr
+    assert r.stderr == f"incentsim {command}: --jobs must be at least 1\n"
+    assert not any(tmp_path.iterdir())  # nothing ran

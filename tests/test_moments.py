@@ -265,3 +265,12 @@ def test_moments_command_prints_the_known_values(tmp_path):
     got = {m["id"]: m["data"]["value"] for m in json.loads(r.stdout)["moments"]}
     assert got["promotion_q5"] == pytest.approx(0.5)
     assert got["growth_mean"] == pytest.approx(GROWTH.mean())
+
+
+@pytest.mark.parametrize("jobs", ["0", "-2"])
+def test_jobs_below_one_is_one_line_exit_2(tmp_path, jobs):
+    path = tmp_path / "p.csv"
+    known_panel().to_csv(path, index=False)
+    r = incentsim("moments", path, "--map", MAP, "--jobs", jobs)
+    assert r.returncode == 2, r.stderr
+    assert r.stderr.strip() == "incentsim: --jobs must be at least 1"

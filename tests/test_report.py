@@ -361,3 +361,22 @@ def test_report_table_outcomes_are_the_key_outcomes_and_trust_in_the_centre():
     assert [n for n in TABLE_OUTCOMES if n != "trust_central"] == list(KEY_OUTCOMES)
     assert "trust_central" in TABLE_OUTCOMES
     assert list(TABLE_OUTCOMES) == [n for n in OUTCOME_NAMES if n in TABLE_OUTCOMES]
+
+
+def test_pairing_uses_the_latest_run_of_a_seed_whatever_order_the_ids_were_given_in():
+    from incentsim.analysis.report_table import outcome_table
+
+    def group(name, runs):  # (id, seed, mean pollution)
+        g = _scripted_group(name, [(rid, seed, {}) for rid, seed, _ in runs])
+        g.summaries = [{"pollution_mean": x, "pollution_final": x} for *_, x in runs]
+        return g
+
+    ref = group("ref", [(1, 0, 0.0), (2, 1, 0.0)])
+    for listed in (
+        [(20, 0, 2.0), (5, 0, 1.0), (6, 1, 4.0)],
+        [(5, 0, 1.0), (20, 0, 2.0), (6, 1, 4.0)],
+    ):
+        table = outcome_table([ref, group("b", listed)], ["pollution"])
+        row = table[(table.scenario == "b") & (table.stat == "mean")].iloc[0]
+        assert row["diff"] == pytest.approx(3.0)  # seeds 0 (run 20: 2.0) and 1 (4.0)
+        assert row["diff_n"] == 2 and row["n"] == 3  # every run counts as a replication

@@ -282,3 +282,14 @@ def test_pooled_contrast_se_counts_run_level_noise():
     seed_se = diffs.std(ddof=1) / np.sqrt(n_seeds)
     assert 0.6 * seed_se < e.se < 1.6 * seed_se
     assert e.detail["n_clusters"] == n_seeds
+
+
+@pytest.mark.parametrize("workers", ["0", "-1"])
+def test_workers_below_one_is_one_line_exit_2_before_running(tmp_path, capsys, workers):
+    from incentsim.analysis.validation.command import main
+
+    out = tmp_path / "out"
+    argv = ["--quick", "--workers", workers, "--out", str(out), "--runs-dir", str(tmp_path)]
+    assert main(argv) == 2
+    assert capsys.readouterr().err == "incentsim validate: --workers must be at least 1\n"
+    assert not out.exists()  # nothing ran

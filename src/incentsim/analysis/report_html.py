@@ -107,19 +107,15 @@ def _flat_by_seed(g: Group) -> dict[int, dict[str, Any]]:
     left out)."""
     from incentsim.scenario import flatten
 
-    latest: dict[int, tuple[int, dict]] = {}
-    for rid, seed, cfg in zip(g.ids, g.seeds, g.configs):
-        if seed not in latest or rid > latest[seed][0]:
-            latest[seed] = (rid, cfg)
     return {
         seed: {
             k: v
             for k, v in flatten(
-                {k: v for k, v in cfg.items() if k not in ("seed", "name", "description")}
+                {k: v for k, v in g.configs[i].items() if k not in ("seed", "name", "description")}
             ).items()
             if v != {}
         }
-        for seed, (_, cfg) in sorted(latest.items())
+        for seed, i in g.latest_per_seed().items()
     }
 
 

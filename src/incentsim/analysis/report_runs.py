@@ -102,8 +102,20 @@ class Group:
         self.infos: list[dict] = []
         self.runs: list[dict] = []
 
+    def latest_per_seed(self) -> dict[int, int]:
+        """Seed -> index of its latest run (the highest id), whatever order the runs
+        were listed in; seeds in order."""
+        latest: dict[int, int] = {}
+        for i in sorted(range(len(self.ids)), key=self.ids.__getitem__):
+            latest[self.seeds[i]] = i
+        return dict(sorted(latest.items()))
+
     def by_seed(self, key: str) -> dict[int, float]:
-        return {s: float(m.get(key, math.nan)) for s, m in zip(self.seeds, self.summaries)}
+        """Seed -> summary ``key`` of its latest run (what pairing across scenarios uses)."""
+        return {
+            s: float(self.summaries[i].get(key, math.nan))
+            for s, i in self.latest_per_seed().items()
+        }
 
 
 def load_groups(

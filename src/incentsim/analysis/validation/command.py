@@ -353,6 +353,9 @@ def main(argv: list[str] | None = None) -> int:
         args = parser.parse_args(argv)
     except SystemExit as e:
         return int(e.code or 0) if e.code in (0, None) else 2
+    if args.workers is not None and args.workers < 1:
+        print("incentsim validate: --workers must be at least 1", file=sys.stderr)
+        return 2
     if args.seeds is not None and args.seeds < 2:
         print(
             "incentsim validate: --seeds must be at least 2 (intervals across seeds)",

@@ -131,7 +131,10 @@ def _simulate(args) -> dict[str, Estimate]:
 
 def main(argv: list[str]) -> int:
     """``incentsim moments``: the calibration moments of a leader-year panel file."""
+    from incentsim.interfaces.cli_options import check_jobs
+
     args = build_parser().parse_args(argv)
+    check_jobs(args)  # UsageError: one line, exit 2 (incentsim.interfaces.cli)
     try:
         panel, used = read_panel(args.panel, parse_mapping(args.map), args.percent)
     except PanelError as exc:

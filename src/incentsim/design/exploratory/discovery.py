@@ -486,12 +486,14 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _main(argv: list[str]) -> int:
     from incentsim.design.exploratory.sensitivity import load_with_cli
+    from incentsim.interfaces.cli_options import check_jobs
 
     args = build_parser().parse_args(argv)
     bad = _bad_option(args)
     if bad:
         print(f"incentsim discover: {bad}", file=sys.stderr)
         return 2
+    check_jobs(args)
     problem = load_with_cli(args)
     o = _outcome_spec(problem, args.outcome)
     from incentsim.interfaces.cli_options import out_dir_of, runs_dir_of
@@ -532,8 +534,6 @@ def _bad_option(args: argparse.Namespace) -> str | None:
             return f"{flag} must lie in [{lo:g}, {hi:g}]"
     if args.samples is not None and args.samples < 10:
         return "--samples must be at least 10"
-    if args.jobs is not None and args.jobs < 1:
-        return "--jobs must be at least 1"
     return None
 
 

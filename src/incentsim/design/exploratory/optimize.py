@@ -567,11 +567,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _main(argv: list[str]) -> int:
     from incentsim.design.exploratory.sensitivity import load_with_cli
-    from incentsim.interfaces.cli_options import out_dir_of, runs_dir_of
+    from incentsim.interfaces.cli_options import check_jobs, out_dir_of, runs_dir_of
 
     args = build_parser().parse_args(argv)
-    if args.jobs is not None and args.jobs < 1:
-        raise ScenarioError([("--jobs", "must be at least 1")])
+    check_jobs(args)
     problem = load_with_cli(args)
     s = settings(
         problem,

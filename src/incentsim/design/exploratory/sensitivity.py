@@ -440,6 +440,7 @@ def run_cli(argv: list[str], kind: str, body) -> int:
     import warnings
 
     from incentsim.design.exploratory.runner import EvaluationError, ThinDesignWarning
+    from incentsim.interfaces.cli_options import UsageError
     from incentsim.scenario import ScenarioError
 
     def show(message, category, *_args, **_kwargs):
@@ -452,6 +453,9 @@ def run_cli(argv: list[str], kind: str, body) -> int:
             return int(body(argv) or 0)
     except ScenarioError as exc:
         print(f"incentsim {kind}: {exc.one_line()}", file=sys.stderr)
+        return 2
+    except UsageError as exc:
+        print(f"incentsim {kind}: {exc}", file=sys.stderr)
         return 2
     except EvaluationError as exc:
         print(f"incentsim {kind}: {exc}", file=sys.stderr)
@@ -466,6 +470,8 @@ def run_cli(argv: list[str], kind: str, body) -> int:
 
 
 def _main(argv: list[str]) -> int:
+    from incentsim.interfaces.cli_options import check_jobs, out_dir_of, runs_dir_of
+
     args = build_parser().parse_args(argv)
     problem = load_with_cli(args)
     method = args.method or problem.options.get("sensitivity", {}).get("method", "morris")
@@ -475,14 +481,11 @@ def _main(argv: list[str]) -> int:
         raise ScenarioError(
             [("sensitivity.method", f"got {method!r}; use morris or sobol")], source=problem.source
         )
-    if args.jobs is not None and args.jobs < 1:
-        print("incentsim sensitivity: --jobs must be at least 1", file=sys.stderr)
-        return 2
+    check_jobs(args)
     for flag, v in (("-n", args.n), ("--levels", args.levels)):
         if v is not None and v < (2 if flag == "-n" else 2):
             print(f"incentsim sensitivity: {flag} must be at least 2", file=sys.stderr)
             return 2
-    from incentsim.interfaces.cli_options import out_dir_of, runs_dir_of
     from incentsim.runs.experiment import ensure_writable_dir
 
     runs_dir = runs_dir_of(args)
