@@ -27,8 +27,9 @@ results are reproducible for a given seed on any machine. :func:`run_chunks` map
 chunks over a small thread pool (numpy releases the GIL inside its loops and in ``random_raw``).
 An ensemble's members (:class:`incentsim.seeding.MemberStreams`) are each chunked as
 alone, with their own streams, and small chunks of consecutive members are stepped as
-one, up to :data:`CHUNK_MAX_AGENTS` agents (:class:`Chunking`): fewer numpy calls, the
-same draws.
+one, up to :data:`CHUNK_MAX_AGENTS` agents, a small last group joined to the one before
+(:func:`merge_chunks`, :class:`Chunking`): fewer numpy calls, the same draws. Ufuncs over
+rows shorter than numpy's buffer run unbuffered (:func:`row_loops`).
 """
 
 from __future__ import annotations
