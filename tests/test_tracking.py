@@ -335,3 +335,20 @@ def _now():
     import datetime
 
     return datetime.datetime(2026, 12, 3, 5, 0, 0)
+
+
+def test_a_commit_stages_writes_nested_repeated_and_side_by_side(tmp_path):
+    commit = atomic.Commit()
+    a, b = tmp_path / "a.json", tmp_path / "b.json"
+    with atomic.staged(commit):
+        atomic.write_text(a, "1")
+        atomic.write_text(a, "2")  # the same file again: the later write replaces it
+        with atomic.written_atomically(b) as tmp, atomic.written_atomically(tmp) as inner:
+            atomic.write_text(inner, "3")  # two levels of nesting
+        atomic.write_text(a, "4")
+    with atomic.staged(commit, 1):
+        atomic.write_text(b, "5")  # a later phase: renamed after the first
+    assert len(commit.renames) == 3
+    commit.apply()
+    assert a.read_text() == "4" and b.read_text() == "5"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.json", "b.json"]

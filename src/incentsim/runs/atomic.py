@@ -106,6 +106,7 @@ class Commit:
 
     def __init__(self) -> None:
         self.renames: dict[Path, tuple[Path, int]] = {}  # tmp -> (dest, phase), in order
+        self.onto: dict[Path, Path] = {}  # dest -> its staged tmp (to find nested writes)
         self.unflushed: list[Path] = []  # directories of renames not yet on disk
 
     def __bool__(self) -> bool:
@@ -115,12 +116,15 @@ class Commit:
         """Rename ``tmp`` onto ``dest`` in ``phase`` when the commit is applied (a later
         write of the same file replaces the earlier one). A write staged onto ``tmp``
         itself (an atomic write nested in another's) is renamed straight onto ``dest``."""
-        for inner, (target, _) in list(self.renames.items()):
-            if target == tmp:
-                del self.renames[inner]
-                tmp = inner
-        self.renames.pop(tmp, None)
+        while tmp in self.onto:  # found through a dict: a batch stages hundreds of files
+            inner = self.onto.pop(tmp)
+            del self.renames[inner]
+            tmp = inner
+        old = self.renames.pop(tmp, None)
+        if old is not None and self.onto.get(old[0]) == tmp:
+            del self.onto[old[0]]
         self.renames[tmp] = (dest, phase)
+        self.onto[dest] = tmp
 
     def apply(self, durable: bool = True) -> None:
         """Flush every staged file, then rename phase by phase, each phase flushed; the
@@ -130,7 +134,7 @@ class Commit:
         (each reached the disk before its rename), but a crash may undo those renames; the
         next commit flushes them first. For files whose loss costs nothing (a run's
         start)."""
-        renames, self.renames = self.renames, {}
+        renames, self.renames, self.onto = self.renames, {}, {}
         if not renames:
             return
         phases: dict[int, list[tuple[Path, Path]]] = {}
