@@ -56,15 +56,15 @@ browser:
 
 ## Run the test suite (what CI runs) on two Python versions, one after the other; first
 ## the lint and docstring rules and the formatting check (ruff) and the type check (mypy)
-## of the package, the tests and the benchmarks, configured in pyproject.toml.
+## of the package, the tests, the benchmarks and the experiments, configured in pyproject.toml.
 test: test-first test-second
 
-CHECKED := src tests benchmarks
+CHECKED := src tests benchmarks experiments
 
 test-first: $(STAMP) browser
 	$(BIN)/ruff check $(CHECKED)
 	$(BIN)/ruff format --check $(CHECKED)
-	$(BIN)/mypy src/incentsim benchmarks
+	$(BIN)/mypy src/incentsim benchmarks experiments
 	$(BIN)/python -m pytest
 
 ifeq ($(strip $(PYTHON_SECOND)),)

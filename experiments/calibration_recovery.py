@@ -19,6 +19,7 @@ import json
 import time
 from functools import partial
 from pathlib import Path
+from typing import Any
 
 from incentsim.design.estimation.calibrate import _panel, run
 from incentsim.design.estimation.recovery import coverage, synthetic_spec
@@ -26,15 +27,20 @@ from incentsim.design.estimation.spec import load_spec
 from incentsim.scenario import load_scenario
 
 ROOT = Path(__file__).resolve().parents[1]
-DEFAULT = ("accountability.target_responsibility.pressure", "tenure.early_turnover_hazard",
-           "promotion.capacity", "economy.local_shock_sd")
+DEFAULT = (
+    "accountability.target_responsibility.pressure",
+    "tenure.early_turnover_hazard",
+    "promotion.capacity",
+    "economy.local_shock_sd",
+)
 
 
 def truth_of(spec, paths) -> dict[str, float]:
+    """The values the spec's base scenario gives the dotted parameter ``paths``."""
     sc = load_scenario(spec.base)
     out = {}
     for path in paths:
-        node = sc
+        node: Any = sc
         for part in path.split("."):
             node = getattr(node, part)
         out[path] = float(node)
@@ -49,6 +55,7 @@ def offset_start(p, truth: float, offset: float):
 
 
 def main() -> None:
+    """Simulate the data at the truth, estimate from offset starts, write the coverage."""
     ap = argparse.ArgumentParser()
     ap.add_argument("--params", default=",".join(DEFAULT))
     ap.add_argument("--max-evaluations", type=int, default=40)
@@ -58,20 +65,33 @@ def main() -> None:
     args = ap.parse_args()
     spec = load_spec(ROOT / "specs" / "calibrate_china_2000s.yaml")
     keep = args.params.split(",")
-    spec = dataclasses.replace(spec, parameters=[p for p in spec.parameters if p.path in keep],
-                               max_evaluations=args.max_evaluations)
+    spec = dataclasses.replace(
+        spec,
+        parameters=[p for p in spec.parameters if p.path in keep],
+        max_evaluations=args.max_evaluations,
+    )
     truth = truth_of(spec, keep)
-    spec = dataclasses.replace(spec, parameters=[offset_start(p, truth[p.path], args.offset)
-                                                 for p in spec.parameters])
+    spec = dataclasses.replace(
+        spec, parameters=[offset_start(p, truth[p.path], args.offset) for p in spec.parameters]
+    )
     work = Path(args.work)
-    run_panel = partial(_panel, runs_dir=work / "runs", executor="local", jobs=None,
-                        scheduler=None, name="recovery")
+    run_panel = partial(
+        _panel, runs_dir=work / "runs", executor="local", jobs=None, scheduler=None, name="recovery"
+    )
     t0 = time.time()
     syn = synthetic_spec(spec, truth, list(range(500, 508)), run_panel)
     res = run(syn, work, work / "runs")
-    out = {"truth": truth, "starts": {p.path: p.start for p in spec.parameters}, "data_seeds": "500-507", "estimation_seeds": spec.seeds,
-           "coverage": coverage(res, truth), "J": res["J"], "J_df": res["J_df"],
-           "evaluations": res["timing"]["evaluations"], "seconds": round(time.time() - t0)}
+    out = {
+        "truth": truth,
+        "starts": {p.path: p.start for p in spec.parameters},
+        "data_seeds": "500-507",
+        "estimation_seeds": spec.seeds,
+        "coverage": coverage(res, truth),
+        "J": res["J"],
+        "J_df": res["J_df"],
+        "evaluations": res["timing"]["evaluations"],
+        "seconds": round(time.time() - t0),
+    }
     Path(args.out).mkdir(parents=True, exist_ok=True)
     (Path(args.out) / "recovery.json").write_text(json.dumps(out, indent=1))
     print(json.dumps(out, indent=1))

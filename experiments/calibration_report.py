@@ -26,11 +26,17 @@ from incentsim.scenario import load_scenario
 
 ROOT = Path(__file__).resolve().parents[1]
 ARMS = {"china_2000s": "2000-07", "china_2010s": "2008-15", "gdp_tournament": "2000-07"}
-EXTRA = ["promotion_gradient", "li_zhou_logit", "ability_selection", "spell_median",
-         "manipulation_gap"]
+EXTRA = [
+    "promotion_gradient",
+    "li_zhou_logit",
+    "ability_selection",
+    "spell_median",
+    "manipulation_gap",
+]
 
 
 def arm_moments(name: str, seeds: list[int], runs_dir: Path) -> dict:
+    """Scenario ``name``'s moments (value, SE, and its targets where it has some) on ``seeds``."""
     sc = load_scenario(ROOT / "configs" / f"{name}.yaml", {"world.scale": "province"})
     panel, ts = simulated_panel(sc, seeds, runs_dir, info={"purpose": "calibration report"})
     targets = targets_for(ARMS[name], ("panel",))
@@ -38,20 +44,30 @@ def arm_moments(name: str, seeds: list[int], runs_dir: Path) -> dict:
         targets.append(BY_ID["manipulation_gap"])
     ids = list(dict.fromkeys([t.moment for t in targets] + EXTRA))
     values, ses = moments_and_ses(panel, ids, ts)
-    rows = {i: {"value": float(v), "se": float(s)} for i, v, s in zip(ids, values, ses)}
+    rows: dict[str, dict] = {
+        i: {"value": float(v), "se": float(s)} for i, v, s in zip(ids, values, ses)
+    }
     for t in targets:
-        rows[t.moment].update(target=t.centre(), target_text=t.target, band=list(t.band),
-                              matched=t.matched(rows[t.moment]["value"]), scale=t.scale,
-                              unit=t.unit, name=t.name)
+        rows[t.moment].update(
+            target=t.centre(),
+            target_text=t.target,
+            band=list(t.band),
+            matched=t.matched(rows[t.moment]["value"]),
+            scale=t.scale,
+            unit=t.unit,
+            name=t.name,
+        )
     rows["trust_local"] = {"value": float(ts.groupby("seed")["trust_local"].mean().mean())}
     rows["trust_central"] = {"value": float(ts.groupby("seed")["trust_central"].mean().mean())}
     spells = mm.spells(panel)["length"]
-    rows["spell_distribution"] = {int(k): float(v) for k, v in
-                                  spells.value_counts(normalize=True).sort_index().items()}
+    rows["spell_distribution"] = {
+        int(k): float(v) for k, v in spells.value_counts(normalize=True).sort_index().items()
+    }
     return rows
 
 
 def quintile_figure(res: dict, path: Path) -> None:
+    """Promotion rate by growth quintile: the real record and two arms, to ``path``."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -75,6 +91,7 @@ def quintile_figure(res: dict, path: Path) -> None:
 
 
 def main() -> None:
+    """Compute every arm's moments and write ``baselines.json`` and the figure."""
     ap = argparse.ArgumentParser()
     ap.add_argument("--seeds", type=int, default=8)
     ap.add_argument("--out", default=str(ROOT / "docs" / "calibration"))
@@ -86,8 +103,15 @@ def main() -> None:
     res = {name: arm_moments(name, seeds, Path(args.runs_dir)) for name in ARMS}
     (out / "baselines.json").write_text(json.dumps({"seeds": seeds, "arms": res}, indent=1))
     quintile_figure(res, out / "figures" / "promotion_by_quintile.png")
-    print(json.dumps({k: {m: round(v["value"], 4) for m, v in r.items() if "value" in v}
-                      for k, r in res.items()}, indent=1))
+    print(
+        json.dumps(
+            {
+                k: {m: round(v["value"], 4) for m, v in r.items() if "value" in v}
+                for k, r in res.items()
+            },
+            indent=1,
+        )
+    )
 
 
 if __name__ == "__main__":

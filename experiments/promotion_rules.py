@@ -20,10 +20,18 @@ BASELINE = "gdp_tournament.yaml"
 
 
 def main(argv: list[str]) -> int:
+    """Run ``incentsim compare`` on every shipped scenario, the baseline first."""
     configs = sorted((ROOT / "configs").glob("*.y*ml")) + sorted((ROOT / "configs").glob("*.toml"))
     configs.sort(key=lambda p: p.name != BASELINE)  # baseline first
-    args = ["compare", *map(str, configs), "--seeds", "30",
-            "--out", str(ROOT / "results" / "experiments" / "promotion_rules"), *argv]
+    args = [
+        "compare",
+        *map(str, configs),
+        "--seeds",
+        "30",
+        "--out",
+        str(ROOT / "results" / "experiments" / "promotion_rules"),
+        *argv,
+    ]
     return cli.main(args)
 
 

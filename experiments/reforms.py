@@ -18,6 +18,7 @@ import sys
 from pathlib import Path
 from types import SimpleNamespace
 
+import numpy as np
 import pandas as pd
 
 from incentsim.interfaces import cli
@@ -44,35 +45,58 @@ def budget_cost(name: str, horizon: int) -> float:
     """Mean yearly cost of reform ``name`` over the recorded years, share of tax revenue
     (the mechanism's own transfers with a revenue of 1; transfers fund the next year)."""
     params = dict(load_scenario(ROOT / "configs" / f"{name}.yaml").mechanisms())[name]
-    mech = MECHANISMS[name](params, rng=None)
+    mech = MECHANISMS[name](params, rng=np.random.default_rng(0))  # the costs draw nothing
     years = range(horizon)
-    return -sum(float(mech.transfers(SimpleNamespace(year=y, state=SimpleNamespace(
-        revenue=1.0)))) for y in years) / horizon
+    return (
+        -sum(
+            float(mech.transfers(SimpleNamespace(year=y, state=SimpleNamespace(revenue=1.0))))
+            for y in years
+        )
+        / horizon
+    )
 
 
 def markdown(table: pd.DataFrame, seeds: int, horizon: int) -> str:
+    """The README's reforms table from compare's ``table.csv``, with its note."""
     avg = table[table["stat"] == "average"].set_index(["scenario", "outcome"])
     head = ["reform", *(label for label, _, _ in SHOWN.values()), "budget (% of revenue/yr)"]
     lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     for name in REFORMS:
         cells = [f"`{name}`"]
         for outcome, (_, scale, dec) in SHOWN.items():
-            d, lo, hi = (scale * avg.loc[(name, outcome), k] for k in ("diff", "diff_low",
-                                                                         "diff_high"))
+            d, lo, hi = (
+                scale * avg.loc[(name, outcome), k] for k in ("diff", "diff_low", "diff_high")
+            )
             cells.append(f"{d:+.{dec}f} [{lo:+.{dec}f}, {hi:+.{dec}f}]")
         cells.append(f"{100 * budget_cost(name, horizon) + 0.0:.2f}")
         lines.append("| " + " | ".join(cells) + " |")
-    note = (f"Paired differences against `{BASE}` (mean over {horizon} recorded years, "
-            f"95 % t-interval over {seeds} seeds, `province` scale); made by "
-            "`experiments/reforms.py`.")
+    note = (
+        f"Paired differences against `{BASE}` (mean over {horizon} recorded years, "
+        f"95 % t-interval over {seeds} seeds, `province` scale); made by "
+        "`experiments/reforms.py`."
+    )
     lines += ["", note]
     return "\n".join(lines)
 
 
 def main(argv: list[str]) -> int:
+    """Run the comparison, then write and print ``reforms.md``."""
     configs = [str(ROOT / "configs" / f"{n}.yaml") for n in (BASE, *REFORMS)]
-    code = cli.main(["compare", *configs, "--seeds", "30", "--out", str(OUT),
-                     "--outcomes", ",".join(SHOWN), "--set", "world.scale=province", *argv])
+    code = cli.main(
+        [
+            "compare",
+            *configs,
+            "--seeds",
+            "30",
+            "--out",
+            str(OUT),
+            "--outcomes",
+            ",".join(SHOWN),
+            "--set",
+            "world.scale=province",
+            *argv,
+        ]
+    )
     if code != 0:
         return code
     table = pd.read_csv(OUT / "table.csv")
