@@ -323,6 +323,7 @@ def test_runs_dir_option_is_the_shared_one_with_out_runs_as_the_fallback(monkeyp
         text.split()
     )
     assert "-j JOBS, --jobs JOBS" in text  # the shared executor options
+    assert "incentsim runs list --runs-dir OUT/runs\n" in text  # how to browse them
     out = Path("results/calibration/x")
     monkeypatch.delenv("INCENTSIM_RUNS_DIR", raising=False)
     assert runs_dir_of(build_parser().parse_args(["s"]), out / "runs") == out / "runs"
