@@ -21,34 +21,35 @@ import pyarrow.parquet as pq
 _SCHEMAS: dict[tuple[tuple[str, str], ...], pa.Schema] = {}
 
 
-def _layout(df: pd.DataFrame) -> tuple[tuple[str, str], ...] | None:
-    """The column names and numpy dtypes of ``df``, or ``None`` when a column is not a
-    plain numpy number or boolean (or the frame has ``attrs``, which pandas also stores):
-    such a frame is converted by pandas."""
+def _columns(df: pd.DataFrame) -> tuple[tuple[tuple[str, str], ...], list[np.ndarray]] | None:
+    """The column layout of ``df`` (names and numpy dtypes) and its columns' arrays, or
+    ``None`` when a column is not a plain numpy number or boolean (or the frame has
+    ``attrs``, which pandas also stores): such a frame is converted by pandas. The arrays
+    are taken from the frame's blocks (``DataFrame._iter_column_arrays``, as pandas'
+    own writers do), not through a ``Series`` per column (20 us each)."""
     if df.attrs or not df.columns.is_unique:
         return None
     cols = list(df.columns)
     if not all(type(c) is str for c in cols):
         return None
-    dtypes = list(df.dtypes)
-    if not all(isinstance(dt, np.dtype) and dt.kind in "biuf" for dt in dtypes):
+    arrays = list(df._iter_column_arrays())
+    if not all(type(a) is np.ndarray and a.dtype.kind in "biuf" for a in arrays):
         return None
-    return tuple(zip(cols, (dt.str for dt in dtypes), strict=True))
+    return tuple(zip(cols, (a.dtype.str for a in arrays), strict=True)), arrays
 
 
 def parquet_table(df: pd.DataFrame) -> pa.Table:
     """The Arrow table ``df.to_parquet(path, index=False)`` writes (equal, metadata
     included)."""
-    layout = _layout(df)
-    if layout is None:
+    columns = _columns(df)
+    if columns is None:
         return pa.Table.from_pandas(df, preserve_index=False)
+    layout, arrays = columns
     schema = _SCHEMAS.get(layout)
     if schema is None:
         schema = pa.Table.from_pandas(df.iloc[:0], preserve_index=False).schema
         _SCHEMAS[layout] = schema
-    return pa.Table.from_arrays(
-        [pa.array(df[c].to_numpy(), from_pandas=True) for c, _ in layout], schema=schema
-    )
+    return pa.Table.from_arrays([pa.array(a, from_pandas=True) for a in arrays], schema=schema)
 
 
 def write_parquet(df: pd.DataFrame, path: str | Path) -> None:

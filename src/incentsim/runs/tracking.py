@@ -34,6 +34,7 @@ import contextlib
 import datetime
 import functools
 import json
+import threading
 import time
 import traceback
 from collections.abc import Callable, Mapping, Sequence
@@ -158,6 +159,8 @@ class _Batch:
         self.out: dict[int, Outcome] = {}
         self.next_id: int | None = None
         self.last_beat = time.monotonic()
+        self.applying: threading.Thread | None = None  # a start commit, in the background
+        self.apply_error: OSError | None = None
 
     def start(self, i: int) -> None:
         """Member ``i`` is being stepped (its run is stored at the next sync point)."""
@@ -193,6 +196,7 @@ class _Batch:
         """Stage member ``i``'s result: its files, then (a later phase) the done marker
         and ``run.json`` ``COMPLETED``."""
         with interrupts.held():
+            self.settle()
             if i in self.starting:
                 self._open(i, self.starting.pop(i))
             obs = self.open.pop(i)
@@ -209,20 +213,28 @@ class _Batch:
                 obs.completed_event(stop_time=stop, result=run_result(info["summary"]))
             self.stored.append((i, obs, Outcome(run_id, res, summary=info["summary"])))
 
-    def sync(self) -> None:
-        """A sync point: store the runs started and finished since the last one."""
+    def sync(self, background: bool = False) -> None:
+        """A sync point: store the runs started and finished since the last one. With
+        ``background``, a commit of runs that only started (it need not be durable, and
+        waits on the disk) is applied by a thread while the members are stepped on; the
+        next use of the commit or of a run's files waits for it (:meth:`settle`)."""
         if not (self.starting or self.stored):
+            if not background:
+                self.settle()
             return
         with interrupts.held():
+            self.settle()
             for i, when in sorted(self.starting.items()):
                 self._open(i, when)
             self.starting.clear()
+            if background and not self.stored:
+                self.applying = threading.Thread(target=self._apply_started, daemon=True)
+                self.applying.start()
+                return
             try:  # runs that only started need not be durable yet: the next commit is
                 self.commit.apply(durable=bool(self.stored))
             except OSError as exc:
-                raise StorageError(
-                    f"cannot store runs in {self.runs_dir}: {exc.strerror or exc}"
-                ) from None
+                raise self._storage_error(exc) from None
             stored, self.stored = self.stored, []
             broken = [obs for _, obs, _ in stored if obs.write_errors]
             for i, obs, outcome in stored:
@@ -233,6 +245,25 @@ class _Batch:
                     f"run {Path(broken[0].dir).name} in {self.runs_dir} is incomplete, "
                     f"{broken[0].write_errors[0]}"
                 )
+
+    def _apply_started(self) -> None:
+        try:
+            self.commit.apply(durable=False)
+        except OSError as exc:
+            self.apply_error = exc
+
+    def settle(self) -> None:
+        """Wait for a commit applied in the background; :class:`StorageError` if it
+        failed."""
+        if self.applying is None:
+            return
+        self.applying.join()
+        self.applying, exc, self.apply_error = None, self.apply_error, None
+        if exc is not None:
+            raise self._storage_error(exc)
+
+    def _storage_error(self, exc: OSError) -> StorageError:
+        return StorageError(f"cannot store runs in {self.runs_dir}: {exc.strerror or exc}")
 
     def _store(self, obs, res: SimulationResult, info: dict, stop) -> None:
         """Metrics, artifacts, info and the heartbeat of a finished member's run."""
@@ -265,6 +296,8 @@ class _Batch:
         """Store what finished, then every run in flight as ``INTERRUPTED``."""
         with interrupts.held():
             with contextlib.suppress(OSError):  # StorageError: the runs stay incomplete
+                self.settle()
+            with contextlib.suppress(OSError):
                 self.sync()
             for obs in self.open.values():
                 with contextlib.suppress(OSError):
@@ -272,15 +305,16 @@ class _Batch:
             self.open.clear()
 
     def beat(self) -> None:
-        """After a simulated year: a sync point, and every :data:`BEAT_S` seconds a
-        heartbeat in the ``run.json`` of each run in flight (how another host tells a
-        long run from a dead one)."""
-        self.sync()
+        """After a simulated year: a sync point (the start of runs stored in the
+        background), and every :data:`BEAT_S` seconds a heartbeat in the ``run.json`` of
+        each run in flight (how another host tells a long run from a dead one)."""
+        self.sync(background=True)
         if time.monotonic() - self.last_beat < BEAT_S:
             return
         self.last_beat = time.monotonic()
         now = _utcnow().isoformat()
         with interrupts.held():
+            self.settle()
             for obs in self.open.values():
                 obs.run_entry["heartbeat"] = now
                 with contextlib.suppress(OSError):
