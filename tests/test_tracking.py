@@ -292,3 +292,63 @@ def test_an_atomic_write_nested_in_another_is_staged_onto_the_final_name(tmp_pat
     commit.apply()
     assert dest.read_bytes() == b"figure"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["outcomes.png"]
+
+
+def test_run_files_are_the_json_text_sacred_writes(tmp_path, tiny, monkeypatch):
+    """run.json and config.json are written as json.dumps(..., sort_keys=True, indent=2)
+    writes them, whether a batch or Sacred stores the run and whatever its end; the parts
+    of run.json rendered once per run follow a part that is replaced."""
+    import numpy as np
+
+    real = ens.run_members
+
+    def model(sc, seeds, progress=None):
+        if 1 in seeds:
+            raise FloatingPointError("member 1 diverged")
+        return real(sc, seeds, progress)
+
+    monkeypatch.setattr(ens, "run_members", model)
+    sc = load_scenario(tiny)
+    run_tracked_batch([Member(sc, s) for s in range(3)], tmp_path / "batch")
+    _sacred_run(tmp_path / "ref", sc, 4, {"point": 1})
+    files = list(tmp_path.glob("*/[0-9]*/*.json"))
+    assert len(files) == 4 + 2 + 4 + 4  # the failed run: run.json and config.json
+    for f in files:
+        text = f.read_text()
+        assert text == json.dumps(json.loads(text), sort_keys=True, indent=2), f
+
+    obs = SafeFileStorageObserver(str(tmp_path / "obs"))
+    config = {"seed": 1, "name": "x"}
+    meta = {"command": "main", "config_updates": config}
+    obs.started_event({"sources": [], "base_dir": "."}, "main", {}, _now(), config, meta, None)
+    obs.run_entry["meta"] = {**meta, "options": {"--force": True}}  # a new part
+    obs.run_entry["result"] = np.float64(0.5)  # not plain JSON: Sacred's flatten
+    obs.save_json(obs.run_entry, "run.json")
+    from sacred.serializer import flatten
+
+    want = json.dumps(flatten(obs.run_entry), sort_keys=True, indent=2)
+    assert (Path(obs.dir) / "run.json").read_text() == want
+    assert _json(Path(obs.dir), "run.json")["meta"]["options"] == {"--force": True}
+
+
+def _now():
+    import datetime
+
+    return datetime.datetime(2026, 12, 3, 5, 0, 0)
+
+
+def test_a_commit_stages_writes_nested_repeated_and_side_by_side(tmp_path):
+    commit = atomic.Commit()
+    a, b = tmp_path / "a.json", tmp_path / "b.json"
+    with atomic.staged(commit):
+        atomic.write_text(a, "1")
+        atomic.write_text(a, "2")  # the same file again: the later write replaces it
+        with atomic.written_atomically(b) as tmp, atomic.written_atomically(tmp) as inner:
+            atomic.write_text(inner, "3")  # two levels of nesting
+        atomic.write_text(a, "4")
+    with atomic.staged(commit, 1):
+        atomic.write_text(b, "5")  # a later phase: renamed after the first
+    assert len(commit.renames) == 3
+    commit.apply()
+    assert a.read_text() == "4" and b.read_text() == "5"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.json", "b.json"]

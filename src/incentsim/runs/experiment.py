@@ -110,6 +110,37 @@ def _plain_json(obj: Any) -> bool:
 _JSON_SCALARS = (str, int, float, bool, type(None))
 
 
+def _plain_text(obj: Any) -> str | None:
+    """``json.dumps(obj, sort_keys=True, indent=2)`` if ``obj`` is plain JSON, else
+    ``None``."""
+    return json.dumps(obj, sort_keys=True, indent=2) if _plain_json(obj) else None
+
+
+def _json_text(obj: Any) -> str:
+    """What Sacred's observer writes for ``obj``: ``json.dumps(flatten(obj),
+    sort_keys=True, indent=2)`` (``flatten``, slow, is a no-op for plain JSON)."""
+    text = _plain_text(obj)
+    if text is None:
+        from sacred.serializer import flatten
+
+        text = json.dumps(flatten(obj), sort_keys=True, indent=2)
+    return text
+
+
+def _dict_text(texts: list[tuple[str, str]]) -> str:
+    """The text :func:`_json_text` writes for a dict of string keys, from its values'
+    texts (sorted by key): each value's lines indented one level deeper (a JSON text's
+    line breaks are all between tokens: strings escape theirs)."""
+    if not texts:
+        return "{}"
+    items = [f"  {json.dumps(k)}: " + t.replace("\n", "\n  ") for k, t in texts]
+    return "{\n" + ",\n".join(items) + "\n}"
+
+
+#: the entries of ``run.json`` no event changes once the run has started
+_FIXED_ENTRIES = ("experiment", "host", "meta")
+
+
 def _atomic_copy(src: str | Path, dest: str | Path) -> None:
     with written_atomically(dest) as tmp:
         shutil.copyfile(src, tmp)
@@ -138,6 +169,7 @@ class SafeFileStorageObserver(FileStorageObserver):
     #: set by Sacred's started_event, before anything is saved
     dir: str
     run_entry: dict[str, Any]
+    config: Any
 
     def initialize(self, *args, **kwargs):
         super().initialize(*args, **kwargs)
@@ -162,16 +194,57 @@ class SafeFileStorageObserver(FileStorageObserver):
         return super()._maximum_existing_run_id()
 
     def save_json(self, obj, filename):
-        from sacred.serializer import flatten
-
         path = Path(self.dir) / filename
-        data = obj if _plain_json(obj) else flatten(obj)  # flatten is slow and a no-op here
+        text = None
+        if filename == "run.json" and obj is self.run_entry:
+            text = self._run_text()
+        elif filename == "config.json" and obj is self.config:
+            text = self._fixed_text("config", obj)
+        if text is None:
+            text = _json_text(obj)
         try:
             with written_atomically(path) as tmp, open(tmp, "w") as f:
-                f.write(json.dumps(data, sort_keys=True, indent=2))  # one write, not thousands
+                f.write(text)  # one write, not thousands
         except OSError as exc:
             self._note(f"cannot write {path}", exc)
             raise
+
+    def _fixed_text(self, name: str, obj: Any) -> str | None:
+        """The JSON text of ``obj``, a part of the run no event changes (the config,
+        :data:`_FIXED_ENTRIES`), rendered once per run (``run.json`` is written two or
+        more times, and its ``meta.config_updates`` is the config again: ~0.4 ms of a
+        province run's storage); ``None`` when it is not plain JSON."""
+        texts: dict[str, tuple[Any, str | None]] = self.__dict__.setdefault("_texts", {})
+        known = texts.get(name)
+        if known is not None and known[0] is obj:
+            return known[1]
+        text: str | None
+        if name == "meta" and type(obj) is dict:
+            text = self._keyed_text(obj, lambda k, v: self._part_text(v))
+        else:
+            text = _plain_text(obj)
+        texts[name] = (obj, text)
+        return text
+
+    def _part_text(self, v: Any) -> str | None:
+        return self._fixed_text("config", v) if v is self.config else _plain_text(v)
+
+    def _run_text(self) -> str | None:
+        """``run.json``'s text, its fixed entries as rendered before; ``None`` when it is
+        not plain JSON (Sacred's ``flatten`` then sees the whole entry, as before)."""
+        fixed = self._fixed_text
+        return self._keyed_text(
+            self.run_entry, lambda k, v: fixed(k, v) if k in _FIXED_ENTRIES else _plain_text(v)
+        )
+
+    @staticmethod
+    def _keyed_text(d: dict, text_of: Callable[[str, Any], str | None]) -> str | None:
+        if not all(type(k) is str for k in d):
+            return None
+        texts = [(k, text_of(k, v)) for k, v in sorted(d.items())]
+        if any(t is None for _, t in texts):
+            return None
+        return _dict_text(texts)  # type: ignore[arg-type]
 
     def save_file(self, filename, target_name=None):
         target_name = target_name or os.path.basename(filename)
