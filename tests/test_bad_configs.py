@@ -312,7 +312,7 @@ def test_cli_turns_every_bad_config_into_exit_2_and_one_line(data):
         assert code == 2, err
         assert out == ""
         assert len(err.strip().splitlines()) == 1, err
-        assert err.startswith("incentsim: ") and "Traceback" not in err
+        assert err.startswith("incentsim run: ") and "Traceback" not in err
         assert not runs.exists()  # nothing written
 
 

@@ -324,6 +324,7 @@ def test_runs_dir_option_is_the_shared_one_with_out_runs_as_the_fallback(monkeyp
     )
     # the shared executor options (help text formats them differently on 3.12 and 3.13)
     assert build_parser().parse_args(["s", "-j", "3"]).jobs == 3
+    assert "incentsim runs list --runs-dir OUT/runs\n" in text  # how to browse them
     out = Path("results/calibration/x")
     monkeypatch.delenv("INCENTSIM_RUNS_DIR", raising=False)
     assert runs_dir_of(build_parser().parse_args(["s"]), out / "runs") == out / "runs"

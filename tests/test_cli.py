@@ -134,6 +134,56 @@ def test_bad_input_exits_2_with_one_line(tmp_path, args, fragment):
     assert not any(p.name.isdigit() for p in tmp_path.iterdir())  # nothing was run
 
 
+SPEC = ROOT / "specs" / "calibrate_china_2000s.yaml"
+SWEEP = ROOT / "sweeps" / "term_vs_audit.yaml"
+
+
+def _see(command: str) -> str:
+    return f" (see 'incentsim {command} --help')"
+
+
+@pytest.mark.parametrize(
+    "args, line",
+    [
+        (["run", CONFIG, "--jobs", "0"], "incentsim run: --jobs must be at least 1"),
+        (["compare", CONFIG, OTHER, "-j", "0"], "incentsim compare: --jobs must be at least 1"),
+        (["sweep", SWEEP, "--jobs", "-1"], "incentsim sweep: --jobs must be at least 1"),
+        (["calibrate", SPEC, "--jobs", "0"], "incentsim calibrate: --jobs must be at least 1"),
+        (["moments", "p.csv", "--jobs", "0"], "incentsim moments: --jobs must be at least 1"),
+        (["compare", CONFIG], "incentsim compare: compare needs at least two scenario files"),
+        (["run", "no_such.yaml"], "incentsim run: no_such.yaml: <file>: no such scenario file"),
+        (["runs", "show", "4242"], "incentsim runs show: no run '4242' in "),
+        (
+            ["run", CONFIG, "--bogus"],
+            "incentsim run: error: unrecognized arguments: --bogus" + _see("run"),
+        ),
+        (
+            ["runs", "list", "--bogus"],
+            "incentsim runs list: error: unrecognized arguments: --bogus" + _see("runs list"),
+        ),
+        (
+            ["rules", "--bogus"],
+            "incentsim rules: error: unrecognized arguments: --bogus" + _see("rules"),
+        ),
+        (
+            ["report", "--bogus"],
+            "incentsim report: error: unrecognized arguments: --bogus" + _see("report"),
+        ),
+        (["app", "--bogus"], "incentsim app: error: unrecognized arguments: --bogus" + _see("app")),
+        (["bench", "--scale", "huge"], "incentsim bench: error: argument --scale: invalid choice"),
+    ],
+)
+def test_every_commands_bad_input_is_one_line_named_after_the_command(tmp_path, args, line):
+    """Every command's one-line error starts ``incentsim COMMAND:`` (argparse's own errors
+    add ``error:``), whether the command, its parser or the dispatcher reports it."""
+    proc = run_cli(*args, cwd=tmp_path)
+    assert proc.returncode == 2
+    assert proc.stdout == ""
+    lines = proc.stderr.splitlines()
+    assert len(lines) == 1 and lines[0].startswith(line), proc.stderr
+    assert not any(tmp_path.iterdir())  # nothing ran
+
+
 def test_run_with_figures_stores_each_runs_png(tmp_path):
     runs = tmp_path / "runs"
     proc = run_cli("run", CONFIG, "--seeds", "2", "--figures", "--runs-dir", runs, *FAST)

@@ -273,4 +273,4 @@ def test_jobs_below_one_is_one_line_exit_2(tmp_path, jobs):
     known_panel().to_csv(path, index=False)
     r = incentsim("moments", path, "--map", MAP, "--jobs", jobs)
     assert r.returncode == 2, r.stderr
-    assert r.stderr.strip() == "incentsim: --jobs must be at least 1"
+    assert r.stderr.strip() == "incentsim moments: --jobs must be at least 1"

@@ -178,8 +178,8 @@ def test_terminal_ctrl_c_stops_a_dask_sweep_with_one_line(tmp_path):
     out, err = proc.communicate(timeout=120)
     assert proc.returncode == 130, err
     assert err.strip().splitlines() == [
-        "incentsim: interrupted; finished runs are kept: re-run the same sweep to complete it "
-        "(finished runs are skipped)"
+        "incentsim sweep: interrupted; finished runs are kept: re-run the same sweep to "
+        "complete it (finished runs are skipped)"
     ]
     st = _statuses(runs)
     assert set(st.values()) <= {"COMPLETED", "INTERRUPTED"} and "INTERRUPTED" in st.values(), st

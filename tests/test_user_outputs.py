@@ -30,6 +30,8 @@ def test_the_interrupted_message_promises_resumption_only_where_it_happens():
     assert "re-run the same compare to complete it" in interrupted_message("compare")
     assert "re-run the same sweep to complete it" in interrupted_message("sweep")
     assert "re-running 'run' starts every run again" in interrupted_message("run")
+    assert interrupted_message("sweep").startswith("incentsim sweep: interrupted; ")
+    assert interrupted_message("").startswith("incentsim: interrupted; ")
 
 
 def test_runs_with_other_settings_are_a_different_variant(tmp_path):

@@ -284,6 +284,35 @@ def test_pooled_contrast_se_counts_run_level_noise():
     assert e.detail["n_clusters"] == n_seeds
 
 
+@pytest.mark.parametrize(
+    ("fact", "arm", "column"),
+    [
+        (fx.BudgetCycle, "gdp_tournament", "investment_spending_growth"),
+        (fx.Table1GrowthOnly, "gdp_tournament", "gdp_growth_reported"),
+        (fx.Table1Balanced, "balanced_scorecard", "gdp_growth_reported"),
+        (fx.Table1ServicesGrowthOnly, "gdp_tournament", "innovation_spending_growth"),
+        (fx.Table1ServicesBalanced, "balanced_scorecard", "innovation_spending_growth"),
+    ],
+)
+def test_cycle_se_counts_run_level_noise(fact, arm, column):
+    """Each run has its own cycle (a run-level shock all its prefectures share); the SE of
+    the one-arm penultimate-year regressions must reflect the spread of the runs' cycles,
+    not the prefecture noise (prefecture clustering gave about a fifth of it)."""
+    rng = np.random.default_rng(12)
+    n_seeds = 10
+    u = rng.normal(0, 0.1, n_seeds)
+    runs = [
+        synthetic_panel(cycle=0.1 + u[s], n_seeds=1, seed=200 + s).assign(seed=s, arm=arm)
+        for s in range(n_seeds)
+    ]
+    panel = prepare_panel(pd.concat(runs, ignore_index=True))
+    panel[column] = panel["investment_spending_growth"]
+    e = fact().estimate({arm: panel}, {})
+    seed_se = 100 * u.std(ddof=1) / np.sqrt(n_seeds)
+    assert 0.6 * seed_se < e.se < 1.6 * seed_se
+    assert e.detail["n_clusters"] == n_seeds
+
+
 @pytest.mark.parametrize("workers", ["0", "-1"])
 def test_workers_below_one_is_one_line_exit_2_before_running(tmp_path, capsys, workers):
     from incentsim.analysis.validation.command import main

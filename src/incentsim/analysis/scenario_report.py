@@ -35,19 +35,14 @@ from pathlib import Path
 
 from incentsim.analysis.report_html import render
 from incentsim.analysis.report_runs import ReportError, last_compare, load_groups, parse_ids
-from incentsim.interfaces.cli_options import add_runs_dir
+from incentsim.interfaces.cli_options import Parser, add_runs_dir
 
 PROG = "incentsim report"
 
 
-class _Parser(argparse.ArgumentParser):
-    def error(self, message: str):
-        raise ReportError(f"{message} (see '{PROG} --help')")
-
-
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of ``incentsim report``."""
-    ap = _Parser(
+    ap = Parser(
         prog=PROG,
         description="Write one self-contained HTML report (figures "
         "embedded) comparing the scenarios of tracked runs.",
@@ -142,7 +137,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ReportError as exc:
         print(f"{PROG}: {exc}", file=sys.stderr)
         return 2
-    except SystemExit as exc:  # --help
+    except SystemExit as exc:  # --help, or the parser's one-line error (status 2)
         return int(exc.code or 0)
     print(f"Report: {out}")
     return 0

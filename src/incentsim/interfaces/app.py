@@ -44,7 +44,7 @@ from mesa.visualization.utils import update_counter  # noqa: E402
 
 from incentsim import shipped  # noqa: E402
 from incentsim.analysis.plots import colour, png_bytes  # noqa: E402
-from incentsim.interfaces.cli_options import seed_type  # noqa: E402
+from incentsim.interfaces.cli_options import Parser, seed_type  # noqa: E402
 from incentsim.interfaces.runs_app import ENV_RUNS  # noqa: E402
 from incentsim.model import IncentModel  # noqa: E402
 from incentsim.rules.accountability import MECHANISMS  # noqa: E402
@@ -573,7 +573,7 @@ def quiet_session_cookie_warning() -> None:
 
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of ``incentsim app``."""
-    p = argparse.ArgumentParser(
+    p = Parser(
         prog="incentsim app", description="Start the explorer (a Mesa SolaraViz page) on localhost."
     )
     p.add_argument(

@@ -560,9 +560,9 @@ def _fmt_load(load) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     """``incentsim bench``: measure one run at a scale; print the report (``--json``: save it)."""
-    from incentsim.interfaces.cli_options import seed_type
+    from incentsim.interfaces.cli_options import Parser, seed_type
 
-    ap = argparse.ArgumentParser(prog="incentsim bench", description=__doc__.split("\n\n")[0])
+    ap = Parser(prog="incentsim bench", description=__doc__.split("\n\n")[0])
     ap.add_argument("--scale", choices=["small", "province", "national"], default="national")
     ap.add_argument(
         "--years",

@@ -5,7 +5,8 @@ Every simulation it starts is a Sacred-tracked run (see
 :mod:`incentsim.runs.experiment`) in the runs directory (``--runs-dir``, else
 ``$INCENTSIM_RUNS_DIR``, else ``results/runs``). Bad input (missing file, bad
 scenario, unknown run id, unwritable runs directory) prints one line to
-stderr and exits with status 2; failed simulations exit with status 1.
+stderr, ``incentsim COMMAND: ...`` (``incentsim runs show: ...``), and exits with status 2;
+failed simulations exit with status 1.
 
 Each built-in subcommand is a module declaring its parser (``add_command``) beside its
 body: :mod:`~incentsim.interfaces.cli_run`, :mod:`~incentsim.interfaces.cli_compare`,
@@ -180,11 +181,14 @@ def _main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     from incentsim.errors import ScenarioError, UnknownRun
 
+    command = argv[0] if argv and argv[0] in PLUGINS else ""
+    prog = _prog(command)  # what its errors start with
     try:
-        if argv and argv[0] in PLUGINS:
-            return _plugin(argv[0], argv[1:])
+        if command:
+            return _plugin(command, argv[1:])
         parser = build_parser()
         args = parser.parse_args(argv)
+        command, prog = args.command or "", args.command_prog
         if not getattr(args, "func", None):
             if args.command == "runs":
                 parser.parse_args(["runs", "--help"])
@@ -193,19 +197,25 @@ def _main(argv: Sequence[str] | None = None) -> int:
         check_jobs(args)
         return int(args.func(args) or 0)
     except ScenarioError as exc:
-        print(f"incentsim: {exc.one_line()}", file=sys.stderr)
+        print(f"{prog}: {exc.one_line()}", file=sys.stderr)
     except (UsageError, UnknownRun) as exc:
-        print(f"incentsim: {exc}", file=sys.stderr)
+        print(f"{prog}: {exc}", file=sys.stderr)
     except BrokenPipeError:  # e.g. piped into `head`
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
     except OSError as exc:
         msg = str(exc) if not exc.filename else f"{exc.strerror}: {exc.filename}"
-        print(f"incentsim: {msg}", file=sys.stderr)
+        print(f"{prog}: {msg}", file=sys.stderr)
     except KeyboardInterrupt as exc:
-        print(interrupted_message(argv[0] if argv else ""), file=sys.stderr)
+        print(interrupted_message(command), file=sys.stderr)
         return 128 + getattr(exc, "signum", 2)
     return 2
+
+
+def _prog(command: str) -> str:
+    """``incentsim COMMAND``, the start of the command's error lines (``incentsim`` when
+    no command was given)."""
+    return f"incentsim {command}" if command else "incentsim"
 
 
 #: commands that skip the runs they finished before when re-run
@@ -217,11 +227,11 @@ def interrupted_message(command: str) -> str:
     :data:`RESUMING` complete an interrupted job when re-run."""
     if command in RESUMING:
         return (
-            f"incentsim: interrupted; finished runs are kept: re-run the same {command} "
+            f"{_prog(command)}: interrupted; finished runs are kept: re-run the same {command} "
             "to complete it (finished runs are skipped)"
         )
     return (
-        "incentsim: interrupted; finished runs are kept in the runs directory "
+        f"{_prog(command)}: interrupted; finished runs are kept in the runs directory "
         f"(re-running '{command or 'incentsim'}' starts every run again)"
     )
 

@@ -4,8 +4,9 @@
 ``sensitivity``, ``discover``, ``validate``) take the same ``--runs-dir``,
 ``--progress``, ``--set``, ``--seeds``, ``--outcomes`` and executor options; they are
 declared and read here. Bad input is one line on stderr and exit status 2: the
-:class:`Parser`'s errors and :class:`UsageError`. The module imports nothing heavy, so
-``--help`` stays fast.
+:class:`Parser`'s errors and :class:`UsageError`. Every command's line starts with its
+name, ``incentsim COMMAND: ...`` (the parser's own errors: ``incentsim COMMAND: error:
+...``). The module imports nothing heavy, so ``--help`` stays fast.
 """
 
 from __future__ import annotations
@@ -43,11 +44,25 @@ class UsageError(Exception):
 
 
 class Parser(argparse.ArgumentParser):
-    """An argument parser whose errors are one line and exit status 2 (no usage dump)."""
+    """An argument parser whose errors are one line and exit status 2 (no usage dump).
+
+    As a subcommand's parser (``parser_class`` of ``add_subparsers``) it refuses the
+    arguments it does not know itself, under its own name (``incentsim runs list: error:
+    unrecognized arguments``, not ``incentsim: error: ...``), and the innermost parser's
+    name is left in the namespace as ``command_prog``, the prefix of the command's errors.
+    """
 
     def error(self, message: str):
         print(f"{self.prog}: error: {message} (see '{self.prog} --help')", file=sys.stderr)
         raise SystemExit(2)
+
+    def parse_known_args(self, args=None, namespace=None):
+        ns, extra = super().parse_known_args(args, namespace)
+        if extra:
+            self.error(f"unrecognized arguments: {' '.join(extra)}")
+        if getattr(ns, "command_prog", None) is None:
+            ns.command_prog = self.prog
+        return ns, extra
 
 
 def add_runs_dir(p: argparse.ArgumentParser, fallback: str = "results/runs") -> None:

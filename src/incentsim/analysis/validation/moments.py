@@ -354,17 +354,19 @@ def cycle_frame(panel: pd.DataFrame, y: str) -> pd.DataFrame:
     return panel.assign(dep=100.0 * dep)  # a new column on the panel's columns, no copy
 
 
-def cycle_fit(d: pd.DataFrame) -> dict:
+def cycle_fit(d: pd.DataFrame, cluster: str | None = None) -> dict:
     """Seed 002's Table 1 on a :func:`cycle_frame`: ``dep`` (%) on the penultimate-year
-    dummy and the controls the panel has, prefecture and year FE, clustered by prefecture."""
+    dummy and the controls the panel has, prefecture and year FE, clustered by
+    ``cluster`` (None: :data:`CLUSTER`, the prefecture)."""
     ctrl = [c for c in CONTROLS if c in d]
-    return fe_ols(d, "dep", ["penultimate", *ctrl], FE, CLUSTER)
+    return fe_ols(d, "dep", ["penultimate", *ctrl], FE, cluster or CLUSTER)
 
 
-def cycle_estimate(panel: pd.DataFrame, y: str) -> Estimate:
-    """The penultimate-year coefficient on ``y``, with the mean of ``y`` in and out of it."""
+def cycle_estimate(panel: pd.DataFrame, y: str, cluster: str | None = None) -> Estimate:
+    """The penultimate-year coefficient on ``y`` (clustered by ``cluster``), with the
+    mean of ``y`` in and out of it."""
     d = cycle_frame(panel, y)
-    est = coef_estimate(cycle_fit(d), "penultimate", dependent=y)
+    est = coef_estimate(cycle_fit(d, cluster), "penultimate", dependent=y)
     est.detail["mean_dep_penultimate"] = float(d.loc[d.penultimate == 1, "dep"].mean())
     est.detail["mean_dep_other"] = float(d.loc[d.penultimate == 0, "dep"].mean())
     return est

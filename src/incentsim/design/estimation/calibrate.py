@@ -33,12 +33,28 @@ from incentsim.design.estimation import msm
 from incentsim.design.estimation.simulated import simulated_panel
 from incentsim.design.estimation.spec import CalibrationSpec, load_spec
 
+#: the end of ``incentsim calibrate --help``: where its runs go and how to browse them
+RUNS_EPILOG = """\
+where the runs go:
+  every simulation is a tracked run in --runs-dir, else $INCENTSIM_RUNS_DIR, else
+  OUT/runs (results/calibration/NAME/runs by default), not in results/runs, so
+  'incentsim runs list' shows them only when pointed there:
+    incentsim runs list --runs-dir OUT/runs
+"""
+
 
 def build_parser():
     """The argument parser of ``incentsim calibrate``."""
+    import argparse
+
     from incentsim.interfaces.cli_options import Parser, add_exec, add_runs_dir
 
-    p = Parser(prog="incentsim calibrate", description=__doc__.split("\n\n")[0])
+    p = Parser(
+        prog="incentsim calibrate",
+        description=__doc__.split("\n\n")[0],
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog=RUNS_EPILOG,
+    )
     p.add_argument("spec", help="calibration spec (YAML), e.g. specs/calibrate_china_2000s.yaml")
     p.add_argument("--out", help="output directory (default results/calibration/NAME)")
     add_runs_dir(p, fallback="OUT/runs")
