@@ -352,3 +352,18 @@ def test_a_commit_stages_writes_nested_repeated_and_side_by_side(tmp_path):
     commit.apply()
     assert a.read_text() == "4" and b.read_text() == "5"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["a.json", "b.json"]
+
+
+def test_parquet_table_falls_back_to_pandas_without_its_private_column_arrays():
+    import numpy as np
+    import pyarrow as pa
+
+    from incentsim.runs.frames import parquet_table
+
+    class Frame(pd.DataFrame):  # a pandas whose DataFrame has no _iter_column_arrays
+        _iter_column_arrays = None
+
+    df = pd.DataFrame({"year": np.arange(3), "gdp": [1.0, 2.5, 3.0]})
+    got = parquet_table(Frame(df))
+    assert got.equals(pa.Table.from_pandas(df, preserve_index=False))
+    assert got.to_pandas().equals(df)

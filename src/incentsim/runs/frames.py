@@ -26,13 +26,17 @@ def _columns(df: pd.DataFrame) -> tuple[tuple[tuple[str, str], ...], list[np.nda
     ``None`` when a column is not a plain numpy number or boolean (or the frame has
     ``attrs``, which pandas also stores): such a frame is converted by pandas. The arrays
     are taken from the frame's blocks (``DataFrame._iter_column_arrays``, as pandas'
-    own writers do), not through a ``Series`` per column (20 us each)."""
+    own writers do), not through a ``Series`` per column (20 us each); a pandas without it
+    converts the frame itself."""
     if df.attrs or not df.columns.is_unique:
         return None
     cols = list(df.columns)
     if not all(type(c) is str for c in cols):
         return None
-    arrays = list(df._iter_column_arrays())
+    column_arrays = getattr(df, "_iter_column_arrays", None)  # private: pandas may drop it
+    if column_arrays is None:
+        return None
+    arrays = list(column_arrays())
     if not all(type(a) is np.ndarray and a.dtype.kind in "biuf" for a in arrays):
         return None
     return tuple(zip(cols, (a.dtype.str for a in arrays), strict=True)), arrays
