@@ -46,7 +46,11 @@ KERNEL = Extension(
 setup(
     packages=find_packages("src") + list(DATA),
     package_dir={"": "src", **DATA},
-    package_data={"incentsim": ["py.typed"], **{pkg: ["*", "**/*"] for pkg in DATA}},
+    package_data={
+        "incentsim": ["py.typed"],
+        "incentsim.agents": ["*.pyi"],  # the kernel's types
+        **{pkg: ["*", "**/*"] for pkg in DATA},
+    },
     exclude_package_data={pkg: ["__pycache__/*", "*.pyc"] for pkg in DATA},
     ext_modules=cythonize([KERNEL], quiet=True, compiler_directives={"language_level": 3}),
     cmdclass={"build_ext": BuildExt},
