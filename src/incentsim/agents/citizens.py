@@ -39,12 +39,19 @@ agent per citizen):
    satisfaction) / petition_threshold``.
 
 Implementation (DESIGN §3): state is float32 columns (one slot per citizen,
-fixed slots per prefecture, so per-prefecture inputs broadcast over a
-``(prefectures, citizens)`` view instead of being gathered, and
+fixed slots per prefecture, so a prefecture's citizens are one row and
 per-prefecture means are row means). A year is stepped in chunks of whole
 prefectures, each with its own SFC64 stream, on a small thread pool
 (:mod:`incentsim.agents.fastrng`): reproducible for a seed whatever the
-number of threads.
+number of threads. Rules 1-5 of a chunk are one compiled kernel
+(``citizens_kernel.h``, called through Cython, ``_citizens_kernel.pyx``; built by
+``pip install``), which follows the list above step by step: it turns the chunk's
+raw SFC64 words into fastrng's uniforms and normals, makes one pass over each
+prefecture's citizens for rules 1-4 and one for the social pull, and releases the
+GIL. Its exp, log, sin and cos are its own (float32 polynomials, about 1 ulp): the
+same numbers on every machine and instruction set, so an ensemble's member steps bit
+for bit as alone. Parameters reach it as a table of one float32 per prefecture
+(:data:`KERNEL_PARAMETERS`), so ensemble members may differ in them.
 """
 
 from __future__ import annotations
@@ -52,20 +59,20 @@ from __future__ import annotations
 import mesa
 import numpy as np
 
-from incentsim.agents._citizens_kernel import N_PARAMETERS, step_chunk
+from incentsim.agents._citizens_kernel import step_chunk
 from incentsim.agents.columns import column
 from incentsim.agents.fastrng import Chunking, members, run_chunks
 from incentsim.economy import PER_THOUSAND, satisfaction_index
 from incentsim.seeding import Draws
 
 F32 = np.float32
-#: rows of the kernel's parameter table, in citizens_kernel.h's order (its P_* names)
+#: rows of the kernel's parameter table, in citizens_kernel.h's order (its P_* names
+#: say what each is; the kernel checks their number)
 KERNEL_PARAMETERS = (
     "wage", "income_sd", "adj", "neg_weight", "neg_noise", "base",
     "trapped", "thr", "tac", "gain", "loss", "keep", "pull", "shock",
     "premium", "credit", "blame", "pthr", "pscale",
 )  # fmt: skip
-assert len(KERNEL_PARAMETERS) == N_PARAMETERS
 
 
 def _f32(value):
