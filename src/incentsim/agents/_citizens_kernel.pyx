@@ -9,7 +9,7 @@ import threading
 import numpy as np
 
 from cpython.pycapsule cimport PyCapsule_GetPointer
-from libc.stdint cimport intptr_t, uint8_t
+from libc.stdint cimport int32_t, intptr_t, uint8_t
 
 
 cdef extern from "citizens_kernel.h" nogil:
@@ -27,7 +27,7 @@ cdef extern from "citizens_kernel.h" nogil:
         const float *par
         intptr_t stride, lo, rows, per
         int n_lattice, k_rand
-        const intptr_t *ties
+        const int32_t *ties
         intptr_t tie_stride
         int n_segments
         const intptr_t *seg_row
@@ -61,7 +61,7 @@ def step_chunk(
     Py_ssize_t lo,
     Py_ssize_t per,
     int n_lattice,
-    const intptr_t[:, ::1] ties,
+    const int32_t[:, ::1] ties,
     Py_ssize_t a,
     const intptr_t[::1] seg_row,
     list streams,

@@ -81,7 +81,7 @@ typedef struct {
     /* network: lattice ties (0, 1 or 2) and k_rand random ties, ties[r * tie_stride + i]
      * the chunk-local row of citizen i's r-th random tie */
     int n_lattice, k_rand;
-    const intptr_t *ties;
+    const int32_t *ties;
     intptr_t tie_stride;
     /* random streams: segment s covers rows seg_row[s] .. seg_row[s + 1] - 1 */
     int n_segments;
@@ -257,7 +257,7 @@ KS_INLINE float ks_pulled(float moved, float acc, float keep, float pull, float 
  * a scandal knocks it down, and it is clipped to [0, 1] into tl. Inlined for each
  * small k_rand (ks_social_pull), so the loop over citizens is vectorised. */
 KS_INLINE void
-ks_social_row(intptr_t per, int n_lattice, int k_rand, const intptr_t *restrict ties,
+ks_social_row(intptr_t per, int n_lattice, int k_rand, const int32_t *restrict ties,
               intptr_t tie_stride, intptr_t a, const float *restrict own, float keep,
               float pull, float shock, float *restrict tl) {
     if (n_lattice == 0) {  /* no neighbours */
@@ -268,6 +268,7 @@ ks_social_row(intptr_t per, int n_lattice, int k_rand, const intptr_t *restrict 
         }
         return;
     }
+    const int32_t first = (int32_t)a;  /* ties are below 2**31: chunks are small */
     /* the ring's ends, then the citizens between them (no wrap-around) */
     const intptr_t ends[2] = {0, per - 1};
     for (int end = 0; end < 2; end++) {
@@ -276,19 +277,19 @@ ks_social_row(intptr_t per, int n_lattice, int k_rand, const intptr_t *restrict 
         if (n_lattice == 2)
             acc = acc + own[j > 0 ? j - 1 : per - 1];
         for (int r = 0; r < k_rand; r++)
-            acc = acc + own[ties[r * tie_stride + j] - a];
+            acc = acc + own[ties[r * tie_stride + j] - first];
         tl[j] = ks_pulled(own[j], acc, keep, pull, shock);
     }
     for (intptr_t j = 1; j < per - 1; j++) {
         float acc = n_lattice == 2 ? own[j + 1] + own[j - 1] : own[j + 1];
         for (int r = 0; r < k_rand; r++)
-            acc = acc + own[ties[r * tie_stride + j] - a];
+            acc = acc + own[ties[r * tie_stride + j] - first];
         tl[j] = ks_pulled(own[j], acc, keep, pull, shock);
     }
 }
 
 /* ks_social_row with k_rand a constant where it is small (the default: 2). */
-KS_INLINE void ks_social_pull(intptr_t per, int n_lattice, int k_rand, const intptr_t *ties,
+KS_INLINE void ks_social_pull(intptr_t per, int n_lattice, int k_rand, const int32_t *ties,
                            intptr_t tie_stride, intptr_t a, const float *own, float keep,
                            float pull, float shock, float *tl) {
     switch (k_rand) {
