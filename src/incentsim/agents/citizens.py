@@ -59,7 +59,13 @@ from __future__ import annotations
 import mesa
 import numpy as np
 
-from incentsim.agents._citizens_kernel import step_chunk
+try:
+    from incentsim.agents._citizens_kernel import step_chunk
+except ImportError as exc:  # a source tree whose kernel was never compiled
+    raise ImportError(
+        "incentsim's compiled citizens' step is not built: run `pip install -e .` "
+        "(or `python setup.py build_ext --inplace`) in the checkout"
+    ) from exc
 from incentsim.agents.columns import column
 from incentsim.agents.fastrng import Chunking, members, run_chunks
 from incentsim.economy import PER_THOUSAND, satisfaction_index

@@ -21,10 +21,14 @@
 #include <string.h>
 
 /* Every helper is inlined into ks_step_chunk, and on x86-64 Linux (gcc, clang) that
- * is compiled three times, for AVX-512, AVX2 and the baseline, the first the CPU has
- * chosen when the module loads: the same numbers, faster where the CPU allows (the
- * loops are vectorised 16, 8 or 4 floats wide). */
+ * is compiled three times, for AVX-512, AVX2 and the baseline, and the best the CPU
+ * runs is chosen when the module loads: the same numbers, faster where the CPU allows
+ * (the loops are vectorised 16, 8 or 4 floats wide). */
+#if defined(__GNUC__)
 #define KS_INLINE static inline __attribute__((always_inline))
+#else
+#define KS_INLINE static inline
+#endif
 #if defined(__x86_64__) && defined(__linux__) && defined(__has_attribute)
 #if __has_attribute(target_clones)
 #if defined(__GNUC__) && !defined(__clang__) && __GNUC__ >= 12
