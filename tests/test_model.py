@@ -98,6 +98,21 @@ def test_broken_invariant_names_year_prefecture_and_quantity(tiny):
     assert "prefecture 4" in msg and "services" in msg and "year" in msg
 
 
+@pytest.mark.parametrize("off", [1.0005e-5, np.nan, -1.0])
+def test_budget_shares_off_one_name_the_prefecture(tiny, off):
+    # 1.0005e-5 off: outside the check's tolerance (1e-9 + 1e-5) but inside np.isclose's
+    # default one, which once picked the prefecture to name: an IndexError instead
+    model = IncentModel(tiny, seed=0)
+    model.step()
+    model.state.shares[3, 0] += off
+    with pytest.raises(InvariantError) as info:
+        model.check_invariants()
+    assert "prefecture 3" in str(info.value) and "budget shares" in str(info.value)
+    model.state.shares[3, 0] -= 0.0 if np.isnan(off) else off - 0.9e-5  # within: passes
+    if not np.isnan(off):
+        model.check_invariants()
+
+
 def test_output_of_a_dead_firm_breaks_an_invariant(tiny):
     model = IncentModel(tiny, seed=0)
     model.step()
