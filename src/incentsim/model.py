@@ -148,9 +148,8 @@ class IncentModel(mesa.Model):
         self.recorded_years: list[int] = []
         self.outcome_tables: list[np.ndarray] = []
         #: the leader-year panel: per column, one array of every member's rows per
-        #: recorded year (:meth:`member_panel` gives a member's)
+        #: recorded year (:meth:`member_panels` gives them member by member)
         self.panel_years: dict[str, list[np.ndarray]] = {c: [] for c in PANEL_COLUMNS}
-        self._stacked: tuple[int, dict[str, np.ndarray]] = (0, {})
 
     @property
     def records(self) -> list[dict]:
@@ -618,14 +617,16 @@ class IncentModel(mesa.Model):
         for k, v in cols.items():
             self.panel_years[k].append(v)
 
-    def member_panel(self, m: int) -> dict[str, np.ndarray]:
-        """Member ``m``'s leader-year panel, per column: its rows of every recorded year,
-        year after year (the recorded years are stacked once for all members)."""
-        years = len(self.panel_years[PANEL_COLUMNS[0]])
-        if self._stacked[0] != years:
-            self._stacked = (years, {c: np.stack(v) for c, v in self.panel_years.items() if v})
-        block = self.member_rows(m)
-        return {c: v[:, block].ravel() for c, v in self._stacked[1].items()}
+    def member_panels(self) -> dict[str, np.ndarray]:
+        """The leader-year panel of every member, one after another, per column (a
+        member's rows: every recorded year's, year after year); columns not recorded yet
+        are left out."""
+        k, m = self.n_members, self.member_size
+        return {
+            c: np.stack(v).reshape(len(v), k, m).transpose(1, 0, 2).ravel()
+            for c, v in self.panel_years.items()
+            if v
+        }
 
     # ----------------------------------------------------------------- invariants
 
