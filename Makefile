@@ -33,9 +33,10 @@ define make_venv
 	touch $(1)/.installed
 endef
 
-# the compiled citizens' step (setup.py builds it into the source tree): rebuilt when
-# its sources change
-KERNEL := src/incentsim/agents/_citizens_kernel.pyx src/incentsim/agents/citizens_kernel.h
+# the compiled citizens' and firms' steps (setup.py builds them into the source tree):
+# rebuilt when their sources change
+KERNEL := $(addprefix src/incentsim/agents/,_citizens_kernel.pyx citizens_kernel.h \
+	_firms_kernel.pyx firms_kernel.h kernel_math.h)
 
 $(STAMP): pyproject.toml setup.py $(KERNEL)
 	$(call make_venv,$(VENV),$(PYTHON))

@@ -1,14 +1,15 @@
 """Build configuration beyond pyproject.toml: the shipped files as package data, and
-the compiled citizens' step.
+the compiled citizens' and firms' steps.
 
 The top-level folders configs/ (scenarios), sweeps/ (sweep specs) and specs/ (problem
 specs) stay where they are in the checkout; each is mapped to a data-only package
 ``incentsim._shipped.<folder>`` so that every file in it goes into the wheel, without a
 list of files (see incentsim.shipped, which finds them in either place).
 
-``incentsim.agents._citizens_kernel`` (Cython around citizens_kernel.h) is compiled
-with optimisation and without fused multiply-adds (``-ffp-contract=off``): its results
-are then the same bits whatever instructions the compiler picks (see the header).
+``incentsim.agents._citizens_kernel`` and ``_firms_kernel`` (Cython around
+citizens_kernel.h and firms_kernel.h, which share kernel_math.h) are compiled
+with optimisation and without fused multiply-adds (``-ffp-contract=off``): their
+results are then the same bits whatever instructions the compiler picks (see kernel_math.h).
 """
 
 from Cython.Build import cythonize
@@ -36,12 +37,15 @@ class BuildExt(build_ext):
         super().build_extensions()
 
 
-KERNEL = Extension(
-    "incentsim.agents._citizens_kernel",
-    [f"{AGENTS}/_citizens_kernel.pyx"],
-    include_dirs=[AGENTS],
-    depends=[f"{AGENTS}/citizens_kernel.h"],
-)
+KERNELS = [
+    Extension(
+        f"incentsim.agents._{name}_kernel",
+        [f"{AGENTS}/_{name}_kernel.pyx"],
+        include_dirs=[AGENTS],
+        depends=[f"{AGENTS}/{name}_kernel.h", f"{AGENTS}/kernel_math.h"],
+    )
+    for name in ("citizens", "firms")
+]
 
 setup(
     packages=find_packages("src") + list(DATA),
@@ -52,6 +56,6 @@ setup(
         **{pkg: ["*", "**/*"] for pkg in DATA},
     },
     exclude_package_data={pkg: ["__pycache__/*", "*.pyc"] for pkg in DATA},
-    ext_modules=cythonize([KERNEL], quiet=True, compiler_directives={"language_level": 3}),
+    ext_modules=cythonize(KERNELS, quiet=True, compiler_directives={"language_level": 3}),
     cmdclass={"build_ext": BuildExt},
 )

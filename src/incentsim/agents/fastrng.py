@@ -390,7 +390,3 @@ class Chunk:
         """``value`` (one per prefecture of the population) of each slot ``idx``
         (chunk-local, sorted): repeated by prefecture, cheaper than gathering."""
         return np.repeat(value[self.lo : self.hi], self.per_prefecture(idx))
-
-    def rsum(self, x: np.ndarray, out_row: int) -> None:
-        """Prefecture totals of ``x`` (float64) into row ``out_row`` of ``agg``."""
-        self.agg[out_row, self.lo : self.hi] = x.reshape(self.rows).sum(axis=1, dtype=np.float64)

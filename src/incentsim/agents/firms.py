@@ -38,11 +38,20 @@ firm):
    starts with ``economy.entrant_capital`` x its steady-state capital
    ``(alpha * M_p * a / (r + delta)) ** (1 / (1 - alpha))``.
 
-Implementation: float32 state, one ``(prefectures, firms)`` view so the
-prefecture's inputs broadcast instead of being gathered and its totals are
-row sums; stepped in chunks of whole prefectures, each with its own SFC64
-stream, on a small thread pool (:mod:`incentsim.agents.fastrng`) —
-reproducible for a seed whatever the number of threads.
+Implementation: float32 state, one ``(prefectures, firms)`` view so a
+prefecture's firms are one row. A year is stepped in chunks of whole prefectures,
+each with its own SFC64 stream, on a small thread pool
+(:mod:`incentsim.agents.fastrng`): reproducible for a seed whatever the number of
+threads. Rules 1-5 of a chunk are one compiled kernel (``firms_kernel.h``, called
+through Cython, ``_firms_kernel.pyx``; built by ``pip install``), which follows the
+list above step by step: one pass over each prefecture's firms for rules 1-3 and
+its totals, then the exits of its weak firms, then entry into the empty slots; it
+makes fastrng's normals and uniforms from the chunk's raw SFC64 words itself and
+releases the GIL. Its exp and
+log are its own (float32 polynomials shared with the citizens' kernel, about 1 ulp):
+the same numbers on every machine and instruction set, so an ensemble's member steps
+bit for bit as alone. Parameters reach it as a table of one float64 per prefecture
+(:data:`KERNEL_PARAMETERS`), so ensemble members may differ in them.
 """
 
 from __future__ import annotations
@@ -52,9 +61,15 @@ from dataclasses import dataclass
 import mesa
 import numpy as np
 
+try:
+    from incentsim.agents._firms_kernel import step_chunk
+except ImportError as exc:  # a source tree whose kernel was never compiled
+    raise ImportError(
+        "incentsim's compiled firms' step is not built: run `pip install -e .` "
+        "(or `python setup.py build_ext --inplace`) in the checkout"
+    ) from exc
 from incentsim.agents.columns import column
 from incentsim.agents.fastrng import (
-    Chunk,
     Chunking,
     prefecture_values,
     run_chunks,
@@ -64,6 +79,13 @@ from incentsim.seeding import Draws
 
 F32 = np.float32
 F64 = np.float64
+#: rows of the kernel's parameter table, in firms_kernel.h's order (its F_* names say
+#: what each is; the kernel checks their number)
+KERNEL_PARAMETERS = (
+    "alpha", "drift", "sd", "env", "log_sub", "slope", "delta", "max_rate", "weak",
+    "protection", "entry", "frontier", "entrant_sd", "cap_scale", "cap_power",
+    "entrant_capital",
+)  # fmt: skip
 
 
 @dataclass
@@ -82,25 +104,6 @@ class FirmYear:
 
 #: row of each :class:`FirmYear` field in a step's per-prefecture totals
 ROW = {name: i for i, name in enumerate(FirmYear.__dataclass_fields__)}
-
-
-def _by_prefecture(
-    x: np.ndarray, c: Chunk, op, value: np.ndarray, out: np.ndarray | None = None
-) -> np.ndarray:
-    """``op(x, value)`` into ``out`` (default: ``x``, in place) on a chunk's firms,
-    ``value`` one number or one per prefecture (where ensemble members differ)."""
-    out = x if out is None else out
-    if value.ndim:
-        op(x.reshape(c.rows), value[c.lo : c.hi, None], out=out.reshape(c.rows))
-    else:
-        op(x, value, out=out)
-    return out
-
-
-def _column(value: np.ndarray, c: Chunk) -> np.ndarray:
-    """A parameter as a chunk's (prefectures, firms) view reads it: one number, or a
-    column of its prefectures' values."""
-    return value[c.lo : c.hi, None] if value.ndim else value
 
 
 class FirmPopulation:
@@ -192,143 +195,62 @@ class FirmPopulation:
             prefecture_values(x, n_pref, F64)
             for x in (env_mult, subsidy_rate, confidence, protection, frontier, entry_barrier)
         )
-        par = dict(
-            alpha=np.asarray(alpha, F32),
-            drift=np.asarray(econ.incumbent_learning * econ.frontier_growth - 0.5 * sd * sd, F32),
-            sd=np.asarray(sd, F32),
+        values = dict(
+            alpha=alpha,
+            drift=econ.incumbent_learning * econ.frontier_growth - 0.5 * sd * sd,
+            sd=sd,
             env=env_mult.astype(F32),
             # log(MPK (1 + s) / user cost) = log(alpha y / k) + log((1 + s) / user cost)
             log_sub=np.log((1.0 + subsidy_rate) / user_cost).astype(F32),
             slope=(self.model.behaviour.firm_investment_sensitivity * confidence).astype(F32),
-            delta=np.asarray(econ.depreciation, F32),
+            delta=econ.depreciation,
+            max_rate=econ.max_investment_rate,
             weak=(econ.exit_threshold * frontier).astype(F32),
             protection=protection,
             entry=econ.entry_rate * confidence * entry_barrier,
             frontier=frontier.astype(F32),
-            entrant_sd=np.asarray(econ.entrant_productivity_sd, F32),
-            max_rate=np.asarray(econ.max_investment_rate, F32),
+            entrant_sd=econ.entrant_productivity_sd,
+            cap_scale=alpha / user_cost,
+            cap_power=1.0 / (1.0 - np.asarray(alpha)),
             entrant_capital=econ.entrant_capital,
         )
+        # the kernel's parameter table: one row per parameter, one float64 per prefecture
+        # (the kernel rounds each to float32 as it reads it, but the probabilities)
+        table = np.empty((len(KERNEL_PARAMETERS), n_pref), F64)
+        for row, name in zip(table, KERNEL_PARAMETERS, strict=True):
+            row[...] = values[name]
         agg = np.zeros((len(ROW), n_pref))
         entrants: list[np.ndarray] = [np.empty(0, np.intp)] * len(self._chunks)
-        run_chunks(lambda i: self._step_chunk(i, par, agg, entrants), len(self._chunks))
+        run_chunks(lambda i: self._step_chunk(i, table, agg, entrants), len(self._chunks))
         slots = np.concatenate(entrants)
         if len(slots):
             self.firm_id[slots] = np.arange(self._next_id, self._next_id + len(slots))
             self._next_id += len(slots)
         return FirmYear(**{name: agg[i] for name, i in ROW.items()})
 
-    def _step_chunk(self, i: int, par: dict, agg: np.ndarray, entrants: list) -> None:
-        """Rules 1-5 of the module docstring for one chunk of whole prefectures."""
+    def _step_chunk(self, i: int, table: np.ndarray, agg: np.ndarray, entrants: list) -> None:
+        """Rules 1-5 of the module docstring for one chunk of whole prefectures (the
+        compiled kernel; each of the chunk's segments draws from its own stream)."""
         c = self._chunks.chunk(i, agg)
-        logk, out = self._produce(c, par)
-        rate = self._invest(c, par, logk)
-        self._exit(c, par, rate, out)
-        slots = self._enter(c, par)
-        if slots is not None:
-            entrants[i] = slots + c.a
-
-    def _produce(self, c: Chunk, par: dict):
-        """1. productivity random walk; 2. output. Returns log capital and output."""
-        alive, prod, cap = (
-            self.alive[c.a : c.b],
-            self._productivity[c.a : c.b],
-            self._capital[c.a : c.b],
+        a, b, per = c.a, c.b, self.per_prefecture
+        seg_row = np.append(c.starts // per, c.rows[0]).astype(np.intp)
+        entered = np.empty(b - a, np.intp)
+        m = step_chunk(
+            self._productivity[a:b],
+            self._capital[a:b],
+            self._output[a:b],
+            self.alive[a:b].view(np.uint8),
+            self.protected[a:b].view(np.uint8),
+            self.age[a:b],
+            entered,
+            table,
+            agg,
+            c.lo,
+            per,
+            seg_row,
+            c.streams,
         )
-        e = c.normals()
-        _by_prefecture(e, c, np.multiply, par["sd"])
-        _by_prefecture(e, c, np.add, par["drift"])
-        np.exp(e, out=e)
-        prod *= e
-        logk = np.log(cap)
-        kpow = _by_prefecture(logk, c, np.multiply, par["alpha"], out=np.empty_like(logk))
-        np.exp(kpow, out=kpow)
-        kpow *= alive
-        out = self._output[c.a : c.b]
-        np.multiply(prod, kpow, out=out)
-        c.rsum(out, ROW["tfp_num"])
-        c.rsum(kpow, ROW["tfp_den"])
-        out.reshape(c.rows)[...] *= par["env"][c.lo : c.hi, None]
-        c.rsum(out, ROW["output"])
-        return logk, out
-
-    def _invest(self, c: Chunk, par: dict, logk: np.ndarray) -> np.ndarray:
-        """3. net investment rate of every alive firm (reuses ``logk``'s buffer)."""
-        alive, prod, cap = (
-            self.alive[c.a : c.b],
-            self._productivity[c.a : c.b],
-            self._capital[c.a : c.b],
-        )
-        lo, hi = c.lo, c.hi
-        # log MPK = log(alpha) + log(y) - log(k) = log(alpha M a) + (alpha - 1) log k
-        sig = logk
-        alpha, delta = par["alpha"], par["delta"]
-        _by_prefecture(sig, c, np.multiply, alpha - F32(1.0))
-        lp = np.log(prod)
-        sig += lp
-        alpha = alpha[lo:hi] if alpha.ndim else alpha
-        sig.reshape(c.rows)[...] += (np.log(alpha * par["env"][lo:hi]) + par["log_sub"][lo:hi])[
-            :, None
-        ]
-        sig.reshape(c.rows)[...] *= par["slope"][lo:hi, None]
-        bounds = -delta, par["max_rate"]
-        if bounds[0].ndim or bounds[1].ndim:  # per prefecture where members differ
-            rows = sig.reshape(c.rows)
-            np.clip(rows, _column(bounds[0], c), _column(bounds[1], c), out=rows)
-            rate = sig
-        else:
-            rate = np.clip(sig, *bounds, out=sig)
-        rate *= alive
-        capa = cap * alive
-        c.rsum(capa, ROW["capital"])
-        inv = _by_prefecture(rate, c, np.add, delta, out=np.empty_like(rate))
-        inv *= capa
-        c.rsum(inv, ROW["investment"])
-        c.rsum(alive, ROW["alive_start"])
-        return rate
-
-    def _exit(self, c: Chunk, par: dict, rate: np.ndarray, out: np.ndarray) -> None:
-        """4. weak firms exit unless protected; capital grows at ``rate``; firms age."""
-        a, b, lo, hi = c.a, c.b, c.lo, c.hi
-        alive, prod, cap = self.alive[a:b], self._productivity[a:b], self._capital[a:b]
-        weak = np.flatnonzero(alive & (prod.reshape(c.rows) < par["weak"][lo:hi, None]).ravel())
-        saved = c.uniforms(weak) < c.by_slot(par["protection"], weak)
-        prot = self.protected[a:b]
-        prot[...] = False
-        prot[np.compress(saved, weak)] = True  # weak[saved], 2-5x faster (measured)
-        lost = ~saved
-        exiting = np.compress(lost, weak)
-        c.agg[ROW["exits"], lo:hi] = c.per_prefecture(exiting)
-        rate += F32(1.0)
-        cap *= rate
-        self.age[a:b] += alive
-        alive[exiting] = False
-        out[exiting] = 0.0
-
-    def _enter(self, c: Chunk, par: dict) -> np.ndarray | None:
-        """5. entry into empty slots; returns the chunk-local slots entered (or None)."""
-        a, b = c.a, c.b
-        alive = self.alive[a:b]
-        empty = np.flatnonzero(~alive)
-        enter = c.uniforms(empty) < c.by_slot(par["entry"], empty)
-        slots = np.compress(enter, empty)  # empty[enter], 2-5x faster (measured)
-        if not len(slots):
-            return None
-        entries = c.per_prefecture(slots)
-        ps = np.repeat(np.arange(c.lo, c.hi), entries)  # each entrant's prefecture
-        alive[slots] = True
-        z = c.normals(slots)
-        z *= par["entrant_sd"][ps] if par["entrant_sd"].ndim else par["entrant_sd"]
-        np.exp(z, out=z)
-        z *= par["frontier"][ps]
-        self._productivity[a:b][slots] = z
-        share = par["entrant_capital"]  # per prefecture where ensemble members differ
-        self._capital[a:b][slots] = (share[ps] if np.ndim(share) else share) * self._steady_capital(
-            par["env"][ps].astype(F64) * z, ps
-        )
-        self.age[a:b][slots] = 0
-        c.agg[ROW["entries"], c.lo : c.hi] = entries
-        return slots
+        entrants[i] = entered[:m] + a
 
     def survey(self, firm_trust: np.ndarray, subsidy_rate: np.ndarray) -> np.ndarray:
         """Mean business-environment rating (0..1) of alive firms, per prefecture.

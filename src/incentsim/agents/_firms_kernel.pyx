@@ -1,0 +1,105 @@
+# cython: language_level=3, boundscheck=False, wraparound=False, initializedcheck=False
+"""The firms' yearly step for one chunk, compiled (firms_kernel.h: the
+rules; this module hands it a chunk's columns, parameters, totals and random streams,
+and runs it without the GIL, so chunks step in parallel on
+:func:`incentsim.agents.fastrng.run_chunks`'s threads)."""
+
+import threading
+
+import numpy as np
+
+from cpython.pycapsule cimport PyCapsule_GetPointer
+from libc.stdint cimport int16_t, intptr_t, uint8_t
+
+
+cdef extern from "firms_kernel.h" nogil:
+    enum: N_FPARAMS
+    enum: N_TOTALS
+    ctypedef struct ks_bitgen:
+        pass
+    ctypedef struct fk_chunk:
+        float *productivity
+        float *capital
+        float *output
+        uint8_t *alive
+        uint8_t *protected_
+        int16_t *age
+        intptr_t *entered
+        const double *par
+        double *agg
+        intptr_t stride, lo, rows, per
+        int n_segments
+        const intptr_t *seg_row
+        ks_bitgen **streams
+    intptr_t fk_scratch_slots(intptr_t n, intptr_t per)
+    intptr_t fk_step_chunk(const fk_chunk *c, void *scratch)
+
+#: rows of the parameter table (firms.py's KERNEL_PARAMETERS names them)
+N_PARAMETERS = N_FPARAMS
+#: each thread's scratch memory (grown to the largest chunk it steps, then reused)
+_scratch = threading.local()
+
+
+cdef float[::1] _scratch_of(Py_ssize_t slots):
+    """This thread's scratch of at least ``slots`` 4-byte slots."""
+    buf = getattr(_scratch, "buf", None)
+    if buf is None or len(buf) < slots:
+        buf = _scratch.buf = np.empty(slots, np.float32)
+    return buf
+
+
+def step_chunk(
+    float[::1] productivity,
+    float[::1] capital,
+    float[::1] output,
+    uint8_t[::1] alive,
+    uint8_t[::1] protected,
+    int16_t[::1] age,
+    intptr_t[::1] entered,
+    const double[:, ::1] par,
+    double[:, ::1] agg,
+    Py_ssize_t lo,
+    Py_ssize_t per,
+    const intptr_t[::1] seg_row,
+    list streams,
+):
+    """One year (rules 1-5) of the chunk whose firm slots are the given column slices
+    (prefectures ``lo`` on, ``per`` slots each): ``par`` is the parameter table and
+    ``agg`` the totals (rows of FirmYear's fields; one column per prefecture of the
+    population), and segment ``s`` (chunk rows ``seg_row[s]`` to ``seg_row[s + 1]``)
+    draws from ``streams[s]``. Writes the chunk slots entered to ``entered`` (room for
+    every slot) and returns how many."""
+    cdef fk_chunk c
+    cdef Py_ssize_t s, n_seg = len(streams)
+    cdef intptr_t[::1] bitgens = np.empty(max(n_seg, 1), np.intp)  # their ks_bitgen *
+    if par.shape[0] != N_FPARAMS or seg_row.shape[0] != n_seg + 1:
+        raise ValueError("parameter table or segments of the wrong shape")
+    if agg.shape[0] != N_TOTALS or agg.shape[1] != par.shape[1] or lo + seg_row[n_seg] > par.shape[1]:
+        raise ValueError("totals or prefectures out of the parameter table's range")
+    if productivity.shape[0] != (seg_row[n_seg] - seg_row[0]) * per or (
+        entered.shape[0] < productivity.shape[0]
+    ):
+        raise ValueError("columns and segments differ in length")
+    c.productivity = &productivity[0]
+    c.capital = &capital[0]
+    c.output = &output[0]
+    c.alive = &alive[0]
+    c.protected_ = &protected[0]
+    c.age = &age[0]
+    c.entered = &entered[0]
+    c.par = &par[0, 0]
+    c.agg = &agg[0, 0]
+    c.stride = par.shape[1]
+    c.lo = lo
+    c.rows = seg_row[n_seg]
+    c.per = per
+    c.n_segments = n_seg
+    c.seg_row = &seg_row[0]
+    for s in range(n_seg):
+        bitgens[s] = <intptr_t>PyCapsule_GetPointer(streams[s].capsule, "BitGenerator")
+    c.streams = <ks_bitgen **>&bitgens[0]
+    cdef float[::1] scratch = _scratch_of(fk_scratch_slots(productivity.shape[0], per))
+    cdef intptr_t m
+    with nogil:
+        m = fk_step_chunk(&c, &scratch[0])
+    return m

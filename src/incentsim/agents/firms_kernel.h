@@ -1,0 +1,288 @@
+/* The firms' yearly step (incentsim.agents.firms, rules 1-4 of its module docstring:
+ * productivity, output, investment, exit) for one chunk of whole prefectures, fused:
+ * one pass over each prefecture's firms, then the exits of its weak firms, instead of
+ * ~40 numpy passes; then entry (rule 5) into the segment's empty slots.
+ *
+ * Reproducibility: float32 arithmetic rounded operation by operation, with exp and
+ * log of kernel_math.h's own (see there), so a firm's numbers do not depend on the
+ * vector width, the instruction set or the machine; prefecture totals are float64
+ * sums in a fixed order (fk_sum). Random words come from each segment's SFC64 stream
+ * in the order numpy's ``random_raw`` gives them, as firms.py drew them before: the
+ * segment's normals (one per slot), then one uniform per weak alive firm, one per
+ * empty slot after the exits, and one normal per entrant, each in slot order.
+ */
+#ifndef INCENTSIM_FIRMS_KERNEL_H
+#define INCENTSIM_FIRMS_KERNEL_H
+
+#include "kernel_math.h"
+
+/* Rows of the parameter table (float64): one value per prefecture (ensemble members
+ * may differ). The order is firms.py's KERNEL_PARAMETERS. */
+enum {
+    F_ALPHA,       /* rules 2-3: capital_share */
+    F_DRIFT,       /* rule 1: incumbent_learning * frontier_growth - sd**2 / 2 */
+    F_SD,          /* rule 1: firm_productivity_sd */
+    F_ENV,         /* rule 2: the prefecture's environment M_p */
+    F_LOG_SUB,     /* rule 3: log((1 + subsidy rate) / (hurdle rate + depreciation)) */
+    F_SLOPE,       /* rule 3: firm_investment_sensitivity * confidence */
+    F_DELTA,       /* rule 3: depreciation */
+    F_MAX_RATE,    /* rule 3: max_investment_rate */
+    F_WEAK,        /* rule 4: exit_threshold * the prefecture's frontier */
+    F_PROTECTION,  /* rule 4: probability that a weak firm is protected */
+    F_ENTRY,       /* rule 5: probability that an empty slot is entered */
+    F_FRONTIER,    /* rule 5: the prefecture's frontier */
+    F_ENTRANT_SD,  /* rule 5: entrant_productivity_sd */
+    F_CAP_SCALE,   /* rule 5: alpha / (hurdle rate + depreciation) */
+    F_CAP_POWER,   /* rule 5: 1 / (1 - alpha) */
+    F_ENTRANT_CAP, /* rule 5: entrant_capital */
+    N_FPARAMS
+};
+
+/* Rows of the prefecture totals, in the order of firms.py's FirmYear fields (the
+ * kernel writes all but entries). */
+enum {
+    A_OUTPUT, A_CAPITAL, A_INVESTMENT, A_ENTRIES, A_EXITS, A_ALIVE, A_TFP_NUM, A_TFP_DEN,
+    N_TOTALS
+};
+
+typedef struct {
+    /* state columns of the chunk's firm slots (n = rows * per) */
+    float *productivity, *capital, *output;
+    uint8_t *alive, *protected_;
+    int16_t *age;
+    /* out: the chunk slots entered this year, in order (room for n) */
+    intptr_t *entered;
+    /* parameters: N_FPARAMS rows of `stride` prefectures, the chunk's first at column
+     * lo; totals: rows of `stride` prefectures likewise */
+    const double *par;
+    double *agg;
+    intptr_t stride, lo;
+    intptr_t rows, per;
+    /* random streams: segment s covers rows seg_row[s] .. seg_row[s + 1] - 1 */
+    int n_segments;
+    const intptr_t *seg_row;
+    ks_bitgen **streams;
+} fk_chunk;
+
+/* The float64 sum of n floats: eight running sums (slot j into sum j % 8, in order),
+ * then added pairwise; the same order whatever the vector width. */
+KS_INLINE double fk_sum(const float *restrict x, intptr_t n) {
+    double acc[8] = {0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0};
+    intptr_t j = 0;
+    for (; j + 8 <= n; j += 8)
+        for (int l = 0; l < 8; l++)
+            acc[l] += (double)x[j + l];
+    for (int l = 0; j + l < n; l++)
+        acc[l] += (double)x[j + l];
+    return ((acc[0] + acc[4]) + (acc[2] + acc[6])) + ((acc[1] + acc[5]) + (acc[3] + acc[7]));
+}
+
+/* Per-slot terms summed into a prefecture's totals (scratch rows of `per` floats). */
+enum { S_OUTPUT, S_CAPITAL, S_INVESTMENT, S_ALIVE, S_TFP_NUM, S_TFP_DEN, N_SUMS };
+
+/* Rules 1-3 for the `per` slots of one prefecture (parameter column `at`), e this
+ * year's shocks: every slot's productivity walks; an alive firm produces, invests and
+ * ages (a dead slot's output, investment and rate are 0, its capital unchanged); each
+ * slot's terms of the prefecture totals go to the s_* rows, and protected_ flags
+ * the weak alive firms (rule 4 decides which stay protected). Every array is the
+ * prefecture's own and distinct (restrict: the loop is vectorised). */
+KS_INLINE void fk_rules_1_to_3(const double *par, intptr_t stride, intptr_t at,
+                               intptr_t per, const float *restrict e,
+                               float *restrict prod, float *restrict cap,
+                               float *restrict out, const uint8_t *restrict alive,
+                               uint8_t *restrict weak, int16_t *restrict age,
+                               float *restrict s_out, float *restrict s_cap,
+                               float *restrict s_inv, float *restrict s_alive,
+                               float *restrict s_num, float *restrict s_den) {
+    const float alpha = (float)par[F_ALPHA * stride + at];
+    const float drift = (float)par[F_DRIFT * stride + at];
+    const float sd = (float)par[F_SD * stride + at];
+    const float env = (float)par[F_ENV * stride + at];
+    const float slope = (float)par[F_SLOPE * stride + at];
+    const float delta = (float)par[F_DELTA * stride + at];
+    const float max_rate = (float)par[F_MAX_RATE * stride + at];
+    const float threshold = (float)par[F_WEAK * stride + at];
+    /* log(MPK (1 + s) / user cost) = (alpha - 1) log k + log a + log(alpha M) + log_sub */
+    const float alpha_less_1 = alpha - 1.0f, min_rate = -delta;
+    const float shift = ks_log(alpha * env) + (float)par[F_LOG_SUB * stride + at];
+    for (intptr_t j = 0; j < per; j++)
+        s_alive[j] = (float)alive[j];
+    for (intptr_t j = 0; j < per; j++) { /* floats only: vectorised */
+        const float live = s_alive[j];
+        /* 1. a *= exp(drift + sd * e) */
+        const float a = prod[j] * ks_exp(e[j] * sd + drift);
+        prod[j] = a;
+        /* 2. y = M a k**alpha (alive firms) */
+        const float k = cap[j], logk = ks_log(k);
+        const float kpow = ks_exp(logk * alpha) * live;
+        const float y = a * kpow;
+        s_num[j] = y;
+        s_den[j] = kpow;
+        out[j] = y * env;
+        s_out[j] = y * env;
+        /* 3. rate = clip(slope log(MPK (1 + s) / user cost), -delta, max rate) */
+        float rate = (((logk * alpha_less_1) + ks_log(a)) + shift) * slope;
+        rate = rate < min_rate ? min_rate : rate;
+        rate = (rate > max_rate ? max_rate : rate) * live;
+        const float capa = k * live;
+        s_cap[j] = capa;
+        s_inv[j] = (rate + delta) * capa;
+        cap[j] = k * (rate + 1.0f);
+    }
+    for (intptr_t j = 0; j < per; j++) {
+        age[j] = (int16_t)(age[j] + alive[j]);
+        /* 4. (below) weak: productivity under the prefecture's exit threshold */
+        weak[j] = alive[j] & (prod[j] < threshold);
+    }
+}
+
+/* Bytes 0 or 1: `n` (<= 8) flags from p as the low bytes of a word, the bytes beyond n
+ * set to `fill`; then the index of the lowest set flag of a non-zero such word. */
+KS_INLINE uint64_t fk_flags(const uint8_t *p, intptr_t n, uint64_t fill) {
+    uint64_t w = fill;
+    memcpy(&w, p, (size_t)n);
+    return w;
+}
+KS_INLINE int fk_lowest(uint64_t w) {
+#if defined(__GNUC__)
+    return __builtin_ctzll(w) / 8;
+#else
+    int i = 0;
+    while (!(w & 0xFFu)) {
+        w >>= 8;
+        i++;
+    }
+    return i;
+#endif
+}
+
+/* Rule 4 for the `n` slots from chunk slot `first` of a segment whose weak alive firms
+ * are flagged in prot: each draws one uniform from the segment's stream (in order; a
+ * word for every two, as ``random_raw`` of (count + 1) / 2 words would draw them,
+ * `halves` and `drawn` carried from one prefecture to the next) and is protected when
+ * it is below the prefecture's protection probability (compared in float64), else it
+ * exits (not alive, no output; the prefecture's exits counted). Flags are read eight
+ * at a time, only the set ones visited. Returns the exits. */
+KS_INLINE intptr_t fk_exits(ks_bitgen *g, uint32_t *halves, intptr_t *drawn,
+                            double protection, intptr_t n, uint8_t *prot, uint8_t *alive,
+                            float *out) {
+    intptr_t exits = 0;
+    for (intptr_t at = 0; at < n; at += 8) {
+        const intptr_t len = n - at < 8 ? n - at : 8;
+        for (uint64_t w = fk_flags(prot + at, len, 0); w; w &= w - 1) {
+            const intptr_t i = at + fk_lowest(w);
+            if (*drawn % 2 == 0) {
+                uint64_t raw = g->next_raw(g->state);
+                memcpy(halves, &raw, 8);
+            }
+            const float u = ks_uniform(halves[*drawn % 2]);
+            ++*drawn;
+            if ((double)u >= protection) {
+                prot[i] = 0;
+                alive[i] = 0;
+                out[i] = 0.0f;
+                exits++;
+            }
+        }
+    }
+    return exits;
+}
+
+/* Rule 5 for the `size` slots of a segment from chunk slot `a0`: each empty slot
+ * draws a uniform from the segment's stream (in slot order, a word for every two, as
+ * rule 4's draws) and is entered when it is below its prefecture's entry probability
+ * (compared in float64); then the entrants draw one normal each (u, e: scratch for
+ * them). An entrant is alive, aged 0, with productivity frontier * exp(entrant_sd * z)
+ * and capital entrant_capital times its steady state (cap_scale * M * a) ** cap_power.
+ * Counts the prefectures' entries, writes the slots entered to `entered` (in order)
+ * and returns how many. */
+KS_INLINE intptr_t fk_entry(const fk_chunk *c, ks_bitgen *g, intptr_t a0, intptr_t size,
+                            uint32_t *u, float *e, intptr_t *entered) {
+    const intptr_t per = c->per, stride = c->stride, lo = c->lo + a0 / per;
+    const double *par = c->par;
+    const uint64_t ones = 0x0101010101010101u;
+    uint32_t halves[2] = {0, 0};
+    intptr_t m = 0, drawn = 0;
+    for (intptr_t a = a0; a < a0 + size; a += per) { /* prefecture by prefecture */
+        const double entry = par[F_ENTRY * stride + lo + (a - a0) / per];
+        for (intptr_t at = 0; at < per; at += 8) {
+            const intptr_t len = per - at < 8 ? per - at : 8;
+            /* the empty slots of eight, visited in order */
+            for (uint64_t w = fk_flags(c->alive + a + at, len, ones) ^ ones; w; w &= w - 1) {
+                if (drawn % 2 == 0) {
+                    uint64_t raw = g->next_raw(g->state);
+                    memcpy(halves, &raw, 8);
+                }
+                const float draw = ks_uniform(halves[drawn % 2]);
+                drawn++;
+                if ((double)draw < entry)
+                    entered[m++] = a + at + fk_lowest(w);
+            }
+        }
+    }
+    ks_normals(g, u, e, m);
+    intptr_t at = lo, next = a0 + per; /* the prefecture of entrant i, and its end */
+    for (intptr_t i = 0; i < m; i++) {
+        const intptr_t j = entered[i];
+        for (; j >= next; next += per)
+            at++;
+        const float a = ks_exp(e[i] * (float)par[F_ENTRANT_SD * stride + at])
+                        * (float)par[F_FRONTIER * stride + at];
+        const float steady = ks_exp(ks_log((float)par[F_CAP_SCALE * stride + at]
+                                           * ((float)par[F_ENV * stride + at] * a))
+                                    * (float)par[F_CAP_POWER * stride + at]);
+        c->productivity[j] = a;
+        c->capital[j] = (float)par[F_ENTRANT_CAP * stride + at] * steady;
+        c->alive[j] = 1;
+        c->age[j] = 0;
+        c->agg[A_ENTRIES * stride + at] += 1.0;
+    }
+    return m;
+}
+
+/* Scratch memory (4-byte slots) for a chunk of n firm slots in prefectures of per. */
+KS_INLINE intptr_t fk_scratch_slots(intptr_t n, intptr_t per) {
+    return 2 * n + 1 + N_SUMS * per;
+}
+
+/* The year of one chunk, segment by segment (each draws from its own stream): the
+ * segment's normals first, then prefecture by prefecture rules 1-3, the prefecture's
+ * totals, and its exits; then the segment's entry. `scratch`: at least
+ * fk_scratch_slots 4-byte slots (a segment's words, its normals, a prefecture's terms
+ * of the totals). Returns how many slots were entered (c->entered). */
+KS_CLONES static intptr_t fk_step_chunk(const fk_chunk *c, void *scratch) {
+    const intptr_t n = c->rows * c->per, per = c->per, stride = c->stride;
+    uint32_t *u = scratch;
+    float *e = (float *)(u + n + 1), *sums = e + n;
+    intptr_t m = 0;
+    for (int s = 0; s < c->n_segments; s++) {
+        const intptr_t first = c->seg_row[s], a0 = first * per;
+        const intptr_t size = (c->seg_row[s + 1] - first) * per;
+        uint32_t halves[2] = {0, 0};
+        intptr_t drawn = 0; /* the segment's exit uniforms so far */
+        ks_normals(c->streams[s], u, e, size);
+        for (intptr_t row = first; row < c->seg_row[s + 1]; row++) {
+            const intptr_t a = row * per, at = c->lo + row;
+            fk_rules_1_to_3(c->par, stride, at, per, e + (a - a0), c->productivity + a,
+                            c->capital + a, c->output + a, c->alive + a,
+                            c->protected_ + a, c->age + a, sums + S_OUTPUT * per,
+                            sums + S_CAPITAL * per, sums + S_INVESTMENT * per,
+                            sums + S_ALIVE * per, sums + S_TFP_NUM * per,
+                            sums + S_TFP_DEN * per);
+            double *agg = c->agg + at;
+            agg[A_OUTPUT * stride] = fk_sum(sums + S_OUTPUT * per, per);
+            agg[A_CAPITAL * stride] = fk_sum(sums + S_CAPITAL * per, per);
+            agg[A_INVESTMENT * stride] = fk_sum(sums + S_INVESTMENT * per, per);
+            agg[A_ALIVE * stride] = fk_sum(sums + S_ALIVE * per, per);
+            agg[A_TFP_NUM * stride] = fk_sum(sums + S_TFP_NUM * per, per);
+            agg[A_TFP_DEN * stride] = fk_sum(sums + S_TFP_DEN * per, per);
+            agg[A_EXITS * stride] = (double)fk_exits(
+                c->streams[s], halves, &drawn, c->par[F_PROTECTION * stride + at], per,
+                c->protected_ + a, c->alive + a, c->output + a);
+        }
+        m += fk_entry(c, c->streams[s], a0, size, u, e, c->entered + m);
+    }
+    return m;
+}
+
+#endif
