@@ -1,54 +1,11 @@
-"""The populations' faster passes give exactly the numbers of the rules they rewrite:
-batched draws of an ensemble's chunk (:mod:`incentsim.agents.fastrng`) and the compiled
-yearly step of :mod:`incentsim.agents.citizens`."""
+"""The populations' compiled yearly steps (:mod:`incentsim.agents.citizens`,
+:mod:`incentsim.agents.firms`) give the numbers of their rules, from the draws
+:mod:`incentsim.agents.fastrng` defines; chunks of an ensemble are grouped as designed."""
 
 import numpy as np
 import pytest
 
 from incentsim.agents import fastrng
-
-
-@pytest.mark.parametrize("count", [1, 2, 7, 4500, 9001])
-def test_equal_counts_of_several_streams_equal_them_one_by_one(count):
-    """Equal counts (an ensemble's members' chunks, drawn as rows of one array) give
-    exactly each stream's own normals, odd and even counts, and leave every stream where
-    drawing alone leaves it."""
-    alone = [np.random.SFC64(i) for i in range(5)]
-    together = [np.random.SFC64(i) for i in range(5)]
-    expect = np.concatenate([fastrng.normals(bg, count) for bg in alone])
-    got = fastrng.normals_of(together, [count] * 5)
-    assert got.dtype == np.float32 and got.shape == (5 * count,)
-    np.testing.assert_array_equal(got.view(np.uint32), expect.view(np.uint32))
-    assert [a.random_raw() for a in alone] == [t.random_raw() for t in together]
-
-
-def test_row_loops_give_the_same_numbers_and_restore_the_buffer():
-    """An op on rows (a chunk's prefectures times a column of their values) looped over
-    rather than buffered gives the same numbers; numpy's buffer size is restored."""
-    before = np.getbufsize()
-    x = np.random.default_rng(1).lognormal(size=(30, 300)).astype(np.float32)
-    col = np.random.default_rng(2).normal(size=(30, 1)).astype(np.float32)
-    for op in (np.multiply, np.add, np.subtract):
-        got = fastrng.by_rows(op, x, col, out=np.empty_like(x))
-        np.testing.assert_array_equal(got.view(np.uint32), op(x, col).view(np.uint32))
-    assert np.getbufsize() == before
-
-
-def test_a_chunks_slots_counted_and_valued_by_prefecture():
-    """:meth:`fastrng.Chunk.per_prefecture` counts sorted slots by prefecture as
-    ``bincount`` of their prefectures would, and :meth:`fastrng.Chunk.by_slot` gives each
-    slot its prefecture's value, as gathering would (empty selections included)."""
-    per, lo, hi = 7, 3, 9
-    c = fastrng.Chunk((lo, hi), per, [(lo, np.random.SFC64(0))])
-    value = np.random.default_rng(0).random(12)
-    for share in (0.0, 0.3, 1.0):
-        idx = np.flatnonzero(np.random.default_rng(1).random((hi - lo) * per) < share)
-        rows = lo + idx // per
-        np.testing.assert_array_equal(
-            c.per_prefecture(idx), np.bincount(rows - lo, minlength=hi - lo)
-        )
-        np.testing.assert_array_equal(c.by_slot(value, idx), value[rows])
-
 
 F32 = np.float32
 
@@ -188,3 +145,116 @@ def test_an_ensembles_last_small_group_joins_the_one_before():
     assert fastrng.merge_chunks(big[:5], 600, 5) == [[0, 1], [2, 3, 4]]
     alone = fastrng.chunk_bounds(40, 2000)
     assert len(fastrng.merge_chunks(alone, 2000)) == len(alone) > 1
+
+
+def _firms(per, n_pref, seed):
+    """A firm population of ``n_pref`` prefectures of ``per`` slots with random state,
+    chunked as :class:`FirmPopulation` chunks one (streams spawned), without a model."""
+    from incentsim.agents.firms import FirmPopulation
+
+    rng = np.random.default_rng(seed)
+    n = per * n_pref
+    pop = FirmPopulation.__new__(FirmPopulation)
+    pop.per_prefecture, pop.n_pref = per, n_pref
+    pop.alive = rng.random(n) < 0.7
+    pop._productivity = rng.lognormal(0, 0.5, n).astype(F32)
+    pop._capital = rng.lognormal(0, 1.0, n).astype(F32)
+    pop._output = np.zeros(n, F32)
+    pop.protected = np.ones(n, bool)
+    pop.age = rng.integers(0, 30, n).astype(np.int16)
+    pop._chunks = fastrng.Chunking(n_pref, per, rng)
+    pop._chunks.spawn(rng)
+    return pop
+
+
+def _firm_table(n_pref, seed):
+    """The firms' kernel parameter table: plausible random values per prefecture."""
+    from incentsim.agents.firms import KERNEL_PARAMETERS
+
+    rng = np.random.default_rng(seed)
+    alpha = rng.uniform(0.25, 0.4, n_pref)
+    p = dict(
+        alpha=alpha, drift=rng.uniform(-0.02, 0.02, n_pref), sd=rng.uniform(0.05, 0.2, n_pref),
+        env=rng.uniform(0.8, 1.2, n_pref), log_sub=rng.uniform(-0.2, 0.1, n_pref),
+        slope=rng.uniform(0.2, 0.8, n_pref), delta=rng.uniform(0.05, 0.1, n_pref),
+        max_rate=rng.uniform(0.1, 0.3, n_pref), weak=rng.uniform(0.3, 0.9, n_pref),
+        protection=rng.uniform(0.2, 0.8, n_pref), entry=rng.uniform(0.05, 0.4, n_pref),
+        frontier=rng.uniform(1.0, 1.5, n_pref), entrant_sd=rng.uniform(0.1, 0.3, n_pref),
+        cap_scale=alpha / 0.15, cap_power=1 / (1 - alpha),
+        entrant_capital=rng.uniform(0.3, 1, n_pref),
+    )  # fmt: skip
+    return np.array([p[name] for name in KERNEL_PARAMETERS]), {
+        k: v.astype(F32) for k, v in p.items()
+    }
+
+
+@pytest.mark.parametrize("per, n_pref", [(1, 3), (7, 4), (40, 6), (500, 2)])
+def test_the_firms_kernel_follows_rules_1_to_5(per, n_pref):
+    """A year of the compiled firms' step gives the numbers of the rules of
+    incentsim.agents.firms (to float32 rounding: its own exp and log), from fastrng's
+    normals and uniforms of the chunk's stream in order: every slot's productivity
+    walk; output, investment and capital of alive firms and their prefecture totals;
+    the weak alive firms' protection draws and exits; entry into the empty slots and
+    the entrants' productivity and capital; and no draw more."""
+    from incentsim.agents.firms import ROW
+
+    pop = _firms(per, n_pref, seed=per + n_pref)
+    table, p = _firm_table(n_pref, seed=per)
+    state = (pop.alive, pop._productivity, pop._capital, pop.age)
+    alive, prod, cap, age = (x.copy() for x in state)
+    stream = _stream_copy(pop)
+    agg, entrants = np.zeros((len(ROW), n_pref)), [None]
+    pop._step_chunk(0, table, agg, entrants)
+
+    def rep(name):  # a parameter of each slot's prefecture
+        return np.repeat(p[name], per).astype(np.float64)
+
+    n = per * n_pref
+    e = fastrng.normals(stream, n).astype(np.float64)
+    walked = prod * np.exp(rep("drift") + rep("sd") * e)
+    old, new = alive, np.isin(np.arange(n), entrants[0])
+    kept = old & ~new  # alive all year: their slots not entered again
+    np.testing.assert_allclose(pop._productivity[kept], walked[kept], rtol=2e-6)
+    # the kernel's walk (entrants' slots: that of the firm that exited)
+    walk = np.where(new, walked.astype(F32), pop._productivity)
+    a = walk.astype(np.float64)
+    kpow = np.where(old, cap.astype(np.float64) ** rep("alpha"), 0.0)
+    y = a * kpow * rep("env")
+    mpk = rep("alpha") * y / cap * (np.exp(rep("log_sub")))
+    log_mpk = np.log(mpk, where=old, out=np.zeros(n))
+    rate = np.clip(rep("slope") * log_mpk, -rep("delta"), rep("max_rate"))
+    rate = np.where(old, rate, 0.0)
+    np.testing.assert_allclose(pop._capital[kept], (cap * (1 + rate))[kept], rtol=2e-5)
+    np.testing.assert_array_equal(pop.age[kept], age[kept] + 1)
+
+    def totals(x):
+        return np.bincount(np.repeat(np.arange(n_pref), per), x, minlength=n_pref)
+
+    np.testing.assert_allclose(agg[ROW["output"]], totals(y), rtol=2e-5)
+    np.testing.assert_allclose(agg[ROW["tfp_num"]], totals(a * kpow), rtol=2e-5)
+    np.testing.assert_allclose(agg[ROW["tfp_den"]], totals(kpow), rtol=2e-5)
+    np.testing.assert_allclose(agg[ROW["capital"]], totals(np.where(old, cap, 0.0)), rtol=1e-6)
+    inv = (rate + rep("delta")) * np.where(old, cap, 0.0)
+    np.testing.assert_allclose(agg[ROW["investment"]], totals(inv), rtol=2e-5, atol=1e-6)
+    np.testing.assert_array_equal(agg[ROW["alive_start"]], totals(old.astype(float)))
+    weak = np.flatnonzero(old & (walk < np.repeat(p["weak"], per)))
+    saved = fastrng.uniforms(stream, len(weak)) < rep("protection")[weak]
+    np.testing.assert_array_equal(np.flatnonzero(pop.protected), weak[saved])
+    after = old.copy()
+    after[weak[~saved]] = False
+    np.testing.assert_array_equal(agg[ROW["exits"]], totals((old & ~after).astype(float)))
+    empty = np.flatnonzero(~after)
+    entered = empty[fastrng.uniforms(stream, len(empty)) < rep("entry")[empty]]
+    np.testing.assert_array_equal(entrants[0], entered)
+    np.testing.assert_array_equal(pop.alive, after | new)
+    np.testing.assert_array_equal(agg[ROW["entries"]], totals(new.astype(float)))
+    np.testing.assert_array_equal(pop.age[entered], 0)
+    z = fastrng.normals(stream, len(entered)).astype(np.float64)
+    a_new = rep("frontier")[entered] * np.exp(rep("entrant_sd")[entered] * z)
+    np.testing.assert_allclose(pop._productivity[entered], a_new, rtol=2e-6)
+    steady = (rep("cap_scale") * rep("env"))[entered] * pop._productivity[entered]
+    k_new = rep("entrant_capital")[entered] * steady ** rep("cap_power")[entered]
+    np.testing.assert_allclose(pop._capital[entered], k_new, rtol=2e-5)
+    np.testing.assert_array_equal(pop._output[~pop.alive | new], 0.0)
+    assert len(weak) and len(entered) or n < 20
+    assert stream.random_raw() == pop._chunks.streams[0].random_raw()  # as many draws

@@ -12,9 +12,11 @@ of numpy's generators here) and turn them into float32 variates themselves:
   7e-9 is cut off), which no rule of the model can notice.
 
 This is three times faster than ``Generator.standard_normal(dtype=float32)``
-(numpy's ziggurat takes one call through a function pointer per draw). The citizens'
-compiled step (:mod:`incentsim.agents.citizens`) makes the same uniforms and normals
-from the same words itself, with its own log, sin and cos (float32 rounding apart).
+(numpy's ziggurat takes one call through a function pointer per draw). The
+populations' compiled steps (:mod:`incentsim.agents.citizens`,
+:mod:`incentsim.agents.firms`) make the same uniforms and normals from the same words
+themselves, with their own log, sin and cos (float32 rounding apart): the functions
+here define those draws (the tests hold the kernels to them).
 
 Populations are stepped in *chunks* of whole prefectures (:func:`chunk_bounds`).
 A chunk holds a quarter of the population, but at least :data:`CHUNK_AGENTS`
@@ -26,12 +28,11 @@ threads. Chunk sizes depend only on the population's size. Every chunk owns its 
 random stream, spawned once from the population's generator, so the draws a chunk
 makes do not depend on which thread steps it, nor on how many threads there are:
 results are reproducible for a given seed on any machine. :func:`run_chunks` maps
-chunks over a small thread pool (numpy releases the GIL inside its loops and in ``random_raw``).
+chunks over a small thread pool (the compiled steps release the GIL).
 An ensemble's members (:class:`incentsim.seeding.MemberStreams`) are each chunked as
 alone, with their own streams, and small chunks of consecutive members are stepped as
 one, up to :data:`CHUNK_MAX_AGENTS` agents, a small last group joined to the one before
-(:func:`merge_chunks`, :class:`Chunking`): fewer numpy calls, the same draws. Ufuncs over
-rows shorter than numpy's buffer run unbuffered (:func:`row_loops`).
+(:func:`merge_chunks`, :class:`Chunking`): fewer calls, the same draws.
 """
 
 from __future__ import annotations
@@ -39,9 +40,7 @@ from __future__ import annotations
 import os
 import signal
 import threading
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
 
 import numpy as np
 
@@ -56,18 +55,6 @@ CHUNKS_PER_POPULATION = 4
 _ONE_BITS = np.uint32(0x3F800000)
 _ONE_LESS_HALF23 = np.float32(1.0 - 0.5 * 2.0**-23)
 _TWO_PI = np.float32(2.0 * np.pi)
-#: up to this many normals per stream on average, :func:`normals_of` transforms several
-#: streams' draws in one pass (twice as fast at 140 a stream, even at 4,500, 15 % slower
-#: at 9,000: measured)
-BATCHED_NORMALS = 4096
-#: numpy passes a ufunc's operands through its buffer (8,192 elements) whenever their
-#: rows are shorter, e.g. a chunk's prefectures and a column of their values: three times
-#: slower (0.29 ns an element instead of 0.09 at 150 to 4,000 slots a row: measured).
-#: With a buffer this small, :func:`row_loops` loops over the rows instead: the same
-#: numbers; but each row then costs 28 ns, so rows shorter than ``ROW_MIN`` stay buffered
-ROW_BUFSIZE = 16
-ROW_MIN = 256
-
 _pool: ThreadPoolExecutor | None = None
 
 
@@ -121,25 +108,6 @@ def run_chunks(fn, n_chunks: int) -> None:
         f.result()
 
 
-@contextmanager
-def row_loops(length: int) -> Iterator[None]:
-    """Within, numpy's ufuncs loop over rows of ``length`` elements rather than buffer
-    them (:data:`ROW_BUFSIZE`), where that pays (:data:`ROW_MIN`; rows as long as the
-    buffer are not buffered anyway). Only for operands of the result's dtype (or a bool
-    result): a cast through so small a buffer is slow."""
-    with np.errstate():  # restores the buffer size on leaving
-        if ROW_MIN <= length < np.getbufsize():
-            np.setbufsize(ROW_BUFSIZE)
-        yield
-
-
-def by_rows(op, *operands: np.ndarray, out: np.ndarray | None) -> np.ndarray:
-    """``op(*operands, out=out)`` on arrays of rows (a chunk's prefectures), in
-    :func:`row_loops`."""
-    with row_loops(operands[0].shape[-1]):
-        return op(*operands, out=out)
-
-
 def prefecture_values(value, n_pref: int, dtype) -> np.ndarray:
     """``value`` (one number, or one per prefecture) as ``n_pref`` values of ``dtype``:
     the array itself where it already is (``np.broadcast_to`` costs 5 µs a call)."""
@@ -181,7 +149,7 @@ def merge_chunks(
     """Consecutive chunks (of an ensemble's members, :func:`member_chunks`) grouped into
     chunks of up to :data:`CHUNK_MAX_AGENTS` agents: each group is stepped as one, every
     chunk in it drawing from its own stream (:class:`Chunk`), so grouping changes how
-    many numpy calls a year takes, not what anyone draws. An ensemble is stepped for
+    many calls a year takes, not what anyone draws. An ensemble is stepped for
     throughput, so its groups are as large as a chunk may be, not a quarter of the
     population: fewer calls per agent (a small-scale ensemble of 16 steps its firms
     13 % faster per agent, measured; province-scale groups already had that size), and a
@@ -224,13 +192,6 @@ def uniforms(bitgen: np.random.SFC64, n: int) -> np.ndarray:
     return _to_uniforms(bitgen.random_raw((n + 1) // 2).view(np.uint32)[:n])
 
 
-def uniforms_of(bitgens: list[np.random.SFC64], counts) -> np.ndarray:
-    """``counts[i]`` :func:`uniforms` from each ``bitgens[i]``, one after another: the
-    same numbers, converted in one pass (a small draw costs mostly its calls)."""
-    words = [bg.random_raw((c + 1) // 2).view(np.uint32)[:c] for bg, c in zip(bitgens, counts)]
-    return _to_uniforms(np.concatenate(words))
-
-
 def _to_uniforms(u: np.ndarray) -> np.ndarray:
     """32-bit words (``u``, overwritten) to uniforms, ``((u >> 9) + 0.5) / 2**23``."""
     u >>= 9
@@ -248,45 +209,6 @@ def normals(bitgen: np.random.SFC64, n: int, out: np.ndarray | None = None) -> n
         return out
     h = (n + 1) // 2
     return _box_muller(uniforms(bitgen, 2 * h), h, out)
-
-
-def normals_of(bitgens: list[np.random.SFC64], counts) -> np.ndarray:
-    """``counts[i]`` :func:`normals` from each ``bitgens[i]``, one after another: the
-    same numbers, transformed in one pass where that pays (equal counts, as an
-    ensemble's members' chunks draw, or up to :data:`BATCHED_NORMALS` a stream), else
-    stream by stream."""
-    if len(counts) > 1 and min(counts) == max(counts):
-        return _normals_rows(bitgens, counts[0]).reshape(-1)
-    if sum(counts) > BATCHED_NORMALS * len(counts):  # large draws: the copies cost more
-        out = np.empty(sum(counts), np.float32)
-        bounds = np.cumsum([0, *counts]).tolist()
-        for bg, c, at in zip(bitgens, counts, bounds):
-            normals(bg, c, out[at : at + c])  # each stream's straight into its place
-        return out
-    halves = [(c + 1) // 2 for c in counts]
-    words = [bg.random_raw(h).view(np.uint32) for bg, h in zip(bitgens, halves)]
-    radii = [w[:h] for w, h in zip(words, halves)]
-    angles = [w[h:] for w, h in zip(words, halves)]
-    total = sum(halves)
-    z = _box_muller(_to_uniforms(np.concatenate(radii + angles)), total, None)
-    parts = []
-    at = 0
-    for c, h in zip(counts, halves):
-        parts += [z[at : at + h], z[total + at : total + at + c - h]]
-        at += h
-    return np.concatenate(parts)
-
-
-def _normals_rows(bitgens: list[np.random.SFC64], count: int) -> np.ndarray:
-    """``count`` :func:`normals` from each of ``bitgens``, one row each: every stream's
-    words a row of one array, so each step of Box–Muller is one call for all of them
-    (at 4,500 a stream, 20 % cheaper a draw than stream by stream: measured)."""
-    h = (count + 1) // 2
-    words = np.empty((len(bitgens), h), np.uint64)
-    np.stack([bg.random_raw(h) for bg in bitgens], out=words)
-    u = _to_uniforms(words.view(np.uint32))  # each row: h radii, then h angles
-    with row_loops(h):
-        return _box_muller(u, h, np.empty((len(bitgens), count), np.float32))
 
 
 def _box_muller(u: np.ndarray, h: int, out: np.ndarray | None) -> np.ndarray:
@@ -331,62 +253,30 @@ class Chunking:
         per_member = len(self.own) // len(gens)
         self.streams = [bg for g in gens for bg in spawn_streams(g, per_member)]
 
-    def chunk(self, i: int, agg: np.ndarray | None = None) -> Chunk:
-        """Chunk ``i`` of a year's step (``agg``: where its prefecture totals go)."""
+    def chunk(self, i: int) -> Chunk:
+        """Chunk ``i`` of a year's step."""
         segments = [(self.own[j][0], self.streams[j]) for j in self.groups[i]]
-        return Chunk(self.bounds[i], self.per, segments, agg)
+        return Chunk(self.bounds[i], self.per, segments)
 
 
 class Chunk:
     """One chunk of whole prefectures of a population with ``per`` slots each: its
     prefecture bounds ``lo:hi``, slot bounds ``a:b``, the ``(prefectures, per)`` shape
-    ``rows``, its random streams, and (firms) where its prefecture totals go.
+    ``rows``, and its random streams.
 
     ``segments`` are ``(first prefecture, stream)`` pairs: from its first prefecture on
     (to the next segment's), a segment draws from its own stream (a member's chunk of an
-    ensemble, :func:`merge_chunks`). :meth:`normals` and :meth:`uniforms` draw for a
-    sorted selection of the chunk's slots, each segment's share from its stream."""
+    ensemble, :func:`merge_chunks`); ``starts`` are the segments' first slots in the
+    chunk."""
 
     def __init__(
         self,
         bounds: tuple[int, int],
         per: int,
         segments: list[tuple[int, np.random.SFC64]],
-        agg: np.ndarray | None = None,
     ):
         self.lo, self.hi = bounds
         self.a, self.b = self.lo * per, self.hi * per
         self.rows = (self.hi - self.lo, per)
         self.streams = [bg for _, bg in segments]
         self.starts = np.array([(lo - self.lo) * per for lo, _ in segments])
-        self.agg = agg if agg is not None else np.empty((0, 0))  # (firms) totals
-
-    def _draw(self, one, several, idx: np.ndarray | None) -> np.ndarray:
-        """``one(stream, n)`` for a chunk of one segment, else ``several(streams,
-        counts)``: each segment's share of the slots from its stream."""
-        if len(self.streams) == 1:
-            return one(self.streams[0], self.b - self.a if idx is None else len(idx))
-        bounds = np.append(self.starts, self.b - self.a)
-        if idx is not None:
-            bounds = np.searchsorted(idx, bounds)
-            bounds[-1] = len(idx)
-        return several(self.streams, (bounds[1:] - bounds[:-1]).tolist())
-
-    def normals(self, idx: np.ndarray | None = None) -> np.ndarray:
-        """Standard normals (:func:`normals`) for slots ``idx`` (chunk-local, sorted;
-        every slot of the chunk by default)."""
-        return self._draw(normals, normals_of, idx)
-
-    def uniforms(self, idx: np.ndarray | None = None) -> np.ndarray:
-        """Uniforms (:func:`uniforms`) for slots ``idx`` (as :meth:`normals`)."""
-        return self._draw(uniforms, uniforms_of, idx)
-
-    def per_prefecture(self, idx: np.ndarray) -> np.ndarray:
-        """How many of the slots ``idx`` (chunk-local, sorted) each of the chunk's
-        prefectures holds."""
-        return np.diff(np.searchsorted(idx, np.arange(self.rows[0] + 1) * self.rows[1]))
-
-    def by_slot(self, value: np.ndarray, idx: np.ndarray) -> np.ndarray:
-        """``value`` (one per prefecture of the population) of each slot ``idx``
-        (chunk-local, sorted): repeated by prefecture, cheaper than gathering."""
-        return np.repeat(value[self.lo : self.hi], self.per_prefecture(idx))

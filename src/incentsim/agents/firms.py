@@ -231,7 +231,7 @@ class FirmPopulation:
     def _step_chunk(self, i: int, table: np.ndarray, agg: np.ndarray, entrants: list) -> None:
         """Rules 1-5 of the module docstring for one chunk of whole prefectures (the
         compiled kernel; each of the chunk's segments draws from its own stream)."""
-        c = self._chunks.chunk(i, agg)
+        c = self._chunks.chunk(i)
         a, b, per = c.a, c.b, self.per_prefecture
         seg_row = np.append(c.starts // per, c.rows[0]).astype(np.intp)
         entered = np.empty(b - a, np.intp)
