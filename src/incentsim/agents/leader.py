@@ -326,10 +326,10 @@ def decide(model) -> None:
     intrinsic = tr["motivation"] * (1.0 + beh.insider_local_weight * tr["insider"])
     pred, ctx, util = _plan_utility(model, tr, career, intrinsic)
     gumbel = model.streams["leaders"].random(util.shape)
-    for op in (np.log, np.negative, np.log, np.negative):  # -log(-log(u)), in place
+    for op in (np.log, np.negative, np.log):  # log(-log(u)), in place
         op(gumbel, out=gumbel)
     util /= along(beh.choice_temperature, util)
-    util += gumbel
+    util -= gumbel  # plus the Gumbel draw -log(-log(u)): x - y is x + (-y) exactly
     choice = np.argmax(util, axis=1)
     rows = np.arange(len(choice))
     plan = model.plans[rows, choice]
@@ -400,17 +400,25 @@ def _term_weight(model, tr: dict[str, np.ndarray]) -> np.ndarray:
 
 
 def _term_weight_of(model, tr: dict[str, np.ndarray], rows, years: int) -> np.ndarray:
-    """:func:`_term_weight` of the leaders ``rows``, summed over ``years`` years."""
+    """:func:`_term_weight` of the leaders ``rows``, summed over ``years`` years.
+
+    A leader's sum depends only on their term length, their years in post before this
+    term and their member's ``memory`` and ``attribution_lag``: it is computed once for
+    each distinct combination and gathered (the same numbers; at small scale, K = 16,
+    480 leaders share about a dozen, 57 -> 25 us a year)."""
     promo = model.promotion
     memory, lag = (v[rows] if np.ndim(v) else v for v in (promo.memory, promo.attribution_lag))
     k, term, in_post = tr["k"][rows], tr["term"][rows], tr["in_post"][rows]
+    before = in_post - (term - k)  # years in post before this term
+    key = before * (years + 1) + term  # one per (before, term) pair: 0 <= term <= years
+    if np.ndim(memory) or np.ndim(lag):  # the member's parameters too
+        key = key * model.n_members + model.member[rows]
+    key, first, inverse = np.unique(key, return_index=True, return_inverse=True)
+    memory, lag = (v[first] if np.ndim(v) else v for v in (memory, lag))
+    term, before = term[first][:, None], before[first][:, None]
     j = np.arange(1, years + 1)[None, :]
-    before = (in_post - (term - k))[:, None]  # years in post before this term
-    return (
-        along(memory, j) ** (term[:, None] - j)
-        * credit(before + j, along(lag, j))
-        * (j <= term[:, None])
-    ).sum(axis=1)
+    weight = along(memory, j) ** (term - j) * credit(before + j, along(lag, j)) * (j <= term)
+    return weight.sum(axis=1)[inverse]
 
 
 def _plan_utility(model, tr, career, intrinsic):
