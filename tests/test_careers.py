@@ -10,7 +10,9 @@ import incentsim
 from incentsim.analysis.validation import moments as mm
 
 SMALL = {"world.scale": "small", "world.horizon": 25}
-SEEDS = range(6)
+#: 12 runs: the moments' intervals are clustered by run, t(runs - 1); on 6 (seeds 0-5) the
+#: flat arm's gradient (+1.7 pp, +0.1 pp on 40 seeds) fell outside its run-clustered interval
+SEEDS = range(12)
 
 
 def panel(**mech):

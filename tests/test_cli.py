@@ -171,6 +171,20 @@ def _see(command: str) -> str:
         ),
         (["app", "--bogus"], "incentsim app: error: unrecognized arguments: --bogus" + _see("app")),
         (["bench", "--scale", "huge"], "incentsim bench: error: argument --scale: invalid choice"),
+        (
+            ["validate", "--bogus"],
+            "incentsim validate: error: unrecognized arguments: --bogus" + _see("validate"),
+        ),
+        (
+            ["validate", "--seeds", "x"],
+            "incentsim validate: error: argument --seeds: invalid int value: 'x'",
+        ),
+        # a missing subcommand is bad input too: one line naming the choices, not the help
+        (
+            ["runs"],
+            "incentsim runs: error: missing subcommand: choose list, show or compare"
+            + _see("runs"),
+        ),
     ],
 )
 def test_every_commands_bad_input_is_one_line_named_after_the_command(tmp_path, args, line):
@@ -182,6 +196,40 @@ def test_every_commands_bad_input_is_one_line_named_after_the_command(tmp_path, 
     lines = proc.stderr.splitlines()
     assert len(lines) == 1 and lines[0].startswith(line), proc.stderr
     assert not any(tmp_path.iterdir())  # nothing ran
+
+
+def test_no_command_is_one_line_naming_every_command(tmp_path):
+    proc = run_cli(cwd=tmp_path)
+    assert proc.returncode == 2 and proc.stdout == ""
+    lines = proc.stderr.splitlines()
+    assert len(lines) == 1 and lines[0].startswith("incentsim: error: missing command: choose ")
+    commands = cli.build_parser().commands.choices
+    assert len(commands) >= 15 and all(f" {name}" in lines[0] for name in commands), lines[0]
+    assert lines[0].endswith(" (see 'incentsim --help')")
+
+
+def test_help_of_a_command_with_subcommands_still_works():
+    proc = run_cli("runs", "--help")
+    assert proc.returncode == 0 and proc.stderr == ""
+    assert "list|show|compare" in proc.stdout
+
+
+def test_every_plugins_parser_is_the_house_parser():
+    """Each plugin's ``build_parser`` (where it has one) is a ``cli_options.Parser``, so its
+    errors are one line named after the command and exit 2, like the built-in commands."""
+    import importlib
+
+    from incentsim.interfaces.cli_options import Parser
+
+    checked = 0
+    for name, (module, _) in cli.PLUGINS.items():
+        build = getattr(importlib.import_module(module), "build_parser", None)
+        if build is not None:
+            parser = build()
+            assert isinstance(parser, Parser), name
+            assert parser.prog == f"incentsim {name}"
+            checked += 1
+    assert checked >= 8
 
 
 def test_run_with_figures_stores_each_runs_png(tmp_path):

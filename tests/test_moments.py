@@ -105,6 +105,51 @@ def test_growth_age_and_spells_are_known(panel):
     assert est["exit_hazard"].value == pytest.approx(changes / (N_PROV * PER * (YEARS - 1)))
 
 
+def test_a_real_panel_is_clustered_by_prefecture(panel):
+    est = mm.compute(panel)
+    assert est["growth_mean"].detail["n_clusters"] == N_PROV * PER
+    assert est["spell_mean"].detail["n_clusters"] == N_PROV * PER
+
+
+def pooled_runs(n_runs: int, rng: np.random.Generator) -> tuple[pd.DataFrame, np.ndarray]:
+    """``n_runs`` simulated runs of the known world, each with its own level of growth
+    (a shock every prefecture of the run shares) and prefecture-year noise."""
+    base = known_panel().rename(
+        columns={
+            "city": "prefecture",
+            "prov": "province",
+            "yr": "year",
+            "sec": "leader_id",
+            "prom": "promoted",
+            "age_": "age",
+        }
+    )
+    shocks = rng.normal(0, 0.02, n_runs)
+    runs = []
+    for s in range(n_runs):
+        noise = rng.normal(0, 0.01, len(base))
+        growth = base["gdp_g"] / 100 + shocks[s] + noise
+        runs.append(base.drop(columns="gdp_g").assign(gdp_growth_reported=growth, seed=s))
+    return mm.prepare_panel(pd.concat(runs, ignore_index=True).assign(arm="sim")), shocks
+
+
+def test_moments_of_pooled_runs_are_clustered_by_run():
+    """A run's prefectures share its shocks: the SE of the pooled mean growth is the
+    spread of the runs' levels over sqrt(runs), not the prefecture noise (clustered by
+    prefecture it was about a fifth of that)."""
+    n_runs = 12
+    p, shocks = pooled_runs(n_runs, np.random.default_rng(7))
+    est = mm.compute(p, ["growth_mean", "spell_mean", "growth_dispersion"])
+    run_means = p.groupby("seed")["gdp_growth_reported"].mean()
+    spread = run_means.std(ddof=1) / np.sqrt(n_runs)
+    assert 0.95 * spread < est["growth_mean"].se < 1.05 * spread
+    assert shocks.std(ddof=1) / np.sqrt(n_runs) == pytest.approx(spread, rel=0.05)
+    by_prefecture = mm.fe_ols(p, "gdp_growth_reported", [], [], "unit")["se"]["const"]
+    assert by_prefecture < 0.3 * spread
+    for e in est.values():
+        assert e.detail["n_clusters"] == n_runs
+
+
 def test_spells_and_quintiles_of_a_panel_are_computed_once_inside_reusing(panel):
     """Inside ``reusing`` the spells and quintiles of one panel object are computed once
     (so the five spell and six quintile moments share them), equal to a fresh computation;

@@ -313,6 +313,28 @@ def test_cycle_se_counts_run_level_noise(fact, arm, column):
     assert e.detail["n_clusters"] == n_seeds
 
 
+def test_table1_is_clustered_by_run():
+    """Table 1's simulated t-statistics (and stars) pool runs whose cycles differ by
+    run: the SE must be the spread of the runs' cycles, as in the facts 3a-3e."""
+    rng = np.random.default_rng(13)
+    n_seeds = 10
+    panels = {}
+    for arm in fx.TABLE1_REGIMES.values():
+        u = rng.normal(0, 0.1, n_seeds)
+        runs = [
+            synthetic_panel(cycle=0.1 + u[s], n_seeds=1, seed=300 + s).assign(seed=s, arm=arm)
+            for s in range(n_seeds)
+        ]
+        panel = prepare_panel(pd.concat(runs, ignore_index=True))
+        panel["gdp_growth_reported"] = panel["investment_spending_growth"]
+        panels[arm] = panel
+    row = next(r for r in fx.table1(panels) if r["variable"] == "gdp_growth_reported")
+    seed_se = fx.cycle_estimate(panels[row["arm"]], "gdp_growth_reported", "seed").se
+    unit_se = fx.cycle_estimate(panels[row["arm"]], "gdp_growth_reported", "unit").se
+    assert unit_se < 0.5 * seed_se  # the prefecture-clustered SE is far too small here
+    assert row["sim_coef"] / row["sim_t"] == pytest.approx(seed_se)
+
+
 @pytest.mark.parametrize("workers", ["0", "-1"])
 def test_workers_below_one_is_one_line_exit_2_before_running(tmp_path, capsys, workers):
     from incentsim.analysis.validation.command import main

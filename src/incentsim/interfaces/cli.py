@@ -6,7 +6,8 @@ Every simulation it starts is a Sacred-tracked run (see
 ``$INCENTSIM_RUNS_DIR``, else ``results/runs``). Bad input (missing file, bad
 scenario, unknown run id, unwritable runs directory) prints one line to
 stderr, ``incentsim COMMAND: ...`` (``incentsim runs show: ...``), and exits with status 2;
-failed simulations exit with status 1.
+so does a command line naming no command (``incentsim``, ``incentsim runs``: the line lists
+the choices; ``--help`` shows them explained); failed simulations exit with status 1.
 
 Each built-in subcommand is a module declaring its parser (``add_command``) beside its
 body: :mod:`~incentsim.interfaces.cli_run`, :mod:`~incentsim.interfaces.cli_compare`,
@@ -108,7 +109,7 @@ incentsim.runs.results.load_runs().
 """
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser() -> Parser:
     """The argument parser of ``incentsim`` and its sub-commands."""
     ap = Parser(
         prog="incentsim",
@@ -190,10 +191,7 @@ def _main(argv: Sequence[str] | None = None) -> int:
         args = parser.parse_args(argv)
         command, prog = args.command or "", args.command_prog
         if not getattr(args, "func", None):
-            if args.command == "runs":
-                parser.parse_args(["runs", "--help"])
-            parser.print_help()
-            return 2
+            parser.missing_command(prog)
         check_jobs(args)
         return int(args.func(args) or 0)
     except ScenarioError as exc:

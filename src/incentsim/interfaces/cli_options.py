@@ -15,7 +15,7 @@ import argparse
 import os
 import sys
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 SEEDS_HELP = (
     "seeds: a count N (seeds 0..N-1), a range A-B (inclusive, e.g. 0-19), "
@@ -50,9 +50,27 @@ class Parser(argparse.ArgumentParser):
     arguments it does not know itself, under its own name (``incentsim runs list: error:
     unrecognized arguments``, not ``incentsim: error: ...``), and the innermost parser's
     name is left in the namespace as ``command_prog``, the prefix of the command's errors.
+    A command with subcommands given none is bad input too (:meth:`missing_command`).
     """
 
-    def error(self, message: str):
+    #: the subcommands' action (``add_subparsers``), if the command has subcommands
+    commands: Any = None
+
+    def add_subparsers(self, **kwargs):
+        self.commands = super().add_subparsers(**kwargs)
+        return self.commands
+
+    def missing_command(self, prog: str) -> NoReturn:
+        """Refuse a command line naming no subcommand of ``prog`` (``incentsim``, ``incentsim
+        runs``), in one line listing the choices, exit status 2; ``--help`` shows them."""
+        parser = self
+        for word in prog.split()[1:]:
+            parser = parser.commands.choices[word]
+        names = list(parser.commands.choices)
+        what = "command" if parser is self else "subcommand"
+        parser.error(f"missing {what}: choose {', '.join(names[:-1])} or {names[-1]}")
+
+    def error(self, message: str) -> NoReturn:
         print(f"{self.prog}: error: {message} (see '{self.prog} --help')", file=sys.stderr)
         raise SystemExit(2)
 

@@ -24,7 +24,7 @@ from typing import Any
 from incentsim.analysis.validation import calibration as cal, facts as fx, moments as mm
 from incentsim.analysis.validation.report import fact_line, moment_line, write_report
 from incentsim.analysis.validation.runs import ARMS, RunData, default_config_dir, run_arms
-from incentsim.interfaces.cli_options import add_runs_dir
+from incentsim.interfaces.cli_options import Parser, add_runs_dir
 
 #: settings of the two modes; ``--seeds`` and ``--scale`` override them
 MODES: dict[str, dict[str, Any]] = {
@@ -304,7 +304,7 @@ def _arm_entry(name: str) -> dict[str, Any]:
 
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of ``incentsim validate``."""
-    p = argparse.ArgumentParser(
+    p = Parser(
         prog="incentsim validate",
         description="Check the stylized facts (DESIGN.md §6) and calibration moments "
         "(calibration.md) on simulated data; exit 1 if a fact is not reproduced.",

@@ -2,9 +2,9 @@
 
 One function per moment, each taking a *prepared* panel (:func:`prepare_panel`) and
 returning an :class:`~incentsim.analysis.validation.econometrics.Estimate`: a pooled
-statistic with a
-standard error clustered by prefecture (the unit of a real panel; ``arm × seed ×
-prefecture`` on pooled simulations, so runs never share a cluster). ``incentsim
+statistic with a standard error clustered by prefecture on a real panel (its unit), by
+run (``arm × seed``) on a panel pooling simulated runs, whose prefectures share the
+run's shocks (:func:`cluster_of`). ``incentsim
 validate`` (:mod:`incentsim.analysis.validation.calibration`), ``incentsim moments`` and
 ``incentsim calibrate`` all call these functions; nothing here knows whether the panel
 came from the model or from a researcher's file.
@@ -55,7 +55,11 @@ from incentsim.analysis.validation.econometrics import (
 )
 
 FE = ["unit", "seed_year"]
+#: the cluster of a real panel's moments: the prefecture
 CLUSTER = "unit"
+#: the cluster of the moments of a panel pooling several simulated runs: the run (arm ×
+#: seed), the independent draw (see :func:`cluster_of`)
+RUN_CLUSTER = "run"
 CONTROLS = ["insider", "age", "lag_gdp_growth", "log_gdp"]
 
 
@@ -65,7 +69,9 @@ CONTROLS = ["insider", "age", "lag_gdp_growth", "log_gdp"]
 def prepare_panel(p: pd.DataFrame) -> pd.DataFrame:
     """Add the identifiers and derived columns every estimator uses.
 
-    * ``unit``: prefecture unique per (arm, seed) — the fixed-effect and cluster id;
+    * ``unit``: prefecture unique per (arm, seed) — the fixed effect and a real panel's
+      cluster;
+    * ``run``: the run, ``arm:seed`` — the cluster of pooled runs (:func:`cluster_of`);
     * ``seed_year``: year unique per (arm, seed) — years are separate draws per run;
     * ``penultimate``: kept if the panel has it, else ``years_to_evaluation == 0``;
     * ``relative_growth_reported``: kept if present, else growth minus province-year mean;
@@ -80,6 +86,7 @@ def prepare_panel(p: pd.DataFrame) -> pd.DataFrame:
     if "seed" not in p:
         p["seed"] = 0
     key = p["arm"].astype(str) + ":" + p["seed"].astype(str)
+    p["run"] = key
     p["unit"] = key + ":" + p["prefecture"].astype(str)
     p["seed_year"] = key + ":" + p["year"].astype(str)
     if "penultimate" not in p and "years_to_evaluation" in p:
@@ -192,9 +199,26 @@ def _kahan_add(st: dict[str, np.ndarray], g: np.ndarray, x: np.ndarray) -> None:
     st["prev"][g] = x
 
 
+def cluster_of(d: pd.DataFrame) -> str:
+    """The cluster of a moment's standard error on ``d``: the run (:data:`RUN_CLUSTER`)
+    when ``d`` pools several runs, else the prefecture (:data:`CLUSTER`; a real panel is one
+    "run").
+
+    A run's prefectures share its national shocks, its provincial tournaments and its
+    evaluation calendar, so they are not independent draws; runs are. Clustering by run
+    also covers the correlation of a prefecture's years (prefectures are nested in runs,
+    so a two-way or (run, prefecture) clustering adds nothing). On 16 blocks of 40 pooled
+    ``china_2000s`` runs the prefecture-clustered SE was up to several times too small
+    (docs/validation/inference.md, "Calibration moments and Table 1").
+    """
+    if RUN_CLUSTER in d and d[RUN_CLUSTER].nunique() > 1:
+        return RUN_CLUSTER
+    return CLUSTER
+
+
 def cluster_mean(d: pd.DataFrame, col: str, **detail) -> Estimate:
-    """Mean of ``col`` with a standard error clustered by ``unit``."""
-    return coef_estimate(fe_ols(d, col, [], [], CLUSTER), "const", **detail)
+    """Mean of ``col`` with a standard error clustered by :func:`cluster_of`."""
+    return coef_estimate(fe_ols(d, col, [], [], cluster_of(d)), "const", **detail)
 
 
 @reused
@@ -224,6 +248,7 @@ def spells(p: pd.DataFrame) -> pd.DataFrame:
         ends=("ends", "last"),
         left=("left", "first"),
         unit=("unit", "first"),
+        run=("run", "first"),
     )
     return agg[agg["ends"] & ~agg["left"]].reset_index(drop=True)
 
@@ -247,17 +272,18 @@ def growth_mean(p):
 
 def growth_dispersion(p):
     """Within-province SD of reported growth, averaged over province-years."""
-    run = p["arm"].astype(str) + ":" + p["seed"].astype(str) + ":" + p["province"].astype(str)
-    sd = p.groupby([run, p["year"]])["gdp_growth_reported"].std(ddof=0)
-    return cluster_mean(
-        pd.DataFrame({"sd": sd.to_numpy(), "unit": sd.index.get_level_values(0)}), "sd"
-    )
+    province = p["run"] + ":" + p["province"].astype(str)
+    sd = p.groupby([province, p["year"]])["gdp_growth_reported"].std(ddof=0)
+    unit = pd.Series(sd.index.get_level_values(0))
+    run = unit.str.rsplit(":", n=1).str[0]
+    return cluster_mean(pd.DataFrame({"sd": sd.to_numpy(), "unit": unit, "run": run}), "sd")
 
 
 def relative_growth_ar1(p):
     """OLS slope of relative growth on its own lag (with a constant, no FE)."""
     d = p.assign(lag_rel=p.groupby("unit")["relative_growth_reported"].shift())
-    return coef_estimate(fe_ols(d, "relative_growth_reported", ["lag_rel"], [], CLUSTER), "lag_rel")
+    fit = fe_ols(d, "relative_growth_reported", ["lag_rel"], [], cluster_of(d))
+    return coef_estimate(fit, "lag_rel")
 
 
 def leader_age(p):
@@ -285,13 +311,13 @@ def promotion_gradient(p):
     """Promotion rate in the top minus the bottom quintile of relative growth."""
     q = quintile(p)
     d = p[q.isin([1, 5])].assign(top=(q[q.isin([1, 5])] == 5).astype(float))
-    return coef_estimate(fe_ols(d, "promoted", ["top"], [], CLUSTER), "top")
+    return coef_estimate(fe_ols(d, "promoted", ["top"], [], cluster_of(d)), "top")
 
 
 def promotion_logit_slope(p):
     """Logit of annual promotion on standardised relative growth (per SD), clustered."""
     d = p.assign(rel_sd=p["relative_growth_reported"] / p["relative_growth_reported"].std())
-    fit = logit(d, "promoted", ["rel_sd"], CLUSTER)
+    fit = logit(d, "promoted", ["rel_sd"], cluster_of(d))
     return _logit_estimate(fit, "rel_sd")
 
 
@@ -357,9 +383,9 @@ def cycle_frame(panel: pd.DataFrame, y: str) -> pd.DataFrame:
 def cycle_fit(d: pd.DataFrame, cluster: str | None = None) -> dict:
     """Seed 002's Table 1 on a :func:`cycle_frame`: ``dep`` (%) on the penultimate-year
     dummy and the controls the panel has, prefecture and year FE, clustered by
-    ``cluster`` (None: :data:`CLUSTER`, the prefecture)."""
+    ``cluster`` (None: :func:`cluster_of`)."""
     ctrl = [c for c in CONTROLS if c in d]
-    return fe_ols(d, "dep", ["penultimate", *ctrl], FE, cluster or CLUSTER)
+    return fe_ols(d, "dep", ["penultimate", *ctrl], FE, cluster or cluster_of(d))
 
 
 def cycle_estimate(panel: pd.DataFrame, y: str, cluster: str | None = None) -> Estimate:
@@ -392,21 +418,23 @@ def table1_st(p):
     return cycle_estimate(p, st_variable(p))
 
 
-def li_zhou_logit(p):
+def li_zhou_logit(p, cluster: str | None = None):
     """Li & Zhou (2005): logit of promotion on the term's average relative growth (pp),
     with age, years in post, insider and connected where the panel has them, among the
-    leader-years evaluated (all leader-years if the panel has no ``evaluated``)."""
+    leader-years evaluated (all leader-years if the panel has no ``evaluated``); clustered
+    by ``cluster`` (None: :func:`cluster_of`)."""
     d = p[p["evaluated"] == 1] if "evaluated" in p else p
     d = d.assign(rel_growth_pp=100.0 * d["term_rel_growth"])
     x = ["rel_growth_pp", *(c for c in ("age", "years_in_post", "insider", "connected") if c in d)]
-    return _logit_estimate(logit(d, "promoted", x, CLUSTER), "rel_growth_pp")
+    return _logit_estimate(logit(d, "promoted", x, cluster or cluster_of(d)), "rel_growth_pp")
 
 
 def ability_selection(p):
     """Promotion-rate difference per SD of leader ability (linear probability, all
     leader-years): > 0 when abler leaders are promoted more."""
     d = p.assign(ability_sd=(p["ability"] - p["ability"].mean()) / p["ability"].std())
-    return coef_estimate(fe_ols(d, "promoted", ["ability_sd"], [], CLUSTER), "ability_sd")
+    fit = fe_ols(d, "promoted", ["ability_sd"], [], cluster_of(d))
+    return coef_estimate(fit, "ability_sd")
 
 
 @dataclass(frozen=True)

@@ -20,7 +20,8 @@ jumps a simulation with discrete events has).
 * **Inference**: G = ∂m/∂θ by central differences (optimagic ``first_derivative``,
   steps a share of each parameter's range, one-sided at a bound), Ω = diag(s² + σ²)
   with σ the simulated moment's own standard error (the larger of the SE clustered by
-  prefecture on the pooled panel and the SE from the spread across seeds), and the
+  run on the pooled panel and the SE from the spread across seeds, about equal:
+  docs/validation/inference.md), and the
   sandwich V = B G'WΩWG B, B = (G'WG)⁻¹.
 * **Over-identification**: J = e'Ω⁻¹e at the estimate (e = m(θ̂) - m*), χ² with
   M - K degrees of freedom under the model (W is Ω⁻¹ up to the simulation term).

@@ -2,7 +2,7 @@
 
 :func:`synthetic_spec` replaces a spec's targets by the moments of a panel simulated at
 ``truth`` on *other* seeds than the estimation's (the "data" are never the estimation's
-own draws), with the standard errors of that panel (clustered by prefecture) as the
+own draws), with the standard errors of that panel (clustered by run) as the
 targets' standard errors (the larger of the clustered and the between-seed SE) and ±2
 of them as bands. Estimating on that spec should give
 intervals that cover ``truth``; :func:`coverage` says whether they do.
