@@ -442,8 +442,8 @@ def _plan_utility(model, tr, career, intrinsic):
     pred["connected"] = tr["connected"][:, None]
     pred["age"] = (tr["age"] + tr["k"])[:, None]
     ctx = model.upper.forecast_context()
-    util = career[:, None] * model.evaluator.believed_score(pred, ctx)
-    util += single["welfare"] * as_single(intrinsic)[0][:, None]
+    score = model.evaluator.believed_score(pred, ctx)  # (leaders, 1) if no plan moves it
+    util = career[:, None] * score + single["welfare"] * as_single(intrinsic)[0][:, None]
     # the inertia terms and mechanisms' utilities, in place (the same operations)
     drift = _budget_drift(model)
     drift *= along(beh.budget_inertia, drift)
