@@ -98,6 +98,54 @@ def test_broken_invariant_names_year_prefecture_and_quantity(tiny):
     assert "prefecture 4" in msg and "services" in msg and "year" in msg
 
 
+@pytest.mark.parametrize("off", [1.0005e-5, np.nan, -1.0])
+def test_budget_shares_off_one_name_the_prefecture(tiny, off):
+    # 1.0005e-5 off: outside the check's tolerance (1e-9 + 1e-5) but inside np.isclose's
+    # default one, which once picked the prefecture to name: an IndexError instead
+    model = IncentModel(tiny, seed=0)
+    model.step()
+    model.state.shares[3, 0] += off
+    with pytest.raises(InvariantError) as info:
+        model.check_invariants()
+    assert "prefecture 3" in str(info.value) and "budget shares" in str(info.value)
+    model.state.shares[3, 0] -= 0.0 if np.isnan(off) else off - 0.9e-5  # within: passes
+    if not np.isnan(off):
+        model.check_invariants()
+
+
+@pytest.mark.parametrize(
+    ("value", "broken"),
+    [(-0.0, False), (0.0, False), (1.0, False), (np.nan, True), (-1e-9, True), (1.0000001, True)],
+)
+def test_trust_outside_zero_one_breaks_an_invariant_and_minus_zero_does_not(tiny, value, broken):
+    model = IncentModel(tiny, seed=0)
+    model.step()
+    c = model.citizens
+    c.trust_central[7] = value  # float32: 1.0000001 is the next float above 1
+    if not broken:
+        model.check_invariants()
+        return
+    with pytest.raises(InvariantError) as info:
+        model.check_invariants()
+    assert "trust_central" in str(info.value)
+    assert f"prefecture {int(c.prefecture[7])}" in str(info.value)
+
+
+@pytest.mark.parametrize(
+    ("value", "broken"), [(-0.0, False), (np.inf, True), (np.nan, True), (-1.0, True)]
+)
+def test_firm_capital_below_zero_or_not_finite_breaks_an_invariant(tiny, value, broken):
+    model = IncentModel(tiny, seed=0)
+    model.step()
+    f = model.firms
+    f.capital[3] = value
+    if not broken:
+        model.check_invariants()
+        return
+    with pytest.raises(InvariantError, match="firm capital"):
+        model.check_invariants()
+
+
 def test_output_of_a_dead_firm_breaks_an_invariant(tiny):
     model = IncentModel(tiny, seed=0)
     model.step()

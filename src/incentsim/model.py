@@ -66,6 +66,21 @@ from incentsim.world import build_geographies
 STREAMS = ("world", "shocks", "firms", "citizens", "leaders", "upper", "rule", "appoint", "mesa")
 
 
+#: how far a prefecture's budget shares may sum from 1 (``np.allclose``'s default relative
+#: tolerance plus 1e-9)
+SHARES_TOLERANCE = 1e-9 + 1e-5 * 1.0
+
+
+def _bits_at_most(x: np.ndarray, upper) -> bool:
+    """Whether ``0 <= x <= upper`` for every value of the float array ``x`` (``upper``
+    not negative), tested on the values' bits read as unsigned integers: non-negative
+    floats order as their bits, and a sign bit or a NaN reads above ``upper``'s. One pass
+    where ``x.min()`` and ``x.max()`` take two, and the integer pass is faster. False
+    also for -0.0: test the floats then."""
+    uint = np.dtype(f"u{x.itemsize}")
+    return bool(x.view(uint).max() <= np.asarray(upper, x.dtype).view(uint))
+
+
 class InvariantError(RuntimeError):
     """A model invariant broke; names the year, prefecture and quantity."""
 
@@ -130,9 +145,7 @@ class IncentModel(mesa.Model):
         )
         self._calibrate_initial_levels()
         num, den = self.firms.tfp_totals()
-        self._tfp_level = np.array(
-            [self._ratio(a.sum(), b.sum(), 1.0) for a, b in zip(*self.by_member(num, den))]
-        )
+        self._tfp_level = self._member_ratio(num, den, 1.0)
         self._tfp_level_p = np.divide(num, den, out=np.zeros(n), where=den > 0)
         self.upper = UpperLevel(self)
         #: the sitting leaders, one row per prefecture (iterating gives Mesa agent views)
@@ -145,9 +158,8 @@ class IncentModel(mesa.Model):
         self.recorded_years: list[int] = []
         self.outcome_tables: list[np.ndarray] = []
         #: the leader-year panel: per column, one array of every member's rows per
-        #: recorded year (:meth:`member_panel` gives a member's)
+        #: recorded year (:meth:`member_panels` gives them member by member)
         self.panel_years: dict[str, list[np.ndarray]] = {c: [] for c in PANEL_COLUMNS}
-        self._stacked: tuple[int, dict[str, np.ndarray]] = (0, {})
 
     @property
     def records(self) -> list[dict]:
@@ -176,9 +188,13 @@ class IncentModel(mesa.Model):
         """Indicator ``name``'s scale for every prefecture (its member's)."""
         return self.state.indicator_scale[name][self.member]
 
-    @staticmethod
-    def _ratio(num: float, den: float, default: float) -> float:
-        return num / den if den > 0 else default
+    def _member_ratio(self, num: np.ndarray, den: np.ndarray, default) -> np.ndarray:
+        """Per member: the sum of ``num`` over its prefectures over that of ``den``
+        (``default`` where that is not positive). Each member's sums are along its row of
+        a (members, prefectures) view: the numbers of its run alone."""
+        a, b = (x.sum(axis=1) for x in self.by_member(num, den))
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return np.where(b > 0, a / b, default)
 
     # ----------------------------------------------------------------- set-up
 
@@ -458,8 +474,11 @@ class IncentModel(mesa.Model):
         """Draw the national and local shocks; move the national and local frontiers.
         Returns the national shock, one per member (it enters this year's output)."""
         st, econ, rs = self.state, self.economy, self.streams["shocks"]
-        national = self.national_economy.national_shock_sd * rs.standard_normal()
-        eps = econ.local_shock_sd * rs.standard_normal(self.n_prefectures)
+        # each member's national shock, then its prefectures' local ones: drawn in one
+        # call (the same numbers as two, one loop over the members instead of two)
+        z = rs.standard_normal(self.n_prefectures + self.n_members).reshape(self.n_members, -1)
+        national = self.national_economy.national_shock_sd * z[:, 0]
+        eps = econ.local_shock_sd * z[:, 1:].ravel()
         st.local_growth_shock = eco.local_shocks_next(
             st.local_growth_shock, eps, self.geo.spillover, econ
         )
@@ -590,12 +609,7 @@ class IncentModel(mesa.Model):
         alive the level is carried over (no change)."""
         n = self.n_prefectures
         prev, prev_p = self._tfp_level, self._tfp_level_p
-        tfp = np.array(
-            [
-                self._ratio(a.sum(), b.sum(), p)
-                for a, b, p in zip(*self.by_member(fy.tfp_num, fy.tfp_den), prev)
-            ]
-        )
+        tfp = self._member_ratio(fy.tfp_num, fy.tfp_den, prev)
         tfp_p = np.divide(fy.tfp_num, fy.tfp_den, out=np.zeros(n), where=fy.tfp_den > 0)
         tfp_p = np.where(fy.tfp_den > 0, tfp_p, prev_p)
         self._tfp_level, self._tfp_level_p = tfp, tfp_p
@@ -607,19 +621,22 @@ class IncentModel(mesa.Model):
     def _record(self, fate, fy, tfp_growth) -> None:
         """Append this year's outcome row and leader-panel rows of every member."""
         self.recorded_years.append(self.year)
-        self.outcome_tables.append(recording.outcome_rows(self, fate, fy, tfp_growth[0]))
-        cols = recording.panel_columns(self, fate, fy, tfp_growth[1])
+        protected = recording.protected_firms(self)
+        self.outcome_tables.append(recording.outcome_rows(self, fate, fy, tfp_growth[0], protected))
+        cols = recording.panel_columns(self, fate, fy, tfp_growth[1], protected)
         for k, v in cols.items():
             self.panel_years[k].append(v)
 
-    def member_panel(self, m: int) -> dict[str, np.ndarray]:
-        """Member ``m``'s leader-year panel, per column: its rows of every recorded year,
-        year after year (the recorded years are stacked once for all members)."""
-        years = len(self.panel_years[PANEL_COLUMNS[0]])
-        if self._stacked[0] != years:
-            self._stacked = (years, {c: np.stack(v) for c, v in self.panel_years.items() if v})
-        block = self.member_rows(m)
-        return {c: v[:, block].ravel() for c, v in self._stacked[1].items()}
+    def member_panels(self) -> dict[str, np.ndarray]:
+        """The leader-year panel of every member, one after another, per column (a
+        member's rows: every recorded year's, year after year); columns not recorded yet
+        are left out."""
+        k, m = self.n_members, self.member_size
+        return {
+            c: np.stack(v).reshape(len(v), k, m).transpose(1, 0, 2).ravel()
+            for c, v in self.panel_years.items()
+            if v
+        }
 
     # ----------------------------------------------------------------- invariants
 
@@ -643,17 +660,27 @@ class IncentModel(mesa.Model):
                 i = int(np.flatnonzero(bad)[0])
                 raise InvariantError(self.year, i, name, float(x[i]))
         sums = st.shares.sum(axis=1)
-        if not np.allclose(sums, 1.0, atol=1e-9) or (st.shares < 0).any():
-            i = int(np.flatnonzero(~np.isclose(sums, 1.0) | (st.shares < 0).any(axis=1))[0])
+        # np.allclose(sums, 1.0, atol=1e-9) spelt out (the same test, NaN failing it) at
+        # a tenth of its cost: it was 3 % of a small ensemble's year
+        if not np.abs(sums - 1.0).max() <= SHARES_TOLERANCE or (st.shares < 0).any():
+            off = ~(np.abs(sums - 1.0) <= SHARES_TOLERANCE) | (st.shares < 0).any(axis=1)
+            i = int(np.flatnonzero(off)[0])
             raise InvariantError(self.year, i, "budget shares", st.shares[i].tolist())
+        self._check_agents()
+
+    def _check_agents(self) -> None:
+        """:meth:`check_invariants` of the citizens and firms. Bounds are tested first on
+        the values' bits, one pass (:func:`_bits_at_most`), and on the floats only when
+        that fails: 35 -> 14 us for 320k float32 values (measured)."""
         c = self.citizens
         for name in ("trust_local", "trust_central"):
             x = getattr(c, name)
-            if not (x.min() >= 0.0 and x.max() <= 1.0):  # reductions: no temporaries; NaN fails
+            if not (_bits_at_most(x, 1.0) or (x.min() >= 0.0 and x.max() <= 1.0)):
                 i = int(np.flatnonzero(~((x >= 0) & (x <= 1)))[0])
                 raise InvariantError(self.year, int(c.prefecture[i]), name, float(x[i]))
         f = self.firms
-        if not (f.capital.min() >= 0.0 and np.isfinite(f.capital.max())):
+        finite = _bits_at_most(f.capital, np.finfo(f.capital.dtype).max)
+        if not (finite or (f.capital.min() >= 0.0 and np.isfinite(f.capital.max()))):
             i = int(np.flatnonzero((f.capital < 0) | ~np.isfinite(f.capital))[0])
             raise InvariantError(
                 self.year, int(f.prefecture[i]), "firm capital", float(f.capital[i])

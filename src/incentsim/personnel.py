@@ -109,8 +109,7 @@ class UpperLevel:
         score = score + promo.noise * rng.standard_normal(n)
         pct = self.percentile(score)
         st.last_score, st.rank_pct = score, pct
-        u_reappoint, u_rotate, u_hazard = rng.random((3, n), axis=1)
-        u_slots = rng.random(self.n_prov)
+        (u_reappoint, u_rotate, u_hazard), u_slots = self._uniforms()
         age, term = leaders.age, leaders.term_length
         evaluated = leaders.tenure_year >= term
         contest, reshuffled = self.irregular(evaluated)
@@ -148,6 +147,16 @@ class UpperLevel:
             moved=moved,
             rotated=moved & (u_rotate < ten.rotation_prob),
         )
+
+    def _uniforms(self) -> tuple[np.ndarray, np.ndarray]:
+        """The year's uniforms: three per prefecture (reappointment, rotation, hazard;
+        ``(3, prefectures)``) and one per province (its slots). Each member draws its
+        three rows of prefectures then its provinces' in one call: the same numbers as a
+        call for each, one loop over the members instead of two."""
+        k, m = self.model.n_members, self.model.member_size
+        u = self.rng.random(self.model.n_prefectures * 3 + self.n_prov).reshape(k, -1)
+        rows = u[:, : 3 * m].reshape(k, 3, m).transpose(1, 0, 2).reshape(3, -1)
+        return rows, u[:, 3 * m :].ravel()
 
     def promote(self, ranked: np.ndarray, u_slots: np.ndarray) -> np.ndarray:
         """The province tournaments: ``promotion.capacity`` x prefectures slots per

@@ -44,18 +44,16 @@ def _selection_quality(model, ability: np.ndarray, fate: dict[str, np.ndarray]) 
     k = model.n_members
     out = np.full(k, np.nan)
     promoted, contested = fate["promoted"], fate["contested"]
-    counts = np.bincount(model.member[promoted], minlength=k)
-    if not counts.any():
+    some = np.flatnonzero(np.bincount(model.member[promoted], minlength=k)).tolist()
+    if not some:
         return out
     means = []
-    for mask in (promoted, contested):
+    for mask in (promoted, contested):  # the promoted competed: none of these is empty
         chosen = ability[mask]
         ends = np.cumsum(np.bincount(model.member[mask], minlength=k)).tolist()
-        means.append(
-            [chosen[a:b].sum() / (b - a) if b > a else 0.0 for a, b in zip([0, *ends], ends)]
-        )
-    some = counts > 0
-    out[some] = (np.array(means[0]) - np.array(means[1]))[some]
+        starts = [0, *ends]
+        means.append([chosen[starts[j] : ends[j]].sum() / (ends[j] - starts[j]) for j in some])
+    out[some] = np.array(means[0]) - np.array(means[1])
     return out
 
 
@@ -101,14 +99,21 @@ def _total(x: np.ndarray) -> np.ndarray:
     return x.sum(axis=1)
 
 
+def protected_firms(model) -> np.ndarray:
+    """Each prefecture's count of protected firms (int64; firms are stored prefecture by
+    prefecture, in blocks of equal size): counted once for the outcomes and the panel."""
+    return model.firms.protected.reshape(model.n_prefectures, -1).sum(axis=1)
+
+
 def outcome_rows(
-    model, fate: dict[str, np.ndarray], fy: FirmYear, tfp_growth: np.ndarray
+    model, fate: dict[str, np.ndarray], fy: FirmYear, tfp_growth: np.ndarray, protected
 ) -> np.ndarray:
     """The year's outcomes, national, one row per member: (members, outcomes), the
-    outcomes in the order of :data:`incentsim.outcomes.OUTCOME_NAMES`."""
+    outcomes in the order of :data:`incentsim.outcomes.OUTCOME_NAMES`; ``protected``:
+    :func:`protected_firms`."""
     econ, k = model.national_economy, model.n_members  # econ: one value per member
-    members: list[Any] = [Members(x, k) for x in (model.state, fy, model.citizens, model.firms)]
-    st, fy, citizens, firms = members
+    members: list[Any] = [Members(x, k) for x in (model.state, fy, model.citizens)]
+    st, fy, citizens = members
     state, leaders = model.state, model.leaders
     alive = np.maximum(_total(fy.alive_start), 1.0)
     gdp_total, capital = _total(st.gdp), _total(fy.capital)
@@ -146,7 +151,7 @@ def outcome_rows(
             "tfp_growth": tfp_growth,
             "firm_entry_rate": _total(fy.entries) / alive,
             "firm_exit_rate": _total(fy.exits) / alive,
-            "protected_share": _total(firms.protected) / alive,
+            "protected_share": _total(protected.reshape(k, -1)) / alive,
             "debt_to_gdp": _total(st.debt) / gdp_total,
             "satisfaction": _mean(citizens.satisfaction),
             "trust_local": _mean(citizens.trust_local),
@@ -172,23 +177,21 @@ def _leader_columns(leaders) -> dict[str, Any]:
     }
 
 
-def _firm_columns(model, fy: FirmYear) -> dict[str, Any]:
-    n = model.n_prefectures
+def _firm_columns(fy: FirmYear, protected: np.ndarray) -> dict[str, Any]:
     alive_p = np.maximum(fy.alive_start, 1.0)
-    # firms are stored prefecture by prefecture, in blocks of equal size
-    protected_p = np.count_nonzero(model.firms.protected.reshape(n, -1), axis=1) / alive_p
     return {
         "firm_exit_rate": fy.exits / alive_p,
         "firm_entry_rate": fy.entries / alive_p,
-        "protected_share": protected_p,
+        "protected_share": protected / alive_p,
     }
 
 
 def panel_columns(
-    model, fate: dict[str, np.ndarray], fy: FirmYear, tfp_growth: np.ndarray
+    model, fate: dict[str, np.ndarray], fy: FirmYear, tfp_growth: np.ndarray, protected
 ) -> dict[str, np.ndarray]:
     """The year's rows of the leader-year panel, column by column (every member's, in
-    their blocks; prefectures and provinces numbered within the member)."""
+    their blocks; prefectures and provinces numbered within the member); ``protected``:
+    :func:`protected_firms`."""
     st, n = model.state, model.n_prefectures
     with np.errstate(divide="ignore", invalid="ignore"):
         growth_spend = np.where(st.spending_prev > 0, st.spending / st.spending_prev - 1.0, np.nan)
@@ -214,7 +217,7 @@ def panel_columns(
             "pollution_growth": st.pollution_growth,
             "debt_to_gdp": st.debt_to_gdp,
             "satisfaction": st.satisfaction_mean,
-            **_firm_columns(model, fy),
+            **_firm_columns(fy, protected),
             "tfp_growth": tfp_growth,
             "log_gdp": np.log(st.gdp),
             "score": fate["score"],

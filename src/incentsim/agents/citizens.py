@@ -409,8 +409,10 @@ class CitizenPopulation:
         )
 
     def means(self, n_pref: int) -> dict[str, np.ndarray]:
-        """Per-prefecture means (float64): satisfaction, trusts, expected income growth,
-        and petitions per 1,000 citizens."""
+        """Per-prefecture means (float64) of what the prefectures read each year:
+        satisfaction, expected income growth, and petitions per 1,000 citizens (the
+        trusts' means were made too until session 9, and read by nothing: two passes over
+        every citizen a year, 2 % of a province-scale ensemble's time)."""
         rows = (n_pref, self.per_prefecture)
 
         def mean(x):  # float32 pairwise row sums: exact enough, no float64 copy
@@ -418,8 +420,6 @@ class CitizenPopulation:
 
         return {
             "satisfaction": mean(self._satisfaction),
-            "trust_local": mean(self._trust_local),
-            "trust_central": mean(self._trust_central),
             "expected_growth": mean(self._expected_growth),
             "petitions": PER_THOUSAND
             * np.count_nonzero(self._petitioned.reshape(rows), axis=1)
