@@ -33,10 +33,14 @@ define make_venv
 	touch $(1)/.installed
 endef
 
-$(STAMP): pyproject.toml setup.py
+# the compiled citizens' step (setup.py builds it into the source tree): rebuilt when
+# its sources change
+KERNEL := src/incentsim/agents/_citizens_kernel.pyx src/incentsim/agents/citizens_kernel.h
+
+$(STAMP): pyproject.toml setup.py $(KERNEL)
 	$(call make_venv,$(VENV),$(PYTHON))
 
-$(STAMP_SECOND): pyproject.toml setup.py
+$(STAMP_SECOND): pyproject.toml setup.py $(KERNEL)
 	$(call make_venv,$(VENV_SECOND),$(PYTHON_SECOND))
 
 install: $(STAMP)

@@ -1,19 +1,57 @@
-"""Build configuration beyond pyproject.toml: the shipped files as package data.
+"""Build configuration beyond pyproject.toml: the shipped files as package data, and
+the compiled citizens' step.
 
 The top-level folders configs/ (scenarios), sweeps/ (sweep specs) and specs/ (problem
 specs) stay where they are in the checkout; each is mapped to a data-only package
 ``incentsim._shipped.<folder>`` so that every file in it goes into the wheel, without a
 list of files (see incentsim.shipped, which finds them in either place).
+
+``incentsim.agents._citizens_kernel`` (Cython around citizens_kernel.h) is compiled
+with optimisation and without fused multiply-adds (``-ffp-contract=off``): its results
+are then the same bits whatever instructions the compiler picks (see the header).
 """
 
-from setuptools import find_packages, setup
+from Cython.Build import cythonize
+from setuptools import Extension, find_packages, setup
+from setuptools.command.build_ext import build_ext
 
 SHIPPED = ("configs", "sweeps", "specs")
 DATA = {f"incentsim._shipped.{name}": name for name in SHIPPED}
+AGENTS = "src/incentsim/agents"
+#: gcc and clang: optimise and vectorise, every float operation rounded on its own (no
+#: fused multiply-adds); neither errno from sqrtf nor floating-point exception flags to
+#: keep (both would keep the loops from being vectorised; neither changes a number). No
+#: -march: the header has gcc compile the kernel for AVX-512, AVX2 and the baseline, the
+#: CPU's best chosen at load time (same numbers), so a build runs on any x86-64
+UNIX_FLAGS = ["-O3", "-ffp-contract=off", "-fno-math-errno", "-fno-trapping-math"]
+
+
+class BuildExt(build_ext):
+    """build_ext with the kernel's flags for the compiler in use (MSVC: its defaults)."""
+
+    def build_extensions(self):
+        if self.compiler.compiler_type == "unix":
+            for ext in self.extensions:
+                ext.extra_compile_args = UNIX_FLAGS
+        super().build_extensions()
+
+
+KERNEL = Extension(
+    "incentsim.agents._citizens_kernel",
+    [f"{AGENTS}/_citizens_kernel.pyx"],
+    include_dirs=[AGENTS],
+    depends=[f"{AGENTS}/citizens_kernel.h"],
+)
 
 setup(
     packages=find_packages("src") + list(DATA),
     package_dir={"": "src", **DATA},
-    package_data={"incentsim": ["py.typed"], **{pkg: ["*", "**/*"] for pkg in DATA}},
+    package_data={
+        "incentsim": ["py.typed"],
+        "incentsim.agents": ["*.pyi"],  # the kernel's types
+        **{pkg: ["*", "**/*"] for pkg in DATA},
+    },
     exclude_package_data={pkg: ["__pycache__/*", "*.pyc"] for pkg in DATA},
+    ext_modules=cythonize([KERNEL], quiet=True, compiler_directives={"language_level": 3}),
+    cmdclass={"build_ext": BuildExt},
 )

@@ -1,6 +1,6 @@
 """The populations' faster passes give exactly the numbers of the rules they rewrite:
-batched draws of an ensemble's chunk (:mod:`incentsim.agents.fastrng`) and fused
-updates of :mod:`incentsim.agents.citizens`."""
+batched draws of an ensemble's chunk (:mod:`incentsim.agents.fastrng`) and the compiled
+yearly step of :mod:`incentsim.agents.citizens`."""
 
 import numpy as np
 import pytest
@@ -20,32 +20,6 @@ def test_equal_counts_of_several_streams_equal_them_one_by_one(count):
     assert got.dtype == np.float32 and got.shape == (5 * count,)
     np.testing.assert_array_equal(got.view(np.uint32), expect.view(np.uint32))
     assert [a.random_raw() for a in alone] == [t.random_raw() for t in together]
-
-
-@pytest.mark.parametrize(
-    "credit, blame",
-    [(0.05, 0.018), (0.01, 0.2), (0.03, 0.03), (0.0, 0.1), (np.array([0.05, 0.01]), 0.02)],
-)
-def test_central_trust_move_is_credit_up_and_blame_down(credit, blame):
-    """The centre's trust moves by ``credit * gap`` up and ``blame * gap`` down, exactly
-    as the branch-free sum of the rule, whichever rate is larger, and where members
-    differ in which is (one rate per prefecture)."""
-    from incentsim.agents.citizens import _central_move, _central_rates
-
-    gap = np.random.default_rng(0).uniform(-1, 1, (2, 500)).astype(np.float32)
-    gap[:, :3] = [0.0, 1e-30, -1e-30]
-    rows = [
-        np.full((2, 1), v, np.float32) if np.ndim(v) == 0 else np.asarray(v, np.float32)[:, None]
-        for v in (credit, blame)
-    ]
-    expect = np.maximum(gap, 0) * rows[0] + np.minimum(gap, 0) * rows[1]
-    par = _central_rates(*(np.asarray(v, np.float32) for v in (credit, blame)))
-
-    class Chunk:  # the two prefectures' rows of a chunk
-        lo, hi, rows = 0, 2, (2, 500)
-
-    got = _central_move(gap.ravel().copy(), par, Chunk(), np.empty(1000, np.float32))
-    np.testing.assert_array_equal(got.reshape(2, 500), expect)
 
 
 def test_row_loops_give_the_same_numbers_and_restore_the_buffer():
@@ -76,33 +50,129 @@ def test_a_chunks_slots_counted_and_valued_by_prefecture():
         np.testing.assert_array_equal(c.by_slot(value, idx), value[rows])
 
 
-@pytest.mark.parametrize("per", [2, 3, 7])
-@pytest.mark.parametrize("k", [1, 2, 4])
-def test_trust_is_pulled_toward_the_ring_and_random_neighbours(per, k):
-    """Socialising sums, in this order, the ring neighbours ``j + 1`` and ``j - 1`` (one
-    of them with ``k = 1``) and the random ties, around each prefecture's ring, however
-    few its citizens: the same numbers as summing the neighbour columns one by one."""
+F32 = np.float32
+
+
+def _population(per, n_pref, k, seed):
+    """A population of ``n_pref`` prefectures of ``per`` citizens with random state,
+    set up as :class:`CitizenPopulation` sets one up (chunks, ties, streams), without a
+    model."""
     from incentsim.agents.citizens import CitizenPopulation
 
-    n_pref, rng = 3, np.random.default_rng(per * 10 + k)
-    n = n_pref * per
+    rng = np.random.default_rng(seed)
+    n = per * n_pref
     pop = CitizenPopulation.__new__(CitizenPopulation)
-    pop.k, pop.n_lattice, pop.per_prefecture = k, min(k, 2), per
-    pop._trust_local = rng.random(n).astype(np.float32)
-    j = np.tile(np.arange(per), n_pref)
-    base = np.repeat(np.arange(n_pref) * per, per)
-    ties = [base + (j + rng.integers(1, per, n)) % per for _ in range(k - 2)]
-    pop._ties = np.array(ties, np.intp).reshape(len(ties), n)
-    t = pop._trust_local.copy()
-    cols = [base + (j + o) % per for o in (1, -1)[: min(k, 2)]] + list(pop._ties)
-    acc = t[cols[0]]
-    for col in cols[1:]:
-        acc = acc + t[col]
-    si = np.float32(0.1)
-    expect = np.clip(t * (1 - si) + acc * (si / np.float32(k)), 0, 1)
-    c = fastrng.Chunk((0, n_pref), per, [(0, np.random.SFC64(0))])
-    pop._socialise(c, np.zeros(n, np.float32), np.zeros(n_pref, np.float32), {"si": si})
-    np.testing.assert_array_equal(pop._trust_local, expect)
+    pop.per_prefecture, pop.n_pref = per, n_pref
+    pop.k = k if per >= 2 else 0
+    pop.n_lattice = min(pop.k, 2)
+    pop.skill = rng.lognormal(0, 0.3, n).astype(F32)
+    pop._income = rng.lognormal(0, 0.3, n).astype(F32)
+    pop._expected_growth = rng.normal(0.05, 0.02, n).astype(F32)
+    pop._satisfaction = np.zeros(n, F32)
+    pop._trust_local = rng.random(n).astype(F32)
+    pop._trust_central = rng.random(n).astype(F32)
+    pop._petitioned = np.ones(n, bool)
+    pop._chunks = fastrng.Chunking(n_pref, per, rng)
+    pop._ties = pop._random_ties(n_pref, per, pop.k - pop.n_lattice, rng)
+    pop._chunks.spawn(rng)
+    return pop
+
+
+def _table(n_pref, seed, **fixed):
+    """A parameter table of the kernel: random values per prefecture, some fixed."""
+    from incentsim.agents.citizens import KERNEL_PARAMETERS
+
+    rng = np.random.default_rng(seed)
+    par = rng.uniform(0.05, 0.6, (len(KERNEL_PARAMETERS), n_pref)).astype(F32)
+    names = {name: row for row, name in zip(par, KERNEL_PARAMETERS)}
+    names["trapped"][...] = rng.integers(0, 2, n_pref)  # members with and without the trap
+    names["neg_weight"] *= -1
+    names["shock"][::2] = 0.0
+    for name, value in fixed.items():
+        names[name][...] = value
+    return par, names
+
+
+def _stream_copy(pop):
+    bg = np.random.SFC64()
+    bg.state = pop._chunks.streams[0].state
+    return bg
+
+
+@pytest.mark.parametrize("per, n_pref, k", [(2, 3, 1), (3, 5, 2), (7, 4, 4), (40, 6, 6), (1, 3, 4)])
+def test_the_kernel_follows_rules_1_to_5(per, n_pref, k):
+    """With no income shock and no noise, a year of the compiled kernel gives exactly the
+    numbers of the rules of incentsim.agents.citizens (float32, each operation rounded,
+    in the docstring's order), given the satisfaction it computes, which is the logistic
+    of the index to float32 rounding: incomes and expectations; local trust moved
+    toward satisfaction (gain rate, Tacitus trap where set, loss rate), pulled toward
+    the ring's ``j + 1`` and ``j - 1`` (one of them with ``k = 1``) and the random ties,
+    knocked down by a scandal, clipped; trust in the centre; and petitions drawn, one
+    uniform per citizen below the threshold, from the stream after the normals."""
+    pop = _population(per, n_pref, k, seed=per * 10 + k)
+    par, p = _table(n_pref, seed=k, income_sd=0.0, neg_noise=0.0, pthr=0.5)
+    old = {c: getattr(pop, c).copy() for c in ("_income", "_expected_growth", "_trust_local",
+                                               "_trust_central")}  # fmt: skip
+    stream = _stream_copy(pop)
+    pop._step_chunk(0, par)
+
+    def rep(name):  # a parameter of each citizen's prefecture
+        return np.repeat(p[name], per)
+
+    income = rep("wage") * pop.skill
+    surprise = income / old["_income"] - F32(1.0) - old["_expected_growth"]
+    np.testing.assert_array_equal(pop._income, income)
+    np.testing.assert_array_equal(
+        pop._expected_growth, old["_expected_growth"] + surprise * rep("adj")
+    )
+    x = (surprise * rep("neg_weight") - rep("base")).astype(np.float64)
+    np.testing.assert_allclose(pop._satisfaction, 1 / (1 + np.exp(x)), rtol=3e-7)
+    sat, tl, tc = pop._satisfaction, old["_trust_local"], old["_trust_central"]
+    gap = sat - tl
+    up = np.where(rep("trapped") > 0, np.minimum(tl, rep("thr")) * rep("tac"), rep("gain"))
+    t = tl + np.where(gap > 0, up * gap, gap * rep("loss"))
+    gap_c = np.minimum(sat + rep("premium"), F32(1.0)) - tc
+    moved = tc + np.where(gap_c > 0, gap_c * rep("credit"), gap_c * rep("blame"))
+    np.testing.assert_array_equal(pop._trust_central, np.clip(moved, 0, 1))
+    if pop.k:
+        j = np.tile(np.arange(per), n_pref)
+        base = np.repeat(np.arange(n_pref) * per, per)
+        cols = [base + (j + o) % per for o in (1, -1)[: pop.n_lattice]] + list(pop._ties)
+        acc = t[cols[0]]
+        for col in cols[1:]:
+            acc = acc + t[col]
+        t = t * rep("keep") + acc * rep("pull")
+    np.testing.assert_array_equal(pop._trust_local, np.clip(t - rep("shock"), 0, 1))
+    fastrng.normals(stream, per * n_pref)  # the year's shocks come first
+    below = np.flatnonzero(sat < rep("pthr"))
+    u = fastrng.uniforms(stream, len(below))
+    expect = np.zeros(per * n_pref, bool)
+    expect[below] = u < (rep("pthr") - sat)[below] * rep("pscale")[below]
+    np.testing.assert_array_equal(pop._petitioned, expect)
+    assert 0 < len(below) < per * n_pref or per * n_pref < 20
+    assert stream.random_raw() == pop._chunks.streams[0].random_raw()  # as many draws
+
+
+@pytest.mark.parametrize("n", [1, 2, 9, 4501])
+def test_the_kernels_shocks_are_fastrngs_normals(n):
+    """The kernel's income shocks are :func:`fastrng.normals` of its stream, to float32
+    rounding (its own log, sin and cos), odd and even counts: with wage and skill 1 and
+    ``income_shock_sd`` 1, log income is the shock."""
+    pop = _population(n, 1, 0, seed=n)
+    pop.skill[...] = 1.0
+    par, _ = _table(1, seed=n, income_sd=1.0, wage=1.0)
+    expect = fastrng.normals(_stream_copy(pop), n)
+    pop._step_chunk(0, par)
+    np.testing.assert_allclose(np.log(pop._income.astype(np.float64)), expect, rtol=0, atol=2e-6)
+
+
+def test_very_unhappy_citizens_have_satisfaction_zero_and_very_happy_ones():
+    """exp of a very large argument overflows to inf: satisfaction 0, not NaN; of a very
+    small one, 0: satisfaction 1."""
+    pop = _population(50, 2, 2, seed=3)
+    par, _ = _table(2, seed=3, base=[-500.0, 500.0])
+    pop._step_chunk(0, par)
+    np.testing.assert_array_equal(pop._satisfaction, np.repeat([0.0, 1.0], 50))
 
 
 def test_an_ensembles_last_small_group_joins_the_one_before():

@@ -39,12 +39,19 @@ agent per citizen):
    satisfaction) / petition_threshold``.
 
 Implementation (DESIGN §3): state is float32 columns (one slot per citizen,
-fixed slots per prefecture, so per-prefecture inputs broadcast over a
-``(prefectures, citizens)`` view instead of being gathered, and
+fixed slots per prefecture, so a prefecture's citizens are one row and
 per-prefecture means are row means). A year is stepped in chunks of whole
 prefectures, each with its own SFC64 stream, on a small thread pool
 (:mod:`incentsim.agents.fastrng`): reproducible for a seed whatever the
-number of threads.
+number of threads. Rules 1-5 of a chunk are one compiled kernel
+(``citizens_kernel.h``, called through Cython, ``_citizens_kernel.pyx``; built by
+``pip install``), which follows the list above step by step: it turns the chunk's
+raw SFC64 words into fastrng's uniforms and normals, makes one pass over each
+prefecture's citizens for rules 1-4 and one for the social pull, and releases the
+GIL. Its exp, log, sin and cos are its own (float32 polynomials, about 1 ulp): the
+same numbers on every machine and instruction set, so an ensemble's member steps bit
+for bit as alone. Parameters reach it as a table of one float32 per prefecture
+(:data:`KERNEL_PARAMETERS`), so ensemble members may differ in them.
 """
 
 from __future__ import annotations
@@ -52,41 +59,26 @@ from __future__ import annotations
 import mesa
 import numpy as np
 
+try:
+    from incentsim.agents._citizens_kernel import step_chunk
+except ImportError as exc:  # a source tree whose kernel was never compiled
+    raise ImportError(
+        "incentsim's compiled citizens' step is not built: run `pip install -e .` "
+        "(or `python setup.py build_ext --inplace`) in the checkout"
+    ) from exc
 from incentsim.agents.columns import column
-from incentsim.agents.fastrng import (
-    Chunk,
-    Chunking,
-    by_rows,
-    members,
-    prefecture_values,
-    run_chunks,
-)
+from incentsim.agents.fastrng import Chunking, members, run_chunks
 from incentsim.economy import PER_THOUSAND, satisfaction_index
 from incentsim.seeding import Draws
 
 F32 = np.float32
-_INF = F32(np.inf)
-
-
-def _by_row(op, x: np.ndarray, value, c: Chunk, out: np.ndarray | None = None):
-    """``op(x, value)`` into ``out`` (default: ``x``, in place) for a chunk's citizens,
-    ``value`` one number or one per prefecture (where ensemble members differ)."""
-    out = x if out is None else out
-    if value.ndim:
-        by_rows(op, x.reshape(c.rows), value[c.lo : c.hi, None], out=out.reshape(c.rows))
-    else:
-        op(x, value, out=out)
-    return out
-
-
-def _scaled(x: np.ndarray, value, c: Chunk, out: np.ndarray | None = None):
-    """``x * value`` (:func:`_by_row`, the common case spelt out: it is called often)."""
-    out = x if out is None else out
-    if value.ndim:
-        by_rows(np.multiply, x.reshape(c.rows), value[c.lo : c.hi, None], out=out.reshape(c.rows))
-    else:
-        np.multiply(x, value, out=out)
-    return out
+#: rows of the kernel's parameter table, in citizens_kernel.h's order (its P_* names
+#: say what each is; the kernel checks their number)
+KERNEL_PARAMETERS = (
+    "wage", "income_sd", "adj", "neg_weight", "neg_noise", "base",
+    "trapped", "thr", "tac", "gain", "loss", "keep", "pull", "shock",
+    "premium", "credit", "blame", "pthr", "pscale",
+)  # fmt: skip
 
 
 def _f32(value):
@@ -100,51 +92,12 @@ def _at(value: np.ndarray, rows: np.ndarray) -> np.ndarray:
 
 
 def _tacitus(gain, threshold) -> dict:
-    """The Tacitus trap's terms: ``thr``, ``tac`` (gain rate over the threshold, float32;
-    ``None`` where no member sets a threshold) and ``untrapped`` (the prefectures whose
-    member sets none, where members differ in whether they do; else ``None``)."""
-    if not isinstance(threshold, np.ndarray):  # members share it
-        tac = _f32(gain / threshold) if threshold > 0 else None
-        return {"thr": _f32(threshold), "tac": tac, "untrapped": None}
-    on = threshold > 0.0
-    if not np.any(on):
-        return {"thr": _f32(threshold), "tac": None, "untrapped": None}
-    return {
-        "thr": _f32(threshold),
-        "tac": _f32(gain / np.where(on, threshold, 1.0)),
-        "untrapped": None if np.all(on) else ~on,
-    }
-
-
-def _central_rates(credit, blame) -> dict:
-    """The rates trust in the centre moves at toward a higher (``credit``) and a lower
-    (``blame``) target, and ``pick``: ``np.maximum`` where every member's credit is at
-    least its blame, ``np.minimum`` where at most, else ``None``
-    (:func:`_central_move`)."""
-    pick: np.ufunc | None = None
-    if np.all(credit >= blame):
-        pick = np.maximum
-    elif np.all(credit <= blame):
-        pick = np.minimum
-    return {"credit": credit, "blame": blame, "pick": pick}
-
-
-def _central_move(gap: np.ndarray, par, c: Chunk, out: np.ndarray) -> np.ndarray:
-    """Move of trust in the centre: ``credit * gap`` for a positive ``gap`` (overwritten),
-    ``blame * gap`` for a negative one, into ``out``.
-
-    With credit >= blame (both >= 0) that is the larger of the two products (rounding
-    keeps their order), with credit <= blame the smaller: three passes instead of
-    five, the same numbers (``gap`` is never -0, trust never -0, so the sign of a zero
-    move does not matter). Else the branch-free sum of :meth:`CitizenPopulation._trust_moves`."""
-    if par["pick"] is not None:
-        _scaled(gap, par["credit"], c, out=out)
-        return par["pick"](out, _scaled(gap, par["blame"], c), out=out)
-    np.clip(gap, F32(0.0), _INF, out=out)
-    _scaled(out, par["credit"], c)
-    np.clip(gap, -_INF, F32(0.0), out=gap)
-    out += _scaled(gap, par["blame"], c)
-    return out
+    """The Tacitus trap's terms: ``thr`` (the threshold), ``tac`` (the gain rate over
+    it) and ``trapped`` (1 where a threshold is set, else 0; one number, or one per
+    prefecture where members differ)."""
+    on = np.asarray(threshold) > 0.0
+    tac = gain / np.where(on, threshold, 1.0)
+    return {"thr": threshold, "tac": tac, "trapped": on.astype(F32)}
 
 
 def _initial_trust(z: np.ndarray, mean, sd) -> np.ndarray:
@@ -207,13 +160,14 @@ class CitizenPopulation:
         return value[self.prefecture] if np.ndim(value) else value
 
     def _random_ties(self, n_pref: int, per: int, k_rand: int, rng: Draws) -> np.ndarray:
-        """Random ties as chunk-local row indices, ``(k_rand, n)`` intp (no index casts).
+        """Random ties as chunk-local row indices, ``(k_rand, n)`` int32 (half the bytes
+        of intp for the kernel to read each year).
 
         Citizen ``j`` of a prefecture is tied to ``(j + d) % per`` with ``d``
         uniform on ``1..per-1`` (never to themselves).
         """
         n = n_pref * per
-        ties = np.empty((k_rand, n), dtype=np.intp)
+        ties = np.empty((k_rand, n), dtype=np.int32)
         j = np.tile(np.arange(per, dtype=np.intp), n_pref)
         for c in range(k_rand):
             other = np.add(j, rng.integers(1, per, n), out=ties[c])
@@ -248,144 +202,56 @@ class CitizenPopulation:
 
     def step(self, wage, services, pollution, news, scandal_shock) -> None:
         own = self.model.behaviour  # a field members differ in: one value per prefecture
-        index = satisfaction_index(services, 0.0, pollution, own, news)
-        base, wage, shock = (
-            prefecture_values(x, self.n_pref, F32) for x in (index, wage, scandal_shock)
+        gain, loss, pthr = own.trust_gain_rate, own.trust_loss_rate, own.petition_threshold
+        si = _f32(own.social_influence)
+        values = dict(
+            wage=wage,
+            income_sd=self.model.economy.income_shock_sd,
+            adj=own.expectation_adjustment,
+            neg_weight=-_f32(own.satisfaction_income),
+            neg_noise=-_f32(own.citizen_noise),
+            base=satisfaction_index(services, 0.0, pollution, own, news),
+            **_tacitus(gain, own.tacitus_threshold),
+            gain=gain,
+            loss=loss,
+            keep=F32(1.0) - si,
+            pull=si / F32(max(self.k, 1)),
+            shock=scandal_shock,
+            premium=own.central_premium,
+            credit=own.central_credit * gain,
+            blame=own.central_blame * loss,
+            pthr=pthr,
+            pscale=own.petition_scale * own.petition_propensity / np.maximum(pthr, 1e-9),
         )
-        thr, pthr = own.tacitus_threshold, own.petition_threshold
-        gain, loss = own.trust_gain_rate, own.trust_loss_rate
-        par = dict(
-            adj=_f32(own.expectation_adjustment),
-            neg_noise_sd=-_f32(own.citizen_noise),
-            **_tacitus(gain, thr),
-            gain=_f32(gain),
-            loss=_f32(loss),
-            **_central_rates(_f32(own.central_credit * gain), _f32(own.central_blame * loss)),
-            premium=_f32(own.central_premium),
-            si=_f32(own.social_influence),
-            pthr=_f32(pthr),
-            pscale=_f32(
-                own.petition_scale
-                * own.petition_propensity
-                / (np.maximum(pthr, 1e-9) if isinstance(pthr, np.ndarray) else max(pthr, 1e-9))
-            ),
-            income_sd=_f32(self.model.economy.income_shock_sd),
-            neg_income_weight=-_f32(own.satisfaction_income),
-        )
-        run_chunks(lambda i: self._step_chunk(i, wage, base, shock, par), len(self._chunks))
+        # the kernel's parameter table: one row per parameter, one float32 per prefecture
+        par = np.empty((len(KERNEL_PARAMETERS), self.n_pref), F32)
+        for row, name in zip(par, KERNEL_PARAMETERS, strict=True):
+            row[...] = values[name]
+        run_chunks(lambda i: self._step_chunk(i, par), len(self._chunks))
 
-    def _step_chunk(self, i: int, wage, base, shock, par) -> None:
-        """Rules 1-5 of the module docstring for one chunk of whole prefectures."""
+    def _step_chunk(self, i: int, par: np.ndarray) -> None:
+        """Rules 1-5 of the module docstring for one chunk of whole prefectures (the
+        compiled kernel; each of the chunk's segments draws from its own stream)."""
         c = self._chunks.chunk(i)
-        sat = self._income_and_mood(c, wage, base, par)
-        dl = self._trust_moves(c, sat, par)
-        self._socialise(c, dl, shock, par)
-        self._petition(c, sat, par)
-
-    def _income_and_mood(self, c: Chunk, wage, base, par) -> np.ndarray:
-        """1. income and expectations (one shock e moves income and mood);
-        2. satisfaction = logistic(index + noise). Returns satisfaction."""
         a, b = c.a, c.b
-        inc_prev = self._income[a:b]
-        eg = self._expected_growth[a:b]
-        e = c.normals()
-        inc = _scaled(e, par["income_sd"], c, out=np.empty_like(e))
-        np.exp(inc, out=inc)
-        _scaled(inc, wage, c)
-        inc *= self.skill[a:b]
-        surprise = np.divide(inc, inc_prev)
-        surprise -= F32(1.0)
-        surprise -= eg
-        eg += _scaled(surprise, par["adj"], c, out=np.empty_like(surprise))
-        inc_prev[...] = inc
-        # -(weight * surprise + noise * e + base) as (-weight) * surprise + (-noise) * e
-        # - base: negation is exact, so the same bits, one pass fewer
-        x = _scaled(surprise, par["neg_income_weight"], c)
-        _scaled(e, par["neg_noise_sd"], c)
-        x += e
-        _by_row(np.subtract, x, base, c)
-        with np.errstate(over="ignore"):  # exp overflows to inf: satisfaction 0, as it should
-            np.exp(x, out=x)
-        x += F32(1.0)
-        sat = self._satisfaction[a:b]
-        np.reciprocal(x, out=sat)
-        return sat
-
-    def _trust_moves(self, c: Chunk, sat: np.ndarray, par) -> np.ndarray:
-        """3-4. trust moves toward satisfaction (asymmetric, Tacitus trap); the centre.
-        Updates trust in the centre; returns the move of local trust.
-
-        Branch-free: a move is ``rate_up * max(gap, 0) + rate_down * min(gap, 0)``, one
-        term exactly zero, so it equals picking the rate by the sign of the gap bit for
-        bit, without a masked copy (which a random mask makes ten times slower).
-        ``max(x, 0)`` and ``min(x, 0)`` are ``clip``s: the same numbers (a gap is never
-        -0), without ``maximum``'s NaN checks (0.11 ns a citizen instead of 0.18)."""
-        tl = self._trust_local[c.a : c.b]
-        tc = self._trust_central[c.a : c.b]
-        gap = np.subtract(sat, tl)
-        up = np.clip(gap, F32(0.0), _INF)
-        np.clip(gap, -_INF, F32(0.0), out=gap)
-        if par["tac"] is not None:
-            dl = _by_row(np.minimum, tl, par["thr"], c, out=np.empty_like(tl))
-            _scaled(dl, par["tac"], c)
-            dl *= up
-            if par["untrapped"] is not None:  # members without the trap: the gain rate
-                rows = par["untrapped"][c.lo : c.hi]
-                free = _scaled(up, par["gain"], c, out=np.empty_like(up)).reshape(c.rows)
-                dl.reshape(c.rows)[rows] = free[rows]
-        else:
-            dl = _scaled(up, par["gain"], c, out=np.empty_like(up))
-        _scaled(gap, par["loss"], c)
-        dl += gap
-        _by_row(np.add, sat, par["premium"], c, out=gap)
-        np.clip(gap, -_INF, F32(1.0), out=gap)
-        gap -= tc
-        tc += _central_move(gap, par, c, out=up)
-        np.clip(tc, F32(0.0), F32(1.0), out=tc)
-        return dl
-
-    def _socialise(self, c: Chunk, dl: np.ndarray, shock, par) -> None:
-        """3 (end). moved trust is pulled toward the neighbours'; scandals knock it down."""
-        a, b = c.a, c.b
-        tl = self._trust_local[a:b]
-        t = np.add(tl, dl)
-        if self.k:
-            t2 = t.reshape(c.rows)
-            acc = np.empty_like(t)
-            acc2 = acc.reshape(c.rows)
-            # t[j + 1] (+ t[j - 1]) in one pass over the whole chunk, then each ring's ends
-            if self.n_lattice == 2:
-                np.add(t[2:], t[:-2], out=acc[1:-1])
-                np.add(t2[:, 1], t2[:, -1], out=acc2[:, 0])
-                np.add(t2[:, 0], t2[:, -2], out=acc2[:, -1])
-            else:
-                acc[:-1] = t[1:]
-                acc2[:, -1] = t2[:, 0]
-            tied = np.empty_like(t)
-            for ties in self._ties:
-                # ties are always in range: "wrap" skips the checks of "raise", which
-                # (with out=) also copies out: 0.44 ns a tie instead of 0.80 (measured)
-                acc += np.take(t, ties[a:b], out=tied, mode="wrap")
-            _scaled(t, F32(1.0) - par["si"], c)
-            _scaled(acc, par["si"] / F32(self.k), c)
-            t += acc
-        if np.any(shock[c.lo : c.hi]):  # t - 0 is t: no pass in a year without scandals
-            _by_row(np.subtract, t, shock, c)
-        np.clip(t, F32(0.0), F32(1.0), out=tl)
-
-    def _petition(self, c: Chunk, sat: np.ndarray, par) -> None:
-        """5. petitions from citizens below the threshold."""
-        pet = self._petitioned[c.a : c.b]
-        pet[...] = False
-        pthr, pscale = par["pthr"], par["pscale"]
-        short = np.flatnonzero(_by_row(np.less, sat, pthr, c, out=np.empty(len(sat), bool)))
-        if len(short):
-            if pthr.ndim or pscale.ndim:  # members differ: each citizen's prefecture's
-                rows = c.lo + short // self.per_prefecture
-                pthr, pscale = _at(pthr, rows), _at(pscale, rows)
-            prob = pthr - sat[short]
-            prob *= pscale
-            pet[short[c.uniforms(short) < prob]] = True
+        seg_row = np.append(c.starts // self.per_prefecture, c.rows[0]).astype(np.intp)
+        step_chunk(
+            self._income[a:b],
+            self._expected_growth[a:b],
+            self._satisfaction[a:b],
+            self._trust_local[a:b],
+            self._trust_central[a:b],
+            self.skill[a:b],
+            self._petitioned[a:b].view(np.uint8),
+            par,
+            c.lo,
+            self.per_prefecture,
+            self.n_lattice,
+            self._ties,
+            a,
+            seg_row,
+            c.streams,
+        )
 
     def redress(self, share: float | np.ndarray, rng: Draws) -> None:
         """Settle a share of this year's petitions (petition channel)."""

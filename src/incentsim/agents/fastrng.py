@@ -12,7 +12,9 @@ of numpy's generators here) and turn them into float32 variates themselves:
   7e-9 is cut off), which no rule of the model can notice.
 
 This is three times faster than ``Generator.standard_normal(dtype=float32)``
-(numpy's ziggurat takes one call through a function pointer per draw).
+(numpy's ziggurat takes one call through a function pointer per draw). The citizens'
+compiled step (:mod:`incentsim.agents.citizens`) makes the same uniforms and normals
+from the same words itself, with its own log, sin and cos (float32 rounding apart).
 
 Populations are stepped in *chunks* of whole prefectures (:func:`chunk_bounds`).
 A chunk holds a quarter of the population, but at least :data:`CHUNK_AGENTS`

@@ -1,0 +1,104 @@
+# cython: language_level=3, boundscheck=False, wraparound=False, initializedcheck=False
+"""The citizens' yearly step for one chunk, compiled (citizens_kernel.h: the rules;
+this module hands it a chunk's columns, parameters and random streams, and runs it
+without the GIL, so chunks step in parallel on :func:`incentsim.agents.fastrng.run_chunks`'s
+threads)."""
+
+import threading
+
+import numpy as np
+
+from cpython.pycapsule cimport PyCapsule_GetPointer
+from libc.stdint cimport int32_t, intptr_t, uint8_t
+
+
+cdef extern from "citizens_kernel.h" nogil:
+    enum: N_PARAMS
+    ctypedef struct ks_bitgen:
+        pass
+    ctypedef struct ks_chunk:
+        float *income
+        float *expected_growth
+        float *satisfaction
+        float *trust_local
+        float *trust_central
+        const float *skill
+        uint8_t *petitioned
+        const float *par
+        intptr_t stride, lo, rows, per
+        int n_lattice, k_rand
+        const int32_t *ties
+        intptr_t tie_stride
+        int n_segments
+        const intptr_t *seg_row
+        ks_bitgen **streams
+    intptr_t ks_scratch_slots(intptr_t n, intptr_t per)
+    void ks_step_chunk(const ks_chunk *c, void *scratch)
+
+#: rows of the parameter table (citizens.py's KERNEL_PARAMETERS names them)
+N_PARAMETERS = N_PARAMS
+#: each thread's scratch memory (grown to the largest chunk it steps, then reused)
+_scratch = threading.local()
+
+
+cdef float[::1] _scratch_of(Py_ssize_t slots):
+    """This thread's scratch of at least ``slots`` 4-byte slots."""
+    buf = getattr(_scratch, "buf", None)
+    if buf is None or len(buf) < slots:
+        buf = _scratch.buf = np.empty(slots, np.float32)
+    return buf
+
+
+def step_chunk(
+    float[::1] income,
+    float[::1] expected_growth,
+    float[::1] satisfaction,
+    float[::1] trust_local,
+    float[::1] trust_central,
+    const float[::1] skill,
+    uint8_t[::1] petitioned,
+    const float[:, ::1] par,
+    Py_ssize_t lo,
+    Py_ssize_t per,
+    int n_lattice,
+    const int32_t[:, ::1] ties,
+    Py_ssize_t a,
+    const intptr_t[::1] seg_row,
+    list streams,
+):
+    """One year of the chunk whose citizens are the given column slices (prefectures
+    ``lo`` on, ``per`` slots each; slot ``a`` of the population on): ``par`` is the
+    parameter table (one column per prefecture of the population), ``ties`` all random
+    ties (chunk-local rows, :meth:`CitizenPopulation._random_ties`), and segment ``s``
+    (chunk rows ``seg_row[s]`` to ``seg_row[s + 1]``) draws from ``streams[s]``."""
+    cdef ks_chunk c
+    cdef Py_ssize_t s, n_seg = len(streams)
+    cdef intptr_t[::1] bitgens = np.empty(max(n_seg, 1), np.intp)  # their ks_bitgen *
+    if par.shape[0] != N_PARAMS or seg_row.shape[0] != n_seg + 1:
+        raise ValueError("parameter table or segments of the wrong shape")
+    if income.shape[0] != (seg_row[n_seg] - seg_row[0]) * per:
+        raise ValueError("columns and segments differ in length")
+    c.income = &income[0]
+    c.expected_growth = &expected_growth[0]
+    c.satisfaction = &satisfaction[0]
+    c.trust_local = &trust_local[0]
+    c.trust_central = &trust_central[0]
+    c.skill = &skill[0]
+    c.petitioned = &petitioned[0]
+    c.par = &par[0, 0]
+    c.stride = par.shape[1]
+    c.lo = lo
+    c.rows = seg_row[n_seg]
+    c.per = per
+    c.n_lattice = n_lattice
+    c.k_rand = ties.shape[0]
+    c.ties = &ties[0, a] if ties.shape[0] else NULL
+    c.tie_stride = ties.shape[1]
+    c.n_segments = n_seg
+    c.seg_row = &seg_row[0]
+    for s in range(n_seg):
+        bitgens[s] = <intptr_t>PyCapsule_GetPointer(streams[s].capsule, "BitGenerator")
+    c.streams = <ks_bitgen **>&bitgens[0]
+    cdef float[::1] scratch = _scratch_of(ks_scratch_slots(income.shape[0], per))
+    with nogil:
+        ks_step_chunk(&c, &scratch[0])
