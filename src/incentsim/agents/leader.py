@@ -20,7 +20,9 @@ candidate set (five budget shares and a borrowing level) by
 
 
 and picks one by softmax (Gumbel-max) with temperature
-``behaviour.choice_temperature``: bounded rationality (McFadden 1974).
+``behaviour.choice_temperature``: bounded rationality (McFadden 1974). The forecasts,
+the welfare term and the borrowing inertia are computed in single precision
+(:func:`incentsim.economy.forecast`), the score and the sum in double.
 
 * ``career_weight = career_value * perception * eligible * credit * (discount
   * memory)**k * (1 - hazard)**k / norm`` with ``k`` years to the next
@@ -56,7 +58,7 @@ import numpy as np
 from scipy.special import ndtr
 
 from incentsim.agents.columns import column
-from incentsim.economy import N_USES, forecast
+from incentsim.economy import FORECAST_DTYPE, N_USES, Single, as_single, forecast
 from incentsim.indicators import VETO
 from incentsim.rules.evaluation import credit
 from incentsim.rules.promotion import EvalContext
@@ -326,10 +328,10 @@ def decide(model) -> None:
     intrinsic = tr["motivation"] * (1.0 + beh.insider_local_weight * tr["insider"])
     pred, ctx, util = _plan_utility(model, tr, career, intrinsic)
     gumbel = model.streams["leaders"].random(util.shape)
-    for op in (np.log, np.negative, np.log, np.negative):  # -log(-log(u)), in place
-        op(gumbel, out=gumbel)
+    np.log(gumbel, out=gumbel)
+    np.negative(gumbel, out=gumbel)  # -log(u) >= 1.1e-16: a normal float32
     util /= along(beh.choice_temperature, util)
-    util += gumbel
+    util -= np.log(gumbel, dtype=FORECAST_DTYPE)  # plus the Gumbel draw -log(-log(u))
     choice = np.argmax(util, axis=1)
     rows = np.arange(len(choice))
     plan = model.plans[rows, choice]
@@ -400,17 +402,25 @@ def _term_weight(model, tr: dict[str, np.ndarray]) -> np.ndarray:
 
 
 def _term_weight_of(model, tr: dict[str, np.ndarray], rows, years: int) -> np.ndarray:
-    """:func:`_term_weight` of the leaders ``rows``, summed over ``years`` years."""
+    """:func:`_term_weight` of the leaders ``rows``, summed over ``years`` years.
+
+    A leader's sum depends only on their term length, their years in post before this
+    term and their member's ``memory`` and ``attribution_lag``: it is computed once for
+    each distinct combination and gathered (the same numbers; at small scale, K = 16,
+    480 leaders share about a dozen, 57 -> 25 us a year)."""
     promo = model.promotion
     memory, lag = (v[rows] if np.ndim(v) else v for v in (promo.memory, promo.attribution_lag))
     k, term, in_post = tr["k"][rows], tr["term"][rows], tr["in_post"][rows]
+    before = in_post - (term - k)  # years in post before this term
+    key = before * (years + 1) + term  # one per (before, term) pair: 0 <= term <= years
+    if np.ndim(memory) or np.ndim(lag):  # the member's parameters too
+        key = key * model.n_members + model.member[rows]
+    key, first, inverse = np.unique(key, return_index=True, return_inverse=True)
+    memory, lag = (v[first] if np.ndim(v) else v for v in (memory, lag))
+    term, before = term[first][:, None], before[first][:, None]
     j = np.arange(1, years + 1)[None, :]
-    before = (in_post - (term - k))[:, None]  # years in post before this term
-    return (
-        along(memory, j) ** (term[:, None] - j)
-        * credit(before + j, along(lag, j))
-        * (j <= term[:, None])
-    ).sum(axis=1)
+    weight = along(memory, j) ** (term - j) * credit(before + j, along(lag, j)) * (j <= term)
+    return weight.sum(axis=1)[inverse]
 
 
 def _plan_utility(model, tr, career, intrinsic):
@@ -418,30 +428,27 @@ def _plan_utility(model, tr, career, intrinsic):
     (module docstring). Returns the forecasts, the evaluation context and the
     (leaders, plans) utility."""
     st, beh, promo = model.state, model.behaviour, model.promotion
-    cols = model.plan_columns
-    pred = forecast(
+    single = forecast(
         st,
-        cols,
+        _single_columns(model),
         st.budget_share,
         model.forecast_economy,
         model.forecast_behaviour,
         st.expected_growth,
         st.expected_income_growth,
     )
+    single["welfare"] = _welfare(single, Single(model.forecast_behaviour.natural_scale))
+    pred = single.map(partial(np.asarray, dtype=float))  # the rule and mechanisms: float64
     pred["connected"] = tr["connected"][:, None]
     pred["age"] = (tr["age"] + tr["k"])[:, None]
     ctx = model.upper.forecast_context()
-    score = model.evaluator.believed_score(pred, ctx)
-    pred["welfare"] = _welfare(pred, model.forecast_behaviour.natural_scale)
-    util = career[:, None] * score + intrinsic[:, None] * pred["welfare"]
+    score = model.evaluator.believed_score(pred, ctx)  # (leaders, 1) if no plan moves it
+    util = career[:, None] * score + single["welfare"] * as_single(intrinsic)[0][:, None]
     # the inertia terms and mechanisms' utilities, in place (the same operations)
     drift = _budget_drift(model)
     drift *= along(beh.budget_inertia, drift)
     util -= drift
-    drift = cols[N_USES] - st.borrowing[:, None]
-    drift /= np.maximum(st.budget_share, 1e-6)[:, None]
-    np.square(drift, out=drift)
-    drift *= along(beh.borrowing_inertia, drift)
+    drift = _borrowing_drift(model)
     util -= drift
     for mech in model.mechanisms:
         util += mech.decision_utility(model, pred)
@@ -452,9 +459,34 @@ def _plan_utility(model, tr, career, intrinsic):
     return pred, ctx, util
 
 
+def _single_columns(model) -> np.ndarray:
+    """``model.plan_columns`` in the forecasts' precision, cast once per model (a
+    model's plans never change)."""
+    cached = model.__dict__.get("_single_columns")
+    if cached is None or cached[0] is not model.plan_columns:
+        cached = model._single_columns = (
+            model.plan_columns,
+            model.plan_columns.astype(FORECAST_DTYPE),
+        )
+    return cached[1]
+
+
+def _borrowing_drift(model) -> np.ndarray:
+    """The borrowing-inertia term of each plan, ``borrowing_inertia * (change in
+    borrowing / budget)**2``, in the forecasts' precision."""
+    st, beh = model.state, Single(model.behaviour)
+    cols = _single_columns(model)
+    borrowing, budget = as_single(st.borrowing, np.maximum(st.budget_share, 1e-6))
+    drift = cols[N_USES] - borrowing[:, None]
+    drift /= budget[:, None]
+    np.square(drift, out=drift)
+    drift *= along(beh.borrowing_inertia, drift)
+    return drift
+
+
 def _welfare(pred: Mapping, natural) -> np.ndarray:
     """Local welfare of each plan: the mean of the :data:`WELFARE` forecasts, each in
-    its natural scale."""
+    its natural scale (in the forecasts' precision)."""
     total = pred[WELFARE[0]] / getattr(natural, WELFARE[0])
     for w in WELFARE[1:]:
         total += pred[w] / getattr(natural, w)
@@ -497,19 +529,22 @@ def _reports(model, chosen, ctx, career, intrinsic):
     ``max_manipulation``; no under-reporting when pollution cannot be faked."""
     beh = model.behaviour
     cost = beh.manipulation_cost * model.manipulation_cost_multiplier * (1.0 + intrinsic)
-    m = career * _marginal(model, chosen, ctx, "growth") / (2.0 * cost)
+    score = model.evaluator.believed_score(chosen, ctx)
+    m = career * _marginal(model, chosen, ctx, "growth", score) / (2.0 * cost)
     manip = np.clip(m, 0.0, beh.max_manipulation)
     if model.pollution_manipulable:
-        u = career * _marginal(model, chosen, ctx, "environment") / (2.0 * cost)
+        u = career * _marginal(model, chosen, ctx, "environment", score) / (2.0 * cost)
         under = np.clip(u, 0.0, beh.max_manipulation)
     else:
         under = np.zeros(len(career))
     return manip, under
 
 
-def _marginal(model, ind: MutableMapping, ctx: EvalContext, name: str) -> np.ndarray:
-    """Finite-difference marginal score of indicator ``name`` (>= 0)."""
+def _marginal(
+    model, ind: MutableMapping, ctx: EvalContext, name: str, score: np.ndarray
+) -> np.ndarray:
+    """Finite-difference marginal score of indicator ``name`` (>= 0); ``score``: the
+    believed score of ``ind``."""
     up = ChainMap({name: ind[name] + FD_STEP}, ind)  # ind's other forecasts: made if read
-    ev = model.evaluator
-    d = (ev.believed_score(up, ctx) - ev.believed_score(ind, ctx)) / FD_STEP
+    d = (model.evaluator.believed_score(up, ctx) - score) / FD_STEP
     return np.maximum(d, 0.0).ravel()
