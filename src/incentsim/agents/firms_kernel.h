@@ -83,8 +83,8 @@ enum { S_OUTPUT, S_CAPITAL, S_INVESTMENT, S_ALIVE, S_TFP_NUM, S_TFP_DEN, N_SUMS 
 /* Rules 1-3 for the `per` slots of one prefecture (parameter column `at`), e this
  * year's shocks: every slot's productivity walks; an alive firm produces, invests and
  * ages (a dead slot's output, investment and rate are 0, its capital unchanged); each
- * slot's terms of the prefecture totals go to the s_* rows, and protected_ flags
- * the weak alive firms (rule 4 decides which stay protected). Every array is the
+ * slot's terms of the prefecture totals go to the s_* rows, and `weak` (the
+ * protected column) flags the weak alive firms (rule 4 decides which stay protected). Every array is the
  * prefecture's own and distinct (restrict: the loop is vectorised). */
 KS_INLINE void fk_rules_1_to_3(const double *par, intptr_t stride, intptr_t at,
                                intptr_t per, const float *restrict e,
