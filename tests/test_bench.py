@@ -115,26 +115,6 @@ def test_uniforms_are_the_top_23_bits_of_each_word_plus_a_half():
     np.testing.assert_array_equal(u.astype(np.float64), expect[:100_001])
 
 
-@pytest.mark.parametrize("kind", ["uniforms", "normals"])
-def test_draws_of_several_streams_at_once_equal_them_one_by_one(kind):
-    """:func:`fastrng.uniforms_of` / :func:`fastrng.normals_of` (an ensemble's chunk of
-    several members' segments) draw exactly what each stream draws alone, odd, even and
-    empty counts included, and leave every stream where drawing alone leaves it."""
-    counts = [5, 0, 1, 64, 7, 1000, 2]
-    one, several = getattr(fastrng, kind), getattr(fastrng, f"{kind}_of")
-    alone = [np.random.SFC64(i) for i in range(len(counts))]
-    together = [np.random.SFC64(i) for i in range(len(counts))]
-    expect = np.concatenate([one(bg, c) for bg, c in zip(alone, counts)])
-    got = several(together, counts)
-    assert got.dtype == np.float32 and len(got) == sum(counts)
-    np.testing.assert_array_equal(got, expect)
-    assert [a.random_raw() for a in alone] == [t.random_raw() for t in together]
-    large = [fastrng.BATCHED_NORMALS * 2 + 1, 3]
-    expect = np.concatenate([one(np.random.SFC64(i), c) for i, c in enumerate(large)])
-    got = several([np.random.SFC64(i) for i in range(2)], large)
-    np.testing.assert_array_equal(got, expect)
-
-
 def test_ensemble_fields_and_identity(report):
     """``--ensemble 2``: both ways measured in one invocation, every member equal to its
     solo run (timeseries and leader panel)."""
