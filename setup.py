@@ -42,7 +42,11 @@ KERNELS = [
         f"incentsim.agents._{name}_kernel",
         [f"{AGENTS}/_{name}_kernel.pyx"],
         include_dirs=[AGENTS],
-        depends=[f"{AGENTS}/{name}_kernel.h", f"{AGENTS}/kernel_math.h"],
+        depends=[
+            f"{AGENTS}/{name}_kernel.h",
+            f"{AGENTS}/kernel_math.h",
+            f"{AGENTS}/_kernel_common.pxi",
+        ],
     )
     for name in ("citizens", "firms")
 ]

@@ -4,11 +4,8 @@ this module hands it a chunk's columns, parameters and random streams, and runs 
 without the GIL, so chunks step in parallel on :func:`incentsim.agents.fastrng.run_chunks`'s
 threads)."""
 
-import threading
+include "_kernel_common.pxi"
 
-import numpy as np
-
-from cpython.pycapsule cimport PyCapsule_GetPointer
 from libc.stdint cimport int32_t, intptr_t, uint8_t
 
 
@@ -37,18 +34,6 @@ cdef extern from "citizens_kernel.h" nogil:
 
 #: rows of the parameter table (citizens.py's KERNEL_PARAMETERS names them)
 N_PARAMETERS = N_PARAMS
-#: each thread's scratch memory (grown to the largest chunk it steps, then reused)
-_scratch = threading.local()
-
-
-cdef float[::1] _scratch_of(Py_ssize_t slots):
-    """This thread's scratch of at least ``slots`` 4-byte slots."""
-    buf = getattr(_scratch, "buf", None)
-    if buf is None or len(buf) < slots:
-        buf = _scratch.buf = np.empty(slots, np.float32)
-    return buf
-
-
 def step_chunk(
     float[::1] income,
     float[::1] expected_growth,
@@ -72,8 +57,7 @@ def step_chunk(
     ties (chunk-local rows, :meth:`CitizenPopulation._random_ties`), and segment ``s``
     (chunk rows ``seg_row[s]`` to ``seg_row[s + 1]``) draws from ``streams[s]``."""
     cdef ks_chunk c
-    cdef Py_ssize_t s, n_seg = len(streams)
-    cdef intptr_t[::1] bitgens = np.empty(max(n_seg, 1), np.intp)  # their ks_bitgen *
+    cdef Py_ssize_t n_seg = len(streams)
     if par.shape[0] != N_PARAMS or seg_row.shape[0] != n_seg + 1:
         raise ValueError("parameter table or segments of the wrong shape")
     if income.shape[0] != (seg_row[n_seg] - seg_row[0]) * per:
@@ -96,8 +80,7 @@ def step_chunk(
     c.tie_stride = ties.shape[1]
     c.n_segments = n_seg
     c.seg_row = &seg_row[0]
-    for s in range(n_seg):
-        bitgens[s] = <intptr_t>PyCapsule_GetPointer(streams[s].capsule, "BitGenerator")
+    cdef intptr_t[::1] bitgens = _bitgens(streams)  # alive until the kernel returns
     c.streams = <ks_bitgen **>&bitgens[0]
     cdef float[::1] scratch = _scratch_of(ks_scratch_slots(income.shape[0], per))
     with nogil:

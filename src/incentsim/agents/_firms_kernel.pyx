@@ -4,11 +4,8 @@ rules; this module hands it a chunk's columns, parameters, totals and random str
 and runs it without the GIL, so chunks step in parallel on
 :func:`incentsim.agents.fastrng.run_chunks`'s threads)."""
 
-import threading
+include "_kernel_common.pxi"
 
-import numpy as np
-
-from cpython.pycapsule cimport PyCapsule_GetPointer
 from libc.stdint cimport int16_t, intptr_t, uint8_t
 
 
@@ -36,18 +33,6 @@ cdef extern from "firms_kernel.h" nogil:
 
 #: rows of the parameter table (firms.py's KERNEL_PARAMETERS names them)
 N_PARAMETERS = N_FPARAMS
-#: each thread's scratch memory (grown to the largest chunk it steps, then reused)
-_scratch = threading.local()
-
-
-cdef float[::1] _scratch_of(Py_ssize_t slots):
-    """This thread's scratch of at least ``slots`` 4-byte slots."""
-    buf = getattr(_scratch, "buf", None)
-    if buf is None or len(buf) < slots:
-        buf = _scratch.buf = np.empty(slots, np.float32)
-    return buf
-
-
 def step_chunk(
     float[::1] productivity,
     float[::1] capital,
@@ -70,8 +55,7 @@ def step_chunk(
     draws from ``streams[s]``. Writes the chunk slots entered to ``entered`` (room for
     every slot) and returns how many."""
     cdef fk_chunk c
-    cdef Py_ssize_t s, n_seg = len(streams)
-    cdef intptr_t[::1] bitgens = np.empty(max(n_seg, 1), np.intp)  # their ks_bitgen *
+    cdef Py_ssize_t n_seg = len(streams)
     if par.shape[0] != N_FPARAMS or seg_row.shape[0] != n_seg + 1:
         raise ValueError("parameter table or segments of the wrong shape")
     if agg.shape[0] != N_TOTALS or agg.shape[1] != par.shape[1] or lo + seg_row[n_seg] > par.shape[1]:
@@ -95,8 +79,7 @@ def step_chunk(
     c.per = per
     c.n_segments = n_seg
     c.seg_row = &seg_row[0]
-    for s in range(n_seg):
-        bitgens[s] = <intptr_t>PyCapsule_GetPointer(streams[s].capsule, "BitGenerator")
+    cdef intptr_t[::1] bitgens = _bitgens(streams)  # alive until the kernel returns
     c.streams = <ks_bitgen **>&bitgens[0]
     cdef float[::1] scratch = _scratch_of(fk_scratch_slots(productivity.shape[0], per))
     cdef intptr_t m
