@@ -354,7 +354,11 @@ class IncentModel(mesa.Model):
         st.pollution = st.emission_intensity.copy()
         wage = self._wage()
         c = self.citizens
-        c.income = wage[c.prefecture] * c.skill
+        # wage x skill in float64, rounded to float32, prefecture by prefecture (no gather)
+        rows = (n, c.per_prefecture)
+        np.multiply(
+            c.skill.reshape(rows), wage[:, None], out=c.income.reshape(rows), casting="unsafe"
+        )
 
     def _reset_terms(self, mask: np.ndarray) -> None:
         st = self.state
