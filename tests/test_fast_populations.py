@@ -299,3 +299,27 @@ def test_the_firms_kernel_follows_rules_1_to_5(per, n_pref):
     np.testing.assert_array_equal(pop._output[~pop.alive | new], 0.0)
     assert len(weak) and len(entered) or n < 20
     assert stream.random_raw() == pop._chunks.streams[0].random_raw()  # as many draws
+
+
+def test_the_firms_first_broken_slots_are_numpys():
+    """The compiled invariant pass finds the first slot of capital below 0, infinite or
+    NaN (-0 passes) and the first dead slot with output other than 0 (-0 passes), as
+    numpy finds them, wherever they lie (in blocks, before and after each other)."""
+    from incentsim.agents._firms_kernel import first_broken
+
+    rng = np.random.default_rng(5)
+    n = 5000
+    for trial in range(40):
+        alive = rng.random(n) < 0.8
+        output = np.where(alive, rng.random(n), rng.choice([0.0, -0.0], n)).astype(F32)
+        capital = rng.random(n).astype(F32)
+        capital[rng.integers(0, n, 3)] = -0.0
+        for _ in range(trial % 3):
+            capital[rng.integers(0, n)] = rng.choice([-1e-30, np.inf, -np.inf, np.nan])
+        for _ in range(trial % 4):
+            output[rng.integers(0, n)] = rng.choice([1e-30, np.nan, -2.0])
+        bad_capital = ~((capital >= 0) & np.isfinite(capital))
+        bad_output = (output != 0) & ~alive
+        expect = [int(np.flatnonzero(b)[0]) if b.any() else -1 for b in (bad_capital, bad_output)]
+        assert list(first_broken(capital, output, alive.view(np.uint8))) == expect
+    assert first_broken(*(np.empty(0, t) for t in (F32, F32, np.uint8))) == (-1, -1)
