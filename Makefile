@@ -36,7 +36,7 @@ endef
 # the compiled citizens' and firms' steps (setup.py builds them into the source tree):
 # rebuilt when their sources change
 KERNEL := $(addprefix src/incentsim/agents/,_citizens_kernel.pyx citizens_kernel.h \
-	_firms_kernel.pyx firms_kernel.h kernel_math.h _kernel_common.pxi)
+	_firms_kernel.pyx firms_kernel.h kernel_math.h _kernel_common.pxi _leaders_kernel.pyx)
 
 $(STAMP): pyproject.toml setup.py $(KERNEL)
 	$(call make_venv,$(VENV),$(PYTHON))

@@ -1,0 +1,13 @@
+"""Types of the compiled new leaders' draws (_leaders_kernel.pyx)."""
+
+import numpy as np
+
+def bitgens(generators: list[np.random.Generator]) -> np.ndarray: ...
+def traits(
+    streams: np.ndarray,
+    member: np.ndarray,
+    shape: np.ndarray,
+    term_length: np.ndarray,
+    initial: bool,
+    out: np.ndarray,
+) -> None: ...
