@@ -6,9 +6,11 @@ import pytest
 from mesa import Agent
 
 import incentsim
+from incentsim.agents import _leaders_kernel
 from incentsim.agents.leader import Leader
 from incentsim.model import IncentModel, InvariantError
 from incentsim.outcomes import OUTCOME_NAMES, PANEL_COLUMNS
+from incentsim.seeding import stream
 
 TS_REQUIRED = [
     "year",
@@ -289,9 +291,6 @@ def _traits_one_by_one(g: np.random.Generator, shape: float, term: int, initial:
 @pytest.mark.parametrize("shape", [1e-3, 0.4, 1.0, 2.0, 100.0])
 @pytest.mark.parametrize("initial", [True, False])
 def test_compiled_trait_draws_are_the_generators_calls_leader_by_leader(shape, initial):
-    from incentsim.agents import _leaders_kernel
-    from incentsim.seeding import stream
-
     for seed in range(30):
         ours, theirs = ([stream(seed * 3 + j, "appoint") for j in range(3)] for _ in range(2))
         rng = np.random.default_rng(seed)
@@ -306,3 +305,13 @@ def test_compiled_trait_draws_are_the_generators_calls_leader_by_leader(shape, i
         assert [g.integers(0, 7, 3).tolist() + [g.random()] for g in ours] == [
             g.integers(0, 7, 3).tolist() + [g.random()] for g in theirs
         ]
+
+
+def test_compiled_vacancy_orders_are_the_generators_permutations_member_by_member():
+    for seed in range(50):
+        ours, theirs = ([stream(seed * 4 + j, "upper") for j in range(4)] for _ in range(2))
+        counts = np.random.default_rng(seed).integers(0, 30, size=4)
+        got = _leaders_kernel.permutations(_leaders_kernel.bitgens(ours), counts)
+        want = np.concatenate([g.permutation(int(c)) for g, c in zip(theirs, counts)])
+        assert got.tolist() == want.tolist()
+        assert [g.random() for g in ours] == [g.random() for g in theirs]

@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from incentsim.agents import _leaders_kernel
 from incentsim.indicators import SCORED, VETO
 from incentsim.rules.promotion import EvalContext
 
@@ -44,6 +45,8 @@ class UpperLevel:
     def __init__(self, model) -> None:
         self.model = model
         self.rng = model.streams["upper"]
+        #: the members' upper-level streams as compiled draws read them
+        self._bitgens = _leaders_kernel.bitgens(self.rng.members)
         self.n_prov = model.n_provinces
         self.per = model.per_province
         #: the ensemble member each province belongs to
@@ -199,8 +202,8 @@ class UpperLevel:
         k = model.n_members
         counts = np.bincount(model.member[vacant], minlength=k)
         start = np.repeat(np.cumsum(counts) - counts, counts)
-        order = [rng.permutation(c) for rng, c in zip(self.rng.members, counts.tolist())]
-        dest = vacant[np.concatenate(order).astype(np.intp) + start]
+        order = _leaders_kernel.permutations(self._bitgens, counts)  # rng.permutation(c)s
+        dest = vacant[order + start]
         pool = vacant[fate["rotated"][vacant]]  # the rotated leaders, in prefecture order
         pooled = np.bincount(model.member[pool], minlength=k)
         first = np.arange(len(vacant)) - start < np.repeat(pooled, counts)  # they go here

@@ -1,4 +1,4 @@
-"""Types of the compiled new leaders' draws (_leaders_kernel.pyx)."""
+"""Types of the compiled draws of leaders' turnover (_leaders_kernel.pyx)."""
 
 import numpy as np
 
@@ -11,3 +11,4 @@ def traits(
     initial: bool,
     out: np.ndarray,
 ) -> None: ...
+def permutations(streams: np.ndarray, counts: np.ndarray) -> np.ndarray: ...

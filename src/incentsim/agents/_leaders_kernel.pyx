@@ -1,10 +1,13 @@
 # cython: language_level=3, boundscheck=False, wraparound=False, initializedcheck=False
-"""New leaders' trait draws, compiled (:meth:`incentsim.agents.leader.LeaderPopulation.appoint`):
-each leader's eight values drawn from its member's stream by numpy's own distributions
-(``numpy.random.c_distributions``, the functions behind ``Generator.random``,
-``standard_normal``, ``beta`` and ``integers``), so the numbers equal those of the
-``Generator`` calls made leader by leader in Python (which cost 0.8 of a small
-ensemble's 22 ms per member: five calls a leader)."""
+"""The draws of leaders' turnover, compiled: each member's order of vacancies
+(:func:`permutations`, :meth:`incentsim.personnel.UpperLevel.turnover`) and new
+leaders' traits (:func:`traits`, :meth:`incentsim.agents.leader.LeaderPopulation.appoint`).
+Each draws from its member's stream with numpy's own distributions
+(``numpy.random.c_distributions``, the functions behind ``Generator.permutation``,
+``random``, ``standard_normal``, ``beta`` and ``integers``), so the numbers equal those
+of the ``Generator`` calls made member by member and leader by leader in Python (which
+cost 1.3 of a small ensemble's 22 ms per member: a call per member and year, five per
+new leader)."""
 
 import numpy as np
 
@@ -14,6 +17,7 @@ from numpy.random cimport bitgen_t
 from numpy.random.c_distributions cimport (
     random_beta,
     random_bounded_uint64,
+    random_interval,
     random_standard_normal,
     random_standard_uniform_fill,
 )
@@ -67,3 +71,32 @@ def traits(
             out[i, 7] = <double>random_bounded_uint64(
                 g, 0, <uint64_t>(term_length[i] - 1), 0, False
             ) if initial else 0.0
+
+
+def permutations(const intptr_t[::1] streams, const int64_t[::1] counts):
+    """One permutation of ``range(counts[m])`` per member ``m``, drawn from
+    ``streams[m]`` as ``Generator.permutation(counts[m])`` draws it (Fisher-Yates from
+    the last place down, ``random_interval``), one after another in one array."""
+    cdef Py_ssize_t m, i, j, start = 0, total = 0
+    cdef int64_t temp
+    cdef bitgen_t *g
+    if counts.shape[0] > streams.shape[0]:
+        raise ValueError("a count per stream at most")
+    for m in range(counts.shape[0]):
+        if counts[m] < 0:
+            raise ValueError(f"count {counts[m]} < 0")
+        total += counts[m]
+    out_array = np.empty(total, np.int64)
+    cdef int64_t[::1] out = out_array
+    with nogil:
+        for m in range(counts.shape[0]):
+            g = <bitgen_t *>streams[m]
+            for i in range(counts[m]):
+                out[start + i] = i
+            for i in range(counts[m] - 1, 0, -1):
+                j = <Py_ssize_t>random_interval(g, <uint64_t>i)
+                temp = out[start + j]
+                out[start + j] = out[start + i]
+                out[start + i] = temp
+            start += counts[m]
+    return out_array
