@@ -315,3 +315,13 @@ def test_compiled_vacancy_orders_are_the_generators_permutations_member_by_membe
         want = np.concatenate([g.permutation(int(c)) for g, c in zip(theirs, counts)])
         assert got.tolist() == want.tolist()
         assert [g.random() for g in ours] == [g.random() for g in theirs]
+
+
+@pytest.mark.parametrize(("normals", "uniforms"), [(0, 3), (5, 0), (7, 23)])
+def test_compiled_evaluation_draws_are_the_generators_calls_member_by_member(normals, uniforms):
+    ours, theirs = ([stream(j, "upper") for j in range(3)] for _ in range(2))
+    z, u = _leaders_kernel.normals_then_uniforms(_leaders_kernel.bitgens(ours), normals, uniforms)
+    want = [(g.standard_normal(normals), g.random(uniforms)) for g in theirs]
+    assert z.tobytes() == np.concatenate([w[0] for w in want]).tobytes()
+    assert u.tobytes() == np.stack([w[1] for w in want]).tobytes()
+    assert [g.random() for g in ours] == [g.random() for g in theirs]

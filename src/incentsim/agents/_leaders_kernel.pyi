@@ -1,4 +1,4 @@
-"""Types of the compiled draws of leaders' turnover (_leaders_kernel.pyx)."""
+"""Types of the upper level's compiled draws (_leaders_kernel.pyx)."""
 
 import numpy as np
 
@@ -12,3 +12,6 @@ def traits(
     out: np.ndarray,
 ) -> None: ...
 def permutations(streams: np.ndarray, counts: np.ndarray) -> np.ndarray: ...
+def normals_then_uniforms(
+    streams: np.ndarray, normals: int, uniforms: int
+) -> tuple[np.ndarray, np.ndarray]: ...

@@ -1,13 +1,14 @@
 # cython: language_level=3, boundscheck=False, wraparound=False, initializedcheck=False
-"""The draws of leaders' turnover, compiled: each member's order of vacancies
-(:func:`permutations`, :meth:`incentsim.personnel.UpperLevel.turnover`) and new
-leaders' traits (:func:`traits`, :meth:`incentsim.agents.leader.LeaderPopulation.appoint`).
-Each draws from its member's stream with numpy's own distributions
-(``numpy.random.c_distributions``, the functions behind ``Generator.permutation``,
-``random``, ``standard_normal``, ``beta`` and ``integers``), so the numbers equal those
-of the ``Generator`` calls made member by member and leader by leader in Python (which
-cost 1.3 of a small ensemble's 22 ms per member: a call per member and year, five per
-new leader)."""
+"""The upper level's draws, compiled: the evaluation's noise and uniforms
+(:func:`normals_then_uniforms`, :meth:`incentsim.personnel.UpperLevel.evaluate`), each
+member's order of vacancies (:func:`permutations`,
+:meth:`incentsim.personnel.UpperLevel.turnover`) and new leaders' traits
+(:func:`traits`, :meth:`incentsim.agents.leader.LeaderPopulation.appoint`). Each draws
+from its member's stream with numpy's own distributions (``numpy.random.c_distributions``,
+the functions behind ``Generator.standard_normal``, ``random``, ``permutation``, ``beta``
+and ``integers``), so the numbers equal those of the ``Generator`` calls made member by
+member and leader by leader in Python (which cost 1.5 of a small ensemble's 22 ms per
+member: three calls per member and year, five per new leader)."""
 
 import numpy as np
 
@@ -19,6 +20,7 @@ from numpy.random.c_distributions cimport (
     random_bounded_uint64,
     random_interval,
     random_standard_normal,
+    random_standard_normal_fill,
     random_standard_uniform_fill,
 )
 
@@ -100,3 +102,23 @@ def permutations(const intptr_t[::1] streams, const int64_t[::1] counts):
                 out[start + i] = temp
             start += counts[m]
     return out_array
+
+
+def normals_then_uniforms(const intptr_t[::1] streams, Py_ssize_t normals, Py_ssize_t uniforms):
+    """Each member's ``normals`` standard normals, then its ``uniforms`` uniforms on
+    [0, 1), from its stream (``Generator.standard_normal(normals)`` then
+    ``Generator.random(uniforms)``): (members x normals) and (members, uniforms) arrays,
+    the members' blocks one after another."""
+    cdef Py_ssize_t m, k = streams.shape[0]
+    cdef bitgen_t *g
+    if normals < 0 or uniforms < 0:
+        raise ValueError("negative number of draws")
+    z_array, u_array = np.empty(k * normals), np.empty((k, uniforms))
+    cdef double[::1] z = z_array
+    cdef double[:, ::1] u = u_array
+    with nogil:
+        for m in range(k):
+            g = <bitgen_t *>streams[m]
+            random_standard_normal_fill(g, normals, &z[m * normals])
+            random_standard_uniform_fill(g, uniforms, &u[m, 0])
+    return z_array, u_array
