@@ -20,9 +20,11 @@ candidate set (five budget shares and a borrowing level) by
 
 
 and picks one by softmax (Gumbel-max) with temperature
-``behaviour.choice_temperature``: bounded rationality (McFadden 1974). The forecasts,
-the welfare term and the borrowing inertia are computed in single precision
-(:func:`incentsim.economy.forecast`), the score and the sum in double.
+``behaviour.choice_temperature``: bounded rationality (McFadden 1974). The forecasts
+and the welfare term are compiled, in single precision
+(:func:`incentsim.economy.forecast`), the borrowing inertia is single precision too, the
+score and the sum double; the choice is compiled (agents/forecast_kernel.h: its uniforms
+drawn from the leaders' stream as numpy's ``Generator.random`` draws them).
 
 * ``career_weight = career_value * perception * eligible * credit * (discount
   * memory)**k * (1 - hazard)**k / norm`` with ``k`` years to the next
@@ -50,7 +52,7 @@ the welfare term and the borrowing inertia are computed in single precision
 from __future__ import annotations
 
 from collections import ChainMap
-from collections.abc import Iterator, Mapping, MutableMapping
+from collections.abc import Iterator, MutableMapping
 from functools import partial
 
 import mesa
@@ -58,16 +60,23 @@ import numpy as np
 from scipy.special import ndtr
 
 from incentsim.agents import _leaders_kernel
+from incentsim.agents._forecast_kernel import choose
 from incentsim.agents.columns import column
-from incentsim.economy import FORECAST_DTYPE, N_USES, Single, as_single, forecast
+from incentsim.agents.fastrng import members
+from incentsim.economy import (
+    FORECAST_DTYPE,
+    N_USES,
+    WELFARE as WELFARE,  # what a leader's motivation weighs
+    Single,
+    as_single,
+    forecast,
+)
 from incentsim.indicators import VETO
 from incentsim.rules.evaluation import credit
 from incentsim.rules.promotion import EvalContext
 from incentsim.seeding import MemberStreams
 from incentsim.varying import along
 
-#: what a leader's intrinsic motivation weighs, each in its natural scale
-WELFARE = ("growth_true", "services", "environment", "satisfaction", "debt", "innovation")
 #: step of the finite difference behind the marginal score of an indicator (numerical)
 FD_STEP = 1e-3
 
@@ -318,12 +327,8 @@ def decide(model) -> None:
     career = _career_weight(model, tr)
     intrinsic = tr["motivation"] * (1.0 + beh.insider_local_weight * tr["insider"])
     pred, ctx, util = _plan_utility(model, tr, career, intrinsic)
-    gumbel = model.streams["leaders"].random(util.shape)
-    np.log(gumbel, out=gumbel)
-    np.negative(gumbel, out=gumbel)  # -log(u) >= 1.1e-16: a normal float32
-    util /= along(beh.choice_temperature, util)
-    util -= np.log(gumbel, dtype=FORECAST_DTYPE)  # plus the Gumbel draw -log(-log(u))
-    choice = np.argmax(util, axis=1)
+    temperature = np.ravel(np.asarray(beh.choice_temperature, dtype=float))
+    choice = choose(np.ascontiguousarray(util), temperature, _bit_generators(model))
     rows = np.arange(len(choice))
     plan = model.plans[rows, choice]
     chosen = pred.map(partial(_chosen, shape=util.shape, rows=rows, choice=choice))
@@ -331,6 +336,12 @@ def decide(model) -> None:
     st.shares = np.ascontiguousarray(plan[:, :N_USES])
     st.borrowing = plan[:, N_USES].copy()
     st.plan = choice
+
+
+def _bit_generators(model) -> list[np.random.BitGenerator]:
+    """The bit generators of the leaders' stream: one per ensemble member, whose block
+    of leaders draws from it."""
+    return [g.bit_generator for g in members(model.streams["leaders"])]
 
 
 def _chosen(values, shape: tuple, rows: np.ndarray, choice: np.ndarray) -> np.ndarray:
@@ -428,7 +439,6 @@ def _plan_utility(model, tr, career, intrinsic):
         st.expected_growth,
         st.expected_income_growth,
     )
-    single["welfare"] = _welfare(single, Single(model.forecast_behaviour.natural_scale))
     pred = single.map(partial(np.asarray, dtype=float))  # the rule and mechanisms: float64
     pred["connected"] = tr["connected"][:, None]
     pred["age"] = (tr["age"] + tr["k"])[:, None]
@@ -473,16 +483,6 @@ def _borrowing_drift(model) -> np.ndarray:
     np.square(drift, out=drift)
     drift *= along(beh.borrowing_inertia, drift)
     return drift
-
-
-def _welfare(pred: Mapping, natural) -> np.ndarray:
-    """Local welfare of each plan: the mean of the :data:`WELFARE` forecasts, each in
-    its natural scale (in the forecasts' precision)."""
-    total = pred[WELFARE[0]] / getattr(natural, WELFARE[0])
-    for w in WELFARE[1:]:
-        total += pred[w] / getattr(natural, w)
-    total /= len(WELFARE)
-    return total
 
 
 def plan_drift(plans: np.ndarray) -> np.ndarray:
