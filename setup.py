@@ -1,17 +1,25 @@
 """Build configuration beyond pyproject.toml: the shipped files as package data, and
-the compiled citizens' and firms' steps.
+the compiled citizens' and firms' steps and leaders' forecasts.
 
 The top-level folders configs/ (scenarios), sweeps/ (sweep specs) and specs/ (problem
 specs) stay where they are in the checkout; each is mapped to a data-only package
 ``incentsim._shipped.<folder>`` so that every file in it goes into the wheel, without a
 list of files (see incentsim.shipped, which finds them in either place).
 
-``incentsim.agents._citizens_kernel`` and ``_firms_kernel`` (Cython around
-citizens_kernel.h and firms_kernel.h, which share kernel_math.h) are compiled
-with optimisation and without fused multiply-adds (``-ffp-contract=off``): their
-results are then the same bits whatever instructions the compiler picks (see kernel_math.h).
+``incentsim.agents._citizens_kernel``, ``_firms_kernel`` and ``_forecast_kernel``
+(Cython around citizens_kernel.h, firms_kernel.h and forecast_kernel.h, which share
+kernel_math.h) are compiled with optimisation and without fused multiply-adds
+(``-ffp-contract=off``): their results are then the same bits whatever instructions the
+compiler picks (see kernel_math.h).
+``incentsim.agents._leaders_kernel`` makes the upper level's draws (evaluation noise,
+vacancies' order, new leaders' traits) with numpy's own distributions: it is compiled
+against numpy's headers and linked with its static ``npyrandom`` and ``npymath``
+libraries (shipped in numpy's wheels for this use).
 """
 
+import os
+
+import numpy as np
 from Cython.Build import cythonize
 from setuptools import Extension, find_packages, setup
 from setuptools.command.build_ext import build_ext
@@ -48,8 +56,18 @@ KERNELS = [
             f"{AGENTS}/_kernel_common.pxi",
         ],
     )
-    for name in ("citizens", "firms")
+    for name in ("citizens", "firms", "forecast")
 ]
+NUMPY = os.path.dirname(np.__file__)
+KERNELS.append(
+    Extension(
+        "incentsim.agents._leaders_kernel",
+        [f"{AGENTS}/_leaders_kernel.pyx"],
+        include_dirs=[np.get_include()],
+        library_dirs=[os.path.join(NUMPY, "random", "lib"), os.path.join(NUMPY, "_core", "lib")],
+        libraries=["npyrandom", "npymath", "m"],
+    )
+)
 
 setup(
     packages=find_packages("src") + list(DATA),

@@ -19,10 +19,10 @@ GDP, "best projects first"):
   only intrinsic motivation pays for it (seed 002: innovation-driven
   development).
 
-The same functions serve the simulation and the leaders' forecasts (those in
-single precision, :func:`forecast`), so leaders respond to the economy's true
-short-run effects (and only those: they ignore the slow channels —
-infrastructure and human capital — that outlast their term).
+The leaders' forecasts (:func:`forecast`, compiled, in single precision) follow
+the same formulas, so leaders respond to the economy's true short-run effects (and
+only those: they ignore the slow channels — infrastructure and human capital — that
+outlast their term).
 """
 
 from __future__ import annotations
@@ -33,6 +33,14 @@ from functools import partial
 
 import numpy as np
 from scipy.special import expit
+
+try:
+    from incentsim.agents._forecast_kernel import forecast_plans
+except ImportError as exc:  # a source tree whose kernel was never compiled
+    raise ImportError(
+        "incentsim's compiled leaders' forecast is not built: run `pip install -e .` "
+        "(or `python setup.py build_ext --inplace`) in the checkout"
+    ) from exc
 
 #: the budget's uses, in the order of a plan's shares (``Behaviour.fixed_shares``)
 USES = ("investment", "services", "environment", "subsidy", "innovation")
@@ -356,17 +364,34 @@ def pollution_level(emission_intensity, gdp_ratio, abatement, geo, econ):
     )
 
 
-def expected_pollution_growth(growth, abatement_change, econ):
-    """Pollution growth as a leader forecasts it: the first-order change of
-    :func:`pollution_level` in GDP growth and in the abatement stock
-    (``pollution_scale_elasticity x growth - abatement_effect x change``),
-    ignoring the slow trend decline and the neighbours."""
-    out = econ.pollution_scale_elasticity * growth  # in place (the same operations)
-    out -= econ.abatement_effect * abatement_change
-    return out
-
-
 # ----------------------------------------------------------------- leaders' forecasts
+
+#: the forecasts a leader's local welfare averages, each over its natural scale
+#: (``behaviour.natural_scale``), in the order the compiled forecast sums them
+WELFARE = ("growth_true", "services", "environment", "satisfaction", "debt", "innovation")
+#: the rows of the compiled forecast's input table (forecast_kernel.h's ``FC_*``), one
+#: value per leader: the state's fields, then these three arguments of :func:`forecast`,
+#: the economy's and the behaviour's fields, and the natural scales of :data:`WELFARE`
+FORECAST_STATE = (
+    "gdp", "private_capital", "pub_output", "subsidy_rate", "abatement", "services",
+    "service_efficiency", "pollution", "debt", "innovation",
+)  # fmt: skip
+FORECAST_ECONOMY = (
+    "hurdle_rate", "depreciation", "reference_investment", "public_investment_multiplier",
+    "other_spending_multiplier", "services_renewal", "reference_services",
+    "abatement_renewal", "reference_environment", "innovation_renewal",
+    "reference_innovation", "environmental_compliance_cost", "compliance_floor",
+    "subsidy_output", "pollution_scale_elasticity", "abatement_effect", "debt_repayment",
+)  # fmt: skip
+FORECAST_BEHAVIOUR = (
+    "satisfaction_base", "satisfaction_services", "satisfaction_income",
+    "satisfaction_pollution",
+)  # fmt: skip
+#: the compiled forecast's outputs (forecast_kernel.h's ``FO_*``), each (leaders, plans)
+FORECAST_OUTPUTS = (
+    "growth", "environment", "services", "debt", "innovation", "satisfaction", "subsidy",
+    "welfare",
+)  # fmt: skip
 
 
 def forecast(
@@ -378,56 +403,54 @@ def forecast(
     expected_growth: np.ndarray,
     expected_income_growth: np.ndarray,
 ) -> Forecasts:
-    """Indicators each leader expects from each candidate plan.
+    """Indicators each leader expects from each candidate plan, and its local welfare.
 
     ``cand`` is (N_USES + 1, L, C), column-major plans: for each of the L
     prefectures' C candidate plans, its budget shares and a borrowing level (share
     of GDP). ``budget_share`` is each prefecture's pre-borrowing budget over GDP.
     Returns the :class:`Forecasts`, (L, C) arrays with the indicator names of
-    :mod:`incentsim.indicators` plus ``growth_true``, ``innovation`` and ``debt_now``
-    (the firm survey and stability made when read).
+    :mod:`incentsim.indicators` plus ``growth_true``, ``innovation``, ``debt_now`` and
+    ``welfare`` (the mean of the :data:`WELFARE` forecasts, each over its natural scale;
+    the firm survey and stability made when read).
 
-    Computed in single precision (:data:`FORECAST_DTYPE`, float32: every input, state
-    and parameter is rounded to it first, so a member of an ensemble computes exactly
-    what it computes alone): the differences between plans that a choice turns on are
-    thousandths, float32 resolves a ten-millionth, and each of the forecast's ~60
-    passes over the (L, C) arrays costs a half to a quarter of a float64 pass (the
-    forecast 1040 -> 490 us a year at small scale, K = 16).
+    Each plan's forecast is the short-run effect of its spending as the economy computes
+    it (:func:`spending_shares`, :func:`subsidy_rate`, :func:`subsidy_boost`,
+    :func:`abatement_next`, :func:`compliance`, :func:`public_output`,
+    :func:`services_next`, :func:`satisfaction_index`, :func:`debt_next`,
+    :func:`innovation_next`): GDP growth is expected private growth on the private share,
+    plus the change in public output, in support to firms and in compliance costs;
+    pollution growth is first order in that growth and in the abatement stock's change
+    (``pollution_scale_elasticity x growth - abatement_effect x change``, ignoring the
+    slow trend decline and the neighbours of :func:`pollution_level`); satisfaction is
+    the logistic of the satisfaction index, surprised by growth beyond residents'
+    expected income growth.
+
+    Compiled (``incentsim.agents.forecast_kernel.h``: one pass over the (L, C) cells
+    instead of ~70 numpy passes) in single precision (:data:`FORECAST_DTYPE`, float32:
+    every input, state and parameter is rounded to it first, so a member of an ensemble
+    computes exactly what it computes alone): the differences between plans that a
+    choice turns on are thousandths, float32 resolves a ten-millionth.
     """
-    st, econ, beh = Single(state), Single(econ), Single(beh)
-    expected_growth, expected_income_growth = as_single(expected_growth, expected_income_growth)
-    borrow, plans = np.asarray(cand[N_USES], dtype=FORECAST_DTYPE), cand.shape[-1]
-    gdp = _per_plan(st.gdp, plans)
-    spend = np.multiply(  # spending_shares, the plans rounded as they are read
-        cand[:N_USES], _per_plan(as_single(budget_share)[0], plans), dtype=FORECAST_DTYPE
+    cand = np.ascontiguousarray(cand, dtype=FORECAST_DTYPE)  # the plans rounded as read
+    inputs = _forecast_inputs(
+        state, budget_share, econ, beh, expected_growth, expected_income_growth
     )
-    spend[INV] += borrow
-    subsidy = subsidy_rate(spend[SUB], gdp, st.private_capital[:, None], econ)
-    growth, abate = _forecast_growth(st, spend, subsidy, econ, expected_growth)
-    abate -= st.abatement[:, None]  # the change of the abatement stock
-    poll_growth = expected_pollution_growth(growth, abate, econ)
-    services = services_next(
-        st.services[:, None], spend[SRV] * st.service_efficiency[:, None], econ
-    )
-    pollution = 1.0 + poll_growth
-    pollution *= st.pollution[:, None]
-    surprise = growth - expected_income_growth[:, None]
-    sat = _logistic_single(satisfaction_index(services, surprise, pollution, beh))
-    debt = debt_next(st.debt[:, None], borrow, gdp, econ)
-    np.negative(debt, out=debt)
-    debt /= gdp
-    np.negative(poll_growth, out=poll_growth)  # the environment indicator
+    out = np.empty((len(FORECAST_OUTPUTS), *cand.shape[1:]), FORECAST_DTYPE)
+    forecast_plans(inputs, cand, out)
+    made = dict(zip(FORECAST_OUTPUTS, out, strict=True))
     values = {
-        "growth": growth,
-        "growth_true": growth,
-        "environment": poll_growth,
-        "services": services,
-        "debt": debt,
-        "innovation": innovation_next(st.innovation[:, None], spend[INN], econ),
-        "debt_now": -st.debt_to_gdp[:, None],
-        "satisfaction": sat,
+        "growth": made["growth"],
+        "growth_true": made["growth"],
+        "environment": made["environment"],
+        "services": made["services"],
+        "debt": made["debt"],
+        "innovation": made["innovation"],
+        "debt_now": -as_single(state.debt_to_gdp)[0][:, None],
+        "satisfaction": made["satisfaction"],
+        "welfare": made["welfare"],
     }
-    return Forecasts(values, _survey_forecasts(st, subsidy, sat, beh))
+    lazy = _survey_forecasts(Single(state), made["subsidy"], made["satisfaction"], Single(beh))
+    return Forecasts(values, lazy)
 
 
 #: the precision of leaders' forecasts of their plans (:func:`forecast`)
@@ -439,15 +462,31 @@ def as_single(*arrays: np.ndarray) -> list[np.ndarray]:
     return [np.asarray(a, dtype=FORECAST_DTYPE) for a in arrays]
 
 
-def _logistic_single(x: np.ndarray) -> np.ndarray:
-    """:func:`logistic` of a :data:`FORECAST_DTYPE` array in place, as
-    ``1 / (1 + exp(-x))`` with numpy's vectorised ``exp`` (30 against scipy's ``expit``
-    120 us at small scale, K = 16; within 1e-7 of it)."""
-    np.negative(x, out=x)
-    with np.errstate(over="ignore"):  # exp(-x) = inf: the logistic is 0
-        np.exp(x, out=x)
-    x += 1.0
-    return np.reciprocal(x, out=x)
+def _forecast_inputs(
+    state: PrefectureState, budget_share, econ, beh, expected_growth, expected_income_growth
+) -> np.ndarray:
+    """The compiled forecast's input table (:data:`FORECAST_STATE` ...), one column per
+    leader in :data:`FORECAST_DTYPE`: a parameter all leaders share repeated, one that
+    ensemble members vary (an array, one value per leader) as it is."""
+    states = [
+        *(getattr(state, name) for name in FORECAST_STATE),
+        budget_share,
+        expected_growth,
+        expected_income_growth,
+    ]
+    params = [
+        *(getattr(econ, name) for name in FORECAST_ECONOMY),
+        *(getattr(beh, name) for name in FORECAST_BEHAVIOUR),
+        *(getattr(beh.natural_scale, name) for name in WELFARE),
+    ]
+    table = np.empty((len(states) + len(params), len(state.gdp)), FORECAST_DTYPE)
+    table[: len(states)] = states
+    if not any(isinstance(v, np.ndarray) for v in params):  # all shared: one column
+        table[len(states) :] = np.array(params, dtype=FORECAST_DTYPE)[:, None]
+        return table
+    for row, value in zip(table[len(states) :], params, strict=True):
+        row[...] = np.reshape(value, -1) if isinstance(value, np.ndarray) else value
+    return table
 
 
 class Single:
@@ -466,38 +505,6 @@ class Single:
         if isinstance(value, float | np.floating):
             return FORECAST_DTYPE(value)
         return value
-
-
-def _per_plan(x: np.ndarray, plans: int) -> np.ndarray:
-    """Each leader's value of ``x`` repeated for each of its ``plans`` plans, (L, plans):
-    the numbers ``x[:, None]`` broadcasts, laid out so that numpy runs through the
-    operations that use them several times faster (a row at a time otherwise)."""
-    return np.repeat(x, plans).reshape(-1, plans)
-
-
-def _forecast_growth(state: PrefectureState | Single, spend, subsidy, econ, expected_growth):
-    """Expected GDP growth of each plan (and the abatement stock it buys): expected
-    private growth on the private share, plus the change in public output, plus the
-    change in support to firms (``subsidy``: each plan's subsidy rate) and in
-    compliance costs. ``spend`` is use-major spending over GDP."""
-    pub_now = state.pub_output[:, None] / state.gdp[:, None]
-    private_share = 1.0 - pub_now
-    boost_now = subsidy_boost(state.subsidy_rate[:, None], econ)
-    abate = abatement_next(state.abatement[:, None], spend[ENV], econ)
-    comply = compliance(abate, econ)
-    comply /= compliance(state.abatement[:, None], econ)
-    # in place from here: growth = expected * private share + (public output - now)
-    #   + (boost * comply / boost now - 1) * private share (the same operations)
-    growth = public_output(spend, econ)
-    growth -= pub_now
-    np.add(expected_growth[:, None] * private_share, growth, out=growth)
-    support = subsidy_boost(subsidy, econ)
-    support *= comply
-    support /= boost_now
-    support -= 1.0
-    support *= private_share
-    growth += support
-    return growth, abate
 
 
 def _survey_forecasts(state: PrefectureState | Single, subsidy, sat, beh) -> dict[str, Callable]:

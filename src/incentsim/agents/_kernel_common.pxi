@@ -1,5 +1,5 @@
 # What the Cython wrappers of the compiled population steps (_citizens_kernel.pyx,
-# _firms_kernel.pyx) share; included into each.
+# _firms_kernel.pyx) and leaders' choice (_forecast_kernel.pyx) share; included into each.
 
 import threading
 

@@ -20,9 +20,11 @@ candidate set (five budget shares and a borrowing level) by
 
 
 and picks one by softmax (Gumbel-max) with temperature
-``behaviour.choice_temperature``: bounded rationality (McFadden 1974). The forecasts,
-the welfare term and the borrowing inertia are computed in single precision
-(:func:`incentsim.economy.forecast`), the score and the sum in double.
+``behaviour.choice_temperature``: bounded rationality (McFadden 1974). The forecasts
+and the welfare term are compiled, in single precision
+(:func:`incentsim.economy.forecast`), the borrowing inertia is single precision too, the
+score and the sum double; the choice is compiled (agents/forecast_kernel.h: its uniforms
+drawn from the leaders' stream as numpy's ``Generator.random`` draws them).
 
 * ``career_weight = career_value * perception * eligible * credit * (discount
   * memory)**k * (1 - hazard)**k / norm`` with ``k`` years to the next
@@ -50,23 +52,31 @@ the welfare term and the borrowing inertia are computed in single precision
 from __future__ import annotations
 
 from collections import ChainMap
-from collections.abc import Iterator, Mapping, MutableMapping
+from collections.abc import Iterator, MutableMapping
 from functools import partial
 
 import mesa
 import numpy as np
 from scipy.special import ndtr
 
+from incentsim.agents import _leaders_kernel
+from incentsim.agents._forecast_kernel import choose
 from incentsim.agents.columns import column
-from incentsim.economy import FORECAST_DTYPE, N_USES, Single, as_single, forecast
+from incentsim.agents.fastrng import members
+from incentsim.economy import (
+    FORECAST_DTYPE,
+    N_USES,
+    WELFARE as WELFARE,  # what a leader's motivation weighs
+    Single,
+    as_single,
+    forecast,
+)
 from incentsim.indicators import VETO
 from incentsim.rules.evaluation import credit
 from incentsim.rules.promotion import EvalContext
 from incentsim.seeding import MemberStreams
 from incentsim.varying import along
 
-#: what a leader's intrinsic motivation weighs, each in its natural scale
-WELFARE = ("growth_true", "services", "environment", "satisfaction", "debt", "innovation")
 #: step of the finite difference behind the marginal score of an indicator (numerical)
 FD_STEP = 1e-3
 
@@ -120,6 +130,11 @@ class LeaderPopulation:
         self.rng = rng
         #: the next leader id of each member (ids count appointments from 1, per member)
         self._next_id = np.ones(model.n_members, dtype=np.int64)
+        #: what new leaders' draws read: each member's stream (its bit generator's C
+        #: interface), motivation shape and term length
+        self._bitgens = _leaders_kernel.bitgens(rng.members)
+        self._shape = np.array([s.behaviour.motivation_shape for s in model.scenarios], float)
+        self._term = np.array([s.tenure.term_length for s in model.scenarios], np.int64)
         for name, dtype in COLUMNS.items():
             setattr(self, "_" + name, np.zeros(n, dtype=dtype))
         #: views made so far, by (ensemble member, leader id)
@@ -144,18 +159,17 @@ class LeaderPopulation:
         ``public_service_motivation x 2 x Beta(motivation_shape, motivation_shape)``
         (mean ``public_service_motivation``); perception of the rule is log-normal.
         Initial leaders start at a random year of their term. Each leader is drawn
-        from the stream of the ensemble member the prefecture belongs to.
+        from the stream of the ensemble member the prefecture belongs to, one leader
+        after another, eight values each: three uniforms (insider, connected, unused),
+        the age's normal, ability, the motivation's beta, the perception's normal and
+        the initial year of the term (none for an appointment during the run); compiled
+        (:func:`incentsim.agents._leaders_kernel.traits`: numpy's own distributions,
+        the numbers of ``Generator`` calls, a Python call per value otherwise).
         """
         rows = np.asarray(rows, dtype=np.intp)
-        mem = self.model.member[rows]
-        own = self.model.scenarios
-        d = np.array(
-            [
-                _traits_drawn(self.rng.members[m], own[m].tenure, own[m].behaviour, initial)
-                for m in mem
-            ],
-            dtype=float,
-        ).reshape(len(rows), 8)
+        mem = self.model.member[rows].astype(np.intp, copy=False)
+        d = np.empty((len(rows), 8))
+        _leaders_kernel.traits(self._bitgens, mem, self._shape[mem], self._term[mem], initial, d)
         ten = self.model.params.section("tenure", mem)
         beh = self.model.params.section("behaviour", mem)
         counts = np.bincount(mem, minlength=len(self._next_id))
@@ -220,20 +234,6 @@ class LeaderPopulation:
                 del self._views[key]
             else:
                 view.cell = self.model.space[row[key]]
-
-
-def _traits_drawn(rng: np.random.Generator, ten, beh, initial: bool) -> tuple:
-    """One new leader's draws, in the order they are made: three uniforms (insider,
-    connected, unused), the age's normal, ability, the motivation's beta, the perception's
-    normal, and the initial year of the term (0 for an appointment during the run)."""
-    # the uniforms and the two normals each drawn by one call (the same numbers as one
-    # call a value): five calls instead of eight, a sixth less time a leader (measured)
-    u = rng.random(3).tolist()
-    z = rng.standard_normal(2).tolist()  # the age's, then ability
-    beta = rng.beta(beh.motivation_shape, beh.motivation_shape)
-    z_perception = rng.standard_normal()
-    year = rng.integers(0, ten.term_length) if initial else 0
-    return (*u, *z, beta, z_perception, year)
 
 
 def _view_column(name: str, source: str = "population"):
@@ -327,12 +327,8 @@ def decide(model) -> None:
     career = _career_weight(model, tr)
     intrinsic = tr["motivation"] * (1.0 + beh.insider_local_weight * tr["insider"])
     pred, ctx, util = _plan_utility(model, tr, career, intrinsic)
-    gumbel = model.streams["leaders"].random(util.shape)
-    np.log(gumbel, out=gumbel)
-    np.negative(gumbel, out=gumbel)  # -log(u) >= 1.1e-16: a normal float32
-    util /= along(beh.choice_temperature, util)
-    util -= np.log(gumbel, dtype=FORECAST_DTYPE)  # plus the Gumbel draw -log(-log(u))
-    choice = np.argmax(util, axis=1)
+    temperature = np.ravel(np.asarray(beh.choice_temperature, dtype=float))
+    choice = choose(np.ascontiguousarray(util), temperature, _bit_generators(model))
     rows = np.arange(len(choice))
     plan = model.plans[rows, choice]
     chosen = pred.map(partial(_chosen, shape=util.shape, rows=rows, choice=choice))
@@ -340,6 +336,12 @@ def decide(model) -> None:
     st.shares = np.ascontiguousarray(plan[:, :N_USES])
     st.borrowing = plan[:, N_USES].copy()
     st.plan = choice
+
+
+def _bit_generators(model) -> list[np.random.BitGenerator]:
+    """The bit generators of the leaders' stream: one per ensemble member, whose block
+    of leaders draws from it."""
+    return [g.bit_generator for g in members(model.streams["leaders"])]
 
 
 def _chosen(values, shape: tuple, rows: np.ndarray, choice: np.ndarray) -> np.ndarray:
@@ -437,7 +439,6 @@ def _plan_utility(model, tr, career, intrinsic):
         st.expected_growth,
         st.expected_income_growth,
     )
-    single["welfare"] = _welfare(single, Single(model.forecast_behaviour.natural_scale))
     pred = single.map(partial(np.asarray, dtype=float))  # the rule and mechanisms: float64
     pred["connected"] = tr["connected"][:, None]
     pred["age"] = (tr["age"] + tr["k"])[:, None]
@@ -482,16 +483,6 @@ def _borrowing_drift(model) -> np.ndarray:
     np.square(drift, out=drift)
     drift *= along(beh.borrowing_inertia, drift)
     return drift
-
-
-def _welfare(pred: Mapping, natural) -> np.ndarray:
-    """Local welfare of each plan: the mean of the :data:`WELFARE` forecasts, each in
-    its natural scale (in the forecasts' precision)."""
-    total = pred[WELFARE[0]] / getattr(natural, WELFARE[0])
-    for w in WELFARE[1:]:
-        total += pred[w] / getattr(natural, w)
-    total /= len(WELFARE)
-    return total
 
 
 def plan_drift(plans: np.ndarray) -> np.ndarray:

@@ -1,0 +1,66 @@
+# cython: language_level=3, boundscheck=False, wraparound=False, initializedcheck=False
+"""The leaders' forecasts of their candidate plans and their choice among them, compiled
+(forecast_kernel.h: the formulas; this module hands it the input table, the plans and
+the outputs, or the utilities and the random streams)."""
+
+include "_kernel_common.pxi"
+
+from libc.stdint cimport int64_t, intptr_t
+
+
+cdef extern from "forecast_kernel.h" nogil:
+    enum: N_FC_INPUTS
+    enum: N_FC_OUTPUTS
+    enum: FC_PLAN_COLUMNS
+    ctypedef struct ks_bitgen:
+        pass
+    void fc_forecast(const float *inp, intptr_t leaders, intptr_t plans, const float *cand,
+                     float *out)
+    void fc_choose(const double *util, intptr_t leaders, intptr_t plans,
+                   const double *temperature, intptr_t t_step, ks_bitgen **streams,
+                   intptr_t n_streams, double *scratch, int64_t *choice)
+
+#: rows of the input table and of the outputs (economy.py's FORECAST_INPUTS and
+#: FORECAST_OUTPUTS name them)
+N_INPUTS = N_FC_INPUTS
+N_OUTPUTS = N_FC_OUTPUTS
+
+
+def forecast_plans(const float[:, ::1] inputs, const float[:, :, ::1] cand,
+                   float[:, :, ::1] out):
+    """Every leader's forecasts of every plan into ``out`` (N_OUTPUTS x leaders x
+    plans): ``inputs`` is the input table (N_INPUTS x leaders), ``cand`` the plans
+    (uses + 1 columns x leaders x plans: the budget shares, then borrowing)."""
+    cdef Py_ssize_t leaders = cand.shape[1], plans = cand.shape[2]
+    if inputs.shape[0] != N_FC_INPUTS or inputs.shape[1] != leaders:
+        raise ValueError("input table of the wrong shape")
+    if cand.shape[0] != FC_PLAN_COLUMNS or out.shape[0] != N_FC_OUTPUTS or (
+        out.shape[1] != leaders or out.shape[2] != plans
+    ):
+        raise ValueError("plans or outputs of the wrong shape")
+    if leaders == 0 or plans == 0:
+        return
+    with nogil:
+        fc_forecast(&inputs[0, 0], leaders, plans, &cand[0, 0, 0], &out[0, 0, 0])
+
+
+def choose(const double[:, ::1] util, const double[::1] temperature, list streams):
+    """Each leader's plan by Gumbel-max, the largest ``util / temperature -
+    log(-log(u))`` of its row: ``temperature`` one value per leader or one for all;
+    the leaders are ``len(streams)`` equal blocks, each drawing its uniforms on [0, 1)
+    from its stream (numpy bit generators), as ``Generator.random`` of the block's
+    leaders x plans would. Returns the plan of each leader (int64)."""
+    cdef Py_ssize_t leaders = util.shape[0], plans = util.shape[1], n = len(streams)
+    if n == 0 or leaders % n or plans == 0:
+        raise ValueError("leaders not in equal blocks, one per stream, or no plans")
+    if temperature.shape[0] != 1 and temperature.shape[0] != leaders:
+        raise ValueError("temperature of the wrong shape")
+    cdef int64_t[::1] choice = np.empty(leaders, np.int64)
+    if leaders == 0:
+        return np.asarray(choice)
+    cdef intptr_t[::1] bitgens = _bitgens(streams)  # alive until the kernel returns
+    cdef float[::1] scratch = _scratch_of(2 * plans)  # plans doubles
+    with nogil:
+        fc_choose(&util[0, 0], leaders, plans, &temperature[0], temperature.shape[0] > 1,
+                  <ks_bitgen **>&bitgens[0], n, <double *>&scratch[0], &choice[0])
+    return np.asarray(choice)
