@@ -250,6 +250,7 @@ _ALSO = {
     },
     "accountability.petition_channel.redress": {"behaviour.petition_threshold": 0.9},
     "behaviour.petition_scale": {"behaviour.petition_threshold": 0.9},
+    "promotion.min_percentile": {"promotion.capacity": 0.3},  # binds: more promoted
     **{
         f"behaviour.{scale}.{k}": {"promotion.weights": {"growth": 0.7, k: 0.3}}
         for scale in ("scale_floor", "initial_scale")

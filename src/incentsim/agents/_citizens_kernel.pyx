@@ -6,7 +6,7 @@ threads)."""
 
 include "_kernel_common.pxi"
 
-from libc.stdint cimport int32_t, intptr_t, uint8_t
+from libc.stdint cimport int32_t, intptr_t, uint8_t, uint32_t
 
 
 cdef extern from "citizens_kernel.h" nogil:
@@ -33,6 +33,7 @@ cdef extern from "citizens_kernel.h" nogil:
         ks_bitgen **streams
     intptr_t ks_scratch_slots(intptr_t n, intptr_t per)
     void ks_step_chunk(const ks_chunk *c, void *scratch)
+    void ks_fill_normals(ks_bitgen *g, uint32_t *u, float *e, intptr_t n)
 
 #: rows of the parameter table (citizens.py's KERNEL_PARAMETERS names them)
 N_PARAMETERS = N_PARAMS
@@ -98,3 +99,15 @@ def step_chunk(
     cdef float[::1] scratch = _scratch_of(ks_scratch_slots(income.shape[0], per))
     with nogil:
         ks_step_chunk(&c, &scratch[0])
+
+
+def normals(bitgen, float[::1] out):
+    """Standard normals into ``out`` (float32) from the bit generator ``bitgen``'s raw
+    words, as the yearly steps make their shocks (:func:`incentsim.agents.fastrng.normals`,
+    with the kernels' own log, sin and cos: the same numbers on every machine)."""
+    cdef Py_ssize_t n = out.shape[0]
+    cdef intptr_t[::1] g = _bitgens([bitgen])
+    cdef float[::1] scratch = _scratch_of(n + 1)  # the words: n + 1 when n is odd
+    if n:
+        with nogil:
+            ks_fill_normals(<ks_bitgen *>g[0], <uint32_t *>&scratch[0], &out[0], n)

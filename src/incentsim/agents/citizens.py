@@ -60,14 +60,14 @@ import mesa
 import numpy as np
 
 try:
-    from incentsim.agents._citizens_kernel import step_chunk
+    from incentsim.agents._citizens_kernel import normals, step_chunk
 except ImportError as exc:  # a source tree whose kernel was never compiled
     raise ImportError(
         "incentsim's compiled citizens' step is not built: run `pip install -e .` "
         "(or `python setup.py build_ext --inplace`) in the checkout"
     ) from exc
 from incentsim.agents.columns import column
-from incentsim.agents.fastrng import Chunking, members, run_chunks
+from incentsim.agents.fastrng import Chunking, member_normals, members, run_chunks
 from incentsim.economy import PER_THOUSAND, satisfaction_index
 from incentsim.seeding import Draws
 
@@ -130,7 +130,7 @@ class CitizenPopulation:
         # in place on each draw: the same operations as exp(sd * z - sd**2 / 2) and
         # clip(mean + sd * z, 0, 1), without temporaries
         sd = own(econ.skill_sd)
-        z = rng.standard_normal(n)
+        z = member_normals(rng, n, normals)
         z *= sd
         z -= 0.5 * sd * sd
         self.skill = np.exp(z, out=z).astype(F32)
@@ -138,10 +138,12 @@ class CitizenPopulation:
         self._expected_growth = np.full(n, own(econ.initial_growth), dtype=F32)
         self._satisfaction = np.full(n, own(beh.initial_satisfaction), dtype=F32)
         self._trust_local = _initial_trust(
-            rng.standard_normal(n), own(beh.initial_trust_local), own(beh.initial_trust_local_sd)
+            member_normals(rng, n, normals),
+            own(beh.initial_trust_local),
+            own(beh.initial_trust_local_sd),
         )
         self._trust_central = _initial_trust(
-            rng.standard_normal(n),
+            member_normals(rng, n, normals),
             own(beh.initial_trust_central),
             own(beh.initial_trust_central_sd),
         )

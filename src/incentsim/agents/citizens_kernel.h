@@ -276,4 +276,10 @@ KS_CLONES static void ks_step_chunk(const ks_chunk *c, void *scratch) {
     }
 }
 
+/* ks_normals as a function of its own, for the populations' set-up (their initial
+ * draws): the same numbers on every machine, cloned for the instruction sets. */
+KS_CLONES static void ks_fill_normals(ks_bitgen *g, uint32_t *u, float *e, intptr_t n) {
+    ks_normals(g, u, e, n);
+}
+
 #endif

@@ -16,7 +16,9 @@ This is three times faster than ``Generator.standard_normal(dtype=float32)``
 populations' compiled steps (:mod:`incentsim.agents.citizens`,
 :mod:`incentsim.agents.firms`) make the same uniforms and normals from the same words
 themselves, with their own log, sin and cos (float32 rounding apart): the functions
-here define those draws (the tests hold the kernels to them).
+here define those draws (the tests hold the kernels to them). Their set-up draws its
+initial normals (skills, trusts, firms' productivity) the same way
+(:func:`member_normals`).
 
 Populations are stepped in *chunks* of whole prefectures (:func:`chunk_bounds`).
 A chunk holds a quarter of the population, but at least :data:`CHUNK_AGENTS`
@@ -177,6 +179,18 @@ def merge_chunks(
         tail = groups.pop()  # a last group that small costs its calls more than its work
         groups[-1] += tail
     return groups
+
+
+def member_normals(rng: Draws, n: int, fill) -> np.ndarray:
+    """``n`` standard normals (float64) for a population's set-up, each member's block of
+    ``rng`` (:func:`members`) from its own generator's raw words, by ``fill(bit generator,
+    out)`` (a compiled step's ``normals``: :func:`normals`' draws, float32, the same on every
+    machine, nine times as fast as ``Generator.standard_normal``)."""
+    gens = members(rng)
+    out = np.empty((len(gens), n // len(gens)), np.float32)
+    for g, block in zip(gens, out, strict=True):
+        fill(g.bit_generator, block)
+    return out.reshape(n).astype(np.float64)
 
 
 def spawn_streams(rng: np.random.Generator, n: int) -> list[np.random.SFC64]:

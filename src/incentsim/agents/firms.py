@@ -62,6 +62,7 @@ import mesa
 import numpy as np
 
 try:
+    from incentsim.agents._citizens_kernel import normals  # the set-up's normals
     from incentsim.agents._firms_kernel import first_broken, step_chunk
 except ImportError as exc:  # a source tree whose kernel was never compiled
     raise ImportError(
@@ -69,11 +70,7 @@ except ImportError as exc:  # a source tree whose kernel was never compiled
         "(or `python setup.py build_ext --inplace`) in the checkout"
     ) from exc
 from incentsim.agents.columns import column
-from incentsim.agents.fastrng import (
-    Chunking,
-    prefecture_values,
-    run_chunks,
-)
+from incentsim.agents.fastrng import Chunking, member_normals, prefecture_values, run_chunks
 from incentsim.economy import rating_index
 from incentsim.seeding import Draws
 
@@ -136,7 +133,7 @@ class FirmPopulation:
             (econ.incumbent_learning, econ.frontier_growth, econ.entrant_productivity_sd),
         )
         lag = (1.0 - learning) * growth * self.age
-        self._productivity = np.exp(sd * rng.standard_normal(n) - lag).astype(F32)
+        self._productivity = np.exp(sd * member_normals(rng, n, normals) - lag).astype(F32)
         self._capital = self._steady_capital(
             np.repeat(np.asarray(env_mult, F64), per_prefecture) * self._productivity,
             self.prefecture,
