@@ -219,8 +219,12 @@ KS_CLONES static void fc_forecast(const float *in, intptr_t leaders, intptr_t pl
  * itself below a half, as -log1p(u - 1) above (u - 1 exact in double), so that both
  * tails keep their precision; -inf for u = 0. */
 KS_INLINE double fc_gumbel(double u) {
-    const float small = -ks_log((float)u), large = -fc_log1p((float)(u - 1.0));
-    const double g = -(double)ks_log(u < 0.5 ? small : large);
+    /* one log for both: of u, or of 1 + x for fc_log1p(x) (the same numbers) */
+    const int low = u < 0.5;
+    const float x = (float)(u - 1.0), w = 1.0f + x, d = w - 1.0f;
+    const float log_of = ks_log(low ? (float)u : w);
+    const float minus_log = low ? -log_of : -(d == 0.0f ? x : log_of * (x / d));
+    const double g = -(double)ks_log(minus_log);
     return u > 0.0 ? g : -INFINITY;
 }
 
