@@ -11,8 +11,15 @@ list of files (see incentsim.shipped, which finds them in either place).
 kernel_math.h) are compiled with optimisation and without fused multiply-adds
 (``-ffp-contract=off``): their results are then the same bits whatever instructions the
 compiler picks (see kernel_math.h).
+``incentsim.agents._leaders_kernel`` makes the upper level's draws (evaluation noise,
+vacancies' order, new leaders' traits) with numpy's own distributions: it is compiled
+against numpy's headers and linked with its static ``npyrandom`` and ``npymath``
+libraries (shipped in numpy's wheels for this use).
 """
 
+import os
+
+import numpy as np
 from Cython.Build import cythonize
 from setuptools import Extension, find_packages, setup
 from setuptools.command.build_ext import build_ext
@@ -51,6 +58,16 @@ KERNELS = [
     )
     for name in ("citizens", "firms", "forecast")
 ]
+NUMPY = os.path.dirname(np.__file__)
+KERNELS.append(
+    Extension(
+        "incentsim.agents._leaders_kernel",
+        [f"{AGENTS}/_leaders_kernel.pyx"],
+        include_dirs=[np.get_include()],
+        library_dirs=[os.path.join(NUMPY, "random", "lib"), os.path.join(NUMPY, "_core", "lib")],
+        libraries=["npyrandom", "npymath", "m"],
+    )
+)
 
 setup(
     packages=find_packages("src") + list(DATA),

@@ -6,9 +6,11 @@ import pytest
 from mesa import Agent
 
 import incentsim
+from incentsim.agents import _leaders_kernel
 from incentsim.agents.leader import Leader
 from incentsim.model import IncentModel, InvariantError
 from incentsim.outcomes import OUTCOME_NAMES, PANEL_COLUMNS
+from incentsim.seeding import stream
 
 TS_REQUIRED = [
     "year",
@@ -159,6 +161,28 @@ def test_output_of_a_dead_firm_breaks_an_invariant(tiny):
     assert "output of a dead firm" in msg and f"prefecture {int(f.prefecture[dead])}" in msg
 
 
+def test_prefecture_means_are_numpys_means_of_the_citizens_after_redress(tiny):
+    """The year's per-prefecture means of satisfaction, expected income growth and
+    petitions (made in the citizens' step, mended where petitions were redressed) are
+    numpy's means of the citizens' columns as the year leaves them, bit for bit."""
+    tiny["world"]["citizens_per_prefecture"] = 300  # numpy's pairwise sums split rows
+    tiny["behaviour"] = {"petition_threshold": 0.9}
+    tiny["accountability"] = {"petition_channel": {"redress": 0.5}}
+    model = IncentModel(tiny, seed=3)
+    c, st, rows = model.citizens, model.state, (model.n_prefectures, 300)
+    petitioned = 0
+    for _ in range(4):
+        model.step()
+        petitioned += int(np.count_nonzero(c.petitioned))  # some to redress
+        sums = [x.reshape(rows).sum(axis=1).astype(np.float64) / 300 for x in (
+            c.satisfaction, c.expected_growth)]  # fmt: skip
+        np.testing.assert_array_equal(st.satisfaction_mean, sums[0])
+        np.testing.assert_array_equal(st.expected_income_growth, sums[1])
+        count = np.count_nonzero(c.petitioned.reshape(rows), axis=1)
+        np.testing.assert_array_equal(st.petitions, 1000 * count / 300)
+    assert petitioned > 0
+
+
 def test_same_seed_same_frames_different_seed_differs(tiny):
     a, b, c = (incentsim.simulate(tiny, seed=s) for s in (5, 5, 6))
     pd.testing.assert_frame_equal(a.timeseries, b.timeseries)
@@ -277,3 +301,49 @@ def test_insider_probability_controls_appointments(tiny):
     late = lambda p: p[p.year > 20]  # noqa: E731  (initial leaders have turned over)
     assert not late(none).insider.any()
     assert late(all_in).insider.all()
+
+
+def _traits_one_by_one(g: np.random.Generator, shape: float, term: int, initial: bool) -> list:
+    """A new leader's draws as ``Generator`` calls, in the order appointments make them."""
+    u, z = g.random(3).tolist(), g.standard_normal(2).tolist()
+    beta, z_perception = g.beta(shape, shape), g.standard_normal()
+    return [*u, *z, beta, z_perception, g.integers(0, term) if initial else 0]
+
+
+@pytest.mark.parametrize("shape", [1e-3, 0.4, 1.0, 2.0, 100.0])
+@pytest.mark.parametrize("initial", [True, False])
+def test_compiled_trait_draws_are_the_generators_calls_leader_by_leader(shape, initial):
+    for seed in range(30):
+        ours, theirs = ([stream(seed * 3 + j, "appoint") for j in range(3)] for _ in range(2))
+        rng = np.random.default_rng(seed)
+        member = rng.integers(0, 3, size=25).astype(np.intp)
+        term = rng.integers(1, 9, size=3).astype(np.int64)
+        out = np.empty((25, 8))
+        streams = _leaders_kernel.bitgens(ours)
+        _leaders_kernel.traits(streams, member, np.full(25, shape), term[member], initial, out)
+        want = [_traits_one_by_one(theirs[m], shape, int(term[m]), initial) for m in member]
+        assert out.tobytes() == np.array(want, dtype=float).tobytes()
+        # the streams go on alike (SFC64 keeps half a word after an integer draw)
+        assert [g.integers(0, 7, 3).tolist() + [g.random()] for g in ours] == [
+            g.integers(0, 7, 3).tolist() + [g.random()] for g in theirs
+        ]
+
+
+def test_compiled_vacancy_orders_are_the_generators_permutations_member_by_member():
+    for seed in range(50):
+        ours, theirs = ([stream(seed * 4 + j, "upper") for j in range(4)] for _ in range(2))
+        counts = np.random.default_rng(seed).integers(0, 30, size=4)
+        got = _leaders_kernel.permutations(_leaders_kernel.bitgens(ours), counts)
+        want = np.concatenate([g.permutation(int(c)) for g, c in zip(theirs, counts)])
+        assert got.tolist() == want.tolist()
+        assert [g.random() for g in ours] == [g.random() for g in theirs]
+
+
+@pytest.mark.parametrize(("normals", "uniforms"), [(0, 3), (5, 0), (7, 23)])
+def test_compiled_evaluation_draws_are_the_generators_calls_member_by_member(normals, uniforms):
+    ours, theirs = ([stream(j, "upper") for j in range(3)] for _ in range(2))
+    z, u = _leaders_kernel.normals_then_uniforms(_leaders_kernel.bitgens(ours), normals, uniforms)
+    want = [(g.standard_normal(normals), g.random(uniforms)) for g in theirs]
+    assert z.tobytes() == np.concatenate([w[0] for w in want]).tobytes()
+    assert u.tobytes() == np.stack([w[1] for w in want]).tobytes()
+    assert [g.random() for g in ours] == [g.random() for g in theirs]

@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from incentsim.agents import _leaders_kernel
 from incentsim.indicators import SCORED, VETO
 from incentsim.rules.promotion import EvalContext
 
@@ -44,10 +45,15 @@ class UpperLevel:
     def __init__(self, model) -> None:
         self.model = model
         self.rng = model.streams["upper"]
+        #: the members' upper-level streams as compiled draws read them
+        self._bitgens = _leaders_kernel.bitgens(self.rng.members)
         self.n_prov = model.n_provinces
         self.per = model.per_province
         #: the ensemble member each province belongs to
         self.province_member = model.member[:: self.per]
+        # a province's k-th place, for every province: where :meth:`_places` scatters
+        self._first = (np.arange(self.n_prov) * self.per)[:, None]
+        self._place = np.tile(np.arange(self.per), self.n_prov)
 
     # ------------------------------------------------------------- peer statistics
 
@@ -58,16 +64,20 @@ class UpperLevel:
         sums = x.reshape(*x.shape[:-1], self.n_prov, self.per).sum(axis=-1)
         return np.repeat(sums / self.per, self.per, axis=-1)
 
+    def _places(self, x: np.ndarray) -> np.ndarray:
+        """Each prefecture's place in its province when sorted by ``x`` (ascending,
+        ties in prefecture order), 0..per - 1: the inverse of the sorting order,
+        scattered (the numbers of ``argsort`` of it, in one pass)."""
+        order = np.argsort(x.reshape(self.n_prov, self.per), axis=1, kind="stable")
+        place = np.empty(x.size, dtype=np.intp)
+        place[(order + self._first).ravel()] = self._place
+        return place
+
     def percentile(self, x: np.ndarray) -> np.ndarray:
         """Rank within province as a share of peers scored lower (0..1; alone = 1)."""
         if self.per == 1:
             return np.ones_like(x, dtype=float)
-        order = np.argsort(
-            np.argsort(x.reshape(self.n_prov, self.per), axis=1, kind="stable"),
-            axis=1,
-            kind="stable",
-        )
-        return (order / (self.per - 1)).ravel()
+        return self._places(x) / (self.per - 1)
 
     def term_average(self) -> dict[str, np.ndarray]:
         st = self.model.state
@@ -101,15 +111,14 @@ class UpperLevel:
         model = self.model
         promo, ten = model.promotion, model.tenure
         leaders, st, n = model.leaders, model.state, model.n_prefectures
-        rng = self.rng
         ind = self.term_average()
         ind["ability"] = leaders.ability.copy()  # seen by mixed_evaluation
         ctx = self._context(ind, column=False)
         score = model.evaluator.score(ind, ctx, rng=model.streams["rule"])
-        score = score + promo.noise * rng.standard_normal(n)
+        noise, (u_reappoint, u_rotate, u_hazard), u_slots = self._draws()
+        score = score + promo.noise * noise
         pct = self.percentile(score)
         st.last_score, st.rank_pct = score, pct
-        (u_reappoint, u_rotate, u_hazard), u_slots = self._uniforms()
         age, term = leaders.age, leaders.term_length
         evaluated = leaders.tenure_year >= term
         contest, reshuffled = self.irregular(evaluated)
@@ -148,15 +157,17 @@ class UpperLevel:
             rotated=moved & (u_rotate < ten.rotation_prob),
         )
 
-    def _uniforms(self) -> tuple[np.ndarray, np.ndarray]:
-        """The year's uniforms: three per prefecture (reappointment, rotation, hazard;
+    def _draws(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The year's draws: the evaluation noise's normals, one per prefecture; then
+        uniforms, three per prefecture (reappointment, rotation, hazard;
         ``(3, prefectures)``) and one per province (its slots). Each member draws its
-        three rows of prefectures then its provinces' in one call: the same numbers as a
-        call for each, one loop over the members instead of two."""
+        normals, then its three rows of prefectures' and its provinces' uniforms, from
+        its stream: compiled, the numbers of ``standard_normal`` and ``random`` calls
+        member by member (:func:`incentsim.agents._leaders_kernel.normals_then_uniforms`)."""
         k, m = self.model.n_members, self.model.member_size
-        u = self.rng.random(self.model.n_prefectures * 3 + self.n_prov).reshape(k, -1)
+        z, u = _leaders_kernel.normals_then_uniforms(self._bitgens, m, 3 * m + self.n_prov // k)
         rows = u[:, : 3 * m].reshape(k, 3, m).transpose(1, 0, 2).reshape(3, -1)
-        return rows, u[:, 3 * m :].ravel()
+        return z, rows, u[:, 3 * m :].ravel()
 
     def promote(self, ranked: np.ndarray, u_slots: np.ndarray) -> np.ndarray:
         """The province tournaments: ``promotion.capacity`` x prefectures slots per
@@ -164,11 +175,8 @@ class UpperLevel:
         (``ranked``: the score of a candidate, ``-inf`` for everyone else)."""
         capacity = self.model.params.value("promotion.capacity", self.province_member)
         slots = np.floor(capacity * self.per + u_slots).astype(int)
-        ranked = ranked.reshape(self.n_prov, self.per)
-        order = np.argsort(-ranked, axis=1, kind="stable")
-        place = np.empty_like(order)  # each candidate's place in the province's order
-        np.put_along_axis(place, order, np.arange(self.per)[None, :], axis=1)
-        return ((place < slots[:, None]) & np.isfinite(ranked)).ravel()
+        place = self._places(-ranked)  # each candidate's place in the province's order
+        return (place < np.repeat(slots, self.per)) & np.isfinite(ranked)
 
     def irregular(self, evaluated: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Who competes for promotion (those up for evaluation, and mid-term candidates
@@ -199,8 +207,8 @@ class UpperLevel:
         k = model.n_members
         counts = np.bincount(model.member[vacant], minlength=k)
         start = np.repeat(np.cumsum(counts) - counts, counts)
-        order = [rng.permutation(c) for rng, c in zip(self.rng.members, counts.tolist())]
-        dest = vacant[np.concatenate(order).astype(np.intp) + start]
+        order = _leaders_kernel.permutations(self._bitgens, counts)  # rng.permutation(c)s
+        dest = vacant[order + start]
         pool = vacant[fate["rotated"][vacant]]  # the rotated leaders, in prefecture order
         pooled = np.bincount(model.member[pool], minlength=k)
         first = np.arange(len(vacant)) - start < np.repeat(pooled, counts)  # they go here

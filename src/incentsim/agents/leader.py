@@ -59,6 +59,7 @@ import mesa
 import numpy as np
 from scipy.special import ndtr
 
+from incentsim.agents import _leaders_kernel
 from incentsim.agents._forecast_kernel import choose, utility
 from incentsim.agents.columns import column
 from incentsim.agents.fastrng import members
@@ -128,6 +129,11 @@ class LeaderPopulation:
         self.rng = rng
         #: the next leader id of each member (ids count appointments from 1, per member)
         self._next_id = np.ones(model.n_members, dtype=np.int64)
+        #: what new leaders' draws read: each member's stream (its bit generator's C
+        #: interface), motivation shape and term length
+        self._bitgens = _leaders_kernel.bitgens(rng.members)
+        self._shape = np.array([s.behaviour.motivation_shape for s in model.scenarios], float)
+        self._term = np.array([s.tenure.term_length for s in model.scenarios], np.int64)
         for name, dtype in COLUMNS.items():
             setattr(self, "_" + name, np.zeros(n, dtype=dtype))
         #: views made so far, by (ensemble member, leader id)
@@ -152,18 +158,17 @@ class LeaderPopulation:
         ``public_service_motivation x 2 x Beta(motivation_shape, motivation_shape)``
         (mean ``public_service_motivation``); perception of the rule is log-normal.
         Initial leaders start at a random year of their term. Each leader is drawn
-        from the stream of the ensemble member the prefecture belongs to.
+        from the stream of the ensemble member the prefecture belongs to, one leader
+        after another, eight values each: three uniforms (insider, connected, unused),
+        the age's normal, ability, the motivation's beta, the perception's normal and
+        the initial year of the term (none for an appointment during the run); compiled
+        (:func:`incentsim.agents._leaders_kernel.traits`: numpy's own distributions,
+        the numbers of ``Generator`` calls, a Python call per value otherwise).
         """
         rows = np.asarray(rows, dtype=np.intp)
-        mem = self.model.member[rows]
-        own = self.model.scenarios
-        d = np.array(
-            [
-                _traits_drawn(self.rng.members[m], own[m].tenure, own[m].behaviour, initial)
-                for m in mem
-            ],
-            dtype=float,
-        ).reshape(len(rows), 8)
+        mem = self.model.member[rows].astype(np.intp, copy=False)
+        d = np.empty((len(rows), 8))
+        _leaders_kernel.traits(self._bitgens, mem, self._shape[mem], self._term[mem], initial, d)
         ten = self.model.params.section("tenure", mem)
         beh = self.model.params.section("behaviour", mem)
         counts = np.bincount(mem, minlength=len(self._next_id))
@@ -228,20 +233,6 @@ class LeaderPopulation:
                 del self._views[key]
             else:
                 view.cell = self.model.space[row[key]]
-
-
-def _traits_drawn(rng: np.random.Generator, ten, beh, initial: bool) -> tuple:
-    """One new leader's draws, in the order they are made: three uniforms (insider,
-    connected, unused), the age's normal, ability, the motivation's beta, the perception's
-    normal, and the initial year of the term (0 for an appointment during the run)."""
-    # the uniforms and the two normals each drawn by one call (the same numbers as one
-    # call a value): five calls instead of eight, a sixth less time a leader (measured)
-    u = rng.random(3).tolist()
-    z = rng.standard_normal(2).tolist()  # the age's, then ability
-    beta = rng.beta(beh.motivation_shape, beh.motivation_shape)
-    z_perception = rng.standard_normal()
-    year = rng.integers(0, ten.term_length) if initial else 0
-    return (*u, *z, beta, z_perception, year)
 
 
 def _view_column(name: str, source: str = "population"):
