@@ -20,11 +20,12 @@ candidate set (five budget shares and a borrowing level) by
 
 
 and picks one by softmax (Gumbel-max) with temperature
-``behaviour.choice_temperature``: bounded rationality (McFadden 1974). The forecasts
-and the welfare term are compiled, in single precision
-(:func:`incentsim.economy.forecast`), the borrowing inertia is single precision too, the
-score and the sum double; the choice is compiled (agents/forecast_kernel.h: its uniforms
-drawn from the leaders' stream as numpy's ``Generator.random`` draws them).
+``behaviour.choice_temperature``: bounded rationality (McFadden 1974). Compiled
+(agents/forecast_kernel.h): the forecasts and the welfare term, in single precision
+(:func:`incentsim.economy.forecast`); the utility before the mechanisms' terms, the
+welfare term and the borrowing inertia in single precision, the score, the budget inertia
+and the sum in double; and the choice, its uniforms drawn from the leaders' stream as
+numpy's ``Generator.random`` draws them.
 
 * ``career_weight = career_value * perception * eligible * credit * (discount
   * memory)**k * (1 - hazard)**k / norm`` with ``k`` years to the next
