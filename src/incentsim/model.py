@@ -430,19 +430,25 @@ class IncentModel(mesa.Model):
         }
         return {k: values[k] for k in INDICATOR_NAMES}
 
-    def _update_scales(self) -> None:
+    @cached_property
+    def _scale_floors(self) -> np.ndarray:
+        """``behaviour.scale_floor`` of every scored indicator (rows) and member."""
+        floor, k = self.national_behaviour.scale_floor, self.n_members
+        return np.array([np.broadcast_to(getattr(floor, name), (k,)) for name in SCORED])
+
+    def _update_scales(self, x: np.ndarray) -> None:
         """Each scored indicator's scale moves toward its within-province SD this year
-        (``behaviour.scale_smoothing``), never below ``behaviour.scale_floor``."""
+        (``behaviour.scale_smoothing``), never below ``behaviour.scale_floor``; ``x``:
+        the scored indicators, one row each (every indicator's numbers as alone, all
+        in one pass)."""
         st, beh = self.state, self.national_behaviour  # scales are per member
         a, k = beh.scale_smoothing, self.n_members
-        x = np.stack([st.indicators[name] for name in SCORED])
         x = x.reshape(len(SCORED), k, -1, self.per_province)
         # means as sums over counts: the same numbers as .mean, without its overhead
         dev = (x - x.sum(axis=3, keepdims=True) / self.per_province) ** 2
         sd = np.sqrt(dev.reshape(len(SCORED), k, -1).sum(axis=2) / self.member_size)
-        for name, sd_k in zip(SCORED, sd, strict=True):
-            new = (1 - a) * st.indicator_scale[name] + a * sd_k
-            st.indicator_scale[name] = np.maximum(new, getattr(beh.scale_floor, name))
+        new = (1 - a) * np.stack([st.indicator_scale[name] for name in SCORED]) + a * sd
+        st.indicator_scale.update(zip(SCORED, np.maximum(new, self._scale_floors)))
 
     # ----------------------------------------------------------------- the year
 
@@ -583,10 +589,13 @@ class IncentModel(mesa.Model):
         """Indicators enter the term record; the upper level evaluates; transfers."""
         st, promo, n = self.state, self.promotion, self.n_prefectures
         st.indicators = self.indicators()
-        self._update_scales()
+        scored = np.stack([st.indicators[k] for k in SCORED])
+        self._update_scales(scored)
         w = credit(self.leaders.years_in_post, promo.attribution_lag)
-        for k in SCORED:
-            st.term_sum[k] = promo.memory * st.term_sum[k] + w * st.indicators[k]
+        term_sum = np.stack([st.term_sum[k] for k in SCORED])  # every indicator's at once
+        term_sum *= promo.memory
+        term_sum += w * scored
+        st.term_sum = dict(zip(SCORED, term_sum))
         st.term_weight = promo.memory * st.term_weight + w
         fate = self.upper.evaluate()
         transfers = np.zeros(n)
