@@ -9,7 +9,7 @@ from mesa import Agent
 
 import incentsim
 from incentsim.agents import _leaders_kernel
-from incentsim.agents._sums_kernel import row_sums
+from incentsim.agents._sums_kernel import row_sums, segment_sums
 from incentsim.agents.leader import Leader, _term_weight_of
 from incentsim.model import IncentModel, InvariantError
 from incentsim.outcomes import OUTCOME_NAMES, PANEL_COLUMNS
@@ -372,3 +372,13 @@ def test_term_weights_from_the_table_are_each_leaders_own(differ):
         own = [v[member] if np.ndim(v) else v for v in (memory, lag)]
         want = _term_weights_leader_by_leader(*own, term, in_post - tenure, years)
         assert got.tobytes() == want.tobytes()
+
+
+def test_compiled_segment_sums_are_numpys_sums_of_each_segment():
+    rng = np.random.default_rng(3)
+    for _ in range(200):
+        counts = rng.integers(0, 300 if rng.random() < 0.5 else 12, size=4)
+        x = rng.standard_normal(counts.sum()) * 10 ** rng.uniform(-4, 4, counts.sum())
+        ends = np.cumsum(counts)
+        want = [x[e - c : e].sum() for c, e in zip(counts, ends)]
+        assert segment_sums(x, counts).tobytes() == np.array(want).tobytes()

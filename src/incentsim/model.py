@@ -40,6 +40,7 @@ behavioural number is a field of the scenario (``economy``, ``behaviour``).
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from functools import cached_property
 
@@ -48,6 +49,7 @@ import numpy as np
 from mesa.discrete_space import Network
 
 from incentsim import economy as eco, recording
+from incentsim.agents import _leaders_kernel
 from incentsim.agents.citizens import CitizenPopulation
 from incentsim.agents.firms import FirmPopulation, FirmYear
 from incentsim.agents.leader import LeaderPopulation, candidate_plans, decide, plan_drift
@@ -403,7 +405,7 @@ class IncentModel(mesa.Model):
                 product = product * c
             self.manipulation_cost_multiplier = product
         else:
-            self.manipulation_cost_multiplier = float(np.prod([float(c) for c in costs]))
+            self.manipulation_cost_multiplier = math.prod(float(c) for c in costs)
         eff = np.ones(self.n_prefectures)
         for mech in self.mechanisms:
             eff = eff * mech.service_efficiency(self)
@@ -476,13 +478,19 @@ class IncentModel(mesa.Model):
         self.state.scandal_dismissal[:] = False
         self._mechanisms_new_year()
 
+    @cached_property
+    def _shock_streams(self) -> np.ndarray:
+        """The members' shocks streams as compiled draws read them."""
+        return _leaders_kernel.bitgens(self.streams["shocks"].members)
+
     def _shocks(self) -> np.ndarray:
         """Draw the national and local shocks; move the national and local frontiers.
         Returns the national shock, one per member (it enters this year's output)."""
-        st, econ, rs = self.state, self.economy, self.streams["shocks"]
-        # each member's national shock, then its prefectures' local ones: drawn in one
-        # call (the same numbers as two, one loop over the members instead of two)
-        z = rs.standard_normal(self.n_prefectures + self.n_members).reshape(self.n_members, -1)
+        st, econ = self.state, self.economy
+        # each member's national shock, then its prefectures' local ones, from its shocks
+        # stream: compiled, the numbers of a standard_normal call a member
+        z, _ = _leaders_kernel.normals_then_uniforms(self._shock_streams, self.member_size + 1, 0)
+        z = z.reshape(self.n_members, -1)
         national = self.national_economy.national_shock_sd * z[:, 0]
         eps = econ.local_shock_sd * z[:, 1:].ravel()
         st.local_growth_shock = eco.local_shocks_next(
@@ -494,7 +502,7 @@ class IncentModel(mesa.Model):
             eco.frontier_drift(
                 self.national_economy.frontier_growth,
                 self.entry_rate,
-                innovation.mean(axis=1),
+                innovation.sum(axis=1) / self.member_size,  # the numbers of .mean
                 self.national_economy,
             )
         )
