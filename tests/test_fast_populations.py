@@ -29,6 +29,7 @@ def _population(per, n_pref, k, seed):
     pop._trust_local = rng.random(n).astype(F32)
     pop._trust_central = rng.random(n).astype(F32)
     pop._petitioned = np.ones(n, bool)
+    pop._tally()
     pop._chunks = fastrng.Chunking(n_pref, per, rng)
     pop._ties = pop._random_ties(n_pref, per, pop.k - pop.n_lattice, rng)
     pop._chunks.spawn(rng)
@@ -121,6 +122,46 @@ def test_the_kernels_shocks_are_fastrngs_normals(n):
     expect = fastrng.normals(_stream_copy(pop), n)
     pop._step_chunk(0, par)
     np.testing.assert_allclose(np.log(pop._income.astype(np.float64)), expect, rtol=0, atol=2e-6)
+
+
+def _bits(x):
+    return np.asarray(x, F32).view(np.uint32)
+
+
+@pytest.mark.parametrize("per", [1, 5, 8, 9, 16, 71, 128, 129, 136, 257, 1000, 2003])
+def test_the_kernels_sums_are_numpys_row_sums_bit_for_bit(per):
+    """The sums of satisfaction and of expected growth the kernel makes in its pass are
+    numpy's float32 ``sum`` of each prefecture's row, bit for bit (numpy's pairwise order:
+    fewer than 8, blocks of up to 128, splits at multiples of 8), with expectations of
+    both signs (they follow growth: ``expectation_adjustment`` 1, a wide income shock);
+    its counts of petitioners are numpy's; so are the means read from them."""
+    n_pref, signs = 4, set()
+    for seed in range(5):
+        pop = _population(per, n_pref, 4, seed=seed)
+        par, _ = _table(n_pref, seed=seed, adj=1.0, income_sd=2.0, pthr=0.5, wage=1.0)
+        for i in range(len(pop._chunks)):
+            pop._step_chunk(i, par)
+        rows = (n_pref, per)
+        signs |= set(np.sign(pop._expected_growth).tolist())
+        for k, col in enumerate((pop._satisfaction, pop._expected_growth)):
+            np.testing.assert_array_equal(_bits(pop._sums[k]), _bits(col.reshape(rows).sum(1)))
+        count = np.count_nonzero(pop._petitioned.reshape(rows), axis=1)
+        np.testing.assert_array_equal(pop._petitions, count)
+        means = pop.means(n_pref)
+        np.testing.assert_array_equal(
+            means["expected_growth"], pop._expected_growth.reshape(rows).sum(1).astype(float) / per
+        )
+        np.testing.assert_array_equal(means["petitions"], 1000 * count / per)
+    assert signs == {-1.0, 1.0}
+
+
+def test_the_kernels_sums_of_all_minus_zero_are_numpys_plus_zero():
+    """numpy's sum starts from +0: a row of -0.0 sums to +0.0, in the kernel too."""
+    pop = _population(10, 2, 2, seed=1)
+    par, _ = _table(2, seed=1, adj=0.0)
+    pop._expected_growth[...] = -0.0
+    pop._step_chunk(0, par)
+    np.testing.assert_array_equal(_bits(pop._sums[1]), _bits([0.0, 0.0]))
 
 
 def test_very_unhappy_citizens_have_satisfaction_zero_and_very_happy_ones():
@@ -258,3 +299,27 @@ def test_the_firms_kernel_follows_rules_1_to_5(per, n_pref):
     np.testing.assert_array_equal(pop._output[~pop.alive | new], 0.0)
     assert len(weak) and len(entered) or n < 20
     assert stream.random_raw() == pop._chunks.streams[0].random_raw()  # as many draws
+
+
+def test_the_firms_first_broken_slots_are_numpys():
+    """The compiled invariant pass finds the first slot of capital below 0, infinite or
+    NaN (-0 passes) and the first dead slot with output other than 0 (-0 passes), as
+    numpy finds them, wherever they lie (in blocks, before and after each other)."""
+    from incentsim.agents._firms_kernel import first_broken
+
+    rng = np.random.default_rng(5)
+    n = 5000
+    for trial in range(40):
+        alive = rng.random(n) < 0.8
+        output = np.where(alive, rng.random(n), rng.choice([0.0, -0.0], n)).astype(F32)
+        capital = rng.random(n).astype(F32)
+        capital[rng.integers(0, n, 3)] = -0.0
+        for _ in range(trial % 3):
+            capital[rng.integers(0, n)] = rng.choice([-1e-30, np.inf, -np.inf, np.nan])
+        for _ in range(trial % 4):
+            output[rng.integers(0, n)] = rng.choice([1e-30, np.nan, -2.0])
+        bad_capital = ~((capital >= 0) & np.isfinite(capital))
+        bad_output = (output != 0) & ~alive
+        expect = [int(np.flatnonzero(b)[0]) if b.any() else -1 for b in (bad_capital, bad_output)]
+        assert list(first_broken(capital, output, alive.view(np.uint8))) == expect
+    assert first_broken(*(np.empty(0, t) for t in (F32, F32, np.uint8))) == (-1, -1)

@@ -1,6 +1,6 @@
-"""The compiled leaders' forecast and choice (agents/forecast_kernel.h): the economy's
-formulas computed in double precision, an ensemble member's forecasts against its
-run alone, and the Gumbel-max choice against numpy's."""
+"""The compiled leaders' forecast, utility and choice (agents/forecast_kernel.h): the
+economy's formulas computed in double precision, an ensemble member's forecasts
+against its run alone, the utility and the Gumbel-max choice against numpy's."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import copy
 import numpy as np
 import pytest
 
-from incentsim.agents._forecast_kernel import choose
+from incentsim.agents._forecast_kernel import choose, utility
 from incentsim.economy import (
     ENV,
     INN,
@@ -184,3 +184,31 @@ def test_a_hot_choice_is_a_softmax_and_a_cold_one_the_best_plan():
     share = np.bincount(choice, minlength=3) / len(choice)
     np.testing.assert_allclose(share, [0.125, 0.25, 0.625], atol=0.012)
     assert (choose(util, np.array([1e-4]), streams) == 2).all()
+
+
+@pytest.mark.parametrize("score_cols", [1, 24])
+@pytest.mark.parametrize("per_leader", [False, True], ids=["shared", "per leader"])
+def test_the_utility_is_numpys_sum_bit_for_bit(score_cols, per_leader):
+    """The sum leader.py made with numpy: welfare and borrowing terms in float32, the
+    rest and the sum in float64, in the same order."""
+    rng = np.random.default_rng(2)
+    leaders, plans, f32 = 10, 24, np.float32
+    career, intrinsic = rng.uniform(0, 2, leaders), rng.uniform(0, 1, leaders).astype(f32)
+    score = rng.normal(size=(leaders, score_cols))
+    welfare = rng.normal(size=(leaders, plans)).astype(f32)
+    drift = rng.uniform(0, 0.5, (leaders, plans))
+    borrow = rng.choice([0.0, 0.01, 0.03], (leaders, plans)).astype(f32)
+    borrowing = rng.uniform(0, 0.03, leaders).astype(f32)
+    budget = rng.uniform(0.05, 0.2, leaders).astype(f32)
+    size = leaders if per_leader else 1
+    b_inertia, r_inertia = rng.uniform(0, 3, size), rng.uniform(0, 3, size).astype(f32)
+    col = (lambda x: x[:, None]) if per_leader else (lambda x: x[0])
+    want = career[:, None] * score + welfare * intrinsic[:, None]
+    want -= drift * col(b_inertia)
+    change = borrow - borrowing[:, None]
+    change /= budget[:, None]
+    want -= np.square(change) * col(r_inertia)
+    got = utility(
+        career, score, welfare, intrinsic, drift, b_inertia, borrow, borrowing, budget, r_inertia
+    )
+    np.testing.assert_array_equal(got, want)

@@ -165,6 +165,28 @@ def test_output_of_a_dead_firm_breaks_an_invariant(tiny):
     assert "output of a dead firm" in msg and f"prefecture {int(f.prefecture[dead])}" in msg
 
 
+def test_prefecture_means_are_numpys_means_of_the_citizens_after_redress(tiny):
+    """The year's per-prefecture means of satisfaction, expected income growth and
+    petitions (made in the citizens' step, mended where petitions were redressed) are
+    numpy's means of the citizens' columns as the year leaves them, bit for bit."""
+    tiny["world"]["citizens_per_prefecture"] = 300  # numpy's pairwise sums split rows
+    tiny["behaviour"] = {"petition_threshold": 0.9}
+    tiny["accountability"] = {"petition_channel": {"redress": 0.5}}
+    model = IncentModel(tiny, seed=3)
+    c, st, rows = model.citizens, model.state, (model.n_prefectures, 300)
+    petitioned = 0
+    for _ in range(4):
+        model.step()
+        petitioned += int(np.count_nonzero(c.petitioned))  # some to redress
+        sums = [x.reshape(rows).sum(axis=1).astype(np.float64) / 300 for x in (
+            c.satisfaction, c.expected_growth)]  # fmt: skip
+        np.testing.assert_array_equal(st.satisfaction_mean, sums[0])
+        np.testing.assert_array_equal(st.expected_income_growth, sums[1])
+        count = np.count_nonzero(c.petitioned.reshape(rows), axis=1)
+        np.testing.assert_array_equal(st.petitions, 1000 * count / 300)
+    assert petitioned > 0
+
+
 def test_same_seed_same_frames_different_seed_differs(tiny):
     a, b, c = (incentsim.simulate(tiny, seed=s) for s in (5, 5, 6))
     pd.testing.assert_frame_equal(a.timeseries, b.timeseries)

@@ -76,18 +76,21 @@ class Geography:
 
 def _links(n_provinces: int, per_province: int, cross_links: int, rng) -> list[tuple[int, int]]:
     """One world's links in the order they are drawn (repeats kept): each province's
-    ring and a chord from every prefecture to one 2 to ``per_province - 2`` places on;
-    then for each province a link to the next province and ``cross_links`` to random
-    others, each between random prefectures of the two."""
+    ring and a chord from every prefecture to one 2 to ``per_province - 2`` places on
+    (drawn in one call: numpy gives the numbers of one call a chord); then for each
+    province a link to the next province and ``cross_links`` to random others, each
+    between random prefectures of the two."""
     out: list[tuple[int, int]] = []
     integers = rng.integers
+    if per_province > 3:
+        chords = integers(2, per_province - 1, (n_provinces, per_province)).tolist()
     for j in range(n_provinces):
         first = j * per_province
         if per_province > 1:
             out.extend((first + k, first + (k + 1) % per_province) for k in range(per_province))
         if per_province > 3:
-            for k in range(per_province):
-                other = first + (k + int(integers(2, per_province - 1))) % per_province
+            for k, d in enumerate(chords[j]):
+                other = first + (k + d) % per_province
                 if other != first + k:
                     out.append((first + k, other))
     if n_provinces > 1:
@@ -101,6 +104,14 @@ def _links(n_provinces: int, per_province: int, cross_links: int, rng) -> list[t
                 a = j * per_province + int(integers(per_province))
                 out.append((a, other * per_province + int(integers(per_province))))
     return out
+
+
+def _first_drawn(links: list[tuple[int, int]], size: int) -> np.ndarray:
+    """Each link of ``links`` once, as ``(low, high)``, in the order first drawn:
+    ``(links, 2)`` int64 (prefectures below ``size``)."""
+    pairs = np.sort(np.array(links, dtype=np.int64).reshape(-1, 2), axis=1)
+    _, first = np.unique(pairs[:, 0] * size + pairs[:, 1], return_index=True)
+    return pairs[np.sort(first)]
 
 
 def build_geography(
@@ -118,12 +129,13 @@ def build_geographies(
     those of the members before it, unlinked to them (the spillover matrix is
     block-diagonal, so each member's neighbour means are its own)."""
     size = n_provinces * per_province
-    links: dict[tuple[int, int], None] = {}  # each link once, in the order first drawn
-    for m, rng in enumerate(rngs):
-        for a, b in _links(n_provinces, per_province, cross_links, rng):
-            links.setdefault((min(a, b) + m * size, max(a, b) + m * size))
     n = size * len(rngs)
-    edges = np.array(list(links), dtype=np.int64).reshape(-1, 2)
+    edges = np.concatenate(
+        [
+            _first_drawn(_links(n_provinces, per_province, cross_links, rng), size) + m * size
+            for m, rng in enumerate(rngs)
+        ]  # fmt: skip
+    )
     ends = np.concatenate([edges, edges[:, ::-1]])  # both directions, weight 1 each
     adj = sparse.coo_array((np.ones(len(ends)), (ends[:, 0], ends[:, 1])), shape=(n, n)).tocsr()
     adj.sort_indices()

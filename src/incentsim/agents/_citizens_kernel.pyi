@@ -12,6 +12,8 @@ def step_chunk(
     trust_central: np.ndarray,
     skill: np.ndarray,
     petitioned: np.ndarray,
+    sums: np.ndarray,
+    petitions: np.ndarray,
     par: np.ndarray,
     lo: int,
     per: int,

@@ -21,6 +21,8 @@ cdef extern from "citizens_kernel.h" nogil:
         float *trust_central
         const float *skill
         uint8_t *petitioned
+        float *sums
+        intptr_t *petitions
         const float *par
         intptr_t stride, lo, rows, per
         int n_lattice, k_rand
@@ -42,6 +44,8 @@ def step_chunk(
     float[::1] trust_central,
     const float[::1] skill,
     uint8_t[::1] petitioned,
+    float[:, ::1] sums,
+    intptr_t[::1] petitions,
     const float[:, ::1] par,
     Py_ssize_t lo,
     Py_ssize_t per,
@@ -53,13 +57,20 @@ def step_chunk(
 ):
     """One year of the chunk whose citizens are the given column slices (prefectures
     ``lo`` on, ``per`` slots each; slot ``a`` of the population on): ``par`` is the
-    parameter table (one column per prefecture of the population), ``ties`` all random
+    parameter table (one column per prefecture of the population), ``sums`` gets the
+    chunk's prefectures' sums of satisfaction and of expected growth (two rows, float32,
+    as numpy's ``sum`` of each prefecture's row) and ``petitions`` their counts of
+    petitioners (columns as ``par``'s), ``ties`` all random
     ties (chunk-local rows, :meth:`CitizenPopulation._random_ties`), and segment ``s``
     (chunk rows ``seg_row[s]`` to ``seg_row[s + 1]``) draws from ``streams[s]``."""
     cdef ks_chunk c
     cdef Py_ssize_t n_seg = len(streams)
     if par.shape[0] != N_PARAMS or seg_row.shape[0] != n_seg + 1:
         raise ValueError("parameter table or segments of the wrong shape")
+    if sums.shape[0] != 2 or sums.shape[1] != par.shape[1] or (
+        petitions.shape[0] != par.shape[1] or lo + seg_row[n_seg] > par.shape[1]
+    ):
+        raise ValueError("sums or prefectures out of the parameter table's range")
     if income.shape[0] != (seg_row[n_seg] - seg_row[0]) * per:
         raise ValueError("columns and segments differ in length")
     c.income = &income[0]
@@ -69,6 +80,8 @@ def step_chunk(
     c.trust_central = &trust_central[0]
     c.skill = &skill[0]
     c.petitioned = &petitioned[0]
+    c.sums = &sums[0, 0]
+    c.petitions = &petitions[0]
     c.par = &par[0, 0]
     c.stride = par.shape[1]
     c.lo = lo

@@ -30,6 +30,8 @@ cdef extern from "firms_kernel.h" nogil:
         ks_bitgen **streams
     intptr_t fk_scratch_slots(intptr_t n, intptr_t per)
     intptr_t fk_step_chunk(const fk_chunk *c, void *scratch)
+    void fk_first_broken(const float *cap, const float *out, const uint8_t *alive,
+                         intptr_t n, intptr_t *bad)
 
 #: rows of the parameter table (firms.py's KERNEL_PARAMETERS names them)
 N_PARAMETERS = N_FPARAMS
@@ -86,3 +88,18 @@ def step_chunk(
     with nogil:
         m = fk_step_chunk(&c, &scratch[0])
     return m
+
+
+def first_broken(const float[::1] capital, const float[::1] output, const uint8_t[::1] alive):
+    """The first firm slot whose capital is negative, infinite or NaN, and the first dead
+    slot (``alive`` 0) whose output is not 0, each -1 where there is none: one pass over
+    the three columns (firms_kernel.h's fk_first_broken)."""
+    cdef intptr_t bad[2]
+    cdef Py_ssize_t n = capital.shape[0]
+    if output.shape[0] != n or alive.shape[0] != n:
+        raise ValueError("columns differ in length")
+    if n == 0:
+        return -1, -1
+    with nogil:
+        fk_first_broken(&capital[0], &output[0], &alive[0], n, bad)
+    return bad[0], bad[1]

@@ -9,3 +9,15 @@ def forecast_plans(inputs: np.ndarray, cand: np.ndarray, out: np.ndarray) -> Non
 def choose(
     util: np.ndarray, temperature: np.ndarray, streams: list[np.random.BitGenerator]
 ) -> np.ndarray: ...
+def utility(
+    career: np.ndarray,
+    score: np.ndarray,
+    welfare: np.ndarray,
+    intrinsic: np.ndarray,
+    drift: np.ndarray,
+    budget_inertia: np.ndarray,
+    borrow: np.ndarray,
+    borrowing: np.ndarray,
+    budget: np.ndarray,
+    borrowing_inertia: np.ndarray,
+) -> np.ndarray: ...

@@ -16,6 +16,19 @@ cdef extern from "forecast_kernel.h" nogil:
         pass
     void fc_forecast(const float *inp, intptr_t leaders, intptr_t plans, const float *cand,
                      float *out)
+    ctypedef struct fc_utility_in:
+        const double *career
+        const double *score
+        const double *drift
+        const double *budget_inertia
+        const float *intrinsic
+        const float *welfare
+        const float *borrow
+        const float *borrowing
+        const float *budget
+        const float *borrowing_inertia
+        intptr_t leaders, plans, score_cols, budget_step, borrowing_step
+    void fc_utility(const fc_utility_in *u, double *out)
     void fc_choose(const double *util, intptr_t leaders, intptr_t plans,
                    const double *temperature, intptr_t t_step, ks_bitgen **streams,
                    intptr_t n_streams, double *scratch, int64_t *choice)
@@ -64,3 +77,51 @@ def choose(const double[:, ::1] util, const double[::1] temperature, list stream
         fc_choose(&util[0, 0], leaders, plans, &temperature[0], temperature.shape[0] > 1,
                   <ks_bitgen **>&bitgens[0], n, <double *>&scratch[0], &choice[0])
     return np.asarray(choice)
+
+
+def utility(
+    const double[::1] career,
+    const double[:, ::1] score,
+    const float[:, ::1] welfare,
+    const float[::1] intrinsic,
+    const double[:, ::1] drift,
+    const double[::1] budget_inertia,
+    const float[:, ::1] borrow,
+    const float[::1] borrowing,
+    const float[::1] budget,
+    const float[::1] borrowing_inertia,
+):
+    """Each leader's utility of each plan before the mechanisms' terms, ``career *
+    score + welfare * intrinsic - budget_inertia * drift - borrowing_inertia *
+    ((borrow - borrowing) / budget)**2`` (leaders x plans, float64): ``score`` one
+    column or one per plan; ``career``, ``intrinsic``, ``borrowing``, ``budget`` one
+    value per leader, the inertias one per leader or one for all; ``welfare``,
+    ``drift`` and ``borrow`` leaders x plans."""
+    cdef fc_utility_in u
+    cdef Py_ssize_t leaders = welfare.shape[0], plans = welfare.shape[1]
+    if (career.shape[0] != leaders or intrinsic.shape[0] != leaders
+            or borrowing.shape[0] != leaders or budget.shape[0] != leaders):
+        raise ValueError("a per-leader input of the wrong length")
+    if score.shape[0] != leaders or (score.shape[1] != 1 and score.shape[1] != plans):
+        raise ValueError("scores of the wrong shape")
+    if drift.shape[0] != leaders or drift.shape[1] != plans or (
+        borrow.shape[0] != leaders or borrow.shape[1] != plans
+    ):
+        raise ValueError("drift or borrowing of the wrong shape")
+    if (budget_inertia.shape[0] != 1 and budget_inertia.shape[0] != leaders) or (
+        borrowing_inertia.shape[0] != 1 and borrowing_inertia.shape[0] != leaders
+    ):
+        raise ValueError("an inertia of the wrong length")
+    out = np.empty((leaders, plans))
+    cdef double[:, ::1] view = out
+    if leaders == 0 or plans == 0:
+        return out
+    u.career, u.score, u.drift = &career[0], &score[0, 0], &drift[0, 0]
+    u.budget_inertia, u.intrinsic, u.welfare = &budget_inertia[0], &intrinsic[0], &welfare[0, 0]
+    u.borrow, u.borrowing, u.budget = &borrow[0, 0], &borrowing[0], &budget[0]
+    u.borrowing_inertia = &borrowing_inertia[0]
+    u.leaders, u.plans, u.score_cols = leaders, plans, score.shape[1]
+    u.budget_step, u.borrowing_step = budget_inertia.shape[0] > 1, borrowing_inertia.shape[0] > 1
+    with nogil:
+        fc_utility(&u, &view[0, 0])
+    return out

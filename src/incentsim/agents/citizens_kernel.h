@@ -44,6 +44,11 @@ typedef struct {
     float *income, *expected_growth, *satisfaction, *trust_local, *trust_central;
     const float *skill;
     uint8_t *petitioned;
+    /* out: per prefecture (`stride` of them, the chunk's first at column lo), the float32
+     * sums of satisfaction (row 0) and of expected growth (row 1), as numpy sums them
+     * (ks_numpy_sum), and the count of petitioners */
+    float *sums;
+    intptr_t *petitions;
     /* parameters: N_PARAMS rows of `stride` prefectures, the chunk's first at column lo */
     const float *par;
     intptr_t stride, lo;
@@ -58,6 +63,38 @@ typedef struct {
     const intptr_t *seg_row;
     ks_bitgen **streams;
 } ks_chunk;
+
+/* numpy's float32 sum of the n floats x (``np.add.reduce`` of a contiguous row, what
+ * ``.sum(axis=1)`` gives each row): pairwise, in blocks of at most 128 (split in two at a
+ * multiple of 8), each block summed by eight running sums (x[j] into sum j % 8) added
+ * as ((0 + 1) + (2 + 3)) + ((4 + 5) + (6 + 7)), then its last n % 8 one by one; fewer
+ * than 8 are summed one by one from -0; the total is added to numpy's initial 0. It
+ * recurses, so it is not inlined: cloned for the instruction sets as ks_step_chunk is
+ * (the running sums are one 8-wide vector; the same numbers in every clone). */
+KS_CLONES static float ks_pairwise(const float *x, intptr_t n) {
+    if (n < 8) {
+        float s = -0.0f;
+        for (intptr_t j = 0; j < n; j++)
+            s += x[j];
+        return s;
+    }
+    if (n > 128) {
+        const intptr_t half = n / 2 - (n / 2) % 8;
+        return ks_pairwise(x, half) + ks_pairwise(x + half, n - half);
+    }
+    float r[8];
+    intptr_t j = 8;
+    for (int l = 0; l < 8; l++)
+        r[l] = x[l];
+    for (; j < n - n % 8; j += 8)
+        for (int l = 0; l < 8; l++)
+            r[l] += x[j + l];
+    float s = ((r[0] + r[1]) + (r[2] + r[3])) + ((r[4] + r[5]) + (r[6] + r[7]));
+    for (; j < n; j++)
+        s += x[j];
+    return s;
+}
+KS_INLINE float ks_numpy_sum(const float *x, intptr_t n) { return 0.0f + ks_pairwise(x, n); }
 
 /* ------------------------------------------------------------------- the rules */
 
@@ -178,7 +215,8 @@ KS_INLINE void ks_social_pull(intptr_t per, int n_lattice, int k_rand, const int
  * pet when below the petition threshold: such a citizen petitions with probability
  * (threshold - satisfaction) * scale, drawing one uniform from the segment's stream
  * (in order; a word is drawn for every two, as ``random_raw`` of (count + 1) / 2
- * words would draw them). Flags are skipped eight at a time where none is set. */
+ * words would draw them), and is counted in its prefecture's petitions (zero before).
+ * Flags are skipped eight at a time where none is set. */
 KS_INLINE void ks_petitions(const ks_chunk *c, ks_bitgen *g, intptr_t first, intptr_t n,
                          const float *sat, uint8_t *pet) {
     uint32_t halves[2] = {0, 0};
@@ -199,6 +237,7 @@ KS_INLINE void ks_petitions(const ks_chunk *c, ks_bitgen *g, intptr_t first, int
             const float u = ks_uniform(halves[drawn % 2]);
             drawn++;
             pet[i] = u < (KS_PAR(P_PTHR, row) - sat[i]) * KS_PAR(P_PSCALE, row);
+            c->petitions[c->lo + row] += pet[i];
         }
     }
 }
@@ -207,8 +246,9 @@ KS_INLINE void ks_petitions(const ks_chunk *c, ks_bitgen *g, intptr_t first, int
 KS_INLINE intptr_t ks_scratch_slots(intptr_t n, intptr_t per) { return 2 * n + 1 + per; }
 
 /* The year of one chunk, segment by segment (each draws from its own stream): the
- * segment's normals first, then rules 1-4 and the social pull prefecture by prefecture
- * (a prefecture's moved trusts stay in cache), then its petitions. `scratch`: at least
+ * segment's normals first, then rules 1-4, the sums of satisfaction and expected growth,
+ * and the social pull prefecture by prefecture (a prefecture's columns stay in cache),
+ * then its petitions. `scratch`: at least
  * ks_scratch_slots 4-byte slots (a segment's words, its normals, a prefecture's moved
  * trusts). */
 KS_CLONES static void ks_step_chunk(const ks_chunk *c, void *scratch) {
@@ -225,6 +265,9 @@ KS_CLONES static void ks_step_chunk(const ks_chunk *c, void *scratch) {
                             c->trust_local + a, c->income + a, c->expected_growth + a,
                             c->satisfaction + a, c->trust_central + a, t,
                             c->petitioned + a);
+            c->sums[at] = ks_numpy_sum(c->satisfaction + a, per);
+            c->sums[c->stride + at] = ks_numpy_sum(c->expected_growth + a, per);
+            c->petitions[at] = 0;
             ks_social_pull(per, c->n_lattice, c->k_rand, c->ties + a, c->tie_stride, a, t,
                            c->par[P_KEEP * c->stride + at], c->par[P_PULL * c->stride + at],
                            c->par[P_SHOCK * c->stride + at], c->trust_local + a);

@@ -62,7 +62,7 @@ import mesa
 import numpy as np
 
 try:
-    from incentsim.agents._firms_kernel import step_chunk
+    from incentsim.agents._firms_kernel import first_broken, step_chunk
 except ImportError as exc:  # a source tree whose kernel was never compiled
     raise ImportError(
         "incentsim's compiled firms' step is not built: run `pip install -e .` "
@@ -175,6 +175,12 @@ class FirmPopulation:
         kpow = np.where(self.alive, self._capital.astype(F64) ** alpha, 0.0)
         num = np.bincount(self.prefecture, kpow * self._productivity, minlength=self.n_pref)
         return num, np.bincount(self.prefecture, kpow, minlength=self.n_pref)
+
+    def first_broken(self) -> tuple[int, int]:
+        """The first slot whose capital is negative, infinite or NaN, and the first dead
+        slot whose output is not 0 (each -1 where there is none): one compiled pass over
+        the three columns, where numpy takes five."""
+        return first_broken(self._capital, self._output, self.alive.view(np.uint8))
 
     def step(
         self,

@@ -14,6 +14,8 @@
 #ifndef INCENTSIM_FIRMS_KERNEL_H
 #define INCENTSIM_FIRMS_KERNEL_H
 
+#include <float.h>
+
 #include "kernel_math.h"
 
 /* Rows of the parameter table (float64): one value per prefecture (ensemble members
@@ -283,6 +285,30 @@ KS_CLONES static intptr_t fk_step_chunk(const fk_chunk *c, void *scratch) {
         m += fk_entry(c, c->streams[s], a0, size, u, e, c->entered + m);
     }
     return m;
+}
+
+/* The invariants of the firms' columns (incentsim.model's _check_agents), in one pass
+ * over n slots: bad[0] the first slot whose capital is negative, infinite or NaN (-0 is
+ * not negative), bad[1] the first dead slot whose output is not 0; -1 where none. Slots
+ * are tested in blocks of 1024 without branches (vectorised), a block with a broken
+ * slot then slot by slot. */
+KS_CLONES static void fk_first_broken(const float *restrict cap, const float *restrict out,
+                                      const uint8_t *restrict alive, intptr_t n,
+                                      intptr_t *bad) {
+    bad[0] = bad[1] = -1;
+    for (intptr_t at = 0; at < n && (bad[0] < 0 || bad[1] < 0); at += 1024) {
+        const intptr_t end = n - at < 1024 ? n : at + 1024;
+        int broken = 0;
+        for (intptr_t i = at; i < end; i++)
+            broken |= (((cap[i] >= 0.0f) & (cap[i] <= FLT_MAX)) == 0)
+                      | ((alive[i] == 0) & (out[i] != 0.0f));
+        for (intptr_t i = at; broken && i < end; i++) {
+            if (bad[0] < 0 && !(cap[i] >= 0.0f && cap[i] <= FLT_MAX))
+                bad[0] = i;
+            if (bad[1] < 0 && !alive[i] && out[i] != 0.0f)
+                bad[1] = i;
+        }
+    }
 }
 
 #endif

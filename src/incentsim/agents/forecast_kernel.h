@@ -1,8 +1,9 @@
 /* The leaders' forecasts of their candidate plans (incentsim.economy.forecast) and
  * their choice among them (incentsim.agents.leader.decide), fused: one pass over the
  * (leaders x plans) cells for every indicator a plan is forecast to give and the
- * leader's welfare of it, instead of ~70 numpy passes; and one for the Gumbel-max
- * choice, drawing its uniforms from the leaders' streams.
+ * leader's welfare of it, instead of ~70 numpy passes; one for the utility of each plan
+ * before the mechanisms' terms; and one for the Gumbel-max choice, drawing its uniforms
+ * from the leaders' streams.
  *
  * Each cell follows the economy's own formulas (economy.py: spending_shares,
  * subsidy_rate, subsidy_boost, abatement_next, compliance, public_output,
@@ -218,8 +219,12 @@ KS_CLONES static void fc_forecast(const float *in, intptr_t leaders, intptr_t pl
  * itself below a half, as -log1p(u - 1) above (u - 1 exact in double), so that both
  * tails keep their precision; -inf for u = 0. */
 KS_INLINE double fc_gumbel(double u) {
-    const float small = -ks_log((float)u), large = -fc_log1p((float)(u - 1.0));
-    const double g = -(double)ks_log(u < 0.5 ? small : large);
+    /* one log for both: of u, or of 1 + x for fc_log1p(x) (the same numbers) */
+    const int low = u < 0.5;
+    const float x = (float)(u - 1.0), w = 1.0f + x, d = w - 1.0f;
+    const float log_of = ks_log(low ? (float)u : w);
+    const float minus_log = low ? -log_of : -(d == 0.0f ? x : log_of * (x / d));
+    const double g = -(double)ks_log(minus_log);
     return u > 0.0 ? g : -INFINITY;
 }
 
@@ -263,6 +268,50 @@ KS_CLONES static void fc_choose(const double *util, intptr_t leaders, intptr_t p
             scratch[c] = g->next_double(g->state);
         fc_perturbed(util + l * plans, temperature[l * t_step], plans, scratch);
         choice[l] = (int64_t)fc_argmax(scratch, plans);
+    }
+}
+
+/* -------------------------------------------------------------------- the utility */
+
+/* What the utility of each plan before the mechanisms' terms (leader._plan_utility)
+ * reads: per leader `career`, `intrinsic`, `borrowing`, `budget`, and the inertias
+ * (`*_step` 1: one per leader, 0: one for all); per cell (leaders x plans) the believed
+ * `score` (`score_cols` plans a row, or 1: one per leader), the `welfare` forecast, the
+ * budget `drift` and the plans' `borrow`ing. */
+typedef struct {
+    const double *career, *score, *drift, *budget_inertia;
+    const float *intrinsic, *welfare, *borrow, *borrowing, *budget, *borrowing_inertia;
+    intptr_t leaders, plans, score_cols, budget_step, borrowing_step;
+} fc_utility_in;
+
+/* One leader's utilities (restrict: the loop is vectorised). */
+KS_INLINE void fc_utility_row(intptr_t plans, double career, const double *restrict score,
+                              intptr_t score_step, const float *restrict welfare,
+                              float intrinsic, const double *restrict drift,
+                              double budget_inertia, const float *restrict borrow,
+                              float borrowing, float budget, float borrowing_inertia,
+                              double *restrict out) {
+    for (intptr_t c = 0; c < plans; c++) {
+        float change = (borrow[c] - borrowing) / budget;
+        change = change * change * borrowing_inertia;
+        double u = career * score[c * score_step] + (double)(welfare[c] * intrinsic);
+        out[c] = u - drift[c] * budget_inertia - (double)change;
+    }
+}
+
+/* Each leader's utility of each plan before the mechanisms' terms: career * score +
+ * welfare * intrinsic - budget_inertia * drift - borrowing_inertia * ((borrow -
+ * borrowing) / budget)**2, the welfare and borrowing terms in float32, the rest and the
+ * sum in float64, in the order leader.py's numpy code summed them; into `out`. */
+KS_CLONES static void fc_utility(const fc_utility_in *u, double *out) {
+    const intptr_t plans = u->plans, step = u->score_cols > 1;
+    for (intptr_t l = 0; l < u->leaders; l++) {
+        const intptr_t at = l * plans;
+        fc_utility_row(plans, u->career[l], u->score + l * u->score_cols, step,
+                       u->welfare + at, u->intrinsic[l], u->drift + at,
+                       u->budget_inertia[l * u->budget_step], u->borrow + at,
+                       u->borrowing[l], u->budget[l], u->borrowing_inertia[l * u->borrowing_step],
+                       out + at);
     }
 }
 

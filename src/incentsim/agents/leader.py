@@ -20,11 +20,12 @@ candidate set (five budget shares and a borrowing level) by
 
 
 and picks one by softmax (Gumbel-max) with temperature
-``behaviour.choice_temperature``: bounded rationality (McFadden 1974). The forecasts
-and the welfare term are compiled, in single precision
-(:func:`incentsim.economy.forecast`), the borrowing inertia is single precision too, the
-score and the sum double; the choice is compiled (agents/forecast_kernel.h: its uniforms
-drawn from the leaders' stream as numpy's ``Generator.random`` draws them).
+``behaviour.choice_temperature``: bounded rationality (McFadden 1974). Compiled
+(agents/forecast_kernel.h): the forecasts and the welfare term, in single precision
+(:func:`incentsim.economy.forecast`); the utility before the mechanisms' terms, the
+welfare term and the borrowing inertia in single precision, the score, the budget inertia
+and the sum in double; and the choice, its uniforms drawn from the leaders' stream as
+numpy's ``Generator.random`` draws them.
 
 * ``career_weight = career_value * perception * eligible * credit * (discount
   * memory)**k * (1 - hazard)**k / norm`` with ``k`` years to the next
@@ -60,14 +61,13 @@ import numpy as np
 from scipy.special import ndtr
 
 from incentsim.agents import _leaders_kernel
-from incentsim.agents._forecast_kernel import choose
+from incentsim.agents._forecast_kernel import choose, utility
 from incentsim.agents.columns import column
 from incentsim.agents.fastrng import members
 from incentsim.economy import (
     FORECAST_DTYPE,
     N_USES,
     WELFARE as WELFARE,  # what a leader's motivation weighs
-    Single,
     as_single,
     forecast,
 )
@@ -450,7 +450,7 @@ def _plan_utility(model, tr, career, intrinsic):
     """Forecast indicators of every candidate plan and each leader's utility of it
     (module docstring). Returns the forecasts, the evaluation context and the
     (leaders, plans) utility."""
-    st, beh, promo = model.state, model.behaviour, model.promotion
+    st, promo = model.state, model.promotion
     single = forecast(
         st,
         _single_columns(model),
@@ -465,14 +465,8 @@ def _plan_utility(model, tr, career, intrinsic):
     pred["age"] = (tr["age"] + tr["k"])[:, None]
     ctx = model.upper.forecast_context()
     score = model.evaluator.believed_score(pred, ctx)  # (leaders, 1) if no plan moves it
-    util = career[:, None] * score + single["welfare"] * as_single(intrinsic)[0][:, None]
-    # the inertia terms and mechanisms' utilities, in place (the same operations)
-    drift = _budget_drift(model)
-    drift *= along(beh.budget_inertia, drift)
-    util -= drift
-    drift = _borrowing_drift(model)
-    util -= drift
-    for mech in model.mechanisms:
+    util = _utility(model, career, score, single["welfare"], intrinsic)
+    for mech in model.mechanisms:  # the mechanisms' utilities, in place
         util += mech.decision_utility(model, pred)
     for key, limit in promo.veto.items():
         ind = VETO[key]
@@ -488,22 +482,32 @@ def _single_columns(model) -> np.ndarray:
     if cached is None or cached[0] is not model.plan_columns:
         cached = model._single_columns = (
             model.plan_columns,
-            model.plan_columns.astype(FORECAST_DTYPE),
+            np.ascontiguousarray(model.plan_columns, dtype=FORECAST_DTYPE),
         )
     return cached[1]
 
 
-def _borrowing_drift(model) -> np.ndarray:
-    """The borrowing-inertia term of each plan, ``borrowing_inertia * (change in
-    borrowing / budget)**2``, in the forecasts' precision."""
-    st, beh = model.state, Single(model.behaviour)
-    cols = _single_columns(model)
+def _utility(model, career, score, welfare: np.ndarray, intrinsic) -> np.ndarray:
+    """Each leader's utility of each plan before the mechanisms' terms (module
+    docstring), compiled: ``career * score + welfare * intrinsic`` less the budget
+    inertia (``budget_inertia`` x :func:`_budget_drift`) and the borrowing inertia
+    (``borrowing_inertia * (change in borrowing / budget)**2``); the welfare term and the
+    borrowing inertia in the forecasts' precision, the rest and the sum in double."""
+    st, beh = model.state, model.behaviour
     borrowing, budget = as_single(st.borrowing, np.maximum(st.budget_share, 1e-6))
-    drift = cols[N_USES] - borrowing[:, None]
-    drift /= budget[:, None]
-    np.square(drift, out=drift)
-    drift *= along(beh.borrowing_inertia, drift)
-    return drift
+    score = np.asarray(score, dtype=float)
+    return utility(
+        np.asarray(career, dtype=float),
+        np.ascontiguousarray(score.reshape(len(score), -1)),
+        welfare,
+        as_single(intrinsic)[0],
+        _budget_drift(model),
+        np.ravel(np.asarray(beh.budget_inertia, dtype=float)),
+        _single_columns(model)[N_USES],
+        borrowing,
+        budget,
+        np.ravel(as_single(beh.borrowing_inertia)[0]),
+    )
 
 
 def plan_drift(plans: np.ndarray) -> np.ndarray:
