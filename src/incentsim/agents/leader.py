@@ -75,7 +75,6 @@ from incentsim.indicators import VETO
 from incentsim.rules.evaluation import credit
 from incentsim.rules.promotion import EvalContext
 from incentsim.seeding import MemberStreams
-from incentsim.varying import along
 
 #: step of the finite difference behind the marginal score of an indicator (numerical)
 FD_STEP = 1e-3
