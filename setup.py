@@ -1,5 +1,6 @@
 """Build configuration beyond pyproject.toml: the shipped files as package data, and
-the compiled citizens' and firms' steps and leaders' forecasts.
+the compiled citizens' and firms' steps, leaders' forecasts, the upper level's draws
+and float32 sums.
 
 The top-level folders configs/ (scenarios), sweeps/ (sweep specs) and specs/ (problem
 specs) stay where they are in the checkout; each is mapped to a data-only package
@@ -14,7 +15,8 @@ compiler picks (see kernel_math.h).
 ``incentsim.agents._leaders_kernel`` makes the upper level's draws (evaluation noise,
 vacancies' order, new leaders' traits) with numpy's own distributions: it is compiled
 against numpy's headers and linked with its static ``npyrandom`` and ``npymath``
-libraries (shipped in numpy's wheels for this use).
+libraries (shipped in numpy's wheels for this use). ``incentsim.agents._sums_kernel``
+sums float32 rows as numpy does (the recording's national means of citizens' columns).
 """
 
 import os
@@ -59,15 +61,16 @@ KERNELS = [
     for name in ("citizens", "firms", "forecast")
 ]
 NUMPY = os.path.dirname(np.__file__)
-KERNELS.append(
+KERNELS += [
     Extension(
         "incentsim.agents._leaders_kernel",
         [f"{AGENTS}/_leaders_kernel.pyx"],
         include_dirs=[np.get_include()],
         library_dirs=[os.path.join(NUMPY, "random", "lib"), os.path.join(NUMPY, "_core", "lib")],
         libraries=["npyrandom", "npymath", "m"],
-    )
-)
+    ),
+    Extension("incentsim.agents._sums_kernel", [f"{AGENTS}/_sums_kernel.pyx"]),
+]
 
 setup(
     packages=find_packages("src") + list(DATA),

@@ -1,5 +1,7 @@
 """The model: invariants every year, seeding, agents reachable, upper-level turnover."""
 
+from types import SimpleNamespace
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -7,9 +9,11 @@ from mesa import Agent
 
 import incentsim
 from incentsim.agents import _leaders_kernel
-from incentsim.agents.leader import Leader
+from incentsim.agents._sums_kernel import row_sums, segment_sums
+from incentsim.agents.leader import Leader, _term_weight_of
 from incentsim.model import IncentModel, InvariantError
 from incentsim.outcomes import OUTCOME_NAMES, PANEL_COLUMNS
+from incentsim.rules.evaluation import credit
 from incentsim.seeding import stream
 
 TS_REQUIRED = [
@@ -347,3 +351,56 @@ def test_compiled_evaluation_draws_are_the_generators_calls_member_by_member(nor
     assert z.tobytes() == np.concatenate([w[0] for w in want]).tobytes()
     assert u.tobytes() == np.stack([w[1] for w in want]).tobytes()
     assert [g.random() for g in ours] == [g.random() for g in theirs]
+
+
+@pytest.mark.parametrize("n", [0, 1, 7, 8, 9, 127, 128, 129, 1000, 9000, 80_001])
+def test_compiled_float32_row_sums_are_numpys_bit_for_bit(n):
+    rng = np.random.default_rng(n)
+    for x in (
+        rng.random((3, n)),
+        rng.standard_normal((2, n)) * 10 ** rng.uniform(-4, 4, (2, n)),
+        -np.zeros((1, n)),
+    ):
+        x = x.astype(np.float32)
+        assert row_sums(x).tobytes() == x.sum(axis=1).tobytes()
+
+
+def _term_weights_leader_by_leader(memory, lag, term, before, years):
+    """The evaluation's weight on each leader's term, computed for each leader."""
+    j = np.arange(1, years + 1)[None, :]
+    memory, lag = (np.reshape(v, (-1, 1)) if np.ndim(v) else v for v in (memory, lag))
+    term, before = term[:, None], before[:, None]
+    return (memory ** (term - j) * credit(before + j, lag) * (j <= term)).sum(axis=1)
+
+
+@pytest.mark.parametrize("differ", [False, True])
+def test_term_weights_from_the_table_are_each_leaders_own(differ):
+    """The table (made once, grown when a leader's years before the term fall outside
+    it) gives each leader the numbers of their own sum, bit for bit."""
+    rng = np.random.default_rng(int(differ))
+    k, per, years = 3, 8, 5
+    memory, lag = (rng.uniform(0.3, 0.9, k) if differ else 0.8 for _ in range(2))
+    member = np.repeat(np.arange(k), per)
+    params = SimpleNamespace(
+        per_member=lambda p: {"promotion.memory": memory, "promotion.attribution_lag": lag}[p]
+    )
+    model = SimpleNamespace(member=member, n_members=k, params=params)
+    for year in range(8):  # befores from negative (initial leaders) to ever larger
+        term = rng.integers(1, years + 1, k * per).astype(float)
+        tenure = np.minimum(rng.integers(0, years + 1, k * per), term)
+        in_post = np.maximum(tenure + rng.integers(-years, 1 + 6 * year, k * per), 0.0)
+        tr = {"k": term - tenure, "term": term, "in_post": in_post}
+        got = _term_weight_of(model, tr, slice(None), years)
+        own = [v[member] if np.ndim(v) else v for v in (memory, lag)]
+        want = _term_weights_leader_by_leader(*own, term, in_post - tenure, years)
+        assert got.tobytes() == want.tobytes()
+
+
+def test_compiled_segment_sums_are_numpys_sums_of_each_segment():
+    rng = np.random.default_rng(3)
+    for _ in range(200):
+        counts = rng.integers(0, 300 if rng.random() < 0.5 else 12, size=4)
+        x = rng.standard_normal(counts.sum()) * 10 ** rng.uniform(-4, 4, counts.sum())
+        ends = np.cumsum(counts)
+        want = [x[e - c : e].sum() for c, e in zip(counts, ends)]
+        assert segment_sums(x, counts).tobytes() == np.array(want).tobytes()

@@ -40,6 +40,7 @@ behavioural number is a field of the scenario (``economy``, ``behaviour``).
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from functools import cached_property
 
@@ -48,6 +49,7 @@ import numpy as np
 from mesa.discrete_space import Network
 
 from incentsim import economy as eco, recording
+from incentsim.agents import _leaders_kernel
 from incentsim.agents.citizens import CitizenPopulation
 from incentsim.agents.firms import FirmPopulation, FirmYear
 from incentsim.agents.leader import LeaderPopulation, candidate_plans, decide, plan_drift
@@ -407,7 +409,7 @@ class IncentModel(mesa.Model):
                 product = product * c
             self.manipulation_cost_multiplier = product
         else:
-            self.manipulation_cost_multiplier = float(np.prod([float(c) for c in costs]))
+            self.manipulation_cost_multiplier = math.prod(float(c) for c in costs)
         eff = np.ones(self.n_prefectures)
         for mech in self.mechanisms:
             eff = eff * mech.service_efficiency(self)
@@ -434,19 +436,25 @@ class IncentModel(mesa.Model):
         }
         return {k: values[k] for k in INDICATOR_NAMES}
 
-    def _update_scales(self) -> None:
+    @cached_property
+    def _scale_floors(self) -> np.ndarray:
+        """``behaviour.scale_floor`` of every scored indicator (rows) and member."""
+        floor, k = self.national_behaviour.scale_floor, self.n_members
+        return np.array([np.broadcast_to(getattr(floor, name), (k,)) for name in SCORED])
+
+    def _update_scales(self, x: np.ndarray) -> None:
         """Each scored indicator's scale moves toward its within-province SD this year
-        (``behaviour.scale_smoothing``), never below ``behaviour.scale_floor``."""
+        (``behaviour.scale_smoothing``), never below ``behaviour.scale_floor``; ``x``:
+        the scored indicators, one row each (every indicator's numbers as alone, all
+        in one pass)."""
         st, beh = self.state, self.national_behaviour  # scales are per member
         a, k = beh.scale_smoothing, self.n_members
-        x = np.stack([st.indicators[name] for name in SCORED])
         x = x.reshape(len(SCORED), k, -1, self.per_province)
         # means as sums over counts: the same numbers as .mean, without its overhead
         dev = (x - x.sum(axis=3, keepdims=True) / self.per_province) ** 2
         sd = np.sqrt(dev.reshape(len(SCORED), k, -1).sum(axis=2) / self.member_size)
-        for name, sd_k in zip(SCORED, sd, strict=True):
-            new = (1 - a) * st.indicator_scale[name] + a * sd_k
-            st.indicator_scale[name] = np.maximum(new, getattr(beh.scale_floor, name))
+        new = (1 - a) * np.stack([st.indicator_scale[name] for name in SCORED]) + a * sd
+        st.indicator_scale.update(zip(SCORED, np.maximum(new, self._scale_floors)))
 
     # ----------------------------------------------------------------- the year
 
@@ -474,13 +482,19 @@ class IncentModel(mesa.Model):
         self.state.scandal_dismissal[:] = False
         self._mechanisms_new_year()
 
+    @cached_property
+    def _shock_streams(self) -> np.ndarray:
+        """The members' shocks streams as compiled draws read them."""
+        return _leaders_kernel.bitgens(self.streams["shocks"].members)
+
     def _shocks(self) -> np.ndarray:
         """Draw the national and local shocks; move the national and local frontiers.
         Returns the national shock, one per member (it enters this year's output)."""
-        st, econ, rs = self.state, self.economy, self.streams["shocks"]
-        # each member's national shock, then its prefectures' local ones: drawn in one
-        # call (the same numbers as two, one loop over the members instead of two)
-        z = rs.standard_normal(self.n_prefectures + self.n_members).reshape(self.n_members, -1)
+        st, econ = self.state, self.economy
+        # each member's national shock, then its prefectures' local ones, from its shocks
+        # stream: compiled, the numbers of a standard_normal call a member
+        z, _ = _leaders_kernel.normals_then_uniforms(self._shock_streams, self.member_size + 1, 0)
+        z = z.reshape(self.n_members, -1)
         national = self.national_economy.national_shock_sd * z[:, 0]
         eps = econ.local_shock_sd * z[:, 1:].ravel()
         st.local_growth_shock = eco.local_shocks_next(
@@ -492,7 +506,7 @@ class IncentModel(mesa.Model):
             eco.frontier_drift(
                 self.national_economy.frontier_growth,
                 self.entry_rate,
-                innovation.mean(axis=1),
+                innovation.sum(axis=1) / self.member_size,  # the numbers of .mean
                 self.national_economy,
             )
         )
@@ -587,10 +601,13 @@ class IncentModel(mesa.Model):
         """Indicators enter the term record; the upper level evaluates; transfers."""
         st, promo, n = self.state, self.promotion, self.n_prefectures
         st.indicators = self.indicators()
-        self._update_scales()
+        scored = np.stack([st.indicators[k] for k in SCORED])
+        self._update_scales(scored)
         w = credit(self.leaders.years_in_post, promo.attribution_lag)
-        for k in SCORED:
-            st.term_sum[k] = promo.memory * st.term_sum[k] + w * st.indicators[k]
+        term_sum = np.stack([st.term_sum[k] for k in SCORED])  # every indicator's at once
+        term_sum *= promo.memory
+        term_sum += w * scored
+        st.term_sum = dict(zip(SCORED, term_sum))
         st.term_weight = promo.memory * st.term_weight + w
         fate = self.upper.evaluate()
         transfers = np.zeros(n)

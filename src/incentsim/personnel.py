@@ -80,10 +80,13 @@ class UpperLevel:
         return self._places(x) / (self.per - 1)
 
     def term_average(self) -> dict[str, np.ndarray]:
+        """Each leader's term-to-date average of every scored indicator (the year's value
+        before the term's first weight), and their connection and age."""
         st = self.model.state
         started = st.term_weight > 0
         weight = np.where(started, st.term_weight, 1.0)
-        out = {k: np.where(started, st.term_sum[k] / weight, st.indicators[k]) for k in SCORED}
+        sums, now = (np.stack([d[k] for k in SCORED]) for d in (st.term_sum, st.indicators))
+        out = dict(zip(SCORED, np.where(started, sums / weight, now)))
         out["connected"] = st.indicators["connected"]
         out["age"] = st.indicators["age"]
         return out

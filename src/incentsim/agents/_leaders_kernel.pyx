@@ -1,6 +1,7 @@
 # cython: language_level=3, boundscheck=False, wraparound=False, initializedcheck=False
 """The upper level's draws, compiled: the evaluation's noise and uniforms
-(:func:`normals_then_uniforms`, :meth:`incentsim.personnel.UpperLevel.evaluate`), each
+(:func:`normals_then_uniforms`, :meth:`incentsim.personnel.UpperLevel.evaluate`; the
+model's yearly shocks too, :meth:`incentsim.model.IncentModel._shocks`), each
 member's order of vacancies (:func:`permutations`,
 :meth:`incentsim.personnel.UpperLevel.turnover`) and new leaders' traits
 (:func:`traits`, :meth:`incentsim.agents.leader.LeaderPopulation.appoint`). Each draws

@@ -1,0 +1,6 @@
+"""Types of the compiled sums (_sums_kernel.pyx)."""
+
+import numpy as np
+
+def row_sums(x: np.ndarray) -> np.ndarray: ...
+def segment_sums(x: np.ndarray, counts: np.ndarray) -> np.ndarray: ...

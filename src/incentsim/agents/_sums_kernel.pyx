@@ -1,0 +1,77 @@
+# cython: language_level=3, boundscheck=False, wraparound=False, initializedcheck=False
+"""Sums as numpy makes them, compiled: each is numpy's pairwise sum (that of
+``x.sum()`` of contiguous values: blocks of at most 128 values, each summed with eight
+accumulators, halves split at multiples of eight, added to a zero), the same bits, in
+one call for many sums (:func:`segment_sums`) or with the eight float32 accumulators one
+vector register where numpy's loop adds them one by one (:func:`row_sums`). The
+recording uses them (:mod:`incentsim.recording`: national means of citizens' columns,
+per-member means of the promoted's abilities)."""
+
+import numpy as np
+
+
+cdef extern from *:
+    """
+    #include <stddef.h>
+    /* numpy's FLOAT_ and DOUBLE_pairwise_sum of n contiguous values (loops_utils.h.src) */
+    #define INCENTSIM_PAIRWISE(NAME, T)                                                  \\
+    static T NAME(const T *a, ptrdiff_t n) {                                             \\
+        if (n < 8) {                                                                     \\
+            T res = 0.0;                                                                 \\
+            for (ptrdiff_t i = 0; i < n; i++) res += a[i];                               \\
+            return res;                                                                  \\
+        }                                                                                \\
+        if (n <= 128) {                                                                  \\
+            T r[8];                                                                      \\
+            ptrdiff_t i;                                                                 \\
+            for (int j = 0; j < 8; j++) r[j] = a[j];                                     \\
+            for (i = 8; i < n - (n % 8); i += 8)                                         \\
+                for (int j = 0; j < 8; j++) r[j] += a[i + j];                            \\
+            T res = ((r[0] + r[1]) + (r[2] + r[3])) + ((r[4] + r[5]) + (r[6] + r[7]));    \\
+            for (; i < n; i++) res += a[i];                                              \\
+            return res;                                                                  \\
+        }                                                                                \\
+        ptrdiff_t n2 = n / 2;                                                            \\
+        n2 -= n2 % 8;                                                                    \\
+        return NAME(a, n2) + NAME(a + n2, n - n2);                                       \\
+    }
+    INCENTSIM_PAIRWISE(incentsim_pairwise_f, float)
+    INCENTSIM_PAIRWISE(incentsim_pairwise_d, double)
+    """
+    float incentsim_pairwise_f(const float *a, Py_ssize_t n) nogil
+    double incentsim_pairwise_d(const double *a, Py_ssize_t n) nogil
+
+
+def row_sums(const float[:, ::1] x):
+    """Each row's sum, float32: the bits of ``x.sum(axis=1)``."""
+    cdef Py_ssize_t k, rows = x.shape[0], n = x.shape[1]
+    cdef float zero = 0.0
+    out_array = np.zeros(rows, np.float32)
+    cdef float[::1] out = out_array
+    if n == 0:
+        return out_array
+    with nogil:
+        for k in range(rows):
+            out[k] = zero + incentsim_pairwise_f(&x[k, 0], n)
+    return out_array
+
+
+def segment_sums(const double[::1] x, const Py_ssize_t[::1] counts):
+    """The sums of consecutive segments of ``x``, ``counts[i]`` values each (together
+    all of ``x``): the bits of ``x[start:start + counts[i]].sum()`` for each."""
+    cdef Py_ssize_t i, start = 0, total = 0
+    cdef double zero = 0.0
+    for i in range(counts.shape[0]):
+        if counts[i] < 0:
+            raise ValueError(f"count {counts[i]} < 0")
+        total += counts[i]
+    if total != x.shape[0]:
+        raise ValueError(f"counts sum to {total}, not to the {x.shape[0]} values")
+    out_array = np.zeros(counts.shape[0])
+    cdef double[::1] out = out_array
+    with nogil:
+        for i in range(counts.shape[0]):
+            if counts[i]:
+                out[i] = zero + incentsim_pairwise_d(&x[start], counts[i])
+            start += counts[i]
+    return out_array
