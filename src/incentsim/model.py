@@ -445,8 +445,8 @@ class IncentModel(mesa.Model):
     def _update_scales(self, x: np.ndarray) -> None:
         """Each scored indicator's scale moves toward its within-province SD this year
         (``behaviour.scale_smoothing``), never below ``behaviour.scale_floor``; ``x``:
-        the scored indicators, one row each (every indicator's numbers as alone, all
-        in one pass)."""
+        the scored indicators, one row each (all updated in one pass: the numbers of
+        one indicator at a time)."""
         st, beh = self.state, self.national_behaviour  # scales are per member
         a, k = beh.scale_smoothing, self.n_members
         x = x.reshape(len(SCORED), k, -1, self.per_province)
