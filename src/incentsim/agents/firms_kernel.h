@@ -82,12 +82,56 @@ KS_INLINE double fk_sum(const float *restrict x, intptr_t n) {
 /* Per-slot terms summed into a prefecture's totals (scratch rows of `per` floats). */
 enum { S_OUTPUT, S_CAPITAL, S_INVESTMENT, S_ALIVE, S_TFP_NUM, S_TFP_DEN, N_SUMS };
 
+/* A prefecture's parameters of rules 1-3 (fk_rules_1_to_3). */
+typedef struct {
+    float alpha, drift, sd, env, slope, delta, max_rate, threshold, alpha_less_1, min_rate,
+        shift;
+} fk_rates;
+
+/* Rules 1-3 for n slots of one prefecture (below): the loop over floats only, with
+ * every array distinct (restrict: vectorised). */
+KS_INLINE void fk_walk_produce_invest(const fk_rates *r, intptr_t n, const float *restrict e,
+                                      float *restrict prod, float *restrict cap,
+                                      float *restrict out, const float *restrict s_alive,
+                                      float *restrict s_out, float *restrict s_cap,
+                                      float *restrict s_inv, float *restrict s_num,
+                                      float *restrict s_den) {
+    for (intptr_t j = 0; j < n; j++) {
+        const float live = s_alive[j];
+        /* 1. a *= exp(drift + sd * e) */
+        const float a = prod[j] * ks_exp(e[j] * r->sd + r->drift);
+        prod[j] = a;
+        /* 2. y = M a k**alpha (alive firms) */
+        const float k = cap[j], logk = ks_log(k);
+        const float kpow = ks_exp(logk * r->alpha) * live;
+        const float y = a * kpow;
+        s_num[j] = y;
+        s_den[j] = kpow;
+        out[j] = y * r->env;
+        s_out[j] = y * r->env;
+        /* 3. rate = clip(slope log(MPK (1 + s) / user cost), -delta, max rate) */
+        float rate = (((logk * r->alpha_less_1) + ks_log(a)) + r->shift) * r->slope;
+        rate = rate < r->min_rate ? r->min_rate : rate;
+        rate = (rate > r->max_rate ? r->max_rate : rate) * live;
+        const float capa = k * live;
+        s_cap[j] = capa;
+        s_inv[j] = (rate + r->delta) * capa;
+        cap[j] = k * (rate + 1.0f);
+    }
+}
+
+/* Columns of the last slots of a prefecture, copied out and padded to a full vector. */
+enum { T_E, T_PROD, T_CAP, T_OUT, T_ALIVE, T_NUM, T_DEN, T_SOUT, T_SCAP, T_SINV, N_TCOLS };
+#define FK_WIDTH 16
+
 /* Rules 1-3 for the `per` slots of one prefecture (parameter column `at`), e this
  * year's shocks: every slot's productivity walks; an alive firm produces, invests and
  * ages (a dead slot's output, investment and rate are 0, its capital unchanged); each
- * slot's terms of the prefecture totals go to the s_* rows, and `weak` (the
- * protected column) flags the weak alive firms (rule 4 decides which stay protected). Every array is the
- * prefecture's own and distinct (restrict: the loop is vectorised). */
+ * slot's terms of the prefecture totals go to the s_* rows, and `weak` (the protected
+ * column) flags the weak alive firms (rule 4 decides which stay protected). The slots
+ * are taken FK_WIDTH at a time and the last per % FK_WIDTH through a padded copy, so
+ * they too run in full vectors instead of one by one (the same numbers: each slot's
+ * are its own). */
 KS_INLINE void fk_rules_1_to_3(const double *par, intptr_t stride, intptr_t at,
                                intptr_t per, const float *restrict e,
                                float *restrict prod, float *restrict cap,
@@ -96,45 +140,47 @@ KS_INLINE void fk_rules_1_to_3(const double *par, intptr_t stride, intptr_t at,
                                float *restrict s_out, float *restrict s_cap,
                                float *restrict s_inv, float *restrict s_alive,
                                float *restrict s_num, float *restrict s_den) {
-    const float alpha = (float)par[F_ALPHA * stride + at];
-    const float drift = (float)par[F_DRIFT * stride + at];
-    const float sd = (float)par[F_SD * stride + at];
-    const float env = (float)par[F_ENV * stride + at];
-    const float slope = (float)par[F_SLOPE * stride + at];
-    const float delta = (float)par[F_DELTA * stride + at];
-    const float max_rate = (float)par[F_MAX_RATE * stride + at];
-    const float threshold = (float)par[F_WEAK * stride + at];
+    fk_rates r;
+    r.alpha = (float)par[F_ALPHA * stride + at];
+    r.drift = (float)par[F_DRIFT * stride + at];
+    r.sd = (float)par[F_SD * stride + at];
+    r.env = (float)par[F_ENV * stride + at];
+    r.slope = (float)par[F_SLOPE * stride + at];
+    r.delta = (float)par[F_DELTA * stride + at];
+    r.max_rate = (float)par[F_MAX_RATE * stride + at];
+    r.threshold = (float)par[F_WEAK * stride + at];
     /* log(MPK (1 + s) / user cost) = (alpha - 1) log k + log a + log(alpha M) + log_sub */
-    const float alpha_less_1 = alpha - 1.0f, min_rate = -delta;
-    const float shift = ks_log(alpha * env) + (float)par[F_LOG_SUB * stride + at];
+    r.alpha_less_1 = r.alpha - 1.0f;
+    r.min_rate = -r.delta;
+    r.shift = ks_log(r.alpha * r.env) + (float)par[F_LOG_SUB * stride + at];
     for (intptr_t j = 0; j < per; j++)
         s_alive[j] = (float)alive[j];
-    for (intptr_t j = 0; j < per; j++) { /* floats only: vectorised */
-        const float live = s_alive[j];
-        /* 1. a *= exp(drift + sd * e) */
-        const float a = prod[j] * ks_exp(e[j] * sd + drift);
-        prod[j] = a;
-        /* 2. y = M a k**alpha (alive firms) */
-        const float k = cap[j], logk = ks_log(k);
-        const float kpow = ks_exp(logk * alpha) * live;
-        const float y = a * kpow;
-        s_num[j] = y;
-        s_den[j] = kpow;
-        out[j] = y * env;
-        s_out[j] = y * env;
-        /* 3. rate = clip(slope log(MPK (1 + s) / user cost), -delta, max rate) */
-        float rate = (((logk * alpha_less_1) + ks_log(a)) + shift) * slope;
-        rate = rate < min_rate ? min_rate : rate;
-        rate = (rate > max_rate ? max_rate : rate) * live;
-        const float capa = k * live;
-        s_cap[j] = capa;
-        s_inv[j] = (rate + delta) * capa;
-        cap[j] = k * (rate + 1.0f);
+    const intptr_t body = per - per % FK_WIDTH, rest = per - body;
+    fk_walk_produce_invest(&r, body, e, prod, cap, out, s_alive, s_out, s_cap, s_inv, s_num,
+                           s_den);
+    if (rest) {
+        float t[N_TCOLS][FK_WIDTH] = {{0.0f}};
+        const size_t bytes = (size_t)rest * sizeof(float);
+        memcpy(t[T_E], e + body, bytes);
+        memcpy(t[T_PROD], prod + body, bytes);
+        memcpy(t[T_CAP], cap + body, bytes);
+        memcpy(t[T_ALIVE], s_alive + body, bytes);
+        fk_walk_produce_invest(&r, FK_WIDTH, t[T_E], t[T_PROD], t[T_CAP], t[T_OUT],
+                               t[T_ALIVE], t[T_SOUT], t[T_SCAP], t[T_SINV], t[T_NUM],
+                               t[T_DEN]);
+        memcpy(prod + body, t[T_PROD], bytes);
+        memcpy(cap + body, t[T_CAP], bytes);
+        memcpy(out + body, t[T_OUT], bytes);
+        memcpy(s_out + body, t[T_SOUT], bytes);
+        memcpy(s_cap + body, t[T_SCAP], bytes);
+        memcpy(s_inv + body, t[T_SINV], bytes);
+        memcpy(s_num + body, t[T_NUM], bytes);
+        memcpy(s_den + body, t[T_DEN], bytes);
     }
     for (intptr_t j = 0; j < per; j++) {
         age[j] = (int16_t)(age[j] + alive[j]);
         /* 4. (below) weak: productivity under the prefecture's exit threshold */
-        weak[j] = alive[j] & (prod[j] < threshold);
+        weak[j] = alive[j] & (prod[j] < r.threshold);
     }
 }
 
@@ -179,12 +225,12 @@ KS_INLINE intptr_t fk_exits(ks_bitgen *g, uint32_t *halves, intptr_t *drawn,
             }
             const float u = ks_uniform(halves[*drawn % 2]);
             ++*drawn;
-            if ((double)u >= protection) {
-                prot[i] = 0;
-                alive[i] = 0;
-                out[i] = 0.0f;
-                exits++;
-            }
+            /* without a branch: the draws do not follow a pattern to predict */
+            const uint8_t stays = (double)u < protection;
+            prot[i] = stays;
+            alive[i] = stays;
+            out[i] = stays ? out[i] : 0.0f;
+            exits += 1 - stays;
         }
     }
     return exits;
@@ -217,8 +263,9 @@ KS_INLINE intptr_t fk_entry(const fk_chunk *c, ks_bitgen *g, intptr_t a0, intptr
                 }
                 const float draw = ks_uniform(halves[drawn % 2]);
                 drawn++;
-                if ((double)draw < entry)
-                    entered[m++] = a + at + fk_lowest(w);
+                /* written always, kept when entered (no branch to mispredict) */
+                entered[m] = a + at + fk_lowest(w);
+                m += (double)draw < entry;
             }
         }
     }
