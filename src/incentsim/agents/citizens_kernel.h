@@ -100,51 +100,92 @@ KS_INLINE float ks_numpy_sum(const float *x, intptr_t n) { return 0.0f + ks_pair
 
 #define KS_PAR(name, row) (c->par[(name) * c->stride + c->lo + (row)])
 
-/* Rules 1-4 for the `per` citizens of one prefecture, whose parameters are the
- * column `at` of the table `par` (`stride` prefectures a row): income, expectations,
- * satisfaction, the move of trust in the centre, each citizen's moved local trust t
- * (before the social pull), and whether satisfaction is below the petition threshold
- * (`below`). e: this year's shocks. Every array is the prefecture's
- * own and distinct (restrict: the loop is vectorised). */
-KS_INLINE void ks_rules_1_to_4(const float *par, intptr_t stride, intptr_t at, intptr_t per,
-                            const float *restrict e, const float *restrict skill,
-                            const float *restrict tl, float *restrict inc,
-                            float *restrict eg, float *restrict sat, float *restrict tc,
-                            float *restrict t, uint8_t *restrict below) {
-    const float wage = par[P_WAGE * stride + at], sd = par[P_INCOME_SD * stride + at];
-    const float adj = par[P_ADJ * stride + at], neg_weight = par[P_NEG_WEIGHT * stride + at];
-    const float neg_noise = par[P_NEG_NOISE * stride + at], base = par[P_BASE * stride + at];
-    const int trapped = par[P_TRAPPED * stride + at] != 0.0f;
-    const float thr = par[P_THR * stride + at], tac = par[P_TAC * stride + at];
-    const float gain = par[P_GAIN * stride + at], loss = par[P_LOSS * stride + at];
-    const float premium = par[P_PREMIUM * stride + at];
-    const float credit = par[P_CREDIT * stride + at], blame = par[P_BLAME * stride + at];
-    const float pthr = par[P_PTHR * stride + at];
-    for (intptr_t j = 0; j < per; j++) {
+/* A prefecture's parameters of rules 1-4 (ks_rules_1_to_4). */
+typedef struct {
+    float wage, sd, adj, neg_weight, neg_noise, base, thr, tac, gain, loss, premium, credit,
+        blame, pthr;
+    int trapped;
+} ks_rates;
+
+/* Rules 1-4 for n citizens of one prefecture (below), every array distinct
+ * (restrict: the loop is vectorised). */
+KS_INLINE void ks_citizen_year(const ks_rates *r, intptr_t n, const float *restrict e,
+                               const float *restrict skill, const float *restrict tl,
+                               float *restrict inc, float *restrict eg, float *restrict sat,
+                               float *restrict tc, float *restrict t,
+                               uint8_t *restrict below) {
+    for (intptr_t j = 0; j < n; j++) {
         /* 1. income = wage * skill * exp(sd * e); surprise = growth - expected growth */
-        float income = ks_exp(e[j] * sd) * wage * skill[j];
+        float income = ks_exp(e[j] * r->sd) * r->wage * skill[j];
         float surprise = income / inc[j] - 1.0f - eg[j];
-        eg[j] = eg[j] + surprise * adj;
+        eg[j] = eg[j] + surprise * r->adj;
         inc[j] = income;
         /* 2. satisfaction = logistic(index + noise * e) = 1 / (1 + exp(-(...))):
          * exp overflows to inf for a very unhappy citizen, satisfaction 0 */
-        float x = surprise * neg_weight + e[j] * neg_noise - base;
+        float x = surprise * r->neg_weight + e[j] * r->neg_noise - r->base;
         float s = 1.0f / (ks_exp(x) + 1.0f);
         sat[j] = s;
-        below[j] = s < pthr;  /* 5. may petition (ks_petitions draws) */
+        below[j] = s < r->pthr;  /* 5. may petition (ks_petitions draws) */
         /* 3. local trust moves toward satisfaction: gains at the gain rate (below the
          * Tacitus threshold in proportion to trust), losses at the loss rate */
         float own = tl[j];
         float gap = s - own;
-        float up = trapped ? (own < thr ? own : thr) * tac : gain;
-        t[j] = own + (gap > 0.0f ? up * gap : gap * loss);
+        float up = r->trapped ? (own < r->thr ? own : r->thr) * r->tac : r->gain;
+        t[j] = own + (gap > 0.0f ? up * gap : gap * r->loss);
         /* 4. trust in the centre moves toward min(1, satisfaction + premium): credit
          * for gains, blame for losses */
-        float target = s + premium;
+        float target = s + r->premium;
         float gap_c = (target > 1.0f ? 1.0f : target) - tc[j];
-        float moved = tc[j] + (gap_c > 0.0f ? gap_c * credit : gap_c * blame);
+        float moved = tc[j] + (gap_c > 0.0f ? gap_c * r->credit : gap_c * r->blame);
         moved = moved < 0.0f ? 0.0f : moved;
         tc[j] = moved > 1.0f ? 1.0f : moved;
+    }
+}
+
+/* Columns of the last citizens of a prefecture, copied out and padded to a full vector. */
+enum { C_E, C_SKILL, C_TL, C_INC, C_EG, C_SAT, C_TC, C_T, N_CCOLS };
+#define KS_WIDTH 16
+
+/* Rules 1-4 for the `per` citizens of one prefecture, whose parameters are the
+ * column `at` of the table `par` (`stride` prefectures a row): income, expectations,
+ * satisfaction, the move of trust in the centre, each citizen's moved local trust t
+ * (before the social pull), and whether satisfaction is below the petition threshold
+ * (`below`). e: this year's shocks. The citizens are taken KS_WIDTH at a time and the
+ * last per % KS_WIDTH through a padded copy, so they too run in full vectors (the
+ * same numbers: each citizen's are its own). */
+KS_INLINE void ks_rules_1_to_4(const float *par, intptr_t stride, intptr_t at, intptr_t per,
+                               const float *e, const float *skill, const float *tl,
+                               float *inc, float *eg, float *sat, float *tc, float *t,
+                               uint8_t *below) {
+    const ks_rates r = {
+        par[P_WAGE * stride + at],       par[P_INCOME_SD * stride + at],
+        par[P_ADJ * stride + at],        par[P_NEG_WEIGHT * stride + at],
+        par[P_NEG_NOISE * stride + at],  par[P_BASE * stride + at],
+        par[P_THR * stride + at],        par[P_TAC * stride + at],
+        par[P_GAIN * stride + at],       par[P_LOSS * stride + at],
+        par[P_PREMIUM * stride + at],    par[P_CREDIT * stride + at],
+        par[P_BLAME * stride + at],      par[P_PTHR * stride + at],
+        par[P_TRAPPED * stride + at] != 0.0f};
+    const intptr_t body = per - per % KS_WIDTH, rest = per - body;
+    ks_citizen_year(&r, body, e, skill, tl, inc, eg, sat, tc, t, below);
+    if (rest) {
+        float b[N_CCOLS][KS_WIDTH] = {{0.0f}};
+        uint8_t flags[KS_WIDTH];
+        const size_t bytes = (size_t)rest * sizeof(float);
+        memcpy(b[C_E], e + body, bytes);
+        memcpy(b[C_SKILL], skill + body, bytes);
+        memcpy(b[C_TL], tl + body, bytes);
+        memcpy(b[C_INC], inc + body, bytes);
+        memcpy(b[C_EG], eg + body, bytes);
+        memcpy(b[C_TC], tc + body, bytes);
+        ks_citizen_year(&r, KS_WIDTH, b[C_E], b[C_SKILL], b[C_TL], b[C_INC], b[C_EG],
+                        b[C_SAT], b[C_TC], b[C_T], flags);
+        memcpy(inc + body, b[C_INC], bytes);
+        memcpy(eg + body, b[C_EG], bytes);
+        memcpy(sat + body, b[C_SAT], bytes);
+        memcpy(tc + body, b[C_TC], bytes);
+        memcpy(t + body, b[C_T], bytes);
+        memcpy(below + body, flags, (size_t)rest);
     }
 }
 
