@@ -257,20 +257,15 @@ KS_INLINE void ks_social_pull(intptr_t per, int n_lattice, int k_rand, const int
  * (threshold - satisfaction) * scale, drawing one uniform from the segment's stream
  * (in order; a word is drawn for every two, as ``random_raw`` of (count + 1) / 2
  * words would draw them), and is counted in its prefecture's petitions (zero before).
- * Flags are skipped eight at a time where none is set. */
+ * Flags are read eight at a time, only the set ones visited. */
 KS_INLINE void ks_petitions(const ks_chunk *c, ks_bitgen *g, intptr_t first, intptr_t n,
                          const float *sat, uint8_t *pet) {
     uint32_t halves[2] = {0, 0};
     intptr_t drawn = 0;  /* uniforms used so far */
     for (intptr_t at = 0; at < n; at += 8) {
-        const intptr_t end = n - at < 8 ? n : at + 8;
-        uint64_t flags = 1;  /* a last, partial block is looked at byte by byte */
-        if (end - at == 8)
-            memcpy(&flags, pet + at, 8);
-        for (intptr_t i = at; flags && i < end; i++) {
-            if (!pet[i])
-                continue;
-            const intptr_t row = first + i / c->per;
+        const intptr_t len = n - at < 8 ? n - at : 8;
+        for (uint64_t w = ks_flags(pet + at, len, 0); w; w &= w - 1) {
+            const intptr_t i = at + ks_lowest(w), row = first + i / c->per;
             if (drawn % 2 == 0) {
                 uint64_t raw = g->next_raw(g->state);
                 memcpy(halves, &raw, 8);

@@ -184,26 +184,6 @@ KS_INLINE void fk_rules_1_to_3(const double *par, intptr_t stride, intptr_t at,
     }
 }
 
-/* Bytes 0 or 1: `n` (<= 8) flags from p as the low bytes of a word, the bytes beyond n
- * set to `fill`; then the index of the lowest set flag of a non-zero such word. */
-KS_INLINE uint64_t fk_flags(const uint8_t *p, intptr_t n, uint64_t fill) {
-    uint64_t w = fill;
-    memcpy(&w, p, (size_t)n);
-    return w;
-}
-KS_INLINE int fk_lowest(uint64_t w) {
-#if defined(__GNUC__)
-    return __builtin_ctzll(w) / 8;
-#else
-    int i = 0;
-    while (!(w & 0xFFu)) {
-        w >>= 8;
-        i++;
-    }
-    return i;
-#endif
-}
-
 /* Rule 4 for the `n` slots from chunk slot `first` of a segment whose weak alive firms
  * are flagged in prot: each draws one uniform from the segment's stream (in order; a
  * word for every two, as ``random_raw`` of (count + 1) / 2 words would draw them,
@@ -217,8 +197,8 @@ KS_INLINE intptr_t fk_exits(ks_bitgen *g, uint32_t *halves, intptr_t *drawn,
     intptr_t exits = 0;
     for (intptr_t at = 0; at < n; at += 8) {
         const intptr_t len = n - at < 8 ? n - at : 8;
-        for (uint64_t w = fk_flags(prot + at, len, 0); w; w &= w - 1) {
-            const intptr_t i = at + fk_lowest(w);
+        for (uint64_t w = ks_flags(prot + at, len, 0); w; w &= w - 1) {
+            const intptr_t i = at + ks_lowest(w);
             if (*drawn % 2 == 0) {
                 uint64_t raw = g->next_raw(g->state);
                 memcpy(halves, &raw, 8);
@@ -256,7 +236,7 @@ KS_INLINE intptr_t fk_entry(const fk_chunk *c, ks_bitgen *g, intptr_t a0, intptr
         for (intptr_t at = 0; at < per; at += 8) {
             const intptr_t len = per - at < 8 ? per - at : 8;
             /* the empty slots of eight, visited in order */
-            for (uint64_t w = fk_flags(c->alive + a + at, len, ones) ^ ones; w; w &= w - 1) {
+            for (uint64_t w = ks_flags(c->alive + a + at, len, ones) ^ ones; w; w &= w - 1) {
                 if (drawn % 2 == 0) {
                     uint64_t raw = g->next_raw(g->state);
                     memcpy(halves, &raw, 8);
@@ -264,7 +244,7 @@ KS_INLINE intptr_t fk_entry(const fk_chunk *c, ks_bitgen *g, intptr_t a0, intptr
                 const float draw = ks_uniform(halves[drawn % 2]);
                 drawn++;
                 /* written always, kept when entered (no branch to mispredict) */
-                entered[m] = a + at + fk_lowest(w);
+                entered[m] = a + at + ks_lowest(w);
                 m += (double)draw < entry;
             }
         }

@@ -1,8 +1,8 @@
 /* What the compiled population steps (citizens_kernel.h, firms_kernel.h) share: how
  * they are compiled (inlined helpers, one clone per instruction set), numpy's bit
- * generator interface, and their float32 arithmetic: uniforms and normals made from
- * raw SFC64 words as incentsim.agents.fastrng makes them, and exp, log, sin and cos as
- * polynomials of their own.
+ * generator interface, flag bytes read eight at a time, and their float32 arithmetic:
+ * uniforms and normals made from raw SFC64 words as incentsim.agents.fastrng makes
+ * them, and exp, log, sin and cos as polynomials of their own.
  *
  * Reproducibility. Every operation here is an IEEE float32 +, -, *, /, sqrt, compare
  * or bit operation, each rounded once (the build turns off fused multiply-adds:
@@ -124,6 +124,26 @@ KS_INLINE void ks_cossin_turn(float u, float *c_out, float *s_out) {
     float cq = (quarter & 1) ? s : c, sq = (quarter & 1) ? c : s;
     *c_out = (quarter == 1 || quarter == 2) ? -cq : cq;
     *s_out = (quarter >= 2) ? -sq : sq;
+}
+
+/* Bytes 0 or 1: `n` (<= 8) flags from p as the low bytes of a word, the bytes beyond n
+ * set to `fill`; then the index of the lowest set flag of a non-zero such word. */
+KS_INLINE uint64_t ks_flags(const uint8_t *p, intptr_t n, uint64_t fill) {
+    uint64_t w = fill;
+    memcpy(&w, p, (size_t)n);
+    return w;
+}
+KS_INLINE int ks_lowest(uint64_t w) {
+#if defined(__GNUC__)
+    return __builtin_ctzll(w) / 8;
+#else
+    int i = 0;
+    while (!(w & 0xFFu)) {
+        w >>= 8;
+        i++;
+    }
+    return i;
+#endif
 }
 
 /* ---------------------------------------------------------------- random words */
