@@ -144,7 +144,6 @@ KS_INLINE void ks_citizen_year(const ks_rates *r, intptr_t n, const float *restr
 
 /* Columns of the last citizens of a prefecture, copied out and padded to a full vector. */
 enum { C_E, C_SKILL, C_TL, C_INC, C_EG, C_SAT, C_TC, C_T, N_CCOLS };
-#define KS_WIDTH 16
 
 /* Rules 1-4 for the `per` citizens of one prefecture, whose parameters are the
  * column `at` of the table `par` (`stride` prefectures a row): income, expectations,

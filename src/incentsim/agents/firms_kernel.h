@@ -122,14 +122,13 @@ KS_INLINE void fk_walk_produce_invest(const fk_rates *r, intptr_t n, const float
 
 /* Columns of the last slots of a prefecture, copied out and padded to a full vector. */
 enum { T_E, T_PROD, T_CAP, T_OUT, T_ALIVE, T_NUM, T_DEN, T_SOUT, T_SCAP, T_SINV, N_TCOLS };
-#define FK_WIDTH 16
 
 /* Rules 1-3 for the `per` slots of one prefecture (parameter column `at`), e this
  * year's shocks: every slot's productivity walks; an alive firm produces, invests and
  * ages (a dead slot's output, investment and rate are 0, its capital unchanged); each
  * slot's terms of the prefecture totals go to the s_* rows, and `weak` (the protected
  * column) flags the weak alive firms (rule 4 decides which stay protected). The slots
- * are taken FK_WIDTH at a time and the last per % FK_WIDTH through a padded copy, so
+ * are taken KS_WIDTH at a time and the last per % KS_WIDTH through a padded copy, so
  * they too run in full vectors instead of one by one (the same numbers: each slot's
  * are its own). */
 KS_INLINE void fk_rules_1_to_3(const double *par, intptr_t stride, intptr_t at,
@@ -155,17 +154,17 @@ KS_INLINE void fk_rules_1_to_3(const double *par, intptr_t stride, intptr_t at,
     r.shift = ks_log(r.alpha * r.env) + (float)par[F_LOG_SUB * stride + at];
     for (intptr_t j = 0; j < per; j++)
         s_alive[j] = (float)alive[j];
-    const intptr_t body = per - per % FK_WIDTH, rest = per - body;
+    const intptr_t body = per - per % KS_WIDTH, rest = per - body;
     fk_walk_produce_invest(&r, body, e, prod, cap, out, s_alive, s_out, s_cap, s_inv, s_num,
                            s_den);
     if (rest) {
-        float t[N_TCOLS][FK_WIDTH] = {{0.0f}};
+        float t[N_TCOLS][KS_WIDTH] = {{0.0f}};
         const size_t bytes = (size_t)rest * sizeof(float);
         memcpy(t[T_E], e + body, bytes);
         memcpy(t[T_PROD], prod + body, bytes);
         memcpy(t[T_CAP], cap + body, bytes);
         memcpy(t[T_ALIVE], s_alive + body, bytes);
-        fk_walk_produce_invest(&r, FK_WIDTH, t[T_E], t[T_PROD], t[T_CAP], t[T_OUT],
+        fk_walk_produce_invest(&r, KS_WIDTH, t[T_E], t[T_PROD], t[T_CAP], t[T_OUT],
                                t[T_ALIVE], t[T_SOUT], t[T_SCAP], t[T_SINV], t[T_NUM],
                                t[T_DEN]);
         memcpy(prod + body, t[T_PROD], bytes);

@@ -43,6 +43,10 @@
 #define KS_CLONES
 #endif
 
+/* The floats of the widest vector (AVX-512): a prefecture's agents are stepped this
+ * many at a time, its last ones through a padded copy. */
+#define KS_WIDTH 16
+
 /* numpy's bit generator interface (numpy/random/bitgen.h): next_raw is what
  * ``BitGenerator.random_raw`` calls once per word. */
 typedef struct {
