@@ -45,8 +45,6 @@ class UpperLevel:
     def __init__(self, model) -> None:
         self.model = model
         self.rng = model.streams["upper"]
-        #: the members' upper-level streams as compiled draws read them
-        self._bitgens = _leaders_kernel.bitgens(self.rng.members)
         self.n_prov = model.n_provinces
         self.per = model.per_province
         #: the ensemble member each province belongs to
@@ -168,7 +166,7 @@ class UpperLevel:
         its stream: compiled, the numbers of ``standard_normal`` and ``random`` calls
         member by member (:func:`incentsim.agents._leaders_kernel.normals_then_uniforms`)."""
         k, m = self.model.n_members, self.model.member_size
-        z, u = _leaders_kernel.normals_then_uniforms(self._bitgens, m, 3 * m + self.n_prov // k)
+        z, u = _leaders_kernel.normals_then_uniforms(self.rng.members, m, 3 * m + self.n_prov // k)
         rows = u[:, : 3 * m].reshape(k, 3, m).transpose(1, 0, 2).reshape(3, -1)
         return z, rows, u[:, 3 * m :].ravel()
 
@@ -210,7 +208,7 @@ class UpperLevel:
         k = model.n_members
         counts = np.bincount(model.member[vacant], minlength=k)
         start = np.repeat(np.cumsum(counts) - counts, counts)
-        order = _leaders_kernel.permutations(self._bitgens, counts)  # rng.permutation(c)s
+        order = _leaders_kernel.permutations(self.rng.members, counts)  # rng.permutation(c)s
         dest = vacant[order + start]
         pool = vacant[fate["rotated"][vacant]]  # the rotated leaders, in prefecture order
         pooled = np.bincount(model.member[pool], minlength=k)

@@ -129,9 +129,8 @@ class LeaderPopulation:
         self.rng = rng
         #: the next leader id of each member (ids count appointments from 1, per member)
         self._next_id = np.ones(model.n_members, dtype=np.int64)
-        #: what new leaders' draws read: each member's stream (its bit generator's C
-        #: interface), motivation shape and term length
-        self._bitgens = _leaders_kernel.bitgens(rng.members)
+        #: what new leaders' draws read besides each member's stream: its motivation
+        #: shape and term length
         self._shape = np.array([s.behaviour.motivation_shape for s in model.scenarios], float)
         self._term = np.array([s.tenure.term_length for s in model.scenarios], np.int64)
         for name, dtype in COLUMNS.items():
@@ -168,7 +167,7 @@ class LeaderPopulation:
         rows = np.asarray(rows, dtype=np.intp)
         mem = self.model.member[rows].astype(np.intp, copy=False)
         d = np.empty((len(rows), 8))
-        _leaders_kernel.traits(self._bitgens, mem, self._shape[mem], self._term[mem], initial, d)
+        _leaders_kernel.traits(self.rng.members, mem, self._shape[mem], self._term[mem], initial, d)
         ten = self.model.params.section("tenure", mem)
         beh = self.model.params.section("behaviour", mem)
         counts = np.bincount(mem, minlength=len(self._next_id))
