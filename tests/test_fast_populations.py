@@ -2,6 +2,9 @@
 :mod:`incentsim.agents.firms`) give the numbers of their rules, from the draws
 :mod:`incentsim.agents.fastrng` defines; chunks of an ensemble are grouped as designed."""
 
+import subprocess
+import sys
+
 import numpy as np
 import pytest
 
@@ -323,3 +326,60 @@ def test_the_firms_first_broken_slots_are_numpys():
         expect = [int(np.flatnonzero(b)[0]) if b.any() else -1 for b in (bad_capital, bad_output)]
         assert list(first_broken(capital, output, alive.view(np.uint8))) == expect
     assert first_broken(*(np.empty(0, t) for t in (F32, F32, np.uint8))) == (-1, -1)
+
+
+@pytest.mark.parametrize("n", [0, 1, 2, 7, 4501])
+def test_the_set_up_normals_are_fastrngs_normals_and_move_the_stream_alike(n):
+    """The populations' initial normals (:func:`fastrng.member_normals` with the compiled
+    ``normals``) are :func:`fastrng.normals` of each member's stream to float32 rounding
+    (the kernels' own log, sin and cos), in float64, each member's block from its own
+    stream, which is left where :func:`fastrng.normals` leaves it."""
+    from incentsim.agents._citizens_kernel import normals
+    from incentsim.seeding import MemberStreams
+
+    streams = MemberStreams((1, 2, 3), "citizens")
+    gens, twins = streams.members, MemberStreams((1, 2, 3), "citizens").members
+    z = fastrng.member_normals(streams, 3 * n, normals)
+    assert z.dtype == np.float64 and z.shape == (3 * n,)
+    for block, twin in zip(z.reshape(3, n), twins, strict=True):
+        expect = fastrng.normals(twin.bit_generator, n)
+        np.testing.assert_allclose(block, expect, rtol=0, atol=2e-6)
+        np.testing.assert_array_equal(block, block.astype(F32))  # float32 numbers
+    for g, twin in zip(gens, twins, strict=True):
+        assert g.bit_generator.random_raw() == twin.bit_generator.random_raw()
+
+
+#: a child process that cannot find one compiled kernel, then imports the model
+_UNBUILT = """
+import importlib.abc, sys
+
+class Unbuilt(importlib.abc.MetaPathFinder):
+    def find_spec(self, name, path, target=None):
+        if name == "incentsim.agents._leaders_kernel":
+            raise ModuleNotFoundError(f"No module named {name!r}", name=name)
+        return None
+
+sys.meta_path.insert(0, Unbuilt())
+import incentsim.model
+"""
+
+
+def test_an_unbuilt_kernel_fails_the_import_with_the_command_to_build_it():
+    """Whichever module imports a kernel first, a source tree without one stops with a
+    single message naming the kernel and the build command (before, importing the
+    model ended in a bare ``No module named`` for the upper level's draws)."""
+    done = subprocess.run([sys.executable, "-c", _UNBUILT], capture_output=True, text=True)
+    assert done.returncode == 1
+    last = done.stderr.strip().splitlines()[-1]
+    assert last.startswith("ImportError: incentsim's compiled kernels are not built")
+    assert "(incentsim.agents._leaders_kernel)" in last
+    assert "python setup.py build_ext --inplace" in last
+
+
+def test_the_import_check_covers_every_kernel_source():
+    from pathlib import Path
+
+    import incentsim.agents as agents
+
+    sources = {p.stem for p in Path(agents.__file__).parent.glob("_*_kernel.pyx")}
+    assert sources == set(agents.KERNELS)

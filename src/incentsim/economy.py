@@ -34,13 +34,7 @@ from functools import partial
 import numpy as np
 from scipy.special import expit
 
-try:
-    from incentsim.agents._forecast_kernel import forecast_plans
-except ImportError as exc:  # a source tree whose kernel was never compiled
-    raise ImportError(
-        "incentsim's compiled leaders' forecast is not built: run `pip install -e .` "
-        "(or `python setup.py build_ext --inplace`) in the checkout"
-    ) from exc
+from incentsim.agents._forecast_kernel import forecast_plans
 
 #: the budget's uses, in the order of a plan's shares (``Behaviour.fixed_shares``)
 USES = ("investment", "services", "environment", "subsidy", "innovation")

@@ -59,13 +59,7 @@ from __future__ import annotations
 import mesa
 import numpy as np
 
-try:
-    from incentsim.agents._citizens_kernel import normals, step_chunk
-except ImportError as exc:  # a source tree whose kernel was never compiled
-    raise ImportError(
-        "incentsim's compiled citizens' step is not built: run `pip install -e .` "
-        "(or `python setup.py build_ext --inplace`) in the checkout"
-    ) from exc
+from incentsim.agents._citizens_kernel import normals, step_chunk
 from incentsim.agents.columns import column
 from incentsim.agents.fastrng import Chunking, member_normals, members, run_chunks
 from incentsim.economy import PER_THOUSAND, satisfaction_index

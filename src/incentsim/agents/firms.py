@@ -61,14 +61,8 @@ from dataclasses import dataclass
 import mesa
 import numpy as np
 
-try:
-    from incentsim.agents._citizens_kernel import normals  # the set-up's normals
-    from incentsim.agents._firms_kernel import first_broken, step_chunk
-except ImportError as exc:  # a source tree whose kernel was never compiled
-    raise ImportError(
-        "incentsim's compiled firms' step is not built: run `pip install -e .` "
-        "(or `python setup.py build_ext --inplace`) in the checkout"
-    ) from exc
+from incentsim.agents._citizens_kernel import normals  # the set-up's normals
+from incentsim.agents._firms_kernel import first_broken, step_chunk
 from incentsim.agents.columns import column
 from incentsim.agents.fastrng import Chunking, member_normals, prefecture_values, run_chunks
 from incentsim.economy import rating_index
