@@ -49,7 +49,7 @@ import numpy as np
 from mesa.discrete_space import Network
 
 from incentsim import economy as eco, recording
-from incentsim.agents import _leaders_kernel
+from incentsim.agents import _draws_kernel
 from incentsim.agents.citizens import CitizenPopulation
 from incentsim.agents.firms import FirmPopulation, FirmYear
 from incentsim.agents.leader import LeaderPopulation, candidate_plans, decide, plan_drift
@@ -489,7 +489,7 @@ class IncentModel(mesa.Model):
         # each member's national shock, then its prefectures' local ones, from its shocks
         # stream: compiled, the numbers of a standard_normal call a member
         shocks = self.streams["shocks"].members
-        z, _ = _leaders_kernel.normals_then_uniforms(shocks, self.member_size + 1, 0)
+        z, _ = _draws_kernel.normals_then_uniforms(shocks, self.member_size + 1, 0)
         z = z.reshape(self.n_members, -1)
         national = self.national_economy.national_shock_sd * z[:, 0]
         eps = econ.local_shock_sd * z[:, 1:].ravel()

@@ -1,4 +1,4 @@
-"""Types of the upper level's compiled draws (_leaders_kernel.pyx)."""
+"""Types of the compiled member-by-member draws (_draws_kernel.pyx)."""
 
 import numpy as np
 
