@@ -1,6 +1,6 @@
 # cython: language_level=3, boundscheck=False, wraparound=False, initializedcheck=False
-"""Draws member by member, compiled, for the upper level and the model: the evaluation's noise and uniforms
-(:func:`normals_then_uniforms`, :meth:`incentsim.personnel.UpperLevel.evaluate`; the
+"""Draws member by member, compiled, for the upper level and the model: the
+evaluation's noise and uniforms (:func:`normals_then_uniforms`, :meth:`incentsim.personnel.UpperLevel.evaluate`; the
 model's yearly shocks too, :meth:`incentsim.model.IncentModel._shocks`), each
 member's order of vacancies (:func:`permutations`,
 :meth:`incentsim.personnel.UpperLevel.turnover`) and new leaders' traits
