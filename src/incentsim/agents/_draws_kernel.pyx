@@ -1,15 +1,16 @@
 # cython: language_level=3, boundscheck=False, wraparound=False, initializedcheck=False
-"""Draws member by member, compiled, for the upper level and the model: the
-evaluation's noise and uniforms (:func:`normals_then_uniforms`, :meth:`incentsim.personnel.UpperLevel.evaluate`; the
-model's yearly shocks too, :meth:`incentsim.model.IncentModel._shocks`), each
-member's order of vacancies (:func:`permutations`,
-:meth:`incentsim.personnel.UpperLevel.turnover`) and new leaders' traits
-(:func:`traits`, :meth:`incentsim.agents.leader.LeaderPopulation.appoint`). Each draws
-from its member's stream with numpy's own distributions (``numpy.random.c_distributions``,
-the functions behind ``Generator.standard_normal``, ``random``, ``permutation``, ``beta``
-and ``integers``), so the numbers equal those of the ``Generator`` calls made member by
-member and leader by leader in Python (which cost 1.5 of a small ensemble's 22 ms per
-member: three calls per member and year, five per new leader)."""
+"""Draws member by member, compiled, for the upper level and the model: the evaluation's
+noise and uniforms (:func:`normals_then_uniforms`,
+:meth:`incentsim.personnel.UpperLevel.evaluate`; the model's yearly shocks too,
+:meth:`incentsim.model.IncentModel._shocks`), each member's order of vacancies
+(:func:`permutations`, :meth:`incentsim.personnel.UpperLevel.turnover`) and new
+leaders' traits (:func:`traits`,
+:meth:`incentsim.agents.leader.LeaderPopulation.appoint`). Each draws from its
+member's stream with numpy's own distributions (``numpy.random.c_distributions``, the
+functions behind ``Generator.standard_normal``, ``random``, ``permutation``, ``beta``
+and ``integers``), so the numbers equal those of the ``Generator`` calls made member
+by member and leader by leader in Python (which cost 1.5 of a small ensemble's 22 ms
+per member: three calls per member and year, five per new leader)."""
 
 import numpy as np
 
