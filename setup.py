@@ -12,8 +12,8 @@ list of files (see incentsim.shipped, which finds them in either place).
 kernel_math.h) are compiled with optimisation and without fused multiply-adds
 (``-ffp-contract=off``): their results are then the same bits whatever instructions the
 compiler picks (see kernel_math.h).
-``incentsim.agents._leaders_kernel`` makes the upper level's draws (evaluation noise,
-vacancies' order, new leaders' traits) with numpy's own distributions: it is compiled
+``incentsim.agents._draws_kernel`` draws member by member (evaluation noise,
+vacancies' order, new leaders' traits, the yearly shocks) with numpy's own distributions: it is compiled
 against numpy's headers and linked with its static ``npyrandom`` and ``npymath``
 libraries (shipped in numpy's wheels for this use). ``incentsim.agents._sums_kernel``
 sums float32 rows as numpy does (the recording's national means of citizens' columns).
@@ -63,8 +63,8 @@ KERNELS = [
 NUMPY = os.path.dirname(np.__file__)
 KERNELS += [
     Extension(
-        "incentsim.agents._leaders_kernel",
-        [f"{AGENTS}/_leaders_kernel.pyx"],
+        "incentsim.agents._draws_kernel",
+        [f"{AGENTS}/_draws_kernel.pyx"],
         include_dirs=[np.get_include()],
         library_dirs=[os.path.join(NUMPY, "random", "lib"), os.path.join(NUMPY, "_core", "lib")],
         libraries=["npyrandom", "npymath", "m"],

@@ -355,7 +355,7 @@ import importlib.abc, sys
 
 class Unbuilt(importlib.abc.MetaPathFinder):
     def find_spec(self, name, path, target=None):
-        if name == "incentsim.agents._leaders_kernel":
+        if name == "incentsim.agents._draws_kernel":
             raise ModuleNotFoundError(f"No module named {name!r}", name=name)
         return None
 
@@ -372,7 +372,7 @@ def test_an_unbuilt_kernel_fails_the_import_with_the_command_to_build_it():
     assert done.returncode == 1
     last = done.stderr.strip().splitlines()[-1]
     assert last.startswith("ImportError: incentsim's compiled kernels are not built")
-    assert "(incentsim.agents._leaders_kernel)" in last
+    assert "(incentsim.agents._draws_kernel)" in last
     assert "python setup.py build_ext --inplace" in last
 
 

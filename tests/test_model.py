@@ -1,5 +1,6 @@
 """The model: invariants every year, seeding, agents reachable, upper-level turnover."""
 
+import copy
 from types import SimpleNamespace
 
 import numpy as np
@@ -8,7 +9,7 @@ import pytest
 from mesa import Agent
 
 import incentsim
-from incentsim.agents import _leaders_kernel
+from incentsim.agents import _draws_kernel
 from incentsim.agents._sums_kernel import row_sums, segment_sums
 from incentsim.agents.leader import Leader, _term_weight_of
 from incentsim.model import IncentModel, InvariantError
@@ -323,8 +324,7 @@ def test_compiled_trait_draws_are_the_generators_calls_leader_by_leader(shape, i
         member = rng.integers(0, 3, size=25).astype(np.intp)
         term = rng.integers(1, 9, size=3).astype(np.int64)
         out = np.empty((25, 8))
-        streams = _leaders_kernel.bitgens(ours)
-        _leaders_kernel.traits(streams, member, np.full(25, shape), term[member], initial, out)
+        _draws_kernel.traits(ours, member, np.full(25, shape), term[member], initial, out)
         want = [_traits_one_by_one(theirs[m], shape, int(term[m]), initial) for m in member]
         assert out.tobytes() == np.array(want, dtype=float).tobytes()
         # the streams go on alike (SFC64 keeps half a word after an integer draw)
@@ -337,7 +337,7 @@ def test_compiled_vacancy_orders_are_the_generators_permutations_member_by_membe
     for seed in range(50):
         ours, theirs = ([stream(seed * 4 + j, "upper") for j in range(4)] for _ in range(2))
         counts = np.random.default_rng(seed).integers(0, 30, size=4)
-        got = _leaders_kernel.permutations(_leaders_kernel.bitgens(ours), counts)
+        got = _draws_kernel.permutations(ours, counts)
         want = np.concatenate([g.permutation(int(c)) for g, c in zip(theirs, counts)])
         assert got.tolist() == want.tolist()
         assert [g.random() for g in ours] == [g.random() for g in theirs]
@@ -346,7 +346,7 @@ def test_compiled_vacancy_orders_are_the_generators_permutations_member_by_membe
 @pytest.mark.parametrize(("normals", "uniforms"), [(0, 3), (5, 0), (7, 23)])
 def test_compiled_evaluation_draws_are_the_generators_calls_member_by_member(normals, uniforms):
     ours, theirs = ([stream(j, "upper") for j in range(3)] for _ in range(2))
-    z, u = _leaders_kernel.normals_then_uniforms(_leaders_kernel.bitgens(ours), normals, uniforms)
+    z, u = _draws_kernel.normals_then_uniforms(ours, normals, uniforms)
     want = [(g.standard_normal(normals), g.random(uniforms)) for g in theirs]
     assert z.tobytes() == np.concatenate([w[0] for w in want]).tobytes()
     assert u.tobytes() == np.stack([w[1] for w in want]).tobytes()
@@ -404,3 +404,21 @@ def test_compiled_segment_sums_are_numpys_sums_of_each_segment():
         ends = np.cumsum(counts)
         want = [x[e - c : e].sum() for c, e in zip(counts, ends)]
         assert segment_sums(x, counts).tobytes() == np.array(want).tobytes()
+
+
+def test_a_copied_model_draws_from_its_own_streams(tiny):
+    """A deep copy of a model mid-run steps on its own: the original's streams do not
+    move (compiled draws take the generators' addresses at each call, not once)."""
+    original, alone = IncentModel(tiny, seed=3), IncentModel(tiny, seed=3)
+    for _ in range(4):
+        original.step()
+        alone.step()
+    copied = copy.deepcopy(original)
+    for _ in range(3):
+        copied.step()
+    for _ in range(3):
+        original.step()
+        alone.step()
+    for model in (original, copied):
+        assert model.state.gdp.tobytes() == alone.state.gdp.tobytes()
+        assert model.leaders.leader_id.tolist() == alone.leaders.leader_id.tolist()

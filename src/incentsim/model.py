@@ -49,7 +49,7 @@ import numpy as np
 from mesa.discrete_space import Network
 
 from incentsim import economy as eco, recording
-from incentsim.agents import _leaders_kernel
+from incentsim.agents import _draws_kernel
 from incentsim.agents.citizens import CitizenPopulation
 from incentsim.agents.firms import FirmPopulation, FirmYear
 from incentsim.agents.leader import LeaderPopulation, candidate_plans, decide, plan_drift
@@ -482,18 +482,14 @@ class IncentModel(mesa.Model):
         self.state.scandal_dismissal[:] = False
         self._mechanisms_new_year()
 
-    @cached_property
-    def _shock_streams(self) -> np.ndarray:
-        """The members' shocks streams as compiled draws read them."""
-        return _leaders_kernel.bitgens(self.streams["shocks"].members)
-
     def _shocks(self) -> np.ndarray:
         """Draw the national and local shocks; move the national and local frontiers.
         Returns the national shock, one per member (it enters this year's output)."""
         st, econ = self.state, self.economy
         # each member's national shock, then its prefectures' local ones, from its shocks
         # stream: compiled, the numbers of a standard_normal call a member
-        z, _ = _leaders_kernel.normals_then_uniforms(self._shock_streams, self.member_size + 1, 0)
+        shocks = self.streams["shocks"].members
+        z, _ = _draws_kernel.normals_then_uniforms(shocks, self.member_size + 1, 0)
         z = z.reshape(self.n_members, -1)
         national = self.national_economy.national_shock_sd * z[:, 0]
         eps = econ.local_shock_sd * z[:, 1:].ravel()

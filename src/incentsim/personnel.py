@@ -34,7 +34,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from incentsim.agents import _leaders_kernel
+from incentsim.agents import _draws_kernel
 from incentsim.indicators import SCORED, VETO
 from incentsim.rules.promotion import EvalContext
 
@@ -45,8 +45,6 @@ class UpperLevel:
     def __init__(self, model) -> None:
         self.model = model
         self.rng = model.streams["upper"]
-        #: the members' upper-level streams as compiled draws read them
-        self._bitgens = _leaders_kernel.bitgens(self.rng.members)
         self.n_prov = model.n_provinces
         self.per = model.per_province
         #: the ensemble member each province belongs to
@@ -166,9 +164,9 @@ class UpperLevel:
         ``(3, prefectures)``) and one per province (its slots). Each member draws its
         normals, then its three rows of prefectures' and its provinces' uniforms, from
         its stream: compiled, the numbers of ``standard_normal`` and ``random`` calls
-        member by member (:func:`incentsim.agents._leaders_kernel.normals_then_uniforms`)."""
+        member by member (:func:`incentsim.agents._draws_kernel.normals_then_uniforms`)."""
         k, m = self.model.n_members, self.model.member_size
-        z, u = _leaders_kernel.normals_then_uniforms(self._bitgens, m, 3 * m + self.n_prov // k)
+        z, u = _draws_kernel.normals_then_uniforms(self.rng.members, m, 3 * m + self.n_prov // k)
         rows = u[:, : 3 * m].reshape(k, 3, m).transpose(1, 0, 2).reshape(3, -1)
         return z, rows, u[:, 3 * m :].ravel()
 
@@ -210,7 +208,7 @@ class UpperLevel:
         k = model.n_members
         counts = np.bincount(model.member[vacant], minlength=k)
         start = np.repeat(np.cumsum(counts) - counts, counts)
-        order = _leaders_kernel.permutations(self._bitgens, counts)  # rng.permutation(c)s
+        order = _draws_kernel.permutations(self.rng.members, counts)  # rng.permutation(c)s
         dest = vacant[order + start]
         pool = vacant[fate["rotated"][vacant]]  # the rotated leaders, in prefecture order
         pooled = np.bincount(model.member[pool], minlength=k)

@@ -13,7 +13,7 @@ KERNELS = (
     "_citizens_kernel",
     "_firms_kernel",
     "_forecast_kernel",
-    "_leaders_kernel",
+    "_draws_kernel",
     "_sums_kernel",
 )
 

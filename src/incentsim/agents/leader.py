@@ -60,7 +60,7 @@ import mesa
 import numpy as np
 from scipy.special import ndtr
 
-from incentsim.agents import _leaders_kernel
+from incentsim.agents import _draws_kernel
 from incentsim.agents._forecast_kernel import choose, utility
 from incentsim.agents.columns import column
 from incentsim.agents.fastrng import members
@@ -129,9 +129,8 @@ class LeaderPopulation:
         self.rng = rng
         #: the next leader id of each member (ids count appointments from 1, per member)
         self._next_id = np.ones(model.n_members, dtype=np.int64)
-        #: what new leaders' draws read: each member's stream (its bit generator's C
-        #: interface), motivation shape and term length
-        self._bitgens = _leaders_kernel.bitgens(rng.members)
+        #: what new leaders' draws read besides each member's stream: its motivation
+        #: shape and term length
         self._shape = np.array([s.behaviour.motivation_shape for s in model.scenarios], float)
         self._term = np.array([s.tenure.term_length for s in model.scenarios], np.int64)
         for name, dtype in COLUMNS.items():
@@ -162,13 +161,13 @@ class LeaderPopulation:
         after another, eight values each: three uniforms (insider, connected, unused),
         the age's normal, ability, the motivation's beta, the perception's normal and
         the initial year of the term (none for an appointment during the run); compiled
-        (:func:`incentsim.agents._leaders_kernel.traits`: numpy's own distributions,
+        (:func:`incentsim.agents._draws_kernel.traits`: numpy's own distributions,
         the numbers of ``Generator`` calls, a Python call per value otherwise).
         """
         rows = np.asarray(rows, dtype=np.intp)
         mem = self.model.member[rows].astype(np.intp, copy=False)
         d = np.empty((len(rows), 8))
-        _leaders_kernel.traits(self._bitgens, mem, self._shape[mem], self._term[mem], initial, d)
+        _draws_kernel.traits(self.rng.members, mem, self._shape[mem], self._term[mem], initial, d)
         ten = self.model.params.section("tenure", mem)
         beh = self.model.params.section("behaviour", mem)
         counts = np.bincount(mem, minlength=len(self._next_id))

@@ -1,15 +1,16 @@
 # cython: language_level=3, boundscheck=False, wraparound=False, initializedcheck=False
-"""The upper level's draws, compiled: the evaluation's noise and uniforms
-(:func:`normals_then_uniforms`, :meth:`incentsim.personnel.UpperLevel.evaluate`; the
-model's yearly shocks too, :meth:`incentsim.model.IncentModel._shocks`), each
-member's order of vacancies (:func:`permutations`,
-:meth:`incentsim.personnel.UpperLevel.turnover`) and new leaders' traits
-(:func:`traits`, :meth:`incentsim.agents.leader.LeaderPopulation.appoint`). Each draws
-from its member's stream with numpy's own distributions (``numpy.random.c_distributions``,
-the functions behind ``Generator.standard_normal``, ``random``, ``permutation``, ``beta``
-and ``integers``), so the numbers equal those of the ``Generator`` calls made member by
-member and leader by leader in Python (which cost 1.5 of a small ensemble's 22 ms per
-member: three calls per member and year, five per new leader)."""
+"""Draws member by member, compiled, for the upper level and the model: the evaluation's
+noise and uniforms (:func:`normals_then_uniforms`,
+:meth:`incentsim.personnel.UpperLevel.evaluate`; the model's yearly shocks too,
+:meth:`incentsim.model.IncentModel._shocks`), each member's order of vacancies
+(:func:`permutations`, :meth:`incentsim.personnel.UpperLevel.turnover`) and new
+leaders' traits (:func:`traits`,
+:meth:`incentsim.agents.leader.LeaderPopulation.appoint`). Each draws from its
+member's stream with numpy's own distributions (``numpy.random.c_distributions``, the
+functions behind ``Generator.standard_normal``, ``random``, ``permutation``, ``beta``
+and ``integers``), so the numbers equal those of the ``Generator`` calls made member
+by member and leader by leader in Python (which cost 1.5 of a small ensemble's 22 ms
+per member: three calls per member and year, five per new leader)."""
 
 import numpy as np
 
@@ -26,39 +27,40 @@ from numpy.random.c_distributions cimport (
 )
 
 
-def bitgens(list generators):
-    """The C interface (``bitgen_t *``) of each generator's bit generator, as addresses
-    (valid while the generators live)."""
+cdef intptr_t[::1] _pointers(list generators):
+    """The C interface (``bitgen_t *``) of each generator's bit generator, as addresses:
+    taken at each call, valid while it runs (at least one slot)."""
     cdef Py_ssize_t s
-    cdef intptr_t[::1] out = np.empty(len(generators), np.intp)
+    cdef intptr_t[::1] out = np.empty(max(len(generators), 1), np.intp)
     for s in range(len(generators)):
         out[s] = <intptr_t>PyCapsule_GetPointer(
             generators[s].bit_generator.capsule, "BitGenerator"
         )
-    return np.asarray(out)
+    return out
 
 
 def traits(
-    const intptr_t[::1] streams,
+    list generators,
     const intptr_t[::1] member,
     const double[::1] shape,
     const int64_t[::1] term_length,
     bint initial,
     double[:, ::1] out,
 ):
-    """Row ``i`` of ``out`` (eight columns): leader ``i``'s draws from the stream
-    ``streams[member[i]]``: three uniforms (insider, connected, unused), the age's
+    """Row ``i`` of ``out`` (eight columns): leader ``i``'s draws from the generator
+    ``generators[member[i]]``: three uniforms (insider, connected, unused), the age's
     normal, ability's, ``Beta(shape[i], shape[i])``, the perception's normal and, when
     ``initial``, an integer in ``[0, term_length[i])`` (else 0). Leaders draw one after
     another, in row order."""
     cdef Py_ssize_t i, n = out.shape[0]
     cdef bitgen_t *g
+    cdef intptr_t[::1] streams = _pointers(generators)
     if member.shape[0] != n or shape.shape[0] != n or term_length.shape[0] != n:
         raise ValueError("member, shape, term_length and out need a row per leader")
     if out.shape[1] != 8:
         raise ValueError("out needs eight columns")
     for i in range(n):
-        if member[i] < 0 or member[i] >= streams.shape[0]:
+        if member[i] < 0 or member[i] >= len(generators):
             raise ValueError(f"member {member[i]} has no stream")
         if initial and term_length[i] < 1:
             raise ValueError(f"term length {term_length[i]} < 1")
@@ -76,14 +78,15 @@ def traits(
             ) if initial else 0.0
 
 
-def permutations(const intptr_t[::1] streams, const int64_t[::1] counts):
+def permutations(list generators, const int64_t[::1] counts):
     """One permutation of ``range(counts[m])`` per member ``m``, drawn from
-    ``streams[m]`` as ``Generator.permutation(counts[m])`` draws it (Fisher-Yates from
+    ``generators[m]`` as ``Generator.permutation(counts[m])`` draws it (Fisher-Yates from
     the last place down, ``random_interval``), one after another in one array."""
     cdef Py_ssize_t m, i, j, start = 0, total = 0
     cdef int64_t temp
     cdef bitgen_t *g
-    if counts.shape[0] > streams.shape[0]:
+    cdef intptr_t[::1] streams = _pointers(generators)
+    if counts.shape[0] > len(generators):
         raise ValueError("a count per stream at most")
     for m in range(counts.shape[0]):
         if counts[m] < 0:
@@ -105,13 +108,14 @@ def permutations(const intptr_t[::1] streams, const int64_t[::1] counts):
     return out_array
 
 
-def normals_then_uniforms(const intptr_t[::1] streams, Py_ssize_t normals, Py_ssize_t uniforms):
+def normals_then_uniforms(list generators, Py_ssize_t normals, Py_ssize_t uniforms):
     """Each member's ``normals`` standard normals, then its ``uniforms`` uniforms on
-    [0, 1), from its stream (``Generator.standard_normal(normals)`` then
+    [0, 1), from its generator (``Generator.standard_normal(normals)`` then
     ``Generator.random(uniforms)``): (members x normals) and (members, uniforms) arrays,
     the members' blocks one after another."""
-    cdef Py_ssize_t m, k = streams.shape[0]
+    cdef Py_ssize_t m, k = len(generators)
     cdef bitgen_t *g
+    cdef intptr_t[::1] streams = _pointers(generators)
     if normals < 0 or uniforms < 0:
         raise ValueError("negative number of draws")
     z_array, u_array = np.empty(k * normals), np.empty((k, uniforms))
