@@ -37,7 +37,7 @@ endef
 # float32 sums (setup.py builds them into the source tree): rebuilt when their sources change
 KERNEL := $(addprefix src/incentsim/agents/,_citizens_kernel.pyx citizens_kernel.h \
 	_firms_kernel.pyx firms_kernel.h _forecast_kernel.pyx forecast_kernel.h kernel_math.h \
-	_kernel_common.pxi _draws_kernel.pyx _sums_kernel.pyx)
+	_kernel_common.pxi pairwise_sum.h _draws_kernel.pyx _sums_kernel.pyx)
 
 $(STAMP): pyproject.toml setup.py $(KERNEL)
 	$(call make_venv,$(VENV),$(PYTHON))

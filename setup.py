@@ -56,6 +56,7 @@ KERNELS = [
             f"{AGENTS}/{name}_kernel.h",
             f"{AGENTS}/kernel_math.h",
             f"{AGENTS}/_kernel_common.pxi",
+            f"{AGENTS}/pairwise_sum.h",
         ],
     )
     for name in ("citizens", "firms", "forecast")
@@ -69,7 +70,12 @@ KERNELS += [
         library_dirs=[os.path.join(NUMPY, "random", "lib"), os.path.join(NUMPY, "_core", "lib")],
         libraries=["npyrandom", "npymath", "m"],
     ),
-    Extension("incentsim.agents._sums_kernel", [f"{AGENTS}/_sums_kernel.pyx"]),
+    Extension(
+        "incentsim.agents._sums_kernel",
+        [f"{AGENTS}/_sums_kernel.pyx"],
+        include_dirs=[AGENTS],
+        depends=[f"{AGENTS}/pairwise_sum.h"],
+    ),
 ]
 
 setup(

@@ -12,31 +12,9 @@ import numpy as np
 
 cdef extern from *:
     """
-    #include <stddef.h>
-    /* numpy's FLOAT_ and DOUBLE_pairwise_sum of n contiguous values (loops_utils.h.src) */
-    #define INCENTSIM_PAIRWISE(NAME, T)                                                  \\
-    static T NAME(const T *a, ptrdiff_t n) {                                             \\
-        if (n < 8) {                                                                     \\
-            T res = 0.0;                                                                 \\
-            for (ptrdiff_t i = 0; i < n; i++) res += a[i];                               \\
-            return res;                                                                  \\
-        }                                                                                \\
-        if (n <= 128) {                                                                  \\
-            T r[8];                                                                      \\
-            ptrdiff_t i;                                                                 \\
-            for (int j = 0; j < 8; j++) r[j] = a[j];                                     \\
-            for (i = 8; i < n - (n % 8); i += 8)                                         \\
-                for (int j = 0; j < 8; j++) r[j] += a[i + j];                            \\
-            T res = ((r[0] + r[1]) + (r[2] + r[3])) + ((r[4] + r[5]) + (r[6] + r[7]));    \\
-            for (; i < n; i++) res += a[i];                                              \\
-            return res;                                                                  \\
-        }                                                                                \\
-        ptrdiff_t n2 = n / 2;                                                            \\
-        n2 -= n2 % 8;                                                                    \\
-        return NAME(a, n2) + NAME(a + n2, n - n2);                                       \\
-    }
-    INCENTSIM_PAIRWISE(incentsim_pairwise_f, float)
-    INCENTSIM_PAIRWISE(incentsim_pairwise_d, double)
+    #include "pairwise_sum.h"
+    KS_PAIRWISE_SUM(incentsim_pairwise_f, float, static)
+    KS_PAIRWISE_SUM(incentsim_pairwise_d, double, static)
     """
     float incentsim_pairwise_f(const float *a, Py_ssize_t n) nogil
     double incentsim_pairwise_d(const double *a, Py_ssize_t n) nogil

@@ -13,6 +13,7 @@
 #define INCENTSIM_CITIZENS_KERNEL_H
 
 #include "kernel_math.h"
+#include "pairwise_sum.h"
 
 /* Rows of the parameter table: one value per prefecture (ensemble members may
  * differ). The order is citizens.py's KERNEL_PARAMETERS. */
@@ -64,36 +65,9 @@ typedef struct {
     ks_bitgen **streams;
 } ks_chunk;
 
-/* numpy's float32 sum of the n floats x (``np.add.reduce`` of a contiguous row, what
- * ``.sum(axis=1)`` gives each row): pairwise, in blocks of at most 128 (split in two at a
- * multiple of 8), each block summed by eight running sums (x[j] into sum j % 8) added
- * as ((0 + 1) + (2 + 3)) + ((4 + 5) + (6 + 7)), then its last n % 8 one by one; fewer
- * than 8 are summed one by one from -0; the total is added to numpy's initial 0. It
- * recurses, so it is not inlined: cloned for the instruction sets as ks_step_chunk is
- * (the running sums are one 8-wide vector; the same numbers in every clone). */
-KS_CLONES static float ks_pairwise(const float *x, intptr_t n) {
-    if (n < 8) {
-        float s = -0.0f;
-        for (intptr_t j = 0; j < n; j++)
-            s += x[j];
-        return s;
-    }
-    if (n > 128) {
-        const intptr_t half = n / 2 - (n / 2) % 8;
-        return ks_pairwise(x, half) + ks_pairwise(x + half, n - half);
-    }
-    float r[8];
-    intptr_t j = 8;
-    for (int l = 0; l < 8; l++)
-        r[l] = x[l];
-    for (; j < n - n % 8; j += 8)
-        for (int l = 0; l < 8; l++)
-            r[l] += x[j + l];
-    float s = ((r[0] + r[1]) + (r[2] + r[3])) + ((r[4] + r[5]) + (r[6] + r[7]));
-    for (; j < n; j++)
-        s += x[j];
-    return s;
-}
+/* numpy's float32 sum of a row (pairwise_sum.h); recursive, so not inlined: cloned for
+ * the instruction sets as ks_step_chunk is */
+KS_PAIRWISE_SUM(ks_pairwise, float, KS_CLONES static)
 KS_INLINE float ks_numpy_sum(const float *x, intptr_t n) { return 0.0f + ks_pairwise(x, n); }
 
 /* ------------------------------------------------------------------- the rules */
