@@ -34,6 +34,20 @@ def test_members_equal_their_solo_runs_in_member_order(tiny):
         assert res.scenario == solo.scenario
 
 
+def test_changing_a_members_frames_leaves_the_others_unchanged(tiny):
+    results = simulate_ensemble([(tiny, seed) for seed in range(3)])
+    before = [(r.timeseries.copy(), r.leaders.copy()) for r in results]
+    first = results[0]
+    first.timeseries.iloc[:, 1:] = -1.0
+    first.timeseries.loc[0, "year"] = -1
+    first.leaders.iloc[0] = first.leaders.iloc[-1]
+    first.timeseries["year"] += 100
+    del first.leaders[first.leaders.columns[0]]
+    for r, (ts, leaders) in zip(results[1:], before[1:]):
+        pd.testing.assert_frame_equal(r.timeseries, ts, check_exact=True)
+        pd.testing.assert_frame_equal(r.leaders, leaders, check_exact=True)
+
+
 def test_grouping_by_world_size_not_by_lever(tiny):
     scs = [sc for sc, _ in resolve(_members(tiny))]
     assert group_key(scs[0]) == group_key(scs[2]) == group_key(scs[3])
