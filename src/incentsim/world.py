@@ -94,15 +94,25 @@ def _links(n_provinces: int, per_province: int, cross_links: int, rng) -> list[t
                 if other != first + k:
                     out.append((first + k, other))
     if n_provinces > 1:
-        for j in range(n_provinces):
-            nxt = (j + 1) % n_provinces
-            a = j * per_province + int(integers(per_province))
-            out.append((a, nxt * per_province + int(integers(per_province))))
-            for _ in range(cross_links):
-                other = int(integers(n_provinces - 1))
-                other += other >= j
-                a = j * per_province + int(integers(per_province))
-                out.append((a, other * per_province + int(integers(per_province))))
+        out.extend(_province_links(n_provinces, per_province, cross_links, integers))
+    return out
+
+
+def _province_links(
+    n_provinces: int, per_province: int, cross_links: int, integers
+) -> list[tuple[int, int]]:
+    """The links across provinces of :func:`_links`, every number drawn in one call:
+    numpy draws an array of bounds as it draws them one at a time, in order."""
+    highs = [per_province] * 2 + [n_provinces - 1, per_province, per_province] * cross_links
+    draws = iter(integers(np.array(highs * n_provinces)).tolist())
+    out: list[tuple[int, int]] = []
+    for j in range(n_provinces):
+        first, nxt = j * per_province, (j + 1) % n_provinces
+        out.append((first + next(draws), nxt * per_province + next(draws)))
+        for _ in range(cross_links):
+            other = next(draws)
+            other += other >= j
+            out.append((first + next(draws), other * per_province + next(draws)))
     return out
 
 
