@@ -77,33 +77,40 @@ class UpperLevel:
             return np.ones_like(x, dtype=float)
         return self._places(x) / (self.per - 1)
 
-    def term_average(self) -> dict[str, np.ndarray]:
-        """Each leader's term-to-date average of every scored indicator (the year's value
-        before the term's first weight), and their connection and age."""
+    def term_average(self, averages: np.ndarray) -> dict[str, np.ndarray]:
+        """Each leader's term-to-date average of every scored indicator by name (the rows
+        of ``averages``, from :meth:`term_averages`), and their connection and age."""
         st = self.model.state
-        started = st.term_weight > 0
-        weight = np.where(started, st.term_weight, 1.0)
-        sums, now = (np.stack([d[k] for k in SCORED]) for d in (st.term_sum, st.indicators))
-        out = dict(zip(SCORED, np.where(started, sums / weight, now)))
+        out = dict(zip(SCORED, averages))
         out["connected"] = st.indicators["connected"]
         out["age"] = st.indicators["age"]
         return out
 
-    def _context(self, ind: dict[str, np.ndarray], column: bool) -> EvalContext:
+    def term_averages(self) -> np.ndarray:
+        """Each leader's term-to-date average of every scored indicator (the year's value
+        before the term's first weight): (scored indicators, leaders)."""
+        st = self.model.state
+        started = st.term_weight > 0
+        weight = np.where(started, st.term_weight, 1.0)
+        sums, now = (np.array([d[k] for k in SCORED]) for d in (st.term_sum, st.indicators))
+        return np.where(started, sums / weight, now)
+
+    def _context(self, averages: np.ndarray, column: bool) -> EvalContext:
+        """The evaluation context of the term-to-date ``averages`` (:meth:`term_averages`,
+        stacked once for both): peer means, scales, baselines and targets, each an (L, 1)
+        column if ``column``."""
         st = self.model.state
         shape = (lambda a: a[:, None]) if column else (lambda a: a)
-        means = dict(zip(SCORED, map(shape, self.peer_mean(np.stack([ind[k] for k in SCORED])))))
-        base = {k: shape(st.term_baseline[k]) for k in SCORED}
         return EvalContext(
-            peer_mean=means,
+            peer_mean=dict(zip(SCORED, map(shape, self.peer_mean(averages)))),
             scale={k: shape(self.model.scale(k)) for k in st.indicator_scale},
-            baseline=base,
+            baseline={k: shape(st.term_baseline[k]) for k in SCORED},
             target=shape(self.model.growth_target),
         )
 
     def forecast_context(self) -> EvalContext:
         """Context a leader forecasts with: peers' term-to-date averages, (L, 1)."""
-        return self._context(self.term_average(), column=True)
+        return self._context(self.term_averages(), column=True)
 
     # ------------------------------------------------------------------ evaluation
 
@@ -112,9 +119,10 @@ class UpperLevel:
         model = self.model
         promo, ten = model.promotion, model.tenure
         leaders, st, n = model.leaders, model.state, model.n_prefectures
-        ind = self.term_average()
+        averages = self.term_averages()
+        ind = self.term_average(averages)
         ind["ability"] = leaders.ability.copy()  # seen by mixed_evaluation
-        ctx = self._context(ind, column=False)
+        ctx = self._context(averages, column=False)
         score = model.evaluator.score(ind, ctx, rng=model.streams["rule"])
         noise, (u_reappoint, u_rotate, u_hazard), u_slots = self._draws()
         score = score + promo.noise * noise
