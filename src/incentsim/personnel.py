@@ -77,7 +77,7 @@ class UpperLevel:
             return np.ones_like(x, dtype=float)
         return self._places(x) / (self.per - 1)
 
-    def term_average(self, averages: np.ndarray) -> dict[str, np.ndarray]:
+    def _evaluated(self, averages: np.ndarray) -> dict[str, np.ndarray]:
         """Each leader's term-to-date average of every scored indicator by name (the rows
         of ``averages``, from :meth:`term_averages`), and their connection and age."""
         st = self.model.state
@@ -120,7 +120,7 @@ class UpperLevel:
         promo, ten = model.promotion, model.tenure
         leaders, st, n = model.leaders, model.state, model.n_prefectures
         averages = self.term_averages()
-        ind = self.term_average(averages)
+        ind = self._evaluated(averages)
         ind["ability"] = leaders.ability.copy()  # seen by mixed_evaluation
         ctx = self._context(averages, column=False)
         score = model.evaluator.score(ind, ctx, rng=model.streams["rule"])
