@@ -343,6 +343,27 @@ def test_compiled_vacancy_orders_are_the_generators_permutations_member_by_membe
         assert [g.random() for g in ours] == [g.random() for g in theirs]
 
 
+@pytest.mark.parametrize(("per", "n_pref", "rows"), [(2, 3, 2), (3, 6, 1), (7, 9, 3), (300, 3, 2)])
+def test_compiled_ties_are_the_generators_integers_tie_by_tie(per, n_pref, rows):
+    """Each member draws its block of each tie in turn as ``Generator.integers(1, per)``
+    (none when ``per`` is 2), and a citizen ``j`` is tied to ``first + (j + d) % per``;
+    the streams go on alike, also from the half word an integer draw leaves."""
+    for seed in range(40):
+        ours, theirs = ([stream(seed * 3 + j, "citizens") for j in range(3)] for _ in range(2))
+        first = np.random.default_rng(seed).integers(0, 99, 3 * n_pref).astype(np.int32)
+        got = np.empty((rows, 3 * n_pref * per), np.int32)
+        _draws_kernel.ties(ours, per, first, got)
+        j = np.tile(np.arange(per), 3 * n_pref)
+        d = np.stack([np.concatenate([g.integers(1, per, n_pref * per) for g in theirs])
+                      for _ in range(rows)])  # fmt: skip
+        assert got.tolist() == (np.repeat(first, per) + (j + d) % per).tolist()
+        assert [g.integers(0, 7, 3).tolist() + [g.random()] for g in ours] == [
+            g.integers(0, 7, 3).tolist() + [g.random()] for g in theirs
+        ]
+    with pytest.raises(ValueError, match="2 slots at least"):
+        _draws_kernel.ties(ours, 1, first, np.empty((1, 3 * n_pref), np.int32))
+
+
 @pytest.mark.parametrize(("normals", "uniforms"), [(0, 3), (5, 0), (7, 23)])
 def test_compiled_evaluation_draws_are_the_generators_calls_member_by_member(normals, uniforms):
     ours, theirs = ([stream(j, "upper") for j in range(3)] for _ in range(2))

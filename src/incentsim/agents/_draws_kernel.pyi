@@ -14,3 +14,6 @@ def permutations(generators: list[np.random.Generator], counts: np.ndarray) -> n
 def normals_then_uniforms(
     generators: list[np.random.Generator], normals: int, uniforms: int
 ) -> tuple[np.ndarray, np.ndarray]: ...
+def ties(
+    generators: list[np.random.Generator], per: int, first: np.ndarray, out: np.ndarray
+) -> None: ...
