@@ -15,7 +15,7 @@ from incentsim.agents.leader import Leader, _term_weight_of
 from incentsim.model import IncentModel, InvariantError
 from incentsim.outcomes import OUTCOME_NAMES, PANEL_COLUMNS
 from incentsim.rules.evaluation import credit
-from incentsim.seeding import stream
+from incentsim.seeding import MemberStreams, bit_generators, stream
 
 TS_REQUIRED = [
     "year",
@@ -341,6 +341,36 @@ def test_compiled_vacancy_orders_are_the_generators_permutations_member_by_membe
         want = np.concatenate([g.permutation(int(c)) for g, c in zip(theirs, counts)])
         assert got.tolist() == want.tolist()
         assert [g.random() for g in ours] == [g.random() for g in theirs]
+
+
+def test_bit_generators_are_seeded_as_by_a_seed_sequence():
+    """The compiled mixing gives the states of ``SFC64(SeedSequence(entropy,
+    spawn_key=(key,)))``, at the edges of the entropy's words and out of their range
+    (seeded by a SeedSequence then); a population's chunk streams are those of
+    ``SeedSequence(draw).spawn(n)``; streams named together are those named one by one."""
+    from incentsim.agents.fastrng import spawn_streams
+
+    edges = [0, 1, 2**32 - 1, 2**32, 2**63, 2**64 + 5, 2**128 - 1]
+    rng = np.random.default_rng(7)
+    pairs = [(e, k) for e in edges for k in (0, 1, 2**32 - 1)]
+    pairs += [(int(rng.integers(0, 2**63)), int(rng.integers(0, 2**32))) for _ in range(200)]
+    for case in (pairs, [(2**128, 3), *pairs[:5]], [(5, 2**32), *pairs[:5]]):
+        want = [np.random.SFC64(np.random.SeedSequence(e, spawn_key=(k,))) for e, k in case]
+        got = bit_generators(case)
+        assert [g.random_raw(3).tolist() for g in got] == [g.random_raw(3).tolist() for g in want]
+    ours, theirs = ([stream(j, "firms") for j in range(3)] for _ in range(2))
+    spawned = [
+        np.random.SFC64(s)
+        for g in theirs
+        for s in np.random.SeedSequence(int(g.integers(0, 2**63))).spawn(2)
+    ]
+    assert [g.random_raw(2).tolist() for g in spawn_streams(ours, 2)] == [
+        g.random_raw(2).tolist() for g in spawned
+    ]
+    together = MemberStreams.named((4, 9), ("world", "mesa"))
+    for name, streams in together.items():
+        alone = MemberStreams((4, 9), name).members
+        assert [g.random() for g in streams.members] == [g.random() for g in alone]
 
 
 @pytest.mark.parametrize(("per", "n_pref", "rows"), [(2, 3, 2), (3, 6, 1), (7, 9, 3), (300, 3, 2)])

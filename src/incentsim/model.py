@@ -121,7 +121,7 @@ class IncentModel(mesa.Model):
         #: each member's scenario (the same one, or scenarios differing in VARYING fields)
         self.scenarios = _member_scenarios(scenario, k)
         sc = self.scenarios[0]
-        self.streams = {name: MemberStreams(self.seeds, name) for name in STREAMS}
+        self.streams = MemberStreams.named(self.seeds, STREAMS)
         super().__init__(rng=self.streams["mesa"].members[0])
         self.config = sc
         w = sc.world

@@ -170,3 +170,64 @@ def ties(list generators, Py_ssize_t per, const int32_t[::1] first, int32_t[:, :
                     for j in range(per):
                         t = j + 1 + (<Py_ssize_t>_bounded(g, rng) if rng else 0)
                         row[j] = <int32_t>(first[p] + (t - per if t >= per else t))
+
+
+# numpy's SeedSequence constants (numpy/random/bit_generator.pyx)
+cdef uint32_t INIT_A = 0x43b0d7e5, MULT_A = 0x931e8875
+cdef uint32_t INIT_B = 0x8b51f9dd, MULT_B = 0x58f38ded
+cdef uint32_t MIX_MULT_L = 0xca01f9dd, MIX_MULT_R = 0x4973f715
+cdef enum:
+    POOL = 4  # the words of a seed sequence's pool (numpy's default pool size)
+
+
+cdef inline uint32_t _hashmix(uint32_t value, uint32_t *hash_const) noexcept nogil:
+    value ^= hash_const[0]
+    hash_const[0] *= MULT_A
+    value *= hash_const[0]
+    value ^= value >> 16
+    return value
+
+
+cdef inline uint32_t _mix(uint32_t x, uint32_t y) noexcept nogil:
+    cdef uint32_t result = MIX_MULT_L * x - MIX_MULT_R * y
+    result ^= result >> 16
+    return result
+
+
+def seed_states(const uint32_t[:, ::1] entropy, Py_ssize_t n_words):
+    """For each row of ``entropy`` (a seed sequence's entropy as numpy assembles it into
+    32-bit words, at least its pool's 4), ``SeedSequence.generate_state(n_words,
+    np.uint64)``: numpy's mixing of the words into the pool, then its hashing of the pool
+    into the state's words, as (rows, n_words) uint64."""
+    cdef Py_ssize_t r, i, src, dst, width = entropy.shape[1]
+    cdef uint32_t h
+    cdef uint32_t pool[POOL]
+    cdef uint32_t lo, hi
+    if width < POOL or n_words < 0:
+        raise ValueError(f"entropy of {POOL} words at least, and a number of words")
+    out_array = np.empty((entropy.shape[0], n_words), np.uint64)
+    cdef uint64_t[:, ::1] out = out_array
+    with nogil:
+        for r in range(entropy.shape[0]):
+            h = INIT_A
+            for i in range(POOL):
+                pool[i] = _hashmix(entropy[r, i], &h)
+            for src in range(POOL):
+                for dst in range(POOL):
+                    if src != dst:
+                        pool[dst] = _mix(pool[dst], _hashmix(pool[src], &h))
+            for src in range(POOL, width):
+                for dst in range(POOL):
+                    pool[dst] = _mix(pool[dst], _hashmix(entropy[r, src], &h))
+            h = INIT_B
+            for i in range(n_words):
+                lo = pool[(2 * i) % POOL] ^ h
+                h *= MULT_B
+                lo *= h
+                lo ^= lo >> 16
+                hi = pool[(2 * i + 1) % POOL] ^ h
+                h *= MULT_B
+                hi *= h
+                hi ^= hi >> 16
+                out[r, i] = <uint64_t>lo | (<uint64_t>hi << 32)
+    return out_array
