@@ -10,7 +10,7 @@ from mesa import Agent
 
 import incentsim
 from incentsim.agents import _draws_kernel
-from incentsim.agents._sums_kernel import row_sums, segment_sums
+from incentsim.agents._sums_kernel import ordered_row_sums, row_sums, segment_sums
 from incentsim.agents.leader import Leader, _term_weight_of
 from incentsim.model import IncentModel, InvariantError
 from incentsim.outcomes import OUTCOME_NAMES, PANEL_COLUMNS
@@ -455,6 +455,17 @@ def test_compiled_segment_sums_are_numpys_sums_of_each_segment():
         ends = np.cumsum(counts)
         want = [x[e - c : e].sum() for c, e in zip(counts, ends)]
         assert segment_sums(x, counts).tobytes() == np.array(want).tobytes()
+
+
+@pytest.mark.parametrize(("rows", "n"), [(0, 3), (4, 0), (1, 1), (7, 150), (480, 150)])
+def test_compiled_ordered_row_sums_are_bincounts_sums(rows, n):
+    """Each row summed value after value, as ``np.bincount`` sums the weights of a bin
+    (not pairwise, as ``sum``: the two differ on these values)."""
+    rng = np.random.default_rng(rows + n)
+    x = rng.standard_normal((rows, n)) * 10 ** rng.uniform(-8, 8, (rows, n))
+    want = np.bincount(np.repeat(np.arange(rows), n), x.ravel(), rows)
+    assert ordered_row_sums(x).tobytes() == want.tobytes()
+    assert rows * n < 1000 or not np.array_equal(want, x.sum(axis=1))
 
 
 def test_a_copied_model_draws_from_its_own_streams(tiny):
