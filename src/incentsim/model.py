@@ -50,7 +50,7 @@ from mesa.discrete_space import Network
 
 from incentsim import economy as eco, recording
 from incentsim.agents import _draws_kernel
-from incentsim.agents._sums_kernel import segment_sums
+from incentsim.agents._sums_kernel import ordered_row_sums, segment_sums
 from incentsim.agents.citizens import CitizenPopulation
 from incentsim.agents.firms import FirmPopulation, FirmYear
 from incentsim.agents.leader import LeaderPopulation, candidate_plans, decide, plan_drift
@@ -122,7 +122,7 @@ class IncentModel(mesa.Model):
         #: each member's scenario (the same one, or scenarios differing in VARYING fields)
         self.scenarios = _member_scenarios(scenario, k)
         sc = self.scenarios[0]
-        self.streams = {name: MemberStreams(self.seeds, name) for name in STREAMS}
+        self.streams = MemberStreams.named(self.seeds, STREAMS)
         super().__init__(rng=self.streams["mesa"].members[0])
         self.config = sc
         w = sc.world
@@ -341,14 +341,18 @@ class IncentModel(mesa.Model):
         n = self.n_prefectures
         alpha = econ.capital_share  # where members differ: each firm's, float32 as a scalar reads
         alpha = np.asarray(alpha, np.float32)[f.prefecture] if np.ndim(alpha) else alpha
-        out = np.bincount(
-            f.prefecture,
-            st.productivity[f.prefecture] * f.productivity * f.capital**alpha * f.alive,
-            n,
-        )
+        # each firm's output, its prefecture's productivity x its own x capital**alpha
+        # x alive, in that order, summed per prefecture in slot order (np.bincount's sums)
+        rows = (n, f.per_prefecture)
+        y = np.repeat(st.productivity, f.per_prefecture) * f.productivity
+        y *= f.capital**alpha
+        y *= f.alive
+        out = ordered_row_sums(y.reshape(rows))
         st.private_output = out.copy()
         st.private_output_prev = out / (1.0 + econ.initial_growth)
-        st.private_capital = np.bincount(f.prefecture, f.capital * f.alive, n)
+        st.private_capital = ordered_row_sums(
+            (f.capital * f.alive).astype(np.float64).reshape(rows)
+        )
         st.gdp = out / (1.0 - econ.initial_public_share)
         st.pub_output = st.gdp - out
         st.infrastructure = st.infra_ratio0 * st.gdp

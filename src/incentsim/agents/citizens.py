@@ -59,6 +59,7 @@ from __future__ import annotations
 import mesa
 import numpy as np
 
+from incentsim.agents import _draws_kernel
 from incentsim.agents._citizens_kernel import normals, step_chunk
 from incentsim.agents.columns import column
 from incentsim.agents.fastrng import Chunking, member_normals, members, run_chunks
@@ -175,25 +176,16 @@ class CitizenPopulation:
 
         Citizen ``j`` of a prefecture is tied to ``(j + d) % per`` with ``d``
         uniform on ``1..per-1`` (never to themselves): each member draws its block of
-        ``d`` as ``integers(1, per, size)``, tie by tie, as int32 (numpy's int64 draws
-        of such a range are the same numbers from the same words), into the ties.
+        ``d`` as ``integers(1, per, size)``, tie by tie, into the ties, in one compiled
+        pass (:func:`incentsim.agents._draws_kernel.ties`; the same numbers).
         """
-        n = n_pref * per
-        ties = np.empty((k_rand, n), dtype=np.int32)
-        j = np.tile(np.arange(per, dtype=np.int32), n_pref)
-        room = per - j  # a draw of at least this wraps around the ring
-        # the citizen's chunk-local row: its prefecture's first row less its chunk's, + j
-        j += np.repeat(np.arange(n_pref, dtype=np.int32) * per, per)
-        for lo, hi in self._chunks.bounds:
-            j[lo * per : hi * per] -= lo * per
-        gens = members(rng)
-        block = n // len(gens)
-        for row in ties:
-            for g, part in zip(gens, row.reshape(len(gens), block), strict=True):
-                part[...] = g.integers(1, per, block, dtype=np.int32)
-            wraps = row >= room  # (a masked subtraction, ``where=``, is 6x slower)
-            row += j
-            row -= wraps * np.int32(per)
+        ties = np.empty((k_rand, n_pref * per), dtype=np.int32)
+        if k_rand:
+            # each prefecture's first citizen's chunk-local row: its first row less its chunk's
+            first = np.arange(n_pref, dtype=np.int32) * np.int32(per)
+            for lo, hi in self._chunks.bounds:
+                first[lo:hi] -= lo * per
+            _draws_kernel.ties(members(rng), per, first, ties)
         return ties
 
     @property

@@ -46,7 +46,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
-from incentsim.seeding import Draws, MemberStreams
+from incentsim.seeding import Draws, MemberStreams, bit_generators
 
 #: fewest and most agents per chunk (whole prefectures), and chunks per population
 CHUNK_AGENTS = 32_768
@@ -193,10 +193,12 @@ def member_normals(rng: Draws, n: int, fill) -> np.ndarray:
     return out.reshape(n).astype(np.float64)
 
 
-def spawn_streams(rng: np.random.Generator, n: int) -> list[np.random.SFC64]:
-    """``n`` independent SFC64 bit generators, seeded from ``rng`` (one draw)."""
-    root = np.random.SeedSequence(int(rng.integers(0, 2**63)))
-    return [np.random.SFC64(s) for s in root.spawn(n)]
+def spawn_streams(gens: list[np.random.Generator], n: int) -> list[np.random.SFC64]:
+    """``n`` independent SFC64 bit generators from each of ``gens``, one after another,
+    seeded from it (one draw): those of ``SeedSequence(draw).spawn(n)``, all seeded in
+    one call (:func:`incentsim.seeding.bit_generators`)."""
+    roots = [int(g.integers(0, 2**63)) for g in gens]
+    return bit_generators([(e, i) for e in roots for i in range(n)])
 
 
 def uniforms(bitgen: np.random.SFC64, n: int) -> np.ndarray:
@@ -265,7 +267,7 @@ class Chunking:
         """Each member's chunks' streams, spawned from the member's generator."""
         gens = members(rng)
         per_member = len(self.own) // len(gens)
-        self.streams = [bg for g in gens for bg in spawn_streams(g, per_member)]
+        self.streams = spawn_streams(gens, per_member)
 
     def chunk(self, i: int) -> Chunk:
         """Chunk ``i`` of a year's step."""
