@@ -99,6 +99,19 @@ COLUMNS = {
 CARRIED = ("leader_id", "ability", "age", "connected", "motivation", "perception", "term_length")
 
 
+def _rank_in_member(mem: np.ndarray, counts: np.ndarray) -> np.ndarray:
+    """Each row's place among the rows of its member (``mem``; ``counts``: rows per
+    member), in row order: the row's index less its member's first when the rows come
+    member by member (as turnover appoints them), else through a stable sort."""
+    first = np.cumsum(counts) - counts
+    if len(mem) < 2 or (mem[1:] >= mem[:-1]).all():
+        return np.arange(len(mem)) - first[mem]
+    order = np.argsort(mem, kind="stable")
+    rank = np.empty(len(mem), dtype=np.int64)
+    rank[order] = np.arange(len(mem)) - np.repeat(first, counts)
+    return rank
+
+
 def _column(name: str):
     return column(name, COLUMNS[name], "sitting leader")
 
@@ -172,13 +185,12 @@ class LeaderPopulation:
         ten = self.model.params.section("tenure", mem)
         beh = self.model.params.section("behaviour", mem)
         counts = np.bincount(mem, minlength=len(self._next_id))
-        order = np.argsort(mem, kind="stable")
-        rank = np.empty(len(rows), dtype=np.int64)
-        rank[order] = np.arange(len(rows)) - np.repeat(np.cumsum(counts) - counts, counts)
-        self.leader_id[rows] = self._next_id[mem] + rank
+        self.leader_id[rows] = self._next_id[mem] + _rank_in_member(mem, counts)
         self._next_id += counts
         age = ten.appointment_age_mean + ten.appointment_age_sd * d[:, 3]
-        self.age[rows] = np.clip(age, ten.min_appointment_age, ten.retirement_age - 1.0)
+        # np.clip's numbers (the lower bound, then the upper), without its wrapper
+        age = np.minimum(np.maximum(age, ten.min_appointment_age), ten.retirement_age - 1.0)
+        self.age[rows] = age
         self.insider[rows] = d[:, 0] < ten.insider_prob
         self.connected[rows] = d[:, 1] < ten.connected_prob
         self.ability[rows] = d[:, 4]
