@@ -1,6 +1,7 @@
 """The model: invariants every year, seeding, agents reachable, upper-level turnover."""
 
 import copy
+import warnings
 from types import SimpleNamespace
 
 import numpy as np
@@ -11,7 +12,8 @@ from mesa import Agent
 import incentsim
 from incentsim.agents import _draws_kernel
 from incentsim.agents._sums_kernel import ordered_row_sums, row_sums, segment_sums
-from incentsim.agents.leader import Leader, _term_weight_of
+from incentsim.agents.leader import Leader, _rank_in_member, _term_weight_of
+from incentsim.indicators import SCORED
 from incentsim.model import IncentModel, InvariantError
 from incentsim.outcomes import OUTCOME_NAMES, PANEL_COLUMNS
 from incentsim.rules.evaluation import credit
@@ -484,3 +486,61 @@ def test_a_copied_model_draws_from_its_own_streams(tiny):
     for model in (original, copied):
         assert model.state.gdp.tobytes() == alone.state.gdp.tobytes()
         assert model.leaders.leader_id.tolist() == alone.leaders.leader_id.tolist()
+
+
+def test_peer_means_are_numpys_province_means_bit_for_bit(tiny):
+    """The compiled province sums (float64) and numpy's (other types) give the numbers
+    of numpy's sum over each province's prefectures, -0.0 included."""
+    model = IncentModel(tiny, seed=[0, 1, 2])
+    up, rng = model.upper, np.random.default_rng(5)
+    x = rng.standard_normal((7, model.n_prefectures)) * 10 ** rng.uniform(-4, 4, (7, 1))
+    x[2] = -0.0
+    x[3, : up.per] = -0.0
+    for values in (x, x[1], x.astype(np.float32)):
+        sums = values.reshape(*values.shape[:-1], up.n_prov, up.per).sum(axis=-1)
+        want = np.repeat(sums / up.per, up.per, axis=-1)
+        assert up.peer_mean(values).tobytes() == want.tobytes()
+
+
+def test_evaluation_context_and_term_averages_are_the_one_at_a_time_numbers(tiny):
+    """Scales repeated for each member's prefectures are each member's own
+    (:meth:`IncentModel.scale`); term averages whether every term has begun or not."""
+    model = IncentModel(tiny, seed=[0, 1, 2])
+    st, some_unstarted = model.state, False
+    for _ in range(4):
+        model.step()
+        some_unstarted |= not (st.term_weight > 0).all()
+        for fill in (None, 0.5):  # as stepped; then every term begun
+            if fill is not None:
+                st.term_weight = np.where(st.term_weight > 0, st.term_weight, fill)
+            started = st.term_weight > 0
+            weight = np.where(started, st.term_weight, 1.0)
+            want = [np.where(started, st.term_sum[k] / weight, st.indicators[k]) for k in SCORED]
+            assert model.upper.term_averages().tobytes() == np.array(want).tobytes()
+        ctx = model.upper.forecast_context()
+        for k in SCORED:
+            assert ctx.scale[k].tobytes() == model.scale(k)[:, None].tobytes()
+        assert len(np.unique(model.scale("growth"))) == 3  # the members' scales differ
+    assert some_unstarted
+
+
+def test_state_totals_not_finite_name_the_quantity_and_finite_overflow_passes(tiny):
+    model = IncentModel(tiny, seed=0)
+    model.step()
+    model.state.gdp[:2] = 1e308  # finite: their sum overflows, yet nothing is broken
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        model.check_invariants()
+    model.state.debt[1], model.state.pollution[5] = np.inf, -np.inf  # sums: inf - inf
+    with pytest.raises(InvariantError, match="prefecture 5: pollution"):
+        model.check_invariants()
+
+
+@pytest.mark.parametrize("ordered", [True, False])
+def test_leader_ids_count_each_members_appointments_in_row_order(ordered):
+    rng = np.random.default_rng(int(ordered))
+    for _ in range(50):
+        mem = np.sort(rng.integers(0, 4, 20)) if ordered else rng.integers(0, 4, 20)
+        counts = np.bincount(mem, minlength=4)
+        want = [int((mem[:i] == m).sum()) for i, m in enumerate(mem)]
+        assert _rank_in_member(mem, counts).tolist() == want
