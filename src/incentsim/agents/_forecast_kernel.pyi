@@ -20,4 +20,5 @@ def utility(
     borrowing: np.ndarray,
     budget: np.ndarray,
     borrowing_inertia: np.ndarray,
+    drift_rows: np.ndarray | None = None,
 ) -> np.ndarray: ...

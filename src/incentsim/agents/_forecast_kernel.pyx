@@ -27,6 +27,7 @@ cdef extern from "forecast_kernel.h" nogil:
         const float *borrowing
         const float *budget
         const float *borrowing_inertia
+        const int64_t *drift_row
         intptr_t leaders, plans, score_cols, budget_step, borrowing_step
     void fc_utility(const fc_utility_in *u, double *out)
     void fc_choose(const double *util, intptr_t leaders, intptr_t plans,
@@ -90,24 +91,33 @@ def utility(
     const float[::1] borrowing,
     const float[::1] budget,
     const float[::1] borrowing_inertia,
+    const int64_t[::1] drift_rows=None,
 ):
     """Each leader's utility of each plan before the mechanisms' terms, ``career *
     score + welfare * intrinsic - budget_inertia * drift - borrowing_inertia *
     ((borrow - borrowing) / budget)**2`` (leaders x plans, float64): ``score`` one
     column or one per plan; ``career``, ``intrinsic``, ``borrowing``, ``budget`` one
-    value per leader, the inertias one per leader or one for all; ``welfare``,
-    ``drift`` and ``borrow`` leaders x plans."""
+    value per leader, the inertias one per leader or one for all; ``welfare`` and
+    ``borrow`` leaders x plans; ``drift`` leaders x plans, or with ``drift_rows`` a
+    table of rows of plans, leader ``l``'s drift its row ``drift_rows[l]``."""
     cdef fc_utility_in u
-    cdef Py_ssize_t leaders = welfare.shape[0], plans = welfare.shape[1]
+    cdef Py_ssize_t leaders = welfare.shape[0], plans = welfare.shape[1], l
+    cdef Py_ssize_t drift_leaders = leaders if drift_rows is None else drift.shape[0]
     if (career.shape[0] != leaders or intrinsic.shape[0] != leaders
             or borrowing.shape[0] != leaders or budget.shape[0] != leaders):
         raise ValueError("a per-leader input of the wrong length")
     if score.shape[0] != leaders or (score.shape[1] != 1 and score.shape[1] != plans):
         raise ValueError("scores of the wrong shape")
-    if drift.shape[0] != leaders or drift.shape[1] != plans or (
+    if drift.shape[0] != drift_leaders or drift.shape[1] != plans or (
         borrow.shape[0] != leaders or borrow.shape[1] != plans
     ):
         raise ValueError("drift or borrowing of the wrong shape")
+    if drift_rows is not None:
+        if drift_rows.shape[0] != leaders:
+            raise ValueError("drift rows of the wrong length")
+        for l in range(leaders):
+            if drift_rows[l] < 0 or drift_rows[l] >= drift_leaders:
+                raise ValueError("a drift row outside the table")
     if (budget_inertia.shape[0] != 1 and budget_inertia.shape[0] != leaders) or (
         borrowing_inertia.shape[0] != 1 and borrowing_inertia.shape[0] != leaders
     ):
@@ -120,6 +130,7 @@ def utility(
     u.budget_inertia, u.intrinsic, u.welfare = &budget_inertia[0], &intrinsic[0], &welfare[0, 0]
     u.borrow, u.borrowing, u.budget = &borrow[0, 0], &borrowing[0], &budget[0]
     u.borrowing_inertia = &borrowing_inertia[0]
+    u.drift_row = NULL if drift_rows is None else &drift_rows[0]
     u.leaders, u.plans, u.score_cols = leaders, plans, score.shape[1]
     u.budget_step, u.borrowing_step = budget_inertia.shape[0] > 1, borrowing_inertia.shape[0] > 1
     with nogil:

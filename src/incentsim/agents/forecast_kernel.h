@@ -276,11 +276,13 @@ KS_CLONES static void fc_choose(const double *util, intptr_t leaders, intptr_t p
 /* What the utility of each plan before the mechanisms' terms (leader._plan_utility)
  * reads: per leader `career`, `intrinsic`, `borrowing`, `budget`, and the inertias
  * (`*_step` 1: one per leader, 0: one for all); per cell (leaders x plans) the believed
- * `score` (`score_cols` plans a row, or 1: one per leader), the `welfare` forecast, the
- * budget `drift` and the plans' `borrow`ing. */
+ * `score` (`score_cols` plans a row, or 1: one per leader), the `welfare` forecast and
+ * the plans' `borrow`ing; the budget `drift` of each plan, rows of `plans` values: row
+ * `drift_row[l]` for leader l, or row l where `drift_row` is NULL. */
 typedef struct {
     const double *career, *score, *drift, *budget_inertia;
     const float *intrinsic, *welfare, *borrow, *borrowing, *budget, *borrowing_inertia;
+    const int64_t *drift_row;
     intptr_t leaders, plans, score_cols, budget_step, borrowing_step;
 } fc_utility_in;
 
@@ -307,8 +309,9 @@ KS_CLONES static void fc_utility(const fc_utility_in *u, double *out) {
     const intptr_t plans = u->plans, step = u->score_cols > 1;
     for (intptr_t l = 0; l < u->leaders; l++) {
         const intptr_t at = l * plans;
+        const double *drift = u->drift + (u->drift_row ? u->drift_row[l] * plans : at);
         fc_utility_row(plans, u->career[l], u->score + l * u->score_cols, step,
-                       u->welfare + at, u->intrinsic[l], u->drift + at,
+                       u->welfare + at, u->intrinsic[l], drift,
                        u->budget_inertia[l * u->budget_step], u->borrow + at,
                        u->borrowing[l], u->budget[l], u->borrowing_inertia[l * u->borrowing_step],
                        out + at);
