@@ -182,15 +182,16 @@ def merge_chunks(
 
 
 def member_normals(rng: Draws, n: int, fill) -> np.ndarray:
-    """``n`` standard normals (float64) for a population's set-up, each member's block of
+    """``n`` standard normals (float32) for a population's set-up, each member's block of
     ``rng`` (:func:`members`) from its own generator's raw words, by ``fill(bit generator,
-    out)`` (a compiled step's ``normals``: :func:`normals`' draws, float32, the same on every
-    machine, nine times as fast as ``Generator.standard_normal``)."""
+    out)`` (a compiled step's ``normals``: :func:`normals`' draws, the same on every
+    machine, nine times as fast as ``Generator.standard_normal``). The set-up computes
+    with them in float64 (its first operation converts them, ``dtype=np.float64``)."""
     gens = members(rng)
     out = np.empty((len(gens), n // len(gens)), np.float32)
     for g, block in zip(gens, out, strict=True):
         fill(g.bit_generator, block)
-    return out.reshape(n).astype(np.float64)
+    return out.reshape(n)
 
 
 def spawn_streams(gens: list[np.random.Generator], n: int) -> list[np.random.SFC64]:

@@ -128,7 +128,9 @@ class FirmPopulation:
             (econ.incumbent_learning, econ.frontier_growth, econ.entrant_productivity_sd),
         )
         lag = (1.0 - learning) * growth * self.age
-        self._productivity = np.exp(sd * member_normals(rng, n, normals) - lag).astype(F32)
+        z = np.multiply(sd, member_normals(rng, n, normals), dtype=F64)
+        z -= lag
+        self._productivity = np.exp(z, out=z).astype(F32)
         self._capital = self._steady_capital(
             np.repeat(np.asarray(env_mult, F64), per_prefecture) * self._productivity,
             self.prefecture,
