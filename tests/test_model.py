@@ -544,3 +544,20 @@ def test_leader_ids_count_each_members_appointments_in_row_order(ordered):
         counts = np.bincount(mem, minlength=4)
         want = [int((mem[:i] == m).sum()) for i, m in enumerate(mem)]
         assert _rank_in_member(mem, counts).tolist() == want
+
+
+def test_scales_move_toward_numpys_within_province_sd_bit_for_bit(tiny):
+    # _update_scales sums provinces and members in compiled calls: numpy's own numbers
+    model = IncentModel(tiny, seed=[0, 1, 2])
+    model.step()
+    st, beh, k = model.state, model.national_behaviour, model.n_members
+    x = np.random.default_rng(5).lognormal(size=(len(SCORED), model.n_prefectures))
+    before = np.stack([st.indicator_scale[name] for name in SCORED])
+    model._update_scales(x.copy())
+    x4 = x.reshape(len(SCORED), k, -1, model.per_province)
+    dev = (x4 - x4.mean(axis=3, keepdims=True)) ** 2
+    sd = np.sqrt(dev.reshape(len(SCORED), k, -1).mean(axis=2))
+    a = beh.scale_smoothing
+    expect = np.maximum((1 - a) * before + a * sd, model._scale_floors)
+    got = np.stack([st.indicator_scale[name] for name in SCORED])
+    assert got.tobytes() == expect.tobytes()
