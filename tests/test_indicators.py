@@ -6,8 +6,10 @@ from __future__ import annotations
 import typing
 
 import numpy as np
+import pytest
 
 from incentsim import indicators as table
+from incentsim.agents import leader
 from incentsim.agents.leader import WELFARE, _budget_drift, _drift
 from incentsim.economy import Forecasts, forecast
 from incentsim.model import IncentModel
@@ -82,8 +84,30 @@ def test_budget_inertia_gathered_from_the_plans_equals_it_computed(tiny):
     assert st.plan is None  # first year: the initial shares are no plan's
     model.step()
     assert st.plan is not None
-    gathered = _budget_drift(model)
-    assert gathered.shape == model.plans.shape[:2]
-    assert np.array_equal(gathered, _drift(model.plan_columns, st.shares))
-    st.shares[0] = np.full(st.shares.shape[1], 1.0 / st.shares.shape[1])  # set by hand
-    assert np.array_equal(_budget_drift(model), _drift(model.plan_columns, st.shares))
+    table, rows = _budget_drift(model)
+    assert rows is not None and table[rows].shape == model.plans.shape[:2]
+    assert np.array_equal(table[rows], _drift(model.plan_columns, st.shares))
+    st.shares[0] = [0.3, 0.25, 0.2, 0.15, 0.1]  # set by hand: no plan's
+    computed, rows = _budget_drift(model)
+    assert rows is None and np.array_equal(computed, _drift(model.plan_columns, st.shares))
+
+
+@pytest.mark.parametrize("rule", ["gdp_tournament", "hybrid", "seniority"])
+def test_the_chosen_plans_forecasts_are_gathered_cast(tiny, rule):
+    """The chosen plans' forecasts, gathered from the single-precision ones and then
+    cast, are the numbers of casting every plan's and gathering."""
+    tiny["promotion"] = {"rule": rule}
+    model = IncentModel(tiny, seed=[3, 4])
+    for _ in range(3):
+        model.step()
+    tr = leader._traits(model.leaders)
+    career = leader._career_weight(model, tr)
+    single, pred, _, util = leader._plan_utility(model, tr, career, tr["motivation"])
+    pred["uniform"] = np.full((1, util.shape[1]), 0.5)  # what broadcasts to the plans
+    choice = np.random.default_rng(0).integers(0, util.shape[1], len(util))
+    chosen = leader._chosen_forecasts(single, pred, util.shape, choice)
+    assert set(chosen) == set(pred) and "connected" not in single
+    rows = np.arange(len(choice))
+    for k in pred:
+        want = np.broadcast_to(np.asarray(pred[k], dtype=float), util.shape)[rows, choice]
+        assert chosen[k].dtype == float and np.array_equal(chosen[k], want[:, None]), k

@@ -1,6 +1,7 @@
 """The model: invariants every year, seeding, agents reachable, upper-level turnover."""
 
 import copy
+import warnings
 from types import SimpleNamespace
 
 import numpy as np
@@ -10,12 +11,13 @@ from mesa import Agent
 
 import incentsim
 from incentsim.agents import _draws_kernel
-from incentsim.agents._sums_kernel import row_sums, segment_sums
-from incentsim.agents.leader import Leader, _term_weight_of
+from incentsim.agents._sums_kernel import ordered_row_sums, row_sums, segment_sums
+from incentsim.agents.leader import Leader, _rank_in_member, _term_weight_of
+from incentsim.indicators import SCORED
 from incentsim.model import IncentModel, InvariantError
 from incentsim.outcomes import OUTCOME_NAMES, PANEL_COLUMNS
 from incentsim.rules.evaluation import credit
-from incentsim.seeding import stream
+from incentsim.seeding import MemberStreams, bit_generators, stream
 
 TS_REQUIRED = [
     "year",
@@ -343,6 +345,57 @@ def test_compiled_vacancy_orders_are_the_generators_permutations_member_by_membe
         assert [g.random() for g in ours] == [g.random() for g in theirs]
 
 
+def test_bit_generators_are_seeded_as_by_a_seed_sequence():
+    """The compiled mixing gives the states of ``SFC64(SeedSequence(entropy,
+    spawn_key=(key,)))``, at the edges of the entropy's words and out of their range
+    (seeded by a SeedSequence then); a population's chunk streams are those of
+    ``SeedSequence(draw).spawn(n)``; streams named together are those named one by one."""
+    from incentsim.agents.fastrng import spawn_streams
+
+    edges = [0, 1, 2**32 - 1, 2**32, 2**63, 2**64 + 5, 2**128 - 1]
+    rng = np.random.default_rng(7)
+    pairs = [(e, k) for e in edges for k in (0, 1, 2**32 - 1)]
+    pairs += [(int(rng.integers(0, 2**63)), int(rng.integers(0, 2**32))) for _ in range(200)]
+    for case in (pairs, [(2**128, 3), *pairs[:5]], [(5, 2**32), *pairs[:5]]):
+        want = [np.random.SFC64(np.random.SeedSequence(e, spawn_key=(k,))) for e, k in case]
+        got = bit_generators(case)
+        assert [g.random_raw(3).tolist() for g in got] == [g.random_raw(3).tolist() for g in want]
+    ours, theirs = ([stream(j, "firms") for j in range(3)] for _ in range(2))
+    spawned = [
+        np.random.SFC64(s)
+        for g in theirs
+        for s in np.random.SeedSequence(int(g.integers(0, 2**63))).spawn(2)
+    ]
+    assert [g.random_raw(2).tolist() for g in spawn_streams(ours, 2)] == [
+        g.random_raw(2).tolist() for g in spawned
+    ]
+    together = MemberStreams.named((4, 9), ("world", "mesa"))
+    for name, streams in together.items():
+        alone = MemberStreams((4, 9), name).members
+        assert [g.random() for g in streams.members] == [g.random() for g in alone]
+
+
+@pytest.mark.parametrize(("per", "n_pref", "rows"), [(2, 3, 2), (3, 6, 1), (7, 9, 3), (300, 3, 2)])
+def test_compiled_ties_are_the_generators_integers_tie_by_tie(per, n_pref, rows):
+    """Each member draws its block of each tie in turn as ``Generator.integers(1, per)``
+    (none when ``per`` is 2), and a citizen ``j`` is tied to ``first + (j + d) % per``;
+    the streams go on alike, also from the half word an integer draw leaves."""
+    for seed in range(40):
+        ours, theirs = ([stream(seed * 3 + j, "citizens") for j in range(3)] for _ in range(2))
+        first = np.random.default_rng(seed).integers(0, 99, 3 * n_pref).astype(np.int32)
+        got = np.empty((rows, 3 * n_pref * per), np.int32)
+        _draws_kernel.ties(ours, per, first, got)
+        j = np.tile(np.arange(per), 3 * n_pref)
+        d = np.stack([np.concatenate([g.integers(1, per, n_pref * per) for g in theirs])
+                      for _ in range(rows)])  # fmt: skip
+        assert got.tolist() == (np.repeat(first, per) + (j + d) % per).tolist()
+        assert [g.integers(0, 7, 3).tolist() + [g.random()] for g in ours] == [
+            g.integers(0, 7, 3).tolist() + [g.random()] for g in theirs
+        ]
+    with pytest.raises(ValueError, match="2 slots at least"):
+        _draws_kernel.ties(ours, 1, first, np.empty((1, 3 * n_pref), np.int32))
+
+
 @pytest.mark.parametrize(("normals", "uniforms"), [(0, 3), (5, 0), (7, 23)])
 def test_compiled_evaluation_draws_are_the_generators_calls_member_by_member(normals, uniforms):
     ours, theirs = ([stream(j, "upper") for j in range(3)] for _ in range(2))
@@ -406,6 +459,17 @@ def test_compiled_segment_sums_are_numpys_sums_of_each_segment():
         assert segment_sums(x, counts).tobytes() == np.array(want).tobytes()
 
 
+@pytest.mark.parametrize(("rows", "n"), [(0, 3), (4, 0), (1, 1), (7, 150), (480, 150)])
+def test_compiled_ordered_row_sums_are_bincounts_sums(rows, n):
+    """Each row summed value after value, as ``np.bincount`` sums the weights of a bin
+    (not pairwise, as ``sum``: the two differ on these values)."""
+    rng = np.random.default_rng(rows + n)
+    x = rng.standard_normal((rows, n)) * 10 ** rng.uniform(-8, 8, (rows, n))
+    want = np.bincount(np.repeat(np.arange(rows), n), x.ravel(), rows)
+    assert ordered_row_sums(x).tobytes() == want.tobytes()
+    assert rows * n < 1000 or not np.array_equal(want, x.sum(axis=1))
+
+
 def test_a_copied_model_draws_from_its_own_streams(tiny):
     """A deep copy of a model mid-run steps on its own: the original's streams do not
     move (compiled draws take the generators' addresses at each call, not once)."""
@@ -422,3 +486,61 @@ def test_a_copied_model_draws_from_its_own_streams(tiny):
     for model in (original, copied):
         assert model.state.gdp.tobytes() == alone.state.gdp.tobytes()
         assert model.leaders.leader_id.tolist() == alone.leaders.leader_id.tolist()
+
+
+def test_peer_means_are_numpys_province_means_bit_for_bit(tiny):
+    """The compiled province sums (float64) and numpy's (other types) give the numbers
+    of numpy's sum over each province's prefectures, -0.0 included."""
+    model = IncentModel(tiny, seed=[0, 1, 2])
+    up, rng = model.upper, np.random.default_rng(5)
+    x = rng.standard_normal((7, model.n_prefectures)) * 10 ** rng.uniform(-4, 4, (7, 1))
+    x[2] = -0.0
+    x[3, : up.per] = -0.0
+    for values in (x, x[1], x.astype(np.float32)):
+        sums = values.reshape(*values.shape[:-1], up.n_prov, up.per).sum(axis=-1)
+        want = np.repeat(sums / up.per, up.per, axis=-1)
+        assert up.peer_mean(values).tobytes() == want.tobytes()
+
+
+def test_evaluation_context_and_term_averages_are_the_one_at_a_time_numbers(tiny):
+    """Scales repeated for each member's prefectures are each member's own
+    (:meth:`IncentModel.scale`); term averages whether every term has begun or not."""
+    model = IncentModel(tiny, seed=[0, 1, 2])
+    st, some_unstarted = model.state, False
+    for _ in range(4):
+        model.step()
+        some_unstarted |= not (st.term_weight > 0).all()
+        for fill in (None, 0.5):  # as stepped; then every term begun
+            if fill is not None:
+                st.term_weight = np.where(st.term_weight > 0, st.term_weight, fill)
+            started = st.term_weight > 0
+            weight = np.where(started, st.term_weight, 1.0)
+            want = [np.where(started, st.term_sum[k] / weight, st.indicators[k]) for k in SCORED]
+            assert model.upper.term_averages().tobytes() == np.array(want).tobytes()
+        ctx = model.upper.forecast_context()
+        for k in SCORED:
+            assert ctx.scale[k].tobytes() == model.scale(k)[:, None].tobytes()
+        assert len(np.unique(model.scale("growth"))) == 3  # the members' scales differ
+    assert some_unstarted
+
+
+def test_state_totals_not_finite_name_the_quantity_and_finite_overflow_passes(tiny):
+    model = IncentModel(tiny, seed=0)
+    model.step()
+    model.state.gdp[:2] = 1e308  # finite: their sum overflows, yet nothing is broken
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        model.check_invariants()
+    model.state.debt[1], model.state.pollution[5] = np.inf, -np.inf  # sums: inf - inf
+    with pytest.raises(InvariantError, match="prefecture 5: pollution"):
+        model.check_invariants()
+
+
+@pytest.mark.parametrize("ordered", [True, False])
+def test_leader_ids_count_each_members_appointments_in_row_order(ordered):
+    rng = np.random.default_rng(int(ordered))
+    for _ in range(50):
+        mem = np.sort(rng.integers(0, 4, 20)) if ordered else rng.integers(0, 4, 20)
+        counts = np.bincount(mem, minlength=4)
+        want = [int((mem[:i] == m).sum()) for i, m in enumerate(mem)]
+        assert _rank_in_member(mem, counts).tolist() == want

@@ -10,15 +10,59 @@ bit-identical results to one where the mechanism is disabled.
 from __future__ import annotations
 
 import zlib
+from collections.abc import Sequence
 
 import numpy as np
+from numpy.random.bit_generator import ISeedSequence
+
+from incentsim.agents._draws_kernel import seed_states
+
+#: 32-bit words; entropy below 2**128 (four words, padded with zeros to the four-word pool
+#: when a spawn key follows) and a one-word key: numpy's assembled entropy is five words
+_MASK32 = 0xFFFFFFFF
+_WIDE = 2**128
+
+
+class _Seeded(ISeedSequence):
+    """The seed sequence of a bit generator whose seeding words were computed ahead
+    (:func:`bit_generators`): it gives those words, once, as the bit generator asks."""
+
+    __slots__ = ("words",)
+
+    def __init__(self, words: np.ndarray) -> None:
+        self.words = words
+
+    def generate_state(self, n_words: int, dtype=np.uint32) -> np.ndarray:
+        """The words computed ahead (``n_words`` uint64 of them, as SFC64 asks)."""
+        if n_words != len(self.words) or np.dtype(dtype) != np.uint64:
+            raise ValueError(f"{len(self.words)} uint64 words were computed, not {n_words}")
+        return self.words
+
+
+def bit_generators(pairs: Sequence[tuple[int, int]]) -> list[np.random.SFC64]:
+    """``SFC64(SeedSequence(entropy, spawn_key=(key,)))`` for each ``(entropy, key)``
+    pair: the same states, from numpy's seed-sequence mixing compiled for all pairs in
+    one call (:func:`incentsim.agents._draws_kernel.seed_states`; a SeedSequence and its
+    state cost 9 of a stream's 10 us). An entropy or key out of the five words' range
+    (or negative) is seeded by a SeedSequence itself."""
+    if any(not (0 <= e < _WIDE and 0 <= k <= _MASK32) for e, k in pairs):
+        return [np.random.SFC64(np.random.SeedSequence(e, spawn_key=(k,))) for e, k in pairs]
+    words = [w for e, k in pairs for w in (e & _MASK32, e >> 32 & _MASK32, e >> 64 & _MASK32,
+                                            e >> 96, k)]  # fmt: skip
+    entropy = np.array(words, dtype=np.uint32).reshape(-1, 5)
+    # numpy's stubs name SeedSequence, but any ISeedSequence seeds a bit generator
+    return [np.random.SFC64(_Seeded(row)) for row in seed_states(entropy, 3)]  # type: ignore[arg-type]
+
+
+def _key(name: str) -> int:
+    """Stream ``name``'s spawn key."""
+    return zlib.crc32(name.encode("utf-8"))
 
 
 def stream(seed: int, name: str) -> np.random.Generator:
-    """Generator for stream ``name`` of run ``seed`` (SFC64: fast, small state)."""
-    key = zlib.crc32(name.encode("utf-8"))
-    ss = np.random.SeedSequence(entropy=int(seed), spawn_key=(key,))
-    return np.random.Generator(np.random.SFC64(ss))
+    """Generator for stream ``name`` of run ``seed`` (SFC64: fast, small state), seeded
+    by ``SeedSequence(seed, spawn_key=(crc32 of the name,))``."""
+    return np.random.Generator(bit_generators([(int(seed), _key(name))])[0])
 
 
 #: the draws a generator can make into an array given (``out=``): the same numbers
@@ -38,7 +82,18 @@ class MemberStreams:
     """
 
     def __init__(self, seeds: tuple[int, ...], name: str) -> None:
-        self.members = [stream(s, name) for s in seeds]
+        self.members = [np.random.Generator(bg) for bg in bit_generators(_pairs(seeds, name))]
+
+    @classmethod
+    def named(cls, seeds: tuple[int, ...], names: Sequence[str]) -> dict[str, MemberStreams]:
+        """``MemberStreams(seeds, name)`` of each of ``names``, their generators seeded in
+        one call (:func:`bit_generators`)."""
+        gens = bit_generators([p for name in names for p in _pairs(seeds, name)])
+        k, out = len(seeds), {}
+        for i, name in enumerate(names):
+            streams = out[name] = cls.__new__(cls)
+            streams.members = [np.random.Generator(bg) for bg in gens[i * k : (i + 1) * k]]
+        return out
 
     def _draw(self, method: str, size, axis: int, *args) -> np.ndarray:
         k = len(self.members)
@@ -82,6 +137,12 @@ class MemberStreams:
         """The streams of the members whose block of ``rows`` (a mask along the first
         axis, constant within each member's block) is true: as alone, only they draw."""
         return SomeMembers(self, rows.reshape(len(self.members), -1)[:, 0])
+
+
+def _pairs(seeds: tuple[int, ...], name: str) -> list[tuple[int, int]]:
+    """The (entropy, key) pairs of stream ``name`` of each of ``seeds``."""
+    key = _key(name)
+    return [(int(s), key) for s in seeds]
 
 
 class SomeMembers:

@@ -46,7 +46,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
-from incentsim.seeding import Draws, MemberStreams
+from incentsim.seeding import Draws, MemberStreams, bit_generators
 
 #: fewest and most agents per chunk (whole prefectures), and chunks per population
 CHUNK_AGENTS = 32_768
@@ -182,21 +182,24 @@ def merge_chunks(
 
 
 def member_normals(rng: Draws, n: int, fill) -> np.ndarray:
-    """``n`` standard normals (float64) for a population's set-up, each member's block of
+    """``n`` standard normals (float32) for a population's set-up, each member's block of
     ``rng`` (:func:`members`) from its own generator's raw words, by ``fill(bit generator,
-    out)`` (a compiled step's ``normals``: :func:`normals`' draws, float32, the same on every
-    machine, nine times as fast as ``Generator.standard_normal``)."""
+    out)`` (a compiled step's ``normals``: :func:`normals`' draws, the same on every
+    machine, nine times as fast as ``Generator.standard_normal``). The set-up computes
+    with them in float64 (its first operation converts them, ``dtype=np.float64``)."""
     gens = members(rng)
     out = np.empty((len(gens), n // len(gens)), np.float32)
     for g, block in zip(gens, out, strict=True):
         fill(g.bit_generator, block)
-    return out.reshape(n).astype(np.float64)
+    return out.reshape(n)
 
 
-def spawn_streams(rng: np.random.Generator, n: int) -> list[np.random.SFC64]:
-    """``n`` independent SFC64 bit generators, seeded from ``rng`` (one draw)."""
-    root = np.random.SeedSequence(int(rng.integers(0, 2**63)))
-    return [np.random.SFC64(s) for s in root.spawn(n)]
+def spawn_streams(gens: list[np.random.Generator], n: int) -> list[np.random.SFC64]:
+    """``n`` independent SFC64 bit generators from each of ``gens``, one after another,
+    seeded from it (one draw): those of ``SeedSequence(draw).spawn(n)``, all seeded in
+    one call (:func:`incentsim.seeding.bit_generators`)."""
+    roots = [int(g.integers(0, 2**63)) for g in gens]
+    return bit_generators([(e, i) for e in roots for i in range(n)])
 
 
 def uniforms(bitgen: np.random.SFC64, n: int) -> np.ndarray:
@@ -265,7 +268,7 @@ class Chunking:
         """Each member's chunks' streams, spawned from the member's generator."""
         gens = members(rng)
         per_member = len(self.own) // len(gens)
-        self.streams = [bg for g in gens for bg in spawn_streams(g, per_member)]
+        self.streams = spawn_streams(gens, per_member)
 
     def chunk(self, i: int) -> Chunk:
         """Chunk ``i`` of a year's step."""

@@ -63,6 +63,7 @@ import numpy as np
 
 from incentsim.agents._citizens_kernel import normals  # the set-up's normals
 from incentsim.agents._firms_kernel import first_broken, step_chunk
+from incentsim.agents._sums_kernel import ordered_row_sums
 from incentsim.agents.columns import column
 from incentsim.agents.fastrng import Chunking, member_normals, prefecture_values, run_chunks
 from incentsim.economy import rating_index
@@ -127,7 +128,9 @@ class FirmPopulation:
             (econ.incumbent_learning, econ.frontier_growth, econ.entrant_productivity_sd),
         )
         lag = (1.0 - learning) * growth * self.age
-        self._productivity = np.exp(sd * member_normals(rng, n, normals) - lag).astype(F32)
+        z = np.multiply(sd, member_normals(rng, n, normals), dtype=F64)
+        z -= lag
+        self._productivity = np.exp(z, out=z).astype(F32)
         self._capital = self._steady_capital(
             np.repeat(np.asarray(env_mult, F64), per_prefecture) * self._productivity,
             self.prefecture,
@@ -164,8 +167,10 @@ class FirmPopulation:
         (as the yearly step's ``tfp_num`` / ``tfp_den``)."""
         alpha = self._per_firm(self.model.economy.capital_share)
         kpow = np.where(self.alive, self._capital.astype(F64) ** alpha, 0.0)
-        num = np.bincount(self.prefecture, kpow * self._productivity, minlength=self.n_pref)
-        return num, np.bincount(self.prefecture, kpow, minlength=self.n_pref)
+        rows = (self.n_pref, self.per_prefecture)  # sums in slot order, as np.bincount's
+        return ordered_row_sums((kpow * self._productivity).reshape(rows)), ordered_row_sums(
+            kpow.reshape(rows)
+        )
 
     def first_broken(self) -> tuple[int, int]:
         """The first slot whose capital is negative, infinite or NaN, and the first dead

@@ -68,6 +68,7 @@ from incentsim.economy import (
     FORECAST_DTYPE,
     N_USES,
     WELFARE as WELFARE,  # what a leader's motivation weighs
+    Forecasts,
     as_single,
     forecast,
 )
@@ -96,6 +97,19 @@ COLUMNS = {
 }
 #: the columns a leader carries along when rotated to another prefecture
 CARRIED = ("leader_id", "ability", "age", "connected", "motivation", "perception", "term_length")
+
+
+def _rank_in_member(mem: np.ndarray, counts: np.ndarray) -> np.ndarray:
+    """Each row's place among the rows of its member (``mem``; ``counts``: rows per
+    member), in row order: the row's index less its member's first when the rows come
+    member by member (as turnover appoints them), else through a stable sort."""
+    first = np.cumsum(counts) - counts
+    if len(mem) < 2 or (mem[1:] >= mem[:-1]).all():
+        return np.arange(len(mem)) - first[mem]
+    order = np.argsort(mem, kind="stable")
+    rank = np.empty(len(mem), dtype=np.int64)
+    rank[order] = np.arange(len(mem)) - np.repeat(first, counts)
+    return rank
 
 
 def _column(name: str):
@@ -171,13 +185,12 @@ class LeaderPopulation:
         ten = self.model.params.section("tenure", mem)
         beh = self.model.params.section("behaviour", mem)
         counts = np.bincount(mem, minlength=len(self._next_id))
-        order = np.argsort(mem, kind="stable")
-        rank = np.empty(len(rows), dtype=np.int64)
-        rank[order] = np.arange(len(rows)) - np.repeat(np.cumsum(counts) - counts, counts)
-        self.leader_id[rows] = self._next_id[mem] + rank
+        self.leader_id[rows] = self._next_id[mem] + _rank_in_member(mem, counts)
         self._next_id += counts
         age = ten.appointment_age_mean + ten.appointment_age_sd * d[:, 3]
-        self.age[rows] = np.clip(age, ten.min_appointment_age, ten.retirement_age - 1.0)
+        # np.clip's numbers (the lower bound, then the upper), without its wrapper
+        age = np.minimum(np.maximum(age, ten.min_appointment_age), ten.retirement_age - 1.0)
+        self.age[rows] = age
         self.insider[rows] = d[:, 0] < ten.insider_prob
         self.connected[rows] = d[:, 1] < ten.connected_prob
         self.ability[rows] = d[:, 4]
@@ -324,12 +337,12 @@ def decide(model) -> None:
     tr = _traits(model.leaders)
     career = _career_weight(model, tr)
     intrinsic = tr["motivation"] * (1.0 + beh.insider_local_weight * tr["insider"])
-    pred, ctx, util = _plan_utility(model, tr, career, intrinsic)
+    single, pred, ctx, util = _plan_utility(model, tr, career, intrinsic)
     temperature = np.ravel(np.asarray(beh.choice_temperature, dtype=float))
     choice = choose(np.ascontiguousarray(util), temperature, _bit_generators(model))
-    rows = np.arange(len(choice))
-    plan = model.plans[rows, choice]
-    chosen = pred.map(partial(_chosen, shape=util.shape, rows=rows, choice=choice))
+    table, first = _plan_table(model)
+    plan = table.take(first + choice, axis=0)
+    chosen = _chosen_forecasts(single, pred, util.shape, choice)
     st.manipulation, st.underreport = _reports(model, chosen, ctx, career, intrinsic)
     st.shares = np.ascontiguousarray(plan[:, :N_USES])
     st.borrowing = plan[:, N_USES].copy()
@@ -342,13 +355,27 @@ def _bit_generators(model) -> list[np.random.BitGenerator]:
     return [g.bit_generator for g in members(model.streams["leaders"])]
 
 
-def _chosen(values, shape: tuple, rows: np.ndarray, choice: np.ndarray) -> np.ndarray:
-    """Each leader's (row's) value of a forecast at their chosen plan, as a column
-    (``shape``: leaders x plans)."""
+def _chosen(values, shape: tuple, at: np.ndarray) -> np.ndarray:
+    """Each leader's (row's) value of a forecast at their chosen plan, as a float64
+    column (``shape``: leaders x plans; ``at``: the chosen cells, flat)."""
     values = np.asarray(values)
     if values.shape == (shape[0], 1):
-        return values.copy()
-    return np.broadcast_to(values, shape)[rows, choice][:, None]
+        return values.astype(float)
+    if values.shape != shape:
+        values = np.broadcast_to(values, shape)
+    return np.asarray(values.reshape(-1).take(at), dtype=float)[:, None]
+
+
+def _chosen_forecasts(single: Forecasts, pred: Forecasts, shape: tuple, choice) -> Forecasts:
+    """The forecasts (``pred``) of each leader's chosen plan, as float64 columns, each
+    made when read: a forecast of the single-precision ones (``single``) gathered from
+    them and then cast (the numbers of gathering it cast, without casting every plan's),
+    the others gathered from ``pred``."""
+    pick = partial(_chosen, shape=shape, at=np.arange(shape[0]) * shape[1] + choice)
+    return Forecasts(
+        {},
+        {k: partial(lambda k: pick((single if k in single else pred)[k]), k) for k in pred},
+    )
 
 
 def _traits(leaders: LeaderPopulation) -> dict[str, np.ndarray]:
@@ -446,17 +473,20 @@ def _term_weight_table(model, low: int, count: int, years: int) -> np.ndarray:
 
 def _plan_utility(model, tr, career, intrinsic):
     """Forecast indicators of every candidate plan and each leader's utility of it
-    (module docstring). Returns the forecasts, the evaluation context and the
-    (leaders, plans) utility."""
+    (module docstring). Returns the forecasts in single precision, the forecasts the
+    rule and mechanisms read (float64, with the leaders' connection and age), the
+    evaluation context and the (leaders, plans) utility."""
     st, promo = model.state, model.promotion
+    plans, member = _single_plans(model)
     single = forecast(
         st,
-        _single_columns(model),
+        plans,
         st.budget_share,
         model.forecast_economy,
         model.forecast_behaviour,
         st.expected_growth,
         st.expected_income_growth,
+        member,
     )
     pred = single.map(partial(np.asarray, dtype=float))  # the rule and mechanisms: float64
     pred["connected"] = tr["connected"][:, None]
@@ -470,19 +500,40 @@ def _plan_utility(model, tr, career, intrinsic):
         ind = VETO[key]
         value = -pred[ind]
         util = util - career[:, None] * ndtr((value - limit) / model.scale(ind)[:, None])
-    return pred, ctx, util
+    return single, pred, ctx, util
 
 
-def _single_columns(model) -> np.ndarray:
-    """``model.plan_columns`` in the forecasts' precision, cast once per model (a
-    model's plans never change)."""
-    cached = model.__dict__.get("_single_columns")
+def _single_plans(model) -> tuple[np.ndarray, np.ndarray]:
+    """Each member's plans of ``model.plan_columns`` in the forecasts' precision,
+    (N_USES + 1, members, plans), and each leader's member: its row (cast once per
+    model: a model's plans never change; one row per member, not per prefecture)."""
+    cached = model.__dict__.get("_single_plans")
     if cached is None or cached[0] is not model.plan_columns:
-        cached = model._single_columns = (
+        cols = model.plan_columns
+        cols = cols.reshape(len(cols), model.n_members, -1, cols.shape[-1])[:, :, 0]
+        cached = model._single_plans = (
             model.plan_columns,
-            np.ascontiguousarray(model.plan_columns, dtype=FORECAST_DTYPE),
+            np.ascontiguousarray(cols, dtype=FORECAST_DTYPE),
+            model.member.astype(np.int64),
         )
-    return cached[1]
+    return cached[1], cached[2]
+
+
+def _plan_table(model) -> tuple[np.ndarray, np.ndarray]:
+    """Each member's candidate plans, one after another, (members x plans, N_USES + 1),
+    and each leader's member's first row of it: leader ``l``'s plan ``c`` is row
+    ``first[l] + c`` (the rows of ``model.plans``, without its copy per prefecture);
+    made once per model (a model's plans never change)."""
+    cached = model.__dict__.get("_plan_table")
+    if cached is None or cached[0] is not model.plans:
+        plans = model.plans.reshape(model.n_members, -1, *model.plans.shape[1:])[:, 0]
+        first = model.member.astype(np.int64) * plans.shape[1]
+        cached = model._plan_table = (
+            model.plans,
+            np.ascontiguousarray(plans).reshape(-1, plans.shape[-1]),
+            first,
+        )
+    return cached[1], cached[2]
 
 
 def _utility(model, career, score, welfare: np.ndarray, intrinsic) -> np.ndarray:
@@ -494,17 +545,21 @@ def _utility(model, career, score, welfare: np.ndarray, intrinsic) -> np.ndarray
     st, beh = model.state, model.behaviour
     borrowing, budget = as_single(st.borrowing, np.maximum(st.budget_share, 1e-6))
     score = np.asarray(score, dtype=float)
+    drift, rows = _budget_drift(model)
+    plans, member = _single_plans(model)
     return utility(
         np.asarray(career, dtype=float),
         np.ascontiguousarray(score.reshape(len(score), -1)),
         welfare,
         as_single(intrinsic)[0],
-        _budget_drift(model),
+        drift,
         np.ravel(np.asarray(beh.budget_inertia, dtype=float)),
-        _single_columns(model)[N_USES],
+        plans[N_USES],
         borrowing,
         budget,
         np.ravel(as_single(beh.borrowing_inertia)[0]),
+        rows,
+        member,
     )
 
 
@@ -515,17 +570,20 @@ def plan_drift(plans: np.ndarray) -> np.ndarray:
     return np.stack([_drift(np.moveaxis(p, -1, 0)[:, None, :], p[:, :N_USES]) for p in plans])
 
 
-def _budget_drift(model) -> np.ndarray:
-    """:func:`_drift` of every plan from last year's shares: the row of last year's plan
-    in ``model.plan_drift`` (the same numbers, gathered) while the shares are still
-    that plan's, computed otherwise (the first year; shares set by hand)."""
+def _budget_drift(model) -> tuple[np.ndarray, np.ndarray | None]:
+    """:func:`_drift` of every plan from last year's shares, as a table of rows and each
+    leader's row of it (None: the table has one row per leader, in order): while the
+    shares are still those of last year's plans, ``model.plan_drift`` and the rows of
+    those plans in it (the same numbers, read in place by :func:`utility`); computed
+    otherwise (the first year; shares set by hand)."""
     st = model.state
     last = st.plan
     if last is not None:
-        rows = np.arange(len(last))
-        if np.array_equal(st.shares, model.plans[rows, last, :N_USES]):
-            return model.plan_drift[model.member, last]
-    return _drift(model.plan_columns, st.shares)
+        table, first = _plan_table(model)
+        rows = first + last
+        if np.array_equal(st.shares, table.take(rows, axis=0)[:, :N_USES]):
+            return model.plan_drift.reshape(-1, model.plan_drift.shape[-1]), rows
+    return _drift(model.plan_columns, st.shares), None
 
 
 def _drift(cols: np.ndarray, shares: np.ndarray) -> np.ndarray:
