@@ -212,3 +212,43 @@ def test_the_utility_is_numpys_sum_bit_for_bit(score_cols, per_leader):
         career, score, welfare, intrinsic, drift, b_inertia, borrow, borrowing, budget, r_inertia
     )
     np.testing.assert_array_equal(got, want)
+
+
+def test_plans_read_from_a_table_of_rows_forecast_as_each_leaders_own(tiny):
+    """Leaders reading their plans from a table, a row per member, forecast what they
+    forecast from their own copy (the rows checked to lie in the table)."""
+    model = IncentModel([tiny, tiny], seed=[4, 5])
+    model.step()
+    st = model.state
+    table = np.ascontiguousarray(model.plan_columns[:, :: model.member_size])
+    rows = model.member.astype(np.int64)
+    args = (model.forecast_economy, model.forecast_behaviour)
+    args += (st.expected_growth, st.expected_income_growth)
+    own = _forecasts(model)
+    shared = forecast(st, table, st.budget_share, *args, plan_rows=rows)
+    for name in own:
+        np.testing.assert_array_equal(shared[name], own[name], err_msg=name)
+    with pytest.raises(ValueError, match="outside the table"):
+        forecast(st, table, st.budget_share, *args, plan_rows=rows + 1)
+
+
+def test_drift_and_borrowing_read_from_rows_of_tables_are_the_gathered_ones():
+    rng = np.random.default_rng(5)
+    leaders, plans, f32 = 9, 16, np.float32
+    per_leader = (rng.uniform(0, 2, leaders), rng.normal(size=(leaders, plans)))
+    welfare = rng.normal(size=(leaders, plans)).astype(f32)
+    intrinsic = rng.uniform(0, 1, leaders).astype(f32)
+    drift, borrow = rng.uniform(0, 0.5, (4, plans)), rng.uniform(0, 0.03, (3, plans)).astype(f32)
+    drift_rows, borrow_rows = rng.integers(0, 4, leaders), rng.integers(0, 3, leaders)
+    tail = (rng.uniform(0, 0.03, leaders).astype(f32), rng.uniform(0.05, 0.2, leaders).astype(f32))
+    tail += (np.array([0.7], f32),)
+    inertia = np.array([1.5])
+    want = utility(
+        *per_leader, welfare, intrinsic, drift[drift_rows], inertia, borrow[borrow_rows], *tail
+    )
+    got = utility(
+        *per_leader, welfare, intrinsic, drift, inertia, borrow, *tail, drift_rows, borrow_rows
+    )
+    np.testing.assert_array_equal(got, want)
+    with pytest.raises(ValueError, match="drift row outside"):
+        utility(*per_leader, welfare, intrinsic, drift, inertia, borrow, *tail, drift_rows + 4)

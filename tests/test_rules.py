@@ -268,3 +268,28 @@ def test_cli_lists_every_behavioural_number_with_its_source():
 def test_registry_get_returns_the_class_or_none():
     assert PROMOTION_RULES.get("gdp_tournament") is PROMOTION_RULES["gdp_tournament"]
     assert PROMOTION_RULES.get("no_such_rule") is None
+
+
+def test_z_is_the_difference_over_the_scale_whatever_the_shapes_and_types():
+    """Divided in place or not, ``z`` gives the numbers (and type) of
+    ``(value - peer mean) / scale``, and leaves the indicator and the context alone."""
+    rng = np.random.default_rng(2)
+    x, col, row = rng.normal(size=(6, 5)), rng.normal(size=(6, 1)), rng.uniform(1, 2, (1, 5))
+    cases = [  # (value, peer mean, scale)
+        (x, col, np.abs(col) + 0.5),  # the forecasts' context: columns
+        (x[:, :1], col, np.abs(col) + 0.5),
+        (x[:, 0], col[:, 0], np.abs(col[:, 0]) + 0.5),  # the evaluation's: rows
+        (x, col, row),  # a scale of another shape: broadcast past the difference
+        (x.astype(np.float32), col.astype(np.float32), np.float64(0.3)),
+        (x[:, 0], 0.1, 0.02),
+        (0.5, 0.1, 0.02),
+    ]
+    for value, mean, scale in cases:
+        want = (np.asarray(value) - mean) / scale
+        before = np.copy(value)
+        got = EvalContext(peer_mean={"growth": mean}, scale={"growth": scale}).z(
+            {"growth": value}, "growth"
+        )
+        assert np.shape(got) == np.shape(want) and np.result_type(got) == want.dtype
+        assert np.asarray(got).tobytes() == np.asarray(want).tobytes()
+        assert np.array_equal(value, before)

@@ -396,12 +396,15 @@ def forecast(
     beh,
     expected_growth: np.ndarray,
     expected_income_growth: np.ndarray,
+    plan_rows: np.ndarray | None = None,
 ) -> Forecasts:
     """Indicators each leader expects from each candidate plan, and its local welfare.
 
     ``cand`` is (N_USES + 1, L, C), column-major plans: for each of the L
     prefectures' C candidate plans, its budget shares and a borrowing level (share
-    of GDP). ``budget_share`` is each prefecture's pre-borrowing budget over GDP.
+    of GDP); or with ``plan_rows`` (int64, one per prefecture) (N_USES + 1, R, C), R rows
+    of plans, prefecture ``l``'s its row ``plan_rows[l]`` (one per member, shared).
+    ``budget_share`` is each prefecture's pre-borrowing budget over GDP.
     Returns the :class:`Forecasts`, (L, C) arrays with the indicator names of
     :mod:`incentsim.indicators` plus ``growth_true``, ``innovation``, ``debt_now`` and
     ``welfare`` (the mean of the :data:`WELFARE` forecasts, each over its natural scale;
@@ -429,8 +432,8 @@ def forecast(
     inputs = _forecast_inputs(
         state, budget_share, econ, beh, expected_growth, expected_income_growth
     )
-    out = np.empty((len(FORECAST_OUTPUTS), *cand.shape[1:]), FORECAST_DTYPE)
-    forecast_plans(inputs, cand, out)
+    out = np.empty((len(FORECAST_OUTPUTS), len(state.gdp), cand.shape[2]), FORECAST_DTYPE)
+    forecast_plans(inputs, cand, out, plan_rows)
     made = dict(zip(FORECAST_OUTPUTS, out, strict=True))
     values = {
         "growth": made["growth"],

@@ -146,7 +146,7 @@ class UpperLevel:
         """Score, rank and decide every leader's fate this year."""
         model = self.model
         promo, ten = model.promotion, model.tenure
-        leaders, st, n = model.leaders, model.state, model.n_prefectures
+        leaders, st = model.leaders, model.state
         averages = self.term_averages()
         ind = self._evaluated(averages)
         ind["ability"] = leaders.ability.copy()  # seen by mixed_evaluation
@@ -159,20 +159,15 @@ class UpperLevel:
         age, term = leaders.age, leaders.term_length
         evaluated = leaders.tenure_year >= term
         contest, reshuffled = self.irregular(evaluated)
-        veto_ok = np.ones(n, dtype=bool)
-        for key, limit in promo.veto.items():
-            veto_ok &= -ind[VETO[key]] <= limit
         dismissed = st.scandal_dismissal.copy()
-        candidate = (
-            contest
-            & ~dismissed
-            & veto_ok
-            & (age < ten.promotion_age_limit)
-            & (pct >= promo.min_percentile)
-        )
+        candidate = contest & ~dismissed & (age < ten.promotion_age_limit)
+        candidate &= pct >= promo.min_percentile
+        for key, limit in promo.veto.items():  # no failed veto target
+            candidate &= -ind[VETO[key]] <= limit
         promoted = self.promote(np.where(candidate, score, -np.inf), u_slots)
-        retire = (age >= ten.retirement_age) & ~promoted & ~dismissed
-        stays = ~promoted & ~dismissed & ~retire
+        free = ~(promoted | dismissed)
+        retire = (age >= ten.retirement_age) & free
+        stays = free & ~retire
         reappointed = (
             stays
             & evaluated

@@ -6,7 +6,8 @@ single run): each outcome is a reduction of the member's block, along the last
 axis of a (members, prefectures) view, so a member's row equals its run alone.
 :func:`panel_columns` makes one year of the leader-year panel
 (:data:`incentsim.outcomes.PANEL_COLUMNS`), every member's rows in its block.
-Both only read the model; the model appends what they return.
+Both only read the model; the model's :class:`Record` keeps what they return, a year
+at a time, and lays it out member by member for the result frames.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ import numpy as np
 
 from incentsim.agents._sums_kernel import row_sums, segment_sums
 from incentsim.economy import INN, INV, SRV, USES
-from incentsim.outcomes import OUTCOME_NAMES
+from incentsim.outcomes import OUTCOME_NAMES, PANEL_COLUMNS
 
 if TYPE_CHECKING:  # pragma: no cover
     from incentsim.agents.firms import FirmYear
@@ -25,16 +26,6 @@ if TYPE_CHECKING:  # pragma: no cover
 #: the budget uses' names in the outcome table and in the leader panel
 SHARE_OUTCOME = {u: f"{u}_share" for u in USES}
 SHARE_PANEL = {**SHARE_OUTCOME, "services": "public_services_share"}
-
-
-def column(values) -> np.ndarray:
-    """One year of a panel column as int64, float64 or bool (what pandas makes of lists)."""
-    a = np.asarray(values)
-    if a.dtype.kind == "f":
-        return a.astype(np.float64, copy=True)
-    if a.dtype.kind in "iu":
-        return a.astype(np.int64, copy=True)
-    return a.copy()
 
 
 def _selection_quality(model, ability: np.ndarray, fate: dict[str, np.ndarray]) -> np.ndarray:
@@ -103,8 +94,11 @@ def _mean(x: np.ndarray) -> np.ndarray:
 
 def protected_firms(model) -> np.ndarray:
     """Each prefecture's count of protected firms (int64; firms are stored prefecture by
-    prefecture, in blocks of equal size): counted once for the outcomes and the panel."""
-    return model.firms.protected.reshape(model.n_prefectures, -1).sum(axis=1)
+    prefecture, in blocks of equal size): counted once for the outcomes and the panel.
+    The flags are summed as bytes into the smallest unsigned integer that holds a
+    prefecture's count (no cast of every flag to int64: 2.5 times faster at small scale)."""
+    flags = model.firms.protected.view(np.uint8).reshape(model.n_prefectures, -1)
+    return flags.sum(axis=1, dtype=np.min_scalar_type(flags.shape[1])).astype(np.int64)
 
 
 def outcome_rows(
@@ -222,7 +216,110 @@ def panel_columns(
             "evaluated": fate["evaluated"],
             "promoted": fate["promoted"],
             "dismissed": fate["dismissed"],
-            "scandal": st.scandal.copy(),
+            "scandal": st.scandal,
         }
     )
-    return {k: column(v) for k, v in cols.items()}
+    return cols
+
+
+#: the dtype of a panel column by the kind of its values: floats as float64, integers as
+#: int64, booleans as they are (what pandas makes of them)
+PANEL_DTYPES = {"f": np.float64, "i": np.int64, "u": np.int64, "b": np.bool_}
+
+
+def _resized(a: np.ndarray, size: int) -> np.ndarray:
+    """``a`` with its first axis ``size`` long: its values first, the rest not set."""
+    out = np.empty((size, *a.shape[1:]), a.dtype)
+    out[: len(a)] = a
+    return out
+
+
+class Record:
+    """Every member's recorded years, a year at a time: the outcomes (years, members,
+    outcomes), and for each dtype of the leader panel's columns (:data:`PANEL_DTYPES`,
+    taken from the first year's values) a (years, columns, members x prefectures) array,
+    all of the panel's in one allocation made with the model (numpy asks for huge pages
+    for an array of 4 MB or more: 6 to 9 page faults a year instead of 21 at small
+    scale, K = 16). A year is written as one contiguous stretch of each;
+    :meth:`by_member` lays the years out member by member once, as the result frames'
+    blocks. Room for ``capacity`` years, doubled when full."""
+
+    def __init__(self, k: int, m: int, capacity: int) -> None:
+        #: members and prefectures a member; recorded years so far
+        self.k, self.m, self.n = k, m, 0
+        self._years = np.empty(max(1, capacity), np.int64)
+        self._outcomes = np.empty((len(self._years), k, len(OUTCOME_NAMES)))
+        #: per dtype: its array and the positions of its columns in PANEL_COLUMNS
+        self._panel: list[tuple[np.ndarray, np.ndarray]] = []
+        self._kinds = ""
+        #: the panel's arrays' memory (8 bytes a value at most), typed at the first year
+        self._room = np.empty(len(self._years) * len(PANEL_COLUMNS) * k * m * 8, np.uint8)
+
+    @property
+    def years(self) -> np.ndarray:
+        """The recorded years (a view)."""
+        return self._years[: self.n]
+
+    def add(self, year: int, outcomes: np.ndarray, panel: dict[str, np.ndarray]) -> None:
+        """Record a year: its (members, outcomes) table (:func:`outcome_rows`) and its
+        panel columns (:func:`panel_columns`; every member's values, each column the same
+        kind of values every year: a TypeError if not)."""
+        if self.n == len(self._years):
+            self._grow()
+        values = [panel[c] for c in PANEL_COLUMNS]
+        kinds = "".join(v.dtype.kind for v in values)
+        if not self._panel:
+            self._allocate(kinds)
+        elif kinds != self._kinds:
+            changed = [
+                c for c, a, b in zip(PANEL_COLUMNS, kinds, self._kinds, strict=True) if a != b
+            ]
+            raise TypeError(f"panel columns {changed} changed dtype kind since the first year")
+        i = self.n
+        self._years[i] = year
+        self._outcomes[i] = outcomes
+        for block, where in self._panel:
+            block[i] = [values[j] for j in where]
+        self.n += 1
+
+    def _allocate(self, kinds: str) -> None:
+        dtypes = [np.dtype(PANEL_DTYPES[kind]) for kind in kinds]
+        start = 0
+        for dtype in dict.fromkeys(dtypes):
+            where = np.array([j for j, d in enumerate(dtypes) if d == dtype], dtype=np.intp)
+            shape = (len(self._years), len(where), self.k * self.m)
+            size = int(np.prod(shape)) * dtype.itemsize
+            block = self._room[start : start + size].view(dtype).reshape(shape)
+            start += size
+            self._panel.append((block, where))
+        self._kinds = kinds
+
+    def _grow(self) -> None:
+        size = 2 * len(self._years)
+        self._years = _resized(self._years, size)
+        self._outcomes = _resized(self._outcomes, size)
+        self._panel = [(_resized(b, size), where) for b, where in self._panel]
+
+    def member_outcomes(self, j: int) -> np.ndarray:
+        """Member ``j``'s outcomes, (recorded years, outcomes of :data:`OUTCOME_NAMES`):
+        a view."""
+        return self._outcomes[: self.n, j]
+
+    def by_member(self) -> tuple[np.ndarray, list[tuple[np.ndarray, np.ndarray]]]:
+        """The record member by member, as pandas keeps a frame's columns of a dtype (one
+        2-D array, a column a row): the outcomes (members, outcomes, recorded years), and
+        the panel's arrays (members, columns, rows: every recorded year's prefectures,
+        year after year), each with the positions of its columns in
+        :data:`PANEL_COLUMNS`. New arrays, each member's rows contiguous."""
+        n, k, m = self.n, self.k, self.m
+        outcomes = np.ascontiguousarray(self._outcomes[:n].transpose(1, 2, 0))
+        panel = [
+            (
+                np.ascontiguousarray(b[:n].reshape(n, -1, k, m).transpose(2, 1, 0, 3)).reshape(
+                    k, len(where), n * m
+                ),
+                where,
+            )
+            for b, where in self._panel
+        ]
+        return outcomes, panel

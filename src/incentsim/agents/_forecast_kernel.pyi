@@ -5,7 +5,9 @@ import numpy as np
 N_INPUTS: int
 N_OUTPUTS: int
 
-def forecast_plans(inputs: np.ndarray, cand: np.ndarray, out: np.ndarray) -> None: ...
+def forecast_plans(
+    inputs: np.ndarray, cand: np.ndarray, out: np.ndarray, plan_rows: np.ndarray | None = None
+) -> None: ...
 def choose(
     util: np.ndarray, temperature: np.ndarray, streams: list[np.random.BitGenerator]
 ) -> np.ndarray: ...
@@ -21,4 +23,5 @@ def utility(
     budget: np.ndarray,
     borrowing_inertia: np.ndarray,
     drift_rows: np.ndarray | None = None,
+    borrow_rows: np.ndarray | None = None,
 ) -> np.ndarray: ...

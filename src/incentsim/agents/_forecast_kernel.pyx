@@ -15,7 +15,7 @@ cdef extern from "forecast_kernel.h" nogil:
     ctypedef struct ks_bitgen:
         pass
     void fc_forecast(const float *inp, intptr_t leaders, intptr_t plans, const float *cand,
-                     float *out)
+                     const int64_t *plan_row, intptr_t rows, float *out)
     ctypedef struct fc_utility_in:
         const double *career
         const double *score
@@ -28,6 +28,7 @@ cdef extern from "forecast_kernel.h" nogil:
         const float *budget
         const float *borrowing_inertia
         const int64_t *drift_row
+        const int64_t *borrow_row
         intptr_t leaders, plans, score_cols, budget_step, borrowing_step
     void fc_utility(const fc_utility_in *u, double *out)
     void fc_choose(const double *util, intptr_t leaders, intptr_t plans,
@@ -40,22 +41,42 @@ N_INPUTS = N_FC_INPUTS
 N_OUTPUTS = N_FC_OUTPUTS
 
 
+cdef const int64_t *_rows_of(const int64_t[::1] rows, Py_ssize_t leaders,
+                             Py_ssize_t table, str what) except? NULL:
+    """Where each leader's row of a table of ``table`` rows is: ``rows`` (one per leader,
+    each checked to lie in the table), or NULL for none (row l for leader l)."""
+    cdef Py_ssize_t l
+    if rows is None:
+        if table != leaders:
+            raise ValueError(f"{what} of the wrong shape")
+        return NULL
+    if rows.shape[0] != leaders:
+        raise ValueError(f"{what} rows of the wrong length")
+    for l in range(leaders):
+        if rows[l] < 0 or rows[l] >= table:
+            raise ValueError(f"a {what} row outside the table")
+    return &rows[0] if leaders else NULL
+
+
 def forecast_plans(const float[:, ::1] inputs, const float[:, :, ::1] cand,
-                   float[:, :, ::1] out):
+                   float[:, :, ::1] out, const int64_t[::1] plan_rows=None):
     """Every leader's forecasts of every plan into ``out`` (N_OUTPUTS x leaders x
     plans): ``inputs`` is the input table (N_INPUTS x leaders), ``cand`` the plans
-    (uses + 1 columns x leaders x plans: the budget shares, then borrowing)."""
-    cdef Py_ssize_t leaders = cand.shape[1], plans = cand.shape[2]
-    if inputs.shape[0] != N_FC_INPUTS or inputs.shape[1] != leaders:
+    (uses + 1 columns x leaders x plans: the budget shares, then borrowing; with
+    ``plan_rows``, x rows x plans: leader ``l``'s plans row ``plan_rows[l]``)."""
+    cdef Py_ssize_t leaders = inputs.shape[1], plans = cand.shape[2]
+    if inputs.shape[0] != N_FC_INPUTS:
         raise ValueError("input table of the wrong shape")
     if cand.shape[0] != FC_PLAN_COLUMNS or out.shape[0] != N_FC_OUTPUTS or (
         out.shape[1] != leaders or out.shape[2] != plans
     ):
         raise ValueError("plans or outputs of the wrong shape")
+    cdef const int64_t *row = _rows_of(plan_rows, leaders, cand.shape[1], "plans")
     if leaders == 0 or plans == 0:
         return
     with nogil:
-        fc_forecast(&inputs[0, 0], leaders, plans, &cand[0, 0, 0], &out[0, 0, 0])
+        fc_forecast(&inputs[0, 0], leaders, plans, &cand[0, 0, 0], row, cand.shape[1],
+                    &out[0, 0, 0])
 
 
 def choose(const double[:, ::1] util, const double[::1] temperature, list streams):
@@ -92,32 +113,27 @@ def utility(
     const float[::1] budget,
     const float[::1] borrowing_inertia,
     const int64_t[::1] drift_rows=None,
+    const int64_t[::1] borrow_rows=None,
 ):
     """Each leader's utility of each plan before the mechanisms' terms, ``career *
     score + welfare * intrinsic - budget_inertia * drift - borrowing_inertia *
     ((borrow - borrowing) / budget)**2`` (leaders x plans, float64): ``score`` one
     column or one per plan; ``career``, ``intrinsic``, ``borrowing``, ``budget`` one
-    value per leader, the inertias one per leader or one for all; ``welfare`` and
-    ``borrow`` leaders x plans; ``drift`` leaders x plans, or with ``drift_rows`` a
-    table of rows of plans, leader ``l``'s drift its row ``drift_rows[l]``."""
+    value per leader, the inertias one per leader or one for all; ``welfare`` leaders x
+    plans; ``drift`` and ``borrow`` leaders x plans, or with ``drift_rows``
+    (``borrow_rows``) a table of rows of plans, leader ``l``'s its row ``drift_rows[l]``
+    (``borrow_rows[l]``)."""
     cdef fc_utility_in u
-    cdef Py_ssize_t leaders = welfare.shape[0], plans = welfare.shape[1], l
-    cdef Py_ssize_t drift_leaders = leaders if drift_rows is None else drift.shape[0]
+    cdef Py_ssize_t leaders = welfare.shape[0], plans = welfare.shape[1]
     if (career.shape[0] != leaders or intrinsic.shape[0] != leaders
             or borrowing.shape[0] != leaders or budget.shape[0] != leaders):
         raise ValueError("a per-leader input of the wrong length")
     if score.shape[0] != leaders or (score.shape[1] != 1 and score.shape[1] != plans):
         raise ValueError("scores of the wrong shape")
-    if drift.shape[0] != drift_leaders or drift.shape[1] != plans or (
-        borrow.shape[0] != leaders or borrow.shape[1] != plans
-    ):
+    if drift.shape[1] != plans or borrow.shape[1] != plans:
         raise ValueError("drift or borrowing of the wrong shape")
-    if drift_rows is not None:
-        if drift_rows.shape[0] != leaders:
-            raise ValueError("drift rows of the wrong length")
-        for l in range(leaders):
-            if drift_rows[l] < 0 or drift_rows[l] >= drift_leaders:
-                raise ValueError("a drift row outside the table")
+    u.drift_row = _rows_of(drift_rows, leaders, drift.shape[0], "drift")
+    u.borrow_row = _rows_of(borrow_rows, leaders, borrow.shape[0], "borrowing")
     if (budget_inertia.shape[0] != 1 and budget_inertia.shape[0] != leaders) or (
         borrowing_inertia.shape[0] != 1 and borrowing_inertia.shape[0] != leaders
     ):
@@ -130,7 +146,6 @@ def utility(
     u.budget_inertia, u.intrinsic, u.welfare = &budget_inertia[0], &intrinsic[0], &welfare[0, 0]
     u.borrow, u.borrowing, u.budget = &borrow[0, 0], &borrowing[0], &budget[0]
     u.borrowing_inertia = &borrowing_inertia[0]
-    u.drift_row = NULL if drift_rows is None else &drift_rows[0]
     u.leaders, u.plans, u.score_cols = leaders, plans, score.shape[1]
     u.budget_step, u.borrowing_step = budget_inertia.shape[0] > 1, borrowing_inertia.shape[0] > 1
     with nogil:

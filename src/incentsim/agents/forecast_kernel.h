@@ -197,16 +197,18 @@ fc_plans(const fc_leader k, intptr_t plans, const float *restrict s_inv,
 }
 
 /* Every leader's forecasts: `in` is the input table (N_FC_INPUTS rows of `leaders`),
- * `cand` the plans (N_USES + 1 columns of leaders x plans cells: five budget shares and
- * borrowing), `out` the outputs (N_FC_OUTPUTS rows of leaders x plans cells). */
+ * `cand` the plans (N_USES + 1 columns of `rows` x plans cells: five budget shares and
+ * borrowing; leader l's plans are row `plan_row[l]`, or row l where `plan_row` is NULL),
+ * `out` the outputs (N_FC_OUTPUTS rows of leaders x plans cells). */
 KS_CLONES static void fc_forecast(const float *in, intptr_t leaders, intptr_t plans,
-                                  const float *cand, float *out) {
-    const intptr_t cells = leaders * plans;
+                                  const float *cand, const int64_t *plan_row, intptr_t rows,
+                                  float *out) {
+    const intptr_t cells = leaders * plans, columns = rows * plans;
     for (intptr_t l = 0; l < leaders; l++) {
-        const float *p = cand + l * plans;
+        const float *p = cand + (plan_row ? plan_row[l] : l) * plans;
         float *o = out + l * plans;
-        fc_plans(fc_leader_of(in + l, leaders), plans, p, p + cells, p + 2 * cells,
-                 p + 3 * cells, p + 4 * cells, p + 5 * cells, o + FO_GROWTH * cells,
+        fc_plans(fc_leader_of(in + l, leaders), plans, p, p + columns, p + 2 * columns,
+                 p + 3 * columns, p + 4 * columns, p + 5 * columns, o + FO_GROWTH * cells,
                  o + FO_ENVIRONMENT * cells, o + FO_SERVICES * cells, o + FO_DEBT * cells,
                  o + FO_INNOVATION * cells, o + FO_SATISFACTION * cells,
                  o + FO_SUBSIDY * cells, o + FO_WELFARE * cells);
@@ -276,13 +278,13 @@ KS_CLONES static void fc_choose(const double *util, intptr_t leaders, intptr_t p
 /* What the utility of each plan before the mechanisms' terms (leader._plan_utility)
  * reads: per leader `career`, `intrinsic`, `borrowing`, `budget`, and the inertias
  * (`*_step` 1: one per leader, 0: one for all); per cell (leaders x plans) the believed
- * `score` (`score_cols` plans a row, or 1: one per leader), the `welfare` forecast and
- * the plans' `borrow`ing; the budget `drift` of each plan, rows of `plans` values: row
- * `drift_row[l]` for leader l, or row l where `drift_row` is NULL. */
+ * `score` (`score_cols` plans a row, or 1: one per leader) and the `welfare` forecast;
+ * the budget `drift` and the `borrow`ing of each plan, rows of `plans` values: row
+ * `drift_row[l]` (`borrow_row[l]`) for leader l, or row l where that is NULL. */
 typedef struct {
     const double *career, *score, *drift, *budget_inertia;
     const float *intrinsic, *welfare, *borrow, *borrowing, *budget, *borrowing_inertia;
-    const int64_t *drift_row;
+    const int64_t *drift_row, *borrow_row;
     intptr_t leaders, plans, score_cols, budget_step, borrowing_step;
 } fc_utility_in;
 
@@ -310,9 +312,10 @@ KS_CLONES static void fc_utility(const fc_utility_in *u, double *out) {
     for (intptr_t l = 0; l < u->leaders; l++) {
         const intptr_t at = l * plans;
         const double *drift = u->drift + (u->drift_row ? u->drift_row[l] * plans : at);
+        const float *borrow = u->borrow + (u->borrow_row ? u->borrow_row[l] * plans : at);
         fc_utility_row(plans, u->career[l], u->score + l * u->score_cols, step,
                        u->welfare + at, u->intrinsic[l], drift,
-                       u->budget_inertia[l * u->budget_step], u->borrow + at,
+                       u->budget_inertia[l * u->budget_step], borrow,
                        u->borrowing[l], u->budget[l], u->borrowing_inertia[l * u->borrowing_step],
                        out + at);
     }

@@ -477,14 +477,16 @@ def _plan_utility(model, tr, career, intrinsic):
     rule and mechanisms read (float64, with the leaders' connection and age), the
     evaluation context and the (leaders, plans) utility."""
     st, promo = model.state, model.promotion
+    plans, member = _single_plans(model)
     single = forecast(
         st,
-        _single_columns(model),
+        plans,
         st.budget_share,
         model.forecast_economy,
         model.forecast_behaviour,
         st.expected_growth,
         st.expected_income_growth,
+        member,
     )
     pred = single.map(partial(np.asarray, dtype=float))  # the rule and mechanisms: float64
     pred["connected"] = tr["connected"][:, None]
@@ -501,16 +503,20 @@ def _plan_utility(model, tr, career, intrinsic):
     return single, pred, ctx, util
 
 
-def _single_columns(model) -> np.ndarray:
-    """``model.plan_columns`` in the forecasts' precision, cast once per model (a
-    model's plans never change)."""
-    cached = model.__dict__.get("_single_columns")
+def _single_plans(model) -> tuple[np.ndarray, np.ndarray]:
+    """Each member's plans of ``model.plan_columns`` in the forecasts' precision,
+    (N_USES + 1, members, plans), and each leader's member: its row (cast once per
+    model: a model's plans never change; one row per member, not per prefecture)."""
+    cached = model.__dict__.get("_single_plans")
     if cached is None or cached[0] is not model.plan_columns:
-        cached = model._single_columns = (
+        cols = model.plan_columns
+        cols = cols.reshape(len(cols), model.n_members, -1, cols.shape[-1])[:, :, 0]
+        cached = model._single_plans = (
             model.plan_columns,
-            np.ascontiguousarray(model.plan_columns, dtype=FORECAST_DTYPE),
+            np.ascontiguousarray(cols, dtype=FORECAST_DTYPE),
+            model.member.astype(np.int64),
         )
-    return cached[1]
+    return cached[1], cached[2]
 
 
 def _plan_table(model) -> tuple[np.ndarray, np.ndarray]:
@@ -540,6 +546,7 @@ def _utility(model, career, score, welfare: np.ndarray, intrinsic) -> np.ndarray
     borrowing, budget = as_single(st.borrowing, np.maximum(st.budget_share, 1e-6))
     score = np.asarray(score, dtype=float)
     drift, rows = _budget_drift(model)
+    plans, member = _single_plans(model)
     return utility(
         np.asarray(career, dtype=float),
         np.ascontiguousarray(score.reshape(len(score), -1)),
@@ -547,11 +554,12 @@ def _utility(model, career, score, welfare: np.ndarray, intrinsic) -> np.ndarray
         as_single(intrinsic)[0],
         drift,
         np.ravel(np.asarray(beh.budget_inertia, dtype=float)),
-        _single_columns(model)[N_USES],
+        plans[N_USES],
         borrowing,
         budget,
         np.ravel(as_single(beh.borrowing_inertia)[0]),
         rows,
+        member,
     )
 
 

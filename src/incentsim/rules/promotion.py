@@ -58,8 +58,14 @@ class EvalContext:
     target: np.ndarray | float = 0.0
 
     def z(self, ind: Indicators, name: str) -> np.ndarray:
-        """Indicator ``name`` relative to peers, in peer standard deviations."""
-        return (np.asarray(ind[name]) - self.peer_mean[name]) / self.scale[name]
+        """Indicator ``name`` relative to peers, in peer standard deviations. Where the
+        scale has the peer mean's shape (as in the model's contexts) the difference's
+        array, still in cache, takes the quotient: the same numbers, one array fewer."""
+        mean, scale = self.peer_mean[name], self.scale[name]
+        z = np.subtract(ind[name], mean)
+        if z.dtype == np.float64 and z.ndim and np.shape(scale) == np.shape(mean):
+            return np.divide(z, scale, out=z)
+        return z / scale
 
 
 class PromotionRule:
