@@ -75,15 +75,6 @@ def _dispersion(model, x: np.ndarray) -> np.ndarray:
     return np.sqrt(dev.sum(axis=1) / dev.shape[1])
 
 
-def _totals(model, columns: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
-    """Per member total of every per-prefecture column (floats, integers or bools), all
-    reduced at once: each member's sum over its prefectures, in order (the same numbers
-    as ``sum`` of the member's rows; counts are exact)."""
-    rows = np.array(list(columns.values()), dtype=np.float64)
-    sums = rows.reshape(len(columns), model.n_members, -1).sum(axis=2)
-    return dict(zip(columns, sums, strict=True))
-
-
 def _mean(x: np.ndarray) -> np.ndarray:
     """Per member (row) mean of a float32 citizens' column: the sum over the count, the
     same numbers as ``mean``, the sums compiled
@@ -101,56 +92,109 @@ def protected_firms(model) -> np.ndarray:
     return flags.sum(axis=1, dtype=np.min_scalar_type(flags.shape[1])).astype(np.int64)
 
 
+#: the outcomes that are each member's mean over its prefectures, in their order in
+#: :func:`_summed`; the totals follow them there
+MEANS = (
+    "gdp_growth_true",
+    "gdp_growth_reported",
+    "manipulation_gap",
+    "public_services",
+    "human_capital",
+    "pollution",
+    "firm_trust",
+    "petitions",
+    "promotion_rate",
+    "dismissal_rate",
+    "turnover_rate",
+    "mean_tenure",
+    "mean_age",
+    *SHARE_OUTCOME.values(),
+)
+#: the totals over a member's prefectures, in their order in :func:`_summed`
+TOTALS = (
+    "gdp",
+    "public_investment",
+    "debt",
+    "alive_start",
+    "capital",
+    "investment",
+    "output",
+    "entries",
+    "exits",
+    "protected",
+)
+#: each outcome's row in a year's table (outcomes, members)
+_ROW = {name: i for i, name in enumerate(OUTCOME_NAMES)}
+_MEAN_ROWS = [_ROW[c] for c in MEANS]
+#: outcomes per alive firm and per unit of GDP: their rows, and their totals' rows
+_PER_FIRM = (
+    [_ROW[c] for c in ("firm_entry_rate", "firm_exit_rate", "protected_share")],
+    [TOTALS.index(c) for c in ("entries", "exits", "protected")],
+)
+_PER_GDP = (
+    [_ROW[c] for c in ("public_investment_rate", "debt_to_gdp")],
+    [TOTALS.index(c) for c in ("public_investment", "debt")],
+)
+
+
+def _summed(model, fate: dict[str, np.ndarray], fy: FirmYear, protected) -> np.ndarray:
+    """Each member's sum over its prefectures, in order, of every column the outcomes
+    average (:data:`MEANS`) or total (:data:`TOTALS`), floats, integers or bools all
+    reduced at once: (columns, members), the same numbers as ``sum`` of the member's rows
+    (counts are exact)."""
+    state, leaders = model.state, model.leaders
+    columns = [
+        state.growth_true,
+        state.growth_reported,
+        state.growth_reported - state.growth_true,
+        state.services,
+        state.human_capital,
+        state.pollution,
+        state.firm_trust,
+        state.petitions,
+        fate["promoted"],
+        fate["dismissed"],
+        state.turnover,
+        leaders.years_in_post,
+        leaders.age,
+        *state.shares.T,  # USES' order, as SHARE_OUTCOME's
+        state.gdp,
+        state.spending[:, INV],
+        state.debt,
+        *(fy.alive_start, fy.capital, fy.investment, fy.output, fy.entries, fy.exits),
+        protected,
+    ]
+    rows = np.array(columns, dtype=np.float64)
+    return rows.reshape(len(columns), model.n_members, -1).sum(axis=2)
+
+
 def outcome_rows(
     model, fate: dict[str, np.ndarray], fy: FirmYear, tfp_growth: np.ndarray, protected
 ) -> np.ndarray:
     """The year's outcomes, national, one row per member: (members, outcomes), the
     outcomes in the order of :data:`incentsim.outcomes.OUTCOME_NAMES`; ``protected``:
-    :func:`protected_firms`."""
+    :func:`protected_firms`. Made as one (outcomes, members) table, the ratios of a
+    kind (per alive firm, per unit of GDP) each one division of their totals' rows."""
     econ, k = model.national_economy, model.n_members  # econ: one value per member
-    state, leaders, citizens = model.state, model.leaders, Members(model.citizens, k)
-    means = {
-        "gdp_growth_true": state.growth_true,
-        "gdp_growth_reported": state.growth_reported,
-        "manipulation_gap": state.growth_reported - state.growth_true,
-        "public_services": state.services,
-        "human_capital": state.human_capital,
-        "pollution": state.pollution,
-        "firm_trust": state.firm_trust,
-        "petitions": state.petitions,
-        "promotion_rate": fate["promoted"],
-        "dismissal_rate": fate["dismissed"],
-        "turnover_rate": state.turnover,
-        "mean_tenure": leaders.years_in_post,
-        "mean_age": leaders.age,
-        **{SHARE_OUTCOME[u]: state.shares[:, i] for i, u in enumerate(USES)},
-    }
-    totals = {"gdp": state.gdp, "public_investment": state.spending[:, INV], "debt": state.debt}
-    totals |= {f: getattr(fy, f) for f in ("alive_start", "capital", "investment", "output")}
-    totals |= {"entries": fy.entries, "exits": fy.exits, "protected": protected}
-    t = _totals(model, {**means, **{f"total {c}": v for c, v in totals.items()}})
-    cols = {c: t[c] / model.member_size for c in means}
-    total = {c: t[f"total {c}"] for c in totals}
-    alive, gdp, capital = np.maximum(total["alive_start"], 1.0), total["gdp"], total["capital"]
-    cols |= {
-        "growth_dispersion": _dispersion(model, state.growth_true),
-        "investment_rate": (total["investment"] + total["public_investment"]) / gdp,
-        "public_investment_rate": total["public_investment"] / gdp,
-        # a firm-less economy (every firm exited, none entered) has no return
-        "return_on_capital": np.divide(
-            econ.capital_share * total["output"], capital, out=np.zeros(k), where=capital > 0
-        ),
-        "tfp_growth": tfp_growth,
-        "firm_entry_rate": total["entries"] / alive,
-        "firm_exit_rate": total["exits"] / alive,
-        "protected_share": total["protected"] / alive,
-        "debt_to_gdp": total["debt"] / gdp,
-        "satisfaction": _mean(citizens.satisfaction),
-        "trust_local": _mean(citizens.trust_local),
-        "trust_central": _mean(citizens.trust_central),
-        "selection_quality": _selection_quality(model, leaders.ability, fate),
-    }
-    return np.array([np.asarray(cols[name], dtype=float) for name in OUTCOME_NAMES]).T
+    sums = _summed(model, fate, fy, protected)
+    out = np.empty((len(OUTCOME_NAMES), k))
+    out[_MEAN_ROWS] = sums[: len(MEANS)] / model.member_size
+    totals = sums[len(MEANS) :]
+    gdp, public, _, alive, capital, investment, output = totals[:7]
+    out[_PER_GDP[0]] = totals[_PER_GDP[1]] / gdp
+    out[_PER_FIRM[0]] = totals[_PER_FIRM[1]] / np.maximum(alive, 1.0)
+    out[_ROW["investment_rate"]] = (investment + public) / gdp
+    # a firm-less economy (every firm exited, none entered) has no return
+    out[_ROW["return_on_capital"]] = np.divide(
+        econ.capital_share * output, capital, out=np.zeros(k), where=capital > 0
+    )
+    out[_ROW["tfp_growth"]] = tfp_growth
+    out[_ROW["growth_dispersion"]] = _dispersion(model, model.state.growth_true)
+    citizens = Members(model.citizens, k)
+    for name in ("satisfaction", "trust_local", "trust_central"):
+        out[_ROW[name]] = _mean(getattr(citizens, name))
+    out[_ROW["selection_quality"]] = _selection_quality(model, model.leaders.ability, fate)
+    return out.T
 
 
 def _leader_columns(leaders) -> dict[str, Any]:
