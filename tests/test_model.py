@@ -375,6 +375,30 @@ def test_bit_generators_are_seeded_as_by_a_seed_sequence():
         assert [g.random() for g in streams.members] == [g.random() for g in alone]
 
 
+@pytest.mark.parametrize(
+    ("low", "high"),
+    [(0, 1), (0, 20), (-5, 3), (0, 2**32 - 1), (0, 2**32), (3, 2**32 + 9), (0, 2**40)],
+)
+def test_members_integers_are_the_generators_calls_member_by_member(low, high):
+    """Each member's block is ``Generator.integers(low, high, block)`` of its stream (one
+    ``high`` for all, or one per member), drawn compiled: the same numbers, for one value
+    (none drawn), ranges of 32-bit words and wider; the streams go on alike."""
+    seeds = (3, 8, 21)
+    for highs in (high, np.array([high, high + 1, high + 7])):
+        ours, theirs = MemberStreams(seeds, "firms"), MemberStreams(seeds, "firms").members
+        got = ours.integers(low, highs, 3 * 9)
+        each = highs if np.ndim(highs) else [highs] * 3
+        want = np.concatenate([g.integers(low, h, 9) for g, h in zip(theirs, each)])
+        assert got.dtype == np.int64 and got.tolist() == want.tolist()
+        assert [g.integers(0, 7, 3).tolist() + [g.random()] for g in ours.members] == [
+            g.integers(0, 7, 3).tolist() + [g.random()] for g in theirs
+        ]
+    with pytest.raises(ValueError, match="high"):
+        ours.integers(low, low, 3)
+    with pytest.raises(ValueError, match="split"):
+        ours.integers(low, high, 4)
+
+
 @pytest.mark.parametrize(("per", "n_pref", "rows"), [(2, 3, 2), (3, 6, 1), (7, 9, 3), (300, 3, 2)])
 def test_compiled_ties_are_the_generators_integers_tie_by_tie(per, n_pref, rows):
     """Each member draws its block of each tie in turn as ``Generator.integers(1, per)``
