@@ -9,6 +9,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from pandas.api.internals import create_dataframe_from_blocks
 
 from incentsim.model import IncentModel
 from incentsim.outcomes import OUTCOME_NAMES, PANEL_COLUMNS
@@ -143,34 +144,35 @@ def run_members(
 
 def results_of(model: IncentModel) -> list[SimulationResult]:
     """The :class:`SimulationResult` of every member of a model that has run, in order:
-    its yearly records as the timeseries and its leader-year panel stacked into one frame.
+    its recorded years as the timeseries and its leader-year panel.
 
-    The members' frames are made as one timeseries and one panel, member after member,
-    cut into a view for each: a quarter of the cost of making each member's frames (0.86
-    -> 0.27 ms a member at small scale, K=16, with a copy for each; 0.21 with views:
-    measured)."""
-    k = model.n_members
-    years = np.array(model.recorded_years, dtype=np.int64)
-    rows = np.array(model.outcome_tables, dtype=np.float64).reshape(len(years), k, -1)
-    ts = pd.DataFrame(
-        rows.transpose(1, 0, 2).reshape(-1, rows.shape[2]), columns=list(OUTCOME_NAMES)
-    )
-    ts.insert(0, "year", np.tile(years, k))
-    panel = model.member_panels()
-    leaders = pd.DataFrame({c: panel.get(c, []) for c in PANEL_COLUMNS})
+    A member's frames are made from its blocks of the record laid out member by member
+    (:meth:`incentsim.recording.Record.by_member`), a 2-D array per dtype as pandas
+    keeps them: no copy, nothing for pandas to consolidate. Each member's blocks are its
+    own (its years too), so changing a member's frame leaves the others' as they were."""
+    record = model.record
+    n, m = record.n, record.m
+    outcomes, panel = record.by_member()
+    years = np.tile(record.years, (model.n_members, 1, 1))  # each member's own
+    places = np.zeros(1, np.intp), np.arange(1, len(OUTCOME_NAMES) + 1)
+    timeseries, leaders = pd.Index(["year", *OUTCOME_NAMES]), pd.Index(PANEL_COLUMNS)
     return [
-        SimulationResult(scenario=sc, seed=int(seed), timeseries=t, leaders=p)
-        for sc, seed, t, p in zip(
-            model.scenarios, model.seeds, _cut(ts, k), _cut(leaders, k), strict=True
+        SimulationResult(
+            scenario=sc,
+            seed=int(seed),
+            timeseries=_frame(
+                list(zip((years[j], outcomes[j]), places, strict=True)), n, timeseries
+            ),
+            leaders=_frame([(b[j], where) for b, where in panel], n * m, leaders),
         )
+        for j, (sc, seed) in enumerate(zip(model.scenarios, model.seeds, strict=True))
     ]
 
 
-def _cut(frame: pd.DataFrame, k: int) -> list[pd.DataFrame]:
-    """``frame`` cut into ``k`` equal blocks of rows, each indexed from 0.
-
-    The blocks are views of ``frame``, not copies: pandas' copy-on-write copies a
-    block's data before any change to it (pandas 3; before, ``reset_index`` copied), so a
-    member's frames stay independent of the others' (tests/test_ensemble.py checks it)."""
-    size = len(frame) // k
-    return [frame.iloc[j * size : (j + 1) * size].reset_index(drop=True) for j in range(k)]
+def _frame(
+    blocks: list[tuple[np.ndarray, np.ndarray]], rows: int, columns: pd.Index
+) -> pd.DataFrame:
+    """A frame of ``rows`` rows (indexed from 0) made of ``blocks``, each a (columns,
+    rows) array and its columns' positions in ``columns`` (a copy of that index: its
+    own, as a frame made by pandas has)."""
+    return create_dataframe_from_blocks(blocks, index=pd.RangeIndex(rows), columns=columns.copy())

@@ -56,7 +56,7 @@ from incentsim.agents.firms import FirmPopulation, FirmYear
 from incentsim.agents.leader import LeaderPopulation, candidate_plans, decide, plan_drift
 from incentsim.allocator import keep_freed_memory
 from incentsim.indicators import NAMES as INDICATOR_NAMES, SCORED
-from incentsim.outcomes import OUTCOME_NAMES, PANEL_COLUMNS
+from incentsim.outcomes import OUTCOME_NAMES
 from incentsim.personnel import UpperLevel
 from incentsim.rules.accountability import MECHANISMS
 from incentsim.rules.evaluation import Evaluator, credit
@@ -156,13 +156,9 @@ class IncentModel(mesa.Model):
         self.state.indicators = self.indicators()
         self._reset_terms(np.ones(n, dtype=bool))
         self.year = -w.burn_in
-        #: the recorded years, and each one's outcomes, a (members, outcomes) table
-        #: (:meth:`member_outcomes` gives a member's)
-        self.recorded_years: list[int] = []
-        self.outcome_tables: list[np.ndarray] = []
-        #: the leader-year panel: per column, one array of every member's rows per
-        #: recorded year (:meth:`member_panels` gives them member by member)
-        self.panel_years: dict[str, list[np.ndarray]] = {c: [] for c in PANEL_COLUMNS}
+        #: the recorded years: every member's outcomes and leader-year panel
+        #: (:meth:`member_outcomes` gives a member's outcomes)
+        self.record = recording.Record(k, m, w.horizon)
 
     @property
     def records(self) -> list[dict]:
@@ -171,13 +167,13 @@ class IncentModel(mesa.Model):
         rows = self.member_outcomes(0).tolist()
         return [
             {"year": y, **dict(zip(OUTCOME_NAMES, row, strict=True))}
-            for y, row in zip(self.recorded_years, rows, strict=True)
+            for y, row in zip(self.record.years.tolist(), rows, strict=True)
         ]
 
     def member_outcomes(self, m: int) -> np.ndarray:
         """Member ``m``'s outcomes, (recorded years, outcomes of
-        :data:`incentsim.outcomes.OUTCOME_NAMES`)."""
-        return np.array([t[m] for t in self.outcome_tables]).reshape(-1, len(OUTCOME_NAMES))
+        :data:`incentsim.outcomes.OUTCOME_NAMES`): a view of the record."""
+        return self.record.member_outcomes(m)
 
     def by_member(self, *xs: np.ndarray) -> list[np.ndarray]:
         """Per-prefecture arrays, each as one row per member (views)."""
@@ -451,17 +447,30 @@ class IncentModel(mesa.Model):
         floor, k = self.national_behaviour.scale_floor, self.n_members
         return np.array([np.broadcast_to(getattr(floor, name), (k,)) for name in SCORED])
 
+    @cached_property
+    def _scale_counts(self) -> tuple[np.ndarray, np.ndarray]:
+        """The segments :meth:`_update_scales` sums, for all scored indicators at once:
+        every province's prefectures, then every member's."""
+        provinces = len(SCORED) * self.n_prefectures // self.per_province
+        return (
+            np.full(provinces, self.per_province, dtype=np.intp),
+            np.full(len(SCORED) * self.n_members, self.member_size, dtype=np.intp),
+        )
+
     def _update_scales(self, x: np.ndarray) -> None:
         """Each scored indicator's scale moves toward its within-province SD this year
         (``behaviour.scale_smoothing``), never below ``behaviour.scale_floor``; ``x``:
         the scored indicators, one row each (all updated in one pass: the numbers of
-        one indicator at a time)."""
+        one indicator at a time). Province and member sums in one compiled call each
+        (:func:`~incentsim.agents._sums_kernel.segment_sums`: numpy's row sums, the same
+        bits; means as sums over counts, the numbers of ``.mean``)."""
         st, beh = self.state, self.national_behaviour  # scales are per member
-        a, k = beh.scale_smoothing, self.n_members
-        x = x.reshape(len(SCORED), k, -1, self.per_province)
-        # means as sums over counts: the same numbers as .mean, without its overhead
-        dev = (x - x.sum(axis=3, keepdims=True) / self.per_province) ** 2
-        sd = np.sqrt(dev.reshape(len(SCORED), k, -1).sum(axis=2) / self.member_size)
+        a, k, per = beh.scale_smoothing, self.n_members, self.per_province
+        provinces, members = self._scale_counts
+        x = np.ascontiguousarray(x, dtype=np.float64).reshape(-1, per)
+        dev = x - (segment_sums(x.ravel(), provinces) / per)[:, None]
+        dev **= 2
+        sd = np.sqrt(segment_sums(dev.ravel(), members) / self.member_size).reshape(-1, k)
         new = (1 - a) * np.stack([st.indicator_scale[name] for name in SCORED]) + a * sd
         st.indicator_scale.update(zip(SCORED, np.maximum(new, self._scale_floors)))
 
@@ -645,24 +654,13 @@ class IncentModel(mesa.Model):
         )
 
     def _record(self, fate, fy, tfp_growth) -> None:
-        """Append this year's outcome row and leader-panel rows of every member."""
-        self.recorded_years.append(self.year)
+        """Record this year's outcome row and leader-panel rows of every member."""
         protected = recording.protected_firms(self)
-        self.outcome_tables.append(recording.outcome_rows(self, fate, fy, tfp_growth[0], protected))
-        cols = recording.panel_columns(self, fate, fy, tfp_growth[1], protected)
-        for k, v in cols.items():
-            self.panel_years[k].append(v)
-
-    def member_panels(self) -> dict[str, np.ndarray]:
-        """The leader-year panel of every member, one after another, per column (a
-        member's rows: every recorded year's, year after year); columns not recorded yet
-        are left out."""
-        k, m = self.n_members, self.member_size
-        return {
-            c: np.stack(v).reshape(len(v), k, m).transpose(1, 0, 2).ravel()
-            for c, v in self.panel_years.items()
-            if v
-        }
+        self.record.add(
+            self.year,
+            recording.outcome_rows(self, fate, fy, tfp_growth[0], protected),
+            recording.panel_columns(self, fate, fy, tfp_growth[1], protected),
+        )
 
     # ----------------------------------------------------------------- invariants
 
