@@ -375,6 +375,30 @@ def test_bit_generators_are_seeded_as_by_a_seed_sequence():
         assert [g.random() for g in streams.members] == [g.random() for g in alone]
 
 
+@pytest.mark.parametrize(
+    ("low", "high"),
+    [(0, 1), (0, 20), (-5, 3), (0, 2**32 - 1), (0, 2**32), (3, 2**32 + 9), (0, 2**40)],
+)
+def test_members_integers_are_the_generators_calls_member_by_member(low, high):
+    """Each member's block is ``Generator.integers(low, high, block)`` of its stream (one
+    ``high`` for all, or one per member), drawn compiled: the same numbers, for one value
+    (none drawn), ranges of 32-bit words and wider; the streams go on alike."""
+    seeds = (3, 8, 21)
+    for highs in (high, np.array([high, high + 1, high + 7])):
+        ours, theirs = MemberStreams(seeds, "firms"), MemberStreams(seeds, "firms").members
+        got = ours.integers(low, highs, 3 * 9)
+        each = highs if np.ndim(highs) else [highs] * 3
+        want = np.concatenate([g.integers(low, h, 9) for g, h in zip(theirs, each)])
+        assert got.dtype == np.int64 and got.tolist() == want.tolist()
+        assert [g.integers(0, 7, 3).tolist() + [g.random()] for g in ours.members] == [
+            g.integers(0, 7, 3).tolist() + [g.random()] for g in theirs
+        ]
+    with pytest.raises(ValueError, match="high"):
+        ours.integers(low, low, 3)
+    with pytest.raises(ValueError, match="split"):
+        ours.integers(low, high, 4)
+
+
 @pytest.mark.parametrize(("per", "n_pref", "rows"), [(2, 3, 2), (3, 6, 1), (7, 9, 3), (300, 3, 2)])
 def test_compiled_ties_are_the_generators_integers_tie_by_tie(per, n_pref, rows):
     """Each member draws its block of each tie in turn as ``Generator.integers(1, per)``
@@ -544,3 +568,20 @@ def test_leader_ids_count_each_members_appointments_in_row_order(ordered):
         counts = np.bincount(mem, minlength=4)
         want = [int((mem[:i] == m).sum()) for i, m in enumerate(mem)]
         assert _rank_in_member(mem, counts).tolist() == want
+
+
+def test_scales_move_toward_numpys_within_province_sd_bit_for_bit(tiny):
+    # _update_scales sums provinces and members in compiled calls: numpy's own numbers
+    model = IncentModel(tiny, seed=[0, 1, 2])
+    model.step()
+    st, beh, k = model.state, model.national_behaviour, model.n_members
+    x = np.random.default_rng(5).lognormal(size=(len(SCORED), model.n_prefectures))
+    before = np.stack([st.indicator_scale[name] for name in SCORED])
+    model._update_scales(x.copy())
+    x4 = x.reshape(len(SCORED), k, -1, model.per_province)
+    dev = (x4 - x4.mean(axis=3, keepdims=True)) ** 2
+    sd = np.sqrt(dev.reshape(len(SCORED), k, -1).mean(axis=2))
+    a = beh.scale_smoothing
+    expect = np.maximum((1 - a) * before + a * sd, model._scale_floors)
+    got = np.stack([st.indicator_scale[name] for name in SCORED])
+    assert got.tobytes() == expect.tobytes()

@@ -447,17 +447,30 @@ class IncentModel(mesa.Model):
         floor, k = self.national_behaviour.scale_floor, self.n_members
         return np.array([np.broadcast_to(getattr(floor, name), (k,)) for name in SCORED])
 
+    @cached_property
+    def _scale_counts(self) -> tuple[np.ndarray, np.ndarray]:
+        """The segments :meth:`_update_scales` sums, for all scored indicators at once:
+        every province's prefectures, then every member's."""
+        provinces = len(SCORED) * self.n_prefectures // self.per_province
+        return (
+            np.full(provinces, self.per_province, dtype=np.intp),
+            np.full(len(SCORED) * self.n_members, self.member_size, dtype=np.intp),
+        )
+
     def _update_scales(self, x: np.ndarray) -> None:
         """Each scored indicator's scale moves toward its within-province SD this year
         (``behaviour.scale_smoothing``), never below ``behaviour.scale_floor``; ``x``:
         the scored indicators, one row each (all updated in one pass: the numbers of
-        one indicator at a time)."""
+        one indicator at a time). Province and member sums in one compiled call each
+        (:func:`~incentsim.agents._sums_kernel.segment_sums`: numpy's row sums, the same
+        bits; means as sums over counts, the numbers of ``.mean``)."""
         st, beh = self.state, self.national_behaviour  # scales are per member
-        a, k = beh.scale_smoothing, self.n_members
-        x = x.reshape(len(SCORED), k, -1, self.per_province)
-        # means as sums over counts: the same numbers as .mean, without its overhead
-        dev = (x - x.sum(axis=3, keepdims=True) / self.per_province) ** 2
-        sd = np.sqrt(dev.reshape(len(SCORED), k, -1).sum(axis=2) / self.member_size)
+        a, k, per = beh.scale_smoothing, self.n_members, self.per_province
+        provinces, members = self._scale_counts
+        x = np.ascontiguousarray(x, dtype=np.float64).reshape(-1, per)
+        dev = x - (segment_sums(x.ravel(), provinces) / per)[:, None]
+        dev **= 2
+        sd = np.sqrt(segment_sums(dev.ravel(), members) / self.member_size).reshape(-1, k)
         new = (1 - a) * np.stack([st.indicator_scale[name] for name in SCORED]) + a * sd
         st.indicator_scale.update(zip(SCORED, np.maximum(new, self._scale_floors)))
 

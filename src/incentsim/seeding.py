@@ -15,7 +15,7 @@ from collections.abc import Sequence
 import numpy as np
 from numpy.random.bit_generator import ISeedSequence
 
-from incentsim.agents._draws_kernel import seed_states
+from incentsim.agents._draws_kernel import integers, seed_states
 
 #: 32-bit words; entropy below 2**128 (four words, padded with zeros to the four-word pool
 #: when a spawn key follows) and a one-word key: numpy's assembled entropy is five words
@@ -129,9 +129,19 @@ class MemberStreams:
         """Uniforms on [low, high) (``Generator.uniform``)."""
         return self._draw("uniform", size, axis, low, high)
 
-    def integers(self, low: int, high: int, size=None, axis: int = 0) -> np.ndarray:
-        """Integers in [low, high) (``Generator.integers``)."""
-        return self._draw("integers", size, axis, low, high)
+    def integers(self, low: int, high: int | np.ndarray, size: int) -> np.ndarray:
+        """``size`` integers in [low, high) (int64; ``high`` one value, or one per
+        member): each member's block ``Generator.integers(low, high, size // members)``
+        of its own stream, drawn compiled (:func:`incentsim.agents._draws_kernel.integers`,
+        the same numbers; a third of the time of the Generator calls)."""
+        k = len(self.members)
+        if size % k:
+            raise ValueError(f"{size} draws do not split among {k} members")
+        bounds = np.empty((2, k), np.int64)
+        bounds[0], bounds[1] = low, high
+        out = np.empty((k, size // k), np.int64)
+        integers(self.members, bounds[0], bounds[1], out)
+        return out.reshape(size)
 
     def only(self, rows: np.ndarray) -> SomeMembers:
         """The streams of the members whose block of ``rows`` (a mask along the first

@@ -5,8 +5,9 @@ noise and uniforms (:func:`normals_then_uniforms`,
 :meth:`incentsim.model.IncentModel._shocks`), each member's order of vacancies
 (:func:`permutations`, :meth:`incentsim.personnel.UpperLevel.turnover`) and new
 leaders' traits (:func:`traits`,
-:meth:`incentsim.agents.leader.LeaderPopulation.appoint`), and citizens' random ties at
-set-up (:func:`ties`, :meth:`incentsim.agents.citizens.CitizenPopulation._random_ties`). Each draws from its
+:meth:`incentsim.agents.leader.LeaderPopulation.appoint`), citizens' random ties at
+set-up (:func:`ties`, :meth:`incentsim.agents.citizens.CitizenPopulation._random_ties`)
+and members' integers (:func:`integers`, :meth:`incentsim.seeding.MemberStreams.integers`). Each draws from its
 member's stream with numpy's own distributions (``numpy.random.c_distributions``, the
 functions behind ``Generator.standard_normal``, ``random``, ``permutation``, ``beta``
 and ``integers``), so the numbers equal those of the ``Generator`` calls made member
@@ -171,6 +172,35 @@ def ties(list generators, Py_ssize_t per, const int32_t[::1] first, int32_t[:, :
                         t = j + 1 + (<Py_ssize_t>_bounded(g, rng) if rng else 0)
                         row[j] = <int32_t>(first[p] + (t - per if t >= per else t))
 
+
+
+def integers(
+    list generators, const int64_t[::1] low, const int64_t[::1] high, int64_t[:, ::1] out
+):
+    """Row ``m`` of ``out``: ``generators[m].integers(low[m], high[m], out.shape[1])``
+    (int64), the same numbers: value by value, numpy's draw of the closed range
+    [low, high - 1] (:func:`_bounded` below 2**32 - 1 values, else
+    ``random_bounded_uint64``, which draws none for one value)."""
+    cdef Py_ssize_t m, i, k = len(generators), n = out.shape[1]
+    cdef uint64_t off, rng
+    cdef bitgen_t *g
+    cdef intptr_t[::1] streams = _pointers(generators)
+    if low.shape[0] != k or high.shape[0] != k or out.shape[0] != k:
+        raise ValueError("a row of out, a low and a high per generator")
+    for m in range(k):
+        if high[m] <= low[m]:
+            raise ValueError(f"high {high[m]} <= low {low[m]}")
+    with nogil:
+        for m in range(k):
+            g = <bitgen_t *>streams[m]
+            off = <uint64_t>low[m]
+            rng = <uint64_t>high[m] - off - 1
+            if rng > 0 and rng < <uint64_t>0xFFFFFFFF:
+                for i in range(n):
+                    out[m, i] = <int64_t>(off + _bounded(g, <uint32_t>rng))
+            else:
+                for i in range(n):
+                    out[m, i] = <int64_t>random_bounded_uint64(g, off, rng, 0, False)
 
 # numpy's SeedSequence constants (numpy/random/bit_generator.pyx)
 cdef uint32_t INIT_A = 0x43b0d7e5, MULT_A = 0x931e8875
