@@ -71,6 +71,7 @@ from incentsim.economy import (
     Forecasts,
     as_single,
     forecast,
+    forecast_parameters,
 )
 from incentsim.indicators import VETO
 from incentsim.rules.evaluation import credit
@@ -487,6 +488,7 @@ def _plan_utility(model, tr, career, intrinsic):
         st.expected_growth,
         st.expected_income_growth,
         member,
+        _forecast_parameters(model),
     )
     pred = single.map(partial(np.asarray, dtype=float))  # the rule and mechanisms: float64
     pred["connected"] = tr["connected"][:, None]
@@ -517,6 +519,18 @@ def _single_plans(model) -> tuple[np.ndarray, np.ndarray]:
             model.member.astype(np.int64),
         )
     return cached[1], cached[2]
+
+
+def _forecast_parameters(model) -> np.ndarray:
+    """:func:`incentsim.economy.forecast_parameters` of the model's forecast sections,
+    made once per model (a model's parameters never change; again if a section is
+    replaced)."""
+    econ, beh = model.forecast_economy, model.forecast_behaviour
+    cached = model.__dict__.get("_forecast_parameters")
+    if cached is None or cached[0] is not econ or cached[1] is not beh:
+        params = forecast_parameters(econ, beh, model.n_prefectures)
+        cached = model._forecast_parameters = (econ, beh, params)
+    return cached[2]
 
 
 def _plan_table(model) -> tuple[np.ndarray, np.ndarray]:
