@@ -9,9 +9,10 @@ import copy
 import numpy as np
 import pytest
 
-from incentsim.agents._forecast_kernel import choose, utility
+from incentsim.agents._forecast_kernel import N_INPUTS, choose, same_rows, utility
 from incentsim.economy import (
     ENV,
+    FORECAST_STATE,
     INN,
     INV,
     N_USES,
@@ -22,6 +23,7 @@ from incentsim.economy import (
     compliance,
     debt_next,
     forecast,
+    forecast_parameters,
     innovation_next,
     logistic,
     public_output,
@@ -252,3 +254,26 @@ def test_drift_and_borrowing_read_from_rows_of_tables_are_the_gathered_ones():
     np.testing.assert_array_equal(got, want)
     with pytest.raises(ValueError, match="drift row outside"):
         utility(*per_leader, welfare, intrinsic, drift, inertia, borrow, *tail, drift_rows + 4)
+
+
+def test_parameters_made_once_forecast_as_read_each_time(tiny):
+    other = copy.deepcopy(tiny)
+    other["economy"] = {"subsidy_output": 0.3}
+    model = IncentModel([tiny, other], seed=[4, 5])
+    model.step()
+    st, econ, beh = model.state, model.forecast_economy, model.forecast_behaviour
+    params = forecast_parameters(econ, beh, model.n_prefectures)
+    assert params.shape == (N_INPUTS - len(FORECAST_STATE) - 3, model.n_prefectures)
+    args = (st, model.plan_columns, st.budget_share, econ, beh, st.expected_growth)
+    made, read = forecast(*args, st.expected_income_growth, params=params), _forecasts(model)
+    for name in read:
+        np.testing.assert_array_equal(made[name], read[name], err_msg=name)
+
+
+def test_same_rows_compares_each_row_with_its_row_of_a_table():
+    table = np.arange(12.0).reshape(3, 4)
+    rows = np.array([2, 0], np.int64)
+    assert same_rows(np.ascontiguousarray(table[rows, :3]), table, rows)
+    assert not same_rows(np.ascontiguousarray(table[rows[::-1], :3]), table, rows)
+    assert not same_rows(np.ascontiguousarray(table[rows, :3]), table, rows + 1)  # outside
+    assert not same_rows(np.full((2, 3), np.nan), np.full((3, 4), np.nan), rows)

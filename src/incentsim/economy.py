@@ -397,6 +397,7 @@ def forecast(
     expected_growth: np.ndarray,
     expected_income_growth: np.ndarray,
     plan_rows: np.ndarray | None = None,
+    params: np.ndarray | None = None,
 ) -> Forecasts:
     """Indicators each leader expects from each candidate plan, and its local welfare.
 
@@ -404,7 +405,8 @@ def forecast(
     prefectures' C candidate plans, its budget shares and a borrowing level (share
     of GDP); or with ``plan_rows`` (int64, one per prefecture) (N_USES + 1, R, C), R rows
     of plans, prefecture ``l``'s its row ``plan_rows[l]`` (one per member, shared).
-    ``budget_share`` is each prefecture's pre-borrowing budget over GDP.
+    ``budget_share`` is each prefecture's pre-borrowing budget over GDP; ``params``
+    :func:`forecast_parameters` of ``econ`` and ``beh`` if made already.
     Returns the :class:`Forecasts`, (L, C) arrays with the indicator names of
     :mod:`incentsim.indicators` plus ``growth_true``, ``innovation``, ``debt_now`` and
     ``welfare`` (the mean of the :data:`WELFARE` forecasts, each over its natural scale;
@@ -425,13 +427,11 @@ def forecast(
     Compiled (``incentsim.agents.forecast_kernel.h``: one pass over the (L, C) cells
     instead of ~70 numpy passes) in single precision (:data:`FORECAST_DTYPE`, float32:
     every input, state and parameter is rounded to it first, so a member of an ensemble
-    computes exactly what it computes alone): the differences between plans that a
-    choice turns on are thousandths, float32 resolves a ten-millionth.
-    """
+    computes exactly what it computes alone): plans differ by thousandths, float32
+    resolves a ten-millionth."""
     cand = np.ascontiguousarray(cand, dtype=FORECAST_DTYPE)  # the plans rounded as read
-    inputs = _forecast_inputs(
-        state, budget_share, econ, beh, expected_growth, expected_income_growth
-    )
+    params = forecast_parameters(econ, beh, len(state.gdp)) if params is None else params
+    inputs = _forecast_inputs(state, budget_share, params, expected_growth, expected_income_growth)
     out = np.empty((len(FORECAST_OUTPUTS), len(state.gdp), cand.shape[2]), FORECAST_DTYPE)
     forecast_plans(inputs, cand, out, plan_rows)
     made = dict(zip(FORECAST_OUTPUTS, out, strict=True))
@@ -459,30 +459,40 @@ def as_single(*arrays: np.ndarray) -> list[np.ndarray]:
     return [np.asarray(a, dtype=FORECAST_DTYPE) for a in arrays]
 
 
+def forecast_parameters(econ, beh, leaders: int) -> np.ndarray:
+    """The parameter rows of the compiled forecast's input table
+    (:data:`FORECAST_ECONOMY`, :data:`FORECAST_BEHAVIOUR`, the natural scales of
+    :data:`WELFARE`) in :data:`FORECAST_DTYPE`: one column when all ``leaders`` share
+    them, else a column per leader (a parameter ensemble members vary is an array, one
+    value per leader; a shared one repeated)."""
+    params = [
+        *(getattr(econ, name) for name in FORECAST_ECONOMY),
+        *(getattr(beh, name) for name in FORECAST_BEHAVIOUR),
+        *(getattr(beh.natural_scale, name) for name in WELFARE),
+    ]
+    if not any(isinstance(v, np.ndarray) for v in params):  # all shared: one column
+        return np.array(params, dtype=FORECAST_DTYPE)[:, None]
+    out = np.empty((len(params), leaders), FORECAST_DTYPE)
+    for row, value in zip(out, params, strict=True):
+        row[...] = np.reshape(value, -1) if isinstance(value, np.ndarray) else value
+    return out
+
+
 def _forecast_inputs(
-    state: PrefectureState, budget_share, econ, beh, expected_growth, expected_income_growth
+    state: PrefectureState, budget_share, params, expected_growth, expected_income_growth
 ) -> np.ndarray:
     """The compiled forecast's input table (:data:`FORECAST_STATE` ...), one column per
-    leader in :data:`FORECAST_DTYPE`: a parameter all leaders share repeated, one that
-    ensemble members vary (an array, one value per leader) as it is."""
+    leader in :data:`FORECAST_DTYPE`: the state's rows, then the ``params``
+    (:func:`forecast_parameters`)."""
     states = [
         *(getattr(state, name) for name in FORECAST_STATE),
         budget_share,
         expected_growth,
         expected_income_growth,
     ]
-    params = [
-        *(getattr(econ, name) for name in FORECAST_ECONOMY),
-        *(getattr(beh, name) for name in FORECAST_BEHAVIOUR),
-        *(getattr(beh.natural_scale, name) for name in WELFARE),
-    ]
     table = np.empty((len(states) + len(params), len(state.gdp)), FORECAST_DTYPE)
     table[: len(states)] = states
-    if not any(isinstance(v, np.ndarray) for v in params):  # all shared: one column
-        table[len(states) :] = np.array(params, dtype=FORECAST_DTYPE)[:, None]
-        return table
-    for row, value in zip(table[len(states) :], params, strict=True):
-        row[...] = np.reshape(value, -1) if isinstance(value, np.ndarray) else value
+    table[len(states) :] = params
     return table
 
 

@@ -61,7 +61,7 @@ import numpy as np
 from scipy.special import ndtr
 
 from incentsim.agents import _draws_kernel
-from incentsim.agents._forecast_kernel import choose, utility
+from incentsim.agents._forecast_kernel import choose, same_rows, utility
 from incentsim.agents.columns import column
 from incentsim.agents.fastrng import members
 from incentsim.economy import (
@@ -71,6 +71,7 @@ from incentsim.economy import (
     Forecasts,
     as_single,
     forecast,
+    forecast_parameters,
 )
 from incentsim.indicators import VETO
 from incentsim.rules.evaluation import credit
@@ -487,6 +488,7 @@ def _plan_utility(model, tr, career, intrinsic):
         st.expected_growth,
         st.expected_income_growth,
         member,
+        _forecast_parameters(model),
     )
     pred = single.map(partial(np.asarray, dtype=float))  # the rule and mechanisms: float64
     pred["connected"] = tr["connected"][:, None]
@@ -517,6 +519,18 @@ def _single_plans(model) -> tuple[np.ndarray, np.ndarray]:
             model.member.astype(np.int64),
         )
     return cached[1], cached[2]
+
+
+def _forecast_parameters(model) -> np.ndarray:
+    """:func:`incentsim.economy.forecast_parameters` of the model's forecast sections,
+    made once per model (a model's parameters never change; again if a section is
+    replaced)."""
+    econ, beh = model.forecast_economy, model.forecast_behaviour
+    cached = model.__dict__.get("_forecast_parameters")
+    if cached is None or cached[0] is not econ or cached[1] is not beh:
+        params = forecast_parameters(econ, beh, model.n_prefectures)
+        cached = model._forecast_parameters = (econ, beh, params)
+    return cached[2]
 
 
 def _plan_table(model) -> tuple[np.ndarray, np.ndarray]:
@@ -581,7 +595,7 @@ def _budget_drift(model) -> tuple[np.ndarray, np.ndarray | None]:
     if last is not None:
         table, first = _plan_table(model)
         rows = first + last
-        if np.array_equal(st.shares, table.take(rows, axis=0)[:, :N_USES]):
+        if same_rows(np.ascontiguousarray(st.shares, dtype=float), table, rows):
             return model.plan_drift.reshape(-1, model.plan_drift.shape[-1]), rows
     return _drift(model.plan_columns, st.shares), None
 
