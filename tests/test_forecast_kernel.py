@@ -9,7 +9,7 @@ import copy
 import numpy as np
 import pytest
 
-from incentsim.agents._forecast_kernel import N_INPUTS, choose, utility
+from incentsim.agents._forecast_kernel import N_INPUTS, choose, same_rows, utility
 from incentsim.economy import (
     ENV,
     FORECAST_STATE,
@@ -268,3 +268,12 @@ def test_parameters_made_once_forecast_as_read_each_time(tiny):
     made, read = forecast(*args, st.expected_income_growth, params=params), _forecasts(model)
     for name in read:
         np.testing.assert_array_equal(made[name], read[name], err_msg=name)
+
+
+def test_same_rows_compares_each_row_with_its_row_of_a_table():
+    table = np.arange(12.0).reshape(3, 4)
+    rows = np.array([2, 0], np.int64)
+    assert same_rows(np.ascontiguousarray(table[rows, :3]), table, rows)
+    assert not same_rows(np.ascontiguousarray(table[rows[::-1], :3]), table, rows)
+    assert not same_rows(np.ascontiguousarray(table[rows, :3]), table, rows + 1)  # outside
+    assert not same_rows(np.full((2, 3), np.nan), np.full((3, 4), np.nan), rows)

@@ -79,6 +79,23 @@ def forecast_plans(const float[:, ::1] inputs, const float[:, :, ::1] cand,
                     &out[0, 0, 0])
 
 
+def same_rows(const double[:, ::1] values, const double[:, ::1] table,
+              const int64_t[::1] rows):
+    """Whether each row of ``values`` equals the first ``values.shape[1]`` values of
+    its row ``rows[i]`` of ``table`` (False where a row is outside the table, or the
+    table too narrow)."""
+    cdef Py_ssize_t i, j, n = values.shape[0], width = values.shape[1]
+    if rows.shape[0] != n or table.shape[1] < width:
+        return False
+    for i in range(n):
+        if rows[i] < 0 or rows[i] >= table.shape[0]:
+            return False
+        for j in range(width):
+            if values[i, j] != table[rows[i], j]:
+                return False
+    return True
+
+
 def choose(const double[:, ::1] util, const double[::1] temperature, list streams):
     """Each leader's plan by Gumbel-max, the largest ``util / temperature -
     log(-log(u))`` of its row: ``temperature`` one value per leader or one for all;

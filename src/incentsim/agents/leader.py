@@ -61,7 +61,7 @@ import numpy as np
 from scipy.special import ndtr
 
 from incentsim.agents import _draws_kernel
-from incentsim.agents._forecast_kernel import choose, utility
+from incentsim.agents._forecast_kernel import choose, same_rows, utility
 from incentsim.agents.columns import column
 from incentsim.agents.fastrng import members
 from incentsim.economy import (
@@ -595,7 +595,7 @@ def _budget_drift(model) -> tuple[np.ndarray, np.ndarray | None]:
     if last is not None:
         table, first = _plan_table(model)
         rows = first + last
-        if np.array_equal(st.shares, table.take(rows, axis=0)[:, :N_USES]):
+        if same_rows(np.ascontiguousarray(st.shares, dtype=float), table, rows):
             return model.plan_drift.reshape(-1, model.plan_drift.shape[-1]), rows
     return _drift(model.plan_columns, st.shares), None
 
