@@ -60,6 +60,22 @@ def _stream_copy(pop):
     return bg
 
 
+@pytest.mark.parametrize("per, n_pref, k", [(3, 5, 2), (40, 6, 6)])
+def test_the_kernel_counts_the_columns_of_trust_out_of_zero_one(per, n_pref, k):
+    """The kernel counts the columns of trust (local, central) of each segment holding a
+    value outside [0, 1]: NaN (the rules clip the rest)."""
+    from incentsim.agents.citizens import KERNEL_PARAMETERS
+
+    pop = _population(per, n_pref, k, seed=1)
+    par, _ = _table(n_pref, seed=k)
+    par[KERNEL_PARAMETERS.index("shock"), 1] = np.nan  # every local trust of prefecture 1
+    pop._trust_central[-1] = np.nan  # the last prefecture's last citizen's
+    outside = [None]
+    pop._step_chunk(0, par, outside)
+    assert outside == [2]
+    assert np.isnan(pop._trust_local[per : 2 * per]).all()
+
+
 @pytest.mark.parametrize("per, n_pref, k", [(2, 3, 1), (3, 5, 2), (7, 4, 4), (40, 6, 6), (1, 3, 4)])
 def test_the_kernel_follows_rules_1_to_5(per, n_pref, k):
     """With no income shock and no noise, a year of the compiled kernel gives exactly the
@@ -75,7 +91,9 @@ def test_the_kernel_follows_rules_1_to_5(per, n_pref, k):
     old = {c: getattr(pop, c).copy() for c in ("_income", "_expected_growth", "_trust_local",
                                                "_trust_central")}  # fmt: skip
     stream = _stream_copy(pop)
-    pop._step_chunk(0, par)
+    outside = [None]
+    pop._step_chunk(0, par, outside)
+    assert outside == [0]  # every trust in [0, 1]
 
     def rep(name):  # a parameter of each citizen's prefecture
         return np.repeat(p[name], per)
@@ -123,7 +141,7 @@ def test_the_kernels_shocks_are_fastrngs_normals(n):
     pop.skill[...] = 1.0
     par, _ = _table(1, seed=n, income_sd=1.0, wage=1.0)
     expect = fastrng.normals(_stream_copy(pop), n)
-    pop._step_chunk(0, par)
+    pop._step_chunk(0, par, [None])
     np.testing.assert_allclose(np.log(pop._income.astype(np.float64)), expect, rtol=0, atol=2e-6)
 
 
@@ -143,7 +161,7 @@ def test_the_kernels_sums_are_numpys_row_sums_bit_for_bit(per):
         pop = _population(per, n_pref, 4, seed=seed)
         par, _ = _table(n_pref, seed=seed, adj=1.0, income_sd=2.0, pthr=0.5, wage=1.0)
         for i in range(len(pop._chunks)):
-            pop._step_chunk(i, par)
+            pop._step_chunk(i, par, [None] * len(pop._chunks))
         rows = (n_pref, per)
         signs |= set(np.sign(pop._expected_growth).tolist())
         for k, col in enumerate((pop._satisfaction, pop._expected_growth)):
@@ -163,7 +181,7 @@ def test_the_kernels_sums_of_all_minus_zero_are_numpys_plus_zero():
     pop = _population(10, 2, 2, seed=1)
     par, _ = _table(2, seed=1, adj=0.0)
     pop._expected_growth[...] = -0.0
-    pop._step_chunk(0, par)
+    pop._step_chunk(0, par, [None])
     np.testing.assert_array_equal(_bits(pop._sums[1]), _bits([0.0, 0.0]))
 
 
@@ -172,7 +190,7 @@ def test_very_unhappy_citizens_have_satisfaction_zero_and_very_happy_ones():
     small one, 0: satisfaction 1."""
     pop = _population(50, 2, 2, seed=3)
     par, _ = _table(2, seed=3, base=[-500.0, 500.0])
-    pop._step_chunk(0, par)
+    pop._step_chunk(0, par, [None])
     np.testing.assert_array_equal(pop._satisfaction, np.repeat([0.0, 1.0], 50))
 
 

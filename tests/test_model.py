@@ -585,3 +585,41 @@ def test_scales_move_toward_numpys_within_province_sd_bit_for_bit(tiny):
     expect = np.maximum((1 - a) * before + a * sd, model._scale_floors)
     got = np.stack([st.indicator_scale[name] for name in SCORED])
     assert got.tobytes() == expect.tobytes()
+
+
+@pytest.mark.parametrize("name", ["trust_local", "trust_central"])
+def test_a_trust_the_citizens_step_makes_nan_breaks_the_years_invariant(tiny, name):
+    # the step's own check reads the kernel's count of trusts outside [0, 1]
+    model = IncentModel(tiny, seed=0)
+    model.step()
+    c = model.citizens
+    getattr(c, name)[7] = np.nan  # the kernel's rules carry it into the new trusts
+    with pytest.raises(InvariantError) as info:
+        model.step()
+    assert f"{name} = nan" in str(info.value)
+    assert f"year {model.year}, prefecture {int(c.prefecture[7])}" in str(info.value)
+
+
+def test_citizens_know_their_trusts_in_unit_once_a_step_and_redress_tests_its_own(tiny):
+    model = IncentModel(tiny, seed=0)
+    c, st, n = model.citizens, model.state, model.n_prefectures
+    assert not c.trusts_in_unit()  # no step yet
+    model.step()  # its check read the step's count
+    assert not c.trusts_in_unit()
+
+    def react():
+        c.step(model._wage(), st.services, st.pollution, np.zeros(n), np.zeros(n))
+
+    react()
+    assert c.trusts_in_unit() and not c.trusts_in_unit()
+    react()
+    c.petitioned[:] = True
+    c.redress(1.0, np.random.default_rng(0))  # every petitioner settled, in [0, 1]
+    assert c.trusts_in_unit()
+    react()
+    c.petitioned[:] = True
+    c.trust_central[5] = np.nan  # settled: min(1, nan + credit) is written back
+    c.redress(1.0, np.random.default_rng(0))
+    assert not c.trusts_in_unit()
+    with pytest.raises(InvariantError, match=r"prefecture \d+: trust_central = nan"):
+        model.check_invariants()

@@ -32,7 +32,7 @@ cdef extern from "citizens_kernel.h" nogil:
         const intptr_t *seg_row
         ks_bitgen **streams
     intptr_t ks_scratch_slots(intptr_t n, intptr_t per)
-    void ks_step_chunk(const ks_chunk *c, void *scratch)
+    intptr_t ks_step_chunk(const ks_chunk *c, void *scratch)
     void ks_fill_normals(ks_bitgen *g, uint32_t *u, float *e, intptr_t n)
 
 #: rows of the parameter table (citizens.py's KERNEL_PARAMETERS names them)
@@ -63,8 +63,11 @@ def step_chunk(
     as numpy's ``sum`` of each prefecture's row) and ``petitions`` their counts of
     petitioners (columns as ``par``'s), ``ties`` all random
     ties (chunk-local rows, :meth:`CitizenPopulation._random_ties`), and segment ``s``
-    (chunk rows ``seg_row[s]`` to ``seg_row[s + 1]``) draws from ``streams[s]``."""
+    (chunk rows ``seg_row[s]`` to ``seg_row[s + 1]``) draws from ``streams[s]``.
+    Returns how many of the chunk's segments' columns of trust (local, central) hold a
+    value outside [0, 1] (NaN included), tested by the kernel while they are in cache."""
     cdef ks_chunk c
+    cdef intptr_t outside
     cdef Py_ssize_t n_seg = len(streams)
     if par.shape[0] != N_PARAMS or seg_row.shape[0] != n_seg + 1:
         raise ValueError("parameter table or segments of the wrong shape")
@@ -98,7 +101,8 @@ def step_chunk(
     c.streams = <ks_bitgen **>&bitgens[0]
     cdef float[::1] scratch = _scratch_of(ks_scratch_slots(income.shape[0], per))
     with nogil:
-        ks_step_chunk(&c, &scratch[0])
+        outside = ks_step_chunk(&c, &scratch[0])
+    return outside
 
 
 def normals(bitgen, float[::1] out):

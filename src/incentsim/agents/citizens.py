@@ -113,6 +113,8 @@ class CitizenPopulation:
     trust_local = column("trust_local", F32, "citizen")
     trust_central = column("trust_central", F32, "citizen")
     petitioned = column("petitioned", bool, "citizen")
+    #: every trust known to be in [0, 1] (:meth:`trusts_in_unit`)
+    _trusts_in_unit = False
 
     def __init__(self, model, per_prefecture: int, n_pref: int, rng: Draws):
         self.model = model
@@ -236,15 +238,29 @@ class CitizenPopulation:
         par = np.empty((len(KERNEL_PARAMETERS), self.n_pref), F32)
         for row, name in zip(par, KERNEL_PARAMETERS, strict=True):
             row[...] = values[name]
-        run_chunks(lambda i: self._step_chunk(i, par), len(self._chunks))
+        self._trusts_in_unit = False
+        outside = [0] * len(self._chunks)
+        run_chunks(lambda i: self._step_chunk(i, par, outside), len(self._chunks))
+        self._trusts_in_unit = not any(outside)
 
-    def _step_chunk(self, i: int, par: np.ndarray) -> None:
+    def trusts_in_unit(self) -> bool:
+        """Whether every trust (local and central) is known to be in [0, 1]: the kernel
+        tests them just after writing them (a member's columns still in cache, where a
+        test of the columns would read them all again) and :meth:`redress` tests what it
+        writes. Answered once a step: False until the next step after that (the columns
+        may have been written since), or before any; test the columns then."""
+        known, self._trusts_in_unit = self._trusts_in_unit, False
+        return known
+
+    def _step_chunk(self, i: int, par: np.ndarray, outside: list[int]) -> None:
         """Rules 1-5 of the module docstring for one chunk of whole prefectures (the
-        compiled kernel; each of the chunk's segments draws from its own stream)."""
+        compiled kernel; each of the chunk's segments draws from its own stream); the
+        count of its segments' columns of trust holding a value outside [0, 1] goes to
+        ``outside[i]``."""
         c = self._chunks.chunk(i)
         a, b = c.a, c.b
         seg_row = np.append(c.starts // self.per_prefecture, c.rows[0]).astype(np.intp)
-        step_chunk(
+        outside[i] = step_chunk(
             self._income[a:b],
             self._expected_growth[a:b],
             self._satisfaction[a:b],
@@ -280,10 +296,13 @@ class CitizenPopulation:
         self._satisfaction[settled] = np.maximum(
             self._satisfaction[settled], _at(_f32(floor), rows) if np.ndim(floor) else floor
         )
-        self._trust_central[settled] = np.minimum(
+        moved = np.minimum(
             1.0,
             self._trust_central[settled] + (_at(_f32(credit), rows) if np.ndim(credit) else credit),
         )
+        self._trust_central[settled] = moved
+        if not ((moved >= 0.0) & (moved <= 1.0)).all():  # NaN too
+            self._trusts_in_unit = False
         mended = np.unique(rows)  # the sums of satisfaction of these prefectures moved
         sat = self._satisfaction.reshape(self.n_pref, self.per_prefecture)
         self._sums[0, mended] = sat[mended].sum(axis=1)
