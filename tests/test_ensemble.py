@@ -2,6 +2,8 @@
 split by memory, stepped by run_group, each member equal to its solo run."""
 
 import copy
+import gc
+import weakref
 from pathlib import Path
 
 import pandas as pd
@@ -46,6 +48,30 @@ def test_changing_a_members_frames_leaves_the_others_unchanged(tiny):
     for r, (ts, leaders) in zip(results[1:], before[1:]):
         pd.testing.assert_frame_equal(r.timeseries, ts, check_exact=True)
         pd.testing.assert_frame_equal(r.leaders, leaders, check_exact=True)
+
+
+def test_a_finished_model_is_freed_without_the_garbage_collector(tiny, monkeypatch):
+    import incentsim.api as api
+
+    models = []
+    model_cls = api.IncentModel
+
+    def built(sc, seed):
+        model = model_cls(sc, seed)
+        models.append(weakref.ref(model))
+        return model
+
+    monkeypatch.setattr(api, "IncentModel", built)
+    enabled = gc.isenabled()
+    gc.disable()  # only reference counts may free it
+    try:
+        results = simulate_ensemble([(tiny, seed) for seed in range(3)])
+        assert len(models) == 1
+        assert models[0]() is None
+    finally:
+        if enabled:
+            gc.enable()
+    assert [r.seed for r in results] == [0, 1, 2]
 
 
 def test_grouping_by_world_size_not_by_lever(tiny):

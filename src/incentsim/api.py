@@ -131,7 +131,8 @@ def run_members(
     members (an ensemble); each result equals that seed's run alone, bit for bit.
     ``sc`` is the members' scenario, or one scenario per seed (differing only in
     :data:`incentsim.varying.VARYING` fields). ``progress(done, total)`` counts the
-    model's years."""
+    model's years. The model is released once its results are taken
+    (:meth:`~incentsim.model.IncentModel.release`)."""
     model = IncentModel(sc if isinstance(sc, Scenario) else list(sc), seed=seeds)
     world = model.config.world
     total = world.burn_in + world.horizon
@@ -139,7 +140,9 @@ def run_members(
         model.step()
         if progress is not None:
             progress(i + 1, total)
-    return results_of(model)
+    results = results_of(model)
+    model.release()
+    return results
 
 
 def results_of(model: IncentModel) -> list[SimulationResult]:

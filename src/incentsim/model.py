@@ -160,6 +160,18 @@ class IncentModel(mesa.Model):
         #: (:meth:`member_outcomes` gives a member's outcomes)
         self.record = recording.Record(k, m, w.horizon)
 
+    def release(self) -> None:
+        """Drop everything the model holds, once its results are taken
+        (:func:`incentsim.api.run_members`); the model cannot be used afterwards.
+
+        The model, its populations, upper level and evaluator refer to each other, and
+        Mesa keeps bound methods of the model on it, so a finished model would be freed
+        only when Python's cyclic garbage collector next runs, several ensembles later,
+        and each new ensemble's arrays would fault in fresh pages meanwhile. Without its
+        attributes nothing refers back to the model, and its memory is freed for reuse as
+        soon as the last reference to it goes."""
+        self.__dict__.clear()
+
     @property
     def records(self) -> list[dict]:
         """The outcome rows of the (first) member: a dict a recorded year, its ``year``
