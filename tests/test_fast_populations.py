@@ -250,6 +250,22 @@ def _firm_table(n_pref, seed):
     }
 
 
+@pytest.mark.parametrize("per, n_pref", [(7, 4), (40, 6)])
+def test_the_firms_kernel_counts_segments_with_a_broken_slot(per, n_pref):
+    """The kernel tests its segment's columns as first_broken does, after the year: an
+    alive firm's NaN capital stays NaN (so does its output: the rules carry it)."""
+    from incentsim.agents.firms import ROW
+
+    pop = _firms(per, n_pref, seed=3)
+    table, _ = _firm_table(n_pref, seed=per)
+    i = int(np.flatnonzero(pop.alive)[0])
+    pop._capital[i] = np.nan
+    broken = [None]
+    pop._step_chunk(0, table, np.zeros((len(ROW), n_pref)), [None], broken)
+    assert broken == [1]
+    assert pop.first_broken()[0] >= 0
+
+
 @pytest.mark.parametrize("per, n_pref", [(1, 3), (7, 4), (40, 6), (500, 2)])
 def test_the_firms_kernel_follows_rules_1_to_5(per, n_pref):
     """A year of the compiled firms' step gives the numbers of the rules of
@@ -266,7 +282,9 @@ def test_the_firms_kernel_follows_rules_1_to_5(per, n_pref):
     alive, prod, cap, age = (x.copy() for x in state)
     stream = _stream_copy(pop)
     agg, entrants = np.zeros((len(ROW), n_pref)), [None]
-    pop._step_chunk(0, table, agg, entrants)
+    broken = [None]
+    pop._step_chunk(0, table, agg, entrants, broken)
+    assert broken == [0]  # no slot first_broken would name
 
     def rep(name):  # a parameter of each slot's prefecture
         return np.repeat(p[name], per).astype(np.float64)

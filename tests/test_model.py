@@ -623,3 +623,18 @@ def test_citizens_know_their_trusts_in_unit_once_a_step_and_redress_tests_its_ow
     assert not c.trusts_in_unit()
     with pytest.raises(InvariantError, match=r"prefecture \d+: trust_central = nan"):
         model.check_invariants()
+
+
+def test_firms_know_their_columns_sound_once_a_step(tiny):
+    model = IncentModel(tiny, seed=0)
+    f = model.firms
+    assert not f.columns_sound()  # no step yet
+    model.step()  # its check read the step's answer
+    assert not f.columns_sound()
+    st = model.state
+    f.step(np.ones(model.n_prefectures), st.subsidy_rate, 1.0, st.protection, 1.0)
+    assert f.columns_sound() and not f.columns_sound()
+    dead = int(np.flatnonzero(~f.alive)[0])
+    f.output[dead] = 1.0
+    with pytest.raises(InvariantError, match="output of a dead firm"):
+        model.check_invariants()

@@ -28,8 +28,9 @@ cdef extern from "firms_kernel.h" nogil:
         int n_segments
         const intptr_t *seg_row
         ks_bitgen **streams
+        intptr_t broken
     intptr_t fk_scratch_slots(intptr_t n, intptr_t per)
-    intptr_t fk_step_chunk(const fk_chunk *c, void *scratch)
+    intptr_t fk_step_chunk(fk_chunk *c, void *scratch)
     void fk_first_broken(const float *cap, const float *out, const uint8_t *alive,
                          intptr_t n, intptr_t *bad)
 
@@ -55,7 +56,8 @@ def step_chunk(
     ``agg`` the totals (rows of FirmYear's fields; one column per prefecture of the
     population), and segment ``s`` (chunk rows ``seg_row[s]`` to ``seg_row[s + 1]``)
     draws from ``streams[s]``. Writes the chunk slots entered to ``entered`` (room for
-    every slot) and returns how many."""
+    every slot) and returns how many, and how many segments hold a slot
+    :func:`first_broken` would name (tested while their columns are in cache)."""
     cdef fk_chunk c
     cdef Py_ssize_t n_seg = len(streams)
     if par.shape[0] != N_FPARAMS or seg_row.shape[0] != n_seg + 1:
@@ -81,13 +83,14 @@ def step_chunk(
     c.per = per
     c.n_segments = n_seg
     c.seg_row = &seg_row[0]
+    c.broken = 0
     cdef intptr_t[::1] bitgens = _bitgens(streams)  # alive until the kernel returns
     c.streams = <ks_bitgen **>&bitgens[0]
     cdef float[::1] scratch = _scratch_of(fk_scratch_slots(productivity.shape[0], per))
     cdef intptr_t m
     with nogil:
         m = fk_step_chunk(&c, &scratch[0])
-    return m
+    return m, c.broken
 
 
 def first_broken(const float[::1] capital, const float[::1] output, const uint8_t[::1] alive):

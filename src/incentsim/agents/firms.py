@@ -104,6 +104,8 @@ class FirmPopulation:
     productivity = column("productivity", F32, "firm slot")
     capital = column("capital", F32, "firm slot")
     output = column("output", F32, "firm slot")
+    #: no broken slot found by the last step (:meth:`columns_sound`)
+    _sound = False
 
     def __init__(self, model, per_prefecture: int, env_mult: np.ndarray, rng: Draws):
         self.model = model
@@ -172,6 +174,14 @@ class FirmPopulation:
             kpow.reshape(rows)
         )
 
+    def columns_sound(self) -> bool:
+        """Whether the last yearly step's kernel found no slot :meth:`first_broken` would
+        name (testing each segment's columns while they were in cache, where
+        :meth:`first_broken` reads them all again). Answered once a step: False until the
+        next step after that (the columns may have been written since), or before any."""
+        known, self._sound = self._sound, False
+        return known
+
     def first_broken(self) -> tuple[int, int]:
         """The first slot whose capital is negative, infinite or NaN, and the first dead
         slot whose output is not 0 (each -1 where there is none): one compiled pass over
@@ -223,21 +233,28 @@ class FirmPopulation:
             row[...] = values[name]
         agg = np.zeros((len(ROW), n_pref))
         entrants: list[np.ndarray] = [np.empty(0, np.intp)] * len(self._chunks)
-        run_chunks(lambda i: self._step_chunk(i, table, agg, entrants), len(self._chunks))
+        broken = [0] * len(self._chunks)
+        self._sound = False
+        run_chunks(lambda i: self._step_chunk(i, table, agg, entrants, broken), len(self._chunks))
+        self._sound = not any(broken)
         slots = np.concatenate(entrants)
         if len(slots):
             self.firm_id[slots] = np.arange(self._next_id, self._next_id + len(slots))
             self._next_id += len(slots)
         return FirmYear(**{name: agg[i] for name, i in ROW.items()})
 
-    def _step_chunk(self, i: int, table: np.ndarray, agg: np.ndarray, entrants: list) -> None:
+    def _step_chunk(
+        self, i: int, table: np.ndarray, agg: np.ndarray, entrants: list, broken: list[int]
+    ) -> None:
         """Rules 1-5 of the module docstring for one chunk of whole prefectures (the
-        compiled kernel; each of the chunk's segments draws from its own stream)."""
+        compiled kernel; each of the chunk's segments draws from its own stream); its
+        entrants' slots go to ``entrants[i]``, the count of its segments holding a slot
+        :meth:`first_broken` would name to ``broken[i]``."""
         c = self._chunks.chunk(i)
         a, b, per = c.a, c.b, self.per_prefecture
         seg_row = np.append(c.starts // per, c.rows[0]).astype(np.intp)
         entered = np.empty(b - a, np.intp)
-        m = step_chunk(
+        m, broken[i] = step_chunk(
             self._productivity[a:b],
             self._capital[a:b],
             self._output[a:b],

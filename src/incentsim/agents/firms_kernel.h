@@ -64,6 +64,8 @@ typedef struct {
     int n_segments;
     const intptr_t *seg_row;
     ks_bitgen **streams;
+    /* out: how many segments have a slot fk_first_broken finds */
+    intptr_t broken;
 } fk_chunk;
 
 /* The float64 sum of n floats: eight running sums (slot j into sum j % 8, in order),
@@ -273,12 +275,37 @@ KS_INLINE intptr_t fk_scratch_slots(intptr_t n, intptr_t per) {
     return 2 * n + 1 + N_SUMS * per;
 }
 
+/* The invariants of the firms' columns (incentsim.model's _check_agents), in one pass
+ * over n slots: bad[0] the first slot whose capital is negative, infinite or NaN (-0 is
+ * not negative), bad[1] the first dead slot whose output is not 0; -1 where none. Slots
+ * are tested in blocks of 1024 without branches (vectorised), a block with a broken
+ * slot then slot by slot. */
+KS_CLONES static void fk_first_broken(const float *restrict cap, const float *restrict out,
+                                      const uint8_t *restrict alive, intptr_t n,
+                                      intptr_t *bad) {
+    bad[0] = bad[1] = -1;
+    for (intptr_t at = 0; at < n && (bad[0] < 0 || bad[1] < 0); at += 1024) {
+        const intptr_t end = n - at < 1024 ? n : at + 1024;
+        int broken = 0;
+        for (intptr_t i = at; i < end; i++)
+            broken |= (((cap[i] >= 0.0f) & (cap[i] <= FLT_MAX)) == 0)
+                      | ((alive[i] == 0) & (out[i] != 0.0f));
+        for (intptr_t i = at; broken && i < end; i++) {
+            if (bad[0] < 0 && !(cap[i] >= 0.0f && cap[i] <= FLT_MAX))
+                bad[0] = i;
+            if (bad[1] < 0 && !alive[i] && out[i] != 0.0f)
+                bad[1] = i;
+        }
+    }
+}
+
 /* The year of one chunk, segment by segment (each draws from its own stream): the
  * segment's normals first, then prefecture by prefecture rules 1-3, the prefecture's
  * totals, and its exits; then the segment's entry. `scratch`: at least
  * fk_scratch_slots 4-byte slots (a segment's words, its normals, a prefecture's terms
- * of the totals). Returns how many slots were entered (c->entered). */
-KS_CLONES static intptr_t fk_step_chunk(const fk_chunk *c, void *scratch) {
+ * of the totals); last the segment's invariants (fk_first_broken), counted in
+ * c->broken (zero before). Returns how many slots were entered (c->entered). */
+KS_CLONES static intptr_t fk_step_chunk(fk_chunk *c, void *scratch) {
     const intptr_t n = c->rows * c->per, per = c->per, stride = c->stride;
     uint32_t *u = scratch;
     float *e = (float *)(u + n + 1), *sums = e + n;
@@ -309,32 +336,11 @@ KS_CLONES static intptr_t fk_step_chunk(const fk_chunk *c, void *scratch) {
                 c->protected_ + a, c->alive + a, c->output + a);
         }
         m += fk_entry(c, c->streams[s], a0, size, u, e, c->entered + m);
+        intptr_t bad[2]; /* the segment's invariants, while its columns are in cache */
+        fk_first_broken(c->capital + a0, c->output + a0, c->alive + a0, size, bad);
+        c->broken += bad[0] >= 0 || bad[1] >= 0;
     }
     return m;
-}
-
-/* The invariants of the firms' columns (incentsim.model's _check_agents), in one pass
- * over n slots: bad[0] the first slot whose capital is negative, infinite or NaN (-0 is
- * not negative), bad[1] the first dead slot whose output is not 0; -1 where none. Slots
- * are tested in blocks of 1024 without branches (vectorised), a block with a broken
- * slot then slot by slot. */
-KS_CLONES static void fk_first_broken(const float *restrict cap, const float *restrict out,
-                                      const uint8_t *restrict alive, intptr_t n,
-                                      intptr_t *bad) {
-    bad[0] = bad[1] = -1;
-    for (intptr_t at = 0; at < n && (bad[0] < 0 || bad[1] < 0); at += 1024) {
-        const intptr_t end = n - at < 1024 ? n : at + 1024;
-        int broken = 0;
-        for (intptr_t i = at; i < end; i++)
-            broken |= (((cap[i] >= 0.0f) & (cap[i] <= FLT_MAX)) == 0)
-                      | ((alive[i] == 0) & (out[i] != 0.0f));
-        for (intptr_t i = at; broken && i < end; i++) {
-            if (bad[0] < 0 && !(cap[i] >= 0.0f && cap[i] <= FLT_MAX))
-                bad[0] = i;
-            if (bad[1] < 0 && !alive[i] && out[i] != 0.0f)
-                bad[1] = i;
-        }
-    }
 }
 
 #endif
