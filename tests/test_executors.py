@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import math
 import os
+import platform
 import signal
 import threading
 import time
@@ -15,8 +16,8 @@ import pandas as pd
 import pytest
 from cli_helpers import FAST, FAST_OVERRIDES, ROOT, incentsim as run_cli
 
-from incentsim import load_scenario
-from incentsim.runs.executors import Task, execute
+from incentsim import allocator, load_scenario
+from incentsim.runs.executors import Task, _dask_client, execute
 from incentsim.runs.results import load_runs
 
 
@@ -202,3 +203,23 @@ def test_kept_leader_panels_are_the_stored_ones(tmp_path, executor):
         assert len(stored) > 0
         pd.testing.assert_frame_equal(r.leaders, stored, check_exact=True)
         pd.testing.assert_frame_equal(r2.leaders, stored, check_exact=True)
+
+
+@pytest.mark.skipif(
+    platform.system() != "Linux" or platform.libc_ver()[0] != "glibc", reason="glibc only"
+)
+def test_a_local_dask_cluster_leaves_malloc_tuning_to_incentsim(monkeypatch):
+    # distributed sets MALLOC_TRIM_THRESHOLD_ for its workers by writing it into the
+    # parent's environment: incentsim.allocator then took it for the user's setting, in
+    # the workers and in every later model of this process
+    monkeypatch.delenv("MALLOC_TRIM_THRESHOLD_", raising=False)
+    client, cluster = _dask_client(None, 1)
+    try:
+        in_workers = client.run(
+            lambda: (allocator.keep_freed_memory(), "MALLOC_TRIM_THRESHOLD_" in os.environ)
+        )
+    finally:
+        client.close()
+        cluster.close()
+    assert "MALLOC_TRIM_THRESHOLD_" not in os.environ
+    assert list(in_workers.values()) == [(True, False)]

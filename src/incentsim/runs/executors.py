@@ -637,13 +637,18 @@ _STOP_TIMEOUT = 60.0  # seconds to wait for Dask runs in flight to store themsel
 def _dask_client(scheduler: str | None, jobs: int):
     """A Dask client of the scheduler at ``scheduler``, or of a new ``LocalCluster`` of
     ``jobs`` one-thread workers on loopback; ``(client, cluster or None)``."""
+    import dask
     from distributed import Client, LocalCluster
 
     logging.getLogger("distributed").setLevel(logging.WARNING)
     hide_sync_cancel_race()
     if scheduler:
         return Client(scheduler, timeout="20s"), None
-    with interrupts.ignored_by_children():
+    # distributed's nanny writes its workers' MALLOC_TRIM_THRESHOLD_ into this
+    # process's environment before spawning them; unset, the workers (and later models
+    # here) keep incentsim.allocator's tuning instead of taking it for the user's own
+    unset_trim = {"distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_": None}
+    with interrupts.ignored_by_children(), dask.config.set(unset_trim):
         cluster = LocalCluster(
             n_workers=jobs,
             threads_per_worker=1,
