@@ -179,24 +179,38 @@ def _instrument(model_mod, upper_cls, firms_cls, citizens_cls) -> _Timer:
 
 
 def _capture_model(model_mod) -> dict:
-    """Patch ``IncentModel.__init__`` so the model built by ``simulate`` is kept."""
+    """Patch ``IncentModel.__init__`` so the sizes of the model built by ``simulate``
+    are kept (:func:`_model_sizes`: taken once it is built, as the model is released
+    when its run ends)."""
     captured = {}
     orig_init = model_mod.IncentModel.__init__
 
     def init(self, *a, **k):
         orig_init(self, *a, **k)
-        captured["model"] = self
+        captured["sizes"] = _model_sizes(self)
 
     # the constructor wrapped in place, as _Timer.wrap does
     model_mod.IncentModel.__init__ = init  # type: ignore[method-assign]
     return captured
 
 
-def _run_metrics(scale, seed, sc, res, m, timer, total, *, import_s, peak, rss_before) -> dict:
-    """The row of measurements of one timed run (sizes, seconds per phase, memory)."""
+def _model_sizes(m) -> dict:
+    """A built model's prefectures, firms and citizens and its :func:`bytes_per_agent`
+    (none of which change as it runs)."""
+    return {
+        "prefectures": m.n_prefectures,
+        "firms": len(m.firms.prefecture),
+        "citizens": len(m.citizens.prefecture),
+        "bytes_per_agent": bytes_per_agent(m),
+    }
+
+
+def _run_metrics(scale, seed, sc, res, sizes, timer, total, *, import_s, peak, rss_before) -> dict:
+    """The row of measurements of one timed run (``sizes``: :func:`_model_sizes`,
+    seconds per phase, memory)."""
     w = sc.world
     n_years = timer.calls["year"]
-    n_firms, n_citizens = len(m.firms.prefecture), len(m.citizens.prefecture)
+    n_firms, n_citizens = sizes["firms"], sizes["citizens"]
     agents = n_firms + n_citizens
     s = timer.seconds
     per_year = s["year"] / n_years
@@ -204,7 +218,7 @@ def _run_metrics(scale, seed, sc, res, m, timer, total, *, import_s, peak, rss_b
     return {
         "scale": scale,
         "seed": seed,
-        "prefectures": m.n_prefectures,
+        "prefectures": sizes["prefectures"],
         "firms": n_firms,
         "citizens": n_citizens,
         "agents": agents,
@@ -229,7 +243,7 @@ def _run_metrics(scale, seed, sc, res, m, timer, total, *, import_s, peak, rss_b
         / n_years,
         "peak_memory_mib": peak,
         "rss_after_import_mib": rss_before,
-        "bytes_per_agent": bytes_per_agent(m),
+        "bytes_per_agent": sizes["bytes_per_agent"],
         "threads": __import__("incentsim.agents.fastrng", fromlist=["n_threads"]).n_threads(),
     }
 
@@ -258,7 +272,7 @@ def measure_run(scale: str, years: int | None, seed: int) -> dict:
         seed,
         sc,
         res,
-        captured["model"],
+        captured["sizes"],
         timer,
         total,
         import_s=import_s,
