@@ -1,6 +1,7 @@
 """The compiled leaders' forecast, utility and choice (agents/forecast_kernel.h): the
 economy's formulas computed in double precision, an ensemble member's forecasts
-against its run alone, the utility and the Gumbel-max choice against numpy's."""
+against its run alone, the utility and the Gumbel-max choice against numpy's; the
+peers' z-scores of forecasts against numpy's, bit for bit."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ import copy
 import numpy as np
 import pytest
 
-from incentsim.agents._forecast_kernel import N_INPUTS, choose, same_rows, utility
+from incentsim.agents._forecast_kernel import N_INPUTS, choose, peer_z, same_rows, utility
 from incentsim.economy import (
     ENV,
     FORECAST_STATE,
@@ -277,3 +278,30 @@ def test_same_rows_compares_each_row_with_its_row_of_a_table():
     assert not same_rows(np.ascontiguousarray(table[rows[::-1], :3]), table, rows)
     assert not same_rows(np.ascontiguousarray(table[rows, :3]), table, rows + 1)  # outside
     assert not same_rows(np.full((2, 3), np.nan), np.full((3, 4), np.nan), rows)
+
+
+def _awkward(rng, shape, dtype) -> np.ndarray:
+    """Random values of ``dtype`` with infinities, nans, signed zeros and denormals."""
+    tiny = np.finfo(dtype).smallest_subnormal
+    specials = np.array([np.inf, -np.inf, np.nan, 0.0, -0.0, tiny, -tiny, 3 * tiny], dtype)
+    x = (rng.normal(size=shape) * 10.0 ** rng.integers(-40, 40, shape)).astype(dtype)
+    at = rng.random(shape) < 0.2
+    x[at] = rng.choice(specials, int(at.sum()))
+    return x
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("shape", [(37, 23), (5, 1), (0, 4), (3, 0)])
+def test_peer_z_is_numpys_difference_over_the_scale_bit_for_bit(dtype, shape):
+    rng = np.random.default_rng(7)
+    x = _awkward(rng, shape, dtype)
+    mean, scale = (_awkward(rng, (shape[0], 1), np.float64) for _ in range(2))
+    expected = (x.astype(float) - mean) / scale
+    z = peer_z(x, mean, scale)
+    assert z.dtype == np.float64 and z.shape == shape
+    np.testing.assert_array_equal(z.view(np.uint64), expected.view(np.uint64))
+
+
+def test_peer_z_refuses_columns_not_one_per_row():
+    with pytest.raises(ValueError, match="one column per row"):
+        peer_z(np.zeros((3, 2)), np.zeros((2, 1)), np.ones((3, 1)))

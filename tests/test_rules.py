@@ -278,6 +278,8 @@ def test_z_is_the_difference_over_the_scale_whatever_the_shapes_and_types():
     cases = [  # (value, peer mean, scale)
         (x, col, np.abs(col) + 0.5),  # the forecasts' context: columns
         (x[:, :1], col, np.abs(col) + 0.5),
+        (x.astype(np.float32), col, np.abs(col) + 0.5),  # single-precision forecasts
+        (np.asfortranarray(x), col, np.abs(col) + 0.5),
         (x[:, 0], col[:, 0], np.abs(col[:, 0]) + 0.5),  # the evaluation's: rows
         (x, col, row),  # a scale of another shape: broadcast past the difference
         (x.astype(np.float32), col.astype(np.float32), np.float64(0.3)),

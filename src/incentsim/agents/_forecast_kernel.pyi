@@ -1,4 +1,4 @@
-"""Types of the compiled leaders' forecasts and choice (_forecast_kernel.pyx)."""
+"""Types of the compiled leaders' forecasts, choice and z-scores (_forecast_kernel.pyx)."""
 
 import numpy as np
 
@@ -26,3 +26,4 @@ def utility(
     drift_rows: np.ndarray | None = None,
     borrow_rows: np.ndarray | None = None,
 ) -> np.ndarray: ...
+def peer_z(x: np.ndarray, mean: np.ndarray, scale: np.ndarray) -> np.ndarray: ...

@@ -1,10 +1,12 @@
 # cython: language_level=3, boundscheck=False, wraparound=False, initializedcheck=False
 """The leaders' forecasts of their candidate plans and their choice among them, compiled
 (forecast_kernel.h: the formulas; this module hands it the input table, the plans and
-the outputs, or the utilities and the random streams)."""
+the outputs, or the utilities and the random streams); and the forecasts' z-scores
+among peers that the promotion rules read (:func:`peer_z`)."""
 
 include "_kernel_common.pxi"
 
+cimport cython
 from libc.stdint cimport int64_t, intptr_t
 
 
@@ -167,4 +169,29 @@ def utility(
     u.budget_step, u.borrowing_step = budget_inertia.shape[0] > 1, borrowing_inertia.shape[0] > 1
     with nogil:
         fc_utility(&u, &view[0, 0])
+    return out
+
+
+ctypedef fused _real:
+    float
+    double
+
+
+@cython.cdivision(True)
+def peer_z(const _real[:, ::1] x, const double[:, ::1] mean, const double[:, ::1] scale):
+    """``(x - mean) / scale`` for a leaders x plans ``x`` (float32 or float64) and
+    float64 (leaders, 1) columns ``mean`` and ``scale``, as a new float64 array: each
+    value widened, less its row's mean, over its row's scale, one rounding each (the
+    bits of numpy's ``(x.astype(float) - mean) / scale``), in one pass."""
+    cdef Py_ssize_t i, j, rows = x.shape[0], cols = x.shape[1]
+    cdef double m, s
+    if mean.shape[0] != rows or scale.shape[0] != rows or mean.shape[1] != 1 or scale.shape[1] != 1:
+        raise ValueError("mean and scale must be one column per row of x")
+    out = np.empty((rows, cols))
+    cdef double[:, ::1] z = out
+    with nogil:
+        for i in range(rows):
+            m, s = mean[i, 0], scale[i, 0]
+            for j in range(cols):
+                z[i, j] = (<double>x[i, j] - m) / s
     return out

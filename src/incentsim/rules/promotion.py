@@ -33,6 +33,7 @@ from typing import ClassVar
 import numpy as np
 from scipy.special import ndtr
 
+from incentsim.agents._forecast_kernel import peer_z
 from incentsim.indicators import NAMES as INDICATORS, WEIGHTED as WEIGHTED_INDICATORS
 
 __all__ = ["INDICATORS", "WEIGHTED_INDICATORS", "PROMOTION_RULES", "EvalContext", "PromotionRule"]
@@ -58,14 +59,43 @@ class EvalContext:
     target: np.ndarray | float = 0.0
 
     def z(self, ind: Indicators, name: str) -> np.ndarray:
-        """Indicator ``name`` relative to peers, in peer standard deviations. Where the
-        scale has the peer mean's shape (as in the model's contexts) the difference's
-        array, still in cache, takes the quotient: the same numbers, one array fewer."""
-        mean, scale = self.peer_mean[name], self.scale[name]
-        z = np.subtract(ind[name], mean)
+        """Indicator ``name`` relative to peers, in peer standard deviations. A (rows,
+        columns) indicator with a float64 column of means and of scales (the leaders'
+        forecasts of their plans) takes one compiled pass
+        (:func:`~incentsim.agents._forecast_kernel.peer_z`: the same bits); otherwise,
+        where the scale has the peer mean's shape (as in the model's contexts) the
+        difference's array, still in cache, takes the quotient: the same numbers, one
+        array fewer."""
+        x, mean, scale = ind[name], self.peer_mean[name], self.scale[name]
+        compiled = _compiled_z(x, mean, scale)
+        if compiled is not None:
+            return compiled
+        z = np.subtract(x, mean)
         if z.dtype == np.float64 and z.ndim and np.shape(scale) == np.shape(mean):
             return np.divide(z, scale, out=z)
         return z / scale
+
+
+def _compiled_z(x, mean, scale) -> np.ndarray | None:
+    """:func:`peer_z` of ``x``, ``mean`` and ``scale`` if ``x`` is a C-ordered float32 or
+    float64 (rows, columns) array and ``mean`` and ``scale`` C-ordered float64 (rows, 1)
+    columns (what it takes), else ``None``."""
+    if not (
+        isinstance(x, np.ndarray) and isinstance(mean, np.ndarray) and isinstance(scale, np.ndarray)
+    ):
+        return None
+    if (
+        x.ndim == 2
+        and x.dtype in _PEER_Z_DTYPES
+        and mean.dtype == scale.dtype == np.float64
+        and mean.shape == scale.shape == (x.shape[0], 1)
+        and all(a.flags.c_contiguous for a in (x, mean, scale))
+    ):
+        return peer_z(x, mean, scale)
+    return None
+
+
+_PEER_Z_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
 
 
 class PromotionRule:
