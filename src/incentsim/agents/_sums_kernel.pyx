@@ -3,10 +3,11 @@
 ``x.sum()`` of contiguous values: blocks of at most 128 values, each summed with eight
 accumulators, halves split at multiples of eight, added to a zero), the same bits, in
 one call for many sums (:func:`segment_sums`) or with the eight float32 accumulators one
-vector register where numpy's loop adds them one by one (:func:`row_sums`). The
-recording uses them (:mod:`incentsim.recording`: national means of citizens' columns,
-per-member means of the promoted's abilities). And sums as ``np.bincount`` makes them,
-value after value (:func:`ordered_row_sums`: the model's set-up totals of firms, per
+vector register where numpy's loop adds them one by one (:func:`row_sums`). Used by the
+recording (national means of citizens' columns, per-member means of the promoted's
+abilities), the upper level's province means, the model's indicator scales and budget
+check, and the citizens' set-up sums. And sums as ``np.bincount`` makes them, value
+after value (:func:`ordered_row_sums`: the model's and the firms' set-up totals, per
 prefecture)."""
 
 import numpy as np
