@@ -271,7 +271,7 @@ def test_registry_get_returns_the_class_or_none():
 
 
 def test_z_is_the_difference_over_the_scale_whatever_the_shapes_and_types():
-    """Divided in place or not, ``z`` gives the numbers (and type) of
+    """Compiled or not, ``z`` gives the numbers (and type) of
     ``(value - peer mean) / scale``, and leaves the indicator and the context alone."""
     rng = np.random.default_rng(2)
     x, col, row = rng.normal(size=(6, 5)), rng.normal(size=(6, 1)), rng.uniform(1, 2, (1, 5))

@@ -62,18 +62,12 @@ class EvalContext:
         """Indicator ``name`` relative to peers, in peer standard deviations. A (rows,
         columns) indicator with a float64 column of means and of scales (the leaders'
         forecasts of their plans) takes one compiled pass
-        (:func:`~incentsim.agents._forecast_kernel.peer_z`: the same bits); otherwise,
-        where the scale has the peer mean's shape (as in the model's contexts) the
-        difference's array, still in cache, takes the quotient: the same numbers, one
-        array fewer."""
+        (:func:`~incentsim.agents._forecast_kernel.peer_z`: the same bits)."""
         x, mean, scale = ind[name], self.peer_mean[name], self.scale[name]
         compiled = _compiled_z(x, mean, scale)
         if compiled is not None:
             return compiled
-        z = np.subtract(x, mean)
-        if z.dtype == np.float64 and z.ndim and np.shape(scale) == np.shape(mean):
-            return np.divide(z, scale, out=z)
-        return z / scale
+        return (np.asarray(x) - mean) / scale
 
 
 def _compiled_z(x, mean, scale) -> np.ndarray | None:
