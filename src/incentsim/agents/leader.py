@@ -505,20 +505,27 @@ def _plan_utility(model, tr, career, intrinsic):
     return single, pred, ctx, util
 
 
+def _per_model(model, name: str, sources: tuple, make):
+    """``make()``, made once per model and kept as its attribute ``name`` (with the
+    ``sources`` it was made from: made again if one of them is replaced)."""
+    cached = model.__dict__.get(name)
+    if cached is None or any(a is not b for a, b in zip(cached[0], sources, strict=True)):
+        cached = (sources, make())
+        setattr(model, name, cached)
+    return cached[1]
+
+
 def _single_plans(model) -> tuple[np.ndarray, np.ndarray]:
     """Each member's plans of ``model.plan_columns`` in the forecasts' precision,
     (N_USES + 1, members, plans), and each leader's member: its row (cast once per
     model: a model's plans never change; one row per member, not per prefecture)."""
-    cached = model.__dict__.get("_single_plans")
-    if cached is None or cached[0] is not model.plan_columns:
+
+    def make():
         cols = model.plan_columns
         cols = cols.reshape(len(cols), model.n_members, -1, cols.shape[-1])[:, :, 0]
-        cached = model._single_plans = (
-            model.plan_columns,
-            np.ascontiguousarray(cols, dtype=FORECAST_DTYPE),
-            model.member.astype(np.int64),
-        )
-    return cached[1], cached[2]
+        return np.ascontiguousarray(cols, dtype=FORECAST_DTYPE), model.member.astype(np.int64)
+
+    return _per_model(model, "_single_plans", (model.plan_columns,), make)
 
 
 def _forecast_parameters(model) -> np.ndarray:
@@ -526,11 +533,12 @@ def _forecast_parameters(model) -> np.ndarray:
     made once per model (a model's parameters never change; again if a section is
     replaced)."""
     econ, beh = model.forecast_economy, model.forecast_behaviour
-    cached = model.__dict__.get("_forecast_parameters")
-    if cached is None or cached[0] is not econ or cached[1] is not beh:
-        params = forecast_parameters(econ, beh, model.n_prefectures)
-        cached = model._forecast_parameters = (econ, beh, params)
-    return cached[2]
+    return _per_model(
+        model,
+        "_forecast_parameters",
+        (econ, beh),
+        partial(forecast_parameters, econ, beh, model.n_prefectures),
+    )
 
 
 def _plan_table(model) -> tuple[np.ndarray, np.ndarray]:
@@ -538,16 +546,13 @@ def _plan_table(model) -> tuple[np.ndarray, np.ndarray]:
     and each leader's member's first row of it: leader ``l``'s plan ``c`` is row
     ``first[l] + c`` (the rows of ``model.plans``, without its copy per prefecture);
     made once per model (a model's plans never change)."""
-    cached = model.__dict__.get("_plan_table")
-    if cached is None or cached[0] is not model.plans:
+
+    def make():
         plans = model.plans.reshape(model.n_members, -1, *model.plans.shape[1:])[:, 0]
         first = model.member.astype(np.int64) * plans.shape[1]
-        cached = model._plan_table = (
-            model.plans,
-            np.ascontiguousarray(plans).reshape(-1, plans.shape[-1]),
-            first,
-        )
-    return cached[1], cached[2]
+        return np.ascontiguousarray(plans).reshape(-1, plans.shape[-1]), first
+
+    return _per_model(model, "_plan_table", (model.plans,), make)
 
 
 def _utility(model, career, score, welfare: np.ndarray, intrinsic) -> np.ndarray:
