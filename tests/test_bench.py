@@ -151,3 +151,21 @@ def test_without_the_source_tree_the_naive_reference_is_skipped(tmp_path, monkey
     assert r["naive"] is None and r["naive_speedup"] is None
     assert r["targets"]["naive_speedup"]["met"] is None
     assert "not installed" in bench.table(r)
+
+
+def test_the_timed_ensemble_follows_a_warm_up_ensemble(monkeypatch):
+    """Neither way is timed cold: an ensemble of K other seeds runs first (the first
+    ensemble of a process pays the heap's first pages: 6-10 % of its CPU at small scale)."""
+    import incentsim.ensemble as ens
+
+    real = ens.simulate_ensemble
+    calls: list[list[int]] = []
+
+    def recording(pairs, *args, **kwargs):
+        calls.append([s for _, s in pairs])
+        return real(pairs, *args, **kwargs)
+
+    monkeypatch.setattr(ens, "simulate_ensemble", recording)
+    out = bench.measure_ensemble("small", 1, 5, 3)
+    assert calls == [[8, 9, 10], [5, 6, 7]]
+    assert out["ensemble_identical"] is True

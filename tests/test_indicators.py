@@ -78,6 +78,24 @@ def test_a_forecast_is_made_once_when_first_read_and_listed_before():
     assert list(pred) == ["firm_survey"] and made == ["survey"]
 
 
+def test_widened_forecasts_are_float64_and_narrow_reads_what_they_widen():
+    """``widened`` gives float64 copies made when read; ``narrow`` gives the float32
+    forecast they widen (the same numbers) until the entry is replaced or deleted."""
+    single = Forecasts({"growth": np.float32([[0.1, 0.2]]), "debt": np.float32([[3.0]])}, {})
+    pred = single.widened()
+    assert pred.narrow("growth") is single["growth"]
+    assert pred["growth"].dtype == np.float64
+    assert np.array_equal(pred["growth"], single["growth"].astype(float))
+    pred["connected"] = np.ones((1, 1))
+    assert pred.narrow("connected") is pred["connected"]
+    pred["growth"] = np.zeros((1, 2))
+    assert pred.narrow("growth") is pred["growth"]
+    del pred["debt"]
+    with pytest.raises(KeyError):
+        pred.narrow("debt")
+    assert single.narrow("debt") is single["debt"]  # not widened: as read
+
+
 def test_budget_inertia_gathered_from_the_plans_equals_it_computed(tiny):
     model = IncentModel(tiny, seed=[0, 1])
     st = model.state

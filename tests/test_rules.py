@@ -3,6 +3,7 @@
 import numpy as np
 import pytest
 
+from incentsim.economy import Forecasts
 from incentsim.rules.promotion import INDICATORS, PROMOTION_RULES, EvalContext
 from incentsim.scenario import load_scenario
 
@@ -295,3 +296,17 @@ def test_z_is_the_difference_over_the_scale_whatever_the_shapes_and_types():
         assert np.shape(got) == np.shape(want) and np.result_type(got) == want.dtype
         assert np.asarray(got).tobytes() == np.asarray(want).tobytes()
         assert np.array_equal(value, before)
+
+
+def test_z_of_widened_forecasts_is_z_of_their_float64_values():
+    """Forecasts widened from float32 (the leaders') give the bits of their float64
+    values, compiled (read before widening) or not (scalars: from the float64, as float32
+    less a Python float would stay float32)."""
+    rng = np.random.default_rng(3)
+    single = Forecasts({"growth": rng.normal(size=(6, 5)).astype(np.float32)}, {})
+    col = rng.normal(size=(6, 1))
+    for mean, scale in ((col, np.abs(col) + 0.5), (col, 0.3), (0.1, 0.3)):
+        ctx = EvalContext(peer_mean={"growth": mean}, scale={"growth": scale})
+        want = ctx.z({"growth": single["growth"].astype(float)}, "growth")
+        got = ctx.z(single.widened(), "growth")
+        assert got.dtype == np.float64 and got.tobytes() == want.tobytes()

@@ -535,10 +535,17 @@ class Forecasts(MutableMapping):
     """Forecast indicators by name: (leaders, plans) arrays, or what broadcasts to them.
     An entry given as a function (``lazy``) is made the first time it is read, so an
     indicator that no rule, mechanism or welfare term reads costs nothing; iterating
-    lists every name, made or not."""
+    lists every name, made or not. ``narrow``: for some entries, the single-precision
+    arrays they are widened from (:meth:`widened`; :meth:`narrow` reads them)."""
 
-    def __init__(self, values: dict, lazy: dict[str, Callable[[], np.ndarray]]) -> None:
+    def __init__(
+        self,
+        values: dict,
+        lazy: dict[str, Callable[[], np.ndarray]],
+        narrow: Forecasts | None = None,
+    ) -> None:
         self._values, self._lazy = dict(values), dict(lazy)
+        self._narrow = {} if narrow is None else {k: narrow for k in self._lazy}
 
     def __getitem__(self, key: str):
         if key not in self._values:
@@ -547,9 +554,11 @@ class Forecasts(MutableMapping):
 
     def __setitem__(self, key: str, value) -> None:
         self._lazy.pop(key, None)
+        self._narrow.pop(key, None)
         self._values[key] = value
 
     def __delitem__(self, key: str) -> None:
+        self._narrow.pop(key, None)
         if self._lazy.pop(key, None) is None:
             del self._values[key]
 
@@ -565,6 +574,20 @@ class Forecasts(MutableMapping):
     def map(self, fn: Callable[[np.ndarray], np.ndarray]) -> Forecasts:
         """``fn`` of every forecast, each made when first read."""
         return Forecasts({}, {k: partial(lambda k: fn(self[k]), k) for k in self})
+
+    def widened(self) -> Forecasts:
+        """Every forecast in float64, each widened when first read; their
+        :meth:`narrow` values are these forecasts (float32 widens exactly: the same
+        numbers)."""
+        return Forecasts(
+            {}, {k: partial(lambda k: np.asarray(self[k], dtype=float), k) for k in self}, self
+        )
+
+    def narrow(self, key: str):
+        """The forecast ``key`` before widening (:meth:`widened`: the same numbers,
+        without making the float64 copy), or as read where it was not widened."""
+        source = self._narrow.get(key)
+        return self[key] if source is None else source[key]
 
 
 # ----------------------------------------------------------------- residents and firms

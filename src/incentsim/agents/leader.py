@@ -490,7 +490,7 @@ def _plan_utility(model, tr, career, intrinsic):
         member,
         _forecast_parameters(model),
     )
-    pred = single.map(partial(np.asarray, dtype=float))  # the rule and mechanisms: float64
+    pred = single.widened()  # the rule and mechanisms: float64 (z: from float32)
     pred["connected"] = tr["connected"][:, None]
     pred["age"] = (tr["age"] + tr["k"])[:, None]
     ctx = model.upper.forecast_context()

@@ -34,6 +34,7 @@ import numpy as np
 from scipy.special import ndtr
 
 from incentsim.agents._forecast_kernel import peer_z
+from incentsim.economy import Forecasts
 from incentsim.indicators import NAMES as INDICATORS, WEIGHTED as WEIGHTED_INDICATORS
 
 __all__ = ["INDICATORS", "WEIGHTED_INDICATORS", "PROMOTION_RULES", "EvalContext", "PromotionRule"]
@@ -62,12 +63,15 @@ class EvalContext:
         """Indicator ``name`` relative to peers, in peer standard deviations. A (rows,
         columns) indicator with a float64 column of means and of scales (the leaders'
         forecasts of their plans) takes one compiled pass
-        (:func:`~incentsim.agents._forecast_kernel.peer_z`: the same bits)."""
-        x, mean, scale = ind[name], self.peer_mean[name], self.scale[name]
+        (:func:`~incentsim.agents._forecast_kernel.peer_z`: the same bits), reading
+        :class:`~incentsim.economy.Forecasts` widened from single precision before
+        widening (:meth:`~incentsim.economy.Forecasts.narrow`: the same numbers)."""
+        mean, scale = self.peer_mean[name], self.scale[name]
+        x = ind.narrow(name) if isinstance(ind, Forecasts) else ind[name]
         compiled = _compiled_z(x, mean, scale)
         if compiled is not None:
             return compiled
-        return (np.asarray(x) - mean) / scale
+        return (np.asarray(ind[name]) - mean) / scale
 
 
 def _compiled_z(x, mean, scale) -> np.ndarray | None:
