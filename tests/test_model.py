@@ -548,6 +548,27 @@ def test_evaluation_context_and_term_averages_are_the_one_at_a_time_numbers(tiny
     assert some_unstarted
 
 
+def test_new_terms_reset_the_stacked_record_and_the_states_names_read_it(tiny):
+    """_reset_terms writes the stacked term record at flat indices: the reset prefectures'
+    sums and weights are zero and their baselines this year's indicators, the others'
+    untouched; the state's records by name are the stacks' rows."""
+    model = IncentModel(tiny, seed=[0, 1])
+    for _ in range(3):
+        model.step()
+    st = model.state
+    model.term_sums += 1.0  # every sum nonzero before the reset
+    before = [a.copy() for a in (model.term_sums, model.term_baselines, st.term_weight)]
+    mask = np.random.default_rng(3).random(model.n_prefectures) < 0.4
+    model._reset_terms(mask)
+    for i, k in enumerate(SCORED):
+        assert np.shares_memory(st.term_sum[k], model.term_sums)
+        assert (st.term_sum[k] == np.where(mask, 0.0, before[0][i])).all()
+        want = np.where(mask, st.indicators[k], before[1][i])
+        assert st.term_baseline[k].tobytes() == want.tobytes()
+        assert np.shares_memory(st.indicator_scale[k], model.scales)
+    assert (st.term_weight == np.where(mask, 0.0, before[2])).all()
+
+
 def test_state_totals_not_finite_name_the_quantity_and_finite_overflow_passes(tiny):
     model = IncentModel(tiny, seed=0)
     model.step()

@@ -141,6 +141,11 @@ class IncentModel(mesa.Model):
         promo = self.promotion
         self.growth_target = np.full(n, promo.growth_target + promo.target_escalation)
         z = np.exp(self.economy.prefecture_productivity_sd * rng.standard_normal(n))
+        #: every scored indicator's scale (rows, :data:`~incentsim.indicators.SCORED`'s
+        #: order), one per member: the state's ``indicator_scale`` by name is its rows
+        self.scales = np.array(
+            [np.full(k, getattr(self.national_behaviour.initial_scale, i)) for i in SCORED]
+        )
         self.state = self._initial_state(z, rng)
         self.firms = FirmPopulation(self, w.firms_per_prefecture, z, self.streams["firms"])
         self.citizens = CitizenPopulation(
@@ -153,7 +158,10 @@ class IncentModel(mesa.Model):
         self.upper = UpperLevel(self)
         #: the sitting leaders, one row per prefecture (iterating gives Mesa agent views)
         self.leaders = LeaderPopulation(self, n, self.streams["appoint"])
-        self.state.indicators = self.indicators()
+        #: the year's scored indicators, (scored, prefectures): the state's ``indicators``
+        #: of :data:`~incentsim.indicators.SCORED` are its rows
+        self.scored, self.state.indicators = self._indicators()
+        self._start_term_record()
         self._reset_terms(np.ones(n, dtype=bool))
         self.year = -w.burn_in
         #: the recorded years: every member's outcomes and leader-year panel
@@ -285,7 +293,6 @@ class IncentModel(mesa.Model):
 
     def _initial_state(self, z: np.ndarray, rng: MemberStreams) -> eco.PrefectureState:
         n, econ, beh, nat = self.n_prefectures, self.economy, self.behaviour, self.national_economy
-        nat_beh = self.national_behaviour  # the indicators' scales are per member
         ones, zeros, k_ = np.ones(n), np.zeros(n), self.n_members
         st = eco.PrefectureState(
             n=n,
@@ -335,7 +342,7 @@ class IncentModel(mesa.Model):
             expected_income_growth=np.full(n, econ.initial_growth),
             service_efficiency=np.ones(n),
             budget_share=np.full(n, econ.tax_rate),
-            indicator_scale={k: np.full(k_, getattr(nat_beh.initial_scale, k)) for k in SCORED},
+            indicator_scale=dict(zip(SCORED, self.scales)),
             entry_rate=np.full(n, econ.entry_reference),
         )
         #: national quantities, one per member
@@ -375,20 +382,32 @@ class IncentModel(mesa.Model):
             c.skill.reshape(rows), wage[:, None], out=c.income.reshape(rows), casting="unsafe"
         )
 
+    def _start_term_record(self) -> None:
+        """The term record, empty: its weights, and its sums and baselines one row per
+        scored indicator (:attr:`term_sums`, :attr:`term_baselines`; the state's
+        ``term_sum`` and ``term_baseline`` by name are their rows)."""
+        st, n = self.state, self.n_prefectures
+        #: the term record's recency-weighted sums and its baselines, (scored, prefectures)
+        self.term_sums, self.term_baselines = np.zeros((2, len(SCORED), n))
+        st.term_sum = dict(zip(SCORED, self.term_sums))
+        st.term_baseline = dict(zip(SCORED, self.term_baselines))
+        st.term_weight = np.zeros(n)
+
     def _reset_terms(self, mask: np.ndarray) -> None:
         """New terms start at the prefectures of ``mask``: their term record is emptied
-        and its baselines are this year's indicators (written at the prefectures'
-        indices, found once)."""
-        st = self.state
-        if not st.term_sum:
-            st.term_sum = {k: np.zeros(self.n_prefectures) for k in SCORED}
-            st.term_baseline = {k: np.zeros(self.n_prefectures) for k in SCORED}
-            st.term_weight = np.zeros(self.n_prefectures)
+        and its baselines are this year's indicators (every scored indicator's at once, at
+        the prefectures' indices, found once: 2-D indexing costs more than flat)."""
         rows = np.flatnonzero(mask)
-        for k in SCORED:
-            st.term_sum[k][rows] = 0.0
-            st.term_baseline[k][rows] = st.indicators[k][rows]
-        st.term_weight[rows] = 0.0
+        at = (rows + self._row_starts).ravel()  # the rows' values in the flat stacks
+        self.term_sums.ravel()[at] = 0.0
+        self.term_baselines.ravel()[at] = self.scored.ravel()[at]
+        self.state.term_weight[rows] = 0.0
+
+    @cached_property
+    def _row_starts(self) -> np.ndarray:
+        """Where each scored indicator's row starts in a flat (scored, prefectures)
+        stack, a column: with a prefecture's index added, where its value is."""
+        return (np.arange(len(SCORED)) * self.n_prefectures)[:, None]
 
     # ----------------------------------------------------------------- helpers
 
@@ -439,19 +458,26 @@ class IncentModel(mesa.Model):
     def indicators(self) -> dict[str, np.ndarray]:
         """The year's value of every indicator of :data:`incentsim.indicators.INDICATORS`
         (signed so that higher is better), per prefecture."""
+        return self._indicators()[1]
+
+    def _indicators(self) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+        """The year's scored indicators stacked, (:data:`~incentsim.indicators.SCORED`,
+        prefectures), copied in one call, and every indicator by name (:meth:`indicators`;
+        the scored ones rows of the stack)."""
         st = self.state
         values = {
-            "growth": st.growth_reported.copy(),
+            "growth": st.growth_reported,
             "environment": -st.pollution_growth_reported,
-            "services": st.services.copy(),
+            "services": st.services,
             "debt": -st.debt_to_gdp,
-            "satisfaction": st.satisfaction_mean.copy(),
-            "firm_survey": st.firm_survey.copy(),
+            "satisfaction": st.satisfaction_mean,
+            "firm_survey": st.firm_survey,
             "stability": -st.petitions,
-            "connected": self.leaders.connected.astype(float),
-            "age": self.leaders.age.copy(),
         }
-        return {k: values[k] for k in INDICATOR_NAMES}
+        scored = np.array([values[k] for k in SCORED])
+        values.update(zip(SCORED, scored))
+        values.update(connected=self.leaders.connected.astype(float), age=self.leaders.age.copy())
+        return scored, {k: values[k] for k in INDICATOR_NAMES}
 
     @cached_property
     def _scale_floors(self) -> np.ndarray:
@@ -476,15 +502,14 @@ class IncentModel(mesa.Model):
         one indicator at a time). Province and member sums in one compiled call each
         (:func:`~incentsim.agents._sums_kernel.segment_sums`: numpy's row sums, the same
         bits; means as sums over counts, the numbers of ``.mean``)."""
-        st, beh = self.state, self.national_behaviour  # scales are per member
+        beh = self.national_behaviour  # scales are per member
         a, k, per = beh.scale_smoothing, self.n_members, self.per_province
         provinces, members = self._scale_counts
         x = np.ascontiguousarray(x, dtype=np.float64).reshape(-1, per)
         dev = x - (segment_sums(x.ravel(), provinces) / per)[:, None]
         dev **= 2
         sd = np.sqrt(segment_sums(dev.ravel(), members) / self.member_size).reshape(-1, k)
-        new = (1 - a) * np.stack([st.indicator_scale[name] for name in SCORED]) + a * sd
-        st.indicator_scale.update(zip(SCORED, np.maximum(new, self._scale_floors)))
+        np.maximum((1 - a) * self.scales + a * sd, self._scale_floors, out=self.scales)
 
     # ----------------------------------------------------------------- the year
 
@@ -626,14 +651,11 @@ class IncentModel(mesa.Model):
     def _evaluate(self) -> dict[str, np.ndarray]:
         """Indicators enter the term record; the upper level evaluates; transfers."""
         st, promo, n = self.state, self.promotion, self.n_prefectures
-        st.indicators = self.indicators()
-        scored = np.stack([st.indicators[k] for k in SCORED])
-        self._update_scales(scored)
+        self.scored, st.indicators = self._indicators()
+        self._update_scales(self.scored)
         w = credit(self.leaders.years_in_post, promo.attribution_lag)
-        term_sum = np.stack([st.term_sum[k] for k in SCORED])  # every indicator's at once
-        term_sum *= promo.memory
-        term_sum += w * scored
-        st.term_sum = dict(zip(SCORED, term_sum))
+        self.term_sums *= promo.memory  # every indicator's at once
+        self.term_sums += w * self.scored
         st.term_weight = promo.memory * st.term_weight + w
         fate = self.upper.evaluate()
         transfers = np.zeros(n)

@@ -105,35 +105,34 @@ class UpperLevel:
         """Each leader's term-to-date average of every scored indicator (the year's value
         before the term's first weight): (scored indicators, leaders). When every term
         has begun (as at evaluation), the sums over the weights alone: the same numbers,
-        without stacking the year's values."""
-        st = self.model.state
-        sums = np.array([st.term_sum[k] for k in SCORED])
-        started = st.term_weight > 0
+        without the year's values. Every indicator's at once, from the model's stacked
+        term sums and indicators."""
+        model = self.model
+        weight = model.state.term_weight
+        started = weight > 0
         if started.all():
-            return sums / st.term_weight
-        weight = np.where(started, st.term_weight, 1.0)
-        now = np.array([st.indicators[k] for k in SCORED])
-        return np.where(started, sums / weight, now)
+            return model.term_sums / weight
+        return np.where(started, model.term_sums / np.where(started, weight, 1.0), model.scored)
 
     def _context(self, averages: np.ndarray, column: bool) -> EvalContext:
         """The evaluation context of the term-to-date ``averages`` (:meth:`term_averages`,
         stacked once for both): peer means, scales, baselines and targets, each an (L, 1)
         column if ``column``. Every indicator's per-member scale is repeated for the
         member's prefectures (consecutive, ``member_size`` of them) in one call on the
-        stacked scales: the numbers of :meth:`~incentsim.model.IncentModel.scale` one
-        at a time (a third of their cost, 7 -> 2 us at small scale, K = 16)."""
-        model, st = self.model, self.model.state
-        names = list(st.indicator_scale)
-        scales = np.repeat(np.array([st.indicator_scale[k] for k in names]), model.member_size, 1)
-        peer_mean = self.peer_mean(averages)
+        model's stacked scales: the numbers of :meth:`~incentsim.model.IncentModel.scale`
+        one at a time (a third of their cost, 7 -> 2 us at small scale, K = 16)."""
+        model = self.model
+        scales = np.repeat(model.scales, model.member_size, 1)
+        stacked = [self.peer_mean(averages), scales, model.term_baselines]
         if column:
-            peer_mean, scales = peer_mean[:, :, None], scales[:, :, None]
-        shape = (lambda a: a[:, None]) if column else (lambda a: a)
+            stacked = [a[:, :, None] for a in stacked]
+        peer_mean, scale, baseline = (dict(zip(SCORED, a)) for a in stacked)
+        target = model.growth_target
         return EvalContext(
-            peer_mean=dict(zip(SCORED, peer_mean)),
-            scale=dict(zip(names, scales)),
-            baseline={k: shape(st.term_baseline[k]) for k in SCORED},
-            target=shape(model.growth_target),
+            peer_mean=peer_mean,
+            scale=scale,
+            baseline=baseline,
+            target=target[:, None] if column else target,
         )
 
     def forecast_context(self) -> EvalContext:
