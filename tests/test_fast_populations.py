@@ -384,6 +384,78 @@ def test_the_set_up_normals_are_fastrngs_normals_and_move_the_stream_alike(n):
         assert g.bit_generator.random_raw() == twin.bit_generator.random_raw()
 
 
+def _sfc64(wrapping):
+    """A seeded SFC64 stream; when ``wrapping``, its counter (the state's fourth word) is
+    3 below 2**64 (it wraps within a few words) and it holds a buffered 32-bit half,
+    which 64-bit words leave alone."""
+    bg = np.random.SFC64(11)
+    if wrapping:
+        st = bg.state
+        st["state"]["state"][3] = np.uint64(2**64 - 3)
+        st["has_uint32"], st["uinteger"] = 1, 123456789
+        bg.state = st
+    return bg
+
+
+def _same_state(a, b):
+    """Whether two SFC64 streams are in the same state (words and buffered half)."""
+    sa, sb = a.state, b.state
+    return np.array_equal(sa["state"]["state"], sb["state"]["state"]) and (
+        (sa["has_uint32"], sa["uinteger"]) == (sb["has_uint32"], sb["uinteger"])
+    )
+
+
+@pytest.mark.parametrize("wrapping", [False, True], ids=["seeded", "counter wraps"])
+@pytest.mark.parametrize("n", [1, 2, 3, 5, 8, 4501])
+def test_the_kernels_sfc64_step_is_numpys(n, wrapping):
+    """The kernels step SFC64 themselves (kernel_math.h's ks_next, the state in
+    registers): the (n + 1) // 2 words (1, 1, 2, 3, 4 and 2251) that n normals take are
+    numpy's ``random_raw`` words (the normals are those fastrng makes of them), and the
+    stream is left in numpy's state after them, also where its counter wraps, its
+    buffered 32-bit half untouched; and the leaders' uniforms (``choose``, numpy's
+    ``next_double``) alike."""
+    from incentsim.agents._citizens_kernel import normals
+    from incentsim.agents._forecast_kernel import choose
+
+    ours, twin = _sfc64(wrapping), _sfc64(wrapping)
+    z = np.empty(n, F32)
+    normals(ours, z)
+    np.testing.assert_allclose(z, fastrng.normals(twin, n), rtol=0, atol=2e-6)
+    assert _same_state(ours, twin)
+    # Gumbel-max of equal utilities: each row's largest uniform (n rows of 3 plans)
+    choice = choose(np.zeros((n, 3)), np.array([1.0]), [ours])
+    u = np.random.Generator(twin).random((n, 3))
+    np.testing.assert_array_equal(choice, np.argmax(u, axis=1))
+    assert _same_state(ours, twin)
+
+
+@pytest.mark.parametrize("other", [np.random.PCG64, np.random.MT19937, np.random.Philox])
+def test_the_kernels_refuse_a_stream_other_than_sfc64(other):
+    """The kernels step every stream as SFC64: each wrapper refuses another bit
+    generator's (TypeError) before drawing, and the stream is left as it was."""
+    from incentsim.agents._citizens_kernel import normals
+    from incentsim.agents._forecast_kernel import choose
+    from incentsim.agents.firms import ROW
+
+    bg = other(3)
+    before = str(bg.state)
+    with pytest.raises(TypeError, match="SFC64"):
+        normals(bg, np.empty(4, F32))
+    with pytest.raises(TypeError, match="SFC64"):
+        choose(np.zeros((2, 3)), np.array([1.0]), [np.random.SFC64(1), bg])
+    pop, firms = _population(3, 4, 2, seed=1), _firms(7, 4, seed=3)
+    pop._chunks.streams[-1] = bg
+    with pytest.raises(TypeError, match="SFC64"):
+        pop._step_chunk(len(pop._chunks) - 1, _table(4, seed=2)[0], [None] * len(pop._chunks))
+    firms._chunks.streams[-1] = bg
+    last, agg = len(firms._chunks) - 1, np.zeros((len(ROW), 4))
+    with pytest.raises(TypeError, match="SFC64"):
+        firms._step_chunk(
+            last, _firm_table(4, seed=7)[0], agg, [None] * (last + 1), [None] * (last + 1)
+        )
+    assert str(bg.state) == before
+
+
 #: a child process that cannot find one compiled kernel, then imports the model
 _UNBUILT = """
 import importlib.abc, sys

@@ -11,8 +11,6 @@ from libc.stdint cimport int32_t, intptr_t, uint8_t, uint32_t
 
 cdef extern from "citizens_kernel.h" nogil:
     enum: N_PARAMS
-    ctypedef struct ks_bitgen:
-        pass
     ctypedef struct ks_chunk:
         float *income
         float *expected_growth
@@ -30,10 +28,10 @@ cdef extern from "citizens_kernel.h" nogil:
         intptr_t tie_stride
         int n_segments
         const intptr_t *seg_row
-        ks_bitgen **streams
+        ks_sfc64 **streams
     intptr_t ks_scratch_slots(intptr_t n, intptr_t per)
     intptr_t ks_step_chunk(const ks_chunk *c, void *scratch)
-    void ks_fill_normals(ks_bitgen *g, uint32_t *u, float *e, intptr_t n)
+    void ks_fill_normals(ks_sfc64 *g, uint32_t *u, float *e, intptr_t n)
 
 #: rows of the parameter table (citizens.py's KERNEL_PARAMETERS names them)
 N_PARAMETERS = N_PARAMS
@@ -97,8 +95,8 @@ def step_chunk(
     c.tie_stride = ties.shape[1]
     c.n_segments = n_seg
     c.seg_row = &seg_row[0]
-    cdef intptr_t[::1] bitgens = _bitgens(streams)  # alive until the kernel returns
-    c.streams = <ks_bitgen **>&bitgens[0]
+    cdef intptr_t[::1] states = _states(streams)  # alive until the kernel returns
+    c.streams = <ks_sfc64 **>&states[0]
     cdef float[::1] scratch = _scratch_of(ks_scratch_slots(income.shape[0], per))
     with nogil:
         outside = ks_step_chunk(&c, &scratch[0])
@@ -106,12 +104,12 @@ def step_chunk(
 
 
 def normals(bitgen, float[::1] out):
-    """Standard normals into ``out`` (float32) from the bit generator ``bitgen``'s raw
-    words, as the yearly steps make their shocks (:func:`incentsim.agents.fastrng.normals`,
+    """Standard normals into ``out`` (float32) from the SFC64 bit generator ``bitgen``'s
+    raw words, as the yearly steps make their shocks (:func:`incentsim.agents.fastrng.normals`,
     with the kernels' own log, sin and cos: the same numbers on every machine)."""
     cdef Py_ssize_t n = out.shape[0]
-    cdef intptr_t[::1] g = _bitgens([bitgen])
+    cdef intptr_t[::1] g = _states([bitgen])
     cdef float[::1] scratch = _scratch_of(n + 1)  # the words: n + 1 when n is odd
     if n:
         with nogil:
-            ks_fill_normals(<ks_bitgen *>g[0], <uint32_t *>&scratch[0], &out[0], n)
+            ks_fill_normals(<ks_sfc64 *>g[0], <uint32_t *>&scratch[0], &out[0], n)

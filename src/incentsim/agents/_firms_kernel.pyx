@@ -12,8 +12,6 @@ from libc.stdint cimport int16_t, intptr_t, uint8_t
 cdef extern from "firms_kernel.h" nogil:
     enum: N_FPARAMS
     enum: N_TOTALS
-    ctypedef struct ks_bitgen:
-        pass
     ctypedef struct fk_chunk:
         float *productivity
         float *capital
@@ -27,7 +25,7 @@ cdef extern from "firms_kernel.h" nogil:
         intptr_t stride, lo, rows, per
         int n_segments
         const intptr_t *seg_row
-        ks_bitgen **streams
+        ks_sfc64 **streams
         intptr_t broken
     intptr_t fk_scratch_slots(intptr_t n, intptr_t per)
     intptr_t fk_step_chunk(fk_chunk *c, void *scratch)
@@ -84,8 +82,8 @@ def step_chunk(
     c.n_segments = n_seg
     c.seg_row = &seg_row[0]
     c.broken = 0
-    cdef intptr_t[::1] bitgens = _bitgens(streams)  # alive until the kernel returns
-    c.streams = <ks_bitgen **>&bitgens[0]
+    cdef intptr_t[::1] states = _states(streams)  # alive until the kernel returns
+    c.streams = <ks_sfc64 **>&states[0]
     cdef float[::1] scratch = _scratch_of(fk_scratch_slots(productivity.shape[0], per))
     cdef intptr_t m
     with nogil:

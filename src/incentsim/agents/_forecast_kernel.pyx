@@ -14,8 +14,6 @@ cdef extern from "forecast_kernel.h" nogil:
     enum: N_FC_INPUTS
     enum: N_FC_OUTPUTS
     enum: FC_PLAN_COLUMNS
-    ctypedef struct ks_bitgen:
-        pass
     void fc_forecast(const float *inp, intptr_t leaders, intptr_t plans, const float *cand,
                      const int64_t *plan_row, intptr_t rows, float *out)
     ctypedef struct fc_utility_in:
@@ -34,7 +32,7 @@ cdef extern from "forecast_kernel.h" nogil:
         intptr_t leaders, plans, score_cols, budget_step, borrowing_step
     void fc_utility(const fc_utility_in *u, double *out)
     void fc_choose(const double *util, intptr_t leaders, intptr_t plans,
-                   const double *temperature, intptr_t t_step, ks_bitgen **streams,
+                   const double *temperature, intptr_t t_step, ks_sfc64 **streams,
                    intptr_t n_streams, double *scratch, int64_t *choice)
 
 #: rows of the input table and of the outputs (economy.py's FORECAST_INPUTS and
@@ -102,7 +100,7 @@ def choose(const double[:, ::1] util, const double[::1] temperature, list stream
     """Each leader's plan by Gumbel-max, the largest ``util / temperature -
     log(-log(u))`` of its row: ``temperature`` one value per leader or one for all;
     the leaders are ``len(streams)`` equal blocks, each drawing its uniforms on [0, 1)
-    from its stream (numpy bit generators), as ``Generator.random`` of the block's
+    from its stream (numpy SFC64 bit generators), as ``Generator.random`` of the block's
     leaders x plans would. Returns the plan of each leader (int64)."""
     cdef Py_ssize_t leaders = util.shape[0], plans = util.shape[1], n = len(streams)
     if n == 0 or leaders % n or plans == 0:
@@ -112,11 +110,11 @@ def choose(const double[:, ::1] util, const double[::1] temperature, list stream
     cdef int64_t[::1] choice = np.empty(leaders, np.int64)
     if leaders == 0:
         return np.asarray(choice)
-    cdef intptr_t[::1] bitgens = _bitgens(streams)  # alive until the kernel returns
+    cdef intptr_t[::1] states = _states(streams)  # alive until the kernel returns
     cdef float[::1] scratch = _scratch_of(2 * plans)  # plans doubles
     with nogil:
         fc_choose(&util[0, 0], leaders, plans, &temperature[0], temperature.shape[0] > 1,
-                  <ks_bitgen **>&bitgens[0], n, <double *>&scratch[0], &choice[0])
+                  <ks_sfc64 **>&states[0], n, <double *>&scratch[0], &choice[0])
     return np.asarray(choice)
 
 

@@ -5,7 +5,8 @@
  * Reproducibility: float32 arithmetic rounded operation by operation, with exp, log,
  * sin and cos of kernel_math.h's own (see there), so a citizen's numbers do not depend
  * on the vector width, the instruction set or the machine. Random words come from
- * each segment's SFC64 stream in the order numpy's ``random_raw`` gives them;
+ * each segment's SFC64 stream in the order numpy's ``random_raw`` gives them (SFC64's
+ * step inline, kernel_math.h's ks_next, the stream left where numpy's would be);
  * uniforms and normals are made from them exactly as incentsim.agents.fastrng
  * describes (23-bit uniforms, Box-Muller), with those functions for log, sin and cos.
  */
@@ -59,10 +60,11 @@ typedef struct {
     int n_lattice, k_rand;
     const int32_t *ties;
     intptr_t tie_stride;
-    /* random streams: segment s covers rows seg_row[s] .. seg_row[s + 1] - 1 */
+    /* random streams (SFC64 states): segment s covers rows seg_row[s] ..
+     * seg_row[s + 1] - 1 */
     int n_segments;
     const intptr_t *seg_row;
-    ks_bitgen **streams;
+    ks_sfc64 **streams;
 } ks_chunk;
 
 /* numpy's float32 sum of a row (pairwise_sum.h); recursive, so not inlined: cloned for
@@ -231,8 +233,9 @@ KS_INLINE void ks_social_pull(intptr_t per, int n_lattice, int k_rand, const int
  * (in order; a word is drawn for every two, as ``random_raw`` of (count + 1) / 2
  * words would draw them), and is counted in its prefecture's petitions (zero before).
  * Flags are read eight at a time, only the set ones visited. */
-KS_INLINE void ks_petitions(const ks_chunk *c, ks_bitgen *g, intptr_t first, intptr_t n,
+KS_INLINE void ks_petitions(const ks_chunk *c, ks_sfc64 *g, intptr_t first, intptr_t n,
                          const float *sat, uint8_t *pet) {
+    ks_rng r = ks_load(g);
     uint32_t halves[2] = {0, 0};
     intptr_t drawn = 0;  /* uniforms used so far */
     for (intptr_t at = 0; at < n; at += 8) {
@@ -240,7 +243,7 @@ KS_INLINE void ks_petitions(const ks_chunk *c, ks_bitgen *g, intptr_t first, int
         for (uint64_t w = ks_flags(pet + at, len, 0); w; w &= w - 1) {
             const intptr_t i = at + ks_lowest(w), row = first + i / c->per;
             if (drawn % 2 == 0) {
-                uint64_t raw = g->next_raw(g->state);
+                const uint64_t raw = ks_next(&r);
                 memcpy(halves, &raw, 8);
             }
             const float u = ks_uniform(halves[drawn % 2]);
@@ -249,6 +252,7 @@ KS_INLINE void ks_petitions(const ks_chunk *c, ks_bitgen *g, intptr_t first, int
             c->petitions[c->lo + row] += pet[i];
         }
     }
+    ks_store(g, r);
 }
 
 /* Whether any of the n trusts x is not in [0, 1] (NaN included; -0.0 is in), tested once
@@ -303,7 +307,7 @@ KS_CLONES static intptr_t ks_step_chunk(const ks_chunk *c, void *scratch) {
 
 /* ks_normals as a function of its own, for the populations' set-up (their initial
  * draws): the same numbers on every machine, cloned for the instruction sets. */
-KS_CLONES static void ks_fill_normals(ks_bitgen *g, uint32_t *u, float *e, intptr_t n) {
+KS_CLONES static void ks_fill_normals(ks_sfc64 *g, uint32_t *u, float *e, intptr_t n) {
     ks_normals(g, u, e, n);
 }
 

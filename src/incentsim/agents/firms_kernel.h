@@ -7,7 +7,8 @@
  * log of kernel_math.h's own (see there), so a firm's numbers do not depend on the
  * vector width, the instruction set or the machine; prefecture totals are float64
  * sums in a fixed order (fk_sum). Random words come from each segment's SFC64 stream
- * in the order numpy's ``random_raw`` gives them, as firms.py drew them before: the
+ * in the order numpy's ``random_raw`` gives them (SFC64's step inline, kernel_math.h's
+ * ks_next, the stream left where numpy's would be), as firms.py drew them before: the
  * segment's normals (one per slot), then one uniform per weak alive firm, one per
  * empty slot after the exits, and one normal per entrant, each in slot order.
  */
@@ -60,10 +61,11 @@ typedef struct {
     double *agg;
     intptr_t stride, lo;
     intptr_t rows, per;
-    /* random streams: segment s covers rows seg_row[s] .. seg_row[s + 1] - 1 */
+    /* random streams (SFC64 states): segment s covers rows seg_row[s] ..
+     * seg_row[s + 1] - 1 */
     int n_segments;
     const intptr_t *seg_row;
-    ks_bitgen **streams;
+    ks_sfc64 **streams;
     /* out: how many segments have a slot fk_first_broken finds */
     intptr_t broken;
 } fk_chunk;
@@ -192,16 +194,17 @@ KS_INLINE void fk_rules_1_to_3(const double *par, intptr_t stride, intptr_t at,
  * it is below the prefecture's protection probability (compared in float64), else it
  * exits (not alive, no output; the prefecture's exits counted). Flags are read eight
  * at a time, only the set ones visited. Returns the exits. */
-KS_INLINE intptr_t fk_exits(ks_bitgen *g, uint32_t *halves, intptr_t *drawn,
+KS_INLINE intptr_t fk_exits(ks_sfc64 *g, uint32_t *halves, intptr_t *drawn,
                             double protection, intptr_t n, uint8_t *prot, uint8_t *alive,
                             float *out) {
+    ks_rng r = ks_load(g);
     intptr_t exits = 0;
     for (intptr_t at = 0; at < n; at += 8) {
         const intptr_t len = n - at < 8 ? n - at : 8;
         for (uint64_t w = ks_flags(prot + at, len, 0); w; w &= w - 1) {
             const intptr_t i = at + ks_lowest(w);
             if (*drawn % 2 == 0) {
-                uint64_t raw = g->next_raw(g->state);
+                const uint64_t raw = ks_next(&r);
                 memcpy(halves, &raw, 8);
             }
             const float u = ks_uniform(halves[*drawn % 2]);
@@ -214,6 +217,7 @@ KS_INLINE intptr_t fk_exits(ks_bitgen *g, uint32_t *halves, intptr_t *drawn,
             exits += 1 - stays;
         }
     }
+    ks_store(g, r);
     return exits;
 }
 
@@ -225,11 +229,12 @@ KS_INLINE intptr_t fk_exits(ks_bitgen *g, uint32_t *halves, intptr_t *drawn,
  * and capital entrant_capital times its steady state (cap_scale * M * a) ** cap_power.
  * Counts the prefectures' entries, writes the slots entered to `entered` (in order)
  * and returns how many. */
-KS_INLINE intptr_t fk_entry(const fk_chunk *c, ks_bitgen *g, intptr_t a0, intptr_t size,
+KS_INLINE intptr_t fk_entry(const fk_chunk *c, ks_sfc64 *g, intptr_t a0, intptr_t size,
                             uint32_t *u, float *e, intptr_t *entered) {
     const intptr_t per = c->per, stride = c->stride, lo = c->lo + a0 / per;
     const double *par = c->par;
     const uint64_t ones = 0x0101010101010101u;
+    ks_rng r = ks_load(g);
     uint32_t halves[2] = {0, 0};
     intptr_t m = 0, drawn = 0;
     for (intptr_t a = a0; a < a0 + size; a += per) { /* prefecture by prefecture */
@@ -239,7 +244,7 @@ KS_INLINE intptr_t fk_entry(const fk_chunk *c, ks_bitgen *g, intptr_t a0, intptr
             /* the empty slots of eight, visited in order */
             for (uint64_t w = ks_flags(c->alive + a + at, len, ones) ^ ones; w; w &= w - 1) {
                 if (drawn % 2 == 0) {
-                    uint64_t raw = g->next_raw(g->state);
+                    const uint64_t raw = ks_next(&r);
                     memcpy(halves, &raw, 8);
                 }
                 const float draw = ks_uniform(halves[drawn % 2]);
@@ -250,6 +255,7 @@ KS_INLINE intptr_t fk_entry(const fk_chunk *c, ks_bitgen *g, intptr_t a0, intptr
             }
         }
     }
+    ks_store(g, r);
     ks_normals(g, u, e, m);
     intptr_t at = lo, next = a0 + per; /* the prefecture of entrant i, and its end */
     for (intptr_t i = 0; i < m; i++) {

@@ -258,16 +258,19 @@ KS_INLINE intptr_t fc_argmax(const double *x, intptr_t n) {
  * `util`: leaders x plans; `temperature`: one per leader (`t_step` 1) or one for all
  * (0). The leaders are n_streams equal blocks, block s drawing its uniforms from
  * streams[s], leader by leader and plan by plan (as numpy's ``Generator.random`` of
- * the block's leaders x plans draws them). `scratch`: room for `plans` doubles. */
+ * the block's leaders x plans draws them: SFC64's next_double, here inline, ks_next and
+ * ks_double). `scratch`: room for `plans` doubles. */
 KS_CLONES static void fc_choose(const double *util, intptr_t leaders, intptr_t plans,
                                 const double *temperature, intptr_t t_step,
-                                ks_bitgen **streams, intptr_t n_streams, double *scratch,
+                                ks_sfc64 **streams, intptr_t n_streams, double *scratch,
                                 int64_t *choice) {
     const intptr_t per = leaders / n_streams;
     for (intptr_t l = 0; l < leaders; l++) {
-        ks_bitgen *g = streams[l / per];
+        ks_sfc64 *g = streams[l / per];
+        ks_rng r = ks_load(g);
         for (intptr_t c = 0; c < plans; c++)
-            scratch[c] = g->next_double(g->state);
+            scratch[c] = ks_double(ks_next(&r));
+        ks_store(g, r);
         fc_perturbed(util + l * plans, temperature[l * t_step], plans, scratch);
         choice[l] = (int64_t)fc_argmax(scratch, plans);
     }

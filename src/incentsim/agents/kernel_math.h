@@ -1,8 +1,9 @@
 /* What the compiled population steps (citizens_kernel.h, firms_kernel.h) share: how
  * they are compiled (inlined helpers, one clone per instruction set), numpy's bit
- * generator interface, flag bytes read eight at a time, and their float32 arithmetic:
- * uniforms and normals made from raw SFC64 words as incentsim.agents.fastrng makes
- * them, and exp, log, sin and cos as polynomials of their own.
+ * generator interface and SFC64's step (taken inline, the state in registers), flag
+ * bytes read eight at a time, and their float32 arithmetic: uniforms and normals made
+ * from raw SFC64 words as incentsim.agents.fastrng makes them, and exp, log, sin and
+ * cos as polynomials of their own.
  *
  * Reproducibility. Every operation here is an IEEE float32 +, -, *, /, sqrt, compare
  * or bit operation, each rounded once (the build turns off fused multiply-adds:
@@ -47,8 +48,9 @@
  * many at a time, its last ones through a padded copy. */
 #define KS_WIDTH 16
 
-/* numpy's bit generator interface (numpy/random/bitgen.h): next_raw is what
- * ``BitGenerator.random_raw`` calls once per word. */
+/* numpy's bit generator interface (numpy/random/bitgen.h): the Cython wrappers
+ * (_kernel_common.pxi) read it to check that a stream is SFC64 (its functions are
+ * SFC64's) and hand the kernels its state. */
 typedef struct {
     void *state;
     uint64_t (*next_uint64)(void *st);
@@ -56,6 +58,15 @@ typedef struct {
     double (*next_double)(void *st);
     uint64_t (*next_raw)(void *st);
 } ks_bitgen;
+
+/* numpy's SFC64 state (numpy/random/src/sfc64/sfc64.h): the kernels' streams. Only the
+ * four words s move when a 64-bit word is drawn (``random_raw``, next_raw); the
+ * buffered 32-bit half (has_uint32, uinteger) is next_uint32's alone. */
+typedef struct {
+    uint64_t s[4];
+    int has_uint32;
+    uint32_t uinteger;
+} ks_sfc64;
 
 /* ------------------------------------------------------------------ float helpers */
 
@@ -152,19 +163,56 @@ KS_INLINE int ks_lowest(uint64_t w) {
 
 /* ---------------------------------------------------------------- random words */
 
+/* A stream's four words in locals while a loop draws from it (the compiler keeps them in
+ * registers: no call through numpy's next_raw pointer, and no loads and stores of the
+ * state, per word): ks_load, ks_next per word, then ks_store, which leaves the stream
+ * where as many calls of numpy's next_raw would have left it. */
+typedef struct {
+    uint64_t a, b, c, counter;
+} ks_rng;
+
+KS_INLINE ks_rng ks_load(const ks_sfc64 *g) {
+    const ks_rng r = {g->s[0], g->s[1], g->s[2], g->s[3]};
+    return r;
+}
+
+KS_INLINE void ks_store(ks_sfc64 *g, ks_rng r) {
+    g->s[0] = r.a;
+    g->s[1] = r.b;
+    g->s[2] = r.c;
+    g->s[3] = r.counter;
+}
+
+/* The next 64-bit word: numpy's sfc64_next, the step of Chris Doty-Humphrey's SFC64. */
+KS_INLINE uint64_t ks_next(ks_rng *r) {
+    const uint64_t tmp = r->a + r->b + r->counter++;
+    r->a = r->b ^ (r->b >> 11);
+    r->b = r->c + (r->c << 3);
+    r->c = ((r->c << 24) | (r->c >> 40)) + tmp;
+    return tmp;
+}
+
+/* A word to a double on [0, 1), as numpy's next_double for SFC64 makes it
+ * (uint64_to_double: the top 53 bits over 2**53). */
+KS_INLINE double ks_double(uint64_t raw) {
+    return (double)(raw >> 11) * (1.0 / 9007199254740992.0);
+}
+
 /* n 32-bit words of a stream: (n + 1) / 2 raw 64-bit words, each split as numpy's
  * ``random_raw(...).view(np.uint32)`` splits it (native byte order). */
-KS_INLINE void ks_words(ks_bitgen *g, uint32_t *out, intptr_t n) {
+KS_INLINE void ks_words(ks_sfc64 *g, uint32_t *out, intptr_t n) {
+    ks_rng r = ks_load(g);
     for (intptr_t w = 0; w < (n + 1) / 2; w++) {
-        uint64_t raw = g->next_raw(g->state);
+        const uint64_t raw = ks_next(&r);
         memcpy(out + 2 * w, &raw, 8);
     }
+    ks_store(g, r);
 }
 
 /* n standard normals from a stream into e (fastrng.normals): h = (n + 1) / 2 words'
  * 2h uniforms, radii from the first h and angles from the last h; the cosines
  * first, then the sines (the last sine left out when n is odd). */
-KS_INLINE void ks_normals(ks_bitgen *g, uint32_t *restrict u, float *restrict e, intptr_t n) {
+KS_INLINE void ks_normals(ks_sfc64 *g, uint32_t *restrict u, float *restrict e, intptr_t n) {
     intptr_t h = (n + 1) / 2, pairs = n - h;
     ks_words(g, u, 2 * h);
     for (intptr_t j = 0; j < h; j++) {
