@@ -129,3 +129,36 @@ def test_the_chosen_plans_forecasts_are_gathered_cast(tiny, rule):
     for k in pred:
         want = np.broadcast_to(np.asarray(pred[k], dtype=float), util.shape)[rows, choice]
         assert chosen[k].dtype == float and np.array_equal(chosen[k], want[:, None]), k
+
+
+@pytest.mark.parametrize(
+    "rule, accountability",
+    [
+        ("gdp_tournament", {}),
+        ("balanced_scorecard", {}),
+        ("growth_target", {}),
+        ("seniority", {}),
+        ("hybrid", {"citizen_survey": {"weight": 0.3}}),
+    ],
+)
+def test_marginals_taken_at_once_are_each_indicators_own(tiny, rule, accountability):
+    """The marginal scores of growth and environment, scored as the columns of one
+    array (a row each returned), are the numbers of scoring each indicator moved up on its own."""
+    tiny["promotion"] = {"rule": rule}
+    tiny["accountability"] = accountability
+    model = IncentModel(tiny, seed=[3, 4])
+    for _ in range(3):
+        model.step()
+    tr = leader._traits(model.leaders)
+    career = leader._career_weight(model, tr)
+    single, pred, ctx, util = leader._plan_utility(model, tr, career, tr["motivation"])
+    choice = np.random.default_rng(1).integers(0, util.shape[1], len(util))
+    chosen = leader._chosen_forecasts(single, pred, util.shape, choice)
+    got = leader._marginals(model, chosen, ctx, ("growth", "environment"))
+    score = model.evaluator.believed_score(chosen, ctx)
+    for j, name in enumerate(("growth", "environment")):
+        up = dict(chosen) | {name: chosen[name] + leader.FD_STEP}
+        d = (model.evaluator.believed_score(up, ctx) - score) / leader.FD_STEP
+        want = np.broadcast_to(np.maximum(d, 0.0), (len(util), 1))[:, 0]
+        assert got[j].tobytes() == want.tobytes(), name
+    assert rule == "seniority" or (got[0] > 0).any()

@@ -616,26 +616,32 @@ def _drift(cols: np.ndarray, shares: np.ndarray) -> np.ndarray:
 
 def _reports(model, chosen, ctx, career, intrinsic):
     """Growth inflation and pollution under-reporting of the chosen plans: marginal
-    career reward over twice the (quadratic) cost of faking, capped at
-    ``max_manipulation``; no under-reporting when pollution cannot be faked."""
+    career reward (:func:`_marginals`) over twice the (quadratic) cost of faking, capped
+    at ``max_manipulation``; no under-reporting when pollution cannot be faked."""
     beh = model.behaviour
     cost = beh.manipulation_cost * model.manipulation_cost_multiplier * (1.0 + intrinsic)
-    score = model.evaluator.believed_score(chosen, ctx)
-    m = career * _marginal(model, chosen, ctx, "growth", score) / (2.0 * cost)
-    manip = np.clip(m, 0.0, beh.max_manipulation)
-    if model.pollution_manipulable:
-        u = career * _marginal(model, chosen, ctx, "environment", score) / (2.0 * cost)
-        under = np.clip(u, 0.0, beh.max_manipulation)
-    else:
-        under = np.zeros(len(career))
-    return manip, under
+    faked = ("growth", "environment") if model.pollution_manipulable else ("growth",)
+    m = career * _marginals(model, chosen, ctx, faked) / (2.0 * cost)
+    m = np.clip(m, 0.0, beh.max_manipulation)
+    return m[0], m[1] if model.pollution_manipulable else np.zeros(len(career))
 
 
-def _marginal(
-    model, ind: MutableMapping, ctx: EvalContext, name: str, score: np.ndarray
-) -> np.ndarray:
-    """Finite-difference marginal score of indicator ``name`` (>= 0); ``score``: the
-    believed score of ``ind``."""
-    up = ChainMap({name: ind[name] + FD_STEP}, ind)  # ind's other forecasts: made if read
-    d = (model.evaluator.believed_score(up, ctx) - score) / FD_STEP
-    return np.maximum(d, 0.0).ravel()
+def _marginals(model, ind: MutableMapping, ctx: EvalContext, names: tuple[str, ...]) -> np.ndarray:
+    """Finite-difference marginal scores (>= 0) of the indicators ``names`` of ``ind``
+    (leaders x 1 columns), a row each: from one believed score of leaders x (1 +
+    len(names)) cells, ``ind`` in the first column and each indicator in turn FD_STEP
+    higher in the next (each cell scored on its own: the numbers of one score a column;
+    the columns are laid out one after another, so numpy's loops run along the leaders).
+    """
+    cols = 1 + len(names)
+    moved = {}
+    for j, name in enumerate(names, start=1):
+        value = np.asarray(ind[name], dtype=float)
+        rows = np.empty((cols, len(value)))
+        rows[:] = value.T
+        rows[j] += FD_STEP
+        moved[name] = rows.T
+    score = np.asarray(model.evaluator.believed_score(ChainMap(moved, ind), ctx)).T
+    if len(score) < cols:  # one column: no moved indicator reaches the score
+        score = np.repeat(score, cols, axis=0)
+    return np.maximum((score[1:] - score[0]) / FD_STEP, 0.0)
