@@ -11,7 +11,7 @@ import pytest
 from incentsim.api import results_of
 from incentsim.model import IncentModel
 from incentsim.outcomes import OUTCOME_NAMES, PANEL_COLUMNS
-from incentsim.recording import Record, protected_firms
+from incentsim.recording import Record, _selection_quality, protected_firms
 
 
 def _panel(year: int, k: int, m: int) -> dict[str, np.ndarray]:
@@ -94,3 +94,19 @@ def test_a_members_frames_have_their_own_column_labels(tiny):
     first.timeseries.index.name = "row"
     assert second.leaders.columns.name is None and second.timeseries.index.name is None
     pd.testing.assert_index_equal(second.leaders.columns, pd.Index(PANEL_COLUMNS))
+
+
+def test_selection_quality_is_each_members_numpy_means_nan_where_none_promoted():
+    rng = np.random.default_rng(11)
+    for _ in range(200):
+        k, m = int(rng.integers(1, 5)), int(rng.integers(1, 40))
+        model = SimpleNamespace(n_members=k, member_size=m, n_prefectures=k * m)
+        contested = rng.random(k * m) < rng.random()
+        promoted = contested & (rng.random(k * m) < rng.random())
+        ability = rng.standard_normal(k * m) * 10 ** rng.uniform(-3, 3)
+        got = _selection_quality(model, ability, {"promoted": promoted, "contested": contested})
+        for j in range(k):
+            rows = slice(j * m, (j + 1) * m)
+            p, c, a = promoted[rows], contested[rows], ability[rows]
+            want = a[p].sum() / p.sum() - a[c].sum() / c.sum() if p.any() else np.nan
+            assert np.array(got[j]).tobytes() == np.array(want).tobytes()

@@ -32,38 +32,17 @@ def _selection_quality(model, ability: np.ndarray, fate: dict[str, np.ndarray]) 
     """Per member: mean ability of the promoted minus that of those who competed for
     promotion (the evaluated, and mid-term candidates where a mechanism adds them; NaN:
     nobody promoted). Each mean sums the member's leaders in prefecture order, one
-    contiguous run of all the members' chosen leaders, as ``sum`` of that run does (one
-    compiled call for every member's, :func:`incentsim.agents._sums_kernel.segment_sums`):
-    the numbers of its run alone."""
-    k = model.n_members
-    out = np.full(k, np.nan)
-    promoted, contested = fate["promoted"], fate["contested"]
-    counts = [np.bincount(model.member[mask], minlength=k) for mask in (promoted, contested)]
-    some = np.flatnonzero(counts[0])  # the promoted competed: contested counts are not 0
-    if len(some):
-        means = [
-            segment_sums(ability[mask], n)[some] / n[some]
-            for mask, n in zip((promoted, contested), counts, strict=True)
-        ]
-        out[some] = means[0] - means[1]
-    return out
-
-
-class Members:
-    """Every array attribute of ``obj`` (every value of a dict) with one row per member
-    of ``model``'s ensemble (views): reductions along ``axis=1`` are per member."""
-
-    def __init__(self, obj, k: int) -> None:
-        self._obj, self._k = obj, k
-
-    def _rows(self, x: np.ndarray) -> np.ndarray:
-        return x.reshape(self._k, -1, *x.shape[1:])
-
-    def __getattr__(self, name: str):
-        return self._rows(getattr(self._obj, name))
-
-    def __getitem__(self, key: str):
-        return self._rows(self._obj[key])
+    contiguous run of all the members' chosen leaders, as ``sum`` of that run does: the
+    numbers of its run alone. The promoted and the competitors are found together, as
+    the indices of the two masks one after the other (index // member_size
+    counts them by mask and member at once), and all their sums are one compiled call
+    (:func:`incentsim.agents._sums_kernel.segment_sums`)."""
+    k, n = model.n_members, model.n_prefectures
+    chosen = np.concatenate((fate["promoted"], fate["contested"])).nonzero()[0]
+    counts = np.bincount(chosen // model.member_size, minlength=2 * k)
+    means = segment_sums(ability[chosen % n], counts) / np.maximum(counts, 1)
+    # the promoted competed: where some were promoted, the competitors are not 0 either
+    return np.where(counts[:k] > 0, means[:k] - means[k:], np.nan)
 
 
 def _dispersion(model, x: np.ndarray) -> np.ndarray:
@@ -123,17 +102,26 @@ TOTALS = (
     "exits",
     "protected",
 )
-#: each outcome's row in a year's table (outcomes, members)
+#: each outcome's row in a year's table (outcomes, members), each total's in the totals
 _ROW = {name: i for i, name in enumerate(OUTCOME_NAMES)}
-_MEAN_ROWS = [_ROW[c] for c in MEANS]
+_TOTAL = {name: i for i, name in enumerate(TOTALS)}
+
+
+def _rows(names: tuple[str, ...], row: dict[str, int]) -> np.ndarray:
+    """The rows ``row`` gives ``names``, an index array (numpy indexes with an array
+    faster than with a list it must convert)."""
+    return np.array([row[c] for c in names], dtype=np.intp)
+
+
+_MEAN_ROWS = _rows(MEANS, _ROW)
 #: outcomes per alive firm and per unit of GDP: their rows, and their totals' rows
 _PER_FIRM = (
-    [_ROW[c] for c in ("firm_entry_rate", "firm_exit_rate", "protected_share")],
-    [TOTALS.index(c) for c in ("entries", "exits", "protected")],
+    _rows(("firm_entry_rate", "firm_exit_rate", "protected_share"), _ROW),
+    _rows(("entries", "exits", "protected"), _TOTAL),
 )
 _PER_GDP = (
-    [_ROW[c] for c in ("public_investment_rate", "debt_to_gdp")],
-    [TOTALS.index(c) for c in ("public_investment", "debt")],
+    _rows(("public_investment_rate", "debt_to_gdp"), _ROW),
+    _rows(("public_investment", "debt"), _TOTAL),
 )
 
 
@@ -141,7 +129,11 @@ def _summed(model, fate: dict[str, np.ndarray], fy: FirmYear, protected) -> np.n
     """Each member's sum over its prefectures, in order, of every column the outcomes
     average (:data:`MEANS`) or total (:data:`TOTALS`), floats, integers or bools all
     reduced at once: (columns, members), the same numbers as ``sum`` of the member's rows
-    (counts are exact)."""
+    (counts are exact). The columns are copied into one float64 array in one call, and
+    its rows' member blocks summed in one compiled call
+    (:func:`incentsim.agents._sums_kernel.segment_sums`: numpy's sums, the same bits;
+    numpy reduces each block of a (columns, members, prefectures) view in a loop of its
+    own, 11 -> 3 us at small scale, K = 16)."""
     state, leaders = model.state, model.leaders
     columns = [
         state.growth_true,
@@ -164,8 +156,9 @@ def _summed(model, fate: dict[str, np.ndarray], fy: FirmYear, protected) -> np.n
         *(fy.alive_start, fy.capital, fy.investment, fy.output, fy.entries, fy.exits),
         protected,
     ]
-    rows = np.array(columns, dtype=np.float64)
-    return rows.reshape(len(columns), model.n_members, -1).sum(axis=2)
+    rows = np.concatenate(columns, dtype=np.float64, casting="unsafe")
+    blocks = np.full(len(columns) * model.n_members, model.member_size, dtype=np.intp)
+    return segment_sums(rows, blocks).reshape(len(columns), model.n_members)
 
 
 def outcome_rows(
@@ -190,9 +183,8 @@ def outcome_rows(
     )
     out[_ROW["tfp_growth"]] = tfp_growth
     out[_ROW["growth_dispersion"]] = _dispersion(model, model.state.growth_true)
-    citizens = Members(model.citizens, k)
     for name in ("satisfaction", "trust_local", "trust_central"):
-        out[_ROW[name]] = _mean(getattr(citizens, name))
+        out[_ROW[name]] = _mean(getattr(model.citizens, name).reshape(k, -1))
     out[_ROW["selection_quality"]] = _selection_quality(model, model.leaders.ability, fate)
     return out.T
 
@@ -322,8 +314,8 @@ class Record:
         i = self.n
         self._years[i] = year
         self._outcomes[i] = outcomes
-        for block, where in self._panel:
-            block[i] = [values[j] for j in where]
+        for block, where in self._panel:  # the year's columns of a dtype, one copy
+            np.concatenate([values[j] for j in where], out=block[i].ravel(), casting="unsafe")
         self.n += 1
 
     def _allocate(self, kinds: str) -> None:
