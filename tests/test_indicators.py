@@ -57,6 +57,8 @@ def test_the_model_computes_and_leaders_forecast_every_indicator(tiny):
     for k in table.SCORED:
         assert pred[k].shape == model.plans.shape[:2], k
         assert np.isfinite(pred[k]).all(), k
+    debt_now = -(st.debt / st.gdp).astype(np.float32)[:, None]  # made when read
+    assert pred["debt_now"].dtype == np.float32 and np.array_equal(pred["debt_now"], debt_now)
 
 
 def test_a_forecast_is_made_once_when_first_read_and_listed_before():

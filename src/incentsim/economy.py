@@ -410,7 +410,7 @@ def forecast(
     Returns the :class:`Forecasts`, (L, C) arrays with the indicator names of
     :mod:`incentsim.indicators` plus ``growth_true``, ``innovation``, ``debt_now`` and
     ``welfare`` (the mean of the :data:`WELFARE` forecasts, each over its natural scale;
-    the firm survey and stability made when read).
+    the firm survey, stability and ``debt_now`` made when read).
 
     Each plan's forecast is the short-run effect of its spending as the economy computes
     it (:func:`spending_shares`, :func:`subsidy_rate`, :func:`subsidy_boost`,
@@ -442,11 +442,11 @@ def forecast(
         "services": made["services"],
         "debt": made["debt"],
         "innovation": made["innovation"],
-        "debt_now": -as_single(state.debt_to_gdp)[0][:, None],
         "satisfaction": made["satisfaction"],
         "welfare": made["welfare"],
     }
     lazy = _survey_forecasts(Single(state), made["subsidy"], made["satisfaction"], Single(beh))
+    lazy["debt_now"] = lambda: -as_single(state.debt_to_gdp)[0][:, None]
     return Forecasts(values, lazy)
 
 
