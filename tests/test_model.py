@@ -659,3 +659,18 @@ def test_firms_know_their_columns_sound_once_a_step(tiny):
     f.output[dead] = 1.0
     with pytest.raises(InvariantError, match="output of a dead firm"):
         model.check_invariants()
+
+
+@pytest.mark.parametrize("shape", [(6, 5, 2), (3, 4, 1), (1, 5, 0), (4, 1, 1)])
+def test_an_ensembles_geography_is_each_members_alone_side_by_side(shape):
+    # the members' links are made unique in one call: each member's as drawn alone
+    from incentsim.world import build_geographies, build_geography
+
+    k, size = 4, shape[0] * shape[1]
+    both = build_geographies(*shape, [np.random.default_rng(s) for s in range(k)])
+    alone = [build_geography(*shape, np.random.default_rng(s)) for s in range(k)]
+    want = np.concatenate([g.edges + j * size for j, g in enumerate(alone)])
+    assert both.edges.dtype == want.dtype and both.edges.tolist() == want.tolist()
+    for j, g in enumerate(alone):
+        rows = slice(j * size, (j + 1) * size)
+        assert (both.spillover[rows, rows] != g.spillover).nnz == 0

@@ -212,8 +212,7 @@ class IncentModel(mesa.Model):
         (``default`` where that is not positive). Each member's sums are along its row of
         a (members, prefectures) view: the numbers of its run alone."""
         a, b = (x.sum(axis=1) for x in self.by_member(num, den))
-        with np.errstate(divide="ignore", invalid="ignore"):
-            return np.where(b > 0, a / b, default)
+        return np.divide(a, b, out=np.full(self.n_members, default, dtype=float), where=b > 0)
 
     # ----------------------------------------------------------------- set-up
 
@@ -679,8 +678,7 @@ class IncentModel(mesa.Model):
         n = self.n_prefectures
         prev, prev_p = self._tfp_level, self._tfp_level_p
         tfp = self._member_ratio(fy.tfp_num, fy.tfp_den, prev)
-        tfp_p = np.divide(fy.tfp_num, fy.tfp_den, out=np.zeros(n), where=fy.tfp_den > 0)
-        tfp_p = np.where(fy.tfp_den > 0, tfp_p, prev_p)
+        tfp_p = np.divide(fy.tfp_num, fy.tfp_den, out=prev_p.copy(), where=fy.tfp_den > 0)
         self._tfp_level, self._tfp_level_p = tfp, tfp_p
         return (
             tfp / prev - 1.0,

@@ -234,19 +234,21 @@ class UpperLevel:
         leaders.tenure_year[again] = 0
         leaders.terms_served[again] += 1
         # every member's vacancies at once, each member's order drawn from its stream
-        vacant = np.flatnonzero(leaving)
+        # (array methods, not numpy's functions: their wrappers cost more than the work)
+        vacant = leaving.nonzero()[0]
         k = model.n_members
         counts = np.bincount(model.member[vacant], minlength=k)
-        start = np.repeat(np.cumsum(counts) - counts, counts)
+        start = (counts.cumsum() - counts).repeat(counts)
         order = _draws_kernel.permutations(self.rng.members, counts)  # rng.permutation(c)s
         dest = vacant[order + start]
         pool = vacant[fate["rotated"][vacant]]  # the rotated leaders, in prefecture order
         pooled = np.bincount(model.member[pool], minlength=k)
-        first = np.arange(len(vacant)) - start < np.repeat(pooled, counts)  # they go here
-        moving = pool != dest[first]
+        first = np.arange(len(vacant)) - start < pooled.repeat(counts)  # they go here
+        placed = dest[first]
+        moving = pool != placed
         appoint = ~first
         appoint[first] = ~moving
-        leaders.rotate(pool[moving], dest[first][moving])
+        leaders.rotate(pool[moving], placed[moving])
         leaders.appoint(dest[appoint])
         leaders.sync_views()
-        return leaving.copy()
+        return leaving

@@ -116,10 +116,10 @@ def _province_links(
     return out
 
 
-def _first_drawn(links: list[tuple[int, int]], size: int) -> np.ndarray:
-    """Each link of ``links`` once, as ``(low, high)``, in the order first drawn:
-    ``(links, 2)`` int64 (prefectures below ``size``)."""
-    pairs = np.sort(np.array(links, dtype=np.int64).reshape(-1, 2), axis=1)
+def _first_drawn(links: np.ndarray, size: int) -> np.ndarray:
+    """Each link of ``links`` (``(links, 2)`` int64, prefectures below ``size``) once, as
+    ``(low, high)``, in the order first drawn: ``(links, 2)`` int64."""
+    pairs = np.sort(links, axis=1)
     _, first = np.unique(pairs[:, 0] * size + pairs[:, 1], return_index=True)
     return pairs[np.sort(first)]
 
@@ -137,15 +137,15 @@ def build_geographies(
     """The worlds of an ensemble's members as one geography, member ``m``'s drawn from
     ``rngs[m]`` (as :func:`build_geography` alone): its prefectures and provinces follow
     those of the members before it, unlinked to them (the spillover matrix is
-    block-diagonal, so each member's neighbour means are its own)."""
+    block-diagonal, so each member's neighbour means are its own). The members' links
+    are made unique in one call: no link joins two members, so each member's come out
+    as alone, in the members' order."""
     size = n_provinces * per_province
     n = size * len(rngs)
-    edges = np.concatenate(
-        [
-            _first_drawn(_links(n_provinces, per_province, cross_links, rng), size) + m * size
-            for m, rng in enumerate(rngs)
-        ]  # fmt: skip
-    )
+    links = [_links(n_provinces, per_province, cross_links, rng) for rng in rngs]
+    offsets = np.repeat(np.arange(len(rngs)) * size, [len(x) for x in links])
+    drawn = np.array([pair for x in links for pair in x], dtype=np.int64).reshape(-1, 2)
+    edges = _first_drawn(drawn + offsets[:, None], n)
     ends = np.concatenate([edges, edges[:, ::-1]])  # both directions, weight 1 each
     adj = sparse.coo_array((np.ones(len(ends)), (ends[:, 0], ends[:, 1])), shape=(n, n)).tocsr()
     adj.sort_indices()
