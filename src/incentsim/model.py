@@ -396,7 +396,7 @@ class IncentModel(mesa.Model):
         """New terms start at the prefectures of ``mask``: their term record is emptied
         and its baselines are this year's indicators (every scored indicator's at once, at
         the prefectures' indices, found once: 2-D indexing costs more than flat)."""
-        rows = np.flatnonzero(mask)
+        rows = mask.nonzero()[0]
         at = (rows + self._row_starts).ravel()  # the rows' values in the flat stacks
         self.term_sums.ravel()[at] = 0.0
         self.term_baselines.ravel()[at] = self.scored.ravel()[at]

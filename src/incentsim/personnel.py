@@ -41,7 +41,11 @@ from incentsim.rules.promotion import EvalContext
 
 
 class UpperLevel:
-    """The upper level: evaluates leaders against their peers and moves them."""
+    """The upper level: evaluates leaders against their peers and moves them.
+
+    Its arrays are small (a value a prefecture): it calls array methods (``x.repeat``,
+    ``x.argsort``, ``x.nonzero``) where numpy's functions of the same name would only
+    wrap them, at a cost above that of the work."""
 
     def __init__(self, model) -> None:
         self.model = model
@@ -75,13 +79,13 @@ class UpperLevel:
             sums = segment_sums(flat, counts).reshape(*x.shape[:-1], self.n_prov)
         else:
             sums = x.reshape(*x.shape[:-1], self.n_prov, self.per).sum(axis=-1)
-        return np.repeat(sums / self.per, self.per, axis=-1)
+        return (sums / self.per).repeat(self.per, axis=-1)
 
     def _places(self, x: np.ndarray) -> np.ndarray:
         """Each prefecture's place in its province when sorted by ``x`` (ascending,
         ties in prefecture order), 0..per - 1: the inverse of the sorting order,
         scattered (the numbers of ``argsort`` of it, in one pass)."""
-        order = np.argsort(x.reshape(self.n_prov, self.per), axis=1, kind="stable")
+        order = x.reshape(self.n_prov, self.per).argsort(axis=1, kind="stable")
         place = np.empty(x.size, dtype=np.intp)
         place[(order + self._first).ravel()] = self._place
         return place
@@ -122,7 +126,7 @@ class UpperLevel:
         model's stacked scales: the numbers of :meth:`~incentsim.model.IncentModel.scale`
         one at a time (a third of their cost, 7 -> 2 us at small scale, K = 16)."""
         model = self.model
-        scales = np.repeat(model.scales, model.member_size, 1)
+        scales = model.scales.repeat(model.member_size, 1)
         stacked = [self.peer_mean(averages), scales, model.term_baselines]
         if column:
             stacked = [a[:, :, None] for a in stacked]
@@ -207,7 +211,7 @@ class UpperLevel:
         capacity = self.model.params.value("promotion.capacity", self.province_member)
         slots = np.floor(capacity * self.per + u_slots).astype(int)
         place = self._places(-ranked)  # each candidate's place in the province's order
-        return (place < np.repeat(slots, self.per)) & np.isfinite(ranked)
+        return (place < slots.repeat(self.per)) & np.isfinite(ranked)
 
     def irregular(self, evaluated: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Who competes for promotion (those up for evaluation, and mid-term candidates
@@ -234,7 +238,6 @@ class UpperLevel:
         leaders.tenure_year[again] = 0
         leaders.terms_served[again] += 1
         # every member's vacancies at once, each member's order drawn from its stream
-        # (array methods, not numpy's functions: their wrappers cost more than the work)
         vacant = leaving.nonzero()[0]
         k = model.n_members
         counts = np.bincount(model.member[vacant], minlength=k)
