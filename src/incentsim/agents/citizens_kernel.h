@@ -232,15 +232,14 @@ KS_INLINE void ks_social_pull(intptr_t per, int n_lattice, int k_rand, const int
  * (threshold - satisfaction) * scale, drawing one uniform from the segment's stream
  * (in order; a word is drawn for every two, as ``random_raw`` of (count + 1) / 2
  * words would draw them), and is counted in its prefecture's petitions (zero before).
- * Flags are read eight at a time, only the set ones visited. */
+ * Flags are read 64 at a time (ks_bits), only the set ones visited. */
 KS_INLINE void ks_petitions(const ks_chunk *c, ks_sfc64 *g, intptr_t first, intptr_t n,
                          const float *sat, uint8_t *pet) {
     ks_rng r = ks_load(g);
     uint32_t halves[2] = {0, 0};
     intptr_t drawn = 0;  /* uniforms used so far */
-    for (intptr_t at = 0; at < n; at += 8) {
-        const intptr_t len = n - at < 8 ? n - at : 8;
-        for (uint64_t w = ks_flags(pet + at, len, 0); w; w &= w - 1) {
+    for (intptr_t at = 0; at < n; at += 64) {
+        for (uint64_t w = ks_bits(pet + at, n - at < 64 ? n - at : 64, 0); w; w &= w - 1) {
             const intptr_t i = at + ks_lowest(w), row = first + i / c->per;
             if (drawn % 2 == 0) {
                 const uint64_t raw = ks_next(&r);

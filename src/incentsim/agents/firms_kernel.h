@@ -6,7 +6,7 @@
  * Reproducibility: float32 arithmetic rounded operation by operation, with exp and
  * log of kernel_math.h's own (see there), so a firm's numbers do not depend on the
  * vector width, the instruction set or the machine; prefecture totals are float64
- * sums in a fixed order (fk_sum). Random words come from each segment's SFC64 stream
+ * sums in a fixed order (fk_sums). Random words come from each segment's SFC64 stream
  * in the order numpy's ``random_raw`` gives them (SFC64's step inline, kernel_math.h's
  * ks_next, the stream left where numpy's would be), as firms.py drew them before: the
  * segment's normals (one per slot), then one uniform per weak alive firm, one per
@@ -70,21 +70,31 @@ typedef struct {
     intptr_t broken;
 } fk_chunk;
 
-/* The float64 sum of n floats: eight running sums (slot j into sum j % 8, in order),
- * then added pairwise; the same order whatever the vector width. */
-KS_INLINE double fk_sum(const float *restrict x, intptr_t n) {
-    double acc[8] = {0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0};
-    intptr_t j = 0;
-    for (; j + 8 <= n; j += 8)
-        for (int l = 0; l < 8; l++)
-            acc[l] += (double)x[j + l];
-    for (int l = 0; j + l < n; l++)
-        acc[l] += (double)x[j + l];
-    return ((acc[0] + acc[4]) + (acc[2] + acc[6])) + ((acc[1] + acc[5]) + (acc[3] + acc[7]));
-}
-
 /* Per-slot terms summed into a prefecture's totals (scratch rows of `per` floats). */
 enum { S_OUTPUT, S_CAPITAL, S_INVESTMENT, S_ALIVE, S_TFP_NUM, S_TFP_DEN, N_SUMS };
+
+/* The float64 sums of the N_SUMS rows of n floats at x (row r at x + r * n), each in
+ * the same order: eight running sums (slot j into sum j % 8, in order), then added
+ * pairwise; the same order whatever the vector width. The rows are summed side by
+ * side, so their running sums are independent chains, not one after another (a
+ * prefecture's six rows cost a chain of additions each, waiting on the one before). */
+KS_INLINE void fk_sums(const float *restrict x, intptr_t n, double *restrict out) {
+    double acc[N_SUMS][8];
+    for (int k = 0; k < N_SUMS; k++)
+        for (int l = 0; l < 8; l++)
+            acc[k][l] = 0.0;
+    intptr_t j = 0;
+    for (; j + 8 <= n; j += 8)
+        for (int k = 0; k < N_SUMS; k++)
+            for (int l = 0; l < 8; l++)
+                acc[k][l] += (double)x[k * n + j + l];
+    for (int k = 0; k < N_SUMS; k++) {
+        double *a = acc[k];
+        for (int l = 0; j + l < n; l++)
+            a[l] += (double)x[k * n + j + l];
+        out[k] = ((a[0] + a[4]) + (a[2] + a[6])) + ((a[1] + a[5]) + (a[3] + a[7]));
+    }
+}
 
 /* A prefecture's parameters of rules 1-3 (fk_rules_1_to_3). */
 typedef struct {
@@ -192,16 +202,15 @@ KS_INLINE void fk_rules_1_to_3(const double *par, intptr_t stride, intptr_t at,
  * word for every two, as ``random_raw`` of (count + 1) / 2 words would draw them,
  * `halves` and `drawn` carried from one prefecture to the next) and is protected when
  * it is below the prefecture's protection probability (compared in float64), else it
- * exits (not alive, no output; the prefecture's exits counted). Flags are read eight
- * at a time, only the set ones visited. Returns the exits. */
+ * exits (not alive, no output; the prefecture's exits counted). Flags are read 64 at
+ * a time (ks_bits), only the set ones visited. Returns the exits. */
 KS_INLINE intptr_t fk_exits(ks_sfc64 *g, uint32_t *halves, intptr_t *drawn,
                             double protection, intptr_t n, uint8_t *prot, uint8_t *alive,
                             float *out) {
     ks_rng r = ks_load(g);
     intptr_t exits = 0;
-    for (intptr_t at = 0; at < n; at += 8) {
-        const intptr_t len = n - at < 8 ? n - at : 8;
-        for (uint64_t w = ks_flags(prot + at, len, 0); w; w &= w - 1) {
+    for (intptr_t at = 0; at < n; at += 64) {
+        for (uint64_t w = ks_bits(prot + at, n - at < 64 ? n - at : 64, 0); w; w &= w - 1) {
             const intptr_t i = at + ks_lowest(w);
             if (*drawn % 2 == 0) {
                 const uint64_t raw = ks_next(&r);
@@ -233,16 +242,15 @@ KS_INLINE intptr_t fk_entry(const fk_chunk *c, ks_sfc64 *g, intptr_t a0, intptr_
                             uint32_t *u, float *e, intptr_t *entered) {
     const intptr_t per = c->per, stride = c->stride, lo = c->lo + a0 / per;
     const double *par = c->par;
-    const uint64_t ones = 0x0101010101010101u;
     ks_rng r = ks_load(g);
     uint32_t halves[2] = {0, 0};
     intptr_t m = 0, drawn = 0;
     for (intptr_t a = a0; a < a0 + size; a += per) { /* prefecture by prefecture */
         const double entry = par[F_ENTRY * stride + lo + (a - a0) / per];
-        for (intptr_t at = 0; at < per; at += 8) {
-            const intptr_t len = per - at < 8 ? per - at : 8;
-            /* the empty slots of eight, visited in order */
-            for (uint64_t w = ks_flags(c->alive + a + at, len, ones) ^ ones; w; w &= w - 1) {
+        for (intptr_t at = 0; at < per; at += 64) {
+            /* the empty slots of 64, visited in order */
+            for (uint64_t w = ks_bits(c->alive + a + at, per - at < 64 ? per - at : 64, 1); w;
+                 w &= w - 1) {
                 if (drawn % 2 == 0) {
                     const uint64_t raw = ks_next(&r);
                     memcpy(halves, &raw, 8);
@@ -330,13 +338,14 @@ KS_CLONES static intptr_t fk_step_chunk(fk_chunk *c, void *scratch) {
                             sums + S_CAPITAL * per, sums + S_INVESTMENT * per,
                             sums + S_ALIVE * per, sums + S_TFP_NUM * per,
                             sums + S_TFP_DEN * per);
-            double *agg = c->agg + at;
-            agg[A_OUTPUT * stride] = fk_sum(sums + S_OUTPUT * per, per);
-            agg[A_CAPITAL * stride] = fk_sum(sums + S_CAPITAL * per, per);
-            agg[A_INVESTMENT * stride] = fk_sum(sums + S_INVESTMENT * per, per);
-            agg[A_ALIVE * stride] = fk_sum(sums + S_ALIVE * per, per);
-            agg[A_TFP_NUM * stride] = fk_sum(sums + S_TFP_NUM * per, per);
-            agg[A_TFP_DEN * stride] = fk_sum(sums + S_TFP_DEN * per, per);
+            double *agg = c->agg + at, total[N_SUMS];
+            fk_sums(sums, per, total);
+            agg[A_OUTPUT * stride] = total[S_OUTPUT];
+            agg[A_CAPITAL * stride] = total[S_CAPITAL];
+            agg[A_INVESTMENT * stride] = total[S_INVESTMENT];
+            agg[A_ALIVE * stride] = total[S_ALIVE];
+            agg[A_TFP_NUM * stride] = total[S_TFP_NUM];
+            agg[A_TFP_DEN * stride] = total[S_TFP_DEN];
             agg[A_EXITS * stride] = (double)fk_exits(
                 c->streams[s], halves, &drawn, c->par[F_PROTECTION * stride + at], per,
                 c->protected_ + a, c->alive + a, c->output + a);
