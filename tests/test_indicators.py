@@ -96,6 +96,8 @@ def test_widened_forecasts_are_float64_and_narrow_reads_what_they_widen():
     with pytest.raises(KeyError):
         pred.narrow("debt")
     assert single.narrow("debt") is single["debt"]  # not widened: as read
+    with pytest.raises(TypeError, match="no function makes it"):
+        Forecasts({}, {"debt": None})["debt"]  # neither a function nor derive
 
 
 def test_budget_inertia_gathered_from_the_plans_equals_it_computed(tiny):

@@ -27,9 +27,8 @@ outlast their term).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, MutableMapping
+from collections.abc import Callable, Iterator, Mapping, MutableMapping
 from dataclasses import dataclass, field
-from functools import partial
 
 import numpy as np
 from scipy.special import expit
@@ -533,24 +532,32 @@ def _survey_forecasts(state: PrefectureState | Single, subsidy, sat, beh) -> dic
 
 class Forecasts(MutableMapping):
     """Forecast indicators by name: (leaders, plans) arrays, or what broadcasts to them.
-    An entry given as a function (``lazy``) is made the first time it is read, so an
-    indicator that no rule, mechanism or welfare term reads costs nothing; iterating
-    lists every name, made or not. ``narrow``: for some entries, the single-precision
-    arrays they are widened from (:meth:`widened`; :meth:`narrow` reads them)."""
+    An entry given as a function (``lazy``) is made the first time it is read (given as
+    None: as ``derive(name)``), so an indicator that no rule, mechanism or welfare term
+    reads costs nothing; iterating lists every name, made or not. ``narrow``: the
+    single-precision forecasts the lazy entries are widened from (:meth:`widened`;
+    :meth:`narrow` reads them)."""
 
     def __init__(
         self,
         values: dict,
-        lazy: dict[str, Callable[[], np.ndarray]],
+        lazy: Mapping[str, Callable[[], np.ndarray] | None],
         narrow: Forecasts | None = None,
+        derive: Callable[[str], np.ndarray] | None = None,
     ) -> None:
         self._values, self._lazy = dict(values), dict(lazy)
-        self._narrow = {} if narrow is None else {k: narrow for k in self._lazy}
+        self._derive: Callable[[str], np.ndarray] = derive or self._no_derive
+        self._narrow = {} if narrow is None else dict.fromkeys(self._lazy, narrow)
 
     def __getitem__(self, key: str):
         if key not in self._values:
-            self._values[key] = self._lazy.pop(key)()
+            make = self._lazy.pop(key)
+            self._values[key] = make() if make is not None else self._derive(key)
         return self._values[key]
+
+    @staticmethod
+    def _no_derive(key: str) -> np.ndarray:
+        raise TypeError(f"forecast {key!r}: no function makes it")
 
     def __setitem__(self, key: str, value) -> None:
         self._lazy.pop(key, None)
@@ -559,7 +566,9 @@ class Forecasts(MutableMapping):
 
     def __delitem__(self, key: str) -> None:
         self._narrow.pop(key, None)
-        if self._lazy.pop(key, None) is None:
+        if key in self._lazy:
+            del self._lazy[key]
+        else:
             del self._values[key]
 
     def __iter__(self) -> Iterator[str]:
@@ -573,15 +582,13 @@ class Forecasts(MutableMapping):
 
     def map(self, fn: Callable[[np.ndarray], np.ndarray]) -> Forecasts:
         """``fn`` of every forecast, each made when first read."""
-        return Forecasts({}, {k: partial(lambda k: fn(self[k]), k) for k in self})
+        return Forecasts({}, dict.fromkeys(self), derive=lambda k: fn(self[k]))
 
     def widened(self) -> Forecasts:
         """Every forecast in float64, each widened when first read; their
         :meth:`narrow` values are these forecasts (float32 widens exactly: the same
         numbers)."""
-        return Forecasts(
-            {}, {k: partial(lambda k: np.asarray(self[k], dtype=float), k) for k in self}, self
-        )
+        return Forecasts({}, dict.fromkeys(self), self, lambda k: np.asarray(self[k], dtype=float))
 
     def narrow(self, key: str):
         """The forecast ``key`` before widening (:meth:`widened`: the same numbers,

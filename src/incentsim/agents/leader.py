@@ -372,10 +372,11 @@ def _chosen_forecasts(single: Forecasts, pred: Forecasts, shape: tuple, choice) 
     made when read: a forecast of the single-precision ones (``single``) gathered from
     them and then cast (the numbers of gathering it cast, without casting every plan's),
     the others gathered from ``pred``."""
-    pick = partial(_chosen, shape=shape, at=np.arange(shape[0]) * shape[1] + choice)
+    at = np.arange(shape[0]) * shape[1] + choice
     return Forecasts(
         {},
-        {k: partial(lambda k: pick((single if k in single else pred)[k]), k) for k in pred},
+        dict.fromkeys(pred),
+        derive=lambda k: _chosen((single if k in single else pred)[k], shape, at),
     )
 
 
