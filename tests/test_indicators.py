@@ -71,9 +71,9 @@ def test_a_forecast_is_made_once_when_first_read_and_listed_before():
     pred = Forecasts({"growth": np.zeros((2, 3))}, {"firm_survey": survey})
     assert list(pred) == ["growth", "firm_survey"] and "firm_survey" in pred and len(pred) == 2
     assert made == []
-    chosen = pred.map(lambda v: v[:, :1])
-    assert chosen["growth"].shape == (2, 1) and made == []
-    assert (chosen["firm_survey"] == 0.5).all() and (pred["firm_survey"] == 0.5).all()
+    wide = pred.widened()
+    assert wide["growth"].dtype == np.float64 and made == []
+    assert (wide["firm_survey"] == 0.5).all() and (pred["firm_survey"] == 0.5).all()
     assert made == ["survey"]
     pred["firm_survey"] = np.ones((2, 3))
     del pred["growth"]

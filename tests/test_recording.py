@@ -91,9 +91,14 @@ def test_a_members_frames_have_their_own_column_labels(tiny):
         model.step()
     first, second = results_of(model)
     first.leaders.columns.name = "column"
+    first.timeseries.columns.name = "outcome"
     first.timeseries.index.name = "row"
     assert second.leaders.columns.name is None and second.timeseries.index.name is None
     pd.testing.assert_index_equal(second.leaders.columns, pd.Index(PANEL_COLUMNS))
+    # the labels are made once a process: the next results' are as new
+    again = results_of(model)[0]
+    assert again.leaders.columns.name is None and again.timeseries.columns.name is None
+    pd.testing.assert_index_equal(again.timeseries.columns, pd.Index(["year", *OUTCOME_NAMES]))
 
 
 def test_selection_quality_is_each_members_numpy_means_nan_where_none_promoted():

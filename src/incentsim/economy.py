@@ -580,10 +580,6 @@ class Forecasts(MutableMapping):
     def __contains__(self, key: object) -> bool:
         return key in self._values or key in self._lazy
 
-    def map(self, fn: Callable[[np.ndarray], np.ndarray]) -> Forecasts:
-        """``fn`` of every forecast, each made when first read."""
-        return Forecasts({}, dict.fromkeys(self), derive=lambda k: fn(self[k]))
-
     def widened(self) -> Forecasts:
         """Every forecast in float64, each widened when first read; their
         :meth:`narrow` values are these forecasts (float32 widens exactly: the same

@@ -500,7 +500,8 @@ class IncentModel(mesa.Model):
         the scored indicators, one row each (all updated in one pass: the numbers of
         one indicator at a time). Province and member sums in one compiled call each
         (:func:`~incentsim.agents._sums_kernel.segment_sums`: numpy's row sums, the same
-        bits; means as sums over counts, the numbers of ``.mean``)."""
+        bits; means as sums over counts, the numbers of ``.mean``). The scales are
+        written in place, into :attr:`scales` (the state's by name are its rows)."""
         beh = self.national_behaviour  # scales are per member
         a, k, per = beh.scale_smoothing, self.n_members, self.per_province
         provinces, members = self._scale_counts

@@ -314,8 +314,8 @@ class Record:
         i = self.n
         self._years[i] = year
         self._outcomes[i] = outcomes
-        for block, where in self._panel:  # the year's columns of a dtype, one copy
-            np.concatenate([values[j] for j in where], out=block[i].ravel(), casting="unsafe")
+        for block, where in self._panel:
+            block[i] = [values[j] for j in where]
         self.n += 1
 
     def _allocate(self, kinds: str) -> None:
