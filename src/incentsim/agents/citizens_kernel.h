@@ -227,6 +227,25 @@ KS_INLINE void ks_social_pull(intptr_t per, int n_lattice, int k_rand, const int
     }
 }
 
+/* The social pull where the CPU has AVX-512 (x86-64-v4; gcc 12 or later on x86-64
+ * Linux): ks_social_pull compiled again, tuned for Ice Lake servers, whose tuning
+ * gathers the random ties' trusts with the gather instruction, where gcc's generic
+ * tuning (ks_step_chunk's clones) gathers them lane by lane (the loop over 300
+ * citizens: 1.37 -> 0.43 ns a citizen, measured in C). The same numbers: each
+ * citizen's own operations, in the same order. ks_step_chunk calls it when the CPU
+ * runs x86-64-v4. */
+#if defined(__x86_64__) && defined(__linux__) && defined(__GNUC__) && !defined(__clang__) && \
+    __GNUC__ >= 12
+#define KS_GATHERS 1
+__attribute__((noinline, target("arch=x86-64-v4,tune=icelake-server,prefer-vector-width=512")))
+static void ks_social_pull_gathered(intptr_t per, int n_lattice, int k_rand,
+                                    const int32_t *ties, intptr_t tie_stride, intptr_t a,
+                                    const float *own, float keep, float pull, float shock,
+                                    float *tl) {
+    ks_social_pull(per, n_lattice, k_rand, ties, tie_stride, a, own, keep, pull, shock, tl);
+}
+#endif
+
 /* Rule 5 for the `n` citizens of a segment (`first` its first row), each flagged in
  * pet when below the petition threshold: such a citizen petitions with probability
  * (threshold - satisfaction) * scale, drawing one uniform from the segment's stream
@@ -293,9 +312,18 @@ KS_CLONES static intptr_t ks_step_chunk(const ks_chunk *c, void *scratch) {
             c->sums[at] = ks_numpy_sum(c->satisfaction + a, per);
             c->sums[c->stride + at] = ks_numpy_sum(c->expected_growth + a, per);
             c->petitions[at] = 0;
-            ks_social_pull(per, c->n_lattice, c->k_rand, c->ties + a, c->tie_stride, a, t,
-                           c->par[P_KEEP * c->stride + at], c->par[P_PULL * c->stride + at],
-                           c->par[P_SHOCK * c->stride + at], c->trust_local + a);
+            const float keep = c->par[P_KEEP * c->stride + at];
+            const float pull = c->par[P_PULL * c->stride + at];
+            const float shock = c->par[P_SHOCK * c->stride + at];
+#ifdef KS_GATHERS
+            if (__builtin_cpu_supports("x86-64-v4"))
+                ks_social_pull_gathered(per, c->n_lattice, c->k_rand, c->ties + a,
+                                        c->tie_stride, a, t, keep, pull, shock,
+                                        c->trust_local + a);
+            else
+#endif
+                ks_social_pull(per, c->n_lattice, c->k_rand, c->ties + a, c->tie_stride, a,
+                               t, keep, pull, shock, c->trust_local + a);
         }
         outside += ks_outside_unit(c->trust_local + a0, size) +
                    ks_outside_unit(c->trust_central + a0, size);
