@@ -230,6 +230,62 @@ KS_INLINE intptr_t fk_exits(ks_sfc64 *g, uint32_t *halves, intptr_t *drawn,
     return exits;
 }
 
+/* Entrants taken at a time (fk_enter), a multiple of KS_WIDTH; columns of a block. */
+enum { FK_BLOCK = 64 };
+enum { E_Z, E_SD, E_FRONTIER, E_SCALE, E_ENV, E_POWER, E_CAPITAL, N_ECOLS };
+
+/* Rule 5's entrants, n of them (columns of x, by entrant: E_Z their normals, the rest
+ * their prefectures' parameters): productivity a = frontier * exp(entrant_sd * z) into
+ * prod, capital entrant_capital * exp(log(cap_scale * (M * a)) * cap_power) into cap.
+ * Every array distinct (restrict: vectorised). */
+KS_INLINE void fk_entrants(intptr_t n, float (*restrict x)[FK_BLOCK], float *restrict prod,
+                           float *restrict cap) {
+    for (intptr_t i = 0; i < n; i++) {
+        const float a = ks_exp(x[E_Z][i] * x[E_SD][i]) * x[E_FRONTIER][i];
+        const float steady =
+            ks_exp(ks_log(x[E_SCALE][i] * (x[E_ENV][i] * a)) * x[E_POWER][i]);
+        prod[i] = a;
+        cap[i] = x[E_CAPITAL][i] * steady;
+    }
+}
+
+/* The m entrants of a segment into their slots (`entered`, in order; z their normals;
+ * the segment's first prefecture is column lo of the parameters, and ends at chunk
+ * slot next): each alive, aged 0, with fk_entrants' productivity and capital, counted
+ * in its prefecture's entries. Taken FK_BLOCK at a time: their parameters gathered one
+ * by one, then their numbers in full vectors (a block's last entrants padded with
+ * zeros, computed and not kept), then written to their slots. */
+KS_INLINE void fk_enter(const fk_chunk *c, intptr_t lo, intptr_t next, intptr_t m,
+                        const intptr_t *entered, const float *z) {
+    const intptr_t per = c->per, stride = c->stride;
+    const double *par = c->par;
+    intptr_t at = lo; /* the prefecture of the entrant, which ends at chunk slot next */
+    for (intptr_t b = 0; b < m; b += FK_BLOCK) {
+        const intptr_t len = m - b < FK_BLOCK ? m - b : FK_BLOCK;
+        float x[N_ECOLS][FK_BLOCK] = {{0.0f}}, prod[FK_BLOCK], cap[FK_BLOCK];
+        for (intptr_t i = 0; i < len; i++) {
+            for (; entered[b + i] >= next; next += per)
+                at++;
+            x[E_Z][i] = z[b + i];
+            x[E_SD][i] = (float)par[F_ENTRANT_SD * stride + at];
+            x[E_FRONTIER][i] = (float)par[F_FRONTIER * stride + at];
+            x[E_SCALE][i] = (float)par[F_CAP_SCALE * stride + at];
+            x[E_ENV][i] = (float)par[F_ENV * stride + at];
+            x[E_POWER][i] = (float)par[F_CAP_POWER * stride + at];
+            x[E_CAPITAL][i] = (float)par[F_ENTRANT_CAP * stride + at];
+            c->agg[A_ENTRIES * stride + at] += 1.0;
+        }
+        fk_entrants((len + KS_WIDTH - 1) / KS_WIDTH * KS_WIDTH, x, prod, cap);
+        for (intptr_t i = 0; i < len; i++) {
+            const intptr_t j = entered[b + i];
+            c->productivity[j] = prod[i];
+            c->capital[j] = cap[i];
+            c->alive[j] = 1;
+            c->age[j] = 0;
+        }
+    }
+}
+
 /* Rule 5 for the `size` slots of a segment from chunk slot `a0`: each empty slot
  * draws a uniform from the segment's stream (in slot order, a word for every two, as
  * rule 4's draws) and is entered when it is below its prefecture's entry probability
@@ -265,22 +321,7 @@ KS_INLINE intptr_t fk_entry(const fk_chunk *c, ks_sfc64 *g, intptr_t a0, intptr_
     }
     ks_store(g, r);
     ks_normals(g, u, e, m);
-    intptr_t at = lo, next = a0 + per; /* the prefecture of entrant i, and its end */
-    for (intptr_t i = 0; i < m; i++) {
-        const intptr_t j = entered[i];
-        for (; j >= next; next += per)
-            at++;
-        const float a = ks_exp(e[i] * (float)par[F_ENTRANT_SD * stride + at])
-                        * (float)par[F_FRONTIER * stride + at];
-        const float steady = ks_exp(ks_log((float)par[F_CAP_SCALE * stride + at]
-                                           * ((float)par[F_ENV * stride + at] * a))
-                                    * (float)par[F_CAP_POWER * stride + at]);
-        c->productivity[j] = a;
-        c->capital[j] = (float)par[F_ENTRANT_CAP * stride + at] * steady;
-        c->alive[j] = 1;
-        c->age[j] = 0;
-        c->agg[A_ENTRIES * stride + at] += 1.0;
-    }
+    fk_enter(c, lo, a0 + per, m, entered, e);
     return m;
 }
 
