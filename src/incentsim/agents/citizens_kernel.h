@@ -285,24 +285,28 @@ KS_CLONES static __attribute__((noinline)) int ks_outside_unit(const float *rest
 }
 
 /* Scratch memory (4-byte slots) for a chunk of n citizens in prefectures of per. */
-KS_INLINE intptr_t ks_scratch_slots(intptr_t n, intptr_t per) { return 2 * n + 1 + per; }
+KS_INLINE intptr_t ks_scratch_slots(intptr_t n, intptr_t per) {
+    return 2 * n + n / per + 1 + per;
+}
 
-/* The year of one chunk, segment by segment (each draws from its own stream): the
- * segment's normals first, then rules 1-4, the sums of satisfaction and expected growth,
+/* The year of one chunk, segment by segment (each draws from its own stream): first
+ * every segment's words of its normals (ks_segment_words), then per segment its
+ * normals, rules 1-4, the sums of satisfaction and expected growth,
  * and the social pull prefecture by prefecture (a prefecture's columns stay in cache),
  * then its petitions. `scratch`: at least
- * ks_scratch_slots 4-byte slots (a segment's words, its normals, a prefecture's moved
+ * ks_scratch_slots 4-byte slots (the segments' words, a segment's normals, a prefecture's moved
  * trusts). Returns how many of the chunk's segments' columns of trust (local,
  * central) hold a value outside [0, 1] (ks_outside_unit). */
 KS_CLONES static intptr_t ks_step_chunk(const ks_chunk *c, void *scratch) {
     const intptr_t n = c->rows * c->per, per = c->per;
     intptr_t outside = 0;
     uint32_t *u = scratch;
-    float *e = (float *)(u + n + 1), *t = e + n;
+    float *e = (float *)(u + n + c->rows + 1), *t = e + n;
+    ks_segment_words(c->streams, c->n_segments, c->seg_row, per, u);
     for (int s = 0; s < c->n_segments; s++) {
         const intptr_t first = c->seg_row[s], a0 = first * per;
         const intptr_t size = (c->seg_row[s + 1] - first) * per;
-        ks_normals(c->streams[s], u, e, size);
+        ks_box_muller(u + ks_words_at(c->seg_row, per, s), e, size);
         for (intptr_t row = first; row < c->seg_row[s + 1]; row++) {
             const intptr_t a = row * per, at = c->lo + row;
             ks_rules_1_to_4(c->par, c->stride, at, per, e + (a - a0), c->skill + a,

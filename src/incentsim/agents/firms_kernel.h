@@ -327,7 +327,7 @@ KS_INLINE intptr_t fk_entry(const fk_chunk *c, ks_sfc64 *g, intptr_t a0, intptr_
 
 /* Scratch memory (4-byte slots) for a chunk of n firm slots in prefectures of per. */
 KS_INLINE intptr_t fk_scratch_slots(intptr_t n, intptr_t per) {
-    return 2 * n + 1 + N_SUMS * per;
+    return 2 * n + n / per + 1 + N_SUMS * per;
 }
 
 /* The invariants of the firms' columns (incentsim.model's _check_agents), in one pass
@@ -354,23 +354,26 @@ KS_CLONES static void fk_first_broken(const float *restrict cap, const float *re
     }
 }
 
-/* The year of one chunk, segment by segment (each draws from its own stream): the
- * segment's normals first, then prefecture by prefecture rules 1-3, the prefecture's
- * totals, and its exits; then the segment's entry. `scratch`: at least
- * fk_scratch_slots 4-byte slots (a segment's words, its normals, a prefecture's terms
+/* The year of one chunk, segment by segment (each draws from its own stream): first
+ * every segment's words of its normals (ks_segment_words), then per segment its
+ * normals, prefecture by prefecture rules 1-3, the prefecture's totals, and its exits;
+ * then the segment's entry. `scratch`: at least
+ * fk_scratch_slots 4-byte slots (the segments' words, a segment's normals, a prefecture's terms
  * of the totals); last the segment's invariants (fk_first_broken), counted in
  * c->broken (zero before). Returns how many slots were entered (c->entered). */
 KS_CLONES static intptr_t fk_step_chunk(fk_chunk *c, void *scratch) {
     const intptr_t n = c->rows * c->per, per = c->per, stride = c->stride;
     uint32_t *u = scratch;
-    float *e = (float *)(u + n + 1), *sums = e + n;
+    float *e = (float *)(u + n + c->rows + 1), *sums = e + n;
+    ks_segment_words(c->streams, c->n_segments, c->seg_row, per, u);
     intptr_t m = 0;
     for (int s = 0; s < c->n_segments; s++) {
         const intptr_t first = c->seg_row[s], a0 = first * per;
         const intptr_t size = (c->seg_row[s + 1] - first) * per;
         uint32_t halves[2] = {0, 0};
         intptr_t drawn = 0; /* the segment's exit uniforms so far */
-        ks_normals(c->streams[s], u, e, size);
+        uint32_t *words = u + ks_words_at(c->seg_row, per, s);
+        ks_box_muller(words, e, size);
         for (intptr_t row = first; row < c->seg_row[s + 1]; row++) {
             const intptr_t a = row * per, at = c->lo + row;
             fk_rules_1_to_3(c->par, stride, at, per, e + (a - a0), c->productivity + a,
@@ -391,7 +394,7 @@ KS_CLONES static intptr_t fk_step_chunk(fk_chunk *c, void *scratch) {
                 c->streams[s], halves, &drawn, c->par[F_PROTECTION * stride + at], per,
                 c->protected_ + a, c->alive + a, c->output + a);
         }
-        m += fk_entry(c, c->streams[s], a0, size, u, e, c->entered + m);
+        m += fk_entry(c, c->streams[s], a0, size, words, e, c->entered + m);
         intptr_t bad[2]; /* the segment's invariants, while its columns are in cache */
         fk_first_broken(c->capital + a0, c->output + a0, c->alive + a0, size, bad);
         c->broken += bad[0] >= 0 || bad[1] >= 0;
