@@ -114,17 +114,24 @@ def test_budget_inertia_gathered_from_the_plans_equals_it_computed(tiny):
     assert rows is None and np.array_equal(computed, _drift(model.plan_columns, st.shares))
 
 
-@pytest.mark.parametrize("rule", ["gdp_tournament", "hybrid", "seniority"])
-def test_the_chosen_plans_forecasts_are_gathered_cast(tiny, rule):
-    """The chosen plans' forecasts, gathered from the single-precision ones and then
-    cast, are the numbers of casting every plan's and gathering."""
-    tiny["promotion"] = {"rule": rule}
+def _plans_after_three_years(tiny):
+    """A two-member model of ``tiny`` stepped three years, and its leaders' plan
+    utilities (``leader._plan_utility``: single-precision forecasts, forecasts, context,
+    utility)."""
     model = IncentModel(tiny, seed=[3, 4])
     for _ in range(3):
         model.step()
     tr = leader._traits(model.leaders)
     career = leader._career_weight(model, tr)
-    single, pred, _, util = leader._plan_utility(model, tr, career, tr["motivation"])
+    return model, leader._plan_utility(model, tr, career, tr["motivation"])
+
+
+@pytest.mark.parametrize("rule", ["gdp_tournament", "hybrid", "seniority"])
+def test_the_chosen_plans_forecasts_are_gathered_cast(tiny, rule):
+    """The chosen plans' forecasts, gathered from the single-precision ones and then
+    cast, are the numbers of casting every plan's and gathering."""
+    tiny["promotion"] = {"rule": rule}
+    model, (single, pred, _, util) = _plans_after_three_years(tiny)
     pred["uniform"] = np.full((1, util.shape[1]), 0.5)  # what broadcasts to the plans
     choice = np.random.default_rng(0).integers(0, util.shape[1], len(util))
     chosen = leader._chosen_forecasts(single, pred, util.shape, choice)
@@ -150,12 +157,7 @@ def test_marginals_taken_at_once_are_each_indicators_own(tiny, rule, accountabil
     array (a row each returned), are the numbers of scoring each indicator moved up on its own."""
     tiny["promotion"] = {"rule": rule}
     tiny["accountability"] = accountability
-    model = IncentModel(tiny, seed=[3, 4])
-    for _ in range(3):
-        model.step()
-    tr = leader._traits(model.leaders)
-    career = leader._career_weight(model, tr)
-    single, pred, ctx, util = leader._plan_utility(model, tr, career, tr["motivation"])
+    model, (single, pred, ctx, util) = _plans_after_three_years(tiny)
     choice = np.random.default_rng(1).integers(0, util.shape[1], len(util))
     chosen = leader._chosen_forecasts(single, pred, util.shape, choice)
     got = leader._marginals(model, chosen, ctx, ("growth", "environment"))
