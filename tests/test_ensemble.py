@@ -11,7 +11,14 @@ import pytest
 
 import incentsim
 from incentsim import simulate
-from incentsim.ensemble import group_key, member_memory, plan, resolve, simulate_ensemble
+from incentsim.ensemble import (
+    group_key,
+    member_agents,
+    member_memory,
+    plan,
+    resolve,
+    simulate_ensemble,
+)
 from incentsim.errors import ScenarioError
 from incentsim.indicators import SCORED
 from incentsim.scenario import load_scenario
@@ -88,6 +95,18 @@ def test_a_group_over_the_memory_budget_is_split_never_refused(tiny):
     assert plan(scs, budget=2 * per) == [[0, 1], [2, 3], [4]]
     assert plan(scs, budget=1) == [[0], [1], [2], [3], [4]]  # one member alone still runs
     assert plan(scs, max_size=3) == [[0, 1, 2], [3, 4]]
+
+
+def test_a_group_is_cut_at_most_agents(tiny):
+    """``max_agents`` caps the firms and citizens of a group; a member above it runs alone."""
+    scs = [load_scenario(tiny)] * 5
+    w = scs[0].world
+    agents = w.n_provinces * w.prefectures_per_province
+    agents *= w.firms_per_prefecture + w.citizens_per_prefecture
+    assert member_agents(scs[0]) == agents
+    assert plan(scs, max_agents=2 * agents + 1) == [[0, 1], [2, 3], [4]]
+    assert plan(scs, max_agents=agents - 1) == [[0], [1], [2], [3], [4]]
+    assert plan(scs, max_size=2, max_agents=3 * agents) == [[0, 1], [2, 3], [4]]
 
 
 def test_every_member_is_validated_before_anything_runs(tiny, monkeypatch):

@@ -17,6 +17,8 @@ import pytest
 from cli_helpers import FAST, FAST_OVERRIDES, ROOT, incentsim as run_cli
 
 from incentsim import allocator, load_scenario
+from incentsim.ensemble import member_agents
+from incentsim.runs import executors
 from incentsim.runs.executors import Task, _dask_client, execute
 from incentsim.runs.results import load_runs
 
@@ -164,6 +166,12 @@ def test_batched_runs_equal_runs_one_at_a_time(tmp_path, monkeypatch):
     sizes.clear()
     batched = execute(tasks, tmp_path / "batched", executor="serial")
     assert sorted(sizes) == [1, 6]  # the six of one world together
+    sizes.clear()
+    # by default at most ENSEMBLE_AGENTS firms and citizens an ensemble: 2.5 members here
+    agents = member_agents(load_scenario(tasks[0].scenario))
+    monkeypatch.setattr(executors, "ENSEMBLE_AGENTS", 5 * agents // 2)
+    execute(tasks, tmp_path / "by_agents", executor="serial")
+    assert sorted(sizes) == [1, 2, 2, 2]
     cached = execute(
         [CachedTask(t.scenario, t.seed, t.info) for t in tasks],
         tmp_path / "cached",

@@ -81,6 +81,13 @@ def member_memory(scenario: Scenario) -> int:
     return sum(memory_needs(scenario.world, scenario.behaviour.n_candidates).values())
 
 
+def member_agents(scenario: Scenario) -> int:
+    """Firms and citizens of one member (those the population steps update each year)."""
+    w = scenario.world
+    per_prefecture = w.firms_per_prefecture + w.citizens_per_prefecture
+    return w.n_provinces * w.prefectures_per_province * per_prefecture
+
+
 def memory_budget() -> int:
     """Bytes one group may use: half the memory available now (``MemAvailable``: free
     memory and reclaimable caches), at most :data:`incentsim.sizes.MAX_MEMORY_BYTES`
@@ -98,21 +105,28 @@ def memory_budget() -> int:
 
 
 def plan(
-    scenarios: Sequence[Scenario], budget: int | None = None, max_size: int | None = None
+    scenarios: Sequence[Scenario],
+    budget: int | None = None,
+    max_size: int | None = None,
+    max_agents: int | None = None,
 ) -> list[list[int]]:
     """Member indices in groups: equal :func:`group_key`, in order of first appearance,
     each group cut into consecutive sub-groups of at most ``max_size`` members whose
-    :func:`member_memory` sums to at most ``budget`` (default :func:`memory_budget`).
-    A member alone above the budget is a group of its own (validation already
-    refused any simulation that cannot fit), never an error."""
+    :func:`member_memory` sums to at most ``budget`` (default :func:`memory_budget`)
+    and whose :func:`member_agents` sum to at most ``max_agents`` (if given). A member
+    alone above either is a group of its own (validation already refused any simulation
+    that cannot fit), never an error."""
     budget = memory_budget() if budget is None else budget
     by_key: dict[Hashable, list[int]] = {}
     for i, sc in enumerate(scenarios):
         by_key.setdefault(group_key(sc), []).append(i)
     groups: list[list[int]] = []
     for idx in by_key.values():
-        per = max(1, member_memory(scenarios[idx[0]]))
-        size = max(1, min(budget // per, max_size or len(idx)))
+        first = scenarios[idx[0]]
+        size = min(budget // max(1, member_memory(first)), max_size or len(idx))
+        if max_agents is not None:
+            size = min(size, max_agents // member_agents(first))
+        size = max(1, size)
         groups.extend(idx[i : i + size] for i in range(0, len(idx), size))
     return groups
 

@@ -399,7 +399,9 @@ def execute(
     are not run again (their stored summary is returned, ``skipped=True``).
     ``keep_timeseries`` / ``keep_leaders``: each result holds its run's timeseries / leader
     panel as stored (sent back by its worker, or read for a run finished before).
-    ``on_result`` is called as each result arrives (progress bars)."""
+    ``on_result`` is called as each result arrives (progress bars). ``batch_size``:
+    most tasks stepped together as one ensemble; by default :data:`ENSEMBLE_SIZE` and
+    about :data:`ENSEMBLE_AGENTS` firms and citizens an ensemble."""
     if executor not in EXECUTORS:
         raise ValueError(f"unknown executor {executor!r}; use one of {', '.join(EXECUTORS)}")
     runs_dir = Path(runs_dir).resolve()
@@ -421,7 +423,7 @@ def execute(
     size = batch_size or ENSEMBLE_SIZE
     if executor != "serial":  # enough batches to keep every worker busy
         size = batch_size or max(1, min(ENSEMBLE_SIZE, math.ceil(len(todo) / (jobs * 4))))
-    groups = ensembles(tasks, todo, size)
+    groups = ensembles(tasks, todo, size, None if batch_size else ENSEMBLE_AGENTS)
 
     def store(i: int, r: TaskResult) -> None:
         results[i] = r
@@ -447,16 +449,26 @@ def _at(store: Callable[[int, TaskResult], None], idx: list[int]):
 
 
 #: most tasks stepped together as one ensemble by default (fewer when memory is short,
-#: or to keep every worker of a pool busy)
-ENSEMBLE_SIZE = 16
+#: to keep every worker of a pool busy, or by :data:`ENSEMBLE_AGENTS`)
+ENSEMBLE_SIZE = 64
+
+#: firms and citizens of one ensemble by default: the batch size that cost the least CPU
+#: a member at each scale (2026-12-03, ``simulate_ensemble``, 2-vCPU Xeon): small
+#: (13,500 agents a member) 9.2-9.8 ms a member at K = 48-96 against 11.1 at K = 16;
+#: province (100,000) 46 ms at K = 8, 47-48 at K = 12-16, 52 at K = 4. So small-scale
+#: studies step 59 members together, province-scale ones 8.
+ENSEMBLE_AGENTS = 800_000
 
 
-def ensembles(tasks: Sequence[Task], todo: Sequence[int], size: int) -> list[list[int]]:
+def ensembles(
+    tasks: Sequence[Task], todo: Sequence[int], size: int, max_agents: int | None = None
+) -> list[list[int]]:
     """The indices ``todo`` of ``tasks`` in batches stepped as ensembles: tasks of one
     class whose scenarios share :func:`incentsim.ensemble.group_key`, in order of first
-    appearance, at most ``size`` in a batch and within the memory budget
-    (:func:`incentsim.ensemble.plan`). A task whose scenario is invalid is a batch of
-    its own (it fails there, reported in its result)."""
+    appearance, at most ``size`` in a batch, within the memory budget and, if given, of
+    at most ``max_agents`` firms and citizens in all (:func:`incentsim.ensemble.plan`).
+    A task whose scenario is invalid is a batch of its own (it fails there, reported in
+    its result)."""
     from incentsim.ensemble import plan
 
     by_class: dict[type, list[tuple[int, Scenario]]] = {}
@@ -470,7 +482,8 @@ def ensembles(tasks: Sequence[Task], todo: Sequence[int], size: int) -> list[lis
         by_class.setdefault(type(tasks[i]), []).append((i, sc))
     for members in by_class.values():
         scenarios = [sc for _, sc in members]
-        out.extend([members[j][0] for j in g] for g in plan(scenarios, max_size=size))
+        groups = plan(scenarios, max_size=size, max_agents=max_agents)
+        out.extend([members[j][0] for j in g] for g in groups)
     return out
 
 
