@@ -420,10 +420,7 @@ def execute(
     jobs = jobs or default_jobs()
     if executor == "local" and (jobs == 1 or len(todo) <= 1):
         executor = "serial"
-    size = batch_size or ENSEMBLE_SIZE
-    if executor != "serial":  # enough batches to keep every worker busy
-        size = batch_size or max(1, min(ENSEMBLE_SIZE, math.ceil(len(todo) / (jobs * 4))))
-    groups = ensembles(tasks, todo, size, None if batch_size else ENSEMBLE_AGENTS)
+    groups = ensembles(tasks, todo, *_batch_limits(batch_size, executor, len(todo), jobs))
 
     def store(i: int, r: TaskResult) -> None:
         results[i] = r
@@ -441,6 +438,19 @@ def execute(
             for i, r in zip(idx_group, out):
                 store(i, r)
     return [results[i] for i in range(len(tasks))]
+
+
+def _batch_limits(
+    batch_size: int | None, executor: str, n_tasks: int, jobs: int
+) -> tuple[int, int | None]:
+    """Most members and most firms and citizens (None: no limit) of an ensemble:
+    ``batch_size`` if given, else :data:`ENSEMBLE_SIZE` and :data:`ENSEMBLE_AGENTS`, with
+    enough batches to keep every worker of a pool busy."""
+    if batch_size:
+        return batch_size, None
+    if executor == "serial":
+        return ENSEMBLE_SIZE, ENSEMBLE_AGENTS
+    return max(1, min(ENSEMBLE_SIZE, math.ceil(n_tasks / (jobs * 4)))), ENSEMBLE_AGENTS
 
 
 def _at(store: Callable[[int, TaskResult], None], idx: list[int]):
