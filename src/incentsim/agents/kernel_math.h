@@ -254,6 +254,11 @@ KS_INLINE intptr_t ks_words_at(const intptr_t *seg_row, intptr_t per, int s) {
     return (seg_row[s] - seg_row[0]) * per + s;
 }
 
+/* The 64-bit words of segment s's normals: one normal per slot, two per word. */
+KS_INLINE intptr_t ks_segment_raw_words(const intptr_t *seg_row, intptr_t per, int s) {
+    return ((seg_row[s + 1] - seg_row[s]) * per + 1) / 2;
+}
+
 /* The words of each segment's normals (one normal per slot; segment s: rows seg_row[s]
  * .. seg_row[s + 1] - 1 of per slots, stream g[s]), as ks_normals draws them, into u
  * at ks_words_at: the streams four at a time, their steps interleaved. A stream's step
@@ -269,7 +274,7 @@ KS_INLINE void ks_segment_words(ks_sfc64 *const *g, int k, const intptr_t *seg_r
         uint32_t *o3 = u + ks_words_at(seg_row, per, s + 3);
         intptr_t common = INTPTR_MAX;
         for (int q = 0; q < 4; q++) {
-            const intptr_t words = ((seg_row[s + q + 1] - seg_row[s + q]) * per + 1) / 2;
+            const intptr_t words = ks_segment_raw_words(seg_row, per, s + q);
             common = words < common ? words : common;
         }
         ks_rng r0 = ks_load(g[s]), r1 = ks_load(g[s + 1]), r2 = ks_load(g[s + 2]),
@@ -288,15 +293,12 @@ KS_INLINE void ks_segment_words(ks_sfc64 *const *g, int k, const intptr_t *seg_r
         ks_store(g[s + 1], r1);
         ks_store(g[s + 2], r2);
         ks_store(g[s + 3], r3);
-        for (int q = 0; q < 4; q++) { /* the rest of each, where segments differ in size */
-            const intptr_t words = ((seg_row[s + q + 1] - seg_row[s + q]) * per + 1) / 2;
+        for (int q = 0; q < 4; q++) /* the rest of each, where segments differ in size */
             ks_words(g[s + q], u + ks_words_at(seg_row, per, s + q) + 2 * common,
-                     2 * (words - common));
-        }
+                     2 * (ks_segment_raw_words(seg_row, per, s + q) - common));
     }
     for (; s < k; s++)
-        ks_words(g[s], u + ks_words_at(seg_row, per, s),
-                 2 * (((seg_row[s + 1] - seg_row[s]) * per + 1) / 2));
+        ks_words(g[s], u + ks_words_at(seg_row, per, s), 2 * ks_segment_raw_words(seg_row, per, s));
 }
 
 #endif
